@@ -1,0 +1,98 @@
+import type { FieldError } from '../apimachinery/errors.js';
+
+/** KubeObject is any API object as JSON. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string; kind: string; name: string; uid: string;
+  controller?: boolean; blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string | null;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: unknown[];
+  [field: string]: unknown;
+}
+
+/** TableColumn is one column of the server-side Table (`kubectl get`). priority 1 = only with -o wide. */
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  priority: number;
+}
+
+/** TablePrinter renders one kind's rows; `cells` has one entry per column (all columns, wide ones too). */
+export interface TablePrinter {
+  columns: TableColumn[];
+  /** cells for one object; `now` is injected so AGE-like cells can be tested */
+  cells(obj: KubeObject, now: Date): unknown[];
+}
+
+/** Context handed to strategy hooks. */
+export interface StrategyContext {
+  /** current time, injectable */
+  now: Date;
+}
+
+/**
+ * ResourceStrategy is the per-resource policy the generic registry store calls (Kubernetes'
+ * RESTCreateStrategy/RESTUpdateStrategy). Order on create: default → prepareForCreate → validate.
+ * Order on update: default → prepareForUpdate(new, old) → validateUpdate(new, old).
+ * default/prepare* mutate their argument in place; validate* only read.
+ */
+export interface ResourceStrategy {
+  /** default fills defaults as Kubernetes' defaulters do (restartPolicy Always, ...) */
+  default?(obj: KubeObject): void;
+  /** prepareForCreate clears status where Kubernetes does, sets generation 1, ... */
+  prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void;
+  /** prepareForUpdate keeps status from old (main resource) or spec from old (status subresource), bumps generation on spec change */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
+  /** validate returns field errors for a new object (metadata is validated by the generic store) */
+  validate?(obj: KubeObject): FieldError[];
+  /** validateUpdate returns field errors for an update (immutable fields ...) */
+  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+}
+
+/** ResourceDefinition describes one served resource: everything discovery, routing, the registry and the printers need. */
+export interface ResourceDefinition {
+  group: string;           // '' for core
+  version: string;         // 'v1', 'v2'
+  kind: string;            // 'Pod'
+  plural: string;          // 'pods'
+  singular: string;        // 'pod'
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];    // ['all'] for kubectl get all
+  verbs: string[];         // discovery verbs
+  /** subresources served: 'status', 'scale', 'binding', 'log', 'exec', 'attach', 'portforward', 'eviction' */
+  subresources: string[];
+  strategy: ResourceStrategy;
+  /** status subresource strategy (defaults: keep spec/metadata from old, take status from new) */
+  statusStrategy?: ResourceStrategy;
+  table?: TablePrinter;
+  /** field selectors beyond metadata.name/metadata.namespace: name → value getter */
+  selectableFields?: Record<string, (obj: KubeObject) => string | undefined>;
+  /** the storage version when several versions share one store (autoscaling v1/v2): objects are converted */
+  storageVersion?: string;
+  /** scale subresource: where replicas live (spec.replicas) and how to read the selector for status */
+  scale?: { specReplicasPath: string[]; statusReplicasPath: string[]; labelSelectorPath?: string[] };
+}
