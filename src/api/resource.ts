@@ -93,6 +93,8 @@ export interface ResourceDefinition {
   selectableFields?: Record<string, (obj: KubeObject) => string | undefined>;
   /** the storage version when several versions share one store (autoscaling v1/v2): objects are converted */
   storageVersion?: string;
+  /** convert turns an object of this resource into another served version (needed with storageVersion) */
+  convert?: (obj: KubeObject, toVersion: string) => KubeObject;
   /** scale subresource: where replicas live (spec.replicas) and how to read the selector for status */
   scale?: { specReplicasPath: string[]; statusReplicasPath: string[]; labelSelectorPath?: string[] };
 }

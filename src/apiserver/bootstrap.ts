@@ -1,0 +1,30 @@
+import { StatusError } from '../apimachinery/errors.js';
+import type { ApiServer } from './server.js';
+
+/** SYSTEM_NAMESPACES exist in every cluster. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+async function ensure(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (e) {
+    if (!(e instanceof StatusError && e.code === 409)) throw e;
+  }
+}
+
+/**
+ * bootstrapCluster creates what kube-apiserver's bootstrap controller creates: the system
+ * namespaces and the `kubernetes` Service in default (10.96.0.1, port 443).
+ */
+export async function bootstrapCluster(api: ApiServer): Promise<void> {
+  const namespaces = api.storeFor('', 'v1', 'namespaces');
+  for (const name of SYSTEM_NAMESPACES) {
+    await ensure(() => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }));
+  }
+  const services = api.storeFor('', 'v1', 'services');
+  await ensure(() => services.create('default', {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
+  }));
+}

@@ -1,0 +1,85 @@
+import type { IncomingMessage } from 'node:http';
+import YAML from 'yaml';
+import { StatusError, badRequest } from '../apimachinery/errors.js';
+
+/** Output is how a response body is rendered, chosen from the Accept header. */
+export type OutputKind = 'json' | 'yaml' | 'table' | 'metadata';
+
+/** MediaType is one entry of an Accept header. */
+interface MediaType { type: string; params: Record<string, string> }
+
+function parseAccept(accept: string | undefined): MediaType[] {
+  if (!accept) return [{ type: '*/*', params: {} }];
+  return accept.split(',').map((part) => {
+    const [type, ...params] = part.trim().split(';');
+    const p: Record<string, string> = {};
+    for (const kv of params) {
+      const [k, v] = kv.split('=');
+      if (k) p[k.trim()] = (v ?? '').trim();
+    }
+    return { type: type.trim().toLowerCase(), params: p };
+  });
+}
+
+/**
+ * negotiateOutput picks the first representation we can produce: Table and
+ * PartialObjectMetadata(List) transformations (meta.k8s.io v1/v1beta1), JSON, YAML. Protobuf is
+ * skipped, so clients that offer JSON as a fallback (kubectl does) get JSON.
+ */
+export function negotiateOutput(accept: string | undefined): OutputKind {
+  for (const m of parseAccept(accept)) {
+    const isJson = m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*';
+    if (m.params.as) {
+      if (!isJson || (m.params.g && m.params.g !== 'meta.k8s.io')) continue;
+      if (m.params.as === 'Table' && (m.params.v === 'v1' || m.params.v === 'v1beta1')) return 'table';
+      if ((m.params.as === 'PartialObjectMetadataList' || m.params.as === 'PartialObjectMetadata') && (m.params.v === 'v1' || m.params.v === 'v1beta1')) return 'metadata';
+      continue;
+    }
+    if (isJson) return 'json';
+    if (m.type === 'application/yaml') return 'yaml';
+  }
+  throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+}
+
+/** wantsAggregatedDiscovery tells whether the Accept header asks for APIGroupDiscoveryList, and which version. */
+export function aggregatedDiscoveryVersion(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const m of parseAccept(accept)) {
+    if (m.params.as === 'APIGroupDiscoveryList' && m.params.g === 'apidiscovery.k8s.io' && (m.params.v === 'v2' || m.params.v === 'v2beta1')) return m.params.v;
+    if (m.type === 'application/json' && !m.params.as) return undefined;
+  }
+  return undefined;
+}
+
+/** MAX_BODY is Kubernetes' 3 MiB request limit. */
+const MAX_BODY = 3 * 1024 * 1024;
+
+/** readBody buffers the request body (413 past the limit). */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new StatusError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** decodeBody parses JSON or YAML by Content-Type into a plain value. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  const ct = (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest('Object \'Kind\' is missing in \'\'');
+  if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {
+    try {
+      return YAML.parse(text);
+    } catch (e) {
+      throw badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * RequestInfo is what the router learns from a URL path (apiserver's RequestInfoFactory):
+ * `/api/v1/namespaces/default/pods/nginx/status` → core v1, namespace default, pods, nginx, status.
+ */
+export interface ResourceRequestInfo {
+  isResource: true;
+  group: string;
+  version: string;
+  namespace?: string;
+  resource: string;
+  name?: string;
+  subresource?: string;
+  /** extra path after the subresource (e.g. proxy paths) */
+  rest: string[];
+}
+
+export interface NonResourceRequestInfo {
+  isResource: false;
+  path: string;
+  /** for /api/v1 and /apis/g/v discovery documents */
+  group?: string;
+  version?: string;
+}
+
+export type RequestInfo = ResourceRequestInfo | NonResourceRequestInfo;
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+/** parseRequestInfo splits an API path; anything not under /api or /apis is non-resource. */
+export function parseRequestInfo(pathname: string): RequestInfo {
+  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 2) {
+    group = '';
+    version = parts[1];
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 3) {
+    group = parts[1];
+    version = parts[2];
+    rest = parts.slice(3);
+  } else {
+    return { isResource: false, path: pathname };
+  }
+  if (rest.length === 0) return { isResource: false, path: pathname, group, version };
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2]))) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource, name, subresource, ...extra] = rest;
+  return { isResource: true, group, version, namespace, resource, name, subresource, rest: extra };
+}

@@ -1,0 +1,306 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject, ResourceDefinition } from '../api/resource.js';
+import { StatusError, badRequest, methodNotSupported } from '../apimachinery/errors.js';
+import { buildTable } from '../api/printers/table.js';
+import { defaultPrinter } from '../api/printers/index.js';
+import { checkFields } from '../api/schema/index.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchSchemaFor } from '../apimachinery/patch/index.js';
+import type { RegistryStore, DeleteOptions } from '../registry/store.js';
+import type { ResourceRequestInfo } from './request-info.js';
+import { decodeBody, negotiateOutput, readBody, type OutputKind } from './negotiate.js';
+import { successStatus, writeObject, writeError } from './response.js';
+import type { Clock } from '../util/clock.js';
+
+/** ResourceContext is what resource handlers need from the server. */
+export interface ResourceContext {
+  clock: Clock;
+  findResource(group: string, version: string, plural: string): ResourceDefinition | undefined;
+  storeFor(def: ResourceDefinition): RegistryStore;
+  /** subresources served elsewhere (scale, binding, log, exec...) */
+  subresource(def: ResourceDefinition, info: ResourceRequestInfo, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+}
+
+type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+function fieldValidation(url: URL): FieldValidation {
+  const v = url.searchParams.get('fieldValidation');
+  if (!v) return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw badRequest(`fieldValidation invalid value: ${v}`);
+}
+
+function isDryRun(url: URL): boolean {
+  const v = url.searchParams.getAll('dryRun');
+  for (const d of v) if (d !== 'All') throw badRequest(`Invalid dry run value: ${d}`);
+  return v.length > 0;
+}
+
+const notFoundResource = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+/**
+ * handleResource serves every verb on /api and /apis resource paths: get, list, watch, create,
+ * update, patch, delete and deletecollection, plus status and delegated subresources.
+ */
+export async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, info: ResourceRequestInfo, ctx: ResourceContext): Promise<void> {
+  const def = ctx.findResource(info.group, info.version, info.resource);
+  if (!def) throw notFoundResource();
+  if (!def.namespaced && info.namespace) throw notFoundResource();
+  const ns = def.namespaced ? info.namespace : undefined;
+  const store = ctx.storeFor(def);
+  const method = req.method ?? 'GET';
+
+  if (info.subresource && info.subresource !== 'status') {
+    if (!def.subresources.includes(info.subresource) && !(def.plural === 'namespaces' && info.subresource === 'finalize')) throw notFoundResource();
+    if (await ctx.subresource(def, info, req, res, url)) return;
+    throw notFoundResource();
+  }
+  if (info.subresource === 'status' && !def.subresources.includes('status')) throw notFoundResource();
+  const output = method === 'GET' || method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE' ? negotiateOutput(req.headers.accept) : 'json';
+
+  switch (method) {
+    case 'GET': {
+      if (!info.name) {
+        if (isWatch(url)) return serveWatch(req, res, url, def, store, ns, output, ctx.clock);
+        if (def.namespaced === false || ns !== undefined || true) {
+          const list = await store.list(ns, {
+            labelSelector: url.searchParams.get('labelSelector') ?? undefined,
+            fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
+            limit: numberParam(url, 'limit'),
+            continue: url.searchParams.get('continue') ?? undefined,
+            resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+          });
+          return writeObject(res, 200, renderList(def, list.items, list.metadata, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json');
+        }
+        return;
+      }
+      const obj = await store.get(ns, info.name);
+      return writeObject(res, 200, renderOne(def, obj, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json');
+    }
+    case 'POST': {
+      if (info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
+      requireVerb(def, 'create');
+      const { obj, warnings } = await readObject(req, url, def);
+      const created = await store.create(ns, obj, { dryRun: isDryRun(url) });
+      return writeObject(res, 201, renderOne(def, created, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
+    }
+    case 'PUT': {
+      if (!info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'update');
+      requireVerb(def, 'update');
+      const { obj, warnings } = await readObject(req, url, def);
+      const updated = await store.update(ns, info.name, obj, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined });
+      return writeObject(res, 200, renderOne(def, updated, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
+    }
+    case 'PATCH': {
+      if (!info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'patch');
+      requireVerb(def, 'patch');
+      const body = await readBody(req);
+      const warnings: string[] = [];
+      const validation = fieldValidation(url);
+      const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
+        const next = applyPatch(def, current, body, req.headers['content-type']);
+        checkObjectFields(def, next, validation, warnings);
+        return next;
+      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined });
+      return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
+    }
+    case 'DELETE': {
+      requireVerb(def, info.name ? 'delete' : 'deletecollection');
+      const opts = await readDeleteOptions(req, url);
+      if (!info.name) {
+        const deleted = await store.deleteCollection(ns, {
+          labelSelector: url.searchParams.get('labelSelector') ?? undefined,
+          fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
+        }, opts);
+        return writeObject(res, 200, renderList(def, deleted, { resourceVersion: '' }, 'json', url, ctx.clock.now()));
+      }
+      const result = await store.delete(ns, info.name, opts);
+      if (def.plural === 'namespaces' && def.group === '' && !result.deleted) {
+        return writeObject(res, 200, result.object, output === 'yaml' ? 'yaml' : 'json');
+      }
+      if (!returnsObjectOnDelete(def)) {
+        return writeObject(res, 200, successStatus({ name: info.name, group: def.group || undefined, kind: def.plural, uid: result.object.metadata?.uid }));
+      }
+      return writeObject(res, result.deleted ? 200 : 202, result.object, output === 'yaml' ? 'yaml' : 'json');
+    }
+    default:
+      throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+}
+
+/** Kubernetes answers deletes with the deleted object, except for a few kinds that return a Status. */
+function returnsObjectOnDelete(def: ResourceDefinition): boolean {
+  return !(def.group === '' && (def.plural === 'events' || def.plural === 'endpoints'));
+}
+
+function requireVerb(def: ResourceDefinition, verb: string): void {
+  if (!def.verbs.includes(verb)) throw methodNotSupported({ group: def.group, resource: def.plural }, verb);
+}
+
+function isWatch(url: URL): boolean {
+  const w = url.searchParams.get('watch');
+  return w === '1' || w === 'true';
+}
+
+function numberParam(url: URL, name: string): number | undefined {
+  const v = url.searchParams.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw badRequest(`invalid ${name}: ${v}`);
+  return n;
+}
+
+/** readObject decodes a create/update body and checks it against the schema and the URL's kind. */
+async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinition): Promise<{ obj: KubeObject; warnings: string[] }> {
+  const raw = decodeBody(await readBody(req), req.headers['content-type']);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(raw) ? 'array' : typeof raw} into Go value of type struct`);
+  }
+  const obj = raw as KubeObject;
+  const wantAV = def.group ? `${def.group}/${def.version}` : def.version;
+  if (obj.kind !== undefined && obj.kind !== def.kind) {
+    throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`);
+  }
+  if (obj.apiVersion !== undefined && obj.apiVersion !== wantAV) {
+    throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${wantAV})`);
+  }
+  const warnings: string[] = [];
+  checkObjectFields(def, obj, fieldValidation(url), warnings);
+  return { obj, warnings };
+}
+
+function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: FieldValidation, warnings: string[]): void {
+  const r = checkFields(def.group, def.version, def.kind, obj, mode);
+  warnings.push(...r.warnings);
+  if (r.error) {
+    const msg = r.error.startsWith('strict decoding error') || r.error.startsWith('json:')
+      ? `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${r.error}`
+      : r.error;
+    throw badRequest(msg);
+  }
+}
+
+/** applyPatch applies a JSON, merge or strategic merge patch to the current object. */
+export function applyPatch(def: ResourceDefinition, current: KubeObject, body: Buffer, contentType: string | undefined): KubeObject {
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  let patch: unknown;
+  try {
+    patch = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    if (ct === 'application/apply-patch+yaml') throw new StatusError(415, 'UnsupportedMediaType', 'server-side apply is not supported by tskube yet; use client-side kubectl apply');
+    throw badRequest(`error decoding patch: ${(e as Error).message}`);
+  }
+  switch (ct) {
+    case 'application/json-patch+json':
+      return applyJsonPatch(current, patch) as KubeObject;
+    case 'application/merge-patch+json':
+      return applyMergePatch(current, patch) as KubeObject;
+    case 'application/strategic-merge-patch+json':
+      return applyStrategicMergePatch(current, patch, patchSchemaFor(def.group, def.kind)) as KubeObject;
+    case 'application/apply-patch+yaml':
+      throw new StatusError(415, 'UnsupportedMediaType', 'server-side apply is not supported by tskube yet; use client-side kubectl apply');
+    default:
+      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+  }
+}
+
+async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<DeleteOptions> {
+  const body = await readBody(req);
+  let opts: DeleteOptions & { kind?: string; apiVersion?: string } = {};
+  if (body.length && body.toString('utf8').trim()) {
+    try {
+      opts = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw badRequest(`error decoding DeleteOptions: ${(e as Error).message}`);
+    }
+  }
+  const grace = url.searchParams.get('gracePeriodSeconds');
+  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const pp = url.searchParams.get('propagationPolicy');
+  if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
+  const orphan = url.searchParams.get('orphanDependents');
+  if (orphan !== null) opts.orphanDependents = orphan === 'true';
+  if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
+    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+  }
+  if (isDryRun(url)) opts.dryRun = true;
+  return opts;
+}
+
+function renderOne(def: ResourceDefinition, obj: KubeObject, output: OutputKind, url: URL, now: Date): unknown {
+  if (output === 'table') return renderList(def, [obj], { resourceVersion: obj.metadata?.resourceVersion }, output, url, now, true);
+  if (output === 'metadata') return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+  return obj;
+}
+
+/** renderList renders a list as the negotiated kind: <Kind>List, Table, or PartialObjectMetadataList. */
+export function renderList(def: ResourceDefinition, items: KubeObject[], listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number }, output: OutputKind, url: URL, now: Date, single = false): unknown {
+  if (output === 'table') {
+    const include = (url.searchParams.get('includeObject') ?? 'Metadata') as 'None' | 'Metadata' | 'Object';
+    const table = buildTable(def.table ?? defaultPrinter, items, { now, includeObject: include, listMeta }) as Record<string, unknown>;
+    if (single) delete (table.metadata as Record<string, unknown>)?.continue;
+    return table;
+  }
+  if (output === 'metadata') {
+    return {
+      kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta,
+      items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })),
+    };
+  }
+  return {
+    kind: `${def.kind}List`,
+    apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+    metadata: listMeta,
+    items: items.map((o) => {
+      // Kubernetes omits apiVersion/kind on list items? No: it sets them; keep as stored.
+      return o;
+    }),
+  };
+}
+
+/** serveWatch streams watch events as newline-delimited JSON until the client goes or the timeout ends. */
+async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, def: ResourceDefinition, store: RegistryStore, ns: string | undefined, output: OutputKind, clock: Clock): Promise<void> {
+  const ac = new AbortController();
+  const timeoutSeconds = numberParam(url, 'timeoutSeconds') ?? (1800 + Math.floor(Math.random() * 1800));
+  const timer = setTimeout(() => ac.abort(), timeoutSeconds * 1000);
+  const onClose = () => ac.abort();
+  res.on('close', onClose);
+  req.on('aborted', onClose);
+  let iter: AsyncGenerator<{ type: string; object: KubeObject }> | undefined;
+  try {
+    iter = store.watch(ns, {
+      labelSelector: url.searchParams.get('labelSelector') ?? undefined,
+      fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
+      resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+      signal: ac.signal,
+    });
+    // Pull the first event lazily so selector errors still become a plain HTTP error.
+    const first = iter.next();
+    const firstOrWait = await Promise.race([first, new Promise<'pending'>((r) => setTimeout(() => r('pending'), 0))]);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    const writeEvent = (ev: { type: string; object: KubeObject }) => {
+      let object: unknown = ev.object;
+      if (ev.type !== 'ERROR' && output === 'table') object = renderList(def, [ev.object], { resourceVersion: ev.object.metadata?.resourceVersion }, 'table', url, clock.now(), true);
+      else if (ev.type !== 'ERROR' && output === 'metadata') object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: ev.object.metadata };
+      res.write(JSON.stringify({ type: ev.type, object }) + '\n');
+    };
+    const firstResult = firstOrWait === 'pending' ? await first : firstOrWait;
+    if (!firstResult.done) {
+      writeEvent(firstResult.value);
+      for (;;) {
+        const n = await iter.next();
+        if (n.done) break;
+        writeEvent(n.value);
+      }
+    }
+    res.end();
+  } catch (e) {
+    if (!res.headersSent) writeError(res, e);
+    else res.end();
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+    res.off('close', onClose);
+    await iter?.return(undefined).catch(() => undefined);
+  }
+}

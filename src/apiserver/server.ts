@@ -1,0 +1,202 @@
+import https from 'node:https';
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { Backend } from '../storage/backend.js';
+import type { KubeObject, ResourceDefinition } from '../api/resource.js';
+import { allResources } from '../api/registry.js';
+import { StatusError, unauthorized } from '../apimachinery/errors.js';
+import { RegistryStore, type NamespaceState, type StoreDeps } from '../registry/store.js';
+import type { Clock } from '../util/clock.js';
+import { realClock } from '../util/clock.js';
+import { parseRequestInfo } from './request-info.js';
+import { handleResource } from './resource-handler.js';
+import { handleSubresource } from './subresources.js';
+import { NodeProxy } from './node-proxy.js';
+import { writeError, writeObject } from './response.js';
+import { aggregatedDiscoveryVersion } from './negotiate.js';
+import { versionInfo, coreAPIVersions, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
+import { openapiV2Document, openapiV3Document, openapiV3Index } from './openapi/index.js';
+import { admitCreate } from './admission.js';
+
+export interface ApiServerOptions {
+  backend: Backend;
+  /** bearer tokens accepted (the admin token, agent tokens...) */
+  tokens: string[];
+  tls?: { cert: string; key: string };
+  host?: string;
+  /** 0 picks a free port */
+  port?: number;
+  clock?: Clock;
+  /** token the server presents to node agents when proxying logs/exec */
+  agentToken?: string;
+  resources?: ResourceDefinition[];
+}
+
+/** ApiServer is a running API server. */
+export interface ApiServer {
+  url: string;
+  port: number;
+  /** stores, for in-process bootstrap and tests only: components use the HTTP API */
+  storeFor(group: string, version: string, plural: string): RegistryStore;
+  close(): Promise<void>;
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+/**
+ * startApiServer serves the Kubernetes API over a Backend: discovery, OpenAPI, health, and every
+ * resource verb through the generic registry store.
+ */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const clock = opts.clock ?? realClock;
+  const defs = opts.resources ?? allResources;
+  const byPath = new Map<string, ResourceDefinition>();
+  for (const d of defs) byPath.set(`${d.group}/${d.version}/${d.plural}`, d);
+  const stores = new Map<string, RegistryStore>();
+  const nsDef = byPath.get('/v1/namespaces')!;
+
+  const storeDeps: StoreDeps = {
+    backend: opts.backend,
+    clock,
+    async namespaceState(name: string): Promise<NamespaceState> {
+      const kv = await opts.backend.get(`/registry/namespaces/${name}`);
+      if (!kv) return 'missing';
+      const ns = JSON.parse(kv.value) as KubeObject;
+      return ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating' ? 'terminating' : 'active';
+    },
+    admitCreate: (def, obj) => admitCreate(def, obj, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!) }),
+  };
+  const storeFor = (def: ResourceDefinition): RegistryStore => {
+    const k = `${def.group}/${def.version}/${def.plural}`;
+    let s = stores.get(k);
+    if (!s) {
+      s = new RegistryStore(def, storeDeps);
+      stores.set(k, s);
+    }
+    return s;
+  };
+  const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);
+  const tokens = opts.tokens.map((t) => Buffer.from(t));
+
+  const authenticated = (req: IncomingMessage): boolean => {
+    const h = req.headers.authorization;
+    if (!h?.startsWith('Bearer ')) return false;
+    const given = Buffer.from(h.slice(7).trim());
+    return tokens.some((t) => t.length === given.length && timingSafeEqual(t, given));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (!PUBLIC_PATHS.has(url.pathname) && !authenticated(req)) throw unauthorized();
+    switch (path) {
+      case '/healthz': case '/livez': case '/readyz':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('ok');
+        return;
+      case '/version':
+        return writeObject(res, 200, versionInfo());
+      case '/api':
+        return serveDiscovery(req, res, () => coreAPIVersions(), (v) => aggregatedDiscovery(defs, 'core', v));
+      case '/apis':
+        return serveDiscovery(req, res, () => apiGroupList(defs), (v) => aggregatedDiscovery(defs, 'apis', v));
+      case '/openapi/v2':
+        return writeObject(res, 200, openapiV2Document(defs));
+      case '/openapi/v3':
+        return writeObject(res, 200, openapiV3Index(defs));
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const gv = path.slice('/openapi/v3/'.length).split('/');
+      const [group, version] = gv[0] === 'api' ? ['', gv[1]] : [gv[1], gv[2]];
+      const doc = openapiV3Document(group, version, defs);
+      if (!doc) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+      res.writeHead(200, { 'Content-Type': 'application/json', ETag: `"${doc.hash}"`, 'Cache-Control': url.searchParams.get('hash') === doc.hash ? 'public, immutable' : 'no-cache, private' });
+      res.end(doc.body);
+      return;
+    }
+    const info = parseRequestInfo(path);
+    if (!info.isResource) {
+      if (info.version !== undefined) {
+        const list = apiResourceList(defs, info.group ?? '', info.version);
+        if (list) return writeObject(res, 200, list);
+      } else if (path.startsWith('/apis/')) {
+        const group = path.split('/')[2];
+        const g = (apiGroupList(defs) as { groups: { name: string }[] }).groups.find((x) => x.name === group);
+        if (g) return writeObject(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
+      }
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+    await handleResource(req, res, url, info, {
+      clock,
+      findResource: (g, v, p) => byPath.get(`${g}/${v}/${p}`),
+      storeFor,
+      subresource: (def, i, rq, rs, u) => handleSubresource(def, i, rq, rs, u, {
+        clock, storeFor, podsStore: () => storeFor(byPath.get('/v1/pods')!), nodeProxy,
+      }),
+    });
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((e) => writeError(res, e));
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const fail = (e: unknown) => {
+      const se = e instanceof StatusError ? e : new StatusError(500, 'InternalError', String(e));
+      const body = JSON.stringify(se.toStatus());
+      socket.end(`HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    (async () => {
+      if (!authenticated(req)) throw unauthorized();
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const info = parseRequestInfo(url.pathname);
+      if (!info.isResource || info.group !== '' || info.resource !== 'pods' || !info.name || !['exec', 'attach', 'portforward'].includes(info.subresource ?? '')) {
+        throw new StatusError(400, 'BadRequest', 'upgrade is only supported on pods/exec, pods/attach and pods/portforward');
+      }
+      const pod = await storeFor(byPath.get('/v1/pods')!).get(info.namespace, info.name);
+      await nodeProxy.proxyUpgrade(pod, info.subresource!, url, req, socket, head);
+    })().catch(fail);
+  };
+
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    : http.createServer(onRequest);
+  server.on('upgrade', onUpgrade);
+  server.keepAliveTimeout = 65_000;
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const scheme = opts.tls ? 'https' : 'http';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  void nsDef;
+  return {
+    url: `${scheme}://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`,
+    port,
+    storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+function serveDiscovery(req: IncomingMessage, res: ServerResponse, plain: () => unknown, aggregated: (v: 'v2' | 'v2beta1') => unknown): void {
+  const v = aggregatedDiscoveryVersion(req.headers.accept);
+  if (v) {
+    const body = JSON.stringify(aggregated(v));
+    res.writeHead(200, {
+      'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`,
+      Vary: 'Accept', 'Cache-Control': 'public',
+    });
+    res.end(body);
+    return;
+  }
+  writeObject(res, 200, plain());
+}

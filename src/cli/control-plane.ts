@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openBackend } from '../storage/index.js';
+import type { Backend } from '../storage/backend.js';
+import { startApiServer, type ApiServer } from '../apiserver/server.js';
+import { loadOrCreateCredentials, kubeconfigYaml, type ServingCredentials } from '../apiserver/tls.js';
+import { bootstrapCluster } from '../apiserver/bootstrap.js';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  store: 'sqlite' | 'etcd';
+  etcdEndpoints?: string[];
+}
+
+/** ControlPlane is a running API server over its store, with credentials and a kubeconfig. */
+export interface ControlPlane {
+  api: ApiServer;
+  backend: Backend;
+  creds: ServingCredentials;
+  kubeconfigPath: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** startControlPlane opens the store, starts the API server and writes DIR/kubeconfig. */
+export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  const dataDir = resolve(o.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const backend = o.store === 'etcd'
+    ? await openBackend({ type: 'etcd', endpoints: o.etcdEndpoints ?? ['http://127.0.0.1:2379'] })
+    : await openBackend({ type: 'sqlite', path: join(dataDir, 'state.db') });
+  const creds = loadOrCreateCredentials(dataDir);
+  const api = await startApiServer({
+    backend, tokens: [creds.token], tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port, agentToken: creds.token,
+  });
+  await bootstrapCluster(api);
+  const kubeconfigPath = join(dataDir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfigYaml(api.url, creds), { mode: 0o600 });
+  return {
+    api, backend, creds, kubeconfigPath, dataDir,
+    async close() {
+      await api.close();
+      await backend.close();
+    },
+  };
+}

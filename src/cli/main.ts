@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { runUp } from './up.js';
+import { runServer } from './server.js';
+import { runAgent } from './agent.js';
+
+/** The `tskube` command: up (all-in-one), server (control plane only), agent (one node). */
+const program = new Command();
+program.name('tskube').description('Kubernetes, written in TypeScript');
+
+program.command('up')
+  .description('run an all-in-one cluster (API server, controllers, scheduler, node agents) in the foreground')
+  .option('--data-dir <dir>', 'where state, credentials and the kubeconfig live', '.tskube')
+  .option('--port <n>', 'API server port (0 picks a free one)', '6443')
+  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .option('--nodes <n>', 'number of node agents (host01, host02, ...)', '3')
+  .option('--simulated-nodes <n>', 'extra simulated nodes whose pods run without processes', '0')
+  .option('--store <kind>', 'sqlite (default) or etcd', 'sqlite')
+  .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints (with --store etcd)', 'http://127.0.0.1:2379')
+  .action(async (o) => { await runUp(o); });
+
+program.command('server')
+  .description('run the control plane alone (API server, controllers, scheduler)')
+  .option('--data-dir <dir>', 'where state and credentials live', '.tskube')
+  .option('--port <n>', 'API server port', '6443')
+  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .option('--store <kind>', 'sqlite (default) or etcd', 'sqlite')
+  .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints (with --store etcd)', 'http://127.0.0.1:2379')
+  .action(async (o) => { await runServer(o); });
+
+program.command('agent')
+  .description('run one node agent against an API server')
+  .requiredOption('--server <url>', 'API server URL')
+  .requiredOption('--token <token>', 'bearer token')
+  .requiredOption('--name <name>', 'node name')
+  .option('--ca-file <path>', 'CA certificate of the API server (default: skip verification)')
+  .option('--root-dir <dir>', 'where pods live on this node')
+  .option('--runtime <kind>', 'process or simulated', 'process')
+  .option('--address <ip>', 'address the API server reaches this agent at', '127.0.0.1')
+  .action(async (o) => { await runAgent(o); });
+
+program.parseAsync(process.argv).catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { startControlPlane } from './control-plane.js';
+import { startComponents } from './components.js';
+
+export interface UpOptions {
+  dataDir: string; port: string; host: string; nodes: string; simulatedNodes: string;
+  store: string; etcdEndpoints: string;
+}
+
+/** runUp runs the all-in-one cluster in the foreground until SIGINT/SIGTERM. */
+export async function runUp(o: UpOptions): Promise<void> {
+  const started = Date.now();
+  const cp = await startControlPlane({
+    dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
+    etcdEndpoints: o.etcdEndpoints.split(','),
+  });
+  const ac = new AbortController();
+  const components = await startComponents({
+    server: cp.api.url, token: cp.creds.token, ca: cp.creds.caCert, dataDir: cp.dataDir,
+    nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), signal: ac.signal,
+  });
+  console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);
+  console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
+  console.log('  kubectl get nodes');
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${sig}: stopping tskube...`);
+    ac.abort();
+    await components.stop();
+    await cp.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,563 @@
+import { randomUUID } from 'node:crypto';
+import type { Backend, KeyValue } from '../storage/backend.js';
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError } from '../storage/errors.js';
+import type { KubeObject, ObjectMeta, ResourceDefinition, ResourceStrategy } from '../api/resource.js';
+import {
+  StatusError, alreadyExists, badRequest, conflict, conflictStale, invalid, notFound, type FieldError, type GroupResource,
+} from '../apimachinery/errors.js';
+import { parseLabelSelector, matchesLabels } from '../apimachinery/labels.js';
+import { parseFieldSelector, matchesFields, fieldSelectorFields } from '../apimachinery/fields.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/objectmeta.js';
+import type { Clock } from '../util/clock.js';
+import { listPrefix, objectKey } from './keys.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { deepEqual } from '../apimachinery/deep.js';
+
+/** NamespaceState is what create needs to know about the target namespace. */
+export type NamespaceState = 'active' | 'terminating' | 'missing';
+
+/** StoreDeps are what every RegistryStore shares. */
+export interface StoreDeps {
+  backend: Backend;
+  clock: Clock;
+  /** namespaceState answers for NamespaceLifecycle admission */
+  namespaceState(name: string): Promise<NamespaceState>;
+  /** mutating admission run on create after defaulting (service IPs, default tolerations, ...) */
+  admitCreate?(def: ResourceDefinition, obj: KubeObject): Promise<void>;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+/** DeleteResult: `deleted` false means the object still exists, marked for deletion (HTTP 202). */
+export interface DeleteResult { object: KubeObject; deleted: boolean }
+
+export interface WatchOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  signal: AbortSignal;
+}
+
+export interface StoreWatchEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR'; object: KubeObject }
+
+export interface WriteOptions { dryRun?: boolean }
+
+const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_RETRIES = 8;
+
+/** rfc3339 renders a time as Kubernetes' metav1.Time does (seconds precision, Z). */
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * RegistryStore is the generic store behind every resource (apiserver's genericregistry.Store):
+ * it turns API verbs into Backend operations, calling the resource's strategy hooks in Kubernetes'
+ * order, and maps storage errors to API Status errors.
+ */
+export class RegistryStore {
+  readonly gr: GroupResource;
+
+  constructor(readonly def: ResourceDefinition, private readonly deps: StoreDeps) {
+    this.gr = { group: def.group, resource: def.plural };
+  }
+
+  private get backend(): Backend { return this.deps.backend; }
+
+  // ---- encoding -------------------------------------------------------------------------------
+
+  /** decode turns a stored value into an object of this definition's version. */
+  decode(kv: KeyValue, rv = kv.modRevision): KubeObject {
+    let obj = JSON.parse(kv.value) as KubeObject;
+    obj.metadata = obj.metadata ?? {};
+    obj.metadata.resourceVersion = String(rv);
+    if (this.def.storageVersion && this.def.storageVersion !== this.def.version && this.def.convert) {
+      obj = this.def.convert(obj, this.def.version);
+    }
+    return obj;
+  }
+
+  /** encode turns an object of this definition's version into the stored value. */
+  private encode(obj: KubeObject): string {
+    let stored = obj;
+    if (this.def.storageVersion && this.def.storageVersion !== this.def.version && this.def.convert) {
+      stored = this.def.convert(obj, this.def.storageVersion);
+    }
+    const copy = { ...stored, metadata: { ...stored.metadata } };
+    delete copy.metadata.resourceVersion;
+    return JSON.stringify(copy);
+  }
+
+  private key(namespace: string | undefined, name: string): string {
+    return objectKey(this.def, namespace, name);
+  }
+
+  private apiVersion(): string {
+    return this.def.group ? `${this.def.group}/${this.def.version}` : this.def.version;
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  /** get returns one object or a NotFound Status. */
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.backend.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.gr, name);
+    return this.decode(kv);
+  }
+
+  /** list returns the objects matching the selectors, paged by limit/continue. */
+  async list(namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
+    const filter = this.filterFor(opts.labelSelector, opts.fieldSelector);
+    const prefix = listPrefix(this.def, namespace);
+    let revision = 0;
+    let startAfter: string | undefined;
+    if (opts.continue) {
+      const t = decodeContinue(opts.continue);
+      revision = t.rv;
+      startAfter = prefix + t.start;
+    }
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const items: KubeObject[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    let remaining = 0;
+    try {
+      for (;;) {
+        const chunk = limit ? Math.max(limit - items.length, filter.selective ? 100 : 0) : 0;
+        const res = await this.backend.list(prefix, { revision: revision || undefined, limit: chunk, startAfter });
+        revision = res.revision;
+        for (const kv of res.items) {
+          lastKey = kv.key;
+          const obj = this.decode(kv);
+          if (!filter.matches(obj)) continue;
+          items.push(obj);
+          if (limit && items.length >= limit) break;
+        }
+        const consumedAll = !lastKey || lastKey === res.items[res.items.length - 1]?.key;
+        if (limit && items.length >= limit) {
+          more = res.remaining > 0 || !consumedAll;
+          remaining = res.remaining + (consumedAll ? 0 : res.items.length - 1 - res.items.findIndex((k) => k.key === lastKey));
+          break;
+        }
+        if (res.remaining === 0 || res.items.length === 0) break;
+        startAfter = res.items[res.items.length - 1].key;
+      }
+    } catch (e) {
+      if (e instanceof CompactedError && opts.continue) {
+        throw new StatusError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+      }
+      throw e;
+    }
+    const metadata: ListResult['metadata'] = { resourceVersion: String(revision) };
+    if (more && lastKey) {
+      metadata.continue = encodeContinue({ rv: revision, start: lastKey.slice(prefix.length) });
+      if (!filter.selective) metadata.remainingItemCount = remaining;
+    }
+    return { items, metadata };
+  }
+
+  /** filterFor compiles label and field selectors; unsupported fields are a 400 as in Kubernetes. */
+  filterFor(labelSelector?: string, fieldSelector?: string): { selective: boolean; matches(obj: KubeObject): boolean } {
+    const ls = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+    const fs = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+    if (fs) {
+      for (const f of fieldSelectorFields(fs)) {
+        if (f === 'metadata.name' || f === 'metadata.namespace') continue;
+        if (!this.def.selectableFields?.[f]) {
+          throw badRequest(`field label not supported: ${f}`);
+        }
+      }
+    }
+    const getField = (obj: KubeObject) => (f: string): string | undefined => {
+      if (f === 'metadata.name') return obj.metadata?.name ?? '';
+      if (f === 'metadata.namespace') return obj.metadata?.namespace ?? '';
+      return this.def.selectableFields?.[f]?.(obj) ?? '';
+    };
+    return {
+      selective: !!(ls || fs),
+      matches: (obj) => (!ls || matchesLabels(ls, obj.metadata?.labels)) && (!fs || matchesFields(fs, getField(obj))),
+    };
+  }
+
+  /** watch streams changes as API watch events; a compacted start becomes an ERROR 410 event. */
+  async *watch(namespace: string | undefined, opts: WatchOptions): AsyncGenerator<StoreWatchEvent> {
+    const filter = this.filterFor(opts.labelSelector, opts.fieldSelector);
+    const prefix = listPrefix(this.def, namespace);
+    let after: number;
+    const rv = opts.resourceVersion;
+    if (!rv || rv === '0') {
+      // No resourceVersion: Kubernetes first sends the current state as ADDED events.
+      const res = await this.backend.list(prefix);
+      for (const kv of res.items) {
+        const obj = this.decode(kv);
+        if (filter.matches(obj)) yield { type: 'ADDED', object: obj };
+      }
+      after = res.revision;
+    } else {
+      after = Number(rv);
+      if (!Number.isInteger(after) || after < 0) throw badRequest(`invalid resource version: ${rv}`);
+    }
+    try {
+      for await (const ev of this.backend.watch(prefix, { afterRevision: after, signal: opts.signal })) {
+        if (ev.type === 'delete') {
+          const old = this.decode(ev.prevKv ?? ev.kv, ev.revision);
+          if (filter.matches(old)) yield { type: 'DELETED', object: old };
+          continue;
+        }
+        const obj = this.decode(ev.kv);
+        const nowMatches = filter.matches(obj);
+        if (ev.type === 'create') {
+          if (nowMatches) yield { type: 'ADDED', object: obj };
+          continue;
+        }
+        const oldMatches = ev.prevKv ? filter.matches(this.decode(ev.prevKv)) : false;
+        if (nowMatches && oldMatches) yield { type: 'MODIFIED', object: obj };
+        else if (nowMatches) yield { type: 'ADDED', object: obj };
+        else if (oldMatches) yield { type: 'DELETED', object: obj };
+      }
+    } catch (e) {
+      if (e instanceof CompactedError) {
+        yield {
+          type: 'ERROR',
+          object: new StatusError(410, 'Expired', `too old resource version: ${after} (${e.compacted})`).toStatus() as unknown as KubeObject,
+        };
+        return;
+      }
+      if (opts.signal.aborted) return;
+      throw e;
+    }
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  /** create stores a new object after defaulting, admission and validation. */
+  async create(namespace: string | undefined, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const meta: ObjectMeta = (obj.metadata ??= {});
+    if (this.def.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (!namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      meta.namespace = namespace;
+    } else {
+      delete meta.namespace;
+    }
+    obj.apiVersion = this.apiVersion();
+    obj.kind = this.def.kind;
+    if (meta.resourceVersion) {
+      throw badRequest('resourceVersion should not be set on objects to be created');
+    }
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    if (this.def.namespaced && namespace) {
+      const state = await this.deps.namespaceState(namespace);
+      if (state === 'missing') throw notFound({ group: '', resource: 'namespaces' }, namespace);
+      if (state === 'terminating') {
+        throw new StatusError(403, 'Forbidden',
+          `${this.def.plural}${this.def.group ? '.' + this.def.group : ''} "${meta.name ?? ''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+          { name: meta.name, group: this.def.group || undefined, kind: this.def.plural, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] });
+      }
+    }
+    const now = this.deps.clock.now();
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(now);
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.generation;
+    delete meta.managedFields;
+    const strategy = this.def.strategy;
+    strategy.default?.(obj);
+    strategy.prepareForCreate?.(obj, { now });
+    await this.deps.admitCreate?.(this.def, obj);
+    const errs = [...validateObjectMeta(obj, this.def), ...(strategy.validate?.(obj) ?? [])];
+    if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));
+    if (opts.dryRun) return obj;
+    try {
+      const rev = await this.backend.create(this.key(namespace, meta.name!), this.encode(obj));
+      meta.resourceVersion = String(rev);
+      return obj;
+    } catch (e) {
+      if (e instanceof KeyExistsError) throw alreadyExists(this.gr, meta.name!);
+      throw e;
+    }
+  }
+
+  /**
+   * update replaces an object (PUT). With `subresource: 'status'` the status strategy decides what
+   * may change. A resourceVersion in the body makes the update conditional (409 when stale).
+   */
+  async update(namespace: string | undefined, name: string, obj: KubeObject, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<KubeObject> {
+    return this.guaranteedUpdate(namespace, name, () => obj, opts);
+  }
+
+  /**
+   * guaranteedUpdate reads the current object, asks `mutate` for the new one and writes it with
+   * compare-and-swap, retrying on races unless the caller pinned a resourceVersion.
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined, name: string,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    opts: WriteOptions & { subresource?: 'status'; bypassStrategy?: boolean } = {},
+  ): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.backend.get(key);
+      if (!kv) throw notFound(this.gr, name);
+      const old = this.decode(kv);
+      const next = await mutate(structuredClone(old));
+      const meta: ObjectMeta = (next.metadata ??= {});
+      const pinned = meta.resourceVersion !== undefined && meta.resourceVersion !== '';
+      if (pinned && meta.resourceVersion !== String(kv.modRevision)) throw conflictStale(this.gr, name);
+      if (meta.name !== undefined && meta.name !== name) {
+        throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+      }
+      if (this.def.namespaced && meta.namespace && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (meta.uid && meta.uid !== old.metadata?.uid) {
+        throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata?.uid}`);
+      }
+      // Server-internal writes (binding, finalize) skip the user-facing strategy, as Kubernetes' own
+      // subresource stores do; they still carry server-owned metadata over.
+      const result = opts.bypassStrategy ? this.carryMetadata(next, old) : this.prepareUpdate(next, old, opts.subresource);
+      if (deepEqual(withoutRV(result), withoutRV(old))) return old;
+      if (opts.dryRun) return result;
+      if (this.isFinalized(result)) {
+        try {
+          await this.backend.delete(key, kv.modRevision);
+          return result;
+        } catch (e) {
+          if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
+          throw this.mapWriteError(e, name);
+        }
+      }
+      try {
+        const rev = await this.backend.update(key, this.encode(result), kv.modRevision);
+        result.metadata!.resourceVersion = String(rev);
+        return result;
+      } catch (e) {
+        if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
+        throw this.mapWriteError(e, name);
+      }
+    }
+  }
+
+  /** carryMetadata copies server-owned metadata (uid, timestamps, generation...) from old to next. */
+  private carryMetadata(next: KubeObject, old: KubeObject): KubeObject {
+    const meta = next.metadata!;
+    const oldMeta = old.metadata!;
+    next.apiVersion = this.apiVersion();
+    next.kind = this.def.kind;
+    meta.name = oldMeta.name;
+    if (this.def.namespaced) meta.namespace = oldMeta.namespace;
+    meta.uid = oldMeta.uid;
+    meta.creationTimestamp = oldMeta.creationTimestamp;
+    if (oldMeta.deletionTimestamp) {
+      meta.deletionTimestamp = oldMeta.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+    else delete meta.generation;
+    delete meta.managedFields;
+    return next;
+  }
+
+  /** prepareUpdate runs the strategy: carry server-owned metadata over, default, validate. */
+  private prepareUpdate(next: KubeObject, old: KubeObject, subresource?: 'status'): KubeObject {
+    const now = this.deps.clock.now();
+    this.carryMetadata(next, old);
+    const meta = next.metadata!;
+    let strategy: ResourceStrategy = this.def.strategy;
+    let result = next;
+    if (subresource === 'status') {
+      if (this.def.statusStrategy) {
+        strategy = this.def.statusStrategy;
+      } else {
+        // Default status strategy: everything but status comes from the stored object.
+        result = { ...structuredClone(old), status: next.status };
+        strategy = {};
+      }
+    } else {
+      this.def.strategy.default?.(result);
+    }
+    strategy.prepareForUpdate?.(result, old, { now });
+    const errs: FieldError[] = [
+      ...validateObjectMetaUpdate(result, old),
+      ...(subresource === 'status' ? [] : validateObjectMeta(result, this.def)),
+      ...(subresource === 'status' ? [] : this.def.strategy.validate?.(result) ?? []),
+      ...(strategy.validateUpdate?.(result, old) ?? []),
+    ];
+    if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));
+    return result;
+  }
+
+  /** isFinalized: marked for deletion and nothing holds it any more. */
+  private isFinalized(obj: KubeObject): boolean {
+    if (!obj.metadata?.deletionTimestamp) return false;
+    if (obj.metadata.finalizers?.length) return false;
+    if (this.def.group === '' && this.def.plural === 'namespaces') {
+      const spec = obj.spec as { finalizers?: string[] } | undefined;
+      if (spec?.finalizers?.length) return false;
+    }
+    if (this.def.plural === 'pods' && obj.metadata.deletionGracePeriodSeconds) return false;
+    return true;
+  }
+
+  private mapWriteError(e: unknown, name: string): unknown {
+    if (e instanceof KeyNotFoundError) return notFound(this.gr, name);
+    if (e instanceof RevisionMismatchError) return conflictStale(this.gr, name);
+    return e;
+  }
+
+  /**
+   * delete removes an object, or marks it (deletionTimestamp) when a grace period or finalizers
+   * hold it: pods on a node wait for their agent; Foreground/Orphan add the GC's finalizers;
+   * namespaces wait for their content to go.
+   */
+  async delete(namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.backend.get(key);
+      if (!kv) throw notFound(this.gr, name);
+      const obj = this.decode(kv);
+      const meta = obj.metadata!;
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== meta.uid) {
+        throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+        throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+      }
+      const marked = this.markForDeletion(obj, opts);
+      if (marked === 'unchanged') return { object: obj, deleted: false };
+      if (marked === 'marked') {
+        if (opts.dryRun) return { object: obj, deleted: false };
+        try {
+          const rev = await this.backend.update(key, this.encode(obj), kv.modRevision);
+          meta.resourceVersion = String(rev);
+          return { object: obj, deleted: false };
+        } catch (e) {
+          if (e instanceof RevisionMismatchError && attempt < MAX_RETRIES) continue;
+          throw this.mapWriteError(e, name);
+        }
+      }
+      if (opts.dryRun) return { object: obj, deleted: true };
+      try {
+        const res = await this.backend.delete(key, kv.modRevision);
+        meta.resourceVersion = String(res.revision);
+        return { object: obj, deleted: true };
+      } catch (e) {
+        if (e instanceof RevisionMismatchError && attempt < MAX_RETRIES) continue;
+        throw this.mapWriteError(e, name);
+      }
+    }
+  }
+
+  /** markForDeletion decides graceful/finalized deletion; mutates obj when it returns 'marked'. */
+  private markForDeletion(obj: KubeObject, opts: DeleteOptions): 'delete' | 'marked' | 'unchanged' {
+    const meta = obj.metadata!;
+    const now = this.deps.clock.now();
+    const isPod = this.def.group === '' && this.def.plural === 'pods';
+    const isNamespace = this.def.group === '' && this.def.plural === 'namespaces';
+    let changed = false;
+
+    // Graceful deletion: a pod bound to a node is only marked; its agent stops it and confirms.
+    let grace = 0;
+    if (isPod) {
+      const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+      const phase = (obj.status as { phase?: string } | undefined)?.phase;
+      grace = opts.gracePeriodSeconds ?? spec?.terminationGracePeriodSeconds ?? 30;
+      if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') grace = 0;
+      if (grace < 0) grace = 0;
+    }
+
+    const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+    const finalizers = new Set(meta.finalizers ?? []);
+    if (policy === 'Foreground' && !finalizers.has('foregroundDeletion')) { finalizers.add('foregroundDeletion'); finalizers.delete('orphan'); }
+    if (policy === 'Orphan' && !finalizers.has('orphan')) { finalizers.add('orphan'); finalizers.delete('foregroundDeletion'); }
+    if (policy === 'Background') { finalizers.delete('orphan'); finalizers.delete('foregroundDeletion'); }
+    const nsHeld = isNamespace && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0;
+
+    if (finalizers.size > 0 || nsHeld || grace > 0) {
+      const newFinalizers = [...finalizers];
+      if (!deepEqual(newFinalizers, meta.finalizers ?? [])) {
+        meta.finalizers = newFinalizers;
+        changed = true;
+      }
+      if (!meta.deletionTimestamp) {
+        meta.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+        meta.deletionGracePeriodSeconds = grace;
+        changed = true;
+      } else if (isPod && grace < (meta.deletionGracePeriodSeconds ?? 0)) {
+        // A shorter grace period (e.g. --grace-period=1 after a default delete) moves the deadline up.
+        meta.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+        meta.deletionGracePeriodSeconds = grace;
+        changed = true;
+      }
+      if (isPod && grace === 0 && finalizers.size === 0) return 'delete';
+      if (isNamespace) {
+        const status = (obj.status ??= {}) as { phase?: string };
+        if (status.phase !== 'Terminating') { status.phase = 'Terminating'; changed = true; }
+      }
+      return changed ? 'marked' : 'unchanged';
+    }
+    return 'delete';
+  }
+
+  /** deleteCollection deletes every object the list options select. */
+  async deleteCollection(namespace: string | undefined, listOpts: ListOptions, opts: DeleteOptions): Promise<KubeObject[]> {
+    const { items } = await this.list(namespace, { labelSelector: listOpts.labelSelector, fieldSelector: listOpts.fieldSelector });
+    const out: KubeObject[] = [];
+    for (const item of items) {
+      try {
+        const r = await this.delete(item.metadata?.namespace, item.metadata!.name!, opts);
+        out.push(r.object);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 404) continue;
+        throw e;
+      }
+    }
+    return out;
+  }
+}
+
+function withoutRV(obj: KubeObject): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } };
+}
+
+function randomSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += NAME_SUFFIX_ALPHABET[Math.floor(Math.random() * NAME_SUFFIX_ALPHABET.length)];
+  return s;
+}
+
+function dedupe(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errs.filter((e) => {
+    const k = `${e.type}|${e.field}|${e.detail ?? ''}|${JSON.stringify(e.value)}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
