@@ -1,0 +1,148 @@
+// End-to-end: bad input gets exactly the error Kubernetes 1.32 gives, through the real kubectl.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, kubectl, type Cluster } from './harness.js';
+
+let c: Cluster;
+const k = (args: string[], input?: string) => kubectl(c, args, { input });
+
+const RFC1123_SUBDOMAIN = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+const cases: { name: string; args?: string[]; manifest?: string; stderr: string }[] = [
+  {
+    name: 'selector does not match template labels',
+    manifest: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad-selector}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: foo}}
+  template:
+    metadata: {labels: {app: bar}}
+    spec: {containers: [{name: nginx, image: nginx}]}
+`,
+    stderr: 'The Deployment "bad-selector" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"bar"}: `selector` does not match template `labels`',
+  },
+  {
+    name: 'negative replicas',
+    manifest: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: negative-replicas}
+spec:
+  replicas: -1
+  selector: {matchLabels: {app: neg}}
+  template:
+    metadata: {labels: {app: neg}}
+    spec: {containers: [{name: nginx, image: nginx}]}
+`,
+    stderr: 'The Deployment "negative-replicas" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+  },
+  {
+    name: 'pod without containers',
+    manifest: 'apiVersion: v1\nkind: Pod\nmetadata: {name: no-containers}\nspec: {restartPolicy: Always}\n',
+    stderr: 'The Pod "no-containers" is invalid: spec.containers: Required value',
+  },
+  {
+    name: 'container without image',
+    manifest: 'apiVersion: v1\nkind: Pod\nmetadata: {name: no-image}\nspec: {containers: [{name: nginx}]}\n',
+    stderr: 'The Pod "no-image" is invalid: spec.containers[0].image: Required value',
+  },
+  {
+    name: 'upper-case name',
+    manifest: 'apiVersion: v1\nkind: Pod\nmetadata: {name: MyPod}\nspec: {containers: [{name: nginx, image: nginx}]}\n',
+    stderr: `The Pod "MyPod" is invalid: metadata.name: Invalid value: "MyPod": ${RFC1123_SUBDOMAIN}`,
+  },
+  {
+    name: 'invalid cron schedule',
+    manifest: `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: bad-schedule}
+spec:
+  schedule: "61 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: hello, image: busybox}]
+`,
+    stderr: 'The CronJob "bad-schedule" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61',
+  },
+  {
+    name: 'unknown fields under strict validation',
+    manifest: `apiVersion: v1
+kind: Pod
+metadata: {name: unknown-field}
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+    imagePullPolicyy: Always
+  restartPolicyX: Never
+`,
+    stderr: 'Error from server (BadRequest): error when creating "STDIN": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagePullPolicyy", unknown field "spec.restartPolicyX"',
+  },
+  {
+    name: 'removed API version extensions/v1beta1 DaemonSet',
+    manifest: `apiVersion: extensions/v1beta1
+kind: DaemonSet
+metadata: {name: fluentd}
+spec:
+  template:
+    metadata: {labels: {app: fluentd}}
+    spec: {containers: [{name: fluentd, image: fluentd}]}
+`,
+    stderr: 'error: resource mapping not found for name: "fluentd" namespace: "" from "STDIN": no matches for kind "DaemonSet" in version "extensions/v1beta1"\nensure CRDs are installed first',
+  },
+  {
+    name: 'removed API version apps/v1beta1 StatefulSet',
+    manifest: 'apiVersion: apps/v1beta1\nkind: StatefulSet\nmetadata: {name: web}\nspec: {}\n',
+    stderr: 'error: resource mapping not found for name: "web" namespace: "" from "STDIN": no matches for kind "StatefulSet" in version "apps/v1beta1"\nensure CRDs are installed first',
+  },
+  {
+    name: 'removed API version batch/v2alpha1 CronJob',
+    manifest: 'apiVersion: batch/v2alpha1\nkind: CronJob\nmetadata: {name: hello}\nspec: {}\n',
+    stderr: 'error: resource mapping not found for name: "hello" namespace: "" from "STDIN": no matches for kind "CronJob" in version "batch/v2alpha1"\nensure CRDs are installed first',
+  },
+  {
+    name: 'kubectl run with an upper-case name',
+    args: ['run', 'BadName', '--image=nginx'],
+    stderr: `The Pod "BadName" is invalid: \n* metadata.name: Invalid value: "BadName": ${RFC1123_SUBDOMAIN}\n* spec.containers[0].name: Invalid value: "BadName": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+  },
+];
+
+describe('bad input gets Kubernetes errors and changes nothing', () => {
+  before(async () => { c = await startCluster({ nodes: 0 }); });
+  after(async () => { await c?.stop(); });
+
+  for (const tc of cases) {
+    it(tc.name, async () => {
+      const r = tc.args ? await k(tc.args) : await k(['apply', '-f', '-'], tc.manifest);
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.stderr.trim(), tc.stderr);
+    });
+  }
+
+  it('nothing bad was stored', async () => {
+    const r = await k(['get', 'all,cm', '-o', 'name']);
+    assert.doesNotMatch(r.stdout, /bad-selector|negative-replicas|no-containers|no-image|unknown-field|bad-schedule|BadName/i);
+  });
+
+  it('create of an existing object is AlreadyExists', async () => {
+    let r = await k(['create', 'deployment', 'nginx', '--image=nginx']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await k(['create', 'deployment', 'nginx', '--image=nginx']);
+    assert.equal(r.stderr.trim(), 'error: failed to create deployment: deployments.apps "nginx" already exists');
+  });
+
+  it('delete of a missing pod is NotFound', async () => {
+    const r = await k(['delete', 'pod', 'does-not-exist']);
+    assert.equal(r.stderr.trim(), 'Error from server (NotFound): pods "does-not-exist" not found');
+  });
+
+  it('a request without a token is refused', async () => {
+    const r = await kubectl(c, ['get', 'pods', '--token=wrong']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /error: You must be logged in to the server \(Unauthorized\)/);
+  });
+});
