@@ -151,7 +151,8 @@ function numberParam(url: URL, name: string): number | undefined {
 
 /** readObject decodes a create/update body and checks it against the schema and the URL's kind. */
 async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinition): Promise<{ obj: KubeObject; warnings: string[] }> {
-  const raw = decodeBody(await readBody(req), req.headers['content-type']);
+  const bodyBytes = await readBody(req);
+  const raw = decodeBody(bodyBytes, req.headers['content-type']);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(raw) ? 'array' : typeof raw} into Go value of type struct`);
   }
@@ -164,12 +165,13 @@ async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinitio
     throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${wantAV})`);
   }
   const warnings: string[] = [];
-  checkObjectFields(def, obj, fieldValidation(url), warnings);
+  const isJson = !(req.headers['content-type'] ?? '').includes('yaml');
+  checkObjectFields(def, obj, fieldValidation(url), warnings, isJson ? bodyBytes.toString('utf8') : undefined);
   return { obj, warnings };
 }
 
-function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: FieldValidation, warnings: string[]): void {
-  const r = checkFields(def.group, def.version, def.kind, obj, mode);
+function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: FieldValidation, warnings: string[], rawJson?: string): void {
+  const r = checkFields(def.group, def.version, def.kind, obj, mode, rawJson);
   warnings.push(...r.warnings);
   if (r.error) {
     const msg = r.error.startsWith('strict decoding error') || r.error.startsWith('json:')

@@ -17,8 +17,8 @@ import { handleSubresource } from './subresources.js';
 import { NodeProxy } from './node-proxy.js';
 import { writeError, writeObject } from './response.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
-import { versionInfo, coreAPIVersions, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
-import { openapiV2Document, openapiV3Document, openapiV3Index } from './openapi/index.js';
+import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
+import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { admitCreate } from './admission.js';
 
 export interface ApiServerOptions {
@@ -104,6 +104,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       case '/apis':
         return serveDiscovery(req, res, () => apiGroupList(defs), (v) => aggregatedDiscovery(defs, 'apis', v));
       case '/openapi/v2':
+        // Older kubectl (explain, validation) asks for the protobuf document.
+        if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
+          const body = openapiV2Protobuf(defs);
+          res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_CONTENT_TYPE, 'Content-Length': body.length });
+          res.end(body);
+          return;
+        }
         return writeObject(res, 200, openapiV2Document(defs));
       case '/openapi/v3':
         return writeObject(res, 200, openapiV3Index(defs));
@@ -123,9 +130,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const list = apiResourceList(defs, info.group ?? '', info.version);
         if (list) return writeObject(res, 200, list);
       } else if (path.startsWith('/apis/')) {
-        const group = path.split('/')[2];
-        const g = (apiGroupList(defs) as { groups: { name: string }[] }).groups.find((x) => x.name === group);
-        if (g) return writeObject(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
+        const g = apiGroup(defs, path.split('/')[2]);
+        if (g) return writeObject(res, 200, g);
       }
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     }

@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Pod, Volume, KeyToPath } from 'kubernetes-types/core/v1.js';
+import type { Mount } from '../runtime/types.js';
+import { ContainerConfigError, fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
+
+/** VolumeSource adds what volumes need beyond ConfigMaps and Secrets. */
+export interface VolumeSource extends ConfigSource {
+  /** pvcPath returns the host directory of a bound claim, or undefined while unbound */
+  pvcPath(namespace: string, claim: string): Promise<string | undefined>;
+}
+
+/** VolumeMountError means a volume cannot be set up yet (FailedMount). */
+export class VolumeMountError extends Error {
+  readonly reason = 'FailedMount';
+}
+
+/**
+ * prepareVolumes materialises every volume of the pod under podDir/volumes/NAME (hostPath and bound
+ * PVCs use their own directory) and returns the host path of each volume by name. Safe to call
+ * again: ConfigMap, Secret and downward API contents are rewritten when they changed.
+ */
+export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSource, node: NodeAllocatable, podIP: string, hostIP: string): Promise<Map<string, string>> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const out = new Map<string, string>();
+  for (const v of pod.spec?.volumes ?? []) {
+    const dir = path.join(podDir, 'volumes', v.name);
+    const hp = await volumePath(v, dir, ns, pod, src, node, podIP, hostIP);
+    out.set(v.name, hp);
+  }
+  return out;
+}
+
+async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: VolumeSource, node: NodeAllocatable, podIP: string, hostIP: string): Promise<string> {
+  if (v.hostPath) {
+    const p = v.hostPath.path;
+    const type = v.hostPath.type ?? '';
+    if (!fs.existsSync(p)) {
+      if (type === 'FileOrCreate') { fs.mkdirSync(path.dirname(p), { recursive: true }); fs.writeFileSync(p, ''); }
+      else if (type === '' || type === 'DirectoryOrCreate') fs.mkdirSync(p, { recursive: true });
+      else throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : hostPath type check failed: ${p} is not a ${type === 'File' ? 'file' : 'directory'}`);
+    }
+    return p;
+  }
+  if (v.persistentVolumeClaim) {
+    const p = await src.pvcPath(ns, v.persistentVolumeClaim.claimName);
+    if (!p) throw new VolumeMountError(`persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" is not bound`);
+    fs.mkdirSync(p, { recursive: true });
+    return p;
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  if (v.configMap) {
+    const cm = await src.configMap(ns, v.configMap.name ?? '');
+    if (!cm) {
+      if (v.configMap.optional) return dir;
+      throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : configmap "${v.configMap.name}" not found`);
+    }
+    const data: Record<string, Buffer> = {};
+    for (const [k, val] of Object.entries(cm.data ?? {})) data[k] = Buffer.from(val);
+    for (const [k, val] of Object.entries(cm.binaryData ?? {})) data[k] = Buffer.from(val, 'base64');
+    writeFiles(dir, project(data, v.configMap.items, v.name, `configmap ${v.configMap.name}`, v.configMap.optional));
+  } else if (v.secret) {
+    const s = await src.secret(ns, v.secret.secretName ?? '');
+    if (!s) {
+      if (v.secret.optional) return dir;
+      throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" not found`);
+    }
+    const data: Record<string, Buffer> = {};
+    for (const [k, val] of Object.entries(s)) data[k] = Buffer.from(val);
+    writeFiles(dir, project(data, v.secret.items, v.name, `secret ${v.secret.secretName}`, v.secret.optional));
+  } else if (v.downwardAPI) {
+    const files: Record<string, Buffer> = {};
+    for (const item of v.downwardAPI.items ?? []) {
+      if (item.fieldRef) files[item.path] = Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP));
+      else if (item.resourceFieldRef) {
+        const c = (pod.spec?.containers ?? []).find((x) => x.name === item.resourceFieldRef!.containerName) ?? pod.spec!.containers[0];
+        files[item.path] = Buffer.from(resourceValue(c, item.resourceFieldRef.resource, item.resourceFieldRef.divisor, node));
+      }
+    }
+    writeFiles(dir, files);
+  } else if (v.projected) {
+    const files: Record<string, Buffer> = {};
+    for (const s of v.projected.sources ?? []) {
+      if (s.configMap) {
+        const cm = await src.configMap(ns, s.configMap.name ?? '');
+        if (cm) Object.assign(files, project(Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, x]) => [k, Buffer.from(x)])), s.configMap.items, v.name, '', true));
+      } else if (s.secret) {
+        const sec = await src.secret(ns, s.secret.name ?? '');
+        if (sec) Object.assign(files, project(Object.fromEntries(Object.entries(sec).map(([k, x]) => [k, Buffer.from(x)])), s.secret.items, v.name, '', true));
+      } else if (s.downwardAPI) {
+        for (const item of s.downwardAPI.items ?? []) if (item.fieldRef) files[item.path] = Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP));
+      } else if (s.serviceAccountToken) {
+        // tskube issues no bound service-account tokens yet: the file exists so programs find it
+        files[s.serviceAccountToken.path] = Buffer.from('');
+      }
+    }
+    writeFiles(dir, files);
+  }
+  // emptyDir (and anything else) is the plain directory
+  return dir;
+}
+
+function project(data: Record<string, Buffer>, items: KeyToPath[] | undefined, volume: string, what: string, optional?: boolean): Record<string, Buffer> {
+  if (!items?.length) return data;
+  const out: Record<string, Buffer> = {};
+  for (const it of items) {
+    if (!(it.key in data)) {
+      if (optional) continue;
+      throw new ContainerConfigError(`MountVolume.SetUp failed for volume "${volume}" : configmap references non-existent config key: ${it.key}${what ? '' : ''}`);
+    }
+    out[it.path] = data[it.key];
+  }
+  return out;
+}
+
+function writeFiles(dir: string, files: Record<string, Buffer>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const p = path.join(dir, rel);
+    if (!p.startsWith(dir + path.sep)) continue;
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    let same = false;
+    try { same = fs.readFileSync(p).equals(content); } catch { /* new */ }
+    if (!same) fs.writeFileSync(p, content);
+  }
+}
+
+/** containerMounts maps a container's volumeMounts (with subPath) onto prepared volume paths. */
+export function containerMounts(c: { volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[] }, volumes: Map<string, string>): Mount[] {
+  const out: Mount[] = [];
+  for (const vm of c.volumeMounts ?? []) {
+    const base = volumes.get(vm.name);
+    if (!base) continue;
+    let hostPath = base;
+    if (vm.subPath) {
+      hostPath = path.join(base, vm.subPath);
+      if (!fs.existsSync(hostPath)) fs.mkdirSync(hostPath, { recursive: true });
+    }
+    out.push({ hostPath, containerPath: vm.mountPath, readOnly: vm.readOnly });
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+/**
+ * Strict decoding as the Kubernetes API server does it: a body is decoded into its kind's schema;
+ * a value of the wrong JSON type is an error (whatever fieldValidation says), unknown and
+ * duplicate fields are an error (Strict), a warning each (Warn) or ignored (Ignore).
+ */
+import { definitionForKind, getDefinition, type FieldType, type SchemaDefinition } from './model.js';
+import { duplicateFieldPaths } from './duplicate-fields.js';
+
+/** FieldValidationMode is the `fieldValidation` query parameter. */
+export type FieldValidationMode = 'Strict' | 'Warn' | 'Ignore';
+
+/** FieldCheckResult: `error` is the message after "<Kind> in version ... cannot be handled as a <Kind>: ". */
+export interface FieldCheckResult { error?: string; warnings: string[] }
+
+// Kubernetes' quantity grammar, as its JSON decoder states it in the error message.
+const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
+const QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/**
+ * checkFields checks `obj` against the schema of group/version/kind. `raw`, when given, is the
+ * JSON text the object was parsed from: only there can duplicate fields be seen.
+ * Kinds without a schema pass unchecked.
+ */
+export function checkFields(group: string, version: string, kind: string, obj: unknown, mode: FieldValidationMode, raw?: string): FieldCheckResult {
+  const def = definitionForKind(group, version, kind);
+  if (!def) return { warnings: [] };
+  const walker = new Walker(mode !== 'Ignore');
+  walker.object(def, obj, [], []);
+  if (walker.typeError) return { error: walker.typeError, warnings: [] };
+  if (mode === 'Ignore') return { warnings: [] };
+  const problems = walker.unknown.map((p) => `unknown field "${p}"`);
+  if (raw !== undefined) problems.push(...duplicateFieldPaths(raw).map((p) => `duplicate field "${p}"`));
+  if (problems.length === 0) return { warnings: [] };
+  if (mode === 'Warn') return { warnings: problems };
+  return { error: `strict decoding error: ${problems.join(', ')}`, warnings: [] };
+}
+
+/** goTypeName renders a field type as Go's decoder names it in errors ('int32', '[]v1.Container'). */
+export function goTypeName(t: FieldType): string {
+  switch (t.kind) {
+    case 'string': return t.format === 'byte' ? '[]uint8' : 'string';
+    case 'integer': return t.format;
+    case 'number': return 'float64';
+    case 'boolean': return 'bool';
+    case 'array': return `[]${goTypeName(t.items)}`;
+    case 'map': return `map[string]${goTypeName(t.values)}`;
+    case 'any': return 'interface {}';
+    case 'ref': {
+      const parts = t.name.split('.');
+      const name = parts[parts.length - 1];
+      if (t.name.endsWith('.resource.Quantity')) return 'resource.Quantity';
+      if (t.name.endsWith('.intstr.IntOrString')) return 'intstr.IntOrString';
+      if (t.name.includes('.pkg.runtime.')) return `runtime.${name}`;
+      return `${parts[parts.length - 2]}.${name}`;
+    }
+  }
+}
+
+/** jsonKind is how Go's decoder describes a JSON value in "cannot unmarshal X into ...". */
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'string') return 'string';
+  return 'object';
+}
+
+/** Walker collects the first type error and every unknown field, in document order. */
+class Walker {
+  typeError?: string;
+  readonly unknown: string[] = [];
+  constructor(private readonly collectUnknown: boolean) {}
+
+  /** object checks a JSON object against an object definition. `goPath` is Go's error field path (no indexes). */
+  object(def: SchemaDefinition, v: unknown, path: string[], goPath: string[]): void {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return; // caller reported
+    for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+      const field = def.fields.get(key);
+      if (!field) {
+        if (this.collectUnknown) this.unknown.push(joinPath([...path, key]));
+        continue;
+      }
+      this.value(field.type, value, [...path, key], [...goPath, key], def);
+    }
+  }
+
+  private fail(msg: string): void {
+    this.typeError ??= msg;
+  }
+
+  private mismatch(v: unknown, t: FieldType, goPath: string[], owner: SchemaDefinition, valueText?: string): void {
+    const ownerName = owner.name.slice(owner.name.lastIndexOf('.') + 1);
+    this.fail(`json: cannot unmarshal ${valueText ?? jsonKind(v)} into Go struct field ${ownerName}.${goPath.join('.')} of type ${goTypeName(t)}`);
+  }
+
+  value(t: FieldType, v: unknown, path: string[], goPath: string[], owner: SchemaDefinition): void {
+    if (v === null) return; // null decodes to the zero value
+    switch (t.kind) {
+      case 'string':
+        if (t.format === 'byte') {
+          if (typeof v !== 'string') this.mismatch(v, t, goPath, owner);
+          return;
+        }
+        if (typeof v !== 'string') this.mismatch(v, t, goPath, owner);
+        return;
+      case 'boolean':
+        if (typeof v !== 'boolean') this.mismatch(v, t, goPath, owner);
+        return;
+      case 'integer':
+        if (typeof v !== 'number') return this.mismatch(v, t, goPath, owner);
+        if (!Number.isInteger(v) || !fitsInt(v, t.format)) this.mismatch(v, t, goPath, owner, `number ${String(v)}`);
+        return;
+      case 'number':
+        if (typeof v !== 'number') this.mismatch(v, t, goPath, owner);
+        return;
+      case 'any':
+        return;
+      case 'array':
+        if (!Array.isArray(v)) return this.mismatch(v, t, goPath, owner);
+        v.forEach((item, i) => this.value(t.items, item, indexPath(path, i), goPath, owner));
+        return;
+      case 'map':
+        if (typeof v !== 'object' || Array.isArray(v)) return this.mismatch(v, t, goPath, owner);
+        for (const [k, item] of Object.entries(v as Record<string, unknown>)) this.value(t.values, item, [...path, k], goPath, owner);
+        return;
+      case 'ref': {
+        const def = getDefinition(t.name);
+        if (!def) return;
+        switch (def.scalar) {
+          case 'any': case 'object':
+            return;
+          case 'quantity':
+            if (typeof v === 'number') return;
+            if (typeof v !== 'string') return this.fail(QUANTITY_ERROR);
+            if (!QUANTITY_RE.test(v)) this.fail(QUANTITY_ERROR);
+            return;
+          case 'int-or-string':
+            if (typeof v === 'string') return;
+            if (typeof v !== 'number') return this.fail(`json: cannot unmarshal ${jsonKind(v)} into Go value of type int32`);
+            if (!Number.isInteger(v) || !fitsInt(v, 'int32')) this.fail(`json: cannot unmarshal number ${String(v)} into Go value of type int32`);
+            return;
+          case 'date-time':
+            if (typeof v !== 'string') return this.fail(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
+            if (v !== '' && Number.isNaN(Date.parse(v))) this.fail(`parsing time "${v}" as "2006-01-02T15:04:05Z07:00": cannot parse "${v}" as "2006"`);
+            return;
+        }
+        if (typeof v !== 'object' || Array.isArray(v)) return this.mismatch(v, t, goPath, owner);
+        this.object(def, v, path, goPath);
+        return;
+      }
+    }
+  }
+}
+
+function fitsInt(v: number, format: 'int32' | 'int64'): boolean {
+  return format === 'int32' ? v >= -2147483648 && v <= 2147483647 : Number.isSafeInteger(v) || Math.abs(v) <= 9223372036854775807;
+}
+
+/** joinPath renders Kubernetes' field path: `spec.containers[0].name`. */
+function joinPath(parts: string[]): string {
+  return parts.join('.').replace(/\.\[/g, '[');
+}
+
+function indexPath(path: string[], i: number): string[] {
+  const copy = path.slice();
+  copy[copy.length - 1] = `${copy[copy.length - 1]}[${i}]`;
+  return copy;
+}

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { ImagePullError, type ImageInfo } from './types.js';
+
+/** IMAGES_DIR holds the scripts the shipped catalog refers to as ${IMAGES}. */
+export const IMAGES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'images');
+/** DEFAULT_CATALOG_FILE is the catalog shipped with tskube. */
+export const DEFAULT_CATALOG_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'images.yaml');
+
+interface CatalogEntry { entrypoint?: string[]; cmd?: string[]; env?: Record<string, string>; workingDir?: string }
+
+/**
+ * ImageCatalog maps image names to entrypoints runnable on this host (images.yaml). An image the
+ * catalog does not know still runs when the pod gives a command (the host's tools run it).
+ */
+export class ImageCatalog {
+  private readonly entries = new Map<string, CatalogEntry>();
+
+  constructor(files: string[] = [DEFAULT_CATALOG_FILE]) {
+    for (const f of files) this.load(f);
+  }
+
+  /** load merges a catalog file (later files win). */
+  load(file: string): void {
+    const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as { images?: Record<string, CatalogEntry> } | null;
+    for (const [name, e] of Object.entries(doc?.images ?? {})) this.entries.set(name, e ?? {});
+  }
+
+  /** resolve finds an image's entrypoint; throws ImagePullError for an unknown image without a command. */
+  resolve(image: string, hasCommand: boolean): ImageInfo {
+    const entry = this.lookup(image);
+    const imageID = `tskube-catalog://${normalizeImage(image).name}@sha256:${createHash('sha256').update(JSON.stringify(entry ?? { image })).digest('hex')}`;
+    if (!entry) {
+      if (hasCommand) return { image, imageID, entrypoint: [], cmd: [] };
+      throw new ImagePullError(
+        `Failed to pull image "${image}": image "${image}" is not in this node's image catalog and the container has no command; ` +
+        `give the container a command (it runs with the host's tools) or add the image to the catalog (src/runtime/images.yaml or --images FILE)`);
+    }
+    const sub = (s: string) => s.replaceAll('${IMAGES}', IMAGES_DIR);
+    return {
+      image, imageID,
+      entrypoint: (entry.entrypoint ?? []).map(sub),
+      cmd: (entry.cmd ?? []).map(sub),
+      env: entry.env, workingDir: entry.workingDir,
+    };
+  }
+
+  private lookup(image: string): CatalogEntry | undefined {
+    const { name, tag } = normalizeImage(image);
+    return this.entries.get(`${name}:${tag}`) ?? this.entries.get(name);
+  }
+}
+
+/** normalizeImage strips the default registry and library/ prefix and splits off the tag. */
+export function normalizeImage(image: string): { name: string; tag: string } {
+  let ref = image.split('@')[0];
+  let tag = 'latest';
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) { tag = ref.slice(colon + 1); ref = ref.slice(0, colon); }
+  for (const p of ['docker.io/library/', 'index.docker.io/library/', 'docker.io/', 'index.docker.io/', 'library/']) {
+    if (ref.startsWith(p)) { ref = ref.slice(p.length); break; }
+  }
+  return { name: ref, tag };
+}

@@ -1,0 +1,9 @@
+// luksa/kubia: answers every request with "You've hit <hostname>" on port 8080.
+const http = require('node:http');
+const os = require('node:os');
+console.log('Kubia server starting...');
+http.createServer((req, res) => {
+  console.log('Received request from ' + req.socket.remoteAddress);
+  res.writeHead(200);
+  res.end("You've hit " + os.hostname() + '\n');
+}).listen(Number(process.env.KUBIA_PORT || 8080));

@@ -1,0 +1,61 @@
+# pty-helper: runs argv on a new pseudo-terminal, copying stdin -> terminal -> stdout.
+# File descriptor 3 (optional) carries resize requests, one "COLS ROWS" line each.
+# Exits with the command's exit code (128+N when killed by signal N).
+import fcntl, os, pty, select, struct, sys, termios
+
+argv = sys.argv[1:]
+if argv and argv[0] == '--':
+    argv = argv[1:]
+pid, master = pty.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as e:
+        os.write(2, ('exec: "%s": %s\r\n' % (argv[0], e.strerror)).encode())
+        os._exit(127)
+
+def resize(line):
+    try:
+        cols, rows = [int(x) for x in line.split()[:2]]
+        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+    except Exception:
+        pass
+
+inputs = [master, 0]
+try:
+    os.fstat(3)
+    inputs.append(3)
+except OSError:
+    pass
+ctl = b''
+while True:
+    try:
+        ready, _, _ = select.select(inputs, [], [])
+    except InterruptedError:
+        continue
+    if master in ready:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            data = b''
+        if not data:
+            break
+        os.write(1, data)
+    if 0 in ready:
+        data = os.read(0, 65536)
+        if not data:
+            inputs.remove(0)
+        else:
+            os.write(master, data)
+    if 3 in ready:
+        data = os.read(3, 4096)
+        if not data:
+            inputs.remove(3)
+        else:
+            ctl += data
+            while b'\n' in ctl:
+                line, ctl = ctl.split(b'\n', 1)
+                resize(line.decode())
+_, status = os.waitpid(pid, 0)
+code = os.waitstatus_to_exitcode(status)
+sys.exit(128 - code if code < 0 else code)

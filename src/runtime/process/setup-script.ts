@@ -1,0 +1,33 @@
+/**
+ * SETUP_SCRIPT runs as the first process of a container's fresh PID/mount/UTS/IPC namespaces
+ * (under `unshare --fork`) and turns the host into the container's image, copy-on-write:
+ * an overlay with lower = host /, upper = the container's own directory; a fresh /proc; tmpfs /tmp;
+ * the host's /dev and /sys; each volume bind-mounted at its mountPath; hostname = pod name; then
+ * chroot and exec the container's command so that it is PID 1.
+ *
+ * Positional parameters: merged upper work hostname workingDir N (src dst ro|rw)×N -- argv...
+ * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there).
+ * Mounts live in the private mount namespace, so they vanish when the container's init exits.
+ */
+export const SETUP_SCRIPT = String.raw`set -e
+m=$1; up=$2; wk=$3; hn=$4; wd=$5; n=$6; shift 6
+mkdir -p "$up" "$wk" "$m"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$up,workdir=$wk" "$m"
+mount -t proc proc "$m/proc"
+mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
+mount --rbind /dev "$m/dev"
+mount --rbind /sys "$m/sys"
+i=0
+while [ "$i" -lt "$n" ]; do
+  src=$1; dst=$2; ro=$3; shift 3
+  if [ -d "$src" ]; then mkdir -p "$m$dst"; else mkdir -p "$(dirname "$m$dst")"; [ -e "$m$dst" ] || : > "$m$dst"; fi
+  mount --bind "$src" "$m$dst"
+  if [ "$ro" = ro ]; then mount -o remount,bind,ro "$m$dst"; fi
+  i=$((i+1))
+done
+shift
+hostname "$hn"
+mkdir -p "$m$wd"
+exec 2>&3 3>&-
+exec chroot "$m" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"
+`;

@@ -1,0 +1,1 @@
+export { EtcdBackend, type EtcdBackendOptions } from './etcd-backend.js';

@@ -1,0 +1,1 @@
+export { SqliteBackend, type SqliteBackendOptions, type SqliteDurability } from './sqlite-backend.js';
