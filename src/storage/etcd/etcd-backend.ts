@@ -111,7 +111,8 @@ export class EtcdBackend implements Backend {
     const items = res.kvs.map((kv) => this.kv(kv));
     return {
       items,
-      revision: opts.revision || Number(res.header.revision),
+      // header.revision is etcd's head; a requested revision beyond it was read at the head.
+      revision: opts.revision ? Math.min(opts.revision, Number(res.header.revision)) : Number(res.header.revision),
       remaining: Math.max(0, Number(res.count) - items.length),
     };
   }

@@ -1,0 +1,180 @@
+/**
+ * API server benchmark, end to end over HTTPS as clients see it:
+ * - time from spawning `tskube up` to /readyz answering (goal: under 1 s), cold (new data dir) and warm;
+ * - create/get/list/watch latency p50/p99 and creates per second, on SQLite and on etcd;
+ * - the server's memory (RSS) idle and with 10,000 ConfigMaps stored.
+ * Prints figures only; never fails on time. Run: node --import tsx bench/apiserver.ts
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import https from 'node:https';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestEtcd } from '../src/storage/etcd/test-etcd.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const SAMPLES = 500;
+const STORED = 10_000;
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms`;
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+interface Server { proc: ChildProcess; url: string; token: string; ca: string; readyMs: number; stop(): Promise<void> }
+
+async function startServer(dataDir: string, extra: string[] = []): Promise<Server> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--nodes', '0', ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /API server (\S+),/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (c) => reject(new Error(`exited ${c}: ${out}`)));
+  });
+  const token = readFileSync(join(dataDir, 'pki/admin.token'), 'utf8').trim();
+  const ca = readFileSync(join(dataDir, 'pki/ca.crt'), 'utf8');
+  const agent = new https.Agent({ ca, keepAlive: true });
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      https.get(`${url}/readyz`, { agent }, (r) => { r.resume(); resolve(r.statusCode === 200); }).on('error', () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const readyMs = performance.now() - t0;
+  agent.destroy();
+  return {
+    proc, url, token, ca, readyMs,
+    stop: () => new Promise<void>((resolve) => { proc.once('exit', () => resolve()); proc.kill('SIGTERM'); }),
+  };
+}
+
+function client(s: Server) {
+  const agent = new https.Agent({ ca: s.ca, keepAlive: true, maxSockets: 64 });
+  return (method: string, path: string, body?: unknown) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = https.request(`${s.url}${path}`, {
+      method, agent, headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json', ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) },
+    }, (res) => {
+      let b = '';
+      res.on('data', (d) => { b += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { payload: 'x'.repeat(512) } });
+
+async function latency(name: string, s: Server): Promise<void> {
+  const call = client(s);
+  const base = '/api/v1/namespaces/default/configmaps';
+  const create: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < SAMPLES; i++) {
+    const t = performance.now();
+    const r = await call('POST', base, cm(`lat-${i}`));
+    if (r.status !== 201) throw new Error(r.body);
+    create.push(performance.now() - t);
+  }
+  const seqRate = SAMPLES / ((performance.now() - t0) / 1000);
+  const get: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t = performance.now();
+    await call('GET', `${base}/lat-${i}`);
+    get.push(performance.now() - t);
+  }
+  const list: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t = performance.now();
+    await call('GET', `${base}?limit=500`);
+    list.push(performance.now() - t);
+  }
+  // Parallel creates: 16 in flight.
+  const t1 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < SAMPLES) {
+      const i = next++;
+      await call('POST', base, cm(`par-${i}`));
+    }
+  }));
+  const parRate = SAMPLES / ((performance.now() - t1) / 1000);
+  // Watch delivery: time from a create's response to the event arriving on an open watch.
+  const watchLat: number[] = [];
+  const rv = JSON.parse((await call('GET', `${base}?limit=1`)).body).metadata.resourceVersion;
+  const agent = new https.Agent({ ca: s.ca });
+  const sent = new Map<string, number>();
+  await new Promise<void>((resolve, reject) => {
+    const req = https.get(`${s.url}${base}?watch=1&resourceVersion=${rv}`, { agent, headers: { Authorization: `Bearer ${s.token}` } }, async (res) => {
+      let buf = '';
+      res.on('data', (d) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const ev = JSON.parse(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+          const t = sent.get(ev.object?.metadata?.name);
+          if (t !== undefined) watchLat.push(performance.now() - t);
+          if (watchLat.length >= 200) { req.destroy(); resolve(); }
+        }
+      });
+      for (let j = 0; j < 200; j++) {
+        const n = `w-${j}`;
+        sent.set(n, performance.now());
+        await call('POST', base, cm(n));
+      }
+    });
+    req.on('error', (e) => { if (watchLat.length < 200) reject(e); });
+  });
+  console.log(`\n== ${name}`);
+  console.log(`create   ${fmt(create)}   (${seqRate.toFixed(0)}/s sequential, ${parRate.toFixed(0)}/s with 16 in flight)`);
+  console.log(`get      ${fmt(get)}`);
+  console.log(`list     ${fmt(list)}   (limit=500 of ${SAMPLES * 2}+ objects)`);
+  console.log(`watch    ${fmt(watchLat)}   (create → event)`);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-'));
+  try {
+    let s = await startServer(dir);
+    console.log(`startup → /readyz: ${s.readyMs.toFixed(0)} ms cold (first start: CA, keys, schema)`);
+    await s.stop();
+    s = await startServer(dir);
+    console.log(`startup → /readyz: ${s.readyMs.toFixed(0)} ms warm (same data dir)   goal: < 1000 ms`);
+    await new Promise((r) => setTimeout(r, 1000));
+    console.log(`RSS idle: ${rssMiB(s.proc.pid!).toFixed(1)} MiB`);
+    await latency('sqlite', s);
+    const call = client(s);
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < STORED) { const i = next++; await call('POST', '/api/v1/namespaces/default/configmaps', cm(`many-${i}`)); }
+    }));
+    await call('GET', '/api/v1/namespaces/default/configmaps?limit=500');
+    console.log(`RSS with ${STORED} more ConfigMaps stored: ${rssMiB(s.proc.pid!).toFixed(1)} MiB`);
+    await s.stop();
+
+    const etcd = await startTestEtcd();
+    const edir = mkdtempSync(join(tmpdir(), 'tskube-bench-etcd-'));
+    try {
+      const e = await startServer(edir, ['--store', 'etcd', '--etcd-endpoints', etcd.endpoint]);
+      console.log(`\nstartup → /readyz on etcd: ${e.readyMs.toFixed(0)} ms cold`);
+      await latency('etcd', e);
+      await e.stop();
+    } finally {
+      await etcd.stop();
+      rmSync(edir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeClock } from '../util/clock.js';
+import { NodeAgent } from './node-agent.js';
+import { FakeRuntime, MiniClient } from './testing/fake-client.js';
+
+test('NodeAgent registers its Node (labels, conditions, endpoint) and renews its Lease every 10 s', async () => {
+  const clock = new FakeClock();
+  const client = new MiniClient();
+  const agent = new NodeAgent({
+    client, nodeName: 'node1', rootDir: fs.mkdtempSync(path.join(os.tmpdir(), 'agent-')), runtime: new FakeRuntime(() => clock.now()),
+    clock, address: '127.0.0.1', serverPort: 0, capacity: { cpu: '4', memory: '8Gi' },
+  });
+  const ac = new AbortController();
+  const done = agent.run(ac.signal);
+  for (let i = 0; i < 50 && !client.objects.has('leases/kube-node-lease/node1'); i++) await new Promise((r) => setTimeout(r, 10));
+  const node = client.objects.get('nodes//node1')!;
+  const st = node.status as { conditions: { type: string; reason: string }[]; daemonEndpoints: { kubeletEndpoint: { Port: number } }; addresses: unknown[]; capacity: Record<string, string> };
+  assert.equal(node.metadata!.labels!['kubernetes.io/hostname'], 'node1');
+  assert.deepEqual(st.conditions.map((c) => `${c.type}:${c.reason}`), ['MemoryPressure:KubeletHasSufficientMemory', 'DiskPressure:KubeletHasNoDiskPressure', 'PIDPressure:KubeletHasSufficientPID', 'Ready:KubeletReady']);
+  assert.equal(st.daemonEndpoints.kubeletEndpoint.Port, agent.serverPort);
+  assert.deepEqual(st.addresses, [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: 'node1' }]);
+  assert.equal(st.capacity.cpu, '4');
+  const lease = client.objects.get('leases/kube-node-lease/node1')!;
+  const first = (lease.spec as { renewTime: string }).renewTime;
+  await clock.step(10_000);
+  for (let i = 0; i < 50 && (client.objects.get('leases/kube-node-lease/node1')!.spec as { renewTime: string }).renewTime === first; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.notEqual((client.objects.get('leases/kube-node-lease/node1')!.spec as { renewTime: string }).renewTime, first);
+  ac.abort();
+  await done;
+});

@@ -1,0 +1,294 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/resource.js';
+import type { InformerFactory } from '../client/informer-types.js';
+import { Resources, type Client } from '../client/types.js';
+import type { Clock } from '../util/clock.js';
+import type { Runtime } from '../runtime/types.js';
+import { Backoff } from './backoff.js';
+import type { NodeAllocatable } from './container-env.js';
+import { KubeletEventRecorder, type AgentRecorder } from './events.js';
+import { LEASE_RENEW_MS, renewLease } from './lease.js';
+import { hostCapacity, nodeConditions, nodeObject, type NodeCapacity } from './node-status.js';
+import { PodWorker } from './pod-worker.js';
+import { parseQuantity } from './quantity.js';
+import { AgentServer } from './server/server.js';
+import type { VolumeSource } from './volumes.js';
+
+/** NodeAgentOptions configures one node agent. */
+export interface NodeAgentOptions {
+  client: Client;
+  /** shared informers (all-in-one); without them the agent lists and watches its pods itself */
+  informers?: InformerFactory;
+  nodeName: string;
+  /** state directory: pods/UID/{volumes,containers}, runtime state */
+  rootDir: string;
+  runtime: Runtime;
+  clock: Clock;
+  recorder?: AgentRecorder;
+  /** InternalIP of the node (and pods' IP: host network); default 127.0.0.1 */
+  address?: string;
+  /** port of the agent's server (0 = pick one) */
+  serverPort?: number;
+  /** TLS for the agent's server; without it the server is plain HTTP (node annotated tskube.io/agent-scheme=http) */
+  serverTls?: { key: string; cert: string };
+  /** bearer token the API server must present to the agent's server */
+  serverToken?: string;
+  capacity?: Partial<NodeCapacity>;
+  labels?: Record<string, string>;
+  /** lease renew period (default 10 s) */
+  leaseRenewMs?: number;
+  /** node status heartbeat period (default 60 s) */
+  statusUpdateMs?: number;
+}
+
+/**
+ * NodeAgent is tskube's kubelet: it registers its Node, renews its Lease, runs the pods bound to it
+ * (one PodWorker each), writes their status and serves logs/exec/attach for the API server.
+ */
+export class NodeAgent {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly byName = new Map<string, string>();
+  private readonly recorder: AgentRecorder;
+  private readonly backoff: Backoff;
+  private readonly capacity: NodeCapacity;
+  private readonly address: string;
+  private server?: AgentServer;
+  private nodeUid?: string;
+  private port = 0;
+  private readonly configSource: VolumeSource;
+
+  constructor(private readonly o: NodeAgentOptions) {
+    this.recorder = o.recorder ?? new KubeletEventRecorder(o.client, o.nodeName, o.clock);
+    this.backoff = new Backoff(o.clock);
+    this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
+    this.address = o.address ?? '127.0.0.1';
+    this.configSource = clientConfigSource(o.client);
+  }
+
+  /** serverPort is the port the agent's server listens on (after run() started it). */
+  get serverPort(): number { return this.port; }
+
+  /** run registers the node and runs pods until signal aborts (then stops bookkeeping; containers are left to the runtime). */
+  async run(signal: AbortSignal): Promise<void> {
+    fs.mkdirSync(path.join(this.o.rootDir, 'pods'), { recursive: true });
+    this.server = new AgentServer({
+      host: this.address, port: this.o.serverPort ?? 0, tls: this.o.serverTls, token: this.o.serverToken,
+      runtime: this.o.runtime, findPod: (ns, name) => this.findPod(ns, name), now: () => this.o.clock.now(),
+    });
+    this.port = await this.server.listen();
+    try {
+      await this.retry(signal, () => this.register());
+      const loops = [
+        this.every(signal, this.o.leaseRenewMs ?? LEASE_RENEW_MS, () => renewLease(this.o.client, this.o.clock, this.o.nodeName, this.nodeUid)),
+        this.every(signal, this.o.statusUpdateMs ?? 60_000, () => this.heartbeat(), true),
+        this.o.informers ? this.runInformer(signal) : this.watchPods(signal),
+      ];
+      await Promise.all(loops);
+    } finally {
+      for (const w of this.workers.values()) w.stop();
+      await this.server.close();
+    }
+  }
+
+  /** findPod finds a pod's worker by namespace/name. */
+  findPod(namespace: string, name: string): PodWorker | undefined {
+    const uid = this.byName.get(`${namespace}/${name}`);
+    return uid ? this.workers.get(uid) : undefined;
+  }
+
+  /** podCount is the number of pods the agent is running. */
+  get podCount(): number { return this.workers.size; }
+
+  // ---------------------------------------------------------------- node
+
+  private nodeObj(previous?: KubeObject): KubeObject {
+    const prevConds = ((previous?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions) ?? [];
+    return nodeObject({
+      name: this.o.nodeName, address: this.address, port: this.port, capacity: this.capacity, labels: this.o.labels,
+      runtimeVersion: this.o.runtime.version, scheme: this.o.serverTls ? 'https' : 'http',
+      now: seconds(this.o.clock.now()), ready: true, previousConditions: prevConds,
+    });
+  }
+
+  private async register(): Promise<void> {
+    const want = this.nodeObj();
+    let node: KubeObject;
+    try {
+      node = await this.o.client.create(Resources.nodes, undefined, want);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e;
+      const existing = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
+      const merged: KubeObject = {
+        ...existing,
+        metadata: {
+          ...existing.metadata,
+          labels: { ...(existing.metadata?.labels ?? {}), ...(want.metadata?.labels ?? {}) },
+          annotations: { ...(existing.metadata?.annotations ?? {}), ...(want.metadata?.annotations ?? {}) },
+        },
+      };
+      node = await this.o.client.update(Resources.nodes, undefined, merged);
+    }
+    this.nodeUid = node.metadata?.uid;
+    const status = this.nodeObj(node).status;
+    await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status }, 'merge', 'status');
+  }
+
+  private async heartbeat(): Promise<void> {
+    const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
+    const conds = nodeConditions(seconds(this.o.clock.now()), true,
+      ((node.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions) ?? []);
+    await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds } }, 'merge', 'status');
+  }
+
+  // ---------------------------------------------------------------- pods
+
+  private podChanged(pod: Pod): void {
+    const uid = pod.metadata?.uid;
+    if (!uid || pod.spec?.nodeName !== this.o.nodeName) return;
+    let w = this.workers.get(uid);
+    if (!w) {
+      const phase = pod.status?.phase;
+      if ((phase === 'Succeeded' || phase === 'Failed') && !pod.metadata?.deletionTimestamp && !fs.existsSync(path.join(this.o.rootDir, 'pods', uid))) {
+        // a finished pod from before this agent started: nothing to run
+        return;
+      }
+      w = new PodWorker(pod, {
+        client: this.o.client, runtime: this.o.runtime, clock: this.o.clock, recorder: this.recorder, backoff: this.backoff,
+        config: this.configSource, node: this.allocatable(), nodeName: this.o.nodeName, hostIP: this.address, rootDir: this.o.rootDir,
+        disableProbes: this.o.runtime.isolation === 'simulated',
+        onTerminated: (id) => this.forget(id),
+      });
+      this.workers.set(uid, w);
+      this.byName.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, uid);
+    }
+    w.update(pod);
+  }
+
+  private podRemoved(pod: Pod): void {
+    const uid = pod.metadata?.uid;
+    const w = uid ? this.workers.get(uid) : undefined;
+    if (w) w.remove();
+    else if (uid) this.cleanupOrphan(uid);
+  }
+
+  private forget(uid: string): void {
+    const w = this.workers.get(uid);
+    this.workers.delete(uid);
+    if (w) {
+      const key = `${w.current.metadata!.namespace}/${w.current.metadata!.name}`;
+      if (this.byName.get(key) === uid) this.byName.delete(key);
+    }
+  }
+
+  /** cleanupOrphans removes containers and directories of pods that no longer exist. */
+  private async cleanupOrphans(known: Set<string>): Promise<void> {
+    const dirs = fs.existsSync(path.join(this.o.rootDir, 'pods')) ? fs.readdirSync(path.join(this.o.rootDir, 'pods')) : [];
+    const uids = new Set([...dirs, ...this.o.runtime.listContainers().map((c) => c.config.podUid)]);
+    for (const uid of uids) if (!known.has(uid) && !this.workers.has(uid)) await this.cleanupOrphan(uid);
+  }
+
+  private async cleanupOrphan(uid: string): Promise<void> {
+    for (const c of this.o.runtime.listContainers()) {
+      if (c.config.podUid === uid) await this.o.runtime.removeContainer(c.id).catch(() => undefined);
+    }
+    fs.rmSync(path.join(this.o.rootDir, 'pods', uid), { recursive: true, force: true });
+  }
+
+  private async runInformer(signal: AbortSignal): Promise<void> {
+    const inf = this.o.informers!.informerFor<KubeObject>(Resources.pods, { fieldSelector: `spec.nodeName=${this.o.nodeName}` });
+    inf.addEventHandler({
+      add: (p) => this.podChanged(p as unknown as Pod),
+      update: (_o, p) => this.podChanged(p as unknown as Pod),
+      delete: (p) => this.podRemoved(p as unknown as Pod),
+    });
+    this.o.informers!.start(signal);
+    await this.o.informers!.waitForCacheSync(signal).catch(() => undefined);
+    if (!signal.aborted) {
+      const known = new Set(inf.lister.list().map((p) => p.metadata?.uid ?? ''));
+      await this.cleanupOrphans(known);
+    }
+    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+  }
+
+  private async watchPods(signal: AbortSignal): Promise<void> {
+    const fieldSelector = `spec.nodeName=${this.o.nodeName}`;
+    let first = true;
+    while (!signal.aborted) {
+      try {
+        const list = await this.o.client.list<KubeObject>(Resources.pods, undefined, { fieldSelector });
+        const seen = new Set<string>();
+        for (const p of list.items) { seen.add(p.metadata?.uid ?? ''); this.podChanged(p as unknown as Pod); }
+        for (const [uid, w] of this.workers) if (!seen.has(uid)) { w.remove(); }
+        if (first) { await this.cleanupOrphans(seen); first = false; }
+        for await (const ev of this.o.client.watch<KubeObject>(Resources.pods, undefined, { fieldSelector, resourceVersion: list.metadata.resourceVersion, signal, allowWatchBookmarks: true })) {
+          if (ev.type === 'ERROR') break;
+          if (ev.type === 'BOOKMARK') continue;
+          const pod = ev.object as unknown as Pod;
+          if (ev.type === 'DELETED') this.podRemoved(pod);
+          else this.podChanged(pod);
+        }
+      } catch {
+        // relist after a pause
+      }
+      if (!signal.aborted) await this.o.clock.sleep(1000, signal).catch(() => undefined);
+    }
+  }
+
+  private allocatable(): NodeAllocatable {
+    return { cpu: parseQuantity(this.capacity.cpu), memory: parseQuantity(this.capacity.memory) };
+  }
+
+  // ---------------------------------------------------------------- loops
+
+  private async retry(signal: AbortSignal, fn: () => Promise<void>): Promise<void> {
+    for (let delay = 200; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
+      try { await fn(); return; } catch { await this.o.clock.sleep(delay, signal).catch(() => undefined); }
+    }
+  }
+
+  private async every(signal: AbortSignal, ms: number, fn: () => Promise<void>, skipFirst = false): Promise<void> {
+    if (skipFirst) await this.o.clock.sleep(ms, signal).catch(() => undefined);
+    while (!signal.aborted) {
+      await fn().catch(() => undefined);
+      await this.o.clock.sleep(ms, signal).catch(() => undefined);
+    }
+  }
+}
+
+function seconds(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** clientConfigSource reads ConfigMaps, Secrets and claims through the API (NotFound → undefined). */
+export function clientConfigSource(client: Client): VolumeSource {
+  const get = async (res: typeof Resources[keyof typeof Resources], ns: string | undefined, name: string) => {
+    try { return await client.get(res, ns, name); } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    }
+  };
+  return {
+    async configMap(ns, name) {
+      const cm = await get(Resources.configmaps, ns, name);
+      return cm ? { data: cm.data as Record<string, string> | undefined, binaryData: cm.binaryData as Record<string, string> | undefined } : undefined;
+    },
+    async secret(ns, name) {
+      const s = await get(Resources.secrets, ns, name);
+      if (!s) return undefined;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries((s.data as Record<string, string>) ?? {})) out[k] = Buffer.from(v, 'base64').toString();
+      for (const [k, v] of Object.entries((s.stringData as Record<string, string>) ?? {})) out[k] = v;
+      return out;
+    },
+    async pvcPath(ns, claim) {
+      const pvc = await get(Resources.persistentvolumeclaims, ns, claim);
+      const volumeName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
+      if (!pvc || !volumeName || (pvc.status as { phase?: string } | undefined)?.phase !== 'Bound') return undefined;
+      const pv = await get(Resources.persistentvolumes, undefined, volumeName);
+      const spec = pv?.spec as { hostPath?: { path: string }; local?: { path: string } } | undefined;
+      return spec?.hostPath?.path ?? spec?.local?.path;
+    },
+  };
+}

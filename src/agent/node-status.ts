@@ -1,0 +1,107 @@
+import os from 'node:os';
+import fs from 'node:fs';
+import type { KubeObject } from '../api/resource.js';
+
+/** KUBELET_VERSION is the Kubernetes version the agent reports. */
+export const KUBELET_VERSION = 'v1.32.0';
+
+/** NodeCapacity is what the node offers (Kubernetes quantities). */
+export interface NodeCapacity { cpu: string; memory: string; pods: string; 'ephemeral-storage': string }
+
+/** hostCapacity reads the host's CPUs and memory. */
+export function hostCapacity(): NodeCapacity {
+  return {
+    cpu: String(os.cpus().length || 1),
+    memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
+    pods: '110',
+    'ephemeral-storage': diskKi(),
+  };
+}
+
+function diskKi(): string {
+  try {
+    const s = fs.statfsSync('/');
+    return `${Math.floor((s.blocks * s.bsize) / 1024)}Ki`;
+  } catch { return '100Gi'; }
+}
+
+/** NodeObjectInput builds a Node. */
+export interface NodeObjectInput {
+  name: string;
+  address: string;
+  port: number;
+  capacity: NodeCapacity;
+  labels?: Record<string, string>;
+  runtimeVersion: string;
+  scheme: 'https' | 'http';
+  now: string;
+  ready: boolean;
+  previousConditions?: { type: string; status: string; lastTransitionTime?: string }[];
+}
+
+/** nodeConditions are kubelet's four conditions with its reasons and messages. */
+export function nodeConditions(now: string, ready: boolean, previous: NodeObjectInput['previousConditions'] = []): KubeObject[] {
+  const prev = new Map(previous.map((c) => [c.type, c]));
+  const c = (type: string, status: string, reason: string, message: string) => ({
+    type, status, lastHeartbeatTime: now,
+    lastTransitionTime: prev.get(type)?.status === status ? prev.get(type)!.lastTransitionTime ?? now : now,
+    reason, message,
+  });
+  return [
+    c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+    c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+    c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+    ready
+      ? c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
+      : c('Ready', 'False', 'KubeletNotReady', 'container runtime status check may not have completed yet'),
+  ];
+}
+
+/** nodeObject is the Node the agent registers (labels, addresses, capacity, conditions, nodeInfo). */
+export function nodeObject(i: NodeObjectInput): KubeObject {
+  const arch = goArch(process.arch);
+  const bootId = readFirst('/proc/sys/kernel/random/boot_id') ?? `tskube-${i.name}`;
+  const machineId = readFirst('/etc/machine-id') ?? `tskube-${i.name}`;
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: {
+      name: i.name,
+      labels: {
+        'beta.kubernetes.io/arch': arch, 'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': arch, 'kubernetes.io/hostname': i.name, 'kubernetes.io/os': 'linux',
+        ...(i.labels ?? {}),
+      },
+      annotations: {
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+        'tskube.io/agent-scheme': i.scheme,
+      },
+    },
+    spec: {},
+    status: {
+      capacity: { ...i.capacity }, allocatable: { ...i.capacity },
+      conditions: nodeConditions(i.now, i.ready, i.previousConditions),
+      addresses: [{ type: 'InternalIP', address: i.address }, { type: 'Hostname', address: i.name }],
+      daemonEndpoints: { kubeletEndpoint: { Port: i.port } },
+      nodeInfo: {
+        machineID: machineId, systemUUID: machineId, bootID: bootId,
+        kernelVersion: os.release(), osImage: osImage(), containerRuntimeVersion: i.runtimeVersion,
+        kubeletVersion: KUBELET_VERSION, kubeProxyVersion: '', operatingSystem: 'linux', architecture: arch,
+      },
+    },
+  };
+}
+
+function goArch(a: string): string {
+  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[a] ?? a;
+}
+
+function readFirst(p: string): string | undefined {
+  try { return fs.readFileSync(p, 'utf8').trim() || undefined; } catch { return undefined; }
+}
+
+function osImage(): string {
+  const txt = readFirst('/etc/os-release') ?? '';
+  const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(txt);
+  return m?.[1] ?? 'Linux';
+}

@@ -1,0 +1,97 @@
+import type { ContainerStatus, PodCondition } from 'kubernetes-types/core/v1.js';
+
+/** RestartPolicy is a pod's spec.restartPolicy. */
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** shouldRestart is kubelet's rule for an exited container. */
+export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean {
+  if (policy === 'Never') return false;
+  if (policy === 'OnFailure') return exitCode !== 0;
+  return true;
+}
+
+/**
+ * podPhase is kubelet's getPhase: Pending while init containers are incomplete or some container
+ * waits for its first start; Running while one runs (or will restart); Succeeded when all exited 0
+ * and none will restart; Failed when all stopped, one failed, and none will restart.
+ */
+export function podPhase(policy: RestartPolicy, init: ContainerStatus[], app: ContainerStatus[], initFailedForGood: boolean): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+  if (initFailedForGood) return 'Failed';
+  const initDone = init.every((s) => s.state?.terminated?.exitCode === 0);
+  if (!initDone) return 'Pending';
+  let running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  for (const s of app) {
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    } else waiting++;
+  }
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+/** PodConditionInput is what the conditions depend on. */
+export interface PodConditionInput {
+  phase: string;
+  sandboxReady: boolean;
+  init: ContainerStatus[];
+  app: ContainerStatus[];
+  previous: PodCondition[];
+  now: string;
+}
+
+/**
+ * podConditions builds PodReadyToStartContainers, Initialized, Ready, ContainersReady (and keeps
+ * PodScheduled and any condition the agent does not own) with Kubernetes' reasons and messages;
+ * lastTransitionTime moves only when a status flips.
+ */
+export function podConditions(i: PodConditionInput): PodCondition[] {
+  const prev = new Map(i.previous.map((c) => [c.type, c]));
+  const make = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
+    const status = ok ? 'True' : 'False';
+    const p = prev.get(type);
+    const c: PodCondition = { type, status, lastProbeTime: null as unknown as string, lastTransitionTime: p && p.status === status ? p.lastTransitionTime : i.now };
+    if (!ok && reason) { c.reason = reason; c.message = message; }
+    return c;
+  };
+  const terminal = i.phase === 'Succeeded' || i.phase === 'Failed';
+  const incompleteInit = i.init.filter((s) => s.state?.terminated?.exitCode !== 0).map((s) => s.name);
+  const initialized = incompleteInit.length === 0 || (terminal && i.phase === 'Succeeded');
+  const unready = i.app.filter((s) => !s.ready).map((s) => s.name);
+  const allReady = unready.length === 0 && i.app.length > 0;
+  const out: PodCondition[] = [];
+  out.push(make('PodReadyToStartContainers', i.sandboxReady && !terminal));
+  out.push(initialized
+    ? make('Initialized', true)
+    : make('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`));
+  let readyCond: PodCondition;
+  let crCond: PodCondition;
+  if (terminal && i.phase === 'Succeeded') {
+    readyCond = make('Ready', false, 'PodCompleted', '');
+    crCond = make('ContainersReady', false, 'PodCompleted', '');
+  } else if (!initialized) {
+    readyCond = make('Ready', false, 'ContainersNotReady', `containers with unready status: [${i.app.map((s) => s.name).join(' ')}]`);
+    crCond = make('ContainersReady', false, 'ContainersNotReady', `containers with unready status: [${i.app.map((s) => s.name).join(' ')}]`);
+  } else {
+    const msg = `containers with unready status: [${unready.join(' ')}]`;
+    readyCond = allReady ? make('Ready', true) : make('Ready', false, 'ContainersNotReady', msg);
+    crCond = allReady ? make('ContainersReady', true) : make('ContainersReady', false, 'ContainersNotReady', msg);
+  }
+  for (const c of [readyCond, crCond]) if (c.message === '') delete c.message;
+  out.push(readyCond, crCond);
+  const owned = new Set(out.map((c) => c.type));
+  const kept = i.previous.filter((c) => !owned.has(c.type));
+  // Kubernetes lists them in this order: PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled
+  return [...out, ...kept];
+}

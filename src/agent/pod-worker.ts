@@ -1,0 +1,610 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/resource.js';
+import { Resources, type Client } from '../client/types.js';
+import type { Clock } from '../util/clock.js';
+import { ImagePullError, type ContainerInfo, type Runtime } from '../runtime/types.js';
+import type { Backoff } from './backoff.js';
+import { buildEnv, containerArgv, ContainerConfigError, type NodeAllocatable } from './container-env.js';
+import type { AgentRecorder } from './events.js';
+import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
+import { ResultsManager, type ProbeKind, type ResultUpdate } from './prober/results.js';
+import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
+import { ProbeWorker } from './prober/worker.js';
+import { containerMounts, prepareVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+
+/** PodWorkerDeps are shared by all pod workers of one agent. */
+export interface PodWorkerDeps {
+  client: Client;
+  runtime: Runtime;
+  clock: Clock;
+  recorder: AgentRecorder;
+  backoff: Backoff;
+  config: VolumeSource;
+  node: NodeAllocatable;
+  nodeName: string;
+  hostIP: string;
+  rootDir: string;
+  /** probes off (simulated runtime) */
+  disableProbes?: boolean;
+  /** how often a pod waiting on a missing ConfigMap/Secret/volume retries */
+  retryMs?: number;
+  /** onTerminated is called once the pod is gone (containers stopped, directory removed) */
+  onTerminated(uid: string): void;
+}
+
+interface Instance {
+  id: string;
+  attempt: number;
+  startedAt: string;
+  imageID: string;
+  exited?: ContainerInfo;
+  probes: ProbeWorker[];
+}
+
+interface CState {
+  name: string;
+  init: boolean;
+  restartCount: number;
+  current?: Instance;
+  lastTerminated?: ContainerState['terminated'];
+  waiting?: { reason: string; message?: string };
+  /** pending restart decision already made for current.exited */
+  imagePullFailures: number;
+}
+
+const MINIMUM_FORCED_GRACE_S = 2;
+
+/**
+ * PodWorker runs one pod on this node (kubelet's pod worker + SyncPod): volumes, init containers
+ * one at a time, app containers, restart policy with back-off, probes, status, and termination.
+ * Every trigger (pod update, container exit, probe verdict, timer) calls kick(); sync() runs one
+ * at a time and compares what should run with what runs.
+ */
+export class PodWorker {
+  private pod: Pod;
+  private readonly states = new Map<string, CState>();
+  private syncing = false;
+  private dirty = false;
+  private removed = false;
+  private terminating = false;
+  private terminated = false;
+  private startTime?: string;
+  private initialized = false;
+  private initFailed = false;
+  private terminalPhase?: 'Succeeded' | 'Failed';
+  private terminalReason?: { reason: string; message: string };
+  private volumes?: Map<string, string>;
+  private volumesAt = 0;
+  private lastStatusJson = '';
+  private cancelRetry?: () => void;
+  private readonly timers = new Set<() => void>();
+  private readonly results: ResultsManager;
+  private readonly livenessKilled = new Set<string>();
+  private readonly podDir: string;
+  private isolationNoted = false;
+
+  constructor(pod: Pod, private readonly d: PodWorkerDeps) {
+    this.pod = pod;
+    this.podDir = path.join(d.rootDir, 'pods', pod.metadata!.uid!);
+    this.results = new ResultsManager((u) => this.onProbeResult(u));
+    this.startTime = pod.status?.startTime;
+    this.adoptExited();
+  }
+
+  /** uid of the pod. */
+  get uid(): string { return this.pod.metadata!.uid!; }
+
+  /** current pod object as last seen. */
+  get current(): Pod { return this.pod; }
+
+  /** update hands the worker the newest pod object. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    this.kick();
+  }
+
+  /** remove: the pod is gone from the API (force-deleted): stop its containers and clean up. */
+  remove(): void {
+    this.removed = true;
+    for (const s of this.states.values()) {
+      if (s.current && !s.current.exited) void this.d.runtime.stopContainer(s.current.id, MINIMUM_FORCED_GRACE_S * 1000);
+    }
+    this.kick();
+  }
+
+  /** containerInstance finds a container's current (or previous) instance for logs/exec. */
+  containerInstance(name: string, previous = false): { id?: string; logPath?: string; running: boolean; waitingReason?: string; exited?: Promise<unknown> } | undefined {
+    const s = [...this.states.values()].find((x) => x.name === name);
+    if (!s) return undefined;
+    if (previous) {
+      const attempt = (s.current?.attempt ?? s.restartCount) - 1;
+      if (attempt < 0 || !s.lastTerminated) return { running: false };
+      return { running: false, logPath: this.logPath(name, attempt) };
+    }
+    if (!s.current) return { running: false, waitingReason: s.waiting?.reason ?? 'ContainerCreating' };
+    const info = this.d.runtime.inspect(s.current.id);
+    return {
+      id: s.current.id, running: !s.current.exited, logPath: this.logPath(name, s.current.attempt),
+      exited: info ? this.d.runtime.waitContainer(s.current.id) : Promise.resolve(),
+    };
+  }
+
+  /** kick schedules a sync (coalesced). */
+  kick(): void {
+    if (this.terminated) return;
+    if (this.syncing) { this.dirty = true; return; }
+    this.syncing = true;
+    void (async () => {
+      try {
+        do {
+          this.dirty = false;
+          try {
+            await this.sync();
+          } catch (e) {
+            this.retryLater();
+            if (process.env.TSKUBE_AGENT_DEBUG) console.error('pod worker sync failed', this.pod.metadata?.name, e);
+          }
+        } while (this.dirty && !this.terminated);
+      } finally {
+        this.syncing = false;
+      }
+    })();
+  }
+
+  /** whenIdle resolves once no sync is running or queued (tests). */
+  async whenIdle(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.syncing || this.dirty); i++) await new Promise((r) => setImmediate(r));
+  }
+
+  /** stop cancels timers and probe workers (agent shutdown; containers are left to the runtime). */
+  stop(): void {
+    for (const c of this.timers) c();
+    this.timers.clear();
+    for (const s of this.states.values()) for (const p of s.current?.probes ?? []) p.stop();
+  }
+
+  // ---------------------------------------------------------------- sync
+
+  private async sync(): Promise<void> {
+    const pod = this.pod;
+    if (this.removed || pod.metadata?.deletionTimestamp) {
+      await this.terminate();
+      return;
+    }
+    const now = this.d.clock.now();
+    if (!this.startTime) this.startTime = isoSeconds(now);
+    fs.mkdirSync(this.podDir, { recursive: true });
+    this.noteIsolation();
+
+    if (!this.terminalPhase) this.checkActiveDeadline(now);
+    if (this.terminalPhase) {
+      await this.killAll(this.gracePeriodMs(), undefined);
+      await this.writeStatus();
+      return;
+    }
+
+    // Volumes (refreshed every 10 s so ConfigMap edits reach volumes).
+    if (!this.volumes || now.getTime() - this.volumesAt > 10_000) {
+      try {
+        this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.d.hostIP, this.d.hostIP);
+        this.volumesAt = now.getTime();
+      } catch (e) {
+        if (!this.volumes) {
+          if (e instanceof VolumeMountError || e instanceof ContainerConfigError) {
+            this.d.recorder.event(podRef(pod), 'Warning', 'FailedMount', e.message);
+            this.retryLater();
+            await this.writeStatus();
+            return;
+          }
+          throw e;
+        }
+      }
+    }
+
+    const spec = pod.spec!;
+    const policy = (spec.restartPolicy ?? 'Always') as RestartPolicy;
+
+    // Init containers, one at a time, each to success.
+    if (!this.initialized) {
+      const inits = spec.initContainers ?? [];
+      let allDone = true;
+      for (const c of inits) {
+        const s = this.state(c.name, true);
+        if (s.current && !s.current.exited) { allDone = false; break; }
+        if (s.current?.exited && s.current.exited.exitCode === 0) continue;
+        allDone = false;
+        if (s.current?.exited) {
+          if (policy === 'Never') { this.initFailed = true; this.terminalPhase = 'Failed'; break; }
+          await this.restartWithBackoff(c, s);
+        } else {
+          await this.startContainer(c, s);
+        }
+        break;
+      }
+      if (allDone) this.initialized = true;
+    }
+
+    if (this.initialized && !this.terminalPhase) {
+      for (const c of spec.containers) {
+        const s = this.state(c.name, false);
+        if (s.current && !s.current.exited) continue;
+        if (!s.current) {
+          await this.startContainer(c, s);
+          continue;
+        }
+        const exit = s.current.exited!;
+        if (!shouldRestart(policy, exit.exitCode ?? 0)) { s.waiting = undefined; continue; }
+        await this.restartWithBackoff(c, s);
+      }
+    }
+
+    const status = this.buildStatus();
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') this.terminalPhase = status.phase;
+    await this.writeStatus(status);
+  }
+
+  private async restartWithBackoff(c: Container, s: CState): Promise<void> {
+    const exit = s.current!.exited!;
+    const key = `${this.uid}/${c.name}`;
+    const finished = new Date(exit.finishedAt ?? this.d.clock.now().toISOString());
+    if (this.d.backoff.inBackOffSince(key, finished)) {
+      const delay = this.d.backoff.get(key);
+      const podName = `${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`;
+      const was = s.waiting?.reason;
+      s.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${podName}` };
+      if (was !== 'CrashLoopBackOff') {
+        this.d.recorder.event(podRef(this.pod), 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podName}`, fieldPath(s));
+      }
+      this.after(this.d.backoff.remainingMs(key, finished) + 1);
+      return;
+    }
+    this.d.backoff.next(key);
+    await this.startContainer(c, s);
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  private async startContainer(c: Container, s: CState): Promise<void> {
+    const pod = this.pod;
+    const ns = pod.metadata!.namespace ?? 'default';
+    let image;
+    try {
+      image = this.d.runtime.resolveImage(c.image ?? '', !!c.command?.length);
+    } catch (e) {
+      if (!(e instanceof ImagePullError)) throw e;
+      s.imagePullFailures++;
+      const first = s.imagePullFailures === 1;
+      s.waiting = { reason: first ? 'ErrImagePull' : 'ImagePullBackOff', message: first ? e.message : `Back-off pulling image "${c.image}": ${e.message}` };
+      if (first) {
+        this.d.recorder.event(podRef(pod), 'Warning', 'Failed', e.message, fieldPath(s));
+        this.d.recorder.event(podRef(pod), 'Warning', 'Failed', 'Error: ErrImagePull', fieldPath(s));
+      } else {
+        this.d.recorder.event(podRef(pod), 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, fieldPath(s));
+      }
+      this.after(Math.min(10_000 * 2 ** (s.imagePullFailures - 1), 300_000));
+      return;
+    }
+    s.imagePullFailures = 0;
+    let env: Record<string, string>;
+    try {
+      env = { ...(image.env ?? {}), ...await buildEnv(pod, c, this.d.config, this.d.node, this.d.hostIP, this.d.hostIP) };
+    } catch (e) {
+      if (!(e instanceof ContainerConfigError)) throw e;
+      if (s.waiting?.reason !== 'CreateContainerConfigError' || s.waiting.message !== e.message) {
+        this.d.recorder.event(podRef(pod), 'Warning', 'Failed', `Error: ${e.message}`, fieldPath(s));
+      }
+      s.waiting = { reason: 'CreateContainerConfigError', message: e.message };
+      this.retryLater();
+      return;
+    }
+    const argv = containerArgv(c, image, env);
+    if (argv.length === 0) {
+      s.waiting = { reason: 'CreateContainerError', message: 'failed to generate container spec: no command specified' };
+      this.retryLater();
+      return;
+    }
+    this.d.recorder.event(podRef(pod), 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, fieldPath(s));
+    const attempt = s.current ? s.restartCount + 1 : s.restartCount;
+    const prev = s.current;
+    const id = await this.d.runtime.createContainer({
+      podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
+      image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
+      mounts: containerMounts(c, this.volumes ?? new Map()), hostname: pod.spec?.hostname ?? pod.metadata!.name!,
+      logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty,
+    });
+    this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
+    await this.d.runtime.startContainer(id);
+    if (prev?.exited) {
+      s.lastTerminated = terminatedOf(prev.exited, this.d.runtime.scheme);
+      s.restartCount = attempt;
+      this.results.remove(prev.id);
+      void this.d.runtime.removeContainer(prev.id).catch(() => undefined);
+    }
+    s.waiting = undefined;
+    const info = this.d.runtime.inspect(id);
+    const inst: Instance = { id, attempt, startedAt: info?.startedAt ?? this.d.clock.now().toISOString(), imageID: image.imageID, probes: [] };
+    s.current = inst;
+    this.d.recorder.event(podRef(pod), 'Normal', 'Started', `Started container ${c.name}`, fieldPath(s));
+    void this.d.runtime.waitContainer(id).then((exited) => {
+      inst.exited = exited;
+      for (const p of inst.probes) p.stop();
+      this.kick();
+    });
+    if (!s.init) this.startProbes(c, s, inst);
+  }
+
+  private startProbes(c: Container, s: CState, inst: Instance): void {
+    if (this.d.disableProbes) return;
+    const kinds: [ProbeKind, Probe | undefined][] = [['startup', c.startupProbe], ['liveness', c.livenessProbe], ['readiness', c.readinessProbe]];
+    const ports: Record<string, number> = {};
+    for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
+    const target: ProbeTarget = { podIP: this.d.hostIP, ports, exec: (argv, timeoutMs) => this.execCollect(inst.id, argv, timeoutMs) };
+    for (const [kind, probe] of kinds) {
+      if (!probe) continue;
+      const w = new ProbeWorker({
+        containerId: inst.id, containerName: c.name, kind, probe, startedAt: new Date(inst.startedAt), clock: this.d.clock, target,
+        results: this.results,
+        onFailedAttempt: (k, o) => this.onProbeAttemptFailed(s, k, o),
+        canProbe: kind === 'startup' || !c.startupProbe ? undefined : () => this.results.get(inst.id, 'startup') === 'success',
+      });
+      inst.probes.push(w);
+      void w.run();
+    }
+  }
+
+  private onProbeAttemptFailed(s: CState, kind: ProbeKind, o: ProbeOutcome): void {
+    const label = kind === 'liveness' ? 'Liveness' : kind === 'readiness' ? 'Readiness' : 'Startup';
+    this.d.recorder.event(podRef(this.pod), 'Warning', 'Unhealthy', `${label} probe failed: ${o.output}`, fieldPath(s));
+  }
+
+  private onProbeResult(u: ResultUpdate): void {
+    const s = [...this.states.values()].find((x) => x.current?.id === u.containerId);
+    if (!s || !s.current || s.current.exited) return;
+    if ((u.kind === 'liveness' || u.kind === 'startup') && u.result === 'failure' && !this.livenessKilled.has(u.containerId)) {
+      this.livenessKilled.add(u.containerId);
+      const c = this.pod.spec!.containers.find((x) => x.name === s.name);
+      const probe = u.kind === 'liveness' ? c?.livenessProbe : c?.startupProbe;
+      this.d.recorder.event(podRef(this.pod), 'Normal', 'Killing', `Container ${s.name} failed ${u.kind} probe, will be restarted`, fieldPath(s));
+      const graceS = probe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+      void this.d.runtime.stopContainer(u.containerId, graceS * 1000);
+    }
+    this.kick();
+  }
+
+  private async execCollect(id: string, argv: string[], timeoutMs: number): Promise<{ exitCode: number; output: string; timedOut: boolean }> {
+    const session = this.d.runtime.exec(id, argv, { stdin: false, tty: false });
+    let output = '';
+    session.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    session.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    let timedOut = false;
+    const t = setTimeout(() => { timedOut = true; session.kill(); }, timeoutMs);
+    const exitCode = await session.exit;
+    clearTimeout(t);
+    return { exitCode, output, timedOut };
+  }
+
+  private async killAll(graceMs: number, reasonEvent: string | undefined): Promise<void> {
+    const stops: Promise<void>[] = [];
+    for (const s of this.states.values()) {
+      const cur = s.current;
+      if (!cur || cur.exited) continue;
+      for (const p of cur.probes) p.stop();
+      if (reasonEvent) this.d.recorder.event(podRef(this.pod), 'Normal', 'Killing', `${reasonEvent} ${s.name}`, fieldPath(s));
+      stops.push(this.d.runtime.stopContainer(cur.id, graceMs).then(async () => { cur.exited = await this.d.runtime.waitContainer(cur.id); }));
+    }
+    await Promise.all(stops);
+  }
+
+  private gracePeriodMs(): number {
+    const md = this.pod.metadata!;
+    const s = md.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    return (this.removed ? Math.min(s, MINIMUM_FORCED_GRACE_S) : s) * 1000;
+  }
+
+  private async terminate(): Promise<void> {
+    if (this.terminating) {
+      // a shorter grace period (or a forced removal) arrived: escalate
+      await this.killAll(this.gracePeriodMs(), undefined);
+      return;
+    }
+    this.terminating = true;
+    for (const c of this.timers) c();
+    this.timers.clear();
+    await this.killAll(this.gracePeriodMs(), 'Stopping container');
+    if (!this.removed) {
+      await this.writeStatus(this.buildStatus()).catch(() => undefined);
+      try {
+        await this.d.client.delete(Resources.pods, this.pod.metadata!.namespace, this.pod.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+      } catch (e) {
+        const code = (e as { code?: number }).code;
+        if (code !== 404 && code !== 409) { this.terminating = false; this.retryLater(); return; }
+      }
+    }
+    for (const s of this.states.values()) {
+      if (s.current) { this.results.remove(s.current.id); await this.d.runtime.removeContainer(s.current.id).catch(() => undefined); }
+      this.d.backoff.forget(`${this.uid}/${s.name}`);
+    }
+    for (const info of this.d.runtime.listContainers()) {
+      if (info.config.podUid === this.uid) await this.d.runtime.removeContainer(info.id).catch(() => undefined);
+    }
+    fs.rmSync(this.podDir, { recursive: true, force: true });
+    this.terminated = true;
+    this.d.onTerminated(this.uid);
+  }
+
+  private checkActiveDeadline(now: Date): void {
+    const ads = this.pod.spec?.activeDeadlineSeconds;
+    if (!ads || !this.startTime) return;
+    const due = Date.parse(this.startTime) + ads * 1000;
+    if (now.getTime() >= due) {
+      this.terminalPhase = 'Failed';
+      this.terminalReason = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
+      this.d.recorder.event(podRef(this.pod), 'Normal', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+    } else {
+      this.after(due - now.getTime());
+    }
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private buildStatus(): PodStatus {
+    const pod = this.pod;
+    const spec = pod.spec!;
+    const init = (spec.initContainers ?? []).map((c) => this.containerStatus(c, true));
+    const app = spec.containers.map((c) => this.containerStatus(c, false));
+    let phase = this.terminalPhase ?? podPhase((spec.restartPolicy ?? 'Always') as RestartPolicy, init, app, this.initFailed);
+    if (this.terminalPhase === 'Failed' && this.terminalReason) phase = 'Failed';
+    const now = isoSeconds(this.d.clock.now());
+    const conditions = podConditions({
+      phase, sandboxReady: true, init, app, previous: (pod.status?.conditions ?? []) as PodCondition[], now,
+    });
+    const status: PodStatus = {
+      phase, conditions,
+      hostIP: this.d.hostIP, hostIPs: [{ ip: this.d.hostIP }],
+      podIP: this.d.hostIP, podIPs: [{ ip: this.d.hostIP }],
+      startTime: this.startTime,
+      ...(init.length ? { initContainerStatuses: init } : {}),
+      containerStatuses: app,
+    };
+    if (pod.status?.qosClass) status.qosClass = pod.status.qosClass;
+    if (this.terminalReason) { status.reason = this.terminalReason.reason; status.message = this.terminalReason.message; }
+    return status;
+  }
+
+  private containerStatus(c: Container, init: boolean): ContainerStatus {
+    const s = this.state(c.name, init);
+    const scheme = this.d.runtime.scheme;
+    const cs: ContainerStatus = {
+      name: c.name, image: fullImageName(c.image ?? ''), imageID: s.current?.imageID ?? '',
+      ready: false, restartCount: s.restartCount, started: false, state: {}, lastState: {},
+    };
+    if (s.lastTerminated) cs.lastState = { terminated: s.lastTerminated };
+    const cur = s.current;
+    if (cur) cs.containerID = `${scheme}://${cur.id}`;
+    if (s.waiting && (!cur || cur.exited)) {
+      cs.state = { waiting: { reason: s.waiting.reason, ...(s.waiting.message ? { message: s.waiting.message } : {}) } };
+      if (cur?.exited) cs.lastState = { terminated: terminatedOf(cur.exited, scheme) };
+    } else if (cur && !cur.exited) {
+      cs.state = { running: { startedAt: isoSeconds(new Date(cur.startedAt)) } };
+      const startupOk = !c.startupProbe || this.results.get(cur.id, 'startup') === 'success';
+      cs.started = startupOk;
+      if (!init) cs.ready = startupOk && (c.readinessProbe && !this.d.disableProbes ? this.results.get(cur.id, 'readiness') === 'success' : true);
+    } else if (cur?.exited) {
+      cs.state = { terminated: terminatedOf(cur.exited, scheme) };
+    } else {
+      const reason = init || this.initialized || !(this.pod.spec?.initContainers?.length) ? 'ContainerCreating' : 'PodInitializing';
+      cs.state = { waiting: { reason: init ? 'PodInitializing' : reason } };
+    }
+    if (init && cur?.exited?.exitCode === 0) cs.ready = true;
+    return cs;
+  }
+
+  private async writeStatus(status: PodStatus = this.buildStatus()): Promise<void> {
+    const json = JSON.stringify(status);
+    if (json === this.lastStatusJson) return;
+    const pod = this.pod;
+    try {
+      const updated = await this.d.client.patch<KubeObject>(Resources.pods, pod.metadata!.namespace, pod.metadata!.name!, { status }, 'merge', 'status');
+      this.lastStatusJson = json;
+      if (updated?.metadata?.uid === this.uid && !this.pod.metadata?.deletionTimestamp) this.pod = { ...this.pod, status: (updated as Pod).status };
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (code === 404) return;
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private state(name: string, init: boolean): CState {
+    const key = `${init ? 'init' : 'app'}/${name}`;
+    let s = this.states.get(key);
+    if (!s) { s = { name, init, restartCount: 0, imagePullFailures: 0 }; this.states.set(key, s); }
+    return s;
+  }
+
+  private logPath(name: string, attempt: number): string {
+    return path.join(this.podDir, 'containers', name, `${attempt}.log`);
+  }
+
+  private after(ms: number): void {
+    const cancel = this.d.clock.setTimeout(() => { this.timers.delete(cancel); this.kick(); }, Math.max(1, ms));
+    this.timers.add(cancel);
+  }
+
+  private retryLater(): void {
+    this.cancelRetry?.();
+    const cancel = this.d.clock.setTimeout(() => { this.timers.delete(cancel); this.cancelRetry = undefined; this.kick(); }, this.d.retryMs ?? 2000);
+    this.cancelRetry = cancel;
+    this.timers.add(cancel);
+  }
+
+  /** adoptExited picks up container instances a previous agent left (see ProcessRuntime.recover). */
+  private adoptExited(): void {
+    const mine = this.d.runtime.listContainers().filter((i) => i.config.podUid === this.uid).sort((a, b) => a.config.attempt - b.config.attempt);
+    const initNames = new Set((this.pod.spec?.initContainers ?? []).map((c) => c.name));
+    for (const info of mine) {
+      const s = this.state(info.config.name, initNames.has(info.config.name));
+      if (s.current?.exited) s.lastTerminated = terminatedOf(s.current.exited, this.d.runtime.scheme);
+      s.restartCount = info.config.attempt;
+      const inst: Instance = { id: info.id, attempt: info.config.attempt, startedAt: info.startedAt ?? '', imageID: '', probes: [] };
+      if (info.phase === 'exited') inst.exited = info;
+      else void this.d.runtime.waitContainer(info.id).then((e) => { inst.exited = e; this.kick(); });
+      s.current = inst;
+    }
+    if (mine.length && (this.pod.spec?.initContainers ?? []).every((c) => this.state(c.name, true).current?.exited?.exitCode === 0)) this.initialized = true;
+  }
+
+  private noteIsolation(): void {
+    if (this.isolationNoted) return;
+    this.isolationNoted = true;
+    if (this.d.runtime.isolation === 'host') {
+      this.d.recorder.event(podRef(this.pod), 'Warning', 'NoIsolation',
+        'The node agent is not root: containers run as plain processes on the host filesystem (no PID/mount namespaces; volumes are not mounted at their mountPaths)');
+    }
+  }
+}
+
+function podRef(pod: Pod): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata as KubeObject['metadata'] };
+}
+
+function fieldPath(s: CState): string {
+  return `spec.${s.init ? 'initContainers' : 'containers'}{${s.name}}`;
+}
+
+function terminatedOf(info: ContainerInfo, scheme: string): NonNullable<ContainerState['terminated']> {
+  return {
+    exitCode: info.exitCode ?? 0,
+    reason: info.reason ?? (info.exitCode === 0 ? 'Completed' : 'Error'),
+    ...(info.message ? { message: info.message } : {}),
+    startedAt: isoSeconds(new Date(info.startedAt ?? info.finishedAt ?? Date.now())),
+    finishedAt: isoSeconds(new Date(info.finishedAt ?? Date.now())),
+    containerID: `${scheme}://${info.id}`,
+  };
+}
+
+function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function formatDelay(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return s % 60 ? `${m}m${s % 60}s` : `${m}m0s`;
+}
+
+/** fullImageName is the image as container runtimes report it (docker.io/library/busybox:latest). */
+export function fullImageName(image: string): string {
+  let ref = image;
+  const slash = ref.indexOf('/');
+  const first = slash < 0 ? '' : ref.slice(0, slash);
+  const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';
+  if (!hasRegistry) ref = `docker.io/${slash < 0 ? 'library/' : ''}${ref}`;
+  const lastSlash = ref.lastIndexOf('/');
+  if (!ref.slice(lastSlash).includes(':') && !ref.includes('@')) ref += ':latest';
+  return ref;
+}

@@ -1,0 +1,95 @@
+import type { Probe } from 'kubernetes-types/core/v1.js';
+import type { Clock } from '../../util/clock.js';
+import type { ProbeKind, ResultsManager } from './results.js';
+import { runProbe, type ProbeOutcome, type ProbeTarget } from './runners.js';
+
+/** probeDefaults fills Kubernetes' defaults (period 10 s, timeout 1 s, success 1, failure 3). */
+export function probeDefaults(p: Probe): Required<Pick<Probe, 'initialDelaySeconds' | 'periodSeconds' | 'timeoutSeconds' | 'successThreshold' | 'failureThreshold'>> {
+  return {
+    initialDelaySeconds: p.initialDelaySeconds ?? 0,
+    periodSeconds: p.periodSeconds || 10,
+    timeoutSeconds: p.timeoutSeconds || 1,
+    successThreshold: p.successThreshold || 1,
+    failureThreshold: p.failureThreshold || 3,
+  };
+}
+
+/** ProbeWorkerOptions configures one worker. */
+export interface ProbeWorkerOptions {
+  containerId: string;
+  containerName: string;
+  kind: ProbeKind;
+  probe: Probe;
+  /** when the container instance started (initialDelaySeconds counts from here) */
+  startedAt: Date;
+  clock: Clock;
+  target: ProbeTarget;
+  results: ResultsManager;
+  /** onFailedAttempt is told of every failed attempt (for the Unhealthy event) */
+  onFailedAttempt(kind: ProbeKind, outcome: ProbeOutcome): void;
+  /** canProbe says whether this kind may run now (liveness/readiness wait for startup) */
+  canProbe?(): boolean;
+  /** runner replaces runProbe (tests) */
+  runner?: (probe: Probe, target: ProbeTarget) => Promise<ProbeOutcome>;
+}
+
+/**
+ * ProbeWorker probes one (container instance, probe kind) every periodSeconds, from
+ * initialDelaySeconds after the container started, and publishes a verdict once successThreshold
+ * successes or failureThreshold failures in a row are reached. Readiness starts as failure,
+ * liveness and startup as success/undecided; after a liveness or startup failure the worker stops
+ * (the container is about to be restarted, and a new instance gets new workers).
+ */
+export class ProbeWorker {
+  private readonly ac = new AbortController();
+  private successes = 0;
+  private failures = 0;
+
+  constructor(private readonly o: ProbeWorkerOptions) {
+    if (o.kind === 'readiness') o.results.set(o.containerId, 'readiness', 'failure');
+    if (o.kind === 'liveness') o.results.set(o.containerId, 'liveness', 'success');
+  }
+
+  /** run loops until stop(). */
+  async run(): Promise<void> {
+    const d = probeDefaults(this.o.probe);
+    const signal = this.ac.signal;
+    try {
+      const firstAt = this.o.startedAt.getTime() + d.initialDelaySeconds * 1000;
+      const wait = firstAt - this.o.clock.now().getTime();
+      if (wait > 0) await this.o.clock.sleep(wait, signal);
+      for (;;) {
+        if (signal.aborted) return;
+        if (!this.o.canProbe || this.o.canProbe()) {
+          const keepGoing = await this.probeOnce(d);
+          if (!keepGoing) return;
+        }
+        await this.o.clock.sleep(d.periodSeconds * 1000, signal);
+      }
+    } catch {
+      // aborted
+    }
+  }
+
+  /** stop ends the loop. */
+  stop(): void { this.ac.abort(); }
+
+  private async probeOnce(d: ReturnType<typeof probeDefaults>): Promise<boolean> {
+    const outcome = await (this.o.runner ?? runProbe)(this.o.probe, this.o.target).catch((e: Error) => ({ ok: false, output: e.message }));
+    if (this.ac.signal.aborted) return false;
+    if (outcome.ok) {
+      this.failures = 0;
+      this.successes++;
+      if (this.successes >= d.successThreshold || this.o.kind !== 'readiness') this.o.results.set(this.o.containerId, this.o.kind, 'success');
+      return true;
+    }
+    this.successes = 0;
+    this.failures++;
+    this.o.onFailedAttempt(this.o.kind, outcome);
+    if (this.failures >= d.failureThreshold) {
+      this.o.results.set(this.o.containerId, this.o.kind, 'failure');
+      if (this.o.kind !== 'readiness') return false;
+    }
+    return true;
+  }
+}

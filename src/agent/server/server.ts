@@ -1,0 +1,132 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Runtime } from '../../runtime/types.js';
+import type { PodWorker } from '../pod-worker.js';
+import { parseLogOptions, streamLog } from './logs.js';
+import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, Channel } from './remotecommand.js';
+
+/** AgentServerOptions configures the agent's kubelet-API server. */
+export interface AgentServerOptions {
+  host: string;
+  port: number;
+  /** TLS key/cert (PEM); without them the server speaks plain HTTP */
+  tls?: { key: string; cert: string };
+  /** bearer token the API server must present (none = open, for loopback) */
+  token?: string;
+  runtime: Runtime;
+  findPod(namespace: string, name: string): PodWorker | undefined;
+  now(): Date;
+}
+
+/**
+ * AgentServer serves kubelet's routes the API server proxies to: GET /containerLogs/NS/POD/C and
+ * the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
+ */
+export class AgentServer {
+  private server?: http.Server;
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => REMOTECOMMAND_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
+  });
+
+  constructor(private readonly o: AgentServerOptions) {}
+
+  /** listen starts the server and returns its port. */
+  async listen(): Promise<number> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => { void this.handle(req, res); };
+    this.server = this.o.tls ? https.createServer({ key: this.o.tls.key, cert: this.o.tls.cert }, handler) : http.createServer(handler);
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.o.port, this.o.host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** close stops accepting connections. */
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    this.server?.closeAllConnections?.();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    return !this.o.token || req.headers.authorization === `Bearer ${this.o.token}`;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    if (!this.authorized(req)) { res.writeHead(401, { 'Content-Type': 'text/plain' }); res.end('Unauthorized'); return; }
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === 'healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
+    if (parts[0] !== 'containerLogs' || parts.length !== 4 || req.method !== 'GET') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('404 page not found\n'); return;
+    }
+    const [, ns, podName, container] = parts;
+    const worker = this.o.findPod(ns, podName);
+    if (!worker) return plain(res, 404, `pod "${podName}" not found`);
+    const previous = url.searchParams.get('previous') === 'true' || url.searchParams.get('previous') === '1';
+    const inst = worker.containerInstance(container, previous);
+    if (!inst) return plain(res, 400, `container ${container} is not valid for pod ${podName}`);
+    if (previous && !inst.logPath) return plain(res, 400, `previous terminated container "${container}" in pod "${podName}" not found`);
+    if (!inst.logPath) return plain(res, 400, `container "${container}" in pod "${podName}" is waiting to start: ${inst.waitingReason ?? 'ContainerCreating'}`);
+    const opts = parseLogOptions(url.searchParams);
+    if (previous) opts.follow = false;
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    try {
+      await streamLog(inst.logPath, opts, res, this.o.now(), inst.running ? inst.exited : Promise.resolve());
+    } finally {
+      res.end();
+    }
+  }
+
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const reject = (code: number, msg: string) => {
+      socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${msg}`);
+    };
+    if (!this.authorized(req)) return reject(401, 'Unauthorized');
+    if ((parts[0] !== 'exec' && parts[0] !== 'attach') || parts.length !== 4) return reject(404, '404 page not found');
+    const [kind, ns, podName, container] = parts;
+    const q = url.searchParams;
+    const flag = (k: string) => ['1', 'true'].includes(q.get(k) ?? '');
+    const streams = { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
+    const argv = q.getAll('command');
+    const worker = this.o.findPod(ns, podName);
+    const inst = worker?.containerInstance(container);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const fail = (msg: string) => {
+        ws.send(Buffer.concat([Buffer.from([Channel.error]), Buffer.from(JSON.stringify(errorStatus(msg)))]));
+        ws.close(1000);
+      };
+      if (!worker) return fail(`pod "${podName}" not found`);
+      if (!inst?.id || !inst.running) return fail(`container ${container} is not running in pod ${podName}`);
+      try {
+        if (kind === 'exec') {
+          if (!argv.length) return fail('you must specify at least 1 command');
+          const session = this.o.runtime.exec(inst.id, argv, { stdin: streams.stdin, tty: streams.tty });
+          serveExec(ws, session, streams, argv);
+        } else {
+          const att = this.o.runtime.attach?.(inst.id);
+          if (!att) return fail('attach is not supported for this container');
+          const exit = this.o.runtime.waitContainer(inst.id).then((i) => i.exitCode ?? 0);
+          serveExec(ws, {
+            stdin: streams.stdin ? att.stdin : null, stdout: att.output, stderr: null,
+            resize() {}, exit, kill() { att.output.destroy(); },
+          }, streams, argv);
+        }
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    });
+  }
+}
+
+function plain(res: http.ServerResponse, code: number, msg: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain' });
+  res.end(msg);
+}
