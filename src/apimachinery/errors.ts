@@ -73,7 +73,8 @@ export function conflictStale(gr: GroupResource, name: string): StatusError {
 /** FieldErrorType mirrors k8s.io/apimachinery/pkg/util/validation/field ErrorType. */
 export type FieldErrorType =
   | 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate'
-  | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueTypeInvalid';
+  | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueTypeInvalid'
+  | 'FieldValueNotFound';
 
 /** FieldError is one validation failure at a field path such as `spec.containers[0].image`. */
 export interface FieldError {
@@ -100,6 +101,7 @@ export function fieldErrorMessage(e: FieldError): string {
     FieldValueTooLong: 'Too long',
     FieldValueTooMany: 'Too many',
     FieldValueTypeInvalid: 'Invalid value',
+    FieldValueNotFound: 'Not found',
   };
   let body = typeText[e.type];
   const omitValue = e.type === 'FieldValueRequired' || e.type === 'FieldValueForbidden' || e.type === 'FieldValueTooLong' || e.type === 'FieldValueTooMany';

@@ -1,0 +1,44 @@
+/** Small helpers for working with untyped API objects (JSON). */
+
+/** Obj is a JSON object whose fields are read loosely (API objects before validation). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Obj = Record<string, any>;
+
+/** isObj reports whether v is a non-array object. */
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** child returns obj[key] as an object, creating it when absent. */
+export function child(obj: Obj, key: string): Obj {
+  if (!isObj(obj[key])) obj[key] = {};
+  return obj[key] as Obj;
+}
+
+/** deepEqual compares JSON values structurally (key order ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ao = a as Obj;
+  const bo = b as Obj;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
+}
+
+/** clone deep-copies a JSON value. */
+export function clone<T>(v: T): T {
+  return v === undefined ? v : structuredClone(v);
+}
+
+/** getPath reads a nested field. */
+export function getPath(obj: unknown, path: string[]): unknown {
+  let cur: unknown = obj;
+  for (const p of path) cur = isObj(cur) ? cur[p] : undefined;
+  return cur;
+}

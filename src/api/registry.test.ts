@@ -1,0 +1,65 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { allResources, findByKind, findResource } from './registry.js';
+
+// Discovery facts of Kubernetes 1.32: plural -> [shortNames, categories, subresources, namespaced].
+const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
+  '/v1/pods': [['po'], ['all'], ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'], true],
+  '/v1/services': [['svc'], ['all'], ['proxy', 'status'], true],
+  '/v1/namespaces': [['ns'], [], ['finalize', 'status'], false],
+  '/v1/nodes': [['no'], [], ['proxy', 'status'], false],
+  '/v1/replicationcontrollers': [['rc'], ['all'], ['scale', 'status'], true],
+  '/v1/persistentvolumes': [['pv'], [], ['status'], false],
+  '/v1/persistentvolumeclaims': [['pvc'], [], ['status'], true],
+  '/v1/configmaps': [['cm'], [], [], true],
+  '/v1/secrets': [[], [], [], true],
+  '/v1/serviceaccounts': [['sa'], [], ['token'], true],
+  '/v1/endpoints': [['ep'], [], [], true],
+  '/v1/events': [['ev'], [], [], true],
+  'apps/v1/deployments': [['deploy'], ['all'], ['scale', 'status'], true],
+  'apps/v1/replicasets': [['rs'], ['all'], ['scale', 'status'], true],
+  'apps/v1/statefulsets': [['sts'], ['all'], ['scale', 'status'], true],
+  'apps/v1/daemonsets': [['ds'], ['all'], ['status'], true],
+  'apps/v1/controllerrevisions': [[], [], [], true],
+  'batch/v1/jobs': [[], ['all'], ['status'], true],
+  'batch/v1/cronjobs': [['cj'], ['all'], ['status'], true],
+  'autoscaling/v1/horizontalpodautoscalers': [['hpa'], ['all'], ['status'], true],
+  'autoscaling/v2/horizontalpodautoscalers': [['hpa'], ['all'], ['status'], true],
+  'coordination.k8s.io/v1/leases': [[], [], [], true],
+  'policy/v1/poddisruptionbudgets': [['pdb'], [], ['status'], true],
+  'storage.k8s.io/v1/storageclasses': [['sc'], [], [], false],
+  'events.k8s.io/v1/events': [['ev'], [], [], true],
+};
+
+describe('registry', () => {
+  it('serves exactly the expected resources with Kubernetes\' discovery facts', () => {
+    assert.deepEqual(allResources.map((d) => `${d.group}/${d.version}/${d.plural}`).sort(), Object.keys(EXPECTED).sort());
+    for (const [key, [shortNames, categories, subresources, namespaced]] of Object.entries(EXPECTED)) {
+      const [group, version, plural] = key.split('/');
+      const d = findResource(group, version, plural)!;
+      assert.deepEqual([d.shortNames, d.categories, [...d.subresources].sort(), d.namespaced], [shortNames, categories, subresources, namespaced], key);
+      assert.deepEqual(d.verbs, plural === 'namespaces'
+        ? ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']
+        : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], key);
+    }
+  });
+
+  it('finds by kind', () => {
+    assert.equal(findByKind('apps', 'v1', 'Deployment')?.plural, 'deployments');
+    assert.equal(findByKind('extensions', 'v1beta1', 'DaemonSet'), undefined);
+    assert.equal(findResource('', 'v1', 'endpoints')?.singular, 'endpoints');
+  });
+
+  it('gives scalable kinds their scale paths', () => {
+    for (const p of ['deployments', 'replicasets', 'statefulsets']) assert.deepEqual(findResource('apps', 'v1', p)?.scale?.specReplicasPath, ['spec', 'replicas']);
+    assert.ok(findResource('', 'v1', 'replicationcontrollers')?.scale);
+  });
+
+  it('offers Kubernetes\' field selectors', () => {
+    const pods = findResource('', 'v1', 'pods')!;
+    const pod = { metadata: { name: 'p' }, spec: { nodeName: 'host01' }, status: { phase: 'Running' } };
+    assert.equal(pods.selectableFields?.['spec.nodeName']?.(pod), 'host01');
+    assert.equal(pods.selectableFields?.['status.phase']?.(pod), 'Running');
+    assert.ok(findResource('', 'v1', 'events')?.selectableFields?.['involvedObject.name']);
+  });
+});

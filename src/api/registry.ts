@@ -1,0 +1,50 @@
+/**
+ * The served resources of tskube (Kubernetes 1.32's built-in kinds that its users need) and lookups
+ * over them. The API server builds discovery, routing and one registry store per entry.
+ */
+import type { ResourceDefinition } from './resource.js';
+import { pods } from './core/pods.js';
+import { services } from './core/services.js';
+import { namespaces, nodes } from './core/namespaces.js';
+import { configmaps, secrets, serviceaccounts } from './core/config.js';
+import { endpoints, events, eventsV1 } from './core/endpoints-events.js';
+import { persistentvolumeclaims, persistentvolumes } from './core/volumes.js';
+import { replicationcontrollers } from './core/replicationcontrollers.js';
+import { deployments, replicasets } from './apps/deployments.js';
+import { controllerrevisions, daemonsets, statefulsets } from './apps/statefulsets.js';
+import { jobs } from './batch/jobs.js';
+import { cronjobs } from './batch/cronjobs.js';
+import { hpaV1, hpaV2 } from './autoscaling/hpa.js';
+import { leases, poddisruptionbudgets, storageclasses } from './misc/cluster-kinds.js';
+
+/** allResources lists every served resource (group/version/plural unique). */
+export const allResources: ResourceDefinition[] = [
+  // core/v1
+  configmaps, endpoints, events, namespaces, nodes, persistentvolumeclaims, persistentvolumes, pods,
+  replicationcontrollers, secrets, serviceaccounts, services,
+  // apps/v1
+  controllerrevisions, daemonsets, deployments, replicasets, statefulsets,
+  // autoscaling/v1 and v2 (one store, v2 is the storage version)
+  hpaV1, hpaV2,
+  // batch/v1
+  cronjobs, jobs,
+  // others
+  leases, eventsV1, poddisruptionbudgets, storageclasses,
+];
+
+const byResource = new Map<string, ResourceDefinition>();
+const byKind = new Map<string, ResourceDefinition>();
+for (const d of allResources) {
+  byResource.set(`${d.group}/${d.version}/${d.plural}`, d);
+  byKind.set(`${d.group}/${d.version}/${d.kind}`, d);
+}
+
+/** findResource returns the definition served at group/version/plural, if any. */
+export function findResource(group: string, version: string, plural: string): ResourceDefinition | undefined {
+  return byResource.get(`${group}/${version}/${plural}`);
+}
+
+/** findByKind returns the definition of a group/version/kind, if served. */
+export function findByKind(group: string, version: string, kind: string): ResourceDefinition | undefined {
+  return byKind.get(`${group}/${version}/${kind}`);
+}

@@ -1,0 +1,43 @@
+/**
+ * Deep equality and copying for JSON-shaped values (API objects, patches). Objects from the API are
+ * plain data, so neither function handles classes, cycles, Maps or Sets specially.
+ */
+
+/**
+ * deepEqual compares two JSON-shaped values structurally. A key whose value is `undefined` counts
+ * as absent, as it would after a JSON round trip (`{a: undefined}` equals `{}`).
+ */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    // NaN is never produced by JSON, but keep the comparison total
+    return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+  }
+  const aIsArray = Array.isArray(a);
+  if (aIsArray !== Array.isArray(b)) return false;
+  if (aIsArray) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const aKeys = definedKeys(ao);
+  const bKeys = definedKeys(bo);
+  if (aKeys.length !== bKeys.length) return false;
+  for (const k of aKeys) {
+    if (!Object.prototype.hasOwnProperty.call(bo, k)) return false;
+    if (!deepEqual(ao[k], bo[k])) return false;
+  }
+  return true;
+}
+
+function definedKeys(o: Record<string, unknown>): string[] {
+  return Object.keys(o).filter((k) => o[k] !== undefined);
+}
+
+/** deepClone returns an independent copy of a JSON-shaped value (objects read from caches are shared). */
+export function deepClone<T>(x: T): T {
+  return structuredClone(x);
+}
