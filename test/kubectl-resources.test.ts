@@ -168,6 +168,6 @@ describe('kubectl against tskube: create/apply/get/describe/label/annotate/patch
     assert.match(r.stdout, /^KIND:\s+Pod$/m);
     assert.match(r.stdout, /FIELD:\s+livenessProbe <Probe>/);
     assert.match(r.stdout, /initialDelaySeconds\s+<integer>/);
-    assert.match(r.stdout, /container will be restarted if the probe fails/i);
+    assert.match(r.stdout, /Container will be restarted if the\s+probe fails/);
   });
 });

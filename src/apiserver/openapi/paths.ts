@@ -40,14 +40,41 @@ export function resourcePaths(def: ResourceDefinition, defNames: { kind: string;
   const nsParam = { name: 'namespace', in: 'path', description: 'object name and auth scope, such as for teams and projects', required: true, ...(dialect === 'v3' ? { schema: { type: 'string', uniqueItems: true } } : { type: 'string', uniqueItems: true }) };
 
   const ref = (name: string) => ({ $ref: dialect === 'v3' ? `#/components/schemas/${name}` : `#/definitions/${name}` });
+  const query = (name: string, type: string, description: string): Obj =>
+    ({ name, in: 'query', description, ...(dialect === 'v3' ? { schema: { type, uniqueItems: true } } : { type, uniqueItems: true }) });
+  // kubectl looks for fieldValidation among a PATCH operation's query parameters to decide whether
+  // the server validates fields itself (otherwise it validates client-side).
+  const writeParams = [
+    query('dryRun', 'string', 'When present, indicates that modifications should not be persisted.'),
+    query('fieldManager', 'string', 'fieldManager is a name associated with the actor or entity that is making these changes.'),
+    query('fieldValidation', 'string', 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn (default), Strict.'),
+  ];
+  const listParams = [
+    query('allowWatchBookmarks', 'boolean', 'allowWatchBookmarks requests watch events with type "BOOKMARK".'),
+    query('continue', 'string', 'The continue option should be set when retrieving more results from the server.'),
+    query('fieldSelector', 'string', 'A selector to restrict the list of returned objects by their fields. Defaults to everything.'),
+    query('labelSelector', 'string', 'A selector to restrict the list of returned objects by their labels. Defaults to everything.'),
+    query('limit', 'integer', 'limit is a maximum number of responses to return for a list call.'),
+    query('resourceVersion', 'string', 'resourceVersion sets a constraint on what resource versions a request may be served from.'),
+    query('timeoutSeconds', 'integer', 'Timeout for the list/watch call.'),
+    query('watch', 'boolean', 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.'),
+  ];
+  const deleteParams = [
+    query('dryRun', 'string', 'When present, indicates that modifications should not be persisted.'),
+    query('gracePeriodSeconds', 'integer', 'The duration in seconds before the object should be deleted.'),
+    query('propagationPolicy', 'string', "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'."),
+  ];
   const operation = (s: OpSpec): Obj => {
     const o: Obj = { tags: [tag], description: s.description, operationId: s.id };
+    if (s.method === 'post' || s.method === 'put' || s.method === 'patch') o.parameters = [...writeParams];
+    else if (s.method === 'delete') o.parameters = [...deleteParams];
+    else if (s.action === 'list') o.parameters = [...listParams];
     const ok = dialect === 'v3'
       ? { description: 'OK', content: { 'application/json': { schema: ref(s.response) }, 'application/yaml': { schema: ref(s.response) } } }
       : { description: 'OK', schema: ref(s.response) };
     if (s.request) {
       if (dialect === 'v3') o.requestBody = { content: { '*/*': { schema: ref(s.request) } }, required: true };
-      else o.parameters = [{ name: 'body', in: 'body', required: true, schema: ref(s.request) }];
+      else o.parameters = [{ name: 'body', in: 'body', required: true, schema: ref(s.request) }, ...((o.parameters as Obj[] | undefined) ?? [])];
     }
     const responses: Obj = { '200': ok };
     if (s.method === 'post') responses['201'] = { ...ok, description: 'Created' };
