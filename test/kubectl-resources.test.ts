@@ -92,7 +92,7 @@ describe('kubectl against tskube: create/apply/get/describe/label/annotate/patch
     assert.equal(d.spec.template.spec.containers[0].ports[0].containerPort, 80, 'strategic merge keeps the other fields of the container');
     r = await k(['patch', 'deployment', 'nginx', '--type', 'merge', '-p', '{"spec":{"replicas":5}}']);
     assert.equal(r.stdout.trim(), 'deployment.apps/nginx patched');
-    r = await k(['patch', 'deployment', 'nginx', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/minReadySeconds","value":3}]']);
+    r = await k(['patch', 'deployment', 'nginx', '--type', 'json', '-p', '[{"op":"add","path":"/spec/minReadySeconds","value":3}]']);
     assert.equal(r.stdout.trim(), 'deployment.apps/nginx patched');
     d = JSON.parse((await k(['get', 'deployment', 'nginx', '-o', 'json'])).stdout);
     assert.equal(d.spec.replicas, 5);
