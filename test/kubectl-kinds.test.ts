@@ -1,0 +1,109 @@
+// End-to-end: every kind the seeds use can be created, listed as a table (plain and wide),
+// printed as YAML, described and deleted with the real kubectl, with Kubernetes 1.32's columns.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, kubectl, type Cluster } from './harness.js';
+
+let c: Cluster;
+const k = (args: string[], input?: string) => kubectl(c, args, { input });
+const header = (out: string) => out.split('\n')[0].trim().split(/\s{2,}/);
+
+const podTemplate = (app: string, extra = '') => `
+    metadata:
+      labels: {app: ${app}}
+    spec:${extra}
+      containers:
+      - name: main
+        image: busybox
+        command: ["sleep", "3600"]`;
+
+interface KindCase { resource: string; name: string; manifest: string; columns: string[]; namespaced?: boolean; created: string }
+
+const kinds: KindCase[] = [
+  { resource: 'pods', name: 'p1', created: 'pod/p1 created', columns: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p1}\nspec:\n  containers: [{name: main, image: busybox, command: ["sleep", "3600"]}]\n' },
+  { resource: 'replicationcontrollers', name: 'rc1', created: 'replicationcontroller/rc1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+    manifest: `apiVersion: v1\nkind: ReplicationController\nmetadata: {name: rc1}\nspec:\n  replicas: 0\n  template:${podTemplate('rc1')}\n` },
+  { resource: 'replicasets', name: 'rs1', created: 'replicaset.apps/rs1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+    manifest: `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: rs1}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: rs1}}\n  template:${podTemplate('rs1')}\n` },
+  { resource: 'deployments', name: 'd1', created: 'deployment.apps/d1 created', columns: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+    manifest: `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d1}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: d1}}\n  template:${podTemplate('d1')}\n` },
+  { resource: 'statefulsets', name: 'sts1', created: 'statefulset.apps/sts1 created', columns: ['NAME', 'READY', 'AGE'],
+    manifest: `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: sts1}\nspec:\n  serviceName: sts1\n  replicas: 0\n  selector: {matchLabels: {app: sts1}}\n  template:${podTemplate('sts1')}\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources: {requests: {storage: 1Gi}}\n` },
+  { resource: 'daemonsets', name: 'ds1', created: 'daemonset.apps/ds1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
+    manifest: `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds1}\nspec:\n  selector: {matchLabels: {app: ds1}}\n  template:${podTemplate('ds1', '\n      nodeSelector: {disk: ssd}')}\n` },
+  { resource: 'jobs', name: 'job1', created: 'job.batch/job1 created', columns: ['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
+    manifest: `apiVersion: batch/v1\nkind: Job\nmetadata: {name: job1}\nspec:\n  suspend: true\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: main, image: busybox, command: ["echo", "hi"]}]\n` },
+  { resource: 'cronjobs', name: 'cj1', created: 'cronjob.batch/cj1 created', columns: ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'],
+    manifest: `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: cj1}\nspec:\n  schedule: "0,15,30,45 * * * *"\n  suspend: true\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          containers: [{name: main, image: busybox}]\n` },
+  { resource: 'horizontalpodautoscalers', name: 'hpa1', created: 'horizontalpodautoscaler.autoscaling/hpa1 created', columns: ['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE'],
+    manifest: 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: hpa1}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d1}\n  minReplicas: 1\n  maxReplicas: 10\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n' },
+  { resource: 'services', name: 'svc1', created: 'service/svc1 created', columns: ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: Service\nmetadata: {name: svc1}\nspec:\n  selector: {app: d1}\n  ports: [{port: 80, targetPort: 8080}]\n' },
+  { resource: 'configmaps', name: 'cm1', created: 'configmap/cm1 created', columns: ['NAME', 'DATA', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm1}\ndata: {a: "1", b: "2"}\n' },
+  { resource: 'secrets', name: 's1', created: 'secret/s1 created', columns: ['NAME', 'TYPE', 'DATA', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: Secret\nmetadata: {name: s1}\nstringData: {password: hunter2}\n' },
+  { resource: 'persistentvolumeclaims', name: 'pvc1', created: 'persistentvolumeclaim/pvc1 created', columns: ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: pvc1}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n' },
+  { resource: 'persistentvolumes', name: 'pv1', created: 'persistentvolume/pv1 created', columns: ['NAME', 'CAPACITY', 'ACCESS MODES', 'RECLAIM POLICY', 'STATUS', 'CLAIM', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'REASON', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv1}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: /tmp/pv1}\n' },
+  { resource: 'serviceaccounts', name: 'sa1', created: 'serviceaccount/sa1 created', columns: ['NAME', 'SECRETS', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa1}\n' },
+  { resource: 'endpoints', name: 'ep1', created: 'endpoints/ep1 created', columns: ['NAME', 'ENDPOINTS', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: Endpoints\nmetadata: {name: ep1}\nsubsets:\n- addresses: [{ip: 10.244.0.5}]\n  ports: [{port: 8080}]\n' },
+  { resource: 'leases.coordination.k8s.io', name: 'lease1', created: 'lease.coordination.k8s.io/lease1 created', columns: ['NAME', 'HOLDER', 'AGE'],
+    manifest: 'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: lease1}\nspec: {holderIdentity: me, leaseDurationSeconds: 40}\n' },
+  { resource: 'poddisruptionbudgets', name: 'pdb1', created: 'poddisruptionbudget.policy/pdb1 created', columns: ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE'],
+    manifest: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: pdb1}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: d1}}\n' },
+  { resource: 'storageclasses', name: 'sc1', created: 'storageclass.storage.k8s.io/sc1 created', columns: ['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE'],
+    manifest: 'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: sc1}\nprovisioner: tskube.io/hostpath\n' },
+  { resource: 'namespaces', name: 'ns1', created: 'namespace/ns1 created', columns: ['NAME', 'STATUS', 'AGE'],
+    manifest: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: ns1}\n' },
+];
+
+describe('every kind: apply, get (table, wide, yaml), describe, delete', () => {
+  before(async () => { c = await startCluster({ nodes: 0 }); });
+  after(async () => { await c?.stop(); });
+
+  for (const kc of kinds) {
+    it(kc.resource, async () => {
+      let r = await k(['apply', '-f', '-'], kc.manifest);
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout.trim(), kc.created);
+      r = await k(['get', kc.resource, kc.name]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(header(r.stdout), kc.columns);
+      assert.match(r.stdout.split('\n')[1], new RegExp(`^${kc.name}\\s`));
+      r = await k(['get', kc.resource, kc.name, '-o', 'wide']);
+      assert.equal(r.code, 0, r.stderr);
+      r = await k(['get', kc.resource, kc.name, '-o', 'yaml']);
+      assert.match(r.stdout, new RegExp(`^  name: ${kc.name}$`, 'm'));
+      assert.match(r.stdout, /^  uid: /m);
+      r = await k(['describe', kc.resource, kc.name]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Name:\\s+${kc.name}$`, 'm'));
+    });
+  }
+
+  it('autoscaling/v1 reads the v2 object', async () => {
+    const r = await k(['get', 'horizontalpodautoscalers.v1.autoscaling', 'hpa1', '-o', 'json']);
+    const hpa = JSON.parse(r.stdout);
+    assert.equal(hpa.apiVersion, 'autoscaling/v1');
+    assert.equal(hpa.spec.targetCPUUtilizationPercentage, 50);
+  });
+
+  it('get all lists the workload kinds', async () => {
+    const r = await k(['get', 'all', '-o', 'name']);
+    for (const n of ['pod/p1', 'service/svc1', 'deployment.apps/d1', 'replicaset.apps/rs1', 'statefulset.apps/sts1', 'daemonset.apps/ds1', 'job.batch/job1', 'cronjob.batch/cj1', 'replicationcontroller/rc1', 'horizontalpodautoscaler.autoscaling/hpa1']) {
+      assert.match(r.stdout, new RegExp(`^${n.replace('.', '\\.')}$`, 'm'));
+    }
+  });
+
+  it('delete of each works', async () => {
+    for (const kc of kinds) {
+      const r = await k(['delete', kc.resource, kc.name, '--wait=false']);
+      assert.equal(r.code, 0, `${kc.resource}: ${r.stderr}`);
+    }
+  });
+});
