@@ -1,3 +1,11 @@
+import { join } from 'node:path';
+import { RestClient } from '../client/rest.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { EventRecorder } from '../client/events.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { NodeAgent, createRuntime } from '../agent/index.js';
+import { realClock } from '../util/clock.js';
+
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
 export interface ComponentsOptions {
   server: string;
@@ -12,7 +20,53 @@ export interface ComponentsOptions {
 /** Components are the running controllers, scheduler and agents. */
 export interface Components { stop(): Promise<void> }
 
-/** startComponents starts everything that talks to the API server through the client. */
-export async function startComponents(_o: ComponentsOptions): Promise<Components> {
-  return { async stop() {} };
+/** nodeName is host01, host02, ... as the seeds' clusters name their nodes. */
+export function nodeName(i: number): string {
+  return `host${String(i).padStart(2, '0')}`;
+}
+
+/**
+ * startComponents starts everything that talks to the API server through the client: the
+ * scheduler, the controllers and the node agents. They share one informer factory (as
+ * kube-controller-manager's controllers do) but reach the API only over HTTPS.
+ */
+export async function startComponents(o: ComponentsOptions): Promise<Components> {
+  const client = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: 'tskube' });
+  const informers = new SharedInformerFactory(client, { clock: realClock });
+  const tasks: Promise<unknown>[] = [];
+  const ac = new AbortController();
+  const signal = AbortSignal.any([o.signal, ac.signal]);
+
+  const scheduler = new Scheduler({
+    client, informers, clock: realClock,
+    recorder: new EventRecorder(client, { component: 'default-scheduler' }, realClock),
+  });
+  tasks.push(scheduler.run(signal));
+
+  const agentClient = (name: string) => new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: `tskube-agent/${name}` });
+  for (let i = 1; i <= o.nodes; i++) {
+    const name = nodeName(i);
+    const rootDir = join(o.dataDir, 'nodes', name);
+    const agent = new NodeAgent({
+      client: agentClient(name), nodeName: name, rootDir,
+      runtime: createRuntime('process', { rootDir }),
+      clock: realClock, address: `127.0.1.${i}`, serverPort: 0, serverToken: o.token,
+    });
+    tasks.push(agent.run(signal));
+  }
+  for (let i = 1; i <= o.simulatedNodes; i++) {
+    const name = `sim${String(i).padStart(4, '0')}`;
+    const agent = new NodeAgent({
+      client: agentClient(name), nodeName: name, rootDir: join(o.dataDir, 'nodes', name),
+      runtime: createRuntime('simulated'), clock: realClock, address: '127.0.0.1', serverPort: 0, serverToken: o.token,
+    });
+    tasks.push(agent.run(signal));
+  }
+  informers.start(signal);
+  return {
+    async stop() {
+      ac.abort();
+      await Promise.allSettled(tasks);
+    },
+  };
 }

@@ -1,0 +1,187 @@
+import type { KubeObject } from '../api/resource.js';
+import { StatusError } from '../apimachinery/errors.js';
+import type { Clock } from '../util/clock.js';
+import { realClock } from '../util/clock.js';
+import type { Client, ResourceRef } from './types.js';
+import { keyOf, type EventHandler, type Informer, type InformerFactory, type InformerOptions, type Lister } from './informer-types.js';
+
+/**
+ * ResourceInformer keeps a cache of one resource in sync: list, then watch from the list's
+ * resourceVersion; on a broken watch it re-watches from the last seen version, and on 410 Gone it
+ * relists, emitting deletes for what vanished (client-go's Reflector + DeltaFIFO, simplified).
+ */
+export class ResourceInformer<T extends KubeObject = KubeObject> implements Informer<T> {
+  private readonly items = new Map<string, Readonly<T>>();
+  private readonly handlers: EventHandler<T>[] = [];
+  private readonly indexers = new Map<string, (obj: Readonly<T>) => string[]>();
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  private running = false;
+
+  constructor(private readonly client: Client, private readonly res: ResourceRef, private readonly opts: InformerOptions = {}, private readonly clock: Clock = realClock) {
+    this.addIndexer('namespace', (o) => [o.metadata?.namespace ?? '']);
+  }
+
+  readonly lister: Lister<T> = {
+    get: (ns, name) => this.items.get(ns ? `${ns}/${name}` : name),
+    list: (ns, filter) => {
+      const out: Readonly<T>[] = [];
+      const keys = ns !== undefined ? this.indices.get('namespace')?.get(ns) ?? new Set<string>() : this.items.keys();
+      for (const k of keys) {
+        const o = this.items.get(k);
+        if (o && (!filter || filter(o))) out.push(o);
+      }
+      return out;
+    },
+    byIndex: (name, value) => [...(this.indices.get(name)?.get(value) ?? [])].map((k) => this.items.get(k)!).filter(Boolean),
+  };
+
+  addEventHandler(h: EventHandler<T>): void {
+    this.handlers.push(h);
+    // A late handler sees the current cache as adds, as client-go does.
+    for (const o of this.items.values()) safe(() => h.add?.(o));
+  }
+
+  addIndexer(name: string, fn: (obj: Readonly<T>) => string[]): void {
+    this.indexers.set(name, fn);
+    const idx = new Map<string, Set<string>>();
+    this.indices.set(name, idx);
+    for (const [k, o] of this.items) for (const v of fn(o)) add(idx, v, k);
+  }
+
+  hasSynced(): boolean { return this.synced; }
+
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push(resolve);
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+  }
+
+  /** run lists and watches until the signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    let backoff = 200;
+    let rv: string | undefined;
+    while (!signal.aborted) {
+      try {
+        if (rv === undefined) rv = await this.relist();
+        for await (const ev of this.client.watch<T>(this.res, this.opts.namespace, {
+          resourceVersion: rv, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, signal,
+        })) {
+          if (ev.type === 'ERROR') {
+            const st = ev.object as unknown as { code?: number };
+            if (st.code === 410) rv = undefined;
+            break;
+          }
+          if (ev.type === 'BOOKMARK') { rv = ev.object.metadata?.resourceVersion ?? rv; continue; }
+          rv = ev.object.metadata?.resourceVersion ?? rv;
+          if (ev.type === 'DELETED') this.remove(ev.object);
+          else this.upsert(ev.object);
+        }
+        backoff = 200;
+      } catch (e) {
+        if (signal.aborted) break;
+        if (e instanceof StatusError && e.code === 410) rv = undefined;
+        await this.clock.sleep(backoff * (0.5 + Math.random()), signal).catch(() => undefined);
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    }
+  }
+
+  /** relist replaces the cache with a fresh list; returns its resourceVersion. */
+  private async relist(): Promise<string> {
+    const seen = new Set<string>();
+    let cont: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.client.list<T>(this.res, this.opts.namespace, {
+        labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: 500, continue: cont,
+      });
+      for (const o of page.items) {
+        seen.add(keyOf(o));
+        this.upsert(o);
+      }
+      cont = page.metadata.continue;
+      rv = page.metadata.resourceVersion;
+    } while (cont);
+    for (const [k, o] of [...this.items]) if (!seen.has(k)) this.remove(o);
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+    return rv;
+  }
+
+  private upsert(obj: T): void {
+    const k = keyOf(obj);
+    const old = this.items.get(k);
+    const frozen = Object.freeze(obj) as Readonly<T>;
+    if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+    if (old) this.unindex(k, old);
+    this.items.set(k, frozen);
+    this.index(k, frozen);
+    for (const h of this.handlers) safe(() => (old ? h.update?.(old, frozen) : h.add?.(frozen)));
+  }
+
+  private remove(obj: T): void {
+    const k = keyOf(obj);
+    const old = this.items.get(k);
+    if (!old) return;
+    this.items.delete(k);
+    this.unindex(k, old);
+    for (const h of this.handlers) safe(() => h.delete?.(old));
+  }
+
+  private index(k: string, o: Readonly<T>): void {
+    for (const [name, fn] of this.indexers) for (const v of fn(o)) add(this.indices.get(name)!, v, k);
+  }
+
+  private unindex(k: string, o: Readonly<T>): void {
+    for (const [name, fn] of this.indexers) for (const v of fn(o)) this.indices.get(name)!.get(v)?.delete(k);
+  }
+}
+
+function add(idx: Map<string, Set<string>>, v: string, k: string): void {
+  let s = idx.get(v);
+  if (!s) idx.set(v, (s = new Set()));
+  s.add(k);
+}
+
+function safe(fn: () => void): void {
+  try { fn(); } catch (e) { console.error('informer handler failed:', e); }
+}
+
+/** SharedInformerFactory hands out one informer per (resource, options) and runs them all. */
+export class SharedInformerFactory implements InformerFactory {
+  private readonly informers = new Map<string, ResourceInformer<KubeObject>>();
+  private signal?: AbortSignal;
+  private readonly clock: Clock;
+
+  constructor(private readonly client: Client, opts: { clock?: Clock } = {}) {
+    this.clock = opts.clock ?? realClock;
+  }
+
+  informerFor<T extends KubeObject = KubeObject>(res: ResourceRef, opts: InformerOptions = {}): Informer<T> {
+    const key = `${res.group}/${res.version}/${res.plural}?${opts.namespace ?? ''}&${opts.labelSelector ?? ''}&${opts.fieldSelector ?? ''}`;
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new ResourceInformer(this.client, res, opts, this.clock);
+      this.informers.set(key, inf);
+      if (this.signal) void inf.run(this.signal);
+    }
+    return inf as unknown as Informer<T>;
+  }
+
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+    for (const inf of this.informers.values()) void inf.run(signal);
+  }
+
+  async waitForCacheSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));
+  }
+}
