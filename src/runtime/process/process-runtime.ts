@@ -1,3 +1,4 @@
+import { IMAGES_DIR } from '../image-catalog.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -85,10 +86,13 @@ export class ProcessRuntime implements Runtime {
     let child: ChildProcess;
     let setupErr = '';
     if (this.isolation === 'namespaces') {
-      const mounts = c.mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
+      // The catalog's entrypoint scripts live in the checkout, which may sit under /tmp (hidden by the
+      // container's own tmpfs): bind them in read-only at the same path.
+      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...c.mounts];
+      const mounts = all.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
       const args = ['--pid', '--mount', '--uts', '--ipc', '--fork', '--kill-child', '/bin/sh', '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), c.hostname, wd,
-        String(c.mounts.length), ...mounts, '--', ...c.argv];
+        String(all.length), ...mounts, '--', ...c.argv];
       child = spawn('unshare', args, { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
       child.stdio[3]?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
       child.stderr?.on('data', (d: Buffer) => {
