@@ -153,6 +153,20 @@ describe('kubectl against tskube: create/apply/get/describe/label/annotate/patch
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) assert.match(r.stdout, new RegExp(`^namespace/${ns}$`, 'm'));
   });
 
+  it('deleting a namespace deletes what is in it; new namespaces get a default ServiceAccount', async () => {
+    let r = await k(['create', 'namespace', 'scratch']);
+    assert.equal(r.stdout.trim(), 'namespace/scratch created', r.stderr);
+    r = await k(['apply', '-n', 'scratch', '-f', '-'], deployYaml);
+    assert.equal(r.stdout.trim(), 'deployment.apps/nginx created', r.stderr);
+    await waitFor(async () => (await k(['get', 'sa', 'default', '-n', 'scratch'])).code === 0, 'default ServiceAccount');
+    r = await k(['delete', 'namespace', 'scratch', '--timeout=60s']);
+    assert.equal(r.stdout.trim(), 'namespace "scratch" deleted', r.stderr);
+    r = await k(['get', 'namespace', 'scratch']);
+    assert.equal(r.stderr.trim(), 'Error from server (NotFound): namespaces "scratch" not found');
+    r = await k(['get', 'deployments', '-n', 'scratch', '-o', 'name']);
+    assert.equal(r.stdout.trim(), '');
+  });
+
   it('get -w streams changes', async () => {
     const watch = kubectl(c, ['get', 'configmaps', '-w', '--request-timeout=6s']);
     await new Promise((r) => setTimeout(r, 1500));

@@ -4,6 +4,8 @@ import { SharedInformerFactory } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { NodeAgent, createRuntime } from '../agent/index.js';
+import { NamespaceController } from '../controllers/namespace/controller.js';
+import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
 import { realClock } from '../util/clock.js';
 
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
@@ -42,6 +44,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     recorder: new EventRecorder(client, { component: 'default-scheduler' }, realClock),
   });
   tasks.push(scheduler.run(signal));
+  tasks.push(new NamespaceController(client, informers, realClock).run(signal));
+  new ServiceAccountsController(client, informers);
 
   const agentClient = (name: string) => new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: `tskube-agent/${name}` });
   for (let i = 1; i <= o.nodes; i++) {

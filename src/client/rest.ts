@@ -99,6 +99,10 @@ export class RestClient implements Client {
     return this.call('DELETE', this.path(res, ns, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
   }
 
+  replaceSubresource(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: KubeObject): Promise<KubeObject> {
+    return this.call('PUT', this.path(res, ns, name, subresource), body);
+  }
+
   createSubresource(res: ResourceRef, ns: string | undefined, name: string, subresource: string, body: KubeObject): Promise<KubeObject> {
     return this.call('POST', this.path(res, ns, name, subresource), body);
   }

@@ -58,6 +58,8 @@ export interface Client {
   updateStatus<T extends KubeObject = KubeObject>(res: ResourceRef, namespace: string | undefined, obj: T): Promise<T>;
   patch<T extends KubeObject = KubeObject>(res: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: PatchType, subresource?: string): Promise<T>;
   delete(res: ResourceRef, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<KubeObject>;
+  /** replaceSubresource PUTs to a subresource (namespaces/finalize, deployments/scale) */
+  replaceSubresource(res: ResourceRef, namespace: string | undefined, name: string, subresource: string, body: KubeObject): Promise<KubeObject>;
   /** createSubresource POSTs to a subresource (pods/binding, pods/eviction) */
   createSubresource(res: ResourceRef, namespace: string | undefined, name: string, subresource: string, body: KubeObject): Promise<KubeObject>;
   /** watch streams events until the signal aborts or the server closes; 410 arrives as an ERROR event with a Status */

@@ -50,6 +50,7 @@ export class MiniClient implements Client {
     return o;
   }
   async createSubresource(): Promise<KubeObject> { throw new Error('not implemented'); }
+  async replaceSubresource(): Promise<KubeObject> { throw new Error('not implemented'); }
   // eslint-disable-next-line require-yield
   async *watch<T extends KubeObject>(): AsyncIterable<WatchEvent<T>> { return; }
   /** events lists recorded Event reasons+messages. */

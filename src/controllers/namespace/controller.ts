@@ -1,0 +1,89 @@
+import type { KubeObject } from '../../api/resource.js';
+import { allResources } from '../../api/registry.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import { Resources, type Client, type ResourceRef } from '../../client/types.js';
+import { keyOf, type Informer, type InformerFactory } from '../../client/informer-types.js';
+import type { Clock } from '../../util/clock.js';
+
+/** namespacedResources are the resources a terminating namespace must be emptied of (one per store). */
+function namespacedResources(): ResourceRef[] {
+  const seen = new Set<string>();
+  const out: ResourceRef[] = [];
+  for (const d of allResources) {
+    if (!d.namespaced || !d.verbs.includes('delete') || !d.verbs.includes('list')) continue;
+    if (d.storageVersion && d.storageVersion !== d.version) continue;
+    const k = `${d.group}/${d.plural}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ group: d.group, version: d.version, plural: d.plural, namespaced: true });
+  }
+  return out;
+}
+
+/**
+ * NamespaceController finishes namespace deletion as kube-controller-manager's does: when a
+ * Namespace is marked for deletion, delete everything in it, and once nothing is left remove the
+ * `kubernetes` finalizer through the finalize subresource, which lets the API server delete it.
+ */
+export class NamespaceController {
+  private readonly namespaces: Informer;
+  private readonly queue = new Set<string>();
+  private wake: (() => void) | undefined;
+  private readonly resources = namespacedResources();
+
+  constructor(private readonly client: Client, informers: InformerFactory, private readonly clock: Clock) {
+    this.namespaces = informers.informerFor(Resources.namespaces);
+    const enqueue = (ns: Readonly<KubeObject>) => {
+      if (!ns.metadata?.deletionTimestamp) return;
+      this.queue.add(keyOf(ns));
+      this.wake?.();
+    };
+    this.namespaces.addEventHandler({ add: enqueue, update: (_o, n) => enqueue(n) });
+  }
+
+  /** run works the queue until the signal aborts; a namespace with content left is retried. */
+  async run(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => this.wake?.(), { once: true });
+    while (!signal.aborted) {
+      const next = this.queue.values().next();
+      if (next.done) {
+        await new Promise<void>((r) => { this.wake = r; });
+        this.wake = undefined;
+        continue;
+      }
+      this.queue.delete(next.value);
+      let done = false;
+      try {
+        done = await this.sync(next.value);
+      } catch (e) {
+        if (!signal.aborted) console.error(`namespace controller: ${next.value}:`, e instanceof Error ? e.message : e);
+      }
+      if (!done && !signal.aborted) {
+        const key = next.value;
+        this.clock.setTimeout(() => { this.queue.add(key); this.wake?.(); }, 1000);
+      }
+    }
+  }
+
+  /** sync deletes the namespace's content; returns true when the namespace could be finalized. */
+  async sync(name: string): Promise<boolean> {
+    const ns = this.namespaces.lister.get(undefined, name);
+    if (!ns?.metadata?.deletionTimestamp) return true;
+    let remaining = 0;
+    for (const res of this.resources) {
+      const { items } = await this.client.list(res, name);
+      remaining += items.length;
+      for (const item of items) {
+        if (item.metadata?.deletionTimestamp) continue;
+        await this.client.delete(res, name, item.metadata!.name!, { propagationPolicy: 'Background' }).catch((e) => {
+          if (!(e instanceof StatusError && e.code === 404)) throw e;
+        });
+      }
+    }
+    if (remaining > 0) return false;
+    const finalizers = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
+    // The finalize subresource is a PUT of the Namespace with the remaining spec.finalizers.
+    await this.client.replaceSubresource(Resources.namespaces, undefined, name, 'finalize', { ...ns, spec: { ...(ns.spec as object), finalizers } } as KubeObject);
+    return true;
+  }
+}
