@@ -4,7 +4,13 @@ import type { ApiServer } from './server.js';
 /** SYSTEM_NAMESPACES exist in every cluster. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-async function ensure(create: () => Promise<unknown>): Promise<void> {
+async function ensure(exists: () => Promise<unknown>, create: () => Promise<unknown>): Promise<void> {
+  try {
+    await exists();
+    return;
+  } catch (e) {
+    if (!(e instanceof StatusError && e.code === 404)) throw e;
+  }
   try {
     await create();
   } catch (e) {
@@ -19,10 +25,10 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
 export async function bootstrapCluster(api: ApiServer): Promise<void> {
   const namespaces = api.storeFor('', 'v1', 'namespaces');
   for (const name of SYSTEM_NAMESPACES) {
-    await ensure(() => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }));
+    await ensure(() => namespaces.get(undefined, name), () => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }));
   }
   const services = api.storeFor('', 'v1', 'services');
-  await ensure(() => services.create('default', {
+  await ensure(() => services.get('default', 'kubernetes'), () => services.create('default', {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
