@@ -3,7 +3,7 @@ import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { NodeAgent, createRuntime } from '../agent/index.js';
+import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
 import { realClock } from '../util/clock.js';
@@ -36,6 +36,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const client = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: 'tskube' });
   const informers = new SharedInformerFactory(client, { clock: realClock });
   const tasks: Promise<unknown>[] = [];
+  const runtimes: Runtime[] = [];
   const ac = new AbortController();
   const signal = AbortSignal.any([o.signal, ac.signal]);
 
@@ -51,9 +52,11 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   for (let i = 1; i <= o.nodes; i++) {
     const name = nodeName(i);
     const rootDir = join(o.dataDir, 'nodes', name);
+    const runtime = createRuntime('process', { rootDir });
+    runtimes.push(runtime);
     const agent = new NodeAgent({
       client: agentClient(name), nodeName: name, rootDir,
-      runtime: createRuntime('process', { rootDir }),
+      runtime,
       clock: realClock, address: `127.0.1.${i}`, serverPort: 0, serverToken: o.token,
     });
     tasks.push(agent.run(signal));
@@ -71,6 +74,11 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     async stop() {
       ac.abort();
       await Promise.allSettled(tasks);
+      // Stopping the all-in-one cluster stops its containers too (a new `up` on another data dir
+      // must not find old pods still holding ports).
+      await Promise.allSettled(runtimes.flatMap((rt) => rt.listContainers()
+        .filter((c) => c.phase === 'running' || c.phase === 'created')
+        .map((c) => rt.stopContainer(c.id, 1000))));
     },
   };
 }
