@@ -160,6 +160,8 @@ export class PodWorker {
 
   /** stop cancels timers and probe workers (agent shutdown; containers are left to the runtime). */
   stop(): void {
+    // No sync may run after shutdown: it would restart containers the shutdown is stopping.
+    this.terminated = true;
     for (const c of this.timers) c();
     this.timers.clear();
     for (const s of this.states.values()) for (const p of s.current?.probes ?? []) p.stop();

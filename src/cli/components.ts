@@ -78,7 +78,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
       // must not find old pods still holding ports).
       await Promise.allSettled(runtimes.flatMap((rt) => rt.listContainers()
         .filter((c) => c.phase === 'running' || c.phase === 'created')
-        .map((c) => rt.stopContainer(c.id, 1000))));
+        .map((c) => rt.stopContainer(c.id, 0))));
     },
   };
 }
