@@ -129,10 +129,11 @@ describe('bad input gets Kubernetes errors and changes nothing', () => {
   });
 
   it('create of an existing object is AlreadyExists', async () => {
-    let r = await k(['create', 'deployment', 'nginx', '--image=nginx']);
+    const manifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: twice}\n';
+    let r = await k(['create', '-f', '-'], manifest);
     assert.equal(r.code, 0, r.stderr);
-    r = await k(['create', 'deployment', 'nginx', '--image=nginx']);
-    assert.equal(r.stderr.trim(), 'error: failed to create deployment: deployments.apps "nginx" already exists');
+    r = await k(['create', '-f', '-'], manifest);
+    assert.equal(r.stderr.trim(), 'Error from server (AlreadyExists): error when creating "STDIN": configmaps "twice" already exists');
   });
 
   it('delete of a missing pod is NotFound', async () => {
