@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import YAML from 'yaml';
 import { StatusError, badRequest } from '../apimachinery/errors.js';
+import { decodeKubernetesProtobuf, isProtobufContentType } from '../apimachinery/protobuf/decode.js';
 
 /** Output is how a response body is rendered, chosen from the Accept header. */
 export type OutputKind = 'json' | 'yaml' | 'table' | 'metadata';
@@ -68,6 +69,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** decodeBody parses JSON or YAML by Content-Type into a plain value. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const ct = (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+  if (isProtobufContentType(ct)) return decodeKubernetesProtobuf(body).object;
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('Object \'Kind\' is missing in \'\'');
   if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {

@@ -165,7 +165,7 @@ async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinitio
     throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${wantAV})`);
   }
   const warnings: string[] = [];
-  const isJson = !(req.headers['content-type'] ?? '').includes('yaml');
+  const isJson = /^application\/json\b/.test(req.headers['content-type'] ?? 'application/json');
   checkObjectFields(def, obj, fieldValidation(url), warnings, isJson ? bodyBytes.toString('utf8') : undefined);
   return { obj, warnings };
 }
