@@ -4,9 +4,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 
-/** TYPED_CLIENT_COMMANDS: whether the server decodes protobuf request bodies (kubectl create configmap ...). */
-const TYPED_CLIENT_COMMANDS = true;
-
 const deployYaml = readFileSync(new URL('./fixtures/deploy.yaml', import.meta.url), 'utf8');
 
 let c: Cluster;
@@ -141,7 +138,7 @@ describe('kubectl against tskube: create/apply/get/describe/label/annotate/patch
     assert.equal(r.stderr.trim(), 'Error from server (NotFound): error when creating "STDIN": namespaces "nope" not found');
   });
 
-  it('configmaps from literals and files', { skip: !TYPED_CLIENT_COMMANDS && 'kubectl create configmap sends protobuf; see test/kubectl-protobuf.test.ts' }, async () => {
+  it('configmaps from literals and files', async () => {
     let r = await k(['create', 'configmap', 'app-config', '--from-literal=key1=value1', '--from-literal=greeting=hello world']);
     assert.equal(r.stdout.trim(), 'configmap/app-config created');
     r = await k(['get', 'cm', 'app-config']);

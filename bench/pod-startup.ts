@@ -1,0 +1,106 @@
+/**
+ * Pod startup benchmark: `tskube up --nodes 3`, 100 pods running `sleep 3600`; prints create →
+ * Running latency p50/p99 (from the client's clock: POST sent → watch shows phase Running) and the
+ * tskube process's CPU time and RSS while they run. Also scheduling throughput with simulated
+ * nodes. Figures only; never fails on time. Run: node --import tsx bench/pod-startup.ts
+ */
+import { spawn } from 'node:child_process';
+import https from 'node:https';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const PODS = Number(process.env.PODS ?? 100);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+function procStats(pid: number): { cpuSec: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  return { cpuSec: ticks / 100, rssMiB: rss };
+}
+
+async function run(label: string, args: string[], podSpec: (i: number) => object, count: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-pods-'));
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => { out += d; const m = /API server (\S+),/.exec(out); if (m) resolve(m[1]); });
+    proc.once('exit', (c) => reject(new Error(`exited ${c}`)));
+  });
+  const token = readFileSync(join(dir, 'pki/admin.token'), 'utf8').trim();
+  const agent = new https.Agent({ ca: readFileSync(join(dir, 'pki/ca.crt')), keepAlive: true, maxSockets: 32 });
+  const call = (method: string, path: string, body?: unknown) => new Promise<string>((resolve, reject) => {
+    const data = body ? JSON.stringify(body) : undefined;
+    const req = https.request(`${url}${path}`, { method, agent, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } }, (res) => {
+      let b = ''; res.on('data', (d) => { b += d; }); res.on('end', () => resolve(b));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+  // Wait for the nodes to be Ready.
+  const wantNodes = Number(args[args.indexOf('--nodes') + 1] ?? 0) + Number(args.includes('--simulated-nodes') ? args[args.indexOf('--simulated-nodes') + 1] : 0);
+  for (;;) {
+    const nodes = JSON.parse(await call('GET', '/api/v1/nodes')).items ?? [];
+    if (nodes.length >= wantNodes) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const rv = JSON.parse(await call('GET', '/api/v1/namespaces/default/pods?limit=1')).metadata.resourceVersion;
+  const sent = new Map<string, number>();
+  const running: number[] = [];
+  const bound: number[] = [];
+  const cpu0 = procStats(proc.pid!);
+  const done = new Promise<void>((resolve) => {
+    https.get(`${url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${rv}`, { agent: new https.Agent({ ca: readFileSync(join(dir, 'pki/ca.crt')) }), headers: { Authorization: `Bearer ${token}` } }, (res) => {
+      let buf = '';
+      const seenBound = new Set<string>();
+      const seenRunning = new Set<string>();
+      res.on('data', (d) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const ev = JSON.parse(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+          const name = ev.object?.metadata?.name;
+          const t0 = sent.get(name);
+          if (t0 === undefined) continue;
+          if (ev.object.spec?.nodeName && !seenBound.has(name)) { seenBound.add(name); bound.push(performance.now()); }
+          if (ev.object.status?.phase === 'Running' && !seenRunning.has(name)) { seenRunning.add(name); running.push(performance.now() - t0); }
+          if (seenRunning.size >= count) { res.destroy(); resolve(); }
+        }
+      });
+    });
+  });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < count) {
+      const i = next++;
+      sent.set(`bench-${i}`, performance.now());
+      await call('POST', '/api/v1/namespaces/default/pods', podSpec(i));
+    }
+  }));
+  await done;
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = procStats(proc.pid!);
+  console.log(`\n== ${label}: ${count} pods`);
+  console.log(`create → Running  p50 ${pct(running, 50).toFixed(0)} ms  p99 ${pct(running, 99).toFixed(0)} ms   (goal p99 < 1000 ms; Kubernetes' SLO 5 s)`);
+  console.log(`all Running after ${elapsed.toFixed(1)} s; scheduling ${(count / ((Math.max(...bound) - t0) / 1000)).toFixed(0)} pods/s (first create → last binding seen)`);
+  console.log(`tskube process: ${(cpu1.cpuSec - cpu0.cpuSec).toFixed(1)} s CPU during the run, RSS ${cpu1.rssMiB.toFixed(0)} MiB`);
+  await new Promise((r) => setTimeout(r, 2000));
+  const idle = procStats(proc.pid!);
+  await new Promise((r) => setTimeout(r, 5000));
+  const idle2 = procStats(proc.pid!);
+  console.log(`while they run: ${(((idle2.cpuSec - idle.cpuSec) / 5) * 100).toFixed(1)}% of a core, RSS ${idle2.rssMiB.toFixed(0)} MiB`);
+  await new Promise<void>((resolve) => { proc.once('exit', () => resolve()); proc.kill('SIGTERM'); });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const sleeper = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `bench-${i}` }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] } });
+await run('process runtime, 3 nodes', ['--nodes', '3'], sleeper, PODS);
+await run('simulated, 1000 nodes', ['--nodes', '0', '--simulated-nodes', '1000'], sleeper, Number(process.env.SIM_PODS ?? 5000));
