@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
@@ -39,6 +40,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const runtimes: Runtime[] = [];
   const ac = new AbortController();
   const signal = AbortSignal.any([o.signal, ac.signal]);
+  // Every informer, worker and agent listens on this one signal.
+  setMaxListeners(0, signal);
 
   const scheduler = new Scheduler({
     client, informers, clock: realClock,
