@@ -1,6 +1,9 @@
 // End-to-end: kubectl's typed-client commands send protobuf bodies; the server decodes them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startCluster, kubectl, type Cluster } from './harness.js';
 
 let c: Cluster;
@@ -43,6 +46,20 @@ describe('kubectl create/expose/autoscale (protobuf request bodies)', () => {
     assert.equal(Buffer.from(s.data.k, 'base64').toString(), 'v');
     const hpa = JSON.parse((await k(['get', 'hpa', 'nginx', '-o', 'json'])).stdout);
     assert.equal(hpa.spec.maxReplicas, 5);
+  });
+
+  it('seed 004: a ConfigMap from files (--from-file=DIR) keeps each file as a key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-cm-'));
+    writeFileSync(join(dir, 'server.xml'), '<Server port="8005"/>\n');
+    writeFileSync(join(dir, 'logging.properties'), 'level=INFO\n');
+    try {
+      const r = await k(['create', 'configmap', 'cm-appconf', `--from-file=${dir}`]);
+      assert.equal(r.stdout.trim(), 'configmap/cm-appconf created', r.stderr);
+      const cm = JSON.parse((await k(['get', 'cm', 'cm-appconf', '-o', 'json'])).stdout);
+      assert.deepEqual(cm.data, { 'logging.properties': 'level=INFO\n', 'server.xml': '<Server port="8005"/>\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a second create is AlreadyExists, worded as kubectl words it', async () => {
