@@ -2,6 +2,11 @@
  * Name and value validators with Kubernetes' exact messages (k8s.io/apimachinery/pkg/util/validation).
  * Each returns the list of problems; an empty list means valid.
  */
+import { regexError, maxLenError, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../../apimachinery/validation.js';
+
+/** The DNS-1123 subdomain, qualified-name and label-value checks live in apimachinery (label selectors need them too). */
+export { regexError, maxLenError, isDNS1123Subdomain, isQualifiedName, isValidLabelValue };
+
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
@@ -20,18 +25,7 @@ const labelValueRe = anchored(LABEL_VALUE_FMT);
 const configKeyRe = anchored(CONFIG_KEY_FMT);
 const percentRe = anchored(PERCENT_FMT);
 
-/** regexError renders Kubernetes' RegexError: message, examples and the regex. */
-export function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  let out = `${msg} (e.g. `;
-  examples.forEach((e, i) => { out += `${i > 0 ? ' or ' : ''}'${e}', `; });
-  return `${out}regex used for validation is '${fmt}')`;
-}
 
-/** maxLenError: `must be no more than N characters`. */
-export function maxLenError(n: number): string {
-  return `must be no more than ${n} characters`;
-}
 
 /** emptyError: `must be non-empty`. */
 export const EMPTY_ERROR = 'must be non-empty';
@@ -63,13 +57,6 @@ export function isDNS1123Label(value: string): string[] {
   return errs;
 }
 
-/** isDNS1123Subdomain validates an RFC 1123 subdomain (at most 253 characters). */
-export function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLenError(253));
-  if (!dns1123SubdomainRe.test(value)) errs.push(DNS1123_SUBDOMAIN_ERROR);
-  return errs;
-}
 
 /** isDNS1035Label validates an RFC 1035 label (at most 63 characters). */
 export function isDNS1035Label(value: string): string[] {
@@ -79,38 +66,7 @@ export function isDNS1035Label(value: string): string[] {
   return errs;
 }
 
-/** isQualifiedName validates label keys and similar: an optional DNS subdomain prefix and a name. */
-export function isQualifiedName(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0];
-  } else if (parts.length === 2) {
-    const prefix = parts[0];
-    name = parts[1];
-    if (prefix.length === 0) errs.push(`prefix part ${EMPTY_ERROR}`);
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
-  } else {
-    return [`a qualified name ${QUALIFIED_NAME_ERROR} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
-  }
-  if (name.length === 0) errs.push(`name part ${EMPTY_ERROR}`);
-  else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
-  if (!qualifiedNameRe.test(name)) errs.push(`name part ${QUALIFIED_NAME_ERROR}`);
-  return errs;
-}
 
-/** isValidLabelValue validates a label value (empty allowed, at most 63 characters). */
-export function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!labelValueRe.test(value)) {
-    errs.push(regexError(
-      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-      LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
-  }
-  return errs;
-}
 
 /** isConfigMapKey validates a ConfigMap/Secret data key. */
 export function isConfigMapKey(value: string): string[] {
