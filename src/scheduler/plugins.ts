@@ -85,11 +85,28 @@ function topologyValue(n: NodeInfo, key: string): string | undefined {
   return nodeLabels(n)[key] ?? (key === 'kubernetes.io/hostname' ? n.node.metadata?.name : undefined);
 }
 
+/** CycleState is what one scheduling cycle computes once for all nodes (upstream's PreFilter state). */
+export interface CycleState {
+  /** bound pods that carry required anti-affinity terms (usually none) */
+  withRequiredAntiAffinity: { info: NodeInfo; pod: KubeObject }[];
+}
+
+/** newCycleState precomputes the cycle's shared state from the snapshot. */
+export function newCycleState(all: NodeInfo[]): CycleState {
+  const withRequiredAntiAffinity: CycleState['withRequiredAntiAffinity'] = [];
+  for (const info of all) {
+    for (const pod of info.pods) {
+      if ((pod as Any).spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) withRequiredAntiAffinity.push({ info, pod });
+    }
+  }
+  return { withRequiredAntiAffinity };
+}
+
 /**
  * filter returns undefined when the pod fits the node, else the reason (the first failing
  * filter, in kube-scheduler's plugin order).
  */
-export function filter(pod: KubeObject, n: NodeInfo, all: NodeInfo[]): string | undefined {
+export function filter(pod: KubeObject, n: NodeInfo, all: NodeInfo[], cycle: CycleState = newCycleState(all)): string | undefined {
   const spec = (pod as Any).spec ?? {};
   const node = n.node as Any;
   const name = node.metadata?.name as string;
@@ -112,13 +129,11 @@ export function filter(pod: KubeObject, n: NodeInfo, all: NodeInfo[]): string | 
   if (fails.length) return fails.join('|');
   const ns = pod.metadata?.namespace ?? 'default';
   // Existing pods' required anti-affinity against this pod.
-  for (const other of all) {
-    for (const p of other.pods) {
-      for (const term of (p as Any).spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
-        if (!podMatchesTerm(term, pod, p.metadata?.namespace ?? '')) continue;
-        const tv = topologyValue(other, term.topologyKey);
-        if (tv !== undefined && tv === topologyValue(n, term.topologyKey)) return Reasons.existingAntiAffinity;
-      }
+  for (const { info: other, pod: p } of cycle.withRequiredAntiAffinity) {
+    for (const term of (p as Any).spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution) {
+      if (!podMatchesTerm(term, pod, p.metadata?.namespace ?? '')) continue;
+      const tv = topologyValue(other, term.topologyKey);
+      if (tv !== undefined && tv === topologyValue(n, term.topologyKey)) return Reasons.existingAntiAffinity;
     }
   }
   for (const term of spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {

@@ -3,7 +3,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import { Resources, type Client } from '../client/types.js';
 import { keyOf, splitKey, type InformerFactory, type Informer } from '../client/informer-types.js';
 import type { Clock } from '../util/clock.js';
-import { filter, failureMessage, podRequests, score, type NodeInfo } from './plugins.js';
+import { filter, failureMessage, newCycleState, podRequests, score, type NodeInfo } from './plugins.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -117,8 +117,9 @@ export class Scheduler {
     const infos = this.snapshot();
     const reasons: string[] = [];
     const feasible: NodeInfo[] = [];
+    const cycle = newCycleState(infos);
     for (const n of infos) {
-      const why = filter(pod, n, infos);
+      const why = filter(pod, n, infos, cycle);
       if (why) reasons.push(why);
       else feasible.push(n);
     }
