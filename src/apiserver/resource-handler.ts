@@ -61,17 +61,14 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     case 'GET': {
       if (!info.name) {
         if (isWatch(url)) return serveWatch(req, res, url, def, store, ns, output, ctx.clock);
-        if (def.namespaced === false || ns !== undefined || true) {
-          const list = await store.list(ns, {
-            labelSelector: url.searchParams.get('labelSelector') ?? undefined,
-            fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
-            limit: numberParam(url, 'limit'),
-            continue: url.searchParams.get('continue') ?? undefined,
-            resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
-          });
-          return writeObject(res, 200, renderList(def, list.items, list.metadata, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json');
-        }
-        return;
+        const list = await store.list(ns, {
+          labelSelector: url.searchParams.get('labelSelector') ?? undefined,
+          fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
+          limit: numberParam(url, 'limit'),
+          continue: url.searchParams.get('continue') ?? undefined,
+          resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+        });
+        return writeObject(res, 200, renderList(def, list.items, list.metadata, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json');
       }
       const obj = await store.get(ns, info.name);
       return writeObject(res, 200, renderOne(def, obj, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json');
@@ -252,10 +249,7 @@ export function renderList(def: ResourceDefinition, items: KubeObject[], listMet
     kind: `${def.kind}List`,
     apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
     metadata: listMeta,
-    items: items.map((o) => {
-      // Kubernetes omits apiVersion/kind on list items? No: it sets them; keep as stored.
-      return o;
-    }),
+    items,
   };
 }
 

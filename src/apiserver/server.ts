@@ -56,7 +56,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const byPath = new Map<string, ResourceDefinition>();
   for (const d of defs) byPath.set(`${d.group}/${d.version}/${d.plural}`, d);
   const stores = new Map<string, RegistryStore>();
-  const nsDef = byPath.get('/v1/namespaces')!;
 
   const storeDeps: StoreDeps = {
     backend: opts.backend,
@@ -181,7 +180,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const scheme = opts.tls ? 'https' : 'http';
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
-  void nsDef;
   return {
     url: `${scheme}://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`,
     port,
