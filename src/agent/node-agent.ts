@@ -6,7 +6,7 @@ import type { InformerFactory } from '../client/informer-types.js';
 import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Runtime } from '../runtime/types.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../util/backoff.js';
 import type { NodeAllocatable } from './container-env.js';
 import { KubeletEventRecorder, type AgentRecorder } from './events.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';

@@ -7,7 +7,7 @@ import type { Pod, ContainerStatus } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
 import { Resources } from '../client/types.js';
 import { FakeClock } from '../util/clock.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
 import { PodWorker } from './pod-worker.js';

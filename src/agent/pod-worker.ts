@@ -5,7 +5,7 @@ import type { KubeObject } from '../api/resource.js';
 import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { ImagePullError, type ContainerInfo, type Runtime } from '../runtime/types.js';
-import type { Backoff } from './backoff.js';
+import type { Backoff } from '../util/backoff.js';
 import { buildEnv, containerArgv, ContainerConfigError, type NodeAllocatable } from './container-env.js';
 import type { AgentRecorder } from './events.js';
 import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';

@@ -20,8 +20,9 @@ export interface Lister<T extends KubeObject = KubeObject> {
 /** Informer keeps a cache of one resource in sync (list, then watch from the list's resourceVersion; relist on 410). */
 export interface Informer<T extends KubeObject = KubeObject> {
   readonly lister: Lister<T>;
-  addEventHandler(h: EventHandler<T>): void;
-  /** addIndexer registers fn(obj) → index values under indexName (e.g. pods by spec.nodeName) */
+  /** addEventHandler registers h; with resyncPeriodMs, h.update(o, o) is called for every cached object that often (client-go's resync). */
+  addEventHandler(h: EventHandler<T>, resyncPeriodMs?: number): void;
+  /** addIndexer registers fn(obj) → index values under indexName (e.g. pods by spec.nodeName); registering a name again is a no-op */
   addIndexer(indexName: string, fn: (obj: Readonly<T>) => string[]): void;
   hasSynced(): boolean;
 }
@@ -51,4 +52,22 @@ export function keyOf(obj: { metadata?: { namespace?: string; name?: string } })
 export function splitKey(key: string): { namespace?: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** OWNER_UID_INDEX names the index of objects by the uid of their controller (see ownerUIDIndexer). */
+export const OWNER_UID_INDEX = 'controllerUID';
+
+/** ownerUIDIndexer indexes objects by the uid of the owner reference that has `controller: true`. */
+export function ownerUIDIndexer(obj: Readonly<{ metadata?: { ownerReferences?: readonly { uid: string; controller?: boolean }[] } }>): string[] {
+  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return ref ? [ref.uid] : [];
+}
+
+/** NODE_NAME_INDEX names the index of pods by spec.nodeName (see nodeNameIndexer). */
+export const NODE_NAME_INDEX = 'nodeName';
+
+/** nodeNameIndexer indexes pods by the node they are bound to. */
+export function nodeNameIndexer(obj: Readonly<{ spec?: unknown }>): string[] {
+  const n = (obj.spec as { nodeName?: string } | undefined)?.nodeName;
+  return n ? [n] : [];
 }

@@ -18,6 +18,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
   private synced = false;
   private syncWaiters: (() => void)[] = [];
   private running = false;
+  private readonly resyncs: { handler: EventHandler<T>; periodMs: number }[] = [];
 
   constructor(private readonly client: Client, private readonly res: ResourceRef, private readonly opts: InformerOptions = {}, private readonly clock: Clock = realClock) {
     this.addIndexer('namespace', (o) => [o.metadata?.namespace ?? '']);
@@ -37,13 +38,15 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
     byIndex: (name, value) => [...(this.indices.get(name)?.get(value) ?? [])].map((k) => this.items.get(k)!).filter(Boolean),
   };
 
-  addEventHandler(h: EventHandler<T>): void {
+  addEventHandler(h: EventHandler<T>, resyncPeriodMs?: number): void {
     this.handlers.push(h);
     // A late handler sees the current cache as adds, as client-go does.
     for (const o of this.items.values()) safe(() => h.add?.(o));
+    if (resyncPeriodMs && resyncPeriodMs > 0) this.resyncs.push({ handler: h, periodMs: resyncPeriodMs });
   }
 
   addIndexer(name: string, fn: (obj: Readonly<T>) => string[]): void {
+    if (this.indexers.has(name)) return;
     this.indexers.set(name, fn);
     const idx = new Map<string, Set<string>>();
     this.indices.set(name, idx);
@@ -64,6 +67,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
   async run(signal: AbortSignal): Promise<void> {
     if (this.running) return;
     this.running = true;
+    for (const r of this.resyncs) this.scheduleResync(r, signal);
     let backoff = 200;
     let rv: string | undefined;
     while (!signal.aborted) {
@@ -90,6 +94,15 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
         backoff = Math.min(backoff * 2, 30_000);
       }
     }
+  }
+
+  private scheduleResync(r: { handler: EventHandler<T>; periodMs: number }, signal: AbortSignal): void {
+    const cancel = this.clock.setTimeout(() => {
+      if (signal.aborted) return;
+      for (const o of this.items.values()) safe(() => r.handler.update?.(o, o));
+      this.scheduleResync(r, signal);
+    }, r.periodMs);
+    signal.addEventListener('abort', cancel, { once: true });
   }
 
   /** relist replaces the cache with a fresh list; returns its resourceVersion. */

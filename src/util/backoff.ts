@@ -1,14 +1,23 @@
-import type { Clock } from '../util/clock.js';
+import type { Clock } from './clock.js';
 
-/** Kubernetes' container restart back-off: 10 s doubling to 5 min. */
+/** The kubelet's container restart back-off starts at 10 s … */
 export const INITIAL_BACKOFF_MS = 10_000;
-/** MAX_BACKOFF_MS caps the restart back-off (5 min). */
+/** … and doubles up to 5 min (MAX_BACKOFF_MS). */
 export const MAX_BACKOFF_MS = 300_000;
+
+/**
+ * jittered returns base·2^attempt capped at maxMs, spread by ±50 % so that many clients retrying
+ * at once (informers after an API server restart) do not stampede (wait.Backoff with Jitter).
+ */
+export function jittered(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const d = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
+  return d * (0.5 + random());
+}
 
 interface Entry { delayMs: number; lastUpdate: number }
 
 /**
- * Backoff keeps one delay per key (client-go flowcontrol.Backoff's shape): next() starts at the
+ * Backoff is the one per-key back-off of the project (kubelet restarts, Job pod creations, …): it keeps one delay per key (client-go flowcontrol.Backoff's shape): next() starts at the
  * initial delay and doubles up to the maximum; an entry untouched for 2×max (10 min: the container
  * ran that long) starts over.
  */
