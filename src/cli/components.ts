@@ -8,6 +8,7 @@ import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
 import { realClock } from '../util/clock.js';
+import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
 
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
 export interface ComponentsOptions {
@@ -18,6 +19,8 @@ export interface ComponentsOptions {
   nodes: number;
   simulatedNodes: number;
   signal: AbortSignal;
+  /** controller flags (defaults: Kubernetes') */
+  controllerOptions?: Partial<ControllerOptions>;
 }
 
 /** Components are the running controllers, scheduler and agents. */
@@ -50,6 +53,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   tasks.push(scheduler.run(signal));
   tasks.push(new NamespaceController(client, informers, realClock).run(signal));
   new ServiceAccountsController(client, informers);
+  const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, ...o.controllerOptions } };
+  for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
 
   const agentClient = (name: string) => new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: `tskube-agent/${name}` });
   for (let i = 1; i <= o.nodes; i++) {

@@ -1,0 +1,42 @@
+import type { Client } from '../client/types.js';
+import type { InformerFactory } from '../client/informer-types.js';
+import type { Controller } from '../controllers/common/run-workers.js';
+import type { Clock } from '../util/clock.js';
+
+/** ControllerContext is what every controller constructor is given (kube-controller-manager's ControllerContext). */
+export interface ControllerContext {
+  client: Client;
+  informers: InformerFactory;
+  clock: Clock;
+  /** flags of `tskube server|up` that controllers read (node monitor grace period …) */
+  options: ControllerOptions;
+}
+
+/** ControllerOptions are kube-controller-manager's flags that tskube supports, with Kubernetes' defaults. */
+export interface ControllerOptions {
+  /** --node-monitor-grace-period (default 40 s) */
+  nodeMonitorGracePeriodMs: number;
+  /** --node-monitor-period (default 5 s) */
+  nodeMonitorPeriodMs: number;
+}
+
+/** defaultControllerOptions are Kubernetes' defaults. */
+export const defaultControllerOptions: ControllerOptions = {
+  nodeMonitorGracePeriodMs: 40_000,
+  nodeMonitorPeriodMs: 5_000,
+};
+
+/** ControllerFactory builds one controller; its name is the one of kube-controller-manager's --controllers. */
+export interface ControllerFactory {
+  name: string;
+  /** workers synced at once (kube-controller-manager's --concurrent-*-syncs) */
+  workers: number;
+  create(ctx: ControllerContext): Controller;
+}
+
+/**
+ * controllerFactories lists every controller `tskube server` and `tskube up` run, in start order.
+ * Each controller lives in its own folder under src/controllers/ and adds one line here.
+ */
+export const controllerFactories: ControllerFactory[] = [
+];
