@@ -5,8 +5,6 @@ import { SharedInformerFactory } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
-import { NamespaceController } from '../controllers/namespace/controller.js';
-import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
 import { realClock } from '../util/clock.js';
 import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
 
@@ -51,8 +49,6 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     recorder: new EventRecorder(client, { component: 'default-scheduler' }, realClock),
   });
   tasks.push(scheduler.run(signal));
-  tasks.push(new NamespaceController(client, informers, realClock).run(signal));
-  new ServiceAccountsController(client, informers);
   const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
 

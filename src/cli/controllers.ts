@@ -2,6 +2,8 @@ import type { Client } from '../client/types.js';
 import type { InformerFactory } from '../client/informer-types.js';
 import type { Controller } from '../controllers/common/run-workers.js';
 import type { Clock } from '../util/clock.js';
+import { NamespaceController } from '../controllers/namespace/controller.js';
+import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
 
 /** ControllerContext is what every controller constructor is given (kube-controller-manager's ControllerContext). */
 export interface ControllerContext {
@@ -39,4 +41,6 @@ export interface ControllerFactory {
  * Each controller lives in its own folder under src/controllers/ and adds one line here.
  */
 export const controllerFactories: ControllerFactory[] = [
+  { name: 'namespace', workers: 2, create: (ctx) => new NamespaceController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
 ];

@@ -4,6 +4,9 @@ import { StatusError } from '../../apimachinery/errors.js';
 import { Resources, type Client, type ResourceRef } from '../../client/types.js';
 import { keyOf, type Informer, type InformerFactory } from '../../client/informer-types.js';
 import type { Clock } from '../../util/clock.js';
+import { WorkQueue } from '../../client/workqueue.js';
+import { log } from '../../util/log.js';
+import { runWorkers, type Controller } from '../common/run-workers.js';
 
 /** namespacedResources are the resources a terminating namespace must be emptied of (one per store). */
 function namespacedResources(): ResourceRef[] {
@@ -25,47 +28,32 @@ function namespacedResources(): ResourceRef[] {
  * Namespace is marked for deletion, delete everything in it, and once nothing is left remove the
  * `kubernetes` finalizer through the finalize subresource, which lets the API server delete it.
  */
-export class NamespaceController {
+export class NamespaceController implements Controller {
+  readonly name = 'namespace';
   private readonly namespaces: Informer;
-  private readonly queue = new Set<string>();
-  private wake: (() => void) | undefined;
+  private readonly queue: WorkQueue<string>;
   private readonly resources = namespacedResources();
+  private readonly logger = log.child({ component: 'namespace-controller' });
 
-  constructor(private readonly client: Client, informers: InformerFactory, private readonly clock: Clock) {
+  constructor(private readonly client: Client, private readonly informers: InformerFactory, clock: Clock) {
+    this.queue = new WorkQueue<string>(clock);
     this.namespaces = informers.informerFor(Resources.namespaces);
     const enqueue = (ns: Readonly<KubeObject>) => {
-      if (!ns.metadata?.deletionTimestamp) return;
-      this.queue.add(keyOf(ns));
-      this.wake?.();
+      if (ns.metadata?.deletionTimestamp) this.queue.add(keyOf(ns));
     };
     this.namespaces.addEventHandler({ add: enqueue, update: (_o, n) => enqueue(n) });
   }
 
-  /** run works the queue until the signal aborts; a namespace with content left is retried. */
-  async run(signal: AbortSignal): Promise<void> {
-    signal.addEventListener('abort', () => this.wake?.(), { once: true });
-    while (!signal.aborted) {
-      const next = this.queue.values().next();
-      if (next.done) {
-        await new Promise<void>((r) => { this.wake = r; });
-        this.wake = undefined;
-        continue;
-      }
-      this.queue.delete(next.value);
-      let done = false;
-      try {
-        done = await this.sync(next.value);
-      } catch (e) {
-        if (!signal.aborted) console.error(`namespace controller: ${next.value}:`, e instanceof Error ? e.message : e);
-      }
-      if (!done && !signal.aborted) {
-        const key = next.value;
-        this.clock.setTimeout(() => { this.queue.add(key); this.wake?.(); }, 1000);
-      }
-    }
+  /** run works the queue until the signal aborts; a namespace with content left is synced again a second later. */
+  run(signal: AbortSignal, workers = 2): Promise<void> {
+    return runWorkers({
+      queue: this.queue, workers, signal, log: this.logger,
+      waitForSync: (s) => this.informers.waitForCacheSync(s),
+      sync: async (key) => ((await this.sync(key)) ? undefined : { requeueAfterMs: 1000 }),
+    });
   }
 
-  /** sync deletes the namespace's content; returns true when the namespace could be finalized. */
+  /** sync deletes the namespace's content; returns true when the namespace could be finalized (or needs nothing). */
   async sync(name: string): Promise<boolean> {
     const ns = this.namespaces.lister.get(undefined, name);
     if (!ns?.metadata?.deletionTimestamp) return true;
@@ -82,6 +70,7 @@ export class NamespaceController {
     }
     if (remaining > 0) return false;
     const finalizers = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
+    if (finalizers.length === ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length) return true;
     // The finalize subresource is a PUT of the Namespace with the remaining spec.finalizers.
     await this.client.replaceSubresource(Resources.namespaces, undefined, name, 'finalize', { ...ns, spec: { ...(ns.spec as object), finalizers } } as KubeObject);
     return true;
