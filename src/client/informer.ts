@@ -2,6 +2,7 @@ import type { KubeObject } from '../api/resource.js';
 import { StatusError } from '../apimachinery/errors.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
+import { jittered } from '../util/backoff.js';
 import type { Client, ResourceRef } from './types.js';
 import { keyOf, type EventHandler, type Informer, type InformerFactory, type InformerOptions, type Lister } from './informer-types.js';
 
@@ -68,7 +69,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
     if (this.running) return;
     this.running = true;
     for (const r of this.resyncs) this.scheduleResync(r, signal);
-    let backoff = 200;
+    let failures = 0;
     let rv: string | undefined;
     while (!signal.aborted) {
       try {
@@ -86,12 +87,11 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
           if (ev.type === 'DELETED') this.remove(ev.object);
           else this.upsert(ev.object);
         }
-        backoff = 200;
+        failures = 0;
       } catch (e) {
         if (signal.aborted) break;
         if (e instanceof StatusError && e.code === 410) rv = undefined;
-        await this.clock.sleep(backoff * (0.5 + Math.random()), signal).catch(() => undefined);
-        backoff = Math.min(backoff * 2, 30_000);
+        await this.clock.sleep(jittered(failures++, 200, 30_000), signal).catch(() => undefined);
       }
     }
   }
