@@ -7,6 +7,7 @@ import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Runtime } from '../runtime/types.js';
 import { Backoff } from '../util/backoff.js';
+import { log, type Logger } from '../util/log.js';
 import type { NodeAllocatable } from './container-env.js';
 import { KubeletEventRecorder, type AgentRecorder } from './events.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';
@@ -58,8 +59,10 @@ export class NodeAgent {
   private nodeUid?: string;
   private port = 0;
   private readonly configSource: VolumeSource;
+  private readonly logger: Logger;
 
   constructor(private readonly o: NodeAgentOptions) {
+    this.logger = log.child({ component: 'kubelet', node: o.nodeName });
     this.recorder = o.recorder ?? new KubeletEventRecorder(o.client, o.nodeName, o.clock);
     this.backoff = new Backoff(o.clock);
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
@@ -79,10 +82,10 @@ export class NodeAgent {
     });
     this.port = await this.server.listen();
     try {
-      await this.retry(signal, () => this.register());
+      await this.retry(signal, 'Unable to register node with API server', () => this.register());
       const loops = [
-        this.every(signal, this.o.leaseRenewMs ?? LEASE_RENEW_MS, () => renewLease(this.o.client, this.o.clock, this.o.nodeName, this.nodeUid)),
-        this.every(signal, this.o.statusUpdateMs ?? 60_000, () => this.heartbeat(), true),
+        this.every(signal, this.o.leaseRenewMs ?? LEASE_RENEW_MS, 'Failed to update lease', () => renewLease(this.o.client, this.o.clock, this.o.nodeName, this.nodeUid)),
+        this.every(signal, this.o.statusUpdateMs ?? 60_000, 'Error updating node status', () => this.heartbeat(), true),
         this.o.informers ? this.runInformer(signal) : this.watchPods(signal),
       ];
       await Promise.all(loops);
@@ -229,8 +232,9 @@ export class NodeAgent {
           if (ev.type === 'DELETED') this.podRemoved(pod);
           else this.podChanged(pod);
         }
-      } catch {
+      } catch (e) {
         // relist after a pause
+        if (!signal.aborted) this.logger.error(e, 'Failed to list and watch pods, relisting');
       }
       if (!signal.aborted) await this.o.clock.sleep(1000, signal).catch(() => undefined);
     }
@@ -242,16 +246,21 @@ export class NodeAgent {
 
   // ---------------------------------------------------------------- loops
 
-  private async retry(signal: AbortSignal, fn: () => Promise<void>): Promise<void> {
+  /** retry runs fn until it succeeds, backing off; each failure is logged with failMsg. */
+  private async retry(signal: AbortSignal, failMsg: string, fn: () => Promise<void>): Promise<void> {
     for (let delay = 200; !signal.aborted; delay = Math.min(delay * 2, 10_000)) {
-      try { await fn(); return; } catch { await this.o.clock.sleep(delay, signal).catch(() => undefined); }
+      try { await fn(); return; } catch (e) {
+        if (!signal.aborted) this.logger.error(e, failMsg);
+        await this.o.clock.sleep(delay, signal).catch(() => undefined);
+      }
     }
   }
 
-  private async every(signal: AbortSignal, ms: number, fn: () => Promise<void>, skipFirst = false): Promise<void> {
+  /** every runs fn each ms until signal aborts; a failure is logged with failMsg and retried next period. */
+  private async every(signal: AbortSignal, ms: number, failMsg: string, fn: () => Promise<void>, skipFirst = false): Promise<void> {
     if (skipFirst) await this.o.clock.sleep(ms, signal).catch(() => undefined);
     while (!signal.aborted) {
-      await fn().catch(() => undefined);
+      await fn().catch((e: unknown) => { if (!signal.aborted) this.logger.error(e, failMsg); });
       await this.o.clock.sleep(ms, signal).catch(() => undefined);
     }
   }

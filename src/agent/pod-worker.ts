@@ -6,6 +6,7 @@ import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { ImagePullError, type ContainerInfo, type Runtime } from '../runtime/types.js';
 import type { Backoff } from '../util/backoff.js';
+import { log } from '../util/log.js';
 import { buildEnv, containerArgv, ContainerConfigError, type NodeAllocatable } from './container-env.js';
 import type { AgentRecorder } from './events.js';
 import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
@@ -55,6 +56,15 @@ interface CState {
 }
 
 const MINIMUM_FORCED_GRACE_S = 2;
+
+const logger = log.child({ component: 'kubelet' });
+
+/** ContainerSyncError tags a failed sync step with the container it was for (for the log line). */
+class ContainerSyncError extends Error {
+  constructor(readonly container: string, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
 
 /**
  * PodWorker runs one pod on this node (kubelet's pod worker + SyncPod): volumes, init containers
@@ -144,7 +154,12 @@ export class PodWorker {
             await this.sync();
           } catch (e) {
             this.retryLater();
-            if (process.env.TSKUBE_AGENT_DEBUG) console.error('pod worker sync failed', this.pod.metadata?.name, e);
+            // Every failed sync is logged (kubelet's "Error syncing pod"): it is retried, but never silently.
+            const md = this.pod.metadata;
+            logger.error(e instanceof ContainerSyncError ? e.cause : e, 'Error syncing pod, skipping', {
+              node: this.d.nodeName, pod: `${md?.namespace}/${md?.name}`, podUID: md?.uid,
+              ...(e instanceof ContainerSyncError ? { container: e.container } : {}),
+            });
           }
         } while (this.dirty && !this.terminated);
       } finally {
@@ -219,9 +234,9 @@ export class PodWorker {
         allDone = false;
         if (s.current?.exited) {
           if (policy === 'Never') { this.initFailed = true; this.terminalPhase = 'Failed'; break; }
-          await this.restartWithBackoff(c, s);
+          await this.forContainer(c.name, () => this.restartWithBackoff(c, s));
         } else {
-          await this.startContainer(c, s);
+          await this.forContainer(c.name, () => this.startContainer(c, s));
         }
         break;
       }
@@ -233,18 +248,27 @@ export class PodWorker {
         const s = this.state(c.name, false);
         if (s.current && !s.current.exited) continue;
         if (!s.current) {
-          await this.startContainer(c, s);
+          await this.forContainer(c.name, () => this.startContainer(c, s));
           continue;
         }
         const exit = s.current.exited!;
         if (!shouldRestart(policy, exit.exitCode ?? 0)) { s.waiting = undefined; continue; }
-        await this.restartWithBackoff(c, s);
+        await this.forContainer(c.name, () => this.restartWithBackoff(c, s));
       }
     }
 
     const status = this.buildStatus();
     if (status.phase === 'Succeeded' || status.phase === 'Failed') this.terminalPhase = status.phase;
     await this.writeStatus(status);
+  }
+
+  /** forContainer runs one container's step; a failure carries the container's name to the sync log line. */
+  private async forContainer(name: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (e) {
+      throw new ContainerSyncError(name, e);
+    }
   }
 
   private async restartWithBackoff(c: Container, s: CState): Promise<void> {
@@ -421,7 +445,12 @@ export class PodWorker {
         await this.d.client.delete(Resources.pods, this.pod.metadata!.namespace, this.pod.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
       } catch (e) {
         const code = (e as { code?: number }).code;
-        if (code !== 404 && code !== 409) { this.terminating = false; this.retryLater(); return; }
+        if (code !== 404 && code !== 409) {
+          logger.error(e, 'Failed to delete terminated pod, will retry', { node: this.d.nodeName, pod: `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`, podUID: this.uid });
+          this.terminating = false;
+          this.retryLater();
+          return;
+        }
       }
     }
     for (const s of this.states.values()) {

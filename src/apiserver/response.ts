@@ -1,7 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { StatusError, internalError, type Status } from '../apimachinery/errors.js';
+import { log } from '../util/log.js';
 import type { OutputKind } from './negotiate.js';
+
+const logger = log.child({ component: 'apiserver' });
 
 /** writeObject sends an API object in the negotiated encoding. */
 export function writeObject(res: ServerResponse, code: number, obj: unknown, output: OutputKind = 'json', warnings: string[] = []): void {
@@ -20,7 +23,7 @@ export function writeObject(res: ServerResponse, code: number, obj: unknown, out
 /** toStatusError maps anything thrown to a StatusError (500 for the unexpected, logged). */
 export function toStatusError(e: unknown): StatusError {
   if (e instanceof StatusError) return e;
-  console.error('internal error:', e);
+  logger.error(e, 'Internal error handling request');
   return internalError(e);
 }
 

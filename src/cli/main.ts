@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { runUp } from './up.js';
 import { runServer } from './server.js';
 import { runAgent } from './agent.js';
+import { LOGGING_COMMANDS, addLoggingOptions, applyLoggingOptions } from './logging.js';
+import { log } from '../util/log.js';
 
 /** The `tskube` command: up (all-in-one), server (control plane only), agent (one node). */
 const program = new Command();
@@ -39,7 +41,14 @@ program.command('agent')
   .option('--address <ip>', 'address the API server reaches this agent at', '127.0.0.1')
   .action(async (o) => { await runAgent(o); });
 
+// Logging flags on every long-running command, applied before its action starts anything.
+for (const cmd of program.commands) if (LOGGING_COMMANDS.includes(cmd.name())) addLoggingOptions(cmd);
+program.hook('preAction', (_program, action) => {
+  if (!LOGGING_COMMANDS.includes(action.name())) return;
+  try { applyLoggingOptions(action.opts()); } catch (e) { action.error(`error: ${(e as Error).message}`); }
+});
+
 program.parseAsync(process.argv).catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
+  log.child({ component: 'tskube' }).error(e, 'tskube failed');
   process.exit(1);
 });

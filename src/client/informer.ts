@@ -3,6 +3,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
 import { jittered } from '../util/backoff.js';
+import { log } from '../util/log.js';
 import type { Client, ResourceRef } from './types.js';
 import { keyOf, type EventHandler, type Informer, type InformerFactory, type InformerOptions, type Lister } from './informer-types.js';
 
@@ -42,7 +43,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
   addEventHandler(h: EventHandler<T>, resyncPeriodMs?: number): void {
     this.handlers.push(h);
     // A late handler sees the current cache as adds, as client-go does.
-    for (const o of this.items.values()) safe(() => h.add?.(o));
+    for (const o of this.items.values()) this.safe(() => h.add?.(o));
     if (resyncPeriodMs && resyncPeriodMs > 0) this.resyncs.push({ handler: h, periodMs: resyncPeriodMs });
   }
 
@@ -91,6 +92,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
       } catch (e) {
         if (signal.aborted) break;
         if (e instanceof StatusError && e.code === 410) rv = undefined;
+        else logger.error(e, 'Failed to list and watch; retrying', { resource: resourceName(this.res) });
         await this.clock.sleep(jittered(failures++, 200, 30_000), signal).catch(() => undefined);
       }
     }
@@ -99,7 +101,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
   private scheduleResync(r: { handler: EventHandler<T>; periodMs: number }, signal: AbortSignal): void {
     const cancel = this.clock.setTimeout(() => {
       if (signal.aborted) return;
-      for (const o of this.items.values()) safe(() => r.handler.update?.(o, o));
+      for (const o of this.items.values()) this.safe(() => r.handler.update?.(o, o));
       this.scheduleResync(r, signal);
     }, r.periodMs);
     signal.addEventListener('abort', cancel, { once: true });
@@ -137,7 +139,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
     if (old) this.unindex(k, old);
     this.items.set(k, frozen);
     this.index(k, frozen);
-    for (const h of this.handlers) safe(() => (old ? h.update?.(old, frozen) : h.add?.(frozen)));
+    for (const h of this.handlers) this.safe(() => (old ? h.update?.(old, frozen) : h.add?.(frozen)));
   }
 
   private remove(obj: T): void {
@@ -146,7 +148,12 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
     if (!old) return;
     this.items.delete(k);
     this.unindex(k, old);
-    for (const h of this.handlers) safe(() => h.delete?.(old));
+    for (const h of this.handlers) this.safe(() => h.delete?.(old));
+  }
+
+  /** safe calls an event handler; a throwing handler is logged and does not stop the others. */
+  private safe(fn: () => void): void {
+    try { fn(); } catch (e) { logger.error(e, 'Informer event handler failed', { resource: resourceName(this.res) }); }
   }
 
   private index(k: string, o: Readonly<T>): void {
@@ -164,8 +171,11 @@ function add(idx: Map<string, Set<string>>, v: string, k: string): void {
   s.add(k);
 }
 
-function safe(fn: () => void): void {
-  try { fn(); } catch (e) { console.error('informer handler failed:', e); }
+const logger = log.child({ component: 'informer' });
+
+/** resourceName is `plural.group` (or `plural` for core), as Kubernetes names a GroupResource. */
+function resourceName(res: ResourceRef): string {
+  return res.group ? `${res.plural}.${res.group}` : res.plural;
 }
 
 /** SharedInformerFactory hands out one informer per (resource, options) and runs them all. */

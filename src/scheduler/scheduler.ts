@@ -3,6 +3,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import { Resources, type Client } from '../client/types.js';
 import { keyOf, splitKey, type InformerFactory, type Informer } from '../client/informer-types.js';
 import type { Clock } from '../util/clock.js';
+import { log } from '../util/log.js';
 import { filter, failureMessage, newCycleState, podRequests, score, type NodeInfo } from './plugins.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -15,6 +16,8 @@ export interface SchedulerOptions {
   recorder: { event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void };
   schedulerName?: string;
 }
+
+const logger = log.child({ component: 'default-scheduler' });
 
 function rfc3339(d: Date): string { return d.toISOString().replace(/\.\d{3}Z$/, 'Z'); }
 
@@ -87,7 +90,7 @@ export class Scheduler {
       try {
         await this.scheduleOne(next.value);
       } catch (e) {
-        if (!signal.aborted) console.error(`scheduler: ${next.value}:`, e instanceof Error ? e.message : e);
+        if (!signal.aborted) logger.error(e, 'Error scheduling pod; retrying', { pod: next.value });
         this.unschedulable.set(next.value, this.o.clock.now().getTime() + 1000);
       }
     }
