@@ -1,4 +1,5 @@
 import type { KubeObject } from '../api/resource.js';
+import { rfc3339Micro } from '../apimachinery/time.js';
 import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 
@@ -9,17 +10,13 @@ export const LEASE_DURATION_SECONDS = 40;
 /** LEASE_RENEW_MS is how often the lease is renewed (10 s: a quarter of the duration). */
 export const LEASE_RENEW_MS = 10_000;
 
-/** microTime formats a time as metav1.MicroTime (microseconds). */
-export function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 /**
  * renewLease creates or renews the node's Lease (holderIdentity = node, owned by the Node so it
  * goes away with it).
  */
 export async function renewLease(client: Client, clock: Clock, nodeName: string, nodeUid: string | undefined): Promise<void> {
-  const now = microTime(clock.now());
+  const now = rfc3339Micro(clock.now());
   let lease: KubeObject | undefined;
   try {
     lease = await client.get(Resources.leases, NODE_LEASE_NAMESPACE, nodeName);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
+import { rfc3339 } from '../apimachinery/time.js';
 import type { InformerFactory } from '../client/informer-types.js';
 import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
@@ -111,7 +112,7 @@ export class NodeAgent {
     return nodeObject({
       name: this.o.nodeName, address: this.address, port: this.port, capacity: this.capacity, labels: this.o.labels,
       runtimeVersion: this.o.runtime.version, scheme: this.o.serverTls ? 'https' : 'http',
-      now: seconds(this.o.clock.now()), ready: true, previousConditions: prevConds,
+      now: rfc3339(this.o.clock.now()), ready: true, previousConditions: prevConds,
     });
   }
 
@@ -140,7 +141,7 @@ export class NodeAgent {
 
   private async heartbeat(): Promise<void> {
     const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
-    const conds = nodeConditions(seconds(this.o.clock.now()), true,
+    const conds = nodeConditions(rfc3339(this.o.clock.now()), true,
       ((node.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions) ?? []);
     await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds } }, 'merge', 'status');
   }
@@ -264,10 +265,6 @@ export class NodeAgent {
       await this.o.clock.sleep(ms, signal).catch(() => undefined);
     }
   }
-}
-
-function seconds(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 /** clientConfigSource reads ConfigMaps, Secrets and claims through the API (NotFound → undefined). */

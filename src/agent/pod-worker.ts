@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
+import { rfc3339 } from '../apimachinery/time.js';
 import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { ImagePullError, type ContainerInfo, type Runtime } from '../runtime/types.js';
@@ -191,7 +192,7 @@ export class PodWorker {
       return;
     }
     const now = this.d.clock.now();
-    if (!this.startTime) this.startTime = isoSeconds(now);
+    if (!this.startTime) this.startTime = rfc3339(now);
     fs.mkdirSync(this.podDir, { recursive: true });
     this.noteIsolation();
 
@@ -487,7 +488,7 @@ export class PodWorker {
     const app = spec.containers.map((c) => this.containerStatus(c, false));
     let phase = this.terminalPhase ?? podPhase((spec.restartPolicy ?? 'Always') as RestartPolicy, init, app, this.initFailed);
     if (this.terminalPhase === 'Failed' && this.terminalReason) phase = 'Failed';
-    const now = isoSeconds(this.d.clock.now());
+    const now = rfc3339(this.d.clock.now());
     const conditions = podConditions({
       phase, sandboxReady: true, init, app, previous: (pod.status?.conditions ?? []) as PodCondition[], now,
     });
@@ -518,7 +519,7 @@ export class PodWorker {
       cs.state = { waiting: { reason: s.waiting.reason, ...(s.waiting.message ? { message: s.waiting.message } : {}) } };
       if (cur?.exited) cs.lastState = { terminated: terminatedOf(cur.exited, scheme) };
     } else if (cur && !cur.exited) {
-      cs.state = { running: { startedAt: isoSeconds(new Date(cur.startedAt)) } };
+      cs.state = { running: { startedAt: rfc3339(new Date(cur.startedAt)) } };
       const startupOk = !c.startupProbe || this.results.get(cur.id, 'startup') === 'success';
       cs.started = startupOk;
       if (!init) cs.ready = startupOk && (c.readinessProbe && !this.d.disableProbes ? this.results.get(cur.id, 'readiness') === 'success' : true);
@@ -611,15 +612,12 @@ function terminatedOf(info: ContainerInfo, scheme: string): NonNullable<Containe
     exitCode: info.exitCode ?? 0,
     reason: info.reason ?? (info.exitCode === 0 ? 'Completed' : 'Error'),
     ...(info.message ? { message: info.message } : {}),
-    startedAt: isoSeconds(new Date(info.startedAt ?? info.finishedAt ?? Date.now())),
-    finishedAt: isoSeconds(new Date(info.finishedAt ?? Date.now())),
+    startedAt: rfc3339(new Date(info.startedAt ?? info.finishedAt ?? Date.now())),
+    finishedAt: rfc3339(new Date(info.finishedAt ?? Date.now())),
     containerID: `${scheme}://${info.id}`,
   };
 }
 
-function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 function formatDelay(ms: number): string {
   const s = Math.round(ms / 1000);

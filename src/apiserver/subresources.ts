@@ -3,7 +3,7 @@ import type { KubeObject, ResourceDefinition } from '../api/resource.js';
 import { StatusError, badRequest, conflict, invalid } from '../apimachinery/errors.js';
 import { formatLabelSelector } from '../apimachinery/labels.js';
 import type { RegistryStore } from '../registry/store.js';
-import { rfc3339 } from '../registry/store.js';
+import { rfc3339 } from '../apimachinery/time.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, readBody } from './negotiate.js';
 import { applyPatch } from './resource-handler.js';

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../api/resource.js';
+import { rfc3339 } from '../apimachinery/time.js';
 import type { Clock } from '../util/clock.js';
 import { Resources, type Client } from './types.js';
 
@@ -22,7 +23,7 @@ export class EventRecorder {
 
   /** event records that `reason` happened to obj (or to one of its containers, by fieldPath). */
   event(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
-    const now = this.clock.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = rfc3339(this.clock.now());
     this.chain = this.chain.then(() => this.write(obj, type, reason, message, fieldPath, now)).catch(() => undefined);
   }
 

@@ -12,6 +12,7 @@ import type { Clock } from '../util/clock.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { deepEqual } from '../apimachinery/deep.js';
+import { rfc3339 } from '../apimachinery/time.js';
 
 /** NamespaceState is what create needs to know about the target namespace. */
 export type NamespaceState = 'active' | 'terminating' | 'missing';
@@ -63,11 +64,6 @@ export interface WriteOptions { dryRun?: boolean }
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_RETRIES = 8;
-
-/** rfc3339 renders a time as Kubernetes' metav1.Time does (seconds precision, Z). */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /**
  * RegistryStore is the generic store behind every resource (apiserver's genericregistry.Store):

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { rfc3339Nano } from '../apimachinery/time.js';
 
 /**
  * CRI log format (what containerd and CRI-O write and kubelet reads): one line per record,
@@ -25,7 +26,7 @@ const MAX_LINE = 16 * 1024;
 
 /** criTimestamp formats a time as RFC3339 with nanosecond digits, as containerd does. */
 export function criTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+  return rfc3339Nano(d);
 }
 
 /** parseCriLine parses one log line; undefined for a malformed line. */

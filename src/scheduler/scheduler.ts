@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/resource.js';
 import { StatusError } from '../apimachinery/errors.js';
+import { rfc3339 } from '../apimachinery/time.js';
 import { Resources, type Client } from '../client/types.js';
 import { keyOf, splitKey, type InformerFactory, type Informer } from '../client/informer-types.js';
 import type { Clock } from '../util/clock.js';
@@ -18,8 +19,6 @@ export interface SchedulerOptions {
 }
 
 const logger = log.child({ component: 'default-scheduler' });
-
-function rfc3339(d: Date): string { return d.toISOString().replace(/\.\d{3}Z$/, 'Z'); }
 
 /**
  * Scheduler binds unscheduled pods to nodes: filter the nodes that fit, score them, bind to the

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { StatusError } from '../errors.js';
+import { rfc3339, rfc3339Micro } from '../time.js';
 
 /**
  * Decoding of Kubernetes' protobuf request bodies (`application/vnd.kubernetes.protobuf`), which
@@ -135,11 +136,11 @@ function decodeMessage(type: string, buf: Buffer): unknown {
   return special(type, out);
 }
 
-function rfc3339(seconds: number, nanos = 0, micro = false): string | null {
+/** timestamp renders a protobuf Timestamp as metav1.Time or MicroTime JSON (null when unset, as Go's zero time). */
+function timestamp(seconds: number, nanos = 0, micro = false): string | null {
   if (!seconds && !nanos) return null;
   const d = new Date(seconds * 1000);
-  const base = d.toISOString().slice(0, 19);
-  return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
+  return micro ? rfc3339Micro(d, Math.floor(nanos / 1000)) : rfc3339(d);
 }
 
 /** Non-pointer int fields Go's JSON omits when zero (pointer fields such as replicas keep their 0). */
@@ -150,8 +151,8 @@ function special(type: string, o: Record<string, unknown>): unknown {
   switch (type) {
     case 'k8s.io.apimachinery.pkg.api.resource.Quantity': return o.string ?? '0';
     case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString': return o.type === 1 ? (o.strVal ?? '') : (o.intVal ?? 0);
-    case 'k8s.io.apimachinery.pkg.apis.meta.v1.Time': return rfc3339(Number(o.seconds ?? 0));
-    case 'k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime': return rfc3339(Number(o.seconds ?? 0), Number(o.nanos ?? 0), true);
+    case 'k8s.io.apimachinery.pkg.apis.meta.v1.Time': return timestamp(Number(o.seconds ?? 0));
+    case 'k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime': return timestamp(Number(o.seconds ?? 0), Number(o.nanos ?? 0), true);
     case 'k8s.io.apimachinery.pkg.apis.meta.v1.Duration': return `${Number(o.duration ?? 0) / 1e9}s`;
     case 'k8s.io.apimachinery.pkg.runtime.RawExtension':
     case 'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1': {
