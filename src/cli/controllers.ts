@@ -3,6 +3,8 @@ import type { InformerFactory } from '../client/informer-types.js';
 import type { Controller } from '../controllers/common/run-workers.js';
 import type { Clock } from '../util/clock.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
+import { ReplicaSetController } from '../controllers/replicaset/controller.js';
+import { ReplicationManager } from '../controllers/replicaset/replication-controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
 
 /** ControllerContext is what every controller constructor is given (kube-controller-manager's ControllerContext). */
@@ -43,4 +45,6 @@ export interface ControllerFactory {
 export const controllerFactories: ControllerFactory[] = [
   { name: 'namespace', workers: 2, create: (ctx) => new NamespaceController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'replicaset', workers: 5, create: (ctx) => new ReplicaSetController(ctx) },
+  { name: 'replicationcontroller', workers: 5, create: (ctx) => new ReplicationManager(ctx) },
 ];
