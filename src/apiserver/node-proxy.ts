@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../api/resource.js';
 import { StatusError, badRequest } from '../apimachinery/errors.js';
+import { parsePodExecOptions, parsePodLogOptions, podExecQuery, podLogQuery } from '../apimachinery/query.js';
 import type { RegistryStore } from '../registry/store.js';
 
 /** NodeEndpoint is where a node's agent serves kubelet's API. */
@@ -55,10 +56,11 @@ export class NodeProxy {
 
   /** proxyLog streams GET pods/NAME/log from the agent. */
   async proxyLog(pod: KubeObject, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const container = this.containerFor(pod, url.searchParams.get('container'));
+    const opts = parsePodLogOptions(url.searchParams);
+    const container = this.containerFor(pod, opts.container ?? null);
     const ep = await this.endpointFor(pod);
-    const q = new URLSearchParams(url.searchParams);
-    q.delete('container');
+    // The agent gets the options as the API server understood them (kube-apiserver builds the kubelet URL the same way).
+    const q = podLogQuery(opts);
     const path = `/containerLogs/${enc(pod.metadata?.namespace)}/${enc(pod.metadata?.name)}/${enc(container)}${q.size ? '?' + q.toString() : ''}`;
     await new Promise<void>((resolve, reject) => {
       const mod = ep.scheme === 'https' ? https : http;
@@ -85,8 +87,9 @@ export class NodeProxy {
   async proxyUpgrade(pod: KubeObject, subresource: string, url: URL, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ep = await this.endpointFor(pod);
     const p = pod as PodLike;
+    const opts = subresource === 'exec' || subresource === 'attach' ? parsePodExecOptions(url.searchParams, subresource) : undefined;
     const container = subresource === 'portforward' ? '' : this.containerFor(pod, url.searchParams.get('container'));
-    const q = new URLSearchParams(url.searchParams);
+    const q = opts ? podExecQuery(opts) : new URLSearchParams(url.searchParams);
     q.delete('container');
     const base = `/${subresource}/${enc(p.metadata?.namespace)}/${enc(p.metadata?.name)}`;
     const path = `${base}${container ? '/' + enc(container) : ''}${q.size ? '?' + q.toString() : ''}`;

@@ -4,6 +4,7 @@ import { StatusError, badRequest, methodNotSupported } from '../apimachinery/err
 import { buildTable } from '../api/printers/table.js';
 import { defaultPrinter } from '../api/printers/index.js';
 import { checkFields } from '../api/schema/index.js';
+import { queryBool, queryInt, queryOptionalBool, queryString } from '../apimachinery/query.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchSchemaFor } from '../apimachinery/patch/index.js';
 import type { RegistryStore, DeleteOptions } from '../registry/store.js';
 import type { ResourceRequestInfo } from './request-info.js';
@@ -134,16 +135,11 @@ function requireVerb(def: ResourceDefinition, verb: string): void {
 }
 
 function isWatch(url: URL): boolean {
-  const w = url.searchParams.get('watch');
-  return w === '1' || w === 'true';
+  return queryBool(url.searchParams, 'watch');
 }
 
 function numberParam(url: URL, name: string): number | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`invalid ${name}: ${v}`);
-  return n;
+  return queryInt(url.searchParams, name);
 }
 
 /** readObject decodes a create/update body and checks it against the schema and the URL's kind. */
@@ -212,12 +208,12 @@ async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<Delete
       throw badRequest(`error decoding DeleteOptions: ${(e as Error).message}`);
     }
   }
-  const grace = url.searchParams.get('gracePeriodSeconds');
-  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
-  const pp = url.searchParams.get('propagationPolicy');
+  const grace = queryInt(url.searchParams, 'gracePeriodSeconds');
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
+  const pp = queryString(url.searchParams, 'propagationPolicy');
   if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
-  const orphan = url.searchParams.get('orphanDependents');
-  if (orphan !== null) opts.orphanDependents = orphan === 'true';
+  const orphan = queryOptionalBool(url.searchParams, 'orphanDependents');
+  if (orphan !== undefined) opts.orphanDependents = orphan;
   if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
     throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
   }

@@ -1,10 +1,26 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { StatusError, internalError, type Status } from '../apimachinery/errors.js';
 import { log } from '../util/log.js';
 import type { OutputKind } from './negotiate.js';
 
 const logger = log.child({ component: 'apiserver' });
+
+const prettyResponses = new WeakSet<ServerResponse>();
+
+/**
+ * notePrettyPrint remembers whether a response is to be indented, as kube-apiserver decides it:
+ * `?pretty=` parsed as Go's strconv.ParseBool (an unparsable value is false), and otherwise by
+ * user agent (curl, Wget and browsers get indented JSON).
+ */
+export function notePrettyPrint(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const p = url.searchParams.get('pretty');
+  let pretty: boolean;
+  if (p !== null && p !== '') pretty = ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(p);
+  else pretty = /^(curl|Wget|Mozilla\/5\.0)/.test(req.headers['user-agent'] ?? '');
+  if (pretty) prettyResponses.add(res);
+}
 
 /** writeObject sends an API object in the negotiated encoding. */
 export function writeObject(res: ServerResponse, code: number, obj: unknown, output: OutputKind = 'json', warnings: string[] = []): void {
@@ -15,7 +31,7 @@ export function writeObject(res: ServerResponse, code: number, obj: unknown, out
     res.end(body);
     return;
   }
-  const body = JSON.stringify(obj);
+  const body = prettyResponses.has(res) ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseCriLine, type CriRecord } from '../../runtime/cri-log.js';
+import { parsePodLogOptions } from '../../apimachinery/query.js';
 
 /** LogOptions are kubelet's containerLogs query parameters. */
 export interface LogOptions {
@@ -14,13 +15,9 @@ export interface LogOptions {
 
 /** parseLogOptions reads the query string. */
 export function parseLogOptions(q: URLSearchParams): LogOptions {
-  const num = (k: string) => (q.has(k) && q.get(k) !== '' ? Number(q.get(k)) : undefined);
-  const bool = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
-  return {
-    follow: bool('follow'), timestamps: bool('timestamps'),
-    tailLines: num('tailLines'), sinceSeconds: num('sinceSeconds'), limitBytes: num('limitBytes'),
-    sinceTime: q.get('sinceTime') ?? undefined,
-  };
+  // The API server has validated these already; parse them the same way.
+  const o = parsePodLogOptions(q);
+  return { follow: o.follow, timestamps: o.timestamps, tailLines: o.tailLines, sinceSeconds: o.sinceSeconds, limitBytes: o.limitBytes, sinceTime: o.sinceTime };
 }
 
 function render(r: CriRecord, ts: boolean): string {

@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { Runtime } from '../../runtime/types.js';
 import type { PodWorker } from '../pod-worker.js';
 import { parseLogOptions, streamLog } from './logs.js';
+import { queryBool } from '../../apimachinery/query.js';
 import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, Channel } from './remotecommand.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
@@ -68,7 +69,7 @@ export class AgentServer {
     const [, ns, podName, container] = parts;
     const worker = this.o.findPod(ns, podName);
     if (!worker) return plain(res, 404, `pod "${podName}" not found`);
-    const previous = url.searchParams.get('previous') === 'true' || url.searchParams.get('previous') === '1';
+    const previous = queryBool(url.searchParams, 'previous');
     const inst = worker.containerInstance(container, previous);
     if (!inst) return plain(res, 400, `container ${container} is not valid for pod ${podName}`);
     if (previous && !inst.logPath) return plain(res, 400, `previous terminated container "${container}" in pod "${podName}" not found`);
@@ -93,7 +94,7 @@ export class AgentServer {
     if ((parts[0] !== 'exec' && parts[0] !== 'attach') || parts.length !== 4) return reject(404, '404 page not found');
     const [kind, ns, podName, container] = parts;
     const q = url.searchParams;
-    const flag = (k: string) => ['1', 'true'].includes(q.get(k) ?? '');
+    const flag = (k: string) => queryBool(q, k);
     const streams = { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
     const argv = q.getAll('command');
     const worker = this.o.findPod(ns, podName);
