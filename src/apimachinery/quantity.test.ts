@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   QuantityError, canonicalizeQuantity, formatQuantity, isValidQuantity, parseQuantity, parseQuantityExact,
-  quantityFormatError, quantitySuffixError, toMilli,
+  quantityFormatError, quantitySuffixError, toMilli, tryParseQuantity,
 } from './quantity.js';
 
 test('parseQuantity reads every suffix kind', () => {
@@ -58,4 +58,18 @@ test('formatQuantity renders numbers in a chosen format', () => {
   assert.equal(formatQuantity(1e6, 'DecimalExponent'), '1e6');
   assert.equal(formatQuantity(3), '3');
   assert.deepEqual(parseQuantityExact('1Mi'), { nanos: 1048576n * 1_000_000_000n, format: 'BinarySI' });
+});
+
+test('tryParseQuantity reads unvalidated JSON: numbers and valid strings, undefined for the rest', () => {
+  const cases: [unknown, number | undefined][] = [
+    ['100m', 0.1], ['1Gi', 2 ** 30], [' 2 ', 2], [1.5, 1.5], ['1e3', 1000], ['-1', -1],
+    ['1n', 1e-9], ['0.0000000001', 1e-9], // finer than nano rounds up, as Kubernetes does
+    ['abc', undefined], ['1mi', undefined], ['', undefined], [null, undefined], [undefined, undefined],
+    [{ value: 1 }, undefined], [['1'], undefined], [true, undefined], [Number.NaN, undefined], [Infinity, undefined],
+  ];
+  for (const [input, want] of cases) assert.equal(tryParseQuantity(input), want, JSON.stringify(input));
+});
+
+test('parseQuantity of a non-string non-number throws the format error, not a TypeError', () => {
+  assert.throws(() => parseQuantity({} as unknown as string), (e: unknown) => e instanceof QuantityError && e.message === quantityFormatError);
 });

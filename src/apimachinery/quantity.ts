@@ -66,6 +66,8 @@ function ceilDiv(n: bigint, d: bigint): bigint {
 
 /** parseQuantityExact parses a quantity exactly; throws QuantityError with Kubernetes' message. Numbers are read as JSON numbers are. */
 export function parseQuantityExact(input: string | number): ParsedQuantity {
+  // Callers pass unvalidated JSON: anything but a string or number is malformed, not a crash.
+  if (typeof input !== 'string' && typeof input !== 'number') throw new QuantityError(quantityFormatError);
   const str = typeof input === 'number' ? numberToString(input) : input.trim();
   if (str.length === 0) throw new QuantityError(quantityFormatError);
   if (str === '0') return { nanos: 0n, format: 'DecimalSI' };
@@ -115,6 +117,16 @@ export function parseQuantity(s: string | number): number {
   const whole = nanos / 1_000_000_000n;
   const frac = nanos - whole * 1_000_000_000n;
   return Number(whole) + Number(frac) / 1e9;
+}
+
+/** tryParseQuantity is parseQuantity for unvalidated input: undefined for anything that is not a valid quantity. */
+export function tryParseQuantity(q: unknown): number | undefined {
+  if (typeof q !== 'string' && typeof q !== 'number') return undefined;
+  try {
+    return parseQuantity(q);
+  } catch {
+    return undefined;
+  }
 }
 
 /** toMilli returns ceil(value × 1000) as Kubernetes' MilliValue does (`100m` → 100, `1` → 1000, `1n` → 1). */

@@ -1,7 +1,8 @@
 /** apps/v1 statefulsets, daemonsets and controllerrevisions. */
 import type { FieldError } from '../../apimachinery/errors.js';
 import { defineResource } from '../common/define.js';
-import { clone, deepEqual, isObj, type Obj } from '../common/obj.js';
+import { clone, isObj, type Obj } from '../common/obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import { defaultPodTemplate } from '../core/pod-defaults.js';
 import { defaultPVCSpec, validatePVCSpec } from '../core/volumes.js';

@@ -6,7 +6,7 @@ import { GE0, IMMUTABLE, forbidden, invalidField, invalidText, nonNegative, notS
 import { goLabelSelector, goStringMap } from '../validation/go-format.js';
 import { isEmptySelector, selectorMatches, validateLabelSelector } from '../validation/labels.js';
 import { isValidPercent } from '../validation/names.js';
-import { deepEqual } from '../common/obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 
 /** templateLabels returns a template's labels (undefined when absent). */
 export function templateLabels(template: unknown): Record<string, string> | undefined {

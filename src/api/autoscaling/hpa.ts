@@ -6,7 +6,7 @@ import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import type { KubeObject, ResourceDefinition, ResourceStrategy } from '../resource.js';
 import { invalidField, messagesAt, notSupported, required } from '../validation/field.js';
 import { validatePathSegmentName } from '../validation/names.js';
-import { tryParseQuantity } from '../validation/quantity.js';
+import { tryParseQuantity } from '../../apimachinery/quantity.js';
 import { METRICS_ANNOTATION, DEFAULT_CPU_UTILIZATION, convertHPA } from './conversion.js';
 
 const DEFAULT_SCALE_UP = { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] };

@@ -1,7 +1,8 @@
 /** batch/v1 jobs: defaulting, generated selector and labels, validation and update rules. */
 import type { FieldError } from '../../apimachinery/errors.js';
 import { defineResource } from '../common/define.js';
-import { clone, deepEqual, isObj, type Obj } from '../common/obj.js';
+import { clone, isObj, type Obj } from '../common/obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import { defaultPodTemplate } from '../core/pod-defaults.js';
 import { validatePodTemplateSpec } from '../core/pod-validation.js';

@@ -3,7 +3,8 @@
  * the status-subresource strategy (Kubernetes' ResetObjectMetaForStatus).
  */
 import type { KubeObject, ResourceStrategy, StrategyContext } from '../resource.js';
-import { clone, deepEqual, type Obj } from './obj.js';
+import { clone, type Obj } from './obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 
 /** setInitialGeneration: a new object with a spec starts at generation 1. */
 export function setInitialGeneration(obj: KubeObject): void {

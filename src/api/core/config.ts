@@ -1,7 +1,8 @@
 /** core/v1 configmaps, secrets and serviceaccounts. */
 import type { FieldError } from '../../apimachinery/errors.js';
 import { defineResource } from '../common/define.js';
-import { deepEqual, isObj, type Obj } from '../common/obj.js';
+import { isObj, type Obj } from '../common/obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 import type { KubeObject, ResourceDefinition } from '../resource.js';
 import { IMMUTABLE, forbidden, invalidField, messagesAt, required, tooLong } from '../validation/field.js';
 import { isConfigMapKey } from '../validation/names.js';

@@ -4,7 +4,7 @@
  * defaults for Pods (ServiceAccount, Priority, DefaultTolerationSeconds) and the QoS class.
  */
 import { isObj, type Obj } from '../common/obj.js';
-import { tryParseQuantity } from '../validation/quantity.js';
+import { tryParseQuantity } from '../../apimachinery/quantity.js';
 
 /** DEFAULT_FILE_MODE is 0644, the defaultMode of configMap/secret/projected/downwardAPI volumes. */
 export const DEFAULT_FILE_MODE = 420;

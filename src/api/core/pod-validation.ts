@@ -3,7 +3,8 @@
  * with Kubernetes 1.32's field paths and messages.
  */
 import type { FieldError } from '../../apimachinery/errors.js';
-import { deepEqual, isObj, clone, type Obj } from '../common/obj.js';
+import { isObj, clone, type Obj } from '../common/obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 import {
   GE0, duplicate, forbidden, invalidField, messagesAt, nonNegative, notFoundField, notSupported, required,
 } from '../validation/field.js';
@@ -11,7 +12,7 @@ import { validateAnnotations, validateLabels } from '../validation/labels.js';
 import {
   isDNS1123Label, isDNS1123Subdomain, isRelaxedEnvVarName, isValidPortName, isValidPortNum, isQualifiedName, isConfigMapKey,
 } from '../validation/names.js';
-import { tryParseQuantity, parseQuantity } from '../validation/quantity.js';
+import { tryParseQuantity, parseQuantity } from '../../apimachinery/quantity.js';
 
 /** Options for validatePodSpec. */
 export interface PodSpecOptions {

@@ -1,12 +1,13 @@
 /** core/v1 persistentvolumes and persistentvolumeclaims. */
 import type { FieldError } from '../../apimachinery/errors.js';
 import { defineResource } from '../common/define.js';
-import { clone, deepEqual, isObj, type Obj } from '../common/obj.js';
+import { clone, isObj, type Obj } from '../common/obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import type { KubeObject, ResourceDefinition } from '../resource.js';
 import { forbidden, invalidField, notSupported, required } from '../validation/field.js';
 import { validateLabelSelector } from '../validation/labels.js';
-import { tryParseQuantity } from '../validation/quantity.js';
+import { tryParseQuantity } from '../../apimachinery/quantity.js';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];

@@ -1,7 +1,8 @@
 /** coordination.k8s.io/v1 leases, policy/v1 poddisruptionbudgets, storage.k8s.io/v1 storageclasses. */
 import type { FieldError } from '../../apimachinery/errors.js';
 import { defineResource } from '../common/define.js';
-import { deepEqual, isObj, type Obj } from '../common/obj.js';
+import { isObj, type Obj } from '../common/obj.js';
+import { deepEqual } from '../../apimachinery/deep.js';
 import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import type { KubeObject, ResourceDefinition } from '../resource.js';
 import { forbidden, invalidText, messagesAt, nonNegative, notSupported, positive, required, IMMUTABLE, invalidField } from '../validation/field.js';
