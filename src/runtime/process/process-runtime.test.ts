@@ -5,11 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { ProcessRuntime } from './process-runtime.js';
 import { parseCriLine } from '../cri-log.js';
+import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
 
 const base = { podUid: 'u1', podName: 'mypod', podNamespace: 'default', attempt: 0, image: 'busybox', env: { GREETING: 'hi' }, mounts: [], hostname: 'mypod' };
 
-for (const isolation of ['host', ...(process.getuid?.() === 0 ? ['namespaces'] : [])] as ('host' | 'namespaces')[]) {
-  test(`process runtime (${isolation}): exit code, CRI logs, SIGKILL gives 137, exec`, async () => {
+// Namespaces need root and util-linux's unshare: skipped without them, required in CI (.ci/run).
+const namespaces = requireTool(ROOT, UNSHARE);
+
+for (const isolation of ['host', 'namespaces'] as const) {
+  test(`process runtime (${isolation}): exit code, CRI logs, SIGKILL gives 137, exec`, isolation === 'namespaces' ? namespaces : {}, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
     const rt = new ProcessRuntime({ rootDir: dir, isolation });
     const a = await rt.createContainer({ ...base, name: 'a', argv: ['sh', '-c', 'echo $GREETING; echo oops >&2; exit 3'], logPath: path.join(dir, 'a.log') });
@@ -33,21 +37,19 @@ for (const isolation of ['host', ...(process.getuid?.() === 0 ? ['namespaces'] :
   });
 }
 
-if (process.getuid?.() === 0) {
-  test('namespaces: hostname is the pod name and /tmp is private per container', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
-    const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
-    const ids: string[] = [];
-    for (const name of ['x', 'y']) {
-      const id = await rt.createContainer({ ...base, name, argv: ['sh', '-c', `echo ${name} > /tmp/health; hostname; cat /tmp/health`], logPath: path.join(dir, `${name}.log`) });
-      await rt.startContainer(id);
-      ids.push(id);
-    }
-    for (const id of ids) assert.equal((await rt.waitContainer(id)).exitCode, 0);
-    const lines = (n: string) => fs.readFileSync(path.join(dir, `${n}.log`), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-    assert.deepEqual(lines('x'), ['mypod', 'x']);
-    assert.deepEqual(lines('y'), ['mypod', 'y']);
-    assert.equal(fs.existsSync('/tmp/health') && fs.readFileSync('/tmp/health', 'utf8') === 'x\n', false);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-}
+test('namespaces: hostname is the pod name and /tmp is private per container', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
+  const ids: string[] = [];
+  for (const name of ['x', 'y']) {
+    const id = await rt.createContainer({ ...base, name, argv: ['sh', '-c', `echo ${name} > /tmp/health; hostname; cat /tmp/health`], logPath: path.join(dir, `${name}.log`) });
+    await rt.startContainer(id);
+    ids.push(id);
+  }
+  for (const id of ids) assert.equal((await rt.waitContainer(id)).exitCode, 0);
+  const lines = (n: string) => fs.readFileSync(path.join(dir, `${n}.log`), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+  assert.deepEqual(lines('x'), ['mypod', 'x']);
+  assert.deepEqual(lines('y'), ['mypod', 'y']);
+  assert.equal(fs.existsSync('/tmp/health') && fs.readFileSync('/tmp/health', 'utf8') === 'x\n', false);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
