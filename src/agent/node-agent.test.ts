@@ -5,11 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakeClock } from '../util/clock.js';
 import { NodeAgent } from './node-agent.js';
-import { FakeRuntime, MiniClient } from './testing/fake-client.js';
+import { FakeClient } from '../client/testing/fake-client.js';
+import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
 
 test('NodeAgent registers its Node (labels, conditions, endpoint) and renews its Lease every 10 s', async () => {
   const clock = new FakeClock();
-  const client = new MiniClient();
+  const client = new FakeClient();
   const agent = new NodeAgent({
     client, nodeName: 'node1', rootDir: fs.mkdtempSync(path.join(os.tmpdir(), 'agent-')), runtime: new FakeRuntime(() => clock.now()),
     clock, address: '127.0.0.1', serverPort: 0, capacity: { cpu: '4', memory: '8Gi' },

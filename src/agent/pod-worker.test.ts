@@ -11,7 +11,8 @@ import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
 import { PodWorker } from './pod-worker.js';
-import { FakeRuntime, MiniClient } from './testing/fake-client.js';
+import { FakeClient } from '../client/testing/fake-client.js';
+import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
 
 function makePod(spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spec']>['containers'] }): Pod {
   return {
@@ -24,7 +25,7 @@ function makePod(spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spe
 
 async function setup(pod: Pod) {
   const clock = new FakeClock();
-  const client = new MiniClient();
+  const client = new FakeClient();
   client.put(Resources.pods, pod as unknown as KubeObject);
   const rt = new FakeRuntime(() => clock.now());
   const recorder = new KubeletEventRecorder(client, 'n1', clock);

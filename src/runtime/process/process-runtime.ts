@@ -24,7 +24,8 @@ export interface ProcessRuntimeOptions {
   maxLogBytes?: number;
 }
 
-interface Record_ {
+/** ContainerEntry is the runtime's bookkeeping for one container: its state, directory, process and output listeners. */
+interface ContainerEntry {
   info: ContainerInfo;
   dir: string;
   child?: ChildProcess;
@@ -48,7 +49,7 @@ export class ProcessRuntime implements Runtime {
   readonly scheme = 'tskube';
   readonly version = 'tskube-process://0.1.0';
   readonly isolation: 'namespaces' | 'host';
-  private readonly containers = new Map<string, Record_>();
+  private readonly containers = new Map<string, ContainerEntry>();
   private readonly catalog: ImageCatalog;
   private readonly containersDir: string;
 
@@ -240,19 +241,19 @@ export class ProcessRuntime implements Runtime {
 
   async close(): Promise<void> { /* containers keep running until the agent stops them */ }
 
-  private newRecord(info: ContainerInfo, dir: string): Record_ {
+  private newRecord(info: ContainerInfo, dir: string): ContainerEntry {
     let resolveExit!: (i: ContainerInfo) => void;
     const exited = new Promise<ContainerInfo>((r) => { resolveExit = r; });
     return { info, dir, exited, resolveExit, output: new Set() };
   }
 
-  private must(id: string): Record_ {
+  private must(id: string): ContainerEntry {
     const r = this.containers.get(id);
     if (!r) throw new Error(`no such container: ${id}`);
     return r;
   }
 
-  private persist(rec: Record_): void {
+  private persist(rec: ContainerEntry): void {
     const state = { info: rec.info, initPid: rec.initPid, initStart: rec.initPid ? procStart(rec.initPid) : undefined, childPid: rec.child?.pid };
     try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify(state)); } catch { /* dir removed */ }
   }
@@ -282,7 +283,7 @@ export class ProcessRuntime implements Runtime {
   }
 }
 
-function emit(rec: Record_, stream: 'stdout' | 'stderr', d: Buffer): void {
+function emit(rec: ContainerEntry, stream: 'stdout' | 'stderr', d: Buffer): void {
   for (const fn of rec.output) fn(stream, d);
 }
 

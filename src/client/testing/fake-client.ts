@@ -1,12 +1,14 @@
-import { PassThrough } from 'node:stream';
 import type { KubeObject } from '../../api/resource.js';
 import { StatusError } from '../../apimachinery/errors.js';
-import type { Client, ListResult, ResourceRef, WatchEvent } from '../../client/types.js';
-import type { ContainerConfig, ContainerInfo, ExecSession, ImageInfo, Runtime } from '../../runtime/types.js';
-import { ImagePullError } from '../../runtime/types.js';
+import type { Client, ListResult, ResourceRef, WatchEvent } from '../types.js';
 
-/** MiniClient is a private in-memory Client for the agent's tests (no watch). */
-export class MiniClient implements Client {
+/**
+ * FakeClient is an in-memory Client for unit tests of components (agent, controllers): objects by
+ * resource/namespace/name, every write recorded in `calls`, merge patches applied, 404/409 as the
+ * API server answers them. It has no watch and no defaulting or validation: tests that need the real
+ * API semantics use startTestCluster (src/testing/test-cluster.ts) instead.
+ */
+export class FakeClient implements Client {
   readonly objects = new Map<string, KubeObject>();
   readonly calls: { verb: string; plural: string; name?: string; body?: unknown }[] = [];
   private rv = 1;
@@ -19,8 +21,9 @@ export class MiniClient implements Client {
     if (!o) throw new StatusError(404, 'NotFound', `${res.plural} "${name}" not found`);
     return structuredClone(o) as T;
   }
-  async list<T extends KubeObject>(res: ResourceRef): Promise<ListResult<T>> {
-    return { items: [...this.objects.entries()].filter(([k]) => k.startsWith(res.plural + '/')).map(([, v]) => structuredClone(v) as T), metadata: { resourceVersion: String(this.rv) } };
+  async list<T extends KubeObject>(res: ResourceRef, ns?: string): Promise<ListResult<T>> {
+    const prefix = ns ? `${res.plural}/${ns}/` : `${res.plural}/`;
+    return { items: [...this.objects.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => structuredClone(v) as T), metadata: { resourceVersion: String(this.rv) } };
   }
   async create<T extends KubeObject>(res: ResourceRef, ns: string | undefined, obj: T): Promise<T> {
     this.calls.push({ verb: 'create', plural: res.plural, name: obj.metadata?.name, body: obj });
@@ -69,57 +72,4 @@ function mergePatch(target: unknown, patch: unknown): unknown {
     else out[k] = mergePatch(out[k], v);
   }
   return out;
-}
-
-/** FakeRuntime runs nothing; tests decide when containers exit. */
-export class FakeRuntime implements Runtime {
-  readonly scheme = 'tskube';
-  readonly version = 'fake://1';
-  readonly isolation = 'namespaces' as const;
-  readonly containers = new Map<string, { info: ContainerInfo; resolve: (i: ContainerInfo) => void; exited: Promise<ContainerInfo> }>();
-  readonly started: ContainerConfig[] = [];
-  readonly stops: { id: string; graceMs: number }[] = [];
-  private n = 0;
-  constructor(private readonly now: () => Date, private readonly known = new Set(['busybox', 'luksa/kubia'])) {}
-  resolveImage(image: string, hasCommand: boolean): ImageInfo {
-    if (!this.known.has(image) && !hasCommand) throw new ImagePullError(`image "${image}" unknown`);
-    return { image, imageID: `fake://${image}`, entrypoint: ['node', 'app.js'], cmd: [] };
-  }
-  async createContainer(config: ContainerConfig): Promise<string> {
-    const id = `c${++this.n}`;
-    let resolve!: (i: ContainerInfo) => void;
-    const exited = new Promise<ContainerInfo>((r) => { resolve = r; });
-    this.containers.set(id, { info: { id, config, phase: 'created' }, resolve, exited });
-    return id;
-  }
-  async startContainer(id: string): Promise<void> {
-    const c = this.containers.get(id)!;
-    c.info.phase = 'running';
-    c.info.startedAt = this.now().toISOString();
-    this.started.push(c.info.config);
-  }
-  /** exit ends a running container with code. */
-  exit(id: string, code: number, reason?: string): void {
-    const c = this.containers.get(id)!;
-    if (c.info.phase !== 'running') return;
-    Object.assign(c.info, { phase: 'exited', exitCode: code, reason: reason ?? (code === 0 ? 'Completed' : 'Error'), finishedAt: this.now().toISOString() });
-    c.resolve({ ...c.info });
-  }
-  /** running returns the running container of a pod container name. */
-  running(name: string): string | undefined {
-    return [...this.containers.values()].find((c) => c.info.config.name === name && c.info.phase === 'running')?.info.id;
-  }
-  async stopContainer(id: string, graceMs: number): Promise<void> {
-    this.stops.push({ id, graceMs });
-    this.exit(id, 137);
-  }
-  waitContainer(id: string): Promise<ContainerInfo> { return this.containers.get(id)!.exited; }
-  inspect(id: string): ContainerInfo | undefined { const c = this.containers.get(id); return c ? { ...c.info } : undefined; }
-  listContainers(): ContainerInfo[] { return [...this.containers.values()].map((c) => ({ ...c.info })); }
-  async removeContainer(): Promise<void> {}
-  exec(): ExecSession {
-    const out = new PassThrough(); out.end();
-    return { stdin: null, stdout: out, stderr: null, resize() {}, exit: Promise.resolve(0), kill() {} };
-  }
-  async close(): Promise<void> {}
 }
