@@ -1,19 +1,21 @@
 // End-to-end: kill -9 in the middle of 500 creates loses none that kubectl saw succeed.
-import { after, describe, it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, kubectl, type Cluster } from './harness.js';
+import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
-describe('durability', () => {
+// Needs the real kubectl (skipped without it, required in CI); a hung cluster fails instead of hanging CI.
+describeNeeding('durability', { timeout: 10 * 60_000, ...requireTool(KUBECTL) }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-crash-'));
   let c: Cluster | undefined;
   after(async () => {
     await c?.stop();
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   it('every create kubectl reported before kill -9 is there after restart', async () => {
     c = await startCluster({ dataDir });

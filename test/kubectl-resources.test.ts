@@ -1,8 +1,9 @@
 // End-to-end: the real kubectl drives every verb the seeds use against `tskube up` (no nodes).
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
 const deployYaml = readFileSync(new URL('./fixtures/deploy.yaml', import.meta.url), 'utf8');
 
@@ -13,9 +14,10 @@ function headerOf(out: string): string[] {
   return out.split('\n')[0].trim().split(/\s{2,}/);
 }
 
-describe('kubectl against tskube: create/apply/get/describe/label/annotate/patch/edit/scale/delete', () => {
-  before(async () => { c = await startCluster({ nodes: 0 }); });
-  after(async () => { await c?.stop(); });
+// Needs the real kubectl (skipped without it, required in CI); a hung cluster fails instead of hanging CI.
+describeNeeding('kubectl against tskube: create/apply/get/describe/label/annotate/patch/edit/scale/delete', { timeout: 10 * 60_000, ...requireTool(KUBECTL) }, () => {
+  before(async () => { c = await startCluster({ nodes: 0 }); }, { timeout: 2 * 60_000 });
+  after(async () => { await c?.stop(); }, { timeout: 60_000 });
 
   it('apply creates, re-apply is unchanged, a changed apply is configured', async () => {
     let r = await k(['apply', '-f', '-'], deployYaml);

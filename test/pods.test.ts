@@ -1,23 +1,25 @@
 // End-to-end: pods really run on `tskube up --nodes 3`, driven by the real kubectl, as the seeds show.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
 const podRow = async (name: string) => (await k(['get', 'pod', name, '--no-headers'])).stdout.trim().split(/\s{2,}/);
 
-describe('pods run as real processes on three nodes', () => {
+// Needs the real kubectl (skipped without it, required in CI); a hung cluster fails instead of hanging CI.
+describeNeeding('pods run as real processes on three nodes', { timeout: 10 * 60_000, ...requireTool(KUBECTL) }, () => {
   const hostDir = mkdtempSync(join(tmpdir(), 'tskube-init-'));
-  before(async () => { c = await startCluster({ nodes: 3 }); });
+  before(async () => { c = await startCluster({ nodes: 3 }); }, { timeout: 2 * 60_000 });
   after(async () => {
     await c?.stop();
     rmSync(hostDir, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   it('nodes host01..host03 register and are Ready', async () => {
     await waitFor(async () => (await k(['get', 'nodes', '--no-headers'])).stdout.match(/\bReady\b/g)?.length === 3, '3 Ready nodes');
@@ -264,7 +266,8 @@ spec:
     assert.equal(nodes.size, 3);
   });
 
-  it('kubectl exec writes a file in a pod and reads it back; each pod has its own /tmp', async () => {
+  // A private /tmp and the pod's hostname come from Linux namespaces: root and unshare.
+  it('kubectl exec writes a file in a pod and reads it back; each pod has its own /tmp', requireTool(ROOT, UNSHARE), async () => {
     await waitFor(async () => (await podRow('north'))[2] === 'Running', 'north Running');
     let r = await k(['exec', 'north', '--', 'sh', '-c', 'echo hello > /tmp/f && cat /tmp/f && hostname']);
     assert.equal(r.stdout, 'hello\nnorth\n');
