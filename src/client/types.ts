@@ -1,4 +1,7 @@
 import type { KubeObject } from '../api/resource.js';
+import type { DeleteOptions, ListOptions, ObjectList, WatchEvent as MetaWatchEvent, WatchOptions } from '../apimachinery/options.js';
+
+export type { DeleteOptions, DeletionPropagation, ListOptions, Preconditions, WatchEventType, WatchOptions } from '../apimachinery/options.js';
 
 /**
  * The API as every component outside the API server sees it (client-go's shape).
@@ -13,35 +16,11 @@ export interface ResourceRef {
   namespaced: boolean;
 }
 
-export interface ListOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-  resourceVersion?: string;
-}
+/** ListResult is one page of a list (`items` + ListMeta). */
+export type ListResult<T extends KubeObject = KubeObject> = ObjectList<T>;
 
-export interface ListResult<T extends KubeObject = KubeObject> {
-  items: T[];
-  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
-}
-
-export interface WatchOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  resourceVersion?: string;
-  allowWatchBookmarks?: boolean;
-  signal?: AbortSignal;
-}
-
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-export interface WatchEvent<T extends KubeObject = KubeObject> { type: WatchEventType; object: T }
-
-export interface DeleteOptions {
-  gracePeriodSeconds?: number;
-  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
-  preconditions?: { uid?: string; resourceVersion?: string };
-}
+/** WatchEvent is one event of a watch (an ERROR event carries a Status). */
+export type WatchEvent<T extends KubeObject = KubeObject> = MetaWatchEvent<T>;
 
 export type PatchType = 'merge' | 'strategic' | 'json';
 

@@ -13,6 +13,9 @@ import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { deepEqual } from '../apimachinery/deep.js';
 import { rfc3339 } from '../apimachinery/time.js';
+import type { DeleteOptions, ListOptions, ObjectList, WatchEvent, WatchOptions, WriteOptions } from '../apimachinery/options.js';
+
+export type { DeleteOptions, ListOptions, WriteOptions } from '../apimachinery/options.js';
 
 /** NamespaceState is what create needs to know about the target namespace. */
 export type NamespaceState = 'active' | 'terminating' | 'missing';
@@ -27,40 +30,17 @@ export interface StoreDeps {
   admitCreate?(def: ResourceDefinition, obj: KubeObject): Promise<void>;
 }
 
-export interface ListOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-  resourceVersion?: string;
-}
-
-export interface ListResult {
-  items: KubeObject[];
-  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
-}
-
-export interface DeleteOptions {
-  gracePeriodSeconds?: number;
-  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
-  orphanDependents?: boolean;
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: boolean;
-}
+/** ListResult is one page of a list. */
+export type ListResult = ObjectList<KubeObject>;
 
 /** DeleteResult: `deleted` false means the object still exists, marked for deletion (HTTP 202). */
 export interface DeleteResult { object: KubeObject; deleted: boolean }
 
-export interface WatchOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  resourceVersion?: string;
-  signal: AbortSignal;
-}
+/** StoreWatchOptions: a store watch always ends with its request (signal required). */
+export type StoreWatchOptions = WatchOptions & { signal: AbortSignal };
 
-export interface StoreWatchEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR'; object: KubeObject }
-
-export interface WriteOptions { dryRun?: boolean }
+/** StoreWatchEvent is one watch event as the API serves it. */
+export type StoreWatchEvent = WatchEvent<KubeObject>;
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_RETRIES = 8;
@@ -195,7 +175,7 @@ export class RegistryStore {
   }
 
   /** watch streams changes as API watch events; a compacted start becomes an ERROR 410 event. */
-  async *watch(namespace: string | undefined, opts: WatchOptions): AsyncGenerator<StoreWatchEvent> {
+  async *watch(namespace: string | undefined, opts: StoreWatchOptions): AsyncGenerator<StoreWatchEvent> {
     const filter = this.filterFor(opts.labelSelector, opts.fieldSelector);
     const prefix = listPrefix(this.def, namespace);
     let after: number;
