@@ -64,7 +64,8 @@ export class DaemonSetsController implements Controller {
   private readonly clock: Clock;
   private readonly queue: WorkQueue<string>;
   private readonly logger = log.child({ component: 'daemonset-controller' });
-  private readonly recorder: EventRecorder;
+  /** recorder writes the controller's events (tests flush it) */
+  readonly recorder: EventRecorder;
   private readonly podControl: PodControl;
   private readonly expectations: ControllerExpectations;
   private readonly history: ControllerHistory;
