@@ -3,11 +3,10 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import type { Backend } from '../storage/backend.js';
 import type { KubeObject, ResourceDefinition } from '../api/resource.js';
 import { allResources } from '../api/registry.js';
-import { StatusError, unauthorized } from '../apimachinery/errors.js';
+import { StatusError } from '../apimachinery/errors.js';
 import { RegistryStore, type NamespaceState, type StoreDeps } from '../registry/store.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
@@ -20,11 +19,16 @@ import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { admitCreate } from './admission.js';
+import { TokenAuthenticator, type UserInfo } from './authn.js';
+import { authorize, forbiddenError, requestAttributes } from './authz.js';
+import { storeNodeGraph } from './node-graph.js';
 
 export interface ApiServerOptions {
   backend: Backend;
-  /** bearer tokens accepted (the admin token, agent tokens...) */
+  /** admin bearer tokens (user kubernetes-admin, system:masters) */
   tokens: string[];
+  /** the node token: `system:node:NAME:<token>` authenticates node NAME (see authn.ts), authorized as a kubelet */
+  nodeToken?: string;
   tls?: { cert: string; key: string };
   host?: string;
   /** 0 picks a free port */
@@ -78,19 +82,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return s;
   };
   const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);
-  const tokens = opts.tokens.map((t) => Buffer.from(t));
-
-  const authenticated = (req: IncomingMessage): boolean => {
-    const h = req.headers.authorization;
-    if (!h?.startsWith('Bearer ')) return false;
-    const given = Buffer.from(h.slice(7).trim());
-    return tokens.some((t) => t.length === given.length && timingSafeEqual(t, given));
+  const authn = new TokenAuthenticator({ adminTokens: opts.tokens, nodeToken: opts.nodeToken });
+  const graph = storeNodeGraph(() => storeFor(byPath.get('/v1/pods')!), () => storeFor(byPath.get('/v1/persistentvolumeclaims')!));
+  // authorizeRequest throws 403 Forbidden unless the user may make this request.
+  const authorizeRequest = async (user: UserInfo, req: IncomingMessage, url: URL, info: ReturnType<typeof parseRequestInfo>, upgrade = false): Promise<void> => {
+    const attrs = requestAttributes(user, req.method ?? 'GET', url, info, upgrade);
+    const d = await authorize(attrs, graph);
+    if (!d.allowed) throw forbiddenError(attrs, d);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (!PUBLIC_PATHS.has(url.pathname) && !authenticated(req)) throw unauthorized();
+    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : authn.mustAuthenticate(req.headers.authorization);
+    if (user) await authorizeRequest(user, req, url, parseRequestInfo(path));
     switch (path) {
       case '/healthz': case '/livez': case '/readyz':
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -156,9 +161,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       socket.end(`HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     (async () => {
-      if (!authenticated(req)) throw unauthorized();
+      const user = authn.mustAuthenticate(req.headers.authorization);
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestInfo(url.pathname);
+      await authorizeRequest(user, req, url, info, true);
       if (!info.isResource || info.group !== '' || info.resource !== 'pods' || !info.name || !['exec', 'attach', 'portforward'].includes(info.subresource ?? '')) {
         throw new StatusError(400, 'BadRequest', 'upgrade is only supported on pods/exec, pods/attach and pods/portforward');
       }

@@ -10,10 +10,30 @@ export interface ServingCredentials {
   key: string;
   /** the admin bearer token */
   token: string;
+  /** the node token agents join with (DIR/node-token); distinct from the admin token */
+  nodeToken: string;
+}
+
+/** nodeTokenPath is where `tskube server` keeps the node token agents join with. */
+export function nodeTokenPath(dir: string): string {
+  return join(dir, 'node-token');
+}
+
+/** loadOrCreateNodeToken reads DIR/node-token, creating a random one on first start. */
+export function loadOrCreateNodeToken(dir: string): string {
+  const file = nodeTokenPath(dir);
+  if (existsSync(file)) {
+    const t = readFileSync(file, 'utf8').trim();
+    if (t) return t;
+  }
+  const token = randomBytes(32).toString('hex');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
 }
 
 /**
- * loadOrCreateCredentials keeps a CA, a serving certificate and an admin token in `dir`, creating
+ * loadOrCreateCredentials keeps a CA, a serving certificate, an admin token and a node token in `dir`, creating
  * them on first start. Keys come from node's native generator (fast); node-forge only builds and
  * signs the X.509 certificates, which node:crypto cannot do.
  */
@@ -24,6 +44,7 @@ export function loadOrCreateCredentials(dir: string, extraSANs: string[] = []): 
     return {
       caCert: readFileSync(files.caCert, 'utf8'), cert: readFileSync(files.cert, 'utf8'),
       key: readFileSync(files.key, 'utf8'), token: readFileSync(files.token, 'utf8').trim(),
+      nodeToken: loadOrCreateNodeToken(dir),
     };
   }
   mkdirSync(pki, { recursive: true, mode: 0o700 });
@@ -44,7 +65,7 @@ export function loadOrCreateCredentials(dir: string, extraSANs: string[] = []): 
   writeFileSync(files.cert, cert);
   writeFileSync(files.key, srv.privateKey, { mode: 0o600 });
   writeFileSync(files.token, token + '\n', { mode: 0o600 });
-  return { caCert, cert, key: srv.privateKey, token };
+  return { caCert, cert, key: srv.privateKey, token, nodeToken: loadOrCreateNodeToken(dir) };
 }
 
 function newKeyPair(): { publicKey: string; privateKey: string } {

@@ -1,6 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { RestClient } from '../client/rest.js';
+import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
+import { nodeCredential } from '../apiserver/authn.js';
+import { realClock } from '../util/clock.js';
+import { log } from '../util/log.js';
+
+/** AgentOptions are `tskube agent`'s flags. */
 export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; address: string }
 
-/** runAgent runs one node agent against an API server. */
-export async function runAgent(_o: AgentOptions): Promise<void> {
-  throw new Error('tskube agent: not wired yet');
+/** NodeAgentConfig is what one node agent needs, in its own process (`tskube agent`) or in `tskube up`. */
+export interface NodeAgentConfig {
+  /** API server URL */
+  server: string;
+  /** the cluster's node token (DATA_DIR/node-token) */
+  nodeToken: string;
+  /** PEM CA bundle of the API server; without it the server's certificate is not verified */
+  ca?: string;
+  name: string;
+  /** state directory: pods/, containers/ */
+  rootDir: string;
+  runtime: 'process' | 'simulated';
+  /** InternalIP of the node: pods' IP and where the API server reaches the agent */
+  address: string;
+}
+
+/** RunningNode is a node agent and its runtime. */
+export interface RunningNode { agent: NodeAgent; runtime: Runtime }
+
+/**
+ * newNodeAgent builds a node agent the way both `tskube up` and `tskube agent` run them: it
+ * authenticates as `system:node:<name>` with the node token, and its own server (logs, exec)
+ * accepts the node token, which the API server presents when it proxies to it.
+ */
+export function newNodeAgent(c: NodeAgentConfig): RunningNode {
+  const client = new RestClient({
+    server: c.server, token: nodeCredential(c.name, c.nodeToken), ca: c.ca,
+    insecureSkipTLSVerify: c.ca === undefined, userAgent: `tskube-agent/${c.name}`,
+  });
+  // The process runtime's constructor recovers what a previous agent on this root dir left (see
+  // ProcessRuntime.recover): containers still running are stopped and reported exited.
+  const runtime = c.runtime === 'simulated' ? createRuntime('simulated') : createRuntime('process', { rootDir: c.rootDir });
+  const agent = new NodeAgent({
+    client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock,
+    address: c.address, serverPort: 0, serverToken: c.nodeToken,
+  });
+  return { agent, runtime };
+}
+
+/** stopContainers stops every container a runtime still runs (a node agent shutting down). */
+export async function stopContainers(runtime: Runtime, graceMs: number): Promise<void> {
+  await Promise.allSettled(runtime.listContainers()
+    .filter((c) => c.phase === 'running' || c.phase === 'created')
+    .map((c) => runtime.stopContainer(c.id, graceMs)));
+}
+
+/** AGENT_SHUTDOWN_GRACE_MS is how long containers get between SIGTERM and SIGKILL when the agent stops. */
+const AGENT_SHUTDOWN_GRACE_MS = 2_000;
+
+/**
+ * runAgent runs one node agent against an API server until SIGTERM/SIGINT, then stops its
+ * containers. A `kill -9` leaves them running, as a crashed kubelet does; the next agent on the
+ * same root dir stops them and restarts the pods still bound to it (see README: they are restarted,
+ * not re-adopted), and removes those of pods that are gone.
+ */
+export async function runAgent(o: AgentOptions): Promise<void> {
+  const logger = log.child({ component: 'tskube-agent', node: o.name });
+  if (o.runtime !== 'process' && o.runtime !== 'simulated') throw new Error(`--runtime must be process or simulated, not ${JSON.stringify(o.runtime)}`);
+  if (!o.server.startsWith('https://') && !o.server.startsWith('http://')) throw new Error(`--server must be an http(s) URL, not ${JSON.stringify(o.server)}`);
+  const rootDir = resolve(o.rootDir ?? join('.tskube', 'nodes', o.name));
+  const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
+  if (!ca && o.server.startsWith('https://')) logger.warn('no --ca-file: the API server\'s certificate is not verified');
+  const { agent, runtime } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address });
+  const ac = new AbortController();
+  const done = agent.run(ac.signal);
+  logger.info('node agent started', { server: o.server, rootDir, runtime: o.runtime, address: o.address });
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping the node agent and its containers', { signal: sig });
+    ac.abort();
+    await done.catch((e: unknown) => logger.error(e, 'node agent failed while stopping'));
+    await stopContainers(runtime, AGENT_SHUTDOWN_GRACE_MS);
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await done.catch((e: unknown) => {
+    if (stopping) return;
+    logger.error(e, 'node agent failed');
+    process.exit(1);
+  });
 }

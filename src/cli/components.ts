@@ -4,14 +4,18 @@ import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
+import type { Runtime } from '../agent/index.js';
 import { realClock } from '../util/clock.js';
 import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
+import { newNodeAgent, stopContainers } from './agent.js';
 
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
 export interface ComponentsOptions {
   server: string;
+  /** the admin token (controllers, scheduler) */
   token: string;
+  /** the node token (node agents authenticate as system:node:NAME with it) */
+  nodeToken: string;
   ca: string;
   dataDir: string;
   nodes: number;
@@ -52,25 +56,17 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
 
-  const agentClient = (name: string) => new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: `tskube-agent/${name}` });
+  // Node agents are the same as `tskube agent`'s, in this process: each authenticates as its node.
+  const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca };
   for (let i = 1; i <= o.nodes; i++) {
     const name = nodeName(i);
-    const rootDir = join(o.dataDir, 'nodes', name);
-    const runtime = createRuntime('process', { rootDir });
+    const { agent, runtime } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}` });
     runtimes.push(runtime);
-    const agent = new NodeAgent({
-      client: agentClient(name), nodeName: name, rootDir,
-      runtime,
-      clock: realClock, address: `127.0.1.${i}`, serverPort: 0, serverToken: o.token,
-    });
     tasks.push(agent.run(signal));
   }
   for (let i = 1; i <= o.simulatedNodes; i++) {
     const name = `sim${String(i).padStart(4, '0')}`;
-    const agent = new NodeAgent({
-      client: agentClient(name), nodeName: name, rootDir: join(o.dataDir, 'nodes', name),
-      runtime: createRuntime('simulated'), clock: realClock, address: '127.0.0.1', serverPort: 0, serverToken: o.token,
-    });
+    const { agent } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'simulated', address: '127.0.0.1' });
     tasks.push(agent.run(signal));
   }
   informers.start(signal);
@@ -80,9 +76,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
       await Promise.allSettled(tasks);
       // Stopping the all-in-one cluster stops its containers too (a new `up` on another data dir
       // must not find old pods still holding ports).
-      await Promise.allSettled(runtimes.flatMap((rt) => rt.listContainers()
-        .filter((c) => c.phase === 'running' || c.phase === 'created')
-        .map((c) => rt.stopContainer(c.id, 0))));
+      await Promise.allSettled(runtimes.map((rt) => stopContainers(rt, 0)));
     },
   };
 }

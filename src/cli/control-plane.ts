@@ -33,7 +33,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     : await openBackend({ type: 'sqlite', path: join(dataDir, 'state.db') });
   const creds = loadOrCreateCredentials(dataDir);
   const api = await startApiServer({
-    backend, tokens: [creds.token], tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port, agentToken: creds.token,
+    backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port,
+    // The API server proves itself to node agents (logs, exec) with the node token they were given.
+    agentToken: creds.nodeToken,
   });
   await bootstrapCluster(api);
   const kubeconfigPath = join(dataDir, 'kubeconfig');

@@ -1,9 +1,14 @@
 import { startControlPlane } from './control-plane.js';
 import { startComponents } from './components.js';
+import { join } from 'node:path';
+import { nodeTokenPath } from '../apiserver/tls.js';
 
 export interface ServerOptions { dataDir: string; port: string; host: string; store: string; etcdEndpoints: string }
 
-/** runServer runs the control plane (API server, controllers, scheduler) without node agents. */
+/**
+ * runServer runs the control plane (API server, controllers, scheduler) without node agents and
+ * prints the command that joins one (the node token is DATA_DIR/node-token).
+ */
 export async function runServer(o: ServerOptions): Promise<void> {
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
@@ -11,11 +16,13 @@ export async function runServer(o: ServerOptions): Promise<void> {
   });
   const ac = new AbortController();
   const components = await startComponents({
-    server: cp.api.url, token: cp.creds.token, ca: cp.creds.caCert, dataDir: cp.dataDir, nodes: 0, simulatedNodes: 0, signal: ac.signal,
+    server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
+    nodes: 0, simulatedNodes: 0, signal: ac.signal,
   });
   console.log(`tskube control plane is running at ${cp.api.url}`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
-  console.log(`  agents join with: tskube agent --server ${cp.api.url} --token $(cat ${cp.dataDir}/pki/admin.token) --name NODE`);
+  console.log('  agents join with (NODE is the new node\'s name):');
+  console.log(`  tskube agent --server ${cp.api.url} --token $(cat ${nodeTokenPath(cp.dataDir)}) --name NODE --ca-file ${join(cp.dataDir, 'pki', 'ca.crt')}`);
   const stop = async () => { ac.abort(); await components.stop(); await cp.close(); process.exit(0); };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());

@@ -15,7 +15,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   });
   const ac = new AbortController();
   const components = await startComponents({
-    server: cp.api.url, token: cp.creds.token, ca: cp.creds.caCert, dataDir: cp.dataDir,
+    server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
     nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), signal: ac.signal,
   });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);

@@ -1,0 +1,84 @@
+import { timingSafeEqual } from 'node:crypto';
+import { unauthorized } from '../apimachinery/errors.js';
+
+/** UserInfo is who a request comes from (k8s.io/apiserver's user.Info). */
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
+
+/** NODE_USER_PREFIX starts every node's user name: `system:node:host01`. */
+export const NODE_USER_PREFIX = 'system:node:';
+/** NODES_GROUP is the group of every node agent. */
+export const NODES_GROUP = 'system:nodes';
+/** MASTERS_GROUP is the group whose members may do anything (the admin). */
+export const MASTERS_GROUP = 'system:masters';
+/** AUTHENTICATED_GROUP is added to every authenticated user. */
+export const AUTHENTICATED_GROUP = 'system:authenticated';
+
+/** ADMIN_USER is the user of the admin token (kubeadm calls its admin kubernetes-admin). */
+export const ADMIN_USER: UserInfo = { name: 'kubernetes-admin', groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] };
+
+/**
+ * nodeCredential is the bearer token a node agent presents: `system:node:<name>:<node token>`.
+ * Kubernetes identifies a kubelet by the client certificate it got through TLS bootstrapping;
+ * tskube keeps one shared node token instead (valid for any node name, as a bootstrap token is),
+ * and the agent states its name in front of it, so the API server knows which node is asking.
+ */
+export function nodeCredential(nodeName: string, nodeToken: string): string {
+  return `${NODE_USER_PREFIX}${nodeName}:${nodeToken}`;
+}
+
+/** TokenAuthenticatorOptions: the admin tokens and the node token the server accepts. */
+export interface TokenAuthenticatorOptions {
+  adminTokens: string[];
+  nodeToken?: string;
+}
+
+/**
+ * TokenAuthenticator maps a bearer token to a user, as kube-apiserver's token authenticators do:
+ * an admin token is `kubernetes-admin` (system:masters); a node credential (see nodeCredential)
+ * is `system:node:<name>` in `system:nodes`. Comparisons are constant-time.
+ */
+export class TokenAuthenticator {
+  private readonly admin: Buffer[];
+  private readonly node?: Buffer;
+
+  constructor(o: TokenAuthenticatorOptions) {
+    this.admin = o.adminTokens.filter((t) => t !== '').map((t) => Buffer.from(t));
+    this.node = o.nodeToken ? Buffer.from(o.nodeToken) : undefined;
+  }
+
+  /** authenticate returns the request's user, or undefined when the header carries no valid token. */
+  authenticate(authorization: string | undefined): UserInfo | undefined {
+    if (!authorization?.startsWith('Bearer ')) return undefined;
+    const token = authorization.slice(7).trim();
+    const given = Buffer.from(token);
+    if (this.admin.some((t) => same(t, given))) return ADMIN_USER;
+    if (this.node && token.startsWith(NODE_USER_PREFIX)) {
+      const sep = token.lastIndexOf(':');
+      const name = token.slice(NODE_USER_PREFIX.length, sep);
+      if (name !== '' && sep > NODE_USER_PREFIX.length && same(this.node, Buffer.from(token.slice(sep + 1)))) {
+        return { name: NODE_USER_PREFIX + name, groups: [NODES_GROUP, AUTHENTICATED_GROUP] };
+      }
+    }
+    return undefined;
+  }
+
+  /** mustAuthenticate is authenticate that throws 401 Unauthorized (Kubernetes' answer to a bad token). */
+  mustAuthenticate(authorization: string | undefined): UserInfo {
+    const u = this.authenticate(authorization);
+    if (!u) throw unauthorized();
+    return u;
+  }
+}
+
+/** nodeNameOf returns the node name of a node user (system:node:NAME in system:nodes), else undefined. */
+export function nodeNameOf(user: UserInfo): string | undefined {
+  if (!user.groups.includes(NODES_GROUP) || !user.name.startsWith(NODE_USER_PREFIX)) return undefined;
+  return user.name.slice(NODE_USER_PREFIX.length);
+}
+
+function same(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
