@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Pod, Volume, KeyToPath } from 'kubernetes-types/core/v1.js';
 import type { Mount } from '../runtime/types.js';
-import { ContainerConfigError, fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
+import { fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
 
 /** VolumeSource adds what volumes need beyond ConfigMaps and Secrets. */
 export interface VolumeSource extends ConfigSource {
@@ -14,6 +14,12 @@ export interface VolumeSource extends ConfigSource {
 export class VolumeMountError extends Error {
   readonly reason = 'FailedMount';
 }
+
+/** DEFAULT_FILE_MODE is the mode of projected files when the volume sets no defaultMode (0644). */
+export const DEFAULT_FILE_MODE = 0o644;
+
+/** FileProjection is one file of a ConfigMap, Secret, downward API or projected volume. */
+interface FileProjection { data: Buffer; mode: number }
 
 /**
  * prepareVolumes materialises every volume of the pod under podDir/volumes/NAME (hostPath and bound
@@ -58,7 +64,7 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     const data: Record<string, Buffer> = {};
     for (const [k, val] of Object.entries(cm.data ?? {})) data[k] = Buffer.from(val);
     for (const [k, val] of Object.entries(cm.binaryData ?? {})) data[k] = Buffer.from(val, 'base64');
-    writeFiles(dir, project(data, v.configMap.items, v.name, `configmap ${v.configMap.name}`, v.configMap.optional));
+    writeFiles(dir, project(data, v.configMap.items, v.name, 'configmap', v.configMap.optional, v.configMap.defaultMode));
   } else if (v.secret) {
     const s = await src.secret(ns, v.secret.secretName ?? '');
     if (!s) {
@@ -67,31 +73,36 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     }
     const data: Record<string, Buffer> = {};
     for (const [k, val] of Object.entries(s)) data[k] = Buffer.from(val);
-    writeFiles(dir, project(data, v.secret.items, v.name, `secret ${v.secret.secretName}`, v.secret.optional));
+    writeFiles(dir, project(data, v.secret.items, v.name, 'secret', v.secret.optional, v.secret.defaultMode));
   } else if (v.downwardAPI) {
-    const files: Record<string, Buffer> = {};
+    const files: Record<string, FileProjection> = {};
+    const defaultMode = v.downwardAPI.defaultMode ?? DEFAULT_FILE_MODE;
     for (const item of v.downwardAPI.items ?? []) {
-      if (item.fieldRef) files[item.path] = Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP));
+      const mode = item.mode ?? defaultMode;
+      if (item.fieldRef) files[item.path] = { data: Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP)), mode };
       else if (item.resourceFieldRef) {
         const c = (pod.spec?.containers ?? []).find((x) => x.name === item.resourceFieldRef!.containerName) ?? pod.spec!.containers[0];
-        files[item.path] = Buffer.from(resourceValue(c, item.resourceFieldRef.resource, item.resourceFieldRef.divisor, node));
+        files[item.path] = { data: Buffer.from(resourceValue(c, item.resourceFieldRef.resource, item.resourceFieldRef.divisor, node)), mode };
       }
     }
     writeFiles(dir, files);
   } else if (v.projected) {
-    const files: Record<string, Buffer> = {};
+    const files: Record<string, FileProjection> = {};
+    const defaultMode = v.projected.defaultMode ?? DEFAULT_FILE_MODE;
     for (const s of v.projected.sources ?? []) {
       if (s.configMap) {
         const cm = await src.configMap(ns, s.configMap.name ?? '');
-        if (cm) Object.assign(files, project(Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, x]) => [k, Buffer.from(x)])), s.configMap.items, v.name, '', true));
+        if (cm) Object.assign(files, project(Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, x]) => [k, Buffer.from(x)])), s.configMap.items, v.name, 'configmap', true, defaultMode));
       } else if (s.secret) {
         const sec = await src.secret(ns, s.secret.name ?? '');
-        if (sec) Object.assign(files, project(Object.fromEntries(Object.entries(sec).map(([k, x]) => [k, Buffer.from(x)])), s.secret.items, v.name, '', true));
+        if (sec) Object.assign(files, project(Object.fromEntries(Object.entries(sec).map(([k, x]) => [k, Buffer.from(x)])), s.secret.items, v.name, 'secret', true, defaultMode));
       } else if (s.downwardAPI) {
-        for (const item of s.downwardAPI.items ?? []) if (item.fieldRef) files[item.path] = Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP));
+        for (const item of s.downwardAPI.items ?? []) {
+          if (item.fieldRef) files[item.path] = { data: Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP)), mode: item.mode ?? defaultMode };
+        }
       } else if (s.serviceAccountToken) {
         // tskube issues no bound service-account tokens yet: the file exists so programs find it
-        files[s.serviceAccountToken.path] = Buffer.from('');
+        files[s.serviceAccountToken.path] = { data: Buffer.from(''), mode: defaultMode };
       }
     }
     writeFiles(dir, files);
@@ -100,27 +111,39 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
   return dir;
 }
 
-function project(data: Record<string, Buffer>, items: KeyToPath[] | undefined, volume: string, what: string, optional?: boolean): Record<string, Buffer> {
-  if (!items?.length) return data;
-  const out: Record<string, Buffer> = {};
+/**
+ * project picks the files of a ConfigMap or Secret volume (kubelet's MakePayload): every key, or
+ * only the listed items at their paths; each file gets its item's mode, else the volume's
+ * defaultMode (0644). A listed key that does not exist fails the mount unless the source is optional.
+ */
+function project(data: Record<string, Buffer>, items: KeyToPath[] | undefined, volume: string, kind: 'configmap' | 'secret', optional?: boolean, defaultMode = DEFAULT_FILE_MODE): Record<string, FileProjection> {
+  const out: Record<string, FileProjection> = {};
+  if (!items?.length) {
+    for (const [k, d] of Object.entries(data)) out[k] = { data: d, mode: defaultMode };
+    return out;
+  }
   for (const it of items) {
     if (!(it.key in data)) {
       if (optional) continue;
-      throw new ContainerConfigError(`MountVolume.SetUp failed for volume "${volume}" : configmap references non-existent config key: ${it.key}${what ? '' : ''}`);
+      const what = kind === 'configmap' ? `configmap references non-existent config key: ${it.key}` : `references non-existent secret key: ${it.key}`;
+      throw new VolumeMountError(`MountVolume.SetUp failed for volume "${volume}" : ${what}`);
     }
-    out[it.path] = data[it.key];
+    out[it.path] = { data: data[it.key], mode: it.mode ?? defaultMode };
   }
   return out;
 }
 
-function writeFiles(dir: string, files: Record<string, Buffer>): void {
-  for (const [rel, content] of Object.entries(files)) {
+/** writeFiles writes files under dir (never outside it), rewriting only what changed, with their modes. */
+function writeFiles(dir: string, files: Record<string, FileProjection>): void {
+  for (const [rel, f] of Object.entries(files)) {
     const p = path.join(dir, rel);
     if (!p.startsWith(dir + path.sep)) continue;
     fs.mkdirSync(path.dirname(p), { recursive: true });
     let same = false;
-    try { same = fs.readFileSync(p).equals(content); } catch { /* new */ }
-    if (!same) fs.writeFileSync(p, content);
+    try { same = fs.readFileSync(p).equals(f.data); } catch { /* new */ }
+    if (!same) fs.writeFileSync(p, f.data);
+    // The mode is exact (not subject to the umask), as kubelet's atomic writer sets it.
+    fs.chmodSync(p, f.mode & 0o777);
   }
 }
 

@@ -1,0 +1,215 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
+import { containerMounts, prepareVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+
+let root: string;
+before(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-volumes-')); });
+after(() => { fs.rmSync(root, { recursive: true, force: true }); });
+
+const NODE = { cpu: 4, memory: 8 * 2 ** 30 };
+
+/** source serves ConfigMaps, Secrets (decoded) and claims from plain maps, as clientConfigSource does from the API. */
+function source(o: { configMaps?: Record<string, { data?: Record<string, string>; binaryData?: Record<string, string> }>; secrets?: Record<string, Record<string, string>>; claims?: Record<string, string> } = {}): VolumeSource {
+  return {
+    configMap: async (_ns, name) => o.configMaps?.[name],
+    secret: async (_ns, name) => o.secrets?.[name],
+    pvcPath: async (_ns, claim) => o.claims?.[claim],
+  };
+}
+
+const podWith = (volumes: Volume[], extra: Partial<Pod['spec']> = {}): Pod => ({
+  metadata: { name: 'web', namespace: 'shop', uid: 'uid-1', labels: { app: 'web', tier: 'front' }, annotations: { note: 'hi' } },
+  spec: { containers: [{ name: 'app', image: 'busybox', resources: { limits: { memory: '64Mi', cpu: '250m' } } }], volumes, ...extra },
+});
+
+let n = 0;
+/** prepare runs prepareVolumes in a fresh pod directory and returns the host path of each volume. */
+async function prepare(volumes: Volume[], src: VolumeSource = source(), pod = podWith(volumes)): Promise<{ paths: Map<string, string>; podDir: string }> {
+  const podDir = path.join(root, `pod-${++n}`);
+  return { paths: await prepareVolumes(pod, podDir, src, NODE, '10.0.0.5', '192.168.1.2'), podDir };
+}
+
+/** tree lists the files under dir as `relative/path (mode): content`. */
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(`${path.relative(dir, p)} (${(fs.statSync(p).mode & 0o777).toString(8)}): ${fs.readFileSync(p, 'utf8')}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function failsWith(p: Promise<unknown>, message: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof VolumeMountError, String(e));
+    assert.equal(e.reason, 'FailedMount');
+    assert.equal(e.message, message);
+    return true;
+  });
+}
+
+test('configMap volumes: every key, items at their paths, defaultMode and per-item mode, binaryData', async () => {
+  const src = source({ configMaps: { cfg: { data: { 'app.conf': 'port=80', 'log.conf': 'level=info' }, binaryData: { 'logo.bin': Buffer.from('PNG').toString('base64') } } } });
+  const cases: { name: string; volume: Volume['configMap']; want: string[] }[] = [
+    { name: 'all keys, mode 0644', volume: { name: 'cfg' }, want: ['app.conf (644): port=80', 'log.conf (644): level=info', 'logo.bin (644): PNG'] },
+    { name: 'defaultMode', volume: { name: 'cfg', defaultMode: 0o400 }, want: ['app.conf (400): port=80', 'log.conf (400): level=info', 'logo.bin (400): PNG'] },
+    {
+      name: 'items with paths and modes', volume: { name: 'cfg', defaultMode: 0o440, items: [{ key: 'app.conf', path: 'conf/app.conf', mode: 0o600 }, { key: 'log.conf', path: 'log' }] },
+      want: ['conf/app.conf (600): port=80', 'log (440): level=info'],
+    },
+    { name: 'optional with a missing item key', volume: { name: 'cfg', optional: true, items: [{ key: 'nope', path: 'x' }, { key: 'app.conf', path: 'a' }] }, want: ['a (644): port=80'] },
+    { name: 'missing optional configmap: empty directory', volume: { name: 'absent', optional: true }, want: [] },
+  ];
+  for (const c of cases) {
+    const { paths, podDir } = await prepare([{ name: 'config', configMap: c.volume }], src);
+    assert.equal(paths.get('config'), path.join(podDir, 'volumes', 'config'), c.name);
+    assert.deepEqual(tree(paths.get('config')!), c.want, c.name);
+  }
+});
+
+test('configMap errors: a missing configmap or key fails the mount with kubelet\'s message', async () => {
+  const src = source({ configMaps: { cfg: { data: { a: '1' } } } });
+  await failsWith(prepare([{ name: 'config', configMap: { name: 'absent' } }], src), 'MountVolume.SetUp failed for volume "config" : configmap "absent" not found');
+  await failsWith(prepare([{ name: 'config', configMap: { name: 'cfg', items: [{ key: 'b', path: 'b' }] } }], src),
+    'MountVolume.SetUp failed for volume "config" : configmap references non-existent config key: b');
+});
+
+test('secret volumes: decoded data, items, defaultMode; missing secret or key fails the mount', async () => {
+  const src = source({ secrets: { creds: { username: 'admin', password: 's3cr3t' } } });
+  const all = await prepare([{ name: 'creds', secret: { secretName: 'creds' } }], src);
+  assert.deepEqual(tree(all.paths.get('creds')!), ['password (644): s3cr3t', 'username (644): admin']);
+  const some = await prepare([{ name: 'creds', secret: { secretName: 'creds', defaultMode: 0o400, items: [{ key: 'password', path: 'db/pass' }] } }], src);
+  assert.deepEqual(tree(some.paths.get('creds')!), ['db/pass (400): s3cr3t']);
+  const opt = await prepare([{ name: 'creds', secret: { secretName: 'absent', optional: true } }], src);
+  assert.deepEqual(tree(opt.paths.get('creds')!), []);
+  await failsWith(prepare([{ name: 'creds', secret: { secretName: 'absent' } }], src), 'MountVolume.SetUp failed for volume "creds" : secret "absent" not found');
+  await failsWith(prepare([{ name: 'creds', secret: { secretName: 'creds', items: [{ key: 'token', path: 't' }] } }], src),
+    'MountVolume.SetUp failed for volume "creds" : references non-existent secret key: token');
+});
+
+test('downwardAPI volumes: pod fields, labels and annotations, resource limits with divisors, modes', async () => {
+  const { paths } = await prepare([{
+    name: 'info', downwardAPI: {
+      defaultMode: 0o444,
+      items: [
+        { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+        { path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } },
+        { path: 'uid', fieldRef: { fieldPath: 'metadata.uid' } },
+        { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' }, mode: 0o400 },
+        { path: 'tier', fieldRef: { fieldPath: "metadata.labels['tier']" } },
+        { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
+        { path: 'mem_mi', resourceFieldRef: { containerName: 'app', resource: 'limits.memory', divisor: '1Mi' } },
+        { path: 'cpu_m', resourceFieldRef: { containerName: 'app', resource: 'limits.cpu', divisor: '1m' } },
+        { path: 'cpu_req', resourceFieldRef: { containerName: 'app', resource: 'requests.cpu' } },
+      ],
+    },
+  }]);
+  assert.deepEqual(tree(paths.get('info')!), [
+    'annotations (444): note="hi"',
+    'cpu_m (444): 250',
+    'cpu_req (444): 0',
+    'labels (400): app="web"\ntier="front"',
+    'mem_mi (444): 64',
+    'name (444): web',
+    'namespace (444): shop',
+    'tier (444): front',
+    'uid (444): uid-1',
+  ]);
+});
+
+test('emptyDir is a fresh directory of the pod, kept across calls', async () => {
+  const { paths, podDir } = await prepare([{ name: 'scratch', emptyDir: {} }, { name: 'mem', emptyDir: { medium: 'Memory' } }]);
+  for (const name of ['scratch', 'mem']) {
+    const p = paths.get(name)!;
+    assert.equal(p, path.join(podDir, 'volumes', name));
+    assert.ok(fs.statSync(p).isDirectory());
+    assert.deepEqual(fs.readdirSync(p), []);
+  }
+  fs.writeFileSync(path.join(paths.get('scratch')!, 'data'), 'kept');
+  const again = await prepareVolumes(podWith([{ name: 'scratch', emptyDir: {} }]), podDir, source(), NODE, '', '');
+  assert.equal(fs.readFileSync(path.join(again.get('scratch')!, 'data'), 'utf8'), 'kept');
+});
+
+test('hostPath: the host directory itself; created for "" / DirectoryOrCreate / FileOrCreate; type checks fail', async () => {
+  const host = path.join(root, 'host');
+  fs.mkdirSync(path.join(host, 'existing'), { recursive: true });
+  const cases: { name: string; hp: { path: string; type?: string }; kind?: 'dir' | 'file'; error?: string }[] = [
+    { name: 'existing directory', hp: { path: path.join(host, 'existing') }, kind: 'dir' },
+    { name: 'missing, no type: created', hp: { path: path.join(host, 'made') }, kind: 'dir' },
+    { name: 'DirectoryOrCreate', hp: { path: path.join(host, 'a/b'), type: 'DirectoryOrCreate' }, kind: 'dir' },
+    { name: 'FileOrCreate', hp: { path: path.join(host, 'f/file.log'), type: 'FileOrCreate' }, kind: 'file' },
+    { name: 'Directory missing', hp: { path: path.join(host, 'nodir'), type: 'Directory' }, error: `MountVolume.SetUp failed for volume "h" : hostPath type check failed: ${path.join(host, 'nodir')} is not a directory` },
+    { name: 'File missing', hp: { path: path.join(host, 'nofile'), type: 'File' }, error: `MountVolume.SetUp failed for volume "h" : hostPath type check failed: ${path.join(host, 'nofile')} is not a file` },
+  ];
+  for (const c of cases) {
+    const vol: Volume = { name: 'h', hostPath: c.hp };
+    if (c.error) { await failsWith(prepare([vol]), c.error); continue; }
+    const { paths } = await prepare([vol]);
+    assert.equal(paths.get('h'), c.hp.path, c.name);
+    const st = fs.statSync(c.hp.path);
+    assert.ok(c.kind === 'dir' ? st.isDirectory() : st.isFile(), c.name);
+  }
+});
+
+test('persistentVolumeClaim: the bound volume\'s directory, an error while unbound', async () => {
+  const pvDir = path.join(root, 'pv-1');
+  const src = source({ claims: { data: pvDir } });
+  const { paths } = await prepare([{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }], src);
+  assert.equal(paths.get('d'), pvDir);
+  assert.ok(fs.statSync(pvDir).isDirectory());
+  await failsWith(prepare([{ name: 'd', persistentVolumeClaim: { claimName: 'pending' } }], src), 'persistentvolumeclaim "pending" is not bound');
+});
+
+test('projected volumes combine configMap, secret, downwardAPI and a token file with one defaultMode', async () => {
+  const src = source({ configMaps: { cfg: { data: { a: '1', b: '2' } } }, secrets: { s: { key: 'v' } } });
+  const { paths } = await prepare([{
+    name: 'all', projected: {
+      defaultMode: 0o440,
+      sources: [
+        { configMap: { name: 'cfg', items: [{ key: 'a', path: 'cfg/a' }] } },
+        { secret: { name: 's' } },
+        { downwardAPI: { items: [{ path: 'pod', fieldRef: { fieldPath: 'metadata.name' }, mode: 0o400 }] } },
+        { serviceAccountToken: { path: 'token' } },
+        { configMap: { name: 'absent' } },
+      ],
+    },
+  }], src);
+  assert.deepEqual(tree(paths.get('all')!), ['cfg/a (440): 1', 'key (440): v', 'pod (400): web', 'token (440): ']);
+});
+
+test('contents follow the source on a later call; paths escaping the volume are never written', async () => {
+  const data: Record<string, string> = { 'k': 'one', '../../escape': 'x' };
+  const src = source({ configMaps: { cfg: { data } } });
+  const pod = podWith([{ name: 'c', configMap: { name: 'cfg' } }]);
+  const podDir = path.join(root, 'refresh');
+  const first = await prepareVolumes(pod, podDir, src, NODE, '', '');
+  assert.deepEqual(tree(first.get('c')!), ['k (644): one']);
+  assert.equal(fs.existsSync(path.join(podDir, 'escape')), false);
+  data.k = 'two';
+  await prepareVolumes(pod, podDir, src, NODE, '', '');
+  assert.deepEqual(tree(first.get('c')!), ['k (644): two']);
+});
+
+test('containerMounts maps volumeMounts onto prepared paths, with subPath and readOnly', async () => {
+  const { paths } = await prepare([{ name: 'scratch', emptyDir: {} }]);
+  const mounts = containerMounts({
+    volumeMounts: [
+      { name: 'scratch', mountPath: '/data' },
+      { name: 'scratch', mountPath: '/logs', subPath: 'logs', readOnly: true },
+      { name: 'unknown', mountPath: '/x' },
+    ],
+  }, paths);
+  assert.deepEqual(mounts, [
+    { hostPath: paths.get('scratch'), containerPath: '/data', readOnly: undefined },
+    { hostPath: path.join(paths.get('scratch')!, 'logs'), containerPath: '/logs', readOnly: true },
+  ]);
+  assert.ok(fs.statSync(path.join(paths.get('scratch')!, 'logs')).isDirectory(), 'a missing subPath is created');
+});
