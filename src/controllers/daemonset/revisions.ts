@@ -4,7 +4,7 @@ import { labelSelectorFromSpec, matchesLabels } from '../../apimachinery/labels.
 import type { Lister } from '../../client/informer-types.js';
 import { Resources, type Client } from '../../client/types.js';
 import { ControllerRefManager, recheckDeletionTimestamp } from '../common/controller-ref.js';
-import { computeHash, goJSON } from '../history/hash.js';
+import { computeHash, goJSON, sortKeys } from '../history/hash.js';
 import { ControllerHistory, maxRevision, sortControllerRevisions, type ControllerRevision } from '../history/history.js';
 import type { DaemonSet, Pod } from './types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from './util.js';
@@ -30,12 +30,13 @@ export interface RevisionDeps {
 /**
  * getPatch is the strategic merge patch that puts ds's template back: `{"spec":{"template":{…,
  * "$patch":"replace"}}}`. The template is completed as a typed Go client would encode it
- * (creationTimestamp null), so the data equals what kubectl computes when it compares revisions.
+ * (creationTimestamp null) and its keys sorted, so the bytes kubectl receives equal those it
+ * computes itself when `rollout undo` checks whether a revision is already current.
  */
 export function getPatch(ds: Readonly<DaemonSet>): Record<string, unknown> {
   const template = structuredClone(ds.spec.template ?? {}) as Record<string, unknown> & { metadata?: Record<string, unknown> };
   template.metadata = { creationTimestamp: null, ...(template.metadata ?? {}) };
-  return { spec: { template: { ...template, $patch: 'replace' } } };
+  return sortKeys({ spec: { template: { ...template, $patch: 'replace' } } }) as Record<string, unknown>;
 }
 
 /** match tells whether a revision holds ds's current template. */

@@ -44,8 +44,11 @@ export function goJSON(value: unknown): string {
   return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** sortKeys returns value with every object's keys in sorted order (arrays keep their order). */
-function sortKeys(value: unknown): unknown {
+/**
+ * sortKeys returns value with every object's keys in sorted order (arrays keep their order):
+ * stored that way, a JSON value is sent with the key order Go's encoder would use.
+ */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
