@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configureLogging, parseLogFlags } from '../util/log.js';
+import { configureLogging, parseLogFlags, type LogOptions } from '../util/log.js';
 
 /** LOGGING_COMMANDS are the long-running commands that take the logging flags. */
 export const LOGGING_COMMANDS = ['up', 'server', 'agent'];
@@ -12,7 +12,7 @@ export function addLoggingOptions(cmd: Command): Command {
     .option('--log-format <format>', 'text (one readable line per entry) or json (one object per line)', 'text');
 }
 
-/** applyLoggingOptions configures the process logger from a command's options (before it starts anything). */
-export function applyLoggingOptions(opts: { v?: string; logLevel?: string; logFormat?: string }): void {
-  configureLogging(parseLogFlags(opts));
+/** applyLoggingOptions configures the process logger from a command's options (before it starts anything); `extra` is for tests (destination). */
+export function applyLoggingOptions(opts: { v?: string; logLevel?: string; logFormat?: string }, extra: Pick<LogOptions, 'destination'> = {}): void {
+  configureLogging({ ...parseLogFlags(opts), ...extra });
 }

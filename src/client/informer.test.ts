@@ -53,6 +53,9 @@ class ScriptedClient implements Partial<Client> {
   asClient(): Client { return this as unknown as Client; }
 }
 
+/** PodObject is the slice of a Pod these tests use (typed so the pod indexers apply). */
+type PodObject = KubeObject & { spec?: { nodeName?: string } };
+
 const pod = (name: string, rv: string, extra: { ns?: string; node?: string; owner?: string; labels?: Record<string, string> } = {}): KubeObject => ({
   metadata: {
     name, namespace: extra.ns ?? 'default', uid: `uid-${name}`, resourceVersion: rv, labels: extra.labels,
@@ -77,7 +80,7 @@ function recorder(): { calls: string[]; handler: EventHandler } {
 
 /** started runs an informer over a scripted client; stop() aborts it. */
 function started(client: ScriptedClient, clock = new FakeClock()) {
-  const inf = new ResourceInformer(client.asClient(), Resources.pods, {}, clock);
+  const inf = new ResourceInformer<PodObject>(client.asClient(), Resources.pods, {}, clock);
   const ac = new AbortController();
   return { inf, clock, ac, run: () => inf.run(ac.signal) };
 }
@@ -179,7 +182,7 @@ test('indexers: namespace, ownerUIDIndexer and nodeNameIndexer follow adds, upda
   // An indexer added after the cache filled indexes what is there.
   inf.addIndexer(NODE_NAME_INDEX, nodeNameIndexer);
   inf.addIndexer(NODE_NAME_INDEX, () => ['ignored']); // same name again: no-op
-  const names = (objs: readonly Readonly<KubeObject>[]) => objs.map((o) => o.metadata?.name).sort();
+  const names = (objs: readonly Readonly<PodObject>[]) => objs.map((o) => o.metadata?.name).sort();
   const cases: [string, string, string[]][] = [
     [OWNER_UID_INDEX, 'rs-1', ['a', 'b']], [OWNER_UID_INDEX, 'rs-2', ['c']], [OWNER_UID_INDEX, 'none', []],
     [NODE_NAME_INDEX, 'n1', ['a', 'c']], [NODE_NAME_INDEX, 'ignored', []],
