@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -83,4 +83,81 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, what:
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** spawnTskube runs `tskube <args>` and resolves once its output matches ready (rejects if it exits first). */
+async function spawnTskube(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; output: () => string; exited: Promise<void> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => { out += d; if (ready.test(out)) { cleanup(); resolve(); } };
+    const onExit = (code: number | null) => { cleanup(); reject(new Error(`tskube ${args[0]} exited (${code}):\n${out}`)); };
+    const cleanup = () => { proc.off('exit', onExit); };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', onExit);
+  });
+  return { proc, output: () => out, exited };
+}
+
+/** Server is a `tskube server` (control plane alone) started by a test; agents join it with its node token. */
+export interface Server extends Cluster {
+  nodeToken: string;
+  caFile: string;
+  /** the `tskube agent ...` line the server printed to join a node */
+  joinCommand: string;
+}
+
+/** startServer runs `tskube server` and resolves once it printed how agents join. */
+export async function startServer(opts: { dataDir?: string; extraArgs?: string[] } = {}): Promise<Server> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
+  const { proc, output, exited } = await spawnTskube(['server', '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], /tskube agent .*\n/);
+  const url = /running at (\S+)/.exec(output())?.[1] ?? '';
+  const stopWith = async (sig: NodeJS.Signals) => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
+    await exited;
+  };
+  return {
+    dataDir, kubeconfig: join(dataDir, 'kubeconfig'), url, proc, output,
+    nodeToken: readFileSync(join(dataDir, 'node-token'), 'utf8').trim(),
+    caFile: join(dataDir, 'pki', 'ca.crt'),
+    joinCommand: /tskube agent .*/.exec(output())?.[0] ?? '',
+    async stop() {
+      await stopWith('SIGTERM');
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill9: () => stopWith('SIGKILL'),
+  };
+}
+
+/** Agent is a `tskube agent` process started by a test. */
+export interface Agent {
+  name: string;
+  rootDir: string;
+  proc: ChildProcess;
+  output: () => string;
+  /** stop sends SIGTERM (the agent stops its containers) and resolves with the exit code */
+  stop(): Promise<number | null>;
+  /** kill9 kills the agent without warning (its containers keep running) */
+  kill9(): Promise<void>;
+}
+
+/** startAgent runs `tskube agent` against a server with its node token and CA, resolving once it started. */
+export async function startAgent(server: Server, opts: { name: string; rootDir: string; address?: string; runtime?: 'process' | 'simulated' }): Promise<Agent> {
+  const args = ['agent', '--server', server.url, '--token', server.nodeToken, '--name', opts.name, '--ca-file', server.caFile,
+    '--root-dir', opts.rootDir, '--address', opts.address ?? '127.0.0.1', '--runtime', opts.runtime ?? 'process'];
+  const { proc, output, exited } = await spawnTskube(args, /node agent started/);
+  return {
+    name: opts.name, rootDir: opts.rootDir, proc, output,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+      return proc.exitCode;
+    },
+    async kill9() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
