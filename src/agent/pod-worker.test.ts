@@ -7,6 +7,7 @@ import type { Pod, ContainerStatus } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
 import { Resources } from '../client/types.js';
 import { FakeClock } from '../util/clock.js';
+import { configureLogging } from '../util/log.js';
 import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
@@ -201,4 +202,33 @@ test('status: conditions, IPs, containerID and events as Kubernetes words them',
   const msgs = t.client.events().map((e) => `${e.reason}: ${e.message}`);
   assert.deepEqual(msgs, ['Pulled: Container image "busybox" already present on machine', 'Created: Created container c', 'Started: Started container c']);
   t.w.stop();
+});
+
+test('a failed sync is always logged at error level with the pod and container (no debug switch needed)', async () => {
+  const lines: string[] = [];
+  configureLogging({ format: 'json', destination: { write: (s: string) => { lines.push(s); return true; } } as unknown as NodeJS.WritableStream });
+  try {
+    const pod = one('Always');
+    const clock = new FakeClock();
+    const client = new FakeClient();
+    client.put(Resources.pods, pod as unknown as KubeObject);
+    const rt = new FakeRuntime(() => clock.now());
+    rt.createContainer = async () => { throw new Error('runtime socket closed'); };
+    const w = new PodWorker(pod, {
+      client, runtime: rt, clock, recorder: new KubeletEventRecorder(client, 'n1', clock), backoff: new Backoff(clock),
+      config: clientConfigSource(client), node: { cpu: 2, memory: 2 ** 30 }, nodeName: 'n1', hostIP: '127.0.0.1',
+      rootDir: fs.mkdtempSync(path.join(os.tmpdir(), 'agent-test-')), onTerminated() {},
+    });
+    w.kick();
+    await w.whenIdle();
+    const errors = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'error');
+    assert.equal(errors.length, 1, lines.join(''));
+    const e = errors[0] as { msg: string; component: string; node: string; pod: string; podUID: string; container: string; err: { message: string; stack: string } };
+    assert.deepEqual([e.msg, e.component, e.node, e.pod, e.podUID, e.container], ['Error syncing pod, skipping', 'kubelet', 'n1', 'default/p', 'uid1', 'c']);
+    assert.equal(e.err.message, 'runtime socket closed');
+    assert.match(e.err.stack, /runtime socket closed/);
+    w.stop();
+  } finally {
+    configureLogging({});
+  }
 });
