@@ -8,6 +8,7 @@ import { EventRecorder } from '../../client/events.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { FakeClock, realClock } from '../../util/clock.js';
 import type { ControllerRevision } from '../history/history.js';
+import { computeHash } from '../history/hash.js';
 import { DaemonSetsController } from './controller.js';
 import type { DaemonSet, Node, Pod, Taint } from './types.js';
 import { getTargetNodeName } from './util.js';
@@ -21,12 +22,13 @@ afterEach(async () => {
 });
 
 /** setup starts an API server, creates the nodes, and runs the controller on a FakeClock. */
-async function setup(nodes: Node[]): Promise<Env> {
+async function setup(nodes: Node[], o: { beforeRun?: (tc: TestCluster) => Promise<void> } = {}): Promise<Env> {
   const tc = await startTestCluster();
   const clock = new FakeClock(new Date());
   const c = new DaemonSetsController({ client: tc.client, informers: tc.informers, clock, options: defaultControllerOptions });
   for (const n of nodes) await tc.client.create(Resources.nodes, undefined, n);
   await tc.start();
+  await o.beforeRun?.(tc);
   const ac = new AbortController();
   const running = c.run(ac.signal, 2);
   cleanup.push(async () => {
@@ -165,13 +167,14 @@ describe('DaemonSetsController', () => {
     }, 15_000);
   });
 
-  it('adopts a matching orphan pinned to a node instead of creating another', async () => {
+  it('adopts a matching orphan pinned to a node instead of creating another (OnDelete keeps it although it has no revision hash)', async () => {
     const { tc } = await setup([node('n1')]);
     const orphan = await tc.client.create<Pod>(Resources.pods, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', labels: { app: 'agent' } },
       spec: { nodeName: 'n1', containers: [{ name: 'main', image: 'busybox' }] },
     });
-    await tc.client.create(Resources.daemonsets, 'default', daemonSet('agent'));
+    await tc.client.create(Resources.daemonsets, 'default', daemonSet('agent', { updateStrategy: { type: 'OnDelete' } }));
+    await eventually(async () => assert.equal((await getDS(tc, 'agent')).status?.currentNumberScheduled, 1));
     await eventually(async () => {
       const pods = await livePods(tc, 'agent');
       assert.deepEqual(pods.map((p) => p.metadata?.name), ['stray']);
@@ -288,6 +291,32 @@ describe('DaemonSetsController', () => {
     });
     const ds = await getDS(tc, 'agent');
     assert.equal((ds.spec.template.spec as { containers: { image: string }[] }).containers[0].image, 'busybox');
+  });
+
+  it('a revision name taken by another template bumps status.collisionCount and the revision gets the next name', async () => {
+    let takenName = '';
+    const { tc, clock } = await setup([node('n1')], {
+      beforeRun: async (tc) => {
+        const ds = await tc.client.create<DaemonSet>(Resources.daemonsets, 'default', daemonSet('agent'));
+        takenName = `agent-${computeHash(ds.spec.template)}`;
+        await tc.client.create(Resources.controllerrevisions, 'default', { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: takenName, labels: { other: 'x' } }, data: { someone: 'else' }, revision: 1 });
+      },
+    });
+    const ds = await eventually(async () => {
+      await clock.step(50);
+      const d = await getDS(tc, 'agent');
+      assert.equal(d.status?.collisionCount, 1);
+      return d;
+    });
+    const revs = await eventually(async () => {
+      await clock.step(50);
+      const rs = (await tc.client.list<ControllerRevision>(Resources.controllerrevisions, 'default', { labelSelector: 'app=agent' })).items;
+      assert.equal(rs.length, 1);
+      return rs;
+    });
+    assert.equal(revs[0].metadata?.name, `agent-${computeHash(ds.spec.template, 1)}`);
+    assert.notEqual(revs[0].metadata?.name, takenName);
+    await eventually(async () => assert.equal(hashOf((await livePods(tc, 'agent'))[0]), computeHash(ds.spec.template, 1)));
   });
 
   it('a failed daemon pod is replaced, with FailedDaemonPod, and no faster than the back-off allows', async () => {
