@@ -114,13 +114,17 @@ export class DaemonSetsController implements Controller {
 
   /** run works the queue until signal aborts, dropping idle failed-pod back-offs every minute. */
   run(signal: AbortSignal, workers = 2): Promise<void> {
-    const gc = () => {
-      if (signal.aborted) return;
-      this.gcFailedPodsBackoff();
-      const cancel = this.clock.setTimeout(gc, BACKOFF_GC_INTERVAL_MS);
-      signal.addEventListener('abort', cancel, { once: true });
+    let cancelGC = () => {};
+    const scheduleGC = () => {
+      cancelGC = this.clock.setTimeout(() => {
+        this.gcFailedPodsBackoff();
+        scheduleGC();
+      }, BACKOFF_GC_INTERVAL_MS);
     };
-    this.clock.setTimeout(gc, BACKOFF_GC_INTERVAL_MS);
+    if (!signal.aborted) {
+      scheduleGC();
+      signal.addEventListener('abort', () => cancelGC(), { once: true });
+    }
     this.logger.info('Starting daemon sets controller');
     return runWorkers({
       queue: this.queue, workers, signal, log: this.logger,
