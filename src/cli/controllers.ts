@@ -3,6 +3,7 @@ import type { InformerFactory } from '../client/informer-types.js';
 import type { Controller } from '../controllers/common/run-workers.js';
 import type { Clock } from '../util/clock.js';
 import { DaemonSetsController } from '../controllers/daemonset/controller.js';
+import { DeploymentController } from '../controllers/deployment/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { ReplicationManager } from '../controllers/replicaset/replication-controller.js';
@@ -47,6 +48,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'namespace', workers: 2, create: (ctx) => new NamespaceController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'replicaset', workers: 5, create: (ctx) => new ReplicaSetController(ctx) },
+  { name: 'deployment', workers: 5, create: (ctx) => new DeploymentController(ctx) },
   { name: 'replicationcontroller', workers: 5, create: (ctx) => new ReplicationManager(ctx) },
   { name: 'daemonset', workers: 2, create: (ctx) => new DaemonSetsController(ctx) },
 ];
