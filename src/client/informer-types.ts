@@ -58,7 +58,7 @@ export function splitKey(key: string): { namespace?: string; name: string } {
 export const OWNER_UID_INDEX = 'controllerUID';
 
 /** ownerUIDIndexer indexes objects by the uid of the owner reference that has `controller: true`. */
-export function ownerUIDIndexer(obj: Readonly<{ metadata?: { ownerReferences?: readonly { uid: string; controller?: boolean }[] } }>): string[] {
+export function ownerUIDIndexer(obj: Readonly<KubeObject>): string[] {
   const ref = obj.metadata?.ownerReferences?.find((r) => r.controller === true);
   return ref ? [ref.uid] : [];
 }
@@ -67,7 +67,7 @@ export function ownerUIDIndexer(obj: Readonly<{ metadata?: { ownerReferences?: r
 export const NODE_NAME_INDEX = 'nodeName';
 
 /** nodeNameIndexer indexes pods by the node they are bound to. */
-export function nodeNameIndexer(obj: Readonly<{ spec?: unknown }>): string[] {
+export function nodeNameIndexer(obj: Readonly<KubeObject>): string[] {
   const n = (obj.spec as { nodeName?: string } | undefined)?.nodeName;
   return n ? [n] : [];
 }

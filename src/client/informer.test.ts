@@ -205,8 +205,9 @@ test('indexers: namespace, ownerUIDIndexer and nodeNameIndexer follow adds, upda
 });
 
 test('ownerUIDIndexer uses only the controller reference; nodeNameIndexer skips unbound pods', () => {
-  assert.deepEqual(ownerUIDIndexer({ metadata: { ownerReferences: [{ uid: 'x' }, { uid: 'y', controller: true }] } }), ['y']);
-  assert.deepEqual(ownerUIDIndexer({ metadata: { ownerReferences: [{ uid: 'x', controller: false }] } }), []);
+  const ref = (uid: string, controller?: boolean) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: uid, uid, ...(controller === undefined ? {} : { controller }) });
+  assert.deepEqual(ownerUIDIndexer({ metadata: { ownerReferences: [ref('x'), ref('y', true)] } }), ['y']);
+  assert.deepEqual(ownerUIDIndexer({ metadata: { ownerReferences: [ref('x', false)] } }), []);
   assert.deepEqual(ownerUIDIndexer({}), []);
   assert.deepEqual(nodeNameIndexer({ spec: { nodeName: 'n' } }), ['n']);
   assert.deepEqual(nodeNameIndexer({ spec: {} }), []);

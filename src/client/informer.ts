@@ -75,20 +75,25 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
     while (!signal.aborted) {
       try {
         if (rv === undefined) rv = await this.relist();
+        let received = false;
         for await (const ev of this.client.watch<T>(this.res, this.opts.namespace, {
           resourceVersion: rv, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, signal,
         })) {
           if (ev.type === 'ERROR') {
-            const st = ev.object as unknown as { code?: number };
-            if (st.code === 410) rv = undefined;
-            break;
+            const st = ev.object as unknown as { code?: number; message?: string };
+            if (st.code === 410) { rv = undefined; received = true; break; }
+            // Any other error event: back off before watching again, so a failing server is not hammered.
+            throw new Error(`watch error: ${st.message ?? JSON.stringify(st)}`);
           }
+          received = true;
           if (ev.type === 'BOOKMARK') { rv = ev.object.metadata?.resourceVersion ?? rv; continue; }
           rv = ev.object.metadata?.resourceVersion ?? rv;
           if (ev.type === 'DELETED') this.remove(ev.object);
           else this.upsert(ev.object);
         }
-        failures = 0;
+        // A watch that ends without a single event (the server closing it at once) backs off too.
+        if (received) failures = 0;
+        else await this.clock.sleep(jittered(failures++, 200, 30_000), signal).catch(() => undefined);
       } catch (e) {
         if (signal.aborted) break;
         if (e instanceof StatusError && e.code === 410) rv = undefined;
