@@ -49,6 +49,15 @@ describe('ControllerExpectations', () => {
     assert.equal(e.satisfiedExpectations('k'), true);
   });
 
+  it('setExpectations records creations and tracked deletions together', () => {
+    const e = new ControllerExpectations(new FakeClock());
+    e.setExpectations('k', 1, ['ns/old']);
+    e.creationObserved('k');
+    assert.equal(e.satisfiedExpectations('k'), false);
+    e.deletionObserved('k', 'ns/old');
+    assert.equal(e.satisfiedExpectations('k'), true);
+  });
+
   it('deleteExpectations forgets the key', () => {
     const e = new ControllerExpectations(new FakeClock());
     e.expectCreations('k', 3);

@@ -24,6 +24,9 @@ export class ControllerExpectations {
     return this.clock.now().getTime() - e.timestamp > EXPECTATIONS_TTL_MS;
   }
 
+  /** setExpectations records creations and deletions at once (replacing what was there), for controllers that do both in one sync (DaemonSet). */
+  setExpectations(key: string, add: number, podKeysToDelete: string[]): void { this.set(key, add, podKeysToDelete.length, podKeysToDelete); }
+
   /** expectCreations records that n pods are about to be created for key (replacing what was there). */
   expectCreations(key: string, n: number): void { this.set(key, n, 0, []); }
 
