@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFields, goTypeName } from './check-fields.js';
+import { checkFields, EXCEEDED_MAX_DEPTH, goTypeName } from './check-fields.js';
 import { duplicateFieldPaths } from './duplicate-fields.js';
 import { definitionForKind, getDefinition } from './model.js';
 
@@ -10,16 +10,55 @@ const badPod = {
 };
 
 test('Strict: unknown fields become one strict decoding error, in document order', () => {
-  const r = checkFields('', 'v1', 'Pod', badPod, 'Strict');
+  const r = checkFields('', 'v1', 'Pod', structuredClone(badPod), 'Strict');
   assert.equal(r.error, 'strict decoding error: unknown field "spec.containers[0].imagePullPolicyy", unknown field "spec.restartPolicyX"');
   assert.deepEqual(r.warnings, []);
 });
 
 test('Warn: each unknown field is a warning; Ignore: nothing', () => {
-  assert.deepEqual(checkFields('', 'v1', 'Pod', badPod, 'Warn'), {
+  assert.deepEqual(checkFields('', 'v1', 'Pod', structuredClone(badPod), 'Warn'), {
     warnings: ['unknown field "spec.containers[0].imagePullPolicyy"', 'unknown field "spec.restartPolicyX"'],
   });
-  assert.deepEqual(checkFields('', 'v1', 'Pod', badPod, 'Ignore'), { warnings: [] });
+  assert.deepEqual(checkFields('', 'v1', 'Pod', structuredClone(badPod), 'Ignore'), { warnings: [] });
+});
+
+test('the object is left as Go decodes it: unknown fields dropped, null fields unset', () => {
+  const pod = structuredClone(badPod) as Record<string, unknown>;
+  checkFields('', 'v1', 'Pod', pod, 'Warn');
+  assert.deepEqual(pod, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unknown-field' }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } });
+  const cm = { metadata: { name: 'a', labels: null, __proto__x: 1 }, data: null };
+  checkFields('', 'v1', 'ConfigMap', cm, 'Ignore');
+  assert.deepEqual(cm, { metadata: { name: 'a' } });
+});
+
+// Before: the null stayed, and validation crashed reading `.values` of it (a 500 for the request).
+test('a null inside a list or map becomes the element type\'s zero value', () => {
+  const rs = {
+    spec: {
+      selector: { matchLabels: { app: null }, matchExpressions: [null, { key: 'legacy', operator: 'DoesNotExist' }] },
+      template: { spec: { containers: [null, { name: 'c', args: ['a', null], ports: [null], resources: { limits: { cpu: null } } }] } },
+    },
+    metadata: { ownerReferences: [null], finalizers: [null], annotations: { a: null } },
+  };
+  assert.deepEqual(checkFields('apps', 'v1', 'ReplicaSet', rs, 'Strict'), { warnings: [] });
+  assert.deepEqual(rs, {
+    spec: {
+      selector: { matchLabels: { app: '' }, matchExpressions: [{}, { key: 'legacy', operator: 'DoesNotExist' }] },
+      template: { spec: { containers: [{}, { name: 'c', args: ['a', ''], ports: [{}], resources: { limits: { cpu: '0' } } }] } },
+    },
+    metadata: { ownerReferences: [{}], finalizers: [''], annotations: { a: '' } },
+  });
+});
+
+test('free-form fields (RawExtension) may not nest deeper than MAX_JSON_DEPTH', () => {
+  let deep: unknown = 'bottom';
+  for (let i = 0; i < 5000; i++) deep = { a: deep };
+  assert.equal(checkFields('apps', 'v1', 'ControllerRevision', { revision: 1, data: deep }, 'Strict').error, EXCEEDED_MAX_DEPTH);
+  assert.equal(checkFields('apps', 'v1', 'ControllerRevision', { revision: 1, data: { a: { b: [1, { c: 2 }] } } }, 'Strict').error, undefined);
+  // an over-deep unknown field is dropped, as Go's decoder drops it, without being walked
+  const cm = { metadata: { name: 'a' }, extra: deep };
+  assert.deepEqual(checkFields('', 'v1', 'ConfigMap', cm, 'Warn'), { warnings: ['unknown field "extra"'] });
+  assert.deepEqual(cm, { metadata: { name: 'a' } });
 });
 
 test('a valid deployment with metadata, status, quantities and int-or-string passes', () => {

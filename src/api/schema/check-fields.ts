@@ -2,9 +2,15 @@
  * Strict decoding as the Kubernetes API server does it: a body is decoded into its kind's schema;
  * a value of the wrong JSON type is an error (whatever fieldValidation says), unknown and
  * duplicate fields are an error (Strict), a warning each (Warn) or ignored (Ignore).
+ *
+ * The object is also left as Go's decoder leaves the typed object, so that nothing after decoding
+ * (defaulting, validation, controllers) meets a value of the wrong shape: unknown fields are
+ * dropped, a null field is unset, and a null inside a list or map becomes the element type's zero
+ * value (`matchExpressions: [null]` is `[{}]`, which validation then reports field by field).
  */
 import { definitionForKind, getDefinition, type FieldType, type SchemaDefinition } from './model.js';
 import { duplicateFieldPaths } from './duplicate-fields.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../apimachinery/patch/depth.js';
 
 /** FieldValidationMode is the `fieldValidation` query parameter. */
 export type FieldValidationMode = 'Strict' | 'Warn' | 'Ignore';
@@ -16,8 +22,12 @@ export interface FieldCheckResult { error?: string; warnings: string[] }
 const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 const QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
+/** EXCEEDED_MAX_DEPTH is Go's decoder error for over-deep JSON, as kube-apiserver reports it. */
+export const EXCEEDED_MAX_DEPTH = 'couldn\'t get version/kind; json parse error: exceeded max depth';
+
 /**
- * checkFields checks `obj` against the schema of group/version/kind. `raw`, when given, is the
+ * checkFields checks `obj` against the schema of group/version/kind and normalizes it in place as
+ * Go's decoder would (see above): pass only a freshly decoded object. `raw`, when given, is the
  * JSON text the object was parsed from: only there can duplicate fields be seen.
  * Kinds without a schema pass unchecked.
  */
@@ -74,10 +84,16 @@ class Walker {
   /** object checks a JSON object against an object definition. `goPath` is Go's error field path (no indexes). */
   object(def: SchemaDefinition, v: unknown, path: string[], goPath: string[]): void {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return; // caller reported
-    for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+    const o = v as Record<string, unknown>;
+    for (const [key, value] of Object.entries(o)) {
       const field = def.fields.get(key);
       if (!field) {
         if (this.collectUnknown) this.unknown.push(joinPath([...path, key]));
+        delete o[key]; // the typed object has no place for it
+        continue;
+      }
+      if (value === null) {
+        delete o[key]; // null decodes to the zero value: the field is unset
         continue;
       }
       this.value(field.type, value, [...path, key], [...goPath, key], def);
@@ -94,7 +110,7 @@ class Walker {
   }
 
   value(t: FieldType, v: unknown, path: string[], goPath: string[], owner: SchemaDefinition): void {
-    if (v === null) return; // null decodes to the zero value
+    if (v === null) return; // null decodes to the zero value (callers replace it)
     switch (t.kind) {
       case 'string':
         if (t.format === 'byte') {
@@ -114,21 +130,29 @@ class Walker {
         if (typeof v !== 'number') this.mismatch(v, t, goPath, owner);
         return;
       case 'any':
-        return;
+        return this.free(v);
       case 'array':
         if (!Array.isArray(v)) return this.mismatch(v, t, goPath, owner);
-        v.forEach((item, i) => this.value(t.items, item, indexPath(path, i), goPath, owner));
+        v.forEach((item, i) => {
+          if (item === null) v[i] = zeroValue(t.items);
+          else this.value(t.items, item, indexPath(path, i), goPath, owner);
+        });
         return;
-      case 'map':
+      case 'map': {
         if (typeof v !== 'object' || Array.isArray(v)) return this.mismatch(v, t, goPath, owner);
-        for (const [k, item] of Object.entries(v as Record<string, unknown>)) this.value(t.values, item, [...path, k], goPath, owner);
+        const m = v as Record<string, unknown>;
+        for (const [k, item] of Object.entries(m)) {
+          if (item === null) m[k] = zeroValue(t.values);
+          else this.value(t.values, item, [...path, k], goPath, owner);
+        }
         return;
+      }
       case 'ref': {
         const def = getDefinition(t.name);
         if (!def) return;
         switch (def.scalar) {
           case 'any': case 'object':
-            return;
+            return this.free(v);
           case 'quantity':
             if (typeof v === 'number') return;
             if (typeof v !== 'string') return this.fail(QUANTITY_ERROR);
@@ -149,6 +173,37 @@ class Walker {
         return;
       }
     }
+  }
+
+  /**
+   * free accepts any JSON (RawExtension, preserved unknown fields) but not beyond MAX_JSON_DEPTH:
+   * everything after decoding (copies, comparisons, encoding) recurses through it.
+   */
+  private free(v: unknown): void {
+    if (exceedsDepth(v, MAX_JSON_DEPTH)) this.fail(EXCEEDED_MAX_DEPTH);
+  }
+}
+
+/**
+ * zeroValue is what Go's decoder leaves for a null element of a list or map of type t: "", 0,
+ * false, an empty struct; null where Go's zero value is nil (lists, maps, Time, RawExtension).
+ */
+function zeroValue(t: FieldType): unknown {
+  switch (t.kind) {
+    case 'string': return '';
+    case 'integer': case 'number': return 0;
+    case 'boolean': return false;
+    case 'ref': {
+      const def = getDefinition(t.name);
+      if (!def) return null;
+      switch (def.scalar) {
+        case 'quantity': return '0';
+        case 'int-or-string': return 0;
+        case undefined: return {};
+        default: return null;
+      }
+    }
+    default: return null;
   }
 }
 
