@@ -10,7 +10,7 @@
  */
 import { definitionForKind, getDefinition, type FieldType, type SchemaDefinition } from './model.js';
 import { duplicateFieldPaths } from './duplicate-fields.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from '../../apimachinery/patch/depth.js';
+import { exceededMaxDepth, MAX_JSON_DEPTH, tooDeep } from '../../apimachinery/patch/depth.js';
 
 /** FieldValidationMode is the `fieldValidation` query parameter. */
 export type FieldValidationMode = 'Strict' | 'Warn' | 'Ignore';
@@ -22,8 +22,6 @@ export interface FieldCheckResult { error?: string; warnings: string[] }
 const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 const QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-/** EXCEEDED_MAX_DEPTH is Go's decoder error for over-deep JSON, as kube-apiserver reports it. */
-export const EXCEEDED_MAX_DEPTH = 'couldn\'t get version/kind; json parse error: exceeded max depth';
 
 /**
  * checkFields checks `obj` against the schema of group/version/kind and normalizes it in place as
@@ -180,7 +178,9 @@ class Walker {
    * everything after decoding (copies, comparisons, encoding) recurses through it.
    */
   private free(v: unknown): void {
-    if (exceedsDepth(v, MAX_JSON_DEPTH)) this.fail(EXCEEDED_MAX_DEPTH);
+    const c = tooDeep(v, MAX_JSON_DEPTH);
+    // kube-apiserver's words for a body its decoder refuses for depth
+    if (c) this.fail(`couldn't get version/kind; json parse error: ${exceededMaxDepth(c)}`);
   }
 }
 

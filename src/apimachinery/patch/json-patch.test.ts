@@ -32,6 +32,12 @@ test('applyJsonPatch errors as kube-apiserver reports them', () => {
     ['remove missing', [{ op: 'remove', path: '/nope' }], 422, generic],
     ['replace missing', [{ op: 'replace', path: '/nope', value: 1 }], 422, generic],
     ['unknown op', [{ op: 'frob', path: '/a' }], 422, generic],
+    // before: these replaced the whole object by an array, stored with a 200
+    ['replace the whole document', [{ op: 'replace', path: '', value: [null] }], 422, generic],
+    ['add the whole document', [{ op: 'add', path: '', value: {} }], 422, generic],
+    ['remove the whole document', [{ op: 'remove', path: '' }], 422, generic],
+    ['move the whole document', [{ op: 'move', from: '', path: '/b' }], 422, generic],
+    ['a value nested past MAX_JSON_DEPTH', [{ op: 'add', path: '/b', value: JSON.parse('['.repeat(5000) + ']'.repeat(5000)) }], 400, "invalid character '[' exceeded max depth"],
   ];
   for (const [name, ops, code, message] of cases) {
     assert.throws(() => applyJsonPatch({ a: 1 }, ops), (e: unknown) => {

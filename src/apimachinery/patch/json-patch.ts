@@ -9,6 +9,7 @@ import type { Operation } from 'fast-json-patch';
 import { StatusError } from '../errors.js';
 import { deepClone } from '../deep.js';
 import { invalidPatch, isJsonObject, jsonTypeWord, patchBadRequest } from './errors.js';
+import { exceededMaxDepth, MAX_JSON_DEPTH, tooDeep } from './depth.js';
 
 /** maxJSONPatchOperations is kube-apiserver's limit on operations in one JSON patch. */
 export const maxJSONPatchOperations = 10000;
@@ -23,9 +24,17 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
   if (ops.length > maxJSONPatchOperations) {
     throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${maxJSONPatchOperations}, got ${ops.length}`);
   }
+  const deep = tooDeep(ops, MAX_JSON_DEPTH);
+  if (deep) throw patchBadRequest(exceededMaxDepth(deep));
   let result: unknown = deepClone(doc);
   for (const [i, op] of ops.entries()) {
     if (op === null) continue;
+    // The JSON patch library kube-apiserver uses (evanphx/json-patch v4) finds no parent for the
+    // whole-document pointer "", so an operation on it fails: the object stays an object.
+    const o = op as Record<string, unknown>;
+    if (o.path === '' || ((o.op === 'move' || o.op === 'copy') && o.from === '')) {
+      throw invalidPatch(`json patch operation ${i} (${JSON.stringify(op)}): ${String(o.op)} operation does not apply: doc is missing path: ""`);
+    }
     try {
       result = jsonpatch.applyOperation(result, op as Operation, true, true, true, i).newDocument;
     } catch (e) {

@@ -24,3 +24,12 @@ test('applyMergePatch rejects patches that are not objects', () => {
     assert.throws(() => applyMergePatch({}, p), (e: unknown) => e instanceof StatusError && e.code === 400 && e.message === 'Invalid JSON Patch', JSON.stringify(p));
   }
 });
+
+// before: mergeValue recursed once per level and overflowed the stack (a 500 InternalError)
+test('applyMergePatch: a patch nested past MAX_JSON_DEPTH is a 400 in the decoder\'s words', () => {
+  const patch = JSON.parse('{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}');
+  assert.throws(() => applyMergePatch({}, patch), (e: unknown) =>
+    e instanceof StatusError && e.code === 400 && e.message === "error decoding patch: invalid character '[' exceeded max depth");
+  const shallow = JSON.parse('{"a":'.repeat(50) + '1' + '}'.repeat(50));
+  assert.deepEqual(applyMergePatch({}, shallow), shallow);
+});

@@ -5,6 +5,7 @@
  */
 import { deepClone } from '../deep.js';
 import { isJsonObject, patchBadRequest, type JsonObject, type JsonValue } from './errors.js';
+import { exceededMaxDepth, MAX_JSON_DEPTH, tooDeep } from './depth.js';
 
 /**
  * applyMergePatch applies a merge patch to a copy of `doc`. A patch that is not an object is a 400
@@ -13,6 +14,9 @@ import { isJsonObject, patchBadRequest, type JsonObject, type JsonValue } from '
  */
 export function applyMergePatch(doc: unknown, patch: unknown): unknown {
   if (!isJsonObject(patch)) throw patchBadRequest('Invalid JSON Patch');
+  // merging recurses through the patch: refuse what would overflow the stack, in the decoder's words
+  const deep = tooDeep(patch, MAX_JSON_DEPTH);
+  if (deep) throw patchBadRequest(`error decoding patch: ${exceededMaxDepth(deep)}`);
   return mergeValue(deepClone(doc) as JsonValue, patch);
 }
 

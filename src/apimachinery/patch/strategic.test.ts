@@ -214,6 +214,9 @@ test('applyStrategicMergePatch: errors as kube-apiserver reports them', () => {
     { name: 'bad $deleteFromPrimitiveList key', original: { metadata: {} }, patch: { metadata: { $deleteFromPrimitiveListX: [] } }, code: 400, message: 'invalid patch format of primitive list' },
     { name: 'order mismatch', original: { spec: { containers: [{ name: 'a' }, { name: 'b' }] } }, patch: { spec: { '$setElementOrder/containers': [{ name: 'a' }], containers: [{ name: 'b' }] } }, code: 500, message: 'The order in patch list:\n[map[name:b]]\n doesn\'t match $setElementOrder list:\n[map[name:a]]\n' },
     { name: 'list of lists', original: { metadata: { finalizers: [['a']] } }, patch: { metadata: { finalizers: [['b']] } }, code: 422, message: 'the server rejected our request due to an error in our request' },
+    // before: a null element reached the merge-key lookup and crashed it (TypeError, a 500 InternalError)
+    { name: 'null element in a list merged by key', original: { spec: { containers: [{ name: 'a' }] } }, patch: { spec: { containers: [null, { name: 'a', image: 'x' }] } }, code: 500, message: 'list element types are not identical: [[map[name:a]] [<nil> map[image:x name:a]]]' },
+    { name: 'null element in a primitive list', original: { metadata: { finalizers: ['a'] } }, patch: { metadata: { finalizers: [null] } }, code: 500, message: 'list element types are not identical: [[a] [<nil>]]' },
   ];
   for (const c of cases) {
     assert.throws(() => applyStrategicMergePatch(c.original, c.patch, podSchema), (e: unknown) => {
@@ -223,6 +226,13 @@ test('applyStrategicMergePatch: errors as kube-apiserver reports them', () => {
       return true;
     });
   }
+});
+
+// before: the merge recursed once per level and overflowed the stack (a 500 InternalError)
+test('applyStrategicMergePatch: a patch nested past MAX_JSON_DEPTH is a 400', () => {
+  const patch = JSON.parse('{"metadata":'.repeat(5000) + '{}' + '}'.repeat(5000));
+  assert.throws(() => applyStrategicMergePatch({}, patch, podSchema), (e: unknown) =>
+    e instanceof StatusError && e.code === 400 && e.message === "invalid character '{' exceeded max depth");
 });
 
 test('applyStrategicMergePatch: null patch changes nothing', () => {

@@ -22,6 +22,7 @@ import {
   goTypeName, goValue, invalidPatch, isJsonObject, jsonTypeWord, patchBadRequest, patchInternal,
   type JsonObject, type JsonValue,
 } from './errors.js';
+import { exceededMaxDepth, MAX_JSON_DEPTH, tooDeep } from './depth.js';
 
 const directiveMarker = '$patch';
 const retainKeysDirective = '$retainKeys';
@@ -77,6 +78,9 @@ export function applyStrategicMergePatch(doc: unknown, patch: unknown, schema: P
   if (!isJsonObject(patch)) {
     throw patchBadRequest(`json: cannot unmarshal ${jsonTypeWord(patch)} into Go value of type map[string]interface {}`);
   }
+  // merging recurses through the patch: refuse what would overflow the stack, in the decoder's words
+  const deep = tooDeep(patch, MAX_JSON_DEPTH);
+  if (deep) throw patchBadRequest(exceededMaxDepth(deep));
   const original = isJsonObject(doc) ? (deepClone(doc) as JsonObject) : {};
   return new StrategicMerger(schema).mergeMap(original, deepClone(patch), []);
 }
@@ -285,8 +289,15 @@ function findByKey(list: JsonValue[], mergeKey: string, value: JsonValue): numbe
   return -1;
 }
 
-/** elementKind is the common element type of lists (nulls ignored); undefined when they are all empty. */
+/**
+ * elementKind is the common element type of lists; undefined when they are all empty or all null.
+ * A null among other values is a type of its own, as in Go (reflect.TypeOf(nil)): "not identical".
+ */
 function elementKind(...lists: JsonValue[][]): ElementKind | undefined {
+  const all = lists.flat();
+  if (all.some((v) => v === null) && all.some((v) => v !== null)) {
+    throw patchInternal(`list element types are not identical: ${goValue(lists)}`);
+  }
   let prev: string | undefined;
   for (const list of lists) {
     for (const v of list) {
