@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { CNI_VERSION, type NetConfList } from './cni/types.js';
+
+/** BridgeNetworkOptions describe one node's pod network. */
+export interface BridgeNetworkOptions {
+  /** CNI network name (iptables comments, host-local's state directory) */
+  networkName: string;
+  /** the Linux bridge pods of this node attach to */
+  bridgeName: string;
+  /** the node's spec.podCIDR: host-local hands out addresses from it, the bridge gets its first one */
+  podCIDR: string;
+  /** host-local's state directory (one file per allocated address) */
+  ipamDataDir: string;
+}
+
+/**
+ * bridgeNetworkConfigList is the node's pod network as kubenet configured it for the CNI bridge
+ * plugin: one bridge per node that is the pods' default gateway (isGateway) and masquerades
+ * traffic leaving the pod range (ipMasq), hairpin on so a pod can reach itself through a Service,
+ * host-local IPAM over the node's podCIDR, then portmap for containers' hostPorts.
+ */
+export function bridgeNetworkConfigList(o: BridgeNetworkOptions): NetConfList {
+  return {
+    cniVersion: CNI_VERSION,
+    name: o.networkName,
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: o.bridgeName,
+        isGateway: true,
+        ipMasq: true,
+        hairpinMode: true,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: o.podCIDR }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir: o.ipamDataDir,
+        },
+      },
+      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+    ],
+  };
+}
+
+/** loopbackNetworkConfigList brings up `lo` in a pod's namespace (containerd's cni-loopback network). */
+export function loopbackNetworkConfigList(): NetConfList {
+  return { cniVersion: CNI_VERSION, name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
+}
+
+/** MAX_IFNAME is Linux's limit on interface names (IFNAMSIZ 16 minus the terminating NUL). */
+export const MAX_IFNAME = 15;
+
+/**
+ * bridgeNameFor names a node's bridge: "tsk-" + the node name (at most 6 characters of it) + "-" +
+ * 4 hex digits of a hash of the node's state directory. Two clusters on one machine may both
+ * have a host01; their bridges must still differ, and the name must fit in 15 characters.
+ */
+export function bridgeNameFor(nodeName: string, stateDir: string): string {
+  const short = nodeName.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 6) || 'node';
+  const hash = createHash('sha256').update(`${nodeName}\0${stateDir}`).digest('hex').slice(0, 4);
+  return `tsk-${short}-${hash}`.slice(0, MAX_IFNAME);
+}
+
+/** networkNameFor is the CNI network name of a node's pod network. */
+export function networkNameFor(nodeName: string): string {
+  return `tskube-${nodeName}`;
+}
+
+/** ipamDataDirFor is host-local's state directory under the node's root directory. */
+export function ipamDataDirFor(stateDir: string): string {
+  return join(stateDir, 'cni', 'networks');
+}

@@ -1,0 +1,221 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { formatCIDR, overlaps, parseCIDR } from './cidr.js';
+import { ExecPlugins, findPlugin, type PluginExec } from './cni/exec.js';
+import { CNIConfig } from './cni/libcni.js';
+import { podIPs } from './cni/result.js';
+import type { NetConfList, PortMapping, RuntimeConf } from './cni/types.js';
+import { bridgeNameFor, bridgeNetworkConfigList, ipamDataDirFor, loopbackNetworkConfigList, networkNameFor } from './pod-network-config.js';
+
+const run = promisify(execFile);
+
+/** DEFAULT_CNI_PATHS: Debian's containernetworking-plugins install to /usr/lib/cni, upstream's tarball to /opt/cni/bin. */
+export const DEFAULT_CNI_PATHS = ['/usr/lib/cni', '/opt/cni/bin'];
+
+/** REQUIRED_PLUGINS are the CNI plugins a node's pod network uses. */
+export const REQUIRED_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
+
+/** CNI_INSTALL_HINT is how to get the plugins on Debian. */
+export const CNI_INSTALL_HINT = 'apt-get install containernetworking-plugins';
+
+/**
+ * NetworkStatus is the CRI's NetworkReady condition. Reasons: NetworkPluginNotReady (transient:
+ * the node has no podCIDR yet) and NetworkPluginUnavailable (tskube's: the node cannot give pods
+ * their own network at all — not root, plugins missing, pod range taken — and pods use the node's).
+ */
+export type NetworkStatus =
+  | { ready: true; podCIDR: string }
+  | { ready: false; reason: 'NetworkPluginNotReady' | 'NetworkPluginUnavailable'; message: string };
+
+/** PodNetworkOptions configure a node's pod network. */
+export interface PodNetworkOptions {
+  nodeName: string;
+  /** the node's state directory (host-local keeps its leases under it) */
+  stateDir: string;
+  /** CNI_PATH directories (default /usr/lib/cni, /opt/cni/bin) */
+  pluginPaths?: string[];
+  /** plugin runner (tests) */
+  exec?: PluginExec;
+  /** whether this process may create namespaces and interfaces (default: running as root) */
+  privileged?: boolean;
+  /** read the host's IPv4 routes as [dst, dev] (tests); default `ip -j -4 route show` */
+  routes?: () => Promise<[string, string][]>;
+}
+
+/** PodAttachment identifies one pod sandbox's attachment to the network. */
+export interface PodAttachment {
+  /** sandbox id (CNI_CONTAINERID) */
+  id: string;
+  /** network namespace path (CNI_NETNS) */
+  netns: string;
+  podName: string;
+  podNamespace: string;
+  podUid: string;
+  portMappings?: PortMapping[];
+}
+
+/** PodNetworkSetup is what setUpPod did: the pod's addresses and the results to give back on CHECK/DEL. */
+export interface PodNetworkSetup { ips: string[]; result: object; loopback?: object }
+
+/**
+ * PodNetwork is a node's pod network, driven through CNI as a CRI runtime drives it: one bridge
+ * per node (named after the node and its state directory), host-local addresses from the node's
+ * spec.podCIDR, loopback in every pod namespace, portmap for hostPorts. It is not ready until the
+ * node has a podCIDR, and unavailable (pods then share the node's network) without root or plugins.
+ */
+export class PodNetwork {
+  readonly bridgeName: string;
+  readonly networkName: string;
+  private readonly paths: string[];
+  private readonly cni: CNIConfig;
+  private readonly ipamDir: string;
+  private podCIDR?: string;
+  private list?: NetConfList;
+  private unavailable?: string;
+  private conflict?: string;
+
+  constructor(private readonly o: PodNetworkOptions) {
+    this.paths = (o.pluginPaths ?? DEFAULT_CNI_PATHS).filter((p) => o.exec || existsSync(p));
+    if (this.paths.length === 0) this.paths = o.pluginPaths ?? DEFAULT_CNI_PATHS;
+    this.cni = new CNIConfig(o.exec ?? new ExecPlugins(this.paths));
+    this.bridgeName = bridgeNameFor(o.nodeName, o.stateDir);
+    this.networkName = networkNameFor(o.nodeName);
+    this.ipamDir = ipamDataDirFor(o.stateDir);
+    this.unavailable = this.missingPrerequisite();
+  }
+
+  /** status is the NetworkReady condition. */
+  status(): NetworkStatus {
+    if (this.unavailable) return { ready: false, reason: 'NetworkPluginUnavailable', message: this.unavailable };
+    if (this.conflict) return { ready: false, reason: 'NetworkPluginUnavailable', message: this.conflict };
+    if (!this.list || !this.podCIDR) return { ready: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' };
+    return { ready: true, podCIDR: this.podCIDR };
+  }
+
+  /**
+   * setPodCIDR configures the network for the node's podCIDR (the CRI's UpdateRuntimeConfig). A
+   * range another interface of this machine already routes (another cluster's bridge) is refused:
+   * pods would be unreachable, so they use the node's network and the status says why.
+   */
+  async setPodCIDR(cidr: string): Promise<void> {
+    const normal = formatCIDR(parseCIDR(cidr));
+    if (normal === this.podCIDR) return;
+    if (this.unavailable) { this.podCIDR = normal; return; }
+    const clash = await this.routeConflict(normal);
+    if (clash) {
+      this.conflict = `the node's pod CIDR ${normal} overlaps ${clash[0]} routed to ${clash[1]} on this machine (another cluster?); start the cluster with another --cluster-cidr`;
+      return;
+    }
+    this.conflict = undefined;
+    this.podCIDR = normal;
+    this.list = bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: normal, ipamDataDir: this.ipamDir });
+    if (!this.o.exec) enableIPForward();
+  }
+
+  /** setUpPod brings up lo and attaches eth0 to the bridge with an address from the podCIDR. */
+  async setUpPod(a: PodAttachment, signal?: AbortSignal): Promise<PodNetworkSetup> {
+    const list = this.mustBeReady();
+    const lo = await this.cni.addNetworkList(loopbackNetworkConfigList(), this.runtimeConf(a, 'lo'), signal);
+    const eth = await this.cni.addNetworkList(list, this.runtimeConf(a, 'eth0'), signal);
+    return { ips: podIPs(eth.result), result: eth.raw, loopback: lo.raw };
+  }
+
+  /** checkPod asks the plugins whether the pod's attachment is intact (CNI CHECK). */
+  async checkPod(a: PodAttachment, setup: PodNetworkSetup, signal?: AbortSignal): Promise<void> {
+    await this.cni.checkNetworkList(this.mustBeReady(), this.runtimeConf(a, 'eth0'), setup.result, signal);
+  }
+
+  /**
+   * tearDownPod detaches the pod (CNI DEL: the veth goes, host-local releases the address, the
+   * masquerade and hostPort rules go). It works without a podCIDR as long as the attachment's
+   * result is known, so a restarted agent can clean up after its predecessor.
+   */
+  async tearDownPod(a: PodAttachment, setup: PodNetworkSetup | undefined, podCIDR?: string, signal?: AbortSignal): Promise<void> {
+    const cidr = podCIDR ?? this.podCIDR;
+    if (!cidr) return;
+    const list = this.list && cidr === this.podCIDR ? this.list
+      : bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: cidr, ipamDataDir: this.ipamDir });
+    await this.cni.delNetworkList(list, this.runtimeConf(a, 'eth0'), setup?.result, signal);
+    if (a.netns && existsSync(a.netns)) await this.cni.delNetworkList(loopbackNetworkConfigList(), this.runtimeConf(a, 'lo'), setup?.loopback, signal).catch(() => undefined);
+  }
+
+  /** currentPodCIDR is the range pods get addresses from (once set). */
+  get currentPodCIDR(): string | undefined { return this.podCIDR; }
+
+  /**
+   * release removes what the network left on the machine once no pod is attached: the node's
+   * bridge and host-local's empty state. Called when the agent stops.
+   */
+  async release(): Promise<void> {
+    if (this.o.exec || this.unavailable) return;
+    if (this.allocatedAddresses() > 0) return;
+    try {
+      await run('ip', ['link', 'delete', this.bridgeName]);
+    } catch { /* no bridge */ }
+    rmSync(this.ipamDir, { recursive: true, force: true });
+  }
+
+  /** allocatedAddresses counts host-local's leases (files named after addresses). */
+  private allocatedAddresses(): number {
+    const dir = `${this.ipamDir}/${this.networkName}`;
+    try {
+      return readdirSync(dir).filter((f) => /^[0-9.]+$/.test(f) || f.includes(':')).length;
+    } catch { return 0; }
+  }
+
+  private mustBeReady(): NetConfList {
+    const s = this.status();
+    if (!s.ready) throw new Error(`network is not ready: ${s.reason}: ${s.message}`);
+    return this.list!;
+  }
+
+  private runtimeConf(a: PodAttachment, ifName: string): RuntimeConf {
+    return {
+      containerId: a.id, netns: a.netns, ifName,
+      args: [['IgnoreUnknown', '1'], ['K8S_POD_NAMESPACE', a.podNamespace], ['K8S_POD_NAME', a.podName], ['K8S_POD_INFRA_CONTAINER_ID', a.id], ['K8S_POD_UID', a.podUid]],
+      capabilityArgs: a.portMappings?.length ? { portMappings: a.portMappings } : undefined,
+    };
+  }
+
+  /** missingPrerequisite says why this machine cannot have a pod network (undefined when it can). */
+  private missingPrerequisite(): string | undefined {
+    if (!(this.o.privileged ?? process.getuid?.() === 0)) return 'the node agent is not root, so it cannot create network namespaces';
+    if (this.o.exec) return undefined;
+    const missing = REQUIRED_PLUGINS.filter((p) => !findPlugin(p, this.paths));
+    if (missing.length) return `CNI plugins not installed (${missing.join(', ')} not found in ${this.paths.join(':')}) — ${CNI_INSTALL_HINT}`;
+    if (!findPlugin('iptables', (process.env.PATH ?? '/usr/sbin:/sbin').split(':').concat(['/usr/sbin', '/sbin']))) return `iptables not installed (the bridge plugin masquerades with it) — ${CNI_INSTALL_HINT}`;
+    return undefined;
+  }
+
+  private async routeConflict(cidr: string): Promise<[string, string] | undefined> {
+    const mine = parseCIDR(cidr);
+    const routes = await (this.o.routes ?? hostRoutes)();
+    for (const [dst, dev] of routes) {
+      if (dst === 'default' || dev === this.bridgeName) continue;
+      let c;
+      try { c = parseCIDR(dst.includes('/') ? dst : `${dst}/32`); } catch { continue; }
+      // A /0../7 route is a default-like catch-all, never a pod range.
+      if (c.prefix >= 8 && overlaps(c, mine)) return [dst, dev];
+    }
+    return undefined;
+  }
+}
+
+/** hostRoutes lists the main table's IPv4 routes as [dst, dev]. */
+async function hostRoutes(): Promise<[string, string][]> {
+  try {
+    const { stdout } = await run('ip', ['-j', '-4', 'route', 'show']);
+    return (JSON.parse(stdout) as { dst: string; dev?: string }[]).map((r) => [r.dst, r.dev ?? '']);
+  } catch {
+    return [];
+  }
+}
+
+/** enableIPForward turns on IPv4 forwarding: pods of one node reach pods of another through the host. */
+function enableIPForward(): void {
+  try {
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+  } catch { /* read-only /proc/sys: the bridge plugin tries too */ }
+}
+
