@@ -51,6 +51,16 @@ export interface TablePrinter {
 export interface StrategyContext {
   /** current time, injectable */
   now: Date;
+  /** admission settings of this API server (kube-apiserver flags); absent = Kubernetes' defaults */
+  admission?: AdmissionConfig;
+}
+
+/** AdmissionConfig is the kube-apiserver admission flags tskube supports. */
+export interface AdmissionConfig {
+  /** --default-not-ready-toleration-seconds (300) */
+  defaultNotReadyTolerationSeconds?: number;
+  /** --default-unreachable-toleration-seconds (300) */
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 /**

@@ -6,7 +6,7 @@
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
   | 'Gone' | 'Invalid' | 'MethodNotAllowed' | 'NotAcceptable' | 'UnsupportedMediaType'
-  | 'RequestEntityTooLarge' | 'Timeout' | 'InternalError' | 'Expired' | 'ServiceUnavailable' | '';
+  | 'RequestEntityTooLarge' | 'Timeout' | 'InternalError' | 'Expired' | 'ServiceUnavailable' | 'TooManyRequests' | '';
 
 export interface StatusCause { reason?: string; message?: string; field?: string }
 

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Backend } from '../storage/backend.js';
-import type { KubeObject, ResourceDefinition } from '../api/resource.js';
+import type { AdmissionConfig, KubeObject, ResourceDefinition } from '../api/resource.js';
 import { allResources } from '../api/registry.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { RegistryStore, type NamespaceState, type StoreDeps } from '../registry/store.js';
@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   /** token the server presents to node agents when proxying logs/exec */
   agentToken?: string;
   resources?: ResourceDefinition[];
+  /** admission flags (--default-not-ready-toleration-seconds …) */
+  admission?: AdmissionConfig;
 }
 
 /** ApiServer is a running API server. */
@@ -64,6 +66,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const storeDeps: StoreDeps = {
     backend: opts.backend,
     clock,
+    admission: opts.admission,
     async namespaceState(name: string): Promise<NamespaceState> {
       const kv = await opts.backend.get(`/registry/namespaces/${name}`);
       if (!kv) return 'missing';

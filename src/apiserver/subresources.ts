@@ -10,6 +10,8 @@ import { applyPatch } from './resource-handler.js';
 import { successStatus, writeObject } from './response.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeProxy } from './node-proxy.js';
+import { evictPod, type Eviction } from './eviction.js';
+import { poddisruptionbudgets } from '../api/misc/cluster-kinds.js';
 
 /** SubresourceDeps are what the subresource handlers need. */
 export interface SubresourceDeps {
@@ -84,9 +86,14 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     }
     case 'eviction': {
       if (method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      const ev = decodeBody(await readBody(req), req.headers['content-type']) as { deleteOptions?: Record<string, unknown> };
-      await store.delete(ns, name, (ev?.deleteOptions ?? {}) as never);
-      writeObject(res, 201, successStatus(undefined));
+      const ev = decodeBody(await readBody(req), req.headers['content-type']) as Eviction;
+      try {
+        writeObject(res, 201, await evictPod({ pods: store, pdbs: deps.storeFor(poddisruptionbudgets), clock: deps.clock }, ns ?? '', name, ev, url.searchParams.getAll('dryRun').includes('All')));
+      } catch (e) {
+        // A budget that blocks the eviction says when to ask again, as kube-apiserver does.
+        if (e instanceof StatusError && e.details?.retryAfterSeconds) res.setHeader('Retry-After', String(e.details.retryAfterSeconds));
+        throw e;
+      }
       return true;
     }
     case 'finalize': {

@@ -5,6 +5,7 @@ import type { Backend } from '../storage/backend.js';
 import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { loadOrCreateCredentials, kubeconfigYaml, type ServingCredentials } from '../apiserver/tls.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import type { AdmissionConfig } from '../api/resource.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -12,6 +13,8 @@ export interface ControlPlaneOptions {
   host: string;
   store: 'sqlite' | 'etcd';
   etcdEndpoints?: string[];
+  /** kube-apiserver admission flags (--default-unreachable-toleration-seconds …) */
+  admission?: AdmissionConfig;
 }
 
 /** ControlPlane is a running API server over its store, with credentials and a kubeconfig. */
@@ -36,6 +39,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port,
     // The API server proves itself to node agents (logs, exec) with the node token they were given.
     agentToken: creds.nodeToken,
+    admission: o.admission,
   });
   await bootstrapCluster(api);
   const kubeconfigPath = join(dataDir, 'kubeconfig');

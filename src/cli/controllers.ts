@@ -5,6 +5,9 @@ import type { Clock } from '../util/clock.js';
 import { DaemonSetsController } from '../controllers/daemonset/controller.js';
 import { DeploymentController } from '../controllers/deployment/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
+import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
+import { TaintEvictionController } from '../controllers/tainteviction/controller.js';
+import { DisruptionController } from '../controllers/disruption/controller.js';
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { ReplicationManager } from '../controllers/replicaset/replication-controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
@@ -24,12 +27,15 @@ export interface ControllerOptions {
   nodeMonitorGracePeriodMs: number;
   /** --node-monitor-period (default 5 s) */
   nodeMonitorPeriodMs: number;
+  /** --node-startup-grace-period (default 1 min) */
+  nodeStartupGracePeriodMs: number;
 }
 
 /** defaultControllerOptions are Kubernetes' defaults. */
 export const defaultControllerOptions: ControllerOptions = {
   nodeMonitorGracePeriodMs: 40_000,
   nodeMonitorPeriodMs: 5_000,
+  nodeStartupGracePeriodMs: 60_000,
 };
 
 /** ControllerFactory builds one controller; its name is the one of kube-controller-manager's --controllers. */
@@ -51,4 +57,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'deployment', workers: 5, create: (ctx) => new DeploymentController(ctx) },
   { name: 'replicationcontroller', workers: 5, create: (ctx) => new ReplicationManager(ctx) },
   { name: 'daemonset', workers: 2, create: (ctx) => new DaemonSetsController(ctx) },
+  { name: 'nodelifecycle', workers: 8, create: (ctx) => new NodeLifecycleController(ctx.client, ctx.informers, ctx.clock, ctx.options) },
+  { name: 'taint-eviction-controller', workers: 8, create: (ctx) => new TaintEvictionController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'disruption', workers: 1, create: (ctx) => new DisruptionController(ctx.client, ctx.informers, ctx.clock) },
 ];

@@ -4,6 +4,7 @@ import { runUp } from './up.js';
 import { runServer } from './server.js';
 import { runAgent } from './agent.js';
 import { LOGGING_COMMANDS, addLoggingOptions, applyLoggingOptions } from './logging.js';
+import { addClusterFlags } from './controller-flags.js';
 import { log } from '../util/log.js';
 
 /** The `tskube` command: up (all-in-one), server (control plane only), agent (one node). */
@@ -40,6 +41,9 @@ program.command('agent')
   .option('--runtime <kind>', 'process or simulated', 'process')
   .option('--address <ip>', 'address the API server reaches this agent at', '127.0.0.1')
   .action(async (o) => { await runAgent(o); });
+
+// Node lifecycle and DefaultTolerationSeconds flags on the commands that run a control plane.
+for (const cmd of program.commands) if (cmd.name() === 'up' || cmd.name() === 'server') addClusterFlags(cmd);
 
 // Logging flags on every long-running command, applied before its action starts anything.
 for (const cmd of program.commands) if (LOGGING_COMMANDS.includes(cmd.name())) addLoggingOptions(cmd);

@@ -1,9 +1,10 @@
 import { startControlPlane } from './control-plane.js';
 import { startComponents } from './components.js';
+import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
 import { join } from 'node:path';
 import { nodeTokenPath } from '../apiserver/tls.js';
 
-export interface ServerOptions { dataDir: string; port: string; host: string; store: string; etcdEndpoints: string }
+export interface ServerOptions extends ClusterFlags { dataDir: string; port: string; host: string; store: string; etcdEndpoints: string }
 
 /**
  * runServer runs the control plane (API server, controllers, scheduler) without node agents and
@@ -12,12 +13,12 @@ export interface ServerOptions { dataDir: string; port: string; host: string; st
 export async function runServer(o: ServerOptions): Promise<void> {
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
-    etcdEndpoints: o.etcdEndpoints.split(','),
+    etcdEndpoints: o.etcdEndpoints.split(','), admission: admissionConfigFrom(o),
   });
   const ac = new AbortController();
   const components = await startComponents({
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
-    nodes: 0, simulatedNodes: 0, signal: ac.signal,
+    nodes: 0, simulatedNodes: 0, signal: ac.signal, controllerOptions: controllerOptionsFrom(o),
   });
   console.log(`tskube control plane is running at ${cp.api.url}`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Backend, KeyValue } from '../storage/backend.js';
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError } from '../storage/errors.js';
-import type { KubeObject, ObjectMeta, ResourceDefinition, ResourceStrategy } from '../api/resource.js';
+import type { AdmissionConfig, KubeObject, ObjectMeta, ResourceDefinition, ResourceStrategy } from '../api/resource.js';
 import {
   StatusError, alreadyExists, badRequest, conflict, conflictStale, invalid, notFound, type FieldError, type GroupResource,
 } from '../apimachinery/errors.js';
@@ -28,6 +28,8 @@ export interface StoreDeps {
   namespaceState(name: string): Promise<NamespaceState>;
   /** mutating admission run on create after defaulting (service IPs, default tolerations, ...) */
   admitCreate?(def: ResourceDefinition, obj: KubeObject): Promise<void>;
+  /** admission settings handed to strategies (DefaultTolerationSeconds …) */
+  admission?: AdmissionConfig;
 }
 
 /** ListResult is one page of a list. */
@@ -261,7 +263,7 @@ export class RegistryStore {
     delete meta.managedFields;
     const strategy = this.def.strategy;
     strategy.default?.(obj);
-    strategy.prepareForCreate?.(obj, { now });
+    strategy.prepareForCreate?.(obj, { now, admission: this.deps.admission });
     await this.deps.admitCreate?.(this.def, obj);
     const errs = [...validateObjectMeta(obj, this.def), ...(strategy.validate?.(obj) ?? [])];
     if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));

@@ -5,6 +5,7 @@
  */
 import { isObj, type Obj } from '../common/obj.js';
 import { tryParseQuantity } from '../../apimachinery/quantity.js';
+import type { AdmissionConfig } from '../resource.js';
 
 /** DEFAULT_FILE_MODE is 0644, the defaultMode of configMap/secret/projected/downwardAPI volumes. */
 export const DEFAULT_FILE_MODE = 420;
@@ -137,9 +138,10 @@ const UNREACHABLE = 'node.kubernetes.io/unreachable';
 
 /**
  * admitPodDefaults applies the create-time admission defaults kube-apiserver adds to every Pod:
- * ServiceAccount (default), Priority (0, PreemptLowerPriority) and DefaultTolerationSeconds (300 s).
+ * ServiceAccount (default), Priority (0, PreemptLowerPriority) and DefaultTolerationSeconds (300 s,
+ * or the API server's --default-not-ready/unreachable-toleration-seconds).
  */
-export function admitPodDefaults(pod: Obj): void {
+export function admitPodDefaults(pod: Obj, admission: AdmissionConfig = {}): void {
   const spec = pod.spec as Obj;
   if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
@@ -150,8 +152,10 @@ export function admitPodDefaults(pod: Obj): void {
     ((t.operator === 'Exists' && !t.key && (!t.effect || t.effect === 'NoExecute')) ||
       (t.key === key && (!t.effect || t.effect === 'NoExecute'))));
   const add: Obj[] = [];
-  if (!tolerates(NOT_READY)) add.push({ key: NOT_READY, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
-  if (!tolerates(UNREACHABLE)) add.push({ key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  const notReadySeconds = admission.defaultNotReadyTolerationSeconds ?? 300;
+  const unreachableSeconds = admission.defaultUnreachableTolerationSeconds ?? 300;
+  if (!tolerates(NOT_READY)) add.push({ key: NOT_READY, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: notReadySeconds });
+  if (!tolerates(UNREACHABLE)) add.push({ key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: unreachableSeconds });
   if (add.length) spec.tolerations = [...tolerations, ...add];
 }
 

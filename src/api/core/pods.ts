@@ -33,7 +33,7 @@ export const pods: ResourceDefinition = defineResource({
   strategy: specStatusStrategy({
     default: defaultPod,
     initialStatus: (pod) => ({ phase: 'Pending', qosClass: podQOSClass(spec(pod)) }),
-    prepareForCreate(pod) { admitPodDefaults(pod); },
+    prepareForCreate(pod, ctx) { admitPodDefaults(pod, ctx.admission); },
     validate: (pod) => validatePodSpec(spec(pod), 'spec'),
     validateUpdate: (pod, old) => validatePodSpecUpdate(spec(pod), spec(old)),
   }),

@@ -1,0 +1,81 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { AdmissionConfig } from '../api/resource.js';
+import { defaultControllerOptions, type ControllerOptions } from './controllers.js';
+
+/** ClusterFlags are the kube-controller-manager and kube-apiserver flags `tskube up|server` accept, as commander parsed them. */
+export interface ClusterFlags {
+  nodeMonitorPeriod?: number;
+  nodeMonitorGracePeriod?: number;
+  nodeStartupGracePeriod?: number;
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
+}
+
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * parseDuration reads a Go duration ("40s", "1m30s", "500ms", "1.5h", "0") into milliseconds, as
+ * time.ParseDuration does; anything else is `time: invalid duration "x"`.
+ */
+export function parseDuration(s: string): number {
+  const invalid = () => new Error(`time: invalid duration ${JSON.stringify(s)}`);
+  let rest = s.trim();
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    if (rest[0] === '-') sign = -1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') throw invalid();
+  let total = 0;
+  const re = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  while (rest) {
+    const m = re.exec(rest);
+    if (!m && /^(\d+(\.\d*)?|\.\d+)$/.test(rest)) throw new Error(`time: missing unit in duration ${JSON.stringify(s)}`);
+    if (!m) throw invalid();
+    total += Number(m[1]) * UNITS[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return sign * total;
+}
+
+function durationArg(v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function secondsArg(v: string): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
+
+/** addClusterFlags adds the node lifecycle and DefaultTolerationSeconds flags (Kubernetes' names and defaults) to a command. */
+export function addClusterFlags(cmd: Command): Command {
+  return cmd
+    .option('--node-monitor-period <duration>', 'how often node health is checked (default 5s)', durationArg)
+    .option('--node-monitor-grace-period <duration>', 'how long a node may stop posting status before it is marked Unknown (default 40s)', durationArg)
+    .option('--node-startup-grace-period <duration>', 'the same for a node that never posted status (default 1m0s)', durationArg)
+    .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to every pod (default 300)', secondsArg)
+    .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod (default 300)', secondsArg);
+}
+
+/** controllerOptionsFrom turns the flags into controller options (Kubernetes' defaults for what was not given). */
+export function controllerOptionsFrom(f: ClusterFlags): ControllerOptions {
+  return {
+    ...defaultControllerOptions,
+    ...(f.nodeMonitorPeriod !== undefined ? { nodeMonitorPeriodMs: f.nodeMonitorPeriod } : {}),
+    ...(f.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod } : {}),
+    ...(f.nodeStartupGracePeriod !== undefined ? { nodeStartupGracePeriodMs: f.nodeStartupGracePeriod } : {}),
+  };
+}
+
+/** admissionConfigFrom turns the flags into the API server's admission settings. */
+export function admissionConfigFrom(f: ClusterFlags): AdmissionConfig {
+  return {
+    ...(f.defaultNotReadyTolerationSeconds !== undefined ? { defaultNotReadyTolerationSeconds: f.defaultNotReadyTolerationSeconds } : {}),
+    ...(f.defaultUnreachableTolerationSeconds !== undefined ? { defaultUnreachableTolerationSeconds: f.defaultUnreachableTolerationSeconds } : {}),
+  };
+}
