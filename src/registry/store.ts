@@ -470,8 +470,10 @@ export class RegistryStore {
       if (grace < 0) grace = 0;
     }
 
-    const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
     const finalizers = new Set(meta.finalizers ?? []);
+    let policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+    // Without options a GC finalizer already on the object decides, else the kind's default policy.
+    if (!policy && !finalizers.has('orphan') && !finalizers.has('foregroundDeletion') && orphansDependentsByDefault(this.def)) policy = 'Orphan';
     if (policy === 'Foreground' && !finalizers.has('foregroundDeletion')) { finalizers.add('foregroundDeletion'); finalizers.delete('orphan'); }
     if (policy === 'Orphan' && !finalizers.has('orphan')) { finalizers.add('orphan'); finalizers.delete('foregroundDeletion'); }
     if (policy === 'Background') { finalizers.delete('orphan'); finalizers.delete('foregroundDeletion'); }
@@ -518,6 +520,17 @@ export class RegistryStore {
     }
     return out;
   }
+}
+
+/**
+ * orphansDependentsByDefault: the kinds whose DefaultGarbageCollectionPolicy is OrphanDependents in
+ * Kubernetes 1.32, for compatibility with clients older than server-side garbage collection: v1
+ * ReplicationControllers and batch/v1 Jobs. Every other kind deletes its dependents in the
+ * background when DeleteOptions say nothing (kubectl always sends propagationPolicy).
+ */
+export function orphansDependentsByDefault(def: Pick<ResourceDefinition, 'group' | 'version' | 'plural'>): boolean {
+  return (def.group === '' && def.version === 'v1' && def.plural === 'replicationcontrollers')
+    || (def.group === 'batch' && def.version === 'v1' && def.plural === 'jobs');
 }
 
 function withoutRV(obj: KubeObject): KubeObject {
