@@ -8,6 +8,7 @@ import { NamespaceController } from '../controllers/namespace/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import { TaintEvictionController } from '../controllers/tainteviction/controller.js';
 import { DisruptionController } from '../controllers/disruption/controller.js';
+import { GarbageCollector } from '../controllers/garbagecollector/garbage-collector.js';
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { ReplicationManager } from '../controllers/replicaset/replication-controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
@@ -60,4 +61,5 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'nodelifecycle', workers: 8, create: (ctx) => new NodeLifecycleController(ctx.client, ctx.informers, ctx.clock, ctx.options) },
   { name: 'taint-eviction-controller', workers: 8, create: (ctx) => new TaintEvictionController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'disruption', workers: 1, create: (ctx) => new DisruptionController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'garbagecollector', workers: 20, create: (ctx) => new GarbageCollector({ client: ctx.client, informers: ctx.informers, clock: ctx.clock }) },
 ];
