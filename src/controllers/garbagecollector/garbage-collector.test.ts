@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { KubeObject, OwnerReference } from '../../api/resource.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import { Resources, type ResourceRef } from '../../client/types.js';
@@ -15,6 +16,8 @@ async function setup(t: TestContext, workers = 5): Promise<{ tc: TestCluster; gc
   const gc = new GarbageCollector({ client: tc.client, informers: tc.informers });
   await tc.start();
   const ac = new AbortController();
+  // The collector waits on every informer with this one signal, as components.ts's shared signal.
+  setMaxListeners(0, ac.signal);
   const running = gc.run(ac.signal, workers);
   t.after(async () => {
     ac.abort();
