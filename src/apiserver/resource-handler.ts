@@ -150,6 +150,15 @@ async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinitio
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(raw) ? 'array' : typeof raw} into Go value of type struct`);
   }
   const obj = raw as KubeObject;
+  // kube-apiserver first reads apiVersion and kind into strings; anything else is its decode error
+  // (rendering an array here recursed through it: a 500 for a deeply nested one).
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if ((key === 'apiVersion' || key === 'kind') && v !== null && typeof v !== 'string') {
+      const type = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v;
+      throw badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${type} into Go struct field .${key} of type string`);
+    }
+  }
   const wantAV = def.group ? `${def.group}/${def.version}` : def.version;
   if (obj.kind !== undefined && obj.kind !== def.kind) {
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`);

@@ -24,15 +24,18 @@ export function notePrettyPrint(req: IncomingMessage, res: ServerResponse): void
 
 /** writeObject sends an API object in the negotiated encoding. */
 export function writeObject(res: ServerResponse, code: number, obj: unknown, output: OutputKind = 'json', warnings: string[] = []): void {
-  for (const w of warnings) res.appendHeader('Warning', `299 - ${JSON.stringify(w)}`);
+  // Go writes a warning's UTF-8 bytes as they are. Node only takes Latin-1 header strings (an unknown
+  // field named "ключ" was a 500), so it gets those bytes one per character, and the body goes as a
+  // Buffer: with a string body Node would re-encode the headers as UTF-8 along with it.
+  for (const w of warnings) res.appendHeader('Warning', Buffer.from(`299 - ${JSON.stringify(w)}`, 'utf8').toString('latin1'));
   if (output === 'yaml') {
-    const body = YAML.stringify(obj);
-    res.writeHead(code, { 'Content-Type': 'application/yaml', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) });
+    const body = Buffer.from(YAML.stringify(obj));
+    res.writeHead(code, { 'Content-Type': 'application/yaml', 'Cache-Control': 'no-cache, private', 'Content-Length': body.length });
     res.end(body);
     return;
   }
-  const body = prettyResponses.has(res) ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) });
+  const body = Buffer.from(prettyResponses.has(res) ? JSON.stringify(obj, null, 2) : JSON.stringify(obj));
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': body.length });
   res.end(body);
 }
 

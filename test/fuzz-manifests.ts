@@ -1,0 +1,123 @@
+// Valid manifests of every kind tskube serves, for test/fuzz.test.ts to mutate. Each one fills in
+// the lists and nested structures the API server walks (selectors, containers, ports, volumes,
+// env, probes, tolerations, affinity terms, owner references), so that mutations reach them.
+
+type JsonObject = { [k: string]: unknown };
+
+const labels = { app: 'fz', tier: 'web' };
+const selector = {
+  matchLabels: { app: 'fz' },
+  matchExpressions: [
+    { key: 'tier', operator: 'In', values: ['web', 'api'] },
+    { key: 'legacy', operator: 'DoesNotExist' },
+  ],
+};
+
+const podSpec = {
+  initContainers: [{ name: 'init', image: 'busybox', command: ['sh', '-c', 'true'] }],
+  containers: [{
+    name: 'app',
+    image: 'nginx:1.25',
+    command: ['node'],
+    args: ['server.js', '--port=8080'],
+    workingDir: '/app',
+    ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { containerPort: 9090, hostPort: 9090 }],
+    env: [
+      { name: 'PLAIN', value: 'x' },
+      { name: 'FROM_CM', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k', optional: true } } },
+      { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } },
+    ],
+    envFrom: [{ configMapRef: { name: 'cm' }, prefix: 'CM_' }, { secretRef: { name: 's', optional: true } }],
+    resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '128Mi' } },
+    volumeMounts: [{ name: 'config', mountPath: '/etc/config', readOnly: true }, { name: 'scratch', mountPath: '/tmp', subPath: 'x' }],
+    livenessProbe: { httpGet: { path: '/healthz', port: 'http', httpHeaders: [{ name: 'X-A', value: 'b' }] }, initialDelaySeconds: 5, periodSeconds: 10 },
+    readinessProbe: { tcpSocket: { port: 8080 }, failureThreshold: 3 },
+    startupProbe: { exec: { command: ['cat', '/tmp/ready'] } },
+    lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 1'] } }, postStart: { httpGet: { port: 8080 } } },
+    securityContext: { runAsUser: 1000, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } },
+    imagePullPolicy: 'IfNotPresent',
+  }],
+  volumes: [
+    { name: 'config', configMap: { name: 'cm', items: [{ key: 'k', path: 'k.conf', mode: 0o644 }], defaultMode: 0o644 } },
+    { name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+    { name: 'secret', secret: { secretName: 's', items: [{ key: 'k', path: 'k' }] } },
+    { name: 'host', hostPath: { path: '/var/log', type: 'Directory' } },
+    { name: 'claim', persistentVolumeClaim: { claimName: 'pvc', readOnly: true } },
+    { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+    { name: 'proj', projected: { sources: [{ configMap: { name: 'cm' } }, { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }] } },
+  ],
+  nodeSelector: { disktype: 'ssd' },
+  tolerations: [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    { key: 'dedicated', operator: 'Equal', value: 'fz', effect: 'NoSchedule' },
+  ],
+  affinity: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }], matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['n0'] }] }] },
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } }],
+    },
+    podAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: selector, topologyKey: 'kubernetes.io/hostname', namespaces: ['default'] }],
+    },
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: 'fz' } }, topologyKey: 'zone', namespaceSelector: {} } }],
+    },
+  },
+  topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'fz' } } }],
+  securityContext: { fsGroup: 2000, sysctls: [{ name: 'net.core.somaxconn', value: '1024' }] },
+  hostAliases: [{ ip: '10.0.0.1', hostnames: ['a.example'] }],
+  dnsConfig: { nameservers: ['1.1.1.1'], options: [{ name: 'ndots', value: '2' }] },
+  imagePullSecrets: [{ name: 'reg' }],
+  readinessGates: [{ conditionType: 'example.com/ready' }],
+  terminationGracePeriodSeconds: 30,
+  restartPolicy: 'Always',
+};
+
+const meta = (name: string): JsonObject => ({
+  name,
+  labels: { ...labels },
+  annotations: { 'example.com/note': 'fuzzed' },
+  ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'owner', uid: 'c5e5e3c6-9d7b-4d8f-9a1e-1b2c3d4e5f60', controller: false, blockOwnerDeletion: false }],
+  finalizers: ['example.com/keep'],
+});
+
+const template = { metadata: { labels: { ...labels } }, spec: podSpec };
+const podTemplateNever = { metadata: { labels: { ...labels } }, spec: { ...podSpec, restartPolicy: 'Never' } };
+
+/** builtInManifests: one valid object per served kind (name and namespace are set by the fuzzer). */
+export const builtInManifests: JsonObject[] = [
+  { apiVersion: 'v1', kind: 'Pod', metadata: meta('p'), spec: podSpec },
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('cm'), data: { k: 'v', 'game.properties': 'a=1\nb=2' }, binaryData: { bin: 'AAEC' } },
+  { apiVersion: 'v1', kind: 'Secret', metadata: meta('s'), type: 'Opaque', data: { k: 'dg==' }, stringData: { s: 'plain' } },
+  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('sa'), secrets: [{ name: 's' }], imagePullSecrets: [{ name: 'reg' }] },
+  { apiVersion: 'v1', kind: 'Service', metadata: meta('svc'), spec: { selector: { app: 'fz' }, type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }, { name: 'metrics', port: 9090, targetPort: 9090 }], sessionAffinity: 'ClientIP' } },
+  { apiVersion: 'v1', kind: 'Endpoints', metadata: meta('ep'), subsets: [{ addresses: [{ ip: '10.0.0.1', targetRef: { kind: 'Pod', name: 'p', namespace: 'fuzz' } }], notReadyAddresses: [{ ip: '10.0.0.2' }], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }] },
+  { apiVersion: 'v1', kind: 'Event', metadata: meta('ev'), involvedObject: { kind: 'Pod', name: 'p', namespace: 'fuzz', apiVersion: 'v1' }, reason: 'Started', message: 'Started container app', type: 'Normal', source: { component: 'kubelet', host: 'n1' }, count: 1, firstTimestamp: '2024-01-01T00:00:00Z', lastTimestamp: '2024-01-01T00:00:00Z' },
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { ...labels } }, spec: { finalizers: ['kubernetes'] } },
+  { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n', labels: { 'kubernetes.io/hostname': 'n' } }, spec: { podCIDR: '10.244.0.0/24', taints: [{ key: 'dedicated', value: 'fz', effect: 'NoSchedule' }], unschedulable: false } },
+  { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv', labels: { ...labels } }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/data/pv' }, persistentVolumeReclaimPolicy: 'Retain', storageClassName: 'manual', claimRef: { namespace: 'fuzz', name: 'pvc' }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } } },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta('pvc'), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' }, limits: { storage: '2Gi' } }, storageClassName: 'manual', selector } },
+  { apiVersion: 'v1', kind: 'ReplicationController', metadata: meta('rc'), spec: { replicas: 2, selector: { app: 'fz' }, template } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('d'), spec: { replicas: 2, selector, template, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } }, minReadySeconds: 1, revisionHistoryLimit: 3, progressDeadlineSeconds: 600 } },
+  { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: meta('rs'), spec: { replicas: 2, selector, template } },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('sts'), spec: { replicas: 2, serviceName: 'svc', selector, template, podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] } },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta('ds'), spec: { selector, template, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } } } },
+  { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: meta('cr'), revision: 1, data: { spec: { template: { metadata: { labels } } } } },
+  { apiVersion: 'batch/v1', kind: 'Job', metadata: meta('j'), spec: { completions: 3, parallelism: 2, backoffLimit: 4, activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 100, template: podTemplateNever } },
+  { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta('cj'), spec: { schedule: '*/5 * * * *', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, jobTemplate: { metadata: { labels }, spec: { backoffLimit: 2, template: podTemplateNever } } } },
+  { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: meta('hpa1'), spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 } },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta('hpa2'), spec: {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, minReplicas: 1, maxReplicas: 5,
+    metrics: [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+      { type: 'Pods', pods: { metric: { name: 'qps', selector }, target: { type: 'AverageValue', averageValue: '100' } } },
+    ],
+    behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] } },
+  } },
+  { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: meta('lease'), spec: { holderIdentity: 'me', leaseDurationSeconds: 40, renewTime: '2024-01-01T00:00:00.000000Z', leaseTransitions: 0 } },
+  { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: meta('ev2'), eventTime: '2024-01-01T00:00:00.000000Z', reportingController: 'example.com/fz', reportingInstance: 'fz-1', action: 'Started', reason: 'Started', type: 'Normal', regarding: { kind: 'Pod', name: 'p', namespace: 'fuzz' }, note: 'started' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta('pdb'), spec: { minAvailable: '50%', selector } },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'sc', labels: { ...labels } }, provisioner: 'tskube.io/hostpath', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer', parameters: { type: 'fast' }, mountOptions: ['ro'], allowedTopologies: [{ matchLabelExpressions: [{ key: 'zone', values: ['a'] }] }] },
+];
