@@ -302,6 +302,18 @@ describe('ReplicaSetController', () => {
     await eventually(async () => assert.equal((await statusOf(env.tc, 'web')).availableReplicas, 2));
   });
 
+  it('minReadySeconds: a Ready condition without a transition time is never available and asks for no requeue', async () => {
+    const env = await setup({ fake: true });
+    await env.tc.client.create(Resources.replicasets, 'default', replicaSet('web', 1, { minReadySeconds: 5 }));
+    const p = await env.tc.client.create<Pod>(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    await env.tc.client.updateStatus(Resources.pods, 'default', { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+    await inCache(env, 'web', 1);
+    const podInformer = env.tc.informers.informerFor<Pod>(Resources.pods);
+    await eventually(() => assert.equal(podInformer.lister.get('default', 'p')?.status?.phase, 'Running'));
+    assert.equal(await env.c.syncReplicaSet('default/web'), undefined);
+    assert.deepEqual(await statusOf(env.tc, 'web'), { replicas: 1, fullyLabeledReplicas: 1, readyReplicas: 1, observedGeneration: 1 });
+  });
+
   it('a ReplicaSet being deleted is not managed but its status still reflects its pods', async () => {
     const env = await setup({ fake: true });
     await env.tc.client.create(Resources.replicasets, 'default', { ...replicaSet('web', 2), metadata: { name: 'web', finalizers: ['example.com/hold'] } });

@@ -278,7 +278,9 @@ export class ReplicaSetController implements Controller {
     if (minReadySeconds > 0) {
       let wait = Infinity;
       for (const p of filteredPods) {
-        if (isPodReady(p) && !isPodAvailable(p, minReadySeconds, now)) wait = Math.min(wait, availableAfterMs(p, minReadySeconds, now));
+        // A Ready condition without a transition time never becomes available by waiting.
+        const after = isPodAvailable(p, minReadySeconds, now) ? 0 : availableAfterMs(p, minReadySeconds, now);
+        if (after > 0) wait = Math.min(wait, after);
       }
       if (wait !== Infinity) return { requeueAfterMs: wait };
     }
