@@ -34,7 +34,7 @@ async function pod(n: string, name: string, o: { phase?: string; ready?: boolean
 
 /** pdb creates a budget and writes the status the disruption controller would have computed. */
 async function pdb(n: string, name: string, status: Partial<PDBStatus>, spec: Record<string, unknown> = { minAvailable: 1 }): Promise<void> {
-  const p = await tc.client.create(PDBS, n, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: n }, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } });
+  const p = await tc.client.create<KubeObject>(PDBS, n, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: n }, spec: { selector: { matchLabels: { app: 'web' } }, ...spec } });
   await tc.client.updateStatus(PDBS, n, {
     ...p, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, observedGeneration: p.metadata?.generation, ...status },
   });
