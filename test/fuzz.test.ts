@@ -80,9 +80,9 @@ function loadManifests(): Manifest[] {
     });
   }
   for (const m of builtInManifests) {
-    const def = served(m);
+    const def = served(m as JsonObject);
     if (!def) throw new Error(`built-in fuzz manifest of an unserved kind: ${m.apiVersion}/${m.kind}`);
-    out.push({ source: `built-in ${m.apiVersion} ${m.kind}`, def, obj: m });
+    out.push({ source: `built-in ${m.apiVersion} ${m.kind}`, def, obj: m as JsonObject });
   }
   return out;
 }
@@ -167,6 +167,16 @@ function flipType(r: Rand, v: Json): Json {
   if (Array.isArray(v)) return r.pick<Json>([{ ...Object.fromEntries(v.map((x, i) => [String(i), x])) }, v[0] ?? null, 'list', 0, null]);
   if (isObject(v)) return r.pick<Json>([[v], Object.values(v) as Json[], 'object', 1, false, null]);
   return r.pick<Json>(['', 0, {}, []]);
+}
+
+/** opposite is a value of the other shape: an object for a list, a list for an object, a number for a string... */
+function opposite(v: Json): Json {
+  if (Array.isArray(v)) return { 0: v[0] ?? null };
+  if (isObject(v)) return [v];
+  if (typeof v === 'string') return 1;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return 'true';
+  return {};
 }
 
 /** mutate applies one random mutation to obj (in place) and returns its description. */
@@ -360,7 +370,7 @@ describe('fuzz: mutated manifests against the API server', { timeout: 5 * 60_000
     if (contentType) headers['content-type'] = contentType;
     let res: Response;
     try {
-      res = await fetch(tc.api.url + path, { method, headers, body });
+      res = await fetch(tc.api.url + path, { method, headers, body: body ? new Uint8Array(body) : undefined });
     } catch (e) {
       const body = `request failed: ${String((e as Error).cause ?? e)}`;
       problems.push({ request: `${method} ${path} (${contentType})`, what, status: 0, body, message: body });
@@ -470,6 +480,63 @@ describe('fuzz: mutated manifests against the API server', { timeout: 5 * 60_000
   async function sendBody(method: string, path: string, body: Json, what: string, contentType = JSON_CT): Promise<number> {
     return (await send(method, path, contentType, Buffer.from(serialize(body)), what)).status;
   }
+
+  it('a null, the opposite shape and a null element at every field of every kind (dry-run creates)', async (t) => {
+    const before = sent;
+    for (const [mi, m] of manifests.entries()) {
+      if (!m.source.startsWith('built-in')) continue;
+      const base = structuredClone(m.obj);
+      base.metadata = { ...(isObject(base.metadata) ? base.metadata : {}), name: `sweep${mi}` };
+      // the pod template is swept once, in the Pod; elsewhere only what surrounds it
+      const inTemplate = (p: Path) => m.def.kind !== 'Pod' && /(^|\.)template\.spec\./.test(`${p.join('.')}.`);
+      for (const p of paths(base).filter((q) => !inTemplate(q))) {
+        const at = getAt(base, p) as Json;
+        const variants: [string, Json][] = [['null', null], ['opposite shape', opposite(at)]];
+        if (Array.isArray(at)) variants.push(['null element', [null, ...at]]);
+        for (const [what, value] of variants) {
+          const body = structuredClone(base);
+          setAt(body, p, value);
+          await send('POST', `${resourcePath(m.def)}?dryRun=All`, JSON_CT, Buffer.from(serialize(body)), `${m.source}: ${what} at ${p.join('.')}`);
+        }
+      }
+    }
+    t.diagnostic(`${sent - before} requests`);
+    assert.equal(problems.length, 0, `${problems.length} requests were answered badly:\n${report(problems)}`);
+  });
+
+  it('odd bodies for the pod subresources that take one (binding, eviction) and for scale', async () => {
+    const before = problems.length;
+    const pod = manifests.findIndex((m) => m.source === 'built-in v1 Pod');
+    const deploy = manifests.findIndex((m) => m.source === 'built-in apps/v1 Deployment');
+    const odd: Json[] = [
+      null, [], 'x', 1, {}, { target: null }, { target: 1 }, { target: { name: [] } }, { target: { kind: 'Node', name: null } },
+      { metadata: [] }, { metadata: { name: 1 } }, { deleteOptions: 5 }, { deleteOptions: { gracePeriodSeconds: 'x', preconditions: [] } },
+      { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: `fz${pod}` }, deleteOptions: { propagationPolicy: 1 } },
+      { spec: null }, { spec: { replicas: '3' } }, { spec: { replicas: -1 } }, { spec: { replicas: 2 ** 40 } }, { status: [] },
+      `\u0001deep5000o\u0001`,
+    ];
+    for (const body of odd) {
+      const text = serialize(body);
+      for (const sub of ['binding', 'eviction']) await send('POST', `/api/v1/namespaces/${NS}/pods/fz${pod}/${sub}`, JSON_CT, Buffer.from(text), `${sub}: ${text.slice(0, 80)}`);
+      if (isObject(body)) await send('PUT', `/apis/apps/v1/namespaces/${NS}/deployments/fz${deploy}/scale`, JSON_CT, Buffer.from(text), `scale: ${text.slice(0, 80)}`);
+      for (const ct of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
+        await send('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/fz${deploy}/scale`, ct, Buffer.from(text), `scale patch: ${text.slice(0, 80)}`);
+      }
+    }
+    assert.equal(problems.length - before, 0, report(problems.slice(before)));
+  });
+
+  // serveScale (src/apiserver/subresources.ts) reads `.spec` of the decoded body before checking it is
+  // an object; Kubernetes answers 400 ("Object 'Kind' is missing in 'null'", or the decoder's type error).
+  it('PUT /scale with a body that is not an object', { todo: 'a 500 until serveScale checks the decoded body' }, async () => {
+    const deploy = manifests.findIndex((m) => m.source === 'built-in apps/v1 Deployment');
+    const before = problems.length;
+    for (const text of ['null', '[]', '"x"', '1']) {
+      await send('PUT', `/apis/apps/v1/namespaces/${NS}/deployments/fz${deploy}/scale`, JSON_CT, Buffer.from(text), `scale: ${text}`);
+    }
+    const found = problems.splice(before);
+    assert.equal(found.length, 0, report(found));
+  });
 
   it('a request larger than 3 MiB is refused with 413', async () => {
     const r = await send('POST', `/api/v1/namespaces/${NS}/configmaps`, JSON_CT, Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { a: 'x'.repeat(4 * 1024 * 1024) } })), 'huge body');
