@@ -26,7 +26,7 @@ export function goStringSlice(s: string[] | undefined | null): string {
 export function goLabelSelector(sel: unknown): string {
   if (!isObj(sel)) return 'null';
   const exprs = Array.isArray(sel.matchExpressions)
-    ? `[]v1.LabelSelectorRequirement{${(sel.matchExpressions as Obj[]).map((e) =>
+    ? `[]v1.LabelSelectorRequirement{${(sel.matchExpressions as unknown[]).map((x) => (isObj(x) ? x : {})).map((e: Obj) =>
       `v1.LabelSelectorRequirement{Key:${goQuote(String(e.key ?? ''))}, Operator:${goQuote(String(e.operator ?? ''))}, Values:${goStringSlice(e.values)}}`).join(', ')}}`
     : '[]v1.LabelSelectorRequirement(nil)';
   return `v1.LabelSelector{MatchLabels:${goStringMap(sel.matchLabels)}, MatchExpressions:${exprs}}`;

@@ -41,8 +41,7 @@ export function validateAnnotations(annotations: unknown, field: string): FieldE
 export function validateLabelSelector(sel: unknown, field: string): FieldError[] {
   if (!isObj(sel)) return [];
   const errs = validateLabels(sel.matchLabels, `${field}.matchLabels`);
-  const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions as Obj[] : [];
-  exprs.forEach((e, i) => {
+  requirements(sel).forEach((e, i) => {
     const p = `${field}.matchExpressions[${i}]`;
     const values = Array.isArray(e.values) ? e.values as string[] : [];
     switch (e.operator) {
@@ -76,8 +75,7 @@ export function selectorMatches(sel: unknown, labels: Record<string, string> | u
   if (isObj(sel.matchLabels)) {
     for (const [k, v] of Object.entries(sel.matchLabels)) if (l[k] !== v) return false;
   }
-  const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions as Obj[] : [];
-  for (const e of exprs) {
+  for (const e of requirements(sel)) {
     const has = Object.prototype.hasOwnProperty.call(l, e.key);
     const values: string[] = Array.isArray(e.values) ? e.values : [];
     switch (e.operator) {
@@ -89,4 +87,13 @@ export function selectorMatches(sel: unknown, labels: Record<string, string> | u
     }
   }
   return true;
+}
+
+/**
+ * requirements returns a selector's matchExpressions, each an object: an element that is not one
+ * (null from a client) reads as the empty requirement Go's decoder makes of it, never as a crash.
+ */
+function requirements(sel: Obj): Obj[] {
+  if (!Array.isArray(sel.matchExpressions)) return [];
+  return sel.matchExpressions.map((e: unknown) => (isObj(e) ? e : {}));
 }
