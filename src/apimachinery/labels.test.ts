@@ -111,6 +111,15 @@ test('labelSelectorFromSpec: nil selects nothing, empty selects everything', () 
   assert.equal(matchesLabels(sel, { app: 'nginx', tier: 'fe', env: 'prod', zone: 'z1' }), false);
 });
 
+// Before: a null requirement threw a TypeError whose text became the 400's message, and an operator
+// named after an Object.prototype member ("constructor") was taken for a known one.
+test('labelSelectorFromSpec reads a null requirement as the empty one, as Go decodes it', () => {
+  const odd = (spec: unknown) => labelSelectorFromSpec(spec as Parameters<typeof labelSelectorFromSpec>[0]);
+  assert.throws(() => odd({ matchExpressions: [null] }), (e: unknown) => e instanceof StatusError && e.code === 400 && e.message === '"" is not a valid label selector operator');
+  assert.throws(() => odd({ matchExpressions: [{ key: 'a', operator: 'constructor' }] }), (e: unknown) => e instanceof StatusError && e.message === '"constructor" is not a valid label selector operator');
+  assert.equal(labelSelectorString(odd({ matchLabels: { a: null }, matchExpressions: [{ key: 'b', operator: 'In', values: [null, 'x'] }] })), 'a=,b in (,x)');
+});
+
 test('labelSelectorFromSpec rejects invalid specs', () => {
   const cases: Array<[Parameters<typeof labelSelectorFromSpec>[0], string]> = [
     [{ matchExpressions: [{ key: 'a', operator: 'Foo' }] }, '"Foo" is not a valid label selector operator'],

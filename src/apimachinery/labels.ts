@@ -270,6 +270,10 @@ function newRequirement(key: string, operator: LabelOperator, values: string[], 
   return { key, operator, values };
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function sortByKey(reqs: LabelRequirement[]): LabelRequirement[] {
   return reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -357,17 +361,21 @@ const specOperators: Record<string, LabelOperator> = { In: 'in', NotIn: 'notin',
  */
 export function labelSelectorFromSpec(spec: LabelSelectorSpec | undefined | null): LabelSelector {
   if (spec === undefined || spec === null) return nothingSelector;
-  const labels = spec.matchLabels ?? {};
-  const exprs = spec.matchExpressions ?? [];
+  // Read as Go's decoder leaves a metav1.LabelSelector: a null requirement is the empty one, a null
+  // value the empty string (callers may hand over objects no decoder checked).
+  const labels: Record<string, unknown> = isPlainObject(spec.matchLabels) ? spec.matchLabels : {};
+  const exprs: unknown[] = Array.isArray(spec.matchExpressions) ? spec.matchExpressions : [];
   if (Object.keys(labels).length === 0 && exprs.length === 0) return everythingSelector;
   const reqs: LabelRequirement[] = [];
   try {
-    for (const [k, v] of Object.entries(labels)) reqs.push(newRequirement(k, '=', [v], ''));
-    for (const e of exprs) {
-      const op = specOperators[e.operator];
-      if (!op) throw new Error(`${goQuote(String(e.operator))} is not a valid label selector operator`);
-      const values = [...(e.values ?? [])];
-      reqs.push(newRequirement(e.key, op, values, ''));
+    for (const [k, v] of Object.entries(labels)) reqs.push(newRequirement(k, '=', [String(v ?? '')], ''));
+    for (const x of exprs) {
+      const e: Record<string, unknown> = isPlainObject(x) ? x : {};
+      const operator = String(e.operator ?? '');
+      const op = Object.prototype.hasOwnProperty.call(specOperators, operator) ? specOperators[operator] : undefined;
+      if (!op) throw new Error(`${goQuote(operator)} is not a valid label selector operator`);
+      const values = Array.isArray(e.values) ? e.values.map((v) => String(v ?? '')) : [];
+      reqs.push(newRequirement(String(e.key ?? ''), op, values, ''));
     }
   } catch (err) {
     if (err instanceof StatusError) throw err;
