@@ -80,7 +80,8 @@ export const nodePrinter: TablePrinter = {
   cells: (o, now) => {
     const conds = (get(o, 'status', 'conditions') ?? []) as { type: string; status: string }[];
     const ready = conds.find((c) => c.type === 'Ready');
-    const states = [!ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown'];
+    // As printNode: any Ready status but True (False or Unknown) is NotReady; no Ready condition at all is Unknown.
+    const states = [!ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady'];
     if (get(o, 'spec', 'unschedulable')) states.push('SchedulingDisabled');
     const labels: Record<string, string> = get(o, 'metadata', 'labels') ?? {};
     const roles = new Set<string>();
