@@ -14,8 +14,9 @@ export const FINALIZER_DELETE_DEPENDENTS = 'foregroundDeletion';
 /** PropagationPolicy is metav1.DeletionPropagation. */
 export type PropagationPolicy = NonNullable<DeleteOptions['propagationPolicy']>;
 
-/** isNotFound / isConflict test a client error's Status code. */
+/** isNotFound tells whether a client error is a 404 NotFound Status. */
 export function isNotFound(e: unknown): boolean { return e instanceof StatusError && e.code === 404; }
+/** isConflict tells whether a client error is a 409 Conflict Status (a failed precondition). */
 export function isConflict(e: unknown): boolean { return e instanceof StatusError && e.code === 409; }
 
 /** hasFinalizer tells whether obj lists finalizer f. */
