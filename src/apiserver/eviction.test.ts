@@ -77,6 +77,32 @@ describe('pods/eviction', () => {
     assert.deepEqual([mismatch.code, mismatch.message], [400, 'name in URL does not match name in Eviction object']);
   });
 
+  it('answers 400 for bodies that are not an Eviction', async () => {
+    const n = await namespace();
+    await pod(n, 'a');
+    const post = async (body: string) => {
+      const res = await fetch(`${tc.api.url}/api/v1/namespaces/${n}/pods/a/eviction`, { method: 'POST', headers: { Authorization: 'Bearer t0k', 'Content-Type': 'application/json' }, body });
+      return [res.status, ((await res.json()) as { message: string }).message];
+    };
+    assert.deepEqual(await post('{}'), [400, 'name in URL does not match name in Eviction object']);
+    assert.deepEqual(await post('[]'), [400, 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal array into Go value of type v1.Eviction']);
+    assert.deepEqual(await post('{"metadata":{"name":1}}'),
+      [400, 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string']);
+    assert.deepEqual(await post('{"metadata":{"name":"a"},"deleteOptions":{"gracePeriodSeconds":"x"}}'),
+      [400, 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal string into Go struct field DeleteOptions.deleteOptions.gracePeriodSeconds of type int64']);
+    assert.equal(await deleting(n, 'a'), false);
+  });
+
+  it('honours a resourceVersion precondition', async () => {
+    const n = await namespace();
+    await pod(n, 'a');
+    const stale = await evict(n, 'a', { deleteOptions: { preconditions: { resourceVersion: '1' } } });
+    assert.ok(stale instanceof StatusError && stale.code === 409, 'stale resourceVersion refused');
+    const rv = (await getPod(n, 'a')).metadata?.resourceVersion;
+    assert.ok(!((await evict(n, 'a', { deleteOptions: { preconditions: { resourceVersion: rv } } })) instanceof StatusError), 'current resourceVersion accepted');
+    assert.equal(await deleting(n, 'a'), true);
+  });
+
   it('spends one disruption, records the pod, and flips the condition at zero', async () => {
     const n = await namespace();
     await pod(n, 'a');

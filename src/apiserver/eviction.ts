@@ -13,7 +13,7 @@ export const MAX_DISRUPTED_POD_SIZE = 2000;
 const EVICTIONS_RETRY = 20;
 
 /** Eviction is policy/v1 Eviction. */
-export interface Eviction extends KubeObject { deleteOptions?: DeleteOptions & { dryRun?: string[] | boolean } }
+export interface Eviction extends KubeObject { deleteOptions?: Omit<DeleteOptions, 'dryRun'> & { dryRun?: string[] } | null }
 
 /** EvictionDeps are the stores the eviction subresource reads and writes. */
 export interface EvictionDeps {
@@ -56,15 +56,14 @@ function tooManyRequests(causeMessage: string, retryAfterSeconds: number): Statu
  * check; a not-ready pod is evicted without spending the budget while the budget is met. The pod
  * gets a DisruptionTarget condition (EvictionByEvictionAPI) before it is deleted.
  */
-export async function evictPod(deps: EvictionDeps, namespace: string, name: string, eviction: Eviction, dryRun: boolean): Promise<Status> {
-  if (eviction?.metadata?.name !== undefined && eviction.metadata.name !== name) {
-    throw badRequest('name in URL does not match name in Eviction object');
-  }
-  const requested: DeleteOptions = { ...(eviction?.deleteOptions ?? {}) };
-  const isDry = dryRun || requested.dryRun === true || (Array.isArray(requested.dryRun) && requested.dryRun.length > 0);
+export async function evictPod(deps: EvictionDeps, namespace: string, name: string, body: unknown, dryRun: boolean): Promise<Status> {
+  const eviction = decodeEviction(body);
+  if ((eviction.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
+  const requested = { ...(eviction.deleteOptions ?? {}) };
+  const isDry = dryRun || (requested.dryRun ?? []).length > 0;
   const options: DeleteOptions = {
-    gracePeriodSeconds: requested.gracePeriodSeconds, propagationPolicy: requested.propagationPolicy,
-    orphanDependents: requested.orphanDependents, preconditions: requested.preconditions, dryRun: isDry,
+    gracePeriodSeconds: requested.gracePeriodSeconds ?? undefined, propagationPolicy: requested.propagationPolicy ?? undefined,
+    orphanDependents: requested.orphanDependents ?? undefined, preconditions: requested.preconditions ?? undefined, dryRun: isDry,
   };
   const rvUnset = !options.preconditions?.resourceVersion;
   const success: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
@@ -103,6 +102,31 @@ export async function evictPod(deps: EvictionDeps, namespace: string, name: stri
     throw e;
   }
   return success;
+}
+
+const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v);
+
+/**
+ * decodeEviction checks the body has policy/v1 Eviction's shape, answering 400 with the decoder's
+ * wording ("... cannot be handled as a Eviction: json: cannot unmarshal ...") when it does not.
+ */
+function decodeEviction(body: unknown): Eviction {
+  const fail = (what: string) => badRequest(`Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal ${what}`);
+  if (jsonType(body) !== 'object') throw fail(`${jsonType(body)} into Go value of type v1.Eviction`);
+  const ev = body as Eviction;
+  const field = (v: unknown, want: string, path: string, goType: string) => {
+    if (v !== undefined && v !== null && jsonType(v) !== want) throw fail(`${jsonType(v)} into Go struct field ${path} of type ${goType}`);
+  };
+  field(ev.metadata, 'object', 'Eviction.metadata', 'v1.ObjectMeta');
+  field(ev.metadata?.name, 'string', 'ObjectMeta.metadata.name', 'string');
+  field(ev.deleteOptions, 'object', 'Eviction.deleteOptions', 'v1.DeleteOptions');
+  const o = (ev.deleteOptions ?? {}) as Record<string, unknown>;
+  field(o.gracePeriodSeconds, 'number', 'DeleteOptions.deleteOptions.gracePeriodSeconds', 'int64');
+  field(o.propagationPolicy, 'string', 'DeleteOptions.deleteOptions.propagationPolicy', 'v1.DeletionPropagation');
+  field(o.orphanDependents, 'boolean', 'DeleteOptions.deleteOptions.orphanDependents', 'bool');
+  field(o.preconditions, 'object', 'DeleteOptions.deleteOptions.preconditions', 'v1.Preconditions');
+  field(o.dryRun, 'array', 'DeleteOptions.deleteOptions.dryRun', '[]string');
+  return ev;
 }
 
 /** podDisruptionBudgetsFor lists the pod's namespace's PDBs whose selector matches it (null selects nothing, {} everything). */

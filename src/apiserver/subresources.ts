@@ -10,7 +10,7 @@ import { applyPatch } from './resource-handler.js';
 import { successStatus, writeObject } from './response.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeProxy } from './node-proxy.js';
-import { evictPod, type Eviction } from './eviction.js';
+import { evictPod } from './eviction.js';
 import { poddisruptionbudgets } from '../api/misc/cluster-kinds.js';
 
 /** SubresourceDeps are what the subresource handlers need. */
@@ -86,7 +86,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     }
     case 'eviction': {
       if (method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      const ev = decodeBody(await readBody(req), req.headers['content-type']) as Eviction;
+      const ev = decodeBody(await readBody(req), req.headers['content-type']);
       try {
         writeObject(res, 201, await evictPod({ pods: store, pdbs: deps.storeFor(poddisruptionbudgets), clock: deps.clock }, ns ?? '', name, ev, url.searchParams.getAll('dryRun').includes('All')));
       } catch (e) {
