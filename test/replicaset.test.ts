@@ -1,8 +1,9 @@
 // End-to-end: seed 001's ReplicationController walkthrough (Kubernetes in Action, chapter 4) and
 // ReplicaSets, with the real kubectl against `tskube up --nodes 2`.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
@@ -70,9 +71,10 @@ spec:
         image: luksa/kubia
 ${PORT_WORKAROUND}`;
 
-describe('seed 001: ReplicationControllers and ReplicaSets keep pods running', () => {
-  before(async () => { c = await startCluster({ nodes: 2 }); });
-  after(async () => { await c?.stop(); });
+// Needs the real kubectl (skipped without it, required in CI); a hung cluster fails instead of hanging CI.
+describeNeeding('seed 001: ReplicationControllers and ReplicaSets keep pods running', { timeout: 15 * 60_000, ...requireTool(KUBECTL) }, () => {
+  before(async () => { c = await startCluster({ nodes: 2 }); }, { timeout: 2 * 60_000 });
+  after(async () => { await c?.stop(); }, { timeout: 60_000 });
 
   it('kubectl create -f kubia-rc.yaml starts 3 pods named kubia-xxxxx; get rc shows DESIRED CURRENT READY AGE', async () => {
     await waitFor(async () => (await k(['get', 'nodes', '--no-headers'])).stdout.match(/\bReady\b/g)?.length === 2, '2 Ready nodes', 240);
