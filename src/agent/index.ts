@@ -1,6 +1,6 @@
 /** The node agent (kubelet) and the runtimes it drives. */
 import { ProcessRuntime, type ProcessRuntimeOptions } from '../runtime/process/process-runtime.js';
-import { SimulatedRuntime } from '../runtime/simulated.js';
+import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
 import { ImageCatalog, DEFAULT_CATALOG_FILE } from '../runtime/image-catalog.js';
 import type { Runtime } from '../runtime/types.js';
 
@@ -11,6 +11,8 @@ export type { Runtime } from '../runtime/types.js';
 /** CreateRuntimeOptions: rootDir for the process runtime's state; extra image catalogs; isolation override. */
 export interface CreateRuntimeOptions {
   rootDir?: string;
+  /** node name: names the node's pod network (its bridge and CNI network) */
+  nodeName?: string;
   /** extra catalog files (entries win over the shipped src/runtime/images.yaml) */
   images?: string[];
   isolation?: ProcessRuntimeOptions['isolation'];
@@ -22,7 +24,7 @@ export function createRuntime(kind: 'process' | 'simulated', opts: CreateRuntime
   if (kind === 'simulated') return new SimulatedRuntime();
   if (!opts.rootDir) throw new Error('createRuntime("process") needs rootDir');
   return new ProcessRuntime({
-    rootDir: opts.rootDir, isolation: opts.isolation, maxLogBytes: opts.maxLogBytes,
+    rootDir: opts.rootDir, nodeName: opts.nodeName, isolation: opts.isolation, maxLogBytes: opts.maxLogBytes,
     catalog: new ImageCatalog([DEFAULT_CATALOG_FILE, ...(opts.images ?? [])]),
   });
 }

@@ -15,6 +15,10 @@ import { LEASE_RENEW_MS, renewLease } from './lease.js';
 import { hostCapacity, nodeConditions, nodeObject, type NodeCapacity } from './node-status.js';
 import { PodWorker } from './pod-worker.js';
 import { parseQuantity } from './quantity.js';
+import { GenericPLEG, type PodLifecycleEvent } from './pleg.js';
+import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from './pod-dns.js';
+import { nodeNetworkPorts } from './pod-sandbox.js';
+import { parseResolvConf } from '../runtime/sandbox/resolv-conf.js';
 import { AgentServer } from './server/server.js';
 import type { VolumeSource } from './volumes.js';
 
@@ -43,6 +47,13 @@ export interface NodeAgentOptions {
   leaseRenewMs?: number;
   /** node status heartbeat period (default 60 s) */
   statusUpdateMs?: number;
+  /** PLEG relist period (default 1 s) */
+  relistPeriodMs?: number;
+  /** --cluster-dns (default 10.96.0.10) and --cluster-domain (default cluster.local) */
+  clusterDNS?: string[];
+  clusterDomain?: string;
+  /** the node's resolver configuration, for dnsPolicy Default (default /etc/resolv.conf) */
+  resolvConf?: string;
 }
 
 /**
@@ -61,6 +72,9 @@ export class NodeAgent {
   private port = 0;
   private readonly configSource: VolumeSource;
   private readonly logger: Logger;
+  private readonly pleg: GenericPLEG;
+  private readonly dns: DNSSettings;
+  private podCIDR?: string;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.logger = log.child({ component: 'kubelet', node: o.nodeName });
@@ -69,6 +83,10 @@ export class NodeAgent {
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
     this.address = o.address ?? '127.0.0.1';
     this.configSource = clientConfigSource(o.client);
+    this.pleg = new GenericPLEG({ runtime: o.runtime, clock: o.clock, relistPeriodMs: o.relistPeriodMs, onEvent: (e) => this.onPlegEvent(e) });
+    let host = { servers: [] as string[], searches: [] as string[], options: [] as string[] };
+    try { host = parseResolvConf(fs.readFileSync(o.resolvConf ?? '/etc/resolv.conf', 'utf8')); } catch { /* no resolver: Default pods get none */ }
+    this.dns = { clusterDNS: o.clusterDNS ?? [DEFAULT_CLUSTER_DNS], clusterDomain: o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, host };
   }
 
   /** serverPort is the port the agent's server listens on (after run() started it). */
@@ -88,6 +106,8 @@ export class NodeAgent {
         this.every(signal, this.o.leaseRenewMs ?? LEASE_RENEW_MS, 'Failed to update lease', () => renewLease(this.o.client, this.o.clock, this.o.nodeName, this.nodeUid)),
         this.every(signal, this.o.statusUpdateMs ?? 60_000, 'Error updating node status', () => this.heartbeat(), true),
         this.o.informers ? this.runInformer(signal) : this.watchPods(signal),
+        this.pleg.run(signal),
+        this.syncPodCIDR(signal),
       ];
       await Promise.all(loops);
     } finally {
@@ -162,6 +182,7 @@ export class NodeAgent {
         client: this.o.client, runtime: this.o.runtime, clock: this.o.clock, recorder: this.recorder, backoff: this.backoff,
         config: this.configSource, node: this.allocatable(), nodeName: this.o.nodeName, hostIP: this.address, rootDir: this.o.rootDir,
         disableProbes: this.o.runtime.isolation === 'simulated',
+        dns: this.dns, nodePortsInUse: (except) => this.nodePortsInUse(except),
         onTerminated: (id) => this.forget(id),
       });
       this.workers.set(uid, w);
@@ -189,13 +210,16 @@ export class NodeAgent {
   /** cleanupOrphans removes containers and directories of pods that no longer exist. */
   private async cleanupOrphans(known: Set<string>): Promise<void> {
     const dirs = fs.existsSync(path.join(this.o.rootDir, 'pods')) ? fs.readdirSync(path.join(this.o.rootDir, 'pods')) : [];
-    const uids = new Set([...dirs, ...this.o.runtime.listContainers().map((c) => c.config.podUid)]);
+    const uids = new Set([...dirs, ...(await this.o.runtime.listContainers()).map((c) => c.config.podUid),
+      ...(await this.o.runtime.listPodSandbox()).map((s) => s.metadata.uid)]);
     for (const uid of uids) if (!known.has(uid) && !this.workers.has(uid)) await this.cleanupOrphan(uid);
   }
 
   private async cleanupOrphan(uid: string): Promise<void> {
-    for (const c of this.o.runtime.listContainers()) {
-      if (c.config.podUid === uid) await this.o.runtime.removeContainer(c.id).catch(() => undefined);
+    for (const c of await this.o.runtime.listContainers({ podUid: uid })) await this.o.runtime.removeContainer(c.id).catch(() => undefined);
+    // The sandbox goes too: CNI DEL releases the address, the network namespace is removed.
+    for (const sb of await this.o.runtime.listPodSandbox({ podUid: uid })) {
+      await this.o.runtime.removePodSandbox(sb.id).catch((e: unknown) => this.logger.error(e, 'Failed to remove the sandbox of a pod that is gone', { podUID: uid, sandbox: sb.id }));
     }
     fs.rmSync(path.join(this.o.rootDir, 'pods', uid), { recursive: true, force: true });
   }
@@ -238,6 +262,47 @@ export class NodeAgent {
         if (!signal.aborted) this.logger.error(e, 'Failed to list and watch pods, relisting');
       }
       if (!signal.aborted) await this.o.clock.sleep(1000, signal).catch(() => undefined);
+    }
+  }
+
+  /** onPlegEvent hands a PLEG event to the pod's worker (events of pods without one are the orphan cleanup's). */
+  private onPlegEvent(e: PodLifecycleEvent): void {
+    this.workers.get(e.podUid)?.handlePlegEvent(e);
+  }
+
+  /** nodePortsInUse maps the ports pods in the node's network hold ("80/TCP") to those pods ("ns/name"). */
+  private nodePortsInUse(exceptUid: string): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [uid, w] of this.workers) {
+      if (uid === exceptUid || !w.inNodeNetwork) continue;
+      for (const p of nodeNetworkPorts(w.current)) out.set(p, `${w.current.metadata?.namespace}/${w.current.metadata?.name}`);
+    }
+    return out;
+  }
+
+  /**
+   * syncPodCIDR waits for the control plane to give the node its spec.podCIDR (node IPAM) and hands
+   * it to the runtime (the kubelet's updatePodCIDR → UpdateRuntimeConfig); pods outside the host
+   * network wait for it. Polled quickly at first, as the range is assigned right after registration.
+   */
+  private async syncPodCIDR(signal: AbortSignal): Promise<void> {
+    for (let delay = 100; !signal.aborted; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
+        const spec = (node.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+        const cidr = spec.podCIDRs?.[0] ?? spec.podCIDR;
+        if (cidr && cidr !== this.podCIDR) {
+          await this.o.runtime.updateRuntimeConfig({ networkConfig: { podCidr: cidr } });
+          this.podCIDR = cidr;
+          this.logger.info('Updating Pod CIDR', { podCIDR: cidr });
+          for (const w of this.workers.values()) w.kick();
+        }
+        // podCIDR never changes once set (the API forbids it): nothing more to watch.
+        if (this.podCIDR) return;
+      } catch (e) {
+        if (!signal.aborted && (e as { code?: number }).code !== 404) this.logger.error(e, 'Failed to read the node\'s pod CIDR');
+      }
+      await this.o.clock.sleep(delay, signal).catch(() => undefined);
     }
   }
 

@@ -12,6 +12,7 @@ import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
 import { PodWorker } from './pod-worker.js';
+import { GenericPLEG } from './pleg.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
 
@@ -36,8 +37,11 @@ async function setup(pod: Pod) {
     client, runtime: rt, clock, recorder, backoff: new Backoff(clock), config: clientConfigSource(client),
     node: { cpu: 2, memory: 2 ** 30 }, nodeName: 'n1', hostIP: '127.0.0.1', rootDir, onTerminated() { terminated = true; },
   });
+  // The worker learns of exits from the PLEG, as in the agent; the fake runtime's events make it relist at once.
+  const pleg = new GenericPLEG({ runtime: rt, clock, onEvent: (e) => w.handlePlegEvent(e) });
+  rt.getContainerEvents(() => setImmediate(() => void pleg.relist()));
   const settle = async () => {
-    for (let i = 0; i < 5; i++) { await w.whenIdle(); await new Promise((r) => setImmediate(r)); }
+    for (let i = 0; i < 8; i++) { await w.whenIdle(); await pleg.relist(); await new Promise((r) => setImmediate(r)); }
     await recorder.flush();
   };
   w.kick();
@@ -193,7 +197,8 @@ test('deletion: SIGTERM with the grace period, then DELETE gracePeriodSeconds=0 
 test('status: conditions, IPs, containerID and events as Kubernetes words them', async () => {
   const t = await setup(one('Always'));
   const st = t.status();
-  assert.equal(st.podIP, '127.0.0.1');
+  assert.equal(st.podIP, '10.244.0.2');
+  assert.deepEqual(st.podIPs, [{ ip: '10.244.0.2' }]);
   assert.deepEqual(st.hostIPs, [{ ip: '127.0.0.1' }]);
   assert.deepEqual(st.conditions!.map((c) => `${c.type}=${c.status}`), ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True']);
   assert.match(t.cs('c').containerID!, /^tskube:\/\//);

@@ -5,11 +5,15 @@ import type { KubeObject } from '../api/resource.js';
 import { rfc3339 } from '../apimachinery/time.js';
 import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
-import { ImagePullError, type ContainerInfo, type Runtime } from '../runtime/types.js';
+import { ImagePullError, NETWORK_UNAVAILABLE, type ContainerInfo, type Mount, type NamespaceMode, type PodSandboxConfig, type Runtime } from '../runtime/types.js';
 import type { Backoff } from '../util/backoff.js';
 import { log } from '../util/log.js';
 import { buildEnv, containerArgv, ContainerConfigError, type NodeAllocatable } from './container-env.js';
+import { managedHostsFileContent, nodeHostsFileContent, podHostnameAndDomain } from './etc-hosts.js';
 import type { AgentRecorder } from './events.js';
+import type { PodLifecycleEvent } from './pleg.js';
+import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from './pod-dns.js';
+import { generatePodSandboxConfig, nodeNetworkPorts } from './pod-sandbox.js';
 import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
 import { ResultsManager, type ProbeKind, type ResultUpdate } from './prober/results.js';
 import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
@@ -28,20 +32,30 @@ export interface PodWorkerDeps {
   nodeName: string;
   hostIP: string;
   rootDir: string;
+  /** cluster DNS and the node's resolver configuration, for the pods' /etc/resolv.conf */
+  dns?: DNSSettings;
+  /** the node's /etc/hosts (host-network pods get a copy) */
+  hostsFile?: string;
+  /** nodePortsInUse: ports ("80/TCP") that other pods in the node's network hold, and which pod ("ns/name") */
+  nodePortsInUse?(exceptUid: string): Map<string, string>;
   /** probes off (simulated runtime) */
   disableProbes?: boolean;
-  /** how often a pod waiting on a missing ConfigMap/Secret/volume retries */
+  /** how often a pod waiting on a missing ConfigMap/Secret/volume/network retries */
   retryMs?: number;
-  /** onTerminated is called once the pod is gone (containers stopped, directory removed) */
+  /** onTerminated is called once the pod is gone (containers and sandbox stopped, directory removed) */
   onTerminated(uid: string): void;
 }
 
 interface Instance {
   id: string;
+  sandboxId: string;
   attempt: number;
   startedAt: string;
   imageID: string;
   exited?: ContainerInfo;
+  /** resolves once the worker learns the instance exited (logs follow, attach) */
+  exitedPromise: Promise<void>;
+  resolveExited: () => void;
   probes: ProbeWorker[];
 }
 
@@ -52,8 +66,18 @@ interface CState {
   current?: Instance;
   lastTerminated?: ContainerState['terminated'];
   waiting?: { reason: string; message?: string };
-  /** pending restart decision already made for current.exited */
   imagePullFailures: number;
+  /** when the image may be pulled again (clock ms) */
+  imagePullRetryAt?: number;
+}
+
+/** SandboxState is the worker's view of its pod's current sandbox. */
+interface SandboxState {
+  id: string;
+  attempt: number;
+  network: NamespaceMode;
+  config: PodSandboxConfig;
+  ready: boolean;
 }
 
 const MINIMUM_FORCED_GRACE_S = 2;
@@ -68,10 +92,11 @@ class ContainerSyncError extends Error {
 }
 
 /**
- * PodWorker runs one pod on this node (kubelet's pod worker + SyncPod): volumes, init containers
- * one at a time, app containers, restart policy with back-off, probes, status, and termination.
- * Every trigger (pod update, container exit, probe verdict, timer) calls kick(); sync() runs one
- * at a time and compares what should run with what runs.
+ * PodWorker runs one pod on this node (kubelet's pod worker + SyncPod): volumes, the pod sandbox
+ * (its network namespace and address, hostname, resolv.conf), init containers one at a time, app
+ * containers, restart policy with back-off, probes, status, and termination. Every trigger (pod
+ * update, PLEG event, probe verdict, timer) calls kick(); sync() runs one at a time and compares
+ * what should run with what runs.
  */
 export class PodWorker {
   private pod: Pod;
@@ -81,6 +106,7 @@ export class PodWorker {
   private removed = false;
   private terminating = false;
   private terminated = false;
+  private adopted = false;
   private startTime?: string;
   private initialized = false;
   private initFailed = false;
@@ -88,6 +114,7 @@ export class PodWorker {
   private terminalReason?: { reason: string; message: string };
   private volumes?: Map<string, string>;
   private volumesAt = 0;
+  private volumesPodIP = '';
   private lastStatusJson = '';
   private cancelRetry?: () => void;
   private readonly timers = new Set<() => void>();
@@ -95,13 +122,17 @@ export class PodWorker {
   private readonly livenessKilled = new Set<string>();
   private readonly podDir: string;
   private isolationNoted = false;
+  private sandbox?: SandboxState;
+  private sandboxAttempt = 0;
+  /** the pod's addresses (kept after the sandbox stops, as status.podIPs is) */
+  private podIPs: string[] = [];
+  private networkNote?: string;
 
   constructor(pod: Pod, private readonly d: PodWorkerDeps) {
     this.pod = pod;
     this.podDir = path.join(d.rootDir, 'pods', pod.metadata!.uid!);
     this.results = new ResultsManager((u) => this.onProbeResult(u));
     this.startTime = pod.status?.startTime;
-    this.adoptExited();
   }
 
   /** uid of the pod. */
@@ -109,6 +140,9 @@ export class PodWorker {
 
   /** current pod object as last seen. */
   get current(): Pod { return this.pod; }
+
+  /** inNodeNetwork reports whether the pod's running sandbox shares the node's network (its ports are the node's). */
+  get inNodeNetwork(): boolean { return !!this.sandbox?.ready && this.sandbox.network === 'NODE' && !this.terminated; }
 
   /** update hands the worker the newest pod object. */
   update(pod: Pod): void {
@@ -120,7 +154,30 @@ export class PodWorker {
   remove(): void {
     this.removed = true;
     for (const s of this.states.values()) {
-      if (s.current && !s.current.exited) void this.d.runtime.stopContainer(s.current.id, MINIMUM_FORCED_GRACE_S * 1000);
+      if (s.current && !s.current.exited) void this.d.runtime.stopContainer(s.current.id, MINIMUM_FORCED_GRACE_S * 1000).catch(() => undefined);
+    }
+    this.kick();
+  }
+
+  /**
+   * handlePlegEvent takes what the PLEG saw for this pod: a container that died gets its final
+   * status (probes stop); a sandbox that died makes the next sync re-create the pod's sandbox.
+   */
+  handlePlegEvent(e: PodLifecycleEvent): void {
+    if (e.sandbox) {
+      if (this.sandbox?.id === e.id && (e.type === 'ContainerDied' || e.type === 'ContainerRemoved')) this.sandbox.ready = false;
+      this.kick();
+      return;
+    }
+    if (e.type === 'ContainerDied' || e.type === 'ContainerRemoved') {
+      const inst = [...this.states.values()].map((s) => s.current).find((i) => i?.id === e.id);
+      if (inst && !inst.exited) {
+        void this.d.runtime.containerStatus(e.id).then((info) => {
+          this.markExited(inst, info ?? { id: e.id, sandboxId: inst.sandboxId, config: {} as ContainerInfo['config'], phase: 'exited', exitCode: 137, reason: 'Error', finishedAt: this.d.clock.now().toISOString() });
+          this.kick();
+        }, () => this.kick());
+        return;
+      }
     }
     this.kick();
   }
@@ -135,11 +192,7 @@ export class PodWorker {
       return { running: false, logPath: this.logPath(name, attempt) };
     }
     if (!s.current) return { running: false, waitingReason: s.waiting?.reason ?? 'ContainerCreating' };
-    const info = this.d.runtime.inspect(s.current.id);
-    return {
-      id: s.current.id, running: !s.current.exited, logPath: this.logPath(name, s.current.attempt),
-      exited: info ? this.d.runtime.waitContainer(s.current.id) : Promise.resolve(),
-    };
+    return { id: s.current.id, running: !s.current.exited, logPath: this.logPath(name, s.current.attempt), exited: s.current.exitedPromise };
   }
 
   /** kick schedules a sync (coalesced). */
@@ -187,6 +240,7 @@ export class PodWorker {
 
   private async sync(): Promise<void> {
     const pod = this.pod;
+    if (!this.adopted) await this.adopt();
     if (this.removed || pod.metadata?.deletionTimestamp) {
       await this.terminate();
       return;
@@ -199,15 +253,18 @@ export class PodWorker {
     if (!this.terminalPhase) this.checkActiveDeadline(now);
     if (this.terminalPhase) {
       await this.killAll(this.gracePeriodMs(), undefined);
+      // A finished pod gives its address back (the kubelet kills the sandbox of a terminal pod).
+      await this.stopSandboxes();
       await this.writeStatus();
       return;
     }
 
-    // Volumes (refreshed every 10 s so ConfigMap edits reach volumes).
-    if (!this.volumes || now.getTime() - this.volumesAt > 10_000) {
+    // Volumes (refreshed every 10 s so ConfigMap edits reach volumes, and once the pod has its IP).
+    if (!this.volumes || now.getTime() - this.volumesAt > 10_000 || this.volumesPodIP !== this.podIP) {
       try {
-        this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.d.hostIP, this.d.hostIP);
+        this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
         this.volumesAt = now.getTime();
+        this.volumesPodIP = this.podIP;
       } catch (e) {
         if (!this.volumes) {
           if (e instanceof VolumeMountError || e instanceof ContainerConfigError) {
@@ -221,20 +278,30 @@ export class PodWorker {
       }
     }
 
+    if (!(await this.ensureSandbox())) {
+      await this.writeStatus();
+      return;
+    }
+    if (this.volumesPodIP !== this.podIP) {
+      this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP).catch(() => this.volumes);
+      this.volumesPodIP = this.podIP;
+    }
+
     const spec = pod.spec!;
     const policy = (spec.restartPolicy ?? 'Always') as RestartPolicy;
+    const sandboxId = this.sandbox!.id;
 
-    // Init containers, one at a time, each to success.
+    // Init containers, one at a time, each to success (in this sandbox: a new sandbox runs them again).
     if (!this.initialized) {
       const inits = spec.initContainers ?? [];
       let allDone = true;
       for (const c of inits) {
         const s = this.state(c.name, true);
         if (s.current && !s.current.exited) { allDone = false; break; }
-        if (s.current?.exited && s.current.exited.exitCode === 0) continue;
+        if (s.current?.exited && s.current.exited.exitCode === 0 && s.current.sandboxId === sandboxId) continue;
         allDone = false;
         if (s.current?.exited) {
-          if (policy === 'Never') { this.initFailed = true; this.terminalPhase = 'Failed'; break; }
+          if (policy === 'Never' && s.current.exited.exitCode !== 0) { this.initFailed = true; this.terminalPhase = 'Failed'; break; }
           await this.forContainer(c.name, () => this.restartWithBackoff(c, s));
         } else {
           await this.forContainer(c.name, () => this.startContainer(c, s));
@@ -291,14 +358,132 @@ export class PodWorker {
     await this.startContainer(c, s);
   }
 
+  // ---------------------------------------------------------------- sandbox
+
+  /** podIP is the pod's first address ('' before it has a sandbox). */
+  private get podIP(): string { return this.podIPs[0] ?? ''; }
+
+  /**
+   * ensureSandbox makes sure the pod has a ready sandbox (the kubelet's computePodActions →
+   * createPodSandbox): a sandbox that died is replaced (SandboxChanged: its containers are killed
+   * and all start again); a pod outside the host network waits for the node's pod network, or runs
+   * in the node's network with a warning when this node can have none. False: not yet.
+   */
+  private async ensureSandbox(): Promise<boolean> {
+    if (this.sandbox?.ready) {
+      const st = await this.d.runtime.podSandboxStatus(this.sandbox.id);
+      if (st?.state === 'SANDBOX_READY') return true;
+      this.sandbox.ready = false;
+    }
+    if (this.sandbox) {
+      this.d.recorder.event(podRef(this.pod), 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      await this.killAll(0, undefined);
+      await this.stopSandboxes();
+      this.sandbox = undefined;
+      this.initialized = false;
+    }
+    const network = await this.networkMode();
+    if (!network) return false;
+    const { config, dnsWarnings } = generatePodSandboxConfig(this.pod, {
+      dns: this.dnsSettings(), network, attempt: this.sandboxAttempt, logDirectory: path.join(this.podDir, 'containers'),
+    });
+    for (const w of dnsWarnings) this.d.recorder.event(podRef(this.pod), 'Warning', 'DNSConfigForming', w);
+    let id: string;
+    try {
+      id = await this.d.runtime.runPodSandbox(config);
+    } catch (e) {
+      this.d.recorder.event(podRef(this.pod), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+      this.retryLater();
+      return false;
+    }
+    this.sandboxAttempt++;
+    const st = await this.d.runtime.podSandboxStatus(id);
+    this.sandbox = { id, attempt: config.metadata.attempt, network, config, ready: true };
+    this.podIPs = network === 'POD' && st?.network ? [st.network.ip, ...st.network.additionalIps] : [this.d.hostIP];
+    this.writeHostsFile();
+    return true;
+  }
+
+  /** networkMode decides where the pod's sandbox lives: POD, NODE, or undefined (wait for the network). */
+  private async networkMode(): Promise<NamespaceMode | undefined> {
+    if (this.pod.spec?.hostNetwork) return 'NODE';
+    const st = await this.d.runtime.status();
+    const net = st.conditions.find((c) => c.type === 'NetworkReady');
+    if (!net || net.status) return 'POD';
+    if (net.reason === NETWORK_UNAVAILABLE) {
+      if (this.networkNote !== net.message) {
+        this.networkNote = net.message;
+        this.d.recorder.event(podRef(this.pod), 'Warning', 'HostNetworkFallback',
+          `The pod shares the node's network (IP ${this.d.hostIP}) because this node cannot give pods their own: ${net.message}. Pods of this node cannot listen on one port twice.`);
+      }
+      return 'NODE';
+    }
+    // The kubelet's NetworkNotReady: the pod waits until the runtime's network is ready (the node has its podCIDR).
+    const msg = `network is not ready: container runtime network not ready: NetworkReady=false reason:${net.reason ?? ''} message:${net.message ?? ''}`;
+    if (this.networkNote !== msg) {
+      this.networkNote = msg;
+      this.d.recorder.event(podRef(this.pod), 'Warning', 'NetworkNotReady', msg);
+    }
+    this.retryLater(Math.min(this.d.retryMs ?? 2000, 1000));
+    return undefined;
+  }
+
+  private dnsSettings(): DNSSettings {
+    return this.d.dns ?? { clusterDNS: [DEFAULT_CLUSTER_DNS], clusterDomain: DEFAULT_CLUSTER_DOMAIN, host: { servers: [], searches: [], options: [] } };
+  }
+
+  /** writeHostsFile writes the pod's /etc/hosts (the kubelet's etc-hosts in the pod directory). */
+  private writeHostsFile(): void {
+    const aliases = this.pod.spec?.hostAliases ?? [];
+    let content: string;
+    if (this.pod.spec?.hostNetwork) {
+      let nodeHosts = '';
+      try { nodeHosts = fs.readFileSync(this.d.hostsFile ?? '/etc/hosts', 'utf8'); } catch { /* none */ }
+      content = nodeHostsFileContent(nodeHosts, aliases);
+    } else {
+      const { hostname, domain } = podHostnameAndDomain(this.pod, this.dnsSettings().clusterDomain);
+      content = managedHostsFileContent(this.podIPs, hostname, domain, aliases);
+    }
+    fs.mkdirSync(this.podDir, { recursive: true });
+    fs.writeFileSync(this.hostsPath(), content, { mode: 0o644 });
+  }
+
+  private hostsPath(): string { return path.join(this.podDir, 'etc-hosts'); }
+
+  /** stopSandboxes stops and removes every sandbox of the pod (CNI DEL, namespaces gone). */
+  private async stopSandboxes(): Promise<void> {
+    for (const sb of await this.d.runtime.listPodSandbox({ podUid: this.uid })) {
+      await this.d.runtime.removePodSandbox(sb.id);
+    }
+    if (this.sandbox) this.sandbox.ready = false;
+  }
+
+  /**
+   * portConflict: a container in the node's network that declares a port another such pod holds
+   * would die on "address in use"; say so instead of crash-looping.
+   */
+  private portConflict(): string | undefined {
+    if (this.sandbox?.network !== 'NODE' || !this.d.nodePortsInUse) return undefined;
+    const held = this.d.nodePortsInUse(this.uid);
+    for (const p of nodeNetworkPorts(this.pod)) {
+      const owner = held.get(p);
+      if (!owner) continue;
+      const why = this.pod.spec?.hostNetwork ? 'the pod uses the node\'s network (hostNetwork: true)' : `pods share the node's network: ${this.networkNote ?? 'no pod network'}`;
+      return `port ${p} is already in use on node ${this.d.nodeName} by pod ${owner}; ${why}`;
+    }
+    return undefined;
+  }
+
   // ---------------------------------------------------------------- containers
 
   private async startContainer(c: Container, s: CState): Promise<void> {
     const pod = this.pod;
     const ns = pod.metadata!.namespace ?? 'default';
+    // Within an image pull back-off, other syncs (PLEG events, pod updates) do not pull again.
+    if (s.imagePullRetryAt !== undefined && this.d.clock.now().getTime() < s.imagePullRetryAt) return;
     let image;
     try {
-      image = this.d.runtime.resolveImage(c.image ?? '', !!c.command?.length);
+      image = await this.d.runtime.resolveImage(c.image ?? '', !!c.command?.length);
     } catch (e) {
       if (!(e instanceof ImagePullError)) throw e;
       s.imagePullFailures++;
@@ -310,13 +495,16 @@ export class PodWorker {
       } else {
         this.d.recorder.event(podRef(pod), 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, fieldPath(s));
       }
-      this.after(Math.min(10_000 * 2 ** (s.imagePullFailures - 1), 300_000));
+      const delay = Math.min(10_000 * 2 ** (s.imagePullFailures - 1), 300_000);
+      s.imagePullRetryAt = this.d.clock.now().getTime() + delay;
+      this.after(delay);
       return;
     }
     s.imagePullFailures = 0;
+    s.imagePullRetryAt = undefined;
     let env: Record<string, string>;
     try {
-      env = { ...(image.env ?? {}), ...await buildEnv(pod, c, this.d.config, this.d.node, this.d.hostIP, this.d.hostIP) };
+      env = { ...(image.env ?? {}), ...await buildEnv(pod, c, this.d.config, this.d.node, this.podIP, this.d.hostIP) };
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       if (s.waiting?.reason !== 'CreateContainerConfigError' || s.waiting.message !== e.message) {
@@ -332,15 +520,24 @@ export class PodWorker {
       this.retryLater();
       return;
     }
+    const conflict = this.portConflict();
+    if (conflict) {
+      if (s.waiting?.message !== conflict) this.d.recorder.event(podRef(pod), 'Warning', 'Failed', `Error: ${conflict}`, fieldPath(s));
+      s.waiting = { reason: 'CreateContainerError', message: conflict };
+      this.retryLater();
+      return;
+    }
     this.d.recorder.event(podRef(pod), 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, fieldPath(s));
     const attempt = s.current ? s.restartCount + 1 : s.restartCount;
     const prev = s.current;
-    const id = await this.d.runtime.createContainer({
+    const sb = this.sandbox!;
+    const mounts: Mount[] = [...containerMounts(c, this.volumes ?? new Map())];
+    if (!mounts.some((m) => m.containerPath === '/etc/hosts')) mounts.push({ hostPath: this.hostsPath(), containerPath: '/etc/hosts' });
+    const id = await this.d.runtime.createContainer(sb.id, {
       podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
       image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
-      mounts: containerMounts(c, this.volumes ?? new Map()), hostname: pod.spec?.hostname ?? pod.metadata!.name!,
-      logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty,
-    });
+      mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty,
+    }, sb.config);
     this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
     await this.d.runtime.startContainer(id);
     if (prev?.exited) {
@@ -350,16 +547,21 @@ export class PodWorker {
       void this.d.runtime.removeContainer(prev.id).catch(() => undefined);
     }
     s.waiting = undefined;
-    const info = this.d.runtime.inspect(id);
-    const inst: Instance = { id, attempt, startedAt: info?.startedAt ?? this.d.clock.now().toISOString(), imageID: image.imageID, probes: [] };
+    const info = await this.d.runtime.containerStatus(id);
+    const inst = newInstance({ id, sandboxId: sb.id, attempt, startedAt: info?.startedAt ?? this.d.clock.now().toISOString(), imageID: image.imageID });
     s.current = inst;
     this.d.recorder.event(podRef(pod), 'Normal', 'Started', `Started container ${c.name}`, fieldPath(s));
-    void this.d.runtime.waitContainer(id).then((exited) => {
-      inst.exited = exited;
-      for (const p of inst.probes) p.stop();
-      this.kick();
-    });
-    if (!s.init) this.startProbes(c, s, inst);
+    // A container may exit before the PLEG's next relist looks: what the runtime says now counts.
+    if (info?.phase === 'exited') this.markExited(inst, info);
+    else if (!s.init) this.startProbes(c, s, inst);
+  }
+
+  /** markExited records an instance's end (once): probes stop, waiters wake. */
+  private markExited(inst: Instance, info: ContainerInfo): void {
+    if (inst.exited) return;
+    inst.exited = info;
+    for (const p of inst.probes) p.stop();
+    inst.resolveExited();
   }
 
   private startProbes(c: Container, s: CState, inst: Instance): void {
@@ -367,7 +569,7 @@ export class PodWorker {
     const kinds: [ProbeKind, Probe | undefined][] = [['startup', c.startupProbe], ['liveness', c.livenessProbe], ['readiness', c.readinessProbe]];
     const ports: Record<string, number> = {};
     for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
-    const target: ProbeTarget = { podIP: this.d.hostIP, ports, exec: (argv, timeoutMs) => this.execCollect(inst.id, argv, timeoutMs) };
+    const target: ProbeTarget = { podIP: this.podIP || this.d.hostIP, ports, exec: (argv, timeoutMs) => this.execCollect(inst.id, argv, timeoutMs) };
     for (const [kind, probe] of kinds) {
       if (!probe) continue;
       const w = new ProbeWorker({
@@ -395,13 +597,13 @@ export class PodWorker {
       const probe = u.kind === 'liveness' ? c?.livenessProbe : c?.startupProbe;
       this.d.recorder.event(podRef(this.pod), 'Normal', 'Killing', `Container ${s.name} failed ${u.kind} probe, will be restarted`, fieldPath(s));
       const graceS = probe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-      void this.d.runtime.stopContainer(u.containerId, graceS * 1000);
+      void this.d.runtime.stopContainer(u.containerId, graceS * 1000).catch(() => undefined);
     }
     this.kick();
   }
 
   private async execCollect(id: string, argv: string[], timeoutMs: number): Promise<{ exitCode: number; output: string; timedOut: boolean }> {
-    const session = this.d.runtime.exec(id, argv, { stdin: false, tty: false });
+    const session = await this.d.runtime.exec(id, argv, { stdin: false, tty: false });
     let output = '';
     session.stdout.on('data', (d: Buffer) => { output += d.toString(); });
     session.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
@@ -419,7 +621,10 @@ export class PodWorker {
       if (!cur || cur.exited) continue;
       for (const p of cur.probes) p.stop();
       if (reasonEvent) this.d.recorder.event(podRef(this.pod), 'Normal', 'Killing', `${reasonEvent} ${s.name}`, fieldPath(s));
-      stops.push(this.d.runtime.stopContainer(cur.id, graceMs).then(async () => { cur.exited = await this.d.runtime.waitContainer(cur.id); }));
+      stops.push(this.d.runtime.stopContainer(cur.id, graceMs).then(async () => {
+        const info = await this.d.runtime.containerStatus(cur.id);
+        if (info) this.markExited(cur, info);
+      }));
     }
     await Promise.all(stops);
   }
@@ -440,6 +645,8 @@ export class PodWorker {
     for (const c of this.timers) c();
     this.timers.clear();
     await this.killAll(this.gracePeriodMs(), 'Stopping container');
+    // The sandbox goes with its containers: the address is released (CNI DEL) before the pod object is.
+    await this.stopSandboxes();
     if (!this.removed) {
       await this.writeStatus(this.buildStatus()).catch(() => undefined);
       try {
@@ -458,8 +665,8 @@ export class PodWorker {
       if (s.current) { this.results.remove(s.current.id); await this.d.runtime.removeContainer(s.current.id).catch(() => undefined); }
       this.d.backoff.forget(`${this.uid}/${s.name}`);
     }
-    for (const info of this.d.runtime.listContainers()) {
-      if (info.config.podUid === this.uid) await this.d.runtime.removeContainer(info.id).catch(() => undefined);
+    for (const info of await this.d.runtime.listContainers({ podUid: this.uid })) {
+      await this.d.runtime.removeContainer(info.id).catch(() => undefined);
     }
     fs.rmSync(this.podDir, { recursive: true, force: true });
     this.terminated = true;
@@ -490,12 +697,12 @@ export class PodWorker {
     if (this.terminalPhase === 'Failed' && this.terminalReason) phase = 'Failed';
     const now = rfc3339(this.d.clock.now());
     const conditions = podConditions({
-      phase, sandboxReady: true, init, app, previous: (pod.status?.conditions ?? []) as PodCondition[], now,
+      phase, sandboxReady: !!this.sandbox?.ready, init, app, previous: (pod.status?.conditions ?? []) as PodCondition[], now,
     });
     const status: PodStatus = {
       phase, conditions,
       hostIP: this.d.hostIP, hostIPs: [{ ip: this.d.hostIP }],
-      podIP: this.d.hostIP, podIPs: [{ ip: this.d.hostIP }],
+      ...(this.podIPs.length ? { podIP: this.podIPs[0], podIPs: this.podIPs.map((ip) => ({ ip })) } : {}),
       startTime: this.startTime,
       ...(init.length ? { initContainerStatuses: init } : {}),
       containerStatuses: app,
@@ -566,27 +773,47 @@ export class PodWorker {
     this.timers.add(cancel);
   }
 
-  private retryLater(): void {
+  private retryLater(ms = this.d.retryMs ?? 2000): void {
     this.cancelRetry?.();
-    const cancel = this.d.clock.setTimeout(() => { this.timers.delete(cancel); this.cancelRetry = undefined; this.kick(); }, this.d.retryMs ?? 2000);
+    const cancel = this.d.clock.setTimeout(() => { this.timers.delete(cancel); this.cancelRetry = undefined; this.kick(); }, ms);
     this.cancelRetry = cancel;
     this.timers.add(cancel);
   }
 
-  /** adoptExited picks up container instances a previous agent left (see ProcessRuntime.recover). */
-  private adoptExited(): void {
-    const mine = this.d.runtime.listContainers().filter((i) => i.config.podUid === this.uid).sort((a, b) => a.config.attempt - b.config.attempt);
+  /**
+   * adopt picks up what a previous agent left for this pod (see ProcessRuntime.recover): its
+   * container instances (exited, with their restart counts) and a sandbox still ready (the pod
+   * keeps its address); sandboxes that are not ready are removed.
+   */
+  private async adopt(): Promise<void> {
+    this.adopted = true;
+    const sandboxes = await this.d.runtime.listPodSandbox({ podUid: this.uid });
+    const ready = sandboxes.filter((s) => s.state === 'SANDBOX_READY').sort((a, b) => b.metadata.attempt - a.metadata.attempt);
+    for (const sb of sandboxes) {
+      if (sb.id !== ready[0]?.id) await this.d.runtime.removePodSandbox(sb.id).catch(() => undefined);
+    }
+    if (ready[0] && !this.pod.metadata?.deletionTimestamp) {
+      const sb = ready[0];
+      const network = sb.linux.namespaces.options.network;
+      const { config } = generatePodSandboxConfig(this.pod, { dns: this.dnsSettings(), network, attempt: sb.metadata.attempt, logDirectory: path.join(this.podDir, 'containers') });
+      this.sandbox = { id: sb.id, attempt: sb.metadata.attempt, network, config, ready: true };
+      this.sandboxAttempt = sb.metadata.attempt + 1;
+      this.podIPs = network === 'POD' && sb.network ? [sb.network.ip, ...sb.network.additionalIps] : [this.d.hostIP];
+    }
+    const mine = (await this.d.runtime.listContainers({ podUid: this.uid })).sort((a, b) => a.config.attempt - b.config.attempt);
     const initNames = new Set((this.pod.spec?.initContainers ?? []).map((c) => c.name));
     for (const info of mine) {
       const s = this.state(info.config.name, initNames.has(info.config.name));
       if (s.current?.exited) s.lastTerminated = terminatedOf(s.current.exited, this.d.runtime.scheme);
       s.restartCount = info.config.attempt;
-      const inst: Instance = { id: info.id, attempt: info.config.attempt, startedAt: info.startedAt ?? '', imageID: '', probes: [] };
-      if (info.phase === 'exited') inst.exited = info;
-      else void this.d.runtime.waitContainer(info.id).then((e) => { inst.exited = e; this.kick(); });
+      const inst = newInstance({ id: info.id, sandboxId: info.sandboxId, attempt: info.config.attempt, startedAt: info.startedAt ?? '', imageID: '' });
+      if (info.phase === 'exited') this.markExited(inst, info);
       s.current = inst;
     }
-    if (mine.length && (this.pod.spec?.initContainers ?? []).every((c) => this.state(c.name, true).current?.exited?.exitCode === 0)) this.initialized = true;
+    if (mine.length && this.sandbox && (this.pod.spec?.initContainers ?? []).every((c) => {
+      const cur = this.state(c.name, true).current;
+      return cur?.exited?.exitCode === 0 && cur.sandboxId === this.sandbox!.id;
+    })) this.initialized = true;
   }
 
   private noteIsolation(): void {
@@ -597,6 +824,12 @@ export class PodWorker {
         'The node agent is not root: containers run as plain processes on the host filesystem (no PID/mount namespaces; volumes are not mounted at their mountPaths)');
     }
   }
+}
+
+function newInstance(i: Omit<Instance, 'exitedPromise' | 'resolveExited' | 'probes'>): Instance {
+  let resolveExited!: () => void;
+  const exitedPromise = new Promise<void>((r) => { resolveExited = r; });
+  return { ...i, exitedPromise, resolveExited, probes: [] };
 }
 
 function podRef(pod: Pod): KubeObject {

@@ -40,7 +40,7 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
   });
   // The process runtime's constructor recovers what a previous agent on this root dir left (see
   // ProcessRuntime.recover): containers still running are stopped and reported exited.
-  const runtime = c.runtime === 'simulated' ? createRuntime('simulated') : createRuntime('process', { rootDir: c.rootDir });
+  const runtime = c.runtime === 'simulated' ? createRuntime('simulated') : createRuntime('process', { rootDir: c.rootDir, nodeName: c.name });
   const agent = new NodeAgent({
     client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock,
     address: c.address, serverPort: 0, serverToken: c.nodeToken,
@@ -48,11 +48,16 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
   return { agent, runtime };
 }
 
-/** stopContainers stops every container a runtime still runs (a node agent shutting down). */
+/**
+ * stopContainers stops every container a runtime still runs, then every pod sandbox (CNI DEL
+ * releases the addresses, network namespaces go) and closes the runtime (the node's bridge goes):
+ * a node agent shutting down leaves nothing behind.
+ */
 export async function stopContainers(runtime: Runtime, graceMs: number): Promise<void> {
-  await Promise.allSettled(runtime.listContainers()
-    .filter((c) => c.phase === 'running' || c.phase === 'created')
-    .map((c) => runtime.stopContainer(c.id, graceMs)));
+  const running = (await runtime.listContainers()).filter((c) => c.phase === 'running' || c.phase === 'created');
+  await Promise.allSettled(running.map((c) => runtime.stopContainer(c.id, graceMs)));
+  await Promise.allSettled((await runtime.listPodSandbox()).map((s) => runtime.removePodSandbox(s.id)));
+  await runtime.close();
 }
 
 /** AGENT_SHUTDOWN_GRACE_MS is how long containers get between SIGTERM and SIGKILL when the agent stops. */

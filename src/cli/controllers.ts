@@ -5,6 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { DaemonSetsController } from '../controllers/daemonset/controller.js';
 import { DeploymentController } from '../controllers/deployment/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
+import { NodeIpamController } from '../controllers/nodeipam/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import { TaintEvictionController } from '../controllers/tainteviction/controller.js';
 import { DisruptionController } from '../controllers/disruption/controller.js';
@@ -53,6 +54,7 @@ export interface ControllerFactory {
  */
 export const controllerFactories: ControllerFactory[] = [
   { name: 'namespace', workers: 2, create: (ctx) => new NamespaceController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'nodeipam', workers: 1, create: (ctx) => new NodeIpamController(ctx) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'replicaset', workers: 5, create: (ctx) => new ReplicaSetController(ctx) },
   { name: 'deployment', workers: 5, create: (ctx) => new DeploymentController(ctx) },

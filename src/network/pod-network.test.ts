@@ -146,7 +146,7 @@ test('real CNI plugins: two nodes\' bridges, pods get addresses from each podCID
         const id = `${process.pid}x${i}${Date.now().toString(16)}`;
         const ns = `${NETNS_PREFIX}test-${id.slice(-10)}`;
         const path = await createNetns(ns);
-        const pod = { ns, node: n, id };
+        const pod: (typeof pods)[number] = { ns, node: n, id };
         pods.push(pod);
         pod.setup = await n.setUpPod({ id, netns: path, podName: `p${i}`, podNamespace: 'default', podUid: `u${i}` });
       }

@@ -1,14 +1,88 @@
 import type { Readable, Writable } from 'node:stream';
 
-/** Mount binds a directory prepared by the agent at a path inside the container. */
+// The Runtime interface is shaped like the CRI (k8s.io/cri-api runtime/v1): a RuntimeService of
+// pod sandboxes and containers, an ImageService, status conditions, and a stream of container
+// events. Every operation is asynchronous, so a runtime in another process (containerd over gRPC,
+// an OCI runtime) fits behind it unchanged. Names follow the CRI's.
+
+// ---------------------------------------------------------------- pod sandboxes
+
+/** PodSandboxMetadata identifies the pod a sandbox is for; attempt counts re-creations of the sandbox. */
+export interface PodSandboxMetadata {
+  name: string;
+  namespace: string;
+  uid: string;
+  attempt: number;
+}
+
+/** NamespaceMode is the CRI's: POD (the sandbox's own namespace) or NODE (the host's). */
+export type NamespaceMode = 'POD' | 'NODE';
+
+/** DNSConfig is what the runtime writes into the pod's /etc/resolv.conf. */
+export interface DNSConfig {
+  servers: string[];
+  searches: string[];
+  options: string[];
+}
+
+/** PortMapping maps a hostPort of the node to a containerPort of the pod (the CRI's PortMapping). */
+export interface PortMapping {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  containerPort: number;
+  hostPort: number;
+  hostIp?: string;
+}
+
+/** PodSandboxConfig is RunPodSandbox's request: everything pod-wide the runtime sets up once. */
+export interface PodSandboxConfig {
+  metadata: PodSandboxMetadata;
+  /** the pod's hostname (empty: the node's, for host-network pods) */
+  hostname: string;
+  /** where the pod's container logs go */
+  logDirectory?: string;
+  dnsConfig?: DNSConfig;
+  portMappings?: PortMapping[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  linux?: { namespaceOptions?: { network?: NamespaceMode; ipc?: NamespaceMode } };
+}
+
+/** PodSandboxState is SANDBOX_READY while its namespaces and network exist, SANDBOX_NOTREADY once stopped or broken. */
+export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+
+/** PodSandboxStatus is PodSandboxStatus's answer (and ListPodSandbox's items). */
+export interface PodSandboxStatus {
+  id: string;
+  metadata: PodSandboxMetadata;
+  state: PodSandboxState;
+  /** RFC 3339 */
+  createdAt: string;
+  /** the pod's addresses; absent for a sandbox in the node's network */
+  network?: { ip: string; additionalIps: string[] };
+  linux: { namespaces: { options: { network: NamespaceMode } } };
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** PodSandboxFilter narrows ListPodSandbox. */
+export interface PodSandboxFilter {
+  id?: string;
+  state?: PodSandboxState;
+  podUid?: string;
+}
+
+// ---------------------------------------------------------------- containers
+
+/** Mount binds a file or directory prepared by the agent at a path inside the container. */
 export interface Mount {
   hostPath: string;
   containerPath: string;
   readOnly?: boolean;
 }
 
-/** ContainerConfig is everything a runtime needs to run one container instance. */
+/** ContainerConfig is CreateContainer's request: everything a runtime needs to run one container instance. */
 export interface ContainerConfig {
+  /** the pod's uid, name and namespace (the CRI's io.kubernetes.pod.* labels) */
   podUid: string;
   podName: string;
   podNamespace: string;
@@ -22,8 +96,6 @@ export interface ContainerConfig {
   env: Record<string, string>;
   workingDir?: string;
   mounts: Mount[];
-  /** hostname inside the container (the pod's name) */
-  hostname: string;
   /** file the runtime writes CRI-format log lines to */
   logPath: string;
   /** keep stdin open for attach */
@@ -31,22 +103,46 @@ export interface ContainerConfig {
   tty?: boolean;
 }
 
-/** ContainerPhase is a container instance's lifecycle: created → running → exited. */
+/** ContainerPhase is a container instance's lifecycle: created → running → exited (CONTAINER_CREATED/RUNNING/EXITED). */
 export type ContainerPhase = 'created' | 'running' | 'exited';
 
-/** ContainerInfo is what a runtime knows about one container instance. */
+/** ContainerInfo is ContainerStatus's answer (and ListContainers' items). */
 export interface ContainerInfo {
   id: string;
+  /** the sandbox the container runs in */
+  sandboxId: string;
   config: ContainerConfig;
   phase: ContainerPhase;
   pid?: number;
+  createdAt?: string;
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
-  /** Completed (0), Error (non-zero) or OOMKilled, as Kubernetes reports it */
+  /** Completed (0), Error (non-zero), OOMKilled or StartError, as Kubernetes reports it */
   reason?: string;
   message?: string;
 }
+
+/** ContainerFilter narrows ListContainers. */
+export interface ContainerFilter {
+  id?: string;
+  sandboxId?: string;
+  podUid?: string;
+  phase?: ContainerPhase;
+}
+
+/** ContainerEventType is the CRI's GetContainerEvents type. */
+export type ContainerEventType = 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT';
+
+/** ContainerEvent tells that a container (or a sandbox, as the CRI reports sandboxes too) changed. */
+export interface ContainerEvent {
+  containerId: string;
+  sandboxId: string;
+  podUid: string;
+  type: ContainerEventType;
+}
+
+// ---------------------------------------------------------------- images
 
 /** ImageInfo is what the node-local image catalog knows about an image. */
 export interface ImageInfo {
@@ -64,6 +160,8 @@ export interface ImageInfo {
 export class ImagePullError extends Error {
   readonly reason = 'ErrImagePull';
 }
+
+// ---------------------------------------------------------------- exec / attach
 
 /** ExecOptions says which streams an exec session uses. */
 export interface ExecOptions {
@@ -86,9 +184,39 @@ export interface ExecSession {
   kill(): void;
 }
 
+/** AttachSession connects to a container's own stdin and output. */
+export interface AttachSession { stdin: Writable | null; output: Readable }
+
+// ---------------------------------------------------------------- runtime status
+
+/** RuntimeCondition is one of the CRI's status conditions (RuntimeReady, NetworkReady). */
+export interface RuntimeCondition {
+  type: 'RuntimeReady' | 'NetworkReady';
+  status: boolean;
+  reason?: string;
+  message?: string;
+}
+
+/** RuntimeStatus is the CRI's Status answer. */
+export interface RuntimeStatus { conditions: RuntimeCondition[] }
+
 /**
- * Runtime runs containers for the node agent. Ids are unique per node; the agent builds
- * containerStatuses[].containerID as `${runtime.scheme}://${id}`.
+ * NETWORK_UNAVAILABLE is tskube's NetworkReady reason for a node that can never give pods their
+ * own network (not root, CNI plugins missing, pod range in use): the agent then runs pods in the
+ * node's network and says why on each pod. NetworkPluginNotReady (no podCIDR yet) is transient.
+ */
+export const NETWORK_UNAVAILABLE = 'NetworkPluginUnavailable';
+
+/** RuntimeConfig is UpdateRuntimeConfig's request: the node's pod range, once the control plane assigned it. */
+export interface RuntimeConfig { networkConfig: { podCidr: string } }
+
+// ---------------------------------------------------------------- the runtime
+
+/**
+ * Runtime runs pod sandboxes and containers for the node agent. Ids are unique per node; the agent
+ * builds containerStatuses[].containerID as `${runtime.scheme}://${id}`. Containers are created in
+ * a sandbox and share its network, IPC and UTS (hostname) namespaces. The agent learns what changed
+ * by relisting (its PLEG); getContainerEvents, where a runtime offers it, only makes that prompt.
  */
 export interface Runtime {
   /** scheme of container ids ("tskube") */
@@ -97,21 +225,39 @@ export interface Runtime {
   readonly version: string;
   /** how containers are isolated, stated in pod events */
   readonly isolation: 'namespaces' | 'host' | 'simulated';
-  /** resolveImage looks an image up in the node's catalog; throws ImagePullError when unknown and needed */
-  resolveImage(image: string, hasCommand: boolean): ImageInfo;
-  createContainer(config: ContainerConfig): Promise<string>;
+
+  /** status reports RuntimeReady and NetworkReady */
+  status(): Promise<RuntimeStatus>;
+  /** updateRuntimeConfig hands the runtime the node's podCIDR */
+  updateRuntimeConfig(config: RuntimeConfig): Promise<void>;
+
+  /** runPodSandbox creates the pod's namespaces, network (CNI ADD), hostname and resolv.conf; resolves with its id */
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  /** stopPodSandbox kills the sandbox's containers and releases its network (CNI DEL); idempotent */
+  stopPodSandbox(id: string): Promise<void>;
+  /** removePodSandbox stops it if needed and removes it and its containers; idempotent */
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined>;
+  listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandboxStatus[]>;
+
+  /** createContainer creates a container in a ready sandbox */
+  createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string>;
   startContainer(id: string): Promise<void>;
   /** stopContainer sends SIGTERM, then SIGKILL after graceMs; resolves when the container has exited */
   stopContainer(id: string, graceMs: number): Promise<void>;
-  /** waitContainer resolves with the container's final info once it exits */
-  waitContainer(id: string): Promise<ContainerInfo>;
-  inspect(id: string): ContainerInfo | undefined;
-  listContainers(): ContainerInfo[];
   removeContainer(id: string): Promise<void>;
+  containerStatus(id: string): Promise<ContainerInfo | undefined>;
+  listContainers(filter?: ContainerFilter): Promise<ContainerInfo[]>;
   /** exec runs argv inside a running container (its namespaces and filesystem) */
-  exec(id: string, argv: string[], opts: ExecOptions): ExecSession;
-  /** attach connects to the container's own stdin/stdout/stderr */
-  attach?(id: string): { stdin: Writable | null; output: Readable } | undefined;
-  /** close stops bookkeeping (does not kill containers) */
+  exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecSession>;
+  /** attach connects to the container's own stdin/stdout/stderr (undefined when it is not running) */
+  attach?(id: string): Promise<AttachSession | undefined>;
+  /** getContainerEvents subscribes to container and sandbox changes; returns the unsubscribe function */
+  getContainerEvents?(listener: (e: ContainerEvent) => void): () => void;
+
+  /** resolveImage looks an image up (the ImageService); throws ImagePullError when unknown and needed */
+  resolveImage(image: string, hasCommand: boolean): Promise<ImageInfo>;
+
+  /** close stops bookkeeping (containers keep running); with no sandbox left it releases node-wide network state */
   close(): Promise<void>;
 }

@@ -106,23 +106,22 @@ export class AgentServer {
       };
       if (!worker) return fail(`pod "${podName}" not found`);
       if (!inst?.id || !inst.running) return fail(`container ${container} is not running in pod ${podName}`);
-      try {
+      const id = inst.id;
+      void (async () => {
         if (kind === 'exec') {
           if (!argv.length) return fail('you must specify at least 1 command');
-          const session = this.o.runtime.exec(inst.id, argv, { stdin: streams.stdin, tty: streams.tty });
+          const session = await this.o.runtime.exec(id, argv, { stdin: streams.stdin, tty: streams.tty });
           serveExec(ws, session, streams, argv);
         } else {
-          const att = this.o.runtime.attach?.(inst.id);
+          const att = await this.o.runtime.attach?.(id);
           if (!att) return fail('attach is not supported for this container');
-          const exit = this.o.runtime.waitContainer(inst.id).then((i) => i.exitCode ?? 0);
+          const exit = (inst.exited ?? Promise.resolve()).then(async () => (await this.o.runtime.containerStatus(id))?.exitCode ?? 0);
           serveExec(ws, {
             stdin: streams.stdin ? att.stdin : null, stdout: att.output, stderr: null,
             resize() {}, exit, kill() { att.output.destroy(); },
           }, streams, argv);
         }
-      } catch (e) {
-        fail((e as Error).message);
-      }
+      })().catch((e: unknown) => fail((e as Error).message));
     });
   }
 }

@@ -60,10 +60,11 @@ export class NodeIpamController implements Controller {
   private readonly client: Client;
   private readonly informers: InformerFactory;
 
-  constructor(ctx: { client: Client; informers: InformerFactory; clock: Clock; options?: Partial<NodeIpamOptions> }) {
+  /** ctx.options may be kube-controller-manager's whole option set: the node IPAM fields are read from it. */
+  constructor(ctx: { client: Client; informers: InformerFactory; clock: Clock; options?: Partial<NodeIpamOptions> | object }) {
     this.client = ctx.client;
     this.informers = ctx.informers;
-    this.opts = { ...defaultNodeIpamOptions, ...definedOnly(ctx.options ?? {}) };
+    this.opts = nodeIpamOptionsFrom(ctx.options ?? {});
     this.set = new CIDRSet(this.opts.clusterCIDR, this.opts.nodeCIDRMaskSize);
     this.queue = new WorkQueue<string>(ctx.clock);
     this.recorder = new EventRecorder(ctx.client, { component: 'cidrAllocator' }, ctx.clock);
@@ -196,6 +197,13 @@ export class NodeIpamController implements Controller {
   get allocator(): CIDRSet { return this.set; }
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** nodeIpamOptionsFrom picks the node IPAM flags out of a controller option set, defaults for the rest. */
+export function nodeIpamOptionsFrom(o: object): NodeIpamOptions {
+  const src = o as Partial<NodeIpamOptions>;
+  const out: NodeIpamOptions = { ...defaultNodeIpamOptions };
+  if (src.allocateNodeCIDRs !== undefined) out.allocateNodeCIDRs = src.allocateNodeCIDRs;
+  if (src.clusterCIDR !== undefined) out.clusterCIDR = src.clusterCIDR;
+  if (src.nodeCIDRMaskSize !== undefined) out.nodeCIDRMaskSize = src.nodeCIDRMaskSize;
+  if (src.serviceClusterIPRange !== undefined) out.serviceClusterIPRange = src.serviceClusterIPRange;
+  return out;
 }

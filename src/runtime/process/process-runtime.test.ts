@@ -1,55 +1,175 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ProcessRuntime } from './process-runtime.js';
 import { parseCriLine } from '../cri-log.js';
+import type { ContainerInfo, ExecSession, PodSandboxConfig } from '../types.js';
 import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
+import { CNI_PLUGINS } from '../../network/testing/cni-tool.js';
+import { NETNS_DIR } from '../../network/netns.js';
 
-const base = { podUid: 'u1', podName: 'mypod', podNamespace: 'default', attempt: 0, image: 'busybox', env: { GREETING: 'hi' }, mounts: [], hostname: 'mypod' };
+const base = { podUid: 'u1', podName: 'mypod', podNamespace: 'default', attempt: 0, image: 'busybox', env: { GREETING: 'hi' }, mounts: [] };
+
+/** sandboxConfig asks for a sandbox of pod name in the node's (NODE) or its own (POD) network. */
+function sandboxConfig(name: string, network: 'POD' | 'NODE', uid = `uid-${name}`): PodSandboxConfig {
+  return {
+    metadata: { name, namespace: 'default', uid, attempt: 0 }, hostname: name,
+    dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+    linux: { namespaceOptions: { network } },
+  };
+}
+
+/** waitExited waits for a container to exit (the runtime's events, then its status). */
+async function waitExited(rt: ProcessRuntime, id: string): Promise<ContainerInfo> {
+  for (;;) {
+    const s = await rt.containerStatus(id);
+    if (!s || s.phase === 'exited') return s!;
+    await new Promise<void>((resolve) => {
+      const off = rt.getContainerEvents((e) => { if (e.containerId === id) { off(); resolve(); } });
+      setTimeout(() => { off(); resolve(); }, 200);
+    });
+  }
+}
+
+async function collect(session: ExecSession): Promise<{ code: number; out: string }> {
+  let out = '';
+  session.stdout.on('data', (d: Buffer) => { out += d; });
+  session.stderr?.on('data', (d: Buffer) => { out += d; });
+  return { code: await session.exit, out };
+}
 
 // Namespaces need root and util-linux's unshare: skipped without them, required in CI (.ci/run).
 const namespaces = requireTool(ROOT, UNSHARE);
 
 for (const isolation of ['host', 'namespaces'] as const) {
-  test(`process runtime (${isolation}): exit code, CRI logs, SIGKILL gives 137, exec`, isolation === 'namespaces' ? namespaces : {}, async () => {
+  test(`process runtime (${isolation}): exit code, CRI logs, SIGKILL gives 137, exec, events`, isolation === 'namespaces' ? namespaces : {}, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
     const rt = new ProcessRuntime({ rootDir: dir, isolation });
-    const a = await rt.createContainer({ ...base, name: 'a', argv: ['sh', '-c', 'echo $GREETING; echo oops >&2; exit 3'], logPath: path.join(dir, 'a.log') });
+    const events: string[] = [];
+    rt.getContainerEvents((e) => events.push(`${e.type} ${e.containerId}`));
+    const cfg = sandboxConfig('mypod', 'NODE');
+    const sb = await rt.runPodSandbox(cfg);
+    assert.equal((await rt.podSandboxStatus(sb))!.state, 'SANDBOX_READY');
+    assert.equal((await rt.podSandboxStatus(sb))!.network, undefined);
+    const a = await rt.createContainer(sb, { ...base, name: 'a', argv: ['sh', '-c', 'echo $GREETING; echo oops >&2; exit 3'], logPath: path.join(dir, 'a.log') }, cfg);
     await rt.startContainer(a);
-    const done = await rt.waitContainer(a);
+    const done = await waitExited(rt, a);
     assert.equal(done.exitCode, 3);
     assert.equal(done.reason, 'Error');
+    assert.equal(done.sandboxId, sb);
+    assert.deepEqual(events.filter((e) => e.endsWith(a)).map((e) => e.split(' ')[0]), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT']);
     const recs = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!);
     assert.deepEqual(recs.map((r) => `${r.stream} ${r.message}`).sort(), ['stderr oops', 'stdout hi']);
 
-    const b = await rt.createContainer({ ...base, name: 'b', argv: ['sleep', '30'], logPath: path.join(dir, 'b.log') });
+    const b = await rt.createContainer(sb, { ...base, name: 'b', argv: ['sleep', '30'], logPath: path.join(dir, 'b.log') }, cfg);
     await rt.startContainer(b);
-    const ex = rt.exec(b, ['sh', '-c', 'echo inside; exit 4'], { stdin: false, tty: false });
-    let out = '';
-    ex.stdout.on('data', (d) => { out += d; });
-    assert.equal(await ex.exit, 4);
-    assert.equal(out, 'inside\n');
+    assert.deepEqual(await collect(await rt.exec(b, ['sh', '-c', 'echo inside; exit 4'], { stdin: false, tty: false })), { code: 4, out: 'inside\n' });
     await rt.stopContainer(b, 0);
-    assert.equal(rt.inspect(b)!.exitCode, 137);
+    assert.equal((await rt.containerStatus(b))!.exitCode, 137);
+    assert.deepEqual((await rt.listContainers({ sandboxId: sb })).map((c) => c.config.name).sort(), ['a', 'b']);
+    await rt.removePodSandbox(sb);
+    assert.deepEqual(await rt.listContainers(), []);
+    assert.deepEqual(await rt.listPodSandbox(), []);
+    await rt.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 }
 
-test('namespaces: hostname is the pod name and /tmp is private per container', namespaces, async () => {
+test('namespaces: the pod\'s hostname, /etc/hostname and /etc/resolv.conf come from its sandbox; /tmp is private per container', namespaces, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
+  const cfg = sandboxConfig('mypod', 'NODE');
+  cfg.hostname = 'mypod';
+  const sb = await rt.runPodSandbox({ ...cfg, linux: { namespaceOptions: { network: 'NODE' } } });
   const ids: string[] = [];
   for (const name of ['x', 'y']) {
-    const id = await rt.createContainer({ ...base, name, argv: ['sh', '-c', `echo ${name} > /tmp/health; hostname; cat /tmp/health`], logPath: path.join(dir, `${name}.log`) });
+    const id = await rt.createContainer(sb, { ...base, name, argv: ['sh', '-c', `echo ${name} > /tmp/health; hostname; cat /tmp/health; cat /etc/resolv.conf`], logPath: path.join(dir, `${name}.log`) }, cfg);
     await rt.startContainer(id);
     ids.push(id);
   }
-  for (const id of ids) assert.equal((await rt.waitContainer(id)).exitCode, 0);
+  for (const id of ids) assert.equal((await waitExited(rt, id)).exitCode, 0);
   const lines = (n: string) => fs.readFileSync(path.join(dir, `${n}.log`), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.deepEqual(lines('x'), ['mypod', 'x']);
-  assert.deepEqual(lines('y'), ['mypod', 'y']);
+  // host-network pods have the node's hostname, as containerd gives them
+  assert.deepEqual(lines('x'), [os.hostname(), 'x', 'search default.svc.cluster.local svc.cluster.local cluster.local', 'nameserver 10.96.0.10', 'options ndots:5']);
+  assert.deepEqual(lines('y').slice(0, 2), [os.hostname(), 'y']);
   assert.equal(fs.existsSync('/tmp/health') && fs.readFileSync('/tmp/health', 'utf8') === 'x\n', false);
+  await rt.removePodSandbox(sb);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+// ---------------------------------------------------------------- pod network (real CNI plugins)
+
+function freeRange(): string {
+  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+  for (;;) {
+    const b = 200 + Math.floor(Math.random() * 40);
+    if (!routes.includes(`10.${b}.`)) return `10.${b}`;
+  }
+}
+
+function get(ip: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, ip);
+    let out = '';
+    s.on('data', (d) => { out += d; });
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+    s.setTimeout(10_000, () => s.destroy(new Error(`timeout connecting to ${ip}:${port}`)));
+  });
+}
+
+const server = (text: string, port = 8080) => ['node', '-e', `require('net').createServer((s) => s.end(${JSON.stringify(text)} + require('os').hostname())).listen(${port})`];
+
+test('namespaces + CNI: each pod its own IP and hostname, two pods on one port, containers of a pod share localhost, pod↔pod and host↔pod, nothing left after removal',
+  { timeout: 120_000, ...requireTool(ROOT, UNSHARE, CNI_PLUGINS) }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-net-'));
+    const rt = new ProcessRuntime({ rootDir: dir, nodeName: 'rtnode', isolation: 'namespaces' });
+    const before = (await rt.status()).conditions.find((c) => c.type === 'NetworkReady')!;
+    assert.deepEqual(before, { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' });
+    const range = freeRange();
+    await rt.updateRuntimeConfig({ networkConfig: { podCidr: `${range}.7.0/24` } });
+    assert.equal((await rt.status()).conditions.find((c) => c.type === 'NetworkReady')!.status, true);
+    const netnsBefore = fs.existsSync(NETNS_DIR) ? fs.readdirSync(NETNS_DIR) : [];
+    const pods = ['web-a', 'web-b'];
+    const sbs: string[] = [];
+    try {
+      for (const name of pods) {
+        const cfg = sandboxConfig(name, 'POD');
+        const sb = await rt.runPodSandbox(cfg);
+        sbs.push(sb);
+        const id = await rt.createContainer(sb, { ...base, podName: name, podUid: cfg.metadata.uid, name: 'web', argv: server(`hello from `), logPath: path.join(dir, `${name}.log`) }, cfg);
+        await rt.startContainer(id);
+        // a second container of the pod serving on another port, for the shared-localhost check
+        const side = await rt.createContainer(sb, { ...base, podName: name, podUid: cfg.metadata.uid, name: 'side', argv: server('side of ', 9090), logPath: path.join(dir, `${name}-side.log`) }, cfg);
+        await rt.startContainer(side);
+      }
+      const ips = await Promise.all(sbs.map(async (sb) => (await rt.podSandboxStatus(sb))!.network!.ip));
+      assert.notEqual(ips[0], ips[1]);
+      for (const ip of ips) assert.ok(ip.startsWith(`${range}.7.`), ip);
+      assert.ok(fs.readdirSync(NETNS_DIR).filter((n) => n.startsWith('tskube-') && !netnsBefore.includes(n)).length >= 2);
+      // both pods listen on 8080; the host reaches each (as probes do), each answers with its own hostname
+      for (const [i, ip] of ips.entries()) {
+        let answer = '';
+        for (let t = 0; t < 100 && !answer; t++) answer = await get(ip, 8080).catch(() => new Promise<string>((r) => setTimeout(() => r(''), 100)));
+        assert.equal(answer, `hello from ${pods[i]}`);
+      }
+      const [webA] = (await rt.listContainers({ sandboxId: sbs[0], phase: 'running' })).filter((c) => c.config.name === 'web');
+      const fetchIn = async (target: string) => collect(await rt.exec(webA.id, ['node', '-e',
+        `require('net').connect(${target.split(':')[1]}, '${target.split(':')[0]}').on('data', (d) => process.stdout.write(d)).on('error', (e) => { console.error(e.message); process.exit(1); })`], { stdin: false, tty: false }));
+      assert.deepEqual(await fetchIn(`${ips[1]}:8080`), { code: 0, out: 'hello from web-b' });
+      assert.deepEqual(await fetchIn('127.0.0.1:9090'), { code: 0, out: 'side of web-a' });
+      const etc = await collect(await rt.exec(webA.id, ['sh', '-c', 'cat /etc/hostname; hostname; ip -4 -o addr show eth0 | wc -l'], { stdin: false, tty: false }));
+      assert.deepEqual(etc, { code: 0, out: 'web-a\nweb-a\n1\n' });
+    } finally {
+      for (const sb of sbs) await rt.removePodSandbox(sb);
+      await rt.close();
+    }
+    const netnsAfter = fs.existsSync(NETNS_DIR) ? fs.readdirSync(NETNS_DIR) : [];
+    assert.deepEqual(netnsAfter.filter((n) => !netnsBefore.includes(n) && n.startsWith('tskube-')), []);
+    assert.ok(!fs.existsSync(`/sys/class/net/${rt.network.bridgeName}`), 'bridge removed');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });

@@ -1,4 +1,3 @@
-import { IMAGES_DIR } from '../image-catalog.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -6,9 +5,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, type Writable } from 'node:stream';
+import { PodNetwork } from '../../network/pod-network.js';
 import { CriLogWriter, DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
-import { ImageCatalog } from '../image-catalog.js';
-import type { ContainerConfig, ContainerInfo, ExecOptions, ExecSession, ImageInfo, Runtime } from '../types.js';
+import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
+import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
+import {
+  NETWORK_UNAVAILABLE,
+  type AttachSession, type ContainerConfig, type ContainerEvent, type ContainerEventType, type ContainerFilter, type ContainerInfo,
+  type ExecOptions, type ExecSession, type ImageInfo, type Mount, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
+  type Runtime, type RuntimeConfig, type RuntimeStatus,
+} from '../types.js';
 import { SETUP_SCRIPT } from './setup-script.js';
 
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
@@ -16,12 +22,16 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 
 /** ProcessRuntimeOptions configures the process runtime. */
 export interface ProcessRuntimeOptions {
-  /** directory for container state (upper layers, state.json) */
+  /** directory for container and sandbox state (upper layers, state.json) */
   rootDir: string;
-  /** namespaces: own PID/mount/UTS/IPC namespaces + overlay root (needs root); host: plain processes; auto: namespaces when root */
+  /** node name: names the node's pod network (bridge, CNI network) */
+  nodeName?: string;
+  /** namespaces: own PID/mount namespaces, the sandbox's net/UTS/IPC, overlay root (needs root); host: plain processes; auto: namespaces when root */
   isolation?: 'auto' | 'namespaces' | 'host';
   catalog?: ImageCatalog;
   maxLogBytes?: number;
+  /** the pod network (default: a CNI bridge network named after nodeName) */
+  network?: PodNetwork;
 }
 
 /** ContainerEntry is the runtime's bookkeeping for one container: its state, directory, process and output listeners. */
@@ -38,20 +48,25 @@ interface ContainerEntry {
 }
 
 /**
- * ProcessRuntime runs each container as a host process. As root (isolation "namespaces") every
- * container gets its own PID, mount, UTS and IPC namespaces and an overlay of the host's / as its
- * root filesystem (see setup-script.ts); otherwise processes run on the host filesystem.
- * Pod networking is the host's. stdout/stderr go through the runtime into CRI log files, so a
- * container cannot outlive its agent: on start, the runtime kills what a previous agent left
- * running and reports it as exited (137), and the agent restarts it under its restart policy.
+ * ProcessRuntime runs each container as a host process. As root (isolation "namespaces") every pod
+ * gets a sandbox — its own network namespace attached to the node's bridge through CNI, pinned UTS
+ * (hostname) and IPC namespaces, /etc/hostname and /etc/resolv.conf — and every container its own
+ * PID and mount namespaces inside it, with an overlay of the host's / as its root filesystem (see
+ * setup-script.ts); otherwise processes run on the host filesystem in the node's network.
+ * stdout/stderr go through the runtime into CRI log files, so a container cannot outlive its
+ * agent: on start, the runtime kills what a previous agent left running and reports it as exited
+ * (137); sandboxes whose namespaces survived stay ready, so the pod keeps its address.
  */
 export class ProcessRuntime implements Runtime {
   readonly scheme = 'tskube';
   readonly version = 'tskube-process://0.1.0';
   readonly isolation: 'namespaces' | 'host';
+  readonly network: PodNetwork;
   private readonly containers = new Map<string, ContainerEntry>();
   private readonly catalog: ImageCatalog;
   private readonly containersDir: string;
+  private readonly sandboxes: SandboxManager;
+  private readonly listeners = new Set<(e: ContainerEvent) => void>();
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     const want = opts.isolation ?? 'auto';
@@ -60,41 +75,117 @@ export class ProcessRuntime implements Runtime {
     this.catalog = opts.catalog ?? new ImageCatalog();
     this.containersDir = path.join(opts.rootDir, 'containers');
     fs.mkdirSync(this.containersDir, { recursive: true });
+    this.network = opts.network ?? new PodNetwork({
+      nodeName: opts.nodeName ?? path.basename(opts.rootDir), stateDir: opts.rootDir,
+      privileged: this.isolation === 'namespaces',
+    });
+    this.sandboxes = new SandboxManager({ rootDir: opts.rootDir, isolation: this.isolation, network: this.network });
     this.recover();
   }
 
-  resolveImage(image: string, hasCommand: boolean): ImageInfo {
+  // ---------------------------------------------------------------- runtime
+
+  async status(): Promise<RuntimeStatus> {
+    const n = this.network.status();
+    return {
+      conditions: [
+        { type: 'RuntimeReady', status: true },
+        n.ready ? { type: 'NetworkReady', status: true } : { type: 'NetworkReady', status: false, reason: n.reason, message: n.message },
+      ],
+    };
+  }
+
+  async updateRuntimeConfig(config: RuntimeConfig): Promise<void> {
+    if (config.networkConfig.podCidr) await this.network.setPodCIDR(config.networkConfig.podCidr);
+  }
+
+  async resolveImage(image: string, hasCommand: boolean): Promise<ImageInfo> {
     return this.catalog.resolve(image, hasCommand);
   }
 
-  async createContainer(config: ContainerConfig): Promise<string> {
+  // ---------------------------------------------------------------- sandboxes
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const wantPod = (config.linux?.namespaceOptions?.network ?? 'POD') === 'POD';
+    if (wantPod && this.isolation === 'host') {
+      throw new Error(`network is not ready: ${NETWORK_UNAVAILABLE}: ${(this.network.status() as { message?: string }).message ?? 'not root'}`);
+    }
+    const rec = await this.sandboxes.run(config);
+    this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_CREATED_EVENT');
+    this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_STARTED_EVENT');
+    return rec.id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    // CRI: StopPodSandbox forcibly stops what still runs in the sandbox (the kubelet stopped them gracefully before).
+    await Promise.all([...this.containers.values()].filter((c) => c.info.sandboxId === id).map((c) => this.stopContainer(c.info.id, 0)));
+    const was = rec.state;
+    await this.sandboxes.stop(id);
+    if (was === 'SANDBOX_READY') this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_STOPPED_EVENT');
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await this.stopPodSandbox(id);
+    for (const c of [...this.containers.values()]) if (c.info.sandboxId === id) await this.removeContainer(c.info.id);
+    await this.sandboxes.remove(id);
+    this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_DELETED_EVENT');
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    return this.sandboxes.status(id);
+  }
+
+  async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandboxStatus[]> {
+    return this.sandboxes.list(filter);
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  async createContainer(sandboxId: string, config: ContainerConfig, _sandboxConfig: PodSandboxConfig): Promise<string> {
+    const sb = this.sandboxes.get(sandboxId);
+    if (!sb || sb.state !== 'SANDBOX_READY') throw new Error(`failed to create containerd container: sandbox ${sandboxId} is not ready`);
     const id = randomBytes(32).toString('hex');
     const dir = path.join(this.containersDir, id);
     fs.mkdirSync(dir, { recursive: true });
-    const rec = this.newRecord({ id, config, phase: 'created' }, dir);
+    const rec = this.newRecord({ id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() }, dir);
     this.containers.set(id, rec);
     this.persist(rec);
+    this.emit(id, sandboxId, config.podUid, 'CONTAINER_CREATED_EVENT');
     return id;
   }
 
   async startContainer(id: string): Promise<void> {
     const rec = this.must(id);
     if (rec.info.phase !== 'created') throw new Error(`container ${id} already started`);
+    const sb = this.sandboxes.get(rec.info.sandboxId);
+    if (!sb || sb.state !== 'SANDBOX_READY') throw new Error(`failed to start container: sandbox ${rec.info.sandboxId} is not ready`);
     const c = rec.info.config;
-    const env = { PATH: DEFAULT_PATH, HOSTNAME: c.hostname, HOME: '/root', ...c.env };
+    const hostname = fs.readFileSync(sb.files.hostname, 'utf8').trim();
+    const env = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: '/root', ...c.env };
     const log = new CriLogWriter(c.logPath, this.opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
     const wd = c.workingDir || '/';
     let child: ChildProcess;
     let setupErr = '';
+    let viaNsenter = false;
     if (this.isolation === 'namespaces') {
       // The catalog's entrypoint scripts live in the checkout, which may sit under /tmp (hidden by the
       // container's own tmpfs): bind them in read-only at the same path.
-      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...c.mounts];
+      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...sandboxMounts(sb, c.mounts), ...c.mounts];
       const mounts = all.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
-      const args = ['--pid', '--mount', '--uts', '--ipc', '--fork', '--kill-child', '/bin/sh', '-c', SETUP_SCRIPT, 'tskube-setup',
-        path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), c.hostname, wd,
+      // Join the sandbox's namespaces, then make the container's own PID and mount namespaces.
+      const join = [...(this.sandboxes.netnsPathOf(sb) ? [`--net=${this.sandboxes.netnsPathOf(sb)}`] : []),
+        ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : [])];
+      const own = ['--pid', '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
+      const args = ['/bin/sh', '-c', SETUP_SCRIPT, 'tskube-setup',
+        path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
         String(all.length), ...mounts, '--', ...c.argv];
-      child = spawn('unshare', args, { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+      viaNsenter = join.length > 0;
+      const argv = viaNsenter ? ['nsenter', ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
+      child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
       child.stdio[3]?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
       child.stderr?.on('data', (d: Buffer) => {
         const text = d.toString();
@@ -138,18 +229,20 @@ export class ProcessRuntime implements Runtime {
       rec.info.reason ??= exitCode === 0 ? 'Completed' : 'Error';
       this.persist(rec);
       rec.resolveExit({ ...rec.info });
+      this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STOPPED_EVENT');
     });
     if (this.isolation === 'namespaces' && child.pid) {
-      rec.initPid = await findChild(child.pid);
+      rec.initPid = await findChild(child.pid, viaNsenter);
       if (rec.initPid) await waitForChroot(rec.initPid);
     } else rec.initPid = child.pid;
     this.persist(rec);
+    this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STARTED_EVENT');
   }
 
   async stopContainer(id: string, graceMs: number): Promise<void> {
     const rec = this.containers.get(id);
     if (!rec || rec.info.phase !== 'running') return;
-    const target = rec.initPid ?? (rec.child?.pid && this.isolation === 'namespaces' ? await findChild(rec.child.pid) : rec.child?.pid);
+    const target = rec.initPid ?? rec.child?.pid;
     if (graceMs > 0 && target) {
       rec.killSent ??= 'TERM';
       signal(target, 'SIGTERM');
@@ -168,17 +261,16 @@ export class ProcessRuntime implements Runtime {
     await rec.exited;
   }
 
-  waitContainer(id: string): Promise<ContainerInfo> {
-    return this.must(id).exited;
-  }
-
-  inspect(id: string): ContainerInfo | undefined {
+  async containerStatus(id: string): Promise<ContainerInfo | undefined> {
     const r = this.containers.get(id);
     return r ? { ...r.info } : undefined;
   }
 
-  listContainers(): ContainerInfo[] {
-    return [...this.containers.values()].map((r) => ({ ...r.info }));
+  async listContainers(filter: ContainerFilter = {}): Promise<ContainerInfo[]> {
+    return [...this.containers.values()].map((r) => r.info)
+      .filter((i) => (!filter.id || i.id === filter.id) && (!filter.sandboxId || i.sandboxId === filter.sandboxId)
+        && (!filter.podUid || i.config.podUid === filter.podUid) && (!filter.phase || i.phase === filter.phase))
+      .map((i) => ({ ...i }));
   }
 
   async removeContainer(id: string): Promise<void> {
@@ -187,18 +279,21 @@ export class ProcessRuntime implements Runtime {
     if (rec.info.phase === 'running') await this.stopContainer(id, 0);
     this.containers.delete(id);
     fs.rmSync(rec.dir, { recursive: true, force: true });
+    this.emit(id, rec.info.sandboxId, rec.info.config.podUid, 'CONTAINER_DELETED_EVENT');
   }
 
-  exec(id: string, argv: string[], opts: ExecOptions): ExecSession {
+  async exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecSession> {
     const rec = this.must(id);
     if (rec.info.phase !== 'running') throw new Error(`container not running (${id})`);
     const c = rec.info.config;
-    const env = { PATH: DEFAULT_PATH, HOSTNAME: c.hostname, HOME: '/root', TERM: opts.tty ? 'xterm' : 'dumb', ...c.env, ...opts.env };
+    const sb = this.sandboxes.get(rec.info.sandboxId);
+    const hostname = sb ? fs.readFileSync(sb.files.hostname, 'utf8').trim() : c.podName;
+    const env = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: '/root', TERM: opts.tty ? 'xterm' : 'dumb', ...c.env, ...opts.env };
     let cmd: string[];
     let cwd = '/';
     if (this.isolation === 'namespaces') {
       if (!rec.initPid) throw new Error(`container ${id} has no init process yet`);
-      cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-p', '-r', '-w', '--', ...argv];
+      cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...argv];
     } else {
       cmd = argv;
       const wd = c.workingDir || '/';
@@ -228,7 +323,7 @@ export class ProcessRuntime implements Runtime {
     };
   }
 
-  attach(id: string): { stdin: Writable | null; output: PassThrough } | undefined {
+  async attach(id: string): Promise<AttachSession | undefined> {
     const rec = this.containers.get(id);
     if (!rec || rec.info.phase !== 'running') return undefined;
     const output = new PassThrough();
@@ -239,7 +334,23 @@ export class ProcessRuntime implements Runtime {
     return { stdin: rec.child?.stdin ?? null, output };
   }
 
-  async close(): Promise<void> { /* containers keep running until the agent stops them */ }
+  getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
+  async close(): Promise<void> {
+    if (this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) await this.network.release();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private emit(containerId: string, sandboxId: string, podUid: string, type: ContainerEventType): void {
+    for (const l of this.listeners) {
+      try { l({ containerId, sandboxId, podUid, type }); } catch { /* a listener's failure is its own */ }
+    }
+  }
 
   private newRecord(info: ContainerInfo, dir: string): ContainerEntry {
     let resolveExit!: (i: ContainerInfo) => void;
@@ -277,10 +388,20 @@ export class ProcessRuntime implements Runtime {
         rec.info.finishedAt = new Date().toISOString();
         this.persist(rec);
       }
+      rec.info.sandboxId ??= '';
       rec.resolveExit({ ...rec.info });
       this.containers.set(id, rec);
     }
   }
+}
+
+/** sandboxMounts are the runtime-managed files of the sandbox, unless the container mounts those paths itself. */
+function sandboxMounts(sb: SandboxRecord, own: Mount[]): Mount[] {
+  const taken = new Set(own.map((m) => m.containerPath));
+  return [
+    { hostPath: sb.files.hostname, containerPath: '/etc/hostname' },
+    { hostPath: sb.files.resolvConf, containerPath: '/etc/resolv.conf' },
+  ].filter((m) => !taken.has(m.containerPath));
 }
 
 function emit(rec: ContainerEntry, stream: 'stdout' | 'stderr', d: Buffer): void {
@@ -303,9 +424,13 @@ function procStart(pid: number): string | undefined {
   } catch { return undefined; }
 }
 
-/** findChild waits for `unshare --fork` to fork the container's init and returns its host PID. */
-async function findChild(pid: number): Promise<number | undefined> {
-  for (let i = 0; i < 200; i++) {
+/**
+ * findChild waits for `unshare --fork` to fork the container's init and returns its host PID.
+ * nsenter execs unshare in place (it enters no PID namespace), so pid is unshare's either way;
+ * viaNsenter only says the exec may not have happened yet.
+ */
+async function findChild(pid: number, viaNsenter: boolean): Promise<number | undefined> {
+  for (let i = 0; i < (viaNsenter ? 400 : 200); i++) {
     try {
       const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
       if (kids) return Number(kids.split(' ')[0]);

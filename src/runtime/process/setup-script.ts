@@ -1,9 +1,11 @@
 /**
- * SETUP_SCRIPT runs as the first process of a container's fresh PID/mount/UTS/IPC namespaces
- * (under `unshare --fork`) and turns the host into the container's image, copy-on-write:
- * an overlay with lower = host /, upper = the container's own directory; a fresh /proc; tmpfs /tmp;
- * the host's /dev and /sys; each volume bind-mounted at its mountPath; hostname = pod name; then
- * chroot and exec the container's command so that it is PID 1.
+ * SETUP_SCRIPT runs as the first process of a container's fresh PID and mount namespaces (under
+ * `unshare --fork`, inside the pod sandbox's network, UTS and IPC namespaces) and turns the host
+ * into the container's image, copy-on-write: an overlay with lower = host /, upper = the
+ * container's own directory; a fresh /proc; tmpfs /tmp; the host's /dev and /sys; each mount (volumes,
+ * /etc/hosts, /etc/hostname, /etc/resolv.conf) bind-mounted at its path; the hostname set when the
+ * container has its own UTS namespace (hostname argument not empty); then chroot and exec the
+ * container's command so that it is PID 1.
  *
  * Positional parameters: merged upper work hostname workingDir N (src dst ro|rw)×N -- argv...
  * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there).
@@ -20,13 +22,15 @@ mount --rbind /sys "$m/sys"
 i=0
 while [ "$i" -lt "$n" ]; do
   src=$1; dst=$2; ro=$3; shift 3
+  # A symlink target (/etc/resolv.conf -> /run/...) would resolve against the host's root: replace it.
+  if [ -L "$m$dst" ]; then rm -f "$m$dst"; fi
   if [ -d "$src" ]; then mkdir -p "$m$dst"; else mkdir -p "$(dirname "$m$dst")"; [ -e "$m$dst" ] || : > "$m$dst"; fi
   mount --bind "$src" "$m$dst"
   if [ "$ro" = ro ]; then mount -o remount,bind,ro "$m$dst"; fi
   i=$((i+1))
 done
 shift
-hostname "$hn"
+if [ -n "$hn" ]; then hostname "$hn"; fi
 mkdir -p "$m$wd"
 exec 2>&3 3>&-
 exec chroot "$m" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"

@@ -1,49 +1,127 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type { ContainerConfig, ContainerInfo, ExecSession, ImageInfo, Runtime } from './types.js';
+import { formatIPv4, parseCIDR, size, type IPv4CIDR } from '../../network/cidr.js';
+import type {
+  ContainerConfig, ContainerEvent, ContainerEventType, ContainerFilter, ContainerInfo, ExecSession, ImageInfo,
+  PodSandboxConfig, PodSandboxFilter, PodSandboxStatus, Runtime, RuntimeConfig, RuntimeStatus,
+} from '../types.js';
+
+interface SimSandbox { status: PodSandboxStatus; ipIndex?: number }
 
 /**
- * SimulatedRuntime runs nothing, as KWOK does: containers go to running at once and stay there
- * until stopped (then exit 0 within the grace period, as a well-behaved process would). Used for
- * density tests with thousands of nodes; no logs, no exec.
+ * SimulatedRuntime runs nothing, as KWOK does: sandboxes are ready at once, with an address from the
+ * node's podCIDR when it has one (KWOK hands out pod IPs the same way); containers go to running at
+ * once and stay there until stopped (then exit 0 within the grace period, as a well-behaved process
+ * would). Used for density tests with thousands of nodes; no logs, no exec.
  */
 export class SimulatedRuntime implements Runtime {
   readonly scheme = 'tskube';
   readonly version = 'tskube-simulated://0.1.0';
   readonly isolation = 'simulated' as const;
-  private readonly containers = new Map<string, { info: ContainerInfo; exited: Promise<ContainerInfo>; resolve: (i: ContainerInfo) => void }>();
+  private readonly containers = new Map<string, ContainerInfo>();
+  private readonly sandboxes = new Map<string, SimSandbox>();
+  private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  private podCIDR?: IPv4CIDR;
+  private readonly usedIPs = new Set<number>();
 
-  resolveImage(image: string): ImageInfo {
+  async status(): Promise<RuntimeStatus> {
+    return { conditions: [{ type: 'RuntimeReady', status: true }, { type: 'NetworkReady', status: true }] };
+  }
+
+  async updateRuntimeConfig(c: RuntimeConfig): Promise<void> {
+    if (c.networkConfig.podCidr) this.podCIDR = parseCIDR(c.networkConfig.podCidr);
+  }
+
+  async resolveImage(image: string): Promise<ImageInfo> {
     return { image, imageID: `tskube-simulated://${image}`, entrypoint: ['sleep', 'infinity'], cmd: [] };
   }
 
-  async createContainer(config: ContainerConfig): Promise<string> {
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
-    let resolve!: (i: ContainerInfo) => void;
-    const exited = new Promise<ContainerInfo>((r) => { resolve = r; });
-    this.containers.set(id, { info: { id, config, phase: 'created' }, exited, resolve });
+    const network = config.linux?.namespaceOptions?.network ?? 'POD';
+    const sb: SimSandbox = {
+      status: {
+        id, metadata: config.metadata, state: 'SANDBOX_READY', createdAt: new Date().toISOString(),
+        linux: { namespaces: { options: { network } } }, labels: config.labels ?? {}, annotations: config.annotations ?? {},
+      },
+    };
+    if (network === 'POD' && this.podCIDR) {
+      // .0 is the network, .1 the bridge: pods get .2 on, like host-local.
+      for (let i = 2; i < size(this.podCIDR) - 1; i++) {
+        if (this.usedIPs.has(i)) continue;
+        this.usedIPs.add(i);
+        sb.ipIndex = i;
+        sb.status.network = { ip: formatIPv4(this.podCIDR.base + i), additionalIps: [] };
+        break;
+      }
+    }
+    this.sandboxes.set(id, sb);
+    this.emit(id, id, config.metadata.uid, 'CONTAINER_STARTED_EVENT');
+    return id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (!sb || sb.status.state !== 'SANDBOX_READY') return;
+    for (const c of this.containers.values()) if (c.sandboxId === id) await this.stopContainer(c.id);
+    sb.status.state = 'SANDBOX_NOTREADY';
+    if (sb.ipIndex !== undefined) this.usedIPs.delete(sb.ipIndex);
+    this.emit(id, id, sb.status.metadata.uid, 'CONTAINER_STOPPED_EVENT');
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (!sb) return;
+    await this.stopPodSandbox(id);
+    for (const c of [...this.containers.values()]) if (c.sandboxId === id) this.containers.delete(c.id);
+    this.sandboxes.delete(id);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    const sb = this.sandboxes.get(id);
+    return sb ? structuredClone(sb.status) : undefined;
+  }
+
+  async listPodSandbox(f: PodSandboxFilter = {}): Promise<PodSandboxStatus[]> {
+    return [...this.sandboxes.values()].map((s) => s.status)
+      .filter((s) => (!f.id || s.id === f.id) && (!f.state || s.state === f.state) && (!f.podUid || s.metadata.uid === f.podUid))
+      .map((s) => structuredClone(s));
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    const id = randomBytes(32).toString('hex');
+    this.containers.set(id, { id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() });
     return id;
   }
 
   async startContainer(id: string): Promise<void> {
     const c = this.must(id);
-    c.info.phase = 'running';
-    c.info.startedAt = new Date().toISOString();
+    c.phase = 'running';
+    c.startedAt = new Date().toISOString();
+    this.emit(id, c.sandboxId, c.config.podUid, 'CONTAINER_STARTED_EVENT');
   }
 
   async stopContainer(id: string): Promise<void> {
     const c = this.containers.get(id);
-    if (!c || c.info.phase !== 'running') return;
-    Object.assign(c.info, { phase: 'exited', exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() });
-    c.resolve({ ...c.info });
+    if (!c || c.phase !== 'running') return;
+    Object.assign(c, { phase: 'exited', exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() });
+    this.emit(id, c.sandboxId, c.config.podUid, 'CONTAINER_STOPPED_EVENT');
   }
 
-  waitContainer(id: string): Promise<ContainerInfo> { return this.must(id).exited; }
-  inspect(id: string): ContainerInfo | undefined { const c = this.containers.get(id); return c ? { ...c.info } : undefined; }
-  listContainers(): ContainerInfo[] { return [...this.containers.values()].map((c) => ({ ...c.info })); }
+  async containerStatus(id: string): Promise<ContainerInfo | undefined> {
+    const c = this.containers.get(id);
+    return c ? { ...c } : undefined;
+  }
+
+  async listContainers(f: ContainerFilter = {}): Promise<ContainerInfo[]> {
+    return [...this.containers.values()]
+      .filter((c) => (!f.id || c.id === f.id) && (!f.sandboxId || c.sandboxId === f.sandboxId) && (!f.podUid || c.config.podUid === f.podUid) && (!f.phase || c.phase === f.phase))
+      .map((c) => ({ ...c }));
+  }
+
   async removeContainer(id: string): Promise<void> { this.containers.delete(id); }
 
-  exec(): ExecSession {
+  async exec(): Promise<ExecSession> {
     const out = new PassThrough();
     const err = new PassThrough();
     err.end('exec is not supported by the simulated runtime\n');
@@ -51,9 +129,18 @@ export class SimulatedRuntime implements Runtime {
     return { stdin: null, stdout: out, stderr: err, resize() {}, exit: Promise.resolve(126), kill() {} };
   }
 
+  getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
   async close(): Promise<void> {}
 
-  private must(id: string) {
+  private emit(containerId: string, sandboxId: string, podUid: string, type: ContainerEventType): void {
+    for (const l of this.listeners) l({ containerId, sandboxId, podUid, type });
+  }
+
+  private must(id: string): ContainerInfo {
     const c = this.containers.get(id);
     if (!c) throw new Error(`no such container: ${id}`);
     return c;

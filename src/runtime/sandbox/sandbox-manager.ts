@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createNetns, deleteNetns, NETNS_PREFIX, netnsPath } from '../../network/netns.js';
+import type { PodNetwork, PodNetworkSetup } from '../../network/pod-network.js';
+import type { NamespaceMode, PodSandboxConfig, PodSandboxFilter, PodSandboxState, PodSandboxStatus } from '../types.js';
+import { pinNamespaces, pinsExist, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
+import { renderResolvConf } from './resolv-conf.js';
+
+/** SandboxRecord is what the runtime keeps (and persists) about one pod sandbox. */
+export interface SandboxRecord {
+  id: string;
+  config: PodSandboxConfig;
+  state: PodSandboxState;
+  createdAt: string;
+  dir: string;
+  network: NamespaceMode;
+  /** name of the sandbox's network namespace under /run/netns (POD network) */
+  netns?: string;
+  ips: string[];
+  /** CNI results, handed back on DEL */
+  cni?: PodNetworkSetup;
+  /** the podCIDR the address came from (DEL must use the same network) */
+  podCIDR?: string;
+  pins: PinnedNamespaces;
+  /** host paths of the runtime-managed files bind-mounted into every container */
+  files: { hostname: string; resolvConf: string };
+}
+
+/** SandboxManagerOptions configure the sandbox half of the process runtime. */
+export interface SandboxManagerOptions {
+  /** the runtime's state directory; sandboxes live in rootDir/sandboxes/ID */
+  rootDir: string;
+  /** namespaces: pinned UTS/IPC and a network namespace per pod; host: bookkeeping only (not root) */
+  isolation: 'namespaces' | 'host';
+  network?: PodNetwork;
+}
+
+/**
+ * SandboxManager runs pod sandboxes for the process runtime without a pause process: a pod's
+ * network namespace is a named one (`ip netns`, /run/netns/tskube-…) attached through CNI, its UTS
+ * (hostname) and IPC namespaces are pinned on files, and /etc/hostname and /etc/resolv.conf are
+ * files in its directory that every container bind-mounts. State survives the agent (state.json),
+ * so a restarted agent finds its sandboxes and can release them.
+ */
+export class SandboxManager {
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly dir: string;
+
+  constructor(private readonly o: SandboxManagerOptions) {
+    this.dir = path.join(o.rootDir, 'sandboxes');
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.recover();
+  }
+
+  /** run creates a sandbox; on failure everything it did is undone. */
+  async run(config: PodSandboxConfig): Promise<SandboxRecord> {
+    const id = randomBytes(32).toString('hex');
+    const dir = path.join(this.dir, id);
+    fs.mkdirSync(dir, { recursive: true });
+    const network = config.linux?.namespaceOptions?.network ?? 'POD';
+    const rec: SandboxRecord = {
+      id, config, state: 'SANDBOX_READY', createdAt: new Date().toISOString(), dir, network, ips: [], pins: {},
+      files: { hostname: path.join(dir, 'hostname'), resolvConf: path.join(dir, 'resolv.conf') },
+    };
+    // containerd writes the node's hostname for host-network pods.
+    const hostname = network === 'NODE' || !config.hostname ? os.hostname() : config.hostname;
+    fs.writeFileSync(rec.files.hostname, `${hostname}\n`);
+    fs.writeFileSync(rec.files.resolvConf, config.dnsConfig ? renderResolvConf(config.dnsConfig) : hostResolvConf());
+    this.sandboxes.set(id, rec);
+    try {
+      if (this.o.isolation === 'namespaces') {
+        rec.pins = await pinNamespaces(dir, hostname, { uts: true, ipc: config.linux?.namespaceOptions?.ipc !== 'NODE' });
+        if (network === 'POD') await this.setUpNetwork(rec);
+      } else if (network === 'POD') {
+        throw new Error('network is not ready: the runtime runs containers as plain host processes and cannot give the pod its own network namespace');
+      }
+    } catch (e) {
+      await this.stop(id).catch(() => undefined);
+      this.sandboxes.delete(id);
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.persist(rec);
+    return rec;
+  }
+
+  /** stop releases the sandbox's network (CNI DEL, namespace removed) and namespaces; idempotent. */
+  async stop(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    if (rec.netns) {
+      if (this.o.network && (rec.cni || rec.podCIDR)) {
+        await this.o.network.tearDownPod(this.attachment(rec), rec.cni, rec.podCIDR);
+      }
+      await deleteNetns(rec.netns);
+      rec.netns = undefined;
+      rec.cni = undefined;
+    }
+    await unpinNamespaces(rec.pins);
+    rec.pins = {};
+    rec.state = 'SANDBOX_NOTREADY';
+    this.persist(rec);
+  }
+
+  /** remove forgets a stopped sandbox and deletes its directory. */
+  async remove(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await this.stop(id);
+    this.sandboxes.delete(id);
+    fs.rmSync(rec.dir, { recursive: true, force: true });
+  }
+
+  /** get is the record of a sandbox (undefined when unknown). */
+  get(id: string): SandboxRecord | undefined { return this.sandboxes.get(id); }
+
+  /** status is the CRI view of a sandbox. */
+  status(id: string): PodSandboxStatus | undefined {
+    const rec = this.sandboxes.get(id);
+    return rec ? toStatus(rec) : undefined;
+  }
+
+  /** list returns the sandboxes matching filter. */
+  list(filter: PodSandboxFilter = {}): PodSandboxStatus[] {
+    return [...this.sandboxes.values()]
+      .filter((r) => (!filter.id || r.id === filter.id) && (!filter.state || r.state === filter.state) && (!filter.podUid || r.config.metadata.uid === filter.podUid))
+      .map(toStatus);
+  }
+
+  /** netnsPathOf is where a container of the sandbox joins its network namespace (undefined: the node's). */
+  netnsPathOf(rec: SandboxRecord): string | undefined {
+    return rec.netns ? netnsPath(rec.netns) : undefined;
+  }
+
+  private async setUpNetwork(rec: SandboxRecord): Promise<void> {
+    const net = this.o.network;
+    const s = net?.status();
+    if (!net || !s?.ready) throw new Error(`network is not ready: ${s && !s.ready ? `${s.reason}: ${s.message}` : 'no pod network configured'}`);
+    rec.netns = `${NETNS_PREFIX}${rec.id.slice(0, 16)}`;
+    rec.podCIDR = s.podCIDR;
+    // Persist before CNI ADD: an agent killed halfway still finds the namespace and the address to release.
+    this.persist(rec);
+    await createNetns(rec.netns);
+    rec.cni = await net.setUpPod(this.attachment(rec));
+    rec.ips = rec.cni.ips;
+  }
+
+  private attachment(rec: SandboxRecord) {
+    const md = rec.config.metadata;
+    return {
+      id: rec.id, netns: rec.netns && fs.existsSync(netnsPath(rec.netns)) ? netnsPath(rec.netns) : '',
+      podName: md.name, podNamespace: md.namespace, podUid: md.uid,
+      portMappings: (rec.config.portMappings ?? []).filter((p) => p.hostPort > 0).map((p) => ({
+        hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIp ? { hostIP: p.hostIp } : {}),
+      })),
+    };
+  }
+
+  private persist(rec: SandboxRecord): void {
+    try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify(rec)); } catch { /* removed */ }
+  }
+
+  /** recover loads the sandboxes a previous agent left; one whose namespaces are gone (reboot) is NOTREADY. */
+  private recover(): void {
+    for (const id of fs.readdirSync(this.dir)) {
+      let rec: SandboxRecord;
+      try { rec = JSON.parse(fs.readFileSync(path.join(this.dir, id, 'state.json'), 'utf8')) as SandboxRecord; } catch { continue; }
+      rec.dir = path.join(this.dir, id);
+      if (rec.state === 'SANDBOX_READY') {
+        const netOk = !rec.netns || fs.existsSync(netnsPath(rec.netns));
+        if (!netOk || !pinsExist(rec.pins) || (rec.network === 'POD' && !rec.cni)) rec.state = 'SANDBOX_NOTREADY';
+      }
+      this.sandboxes.set(id, rec);
+    }
+  }
+}
+
+function toStatus(rec: SandboxRecord): PodSandboxStatus {
+  return {
+    id: rec.id, metadata: rec.config.metadata, state: rec.state, createdAt: rec.createdAt,
+    ...(rec.network === 'POD' && rec.ips.length ? { network: { ip: rec.ips[0], additionalIps: rec.ips.slice(1) } } : {}),
+    linux: { namespaces: { options: { network: rec.network } } },
+    labels: rec.config.labels ?? {}, annotations: rec.config.annotations ?? {},
+  };
+}
+
+/** hostResolvConf is the node's resolv.conf, for a sandbox without DNS config (containerd copies it too). */
+function hostResolvConf(): string {
+  try { return fs.readFileSync('/etc/resolv.conf', 'utf8'); } catch { return ''; }
+}
