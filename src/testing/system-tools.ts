@@ -40,7 +40,7 @@ export interface ToolOptions {
 export const KUBECTL: SystemTool = {
   name: 'kubectl',
   command: 'kubectl',
-  install: 'install kubectl v1.32 from https://kubernetes.io/docs/tasks/tools/ (or the Google Cloud SDK apt package "kubectl")',
+  install: "install Kubernetes' own kubectl v1.32 binary in PATH (Debian's kubernetes-client is too old)",
 };
 
 /** UNSHARE is util-linux's unshare, which the process runtime uses to give containers namespaces. */
