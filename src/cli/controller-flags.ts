@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AdmissionConfig } from '../api/resource.js';
 import { defaultControllerOptions, type ControllerOptions } from './controllers.js';
+import { formatCIDR, parseCIDR } from '../network/cidr.js';
 
 /** ClusterFlags are the kube-controller-manager and kube-apiserver flags `tskube up|server` accept, as commander parsed them. */
 export interface ClusterFlags {
@@ -9,6 +10,9 @@ export interface ClusterFlags {
   nodeStartupGracePeriod?: number;
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
+  clusterCIDR?: string;
+  nodeCidrMaskSize?: number;
+  allocateNodeCidrs?: boolean;
 }
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -52,6 +56,25 @@ function secondsArg(v: string): number {
   return Number(v);
 }
 
+function cidrArg(v: string): string {
+  try {
+    return formatCIDR(parseCIDR(v));
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function maskSizeArg(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) > 32) throw new InvalidArgumentError(`invalid mask size ${JSON.stringify(v)}: want 0..32`);
+  return Number(v);
+}
+
+function boolArg(v: string): boolean {
+  if (/^(1|t|true)$/i.test(v)) return true;
+  if (/^(0|f|false)$/i.test(v)) return false;
+  throw new InvalidArgumentError(`strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+}
+
 /** addClusterFlags adds the node lifecycle and DefaultTolerationSeconds flags (Kubernetes' names and defaults) to a command. */
 export function addClusterFlags(cmd: Command): Command {
   return cmd
@@ -59,7 +82,10 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--node-monitor-grace-period <duration>', 'how long a node may stop posting status before it is marked Unknown (default 40s)', durationArg)
     .option('--node-startup-grace-period <duration>', 'the same for a node that never posted status (default 1m0s)', durationArg)
     .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to every pod (default 300)', secondsArg)
-    .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod (default 300)', secondsArg);
+    .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod (default 300)', secondsArg)
+    .option('--cluster-cidr <cidr>', 'CIDR range of pod addresses; each node gets a subnet of it as spec.podCIDR (default 10.244.0.0/16)', cidrArg)
+    .option('--node-cidr-mask-size <size>', 'mask size of the subnet each node gets from --cluster-cidr (default 24)', maskSizeArg)
+    .option('--allocate-node-cidrs <bool>', 'give nodes pod CIDRs from --cluster-cidr (default true)', boolArg);
 }
 
 /** controllerOptionsFrom turns the flags into controller options (Kubernetes' defaults for what was not given). */
@@ -69,6 +95,9 @@ export function controllerOptionsFrom(f: ClusterFlags): ControllerOptions {
     ...(f.nodeMonitorPeriod !== undefined ? { nodeMonitorPeriodMs: f.nodeMonitorPeriod } : {}),
     ...(f.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod } : {}),
     ...(f.nodeStartupGracePeriod !== undefined ? { nodeStartupGracePeriodMs: f.nodeStartupGracePeriod } : {}),
+    ...(f.clusterCIDR !== undefined ? { clusterCIDR: f.clusterCIDR } : {}),
+    ...(f.nodeCidrMaskSize !== undefined ? { nodeCIDRMaskSize: f.nodeCidrMaskSize } : {}),
+    ...(f.allocateNodeCidrs !== undefined ? { allocateNodeCIDRs: f.allocateNodeCidrs } : {}),
   };
 }
 

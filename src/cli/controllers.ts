@@ -31,6 +31,12 @@ export interface ControllerOptions {
   nodeMonitorPeriodMs: number;
   /** --node-startup-grace-period (default 1 min) */
   nodeStartupGracePeriodMs: number;
+  /** --cluster-cidr (node IPAM; default 10.244.0.0/16) */
+  clusterCIDR?: string;
+  /** --node-cidr-mask-size (node IPAM; default 24) */
+  nodeCIDRMaskSize?: number;
+  /** --allocate-node-cidrs (node IPAM; default true) */
+  allocateNodeCIDRs?: boolean;
 }
 
 /** defaultControllerOptions are Kubernetes' defaults. */
