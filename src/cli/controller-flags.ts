@@ -10,7 +10,7 @@ export interface ClusterFlags {
   nodeStartupGracePeriod?: number;
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
-  clusterCIDR?: string;
+  clusterCidr?: string;
   nodeCidrMaskSize?: number;
   allocateNodeCidrs?: boolean;
 }
@@ -95,7 +95,7 @@ export function controllerOptionsFrom(f: ClusterFlags): ControllerOptions {
     ...(f.nodeMonitorPeriod !== undefined ? { nodeMonitorPeriodMs: f.nodeMonitorPeriod } : {}),
     ...(f.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGracePeriodMs: f.nodeMonitorGracePeriod } : {}),
     ...(f.nodeStartupGracePeriod !== undefined ? { nodeStartupGracePeriodMs: f.nodeStartupGracePeriod } : {}),
-    ...(f.clusterCIDR !== undefined ? { clusterCIDR: f.clusterCIDR } : {}),
+    ...(f.clusterCidr !== undefined ? { clusterCIDR: f.clusterCidr } : {}),
     ...(f.nodeCidrMaskSize !== undefined ? { nodeCIDRMaskSize: f.nodeCidrMaskSize } : {}),
     ...(f.allocateNodeCidrs !== undefined ? { allocateNodeCIDRs: f.allocateNodeCidrs } : {}),
   };
