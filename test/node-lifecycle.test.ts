@@ -93,7 +93,19 @@ describeNeeding('node lifecycle: cordon, drain, node failure', { timeout: 10 * 6
     await k(['delete', 'rs', 'pinned']);
   });
 
-  it('kubectl drain refuses bare pods and emptyDir without --force/--delete-emptydir-data', async () => {
+  it('kubectl drain refuses DaemonSet pods, bare pods and emptyDir without --ignore-daemonsets, --force, --delete-emptydir-data', async () => {
+    await k(['apply', '-f', '-'], `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {name: main, image: busybox, command: ["sleep", "3600"]}
+`);
     await k(['apply', '-f', '-'], `apiVersion: v1
 kind: Pod
 metadata: {name: lonely}
@@ -107,6 +119,13 @@ spec:
     await waitFor(async () => (await json(['get', 'pod', 'lonely'])).status.phase === 'Running', 'lonely running');
     await waitFor(async () => (await runningOn('scratchy', 'host01')).length === 1, 'scratchy running', 240);
     const [scratchy] = await runningOn('scratchy', 'host01');
+    await waitFor(async () => (await runningOn('agent', 'host01')).length === 1, 'DaemonSet pod on host01', 240);
+    const [dsPod] = await runningOn('agent', 'host01');
+    // drain cordons first, then refuses: nothing is evicted.
+    const noFlag = await k(['drain', 'host01']);
+    assert.notEqual(noFlag.code, 0);
+    assert.match(noFlag.stdout, /node\/host01 cordoned/);
+    assert.match(noFlag.stderr, new RegExp(`cannot delete DaemonSet-managed Pods \\(use --ignore-daemonsets to ignore\\): default/${dsPod}`));
     const refused = await k(['drain', 'host01', '--ignore-daemonsets']);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /cannot delete Pods that declare no controller \(use --force to override\): default\/lonely/);
@@ -115,7 +134,8 @@ spec:
 
     const forced = await k(['drain', 'host01', '--ignore-daemonsets', '--force', '--delete-emptydir-data']);
     assert.equal(forced.code, 0, forced.stderr);
-    assert.match(forced.stderr, /Warning: deleting Pods that declare no controller: default\/lonely/);
+    assert.equal(forced.stderr.trim(), `Warning: ignoring DaemonSet-managed Pods: default/${dsPod}; deleting Pods that declare no controller: default/lonely`);
+    assert.deepEqual(await runningOn('agent', 'host01'), [dsPod], 'the DaemonSet pod stays');
     assert.match(forced.stdout, /evicting pod default\/lonely/);
     assert.match(forced.stdout, /pod\/lonely evicted/);
     assert.match(forced.stdout, new RegExp(`pod/${scratchy} evicted`));
@@ -123,6 +143,8 @@ spec:
     assert.equal((await k(['get', 'pod', 'lonely'])).code, 1, 'the bare pod is gone and nothing recreates it');
     await k(['uncordon', 'host01']);
     await k(['delete', 'rs', 'scratchy']);
+    await k(['delete', 'ds', 'agent']);
+    await waitFor(async () => (await json(['get', 'pods', '-l', 'app=agent'])).items.length === 0, 'DaemonSet pods gone', 240);
   });
 
   it('kubectl drain waits for a PodDisruptionBudget (429, retried) and finishes once it allows', async () => {
