@@ -111,7 +111,10 @@ spec:
       await waitFor(async () => (await podRow(name))[2] === 'Running', `${name} Running`);
     }
     const wide = (await k(['get', 'pod', 'sleeper', '-o', 'wide', '--no-headers'])).stdout.trim().split(/\s+/);
-    assert.deepEqual([wide[0], wide[1], wide[2], wide[5], wide[6]], ['sleeper', '1/1', 'Running', '127.0.1.1', 'host01']);
+    assert.deepEqual([wide[0], wide[1], wide[2], wide[6]], ['sleeper', '1/1', 'Running', 'host01']);
+    // The pod's own address, from host01's podCIDR (the node keeps 127.0.1.1 as status.hostIP).
+    const podCIDR = (await k(['get', 'node', 'host01', '-o', 'jsonpath={.spec.podCIDR}'])).stdout;
+    assert.equal(wide[5].split('.').slice(0, 3).join('.'), podCIDR.split('.').slice(0, 3).join('.'), `${wide[5]} in ${podCIDR}`);
     const exec = await k(['exec', 'sleeper', '--', 'sh', '-c', 'echo hello from $(hostname)']);
     assert.equal(exec.stdout, 'hello from sleeper\n', exec.stderr);
     await waitFor(async () => (await podRow('cm-test-pod'))[2] === 'Completed', 'cm-test-pod Completed');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +18,26 @@ export interface Cluster {
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
+/**
+ * clusterCIDRArgs gives a test cluster its own pod range (a /16 in 10.160–239 that no route of this
+ * machine touches) unless the test chose one: clusters of tests running side by side would
+ * otherwise all give host01 10.244.0.0/24, and all but the first fall back to the node's network.
+ */
+function clusterCIDRArgs(extra: string[]): string[] {
+  if (extra.includes('--cluster-cidr')) return [];
+  let routes = '';
+  try { routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }); } catch { /* no iproute2: any range */ }
+  for (;;) {
+    const b = 160 + Math.floor(Math.random() * 80);
+    if (!routes.includes(`10.${b}.`)) return ['--cluster-cidr', `10.${b}.0.0/16`];
+  }
+}
+
 /** startCluster runs `tskube up` and resolves once it printed its kubeconfig. */
 export async function startCluster(opts: { nodes?: number; dataDir?: string; extraArgs?: string[] } = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--nodes', String(opts.nodes ?? 0), ...(opts.extraArgs ?? [])];
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--nodes', String(opts.nodes ?? 0),
+    ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => { out += d; });
@@ -112,7 +128,7 @@ export interface Server extends Cluster {
 /** startServer runs `tskube server` and resolves once it printed how agents join. */
 export async function startServer(opts: { dataDir?: string; extraArgs?: string[] } = {}): Promise<Server> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
-  const { proc, output, exited } = await spawnTskube(['server', '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], /tskube agent .*\n/);
+  const { proc, output, exited } = await spawnTskube(['server', '--data-dir', dataDir, '--port', '0', ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])], /tskube agent .*\n/);
   const url = /running at (\S+)/.exec(output())?.[1] ?? '';
   const stopWith = async (sig: NodeJS.Signals) => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
