@@ -7,6 +7,7 @@ import { FakeClock } from '../util/clock.js';
 import { NodeAgent } from './node-agent.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
+import { Resources } from '../client/types.js';
 
 test('NodeAgent registers its Node (labels, conditions, endpoint) and renews its Lease every 10 s', async () => {
   const clock = new FakeClock();
@@ -30,6 +31,26 @@ test('NodeAgent registers its Node (labels, conditions, endpoint) and renews its
   await clock.step(10_000);
   for (let i = 0; i < 50 && (client.objects.get('leases/kube-node-lease/node1')!.spec as { renewTime: string }).renewTime === first; i++) await new Promise((r) => setTimeout(r, 10));
   assert.notEqual((client.objects.get('leases/kube-node-lease/node1')!.spec as { renewTime: string }).renewTime, first);
+  ac.abort();
+  await done;
+});
+
+test('NodeAgent hands the node\'s spec.podCIDR (from node IPAM) to the runtime once the control plane sets it', async () => {
+  const clock = new FakeClock();
+  const client = new FakeClient();
+  const rt = new FakeRuntime(() => clock.now());
+  const agent = new NodeAgent({
+    client, nodeName: 'node1', rootDir: fs.mkdtempSync(path.join(os.tmpdir(), 'agent-')), runtime: rt, clock, address: '127.0.0.1', serverPort: 0,
+  });
+  const ac = new AbortController();
+  const done = agent.run(ac.signal);
+  for (let i = 0; i < 50 && !client.objects.has('nodes//node1'); i++) await new Promise((r) => setTimeout(r, 10));
+  await clock.step(1_000);
+  assert.equal(rt.podCIDR, undefined, 'no range yet');
+  const node = client.objects.get('nodes//node1')!;
+  client.put(Resources.nodes, { ...node, spec: { podCIDR: '10.244.3.0/24', podCIDRs: ['10.244.3.0/24'] } });
+  for (let i = 0; i < 50 && rt.podCIDR === undefined; i++) { await clock.step(1_000); await new Promise((r) => setTimeout(r, 5)); }
+  assert.equal(rt.podCIDR, '10.244.3.0/24');
   ac.abort();
   await done;
 });

@@ -11,7 +11,8 @@ import { configureLogging } from '../util/log.js';
 import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
-import { PodWorker } from './pod-worker.js';
+import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
+import { NETWORK_UNAVAILABLE } from '../runtime/types.js';
 import { GenericPLEG } from './pleg.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
@@ -25,17 +26,19 @@ function makePod(spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spe
   };
 }
 
-async function setup(pod: Pod) {
-  const clock = new FakeClock();
-  const client = new FakeClient();
+async function setup(pod: Pod, o: { prepare?: (rt: FakeRuntime) => void; deps?: Partial<PodWorkerDeps>; clock?: FakeClock; client?: FakeClient; rt?: FakeRuntime } = {}) {
+  const clock = o.clock ?? new FakeClock();
+  const client = o.client ?? new FakeClient();
   client.put(Resources.pods, pod as unknown as KubeObject);
-  const rt = new FakeRuntime(() => clock.now());
+  const rt = o.rt ?? new FakeRuntime(() => clock.now());
+  o.prepare?.(rt);
   const recorder = new KubeletEventRecorder(client, 'n1', clock);
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-test-'));
   let terminated = false;
   const w = new PodWorker(pod, {
     client, runtime: rt, clock, recorder, backoff: new Backoff(clock), config: clientConfigSource(client),
     node: { cpu: 2, memory: 2 ** 30 }, nodeName: 'n1', hostIP: '127.0.0.1', rootDir, onTerminated() { terminated = true; },
+    ...o.deps,
   });
   // The worker learns of exits from the PLEG, as in the agent; the fake runtime's events make it relist at once.
   const pleg = new GenericPLEG({ runtime: rt, clock, onEvent: (e) => w.handlePlegEvent(e) });
@@ -46,7 +49,7 @@ async function setup(pod: Pod) {
   };
   w.kick();
   await settle();
-  const status = () => (client.objects.get('pods/default/p') as { status: Pod['status'] }).status!;
+  const status = () => (client.objects.get(`pods/default/${pod.metadata!.name}`) as { status: Pod['status'] }).status!;
   const cs = (name: string): ContainerStatus => status().containerStatuses!.find((c) => c.name === name)!;
   return { clock, client, rt, w, settle, status, cs, rootDir, isTerminated: () => terminated };
 }
@@ -236,4 +239,168 @@ test('a failed sync is always logged at error level with the pod and container (
   } finally {
     configureLogging({});
   }
+});
+
+// ---------------------------------------------------------------- pod sandbox and network
+
+/** typedEvents are the recorded events with their type (Normal/Warning). */
+function typedEvents(client: FakeClient): { type: string; reason: string; message: string }[] {
+  return [...client.objects.entries()].filter(([k]) => k.startsWith('events/')).map(([, e]) => ({ type: e.type as string, reason: e.reason as string, message: e.message as string }));
+}
+
+test('the pod runs in a sandbox of its own network: status.podIP(s) is the sandbox\'s, /etc/hosts is mounted with it', async () => {
+  const t = await setup(one('Always'));
+  const sb = t.rt.sandboxOf('p')!;
+  assert.equal(sb.linux.namespaces.options.network, 'POD');
+  assert.equal(sb.metadata.attempt, 0);
+  assert.equal(t.status().podIP, sb.network!.ip);
+  assert.equal(t.status().hostIP, '127.0.0.1');
+  const cfg = t.rt.started.find((c) => c.name === 'c')!;
+  const hosts = cfg.mounts.find((m) => m.containerPath === '/etc/hosts')!;
+  assert.match(fs.readFileSync(hosts.hostPath, 'utf8'), new RegExp(`^# Kubernetes-managed hosts file\\.\\n[^]*\\n${sb.network!.ip.replaceAll('.', '\\.')}\\tp\\n$`));
+  const created = t.rt.sandboxes.get(sb.id)!.config;
+  assert.deepEqual(created.dnsConfig!.searches.slice(0, 3), ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local']);
+  assert.deepEqual(created.dnsConfig!.servers, ['10.96.0.10']);
+  assert.equal(created.hostname, 'p');
+  t.w.stop();
+});
+
+test('network not ready (no podCIDR yet): the pod waits with the kubelet\'s NetworkNotReady event, then starts once it is', async () => {
+  const t = await setup(one('Always'), { prepare: (rt) => { rt.network = { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' }; } });
+  assert.equal(t.rt.sandboxes.size, 0);
+  assert.equal(t.status().phase, 'Pending');
+  assert.equal(t.status().podIP, undefined);
+  assert.deepEqual(t.cs('c').state!.waiting, { reason: 'ContainerCreating' });
+  const ev = typedEvents(t.client).filter((e) => e.reason === 'NetworkNotReady');
+  assert.deepEqual(ev.map((e) => `${e.type} ${e.message}`), ['Warning network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized']);
+  t.rt.network = { type: 'NetworkReady', status: true };
+  await t.clock.step(1_000);
+  await t.settle();
+  assert.ok(t.rt.running('c'));
+  assert.equal(t.status().phase, 'Running');
+  assert.match(t.status().podIP!, /^10\.244\.0\./);
+  t.w.stop();
+});
+
+test('no pod network on this node (not root, no CNI plugins): the pod shares the node\'s network, with a warning saying why', async () => {
+  const why = 'CNI plugins not installed (bridge not found in /usr/lib/cni) — apt-get install containernetworking-plugins';
+  const t = await setup(one('Always'), { prepare: (rt) => { rt.network = { type: 'NetworkReady', status: false, reason: NETWORK_UNAVAILABLE, message: why }; } });
+  assert.equal(t.rt.sandboxOf('p')!.linux.namespaces.options.network, 'NODE');
+  assert.ok(t.rt.running('c'));
+  assert.equal(t.status().podIP, '127.0.0.1');
+  const ev = typedEvents(t.client).filter((e) => e.reason === 'HostNetworkFallback');
+  assert.equal(ev.length, 1);
+  assert.equal(ev[0].type, 'Warning');
+  assert.ok(ev[0].message!.includes(why), ev[0].message);
+  assert.ok(ev[0].message!.includes('apt-get install containernetworking-plugins'));
+  t.w.stop();
+});
+
+test('two pods in the node\'s network wanting one port: the second gets a clear CreateContainerError, and starts once the port is free', async () => {
+  const clock = new FakeClock();
+  const client = new FakeClient();
+  const rt = new FakeRuntime(() => clock.now());
+  rt.network = { type: 'NetworkReady', status: false, reason: NETWORK_UNAVAILABLE, message: 'the node agent is not root, so it cannot create network namespaces' };
+  const web = (name: string, uid: string): Pod => ({ ...makePod({ containers: [{ name: 'nginx', image: 'nginx', command: ['nginx'], ports: [{ containerPort: 80 }] }] }), metadata: { name, namespace: 'default', uid, resourceVersion: '1' } });
+  const workers: PodWorker[] = [];
+  const nodePortsInUse = (except: string) => {
+    const m = new Map<string, string>();
+    for (const w of workers) if (w.uid !== except && w.inNodeNetwork) m.set('80/TCP', `default/${w.current.metadata!.name}`);
+    return m;
+  };
+  const a = await setup(web('web1', 'u1'), { clock, client, rt, deps: { nodePortsInUse } });
+  workers.push(a.w);
+  const b = await setup(web('web2', 'u2'), { clock, client, rt, deps: { nodePortsInUse } });
+  workers.push(b.w);
+  await b.clock.step(2_100);
+  await b.settle();
+  assert.equal(a.cs('nginx').state!.running !== undefined, true);
+  assert.deepEqual(b.cs('nginx').state!.waiting, {
+    reason: 'CreateContainerError',
+    message: 'port 80/TCP is already in use on node n1 by pod default/web1; pods share the node\'s network: the node agent is not root, so it cannot create network namespaces',
+  });
+  assert.ok(client.events().some((e) => e.reason === 'Failed' && e.message!.startsWith('Error: port 80/TCP is already in use on node n1 by pod default/web1')));
+  a.w.update({ ...a.w.current, metadata: { ...a.w.current.metadata, deletionTimestamp: '2026-01-01T00:00:01Z', deletionGracePeriodSeconds: 0 } });
+  await a.settle();
+  await b.clock.step(2_100);
+  await b.settle();
+  assert.ok(b.cs('nginx').state!.running, JSON.stringify(b.cs('nginx').state));
+  b.w.stop();
+});
+
+test('a sandbox that dies is re-created (SandboxChanged): its containers are killed and start again in the new one, with a new address', async () => {
+  const t = await setup(makePod({
+    initContainers: [{ name: 'init', image: 'busybox', command: ['true'] }],
+    containers: [{ name: 'c', image: 'busybox', command: ['sh'] }],
+  }));
+  t.rt.exit(t.rt.running('init')!, 0);
+  await t.settle();
+  const first = t.rt.sandboxOf('p')!;
+  const oldC = t.rt.running('c')!;
+  t.rt.killSandbox(first.id);
+  await t.settle();
+  assert.ok(t.client.events().some((e) => e.reason === 'SandboxChanged' && e.message === 'Pod sandbox changed, it will be killed and re-created.'));
+  const second = t.rt.sandboxOf('p')!;
+  assert.notEqual(second.id, first.id);
+  assert.equal(second.metadata.attempt, 1);
+  assert.ok(!t.rt.sandboxes.has(first.id), 'the dead sandbox is removed');
+  assert.equal((await t.rt.containerStatus(oldC))?.phase ?? 'exited', 'exited');
+  // init containers run again in the new sandbox, then the app container
+  assert.ok(t.rt.running('init'));
+  t.rt.exit(t.rt.running('init')!, 0);
+  await t.settle();
+  assert.ok(t.rt.running('c'));
+  assert.equal(t.status().podIP, second.network!.ip);
+  assert.notEqual(second.network!.ip, first.network!.ip);
+  t.w.stop();
+});
+
+test('hostNetwork: the sandbox is in the node\'s network, podIP is the node\'s, /etc/hosts is the node\'s under the kubelet\'s header', async () => {
+  const hostsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hosts-')), 'hosts');
+  fs.writeFileSync(hostsFile, '127.0.0.1\tlocalhost\n192.0.2.2\tvm\n');
+  const t = await setup(makePod({ hostNetwork: true, containers: [{ name: 'c', image: 'busybox', command: ['sh'] }] }), { deps: { hostsFile } });
+  const sb = t.rt.sandboxOf('p')!;
+  assert.equal(sb.linux.namespaces.options.network, 'NODE');
+  assert.equal(t.rt.sandboxes.get(sb.id)!.config.hostname, '');
+  assert.deepEqual(t.status().podIPs, [{ ip: '127.0.0.1' }]);
+  const hosts = t.rt.started[0].mounts.find((m) => m.containerPath === '/etc/hosts')!;
+  assert.equal(fs.readFileSync(hosts.hostPath, 'utf8'), '# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n192.0.2.2\tvm\n');
+  assert.ok(!t.client.events().some((e) => e.reason === 'HostNetworkFallback'));
+  t.w.stop();
+});
+
+test('deletion releases the sandbox (its address) before the pod object goes; a finished pod releases it too', async () => {
+  const pod = one('Always');
+  const t = await setup(pod);
+  const sb = t.rt.sandboxOf('p')!;
+  t.w.update({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
+  await t.settle();
+  assert.ok(t.rt.calls.includes(`removePodSandbox ${sb.id}`));
+  assert.equal(t.rt.sandboxes.size, 0);
+  assert.ok(t.isTerminated());
+
+  const done = await setup({ ...one('Never'), metadata: { name: 'q', namespace: 'default', uid: 'uid2', resourceVersion: '1' } });
+  const sb2 = done.rt.sandboxOf('q')!;
+  done.rt.exit(done.rt.running('c')!, 0);
+  await done.settle();
+  assert.equal(done.status().phase, 'Succeeded');
+  assert.ok(!done.rt.sandboxes.has(sb2.id), 'a Succeeded pod gives its address back');
+  assert.equal(done.status().podIP, sb2.network!.ip, 'status keeps the address it had');
+  done.w.stop();
+});
+
+test('a new agent adopts the ready sandbox its predecessor left (the pod keeps its address) and restarts the stopped container', async () => {
+  const pod = one('Always');
+  const t = await setup(pod);
+  const sb = t.rt.sandboxOf('p')!;
+  const old = t.rt.running('c')!;
+  t.w.stop();
+  t.rt.exit(old, 137, 'Error');
+  const again = await setup(pod, { clock: t.clock, client: t.client, rt: t.rt });
+  assert.equal(again.rt.sandboxOf('p')!.id, sb.id);
+  assert.equal(again.status().podIP, sb.network!.ip);
+  assert.ok(again.rt.running('c'));
+  assert.equal(again.cs('c').restartCount, 1);
+  assert.equal(again.cs('c').lastState!.terminated!.exitCode, 137);
+  again.w.stop();
 });

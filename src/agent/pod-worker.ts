@@ -326,8 +326,12 @@ export class PodWorker {
     }
 
     const status = this.buildStatus();
-    if (status.phase === 'Succeeded' || status.phase === 'Failed') this.terminalPhase = status.phase;
     await this.writeStatus(status);
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      this.terminalPhase = status.phase;
+      // A finished pod gives its address back (the kubelet kills the sandbox of a terminal pod).
+      await this.stopSandboxes();
+    }
   }
 
   /** forContainer runs one container's step; a failure carries the container's name to the sync log line. */

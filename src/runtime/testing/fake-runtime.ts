@@ -92,7 +92,7 @@ export class FakeRuntime implements Runtime {
       .map((s) => structuredClone(s));
   }
 
-  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+  async createContainer(sandboxId: string, config: ContainerConfig, _sandboxConfig?: PodSandboxConfig): Promise<string> {
     if (this.sandboxes.get(sandboxId)?.status.state !== 'SANDBOX_READY') throw new Error(`sandbox ${sandboxId} is not ready`);
     const id = `c${++this.n}`;
     this.containers.set(id, { info: { id, sandboxId, config, phase: 'created', createdAt: this.now().toISOString() } });
