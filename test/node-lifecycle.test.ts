@@ -34,6 +34,16 @@ ${node ? `      nodeSelector: {kubernetes.io/hostname: ${node}}\n` : ''}      co
         command: ["sleep", "3600"]
 `;
 
+/** waitOrDump is waitFor that, when it gives up, says what the cluster looked like. */
+async function waitOrDump<T>(fn: () => Promise<T | undefined | false>, what: string, attempts = 240): Promise<T> {
+  try {
+    return await waitFor(fn, what, attempts);
+  } catch (e) {
+    const state = (await k(['get', 'nodes,pods', '-o', 'wide'])).stdout;
+    throw new Error(`${(e as Error).message}\n${state}`);
+  }
+}
+
 async function runningOn(app: string, node: string): Promise<string[]> {
   const pods = await json(['get', 'pods', '-l', `app=${app}`]);
   return pods.items
@@ -231,7 +241,7 @@ spec:
     assert.match(row, /Terminating/);
 
     // The Deployment replaces them on the nodes still alive; the bare pod has no one to replace it.
-    await waitFor(async () => (await runningOn('kubia', 'host01')).length + (await runningOn('kubia', 'host02')).length === 3, '3 replacements running', 240);
+    await waitOrDump(async () => (await runningOn('kubia', 'host01')).length + (await runningOn('kubia', 'host02')).length === 3, '3 replacements running', 480);
     await waitFor(async () => !!(await json(['get', 'pod', 'bare'])).metadata.deletionTimestamp, 'bare pod evicted');
     assert.equal((await json(['get', 'pods', '-l', 'run=bare'])).items.length, 1, 'no replacement for the bare pod');
   });
