@@ -20,17 +20,7 @@ const livePods = async (selector?: string) => (await pods(selector)).filter((p) 
 /** rcRow is `kubectl get rc kubia --no-headers` split into NAME DESIRED CURRENT READY AGE. */
 const rcRow = async (name = 'kubia') => (await ok(['get', 'rc', name, '--no-headers'])).trim().split(/\s+/);
 
-/**
- * The process runtime gives pods the host's network (no pod network namespaces yet), so two kubia
- * pods on one machine would both bind :8080 and all but one crash-loop. Until pods get their own
- * network, each kubia listens on a free port (KUBIA_PORT=0); everything the controllers do is the same.
- */
-const PORT_WORKAROUND = `        env:
-        - name: KUBIA_PORT
-          value: "0"
-`;
-
-/** The book's kubia-rc.yaml (plus PORT_WORKAROUND). */
+/** The book's kubia-rc.yaml. */
 const KUBIA_RC = `apiVersion: v1
 kind: ReplicationController
 metadata:
@@ -47,11 +37,11 @@ spec:
       containers:
       - name: kubia
         image: luksa/kubia
-${PORT_WORKAROUND}        ports:
+        ports:
         - containerPort: 8080
 `;
 
-/** The book's kubia-replicaset.yaml (apps/v1 instead of apps/v1beta2, plus PORT_WORKAROUND). */
+/** The book's kubia-replicaset.yaml (apps/v1 instead of apps/v1beta2). */
 const KUBIA_RS = `apiVersion: apps/v1
 kind: ReplicaSet
 metadata:
@@ -69,7 +59,7 @@ spec:
       containers:
       - name: kubia
         image: luksa/kubia
-${PORT_WORKAROUND}`;
+`;
 
 // Needs the real kubectl (skipped without it, required in CI); a hung cluster fails instead of hanging CI.
 describeNeeding('seed 001: ReplicationControllers and ReplicaSets keep pods running', { timeout: 15 * 60_000, ...requireTool(KUBECTL) }, () => {
@@ -145,7 +135,7 @@ describeNeeding('seed 001: ReplicationControllers and ReplicaSets keep pods runn
     assert.match(events, /SuccessfulCreate\s+ReplicationController\s+replication-controller/);
   });
 
-  it('delete rc --cascade=orphan keeps the pods; a ReplicaSet with the same selector adopts them', { todo: 'needs the garbage collector' }, async () => {
+  it('delete rc --cascade=orphan keeps the pods; a ReplicaSet with the same selector adopts them', async () => {
     const before = (await livePods('app=kubia')).map((p) => p.metadata.name).sort();
     assert.match(await ok(['delete', 'rc', 'kubia', '--cascade=orphan']), /replicationcontroller "kubia" deleted/);
     await waitFor(async () => (await k(['get', 'rc', 'kubia'])).code !== 0, 'the rc gone', 240);
@@ -184,7 +174,7 @@ spec:
       containers:
       - name: kubia
         image: luksa/kubia
-${PORT_WORKAROUND}`);
+`);
     await waitFor(async () => /^kubia-expr\s+3\s+3\s+3\s+\d+s$/m.test(await ok(['get', 'rs'])), 'rs READY 3', 480);
     assert.match(await ok(['get', 'rs']), /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE$/m);
     for (const p of await livePods('app=kubia-expr')) {
