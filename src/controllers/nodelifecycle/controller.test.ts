@@ -186,6 +186,19 @@ describe('node lifecycle controller', () => {
     }
   });
 
+  it('records RemovingNode when a node is deleted', async () => {
+    const env = await setup(['host01', 'host02']);
+    await eventually(async () => assert.equal((await events(env, 'RegisteredNode')).length, 2));
+    await env.tc.client.delete(Resources.nodes, undefined, 'host02');
+    await advance(env, 2 * PERIOD_MS, ['host01']);
+    const [e] = await eventually(async () => {
+      const x = await events(env, 'RemovingNode');
+      assert.equal(x.length, 1);
+      return x;
+    });
+    assert.equal(e.message, 'Node host02 event: Removing Node host02 from Controller');
+  });
+
   it('taints a cordoned node unschedulable:NoSchedule and removes the taint on uncordon', async () => {
     const env = await setup(['host01']);
     await env.tc.client.patch(Resources.nodes, undefined, 'host01', { spec: { unschedulable: true } }, 'strategic');
