@@ -72,7 +72,8 @@ function validateStatefulSet(sts: KubeObject): FieldError[] {
   }
   errs.push(...validateReplicaFields(spec));
   if (isObj(spec.ordinals)) errs.push(...nonNegative('spec.ordinals.start', spec.ordinals.start));
-  errs.push(...validateSelectorAndTemplate(spec, { emptySelectorKind: 'statefulset', ownerKind: 'StatefulSet' }));
+  // Containers may mount volumeClaimTemplates: the pod gets them as volumes, so validate against the union.
+  errs.push(...validateSelectorAndTemplate(withClaimVolumes(spec), { emptySelectorKind: 'statefulset', ownerKind: 'StatefulSet' }));
   if (Array.isArray(spec.volumeClaimTemplates)) {
     (spec.volumeClaimTemplates as Obj[]).forEach((t, i) => {
       const p = `spec.volumeClaimTemplates[${i}]`;
@@ -81,6 +82,19 @@ function validateStatefulSet(sts: KubeObject): FieldError[] {
     });
   }
   return errs;
+}
+
+/** withClaimVolumes is spec with each volumeClaimTemplate not already a volume added as a claim volume. */
+function withClaimVolumes(spec: Obj): Obj {
+  if (!Array.isArray(spec.volumeClaimTemplates) || !isObj(spec.template) || !isObj(spec.template.spec)) return spec;
+  const given = spec.template.spec.volumes;
+  if (given !== undefined && given !== null && !Array.isArray(given)) return spec;
+  const volumes: Obj[] = given ?? [];
+  const have = new Set(volumes.map((v) => v?.name));
+  const extra = (spec.volumeClaimTemplates as Obj[]).map((t) => t?.metadata?.name).filter((n) => typeof n === 'string' && n && !have.has(n))
+    .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  if (extra.length === 0) return spec;
+  return { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, volumes: [...volumes, ...extra] } } };
 }
 
 /** STATEFULSET_UPDATE_FORBIDDEN is Kubernetes' detail for forbidden StatefulSet spec updates. */
