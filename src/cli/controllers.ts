@@ -4,6 +4,7 @@ import type { Controller } from '../controllers/common/run-workers.js';
 import type { Clock } from '../util/clock.js';
 import { DaemonSetsController } from '../controllers/daemonset/controller.js';
 import { DeploymentController } from '../controllers/deployment/controller.js';
+import { PodGCController } from '../controllers/podgc/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
 import { NodeIpamController } from '../controllers/nodeipam/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
@@ -69,5 +70,6 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'nodelifecycle', workers: 8, create: (ctx) => new NodeLifecycleController(ctx.client, ctx.informers, ctx.clock, ctx.options) },
   { name: 'taint-eviction-controller', workers: 8, create: (ctx) => new TaintEvictionController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'disruption', workers: 1, create: (ctx) => new DisruptionController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'podgc', workers: 1, create: (ctx) => new PodGCController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'garbagecollector', workers: 20, create: (ctx) => new GarbageCollector({ client: ctx.client, informers: ctx.informers, clock: ctx.clock }) },
 ];

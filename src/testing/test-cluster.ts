@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { MemoryBackend } from '../storage/memory/memory-backend.js';
 import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
@@ -28,6 +29,8 @@ export async function startTestCluster(o: { clock?: Clock; informerClock?: Clock
   const client = new RestClient({ server: api.url, token: 't0k' });
   const informers = new SharedInformerFactory(client, { clock: o.informerClock ?? realClock });
   const ac = new AbortController();
+  // Every informer and controller of a test listens on this one signal.
+  setMaxListeners(0, ac.signal);
   return {
     api, client, informers,
     async start() {
