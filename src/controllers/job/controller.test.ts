@@ -79,14 +79,14 @@ describe('JobController', () => {
     assert.equal(final.status!.ready, 0);
     assert.equal(final.status!.terminating, 0);
     assert.deepEqual(final.status!.uncountedTerminatedPods, {});
-    assert.ok(final.status!.startTime && final.status!.completionTime);
+    assert.ok(final.status!.startTime && final.status!.completionTime, 'startTime and completionTime are set');
     assert.equal(final.status!.conditions![1].message, 'Reached expected number of succeeded pods');
     const pods = await podsOf(env.tc, 'multi');
     assert.equal(pods.length, 5, 'finished pods are kept (kubectl logs job/NAME)');
     for (const p of pods) assert.deepEqual(p.metadata!.finalizers ?? [], [], 'every finalizer is removed once counted');
     const events = await eventsOf(env, 'multi');
     assert.equal(events.filter((e) => e.startsWith('Normal SuccessfulCreate Created pod: multi-')).length, 5);
-    assert.ok(events.includes('Normal Completed Job completed'));
+    assert.ok(events.includes('Normal Completed Job completed'), events.join('\n'));
   });
 
   it('restartPolicy Never: a new pod per failure after 10 s, 20 s … of back-off; past backoffLimit the Job fails', async () => {
@@ -121,7 +121,7 @@ describe('JobController', () => {
     assert.equal(j.status!.conditions![1].message, 'Job has reached the specified backoff limit');
     assert.equal(j.status!.completionTime, undefined);
     assert.equal((await podsOf(env.tc, 'flaky')).length, 3);
-    assert.ok((await eventsOf(env, 'flaky')).includes('Warning BackoffLimitExceeded Job has reached the specified backoff limit'));
+    assert.ok((await eventsOf(env, 'flaky')).includes('Warning BackoffLimitExceeded Job has reached the specified backoff limit'), 'a BackoffLimitExceeded warning');
   });
 
   it('restartPolicy OnFailure: container restarts count against backoffLimit and the running pod is deleted', async () => {
@@ -147,7 +147,7 @@ describe('JobController', () => {
     const env = await setup();
     await create(env, jobManifest('deadline', { activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }));
     await eventually(async () => assert.equal((await activePodsOf(env.tc, 'deadline')).length, 2));
-    await eventually(async () => assert.ok((await getJob(env.tc, 'deadline')).status?.startTime));
+    await eventually(async () => assert.ok((await getJob(env.tc, 'deadline')).status?.startTime, 'the Job started'));
     await env.clock.step(30_000);
     const j = await eventually(async () => {
       const job = await getJob(env.tc, 'deadline');
@@ -281,7 +281,7 @@ describe('JobController', () => {
       assert.deepEqual(conditionTypes(job), ['Suspended=False:JobResumed']);
       return job;
     });
-    assert.ok(resumed.status!.startTime);
+    assert.ok(resumed.status!.startTime, 'a resumed Job has a startTime');
     await env.tc.client.patch(Resources.jobs, 'default', 'paused', { spec: { suspend: true } }, 'merge');
     await eventually(async () => assert.equal((await podsOf(env.tc, 'paused')).length, 0));
     await eventually(async () => assert.deepEqual(conditionTypes(await getJob(env.tc, 'paused')), ['Suspended=True:JobSuspended']));

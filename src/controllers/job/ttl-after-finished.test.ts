@@ -41,7 +41,7 @@ describe('TTLAfterFinishedController', () => {
       return a;
     });
     await setPodStatus(tc, pod, { phase: 'Succeeded' });
-    await eventually(async () => assert.ok((await getJob(tc, 'short-lived')).status?.completionTime));
+    await eventually(async () => assert.ok((await getJob(tc, 'short-lived')).status?.completionTime, 'the Job completed'));
     await clock.step(59_000);
     await ttl.processJob('default/short-lived');
     assert.ok(await getJob(tc, 'short-lived'), 'not before the TTL');
@@ -49,7 +49,7 @@ describe('TTLAfterFinishedController', () => {
     // No garbage collector runs here: the foreground delete leaves the Job marked, waiting for its dependents.
     const deleting = await eventually(async () => {
       const j = await getJob(tc, 'short-lived');
-      assert.ok(j.metadata?.deletionTimestamp);
+      assert.ok(j.metadata?.deletionTimestamp, 'the Job is being deleted');
       return j;
     });
     assert.deepEqual(deleting.metadata?.finalizers, ['foregroundDeletion']);
