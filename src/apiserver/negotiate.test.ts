@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregatedDiscoveryVersion, negotiateOutput } from './negotiate.js';
+import { aggregatedDiscoveryVersion, decodeBody, negotiateOutput } from './negotiate.js';
 
 test('kubectl get asks for a Table', () => {
   assert.equal(negotiateOutput('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'), 'table');
@@ -24,4 +24,16 @@ test('aggregated discovery prefers v2, accepts v2beta1, and plain JSON otherwise
   assert.equal(aggregatedDiscoveryVersion('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'), 'v2');
   assert.equal(aggregatedDiscoveryVersion('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'), 'v2beta1');
   assert.equal(aggregatedDiscoveryVersion('application/json, */*'), undefined);
+});
+
+test('request bodies: unknown media types are 415, non-objects are the decoder\'s 400, an empty Content-Type is JSON', () => {
+  const code = (f: () => unknown) => { try { f(); return 0; } catch (e) { return (e as { code?: number }).code; } };
+  const msg = (f: () => unknown) => { try { f(); return ''; } catch (e) { return (e as Error).message; } };
+  assert.equal(code(() => decodeBody(Buffer.from('{}'), 'text/plain')), 415);
+  assert.match(msg(() => decodeBody(Buffer.from('{}'), 'text/plain')), /^the body of the request was in an unknown format - accepted media types include: application\/json, application\/yaml, application\/vnd.kubernetes.protobuf$/);
+  assert.deepEqual(decodeBody(Buffer.from('{"a":1}'), ''), { a: 1 });
+  assert.deepEqual(decodeBody(Buffer.from('a: 1'), 'application/yaml; charset=utf-8'), { a: 1 });
+  assert.equal(msg(() => decodeBody(Buffer.from('null'), 'application/json')), "Object 'Kind' is missing in 'null'");
+  assert.equal(msg(() => decodeBody(Buffer.from('[1]'), 'application/json')), 'couldn\'t get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }');
+  assert.equal(code(() => decodeBody(Buffer.from('- a'), 'application/yaml')), 400);
 });

@@ -68,20 +68,36 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** decodeBody parses JSON or YAML by Content-Type into a plain value. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
-  const ct = (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+  const ct = (contentType || 'application/json').split(';')[0].trim().toLowerCase();
   if (isProtobufContentType(ct)) return decodeKubernetesProtobuf(body).object;
+  if (!['application/json', 'application/yaml', 'application/apply-patch+yaml'].includes(ct)) {
+    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+  }
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('Object \'Kind\' is missing in \'\'');
   if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {
     try {
-      return YAML.parse(text);
+      return requireObject(YAML.parse(text), text);
     } catch (e) {
+      if (e instanceof StatusError) throw e;
       throw badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
     }
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
   }
+  return requireObject(value, text);
+}
+
+/** requireObject refuses a body that is not a JSON object, in the words of Kubernetes' decoder (never a 500 later). */
+function requireObject(value: unknown, text: string): unknown {
+  if (value === null) throw badRequest(`Object 'Kind' is missing in '${text.trim()}'`);
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const what = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
+    throw badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${what} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
+  }
+  return value;
 }

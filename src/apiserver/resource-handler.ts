@@ -223,6 +223,9 @@ async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<Delete
   if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
   const orphan = queryOptionalBool(url.searchParams, 'orphanDependents');
   if (orphan !== undefined) opts.orphanDependents = orphan;
+  if (opts.orphanDependents !== undefined && opts.orphanDependents !== null && opts.propagationPolicy) {
+    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: ${JSON.stringify(opts.propagationPolicy)}: orphanDependents and deletionPropagation cannot be both set`);
+  }
   if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
     throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
   }
