@@ -44,9 +44,7 @@ export function validateCronJob(cj: KubeObject): FieldError[] {
     const e = cronScheduleError(String(schedule));
     if (e) errs.push(invalidField('spec.schedule', schedule, e));
   }
-  if (spec.timeZone !== undefined && spec.timeZone !== null) {
-    if (!isValidTimeZone(String(spec.timeZone))) errs.push(invalidField('spec.timeZone', spec.timeZone, 'unknown time zone ' + spec.timeZone));
-  }
+  errs.push(...validateTimeZone(spec.timeZone, 'spec.timeZone'));
   if (!spec.concurrencyPolicy) errs.push(required('spec.concurrencyPolicy'));
   else if (!CONCURRENCY.includes(spec.concurrencyPolicy)) errs.push(notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, CONCURRENCY));
   for (const f of ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) errs.push(...nonNegative(`spec.${f}`, spec[f]));
@@ -57,13 +55,28 @@ export function validateCronJob(cj: KubeObject): FieldError[] {
   return errs;
 }
 
-function isValidTimeZone(tz: string): boolean {
-  if (tz === '' || tz === 'Local') return tz !== 'Local';
+/** VALID_TZ_PART is one component of an IANA zone name (letters, digits, '.', '-', '_', '+'; at most 14). */
+const VALID_TZ_PART = /^[A-Za-z.\-_0-9+]{1,14}$/;
+
+/**
+ * validateTimeZone is upstream's validateTimeZone: a non-empty IANA name made of valid components,
+ * not "Local", known to the zone database (time.LoadLocation's "unknown time zone X").
+ */
+export function validateTimeZone(tz: unknown, path: string): FieldError[] {
+  if (tz === undefined || tz === null) return [];
+  const name = String(tz);
+  if (name === '') return [invalidField(path, name, 'timeZone must be nil or non-empty string')];
+  if (name.split('/').some((part) => part === '.' || part === '..' || part.startsWith('-') || !VALID_TZ_PART.test(part))) {
+    return [invalidField(path, name, `unknown time zone ${name}`)];
+  }
+  // LoadLocation("Local") succeeds: Local only gets the explicit-zone message.
+  if (name.toLowerCase() === 'local') return [invalidField(path, name, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')];
+  if (name === 'UTC') return [];
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return [];
   } catch {
-    return false;
+    return [invalidField(path, name, `unknown time zone ${name}`)];
   }
 }
 

@@ -67,7 +67,6 @@ export const jobPrinter: TablePrinter = {
     if (hasCondition(o, 'Complete')) status = 'Complete';
     else if (hasCondition(o, 'Failed')) status = 'Failed';
     else if (get(o, 'metadata', 'deletionTimestamp')) status = 'Terminating';
-    else if (hasCondition(o, 'SuccessCriteriaMet')) status = 'SuccessCriteriaMet';
     else if (hasCondition(o, 'Suspended')) status = 'Suspended';
     else if (hasCondition(o, 'FailureTarget')) status = 'FailureTarget';
     return [name(o), status, comp, dur, age(o, now), containerNames(get(o, 'spec', 'template', 'spec')), containerImages(get(o, 'spec', 'template', 'spec')), selectorCell(get(o, 'spec', 'selector'))];
@@ -82,7 +81,10 @@ export const cronJobPrinter: TablePrinter = {
   cells: (o, now) => {
     const last = get(o, 'status', 'lastScheduleTime');
     const tpl = get(o, 'spec', 'jobTemplate', 'spec', 'template', 'spec');
-    return [name(o), get(o, 'spec', 'schedule'), get(o, 'spec', 'timeZone') ?? '<none>', !!get(o, 'spec', 'suspend'), (get(o, 'status', 'active') ?? []).length,
+    const suspend = get(o, 'spec', 'suspend');
+    // printBoolPtr: "True"/"False", "<unset>" when the field is absent.
+    const suspendCell = typeof suspend === 'boolean' ? (suspend ? 'True' : 'False') : '<unset>';
+    return [name(o), get(o, 'spec', 'schedule'), get(o, 'spec', 'timeZone') ?? '<none>', suspendCell, (get(o, 'status', 'active') ?? []).length,
       last ? humanDuration(now.getTime() - new Date(last).getTime()) : '<none>', age(o, now), containerNames(tpl), containerImages(tpl), selectorCell(get(o, 'spec', 'jobTemplate', 'spec', 'selector'))];
   },
 };
