@@ -14,6 +14,9 @@ import { GarbageCollector } from '../controllers/garbagecollector/garbage-collec
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { ReplicationManager } from '../controllers/replicaset/replication-controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
+import { JobController } from '../controllers/job/controller.js';
+import { TTLAfterFinishedController } from '../controllers/job/ttl-after-finished.js';
+import { CronJobController } from '../controllers/cronjob/controller.js';
 
 /** ControllerContext is what every controller constructor is given (kube-controller-manager's ControllerContext). */
 export interface ControllerContext {
@@ -67,6 +70,9 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'deployment', workers: 5, create: (ctx) => new DeploymentController(ctx) },
   { name: 'replicationcontroller', workers: 5, create: (ctx) => new ReplicationManager(ctx) },
   { name: 'daemonset', workers: 2, create: (ctx) => new DaemonSetsController(ctx) },
+  { name: 'job', workers: 5, create: (ctx) => new JobController(ctx) },
+  { name: 'cronjob', workers: 5, create: (ctx) => new CronJobController(ctx) },
+  { name: 'ttl-after-finished', workers: 5, create: (ctx) => new TTLAfterFinishedController(ctx) },
   { name: 'nodelifecycle', workers: 8, create: (ctx) => new NodeLifecycleController(ctx.client, ctx.informers, ctx.clock, ctx.options) },
   { name: 'taint-eviction-controller', workers: 8, create: (ctx) => new TaintEvictionController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'disruption', workers: 1, create: (ctx) => new DisruptionController(ctx.client, ctx.informers, ctx.clock) },
