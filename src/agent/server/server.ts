@@ -8,6 +8,8 @@ import type { PodWorker } from '../pod-worker.js';
 import { parseLogOptions, streamLog } from './logs.js';
 import { queryBool } from '../../apimachinery/query.js';
 import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, Channel } from './remotecommand.js';
+import { ResourceAnalyzer } from '../stats/resource-analyzer.js';
+import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-resource.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
 export interface AgentServerOptions {
@@ -20,11 +22,13 @@ export interface AgentServerOptions {
   runtime: Runtime;
   findPod(namespace: string, name: string): PodWorker | undefined;
   now(): Date;
+  /** what /metrics/resource reports (default: a ResourceAnalyzer over runtime) */
+  stats?: Pick<ResourceAnalyzer, 'collect'>;
 }
 
 /**
- * AgentServer serves kubelet's routes the API server proxies to: GET /containerLogs/NS/POD/C and
- * the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
+ * AgentServer serves kubelet's routes the API server proxies to: GET /containerLogs/NS/POD/C,
+ * GET /metrics/resource, and the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
  */
 export class AgentServer {
   private server?: http.Server;
@@ -32,6 +36,8 @@ export class AgentServer {
     noServer: true,
     handleProtocols: (protocols) => REMOTECOMMAND_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
+
+  private stats?: Pick<ResourceAnalyzer, 'collect'>;
 
   constructor(private readonly o: AgentServerOptions) {}
 
@@ -63,6 +69,7 @@ export class AgentServer {
     if (!this.authorized(req)) { res.writeHead(401, { 'Content-Type': 'text/plain' }); res.end('Unauthorized'); return; }
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] === 'healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
+    if (parts[0] === 'metrics' && parts[1] === 'resource' && parts.length === 2 && req.method === 'GET') return this.serveResourceMetrics(res);
     if (parts[0] !== 'containerLogs' || parts.length !== 4 || req.method !== 'GET') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('404 page not found\n'); return;
     }
@@ -81,6 +88,18 @@ export class AgentServer {
       await streamLog(inst.logPath, opts, res, this.o.now(), inst.running ? inst.exited : Promise.resolve());
     } finally {
       res.end();
+    }
+  }
+
+  /** serveResourceMetrics is the kubelet's /metrics/resource: usage measured now, in the Prometheus text format. */
+  private async serveResourceMetrics(res: http.ServerResponse): Promise<void> {
+    this.stats ??= this.o.stats ?? new ResourceAnalyzer({ runtime: this.o.runtime, now: () => this.o.now() });
+    try {
+      const body = formatResourceMetrics(await this.stats.collect());
+      res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE });
+      res.end(body);
+    } catch (e) {
+      plain(res, 500, `failed to collect resource metrics: ${(e as Error).message}`);
     }
   }
 
