@@ -402,3 +402,29 @@ test('watch from a resourceVersion streams changes as API events; a compacted st
   assert.equal(expired[0].type, 'ERROR');
   assert.equal((expired[0].object as unknown as { code: number }).code, 410);
 });
+
+test('deletion held by a finalizer bumps a tracked generation once', async () => {
+  const { store } = setup();
+  const s = store(deployments);
+  const created = await s.create('default', { ...deployment('web'), metadata: { name: 'web', finalizers: ['example.com/hold'] } });
+  assert.equal(created.metadata?.generation, 1);
+  const res = await s.delete('default', 'web');
+  assert.equal(res.deleted, false);
+  assert.equal(res.object.metadata?.generation, 2, 'deletion starts: generation + 1');
+  await s.delete('default', 'web');
+  assert.equal((await s.get('default', 'web')).metadata?.generation, 2, 'a second delete changes nothing');
+});
+
+test('emptied metadata lists and maps are omitted, as Go omits empty omitempty fields', async () => {
+  const { store } = setup();
+  const s = store(configmaps);
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'u1' };
+  await s.create('default', cm('emptied', { metadata: { name: 'emptied', labels: { a: 'b' }, ownerReferences: [ref] } }));
+  const cur = await s.get('default', 'emptied');
+  const updated = await s.update('default', 'emptied', { ...cur, metadata: { ...cur.metadata, labels: {}, ownerReferences: [], annotations: {} } });
+  for (const got of [updated, await s.get('default', 'emptied')]) {
+    assert.equal('ownerReferences' in got.metadata!, false, 'no ownerReferences: []');
+    assert.equal('labels' in got.metadata!, false, 'no labels: {}');
+    assert.equal('annotations' in got.metadata!, false, 'no annotations: {}');
+  }
+});

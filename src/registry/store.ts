@@ -82,6 +82,9 @@ export class RegistryStore {
     }
     const copy = { ...stored, metadata: { ...stored.metadata } };
     delete copy.metadata.resourceVersion;
+    dropEmptyMetadata(copy.metadata);
+    // The caller answers with obj: it must look as stored.
+    if (obj.metadata) dropEmptyMetadata(obj.metadata);
     return JSON.stringify(copy);
   }
 
@@ -488,6 +491,8 @@ export class RegistryStore {
       if (!meta.deletionTimestamp) {
         meta.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
         meta.deletionGracePeriodSeconds = grace;
+        // Objects that track generation bump it when their deletion starts (observedGeneration then tells a controller saw it).
+        if ((meta.generation ?? 0) > 0) meta.generation = meta.generation! + 1;
         changed = true;
       } else if (isPod && grace < (meta.deletionGracePeriodSeconds ?? 0)) {
         // A shorter grace period (e.g. --grace-period=1 after a default delete) moves the deadline up.
@@ -551,4 +556,16 @@ function dedupe(errs: FieldError[]): FieldError[] {
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * dropEmptyMetadata removes empty labels, annotations, ownerReferences, finalizers and
+ * managedFields: they are omitempty in Kubernetes, so an emptied one (the last owner reference
+ * removed by a patch) is neither stored nor served as [] or {}.
+ */
+function dropEmptyMetadata(meta: Record<string, unknown>): void {
+  for (const f of ['labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields']) {
+    const v = meta[f];
+    if (v !== undefined && v !== null && typeof v === 'object' && Object.keys(v).length === 0) delete meta[f];
+  }
 }
