@@ -9,7 +9,7 @@ import {
   deploymentComplete, deploymentProgressing, deploymentTimedOut, getDeploymentCondition, hasProgressDeadline,
   newDeploymentCondition, removeDeploymentCondition, replicaSetToDeploymentCondition, setDeploymentCondition,
 } from './util/conditions.js';
-import { calculateStatus, statusEqual, updateDeploymentStatus } from './sync.js';
+import { calculateStatus, statusEqual, updateDeploymentStatus } from './status.js';
 
 const q = (s: string) => JSON.stringify(s);
 
