@@ -1,7 +1,10 @@
 import type { KubeObject } from '../api/resource.js';
 import { rfc3339 } from '../apimachinery/time.js';
 import type { Clock } from '../util/clock.js';
+import { log } from '../util/log.js';
 import { Resources, type Client } from './types.js';
+
+const logger = log.child({ component: 'event-recorder' });
 
 /** EventSource names who reports (core/v1 Event.source and reportingComponent/Instance). */
 export interface EventSource { component: string; host?: string }
@@ -18,19 +21,25 @@ export type EventType = 'Normal' | 'Warning';
 export class EventRecorder {
   private readonly seen = new Map<string, { name: string; namespace: string; count: number }>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** seq orders events recorded within one millisecond (starts anywhere so two recorders rarely collide) */
+  private seq = Math.floor(Math.random() * 1_000_000);
 
   constructor(private readonly client: Client, private readonly source: EventSource, private readonly clock: Clock) {}
 
   /** event records that `reason` happened to obj (or to one of its containers, by fieldPath). */
   event(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
-    const now = rfc3339(this.clock.now());
-    this.chain = this.chain.then(() => this.write(obj, type, reason, message, fieldPath, now)).catch(() => undefined);
+    const at = this.clock.now();
+    // Names sort in the order events happened, as client-go's nanosecond names do (describe lists them by name).
+    const nanos = BigInt(at.getTime()) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+    this.chain = this.chain.then(() => this.write(obj, type, reason, message, fieldPath, rfc3339(at), nanos)).catch((e) => {
+      logger.v(2).info('Unable to write event (may retry after sleeping)', { reason, object: `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`, err: e instanceof Error ? e.message : String(e) });
+    });
   }
 
   /** flush resolves when queued writes are done (tests). */
   flush(): Promise<unknown> { return this.chain; }
 
-  private async write(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath: string | undefined, now: string): Promise<void> {
+  private async write(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath: string | undefined, now: string, nanos: bigint): Promise<void> {
     const md = obj.metadata ?? {};
     const namespace = md.namespace || 'default';
     const key = [md.uid, fieldPath ?? '', type, reason, message].join('\u0000');
@@ -42,7 +51,7 @@ export class EventRecorder {
         return;
       } catch { this.seen.delete(key); }
     }
-    const name = `${md.name}.${(BigInt(Date.parse(now)) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6))).toString(16)}`;
+    const name = `${md.name}.${nanos.toString(16)}`;
     const ev: KubeObject = {
       apiVersion: 'v1', kind: 'Event',
       metadata: { name, namespace },

@@ -99,6 +99,14 @@ describe('deployments', () => {
     assert.equal(obj.metadata?.labels, undefined);
     assert.deepEqual(obj.status, { replicas: 1, observedGeneration: 1 });
   });
+
+  it('status updates may change annotations (the controller records the revision there), as upstream', () => {
+    const { obj: created } = createObject(deployments, deploy({ selector: { matchLabels: { app: 'a' } }, template: tmpl({ app: 'a' }) }));
+    const next = structuredClone(created);
+    next.metadata!.annotations = { 'deployment.kubernetes.io/revision': '1' };
+    const { obj } = updateObject(deployments, next, created, 'status');
+    assert.deepEqual(obj.metadata?.annotations, { 'deployment.kubernetes.io/revision': '1' });
+  });
 });
 
 describe('replicasets and replicationcontrollers', () => {

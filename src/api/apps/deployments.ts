@@ -73,7 +73,9 @@ export const deployments: ResourceDefinition = defineResource({
     validate: validateDeployment,
     validateUpdate: (d, old) => validateSelectorUpdate(specOf(d), specOf(old)),
   }),
-  statusStrategy: statusStrategy({ validateUpdate: (d) => validateWorkloadStatus(d) }),
+  // As upstream: a status update may not change spec or labels, but may change annotations (the
+  // deployment controller records the revision through /status).
+  statusStrategy: statusStrategy({ resetMetadata: ['labels'], validateUpdate: (d) => validateWorkloadStatus(d) }),
   scale: SCALE,
 });
 

@@ -38,6 +38,8 @@ export function resetObjectMetaForStatus(obj: KubeObject, old: KubeObject): void
 export interface StatusStrategyOptions {
   /** keep only spec (and owners) from old, letting labels/annotations change (pods, nodes) */
   lightMetadata?: boolean;
+  /** only these metadata fields come from old (upstream's deployment status strategy keeps just labels); default: all of ResetObjectMetaForStatus */
+  resetMetadata?: string[];
   /** extra fields outside spec/status the status update must not change */
   keepFields?: string[];
   validateUpdate?: ResourceStrategy['validateUpdate'];
@@ -57,6 +59,13 @@ export function statusStrategy(opts: StatusStrategyOptions = {}): ResourceStrate
         const meta = (obj.metadata ??= {});
         if (old.metadata?.ownerReferences) meta.ownerReferences = clone(old.metadata.ownerReferences);
         else delete meta.ownerReferences;
+      } else if (opts.resetMetadata) {
+        const meta = (obj.metadata ??= {}) as Obj;
+        const oldMeta = (old.metadata ?? {}) as Obj;
+        for (const f of [...opts.resetMetadata, 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds']) {
+          if (oldMeta[f] === undefined) delete meta[f];
+          else meta[f] = clone(oldMeta[f]);
+        }
       } else {
         resetObjectMetaForStatus(obj, old);
       }

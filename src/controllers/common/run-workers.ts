@@ -1,3 +1,4 @@
+import { StatusError } from '../../apimachinery/errors.js';
 import type { WorkQueue } from '../../client/workqueue.js';
 import type { Logger } from '../../util/log.js';
 
@@ -45,7 +46,9 @@ export async function runWorkers(o: {
         if (r && r.requeueAfterMs !== undefined) queue.addAfter(key, r.requeueAfterMs);
       } catch (e) {
         if (!signal.aborted) {
-          log.error(e, 'error syncing', { key, retries: queue.numRequeues(key) });
+          // A conflict only means the cache was behind the API server: routine, retried, not an error worth a line.
+          if (e instanceof StatusError && e.code === 409) log.v(2).info('Conflict syncing, retrying', { key, err: e.message });
+          else log.error(e, 'error syncing', { key, retries: queue.numRequeues(key) });
           queue.addRateLimited(key);
         }
       } finally {
