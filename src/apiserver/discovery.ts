@@ -120,9 +120,12 @@ function subresourceInfo(name: string): SubresourceInfo {
   return SUBRESOURCES[name] ?? { kind: (d) => d.kind, verbs: ['get'] };
 }
 
-/** hasStorage: resources that are only "created" (bindings, reviews) have no storage version hash. */
+/**
+ * hasStorage: resources that are only "created" (bindings, reviews) have no storage version hash,
+ * nor have the computed metrics.k8s.io resources (metrics-server's are not stored either).
+ */
 function hasStorage(def: ResourceDefinition): boolean {
-  return def.verbs.includes('list') && !(def.group === '' && def.plural === 'componentstatuses');
+  return def.verbs.includes('list') && !(def.group === '' && def.plural === 'componentstatuses') && def.group !== 'metrics.k8s.io';
 }
 
 /** apiResourceList is the body of GET /api/v1 or /apis/GROUP/VERSION, or undefined if not served. */

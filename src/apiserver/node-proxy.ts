@@ -17,6 +17,16 @@ interface PodLike {
   spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
 }
 
+/** agentEndpoint is where a Node's agent listens: its InternalIP (else first address) and kubelet port; undefined if it has none. */
+export function agentEndpoint(node: KubeObject): NodeEndpoint | undefined {
+  const status = node.status as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined;
+  const addr = status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? status?.addresses?.[0]?.address;
+  const port = status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!addr || !port) return undefined;
+  const scheme = node.metadata?.annotations?.['tskube.io/agent-scheme'] === 'http' ? 'http' : 'https';
+  return { host: addr, port, scheme };
+}
+
 /**
  * NodeProxy forwards pods/log, pods/exec and pods/attach to the agent on the pod's node, as
  * kube-apiserver does with the kubelet: the agent speaks the streaming protocols itself; the API
@@ -31,12 +41,9 @@ export class NodeProxy {
     const nodeName = p.spec?.nodeName;
     if (!nodeName) throw badRequest(`pod ${p.metadata?.name} does not have a host assigned`);
     const node = await this.nodes().get(undefined, nodeName);
-    const status = node.status as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined;
-    const addr = status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? status?.addresses?.[0]?.address;
-    const port = status?.daemonEndpoints?.kubeletEndpoint?.Port;
-    if (!addr || !port) throw new StatusError(500, 'InternalError', `Internal error occurred: node ${nodeName} has no reachable agent endpoint`);
-    const scheme = node.metadata?.annotations?.['tskube.io/agent-scheme'] === 'http' ? 'http' : 'https';
-    return { host: addr, port, scheme };
+    const ep = agentEndpoint(node);
+    if (!ep) throw new StatusError(500, 'InternalError', `Internal error occurred: node ${nodeName} has no reachable agent endpoint`);
+    return ep;
   }
 
   /** containerFor resolves ?container= as Kubernetes does (only one container may be implied). */

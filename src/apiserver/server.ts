@@ -22,6 +22,8 @@ import { admitCreate } from './admission.js';
 import { TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
+import { MetricsAPI } from './metrics/metrics-api.js';
+import { METRICS_GROUP, metricsResources } from './metrics/types.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -39,6 +41,8 @@ export interface ApiServerOptions {
   resources?: ResourceDefinition[];
   /** admission flags (--default-not-ready-toleration-seconds …) */
   admission?: AdmissionConfig;
+  /** how often the built-in metrics API scrapes node agents (metrics-server's --metric-resolution, default 15 s) */
+  metricResolutionMs?: number;
 }
 
 /** ApiServer is a running API server. */
@@ -58,7 +62,8 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/ver
  */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const clock = opts.clock ?? realClock;
-  const defs = opts.resources ?? allResources;
+  // The resource metrics API (metrics.k8s.io) is built in: discovery lists it as if metrics-server were installed.
+  const defs = [...(opts.resources ?? allResources), ...metricsResources];
   const byPath = new Map<string, ResourceDefinition>();
   for (const d of defs) byPath.set(`${d.group}/${d.version}/${d.plural}`, d);
   const stores = new Map<string, RegistryStore>();
@@ -85,6 +90,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return s;
   };
   const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);
+  const metricsApi = new MetricsAPI({
+    nodes: () => storeFor(byPath.get('/v1/nodes')!), pods: () => storeFor(byPath.get('/v1/pods')!),
+    clock, agentToken: opts.agentToken, resolutionMs: opts.metricResolutionMs,
+  });
+  if (byPath.has('/v1/nodes') && byPath.has('/v1/pods')) metricsApi.start();
   const authn = new TokenAuthenticator({ adminTokens: opts.tokens, nodeToken: opts.nodeToken });
   const graph = storeNodeGraph(() => storeFor(byPath.get('/v1/pods')!), () => storeFor(byPath.get('/v1/persistentvolumeclaims')!));
   // authorizeRequest throws 403 Forbidden unless the user may make this request.
@@ -142,6 +152,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     }
+    if (info.group === METRICS_GROUP) return metricsApi.handle(req, res, url, info);
     await handleResource(req, res, url, info, {
       clock,
       findResource: (g, v, p) => byPath.get(`${g}/${v}/${p}`),
@@ -195,6 +206,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!),
     close: () => new Promise<void>((resolve) => {
+      metricsApi.stop();
       server.close(() => resolve());
       server.closeAllConnections();
     }),
