@@ -14,6 +14,7 @@ import { GarbageCollector } from '../controllers/garbagecollector/garbage-collec
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { ReplicationManager } from '../controllers/replicaset/replication-controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
+import { StatefulSetController } from '../controllers/statefulset/controller.js';
 import { JobController } from '../controllers/job/controller.js';
 import { TTLAfterFinishedController } from '../controllers/job/ttl-after-finished.js';
 import { CronJobController } from '../controllers/cronjob/controller.js';
@@ -70,6 +71,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'deployment', workers: 5, create: (ctx) => new DeploymentController(ctx) },
   { name: 'replicationcontroller', workers: 5, create: (ctx) => new ReplicationManager(ctx) },
   { name: 'daemonset', workers: 2, create: (ctx) => new DaemonSetsController(ctx) },
+  { name: 'statefulset', workers: 5, create: (ctx) => new StatefulSetController(ctx) },
   { name: 'job', workers: 5, create: (ctx) => new JobController(ctx) },
   { name: 'cronjob', workers: 5, create: (ctx) => new CronJobController(ctx) },
   { name: 'ttl-after-finished', workers: 5, create: (ctx) => new TTLAfterFinishedController(ctx) },
