@@ -99,8 +99,12 @@ describeNeeding('pod network: a network namespace and an address per pod', { tim
     }
     // a pod's own containers reach it on localhost
     assert.match((await k(['exec', 'web1', '--', 'curl', '-s', '-m', '10', 'http://127.0.0.1/'])).stdout, /Welcome to nginx!/);
-    const logs = (await k(['logs', 'web2'])).stdout;
-    assert.ok(logs.includes((await json(['get', 'pod', 'web1'])).status.podIP), `web2 saw web1's address as the client:\n${logs}`);
+    // no NAT between pods: both servers saw web1's own address, on its node and across nodes
+    const web1IP = (await json(['get', 'pod', 'web1'])).status.podIP;
+    for (const target of ['web2', 'web3']) {
+      const logs = (await k(['logs', target])).stdout;
+      assert.ok(logs.includes(`${web1IP} - - [`), `${target} saw web1's address (${web1IP}) as the client:\n${logs}`);
+    }
   });
 
   it('an httpGet readiness probe reaches the pod at its IP', async () => {

@@ -66,11 +66,17 @@ test('PodNetwork: not ready until the podCIDR is set; then lo + eth0 are set up 
   assert.deepEqual(setup.ips, ['10.244.1.2']);
   await n.checkPod(pod, setup);
   await n.tearDownPod({ ...pod, netns: '' }, setup);
+  // no hostPorts: portmap, which would only pass the result on, is left out
   assert.deepEqual(plugins.calls, [
-    'ADD loopback lo', 'ADD bridge eth0', 'ADD portmap eth0',
-    'CHECK bridge eth0', 'CHECK portmap eth0',
-    'DEL portmap eth0', 'DEL bridge eth0',
+    'ADD loopback lo', 'ADD bridge eth0',
+    'CHECK bridge eth0',
+    'DEL bridge eth0',
   ]);
+  plugins.calls = [];
+  const withPorts = { ...pod, id: 'sb2', portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] };
+  const s2 = await n.setUpPod(withPorts);
+  await n.tearDownPod(withPorts, s2);
+  assert.deepEqual(plugins.calls, ['ADD loopback lo', 'ADD bridge eth0', 'ADD portmap eth0', 'DEL portmap eth0', 'DEL bridge eth0']);
 });
 
 test('PodNetwork: a podCIDR another interface already routes (another cluster) makes the network unavailable, saying why', async () => {
@@ -107,7 +113,7 @@ function freeRange(): string {
 /** serveIn runs a TCP server answering "hi from NAME" inside a network namespace. */
 function serveIn(ns: string, name: string): ChildProcess {
   return spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
-    `require('net').createServer((s) => s.end('hi from ${name}')).listen(8080, () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `require('net').createServer((s) => s.end('hi from ${name} to ' + s.remoteAddress.replace('::ffff:', ''))).listen(8080, () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function untilListening(p: ChildProcess): Promise<void> {
@@ -158,13 +164,15 @@ test('real CNI plugins: two nodes\' bridges, pods get addresses from each podCID
 
       for (const [i, p] of pods.entries()) { p.server = serveIn(p.ns, `p${i}`); await untilListening(p.server); }
       // the host reaches every pod (probes do this)
-      for (const [i, ip] of ips.entries()) assert.equal(await fetchTCP(ip), `hi from p${i}`);
+      for (const [i, ip] of ips.entries()) assert.match(await fetchTCP(ip), new RegExp(`^hi from p${i} to `));
       // a pod reaches a pod on its own node and one on the other node, by IP
       const client = (ns: string, ip: string) => execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e',
         `require('net').connect(8080, '${ip}').on('data', (d) => process.stdout.write(d)).on('error', (e) => { console.error(e.message); process.exit(1); })`], { encoding: 'utf8', timeout: 20_000 });
-      assert.equal(client(pods[0].ns, ips[1]), 'hi from p1');
-      assert.equal(client(pods[0].ns, ips[2]), 'hi from p2');
-      assert.equal(client(pods[2].ns, ips[0]), 'hi from p0');
+      // ... and is seen with its own address, on its node and across nodes: no NAT between pods
+      assert.equal(client(pods[0].ns, ips[1]), `hi from p1 to ${ips[0]}`);
+      assert.equal(client(pods[0].ns, ips[2]), `hi from p2 to ${ips[0]}`);
+      assert.equal(client(pods[2].ns, ips[0]), `hi from p0 to ${ips[2]}`);
+      assert.match(execFileSync('iptables', ['-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }), new RegExp(`-o ${nodes[1].n.bridgeName} .*no NAT between pods.* -j RETURN`));
       // lo is up inside the pod (the loopback plugin ran)
       assert.match(execFileSync('ip', ['netns', 'exec', pods[0].ns, 'ip', '-br', 'link', 'show', 'lo'], { encoding: 'utf8' }), /UNKNOWN|UP/);
     } finally {
@@ -180,6 +188,7 @@ test('real CNI plugins: two nodes\' bridges, pods get addresses from each podCID
     }
     assert.deepEqual(listNetns(`${NETNS_PREFIX}test-`).filter((n) => pods.some((p) => p.ns === n)), []);
     assert.ok(!existsSync(join(root, 'a', 'cni', 'networks')) || readdirSync(join(root, 'a', 'cni', 'networks', 'tskube-nodea')).every((f) => !/^\d/.test(f)));
+    assert.doesNotMatch(execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' }), new RegExp(nodes.map((x) => x.n.bridgeName).join('|')));
     assert.doesNotMatch(execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' }), /tskube-node[ab]/);
     rmSync(root, { recursive: true, force: true });
   });

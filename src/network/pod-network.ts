@@ -110,12 +110,31 @@ export class PodNetwork {
     this.conflict = undefined;
     this.podCIDR = normal;
     this.list = bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: normal, ipamDataDir: this.ipamDir });
-    if (!this.o.exec) enableIPForward();
+    if (!this.o.exec) {
+      enableIPForward();
+      await this.noNatIntoPods('add');
+    }
+  }
+
+  /**
+   * noNatIntoPods keeps pod-to-pod traffic between nodes un-NATed, as Kubernetes' network model
+   * asks: the bridge plugin's ipMasq masquerades everything leaving a pod for outside its node's
+   * podCIDR, so traffic going out through this node's bridge (to one of its pods) returns from
+   * POSTROUTING first. One rule per node, removed in release().
+   */
+  private async noNatIntoPods(op: 'add' | 'delete'): Promise<void> {
+    const rule = ['-t', 'nat', 'POSTROUTING', '-o', this.bridgeName, '-m', 'comment', '--comment', `tskube ${this.networkName}: no NAT between pods`, '-j', 'RETURN'];
+    const at = (flag: string, ...pos: string[]) => ['-w', rule[0], rule[1], flag, rule[2], ...pos, ...rule.slice(3)];
+    try {
+      const present = await run('iptables', at('-C')).then(() => true, () => false);
+      if (op === 'add' && !present) await run('iptables', at('-I', '1'));
+      if (op === 'delete' && present) await run('iptables', at('-D'));
+    } catch { /* without the rule pods still reach each other, only through NAT */ }
   }
 
   /** setUpPod brings up lo and attaches eth0 to the bridge with an address from the podCIDR. */
   async setUpPod(a: PodAttachment, signal?: AbortSignal): Promise<PodNetworkSetup> {
-    const list = this.mustBeReady();
+    const list = forPod(this.mustBeReady(), a);
     const lo = await this.cni.addNetworkList(loopbackNetworkConfigList(), this.runtimeConf(a, 'lo'), signal);
     const eth = await this.cni.addNetworkList(list, this.runtimeConf(a, 'eth0'), signal);
     return { ips: podIPs(eth.result), result: eth.raw, loopback: lo.raw };
@@ -123,7 +142,7 @@ export class PodNetwork {
 
   /** checkPod asks the plugins whether the pod's attachment is intact (CNI CHECK). */
   async checkPod(a: PodAttachment, setup: PodNetworkSetup, signal?: AbortSignal): Promise<void> {
-    await this.cni.checkNetworkList(this.mustBeReady(), this.runtimeConf(a, 'eth0'), setup.result, signal);
+    await this.cni.checkNetworkList(forPod(this.mustBeReady(), a), this.runtimeConf(a, 'eth0'), setup.result, signal);
   }
 
   /**
@@ -136,7 +155,7 @@ export class PodNetwork {
     if (!cidr) return;
     const list = this.list && cidr === this.podCIDR ? this.list
       : bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: cidr, ipamDataDir: this.ipamDir });
-    await this.cni.delNetworkList(list, this.runtimeConf(a, 'eth0'), setup?.result, signal);
+    await this.cni.delNetworkList(forPod(list, a), this.runtimeConf(a, 'eth0'), setup?.result, signal);
     if (a.netns && existsSync(a.netns)) await this.cni.delNetworkList(loopbackNetworkConfigList(), this.runtimeConf(a, 'lo'), setup?.loopback, signal).catch(() => undefined);
   }
 
@@ -150,6 +169,7 @@ export class PodNetwork {
   async release(): Promise<void> {
     if (this.o.exec || this.unavailable) return;
     if (this.allocatedAddresses() > 0) return;
+    if (this.podCIDR) await this.noNatIntoPods('delete');
     try {
       await run('ip', ['link', 'delete', this.bridgeName]);
     } catch { /* no bridge */ }
@@ -219,3 +239,8 @@ function enableIPForward(): void {
   } catch { /* read-only /proc/sys: the bridge plugin tries too */ }
 }
 
+/** forPod leaves portmap out of the chain for a pod without hostPorts: it would only pass the result through. */
+function forPod(list: NetConfList, a: PodAttachment): NetConfList {
+  if (a.portMappings?.length) return list;
+  return { ...list, plugins: list.plugins.filter((p) => p.type !== 'portmap') };
+}
