@@ -55,6 +55,14 @@ describe('HPA v2 defaulting and validation', () => {
     assert.deepEqual(obj.status, { currentMetrics: null, desiredReplicas: 0 });
   });
 
+  it('fills scaleUp completely but leaves scaleDown\'s window to the controller, as Kubernetes\' defaulting does', () => {
+    const { obj } = createObject(hpaV2, { metadata: { name: 'h' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, maxReplicas: 3, behavior: { scaleUp: { selectPolicy: 'Min' } } } });
+    assert.deepEqual((obj.spec as any).behavior, {
+      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] },
+      scaleDown: { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+    });
+  });
+
   it('rejects max below min', () => {
     const { errs } = createObject(hpaV2, { metadata: { name: 'h' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, minReplicas: 5, maxReplicas: 3 } });
     assert.equal(invalid('HorizontalPodAutoscaler', 'autoscaling', 'h', errs).message,

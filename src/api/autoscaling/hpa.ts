@@ -12,16 +12,15 @@ import { METRICS_ANNOTATION, DEFAULT_CPU_UTILIZATION, convertHPA } from './conve
 const DEFAULT_SCALE_UP = { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] };
 const DEFAULT_SCALE_DOWN = { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] };
 
-function defaultRules(rules: unknown, defaults: Obj, window: number | undefined): Obj {
-  if (!isObj(rules)) return structuredClone(window === undefined ? defaults : { stabilizationWindowSeconds: window, ...defaults });
-  if (rules.stabilizationWindowSeconds === undefined && window !== undefined) rules.stabilizationWindowSeconds = window;
-  if (rules.stabilizationWindowSeconds === undefined && defaults.stabilizationWindowSeconds !== undefined) rules.stabilizationWindowSeconds = defaults.stabilizationWindowSeconds;
+function defaultRules(rules: unknown, defaults: Obj): Obj {
+  if (!isObj(rules)) return structuredClone(defaults);
+  if ((rules.stabilizationWindowSeconds === undefined || rules.stabilizationWindowSeconds === null) && defaults.stabilizationWindowSeconds !== undefined) rules.stabilizationWindowSeconds = defaults.stabilizationWindowSeconds;
   rules.selectPolicy ??= defaults.selectPolicy;
   rules.policies ??= structuredClone(defaults.policies);
   return rules;
 }
 
-/** defaultHPAv2: minReplicas 1, CPU 80% when no metrics, behavior rules filled when behavior is set. */
+/** defaultHPAv2: minReplicas 1, CPU 80% when no metrics, behavior rules filled when behavior is set (all but scaleDown's window). */
 export function defaultHPAv2(hpa: Obj): void {
   const spec: Obj = isObj(hpa.spec) ? hpa.spec : (hpa.spec = {});
   spec.minReplicas ??= 1;
@@ -29,8 +28,9 @@ export function defaultHPAv2(hpa: Obj): void {
     spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
   }
   if (isObj(spec.behavior)) {
-    spec.behavior.scaleUp = defaultRules(spec.behavior.scaleUp, DEFAULT_SCALE_UP, undefined);
-    spec.behavior.scaleDown = defaultRules(spec.behavior.scaleDown, DEFAULT_SCALE_DOWN, 300);
+    spec.behavior.scaleUp = defaultRules(spec.behavior.scaleUp, DEFAULT_SCALE_UP);
+    // scaleDown's window stays unset: the controller fills it from --horizontal-pod-autoscaler-downscale-stabilization.
+    spec.behavior.scaleDown = defaultRules(spec.behavior.scaleDown, DEFAULT_SCALE_DOWN);
   }
 }
 
