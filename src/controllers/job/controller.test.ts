@@ -368,4 +368,16 @@ describe('JobController', () => {
       for (const p of pods) assert.deepEqual((await env.tc.client.get<Pod>(Resources.pods, 'default', p.metadata!.name!)).metadata!.finalizers ?? [], []);
     });
   });
+
+  it('a parallelism change scales the running pods up and down (deleted pods are not failures)', async () => {
+    const env = await setup();
+    await create(env, jobManifest('elastic', { parallelism: 1, completions: 10 }));
+    await eventually(async () => assert.equal((await activePodsOf(env.tc, 'elastic')).length, 1));
+    await env.tc.client.patch(Resources.jobs, 'default', 'elastic', { spec: { parallelism: 3 } }, 'merge');
+    await eventually(async () => assert.equal((await activePodsOf(env.tc, 'elastic')).length, 3));
+    await env.tc.client.patch(Resources.jobs, 'default', 'elastic', { spec: { parallelism: 1 } }, 'merge');
+    await eventually(async () => assert.equal((await podsOf(env.tc, 'elastic')).length, 1));
+    await eventually(async () => assert.equal((await getJob(env.tc, 'elastic')).status?.active, 1));
+    assert.equal((await getJob(env.tc, 'elastic')).status?.failed, undefined);
+  });
 });
