@@ -29,6 +29,7 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   'policy/v1/poddisruptionbudgets': [['pdb'], [], ['status'], true],
   'storage.k8s.io/v1/storageclasses': [['sc'], [], [], false],
   'events.k8s.io/v1/events': [['ev'], [], [], true],
+  'discovery.k8s.io/v1/endpointslices': [[], [], [], true],
 };
 
 describe('registry', () => {

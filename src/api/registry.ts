@@ -16,6 +16,7 @@ import { jobs } from './batch/jobs.js';
 import { cronjobs } from './batch/cronjobs.js';
 import { hpaV1, hpaV2 } from './autoscaling/hpa.js';
 import { leases, poddisruptionbudgets, storageclasses } from './misc/cluster-kinds.js';
+import { endpointslices } from './discovery/endpointslices.js';
 
 /** allResources lists every served resource (group/version/plural unique). */
 export const allResources: ResourceDefinition[] = [
@@ -30,6 +31,8 @@ export const allResources: ResourceDefinition[] = [
   cronjobs, jobs,
   // others
   leases, eventsV1, poddisruptionbudgets, storageclasses,
+  // discovery.k8s.io/v1
+  endpointslices,
 ];
 
 const byResource = new Map<string, ResourceDefinition>();

@@ -55,6 +55,7 @@ export const Resources = {
   secrets: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
   services: { group: '', version: 'v1', plural: 'services', namespaced: true },
   endpoints: { group: '', version: 'v1', plural: 'endpoints', namespaced: true },
+  endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true },
   persistentvolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   persistentvolumeclaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   replicationcontrollers: { group: '', version: 'v1', plural: 'replicationcontrollers', namespaced: true },
