@@ -19,8 +19,20 @@ async function ensure(exists: () => Promise<unknown>, create: () => Promise<unkn
 }
 
 /**
+ * DEFAULT_STORAGE_CLASS is the cluster's default StorageClass, as kind ships it: `standard`, served
+ * by tskube's built-in local-path provisioner, bound when the first pod is scheduled (so the
+ * volume lives on that pod's node), deleted with its claim.
+ */
+export const DEFAULT_STORAGE_CLASS = {
+  apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+  metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  provisioner: 'tskube.io/local-path', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+};
+
+/**
  * bootstrapCluster creates what kube-apiserver's bootstrap controller creates: the system
- * namespaces and the `kubernetes` Service in default (10.96.0.1, port 443).
+ * namespaces and the `kubernetes` Service in default (10.96.0.1, port 443); and, as a cluster
+ * installer's addons do, the default StorageClass when it is missing.
  */
 export async function bootstrapCluster(api: ApiServer): Promise<void> {
   const namespaces = api.storeFor('', 'v1', 'namespaces');
@@ -33,4 +45,6 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
   }));
+  const classes = api.storeFor('storage.k8s.io', 'v1', 'storageclasses');
+  await ensure(() => classes.get(undefined, DEFAULT_STORAGE_CLASS.metadata.name), () => classes.create(undefined, structuredClone(DEFAULT_STORAGE_CLASS)));
 }

@@ -6,6 +6,7 @@ import { keyOf, splitKey, type InformerFactory, type Informer } from '../client/
 import type { Clock } from '../util/clock.js';
 import { log } from '../util/log.js';
 import { filter, failureMessage, newCycleState, podRequests, score, type NodeInfo } from './plugins.js';
+import { VolumeBinding, type NodeVolumes } from './volume-binding.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -34,9 +35,13 @@ export class Scheduler {
   private readonly assumed = new Map<string, { node: string; pod: KubeObject }>();
   private wake: (() => void) | undefined;
   private readonly name: string;
+  private readonly volumeBinding: VolumeBinding;
 
   constructor(private readonly o: SchedulerOptions) {
     this.name = o.schedulerName ?? 'default-scheduler';
+    this.volumeBinding = new VolumeBinding({ client: o.client, informers: o.informers, clock: o.clock });
+    // A claim, volume or class that appears or changes may make a waiting pod schedulable.
+    this.volumeBinding.onChange(() => this.retryUnschedulable());
     this.pods = o.informers.informerFor(Resources.pods);
     this.nodes = o.informers.informerFor(Resources.nodes);
     this.pods.addIndexer('nodeName', (p) => [(p as Any).spec?.nodeName ?? '']);
@@ -120,19 +125,21 @@ export class Scheduler {
     const reasons: string[] = [];
     const feasible: NodeInfo[] = [];
     const cycle = newCycleState(infos);
+    const volumes = this.volumeBinding.preFilter(pod);
+    if ('reject' in volumes) {
+      // A PreFilter rejection holds for every node; the message names it once.
+      const n = infos.length;
+      await this.failScheduling(pod, key, `0/${n} nodes are available: ${volumes.reject}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`);
+      return;
+    }
+    const volumePlan = new Map<string, NodeVolumes>();
     for (const n of infos) {
-      const why = filter(pod, n, infos, cycle);
+      const why = filter(pod, n, infos, cycle) ?? ('claims' in volumes ? this.volumeBinding.filter(volumes.claims, n.node, volumePlan) : undefined);
       if (why) reasons.push(why);
       else feasible.push(n);
     }
     if (!feasible.length) {
-      const message = failureMessage(infos.length, reasons);
-      this.o.recorder.event(pod, 'Warning', 'FailedScheduling', message);
-      await this.o.client.patch(Resources.pods, namespace, name, {
-        status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: rfc3339(this.o.clock.now()) }] },
-      }, 'strategic', 'status').catch(() => undefined);
-      // Retried on any node or pod change, and at the latest after the back-off.
-      this.unschedulable.set(key, this.o.clock.now().getTime() + 10_000);
+      await this.failScheduling(pod, key, failureMessage(infos.length, reasons));
       return;
     }
     let best = feasible[0];
@@ -143,6 +150,17 @@ export class Scheduler {
     }
     const nodeName = best.node.metadata!.name!;
     this.assumed.set(key, { node: nodeName, pod: { ...pod, spec: { ...(pod as Any).spec, nodeName } } });
+    if ('claims' in volumes && volumes.claims.unboundDelayBinding.length > 0) {
+      // Waiting for claims to be provisioned and bound must not hold up other pods: bind in the background.
+      void this.bindWithVolumes(pod, key, nodeName, volumes.claims, volumePlan.get(nodeName));
+      return;
+    }
+    await this.bind(pod, key, nodeName);
+  }
+
+  /** bind binds the pod to nodeName through pods/binding (the Bind step). */
+  private async bind(pod: KubeObject, key: string, nodeName: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
     try {
       await this.o.client.createSubresource(Resources.pods, namespace, name, 'binding', {
         apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
@@ -153,5 +171,31 @@ export class Scheduler {
       if (e instanceof StatusError && (e.code === 404 || e.code === 409)) return;
       throw e;
     }
+  }
+
+  /** bindWithVolumes is PreBind (VolumeBinding: claims bound or provisioned for the node) then Bind. */
+  private async bindWithVolumes(pod: KubeObject, key: string, nodeName: string, claims: Parameters<VolumeBinding['preBind']>[2], plan: NodeVolumes | undefined): Promise<void> {
+    try {
+      await this.volumeBinding.preBind(pod, nodeName, claims, plan);
+    } catch (e) {
+      this.assumed.delete(key);
+      await this.failScheduling(pod, key, `running PreBind plugin "VolumeBinding": ${(e as Error).message}`).catch(() => undefined);
+      return;
+    }
+    await this.bind(pod, key, nodeName).catch((e: unknown) => {
+      logger.error(e, 'Error binding pod; retrying', { pod: key });
+      this.unschedulable.set(key, this.o.clock.now().getTime() + 1000);
+    });
+  }
+
+  /** failScheduling records FailedScheduling, sets PodScheduled=False and parks the pod until something changes. */
+  private async failScheduling(pod: KubeObject, key: string, message: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    this.o.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+    await this.o.client.patch(Resources.pods, namespace, name, {
+      status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: rfc3339(this.o.clock.now()) }] },
+    }, 'strategic', 'status').catch(() => undefined);
+    // Retried on any node or pod change, and at the latest after the back-off.
+    this.unschedulable.set(key, this.o.clock.now().getTime() + 10_000);
   }
 }
