@@ -31,7 +31,9 @@ test('parseQuantity rejects malformed quantities with Kubernetes messages', () =
     assert.throws(() => parseQuantity(input), (e: unknown) => e instanceof QuantityError && e.message === message, input);
     assert.equal(isValidQuantity(input), false, input);
   }
-  assert.equal(quantityFormatError, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  // the text users see is Kubernetes' ErrFormatWrong and ErrSuffix, word for word
+  assert.throws(() => parseQuantity('1 Gi'), (e: unknown) => e instanceof QuantityError && e.message === "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  assert.throws(() => parseQuantity('1mi'), (e: unknown) => e instanceof QuantityError && e.message === "unable to parse quantity's suffix");
   assert.equal(isValidQuantity('250m'), true);
 });
 

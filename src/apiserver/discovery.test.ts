@@ -2,12 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { versionInfo, coreAPIVersions, apiGroupList, apiGroup, apiResourceList, aggregatedDiscovery, storageVersionHash, compareVersions } from './discovery.js';
 import { testResources } from './openapi/test-resources.js';
+import { KUBELET_VERSION } from '../agent/node-status.js';
 
-test('/version reads as Kubernetes 1.32', () => {
+test('/version is a consistent version.Info that kubectl and the node agents agree with', () => {
   const v = versionInfo();
-  assert.equal(v.major, '1');
-  assert.equal(v.minor, '32');
-  assert.match(v.gitVersion, /^v1\.32\.\d+$/);
+  // every field of apimachinery's version.Info, nothing else
+  assert.deepEqual(Object.keys(v).sort(), ['buildDate', 'compiler', 'gitCommit', 'gitTreeState', 'gitVersion', 'goVersion', 'major', 'minor', 'platform']);
+  // kubectl's dispatcher picks its version from major.minor, clients print gitVersion: they must agree
+  assert.equal(v.gitVersion.replace(/\.\d+$/, ''), `v${v.major}.${v.minor}`);
+  assert.match(v.gitVersion, /^v\d+\.\d+\.\d+$/);
+  assert.match(v.platform, /^linux\/(amd64|arm64|arm|386|ppc64le|s390x)$/);
+  assert.ok(!Number.isNaN(Date.parse(v.buildDate)), v.buildDate);
+  // the kubelet may not be newer than the API server (version skew policy): same minor here
+  assert.equal(KUBELET_VERSION.replace(/\.\d+$/, ''), `v${v.major}.${v.minor}`);
 });
 
 test('/api lists v1', () => {

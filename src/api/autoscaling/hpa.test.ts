@@ -4,6 +4,7 @@ import { invalid } from '../../apimachinery/errors.js';
 import { createObject } from '../testing/strategy-harness.js';
 import { convertHPA, CONDITIONS_ANNOTATION, METRICS_ANNOTATION } from './conversion.js';
 import { hpaV1, hpaV2 } from './hpa.js';
+import { startTestCluster } from '../../testing/test-cluster.js';
 
 const v2 = {
   apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'nginx', namespace: 'default' },
@@ -40,7 +41,38 @@ describe('HPA conversion', () => {
     assert.deepEqual(errs, []);
     assert.deepEqual(obj.spec, { scaleTargetRef: { kind: 'Deployment', name: 'd' }, maxReplicas: 3, minReplicas: 1, targetCPUUtilizationPercentage: 80 });
     assert.deepEqual(obj.status, { currentReplicas: 0, desiredReplicas: 0 });
-    assert.equal(hpaV1.storageVersion, 'v2');
+  });
+
+  it('one object through the API: written as v1, read and changed as v2, read back as v1 without losing v2 fields', async () => {
+    const tc = await startTestCluster();
+    try {
+      const v1Ref = { group: 'autoscaling', version: 'v1', plural: 'horizontalpodautoscalers', namespaced: true };
+      const v2Ref = { ...v1Ref, version: 'v2' };
+      await tc.client.create(v1Ref, 'default', {
+        apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web' },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+      });
+      const asV2 = await tc.client.get<any>(v2Ref, 'default', 'web');
+      assert.equal(asV2.apiVersion, 'autoscaling/v2');
+      assert.deepEqual(asV2.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+      const qps = { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } } };
+      asV2.spec.metrics = [qps, { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }];
+      await tc.client.update(v2Ref, 'default', asV2);
+
+      const asV1 = await tc.client.get<any>(v1Ref, 'default', 'web');
+      assert.equal(asV1.apiVersion, 'autoscaling/v1');
+      assert.equal(asV1.spec.targetCPUUtilizationPercentage, 60);
+      assert.deepEqual(JSON.parse(asV1.metadata.annotations[METRICS_ANNOTATION]), [qps]);
+      // a v1 client changes what v1 has; the Pods metric it cannot see survives in the annotation
+      asV1.spec.maxReplicas = 8;
+      await tc.client.update(v1Ref, 'default', asV1);
+      const back = await tc.client.get<any>(v2Ref, 'default', 'web');
+      assert.equal(back.spec.maxReplicas, 8);
+      assert.deepEqual(back.spec.metrics, asV2.spec.metrics);
+      assert.equal(back.metadata.annotations?.[METRICS_ANNOTATION], undefined);
+    } finally {
+      await tc.close();
+    }
   });
 });
 

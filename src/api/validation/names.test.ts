@@ -1,14 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DNS1123_LABEL_ERROR, DNS1123_SUBDOMAIN_ERROR, isConfigMapKey, isDNS1035Label, isDNS1123Label, isDNS1123Subdomain,
+  isConfigMapKey, isDNS1035Label, isDNS1123Label, isDNS1123Subdomain,
   isQualifiedName, isValidLabelValue, isValidPortName, isValidPercent, nameIsDNSSubdomain,
 } from './names.js';
 
 describe('name validators', () => {
-  it('render Kubernetes\' exact RFC 1123 messages', () => {
-    assert.equal(DNS1123_SUBDOMAIN_ERROR, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
-    assert.equal(DNS1123_LABEL_ERROR, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
+  it('refuse bad names with Kubernetes\' exact RFC 1123 messages', () => {
+    assert.deepEqual(isDNS1123Subdomain('Example.com'), ["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]);
+    assert.deepEqual(isDNS1123Label('my_name'), ["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]);
+    assert.deepEqual(isDNS1123Label('a'.repeat(64)), ['must be no more than 63 characters']);
   });
 
   const cases: [string, (v: string) => string[], string, number][] = [
