@@ -15,6 +15,10 @@ import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { ReplicationManager } from '../controllers/replicaset/replication-controller.js';
 import { ServiceAccountsController } from '../controllers/serviceaccount/controller.js';
 import { StatefulSetController } from '../controllers/statefulset/controller.js';
+import { PersistentVolumeController } from '../controllers/volume/persistentvolume/controller.js';
+import { PVCProtectionController } from '../controllers/volume/pvcprotection/controller.js';
+import { PVProtectionController } from '../controllers/volume/pvprotection/controller.js';
+import { LocalPathProvisioner } from '../controllers/localpath/provisioner.js';
 import { JobController } from '../controllers/job/controller.js';
 import { TTLAfterFinishedController } from '../controllers/job/ttl-after-finished.js';
 import { CronJobController } from '../controllers/cronjob/controller.js';
@@ -72,6 +76,10 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'replicationcontroller', workers: 5, create: (ctx) => new ReplicationManager(ctx) },
   { name: 'daemonset', workers: 2, create: (ctx) => new DaemonSetsController(ctx) },
   { name: 'statefulset', workers: 5, create: (ctx) => new StatefulSetController(ctx) },
+  { name: 'persistentvolume-binder', workers: 1, create: (ctx) => new PersistentVolumeController(ctx) },
+  { name: 'pvc-protection', workers: 1, create: (ctx) => new PVCProtectionController(ctx) },
+  { name: 'pv-protection', workers: 1, create: (ctx) => new PVProtectionController(ctx) },
+  { name: 'local-path-provisioner', workers: 2, create: (ctx) => new LocalPathProvisioner(ctx) },
   { name: 'job', workers: 5, create: (ctx) => new JobController(ctx) },
   { name: 'cronjob', workers: 5, create: (ctx) => new CronJobController(ctx) },
   { name: 'ttl-after-finished', workers: 5, create: (ctx) => new TTLAfterFinishedController(ctx) },
