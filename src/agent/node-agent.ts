@@ -20,7 +20,7 @@ import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from '.
 import { nodeNetworkPorts } from './pod-sandbox.js';
 import { parseResolvConf } from '../runtime/sandbox/resolv-conf.js';
 import { AgentServer } from './server/server.js';
-import type { VolumeSource } from './volumes.js';
+import { LOCAL_PATH_DIR_ANNOTATION, localPathDir, type VolumeSource } from './volumes.js';
 
 /** NodeAgentOptions configures one node agent. */
 export interface NodeAgentOptions {
@@ -138,6 +138,8 @@ export class NodeAgent {
 
   private async register(): Promise<void> {
     const want = this.nodeObj();
+    // Where this node keeps local-path volumes, for the local-path provisioner.
+    want.metadata = { ...want.metadata, annotations: { ...(want.metadata?.annotations ?? {}), [LOCAL_PATH_DIR_ANNOTATION]: localPathDir(this.o.rootDir) } };
     let node: KubeObject;
     try {
       node = await this.o.client.create(Resources.nodes, undefined, want);

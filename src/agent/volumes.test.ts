@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
-import { containerMounts, prepareVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+import { containerMounts, localPathDir, prepareVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
 
 let root: string;
 before(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-volumes-')); });
@@ -165,7 +165,9 @@ test('persistentVolumeClaim: the bound volume\'s directory, an error while unbou
   const { paths } = await prepare([{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }], src);
   assert.equal(paths.get('d'), pvDir);
   assert.ok(fs.statSync(pvDir).isDirectory());
-  await failsWith(prepare([{ name: 'd', persistentVolumeClaim: { claimName: 'pending' } }], src), 'persistentvolumeclaim "pending" is not bound');
+  await failsWith(prepare([{ name: 'd', persistentVolumeClaim: { claimName: 'pending' } }, { name: 'cfg', emptyDir: {} }], src),
+    'Unable to attach or mount volumes: unmounted volumes=[d], unattached volumes=[cfg d]: error processing PVC shop/pending: PVC is not bound');
+  assert.equal(localPathDir('/var/lib/tskube/nodes/host01'), '/var/lib/tskube/nodes/host01/local-path');
 });
 
 test('projected volumes combine configMap, secret, downwardAPI and a token file with one defaultMode', async () => {

@@ -10,6 +10,18 @@ export interface VolumeSource extends ConfigSource {
   pvcPath(namespace: string, claim: string): Promise<string | undefined>;
 }
 
+/**
+ * LOCAL_PATH_DIR_ANNOTATION is the Node annotation through which an agent tells the local-path
+ * provisioner (src/controllers/localpath, which spells the same key) where this node keeps
+ * local-path volumes.
+ */
+export const LOCAL_PATH_DIR_ANNOTATION = 'tskube.io/local-path-dir';
+
+/** localPathDir is the node's local-path volume directory: `local-path` under the agent's root dir. */
+export function localPathDir(rootDir: string): string {
+  return path.join(path.resolve(rootDir), 'local-path');
+}
+
 /** VolumeMountError means a volume cannot be set up yet (FailedMount). */
 export class VolumeMountError extends Error {
   readonly reason = 'FailedMount';
@@ -49,8 +61,15 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     return p;
   }
   if (v.persistentVolumeClaim) {
-    const p = await src.pvcPath(ns, v.persistentVolumeClaim.claimName);
-    if (!p) throw new VolumeMountError(`persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" is not bound`);
+    // The bound volume's hostPath/local directory (a local-path volume's is created on first use,
+    // as its DirectoryOrCreate type says). The scheduler binds pods only once their claims are
+    // bound, so an unbound claim here is a race the pod worker retries.
+    const claim = v.persistentVolumeClaim.claimName;
+    const p = await src.pvcPath(ns, claim);
+    if (!p) {
+      const all = (pod.spec?.volumes ?? []).map((x) => x.name).sort().join(' ');
+      throw new VolumeMountError(`Unable to attach or mount volumes: unmounted volumes=[${v.name}], unattached volumes=[${all}]: error processing PVC ${ns}/${claim}: PVC is not bound`);
+    }
     fs.mkdirSync(p, { recursive: true });
     return p;
   }
