@@ -15,4 +15,9 @@ describe('cluster flags', () => {
     assert.deepEqual([o.nodeMonitorGracePeriodMs, o.nodeMonitorPeriodMs, o.nodeStartupGracePeriodMs], [4_000, 5_000, 60_000]);
     assert.deepEqual(admissionConfigFrom({ defaultUnreachableTolerationSeconds: 2 }), { defaultUnreachableTolerationSeconds: 2 });
   });
+  it('carry the horizontal pod autoscaler flags', () => {
+    const o = controllerOptionsFrom({ horizontalPodAutoscalerSyncPeriod: 2_000, horizontalPodAutoscalerDownscaleStabilization: 10_000, horizontalPodAutoscalerTolerance: 0.2, horizontalPodAutoscalerCpuInitializationPeriod: 1_000, horizontalPodAutoscalerInitialReadinessDelay: 500 });
+    assert.deepEqual([o.horizontalPodAutoscalerSyncPeriodMs, o.horizontalPodAutoscalerDownscaleStabilizationMs, o.horizontalPodAutoscalerTolerance, o.horizontalPodAutoscalerCPUInitializationPeriodMs, o.horizontalPodAutoscalerInitialReadinessDelayMs], [2_000, 10_000, 0.2, 1_000, 500]);
+    assert.equal(controllerOptionsFrom({}).horizontalPodAutoscalerSyncPeriodMs, undefined, 'the controller keeps its 15 s default');
+  });
 });

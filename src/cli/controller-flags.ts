@@ -13,6 +13,11 @@ export interface ClusterFlags {
   clusterCidr?: string;
   nodeCidrMaskSize?: number;
   allocateNodeCidrs?: boolean;
+  horizontalPodAutoscalerSyncPeriod?: number;
+  horizontalPodAutoscalerDownscaleStabilization?: number;
+  horizontalPodAutoscalerTolerance?: number;
+  horizontalPodAutoscalerCpuInitializationPeriod?: number;
+  horizontalPodAutoscalerInitialReadinessDelay?: number;
 }
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -69,6 +74,12 @@ function maskSizeArg(v: string): number {
   return Number(v);
 }
 
+function floatArg(v: string): number {
+  const n = Number(v.trim());
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`strconv.ParseFloat: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return n;
+}
+
 function boolArg(v: string): boolean {
   if (/^(1|t|true)$/i.test(v)) return true;
   if (/^(0|f|false)$/i.test(v)) return false;
@@ -85,7 +96,12 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod (default 300)', secondsArg)
     .option('--cluster-cidr <cidr>', 'CIDR range of pod addresses; each node gets a subnet of it as spec.podCIDR (default 10.244.0.0/16)', cidrArg)
     .option('--node-cidr-mask-size <size>', 'mask size of the subnet each node gets from --cluster-cidr (default 24)', maskSizeArg)
-    .option('--allocate-node-cidrs <bool>', 'give nodes pod CIDRs from --cluster-cidr (default true)', boolArg);
+    .option('--allocate-node-cidrs <bool>', 'give nodes pod CIDRs from --cluster-cidr (default true)', boolArg)
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often the horizontal pod autoscaler reconciles each HPA (default 15s)', durationArg)
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the autoscaler looks for a higher recommendation before scaling down (default 5m0s)', durationArg)
+    .option('--horizontal-pod-autoscaler-tolerance <float>', 'the minimum change of the usage ratio for the autoscaler to act (default 0.1)', floatArg)
+    .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'after a pod starts, how long its CPU samples are skipped unless it is ready (default 5m0s)', durationArg)
+    .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long readiness changes count as its first readiness (default 30s)', durationArg);
 }
 
 /** controllerOptionsFrom turns the flags into controller options (Kubernetes' defaults for what was not given). */
@@ -98,6 +114,11 @@ export function controllerOptionsFrom(f: ClusterFlags): ControllerOptions {
     ...(f.clusterCidr !== undefined ? { clusterCIDR: f.clusterCidr } : {}),
     ...(f.nodeCidrMaskSize !== undefined ? { nodeCIDRMaskSize: f.nodeCidrMaskSize } : {}),
     ...(f.allocateNodeCidrs !== undefined ? { allocateNodeCIDRs: f.allocateNodeCidrs } : {}),
+    ...(f.horizontalPodAutoscalerSyncPeriod !== undefined ? { horizontalPodAutoscalerSyncPeriodMs: f.horizontalPodAutoscalerSyncPeriod } : {}),
+    ...(f.horizontalPodAutoscalerDownscaleStabilization !== undefined ? { horizontalPodAutoscalerDownscaleStabilizationMs: f.horizontalPodAutoscalerDownscaleStabilization } : {}),
+    ...(f.horizontalPodAutoscalerTolerance !== undefined ? { horizontalPodAutoscalerTolerance: f.horizontalPodAutoscalerTolerance } : {}),
+    ...(f.horizontalPodAutoscalerCpuInitializationPeriod !== undefined ? { horizontalPodAutoscalerCPUInitializationPeriodMs: f.horizontalPodAutoscalerCpuInitializationPeriod } : {}),
+    ...(f.horizontalPodAutoscalerInitialReadinessDelay !== undefined ? { horizontalPodAutoscalerInitialReadinessDelayMs: f.horizontalPodAutoscalerInitialReadinessDelay } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import { LocalPathProvisioner } from '../controllers/localpath/provisioner.js';
 import { JobController } from '../controllers/job/controller.js';
 import { TTLAfterFinishedController } from '../controllers/job/ttl-after-finished.js';
 import { CronJobController } from '../controllers/cronjob/controller.js';
+import { HorizontalController } from '../controllers/podautoscaler/controller.js';
 
 /** ControllerContext is what every controller constructor is given (kube-controller-manager's ControllerContext). */
 export interface ControllerContext {
@@ -46,6 +47,16 @@ export interface ControllerOptions {
   nodeCIDRMaskSize?: number;
   /** --allocate-node-cidrs (node IPAM; default true) */
   allocateNodeCIDRs?: boolean;
+  /** --horizontal-pod-autoscaler-sync-period (default 15 s) */
+  horizontalPodAutoscalerSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min) */
+  horizontalPodAutoscalerDownscaleStabilizationMs?: number;
+  /** --horizontal-pod-autoscaler-tolerance (default 0.1) */
+  horizontalPodAutoscalerTolerance?: number;
+  /** --horizontal-pod-autoscaler-cpu-initialization-period (default 5 min) */
+  horizontalPodAutoscalerCPUInitializationPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-initial-readiness-delay (default 30 s) */
+  horizontalPodAutoscalerInitialReadinessDelayMs?: number;
 }
 
 /** defaultControllerOptions are Kubernetes' defaults. */
@@ -83,6 +94,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'job', workers: 5, create: (ctx) => new JobController(ctx) },
   { name: 'cronjob', workers: 5, create: (ctx) => new CronJobController(ctx) },
   { name: 'ttl-after-finished', workers: 5, create: (ctx) => new TTLAfterFinishedController(ctx) },
+  { name: 'horizontalpodautoscaling', workers: 5, create: (ctx) => new HorizontalController(ctx) },
   { name: 'nodelifecycle', workers: 8, create: (ctx) => new NodeLifecycleController(ctx.client, ctx.informers, ctx.clock, ctx.options) },
   { name: 'taint-eviction-controller', workers: 8, create: (ctx) => new TaintEvictionController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'disruption', workers: 1, create: (ctx) => new DisruptionController(ctx.client, ctx.informers, ctx.clock) },

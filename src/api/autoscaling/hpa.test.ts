@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { invalid } from '../../apimachinery/errors.js';
-import { createObject } from '../testing/strategy-harness.js';
+import { createObject, updateObject } from '../testing/strategy-harness.js';
 import { convertHPA, CONDITIONS_ANNOTATION, METRICS_ANNOTATION } from './conversion.js';
 import { hpaV1, hpaV2 } from './hpa.js';
 import { startTestCluster } from '../../testing/test-cluster.js';
@@ -93,6 +93,12 @@ describe('HPA v2 defaulting and validation', () => {
       scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] },
       scaleDown: { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
     });
+  });
+
+  it('keeps currentMetrics null on a status update without metrics, as Go marshals the nil slice', () => {
+    const { obj: old } = createObject(hpaV2, { metadata: { name: 'h' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, maxReplicas: 3 } });
+    const { obj } = updateObject(hpaV2, { ...old, status: { currentReplicas: 3, desiredReplicas: 0 } }, old, 'status');
+    assert.deepEqual(obj.status, { currentReplicas: 3, desiredReplicas: 0, currentMetrics: null });
   });
 
   it('rejects max below min', () => {

@@ -129,12 +129,27 @@ function hpaStrategy(version: 'v1' | 'v2'): ResourceStrategy {
   });
 }
 
+/**
+ * hpaV2StatusStrategy is the status subresource's strategy; an update without currentMetrics
+ * stores null, as Go writes the nil slice of a field without omitempty (the decoder drops nulls).
+ */
+function hpaV2StatusStrategy(): ResourceStrategy {
+  const base = statusStrategy();
+  return {
+    ...base,
+    prepareForUpdate(obj, old, ctx) {
+      base.prepareForUpdate?.(obj, old, ctx);
+      if (isObj(obj.status) && obj.status.currentMetrics === undefined) obj.status.currentMetrics = null;
+    },
+  };
+}
+
 function hpaDefinition(version: 'v1' | 'v2'): ResourceDefinition {
   return defineResource({
     group: 'autoscaling', version, kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true,
     shortNames: ['hpa'], categories: ['all'], subresources: ['status'],
     strategy: hpaStrategy(version),
-    statusStrategy: statusStrategy(),
+    statusStrategy: version === 'v2' ? hpaV2StatusStrategy() : statusStrategy(),
     storageVersion: 'v2',
     convert: (obj: KubeObject, toVersion: string) => convertHPA(obj, toVersion === 'v1' ? 'v1' : 'v2'),
   });
