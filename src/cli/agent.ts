@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RestClient } from '../client/rest.js';
 import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
@@ -7,7 +7,7 @@ import { realClock } from '../util/clock.js';
 import { log } from '../util/log.js';
 
 /** AgentOptions are `tskube agent`'s flags. */
-export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; address: string }
+export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; address: string; images?: string[] }
 
 /** NodeAgentConfig is what one node agent needs, in its own process (`tskube agent`) or in `tskube up`. */
 export interface NodeAgentConfig {
@@ -23,6 +23,8 @@ export interface NodeAgentConfig {
   runtime: 'process' | 'simulated';
   /** InternalIP of the node: pods' IP and where the API server reaches the agent */
   address: string;
+  /** extra image catalog files of the process runtime (--images) */
+  images?: string[];
 }
 
 /** RunningNode is a node agent and its runtime. */
@@ -40,7 +42,7 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
   });
   // The process runtime's constructor recovers what a previous agent on this root dir left (see
   // ProcessRuntime.recover): containers still running are stopped and reported exited.
-  const runtime = c.runtime === 'simulated' ? createRuntime('simulated') : createRuntime('process', { rootDir: c.rootDir, nodeName: c.name });
+  const runtime = c.runtime === 'simulated' ? createRuntime('simulated') : createRuntime('process', { rootDir: c.rootDir, nodeName: c.name, images: c.images });
   const agent = new NodeAgent({
     client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock,
     address: c.address, serverPort: 0, serverToken: c.nodeToken,
@@ -60,6 +62,18 @@ export async function stopContainers(runtime: Runtime, graceMs: number): Promise
   await runtime.close();
 }
 
+/**
+ * imageCatalogFiles resolves --images files to absolute paths, refusing up front one that cannot be
+ * read (rather than failing when the runtime loads it).
+ */
+export function imageCatalogFiles(files: string[] | undefined): string[] {
+  return (files ?? []).map((f) => {
+    const p = resolve(f);
+    try { accessSync(p, constants.R_OK); } catch { throw new Error(`--images ${f}: cannot read ${p}`); }
+    return p;
+  });
+}
+
 /** AGENT_SHUTDOWN_GRACE_MS is how long containers get between SIGTERM and SIGKILL when the agent stops. */
 const AGENT_SHUTDOWN_GRACE_MS = 2_000;
 
@@ -76,7 +90,8 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const rootDir = resolve(o.rootDir ?? join('.tskube', 'nodes', o.name));
   const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
   if (!ca && o.server.startsWith('https://')) logger.warn('no --ca-file: the API server\'s certificate is not verified');
-  const { agent, runtime } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address });
+  const images = imageCatalogFiles(o.images);
+  const { agent, runtime } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images });
   const ac = new AbortController();
   const done = agent.run(ac.signal);
   logger.info('node agent started', { server: o.server, rootDir, runtime: o.runtime, address: o.address });

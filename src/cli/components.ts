@@ -21,6 +21,8 @@ export interface ComponentsOptions {
   nodes: number;
   simulatedNodes: number;
   signal: AbortSignal;
+  /** extra image catalog files of the process-runtime nodes (--images) */
+  images?: string[];
   /** controller flags (defaults: Kubernetes') */
   controllerOptions?: Partial<ControllerOptions>;
 }
@@ -60,7 +62,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca };
   for (let i = 1; i <= o.nodes; i++) {
     const name = nodeName(i);
-    const { agent, runtime } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}` });
+    const { agent, runtime } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}`, images: o.images });
     runtimes.push(runtime);
     tasks.push(agent.run(signal));
   }

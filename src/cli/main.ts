@@ -7,6 +7,10 @@ import { LOGGING_COMMANDS, addLoggingOptions, applyLoggingOptions } from './logg
 import { addClusterFlags } from './controller-flags.js';
 import { log } from '../util/log.js';
 
+/** collect gathers a repeatable flag's values (`--images a.yaml --images b.yaml`). */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const IMAGES_HELP = 'an extra image catalog (YAML like src/runtime/images.yaml; its entries win over the shipped ones); repeatable';
+
 /** The `tskube` command: up (all-in-one), server (control plane only), agent (one node). */
 const program = new Command();
 program.name('tskube').description('Kubernetes, written in TypeScript');
@@ -20,6 +24,7 @@ program.command('up')
   .option('--simulated-nodes <n>', 'extra simulated nodes whose pods run without processes', '0')
   .option('--store <kind>', 'sqlite (default) or etcd', 'sqlite')
   .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints (with --store etcd)', 'http://127.0.0.1:2379')
+  .option('--images <file>', IMAGES_HELP, collect, [])
   .action(async (o) => { await runUp(o); });
 
 program.command('server')
@@ -40,6 +45,7 @@ program.command('agent')
   .option('--root-dir <dir>', 'where pods and containers of this node live (default: .tskube/nodes/NAME)')
   .option('--runtime <kind>', 'process or simulated', 'process')
   .option('--address <ip>', 'address the API server reaches this agent at', '127.0.0.1')
+  .option('--images <file>', IMAGES_HELP, collect, [])
   .action(async (o) => { await runAgent(o); });
 
 // Node lifecycle and DefaultTolerationSeconds flags on the commands that run a control plane.

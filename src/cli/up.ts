@@ -1,15 +1,19 @@
 import { startControlPlane } from './control-plane.js';
 import { startComponents } from './components.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
+import { imageCatalogFiles } from './agent.js';
 
 export interface UpOptions extends ClusterFlags {
   dataDir: string; port: string; host: string; nodes: string; simulatedNodes: string;
   store: string; etcdEndpoints: string;
+  /** extra image catalogs for the nodes (--images, repeatable) */
+  images?: string[];
 }
 
 /** runUp runs the all-in-one cluster in the foreground until SIGINT/SIGTERM. */
 export async function runUp(o: UpOptions): Promise<void> {
   const started = Date.now();
+  const images = imageCatalogFiles(o.images);
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
     etcdEndpoints: o.etcdEndpoints.split(','), admission: admissionConfigFrom(o),
@@ -17,7 +21,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   const ac = new AbortController();
   const components = await startComponents({
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
-    nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), signal: ac.signal, controllerOptions: controllerOptionsFrom(o),
+    nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, signal: ac.signal, controllerOptions: controllerOptionsFrom(o),
   });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
