@@ -170,7 +170,7 @@ test('persistentVolumeClaim: the bound volume\'s directory, an error while unbou
   assert.equal(localPathDir('/var/lib/tskube/nodes/host01'), '/var/lib/tskube/nodes/host01/local-path');
 });
 
-test('projected volumes combine configMap, secret, downwardAPI and a token file with one defaultMode', async () => {
+test('projected volumes combine configMap, secret and downwardAPI with one defaultMode', async () => {
   const src = source({ configMaps: { cfg: { data: { a: '1', b: '2' } } }, secrets: { s: { key: 'v' } } });
   const { paths } = await prepare([{
     name: 'all', projected: {
@@ -179,12 +179,19 @@ test('projected volumes combine configMap, secret, downwardAPI and a token file 
         { configMap: { name: 'cfg', items: [{ key: 'a', path: 'cfg/a' }] } },
         { secret: { name: 's' } },
         { downwardAPI: { items: [{ path: 'pod', fieldRef: { fieldPath: 'metadata.name' }, mode: 0o400 }] } },
-        { serviceAccountToken: { path: 'token' } },
         { configMap: { name: 'absent' } },
       ],
     },
   }], src);
-  assert.deepEqual(tree(paths.get('all')!), ['cfg/a (440): 1', 'key (440): v', 'pod (400): web', 'token (440): ']);
+  assert.deepEqual(tree(paths.get('all')!), ['cfg/a (440): 1', 'key (440): v', 'pod (400): web']);
+});
+
+test('a serviceAccountToken projection fails the mount, saying tokens are not issued, and writes no empty token', async () => {
+  const vol: Volume = { name: 'kube-api-access-x', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } };
+  const podDir = path.join(root, 'token-pod');
+  await failsWith(prepareVolumes(podWith([vol]), podDir, source(), NODE, '', ''),
+    'MountVolume.SetUp failed for volume "kube-api-access-x" : failed to fetch token: the server could not find the requested resource (tskube does not issue service account tokens yet: serviceaccounts/token is not served)');
+  assert.equal(fs.existsSync(path.join(podDir, 'volumes', 'kube-api-access-x', 'token')), false);
 });
 
 test('contents follow the source on a later call; paths escaping the volume are never written', async () => {

@@ -27,6 +27,9 @@ export class VolumeMountError extends Error {
   readonly reason = 'FailedMount';
 }
 
+/** SERVICE_ACCOUNT_TOKEN_UNSUPPORTED is why a serviceAccountToken projection fails its mount until tokens exist. */
+export const SERVICE_ACCOUNT_TOKEN_UNSUPPORTED = 'the server could not find the requested resource (tskube does not issue service account tokens yet: serviceaccounts/token is not served)';
+
 /** DEFAULT_FILE_MODE is the mode of projected files when the volume sets no defaultMode (0644). */
 export const DEFAULT_FILE_MODE = 0o644;
 
@@ -120,8 +123,9 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
           if (item.fieldRef) files[item.path] = { data: Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP)), mode: item.mode ?? defaultMode };
         }
       } else if (s.serviceAccountToken) {
-        // tskube issues no bound service-account tokens yet: the file exists so programs find it
-        files[s.serviceAccountToken.path] = { data: Buffer.from(''), mode: defaultMode };
+        // tskube issues no bound service-account tokens yet (no serviceaccounts/token): an empty
+        // token file would only fail later, in the program, with a confusing 401. Say it here.
+        throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : failed to fetch token: ${SERVICE_ACCOUNT_TOKEN_UNSUPPORTED}`);
       }
     }
     writeFiles(dir, files);
