@@ -22,6 +22,8 @@ import { LocalPathProvisioner } from '../controllers/localpath/provisioner.js';
 import { JobController } from '../controllers/job/controller.js';
 import { TTLAfterFinishedController } from '../controllers/job/ttl-after-finished.js';
 import { CronJobController } from '../controllers/cronjob/controller.js';
+import { EndpointsController } from '../controllers/endpoint/controller.js';
+import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
 import { HorizontalController } from '../controllers/podautoscaler/controller.js';
 
 /** ControllerContext is what every controller constructor is given (kube-controller-manager's ControllerContext). */
@@ -82,6 +84,8 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'namespace', workers: 2, create: (ctx) => new NamespaceController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'nodeipam', workers: 1, create: (ctx) => new NodeIpamController(ctx) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'endpoint', workers: 5, create: (ctx) => new EndpointsController(ctx) },
+  { name: 'endpointslice', workers: 5, create: (ctx) => new EndpointSliceController(ctx) },
   { name: 'replicaset', workers: 5, create: (ctx) => new ReplicaSetController(ctx) },
   { name: 'deployment', workers: 5, create: (ctx) => new DeploymentController(ctx) },
   { name: 'replicationcontroller', workers: 5, create: (ctx) => new ReplicationManager(ctx) },
