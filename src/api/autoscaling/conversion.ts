@@ -89,7 +89,8 @@ function toV2(obj: KubeObject): KubeObject {
     }
     const v2st: Obj = {
       observedGeneration: st.observedGeneration, lastScaleTime: st.lastScaleTime,
-      currentReplicas: st.currentReplicas, desiredReplicas: st.desiredReplicas ?? 0,
+      // v2's currentReplicas is omitempty, v1's is not
+      currentReplicas: st.currentReplicas || undefined, desiredReplicas: st.desiredReplicas ?? 0,
       currentMetrics: current.length ? current : null,
     };
     if (Array.isArray(conditions)) v2st.conditions = conditions;

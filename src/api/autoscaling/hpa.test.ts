@@ -99,6 +99,10 @@ describe('HPA v2 defaulting and validation', () => {
     const { obj: old } = createObject(hpaV2, { metadata: { name: 'h' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, maxReplicas: 3 } });
     const { obj } = updateObject(hpaV2, { ...old, status: { currentReplicas: 3, desiredReplicas: 0 } }, old, 'status');
     assert.deepEqual(obj.status, { currentReplicas: 3, desiredReplicas: 0, currentMetrics: null });
+    const { obj: zero } = updateObject(hpaV2, { ...old, status: { currentReplicas: 0, desiredReplicas: 0 } }, old, 'status');
+    assert.deepEqual(zero.status, { desiredReplicas: 0, currentMetrics: null }, 'v2\'s currentReplicas is omitempty');
+    const v1created = convertHPA({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: {}, status: { currentReplicas: 0, desiredReplicas: 0 } }, 'v2');
+    assert.deepEqual(v1created.status, { desiredReplicas: 0, currentMetrics: null });
   });
 
   it('rejects max below min', () => {

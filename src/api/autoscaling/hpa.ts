@@ -130,8 +130,9 @@ function hpaStrategy(version: 'v1' | 'v2'): ResourceStrategy {
 }
 
 /**
- * hpaV2StatusStrategy is the status subresource's strategy; an update without currentMetrics
- * stores null, as Go writes the nil slice of a field without omitempty (the decoder drops nulls).
+ * hpaV2StatusStrategy is the status subresource's strategy, with Go's JSON shape of v2's status:
+ * currentMetrics (no omitempty) is null when unset — the decoder drops nulls — and a zero
+ * currentReplicas (omitempty) is left out.
  */
 function hpaV2StatusStrategy(): ResourceStrategy {
   const base = statusStrategy();
@@ -139,7 +140,10 @@ function hpaV2StatusStrategy(): ResourceStrategy {
     ...base,
     prepareForUpdate(obj, old, ctx) {
       base.prepareForUpdate?.(obj, old, ctx);
-      if (isObj(obj.status) && obj.status.currentMetrics === undefined) obj.status.currentMetrics = null;
+      if (!isObj(obj.status)) return;
+      if (obj.status.currentMetrics === undefined) obj.status.currentMetrics = null;
+      // currentReplicas is omitempty in v2: a zero is not written
+      if (obj.status.currentReplicas === 0) delete obj.status.currentReplicas;
     },
   };
 }
