@@ -1,17 +1,11 @@
 import type { KubeObject, ResourceDefinition } from '../api/resource.js';
-import { StatusError } from '../apimachinery/errors.js';
 import type { RegistryStore } from '../registry/store.js';
+import type { Revert, ServiceAllocator } from '../registry/service/service-allocator.js';
 
 export interface AdmissionDeps {
   storeFor(group: string, version: string, plural: string): RegistryStore;
-}
-
-/** SERVICE_CIDR is Kubernetes' default service range 10.96.0.0/12; .1 is the `kubernetes` Service. */
-const SERVICE_BASE = (10 << 24) | (96 << 16);
-const SERVICE_SIZE = 1 << 20;
-
-function ipToString(n: number): string {
-  return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  /** the cluster IP and node port allocators (kube-apiserver's Service REST storage) */
+  services?: ServiceAllocator;
 }
 
 /**
@@ -20,8 +14,9 @@ function ipToString(n: number): string {
  * without a class the default StorageClass (DefaultStorageClass) and puts the in-use protection
  * finalizers on claims and volumes (StorageObjectInUseProtection).
  */
-export async function admitCreate(def: ResourceDefinition, obj: KubeObject, deps: AdmissionDeps): Promise<void> {
-  if (def.group === '' && def.plural === 'services') await allocateClusterIP(obj, deps);
+export async function admitCreate(def: ResourceDefinition, obj: KubeObject, deps: AdmissionDeps): Promise<Revert | void> {
+  // The allocation is undone (the returned revert) when the Service is not written after all.
+  if (def.group === '' && def.plural === 'services' && deps.services) return deps.services.allocateCreate(obj);
   if (def.group === '' && def.plural === 'persistentvolumeclaims') {
     await setDefaultStorageClass(obj, deps);
     addFinalizer(obj, 'kubernetes.io/pvc-protection');
@@ -56,28 +51,10 @@ function addFinalizer(obj: KubeObject, finalizer: string): void {
   if (!list.includes(finalizer)) meta.finalizers = [...list, finalizer];
 }
 
-async function allocateClusterIP(svc: KubeObject, deps: AdmissionDeps): Promise<void> {
-  const spec = (svc.spec ??= {}) as { type?: string; clusterIP?: string; clusterIPs?: string[] };
-  if (spec.type === 'ExternalName') return;
-  if (spec.clusterIP === 'None') { spec.clusterIPs = ['None']; return; }
-  const { items } = await deps.storeFor('', 'v1', 'services').list(undefined);
-  const used = new Set(items.map((s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP));
-  if (spec.clusterIP) {
-    if (used.has(spec.clusterIP)) {
-      throw new StatusError(422, 'Invalid', `Service "${svc.metadata?.name}" is invalid: spec.clusterIPs: Invalid value: []string{"${spec.clusterIP}"}: failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`);
-    }
-    spec.clusterIPs = [spec.clusterIP];
-    return;
-  }
-  // Random probing like Kubernetes' bitmap allocator, skipping the network and .1.
-  for (let i = 0; i < 4096; i++) {
-    const n = SERVICE_BASE + 2 + Math.floor(Math.random() * (SERVICE_SIZE - 3));
-    const ip = ipToString(n);
-    if (!used.has(ip)) {
-      spec.clusterIP = ip;
-      spec.clusterIPs = [ip];
-      return;
-    }
-  }
-  throw new StatusError(500, 'InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
+/**
+ * admitUpdate is the mutating admission tskube runs on update: a Service that now needs a cluster
+ * IP or node ports (a type change, new ports) gets them; the revert undoes that if the write fails.
+ */
+export async function admitUpdate(def: ResourceDefinition, obj: KubeObject, old: KubeObject, deps: AdmissionDeps): Promise<Revert | void> {
+  if (def.group === '' && def.plural === 'services' && deps.services) return deps.services.allocateUpdate(obj, old);
 }

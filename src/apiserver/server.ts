@@ -18,7 +18,8 @@ import { notePrettyPrint, writeError, writeObject } from './response.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
-import { admitCreate } from './admission.js';
+import { admitCreate, admitUpdate } from './admission.js';
+import { ServiceAllocator } from '../registry/service/service-allocator.js';
 import { TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
@@ -43,6 +44,9 @@ export interface ApiServerOptions {
   admission?: AdmissionConfig;
   /** how often the built-in metrics API scrapes node agents (metrics-server's --metric-resolution, default 15 s) */
   metricResolutionMs?: number;
+  /** --service-cluster-ip-range (default 10.96.0.0/12) and --service-node-port-range (default 30000-32767) */
+  serviceClusterIPRange?: string;
+  serviceNodePortRange?: string;
 }
 
 /** ApiServer is a running API server. */
@@ -67,6 +71,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const byPath = new Map<string, ResourceDefinition>();
   for (const d of defs) byPath.set(`${d.group}/${d.version}/${d.plural}`, d);
   const stores = new Map<string, RegistryStore>();
+  const services = new ServiceAllocator({ backend: opts.backend, clock, serviceCIDR: opts.serviceClusterIPRange, nodePortRange: opts.serviceNodePortRange });
+  const background = new AbortController();
 
   const storeDeps: StoreDeps = {
     backend: opts.backend,
@@ -78,7 +84,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const ns = JSON.parse(kv.value) as KubeObject;
       return ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating' ? 'terminating' : 'active';
     },
-    admitCreate: (def, obj) => admitCreate(def, obj, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!) }),
+    admitCreate: (def, obj) => admitCreate(def, obj, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!), services }),
+    admitUpdate: (def, obj, old) => admitUpdate(def, obj, old, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!), services }),
   };
   const storeFor = (def: ResourceDefinition): RegistryStore => {
     const k = `${def.group}/${def.version}/${def.plural}`;
@@ -95,6 +102,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     clock, agentToken: opts.agentToken, resolutionMs: opts.metricResolutionMs,
   });
   if (byPath.has('/v1/nodes') && byPath.has('/v1/pods')) metricsApi.start();
+  // What deleted or changed Services held goes back to the allocators; leaks are repaired.
+  if (byPath.has('/v1/services')) {
+    void services.runReleaser(background.signal);
+    void services.runRepair(background.signal);
+  }
   const authn = new TokenAuthenticator({ adminTokens: opts.tokens, nodeToken: opts.nodeToken });
   const graph = storeNodeGraph(() => storeFor(byPath.get('/v1/pods')!), () => storeFor(byPath.get('/v1/persistentvolumeclaims')!));
   // authorizeRequest throws 403 Forbidden unless the user may make this request.
@@ -207,6 +219,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!),
     close: () => new Promise<void>((resolve) => {
       metricsApi.stop();
+      background.abort();
       server.close(() => resolve());
       server.closeAllConnections();
     }),

@@ -26,8 +26,13 @@ export interface StoreDeps {
   clock: Clock;
   /** namespaceState answers for NamespaceLifecycle admission */
   namespaceState(name: string): Promise<NamespaceState>;
-  /** mutating admission run on create after defaulting (service IPs, default tolerations, ...) */
-  admitCreate?(def: ResourceDefinition, obj: KubeObject): Promise<void>;
+  /**
+   * mutating admission run on create after defaulting (service IPs, default tolerations, ...); what
+   * it returns undoes its side effects (allocations) when the object is not written after all
+   */
+  admitCreate?(def: ResourceDefinition, obj: KubeObject): Promise<void | (() => Promise<void>)>;
+  /** mutating admission run on update (spec, not status) after validation; its result undoes it as admitCreate's does */
+  admitUpdate?(def: ResourceDefinition, obj: KubeObject, old: KubeObject): Promise<void | (() => Promise<void>)>;
   /** admission settings handed to strategies (DefaultTolerationSeconds …) */
   admission?: AdmissionConfig;
 }
@@ -68,6 +73,7 @@ export class RegistryStore {
     let obj = JSON.parse(kv.value) as KubeObject;
     obj.metadata = obj.metadata ?? {};
     obj.metadata.resourceVersion = String(rv);
+    this.def.defaultOnRead?.(obj);
     if (this.def.storageVersion && this.def.storageVersion !== this.def.version && this.def.convert) {
       obj = this.def.convert(obj, this.def.version);
     }
@@ -267,15 +273,19 @@ export class RegistryStore {
     const strategy = this.def.strategy;
     strategy.default?.(obj);
     strategy.prepareForCreate?.(obj, { now, admission: this.deps.admission });
-    await this.deps.admitCreate?.(this.def, obj);
-    const errs = [...validateObjectMeta(obj, this.def), ...(strategy.validate?.(obj) ?? [])];
-    if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));
-    if (opts.dryRun) return obj;
+    const revert = await this.deps.admitCreate?.(this.def, obj);
     try {
+      const errs = [...validateObjectMeta(obj, this.def), ...(strategy.validate?.(obj) ?? [])];
+      if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));
+      if (opts.dryRun) {
+        await revert?.();
+        return obj;
+      }
       const rev = await this.backend.create(this.key(namespace, meta.name!), this.encode(obj));
       meta.resourceVersion = String(rev);
       return obj;
     } catch (e) {
+      await revert?.();
       if (e instanceof KeyExistsError) throw alreadyExists(this.gr, meta.name!);
       throw e;
     }
@@ -320,7 +330,22 @@ export class RegistryStore {
       // subresource stores do; they still carry server-owned metadata over.
       const result = opts.bypassStrategy ? this.carryMetadata(next, old) : this.prepareUpdate(next, old, opts.subresource);
       if (deepEqual(withoutRV(result), withoutRV(old))) return old;
-      if (opts.dryRun) return result;
+      const revert = opts.bypassStrategy || opts.subresource ? undefined : await this.deps.admitUpdate?.(this.def, result, old);
+      if (opts.dryRun) {
+        await revert?.();
+        return result;
+      }
+      if (revert) {
+        try {
+          const rev = await this.backend.update(key, this.encode(result), kv.modRevision);
+          result.metadata!.resourceVersion = String(rev);
+          return result;
+        } catch (e) {
+          await revert();
+          if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
+          throw this.mapWriteError(e, name);
+        }
+      }
       if (this.isFinalized(result)) {
         try {
           await this.backend.delete(key, kv.modRevision);
@@ -430,6 +455,7 @@ export class RegistryStore {
       if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
         throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
+      if (!meta.deletionTimestamp) this.def.strategy.prepareForDelete?.(obj, { now: this.deps.clock.now(), admission: this.deps.admission });
       const marked = this.markForDeletion(obj, opts);
       if (marked === 'unchanged') return { object: obj, deleted: false };
       if (marked === 'marked') {

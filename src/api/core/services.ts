@@ -133,9 +133,38 @@ function keepAllocatedValues(svc: Obj, old: Obj): void {
   if (!spec.healthCheckNodePort && oldSpec.healthCheckNodePort) spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
 }
 
+const needsClusterIP = (s: Obj): boolean => s.type !== 'ExternalName';
+const needsNodePort = (s: Obj): boolean => s.type === 'NodePort' || s.type === 'LoadBalancer';
+const needsHCNodePort = (s: Obj): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+const nodePortsOf = (s: Obj): unknown[] => (Array.isArray(s.ports) ? s.ports as Obj[] : []).map((p) => (isObj(p) ? p.nodePort ?? 0 : 0));
+
 /**
- * services is the core/v1 Service resource. Cluster IP (and node port) allocation is the API
- * server's admission step (it runs after prepareForCreate and before validation).
+ * dropTypeDependentFields is upstream's: switching to a type that no longer uses a value the
+ * server filled in (cluster IPs, families, node ports, the health check port, the external
+ * traffic policy) drops it, unless the user changed it too (then validation speaks). The
+ * allocators' releaser gives the dropped values back.
+ */
+export function dropTypeDependentFields(svc: Obj, old: Obj): void {
+  const spec: Obj = isObj(svc.spec) ? svc.spec : (svc.spec = {});
+  const oldSpec: Obj = isObj(old.spec) ? old.spec : {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (needsClusterIP(oldSpec) && !needsClusterIP(spec)) {
+    if (same(spec.clusterIP, oldSpec.clusterIP) && same(spec.clusterIPs, oldSpec.clusterIPs)) { delete spec.clusterIP; delete spec.clusterIPs; }
+    if (same(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
+    if (same(spec.ipFamilyPolicy, oldSpec.ipFamilyPolicy)) delete spec.ipFamilyPolicy;
+  }
+  if (needsNodePort(oldSpec) && !needsNodePort(spec) && same(nodePortsOf(spec), nodePortsOf(oldSpec))) {
+    for (const p of Array.isArray(spec.ports) ? spec.ports as Obj[] : []) if (isObj(p)) delete p.nodePort;
+  }
+  if (needsHCNodePort(oldSpec) && !needsHCNodePort(spec) && same(spec.healthCheckNodePort, oldSpec.healthCheckNodePort)) delete spec.healthCheckNodePort;
+  if (oldSpec.type === 'LoadBalancer' && spec.type !== 'LoadBalancer' && same(spec.allocateLoadBalancerNodePorts, oldSpec.allocateLoadBalancerNodePorts)) delete spec.allocateLoadBalancerNodePorts;
+  if (needsNodePort(oldSpec) && !needsNodePort(spec) && same(spec.externalTrafficPolicy, oldSpec.externalTrafficPolicy)) delete spec.externalTrafficPolicy;
+}
+
+/**
+ * services is the core/v1 Service resource. Cluster IP and node port allocation is the API
+ * server's admission step (registry/service: after prepareForCreate and before validation on
+ * create, after validation on update).
  */
 export const services: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true,
@@ -144,7 +173,7 @@ export const services: ResourceDefinition = defineResource({
     default: defaultService,
     initialStatus: () => ({ loadBalancer: {} }),
     prepareForCreate(svc) { assignIPFamilies(svc.spec as Obj); },
-    prepareForUpdate(svc, old) { keepAllocatedValues(svc, old); assignIPFamilies(svc.spec as Obj); },
+    prepareForUpdate(svc, old) { keepAllocatedValues(svc, old); dropTypeDependentFields(svc, old); assignIPFamilies(svc.spec as Obj); },
     validate: validateService,
     validateUpdate: validateServiceUpdate,
   }),
