@@ -13,6 +13,7 @@ import type { NodeAllocatable } from './container-env.js';
 import { KubeletEventRecorder, type AgentRecorder } from './events.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';
 import { hostCapacity, nodeConditions, nodeObject, type NodeCapacity } from './node-status.js';
+import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { parseQuantity } from './quantity.js';
 import { GenericPLEG, type PodLifecycleEvent } from './pleg.js';
@@ -75,11 +76,13 @@ export class NodeAgent {
   private readonly pleg: GenericPLEG;
   private readonly dns: DNSSettings;
   private podCIDR?: string;
+  private readonly pressure: PressureTracker;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.logger = log.child({ component: 'kubelet', node: o.nodeName });
     this.recorder = o.recorder ?? new KubeletEventRecorder(o.client, o.nodeName, o.clock);
     this.backoff = new Backoff(o.clock);
+    this.pressure = new PressureTracker(o.clock);
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
     this.address = o.address ?? '127.0.0.1';
     this.configSource = clientConfigSource(o.client);
@@ -132,8 +135,13 @@ export class NodeAgent {
     return nodeObject({
       name: this.o.nodeName, address: this.address, port: this.port, capacity: this.capacity, labels: this.o.labels,
       runtimeVersion: this.o.runtime.version, scheme: this.o.serverTls ? 'https' : 'http',
-      now: rfc3339(this.o.clock.now()), ready: true, previousConditions: prevConds,
+      now: rfc3339(this.o.clock.now()), ready: true, previousConditions: prevConds, pressure: this.observePressure(),
     });
+  }
+
+  /** observePressure reads the host's eviction signals (simulated nodes have no resources of their own: none). */
+  private observePressure(): Set<PressureCondition> {
+    return this.o.runtime.isolation === 'simulated' ? new Set() : this.pressure.observe(observeHost(this.o.rootDir));
   }
 
   private async register(): Promise<void> {
@@ -164,7 +172,7 @@ export class NodeAgent {
   private async heartbeat(): Promise<void> {
     const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
     const conds = nodeConditions(rfc3339(this.o.clock.now()), true,
-      ((node.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions) ?? []);
+      ((node.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions) ?? [], this.observePressure());
     await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds } }, 'merge', 'status');
   }
 

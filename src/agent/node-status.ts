@@ -1,6 +1,7 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import type { KubeObject } from '../api/resource.js';
+import type { PressureCondition } from './eviction.js';
 
 /** KUBELET_VERSION is the Kubernetes version the agent reports. */
 export const KUBELET_VERSION = 'v1.32.0';
@@ -37,10 +38,16 @@ export interface NodeObjectInput {
   now: string;
   ready: boolean;
   previousConditions?: { type: string; status: string; lastTransitionTime?: string }[];
+  /** the pressure conditions the eviction thresholds raise now (PressureTracker.observe) */
+  pressure?: ReadonlySet<PressureCondition>;
 }
 
-/** nodeConditions are kubelet's four conditions with its reasons and messages. */
-export function nodeConditions(now: string, ready: boolean, previous: NodeObjectInput['previousConditions'] = []): KubeObject[] {
+/**
+ * nodeConditions are kubelet's four conditions with its reasons and messages; the pressure ones are
+ * True for the conditions in pressure (kubelet's MemoryPressureCondition, DiskPressureCondition and
+ * PIDPressureCondition setters, fed by the eviction manager).
+ */
+export function nodeConditions(now: string, ready: boolean, previous: NodeObjectInput['previousConditions'] = [], pressure: ReadonlySet<PressureCondition> = new Set()): KubeObject[] {
   const prev = new Map(previous.map((c) => [c.type, c]));
   const c = (type: string, status: string, reason: string, message: string) => ({
     type, status, lastHeartbeatTime: now,
@@ -48,9 +55,15 @@ export function nodeConditions(now: string, ready: boolean, previous: NodeObject
     reason, message,
   });
   return [
-    c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-    c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-    c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+    pressure.has('MemoryPressure')
+      ? c('MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available')
+      : c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+    pressure.has('DiskPressure')
+      ? c('DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure')
+      : c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+    pressure.has('PIDPressure')
+      ? c('PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available')
+      : c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
     ready
       ? c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
       : c('Ready', 'False', 'KubeletNotReady', 'container runtime status check may not have completed yet'),
@@ -80,7 +93,7 @@ export function nodeObject(i: NodeObjectInput): KubeObject {
     spec: {},
     status: {
       capacity: { ...i.capacity }, allocatable: { ...i.capacity },
-      conditions: nodeConditions(i.now, i.ready, i.previousConditions),
+      conditions: nodeConditions(i.now, i.ready, i.previousConditions, i.pressure),
       addresses: [{ type: 'InternalIP', address: i.address }, { type: 'Hostname', address: i.name }],
       daemonEndpoints: { kubeletEndpoint: { Port: i.port } },
       nodeInfo: {

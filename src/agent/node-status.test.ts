@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { KUBELET_VERSION, hostCapacity, nodeConditions, nodeObject } from './node-status.js';
+import type { PressureCondition } from './eviction.js';
+
+const T0 = '2026-01-01T00:00:00Z';
+const T1 = '2026-01-01T00:01:00Z';
+type Cond = { type: string; status: string; reason: string; message: string; lastHeartbeatTime: string; lastTransitionTime: string };
+const conds = (...a: Parameters<typeof nodeConditions>) => nodeConditions(...a) as unknown as Cond[];
+const row = (c: Cond) => [c.type, c.status, c.reason, c.message];
+
+test('nodeConditions: kubelet\'s reasons and messages for each pressure and readiness', () => {
+  const cases: [string, ReadonlySet<PressureCondition>, boolean, string[][]][] = [
+    ['a healthy ready node', new Set(), true, [
+      ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+      ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+      ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+      ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
+    ]],
+    ['every pressure, not ready', new Set<PressureCondition>(['MemoryPressure', 'DiskPressure', 'PIDPressure']), false, [
+      ['MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available'],
+      ['DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure'],
+      ['PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available'],
+      ['Ready', 'False', 'KubeletNotReady', 'container runtime status check may not have completed yet'],
+    ]],
+    ['disk pressure only', new Set<PressureCondition>(['DiskPressure']), true, [
+      ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+      ['DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure'],
+      ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+      ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
+    ]],
+  ];
+  for (const [name, pressure, ready, want] of cases) assert.deepEqual(conds(T0, ready, [], pressure).map(row), want, name);
+});
+
+test('nodeConditions: the heartbeat moves on; the transition time only when the status changes', () => {
+  const first = conds(T0, true, [], new Set());
+  const second = conds(T1, true, first, new Set(['MemoryPressure']));
+  const at = (cs: Cond[], type: string) => cs.find((c) => c.type === type)!;
+  assert.equal(at(second, 'DiskPressure').lastHeartbeatTime, T1);
+  assert.equal(at(second, 'DiskPressure').lastTransitionTime, T0);
+  assert.equal(at(second, 'MemoryPressure').lastTransitionTime, T1);
+  assert.equal(at(second, 'Ready').lastTransitionTime, T0);
+});
+
+test('nodeObject: labels, the agent\'s address and port, capacity as allocatable, nodeInfo, pressure', () => {
+  const capacity = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+  const node = nodeObject({
+    name: 'host01', address: '127.0.1.1', port: 10250, capacity, labels: { disk: 'ssd' }, runtimeVersion: 'tskube://0.1.0',
+    scheme: 'https', now: T0, ready: true, pressure: new Set(['PIDPressure']),
+  }) as any;
+  assert.equal(node.metadata.name, 'host01');
+  assert.equal(node.metadata.labels['kubernetes.io/hostname'], 'host01');
+  assert.equal(node.metadata.labels['kubernetes.io/os'], 'linux');
+  assert.equal(node.metadata.labels.disk, 'ssd');
+  assert.equal(node.metadata.annotations['tskube.io/agent-scheme'], 'https');
+  assert.deepEqual(node.status.addresses, [{ type: 'InternalIP', address: '127.0.1.1' }, { type: 'Hostname', address: 'host01' }]);
+  assert.deepEqual(node.status.daemonEndpoints, { kubeletEndpoint: { Port: 10250 } });
+  assert.deepEqual(node.status.capacity, capacity);
+  assert.deepEqual(node.status.allocatable, capacity);
+  assert.notEqual(node.status.capacity, capacity, 'a copy, not the caller\'s object');
+  assert.equal(node.status.nodeInfo.kubeletVersion, KUBELET_VERSION);
+  assert.equal(node.status.nodeInfo.containerRuntimeVersion, 'tskube://0.1.0');
+  assert.equal(node.status.nodeInfo.kernelVersion, os.release());
+  assert.deepEqual(node.status.conditions.filter((c: Cond) => c.status === 'True').map((c: Cond) => c.type), ['PIDPressure', 'Ready']);
+});
+
+test('hostCapacity: the host\'s CPUs and memory as quantities, 110 pods', () => {
+  const c = hostCapacity();
+  assert.equal(c.cpu, String(os.cpus().length || 1));
+  assert.equal(c.memory, `${Math.floor(os.totalmem() / 1024)}Ki`);
+  assert.equal(c.pods, '110');
+  assert.match(c['ephemeral-storage'], /^\d+(Ki|Gi)$/);
+});
