@@ -15,10 +15,12 @@ export interface BridgeNetworkOptions {
 }
 
 /**
- * bridgeNetworkConfigList is the node's pod network as kubenet configured it for the CNI bridge
- * plugin: one bridge per node that is the pods' default gateway (isGateway) and masquerades
- * traffic leaving the pod range (ipMasq), hairpin on so a pod can reach itself through a Service,
- * host-local IPAM over the node's podCIDR, then portmap for containers' hostPorts.
+ * bridgeNetworkConfigList is the node's pod network as kubenet configured the CNI bridge plugin:
+ * one bridge per node that is the pods' default gateway (isGateway), hairpin on so a pod can reach
+ * itself through a Service, host-local IPAM over the node's podCIDR, then portmap for containers'
+ * hostPorts. Like kubenet it leaves ipMasq off: the plugin's per-pod masquerade would also NAT
+ * traffic between pods of different nodes, which Kubernetes' network model forbids, and cost
+ * several iptables runs per pod; PodNetwork masquerades the node's pod range once instead.
  */
 export function bridgeNetworkConfigList(o: BridgeNetworkOptions): NetConfList {
   return {
@@ -29,7 +31,7 @@ export function bridgeNetworkConfigList(o: BridgeNetworkOptions): NetConfList {
         type: 'bridge',
         bridge: o.bridgeName,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         hairpinMode: true,
         ipam: {
           type: 'host-local',

@@ -13,13 +13,13 @@ import { PodNetwork } from './pod-network.js';
 import { CNI_PLUGINS } from './testing/cni-tool.js';
 import { requireTool, ROOT } from '../testing/system-tools.js';
 
-test('bridgeNetworkConfigList: bridge (gateway, masquerade, hairpin) with host-local over the podCIDR, then portmap', () => {
+test('bridgeNetworkConfigList: bridge (gateway, hairpin; masquerade is the node\'s, not per pod) with host-local over the podCIDR, then portmap', () => {
   const list = bridgeNetworkConfigList({ networkName: 'tskube-host01', bridgeName: 'tsk-host01-ab12', podCIDR: '10.244.1.0/24', ipamDataDir: '/var/lib/tskube/cni/networks' });
   assert.deepEqual(list, {
     cniVersion: '1.0.0', name: 'tskube-host01',
     plugins: [
       {
-        type: 'bridge', bridge: 'tsk-host01-ab12', isGateway: true, ipMasq: true, hairpinMode: true,
+        type: 'bridge', bridge: 'tsk-host01-ab12', isGateway: true, ipMasq: false, hairpinMode: true,
         ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.1.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: '/var/lib/tskube/cni/networks' },
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
@@ -172,7 +172,10 @@ test('real CNI plugins: two nodes\' bridges, pods get addresses from each podCID
       assert.equal(client(pods[0].ns, ips[1]), `hi from p1 to ${ips[0]}`);
       assert.equal(client(pods[0].ns, ips[2]), `hi from p2 to ${ips[0]}`);
       assert.equal(client(pods[2].ns, ips[0]), `hi from p0 to ${ips[2]}`);
-      assert.match(execFileSync('iptables', ['-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }), new RegExp(`-o ${nodes[1].n.bridgeName} .*no NAT between pods.* -j RETURN`));
+      // one masquerade rule per node, for traffic leaving the node
+      for (const { n, cidr } of nodes) {
+        assert.match(execFileSync('iptables', ['-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }), new RegExp(`-s ${cidr.replaceAll('.', '\\.')} ! -o tsk-\\+ .*${n.bridgeName}.* -j MASQUERADE`));
+      }
       // lo is up inside the pod (the loopback plugin ran)
       assert.match(execFileSync('ip', ['netns', 'exec', pods[0].ns, 'ip', '-br', 'link', 'show', 'lo'], { encoding: 'utf8' }), /UNKNOWN|UP/);
     } finally {

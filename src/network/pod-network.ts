@@ -112,24 +112,25 @@ export class PodNetwork {
     this.list = bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: normal, ipamDataDir: this.ipamDir });
     if (!this.o.exec) {
       enableIPForward();
-      await this.noNatIntoPods('add');
+      await this.masquerade('add');
     }
   }
 
   /**
-   * noNatIntoPods keeps pod-to-pod traffic between nodes un-NATed, as Kubernetes' network model
-   * asks: the bridge plugin's ipMasq masquerades everything leaving a pod for outside its node's
-   * podCIDR, so traffic going out through this node's bridge (to one of its pods) returns from
-   * POSTROUTING first. One rule per node, removed in release().
+   * masquerade gives pods a way out of the node, as kubenet's (and the bridge plugin's ipMasq) do,
+   * with one rule per node instead of one chain per pod: traffic from the node's podCIDR that
+   * leaves through anything but a pod bridge (tsk-*) is masqueraded; traffic to other pods, on
+   * this node or another, keeps its source address. Removed in release().
    */
-  private async noNatIntoPods(op: 'add' | 'delete'): Promise<void> {
-    const rule = ['-t', 'nat', 'POSTROUTING', '-o', this.bridgeName, '-m', 'comment', '--comment', `tskube ${this.networkName}: no NAT between pods`, '-j', 'RETURN'];
-    const at = (flag: string, ...pos: string[]) => ['-w', rule[0], rule[1], flag, rule[2], ...pos, ...rule.slice(3)];
+  private async masquerade(op: 'add' | 'delete'): Promise<void> {
+    if (!this.podCIDR) return;
+    const rule = ['POSTROUTING', '-s', this.podCIDR, '!', '-o', 'tsk-+', '-m', 'comment', '--comment', `tskube ${this.networkName} ${this.bridgeName}: masquerade pod traffic leaving the node`, '-j', 'MASQUERADE'];
+    const iptables = (flag: string, ...pos: string[]) => run('iptables', ['-w', '-t', 'nat', flag, rule[0], ...pos, ...rule.slice(1)]);
     try {
-      const present = await run('iptables', at('-C')).then(() => true, () => false);
-      if (op === 'add' && !present) await run('iptables', at('-I', '1'));
-      if (op === 'delete' && present) await run('iptables', at('-D'));
-    } catch { /* without the rule pods still reach each other, only through NAT */ }
+      const present = await iptables('-C').then(() => true, () => false);
+      if (op === 'add' && !present) await iptables('-A');
+      if (op === 'delete' && present) await iptables('-D');
+    } catch { /* without it pods still reach each other and the node, only not beyond */ }
   }
 
   /** setUpPod brings up lo and attaches eth0 to the bridge with an address from the podCIDR. */
@@ -156,7 +157,7 @@ export class PodNetwork {
     const list = this.list && cidr === this.podCIDR ? this.list
       : bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: cidr, ipamDataDir: this.ipamDir });
     await this.cni.delNetworkList(forPod(list, a), this.runtimeConf(a, 'eth0'), setup?.result, signal);
-    if (a.netns && existsSync(a.netns)) await this.cni.delNetworkList(loopbackNetworkConfigList(), this.runtimeConf(a, 'lo'), setup?.loopback, signal).catch(() => undefined);
+    // lo needs no DEL: the loopback plugin only sets it down, and the namespace goes next.
   }
 
   /** currentPodCIDR is the range pods get addresses from (once set). */
@@ -169,7 +170,7 @@ export class PodNetwork {
   async release(): Promise<void> {
     if (this.o.exec || this.unavailable) return;
     if (this.allocatedAddresses() > 0) return;
-    if (this.podCIDR) await this.noNatIntoPods('delete');
+    await this.masquerade('delete');
     try {
       await run('ip', ['link', 'delete', this.bridgeName]);
     } catch { /* no bridge */ }

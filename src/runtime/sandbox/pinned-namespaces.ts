@@ -1,26 +1,32 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** PinnedNamespaces are the files a sandbox's UTS and IPC namespaces are bind-mounted on. */
-export interface PinnedNamespaces { uts?: string; ipc?: string }
+/** PinnedNamespaces are the files a sandbox's namespaces are bind-mounted on. */
+export interface PinnedNamespaces { uts?: string; ipc?: string; net?: string }
 
 /**
- * pinNamespaces creates a UTS namespace (with the pod's hostname) and an IPC namespace that outlive
- * any process, bind-mounted on files in dir (`unshare --uts=FILE --ipc=FILE`), as a pause container
- * holds them for a CRI runtime: every container of the pod joins them, so they share one hostname
- * and System V IPC.
+ * pinNamespaces creates the namespaces of a pod sandbox that must outlive any process, each
+ * bind-mounted on a file, with one `unshare --uts=FILE --ipc=FILE --net=FILE hostname NAME` (as a
+ * pause container holds them for a CRI runtime): UTS with the pod's hostname and IPC in dir, and
+ * the network namespace at netPath (under /run/netns, where `ip netns` finds it). Every container
+ * of the pod joins them, so they share one hostname, System V IPC and network.
  */
-export async function pinNamespaces(dir: string, hostname: string, which: { uts: boolean; ipc: boolean }): Promise<PinnedNamespaces> {
+export async function pinNamespaces(dir: string, hostname: string, which: { uts: boolean; ipc: boolean; netPath?: string }): Promise<PinnedNamespaces> {
   const pins: PinnedNamespaces = {};
   const args: string[] = [];
   if (which.uts) { pins.uts = join(dir, 'uts'); args.push(`--uts=${pins.uts}`); }
   if (which.ipc) { pins.ipc = join(dir, 'ipc'); args.push(`--ipc=${pins.ipc}`); }
+  if (which.netPath) { pins.net = which.netPath; args.push(`--net=${pins.net}`); }
   if (!args.length) return pins;
-  for (const f of [pins.uts, pins.ipc]) if (f) writeFileSync(f, '');
+  for (const f of [pins.uts, pins.ipc, pins.net]) {
+    if (!f) continue;
+    mkdirSync(dirname(f), { recursive: true });
+    writeFileSync(f, '', { flag: 'wx' });
+  }
   try {
     await run('unshare', [...args, ...(which.uts ? ['hostname', hostname] : ['true'])]);
   } catch (e) {
@@ -30,25 +36,29 @@ export async function pinNamespaces(dir: string, hostname: string, which: { uts:
   return pins;
 }
 
-/** unpinNamespaces unmounts and removes the pins; the namespaces go once no process uses them. */
+/** unpinNamespaces unmounts and removes the pins (one umount for all); the namespaces go once no process uses them. */
 export async function unpinNamespaces(pins: PinnedNamespaces): Promise<void> {
-  for (const f of [pins.uts, pins.ipc]) {
-    if (!f || !existsSync(f)) continue;
-    await run('umount', [f]).catch(() => undefined);
-    rmSync(f, { force: true });
-  }
+  const files = [pins.uts, pins.ipc, pins.net].filter((f): f is string => !!f && existsSync(f));
+  if (!files.length) return;
+  const mounted = mountPoints();
+  const toUnmount = files.filter((f) => mounted.has(f));
+  if (toUnmount.length) await run('umount', toUnmount).catch(() => undefined);
+  for (const f of files) rmSync(f, { force: true });
 }
 
 /** pinsExist reports whether every pin is still a mounted namespace (not just the placeholder file). */
 export function pinsExist(pins: PinnedNamespaces): boolean {
-  const wanted = [pins.uts, pins.ipc].filter((f): f is string => !!f);
+  const wanted = [pins.uts, pins.ipc, pins.net].filter((f): f is string => !!f);
   if (!wanted.length) return true;
-  let mounts: Set<string>;
-  try {
-    // field 5 of mountinfo is the mount point, with spaces escaped as \040
-    mounts = new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => (l.split(' ')[4] ?? '').replace(/\\040/g, ' ')));
-  } catch {
-    return false;
-  }
+  const mounts = mountPoints();
   return wanted.every((f) => mounts.has(f));
+}
+
+/** mountPoints are this process's mount points (field 5 of mountinfo, spaces escaped as \040). */
+function mountPoints(): Set<string> {
+  try {
+    return new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => (l.split(' ')[4] ?? '').replace(/\\040/g, ' ')));
+  } catch {
+    return new Set();
+  }
 }

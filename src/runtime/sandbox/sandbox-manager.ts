@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createNetns, deleteNetns, NETNS_PREFIX, netnsPath } from '../../network/netns.js';
+import { deleteNetns, NETNS_PREFIX, netnsPath } from '../../network/netns.js';
 import type { PodNetwork, PodNetworkSetup } from '../../network/pod-network.js';
 import type { NamespaceMode, PodSandboxConfig, PodSandboxFilter, PodSandboxState, PodSandboxStatus } from '../types.js';
 import { pinNamespaces, pinsExist, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
@@ -71,7 +71,8 @@ export class SandboxManager {
     this.sandboxes.set(id, rec);
     try {
       if (this.o.isolation === 'namespaces') {
-        rec.pins = await pinNamespaces(dir, hostname, { uts: true, ipc: config.linux?.namespaceOptions?.ipc !== 'NODE' });
+        if (network === 'POD') this.checkNetwork(rec);
+        rec.pins = await pinNamespaces(dir, hostname, { uts: true, ipc: config.linux?.namespaceOptions?.ipc !== 'NODE', netPath: rec.netns ? netnsPath(rec.netns) : undefined });
         if (network === 'POD') await this.setUpNetwork(rec);
       } else if (network === 'POD') {
         throw new Error('network is not ready: the runtime runs containers as plain host processes and cannot give the pod its own network namespace');
@@ -94,11 +95,12 @@ export class SandboxManager {
       if (this.o.network && (rec.cni || rec.podCIDR)) {
         await this.o.network.tearDownPod(this.attachment(rec), rec.cni, rec.podCIDR);
       }
-      await deleteNetns(rec.netns);
-      rec.netns = undefined;
       rec.cni = undefined;
     }
+    // The network namespace is one of the pins: one umount releases them all.
     await unpinNamespaces(rec.pins);
+    if (rec.netns) await deleteNetns(rec.netns);
+    rec.netns = undefined;
     rec.pins = {};
     rec.state = 'SANDBOX_NOTREADY';
     this.persist(rec);
@@ -134,16 +136,19 @@ export class SandboxManager {
     return rec.netns ? netnsPath(rec.netns) : undefined;
   }
 
-  private async setUpNetwork(rec: SandboxRecord): Promise<void> {
-    const net = this.o.network;
-    const s = net?.status();
-    if (!net || !s?.ready) throw new Error(`network is not ready: ${s && !s.ready ? `${s.reason}: ${s.message}` : 'no pod network configured'}`);
+  /** checkNetwork fails early when the pod network cannot take the pod, and names its namespace. */
+  private checkNetwork(rec: SandboxRecord): void {
+    const s = this.o.network?.status();
+    if (!s?.ready) throw new Error(`network is not ready: ${s && !s.ready ? `${s.reason}: ${s.message}` : 'no pod network configured'}`);
     rec.netns = `${NETNS_PREFIX}${rec.id.slice(0, 16)}`;
     rec.podCIDR = s.podCIDR;
+  }
+
+  /** setUpNetwork attaches the sandbox's network namespace to the pod network (CNI ADD). */
+  private async setUpNetwork(rec: SandboxRecord): Promise<void> {
     // Persist before CNI ADD: an agent killed halfway still finds the namespace and the address to release.
     this.persist(rec);
-    await createNetns(rec.netns);
-    rec.cni = await net.setUpPod(this.attachment(rec));
+    rec.cni = await this.o.network!.setUpPod(this.attachment(rec));
     rec.ips = rec.cni.ips;
   }
 

@@ -88,7 +88,7 @@ export class SimulatedRuntime implements Runtime {
       .map((s) => structuredClone(s));
   }
 
-  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+  async createContainer(sandboxId: string, config: ContainerConfig, _sandboxConfig?: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
     this.containers.set(id, { id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() });
     return id;
