@@ -16,6 +16,7 @@ import { jobs } from './batch/jobs.js';
 import { cronjobs } from './batch/cronjobs.js';
 import { hpaV1, hpaV2 } from './autoscaling/hpa.js';
 import { leases, poddisruptionbudgets, storageclasses } from './misc/cluster-kinds.js';
+import { customresourcedefinitions } from './apiextensions/crd.js';
 import { endpointslices } from './discovery/endpointslices.js';
 
 /** allResources lists every served resource (group/version/plural unique). */
@@ -31,6 +32,8 @@ export const allResources: ResourceDefinition[] = [
   cronjobs, jobs,
   // others
   leases, eventsV1, poddisruptionbudgets, storageclasses,
+  // apiextensions.k8s.io/v1
+  customresourcedefinitions,
   // discovery.k8s.io/v1
   endpointslices,
 ];

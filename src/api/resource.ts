@@ -80,6 +80,8 @@ export interface ResourceStrategy {
   validate?(obj: KubeObject): FieldError[];
   /** validateUpdate returns field errors for an update (immutable fields ...) */
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /** prepareForDelete runs once when a deletion starts (no deletionTimestamp yet); it may add finalizers and conditions */
+  prepareForDelete?(obj: KubeObject, ctx: StrategyContext): void;
 }
 
 /** ResourceDefinition describes one served resource: everything discovery, routing, the registry and the printers need. */
@@ -107,4 +109,22 @@ export interface ResourceDefinition {
   convert?: (obj: KubeObject, toVersion: string) => KubeObject;
   /** scale subresource: where replicas live (spec.replicas) and how to read the selector for status */
   scale?: { specReplicasPath: string[]; statusReplicasPath: string[]; labelSelectorPath?: string[] };
+  /** defaultOnRead fills defaults into an object read from storage (custom resources: schema defaults added later show up) */
+  defaultOnRead?: (obj: KubeObject) => void;
+  /** customResource is set on resources served from a CustomResourceDefinition */
+  customResource?: CustomResourceHooks;
+}
+
+/** CustomResourceHooks are what the handlers do differently for a custom resource (kube-apiextensions-server's codec and OpenAPI builder). */
+export interface CustomResourceHooks {
+  /** crdName is the name of the CustomResourceDefinition serving it */
+  crdName: string;
+  /**
+   * coerceRequest decodes a request body (or a patched object) as the CRD's decoder does: unknown
+   * fields pruned (their paths returned for strict field validation), metadata decoded as ObjectMeta
+   * (error: Go's decoding message), non-nullable nulls dropped
+   */
+  coerceRequest(obj: KubeObject): { unknownFields: string[]; error?: string };
+  /** openapi returns this kind's definition names and schemas for the OpenAPI v2 or v3 document */
+  openapi(dialect: 'v2' | 'v3'): { kind: string; list: string; schemas: Record<string, unknown> };
 }

@@ -177,7 +177,8 @@ function discoveryResources(defs: ResourceDefinition[]): object[] {
   return [...defs].sort((a, b) => a.plural.localeCompare(b.plural)).map((d) => {
     const r: Record<string, unknown> = {
       resource: d.plural,
-      responseKind: { group: '', version: '', kind: d.kind },
+      // Custom resources name their group and version in responseKind, as the CRD discovery controller does.
+      responseKind: { group: d.customResource ? d.group : '', version: d.customResource ? d.version : '', kind: d.kind },
       scope: d.namespaced ? 'Namespaced' : 'Cluster',
       singularResource: d.singular,
       verbs: [...d.verbs],
@@ -188,9 +189,10 @@ function discoveryResources(defs: ResourceDefinition[]): object[] {
       r.subresources = [...d.subresources].sort().map((s) => {
         const info = subresourceInfo(s);
         const foreign = info.group !== undefined && (info.group !== d.group || info.version !== d.version);
+        const own = !foreign && d.customResource;
         return {
           subresource: s,
-          responseKind: { group: foreign ? info.group : '', version: foreign ? info.version : '', kind: info.kind(d) },
+          responseKind: { group: foreign ? info.group : own ? d.group : '', version: foreign ? info.version : own ? d.version : '', kind: info.kind(d) },
           verbs: [...info.verbs],
         };
       });

@@ -11,6 +11,7 @@ import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, negotiateOutput, readBody, type OutputKind } from './negotiate.js';
 import { successStatus, writeObject, writeError } from './response.js';
 import type { Clock } from '../util/clock.js';
+import { checkCustomResourceFields, CUSTOM_RESOURCE_PATCH_TYPES } from './crd/decode.js';
 
 /** ResourceContext is what resource handlers need from the server. */
 export interface ResourceContext {
@@ -173,7 +174,7 @@ async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinitio
 }
 
 function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: FieldValidation, warnings: string[], rawJson?: string): void {
-  const r = checkFields(def.group, def.version, def.kind, obj, mode, rawJson);
+  const r = def.customResource ? checkCustomResourceFields(def, obj, mode, rawJson) : checkFields(def.group, def.version, def.kind, obj, mode, rawJson);
   warnings.push(...r.warnings);
   if (r.error) {
     const msg = r.error.startsWith('strict decoding error') || r.error.startsWith('json:')
@@ -192,6 +193,10 @@ export function applyPatch(def: ResourceDefinition, current: KubeObject, body: B
   } catch (e) {
     if (ct === 'application/apply-patch+yaml') throw new StatusError(415, 'UnsupportedMediaType', 'server-side apply is not supported by tskube yet; use client-side kubectl apply');
     throw badRequest(`error decoding patch: ${(e as Error).message}`);
+  }
+  // Custom resources have no patch strategy: Kubernetes refuses strategic merge for them.
+  if (def.customResource && !CUSTOM_RESOURCE_PATCH_TYPES.includes(ct)) {
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${CUSTOM_RESOURCE_PATCH_TYPES.join(', ')}`);
   }
   switch (ct) {
     case 'application/json-patch+json':

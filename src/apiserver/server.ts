@@ -25,6 +25,8 @@ import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
 import { MetricsAPI } from './metrics/metrics-api.js';
 import { METRICS_GROUP, metricsResources } from './metrics/types.js';
+import { CustomResources } from './crd/custom-resources.js';
+import { CRDControllers } from './crd/controllers.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -88,6 +90,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     admitUpdate: (def, obj, old) => admitUpdate(def, obj, old, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!), services }),
   };
   const storeFor = (def: ResourceDefinition): RegistryStore => {
+    if (def.customResource) return crds.storeFor(def);
     const k = `${def.group}/${def.version}/${def.plural}`;
     let s = stores.get(k);
     if (!s) {
@@ -96,6 +99,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     return s;
   };
+  // CustomResourceDefinitions: their resources are served beside the built-in ones, as
+  // kube-apiextensions-server does (its naming/establishing/finalizer controllers run here too).
+  const CRD_PATH = 'apiextensions.k8s.io/v1/customresourcedefinitions';
+  const crds = new CustomResources(() => storeFor(byPath.get(CRD_PATH)!), storeDeps);
+  const crdLoops = new AbortController();
+  if (byPath.has(CRD_PATH)) {
+    void crds.start(crdLoops.signal);
+    void new CRDControllers(crds, () => storeFor(byPath.get(CRD_PATH)!), clock).run(crdLoops.signal);
+  }
+  /** served is what discovery and OpenAPI list: built-in resources and established custom resources. */
+  const served = () => crds.resources(defs);
+  const findResource = (g: string, v: string, p: string) => byPath.get(`${g}/${v}/${p}`) ?? crds.find(g, v, p);
   const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);
   const metricsApi = new MetricsAPI({
     nodes: () => storeFor(byPath.get('/v1/nodes')!), pods: () => storeFor(byPath.get('/v1/pods')!),
@@ -129,25 +144,25 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       case '/version':
         return writeObject(res, 200, versionInfo());
       case '/api':
-        return serveDiscovery(req, res, () => coreAPIVersions(), (v) => aggregatedDiscovery(defs, 'core', v));
+        return serveDiscovery(req, res, () => coreAPIVersions(), (v) => aggregatedDiscovery(served(), 'core', v));
       case '/apis':
-        return serveDiscovery(req, res, () => apiGroupList(defs), (v) => aggregatedDiscovery(defs, 'apis', v));
+        return serveDiscovery(req, res, () => apiGroupList(served()), (v) => aggregatedDiscovery(served(), 'apis', v));
       case '/openapi/v2':
         // Older kubectl (explain, validation) asks for the protobuf document.
         if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
-          const body = openapiV2Protobuf(defs);
+          const body = openapiV2Protobuf(served());
           res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_CONTENT_TYPE, 'Content-Length': body.length });
           res.end(body);
           return;
         }
-        return writeObject(res, 200, openapiV2Document(defs));
+        return writeObject(res, 200, openapiV2Document(served()));
       case '/openapi/v3':
-        return writeObject(res, 200, openapiV3Index(defs));
+        return writeObject(res, 200, openapiV3Index(served()));
     }
     if (path.startsWith('/openapi/v3/')) {
       const gv = path.slice('/openapi/v3/'.length).split('/');
       const [group, version] = gv[0] === 'api' ? ['', gv[1]] : [gv[1], gv[2]];
-      const doc = openapiV3Document(group, version, defs);
+      const doc = openapiV3Document(group, version, served());
       if (!doc) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
       res.writeHead(200, { 'Content-Type': 'application/json', ETag: `"${doc.hash}"`, 'Cache-Control': url.searchParams.get('hash') === doc.hash ? 'public, immutable' : 'no-cache, private' });
       res.end(doc.body);
@@ -156,10 +171,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const info = parseRequestInfo(path);
     if (!info.isResource) {
       if (info.version !== undefined) {
-        const list = apiResourceList(defs, info.group ?? '', info.version);
+        const list = apiResourceList(served(), info.group ?? '', info.version);
         if (list) return writeObject(res, 200, list);
       } else if (path.startsWith('/apis/')) {
-        const g = apiGroup(defs, path.split('/')[2]);
+        const g = apiGroup(served(), path.split('/')[2]);
         if (g) return writeObject(res, 200, g);
       }
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -167,7 +182,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (info.group === METRICS_GROUP) return metricsApi.handle(req, res, url, info);
     await handleResource(req, res, url, info, {
       clock,
-      findResource: (g, v, p) => byPath.get(`${g}/${v}/${p}`),
+      findResource,
       storeFor,
       subresource: (def, i, rq, rs, u) => handleSubresource(def, i, rq, rs, u, {
         clock, storeFor, podsStore: () => storeFor(byPath.get('/v1/pods')!), nodeProxy,
@@ -218,6 +233,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!),
     close: () => new Promise<void>((resolve) => {
+      crdLoops.abort();
       metricsApi.stop();
       background.abort();
       server.close(() => resolve());

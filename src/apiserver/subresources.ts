@@ -38,7 +38,11 @@ export function scaleOf(def: ResourceDefinition, obj: KubeObject): KubeObject {
   const sc = def.scale!;
   const selector = getPath(obj, ['spec', 'selector']);
   let selectorText = '';
-  if (selector && typeof selector === 'object') {
+  if (sc.labelSelectorPath) {
+    // Custom resources name where their selector string lives (scale.labelSelectorPath).
+    const s = getPath(obj, sc.labelSelectorPath);
+    selectorText = typeof s === 'string' ? s : '';
+  } else if (selector && typeof selector === 'object') {
     const s = selector as { matchLabels?: unknown; matchExpressions?: unknown };
     selectorText = s.matchLabels !== undefined || s.matchExpressions !== undefined
       ? formatLabelSelector(selector as never)

@@ -45,17 +45,28 @@ function servedGroupVersions(defs: ResourceDefinition[]): { group: string; versi
 function buildDocument(resources: ResourceDefinition[], dialect: OpenAPIDialect): { paths: Record<string, unknown>; schemas: Record<string, unknown> } {
   const roots = new Set(COMMON_DEFINITIONS);
   const paths: Record<string, unknown> = {};
+  // Custom resources bring their own definitions (built from their CRD's schema).
+  const custom: Record<string, unknown> = {};
   for (const d of [...resources].sort((a, b) => a.plural.localeCompare(b.plural))) {
-    const kind = definitionNameForKind(d.group, d.version, d.kind);
+    const own = d.customResource?.openapi(dialect);
+    if (own) {
+      Object.assign(custom, own.schemas);
+      roots.add(`${META}ObjectMeta`);
+      roots.add(`${META}ListMeta`);
+    }
+    const kind = own?.kind ?? definitionNameForKind(d.group, d.version, d.kind);
     if (!kind) continue;
-    const list = definitionNameForKind(d.group, d.version, `${d.kind}List`) ?? kind;
-    roots.add(kind);
-    roots.add(list);
+    const list = own?.list ?? definitionNameForKind(d.group, d.version, `${d.kind}List`) ?? kind;
+    if (!own) {
+      roots.add(kind);
+      roots.add(list);
+    }
     const scale = d.subresources.includes('scale') ? SCALE : undefined;
     if (scale) roots.add(scale);
     Object.assign(paths, resourcePaths(d, { kind, list, scale }, dialect));
   }
-  return { paths, schemas: definitionSchemas(referencedDefinitions(roots), dialect) };
+  const schemas: Record<string, unknown> = { ...definitionSchemas(referencedDefinitions(roots), dialect), ...custom };
+  return { paths, schemas: Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]])) };
 }
 
 /** openapiV3Document is the OpenAPI v3 document of one group/version ('' group for core), or undefined if not served. */
