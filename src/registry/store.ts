@@ -456,7 +456,6 @@ export class RegistryStore {
         throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
       if (!meta.deletionTimestamp) this.def.strategy.prepareForDelete?.(obj, { now: this.deps.clock.now(), admission: this.deps.admission });
-      if (!meta.deletionTimestamp) this.def.strategy.prepareForDelete?.(obj, { now: this.deps.clock.now(), admission: this.deps.admission });
       const marked = this.markForDeletion(obj, opts);
       if (marked === 'unchanged') return { object: obj, deleted: false };
       if (marked === 'marked') {
