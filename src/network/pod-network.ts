@@ -141,9 +141,16 @@ export class PodNetwork {
     return { ips: podIPs(eth.result), result: eth.raw, loopback: lo.raw };
   }
 
-  /** checkPod asks the plugins whether the pod's attachment is intact (CNI CHECK). */
-  async checkPod(a: PodAttachment, setup: PodNetworkSetup, signal?: AbortSignal): Promise<void> {
-    await this.cni.checkNetworkList(forPod(this.mustBeReady(), a), this.runtimeConf(a, 'eth0'), setup.result, signal);
+  /**
+   * checkPod asks the plugins whether the pod's attachment is still as ADD left it (CNI CHECK):
+   * its interface, address and routes, the bridge. Like tearDownPod it needs only the podCIDR the
+   * pod got its address from, so a restarted agent can check what its predecessor set up.
+   */
+  async checkPod(a: PodAttachment, setup: PodNetworkSetup, podCIDR?: string, signal?: AbortSignal): Promise<void> {
+    if (this.unavailable) throw new Error(`network is not ready: ${this.unavailable}`);
+    const cidr = podCIDR ?? this.podCIDR;
+    if (!cidr) throw new Error('network is not ready: no pod CIDR');
+    await this.cni.checkNetworkList(forPod(this.listFor(cidr), a), this.runtimeConf(a, 'eth0'), setup.result, signal);
   }
 
   /**
@@ -154,10 +161,14 @@ export class PodNetwork {
   async tearDownPod(a: PodAttachment, setup: PodNetworkSetup | undefined, podCIDR?: string, signal?: AbortSignal): Promise<void> {
     const cidr = podCIDR ?? this.podCIDR;
     if (!cidr) return;
-    const list = this.list && cidr === this.podCIDR ? this.list
-      : bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: cidr, ipamDataDir: this.ipamDir });
-    await this.cni.delNetworkList(forPod(list, a), this.runtimeConf(a, 'eth0'), setup?.result, signal);
+    await this.cni.delNetworkList(forPod(this.listFor(cidr), a), this.runtimeConf(a, 'eth0'), setup?.result, signal);
     // lo needs no DEL: the loopback plugin only sets it down, and the namespace goes next.
+  }
+
+  /** listFor is the network configuration for pods of a podCIDR (the current one, or one a sandbox got its address from). */
+  private listFor(cidr: string): NetConfList {
+    if (this.list && cidr === this.podCIDR) return this.list;
+    return bridgeNetworkConfigList({ networkName: this.networkName, bridgeName: this.bridgeName, podCIDR: cidr, ipamDataDir: this.ipamDir });
   }
 
   /** currentPodCIDR is the range pods get addresses from (once set). */

@@ -173,3 +173,35 @@ test('namespaces + CNI: each pod its own IP and hostname, two pods on one port, 
     assert.ok(!fs.existsSync(`/sys/class/net/${rt.network.bridgeName}`), 'bridge removed');
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+test('namespaces + CNI: a restarted agent keeps a sandbox whose network passes CNI CHECK (same address), and drops one whose interface is gone',
+  { timeout: 120_000, ...requireTool(ROOT, UNSHARE, CNI_PLUGINS) }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-recover-'));
+    const podCidr = `${freeRange()}.9.0/24`;
+    const first = new ProcessRuntime({ rootDir: dir, nodeName: 'rtrec', isolation: 'namespaces' });
+    await first.updateRuntimeConfig({ networkConfig: { podCidr } });
+    const keep = await first.runPodSandbox(sandboxConfig('keep', 'POD'));
+    const broken = await first.runPodSandbox(sandboxConfig('broken', 'POD'));
+    const ip = (await first.podSandboxStatus(keep))!.network!.ip;
+    // the agent goes away without stopping anything; someone removes one pod's interface meanwhile
+    execFileSync('ip', ['-n', `tskube-${broken.slice(0, 16)}`, 'link', 'delete', 'eth0']);
+    const second = new ProcessRuntime({ rootDir: dir, nodeName: 'rtrec', isolation: 'namespaces' });
+    try {
+      const byId = new Map((await second.listPodSandbox()).map((s) => [s.id, s]));
+      assert.equal(byId.get(keep)!.state, 'SANDBOX_READY');
+      assert.equal(byId.get(keep)!.network!.ip, ip);
+      assert.equal(byId.get(broken)!.state, 'SANDBOX_NOTREADY');
+      // containers still start in the kept sandbox, with its address
+      const cfg = sandboxConfig('keep', 'POD');
+      const c = await second.createContainer(keep, { ...base, podName: 'keep', podUid: cfg.metadata.uid, name: 'main', argv: ['sh', '-c', 'ip -4 -o addr show eth0'], logPath: path.join(dir, 'keep.log') }, cfg);
+      await second.startContainer(c);
+      assert.equal((await waitExited(second, c)).exitCode, 0);
+      assert.ok(fs.readFileSync(path.join(dir, 'keep.log'), 'utf8').includes(` ${ip}/24 `));
+    } finally {
+      for (const s of await second.listPodSandbox()) await second.removePodSandbox(s.id);
+      await second.close();
+    }
+    assert.ok(!fs.existsSync(`/run/netns/tskube-${keep.slice(0, 16)}`) && !fs.existsSync(`/run/netns/tskube-${broken.slice(0, 16)}`));
+    assert.ok(!fs.existsSync(`/sys/class/net/${second.network.bridgeName}`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });

@@ -136,10 +136,12 @@ export class ProcessRuntime implements Runtime {
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    await this.sandboxes.verifyRecovered();
     return this.sandboxes.status(id);
   }
 
   async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandboxStatus[]> {
+    await this.sandboxes.verifyRecovered();
     return this.sandboxes.list(filter);
   }
 

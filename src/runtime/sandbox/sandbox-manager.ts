@@ -26,6 +26,10 @@ export interface SandboxRecord {
   pins: PinnedNamespaces;
   /** host paths of the runtime-managed files bind-mounted into every container */
   files: { hostname: string; resolvConf: string };
+  /** left by a previous agent (its network is checked once before use) */
+  recovered?: boolean;
+  /** why a sandbox is not ready, when the runtime found it broken */
+  notReadyReason?: string;
 }
 
 /** SandboxManagerOptions configure the sandbox half of the process runtime. */
@@ -47,6 +51,7 @@ export interface SandboxManagerOptions {
 export class SandboxManager {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly dir: string;
+  private verifying?: Promise<void>;
 
   constructor(private readonly o: SandboxManagerOptions) {
     this.dir = path.join(o.rootDir, 'sandboxes');
@@ -115,6 +120,26 @@ export class SandboxManager {
     fs.rmSync(rec.dir, { recursive: true, force: true });
   }
 
+  /**
+   * verifyRecovered checks, once, the network of the sandboxes a previous agent left ready (CNI
+   * CHECK): one whose interface or address is gone is not ready, so its pod gets a new sandbox.
+   */
+  verifyRecovered(): Promise<void> {
+    this.verifying ??= (async () => {
+      for (const rec of this.sandboxes.values()) {
+        if (!rec.recovered || rec.state !== 'SANDBOX_READY' || !rec.cni || !this.o.network) continue;
+        try {
+          await this.o.network.checkPod(this.attachment(rec), rec.cni, rec.podCIDR);
+        } catch (e) {
+          rec.state = 'SANDBOX_NOTREADY';
+          rec.notReadyReason = `the pod network check failed: ${(e as Error).message}`;
+          this.persist(rec);
+        }
+      }
+    })();
+    return this.verifying;
+  }
+
   /** get is the record of a sandbox (undefined when unknown). */
   get(id: string): SandboxRecord | undefined { return this.sandboxes.get(id); }
 
@@ -173,6 +198,7 @@ export class SandboxManager {
       let rec: SandboxRecord;
       try { rec = JSON.parse(fs.readFileSync(path.join(this.dir, id, 'state.json'), 'utf8')) as SandboxRecord; } catch { continue; }
       rec.dir = path.join(this.dir, id);
+      rec.recovered = true;
       if (rec.state === 'SANDBOX_READY') {
         const netOk = !rec.netns || fs.existsSync(netnsPath(rec.netns));
         if (!netOk || !pinsExist(rec.pins) || (rec.network === 'POD' && !rec.cni)) rec.state = 'SANDBOX_NOTREADY';
