@@ -1,0 +1,200 @@
+/**
+ * NodeInfo is a node with everything its pods use (framework.NodeInfo): requested resources (as
+ * requested and with the scoring defaults), host ports, pods with affinity, images. The cache
+ * keeps one per node and updates it incrementally; each scheduling cycle reads a snapshot.
+ */
+import type { Node, Pod } from './api.js';
+import type { PodInfo } from './pod-info.js';
+import { Resource } from './resource.js';
+
+let generation = 0;
+/** nextGeneration is a process-wide counter: a NodeInfo changed later has a higher generation. */
+export function nextGeneration(): number {
+  return ++generation;
+}
+
+const DEFAULT_BIND_ALL_HOST_IP = '0.0.0.0';
+
+/**
+ * HostPortInfo is the (ip, protocol, port) triples used on a node (framework.HostPortInfo);
+ * 0.0.0.0 conflicts with every address.
+ */
+export class HostPortInfo {
+  private readonly byIP = new Map<string, Set<string>>();
+
+  private static sanitize(ip: string | undefined, protocol: string | undefined): [string, string] {
+    return [ip || DEFAULT_BIND_ALL_HOST_IP, protocol || 'TCP'];
+  }
+
+  /** add records a used port. */
+  add(ip: string | undefined, protocol: string | undefined, port: number): void {
+    if (port <= 0) return;
+    const [i, p] = HostPortInfo.sanitize(ip, protocol);
+    let s = this.byIP.get(i);
+    if (!s) this.byIP.set(i, (s = new Set()));
+    s.add(`${p}/${port}`);
+  }
+
+  /** remove forgets a used port. */
+  remove(ip: string | undefined, protocol: string | undefined, port: number): void {
+    if (port <= 0) return;
+    const [i, p] = HostPortInfo.sanitize(ip, protocol);
+    const s = this.byIP.get(i);
+    if (!s) return;
+    s.delete(`${p}/${port}`);
+    if (!s.size) this.byIP.delete(i);
+  }
+
+  /** checkConflict tells whether (ip, protocol, port) is taken, 0.0.0.0 counting as every address. */
+  checkConflict(ip: string | undefined, protocol: string | undefined, port: number): boolean {
+    if (port <= 0) return false;
+    const [i, p] = HostPortInfo.sanitize(ip, protocol);
+    const pp = `${p}/${port}`;
+    if (i === DEFAULT_BIND_ALL_HOST_IP) {
+      for (const s of this.byIP.values()) if (s.has(pp)) return true;
+      return false;
+    }
+    return !!(this.byIP.get(DEFAULT_BIND_ALL_HOST_IP)?.has(pp) || this.byIP.get(i)?.has(pp));
+  }
+
+  /** size is the number of used triples. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.byIP.values()) n += s.size;
+    return n;
+  }
+
+  /** clone copies the set. */
+  clone(): HostPortInfo {
+    const c = new HostPortInfo();
+    for (const [ip, s] of this.byIP) c.byIP.set(ip, new Set(s));
+    return c;
+  }
+}
+
+/** ImageStateSummary is an image's size and how many nodes hold it (ImageLocality). */
+export interface ImageStateSummary { size: number; numNodes: number }
+
+/** NodeInfo is one node's aggregated scheduling state. */
+export class NodeInfo {
+  node: Readonly<Node> | undefined;
+  pods: PodInfo[] = [];
+  podsWithAffinity: PodInfo[] = [];
+  podsWithRequiredAntiAffinity: PodInfo[] = [];
+  usedPorts = new HostPortInfo();
+  /** sum of the pods' requests */
+  requested = new Resource();
+  /** the same with 100m/200Mi for containers that request nothing (scoring) */
+  nonZeroRequested = new Resource();
+  allocatable = new Resource();
+  /** images on the node (normalized names) with cluster-wide counts, filled by the cache */
+  imageStates = new Map<string, ImageStateSummary>();
+  /** PVCs used by the node's pods: namespace/claim → count */
+  pvcRefCounts = new Map<string, number>();
+  generation = nextGeneration();
+
+  constructor(...pods: PodInfo[]) {
+    for (const p of pods) this.addPodInfo(p);
+  }
+
+  /** name is the node's name ('' for a node the cache knows only through its pods). */
+  get name(): string {
+    return this.node?.metadata?.name ?? '';
+  }
+
+  /** labels are the node's labels. */
+  get labels(): Record<string, string> {
+    return this.node?.metadata?.labels ?? EMPTY;
+  }
+
+  /** setNode sets (or replaces) the Node object. */
+  setNode(node: Readonly<Node>): void {
+    this.node = node;
+    this.allocatable = Resource.fromList(node.status?.allocatable);
+    this.generation = nextGeneration();
+  }
+
+  /** removeNode drops the Node object; the pods stay until they are removed (a ghost NodeInfo). */
+  removeNode(): void {
+    this.node = undefined;
+    this.generation = nextGeneration();
+  }
+
+  /** addPodInfo adds a pod's usage. */
+  addPodInfo(pi: PodInfo): void {
+    this.pods.push(pi);
+    if (pi.hasAffinity) this.podsWithAffinity.push(pi);
+    if (pi.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.push(pi);
+    this.update(pi, 1);
+  }
+
+  /** removePod removes a pod's usage; false when the pod was not on this node. */
+  removePod(pod: Readonly<Pod>): boolean {
+    const uid = podKey(pod);
+    const i = this.pods.findIndex((p) => p.uid === uid);
+    if (i < 0) return false;
+    const pi = this.pods[i];
+    // Order does not matter to any plugin: swap-remove keeps it O(1).
+    this.pods[i] = this.pods[this.pods.length - 1];
+    this.pods.pop();
+    removeFrom(this.podsWithAffinity, uid);
+    removeFrom(this.podsWithRequiredAntiAffinity, uid);
+    this.update(pi, -1);
+    return true;
+  }
+
+  private update(pi: PodInfo, sign: 1 | -1): void {
+    this.requested.add(pi.requests, sign);
+    const nz = pi.nonZeroRequests;
+    this.nonZeroRequested.milliCPU += sign * nz.milliCPU;
+    this.nonZeroRequested.memory += sign * nz.memory;
+    for (const p of pi.hostPorts) {
+      if (sign > 0) this.usedPorts.add(p.hostIP, p.protocol, p.hostPort ?? 0);
+      else this.usedPorts.remove(p.hostIP, p.protocol, p.hostPort ?? 0);
+    }
+    for (const v of pi.pod.spec?.volumes ?? []) {
+      const claim = v.persistentVolumeClaim?.claimName;
+      if (!claim) continue;
+      const k = `${pi.namespace}/${claim}`;
+      const n = (this.pvcRefCounts.get(k) ?? 0) + sign;
+      if (n > 0) this.pvcRefCounts.set(k, n);
+      else this.pvcRefCounts.delete(k);
+    }
+    this.generation = nextGeneration();
+  }
+
+  /** snapshot copies the NodeInfo (the pods are shared: PodInfos are immutable once built). */
+  snapshot(): NodeInfo {
+    const c = new NodeInfo();
+    c.copyFrom(this);
+    return c;
+  }
+
+  /** copyFrom makes this NodeInfo a copy of o (keeps this object's identity for the snapshot's lists). */
+  copyFrom(o: NodeInfo): void {
+    this.node = o.node;
+    this.pods = o.pods.slice();
+    this.podsWithAffinity = o.podsWithAffinity.slice();
+    this.podsWithRequiredAntiAffinity = o.podsWithRequiredAntiAffinity.slice();
+    this.usedPorts = o.usedPorts.clone();
+    this.requested = o.requested.clone();
+    this.nonZeroRequested = o.nonZeroRequested.clone();
+    this.allocatable = o.allocatable.clone();
+    this.imageStates = o.imageStates;
+    this.pvcRefCounts = new Map(o.pvcRefCounts);
+    this.generation = o.generation;
+  }
+}
+
+const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+function removeFrom(list: PodInfo[], uid: string): void {
+  const i = list.findIndex((p) => p.uid === uid);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/** podKey is the cache key of a pod: its UID (namespace/name for objects without one, as in tests). */
+export function podKey(pod: Readonly<Pod>): string {
+  const md = pod.metadata ?? {};
+  return md.uid || `${md.namespace ?? ''}/${md.name ?? ''}`;
+}

@@ -1,0 +1,106 @@
+/**
+ * PodTopologySpread's constraints: the pod's own (or the profile's defaults, with a selector built
+ * from the Services, ReplicationControllers, ReplicaSets and StatefulSets that select the pod).
+ */
+import type { Lister } from '../../../client/informer-types.js';
+import { labelSelectorFromSpec, matchesLabels, type LabelRequirement, type LabelSelector, type LabelSelectorSpec } from '../../../apimachinery/labels.js';
+import type { Node, Pod, TopologySpreadConstraint } from '../../framework/api.js';
+import { doNotScheduleTaintsFilter, findMatchingUntoleratedTaint } from '../helper/taints.js';
+import type { RequiredNodeAffinity } from '../helper/node-affinity.js';
+
+/** Constraint is a parsed TopologySpreadConstraint. */
+export interface Constraint {
+  maxSkew: number;
+  topologyKey: string;
+  selector: LabelSelector;
+  minDomains: number;
+  nodeAffinityPolicy: 'Honor' | 'Ignore';
+  nodeTaintsPolicy: 'Honor' | 'Ignore';
+}
+
+/** SYSTEM_DEFAULT_CONSTRAINTS spread by hostname (skew 3) and zone (skew 5), ScheduleAnyway. */
+export const SYSTEM_DEFAULT_CONSTRAINTS: TopologySpreadConstraint[] = [
+  { topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 3 },
+  { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 5 },
+];
+
+/** filterConstraints parses the constraints with the given whenUnsatisfiable, merging matchLabelKeys into the selector. */
+export function filterConstraints(constraints: readonly TopologySpreadConstraint[], podLabels: Record<string, string> | undefined, action: string): Constraint[] {
+  const out: Constraint[] = [];
+  for (const c of constraints) {
+    if (c.whenUnsatisfiable !== action) continue;
+    let selector = labelSelectorFromSpec(c.labelSelector);
+    if (c.matchLabelKeys?.length && podLabels && !selector.nothing) {
+      const extra: LabelRequirement[] = [];
+      for (const k of c.matchLabelKeys) if (podLabels[k] !== undefined) extra.push({ key: k, operator: '=', values: [podLabels[k]] });
+      if (extra.length) selector = { requirements: [...extra, ...selector.requirements] };
+    }
+    out.push({
+      maxSkew: c.maxSkew,
+      topologyKey: c.topologyKey,
+      selector,
+      minDomains: c.minDomains ?? 1,
+      nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor',
+      nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
+    });
+  }
+  return out;
+}
+
+/** matchNodeInclusionPolicies tells whether a node counts for a constraint (its affinity and taint policies). */
+export function matchNodeInclusionPolicies(c: Constraint, pod: Readonly<Pod>, node: Readonly<Node> | undefined, required: RequiredNodeAffinity): boolean {
+  if (c.nodeAffinityPolicy === 'Honor' && !required.match(node)) return false;
+  if (c.nodeTaintsPolicy === 'Honor' && findMatchingUntoleratedTaint(node?.spec?.taints, pod.spec?.tolerations, doNotScheduleTaintsFilter)) return false;
+  return true;
+}
+
+/** nodeLabelsMatchSpreadConstraints is true when the node has every constraint's topology key. */
+export function nodeLabelsMatchSpreadConstraints(labels: Record<string, string>, constraints: readonly Constraint[]): boolean {
+  for (const c of constraints) if (labels[c.topologyKey] === undefined) return false;
+  return true;
+}
+
+/** countPodsMatchSelector counts the node's pods of the namespace the selector matches (terminating pods excluded). */
+export function countPodsMatchSelector(pods: readonly { pod: Readonly<Pod>; namespace: string }[], selector: LabelSelector, ns: string): number {
+  let n = 0;
+  for (const p of pods) {
+    if (p.namespace !== ns || p.pod.metadata?.deletionTimestamp) continue;
+    if (matchesLabels(selector, p.pod.metadata?.labels)) n++;
+  }
+  return n;
+}
+
+/** SpreadListers are the listers DefaultSelector reads (any may be missing in unit tests). */
+export interface SpreadListers { services?: Lister; replicationControllers?: Lister; replicaSets?: Lister; statefulSets?: Lister }
+
+/**
+ * defaultSelector is helper.DefaultSelector: the union of the selectors of the Services selecting
+ * the pod and of its controlling ReplicationController, ReplicaSet or StatefulSet.
+ */
+export function defaultSelector(pod: Readonly<Pod>, l: SpreadListers): LabelSelector {
+  const ns = pod.metadata?.namespace ?? '';
+  const podLabels = pod.metadata?.labels ?? {};
+  const labelSet: Record<string, string> = {};
+  for (const svc of l.services?.list(ns) ?? []) {
+    const sel = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
+    if (!sel || !Object.keys(sel).length) continue;
+    if (Object.entries(sel).every(([k, v]) => podLabels[k] === v)) Object.assign(labelSet, sel);
+  }
+  const owner = pod.metadata?.ownerReferences?.find((r) => r.controller);
+  let extra: readonly LabelRequirement[] = [];
+  if (owner) {
+    const group = owner.apiVersion.includes('/') ? owner.apiVersion.slice(0, owner.apiVersion.indexOf('/')) : '';
+    if (group === '' && owner.kind === 'ReplicationController') {
+      const rc = l.replicationControllers?.get(ns, owner.name);
+      Object.assign(labelSet, (rc?.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {});
+    } else if (group === 'apps' && (owner.kind === 'ReplicaSet' || owner.kind === 'StatefulSet')) {
+      const obj = (owner.kind === 'ReplicaSet' ? l.replicaSets : l.statefulSets)?.get(ns, owner.name);
+      try {
+        const sel = labelSelectorFromSpec((obj?.spec as { selector?: LabelSelectorSpec } | undefined)?.selector);
+        if (!sel.nothing) extra = sel.requirements;
+      } catch { /* an invalid selector selects nothing extra */ }
+    }
+  }
+  const reqs: LabelRequirement[] = Object.entries(labelSet).map(([key, v]) => ({ key, operator: '=' as const, values: [v] }));
+  return { requirements: [...reqs, ...extra] };
+}

@@ -1,0 +1,107 @@
+/**
+ * PodTopologySpread's scoring (ScheduleAnyway constraints, or the defaults): a node's score is the
+ * matching pods in its topology domains, weighted by log(number of domains + 2) plus maxSkew − 1;
+ * normalized so the emptiest domains score highest.
+ */
+import type { StateData } from '../../framework/cycle-state.js';
+import type { NodeInfo } from '../../framework/node-info.js';
+import type { PodInfo } from '../../framework/pod-info.js';
+import { MAX_NODE_SCORE, type NodeScore } from '../../framework/types.js';
+import { RequiredNodeAffinity } from '../helper/node-affinity.js';
+import { countPodsMatchSelector, matchNodeInclusionPolicies, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
+
+const HOSTNAME = 'kubernetes.io/hostname';
+
+/** PRE_SCORE_KEY is the CycleState key of the scoring state. */
+export const PRE_SCORE_KEY = 'PreScorePodTopologySpread';
+
+/** PreScoreState is the counts and weights of one cycle. */
+export class PreScoreState implements StateData {
+  constructor(
+    readonly constraints: Constraint[],
+    readonly ignoredNodes: Set<string>,
+    readonly topologyValueToPodCounts: Map<string, number>[],
+    readonly topologyNormalizingWeight: number[],
+  ) {}
+
+  clone(): StateData { return this; }
+}
+
+/** topologyNormalizingWeight is log(size + 2): counts in small topologies are not watered down by big ones. */
+export function topologyNormalizingWeight(size: number): number {
+  return Math.log(size + 2);
+}
+
+/** scoreForCount is count × weight + maxSkew − 1. */
+export function scoreForCount(cnt: number, maxSkew: number, tpWeight: number): number {
+  return cnt * tpWeight + (maxSkew - 1);
+}
+
+/**
+ * calPreScoreState counts matching pods per topology value for the values of the filtered nodes;
+ * with requireAllTopologies, nodes missing a key are ignored (score 0).
+ */
+export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filteredNodes: readonly NodeInfo[], allNodes: readonly NodeInfo[], requireAllTopologies: boolean): PreScoreState {
+  const ignored = new Set<string>();
+  const counts = constraints.map(() => new Map<string, number>());
+  const topoSize = constraints.map(() => 0);
+  for (const ni of filteredNodes) {
+    if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(ni.labels, constraints)) { ignored.add(ni.name); continue; }
+    constraints.forEach((c, i) => {
+      if (c.topologyKey === HOSTNAME) return; // per-node counts are done in Score
+      const v = ni.labels[c.topologyKey];
+      if (!counts[i].has(v)) { counts[i].set(v, 0); topoSize[i]++; }
+    });
+  }
+  const weights = constraints.map((c, i) => topologyNormalizingWeight(c.topologyKey === HOSTNAME ? filteredNodes.length - ignored.size : topoSize[i]));
+  const required = new RequiredNodeAffinity(pod.pod);
+  const needOthers = constraints.some((c) => c.topologyKey !== HOSTNAME);
+  if (needOthers) {
+    for (const ni of allNodes) {
+      const node = ni.node;
+      if (!node) continue;
+      if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(ni.labels, constraints)) continue;
+      constraints.forEach((c, i) => {
+        if (c.topologyKey === HOSTNAME) return;
+        if (!matchNodeInclusionPolicies(c, pod.pod, node, required)) return;
+        const v = ni.labels[c.topologyKey];
+        const cur = counts[i].get(v);
+        if (cur === undefined) return;
+        counts[i].set(v, cur + countPodsMatchSelector(ni.pods, c.selector, pod.namespace));
+      });
+    }
+  }
+  return new PreScoreState(constraints, ignored, counts, weights);
+}
+
+/** scoreNode sums scoreForCount over the constraints whose key the node has. */
+export function scoreNode(s: PreScoreState, pod: PodInfo, nodeInfo: NodeInfo): number {
+  if (s.ignoredNodes.has(nodeInfo.name)) return 0;
+  let score = 0;
+  const labels = nodeInfo.labels;
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i];
+    const v = labels[c.topologyKey];
+    if (v === undefined) continue;
+    const cnt = c.topologyKey === HOSTNAME ? countPodsMatchSelector(nodeInfo.pods, c.selector, pod.namespace) : (s.topologyValueToPodCounts[i].get(v) ?? 0);
+    score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i]);
+  }
+  return Math.round(score);
+}
+
+/** normalize maps scores so the fewest matching pods scores 100; ignored nodes get 0. */
+export function normalize(s: PreScoreState, scores: NodeScore[]): void {
+  let min = Number.MAX_SAFE_INTEGER;
+  let max = 0;
+  const invalid = new Set<number>();
+  scores.forEach((x, i) => {
+    if (s.ignoredNodes.has(x.name)) { invalid.add(i); return; }
+    if (x.score < min) min = x.score;
+    if (x.score > max) max = x.score;
+  });
+  scores.forEach((x, i) => {
+    if (invalid.has(i)) { x.score = 0; return; }
+    if (max === 0) { x.score = MAX_NODE_SCORE; return; }
+    x.score = Math.trunc((MAX_NODE_SCORE * (max + min - x.score)) / max);
+  });
+}
