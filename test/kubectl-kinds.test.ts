@@ -18,48 +18,52 @@ const podTemplate = (app: string, extra = '') => `
         image: busybox
         command: ["sleep", "3600"]`;
 
-interface KindCase { resource: string; name: string; manifest: string; columns: string[]; namespaced?: boolean; created: string }
+/**
+ * KindCase: columns is the plain table's header; wide the columns -o wide adds after them (Kubernetes
+ * 1.32's priority-1 columns), wideCells what those show for this object where it is fixed.
+ */
+interface KindCase { resource: string; name: string; manifest: string; columns: string[]; wide: string[]; wideCells?: string[]; namespaced?: boolean; created: string }
 
 const kinds: KindCase[] = [
-  { resource: 'pods', name: 'p1', created: 'pod/p1 created', columns: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
+  { resource: 'pods', wide: ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'], wideCells: ['<none>', '<none>', '<none>', '<none>'], name: 'p1', created: 'pod/p1 created', columns: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
     manifest: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p1}\nspec:\n  containers: [{name: main, image: busybox, command: ["sleep", "3600"]}]\n' },
-  { resource: 'replicationcontrollers', name: 'rc1', created: 'replicationcontroller/rc1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+  { resource: 'replicationcontrollers', wide: ['CONTAINERS', 'IMAGES', 'SELECTOR'], wideCells: ['main', 'busybox', 'app=rc1'], name: 'rc1', created: 'replicationcontroller/rc1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
     manifest: `apiVersion: v1\nkind: ReplicationController\nmetadata: {name: rc1}\nspec:\n  replicas: 0\n  template:${podTemplate('rc1')}\n` },
-  { resource: 'replicasets', name: 'rs1', created: 'replicaset.apps/rs1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+  { resource: 'replicasets', wide: ['CONTAINERS', 'IMAGES', 'SELECTOR'], wideCells: ['main', 'busybox', 'app=rs1'], name: 'rs1', created: 'replicaset.apps/rs1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
     manifest: `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: rs1}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: rs1}}\n  template:${podTemplate('rs1')}\n` },
-  { resource: 'deployments', name: 'd1', created: 'deployment.apps/d1 created', columns: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+  { resource: 'deployments', wide: ['CONTAINERS', 'IMAGES', 'SELECTOR'], wideCells: ['main', 'busybox', 'app=d1'], name: 'd1', created: 'deployment.apps/d1 created', columns: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
     manifest: `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d1}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: d1}}\n  template:${podTemplate('d1')}\n` },
-  { resource: 'statefulsets', name: 'sts1', created: 'statefulset.apps/sts1 created', columns: ['NAME', 'READY', 'AGE'],
+  { resource: 'statefulsets', wide: ['CONTAINERS', 'IMAGES'], wideCells: ['main', 'busybox'], name: 'sts1', created: 'statefulset.apps/sts1 created', columns: ['NAME', 'READY', 'AGE'],
     manifest: `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: sts1}\nspec:\n  serviceName: sts1\n  replicas: 0\n  selector: {matchLabels: {app: sts1}}\n  template:${podTemplate('sts1')}\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources: {requests: {storage: 1Gi}}\n` },
-  { resource: 'daemonsets', name: 'ds1', created: 'daemonset.apps/ds1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
+  { resource: 'daemonsets', wide: ['CONTAINERS', 'IMAGES', 'SELECTOR'], wideCells: ['main', 'busybox', 'app=ds1'], name: 'ds1', created: 'daemonset.apps/ds1 created', columns: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
     manifest: `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds1}\nspec:\n  selector: {matchLabels: {app: ds1}}\n  template:${podTemplate('ds1', '\n      nodeSelector: {disk: ssd}')}\n` },
-  { resource: 'jobs', name: 'job1', created: 'job.batch/job1 created', columns: ['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
+  { resource: 'jobs', wide: ['CONTAINERS', 'IMAGES', 'SELECTOR'], name: 'job1', created: 'job.batch/job1 created', columns: ['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
     manifest: `apiVersion: batch/v1\nkind: Job\nmetadata: {name: job1}\nspec:\n  suspend: true\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: main, image: busybox, command: ["echo", "hi"]}]\n` },
-  { resource: 'cronjobs', name: 'cj1', created: 'cronjob.batch/cj1 created', columns: ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'],
+  { resource: 'cronjobs', wide: ['CONTAINERS', 'IMAGES', 'SELECTOR'], wideCells: ['main', 'busybox', '<none>'], name: 'cj1', created: 'cronjob.batch/cj1 created', columns: ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'],
     manifest: `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: cj1}\nspec:\n  schedule: "0,15,30,45 * * * *"\n  suspend: true\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          containers: [{name: main, image: busybox}]\n` },
-  { resource: 'horizontalpodautoscalers', name: 'hpa1', created: 'horizontalpodautoscaler.autoscaling/hpa1 created', columns: ['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE'],
+  { resource: 'horizontalpodautoscalers', wide: [], name: 'hpa1', created: 'horizontalpodautoscaler.autoscaling/hpa1 created', columns: ['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE'],
     manifest: 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: hpa1}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d1}\n  minReplicas: 1\n  maxReplicas: 10\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n' },
-  { resource: 'services', name: 'svc1', created: 'service/svc1 created', columns: ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+  { resource: 'services', wide: ['SELECTOR'], wideCells: ['app=d1'], name: 'svc1', created: 'service/svc1 created', columns: ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
     manifest: 'apiVersion: v1\nkind: Service\nmetadata: {name: svc1}\nspec:\n  selector: {app: d1}\n  ports: [{port: 80, targetPort: 8080}]\n' },
-  { resource: 'configmaps', name: 'cm1', created: 'configmap/cm1 created', columns: ['NAME', 'DATA', 'AGE'],
+  { resource: 'configmaps', wide: [], name: 'cm1', created: 'configmap/cm1 created', columns: ['NAME', 'DATA', 'AGE'],
     manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm1}\ndata: {a: "1", b: "2"}\n' },
-  { resource: 'secrets', name: 's1', created: 'secret/s1 created', columns: ['NAME', 'TYPE', 'DATA', 'AGE'],
+  { resource: 'secrets', wide: [], name: 's1', created: 'secret/s1 created', columns: ['NAME', 'TYPE', 'DATA', 'AGE'],
     manifest: 'apiVersion: v1\nkind: Secret\nmetadata: {name: s1}\nstringData: {password: hunter2}\n' },
-  { resource: 'persistentvolumeclaims', name: 'pvc1', created: 'persistentvolumeclaim/pvc1 created', columns: ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE'],
+  { resource: 'persistentvolumeclaims', wide: ['VOLUMEMODE'], wideCells: ['Filesystem'], name: 'pvc1', created: 'persistentvolumeclaim/pvc1 created', columns: ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE'],
     manifest: 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: pvc1}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n' },
-  { resource: 'persistentvolumes', name: 'pv1', created: 'persistentvolume/pv1 created', columns: ['NAME', 'CAPACITY', 'ACCESS MODES', 'RECLAIM POLICY', 'STATUS', 'CLAIM', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'REASON', 'AGE'],
+  { resource: 'persistentvolumes', wide: ['VOLUMEMODE'], wideCells: ['Filesystem'], name: 'pv1', created: 'persistentvolume/pv1 created', columns: ['NAME', 'CAPACITY', 'ACCESS MODES', 'RECLAIM POLICY', 'STATUS', 'CLAIM', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'REASON', 'AGE'],
     manifest: 'apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv1}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: /tmp/pv1}\n' },
-  { resource: 'serviceaccounts', name: 'sa1', created: 'serviceaccount/sa1 created', columns: ['NAME', 'SECRETS', 'AGE'],
+  { resource: 'serviceaccounts', wide: [], name: 'sa1', created: 'serviceaccount/sa1 created', columns: ['NAME', 'SECRETS', 'AGE'],
     manifest: 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa1}\n' },
-  { resource: 'endpoints', name: 'ep1', created: 'endpoints/ep1 created', columns: ['NAME', 'ENDPOINTS', 'AGE'],
+  { resource: 'endpoints', wide: [], name: 'ep1', created: 'endpoints/ep1 created', columns: ['NAME', 'ENDPOINTS', 'AGE'],
     manifest: 'apiVersion: v1\nkind: Endpoints\nmetadata: {name: ep1}\nsubsets:\n- addresses: [{ip: 10.244.0.5}]\n  ports: [{port: 8080}]\n' },
-  { resource: 'leases.coordination.k8s.io', name: 'lease1', created: 'lease.coordination.k8s.io/lease1 created', columns: ['NAME', 'HOLDER', 'AGE'],
+  { resource: 'leases.coordination.k8s.io', wide: [], name: 'lease1', created: 'lease.coordination.k8s.io/lease1 created', columns: ['NAME', 'HOLDER', 'AGE'],
     manifest: 'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: lease1}\nspec: {holderIdentity: me, leaseDurationSeconds: 40}\n' },
-  { resource: 'poddisruptionbudgets', name: 'pdb1', created: 'poddisruptionbudget.policy/pdb1 created', columns: ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE'],
+  { resource: 'poddisruptionbudgets', wide: [], name: 'pdb1', created: 'poddisruptionbudget.policy/pdb1 created', columns: ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE'],
     manifest: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: pdb1}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: d1}}\n' },
-  { resource: 'storageclasses', name: 'sc1', created: 'storageclass.storage.k8s.io/sc1 created', columns: ['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE'],
+  { resource: 'storageclasses', wide: [], name: 'sc1', created: 'storageclass.storage.k8s.io/sc1 created', columns: ['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE'],
     manifest: 'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: sc1}\nprovisioner: tskube.io/hostpath\n' },
-  { resource: 'namespaces', name: 'ns1', created: 'namespace/ns1 created', columns: ['NAME', 'STATUS', 'AGE'],
+  { resource: 'namespaces', wide: [], name: 'ns1', created: 'namespace/ns1 created', columns: ['NAME', 'STATUS', 'AGE'],
     manifest: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: ns1}\n' },
 ];
 
@@ -79,6 +83,10 @@ describeNeeding('every kind: apply, get (table, wide, yaml), describe, delete', 
       assert.match(r.stdout.split('\n')[1], new RegExp(`^${kc.name}\\s`));
       r = await k(['get', kc.resource, kc.name, '-o', 'wide']);
       assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(header(r.stdout), [...kc.columns, ...kc.wide]);
+      const row = r.stdout.split('\n')[1].trim().split(/\s{2,}/);
+      assert.equal(row[0], kc.name);
+      if (kc.wideCells) assert.deepEqual(row.slice(row.length - kc.wideCells.length), kc.wideCells, r.stdout);
       r = await k(['get', kc.resource, kc.name, '-o', 'yaml']);
       assert.match(r.stdout, new RegExp(`^  name: ${kc.name}$`, 'm'));
       assert.match(r.stdout, /^  uid: /m);

@@ -75,8 +75,14 @@ describeNeeding('kubectl against tskube: create/apply/get/describe/label/annotat
     assert.equal(r.stdout.trim(), 'deployment.apps/nginx annotated');
     r = await k(['get', 'deployments', '-l', 'tier=web', '-o', 'name']);
     assert.equal(r.stdout.trim(), 'deployment.apps/nginx');
+    // a selector the server refuses also prints nothing on stdout: the exit code tells them apart
     r = await k(['get', 'deployments', '-l', 'tier notin (web)', '-o', 'name']);
-    assert.equal(r.stdout.trim(), '');
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
+    r = await k(['get', 'deployments', '-l', 'tier notin (db)', '-o', 'name']);
+    assert.deepEqual([r.code, r.stdout.trim()], [0, 'deployment.apps/nginx'], r.stderr);
+    r = await k(['get', 'deployments', '-l', 'tier notin (web', '-o', 'name']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error from server \(BadRequest\): Unable to find "apps\/v1, Resource=deployments" that match label selector "tier notin \(web", field selector "": unable to parse requirement: found '', expected: ',' or '\)'/);
     r = await k(['label', 'deployment', 'nginx', 'tier=db']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /'tier' already has a value \(web\), and --overwrite is false/);
@@ -166,7 +172,7 @@ describeNeeding('kubectl against tskube: create/apply/get/describe/label/annotat
     r = await k(['get', 'namespace', 'scratch']);
     assert.equal(r.stderr.trim(), 'Error from server (NotFound): namespaces "scratch" not found');
     r = await k(['get', 'deployments', '-n', 'scratch', '-o', 'name']);
-    assert.equal(r.stdout.trim(), '');
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
   });
 
   it('get -w streams changes', async () => {
