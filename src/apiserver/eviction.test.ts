@@ -85,7 +85,8 @@ describe('pods/eviction', () => {
       return [res.status, ((await res.json()) as { message: string }).message];
     };
     assert.deepEqual(await post('{}'), [400, 'name in URL does not match name in Eviction object']);
-    assert.deepEqual(await post('[]'), [400, 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal array into Go value of type v1.Eviction']);
+    assert.deepEqual(await post('[]'), [400, 'the object provided is unrecognized (must be of type Eviction): couldn\'t get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b5d)']);
+    assert.deepEqual(await post('null'), [400, 'name in URL does not match name in Eviction object'], 'null decodes as an empty Eviction');
     assert.deepEqual(await post('{"metadata":{"name":1}}'),
       [400, 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string']);
     assert.deepEqual(await post('{"metadata":{"name":"a"},"deleteOptions":{"gracePeriodSeconds":"x"}}'),

@@ -36,4 +36,6 @@ test('request bodies: unknown media types are 415, non-objects are the decoder\'
   assert.equal(msg(() => decodeBody(Buffer.from('null'), 'application/json')), "Object 'Kind' is missing in 'null'");
   assert.equal(msg(() => decodeBody(Buffer.from('[1]'), 'application/json')), 'couldn\'t get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }');
   assert.equal(code(() => decodeBody(Buffer.from('- a'), 'application/yaml')), 400);
+  assert.deepEqual(decodeBody(Buffer.from('null'), 'application/json', 'Pod'), {}, 'a typed endpoint defaults the kind: null is an empty object');
+  assert.match(msg(() => decodeBody(Buffer.from('7'), 'application/json', 'Pod')), /^the object provided is unrecognized \(must be of type Pod\): couldn't get version\/kind; json parse error: json: cannot unmarshal number .* \(37\)$/);
 });

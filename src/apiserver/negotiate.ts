@@ -67,7 +67,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** decodeBody parses JSON or YAML by Content-Type into a plain value. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+export function decodeBody(body: Buffer, contentType: string | undefined, into?: string): unknown {
   const ct = (contentType || 'application/json').split(';')[0].trim().toLowerCase();
   if (isProtobufContentType(ct)) return decodeKubernetesProtobuf(body).object;
   if (!['application/json', 'application/yaml', 'application/apply-patch+yaml'].includes(ct)) {
@@ -77,7 +77,7 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   if (text.trim() === '') throw badRequest('Object \'Kind\' is missing in \'\'');
   if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {
     try {
-      return requireObject(YAML.parse(text), text);
+      return requireObject(YAML.parse(text), text, body, into);
     } catch (e) {
       if (e instanceof StatusError) throw e;
       throw badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
@@ -89,15 +89,32 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
   }
-  return requireObject(value, text);
+  return requireObject(value, text, body, into);
 }
 
-/** requireObject refuses a body that is not a JSON object, in the words of Kubernetes' decoder (never a 500 later). */
-function requireObject(value: unknown, text: string): unknown {
-  if (value === null) throw badRequest(`Object 'Kind' is missing in '${text.trim()}'`);
+/**
+ * requireObject refuses a body that is not a JSON object, in the words of Kubernetes' decoder (never
+ * a 500 later). An endpoint that knows its kind (`into`) decodes `null` as an empty object, as the
+ * decoder's default kind makes it, and wraps type errors as the create/update handlers do.
+ */
+function requireObject(value: unknown, text: string, body: Buffer, into?: string): unknown {
+  if (value === null) {
+    if (into) return {};
+    throw badRequest(`Object 'Kind' is missing in '${text.trim()}'`);
+  }
   if (typeof value !== 'object' || Array.isArray(value)) {
     const what = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
-    throw badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${what} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
+    const err = `couldn't get version/kind; json parse error: json: cannot unmarshal ${what} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`;
+    if (into) throw badRequest(`the object provided is unrecognized (must be of type ${into}): ${err} (${summarizeData(body, 30)})`);
+    throw badRequest(err);
   }
   return value;
+}
+
+/** summarizeData is how kube-apiserver quotes an unrecognized body: JSON objects as text, anything else in hex, cut at max bytes. */
+function summarizeData(data: Buffer, max: number): string {
+  if (data.length === 0) return '<empty>';
+  const cut = data.subarray(0, max);
+  const more = data.length > max ? ' ...' : '';
+  return data[0] === 0x7b ? cut.toString('utf8') + more : cut.toString('hex') + more;
 }

@@ -146,7 +146,7 @@ function numberParam(url: URL, name: string): number | undefined {
 /** readObject decodes a create/update body and checks it against the schema and the URL's kind. */
 async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinition): Promise<{ obj: KubeObject; warnings: string[] }> {
   const bodyBytes = await readBody(req);
-  const raw = decodeBody(bodyBytes, req.headers['content-type']);
+  const raw = decodeBody(bodyBytes, req.headers['content-type'], def.kind);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(raw) ? 'array' : typeof raw} into Go value of type struct`);
   }

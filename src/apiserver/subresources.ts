@@ -71,7 +71,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     case 'scale': return serveScale(def, store, ns, name, req, res, method);
     case 'binding': {
       if (method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      const binding = decodeBody(await readBody(req), req.headers['content-type']) as { target?: { kind?: string; name?: string } };
+      const binding = decodeBody(await readBody(req), req.headers['content-type'], 'Binding') as { target?: { kind?: string; name?: string } };
       const nodeName = binding?.target?.name;
       if (!nodeName) throw invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name' }]);
       await store.guaranteedUpdate(ns, name, (pod) => {
@@ -90,7 +90,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     }
     case 'eviction': {
       if (method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      const ev = decodeBody(await readBody(req), req.headers['content-type']);
+      const ev = decodeBody(await readBody(req), req.headers['content-type'], 'Eviction');
       try {
         writeObject(res, 201, await evictPod({ pods: store, pdbs: deps.storeFor(poddisruptionbudgets), clock: deps.clock }, ns ?? '', name, ev, url.searchParams.getAll('dryRun').includes('All')));
       } catch (e) {
@@ -102,7 +102,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     }
     case 'finalize': {
       if (method !== 'PUT') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
+      const body = decodeBody(await readBody(req), req.headers['content-type'], 'Namespace') as KubeObject;
       const finalizers = ((body?.spec as { finalizers?: string[] } | undefined)?.finalizers) ?? [];
       const out = await store.guaranteedUpdate(ns, name, (cur) => {
         cur.spec = { ...(cur.spec as object), finalizers };
@@ -136,7 +136,7 @@ async function serveScale(def: ResourceDefinition, store: RegistryStore, ns: str
   const updated = await store.guaranteedUpdate(ns, name, (cur) => {
     const currentScale = scaleOf(def, cur);
     const scale = method === 'PUT'
-      ? decodeBody(body, req.headers['content-type']) as KubeObject
+      ? decodeBody(body, req.headers['content-type'], 'Scale') as KubeObject
       : applyPatch({ ...def, group: 'autoscaling', kind: 'Scale' }, currentScale, body, req.headers['content-type']);
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
