@@ -24,7 +24,7 @@ import { prune } from './schema/pruning.js';
 import { applyDefaults, pruneNonNullableNullsWithoutDefaults } from './schema/defaulting.js';
 import { coerce, coerceObjectMeta, validateEmbeddedResources } from './schema/objectmeta.js';
 import { validateListSetsAndMaps } from './schema/listtype.js';
-import { validateCELRules } from './schema/cel.js';
+import { schemaHasCELRules, validateCELRules } from './schema/cel.js';
 import { goValue } from './schema/goformat.js';
 import { isObject } from './schema/structural.js';
 
@@ -76,7 +76,7 @@ function validateScaleReplicas(obj: KubeObject, jsonPath: string): FieldError[] 
 /** hasBlockingErr: errors after which CEL rules are not run (kube's hasBlockingErr). */
 function blockingError(errs: FieldError[]): FieldError | undefined {
   const blocking = errs.some((e) => ['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid'].includes(e.type));
-  return blocking ? { type: 'FieldValueInvalid', field: '<nil>', valueText: 'null', detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' } : undefined;
+  return blocking ? { type: 'FieldValueInvalid', field: '<nil>', valueText: '"null"', detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' } : undefined;
 }
 
 function withoutMetadata(o: KubeObject): Record<string, unknown> {
@@ -153,7 +153,10 @@ function versionDefinition(
     }
     return errs;
   };
+  const hasCEL = schemaHasCELRules(schema);
   const withCEL = (errs: FieldError[], obj: KubeObject, old?: KubeObject): FieldError[] => {
+    // Kubernetes builds a CEL validator only for schemas with rules.
+    if (!hasCEL) return errs;
     const block = blockingError(errs);
     if (block) return [...errs, block];
     return [...errs, ...validateCELRules(FieldPath.nil(), schema, obj, old)];

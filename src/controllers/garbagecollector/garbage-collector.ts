@@ -14,7 +14,10 @@ import {
   isNotFound, ObjectOperations, unblockOwnerReferencesStrategicMergePatch, type PropagationPolicy,
 } from './operations.js';
 import { ReferenceCache } from './reference-cache.js';
-import { apiResource, deletableResources, RESTMappingError, type MonitoredResource } from './resources.js';
+import { apiResource, customResourcesOf, deletableResources, registerCustomResource, RESTMappingError, type MonitoredResource } from './resources.js';
+
+/** CUSTOM_RESOURCE_RESYNC_MS is how often the collector looks for new custom resources to watch. */
+const CUSTOM_RESOURCE_RESYNC_MS = 5000;
 
 /** GarbageCollectorOptions: what kube-controller-manager hands the collector. */
 export interface GarbageCollectorOptions {
@@ -60,10 +63,14 @@ export class GarbageCollector implements Controller {
   private readonly ops: ObjectOperations;
   private readonly logger: Logger = log.child({ component: 'garbage-collector-controller' });
   private readonly informers: InformerFactory;
+  private readonly client: Client;
+  private readonly clock: Clock;
 
   constructor(o: GarbageCollectorOptions) {
     const clock = o.clock ?? realClock;
     this.informers = o.informers;
+    this.client = o.client;
+    this.clock = clock;
     this.attemptToDelete = new WorkQueue<GCNode>(clock);
     this.attemptToOrphan = new WorkQueue<GCNode>(clock);
     this.ops = new ObjectOperations(o.client, this.logger);
@@ -92,6 +99,7 @@ export class GarbageCollector implements Controller {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const builder = this.dependencyGraphBuilder.run(signal);
+    void this.resyncMonitors(signal);
     try {
       await this.informers.waitForCacheSync(signal);
     } catch {
@@ -106,6 +114,26 @@ export class GarbageCollector implements Controller {
     }
     await Promise.all(loops);
     this.logger.info('Shutting down controller', { controller: 'garbagecollector' });
+  }
+
+  /**
+   * resyncMonitors watches the custom resources of established CustomResourceDefinitions as they
+   * appear (upstream resyncs its monitors from discovery every 30 s; CRDs are listed here).
+   */
+  private async resyncMonitors(signal: AbortSignal): Promise<void> {
+    const crds = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false };
+    while (!signal.aborted) {
+      try {
+        const list = await this.client.list(crds, undefined);
+        for (const r of customResourcesOf(list.items)) {
+          registerCustomResource(r);
+          this.dependencyGraphBuilder.addMonitor(r);
+        }
+      } catch (e) {
+        this.logger.v(4).info('cannot list CustomResourceDefinitions', { err: String(e) });
+      }
+      try { await this.clock.sleep(CUSTOM_RESOURCE_RESYNC_MS, signal); } catch { return; }
+    }
   }
 
   /** processQueue is one worker: take a node, process it, forget or requeue it rate-limited, mark it done. */

@@ -57,7 +57,18 @@ export class GraphBuilder {
   constructor(o: GraphBuilderOptions) {
     this.o = o;
     this.graphChanges = new WorkQueue<GraphEvent>(o.clock);
-    for (const r of o.resources) {
+    for (const r of o.resources) this.addMonitor(r);
+  }
+
+  private readonly monitored = new Set<string>();
+
+  /** addMonitor starts watching one more resource (custom resources appear at run time: upstream's resyncMonitors). */
+  addMonitor(r: MonitoredResource): void {
+    const key = `${r.ref.group}/${r.ref.plural}`;
+    if (this.monitored.has(key)) return;
+    this.monitored.add(key);
+    {
+      const o = this.o;
       const informer = o.informers.informerFor(r.ref);
       const event = (type: GraphEventType, obj: Readonly<KubeObject>, oldObj?: Readonly<KubeObject>): GraphEvent =>
         ({ virtual: false, type, obj, oldObj, apiVersion: r.apiVersion, kind: r.kind });

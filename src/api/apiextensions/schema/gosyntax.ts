@@ -7,7 +7,8 @@ import { goFloat } from './goformat.js';
 
 /** goValueText renders a value as field.Error's ErrorBody does. */
 export function goValueText(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
+  // A nil value is printed as the string "null", quoted.
+  if (v === null || v === undefined) return '"null"';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloat(v);
   if (typeof v === 'boolean') return String(v);

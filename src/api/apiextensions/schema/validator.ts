@@ -398,7 +398,7 @@ export function toFieldErrors(fldPath: FieldPath, result: ValidationResult): Fie
         break;
       case 'Enum':
         out.push({
-          type: 'FieldValueNotSupported', field: errPath, value: e.value, valueText: e.value === null || e.value === undefined ? 'null' : goValueText(e.value),
+          type: 'FieldValueNotSupported', field: errPath, value: e.value, valueText: goValueText(e.value),
           supported: (e.values ?? []).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
         });
         break;
