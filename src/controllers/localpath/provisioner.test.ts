@@ -122,7 +122,7 @@ describe('LocalPathProvisioner', () => {
     const helper = await eventually(() => tc.client.get(Resources.pods, HELPER_NAMESPACE, helperPodName(pvName)));
     await tc.client.updateStatus(Resources.pods, HELPER_NAMESPACE, { ...helper, status: { phase: 'Failed', containerStatuses: [{ name: 'helper-pod', state: { terminated: { exitCode: 1 } } }] } } as KubeObject);
     await eventually(async () => assert.ok((await events(tc, pvName)).some((e) => e.reason === 'VolumeFailedDelete'
-      && e.message === `failed to delete volume ${pvName}: helper pod kube-system/${helperPodName(pvName)} failed: exit code 1`)));
+      && e.message === `failed to delete volume ${pvName}: helper pod kube-system/${helperPodName(pvName)} failed: exit code 1`), '(await events(tc, pvName)).some((e) => e.reason === VolumeFailedDelete && e.message === `f'));
   });
 
   it('what it cannot provision is a ProvisioningFailed event: no node chosen, ReadWriteMany', async () => {
@@ -131,9 +131,9 @@ describe('LocalPathProvisioner', () => {
     await tc.client.create(Resources.persistentvolumeclaims, 'default', claim('nowhere', { cls: 'now' }));
     await tc.client.create(Resources.persistentvolumeclaims, 'default', claim('shared', { node: 'host01', modes: ['ReadWriteMany'] }));
     await eventually(async () => assert.ok((await events(tc, 'nowhere')).some((e) => e.reason === 'ProvisioningFailed'
-      && e.message === 'failed to provision volume with StorageClass "now": configuration error, no node was specified')));
+      && e.message === 'failed to provision volume with StorageClass "now": configuration error, no node was specified'), '(await events(tc, nowhere)).some((e) => e.reason === ProvisioningFailed && e.message === f'));
     await eventually(async () => assert.ok((await events(tc, 'shared')).some((e) => e.reason === 'ProvisioningFailed'
-      && e.message === 'failed to provision volume with StorageClass "standard": NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes')));
+      && e.message === 'failed to provision volume with StorageClass "standard": NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes'), '(await events(tc, shared)).some((e) => e.reason === ProvisioningFailed && e.message === fa'));
     assert.equal((await getPVC(tc, 'shared')).status?.phase, 'Pending');
   });
 
@@ -147,10 +147,10 @@ describe('LocalPathProvisioner', () => {
     });
     await tc.client.delete(Resources.persistentvolumeclaims, 'default', 'inuse');
     const terminating = await getPVC(tc, 'inuse');
-    assert.ok(terminating.metadata?.deletionTimestamp);
+    assert.ok(terminating.metadata?.deletionTimestamp, 'terminating.metadata?.deletionTimestamp');
     // Once the controller has seen the deletion, a sync keeps the finalizer while the pod exists.
     const cache = tc.informers.informerFor<PersistentVolumeClaim>(Resources.persistentvolumeclaims).lister;
-    await eventually(() => assert.ok(cache.get('default', 'inuse')?.metadata?.deletionTimestamp));
+    await eventually(() => assert.ok(cache.get('default', 'inuse')?.metadata?.deletionTimestamp, 'cache.get(default, inuse)?.metadata?.deletionTimestamp'));
     await protection.processPVC('default/inuse');
     assert.deepEqual((await getPVC(tc, 'inuse')).metadata?.finalizers, ['kubernetes.io/pvc-protection']);
     await tc.client.delete(Resources.pods, 'default', 'user', { gracePeriodSeconds: 0 });
@@ -167,7 +167,7 @@ describe('LocalPathProvisioner', () => {
     await eventually(async () => assert.equal((await getPVC(tc, 'holder')).status?.phase, 'Bound'));
     await tc.client.delete(Resources.persistentvolumes, undefined, 'manual');
     const pv = await tc.client.get<PersistentVolume>(Resources.persistentvolumes, undefined, 'manual');
-    assert.ok(pv.metadata?.deletionTimestamp);
+    assert.ok(pv.metadata?.deletionTimestamp, 'pv.metadata?.deletionTimestamp');
     assert.deepEqual(pv.metadata?.finalizers, ['kubernetes.io/pv-protection']);
     await tc.client.delete(Resources.persistentvolumeclaims, 'default', 'holder');
     // Released (Retain): no longer Bound, so the finalizer goes and so does the volume.

@@ -153,7 +153,7 @@ describe('StatefulSetController', () => {
     const { tc } = await setup();
     await tc.client.create(Resources.statefulsets, 'default', sleepSet('sleep', { replicas: 3 }));
     for (const n of ['sleep-0', 'sleep-1', 'sleep-2']) {
-      await eventually(async () => assert.ok((await livePods(tc)).some((p) => p.metadata?.name === n)));
+      await eventually(async () => assert.ok((await livePods(tc)).some((p) => p.metadata?.name === n), '(await livePods(tc)).some((p) => p.metadata?.name === n)'));
       await markReady(tc, n);
     }
     await eventually(async () => assert.equal((await getSet(tc)).status?.readyReplicas, 3));
@@ -235,7 +235,7 @@ describe('StatefulSetController', () => {
     const { tc } = await setup();
     await tc.client.create(Resources.statefulsets, 'default', sleepSet('sleep', { replicas: 3 }));
     for (const n of ['sleep-0', 'sleep-1', 'sleep-2']) {
-      await eventually(async () => assert.ok((await livePods(tc)).some((p) => p.metadata?.name === n)));
+      await eventually(async () => assert.ok((await livePods(tc)).some((p) => p.metadata?.name === n), '(await livePods(tc)).some((p) => p.metadata?.name === n)'));
       await markReady(tc, n);
     }
     await eventually(async () => assert.equal((await getSet(tc)).status?.readyReplicas, 3));
@@ -356,7 +356,7 @@ describe('StatefulSetController', () => {
       await markReady(tc, 'sleep-0');
       const rs = await revisions();
       assert.equal(rs.length, 2, rs.map((r) => r.metadata?.name).join());
-      assert.ok(!rs.some((r) => r.metadata?.name === r2.metadata?.name));
+      assert.ok(!rs.some((r) => r.metadata?.name === r2.metadata?.name), '!rs.some((r) => r.metadata?.name === r2.metadata?.name)');
     }, 10_000);
   });
 

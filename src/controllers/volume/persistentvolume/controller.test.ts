@@ -135,7 +135,7 @@ describe('PersistentVolumeController', () => {
     // A pod using it that is not scheduled yet is named (once the claim is synced again).
     await tc.client.create(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'user' }, spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'wffc' } }] } });
     await tc.client.patch(Resources.persistentvolumeclaims, 'default', 'wffc', { metadata: { labels: { poke: '1' } } }, 'merge');
-    await eventually(async () => assert.ok((await eventsOf(tc, 'wffc')).some((e) => e.reason === 'WaitForPodScheduled' && e.message === 'waiting for pod user to be scheduled')));
+    await eventually(async () => assert.ok((await eventsOf(tc, 'wffc')).some((e) => e.reason === 'WaitForPodScheduled' && e.message === 'waiting for pod user to be scheduled'), '(await eventsOf(tc, wffc)).some((e) => e.reason === WaitForPodScheduled && e.message === w'));
     // The scheduler picked a node: the claim is handed to the class's provisioner.
     await tc.client.patch(Resources.persistentvolumeclaims, 'default', 'wffc', { metadata: { annotations: { 'volume.kubernetes.io/selected-node': 'host01' } } }, 'merge');
     await eventually(async () => {
@@ -143,7 +143,7 @@ describe('PersistentVolumeController', () => {
       assert.equal(c.metadata?.annotations?.['volume.kubernetes.io/storage-provisioner'], 'tskube.io/local-path');
       assert.equal(c.metadata?.annotations?.['volume.beta.kubernetes.io/storage-provisioner'], 'tskube.io/local-path');
       assert.ok((await eventsOf(tc, 'wffc')).some((e) => e.reason === 'ExternalProvisioning'
-        && e.message === "Waiting for a volume to be created either by the external provisioner 'tskube.io/local-path' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered."));
+        && e.message === "Waiting for a volume to be created either by the external provisioner 'tskube.io/local-path' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered."), '(await eventsOf(tc, wffc)).some((e) => e.reason === ExternalProvisioning && e.message === ');
     });
     assert.equal((await getPVC(tc, 'wffc')).status?.phase, 'Pending');
   });
@@ -171,7 +171,7 @@ describe('PersistentVolumeController', () => {
     assert.equal((await getPV(tc, 'keep')).spec?.claimRef?.name, 'gone', 'a Released volume keeps its claimRef until an admin clears it');
     // A new claim of the same name does not get it back.
     await tc.client.create(Resources.persistentvolumeclaims, 'default', pvc('gone'));
-    await eventually(async () => assert.ok((await eventsOf(tc, 'gone')).some((e) => e.reason === 'FailedBinding')));
+    await eventually(async () => assert.ok((await eventsOf(tc, 'gone')).some((e) => e.reason === 'FailedBinding'), '(await eventsOf(tc, gone)).some((e) => e.reason === FailedBinding)'));
     assert.equal((await getPV(tc, 'keep')).status?.phase, 'Released');
   });
 
@@ -197,7 +197,7 @@ describe('PersistentVolumeController', () => {
     await eventually(async () => {
       const v = await getPV(tc, 'tmp-vol').catch(() => undefined);
       // Deleted: gone, or held only by its protection finalizer.
-      assert.ok(!v || v.metadata?.deletionTimestamp);
+      assert.ok(!v || v.metadata?.deletionTimestamp, '!v || v.metadata?.deletionTimestamp');
     });
   });
 
@@ -209,7 +209,7 @@ describe('PersistentVolumeController', () => {
     await tc.client.patch(Resources.persistentvolumes, undefined, 'fragile', { metadata: { finalizers: null } }, 'merge');
     await tc.client.delete(Resources.persistentvolumes, undefined, 'fragile');
     await eventually(async () => assert.equal((await getPVC(tc, 'orphaned')).status?.phase, 'Lost'));
-    assert.ok((await eventsOf(tc, 'orphaned')).some((e) => e.reason === 'ClaimLost' && e.message === 'Bound claim has lost its PersistentVolume. Data on the volume is lost!'));
+    assert.ok((await eventsOf(tc, 'orphaned')).some((e) => e.reason === 'ClaimLost' && e.message === 'Bound claim has lost its PersistentVolume. Data on the volume is lost!'), '(await eventsOf(tc, orphaned)).some((e) => e.reason === ClaimLost && e.message === Bound c');
     assert.equal((await getPVC(tc, 'orphaned')).status?.capacity, undefined);
   });
 });
