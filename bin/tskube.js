@@ -5,9 +5,10 @@
 // tskube directly and its exit code is the command's.
 import 'tsx';
 
-// `npx tskube` runs this under `npm exec`, through `sh -c`: npm forwards SIGINT/SIGTERM to that
-// shell, which dies without passing them on. When the shell is gone (our parent changed), behave
-// as if the signal had reached us, so that the cluster stops instead of running on orphaned.
+// `npx tskube` runs this under `npm exec`, through `sh -c`. Ctrl-C reaches tskube directly (the
+// terminal signals the whole process group), but a SIGTERM sent to npm is forwarded to that shell
+// only, which dies without passing it on. When the shell is gone (our parent changed), behave as
+// if the signal had reached us, so that the cluster stops instead of running on orphaned.
 if (process.env.npm_command === 'exec') {
   const parent = process.ppid;
   const watch = setInterval(() => {
