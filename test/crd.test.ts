@@ -231,6 +231,15 @@ metadata:
     await waitFor(async () => (await k(['get', 'configmap', 'dependent'])).code !== 0, 'the CronTab\'s dependent collected');
   });
 
+  it('deleting a namespace deletes its CronTabs', async () => {
+    assert.equal((await k(['create', 'namespace', 'tabs'])).code, 0);
+    assert.equal((await k(['apply', '-n', 'tabs', '-f', '-'], cronTab('in-ns', '  cronSpec: "* * * * *"\n'))).code, 0);
+    const d = await k(['delete', 'namespace', 'tabs', '--timeout=60s']);
+    assert.equal(d.code, 0, d.stderr);
+    const all = await json<{ items: { metadata: { namespace: string } }[] }>(['get', 'ct', '-A']);
+    assert.deepEqual(all.items.filter((i) => i.metadata.namespace === 'tabs'), []);
+  });
+
   it('reports a kind already in use by another CRD of the group', async () => {
     const other = CRD.replace('name: crontabs.stable.example.com', 'name: crontabs2.stable.example.com')
       .replace('plural: crontabs', 'plural: crontabs2').replace('singular: crontab', 'singular: crontab2').replace('    shortNames:\n    - ct\n', '');

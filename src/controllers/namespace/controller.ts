@@ -7,6 +7,7 @@ import type { Clock } from '../../util/clock.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { log } from '../../util/log.js';
 import { runWorkers, type Controller } from '../common/run-workers.js';
+import { customResourcesOf } from '../garbagecollector/resources.js';
 
 /** namespacedResources are the resources a terminating namespace must be emptied of (one per store). */
 function namespacedResources(): ResourceRef[] {
@@ -53,12 +54,23 @@ export class NamespaceController implements Controller {
     });
   }
 
+  /** customResources are the namespaced custom resources of established CRDs (upstream finds them in discovery). */
+  private async customResources(): Promise<ResourceRef[]> {
+    const crds = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false };
+    try {
+      const { items } = await this.client.list(crds, undefined);
+      return customResourcesOf(items).filter((r) => r.ref.namespaced).map((r) => r.ref);
+    } catch {
+      return [];
+    }
+  }
+
   /** sync deletes the namespace's content; returns true when the namespace could be finalized (or needs nothing). */
   async sync(name: string): Promise<boolean> {
     const ns = this.namespaces.lister.get(undefined, name);
     if (!ns?.metadata?.deletionTimestamp) return true;
     let remaining = 0;
-    for (const res of this.resources) {
+    for (const res of [...this.resources, ...(await this.customResources())]) {
       const { items } = await this.client.list(res, name);
       remaining += items.length;
       for (const item of items) {
