@@ -26,6 +26,7 @@ export function defaultPlugins(): Plugins {
         { name: Names.NodeAffinity, weight: 2 },
         { name: Names.NodePorts },
         { name: Names.NodeResourcesFit, weight: 1 },
+        { name: Names.VolumeBinding },
         { name: Names.PodTopologySpread, weight: 2 },
         { name: Names.InterPodAffinity, weight: 2 },
         { name: Names.DefaultPreemption },
@@ -47,6 +48,7 @@ export function defaultPluginArgs(): Record<string, Record<string, unknown>> {
     [Names.NodeResourcesBalancedAllocation]: { resources },
     [Names.NodeResourcesFit]: { scoringStrategy: { type: 'LeastAllocated', resources } },
     [Names.PodTopologySpread]: { defaultingType: 'System' },
+    [Names.VolumeBinding]: { bindTimeoutSeconds: 600 },
   };
 }
 

@@ -14,4 +14,5 @@ export const Names = {
   PodTopologySpread: 'PodTopologySpread',
   SchedulingGates: 'SchedulingGates',
   TaintToleration: 'TaintToleration',
+  VolumeBinding: 'VolumeBinding',
 } as const;

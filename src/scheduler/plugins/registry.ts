@@ -14,6 +14,7 @@ import { PodTopologySpread } from './podtopologyspread/plugin.js';
 import { PrioritySort } from './queuesort/priority-sort.js';
 import { SchedulingGates } from './schedulinggates/scheduling-gates.js';
 import { TaintToleration } from './tainttoleration/taint-toleration.js';
+import { VolumeBinding } from './volumebinding/volume-binding.js';
 import { Names } from './names.js';
 
 const entries: [string, PluginFactory][] = [
@@ -25,6 +26,7 @@ const entries: [string, PluginFactory][] = [
   [Names.NodeAffinity, (args) => new NodeAffinity(args)],
   [Names.NodePorts, () => new NodePorts()],
   [Names.NodeResourcesFit, (args) => new Fit(args)],
+  [Names.VolumeBinding, (args, h) => new VolumeBinding(args, h)],
   [Names.PodTopologySpread, (args, h) => new PodTopologySpread(args, h)],
   [Names.InterPodAffinity, (args, h) => new InterPodAffinity(args, h)],
   [Names.DefaultPreemption, (args, h) => new DefaultPreemption(args, h)],
