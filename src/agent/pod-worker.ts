@@ -146,6 +146,10 @@ export class PodWorker {
 
   /** update hands the worker the newest pod object. */
   update(pod: Pod): void {
+    // New labels or annotations reach downward API volumes at this sync, not only at the next
+    // 10-second refresh (nothing else may sync a quiet pod again).
+    const meta = (p: Pod) => JSON.stringify([p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}]);
+    if (meta(pod) !== meta(this.pod)) this.volumesAt = 0;
     this.pod = pod;
     this.kick();
   }
