@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster, kubectl, type Cluster } from './harness.js';
+import { startCluster, kubectl, kubectlEnv, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
 // Needs the real kubectl (skipped without it, required in CI); a hung cluster fails instead of hanging CI.
@@ -21,7 +21,7 @@ describeNeeding('durability', { timeout: 10 * 60_000, ...requireTool(KUBECTL) },
     c = await startCluster({ dataDir });
     const docs = Array.from({ length: 500 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  i: "${i}"\n`).join('---\n');
     const acknowledged: string[] = [];
-    const p = spawn('kubectl', ['create', '-f', '-'], { env: { ...process.env, KUBECONFIG: c.kubeconfig }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('kubectl', ['create', '-f', '-'], { env: kubectlEnv(c), stdio: ['pipe', 'pipe', 'pipe'] });
     let buf = '';
     let killed = false;
     const done = new Promise<void>((resolve) => p.on('close', () => resolve()));

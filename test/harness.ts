@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Cluster is a `tskube up` started by a test, on a free port in a temp data dir. */
 export interface Cluster {
@@ -33,7 +33,11 @@ function clusterCIDRArgs(extra: string[]): string[] {
   }
 }
 
-/** startCluster runs `tskube up` and resolves once it printed its kubeconfig. */
+/**
+ * startCluster runs `tskube up` and resolves once it printed its kubeconfig. The data dir (and the
+ * kubectl cache inside it) is removed by stop(), or at once when the cluster fails to start, unless
+ * the test passed its own.
+ */
 export async function startCluster(opts: { nodes?: number; dataDir?: string; extraArgs?: string[] } = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
   const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--nodes', String(opts.nodes ?? 0),
@@ -47,7 +51,11 @@ export async function startCluster(opts: { nodes?: number; dataDir?: string; ext
     const check = () => {
       if (/export KUBECONFIG=/.test(out)) { cleanup(); resolve(); }
     };
-    const onExit = (code: number | null) => { cleanup(); reject(new Error(`tskube up exited (${code}):\n${out}`)); };
+    const onExit = (code: number | null) => {
+      cleanup();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      reject(new Error(`tskube up exited (${code}):\n${out}`));
+    };
     const cleanup = () => { proc.stdout!.off('data', check); proc.off('exit', onExit); };
     proc.stdout!.on('data', check);
     proc.once('exit', onExit);
@@ -70,11 +78,20 @@ export async function startCluster(opts: { nodes?: number; dataDir?: string; ext
 /** KubectlResult is what one kubectl run printed. */
 export interface KubectlResult { code: number; stdout: string; stderr: string }
 
+/**
+ * kubectlEnv is the environment kubectl runs in against a cluster: its kubeconfig, and its discovery
+ * and HTTP caches next to it in the cluster's data dir (kubectl keeps them in ~/.kube/cache by
+ * default, where every test run would leave them behind).
+ */
+export function kubectlEnv(cluster: { kubeconfig: string }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, KUBECONFIG: cluster.kubeconfig, KUBECACHEDIR: join(dirname(cluster.kubeconfig), 'kubectl-cache'), ...extra };
+}
+
 /** kubectl runs the real kubectl (the dispatcher in PATH, or e.g. `kubectl.1.32`) against a cluster. */
 export function kubectl(cluster: { kubeconfig: string }, args: string[], opts: { input?: string; env?: Record<string, string>; bin?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(opts.bin ?? 'kubectl', args, {
-      env: { ...process.env, KUBECONFIG: cluster.kubeconfig, ...opts.env },
+      env: kubectlEnv(cluster, opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -86,6 +103,34 @@ export function kubectl(cluster: { kubeconfig: string }, args: string[], opts: {
     p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
     p.stdin.end(opts.input ?? '');
   });
+}
+
+/** KubectlStream is a kubectl that keeps running (logs -f, attach, get -w) while the test looks at its output. */
+export interface KubectlStream {
+  stdout(): string;
+  stderr(): string;
+  /** exited resolves with the exit code (null when killed) once kubectl ends */
+  exited: Promise<number | null>;
+  /** kill stops kubectl (by its PID) and waits for it */
+  kill(): Promise<void>;
+}
+
+/** kubectlStream starts kubectl without waiting for it to end; write to stdin with input, or it gets none. */
+export function kubectlStream(cluster: { kubeconfig: string }, args: string[], opts: { input?: string } = {}): KubectlStream {
+  const p = spawn('kubectl', args, { env: kubectlEnv(cluster), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => { stdout += d; });
+  p.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => p.once('close', (code) => resolve(code)));
+  if (opts.input !== undefined) p.stdin.end(opts.input);
+  return {
+    stdout: () => stdout, stderr: () => stderr, exited,
+    async kill() {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 /** waitFor polls fn until it returns a truthy value (bounded by attempts, not asserted on time). */
@@ -128,7 +173,11 @@ export interface Server extends Cluster {
 /** startServer runs `tskube server` and resolves once it printed how agents join. */
 export async function startServer(opts: { dataDir?: string; extraArgs?: string[] } = {}): Promise<Server> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
-  const { proc, output, exited } = await spawnTskube(['server', '--data-dir', dataDir, '--port', '0', ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])], /tskube agent .*\n/);
+  const { proc, output, exited } = await spawnTskube(['server', '--data-dir', dataDir, '--port', '0', ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])], /tskube agent .*\n/)
+    .catch((e: unknown) => {
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      throw e;
+    });
   const url = /running at (\S+)/.exec(output())?.[1] ?? '';
   const stopWith = async (sig: NodeJS.Signals) => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);

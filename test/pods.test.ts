@@ -1,7 +1,7 @@
 // End-to-end: pods really run on `tskube up --nodes 3`, driven by the real kubectl, as the seeds show.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
@@ -11,6 +11,17 @@ let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
 const podRow = async (name: string) => (await k(['get', 'pod', name, '--no-headers'])).stdout.trim().split(/\s{2,}/);
+
+/** processesWithEnv lists this machine's processes whose environment holds the entry (NAME=value). */
+function processesWithEnv(entry: string): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry)) out.push({ pid: Number(pid), comm: readFileSync(`/proc/${pid}/comm`, 'utf8').trim() });
+    } catch { /* exited meanwhile, or not ours */ }
+  }
+  return out;
+}
 
 // Needs the real kubectl (skipped without it, required in CI); a hung cluster fails instead of hanging CI.
 describeNeeding('pods run as real processes on three nodes', { timeout: 10 * 60_000, ...requireTool(KUBECTL) }, () => {
@@ -271,16 +282,33 @@ spec:
     await waitFor(async () => (await podRow('north'))[2] === 'Running', 'north Running');
     let r = await k(['exec', 'north', '--', 'sh', '-c', 'echo hello > /tmp/f && cat /tmp/f && hostname']);
     assert.equal(r.stdout, 'hello\nnorth\n');
+    // the other pod runs cat fine and finds no such file (not "exec failed": the exit code is cat's)
     r = await k(['exec', 'spread-1', '--', 'cat', '/tmp/f']);
-    assert.notEqual(r.code, 0);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [1, '', 'cat: /tmp/f: No such file or directory\ncommand terminated with exit code 1\n']);
     r = await k(['exec', 'north', '--', 'sh', '-c', 'exit 3']);
     assert.equal(r.code, 3);
   });
 
-  it('deleting a running pod stops it', async () => {
-    const r = await k(['delete', 'pod', 'north', '--grace-period=1']);
-    assert.equal(r.stdout.trim(), 'pod "north" deleted');
-    const g = await k(['get', 'pod', 'north']);
-    assert.equal(g.stderr.trim(), 'Error from server (NotFound): pods "north" not found');
+  it('deleting a running pod stops it: its processes are gone', async () => {
+    // The pod's processes are found by an environment variable only they have (a container's env
+    // reaches its processes whatever the runtime's isolation).
+    const mark = `stopper-${process.pid}-${Date.now()}`;
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: stopper}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "sleep 3600 & wait"]
+    env: [{name: TSKUBE_E2E_MARK, value: ${mark}}]
+`);
+    await waitFor(async () => (await podRow('stopper'))[2] === 'Running', 'stopper Running');
+    await waitFor(async () => processesWithEnv(`TSKUBE_E2E_MARK=${mark}`).some((p) => p.comm === 'sleep'), 'the pod\'s sleep process');
+    const r = await k(['delete', 'pod', 'stopper', '--grace-period=1']);
+    assert.equal(r.stdout.trim(), 'pod "stopper" deleted');
+    const g = await k(['get', 'pod', 'stopper']);
+    assert.equal(g.stderr.trim(), 'Error from server (NotFound): pods "stopper" not found');
+    await waitFor(async () => processesWithEnv(`TSKUBE_E2E_MARK=${mark}`).length === 0, 'no process of the deleted pod left');
   });
 });
