@@ -81,22 +81,25 @@ for (const isolation of ['host', 'namespaces'] as const) {
 
 test('namespaces: the pod\'s hostname, /etc/hostname and /etc/resolv.conf come from its sandbox; /tmp is private per container', namespaces, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  // A file name nobody else uses: each container writes its own name there; the host must not see it.
+  const probe = `/tmp/tskube-private-${process.pid}-${Date.now()}`;
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
   const cfg = sandboxConfig('mypod', 'NODE');
   cfg.hostname = 'mypod';
   const sb = await rt.runPodSandbox({ ...cfg, linux: { namespaceOptions: { network: 'NODE' } } });
   const ids: string[] = [];
   for (const name of ['x', 'y']) {
-    const id = await rt.createContainer(sb, { ...base, name, argv: ['sh', '-c', `echo ${name} > /tmp/health; hostname; cat /tmp/health; cat /etc/resolv.conf`], logPath: path.join(dir, `${name}.log`) }, cfg);
+    const id = await rt.createContainer(sb, { ...base, name, argv: ['sh', '-c', `ls /tmp | wc -l; echo ${name} > ${probe}; hostname; cat ${probe}; cat /etc/resolv.conf`], logPath: path.join(dir, `${name}.log`) }, cfg);
     await rt.startContainer(id);
     ids.push(id);
   }
   for (const id of ids) assert.equal((await waitExited(rt, id)).exitCode, 0);
   const lines = (n: string) => fs.readFileSync(path.join(dir, `${n}.log`), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
   // host-network pods have the node's hostname, as containerd gives them
-  assert.deepEqual(lines('x'), [os.hostname(), 'x', 'search default.svc.cluster.local svc.cluster.local cluster.local', 'nameserver 10.96.0.10', 'options ndots:5']);
-  assert.deepEqual(lines('y').slice(0, 2), [os.hostname(), 'y']);
-  assert.equal(fs.existsSync('/tmp/health') && fs.readFileSync('/tmp/health', 'utf8') === 'x\n', false);
+  // each container starts with an empty /tmp, and reads back its own file, not the other's
+  assert.deepEqual(lines('x'), ['0', os.hostname(), 'x', 'search default.svc.cluster.local svc.cluster.local cluster.local', 'nameserver 10.96.0.10', 'options ndots:5']);
+  assert.deepEqual(lines('y').slice(0, 3), ['0', os.hostname(), 'y']);
+  assert.equal(fs.existsSync(probe), false, `${probe} leaked to the host's /tmp`);
   await rt.removePodSandbox(sb);
   fs.rmSync(dir, { recursive: true, force: true });
 });
