@@ -38,8 +38,9 @@ export function scaleOf(def: ResourceDefinition, obj: KubeObject): KubeObject {
   const sc = def.scale!;
   const selector = getPath(obj, ['spec', 'selector']);
   let selectorText = '';
-  if (sc.labelSelectorPath) {
-    // Custom resources name where their selector string lives (scale.labelSelectorPath).
+  if (def.customResource && sc.labelSelectorPath) {
+    // Custom resources name where their selector string lives (scale.labelSelectorPath); built-in
+    // kinds keep a LabelSelector object in spec.selector, rendered below.
     const s = getPath(obj, sc.labelSelectorPath);
     selectorText = typeof s === 'string' ? s : '';
   } else if (selector && typeof selector === 'object') {
