@@ -1,0 +1,171 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { KubeObject } from '../../api/resource.js';
+import type { Informer, InformerFactory } from '../../client/informer-types.js';
+import { Resources, type Client } from '../../client/types.js';
+import type { Clock } from '../../util/clock.js';
+import { log, type Logger } from '../../util/log.js';
+import { applyNft, nftUnavailable, type NftRunner } from './nft.js';
+import { deleteTableScript, renderRuleset } from './nftables-rules.js';
+import { buildServicePorts } from './service-ports.js';
+
+/** ServiceProxyOptions configure one node's service proxy (kube-proxy's flags, in short). */
+export interface ServiceProxyOptions {
+  client: Client;
+  informers: InformerFactory;
+  clock: Clock;
+  nodeName: string;
+  /** the node's addresses (node ports are open on them) */
+  nodeAddresses: string[];
+  /** the node's pod bridge */
+  bridge: string;
+  /** the node's nftables table */
+  table: string;
+  /** at most one sync per this period (kube-proxy's --min-sync-period); default 200 ms, so rules follow endpoints well within a second */
+  minSyncPeriodMs?: number;
+  /** a full resync this often even without changes (--sync-period); default 30 s */
+  syncPeriodMs?: number;
+  /** nft runner (tests); default `nft -f -` */
+  nft?: NftRunner;
+  /** why the proxy cannot run (tests); default: checks root and nft */
+  unavailable?: () => Promise<string | undefined>;
+}
+
+/**
+ * tableNameFor names a node agent's nftables table after its bridge (tsk-host01-8fe4 →
+ * tskube-host01-8fe4): unique per node and state directory, so agents of two clusters on one
+ * machine never share a table.
+ */
+export function tableNameFor(bridge: string): string {
+  return `tskube-${bridge.replace(/^tsk-/, '')}`;
+}
+
+/**
+ * ServiceProxy is the node agent's kube-proxy in nftables mode: it watches Services and
+ * EndpointSlices and keeps the node's nftables table equal to renderRuleset's output, syncing at
+ * most every minSyncPeriod after a change and every syncPeriod regardless; the table goes when the
+ * proxy stops. Without root or nft it logs why once and does nothing.
+ */
+export class ServiceProxy {
+  private readonly services: Informer<Service & KubeObject>;
+  private readonly slices: Informer<EndpointSlice & KubeObject>;
+  private readonly logger: Logger;
+  private readonly nft: NftRunner;
+  private lastApplied = '';
+  private lastSync = 0;
+  private cancelTimer?: () => void;
+  private syncing?: Promise<void>;
+  private again = false;
+  private podCIDR?: string;
+  private enabled = false;
+
+  constructor(private readonly o: ServiceProxyOptions) {
+    this.logger = log.child({ component: 'service-proxy', node: o.nodeName });
+    this.nft = o.nft ?? applyNft;
+    this.services = o.informers.informerFor<Service & KubeObject>(Resources.services);
+    this.slices = o.informers.informerFor<EndpointSlice & KubeObject>(Resources.endpointslices);
+    const changed = () => this.schedule();
+    for (const inf of [this.services, this.slices] as Informer<KubeObject>[]) inf.addEventHandler({ add: changed, update: changed, delete: changed });
+  }
+
+  /** run programs the node's rules until signal aborts, then removes them. */
+  async run(signal: AbortSignal): Promise<void> {
+    const why = await (this.o.unavailable ?? nftUnavailable)();
+    if (why) {
+      this.logger.info(`Service proxy disabled: ${why}; Services are not reachable through their cluster IPs on this node`);
+      return;
+    }
+    this.enabled = true;
+    this.o.informers.start(signal);
+    try {
+      await this.o.informers.waitForCacheSync(signal);
+      await this.syncNow();
+      while (!signal.aborted) {
+        await this.o.clock.sleep(this.o.syncPeriodMs ?? 30_000, signal).catch(() => undefined);
+        if (!signal.aborted) { this.lastApplied = ''; this.schedule(); }
+      }
+    } catch (e) {
+      if (!signal.aborted) throw e;
+    } finally {
+      this.enabled = false;
+      this.cancelTimer?.();
+      await this.syncing?.catch(() => undefined);
+      await this.cleanup();
+    }
+  }
+
+  /** cleanup deletes the node's table (nothing stale stays after the agent stops). */
+  async cleanup(): Promise<void> {
+    try {
+      await this.nft(deleteTableScript(this.o.table));
+      this.lastApplied = '';
+    } catch (e) {
+      this.logger.error(e, 'Failed to delete the service proxy\'s nftables table', { table: this.o.table });
+    }
+  }
+
+  /** schedule asks for a sync: at once when the last one is older than minSyncPeriod, else when it will be. */
+  private schedule(): void {
+    if (!this.enabled) return;
+    if (this.syncing) { this.again = true; return; }
+    if (this.cancelTimer) return;
+    const wait = Math.max(0, this.lastSync + (this.o.minSyncPeriodMs ?? 200) - this.o.clock.now().getTime());
+    this.cancelTimer = this.o.clock.setTimeout(() => { this.cancelTimer = undefined; void this.syncNow(); }, wait);
+  }
+
+  /** syncNow renders and applies the rules (one sync at a time; changes meanwhile schedule another). */
+  async syncNow(): Promise<void> {
+    if (this.syncing) { this.again = true; return this.syncing; }
+    this.syncing = this.sync().finally(() => {
+      this.syncing = undefined;
+      if (this.again) { this.again = false; this.schedule(); }
+    });
+    return this.syncing;
+  }
+
+  private async sync(): Promise<void> {
+    this.lastSync = this.o.clock.now().getTime();
+    try {
+      await this.readPodCIDR();
+      const ports = buildServicePorts(this.services.lister.list(), this.slices.lister.list(), this.o.nodeName);
+      const script = renderRuleset({
+        table: this.o.table, bridge: this.o.bridge, podCIDR: this.podCIDR, nodeAddresses: this.o.nodeAddresses,
+        comment: `tskube service proxy of node ${this.o.nodeName}`,
+      }, ports);
+      // The bridge appears with the node's first pod: look for it on every sync.
+      enableRouteLocalnet(this.o.bridge);
+      if (script === this.lastApplied) return;
+      await this.nft(script);
+      this.lastApplied = script;
+      this.logger.v(4).info('Synced nftables rules', { servicePorts: ports.length });
+    } catch (e) {
+      this.logger.error(e, 'Failed to sync the service proxy\'s rules, retrying');
+      this.lastApplied = '';
+      // Retry, but not in a tight loop: at most once a second.
+      this.lastSync += 1000;
+      this.again = true;
+    }
+  }
+
+  /** readPodCIDR learns the node's pod range once (traffic from elsewhere to a cluster IP is masqueraded). */
+  private async readPodCIDR(): Promise<void> {
+    if (this.podCIDR) return;
+    try {
+      const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
+      const spec = node.spec as { podCIDR?: string; podCIDRs?: string[] } | undefined;
+      this.podCIDR = spec?.podCIDRs?.[0] ?? spec?.podCIDR;
+    } catch { /* not registered yet: the next sync asks again */ }
+  }
+}
+
+/**
+ * enableRouteLocalnet lets node ports answer on the node's loopback addresses (127.0.1.N under
+ * `tskube up`): DNATed packets from 127/8 may then leave through the pod bridge, masqueraded, as
+ * kube-proxy's iptables mode arranges with route_localnet.
+ */
+function enableRouteLocalnet(bridge: string): void {
+  const p = `/proc/sys/net/ipv4/conf/${bridge}/route_localnet`;
+  if (!existsSync(p)) return;
+  try { writeFileSync(p, '1'); } catch { /* read-only /proc/sys: loopback node ports stay closed */ }
+}
