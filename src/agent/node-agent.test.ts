@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,11 +9,21 @@ import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
 import { Resources } from '../client/types.js';
 
+// Temporary directories of this file's tests, removed when they end.
+const tmpDirs: string[] = [];
+after(() => { for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true }); });
+/** tmpDir makes a directory under the OS temp dir that is removed after this file's tests. */
+function tmpDir(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+
 test('NodeAgent registers its Node (labels, conditions, endpoint) and renews its Lease every 10 s', async () => {
   const clock = new FakeClock();
   const client = new FakeClient();
   const agent = new NodeAgent({
-    client, nodeName: 'node1', rootDir: fs.mkdtempSync(path.join(os.tmpdir(), 'agent-')), runtime: new FakeRuntime(() => clock.now()),
+    client, nodeName: 'node1', rootDir: tmpDir('agent-'), runtime: new FakeRuntime(() => clock.now()),
     clock, address: '127.0.0.1', serverPort: 0, capacity: { cpu: '4', memory: '8Gi' },
   });
   const ac = new AbortController();
@@ -40,7 +50,7 @@ test('NodeAgent hands the node\'s spec.podCIDR (from node IPAM) to the runtime o
   const client = new FakeClient();
   const rt = new FakeRuntime(() => clock.now());
   const agent = new NodeAgent({
-    client, nodeName: 'node1', rootDir: fs.mkdtempSync(path.join(os.tmpdir(), 'agent-')), runtime: rt, clock, address: '127.0.0.1', serverPort: 0,
+    client, nodeName: 'node1', rootDir: tmpDir('agent-'), runtime: rt, clock, address: '127.0.0.1', serverPort: 0,
   });
   const ac = new AbortController();
   const done = agent.run(ac.signal);

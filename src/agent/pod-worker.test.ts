@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,16 @@ import { GenericPLEG } from './pleg.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
 
+// Temporary directories of this file's tests, removed when they end.
+const tmpDirs: string[] = [];
+after(() => { for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true }); });
+/** tmpDir makes a directory under the OS temp dir that is removed after this file's tests. */
+function tmpDir(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+
 function makePod(spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spec']>['containers'] }): Pod {
   return {
     apiVersion: 'v1', kind: 'Pod',
@@ -33,7 +43,7 @@ async function setup(pod: Pod, o: { prepare?: (rt: FakeRuntime) => void; deps?: 
   const rt = o.rt ?? new FakeRuntime(() => clock.now());
   o.prepare?.(rt);
   const recorder = new KubeletEventRecorder(client, 'n1', clock);
-  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-test-'));
+  const rootDir = tmpDir('agent-test-');
   let terminated = false;
   const w = new PodWorker(pod, {
     client, runtime: rt, clock, recorder, backoff: new Backoff(clock), config: clientConfigSource(client),
@@ -225,7 +235,7 @@ test('a failed sync is always logged at error level with the pod and container (
     const w = new PodWorker(pod, {
       client, runtime: rt, clock, recorder: new KubeletEventRecorder(client, 'n1', clock), backoff: new Backoff(clock),
       config: clientConfigSource(client), node: { cpu: 2, memory: 2 ** 30 }, nodeName: 'n1', hostIP: '127.0.0.1',
-      rootDir: fs.mkdtempSync(path.join(os.tmpdir(), 'agent-test-')), onTerminated() {},
+      rootDir: tmpDir('agent-test-'), onTerminated() {},
     });
     w.kick();
     await w.whenIdle();
@@ -356,7 +366,7 @@ test('a sandbox that dies is re-created (SandboxChanged): its containers are kil
 });
 
 test('hostNetwork: the sandbox is in the node\'s network, podIP is the node\'s, /etc/hosts is the node\'s under the kubelet\'s header', async () => {
-  const hostsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hosts-')), 'hosts');
+  const hostsFile = path.join(tmpDir('hosts-'), 'hosts');
   fs.writeFileSync(hostsFile, '127.0.0.1\tlocalhost\n192.0.2.2\tvm\n');
   const t = await setup(makePod({ hostNetwork: true, containers: [{ name: 'c', image: 'busybox', command: ['sh'] }] }), { deps: { hostsFile } });
   const sb = t.rt.sandboxOf('p')!;
