@@ -96,11 +96,38 @@ describeNeeding('every kind: apply, get (table, wide, yaml), describe, delete', 
     });
   }
 
-  it('autoscaling/v1 reads the v2 object', async () => {
-    const r = await k(['get', 'horizontalpodautoscalers.v1.autoscaling', 'hpa1', '-o', 'json']);
-    const hpa = JSON.parse(r.stdout);
+  it('one HPA through autoscaling v2 -> v1 -> v2 -> v1: each version changes it, none loses what the other holds', async () => {
+    const v1 = 'horizontalpodautoscalers.v1.autoscaling';
+    const v2 = 'horizontalpodautoscalers.v2.autoscaling';
+    const json = async (res: string) => {
+      const r = await k(['get', res, 'hpa1', '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    // created as v2 (above), read as v1
+    let hpa = await json(v1);
     assert.equal(hpa.apiVersion, 'autoscaling/v1');
     assert.equal(hpa.spec.targetCPUUtilizationPercentage, 50);
+    // changed through v1, read as v2
+    let r = await k(['patch', v1, 'hpa1', '--type=merge', '-p', '{"spec":{"targetCPUUtilizationPercentage":60,"maxReplicas":8}}']);
+    assert.equal(r.code, 0, r.stderr);
+    hpa = await json(v2);
+    assert.equal(hpa.apiVersion, 'autoscaling/v2');
+    assert.equal(hpa.spec.maxReplicas, 8);
+    assert.deepEqual(hpa.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
+    // a metric only v2 can say, added through v2, survives a v1 change
+    const qps = { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } } };
+    r = await k(['patch', v2, 'hpa1', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/metrics/-', value: qps }])]);
+    assert.equal(r.code, 0, r.stderr);
+    hpa = await json(v1);
+    assert.equal(hpa.spec.targetCPUUtilizationPercentage, 60);
+    r = await k(['patch', v1, 'hpa1', '--type=merge', '-p', '{"spec":{"minReplicas":2}}']);
+    assert.equal(r.code, 0, r.stderr);
+    hpa = await json(v2);
+    assert.equal(hpa.spec.minReplicas, 2);
+    // as Kubernetes converts v1 back: the metrics v1 kept in its annotation first, then its CPU target
+    assert.deepEqual(hpa.spec.metrics, [qps, { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
+    assert.equal(hpa.metadata.annotations?.['autoscaling.alpha.kubernetes.io/metrics'], undefined, 'the v1 annotations stay a v1 matter');
   });
 
   it('get all lists the workload kinds', async () => {
