@@ -72,9 +72,12 @@ export function podConditions(i: PodConditionInput): PodCondition[] {
   const allReady = unready.length === 0 && i.app.length > 0;
   const out: PodCondition[] = [];
   out.push(make('PodReadyToStartContainers', i.sandboxReady && !terminal));
-  out.push(initialized
-    ? make('Initialized', true)
-    : make('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`));
+  const initializedCond = !initialized
+    ? make('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`)
+    : make('Initialized', true);
+  // A completed pod is Initialized because it completed (kubelet's GeneratePodInitializedCondition).
+  if (initialized && i.phase === 'Succeeded') initializedCond.reason = 'PodCompleted';
+  out.push(initializedCond);
   let readyCond: PodCondition;
   let crCond: PodCondition;
   if (terminal && i.phase === 'Succeeded') {

@@ -1,0 +1,78 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ContainerStatus, PodCondition } from 'kubernetes-types/core/v1.js';
+import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
+
+const running = (name: string, ready = true): ContainerStatus => ({ name, ready, restartCount: 0, image: 'i', imageID: '', state: { running: { startedAt: 'x' } } });
+const exited = (name: string, exitCode: number): ContainerStatus => ({ name, ready: false, restartCount: 0, image: 'i', imageID: '', state: { terminated: { exitCode } } });
+const waiting = (name: string, restarted = false): ContainerStatus => ({
+  name, ready: false, restartCount: restarted ? 1 : 0, image: 'i', imageID: '', state: { waiting: { reason: restarted ? 'CrashLoopBackOff' : 'ContainerCreating' } },
+  ...(restarted ? { lastState: { terminated: { exitCode: 1 } } } : {}),
+});
+
+describe('shouldRestart', () => {
+  it('Always restarts, OnFailure only after a failure, Never never', () => {
+    const cases: [RestartPolicy, number, boolean][] = [['Always', 0, true], ['Always', 1, true], ['OnFailure', 0, false], ['OnFailure', 2, true], ['Never', 0, false], ['Never', 137, false]];
+    for (const [policy, code, want] of cases) assert.equal(shouldRestart(policy, code), want, `${policy} ${code}`);
+  });
+});
+
+describe('podPhase (kubelet\'s getPhase)', () => {
+  const cases: [string, RestartPolicy, ContainerStatus[], ContainerStatus[], boolean, string][] = [
+    ['nothing started yet', 'Always', [], [waiting('a')], false, 'Pending'],
+    ['an init container still running', 'Always', [running('i')], [waiting('a')], false, 'Pending'],
+    ['init failed for good (restartPolicy Never)', 'Never', [exited('i', 1)], [waiting('a')], true, 'Failed'],
+    ['one running, one waiting for its first start', 'Always', [], [running('a'), waiting('b')], false, 'Pending'],
+    ['running, and one waiting to restart', 'Always', [exited('i', 0)], [running('a'), waiting('b', true)], false, 'Running'],
+    ['all exited 0 under Always: will restart', 'Always', [], [exited('a', 0)], false, 'Running'],
+    ['all exited 0 under OnFailure', 'OnFailure', [], [exited('a', 0), exited('b', 0)], false, 'Succeeded'],
+    ['one failed under OnFailure: will restart', 'OnFailure', [], [exited('a', 0), exited('b', 1)], false, 'Running'],
+    ['one failed under Never', 'Never', [], [exited('a', 0), exited('b', 1)], false, 'Failed'],
+    ['all exited 0 under Never', 'Never', [], [exited('a', 0)], false, 'Succeeded'],
+    ['crash looping under Always', 'Always', [], [waiting('a', true)], false, 'Running'],
+  ];
+  for (const [name, policy, init, app, initFailed, want] of cases) {
+    it(name, () => assert.equal(podPhase(policy, init, app, initFailed), want));
+  }
+});
+
+describe('podConditions', () => {
+  const T0 = '2026-01-01T00:00:00Z';
+  const T1 = '2026-01-01T00:01:00Z';
+  const brief = (cs: PodCondition[]) => cs.map((c) => [c.type, c.status, c.reason, c.message].filter((x) => x !== undefined).join(' | '));
+
+  it('a running pod with an unready container', () => {
+    const cs = podConditions({ phase: 'Running', sandboxReady: true, init: [exited('i', 0)], app: [running('a'), running('b', false)], previous: [], now: T0 });
+    assert.deepEqual(brief(cs), [
+      'PodReadyToStartContainers | True', 'Initialized | True',
+      'Ready | False | ContainersNotReady | containers with unready status: [b]',
+      'ContainersReady | False | ContainersNotReady | containers with unready status: [b]',
+    ]);
+    assert.ok(cs.every((c) => c.lastTransitionTime === T0 && c.lastProbeTime === null));
+  });
+
+  it('init containers not done: every app container counts as unready', () => {
+    const cs = podConditions({ phase: 'Pending', sandboxReady: true, init: [exited('i1', 0), running('i2')], app: [waiting('a'), waiting('b')], previous: [], now: T0 });
+    assert.deepEqual(brief(cs), [
+      'PodReadyToStartContainers | True',
+      'Initialized | False | ContainersNotInitialized | containers with incomplete status: [i2]',
+      'Ready | False | ContainersNotReady | containers with unready status: [a b]',
+      'ContainersReady | False | ContainersNotReady | containers with unready status: [a b]',
+    ]);
+  });
+
+  it('a completed pod: sandbox gone, Initialized by PodCompleted, not Ready because PodCompleted', () => {
+    const cs = podConditions({ phase: 'Succeeded', sandboxReady: false, init: [], app: [exited('a', 0)], previous: [], now: T0 });
+    assert.deepEqual(brief(cs), ['PodReadyToStartContainers | False', 'Initialized | True | PodCompleted', 'Ready | False | PodCompleted', 'ContainersReady | False | PodCompleted']);
+  });
+
+  it('transition times move only when a status flips; conditions the agent does not own are kept after its own', () => {
+    const first = podConditions({ phase: 'Running', sandboxReady: true, init: [], app: [running('a', false)], previous: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: 'earlier' }], now: T0 });
+    const second = podConditions({ phase: 'Running', sandboxReady: true, init: [], app: [running('a', true)], previous: first, now: T1 });
+    const at = (cs: PodCondition[], t: string) => cs.find((c) => c.type === t)!;
+    assert.deepEqual(second.map((c) => c.type), ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+    assert.deepEqual([at(second, 'Ready').status, at(second, 'Ready').lastTransitionTime, at(second, 'Ready').reason], ['True', T1, undefined]);
+    assert.equal(at(second, 'Initialized').lastTransitionTime, T0);
+    assert.equal(at(second, 'PodScheduled').lastTransitionTime, 'earlier');
+  });
+});
