@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
+import { allResources } from '../api/registry.js';
 
 // The subresources the API server answers itself (scale, binding, finalize, and the refusals of
 // log/exec without what they need), over HTTP as kubectl and the controllers call them.
@@ -122,5 +123,37 @@ describe('log and exec', () => {
     assert.deepEqual([r.status, r.body.message], [400, 'tailLines: Invalid value: -2: must be greater than or equal to 0']);
     assert.equal((await call('POST', '/api/v1/namespaces/default/pods/idle/log')).status, 405);
     assert.equal((await call('GET', '/api/v1/namespaces/default/pods/ghost/log')).status, 404);
+  });
+});
+
+describe('discovery lists only subresources that are served', () => {
+  it('every subresource of the core kinds answers something other than "the server could not find the requested resource"', async () => {
+    const objects: Record<string, unknown> = {
+      pods: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sub' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      services: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'sub' }, spec: { ports: [{ port: 80 }] } },
+      serviceaccounts: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sub' } },
+      replicationcontrollers: { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'sub' }, spec: { replicas: 0, selector: { app: 'sub' }, template: template('sub') } },
+      persistentvolumeclaims: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'sub' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    };
+    const cluster: Record<string, unknown> = {
+      nodes: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sub' } },
+      namespaces: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sub' } },
+      persistentvolumes: { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'sub' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/sub' } } },
+    };
+    const checked: string[] = [];
+    for (const def of allResources.filter((d) => d.group === '' && d.subresources.length)) {
+      const base = def.namespaced ? `/api/v1/namespaces/default/${def.plural}` : `/api/v1/${def.plural}`;
+      const obj = def.namespaced ? objects[def.plural] : cluster[def.plural];
+      assert.ok(obj, `no sample ${def.plural}: add one so its subresources are checked`);
+      assert.equal((await call('POST', base, obj)).status, 201, def.plural);
+      for (const sub of def.subresources) {
+        for (const method of ['GET', 'POST']) {
+          const r = await call(method, `${base}/sub/${sub}`);
+          assert.ok(!(r.status === 404 && r.body?.message === 'the server could not find the requested resource'), `${method} ${def.plural}/${sub} is listed but not served`);
+        }
+        checked.push(`${def.plural}/${sub}`);
+      }
+    }
+    assert.ok(checked.includes('pods/exec') && checked.includes('pods/log') && checked.includes('namespaces/finalize'), checked.join(' '));
   });
 });

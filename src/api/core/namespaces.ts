@@ -64,7 +64,8 @@ function validateNode(node: Obj): FieldError[] {
 /** nodes is the core/v1 Node resource; agents may send status with the create, as Kubernetes allows. */
 export const nodes: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false,
-  shortNames: ['no'], subresources: ['proxy', 'status'],
+  // nodes/proxy is not served yet: discovery lists only what answers.
+  shortNames: ['no'], subresources: ['status'],
   strategy: specStatusStrategy({
     initialStatus: (node) => {
       const st: Obj = isObj(node.status) ? node.status : {};

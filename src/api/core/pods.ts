@@ -29,7 +29,8 @@ function validatePodStatusUpdate(obj: KubeObject): FieldError[] {
 export const pods: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true,
   shortNames: ['po'], categories: ['all'],
-  subresources: ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'],
+  // Only what is served: proxy, portforward and ephemeralcontainers answer 404 until they are built (then they come back here).
+  subresources: ['attach', 'binding', 'eviction', 'exec', 'log', 'status'],
   strategy: specStatusStrategy({
     default: defaultPod,
     initialStatus: (pod) => ({ phase: 'Pending', qosClass: podQOSClass(spec(pod)) }),
