@@ -27,6 +27,8 @@ import { MetricsAPI } from './metrics/metrics-api.js';
 import { METRICS_GROUP, metricsResources } from './metrics/types.js';
 import { CustomResources } from './crd/custom-resources.js';
 import { CRDControllers } from './crd/controllers.js';
+import { celEngine, registerCELEngine } from '../api/apiextensions/schema/cel.js';
+import { newCELEngine } from '../api/apiextensions/schema/cel-engine.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -102,6 +104,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // CustomResourceDefinitions: their resources are served beside the built-in ones, as
   // kube-apiextensions-server does (its naming/establishing/finalizer controllers run here too).
   const CRD_PATH = 'apiextensions.k8s.io/v1/customresourcedefinitions';
+  if (!celEngine()) registerCELEngine(newCELEngine()); // x-kubernetes-validations rules are enforced
   const crds = new CustomResources(() => storeFor(byPath.get(CRD_PATH)!), storeDeps);
   const crdLoops = new AbortController();
   if (byPath.has(CRD_PATH)) {

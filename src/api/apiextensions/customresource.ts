@@ -154,6 +154,9 @@ function versionDefinition(
     return errs;
   };
   const hasCEL = schemaHasCELRules(schema);
+  // The old object of an update in progress (prepareForUpdate runs before validate): CEL
+  // transition rules (oldSelf) and ratcheting need it.
+  const updating = new WeakMap<KubeObject, KubeObject>();
   const withCEL = (errs: FieldError[], obj: KubeObject, old?: KubeObject): FieldError[] => {
     // Kubernetes builds a CEL validator only for schemas with rules.
     if (!hasCEL) return errs;
@@ -172,6 +175,7 @@ function versionDefinition(
       (obj.metadata ??= {}).generation = 1;
     },
     prepareForUpdate(obj, old) {
+      updating.set(obj, old);
       if (hasStatus) {
         if ('status' in old) obj.status = structuredClone(old.status);
         else delete obj.status;
@@ -181,7 +185,7 @@ function versionDefinition(
       meta.generation = jsonEq(withoutMetadata(obj), withoutMetadata(old)) ? oldGen : oldGen + 1;
     },
     validate(obj) {
-      return withCEL(validateObject(obj), obj);
+      return withCEL(validateObject(obj), obj, updating.get(obj));
     },
     validateUpdate(obj, old) {
       // validate (run by the store on every update) checked the object; list-type rules ratchet:
