@@ -67,7 +67,10 @@ export async function cleanupUnhealthyReplicas(ctx: DeploymentContext, oldRSs: R
     const rs = sorted[i];
     const size = rsReplicas(rs);
     const available = rs.status?.availableReplicas ?? 0;
-    if (size === 0 || size === available) continue;
+    // available > size happens while the ReplicaSet's status still counts pods of a larger size
+    // (it was just scaled down): nothing is unhealthy then. Upstream errors and retries here, which
+    // stalls a large rollout in a hot loop of failed syncs; skipping is what the retry ends up doing.
+    if (size === 0 || size <= available) continue;
     const scaledDownCount = Math.min(maxCleanupCount - totalScaledDown, size - available);
     const newReplicasCount = size - scaledDownCount;
     if (newReplicasCount > size) throw new Error(`when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata?.namespace}/${rs.metadata?.name} ${size} -> ${newReplicasCount}`);
