@@ -257,6 +257,30 @@ describe('HorizontalController', () => {
     assert.ok((await events(env, 'web2')).includes(`Warning AmbiguousSelector ${msg}`));
   });
 
+  it('scales a custom resource through its scale subresource, found by discovery', async () => {
+    const env = await setup();
+    const crds: ResourceRef = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false };
+    const crontabs: ResourceRef = { group: 'stable.example.com', version: 'v1', plural: 'crontabs', namespaced: true };
+    await env.tc.client.create(crds, undefined, {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'crontabs.stable.example.com' },
+      spec: {
+        group: 'stable.example.com', scope: 'Namespaced', names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab' },
+        versions: [{
+          name: 'v1', served: true, storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } }, status: { type: 'object', properties: { replicas: { type: 'integer' }, labelSelector: { type: 'string' } } } } } },
+          subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.labelSelector' } },
+        }],
+      },
+    });
+    const ct = await eventually(() => env.tc.client.create(crontabs, 'default', { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'ct' }, spec: { replicas: 1 } }), 10_000, 100);
+    await env.tc.client.updateStatus(crontabs, 'default', { ...ct, status: { replicas: 1, labelSelector: 'app=ct' } });
+    await pods(env, 'ct', [200]);
+    await env.tc.client.create(Resources.horizontalpodautoscalers, 'default', hpa('ct', { scaleTargetRef: { apiVersion: 'stable.example.com/v1', kind: 'CronTab', name: 'ct' } }));
+    await env.reconcile('ct');
+    assert.equal(((await env.tc.client.get(crontabs, 'default', 'ct')).spec as { replicas: number }).replicas, 4);
+    assert.deepEqual(await events(env, 'ct'), ['Normal SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target']);
+  });
+
   it('reconciles each HPA once per sync period on the injected clock', async () => {
     const env = await setup({ syncPeriodMs: 15_000 });
     await replicaSet(env, 'web', 1);

@@ -15,7 +15,7 @@ import { setCondition } from './conditions.js';
 import { RestMetricsClient, type MetricsClient } from './metrics-client.js';
 import { ScalingHistory, type BehaviorArgs } from './normalize.js';
 import { ReplicaCalculator, type PodSelector } from './replica-calculator.js';
-import { getScale, parseGroupVersion, scaleTargetResource, updateScale } from './scale-target.js';
+import { getScale, parseGroupVersion, ScaleTargetResolver, updateScale } from './scale-target.js';
 import type { HPA, HPACondition, HPAScalingRules, HPAStatus, MetricSpec, MetricStatus, MetricTarget, MetricValueStatus, Pod, Scale } from './types.js';
 
 /** HPA_DEFAULTS are kube-controller-manager's --horizontal-pod-autoscaler-* defaults. */
@@ -78,6 +78,7 @@ export class HorizontalController implements Controller {
   private readonly hpaInformer: Informer<HPA>;
   private readonly podInformer: Informer<Pod>;
   private readonly replicaCalc: ReplicaCalculator;
+  private readonly scaleTargets: ScaleTargetResolver;
   private readonly syncPeriodMs: number;
   private readonly downscaleStabilizationMs: number;
   /** every HPA's last known pod selector (undefined until first computed), to find pods two HPAs control */
@@ -94,6 +95,7 @@ export class HorizontalController implements Controller {
     this.downscaleStabilizationMs = opts.downscaleStabilizationMs ?? o.horizontalPodAutoscalerDownscaleStabilizationMs ?? HPA_DEFAULTS.downscaleStabilizationMs;
     this.queue = new WorkQueue<string>(ctx.clock, new FixedIntervalRateLimiter<string>(this.syncPeriodMs));
     this.recorder = new EventRecorder(ctx.client, { component: 'horizontal-pod-autoscaler' }, ctx.clock);
+    this.scaleTargets = new ScaleTargetResolver(ctx.client);
     this.hpaInformer = ctx.informers.informerFor<HPA>(Resources.horizontalpodautoscalers);
     this.hpaInformer.addEventHandler({
       add: (h) => this.enqueueHPA(h),
@@ -175,15 +177,14 @@ export class HorizontalController implements Controller {
       await this.updateStatusIfNeeded(original, hpa).catch((e) => this.logger.error(e, 'Failed to update HPA status', { HPA: key }));
       throw new Error(`${wrap}: ${err.message}`);
     };
-    let targetGroup: string;
     try {
-      targetGroup = parseGroupVersion(ref.apiVersion).group;
+      parseGroupVersion(ref.apiVersion);
     } catch (e) {
       return failGetScale(e as Error, 'invalid API version in scale target reference');
     }
     let targetResource;
     try {
-      targetResource = scaleTargetResource(targetGroup, ref.kind);
+      targetResource = await this.scaleTargets.resolve(ref.apiVersion, ref.kind);
     } catch (e) {
       return failGetScale(e as Error, 'unable to determine resource for scale target reference');
     }

@@ -25,14 +25,43 @@ export function parseGroupVersion(apiVersion: string | undefined): { group: stri
   throw new Error(`unexpected GroupVersion string: ${gv}`);
 }
 
+/** APIResourceList is the discovery document of one group/version. */
+interface APIResourceList { resources?: { name: string; kind: string; namespaced: boolean }[] }
+
 /**
- * scaleTargetResource finds the resource of a scaleTargetRef by group and kind (any served
- * version, as the RESTMapper's RESTMappings do); throws "no matches for kind" for anything else.
+ * ScaleTargetResolver maps a scaleTargetRef to its resource: built-in kinds from a table, other
+ * kinds (custom resources with a scale subresource) from the discovery document of the reference's
+ * group/version, remembered once found.
  */
-export function scaleTargetResource(group: string, kind: string): ResourceRef {
-  const ref = SCALABLE_KINDS[`${group}/${kind}`];
-  if (!ref) throw new Error(`no matches for kind "${kind}" in group "${group}"`);
-  return ref;
+export class ScaleTargetResolver {
+  private readonly found = new Map<string, ResourceRef>();
+
+  constructor(private readonly client: Client) {}
+
+  /** resolve maps apiVersion and kind to a resource with a scale subresource, or throws as a RESTMapper does. */
+  async resolve(apiVersion: string | undefined, kind: string): Promise<ResourceRef> {
+    const { group, version } = parseGroupVersion(apiVersion);
+    const builtin = SCALABLE_KINDS[`${group}/${kind}`];
+    if (builtin) return builtin;
+    const key = `${group}/${version}/${kind}`;
+    const known = this.found.get(key);
+    if (known) return known;
+    const noMatch = new Error(`no matches for kind "${kind}" in group "${group}"`);
+    if (!version) throw noMatch;
+    let list: APIResourceList;
+    try {
+      // The Client has no discovery call: listing a resource with an empty name reads the group/version's document.
+      list = (await this.client.list({ group, version, plural: '', namespaced: false }, undefined)) as unknown as APIResourceList;
+    } catch {
+      throw noMatch;
+    }
+    const resources = list.resources ?? [];
+    const r = resources.find((x) => x.kind === kind && !x.name.includes('/') && resources.some((s) => s.name === `${x.name}/scale`));
+    if (!r) throw noMatch;
+    const ref: ResourceRef = { group, version, plural: r.name, namespaced: r.namespaced };
+    this.found.set(key, ref);
+    return ref;
+  }
 }
 
 /**
