@@ -50,18 +50,23 @@ export function readProcessTable(procRoot = '/proc'): Map<number, ProcessStat> {
   return out;
 }
 
-/**
- * processTree returns the pids of root and all its descendants, plus every process of root's
- * process group: a runtime that starts a container detached makes it a group leader, so children
- * that were re-parented to init still count.
- */
-export function processTree(table: ReadonlyMap<number, ProcessStat>, root: number): number[] {
-  if (!table.has(root)) return [];
+/** childrenIndex maps each pid to its children's pids (build it once per table, for many processTree calls). */
+export function childrenIndex(table: ReadonlyMap<number, ProcessStat>): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const p of table.values()) {
     const list = children.get(p.ppid);
     if (list) list.push(p.pid); else children.set(p.ppid, [p.pid]);
   }
+  return children;
+}
+
+/**
+ * processTree returns the pids of root and all its descendants, plus every process of root's
+ * process group: a runtime that starts a container detached makes it a group leader, so children
+ * that were re-parented to init still count.
+ */
+export function processTree(table: ReadonlyMap<number, ProcessStat>, root: number, children = childrenIndex(table)): number[] {
+  if (!table.has(root)) return [];
   const seen = new Set<number>([root]);
   const stack = [root];
   while (stack.length) {

@@ -10,7 +10,7 @@ import type { ContainerInfo, Runtime } from '../../runtime/types.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cgroupKey, readCgroupMembership, readCgroupUsage, type CgroupMembership } from './cgroup.js';
-import { clockTicksPerSecond, parseMeminfoWorkingSet, parseProcStat, processTree, readProcessTable, readRSS } from './proc.js';
+import { childrenIndex, clockTicksPerSecond, parseMeminfoWorkingSet, parseProcStat, processTree, readProcessTable, readRSS } from './proc.js';
 
 /**
  * SIMULATED_USAGE_ANNOTATION on a pod gives each of its containers a constant usage on simulated
@@ -92,6 +92,7 @@ export class ResourceAnalyzer {
     const timestamp = this.o.now();
     const hz = clockTicksPerSecond();
     const table = readProcessTable(this.procRoot);
+    const children = childrenIndex(table);
     const self = readCgroupMembership('self', this.procRoot);
     const selfKey = self ? cgroupKey(self) : undefined;
     const memberships = new Map<string, CgroupMembership | undefined>();
@@ -111,7 +112,7 @@ export class ResourceAnalyzer {
       const own = k !== undefined && k !== selfKey && !/^v[12]:\/(\|\/)?$/.test(k) && keyCount.get(k) === 1;
       let usage = own ? readCgroupUsage(m!, this.cgroupRoot) : undefined;
       if (!usage) {
-        const pids = processTree(table, c.pid);
+        const pids = processTree(table, c.pid, children);
         if (pids.length === 0) continue; // exited since the runtime listed it
         let ticks = 0;
         let rss = 0;
