@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { commands } from './command/command.js';
 
-const run = promisify(execFile);
+/** run runs a host command through the command helper; a non-zero exit rejects. */
+const run = (file: string, args: string[]) => commands.runOk(file, args);
 
 /** NETNS_DIR is where `ip netns` keeps named network namespaces (bind mounts of /proc/PID/ns/net). */
 export const NETNS_DIR = '/run/netns';

@@ -1,14 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { formatCIDR, overlaps, parseCIDR } from './cidr.js';
 import { ExecPlugins, findPlugin, type PluginExec } from './cni/exec.js';
 import { CNIConfig } from './cni/libcni.js';
 import { podIPs } from './cni/result.js';
 import type { NetConfList, PortMapping, RuntimeConf } from './cni/types.js';
 import { bridgeNameFor, bridgeNetworkConfigList, ipamDataDirFor, loopbackNetworkConfigList, networkNameFor } from './pod-network-config.js';
+import { commands } from './command/command.js';
 
-const run = promisify(execFile);
+/** run runs a host command through the command helper; a non-zero exit rejects. */
+const run = (file: string, args: string[]) => commands.runOk(file, args);
 
 /** DEFAULT_CNI_PATHS: Debian's containernetworking-plugins install to /usr/lib/cni, upstream's tarball to /opt/cni/bin. */
 export const DEFAULT_CNI_PATHS = ['/usr/lib/cni', '/opt/cni/bin'];

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { commands } from '../command/command.js';
 import { CNIError, type CNICommand } from './types.js';
 
 /** PluginInvocation is one run of a plugin executable. */
@@ -39,13 +39,13 @@ export interface PluginExec {
   run(type: string, inv: PluginInvocation): Promise<string>;
 }
 
-/** ExecPlugins runs real plugin binaries found in paths (CNI_PATH). */
+/** ExecPlugins runs real plugin binaries found in paths (CNI_PATH), through the command helper. */
 export class ExecPlugins implements PluginExec {
   constructor(readonly paths: string[]) {}
 
-  run(type: string, inv: PluginInvocation): Promise<string> {
+  async run(type: string, inv: PluginInvocation): Promise<string> {
     const bin = findPlugin(type, this.paths);
-    if (!bin) return Promise.reject(new CNIError(type, inv.command, 0, `failed to find plugin "${type}" in path [${this.paths.join(' ')}]`));
+    if (!bin) throw new CNIError(type, inv.command, 0, `failed to find plugin "${type}" in path [${this.paths.join(' ')}]`);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       CNI_COMMAND: inv.command,
@@ -55,20 +55,11 @@ export class ExecPlugins implements PluginExec {
       CNI_ARGS: inv.args ?? '',
       CNI_PATH: this.paths.join(':'),
     };
-    return new Promise((resolve, reject) => {
-      const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'], signal: inv.signal });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      child.on('error', (e) => reject(new CNIError(type, inv.command, 0, e.message)));
-      child.on('close', (code, sig) => {
-        if (code === 0) return resolve(out);
-        reject(pluginError(type, inv.command, out, err, sig ? `killed by ${sig}` : `exit status ${code}`));
-      });
-      child.stdin.on('error', () => { /* the plugin may exit before reading its config */ });
-      child.stdin.end(JSON.stringify(inv.stdin));
+    const result = await commands.run(bin, [], { env, input: JSON.stringify(inv.stdin), signal: inv.signal }).catch((e: unknown) => {
+      throw new CNIError(type, inv.command, 0, (e as Error).message);
     });
+    if (result.code === 0) return result.stdout;
+    throw pluginError(type, inv.command, result.stdout, result.stderr, result.signal ? `killed by ${result.signal}` : `exit status ${result.code}`);
   }
 }
 

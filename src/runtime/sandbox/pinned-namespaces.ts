@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { commands } from '../../network/command/command.js';
 
-const run = promisify(execFile);
+/** run runs a host command through the command helper; a non-zero exit rejects. */
+const run = (file: string, args: string[]) => commands.runOk(file, args);
 
 /** PinnedNamespaces are the files a sandbox's namespaces are bind-mounted on. */
 export interface PinnedNamespaces { uts?: string; ipc?: string; net?: string }
