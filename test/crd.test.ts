@@ -83,6 +83,56 @@ metadata:
 spec:
 ${spec}`;
 
+// A CRD whose schema carries x-kubernetes-validations (CEL) rules: a cross-field rule with a
+// message, one without, and an immutable field (a transition rule on oldSelf).
+const WEBAPP_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: webapps.cel.example.com
+spec:
+  group: cel.example.com
+  scope: Namespaced
+  names:
+    plural: webapps
+    singular: webapp
+    kind: WebApp
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-validations:
+                - rule: self.minReplicas <= self.replicas
+                  message: replicas must be at least minReplicas
+                - rule: self.replicas <= self.maxReplicas
+              properties:
+                image:
+                  type: string
+                  x-kubernetes-validations:
+                    - rule: self == oldSelf
+                      message: image is immutable
+                minReplicas:
+                  type: integer
+                  default: 1
+                replicas:
+                  type: integer
+                maxReplicas:
+                  type: integer
+                  default: 10
+`;
+
+const webApp = (name: string, spec: string) => `apiVersion: cel.example.com/v1
+kind: WebApp
+metadata:
+  name: ${name}
+spec:
+${spec}`;
+
 async function json<T>(args: string[]): Promise<T> {
   const r = await k([...args, '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
@@ -281,5 +331,50 @@ metadata:
       return l.code === 0 ? JSON.parse(l.stdout) as { items: unknown[] } : undefined;
     }, 'crontabs served again');
     assert.deepEqual(list.items, []);
+  });
+
+  it('enforces x-kubernetes-validations rules with Kubernetes\' messages', async () => {
+    const r = await k(['apply', '-f', '-'], WEBAPP_CRD);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await k(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/webapps.cel.example.com'])).code, 0);
+    const bad = await waitFor(async () => {
+      const x = await k(['apply', '-f', '-'], webApp('web', '  image: nginx:1.27\n  minReplicas: 3\n  replicas: 2\n'));
+      return /the server could not find the requested resource|no matches for kind/.test(x.stderr) ? undefined : x;
+    }, 'WebApps served');
+    assert.notEqual(bad.code, 0);
+    assert.equal(bad.stderr, 'The WebApp "web" is invalid: spec: Invalid value: "object": replicas must be at least minReplicas\n');
+    const both = await k(['apply', '-f', '-'], webApp('web', '  image: nginx:1.27\n  minReplicas: 3\n  replicas: 2\n  maxReplicas: 1\n'));
+    assert.equal(both.stderr, [
+      'The WebApp "web" is invalid: ',
+      '* spec: Invalid value: "object": replicas must be at least minReplicas',
+      '* spec: Invalid value: "object": failed rule: self.replicas <= self.maxReplicas',
+      '',
+    ].join('\n'));
+    const ok = await k(['apply', '-f', '-'], webApp('web', '  image: nginx:1.27\n  replicas: 2\n'));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /webapp.cel.example.com\/web created/);
+  });
+
+  it('refuses an update that changes an immutable field (self == oldSelf), and allows others', async () => {
+    const changed = await k(['apply', '-f', '-'], webApp('web', '  image: nginx:1.28\n  replicas: 2\n'));
+    assert.notEqual(changed.code, 0);
+    assert.equal(changed.stderr, 'The WebApp "web" is invalid: spec.image: Invalid value: "string": image is immutable\n');
+    const patched = await k(['patch', 'webapp', 'web', '--type=merge', '-p', '{"spec":{"image":"httpd"}}']);
+    assert.notEqual(patched.code, 0);
+    assert.match(patched.stderr, /The WebApp "web" is invalid: spec\.image: Invalid value: "string": image is immutable/);
+    const scaled = await k(['apply', '-f', '-'], webApp('web', '  image: nginx:1.27\n  replicas: 4\n'));
+    assert.equal(scaled.code, 0, scaled.stderr);
+    const obj = await json<{ spec: { image: string; replicas: number } }>(['get', 'webapp', 'web']);
+    assert.deepEqual([obj.spec.image, obj.spec.replicas], ['nginx:1.27', 4]);
+  });
+
+  it('refuses a CRD whose rule does not compile, with cel-go\'s message', async () => {
+    const broken = WEBAPP_CRD.replace(/webapps/g, 'brokenapps').replace('singular: webapp', 'singular: brokenapp').replace('kind: WebApp', 'kind: BrokenApp')
+      .replace('rule: self.replicas <= self.maxReplicas', 'rule: self.replicas <= self.maxReplica');
+    const r = await k(['create', '-f', '-'], broken);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stderr, 'The CustomResourceDefinition "brokenapps.cel.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: '
+      + 'Invalid value: apiextensions.ValidationRule{Rule:"self.replicas <= self.maxReplica", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: '
+      + "compilation failed: ERROR: <input>:1:22: undefined field 'maxReplica'\n | self.replicas <= self.maxReplica\n | .....................^\n");
   });
 });
