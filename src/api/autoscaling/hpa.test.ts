@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { invalid } from '../../apimachinery/errors.js';
+import { fieldErrorMessage, invalid } from '../../apimachinery/errors.js';
 import { createObject, updateObject } from '../testing/strategy-harness.js';
 import { convertHPA, CONDITIONS_ANNOTATION, METRICS_ANNOTATION } from './conversion.js';
 import { hpaV1, hpaV2 } from './hpa.js';
@@ -103,6 +103,23 @@ describe('HPA v2 defaulting and validation', () => {
     assert.deepEqual(zero.status, { desiredReplicas: 0, currentMetrics: null }, 'v2\'s currentReplicas is omitempty');
     const v1created = convertHPA({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: {}, status: { currentReplicas: 0, desiredReplicas: 0 } }, 'v2');
     assert.deepEqual(v1created.status, { desiredReplicas: 0, currentMetrics: null });
+  });
+
+  it('validates metric sources and targets in Kubernetes\' order and words', () => {
+    const msgs = (metrics: unknown[], behavior?: unknown) => createObject(hpaV2, { metadata: { name: 'h' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, maxReplicas: 3, metrics, ...(behavior ? { behavior } : {}) } }).errs.map(fieldErrorMessage);
+    assert.deepEqual(msgs([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization' } } }]), ['spec.metrics[0].resource.target.averageUtilization: Required value: must set either a target raw value or a target utilization']);
+    assert.deepEqual(msgs([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Bogus', averageUtilization: 0 } } }]), [
+      'spec.metrics[0].resource.target.type: Invalid value: "Bogus": must be either Utilization, Value, or AverageValue',
+      'spec.metrics[0].resource.target.averageUtilization: Invalid value: 0: must be greater than 0',
+    ]);
+    assert.deepEqual(msgs([{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageUtilization: 50, averageValue: '1Gi' } } }]), ['spec.metrics[0].resource.target.averageValue: Forbidden: may not set both a target raw value and a target utilization']);
+    assert.deepEqual(msgs([{ type: 'Resource', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1' } } }]), ['spec.metrics[0].resource: Required value: must populate information for the given metric source']);
+    assert.deepEqual(msgs([{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'App_1', target: { type: 'Utilization', averageUtilization: 60 } } }]).length, 1);
+    assert.deepEqual(msgs([{ type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'Value', value: '-1' } } }]), [
+      'spec.metrics[0].pods.target.value: Invalid value: "-1": must be positive',
+      'spec.metrics[0].pods.target.averageValue: Required value: must specify a positive target averageValue',
+    ]);
+    assert.deepEqual(msgs([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }], { scaleUp: { policies: [] } }), ['spec.behavior.scaleUp.policies: Required value: must specify at least one Policy']);
   });
 
   it('rejects max below min', () => {

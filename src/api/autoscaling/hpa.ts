@@ -4,8 +4,8 @@ import { defineResource } from '../common/define.js';
 import { isObj, type Obj } from '../common/obj.js';
 import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import type { KubeObject, ResourceDefinition, ResourceStrategy } from '../resource.js';
-import { invalidField, messagesAt, notSupported, required } from '../validation/field.js';
-import { validatePathSegmentName } from '../validation/names.js';
+import { forbidden, invalidField, messagesAt, notSupported, required } from '../validation/field.js';
+import { isDNS1123Label, validatePathSegmentName } from '../validation/names.js';
 import { tryParseQuantity } from '../../apimachinery/quantity.js';
 import { METRICS_ANNOTATION, DEFAULT_CPU_UTILIZATION, convertHPA } from './conversion.js';
 
@@ -44,24 +44,89 @@ export function defaultHPAv1(hpa: Obj): void {
 }
 
 const METRIC_TYPES = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
+/** SOURCE_FIELDS lists the source fields in the order Kubernetes validates them. */
+const SOURCE_FIELDS = ['object', 'external', 'pods', 'resource', 'containerResource'];
 const SOURCE_FIELD: Record<string, string> = { ContainerResource: 'containerResource', External: 'external', Object: 'object', Pods: 'pods', Resource: 'resource' };
 const TARGET_TYPES = ['Utilization', 'Value', 'AverageValue'];
 
-function validateTarget(t: unknown, p: string): FieldError[] {
-  if (!isObj(t)) return [required(p)];
+// A plain boolean (not an inferred type predicate): the fields stay loosely typed after the check.
+const isSet = (v: unknown): boolean => v !== undefined && v !== null;
+
+/** validateCrossVersionObjectReference: kind and name required and path-safe. */
+function validateCrossVersionObjectReference(ref: unknown, p: string): FieldError[] {
+  const r: Obj = isObj(ref) ? ref : {};
+  const errs: FieldError[] = [];
+  if (!r.kind) errs.push(required(`${p}.kind`));
+  else errs.push(...messagesAt(`${p}.kind`, r.kind, validatePathSegmentName(r.kind, false)));
+  if (!r.name) errs.push(required(`${p}.name`));
+  else errs.push(...messagesAt(`${p}.name`, r.name, validatePathSegmentName(r.name, false)));
+  return errs;
+}
+
+/** validateMetricTarget: a known type, positive values, a utilization of at least 1. */
+function validateMetricTarget(t: Obj, p: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!t.type) errs.push(required(`${p}.type`, 'must specify a metric target type'));
-  else if (!TARGET_TYPES.includes(t.type)) errs.push(notSupported(`${p}.type`, t.type, TARGET_TYPES));
-  if (t.averageUtilization !== undefined && t.averageUtilization !== null && t.averageUtilization < 1) {
-    errs.push(invalidField(`${p}.averageUtilization`, t.averageUtilization, 'must be greater than 0'));
-  }
+  if (!TARGET_TYPES.includes(t.type)) errs.push(invalidField(`${p}.type`, t.type ?? '', 'must be either Utilization, Value, or AverageValue'));
   for (const q of ['value', 'averageValue']) {
-    if (t[q] === undefined || t[q] === null) continue;
+    if (!isSet(t[q])) continue;
     const n = tryParseQuantity(t[q]);
     if (n === undefined || n <= 0) errs.push(invalidField(`${p}.${q}`, String(t[q]), 'must be positive'));
   }
-  if (t.type === 'Utilization' && (t.averageUtilization === undefined || t.averageUtilization === null)) {
-    errs.push(required(`${p}.averageUtilization`, 'must set either a target raw value or a target utilization'));
+  if (isSet(t.averageUtilization) && t.averageUtilization < 1) errs.push(invalidField(`${p}.averageUtilization`, t.averageUtilization, 'must be greater than 0'));
+  return errs;
+}
+
+function validateMetricIdentifier(id: unknown, p: string): FieldError[] {
+  const name = isObj(id) ? id.name : undefined;
+  if (!name) return [required(`${p}.name`, 'must specify a metric name')];
+  return messagesAt(`${p}.name`, name, validatePathSegmentName(name, false));
+}
+
+/** validateSource checks one metric source as Kubernetes' validate{Object,External,Pods,Resource,ContainerResource}Source. */
+function validateSource(field: string, src: Obj, p: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const t: Obj = isObj(src.target) ? src.target : {};
+  const tp = `${p}.target`;
+  switch (field) {
+    case 'object':
+      errs.push(...validateCrossVersionObjectReference(src.describedObject, `${p}.describedObject`), ...validateMetricIdentifier(src.metric, `${p}.metric`), ...validateMetricTarget(t, tp));
+      if (!isSet(t.value) && !isSet(t.averageValue)) errs.push(required(`${tp}.averageValue`, 'must set either a target value or averageValue'));
+      break;
+    case 'external':
+      errs.push(...validateMetricIdentifier(src.metric, `${p}.metric`), ...validateMetricTarget(t, tp));
+      if (!isSet(t.value) && !isSet(t.averageValue)) errs.push(required(`${tp}.averageValue`, 'must set either a target value for metric or a per-pod target'));
+      if (isSet(t.value) && isSet(t.averageValue)) errs.push(forbidden(`${tp}.value`, 'may not set both a target value for metric and a per-pod target'));
+      break;
+    case 'pods':
+      errs.push(...validateMetricIdentifier(src.metric, `${p}.metric`), ...validateMetricTarget(t, tp));
+      if (!isSet(t.averageValue)) errs.push(required(`${tp}.averageValue`, 'must specify a positive target averageValue'));
+      break;
+    default: // resource, containerResource
+      if (!src.name) errs.push(required(`${p}.name`, 'must specify a resource name'));
+      if (field === 'containerResource') {
+        if (!src.container) errs.push(required(`${p}.container`, 'must specify a container'));
+        else errs.push(...messagesAt(`${p}.container`, src.container, isDNS1123Label(String(src.container))));
+      }
+      errs.push(...validateMetricTarget(t, tp));
+      if (!isSet(t.averageUtilization) && !isSet(t.averageValue)) errs.push(required(`${tp}.averageUtilization`, 'must set either a target raw value or a target utilization'));
+      if (isSet(t.averageUtilization) && isSet(t.averageValue)) errs.push(forbidden(`${tp}.averageValue`, 'may not set both a target raw value and a target utilization'));
+  }
+  return errs;
+}
+
+/** validateMetricSpec: a known type, its source populated, and no other source. */
+function validateMetricSpec(m: Obj, p: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!m.type) errs.push(required(`${p}.type`, 'must specify a metric source type'));
+  if (!METRIC_TYPES.includes(m.type)) errs.push(notSupported(`${p}.type`, m.type ?? '', METRIC_TYPES));
+  const present = SOURCE_FIELDS.filter((f) => isObj(m[f]));
+  // Only the first source present is validated in depth; the others are forbidden below.
+  if (present.length) errs.push(...validateSource(present[0], m[present[0]], `${p}.${present[0]}`));
+  const expected = SOURCE_FIELD[m.type];
+  if (expected && !present.includes(expected)) errs.push(required(`${p}.${expected}`, 'must populate information for the given metric source'));
+  if (present.length > 1) {
+    for (const f of present) if (f !== expected) errs.push(forbidden(`${p}.${f}`, 'must populate the given metric source only'));
   }
   return errs;
 }
@@ -70,50 +135,35 @@ function validateBehaviorRules(rules: unknown, p: string): FieldError[] {
   if (!isObj(rules)) return [];
   const errs: FieldError[] = [];
   const w = rules.stabilizationWindowSeconds;
-  if (w !== undefined && w !== null && (w < 0 || w > 3600)) errs.push(invalidField(`${p}.stabilizationWindowSeconds`, w, w < 0 ? 'must be greater than or equal to zero' : 'must be less than or equal to 3600'));
-  if (rules.selectPolicy !== undefined && !['Max', 'Min', 'Disabled'].includes(rules.selectPolicy)) {
+  if (isSet(w) && w < 0) errs.push(invalidField(`${p}.stabilizationWindowSeconds`, w, 'must be greater than or equal to zero'));
+  if (isSet(w) && w > 3600) errs.push(invalidField(`${p}.stabilizationWindowSeconds`, w, 'must be less than or equal to 3600'));
+  if (isSet(rules.selectPolicy) && !['Max', 'Min', 'Disabled'].includes(rules.selectPolicy)) {
     errs.push(notSupported(`${p}.selectPolicy`, rules.selectPolicy, ['Disabled', 'Max', 'Min']));
   }
-  if (Array.isArray(rules.policies)) {
-    (rules.policies as Obj[]).forEach((pol, i) => {
-      const pp = `${p}.policies[${i}]`;
-      if (!['Pods', 'Percent'].includes(pol?.type)) errs.push(notSupported(`${pp}.type`, pol?.type ?? '', ['Percent', 'Pods']));
-      if (!(pol?.periodSeconds > 0)) errs.push(invalidField(`${pp}.periodSeconds`, pol?.periodSeconds ?? 0, 'must be greater than zero'));
-      else if (pol.periodSeconds > 1800) errs.push(invalidField(`${pp}.periodSeconds`, pol.periodSeconds, 'must be less than or equal to 1800'));
-      if (!(pol?.value > 0)) errs.push(invalidField(`${pp}.value`, pol?.value ?? 0, 'must be greater than zero'));
-    });
-  }
+  const policies: Obj[] = Array.isArray(rules.policies) ? rules.policies : [];
+  if (policies.length === 0) errs.push(required(`${p}.policies`, 'must specify at least one Policy'));
+  policies.forEach((pol, i) => {
+    const pp = `${p}.policies[${i}]`;
+    if (!['Pods', 'Percent'].includes(pol?.type)) errs.push(notSupported(`${pp}.type`, pol?.type ?? '', ['Percent', 'Pods']));
+    if (!(pol?.value > 0)) errs.push(invalidField(`${pp}.value`, pol?.value ?? 0, 'must be greater than zero'));
+    if (!(pol?.periodSeconds > 0)) errs.push(invalidField(`${pp}.periodSeconds`, pol?.periodSeconds ?? 0, 'must be greater than zero'));
+    if (pol?.periodSeconds > 1800) errs.push(invalidField(`${pp}.periodSeconds`, pol.periodSeconds, 'must be less than or equal to 1800'));
+  });
   return errs;
 }
 
-/** validateHPAv2 is ValidateHorizontalPodAutoscaler over the v2 form. */
+/** validateHPAv2 is ValidateHorizontalPodAutoscaler over the v2 form, in Kubernetes' order and words. */
 export function validateHPAv2(hpa: KubeObject): FieldError[] {
   const spec: Obj = isObj(hpa.spec) ? hpa.spec : {};
   const errs: FieldError[] = [];
-  const ref: Obj = isObj(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
-  if (!ref.kind) errs.push(required('spec.scaleTargetRef.kind'));
-  else errs.push(...messagesAt('spec.scaleTargetRef.kind', ref.kind, validatePathSegmentName(ref.kind, false)));
-  if (!ref.name) errs.push(required('spec.scaleTargetRef.name'));
-  else errs.push(...messagesAt('spec.scaleTargetRef.name', ref.name, validatePathSegmentName(ref.name, false)));
   const min = spec.minReplicas;
-  if (min !== undefined && min !== null && min < 1) errs.push(invalidField('spec.minReplicas', min, 'must be greater than or equal to 1'));
+  if (isSet(min) && min < 1) errs.push(invalidField('spec.minReplicas', min, 'must be greater than or equal to 1'));
   const max = spec.maxReplicas;
   if (typeof max !== 'number' || max < 1) errs.push(invalidField('spec.maxReplicas', max ?? 0, 'must be greater than 0'));
-  else if (typeof min === 'number' && max < min) errs.push(invalidField('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  if (isSet(min) && (typeof max !== 'number' || max < min)) errs.push(invalidField('spec.maxReplicas', max ?? 0, 'must be greater than or equal to `minReplicas`'));
+  errs.push(...validateCrossVersionObjectReference(spec.scaleTargetRef, 'spec.scaleTargetRef'));
   const metrics: Obj[] = Array.isArray(spec.metrics) ? spec.metrics : [];
-  metrics.forEach((m, i) => {
-    const p = `spec.metrics[${i}]`;
-    if (!m?.type) { errs.push(required(`${p}.type`, 'must specify a metric source type')); return; }
-    if (!METRIC_TYPES.includes(m.type)) { errs.push(notSupported(`${p}.type`, m.type, METRIC_TYPES)); return; }
-    const field = SOURCE_FIELD[m.type];
-    const src = m[field];
-    if (!isObj(src)) { errs.push(required(`${p}.${field}`, 'must populate information for the given metric source')); return; }
-    if ((m.type === 'Resource' || m.type === 'ContainerResource') && !src.name) errs.push(required(`${p}.${field}.name`, 'must specify a resource name'));
-    if (m.type === 'ContainerResource' && !src.container) errs.push(required(`${p}.${field}.container`, 'must specify a container'));
-    if (['Pods', 'Object', 'External'].includes(m.type) && !src.metric?.name) errs.push(required(`${p}.${field}.metric.name`, 'must specify a metric name'));
-    if (m.type === 'Object' && !src.describedObject?.kind) errs.push(required(`${p}.object.describedObject.kind`));
-    errs.push(...validateTarget(src.target, `${p}.${field}.target`));
-  });
+  metrics.forEach((m, i) => errs.push(...validateMetricSpec(isObj(m) ? m : {}, `spec.metrics[${i}]`)));
   if (isObj(spec.behavior)) {
     errs.push(...validateBehaviorRules(spec.behavior.scaleUp, 'spec.behavior.scaleUp'));
     errs.push(...validateBehaviorRules(spec.behavior.scaleDown, 'spec.behavior.scaleDown'));
