@@ -8,7 +8,7 @@ import { LocalPathProvisioner } from '../controllers/localpath/provisioner.js';
 import { PersistentVolumeController } from '../controllers/volume/persistentvolume/controller.js';
 import type { PersistentVolumeClaim } from '../controllers/volume/types.js';
 import { startTestCluster, eventually, type TestCluster } from '../testing/test-cluster.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock, realClock } from '../util/clock.js';
 import { Scheduler } from './scheduler.js';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -23,11 +23,13 @@ async function setup(): Promise<TestCluster> {
   const clock = new FakeClock(new Date());
   const ctx: ControllerContext = { client: tc.client, informers: tc.informers, clock, options: defaultControllerOptions };
   const recorder = new EventRecorder(tc.client, { component: 'default-scheduler' }, clock);
-  const scheduler = new Scheduler({ client: tc.client, informers: tc.informers, clock, recorder });
+  // The scheduler's back-offs (1 s…10 s) run on real time; the volume controllers' on the fake clock.
+  const scheduler = new Scheduler({ client: tc.client, informers: tc.informers, clock: realClock, recorder });
   const pv = new PersistentVolumeController(ctx);
   const provisioner = new LocalPathProvisioner(ctx);
   for (const name of ['host01', 'host02']) {
-    await tc.client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } } });
+    const alloc = { cpu: '4', memory: '8Gi', pods: '110' };
+    await tc.client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, status: { allocatable: alloc, capacity: alloc } });
   }
   await tc.start();
   const ac = new AbortController();
@@ -92,11 +94,11 @@ describe('VolumeBinding (scheduler)', () => {
     const tc = await setup();
     await tc.client.create(Resources.pods, 'default', podUsing('orphan', 'nope'));
     await eventually(async () => assert.equal(await schedulingFailure(tc, 'orphan'),
-      '0/2 nodes are available: persistentvolumeclaim "nope" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.'));
+      '0/2 nodes are available: persistentvolumeclaim "nope" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..'));
     await tc.client.create(Resources.persistentvolumeclaims, 'default', claim('immediate', ''));
     await tc.client.create(Resources.pods, 'default', podUsing('waiting', 'immediate'));
     await eventually(async () => assert.equal(await schedulingFailure(tc, 'waiting'),
-      '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.'));
+      '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..'));
     assert.equal(await nodeOf(tc, 'waiting'), undefined);
     // The claim appears for the first pod: it is scheduled.
     await tc.client.create(Resources.persistentvolumeclaims, 'default', claim('nope'));
@@ -111,7 +113,7 @@ describe('VolumeBinding (scheduler)', () => {
     await tc.client.create(Resources.persistentvolumeclaims, 'default', claim('nolocal', 'local'));
     await tc.client.create(Resources.pods, 'default', podUsing('stuck', 'nolocal'));
     await eventually(async () => assert.equal(await schedulingFailure(tc, 'stuck'),
-      "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."));
+      "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.."));
     // A matching local volume on host01 lets the scheduler bind it statically and place the pod there.
     await tc.client.create(Resources.persistentvolumes, undefined, {
       apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'disk1' },

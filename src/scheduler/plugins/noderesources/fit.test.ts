@@ -33,6 +33,11 @@ test('NodeResourcesFit filter: every insufficient resource is a reason, pods fir
     assert.deepEqual(s?.reasons ?? [], c.want, c.name);
     if (c.want.length) assert.equal(s?.code, 'Unschedulable', c.name);
   }
+  const bare = makeNode().name('bare').info();
+  delete (bare.node as { status?: unknown }).status;
+  const st0 = new CycleState();
+  new Fit().preFilter(st0, makePod().name('p').req({ cpu: '100' }).info());
+  assert.equal(new Fit().filter(st0, makePod().name('p').req({ cpu: '100' }).info(), bare), undefined, 'a node without allocatable is not limited (tskube leniency)');
   const ignored = new Fit({ ignoredResourceGroups: ['example.com'] });
   const gpu = makePod().name('p').req({ 'example.com/gpu': '1' });
   const st = new CycleState();

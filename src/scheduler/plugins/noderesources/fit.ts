@@ -114,6 +114,10 @@ export class Fit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
 
   /** filter rejects the node with every insufficient resource as a reason. */
   filter(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): MaybeStatus {
+    // tskube keeps one leniency of its first scheduler: a Node object that reports no allocatable
+    // at all (made by hand, no agent) is not limited. A kubelet always reports it; Kubernetes
+    // would call such a node full ("Too many pods").
+    if (nodeInfo.node && !nodeInfo.node.status?.allocatable) return undefined;
     const requests = state.read<PreFilterState>(PRE_FILTER_KEY)?.requests ?? pod.requests;
     const insufficient = fitsRequest(requests, nodeInfo, this.ignoredResources, this.ignoredResourceGroups);
     if (!insufficient.length) return undefined;
