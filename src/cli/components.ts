@@ -55,7 +55,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     recorder: new EventRecorder(client, { component: 'default-scheduler' }, realClock),
   });
   tasks.push(scheduler.run(signal));
-  const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, ...o.controllerOptions } };
+  const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
 
   // Node agents are the same as `tskube agent`'s, in this process: each authenticates as its node.

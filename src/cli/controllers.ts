@@ -25,6 +25,7 @@ import { CronJobController } from '../controllers/cronjob/controller.js';
 import { EndpointsController } from '../controllers/endpoint/controller.js';
 import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
 import { HorizontalController } from '../controllers/podautoscaler/controller.js';
+import { Publisher } from '../controllers/rootcacertpublisher/publisher.js';
 
 /** ControllerContext is what every controller constructor is given (kube-controller-manager's ControllerContext). */
 export interface ControllerContext {
@@ -59,6 +60,8 @@ export interface ControllerOptions {
   horizontalPodAutoscalerCPUInitializationPeriodMs?: number;
   /** --horizontal-pod-autoscaler-initial-readiness-delay (default 30 s) */
   horizontalPodAutoscalerInitialReadinessDelayMs?: number;
+  /** --root-ca-file: the PEM of the CA the API server serves with (root-ca-cert-publisher; unset: not run) */
+  rootCA?: string;
 }
 
 /** defaultControllerOptions are Kubernetes' defaults. */
@@ -83,6 +86,7 @@ export interface ControllerFactory {
 export const controllerFactories: ControllerFactory[] = [
   { name: 'namespace', workers: 2, create: (ctx) => new NamespaceController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'nodeipam', workers: 1, create: (ctx) => new NodeIpamController(ctx) },
+  { name: 'root-ca-cert-publisher', workers: 1, create: (ctx) => new Publisher({ ...ctx, rootCA: ctx.options.rootCA ?? '' }) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'endpoint', workers: 5, create: (ctx) => new EndpointsController(ctx) },
   { name: 'endpointslice', workers: 5, create: (ctx) => new EndpointSliceController(ctx) },
