@@ -141,6 +141,8 @@ const NODE_RULES: Rule[] = [
   { verbs: ['get', 'list', 'watch'], group: '', resources: ['services'] },
   { verbs: ['create', 'update', 'patch'], group: '', resources: ['events'] },
   { verbs: ['get'], group: '', resources: ['endpoints'] },
+  // The node agent runs the Service proxy too: kube-proxy's system:node-proxier reads the slices.
+  { verbs: ['get', 'list', 'watch'], group: 'discovery.k8s.io', resources: ['endpointslices'] },
   { verbs: ['create', 'get', 'list', 'watch'], group: 'certificates.k8s.io', resources: ['certificatesigningrequests'] },
   { verbs: ['get'], group: 'storage.k8s.io', resources: ['volumeattachments'] },
   { verbs: ['get', 'list', 'watch'], group: 'storage.k8s.io', resources: ['csidrivers'] },

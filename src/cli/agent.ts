@@ -1,6 +1,9 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RestClient } from '../client/rest.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { ServiceProxy, tableNameFor } from '../network/proxy/proxier.js';
+import { bridgeNameFor } from '../network/pod-network-config.js';
 import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
 import { nodeCredential } from '../apiserver/authn.js';
 import { realClock } from '../util/clock.js';
@@ -27,8 +30,8 @@ export interface NodeAgentConfig {
   images?: string[];
 }
 
-/** RunningNode is a node agent and its runtime. */
-export interface RunningNode { agent: NodeAgent; runtime: Runtime }
+/** RunningNode is a node agent, its runtime and (process runtime) its Service proxy. */
+export interface RunningNode { agent: NodeAgent; runtime: Runtime; proxy?: ServiceProxy }
 
 /**
  * newNodeAgent builds a node agent the way both `tskube up` and `tskube agent` run them: it
@@ -47,7 +50,13 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
     client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock,
     address: c.address, serverPort: 0, serverToken: c.nodeToken,
   });
-  return { agent, runtime };
+  // The node's Service proxy (kube-proxy) runs beside the agent, scoped to the node's pod bridge.
+  const bridge = bridgeNameFor(c.name, c.rootDir);
+  const proxy = c.runtime === 'process' ? new ServiceProxy({
+    client, informers: new SharedInformerFactory(client, { clock: realClock }), clock: realClock,
+    nodeName: c.name, nodeAddresses: [c.address], bridge, table: tableNameFor(bridge),
+  }) : undefined;
+  return { agent, runtime, proxy };
 }
 
 /**
@@ -91,9 +100,11 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
   if (!ca && o.server.startsWith('https://')) logger.warn('no --ca-file: the API server\'s certificate is not verified');
   const images = imageCatalogFiles(o.images);
-  const { agent, runtime } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images });
+  const { agent, runtime, proxy } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images });
   const ac = new AbortController();
   const done = agent.run(ac.signal);
+  // The proxy removes its nftables table when it stops.
+  const proxied = proxy?.run(ac.signal).catch((e: unknown) => logger.error(e, 'service proxy failed'));
   logger.info('node agent started', { server: o.server, rootDir, runtime: o.runtime, address: o.address });
   let stopping = false;
   const stop = async (sig: string) => {
@@ -102,6 +113,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     logger.info('stopping the node agent and its containers', { signal: sig });
     ac.abort();
     await done.catch((e: unknown) => logger.error(e, 'node agent failed while stopping'));
+    await proxied;
     await stopContainers(runtime, AGENT_SHUTDOWN_GRACE_MS);
     await runtime.close();
     process.exit(0);

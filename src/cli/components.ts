@@ -62,9 +62,10 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca };
   for (let i = 1; i <= o.nodes; i++) {
     const name = nodeName(i);
-    const { agent, runtime } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}`, images: o.images });
+    const { agent, runtime, proxy } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}`, images: o.images });
     runtimes.push(runtime);
     tasks.push(agent.run(signal));
+    if (proxy) tasks.push(proxy.run(signal));
   }
   for (let i = 1; i <= o.simulatedNodes; i++) {
     const name = `sim${String(i).padStart(4, '0')}`;
