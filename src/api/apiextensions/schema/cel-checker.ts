@@ -60,7 +60,7 @@ class Checker {
   readonly issues: CheckIssue[] = [];
   readonly references = new Set<string>();
 
-  constructor(private readonly info: SourceInfo, vars: Map<string, CelT>) {
+  constructor(private readonly info: SourceInfo, vars: Map<string, CelT>, private readonly source: string) {
     this.scope = new Scope(new Map([...typeIdents, ...vars]));
   }
 
@@ -68,8 +68,17 @@ class Checker {
     return this.info.positions[id.toString()] ?? 0;
   }
 
-  private report(id: bigint, message: string): void {
-    this.issues.push({ offset: this.offset(id), message });
+  // cel-go locates a function call at its '(' where @bufbuild/cel records the '.' of a member
+  // call or the start of a global one (operators are located alike by both).
+  private callOffset(id: bigint, name: string): number {
+    const at = this.offset(id);
+    if (!/^[A-Za-z]/.test(name)) return at;
+    const m = /^(?:\.\s*)?[A-Za-z_][A-Za-z0-9_.]*\s*\(/.exec(this.source.slice(at));
+    return m ? at + m[0].length - 1 : at;
+  }
+
+  private report(id: bigint, message: string, offset = this.offset(id)): void {
+    this.issues.push({ offset, message });
   }
 
   private setType(e: Expr, t: CelT): void {
@@ -194,7 +203,7 @@ class Checker {
     if (!call.target) {
       const overloads = lookupFunction(name);
       if (!overloads) {
-        this.report(e.id, `undeclared reference to '${name}' (in container '')`);
+        this.report(e.id, `undeclared reference to '${name}' (in container '')`, this.callOffset(e.id, name));
         this.setType(e, T.error);
         return;
       }
@@ -213,7 +222,7 @@ class Checker {
     const overloads = lookupFunction(name);
     if (!overloads) {
       this.setType(e, T.error);
-      this.report(e.id, `undeclared reference to '${name}' (in container '')`);
+      this.report(e.id, `undeclared reference to '${name}' (in container '')`, this.callOffset(e.id, name));
       return;
     }
     this.resolve(e, name, overloads, call.target, call.args);
@@ -250,7 +259,7 @@ class Checker {
     if (!result) {
       const shown = argTypes.map((t) => formatType(substitute(this.mappings, t, true)));
       const sig = target ? `${shown[0]}.(${shown.slice(1).join(', ')})` : `(${shown.join(', ')})`;
-      this.report(e.id, `found no matching overload for '${name}' applied to '${sig}'`);
+      this.report(e.id, `found no matching overload for '${name}' applied to '${sig}'`, this.callOffset(e.id, name));
       this.setType(e, T.error);
       return;
     }
@@ -307,8 +316,8 @@ class Checker {
 }
 
 /** checkExpr type-checks a parsed expression where `vars` (self, oldSelf) are declared. */
-export function checkExpr(parsed: ReturnType<typeof parse>, vars: Map<string, CelT>): CheckResult {
-  const c = new Checker(parsed.sourceInfo!, vars);
+export function checkExpr(parsed: ReturnType<typeof parse>, vars: Map<string, CelT>, source = ''): CheckResult {
+  const c = new Checker(parsed.sourceInfo!, vars, source);
   c.check(parsed.expr);
   c.finish();
   const type = c.types.get(parsed.expr.id) ?? T.error;

@@ -165,6 +165,14 @@ method('prefixLength', [CIDRT], int);
 method('masked', [CIDRT], CIDRT);
 fn('string', [CIDRT], string);
 
+// Kubernetes format library.
+export const FormatT = opaque('kubernetes.NamedFormat');
+for (const name of ['dns1123Label', 'dns1123Subdomain', 'dns1035Label', 'qualifiedName', 'dns1123LabelPrefix', 'dns1123SubdomainPrefix', 'dns1035LabelPrefix', 'labelValue', 'uri', 'uuid', 'byte', 'date', 'datetime']) {
+  fn(`format.${name}`, [], FormatT);
+}
+fn('format.named', [string], optionalOf(FormatT));
+method('validate', [FormatT, string], optionalOf(listOf(string)));
+
 // Optional types (oldSelf under optionalOldSelf).
 fn('optional.of', [A], optionalOf(A));
 fn('optional.ofNonZeroValue', [A], optionalOf(A));

@@ -224,7 +224,7 @@ describe('CEL rules: lists, maps and values', () => {
     assert.equal(evaluate('self.ratio == 2', s, v), "compile: compilation failed: ERROR: <input>:1:12: found no matching overload for '_==_' applied to '(double, int)'\n | self.ratio == 2\n | ...........^");
   });
 
-  it('implements Kubernetes\' list, regex, url, quantity, ip and set functions', () => {
+  it('implements Kubernetes\' list, regex, url, quantity, ip, format and set functions', () => {
     const s: JSONSchemaProps = { type: 'object', properties: { xs: { type: 'array', items: { type: 'integer' } }, names: { type: 'array', items: { type: 'string' } }, s: { type: 'string' } } };
     const v = { xs: [3, 1, 2, 3], names: ['a', 'b', 'c'], s: 'abc123def45' };
     const cases: [string, unknown][] = [
@@ -244,6 +244,8 @@ describe('CEL rules: lists, maps and values', () => {
       ["sets.contains(self.names, ['a']) && sets.intersects(self.names, ['z', 'c']) && sets.equivalent([1, 2], [2, 1, 1])", true],
       ["self.s.indexOf('c') == 2 && self.s.upperAscii() == 'ABC123DEF45' && 'a,b'.split(',') == ['a', 'b'] && self.names.join('-') == 'a-b-c'", true],
       ["'%s has %d'.format(['x', 3]) == 'x has 3'", true],
+      ["!format.dns1123Label().validate('my-name').hasValue() && format.named('uuid').hasValue() && !format.named('nope').hasValue()", true],
+      ["format.dns1123Label().validate('Bad_Name').value()[0].startsWith('a lowercase RFC 1123 label must consist of')", true],
       ["self.xs.exists_one(x, x == 1) && self.xs.map(x, x * 2).filter(x, x > 4) == [6, 6]", true],
       ["quantity('x') == quantity('1')", "error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
       ["self.s.find('(') == ''", 'error: Illegal regex: error parsing regexp: missing closing ): `(`'],

@@ -192,7 +192,7 @@ export function newCELEngine(): CELEngine {
         return { error: failed + formatIssues(expression, [syntaxIssue(expression, e)]) };
       }
       const vars = new Map<string, CelT>([['self', declType], ['oldSelf', opts.optionalOldSelf ? optionalOf(declType) : declType]]);
-      const checked = checkExpr(parsed, vars);
+      const checked = checkExpr(parsed, vars, expression);
       if (checked.issues.length) return { error: failed + formatIssues(expression, checked.issues) };
       const want = isMessage ? T.string : T.bool;
       if (checked.type.kind !== want.kind) {

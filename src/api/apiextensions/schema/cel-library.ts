@@ -8,6 +8,7 @@ import { celFunc, celList, celMap, celMethod, CelScalar, celUint, isCelList, isC
 import { strings } from '@bufbuild/cel/ext';
 import { parseQuantityExact } from '../../../apimachinery/quantity.js';
 import { asOpaque, celEquals, opaqueHandle, type OpaqueValue } from './cel-values.js';
+import { formatFunctions } from './cel-format.js';
 import { netFunctions } from './cel-net.js';
 import { durationMessage, splitNanos } from './cel-time.js';
 import { goRegExp } from './cel-regex.js';
@@ -246,6 +247,7 @@ export function kubernetesFunctions(extra: CelFunc[]): CelFunc[] {
     ...urlLibrary(),
     ...quantityLibrary(),
     ...netFunctions(),
+    ...formatFunctions(),
     ...optionalLibrary(),
     ...extra,
   ];

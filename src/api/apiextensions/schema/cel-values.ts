@@ -19,6 +19,7 @@ export type OpaqueValue =
   | { kind: 'url'; href: string; scheme: string; host: string; hostname: string; port: string; escapedPath: string; query: [string, string][] }
   | { kind: 'ip'; bytes: number[] }
   | { kind: 'cidr'; ip: number[]; prefix: number }
+  | { kind: 'format'; name: string }
   | { kind: 'optional'; value?: CelValue };
 
 const opaques = new WeakMap<object, OpaqueValue>();
@@ -209,6 +210,7 @@ function opaqueEquals(a: OpaqueValue, b: OpaqueValue): boolean {
     case 'url': return a.href === (b as typeof a).href;
     case 'ip': return a.bytes.join('.') === (b as typeof a).bytes.join('.');
     case 'cidr': return a.ip.join('.') === (b as typeof a).ip.join('.') && a.prefix === (b as typeof a).prefix;
+    case 'format': return a.name === (b as typeof a).name;
     case 'optional': {
       const o = b as typeof a;
       if (a.value === undefined || o.value === undefined) return a.value === o.value;
