@@ -35,7 +35,9 @@ export interface BenchCluster {
 /** startBench starts `tskube up` with args and waits until wantNodes nodes are registered. */
 export async function startBench(args: string[], wantNodes: number): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_NODE_FLAGS passes node flags to the control plane (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { out += d; const m = /API server (\S+),/.exec(out); if (m) resolve(m[1]); });

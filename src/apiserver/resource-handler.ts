@@ -9,6 +9,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchSchemaF
 import type { RegistryStore, DeleteOptions } from '../registry/store.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, negotiateOutput, readBody, type OutputKind } from './negotiate.js';
+import { decodeKubernetesProtobuf, isProtobufContentType } from '../apimachinery/protobuf/decode.js';
 import { successStatus, writeObject, writeError } from './response.js';
 import type { Clock } from '../util/clock.js';
 import { checkCustomResourceFields, CUSTOM_RESOURCE_PATCH_TYPES } from './crd/decode.js';
@@ -215,7 +216,13 @@ export function applyPatch(def: ResourceDefinition, current: KubeObject, body: B
 async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<DeleteOptions> {
   const body = await readBody(req);
   let opts: DeleteOptions & { kind?: string; apiVersion?: string } = {};
-  if (body.length && body.toString('utf8').trim()) {
+  if (isProtobufContentType(req.headers['content-type']) && body.length) {
+    // client-go's typed clients (the e2e framework, controllers, kubelet) send DeleteOptions as protobuf.
+    const decoded = decodeKubernetesProtobuf(body);
+    if (decoded.kind !== 'DeleteOptions') throw badRequest(`error decoding DeleteOptions: the body is a ${decoded.apiVersion}, Kind=${decoded.kind}`);
+    const { apiVersion: _v, kind: _k, ...rest } = decoded.object;
+    opts = rest as DeleteOptions;
+  } else if (body.length && body.toString('utf8').trim()) {
     try {
       opts = JSON.parse(body.toString('utf8'));
     } catch (e) {
@@ -266,6 +273,20 @@ export function renderList(def: ResourceDefinition, items: KubeObject[], listMet
   };
 }
 
+/**
+ * encodedJson holds each watch event's JSON line per event type, keyed by the object: the watch
+ * cache hands the same decoded object to every watcher, so it is serialized once, not per watcher.
+ */
+const encodedJson = new WeakMap<KubeObject, Map<string, string>>();
+
+function encodedEvent(type: string, object: KubeObject): string {
+  let byType = encodedJson.get(object);
+  if (!byType) encodedJson.set(object, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object }) + '\n'));
+  return line;
+}
+
 /** serveWatch streams watch events as newline-delimited JSON until the client goes or the timeout ends. */
 async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, def: ResourceDefinition, store: RegistryStore, ns: string | undefined, output: OutputKind, clock: Clock): Promise<void> {
   const ac = new AbortController();
@@ -291,7 +312,7 @@ async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, d
       let object: unknown = ev.object;
       if (ev.type !== 'ERROR' && output === 'table') object = renderList(def, [ev.object], { resourceVersion: ev.object.metadata?.resourceVersion }, 'table', url, clock.now(), true);
       else if (ev.type !== 'ERROR' && output === 'metadata') object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: ev.object.metadata };
-      res.write(JSON.stringify({ type: ev.type, object }) + '\n');
+      res.write(output === 'json' && ev.type !== 'ERROR' ? encodedEvent(ev.type, ev.object) : JSON.stringify({ type: ev.type, object }) + '\n');
     };
     const firstResult = firstOrWait === 'pending' ? await first : firstOrWait;
     if (!firstResult.done) {

@@ -11,6 +11,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/
 import type { Clock } from '../util/clock.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { WatchCache, decodeEvent, type DecodedEvent } from './cacher.js';
 import { deepEqual } from '../apimachinery/deep.js';
 import { rfc3339 } from '../apimachinery/time.js';
 import type { DeleteOptions, ListOptions, ObjectList, WatchEvent, WatchOptions, WriteOptions } from '../apimachinery/options.js';
@@ -59,9 +60,12 @@ const MAX_RETRIES = 8;
  */
 export class RegistryStore {
   readonly gr: GroupResource;
+  /** the resource's one Backend watch, shared by every API watcher (see WatchCache) */
+  readonly watchCache: WatchCache;
 
   constructor(readonly def: ResourceDefinition, private readonly deps: StoreDeps) {
     this.gr = { group: def.group, resource: def.plural };
+    this.watchCache = new WatchCache(deps.backend, listPrefix(def, undefined), (kv, rv) => this.decode(kv, rv));
   }
 
   private get backend(): Backend { return this.deps.backend; }
@@ -154,6 +158,8 @@ export class RegistryStore {
       }
       throw e;
     }
+    // A fresh list is usually followed by a watch from its revision: follow changes from there.
+    if (!opts.continue) this.watchCache.start(revision);
     const metadata: ListResult['metadata'] = { resourceVersion: String(revision) };
     if (more && lastKey) {
       metadata.continue = encodeContinue({ rv: revision, start: lastKey.slice(prefix.length) });
@@ -199,24 +205,32 @@ export class RegistryStore {
         if (filter.matches(obj)) yield { type: 'ADDED', object: obj };
       }
       after = res.revision;
+      this.watchCache.start(after);
     } else {
       after = Number(rv);
       if (!Number.isInteger(after) || after < 0) throw badRequest(`invalid resource version: ${rv}`);
+      if (!this.watchCache.started) this.watchCache.start(await this.backend.currentRevision());
     }
     try {
-      for await (const ev of this.backend.watch(prefix, { afterRevision: after, signal: opts.signal })) {
+      // From the shared cache when `after` is in its window, else from the Backend's history
+      // (which answers a compacted resourceVersion with 410, as before the cache).
+      const compacted = await this.backend.compactedRevision();
+      const events = (after >= compacted ? this.watchCache.watch(after, opts.signal) : undefined) ?? this.backendEvents(prefix, after, opts.signal);
+      for await (const ev of events) {
+        if (!ev.key.startsWith(prefix)) continue;
+        const obj = ev.object;
         if (ev.type === 'delete') {
-          const old = this.decode(ev.prevKv ?? ev.kv, ev.revision);
-          if (filter.matches(old)) yield { type: 'DELETED', object: old };
+          if (filter.matches(obj)) yield { type: 'DELETED', object: obj };
           continue;
         }
-        const obj = this.decode(ev.kv);
         const nowMatches = filter.matches(obj);
         if (ev.type === 'create') {
           if (nowMatches) yield { type: 'ADDED', object: obj };
           continue;
         }
-        const oldMatches = ev.prevKv ? filter.matches(this.decode(ev.prevKv)) : false;
+        // Without selectors the previous object need not be decoded: it matched too.
+        const prev = filter.selective ? ev.prevObject() : undefined;
+        const oldMatches = filter.selective ? (prev ? filter.matches(prev) : false) : ev.hasPrev;
         if (nowMatches && oldMatches) yield { type: 'MODIFIED', object: obj };
         else if (nowMatches) yield { type: 'ADDED', object: obj };
         else if (oldMatches) yield { type: 'DELETED', object: obj };
@@ -232,6 +246,11 @@ export class RegistryStore {
       if (opts.signal.aborted) return;
       throw e;
     }
+  }
+
+  /** backendEvents reads changes straight from the Backend, decoding them for this watcher alone. */
+  private async *backendEvents(prefix: string, after: number, signal: AbortSignal): AsyncGenerator<DecodedEvent> {
+    for await (const ev of this.backend.watch(prefix, { afterRevision: after, signal })) yield decodeEvent(ev, (kv, rv) => this.decode(kv, rv));
   }
 
   // ---- writes ---------------------------------------------------------------------------------
