@@ -8,6 +8,7 @@ import type { Runtime } from '../agent/index.js';
 import { realClock } from '../util/clock.js';
 import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
 import { newNodeAgent, stopContainers } from './agent.js';
+import { ClusterDNS } from '../network/dns/cluster-dns.js';
 
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
 export interface ComponentsOptions {
@@ -57,6 +58,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   tasks.push(scheduler.run(signal));
   const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
+  // Cluster DNS (the kube-dns addon) runs with the control plane.
+  tasks.push(new ClusterDNS({ client, informers, clock: realClock }).run(signal));
 
   // Node agents are the same as `tskube agent`'s, in this process: each authenticates as its node.
   const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca };
