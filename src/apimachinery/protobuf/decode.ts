@@ -10,12 +10,15 @@ import { rfc3339, rfc3339Micro } from '../time.js';
  * Kubernetes' .proto files (scripts/gen-proto-table.ts) into the object's JSON form.
  */
 
-type FieldRow = [name: string, type: string, repeated: 0 | 1, mapKey?: string];
+/** FieldRow is one field of the generated table: JSON name, type (scalar or message), repeated, map key type. */
+export type FieldRow = [name: string, type: string, repeated: 0 | 1, mapKey?: string];
 const require = createRequire(import.meta.url);
 let table: Record<string, Record<string, FieldRow>> | undefined;
-const wireTable = () => (table ??= require('./generated/wire-table.json') as Record<string, Record<string, FieldRow>>);
+/** wireTable is the generated table: message name → field number → FieldRow. */
+export const wireTable = () => (table ??= require('./generated/wire-table.json') as Record<string, Record<string, FieldRow>>);
 
-const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+/** MAGIC starts every protobuf body (`k8s\0`). */
+export const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const UNKNOWN = 'k8s.io.apimachinery.pkg.runtime.Unknown';
 
 /** isProtobufContentType tells whether a Content-Type is Kubernetes' protobuf encoding. */
@@ -23,12 +26,18 @@ export function isProtobufContentType(ct: string | undefined): boolean {
   return (ct ?? '').split(';')[0].trim().toLowerCase() === 'application/vnd.kubernetes.protobuf';
 }
 
-/** messageFor maps apiVersion + kind to the generated message name (core v1 Pod → k8s.io.api.core.v1.Pod). */
-function messageFor(apiVersion: string, kind: string): string | undefined {
+/**
+ * messageFor maps apiVersion + kind to the generated message name (core v1 Pod → k8s.io.api.core.v1.Pod,
+ * rbac.authorization.k8s.io → k8s.io.api.rbac). meta.k8s.io's kinds (DeleteOptions, Status,
+ * WatchEvent …) are registered in every group version, so a client sends `v1, Kind=DeleteOptions`.
+ */
+export function messageFor(apiVersion: string, kind: string): string | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  const pkg = group === '' ? 'core' : group.replace(/\.k8s\.io$/, '');
+  const pkg = group === '' ? 'core' : group === 'internal.apiserver.k8s.io' ? 'apiserverinternal' : group.split('.')[0];
   const name = `k8s.io.api.${pkg}.${version}.${kind}`;
-  return wireTable()[name] ? name : undefined;
+  if (wireTable()[name]) return name;
+  const meta = `k8s.io.apimachinery.pkg.apis.meta.v1.${kind}`;
+  return wireTable()[meta] ? meta : undefined;
 }
 
 const bad = (why: string) => new StatusError(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (${why})`);
@@ -63,6 +72,17 @@ class Reader {
     else if (wire === 5) this.pos += 4;
     else throw bad(`unsupported wire type ${wire}`);
   }
+}
+
+/**
+ * INLINED are message fields Go embeds with `json:",inline"`: their fields sit in the parent's JSON
+ * (a probe's httpGet, a volume's configMap), while protobuf nests them under one field.
+ */
+const INLINED = new Set(['k8s.io.api.core.v1.Probe.handler', 'k8s.io.api.core.v1.Volume.volumeSource', 'k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource']);
+
+/** isInlined tells whether a message field is one of Go's inline-embedded structs (see INLINED; every LocalObjectReference and EphemeralContainerCommon). */
+export function isInlined(type: string, field: string): boolean {
+  return field === 'localObjectReference' || field === 'ephemeralContainerCommon' || INLINED.has(`${type}.${field}`);
 }
 
 const SCALARS = new Set(['string', 'bytes', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'double', 'float', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64']);
@@ -129,6 +149,8 @@ function decodeMessage(type: string, buf: Buffer): unknown {
       } else {
         list.push(decodeField(ftype, wire, r));
       }
+    } else if (isInlined(type, name)) {
+      Object.assign(out, decodeField(ftype, wire, r));
     } else {
       out[name] = decodeField(ftype, wire, r);
     }
@@ -162,6 +184,8 @@ function special(type: string, o: Record<string, unknown>): unknown {
     }
   }
   for (const [k, v] of Object.entries(o)) {
+    // DeleteOptions.orphanDependents is a pointer: an explicit false is an answer, not a zero value.
+    if (v === false && k === 'orphanDependents') continue;
     if (v === '' || v === false || v === null) delete o[k];
     else if (v === 0 && ZERO_OMITTED.has(k)) delete o[k];
     else if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0 && !isMap(type, k)) delete o[k];
