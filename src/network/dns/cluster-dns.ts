@@ -16,7 +16,7 @@ export const DEFAULT_CLUSTER_DNS_IP = '10.96.0.10';
 /** KUBE_DNS_LABELS are the labels of CoreDNS's kube-dns Service. */
 export const KUBE_DNS_LABELS = { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' };
 /** MANAGED_BY is the managed-by label value of the kube-dns EndpointSlice this component writes. */
-export const MANAGED_BY = 'tskube.io/cluster-dns';
+export const MANAGED_BY = 'cluster-dns.tskube.io';
 
 /** ClusterDNSOptions configure the cluster DNS component. */
 export interface ClusterDNSOptions {

@@ -59,6 +59,9 @@ const cases: [string, string, ReturnType<typeof short>][] = [
   ['10-244-0-7.default.pod.cluster.local', 'A', { rcode: 'NOERROR', answers: ['10-244-0-7.default.pod.cluster.local A 10.244.0.7'], extra: [], soa: false }],
   ['10.0.96.10.in-addr.arpa', 'PTR', { rcode: 'NOERROR', answers: ['10.0.96.10.in-addr.arpa PTR kube-dns.kube-system.svc.cluster.local'], extra: [], soa: false }],
   ['7.0.244.10.in-addr.arpa', 'PTR', { rcode: 'NOERROR', answers: ['7.0.244.10.in-addr.arpa PTR sleep-0.sleep.default.svc.cluster.local'], extra: [], soa: false }],
+  ['backend.default.svc', 'A', { rcode: 'NOERROR', answers: ['backend.default.svc CNAME backend.default.svc.cluster.local', 'backend.default.svc.cluster.local A 10.96.4.5'], extra: [], soa: false }],
+  ['backend.default.svc', 'AAAA', { rcode: 'NOERROR', answers: ['backend.default.svc CNAME backend.default.svc.cluster.local'], extra: [], soa: true }],
+  ['nothere.default.svc', 'A', { rcode: 'NXDOMAIN', answers: [], extra: [], soa: true }],
   ['cluster.local', 'A', { rcode: 'NOERROR', answers: [], extra: [], soa: true }],
   ['foo.cluster.local', 'A', { rcode: 'NXDOMAIN', answers: [], extra: [], soa: true }],
 ];

@@ -64,6 +64,15 @@ export class ClusterZone {
   answer(qname: string, qtype: string): ZoneAnswer | undefined {
     const name = lower(qname);
     if (name.endsWith('.in-addr.arpa')) return this.reverse(name, qtype);
+    // busybox's nslookup sends a dotted name such as backend.default.svc as it is, without the
+    // search path (glibc would have tried backend.default.svc.cluster.local first): such names,
+    // which no public domain can own (.svc is no top-level domain), answer as their cluster name.
+    if (name.endsWith('.svc') && name.split('.').length >= 3) {
+      const full = `${name}.${this.domain}`;
+      const inner = this.answer(full, qtype);
+      if (!inner || inner.rcode !== 'NOERROR') return inner;
+      return { ...inner, answers: [this.record(name, 'CNAME', full), ...inner.answers] };
+    }
     if (name !== this.domain && !name.endsWith(`.${this.domain}`)) return undefined;
     const labels = name === this.domain ? [] : name.slice(0, -(this.domain.length + 1)).split('.');
     const nodata = (): ZoneAnswer => ({ rcode: 'NOERROR', answers: [], additionals: [], authorities: [this.soa()] });
