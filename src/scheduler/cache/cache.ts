@@ -32,6 +32,8 @@ export class Cache {
   private readonly podStates = new Map<string, PodState>();
   private readonly assumedPods = new Set<string>();
   private readonly imageStates = new Map<string, { summary: ImageStateSummary; nodes: Set<string> }>();
+  /** the summaries by image, as the snapshot shows them */
+  private readonly imageSummaries = new Map<string, ImageStateSummary>();
 
   constructor(private readonly clock: Clock, private readonly ttlMs = DEFAULT_ASSUMED_POD_TTL_MS) {}
 
@@ -164,6 +166,7 @@ export class Cache {
         if (!st) {
           st = { summary: { size: img.sizeBytes ?? 0, numNodes: 0 }, nodes: new Set() };
           this.imageStates.set(n, st);
+          this.imageSummaries.set(n, st.summary);
         }
         st.nodes.add(name);
         st.summary.numNodes = st.nodes.size;
@@ -183,7 +186,10 @@ export class Cache {
         if (!st) continue;
         st.nodes.delete(name);
         st.summary.numNodes = st.nodes.size;
-        if (!st.nodes.size) this.imageStates.delete(n);
+        if (!st.nodes.size) {
+          this.imageStates.delete(n);
+          this.imageSummaries.delete(n);
+        }
       }
     }
   }
@@ -230,6 +236,7 @@ export class Cache {
    * or lost pods with affinity.
    */
   updateSnapshot(s: Snapshot): void {
+    s.imageStates = this.imageSummaries;
     const gen = s.generation;
     let updateAll = false;
     let updateAffinity = false;

@@ -16,6 +16,8 @@ export class Snapshot implements NodeInfoLister {
   havePodsWithRequiredAntiAffinityNodeInfoList: NodeInfo[] = [];
   /** the latest NodeInfo generation copied in */
   generation = 0;
+  /** images on any node (normalized name → size and node count), shared with the cache */
+  imageStates: ReadonlyMap<string, { size: number; numNodes: number }> = new Map();
 
   /** fromNodes builds a snapshot from nodes and pods (tests, preemption dry runs). */
   static fromNodes(nodes: readonly Readonly<Node>[], pods: readonly Readonly<Pod>[] = []): Snapshot {

@@ -16,6 +16,10 @@ export class CycleState {
   skipFilterPlugins = new Set<string>();
   /** Score plugins whose PreScore returned Skip */
   skipScorePlugins = new Set<string>();
+  /** the Filter plugins left after the skips (the framework's cache; unknown[] keeps this file free of plugin types) */
+  activeFilterPlugins: unknown[] | undefined;
+  /** how many skips activeFilterPlugins was computed with */
+  activeFilterPluginsSkipped = -1;
 
   /** read returns the data under key (undefined when the PreX plugin did not run). */
   read<T extends StateData>(key: string): T | undefined {
@@ -38,6 +42,8 @@ export class CycleState {
     for (const [k, v] of this.storage) c.storage.set(k, v.clone());
     c.skipFilterPlugins = new Set(this.skipFilterPlugins);
     c.skipScorePlugins = new Set(this.skipScorePlugins);
+    c.activeFilterPlugins = this.activeFilterPlugins;
+    c.activeFilterPluginsSkipped = this.activeFilterPluginsSkipped;
     return c;
   }
 }

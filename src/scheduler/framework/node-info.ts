@@ -97,9 +97,11 @@ export class NodeInfo {
     for (const p of pods) this.addPodInfo(p);
   }
 
+  private nodeName = '';
+
   /** name is the node's name ('' for a node the cache knows only through its pods). */
   get name(): string {
-    return this.node?.metadata?.name ?? '';
+    return this.nodeName;
   }
 
   /** labels are the node's labels. */
@@ -110,6 +112,7 @@ export class NodeInfo {
   /** setNode sets (or replaces) the Node object. */
   setNode(node: Readonly<Node>): void {
     this.node = node;
+    this.nodeName = node.metadata?.name ?? '';
     this.allocatable = Resource.fromList(node.status?.allocatable);
     this.generation = nextGeneration();
   }
@@ -117,6 +120,7 @@ export class NodeInfo {
   /** removeNode drops the Node object; the pods stay until they are removed (a ghost NodeInfo). */
   removeNode(): void {
     this.node = undefined;
+    this.nodeName = '';
     this.generation = nextGeneration();
   }
 
@@ -173,6 +177,7 @@ export class NodeInfo {
   /** copyFrom makes this NodeInfo a copy of o (keeps this object's identity for the snapshot's lists). */
   copyFrom(o: NodeInfo): void {
     this.node = o.node;
+    this.nodeName = o.nodeName;
     this.pods = o.pods.slice();
     this.podsWithAffinity = o.podsWithAffinity.slice();
     this.podsWithRequiredAntiAffinity = o.podsWithRequiredAntiAffinity.slice();

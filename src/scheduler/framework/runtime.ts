@@ -297,8 +297,15 @@ export class Framework implements Handle {
 
   /** runFilterPlugins runs the Filter plugins on one node; the first rejection wins. */
   runFilterPlugins(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): MaybeStatus {
-    for (const pl of this.filterPlugins) {
-      if (state.skipFilterPlugins.size && state.skipFilterPlugins.has(pl.name)) continue;
+    // The plugins PreFilter did not skip, worked out once per cycle: this runs for every node.
+    let active = state.activeFilterPlugins as FilterPlugin[] | undefined;
+    if (!active || state.activeFilterPluginsSkipped !== state.skipFilterPlugins.size) {
+      active = this.filterPlugins.filter((pl) => !state.skipFilterPlugins.has(pl.name));
+      state.activeFilterPlugins = active;
+      state.activeFilterPluginsSkipped = state.skipFilterPlugins.size;
+    }
+    for (let i = 0; i < active.length; i++) {
+      const pl = active[i];
       const s = pl.filter(state, pod, nodeInfo);
       if (s && s.code !== 'Success') {
         if (!isRejected(s)) return asStatus(new Error(`running "${pl.name}" filter plugin: ${s.message()}`)).withPlugin(pl.name);

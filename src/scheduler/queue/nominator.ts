@@ -9,6 +9,8 @@ import { podKey } from '../framework/node-info.js';
 import type { PodInfo } from '../framework/pod-info.js';
 import type { NominatingInfo } from '../framework/types.js';
 
+const NONE: readonly PodInfo[] = Object.freeze([]);
+
 /** Nominator is a PodNominator fed by the queue and the failure handler. */
 export class Nominator implements PodNominator {
   private readonly byNode = new Map<string, PodInfo[]>();
@@ -62,6 +64,6 @@ export class Nominator implements PodNominator {
 
   /** nominatedPodsForNode lists the pods nominated to a node. */
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
-    return this.byNode.get(nodeName) ?? [];
+    return this.byNode.get(nodeName) ?? NONE;
   }
 }

@@ -32,3 +32,13 @@ test('calculatePriority clamps between 23 MB and 1000 MB per container', () => {
   assert.equal(calculatePriority(2000 * MB, 1), 100);
   assert.equal(calculatePriority((23 + 977 / 2) * MB, 1), 50);
 });
+
+test('ImageLocality PreScore skips when no node has any of the pod\'s images (every score would be 0)', () => {
+  const cache = new Cache(new FakeClock());
+  cache.addNode(makeNode().name('n1').images({ 'nginx:1.27': 200 * MB }).obj());
+  const snap = new Snapshot();
+  cache.updateSnapshot(snap);
+  const pl = new ImageLocality({ snapshotSharedLister: () => snap });
+  assert.equal(pl.preScore(new CycleState(), makePod().name('p').container('busybox').info())?.code, 'Skip');
+  assert.equal(pl.preScore(new CycleState(), makePod().name('p').container('nginx:1.27').info()), undefined);
+});

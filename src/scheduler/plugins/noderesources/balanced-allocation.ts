@@ -5,7 +5,7 @@ import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import type { MaybeStatus } from '../../framework/status.js';
 import { Names } from '../names.js';
-import { DEFAULT_RESOURCES, podResourceRequests, scoreNode, type ResourceSpec } from './resource-allocation.js';
+import { DEFAULT_RESOURCES, podResourceRequests, ResourceAllocationScorer, type ResourceSpec } from './resource-allocation.js';
 import { balancedResourceScorer } from './scorers.js';
 
 /** NodeResourcesBalancedAllocationArgs are the plugin's args. */
@@ -22,9 +22,11 @@ class PreScoreState implements StateData {
 export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
   readonly name = Names.NodeResourcesBalancedAllocation;
   private readonly resources: ResourceSpec[];
+  private readonly allocationScorer: ResourceAllocationScorer;
 
   constructor(args: NodeResourcesBalancedAllocationArgs = {}) {
     this.resources = args.resources?.length ? args.resources : DEFAULT_RESOURCES;
+    this.allocationScorer = new ResourceAllocationScorer(this.resources, true, balancedResourceScorer);
   }
 
   /** preScore computes the pod's requests once. */
@@ -36,6 +38,6 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
   /** score is 100 × (1 − std of the requested fractions). */
   score(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
     const req = state.read<PreScoreState>(PRE_SCORE_KEY)?.podRequests ?? podResourceRequests(pod, this.resources, true);
-    return scoreNode(nodeInfo, req, this.resources, true, balancedResourceScorer);
+    return this.allocationScorer.score(nodeInfo, req);
   }
 }

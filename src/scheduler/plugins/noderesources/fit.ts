@@ -12,7 +12,7 @@ import { Resource } from '../../framework/resource.js';
 import { Status, type MaybeStatus } from '../../framework/status.js';
 import { ActionType, type ClusterEventWithHint } from '../../framework/types.js';
 import { Names } from '../names.js';
-import { DEFAULT_RESOURCES, podResourceRequests, scoreNode, type ResourceSpec, type Scorer } from './resource-allocation.js';
+import { DEFAULT_RESOURCES, podResourceRequests, ResourceAllocationScorer, type ResourceSpec, type Scorer } from './resource-allocation.js';
 import { leastAllocatedScorer, mostAllocatedScorer, requestedToCapacityRatioScorer, type UtilizationShapePoint } from './scorers.js';
 
 /** NodeResourcesFitArgs are the plugin's args. */
@@ -86,12 +86,24 @@ export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo, ignoredExt
   return out;
 }
 
+/** fitsQuickly is fitsRequest's common answer without allocating: cpu, memory, storage and the pod count fit. */
+function fitsQuickly(r: Resource, ni: NodeInfo): boolean {
+  const a = ni.allocatable;
+  const u = ni.requested;
+  return ni.pods.length + 1 <= a.allowedPodNumber
+    && (r.milliCPU === 0 || r.milliCPU <= a.milliCPU - u.milliCPU)
+    && (r.memory === 0 || r.memory <= a.memory - u.memory)
+    && (r.ephemeralStorage === 0 || r.ephemeralStorage <= a.ephemeralStorage - u.ephemeralStorage)
+    && !r.scalar?.size;
+}
+
 /** NodeResourcesFit is a PreFilter, Filter and Score plugin. */
 export class Fit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = Names.NodeResourcesFit;
   private readonly ignoredResources: Set<string>;
   private readonly ignoredResourceGroups: Set<string>;
   private readonly resources: ResourceSpec[];
+  private readonly allocationScorer: ResourceAllocationScorer;
   private readonly scorer: Scorer;
 
   constructor(args: NodeResourcesFitArgs = {}) {
@@ -104,6 +116,7 @@ export class Fit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
       case 'RequestedToCapacityRatio': this.scorer = requestedToCapacityRatioScorer(this.resources, strategy.requestedToCapacityRatio?.shape ?? []); break;
       default: this.scorer = leastAllocatedScorer(this.resources);
     }
+    this.allocationScorer = new ResourceAllocationScorer(this.resources, false, this.scorer);
   }
 
   /** preFilter computes the pod's request once. */
@@ -119,6 +132,7 @@ export class Fit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
     // would call such a node full ("Too many pods").
     if (nodeInfo.node && !nodeInfo.node.status?.allocatable) return undefined;
     const requests = state.read<PreFilterState>(PRE_FILTER_KEY)?.requests ?? pod.requests;
+    if (fitsQuickly(requests, nodeInfo)) return undefined;
     const insufficient = fitsRequest(requests, nodeInfo, this.ignoredResources, this.ignoredResourceGroups);
     if (!insufficient.length) return undefined;
     return new Status('Unschedulable', insufficient.map((r) => r.reason));
@@ -133,7 +147,7 @@ export class Fit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
   /** score applies the scoring strategy. */
   score(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
     const req = state.read<PreScoreState>(PRE_SCORE_KEY)?.podRequests ?? podResourceRequests(pod, this.resources, false);
-    return scoreNode(nodeInfo, req, this.resources, false, this.scorer);
+    return this.allocationScorer.score(nodeInfo, req);
   }
 
   /** eventsToRegister: an assigned pod deleted; a node added or given more allocatable that now fits; the pod scaled down. */

@@ -13,12 +13,28 @@ export interface ResourceSpec { name: string; weight: number }
 /** DEFAULT_RESOURCES are cpu and memory, weight 1 each. */
 export const DEFAULT_RESOURCES: ResourceSpec[] = [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }];
 
-function resourceValue(r: Resource, name: string): number {
+const CPU = 0;
+const MEMORY = 1;
+const EPHEMERAL = 2;
+const PODS = 3;
+const SCALAR = 4;
+
+function kindOf(name: string): number {
   switch (name) {
-    case 'cpu': return r.milliCPU;
-    case 'memory': return r.memory;
-    case 'ephemeral-storage': return r.ephemeralStorage;
-    case 'pods': return r.allowedPodNumber;
+    case 'cpu': return CPU;
+    case 'memory': return MEMORY;
+    case 'ephemeral-storage': return EPHEMERAL;
+    case 'pods': return PODS;
+    default: return SCALAR;
+  }
+}
+
+function resourceValue(r: Resource, kind: number, name: string): number {
+  switch (kind) {
+    case CPU: return r.milliCPU;
+    case MEMORY: return r.memory;
+    case EPHEMERAL: return r.ephemeralStorage;
+    case PODS: return r.allowedPodNumber;
     default: return r.getScalar(name);
   }
 }
@@ -30,9 +46,10 @@ function resourceValue(r: Resource, name: string): number {
 export function podResourceRequests(pod: PodInfo, resources: readonly ResourceSpec[], useRequested: boolean): number[] {
   const nz = pod.nonZeroRequests;
   return resources.map((r) => {
-    if (!useRequested && r.name === 'cpu') return nz.milliCPU;
-    if (!useRequested && r.name === 'memory') return nz.memory;
-    return resourceValue(pod.requests, r.name);
+    const kind = kindOf(r.name);
+    if (!useRequested && kind === CPU) return nz.milliCPU;
+    if (!useRequested && kind === MEMORY) return nz.memory;
+    return resourceValue(pod.requests, kind, r.name);
   });
 }
 
@@ -40,22 +57,36 @@ export function podResourceRequests(pod: PodInfo, resources: readonly ResourceSp
 export type Scorer = (requested: number[], allocatable: number[]) => number;
 
 /**
- * scoreNode scores one node: extended resources the pod does not request are left out, and
- * resources the node does not have count as allocatable 0 (the scorers skip them).
+ * ResourceAllocationScorer scores nodes for one resource list: extended resources the pod does
+ * not request are left out, and resources the node does not have count as allocatable 0 (the
+ * scorers skip them). It runs for hundreds of nodes per pod, so it reuses its arrays.
  */
-export function scoreNode(nodeInfo: NodeInfo, podRequests: readonly number[], resources: readonly ResourceSpec[], useRequested: boolean, scorer: Scorer): number {
-  const requested = new Array<number>(resources.length).fill(0);
-  const allocatable = new Array<number>(resources.length).fill(0);
-  const nodeRequested = useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
-  for (let i = 0; i < resources.length; i++) {
-    const name = resources[i].name;
-    const scalar = name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage' && name !== 'pods';
-    if (scalar && podRequests[i] === 0) continue;
-    const alloc = resourceValue(nodeInfo.allocatable, name);
-    if (alloc === 0) continue;
-    allocatable[i] = alloc;
-    // Only cpu and memory have scoring defaults; the rest is counted as requested.
-    requested[i] = resourceValue(name === 'cpu' || name === 'memory' ? nodeRequested : nodeInfo.requested, name) + podRequests[i];
+export class ResourceAllocationScorer {
+  private readonly kinds: number[];
+  private readonly requested: number[];
+  private readonly allocatable: number[];
+
+  constructor(private readonly resources: readonly ResourceSpec[], private readonly useRequested: boolean, private readonly scorer: Scorer) {
+    this.kinds = resources.map((r) => kindOf(r.name));
+    this.requested = new Array<number>(resources.length).fill(0);
+    this.allocatable = new Array<number>(resources.length).fill(0);
   }
-  return scorer(requested, allocatable);
+
+  /** score scores one node for the pod's per-resource requests. */
+  score(nodeInfo: NodeInfo, podRequests: readonly number[]): number {
+    const { requested, allocatable, kinds, resources } = this;
+    // Only cpu and memory have scoring defaults; the rest is counted as requested.
+    const nodeRequested = this.useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
+    for (let i = 0; i < kinds.length; i++) {
+      requested[i] = 0;
+      allocatable[i] = 0;
+      const kind = kinds[i];
+      if (kind === SCALAR && podRequests[i] === 0) continue;
+      const alloc = resourceValue(nodeInfo.allocatable, kind, resources[i].name);
+      if (alloc === 0) continue;
+      allocatable[i] = alloc;
+      requested[i] = resourceValue(kind === CPU || kind === MEMORY ? nodeRequested : nodeInfo.requested, kind, resources[i].name) + podRequests[i];
+    }
+    return this.scorer(requested, allocatable);
+  }
 }

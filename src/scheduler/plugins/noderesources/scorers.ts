@@ -80,21 +80,30 @@ export function requestedToCapacityRatioScorer(resources: readonly ResourceSpec[
  * standard deviation of the requested fractions).
  */
 export function balancedResourceScorer(requested: number[], allocatable: number[]): number {
-  const fractions: number[] = [];
+  // Two passes over the resources instead of an array of fractions: this runs for every node.
+  let n = 0;
   let total = 0;
+  let first = 0;
+  let second = 0;
   for (let i = 0; i < requested.length; i++) {
     if (allocatable[i] === 0) continue;
     const f = Math.min(requested[i] / allocatable[i], 1);
+    if (n === 0) first = f;
+    else if (n === 1) second = f;
     total += f;
-    fractions.push(f);
+    n++;
   }
   let std = 0;
-  if (fractions.length === 2) std = Math.abs((fractions[0] - fractions[1]) / 2);
-  else if (fractions.length > 2) {
-    const mean = total / fractions.length;
+  if (n === 2) std = Math.abs((first - second) / 2);
+  else if (n > 2) {
+    const mean = total / n;
     let sum = 0;
-    for (const f of fractions) sum += (f - mean) * (f - mean);
-    std = Math.sqrt(sum / fractions.length);
+    for (let i = 0; i < requested.length; i++) {
+      if (allocatable[i] === 0) continue;
+      const f = Math.min(requested[i] / allocatable[i], 1);
+      sum += (f - mean) * (f - mean);
+    }
+    std = Math.sqrt(sum / n);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
