@@ -33,6 +33,8 @@ export interface CheckResult {
   types: Map<bigint, CelT>;
   /** names of variables the expression refers to */
   references: Set<string>;
+  /** the overloads each call resolved to (cel-go's reference map) */
+  overloads: Map<bigint, string[]>;
 }
 
 class Scope {
@@ -59,6 +61,7 @@ class Checker {
   readonly types = new Map<bigint, CelT>();
   readonly issues: CheckIssue[] = [];
   readonly references = new Set<string>();
+  readonly overloads = new Map<bigint, string[]>();
 
   constructor(private readonly info: SourceInfo, vars: Map<string, CelT>, private readonly source: string) {
     this.scope = new Scope(new Map([...typeIdents, ...vars]));
@@ -239,9 +242,11 @@ class Checker {
         }
       });
       this.setType(e, ok ? T.bool : T.error);
+      if (ok) this.overloads.set(e.id, [overloads[0].id]);
       return;
     }
     let result: CelT | undefined;
+    const matched: string[] = [];
     for (const o of overloads) {
       if (o.member !== !!target) continue;
       const names = new Map<string, CelT>();
@@ -252,6 +257,7 @@ class Checker {
       const m = isAssignableList(this.mappings, argTypes, cand);
       if (!m) continue;
       this.mappings = m;
+      matched.push(o.id);
       const rt = substitute(this.mappings, renameTypeParams(o.result, names), false);
       if (!result) result = rt;
       else if (!isDyn(result) && !isExactType(rt, result)) result = T.dyn;
@@ -264,6 +270,7 @@ class Checker {
       return;
     }
     this.setType(e, result);
+    this.overloads.set(e.id, matched);
   }
 
   private checkComprehension(e: Expr, c: Extract<Expr['exprKind'], { case: 'comprehensionExpr' }>['value']): void {
@@ -323,7 +330,7 @@ export function checkExpr(parsed: ReturnType<typeof parse>, vars: Map<string, Ce
   const type = c.types.get(parsed.expr.id) ?? T.error;
   const issues = [...c.issues];
   if (!issues.length) issues.push(...validateLiterals(parsed, c.types));
-  return { type: issues.length ? T.error : type, issues, types: c.types, references: c.references };
+  return { type: issues.length ? T.error : type, issues, types: c.types, references: c.references, overloads: c.overloads };
 }
 
 // The AST validators of Kubernetes' base environment (cel.ValidateHomogeneousAggregateLiterals,

@@ -9,6 +9,8 @@ import { listOf, mapOf, opaque, optionalOf, T, typeOf, typeParam, type CelT } fr
 
 /** Overload is one signature of a function. */
 export interface Overload {
+  /** cel-go's overload id where cost estimation depends on it (`add_string`), else a derived one */
+  id: string;
   /** member functions are called as target.f(args); args[0] is the target */
   member: boolean;
   args: CelT[];
@@ -28,8 +30,11 @@ const mapAB = mapOf(A, B);
 const { int, uint, double, bool, string, bytes, timestamp, duration, dyn } = T;
 
 const decls = new Map<string, Overload[]>();
-const fn = (name: string, args: CelT[], result: CelT) => add(name, { member: false, args, result });
-const method = (name: string, args: CelT[], result: CelT) => add(name, { member: true, args, result });
+const fn = (name: string, args: CelT[], result: CelT, id?: string) => add(name, { id: id ?? derivedId(name, false, args), member: false, args, result });
+const method = (name: string, args: CelT[], result: CelT, id?: string) => add(name, { id: id ?? derivedId(name, true, args), member: true, args, result });
+function derivedId(name: string, member: boolean, args: CelT[]): string {
+  return `${member ? 'member:' : ''}${name}(${args.map((a) => a.kind).join(',')})`;
+}
 function add(name: string, o: Overload): void {
   const list = decls.get(name) ?? [];
   list.push(o);
@@ -37,18 +42,18 @@ function add(name: string, o: Overload): void {
 }
 
 // Operators.
-fn('_?_:_', [bool, A, A], A);
-fn('_&&_', [bool, bool], bool);
-fn('_||_', [bool, bool], bool);
+fn('_?_:_', [bool, A, A], A, 'conditional');
+fn('_&&_', [bool, bool], bool, 'logical_and');
+fn('_||_', [bool, bool], bool, 'logical_or');
 fn('!_', [bool], bool);
 fn('@not_strictly_false', [bool], bool);
-fn('_==_', [A, A], bool);
-fn('_!=_', [A, A], bool);
-for (const t of [bytes, double, int, string, uint]) fn('_+_', [t, t], t);
+fn('_==_', [A, A], bool, 'equals');
+fn('_!=_', [A, A], bool, 'not_equals');
+for (const t of [bytes, double, int, string, uint]) fn('_+_', [t, t], t, `add_${t.kind}`);
 fn('_+_', [duration, duration], duration);
 fn('_+_', [duration, timestamp], timestamp);
 fn('_+_', [timestamp, duration], timestamp);
-fn('_+_', [listA, listA], listA);
+fn('_+_', [listA, listA], listA, 'add_list');
 for (const t of [double, int, uint]) { fn('_-_', [t, t], t); fn('_*_', [t, t], t); fn('_/_', [t, t], t); }
 fn('_-_', [duration, duration], duration);
 fn('_-_', [timestamp, duration], timestamp);
@@ -58,31 +63,36 @@ fn('_%_', [uint, uint], uint);
 fn('-_', [double], double);
 fn('-_', [int], int);
 for (const op of ['_<_', '_<=_', '_>_', '_>=_']) {
-  for (const t of [bool, int, uint, double, string, bytes, timestamp, duration]) fn(op, [t, t], bool);
+  const opName = ({ '_<_': 'less', '_<=_': 'less_equals', '_>_': 'greater', '_>=_': 'greater_equals' } as Record<string, string>)[op];
+  for (const t of [bool, int, uint, double, string, bytes, timestamp, duration]) fn(op, [t, t], bool, `${opName}_${t.kind}`);
   for (const [a, b] of [[int, double], [int, uint], [uint, double], [uint, int], [double, int], [double, uint]]) fn(op, [a, b], bool);
 }
-fn('_[_]', [listA, int], A);
-fn('_[_]', [mapAB, A], B);
-fn('@in', [A, listA], bool);
-fn('@in', [A, mapAB], bool);
+fn('_[_]', [listA, int], A, 'index_list');
+fn('_[_]', [mapAB, A], B, 'index_map');
+fn('@in', [A, listA], bool, 'in_list');
+fn('@in', [A, mapAB], bool, 'in_map');
 for (const t of [bytes, listA, mapAB, string]) { fn('size', [t], int); method('size', [t], int); }
 
 // Conversions.
 fn('type', [A], typeOf(A));
 fn('dyn', [A], dyn);
 for (const t of [bool, string]) fn('bool', [t], bool);
-for (const t of [bytes, string]) fn('bytes', [t], bytes);
+fn('bytes', [bytes], bytes);
+fn('bytes', [string], bytes, 'string_to_bytes');
 for (const t of [double, int, string, uint]) fn('double', [t], double);
 for (const t of [duration, int, string]) fn('duration', [t], duration);
 for (const t of [int, double, duration, string, timestamp, uint]) fn('int', [t], int);
-for (const t of [string, bool, bytes, double, duration, int, timestamp, uint]) fn('string', [t], string);
+for (const t of [string, bool, double, duration, int, timestamp, uint]) fn('string', [t], string);
+fn('string', [bytes], string, 'bytes_to_string');
 for (const t of [timestamp, int, string]) fn('timestamp', [t], timestamp);
 for (const t of [uint, double, int, string]) fn('uint', [t], uint);
 
 // Strings.
-for (const f of ['contains', 'endsWith', 'startsWith']) method(f, [string, string], bool);
+method('contains', [string, string], bool, 'contains_string');
+method('endsWith', [string, string], bool, 'ends_with_string');
+method('startsWith', [string, string], bool, 'starts_with_string');
 fn('matches', [string, string], bool);
-method('matches', [string, string], bool);
+method('matches', [string, string], bool, 'matches_string');
 
 // Time accessors.
 for (const f of ['getFullYear', 'getMonth', 'getDayOfYear', 'getDayOfMonth', 'getDate', 'getDayOfWeek', 'getHours', 'getMinutes', 'getSeconds', 'getMilliseconds']) {
@@ -108,11 +118,13 @@ method('substring', [string, int, int], string);
 method('trim', [string], string);
 method('join', [listOf(string)], string);
 method('join', [listOf(string), string], string);
-method('format', [string, listOf(dyn)], string);
-fn('strings.quote', [string], string);
+method('format', [string, listOf(dyn)], string, 'string_format');
+fn('strings.quote', [string], string, 'strings_quote');
 
 // Sets extension.
-for (const f of ['sets.contains', 'sets.equivalent', 'sets.intersects']) fn(f, [listA, listA], bool);
+fn('sets.contains', [listA, listA], bool, 'list_sets_contains_list');
+fn('sets.equivalent', [listA, listA], bool, 'list_sets_equivalent_list');
+fn('sets.intersects', [listA, listA], bool, 'list_sets_intersects_list');
 
 // Kubernetes lists library.
 for (const t of [int, uint, double, bool, duration, timestamp, string, bytes]) {
@@ -156,11 +168,11 @@ for (const f of ['isUnspecified', 'isLoopback', 'isLinkLocalMulticast', 'isLinkL
 fn('string', [IPT], string);
 fn('cidr', [string], CIDRT);
 fn('isCIDR', [string], bool);
-method('containsIP', [CIDRT, string], bool);
+method('containsIP', [CIDRT, string], bool, 'cidr_contains_ip_string');
 method('containsIP', [CIDRT, IPT], bool);
-method('containsCIDR', [CIDRT, string], bool);
+method('containsCIDR', [CIDRT, string], bool, 'cidr_contains_cidr_string');
 method('containsCIDR', [CIDRT, CIDRT], bool);
-method('ip', [CIDRT], IPT);
+method('ip', [CIDRT], IPT, 'cidr_ip');
 method('prefixLength', [CIDRT], int);
 method('masked', [CIDRT], CIDRT);
 fn('string', [CIDRT], string);

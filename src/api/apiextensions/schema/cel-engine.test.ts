@@ -291,7 +291,7 @@ describe('CEL rules: compilation at CRD creation', () => {
     const schema = resource({
       type: 'object',
       properties: {
-        list: { type: 'array', items: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } },
+        list: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 10, 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } },
         n: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self > 0', optionalOldSelf: true }] },
       },
     });
@@ -302,6 +302,28 @@ describe('CEL rules: compilation at CRD creation', () => {
   });
 
   it('accepts valid rules', () => {
-    assert.deepEqual(compileErrors(resource(replicasSpec([{ rule: 'self.minReplicas <= self.replicas', messageExpression: "'min ' + string(self.minReplicas)" }]), [{ rule: "self.metadata.name != ''" }])), []);
+    assert.deepEqual(compileErrors(resource(replicasSpec([{ rule: 'self.minReplicas <= self.replicas', messageExpression: "self.image + ' needs more replicas'" }]), [{ rule: "self.metadata.name != ''" }])), []);
+  });
+
+  it('refuses rules whose estimated cost exceeds the limits, as Kubernetes words it', () => {
+    const schema: JSONSchemaProps = {
+      type: 'object',
+      properties: {
+        list: { type: 'array', maxItems: 100000, items: { type: 'string', maxLength: 5000, 'x-kubernetes-validations': [{ rule: "self.contains('keyword')" }] } },
+        map: { type: 'object', maxProperties: 1000, additionalProperties: { type: 'string', maxLength: 5000, 'x-kubernetes-validations': [{ rule: "self.contains('keyword')" }] } },
+        small: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self > 50 && self < 100' }] },
+        names: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: 'true', messageExpression: "'first: ' + string(self[0])" }] },
+      },
+    };
+    const advice = '(try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)';
+    const at = 'spec.validation.openAPIV3Schema.properties';
+    assert.deepEqual(compileErrors(schema), [
+      `${at}[list].items.x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of 20.0x ${advice}`,
+      `${at}[names].x-kubernetes-validations[0].messageExpression: Forbidden: estimated messageExpression cost exceeds budget by factor of more than 100x ${advice}`,
+      `${at}[names].x-kubernetes-validations[0].messageExpression: Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema`,
+      `${at}[list].items.x-kubernetes-validations[0].rule: Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema`,
+      `${at}[map].additionalProperties.x-kubernetes-validations[0].rule: Forbidden: contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema`,
+      `spec.validation.openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget by factor of more than 100x ${advice}`,
+    ]);
   });
 });

@@ -15,6 +15,7 @@ import { celEnv, celFunc, CelScalar, isCelError, listType, parse, plan, type Cel
 import type { JSONSchemaProps } from '../types.js';
 import type { CELCompileOptions, CELCompileResult, CELEngine, CELEvalInput, CELEvalResult, CELProgram } from './cel.js';
 import { checkExpr, formatIssues, type CheckIssue, type Expr } from './cel-checker.js';
+import { estimateCost, maxCardinality, schemaSizes } from './cel-cost.js';
 import { schemaDeclType } from './cel-decltype.js';
 import { kubernetesFunctions } from './cel-library.js';
 import { formatType, optionalOf, T, type CelT } from './cel-types.js';
@@ -198,6 +199,8 @@ export function newCELEngine(): CELEngine {
       if (checked.type.kind !== want.kind) {
         return { error: isMessage ? 'messageExpression must evaluate to a string' : 'cel expression must evaluate to a bool' };
       }
+      const sizes = schemaSizes(schema, opts.isResourceRoot);
+      const maxCost = sizes ? estimateCost(parsed.expr, checked.types, checked.overloads, sizes).max : 0n;
       instrument(parsed.expr, checked.types);
       let run: (vars: Record<string, CelValue>) => unknown;
       try {
@@ -206,7 +209,12 @@ export function newCELEngine(): CELEngine {
       } catch (e) {
         return { error: `${isMessage ? 'messageExpression instantiation failed' : 'program instantiation failed'}: ${(e as Error).message}` };
       }
-      return { program: new Program(run, schema, opts.isResourceRoot, !!opts.optionalOldSelf), usesOldSelf: checked.references.has('oldSelf') };
+      return {
+        program: new Program(run, schema, opts.isResourceRoot, !!opts.optionalOldSelf),
+        usesOldSelf: checked.references.has('oldSelf'),
+        maxCost,
+        maxCardinality: sizes ? maxCardinality(sizes.minSerializedSize) : 1n,
+      };
     },
   };
 }
