@@ -1,4 +1,4 @@
-import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, EnvVar, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from './quantity.js';
 
 /** ConfigSource reads the ConfigMaps and Secrets a pod refers to (undefined = not found). */
@@ -6,6 +6,8 @@ export interface ConfigSource {
   configMap(namespace: string, name: string): Promise<{ data?: Record<string, string>; binaryData?: Record<string, string> } | undefined>;
   /** secret returns data already base64-decoded */
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** services lists the Services of a namespace (for the Service environment variables); absent: none */
+  services?(namespace: string): Promise<Service[]>;
 }
 
 /** ContainerConfigError is Kubernetes' CreateContainerConfigError (message as kubelet words it). */
@@ -23,6 +25,7 @@ export interface NodeAllocatable { cpu: number; memory: number }
 export async function buildEnv(pod: Pod, c: Container, src: ConfigSource, node: NodeAllocatable, podIP: string, hostIP: string): Promise<Record<string, string>> {
   const ns = pod.metadata?.namespace ?? 'default';
   const env: Record<string, string> = {};
+  const serviceEnv = await serviceEnvFor(pod, src);
   for (const from of c.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     if (from.configMapRef) {
@@ -43,10 +46,68 @@ export async function buildEnv(pod: Pod, c: Container, src: ConfigSource, node: 
     }
   }
   for (const e of c.env ?? []) {
-    const v = await envValue(e, pod, c, src, node, podIP, hostIP, env);
+    // $(VAR) may name a Service variable too (kubelet's MappingFuncFor(tmpEnv, serviceEnv)).
+    const v = await envValue(e, pod, c, src, node, podIP, hostIP, { ...serviceEnv, ...env });
     if (v !== undefined) env[e.name] = v;
   }
+  // The Service variables come last and never override the container's own.
+  return { ...serviceEnv, ...env };
+}
+
+/** MASTER_SERVICES are the default namespace's Services every pod gets variables for (kubelet's masterServices). */
+const MASTER_SERVICES = ['kubernetes'];
+
+/**
+ * serviceEnvFor is kubelet's getServiceEnvVarMap: the variables of the `kubernetes` Service always,
+ * and of every Service of the pod's namespace unless enableServiceLinks is false; Services without
+ * a cluster IP (headless, ExternalName) give none.
+ */
+async function serviceEnvFor(pod: Pod, src: ConfigSource): Promise<Record<string, string>> {
+  if (!src.services) return {};
+  const ns = pod.metadata?.namespace ?? 'default';
+  const links = pod.spec?.enableServiceLinks !== false;
+  const byName = new Map<string, Service>();
+  const inDefault = await src.services('default');
+  for (const svc of inDefault) if (MASTER_SERVICES.includes(svc.metadata?.name ?? '') && isServiceIPSet(svc)) byName.set(svc.metadata!.name!, svc);
+  if (links) {
+    for (const svc of ns === 'default' ? inDefault : await src.services(ns)) if (isServiceIPSet(svc)) byName.set(svc.metadata?.name ?? '', svc);
+  }
+  const env: Record<string, string> = {};
+  for (const svc of byName.values()) Object.assign(env, serviceEnvVars(svc));
   return env;
+}
+
+function isServiceIPSet(svc: Service): boolean {
+  return !!svc.spec?.clusterIP && svc.spec.clusterIP !== 'None';
+}
+
+const envName = (s: string) => s.replace(/-/g, '_').toUpperCase();
+
+/**
+ * serviceEnvVars is kubelet's envvars.FromServices for one Service: NAME_SERVICE_HOST,
+ * NAME_SERVICE_PORT (the first port), NAME_SERVICE_PORT_<PORTNAME> for named ports, and the
+ * Docker link variables NAME_PORT, NAME_PORT_<port>_<PROTO>{,_PROTO,_PORT,_ADDR}.
+ */
+export function serviceEnvVars(svc: Service): Record<string, string> {
+  const out: Record<string, string> = {};
+  const ip = svc.spec?.clusterIP ?? '';
+  const ports = svc.spec?.ports ?? [];
+  if (!isServiceIPSet(svc) || ports.length === 0) return out;
+  const prefix = envName(svc.metadata?.name ?? '');
+  out[`${prefix}_SERVICE_HOST`] = ip;
+  out[`${prefix}_SERVICE_PORT`] = String(ports[0].port);
+  for (const p of ports) if (p.name) out[`${prefix}_SERVICE_PORT_${envName(p.name)}`] = String(p.port);
+  ports.forEach((p, i) => {
+    const proto = (p.protocol ?? 'TCP').toLowerCase();
+    const hostPort = ip.includes(':') ? `[${ip}]:${p.port}` : `${ip}:${p.port}`;
+    if (i === 0) out[`${prefix}_PORT`] = `${proto}://${hostPort}`;
+    const pp = `${prefix}_PORT_${p.port}_${proto.toUpperCase()}`;
+    out[pp] = `${proto}://${hostPort}`;
+    out[`${pp}_PROTO`] = proto;
+    out[`${pp}_PORT`] = String(p.port);
+    out[`${pp}_ADDR`] = ip;
+  });
+  return out;
 }
 
 async function envValue(e: EnvVar, pod: Pod, c: Container, src: ConfigSource, node: NodeAllocatable, podIP: string, hostIP: string, env: Record<string, string>): Promise<string | undefined> {

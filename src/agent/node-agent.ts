@@ -363,6 +363,9 @@ export function clientConfigSource(client: Client): VolumeSource {
       for (const [k, v] of Object.entries((s.stringData as Record<string, string>) ?? {})) out[k] = v;
       return out;
     },
+    async services(ns) {
+      return (await client.list(Resources.services, ns)).items as never;
+    },
     async pvcPath(ns, claim) {
       const pvc = await get(Resources.persistentvolumeclaims, ns, claim);
       const volumeName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
