@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregatedDiscoveryVersion, decodeBody, negotiateOutput } from './negotiate.js';
+import { aggregatedDiscoveryVersion, decodeBody, negotiateOutput, protobufPreference } from './negotiate.js';
 
 test('kubectl get asks for a Table', () => {
   assert.equal(negotiateOutput('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'), 'table');
@@ -17,7 +17,16 @@ test('PartialObjectMetadataList and YAML are served', () => {
 });
 
 test('an unserveable Accept is a 406', () => {
-  assert.throws(() => negotiateOutput('application/vnd.kubernetes.protobuf'), (e: { code?: number }) => e.code === 406);
+  assert.throws(() => negotiateOutput('application/cbor'), (e: { code?: number }) => e.code === 406);
+});
+
+test('protobuf is served when a client asks for it first, with JSON as the fallback it offers', () => {
+  assert.equal(negotiateOutput('application/vnd.kubernetes.protobuf'), 'json');
+  assert.deepEqual(protobufPreference('application/vnd.kubernetes.protobuf, application/json'), { jsonFallback: true });
+  assert.deepEqual(protobufPreference('application/vnd.kubernetes.protobuf'), { jsonFallback: false });
+  assert.equal(protobufPreference('application/json, application/vnd.kubernetes.protobuf'), undefined);
+  assert.equal(protobufPreference('application/json;as=Table;v=v1;g=meta.k8s.io, application/json'), undefined);
+  assert.equal(protobufPreference(undefined), undefined);
 });
 
 test('aggregated discovery prefers v2, accepts v2beta1, and plain JSON otherwise', () => {

@@ -38,8 +38,24 @@ export function negotiateOutput(accept: string | undefined): OutputKind {
     }
     if (isJson) return 'json';
     if (m.type === 'application/yaml') return 'yaml';
+    // The object's protobuf form is chosen when it is written (writeObject), from the same JSON value.
+    if (m.type === PROTOBUF) return 'json';
   }
   throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+}
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/**
+ * protobufPreference tells whether a client asks for protobuf before anything else (client-go's
+ * typed clients send `application/vnd.kubernetes.protobuf, application/json`), and whether JSON
+ * may stand in for kinds without a protobuf form (custom resources, aggregated discovery).
+ * Transformations (`;as=Table`) are never protobuf here.
+ */
+export function protobufPreference(accept: string | undefined): { jsonFallback: boolean } | undefined {
+  const types = parseAccept(accept).filter((m) => !m.params.as);
+  if (types[0]?.type !== PROTOBUF) return undefined;
+  return { jsonFallback: types.some((m) => m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*') };
 }
 
 /** wantsAggregatedDiscovery tells whether the Accept header asks for APIGroupDiscoveryList, and which version. */

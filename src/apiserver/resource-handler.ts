@@ -10,7 +10,8 @@ import type { RegistryStore, DeleteOptions } from '../registry/store.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, negotiateOutput, readBody, type OutputKind } from './negotiate.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../apimachinery/protobuf/decode.js';
-import { successStatus, writeObject, writeError } from './response.js';
+import { successStatus, wantsProtobuf, writeObject, writeError } from './response.js';
+import { encodeWatchEventFrame, notAcceptable, protobufMessageFor } from '../apimachinery/protobuf/encode.js';
 import type { Clock } from '../util/clock.js';
 import { checkCustomResourceFields, CUSTOM_RESOURCE_PATCH_TYPES } from './crd/decode.js';
 
@@ -287,6 +288,23 @@ function encodedEvent(type: string, object: KubeObject): string {
   return line;
 }
 
+function groupVersion(def: ResourceDefinition): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+/**
+ * watchAsProtobuf decides a watch stream's encoding up front: protobuf frames when the client
+ * prefers protobuf and the kind has a message; JSON when it has none and JSON is acceptable
+ * (custom resources); otherwise Kubernetes' 406.
+ */
+function watchAsProtobuf(res: ServerResponse, def: ResourceDefinition, output: OutputKind): boolean {
+  const want = wantsProtobuf(res);
+  if (!want || output !== 'json') return false;
+  if (protobufMessageFor(groupVersion(def), def.kind)) return true;
+  if (want.jsonFallback) return false;
+  throw notAcceptable(groupVersion(def), def.kind);
+}
+
 /** serveWatch streams watch events as newline-delimited JSON until the client goes or the timeout ends. */
 async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, def: ResourceDefinition, store: RegistryStore, ns: string | undefined, output: OutputKind, clock: Clock): Promise<void> {
   const ac = new AbortController();
@@ -306,9 +324,15 @@ async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, d
     // Pull the first event lazily so selector errors still become a plain HTTP error.
     const first = iter.next();
     const firstOrWait = await Promise.race([first, new Promise<'pending'>((r) => setTimeout(() => r('pending'), 0))]);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    const protobuf = watchAsProtobuf(res, def, output);
+    res.writeHead(200, { 'Content-Type': protobuf ? 'application/vnd.kubernetes.protobuf;stream=watch' : 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     const writeEvent = (ev: { type: string; object: KubeObject }) => {
+      if (protobuf) {
+        // Length-prefixed metav1.WatchEvent frames, each object in its own protobuf envelope.
+        res.write(encodeWatchEventFrame(ev.type, ev.type === 'ERROR' ? ev.object : { apiVersion: groupVersion(def), kind: def.kind, ...ev.object }));
+        return;
+      }
       let object: unknown = ev.object;
       if (ev.type !== 'ERROR' && output === 'table') object = renderList(def, [ev.object], { resourceVersion: ev.object.metadata?.resourceVersion }, 'table', url, clock.now(), true);
       else if (ev.type !== 'ERROR' && output === 'metadata') object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: ev.object.metadata };

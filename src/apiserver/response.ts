@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { StatusError, internalError, type Status } from '../apimachinery/errors.js';
 import { log } from '../util/log.js';
-import type { OutputKind } from './negotiate.js';
+import { protobufPreference, type OutputKind } from './negotiate.js';
+import { encodeKubernetesProtobuf } from '../apimachinery/protobuf/encode.js';
 
 const logger = log.child({ component: 'apiserver' });
 
@@ -22,6 +23,37 @@ export function notePrettyPrint(req: IncomingMessage, res: ServerResponse): void
   if (pretty) prettyResponses.add(res);
 }
 
+const protobufResponses = new WeakMap<ServerResponse, { jsonFallback: boolean }>();
+
+/** noteProtobufAccept remembers that a client prefers protobuf responses (see protobufPreference). */
+export function noteProtobufAccept(req: IncomingMessage, res: ServerResponse): void {
+  const p = protobufPreference(req.headers.accept);
+  if (p) protobufResponses.set(res, p);
+}
+
+/** wantsProtobuf tells how a response's client asked for protobuf, if it did. */
+export function wantsProtobuf(res: ServerResponse): { jsonFallback: boolean } | undefined {
+  return protobufResponses.get(res);
+}
+
+/**
+ * encodeProtobufResponse encodes obj for a client that prefers protobuf. undefined means JSON
+ * instead: the kind has no protobuf form (custom resources) and the client takes JSON too.
+ */
+function encodeProtobufResponse(res: ServerResponse, obj: unknown): Buffer | undefined {
+  const want = protobufResponses.get(res);
+  if (!want || typeof obj !== 'object' || obj === null) return undefined;
+  try {
+    return encodeKubernetesProtobuf(obj as { apiVersion?: string; kind?: string });
+  } catch (e) {
+    if (want.jsonFallback) {
+      if (!(e instanceof StatusError && e.code === 406)) logger.v(2).info('Serving JSON: protobuf encoding failed', { err: String(e) });
+      return undefined;
+    }
+    throw e;
+  }
+}
+
 /** writeObject sends an API object in the negotiated encoding. */
 export function writeObject(res: ServerResponse, code: number, obj: unknown, output: OutputKind = 'json', warnings: string[] = []): void {
   // Go writes a warning's UTF-8 bytes as they are. Node only takes Latin-1 header strings (an unknown
@@ -32,6 +64,20 @@ export function writeObject(res: ServerResponse, code: number, obj: unknown, out
     const body = Buffer.from(YAML.stringify(obj));
     res.writeHead(code, { 'Content-Type': 'application/yaml', 'Cache-Control': 'no-cache, private', 'Content-Length': body.length });
     res.end(body);
+    return;
+  }
+  let pb: Buffer | undefined;
+  try {
+    pb = encodeProtobufResponse(res, obj);
+  } catch (e) {
+    // Only protobuf is acceptable and this kind has none: Kubernetes' 406, in JSON.
+    protobufResponses.delete(res);
+    writeObject(res, (e as StatusError).code ?? 500, toStatusError(e).toStatus());
+    return;
+  }
+  if (pb) {
+    res.writeHead(code, { 'Content-Type': 'application/vnd.kubernetes.protobuf', 'Cache-Control': 'no-cache, private', 'Content-Length': pb.length });
+    res.end(pb);
     return;
   }
   const body = Buffer.from(prettyResponses.has(res) ? JSON.stringify(obj, null, 2) : JSON.stringify(obj));

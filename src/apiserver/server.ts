@@ -14,7 +14,7 @@ import { parseRequestInfo } from './request-info.js';
 import { handleResource } from './resource-handler.js';
 import { handleSubresource } from './subresources.js';
 import { NodeProxy } from './node-proxy.js';
-import { notePrettyPrint, writeError, writeObject } from './response.js';
+import { noteProtobufAccept, notePrettyPrint, writeError, writeObject } from './response.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
@@ -195,6 +195,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     notePrettyPrint(req, res);
+    noteProtobufAccept(req, res);
     handle(req, res).catch((e) => writeError(res, e));
   };
 
