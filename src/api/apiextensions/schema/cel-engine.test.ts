@@ -233,6 +233,7 @@ describe('CEL rules: lists, maps and values', () => {
       ['self.xs.indexOf(3) == 0 && self.xs.lastIndexOf(3) == 3 && self.xs.indexOf(7) == -1', true],
       ["self.s.find('[0-9]+') == '123' && self.s.findAll('[0-9]+') == ['123', '45'] && self.s.findAll('[a-z]', 2) == ['a', 'b']", true],
       ["self.s.find('x') == ''", true],
+      ["matches(self.s, '^abc[0-9]+') && self.s.matches('[0-9]{2}$')", true],
       ["url('https://example.com:8443/a%20b?x=1&x=2').getHost() == 'example.com:8443' && url('https://example.com:8443/a').getHostname() == 'example.com'", true],
       ["url('https://example.com/a%20b?x=1&x=2').getEscapedPath() == '/a%20b' && url('https://example.com/?x=1&x=2').getQuery()['x'] == ['1', '2']", true],
       ["isURL('https://x.io') && !isURL('not a url')", true],

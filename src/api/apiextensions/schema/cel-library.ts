@@ -6,6 +6,7 @@
  */
 import { celFunc, celList, celMap, celMethod, CelScalar, celUint, isCelList, isCelUint, listType, mapType, type CelFunc, type CelInput, type CelList, type CelMap, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { RE2JS } from '@bufbuild/re2';
 import { parseQuantityExact } from '../../../apimachinery/quantity.js';
 import { asOpaque, celEquals, opaqueHandle, type OpaqueValue } from './cel-values.js';
 import { formatFunctions } from './cel-format.js';
@@ -230,6 +231,14 @@ function optionalLibrary(): CelFunc[] {
 
 function equalityLibrary(): CelFunc[] {
   return [
+    // CEL's global form of matches (@bufbuild/cel has the method only).
+    celFunc('matches', [STRING, STRING], BOOL, (text: string, pattern: string) => {
+      try {
+        return RE2JS.compile(pattern).test(text);
+      } catch (e) {
+        throw new Error((e as Error).message);
+      }
+    }),
     celFunc('_==_', [DYN, DYN], BOOL, celEquals),
     celFunc('_!=_', [DYN, DYN], BOOL, (a: CelValue, b: CelValue) => !celEquals(a, b)),
     celFunc('@in', [DYN, LIST], BOOL, (x: CelValue, l: CelList) => listValues(l).some((v) => celEquals(v, x))),

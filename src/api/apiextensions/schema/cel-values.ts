@@ -137,7 +137,7 @@ function numbersEqual(a: number | bigint, b: number | bigint): boolean {
   if (typeof a === 'number' && Number.isNaN(a)) return false;
   if (typeof b === 'number' && Number.isNaN(b)) return false;
   if (typeof a === 'bigint' && typeof b === 'bigint') return a === b;
-  // eslint-disable-next-line eqeqeq -- bigint/number comparison is exact with ==
+  // == compares a bigint with a number exactly (no rounding of the bigint).
   return a == b;
 }
 
