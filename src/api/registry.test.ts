@@ -31,6 +31,7 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   'coordination.k8s.io/v1/leases': [[], [], [], true],
   'policy/v1/poddisruptionbudgets': [['pdb'], [], ['status'], true],
   'storage.k8s.io/v1/storageclasses': [['sc'], [], [], false],
+  'scheduling.k8s.io/v1/priorityclasses': [['pc'], [], [], false],
   'apiextensions.k8s.io/v1/customresourcedefinitions': [['crd', 'crds'], ['api-extensions'], ['status'], false],
   'events.k8s.io/v1/events': [['ev'], [], [], true],
   'discovery.k8s.io/v1/endpointslices': [[], [], [], true],

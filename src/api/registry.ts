@@ -16,6 +16,7 @@ import { jobs } from './batch/jobs.js';
 import { cronjobs } from './batch/cronjobs.js';
 import { hpaV1, hpaV2 } from './autoscaling/hpa.js';
 import { leases, poddisruptionbudgets, storageclasses } from './misc/cluster-kinds.js';
+import { priorityclasses } from './misc/scheduling.js';
 import { customresourcedefinitions } from './apiextensions/crd.js';
 import { endpointslices } from './discovery/endpointslices.js';
 
@@ -32,6 +33,8 @@ export const allResources: ResourceDefinition[] = [
   cronjobs, jobs,
   // others
   leases, eventsV1, poddisruptionbudgets, storageclasses,
+  // scheduling.k8s.io/v1
+  priorityclasses,
   // apiextensions.k8s.io/v1
   customresourcedefinitions,
   // discovery.k8s.io/v1

@@ -1,5 +1,6 @@
 import { StatusError } from '../apimachinery/errors.js';
 import type { ApiServer } from './server.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../api/misc/scheduling.js';
 
 /** SYSTEM_NAMESPACES exist in every cluster. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -47,4 +48,9 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
   }));
   const classes = api.storeFor('storage.k8s.io', 'v1', 'storageclasses');
   await ensure(() => classes.get(undefined, DEFAULT_STORAGE_CLASS.metadata.name), () => classes.create(undefined, structuredClone(DEFAULT_STORAGE_CLASS)));
+  // kube-apiserver's scheduling/bootstrap-system-priority-classes post-start hook.
+  const priorityClasses = api.storeFor('scheduling.k8s.io', 'v1', 'priorityclasses');
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    await ensure(() => priorityClasses.get(undefined, pc.metadata!.name!), () => priorityClasses.create(undefined, structuredClone(pc)));
+  }
 }

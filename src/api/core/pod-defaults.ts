@@ -136,6 +136,11 @@ export function defaultPod(pod: Obj): void {
 const NOT_READY = 'node.kubernetes.io/not-ready';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 
+/** PRIORITY_DEFAULTED holds the pod specs whose priority admitPodDefaults filled in (not the user). */
+export const PRIORITY_DEFAULTED = new WeakSet<object>();
+/** PREEMPTION_POLICY_DEFAULTED holds the pod specs whose preemptionPolicy admitPodDefaults filled in. */
+export const PREEMPTION_POLICY_DEFAULTED = new WeakSet<object>();
+
 /**
  * admitPodDefaults applies the create-time admission defaults kube-apiserver adds to every Pod:
  * ServiceAccount (default), Priority (0, PreemptLowerPriority) and DefaultTolerationSeconds (300 s,
@@ -145,8 +150,10 @@ export function admitPodDefaults(pod: Obj, admission: AdmissionConfig = {}): voi
   const spec = pod.spec as Obj;
   if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
-  spec.priority ??= 0;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  // The Priority admission (apiserver/admission.ts) replaces these from the pod's PriorityClass;
+  // it must know they were not the user's.
+  if (spec.priority === undefined || spec.priority === null) { spec.priority = 0; PRIORITY_DEFAULTED.add(spec); }
+  if (spec.preemptionPolicy === undefined || spec.preemptionPolicy === null) { spec.preemptionPolicy = 'PreemptLowerPriority'; PREEMPTION_POLICY_DEFAULTED.add(spec); }
   const tolerations: Obj[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
   const tolerates = (key: string) => tolerations.some((t) => isObj(t) &&
     ((t.operator === 'Exists' && !t.key && (!t.effect || t.effect === 'NoExecute')) ||
