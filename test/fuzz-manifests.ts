@@ -119,5 +119,19 @@ export const builtInManifests: JsonObject[] = [
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: meta('lease'), spec: { holderIdentity: 'me', leaseDurationSeconds: 40, renewTime: '2024-01-01T00:00:00.000000Z', leaseTransitions: 0 } },
   { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: meta('ev2'), eventTime: '2024-01-01T00:00:00.000000Z', reportingController: 'example.com/fz', reportingInstance: 'fz-1', action: 'Started', reason: 'Started', type: 'Normal', regarding: { kind: 'Pod', name: 'p', namespace: 'fuzz' }, note: 'started' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta('pdb'), spec: { minAvailable: '50%', selector } },
+  { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...meta('es'), labels: { 'kubernetes.io/service-name': 'svc' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.5'], conditions: { ready: true, serving: true, terminating: false }, hostname: 'p', nodeName: 'n', targetRef: { kind: 'Pod', name: 'p', namespace: 'fuzz' } }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
+  {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'crontabs.stable.example.com' },
+    spec: {
+      group: 'stable.example.com', scope: 'Namespaced',
+      names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', shortNames: ['ct'] },
+      versions: [{
+        name: 'v1', served: true, storage: true, subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+        additionalPrinterColumns: [{ name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' }],
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { cronSpec: { type: 'string', pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$' }, replicas: { type: 'integer', minimum: 1, maximum: 10 }, image: { type: 'string' } } }, status: { type: 'object', properties: { replicas: { type: 'integer' } } } } } },
+      }],
+    },
+  },
+  { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high', labels: { ...labels } }, value: 1000, globalDefault: false, preemptionPolicy: 'PreemptLowerPriority', description: 'for fuzzing' },
   { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'sc', labels: { ...labels } }, provisioner: 'tskube.io/hostpath', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer', parameters: { type: 'fast' }, mountOptions: ['ro'], allowedTopologies: [{ matchLabelExpressions: [{ key: 'zone', values: ['a'] }] }] },
 ];

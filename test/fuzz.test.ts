@@ -420,7 +420,12 @@ describe('fuzz: mutated manifests against the API server', { timeout: 5 * 60_000
     const perManifest = Math.max(20, Math.floor(TOTAL_REQUESTS / manifests.length));
     for (const [mi, m] of manifests.entries()) {
       const base = structuredClone(m.obj);
-      const name = `fz${mi}`;
+      let name = `fz${mi}`;
+      // A CRD's name is spec.names.plural + "." + spec.group: give it a group of its own instead.
+      if (m.def.kind === 'CustomResourceDefinition' && isObject(base.spec) && isObject(base.spec.names)) {
+        base.spec.group = `${name}.example.com`;
+        name = `${String(base.spec.names.plural)}.${base.spec.group}`;
+      }
       base.metadata = { ...(isObject(base.metadata) ? base.metadata : {}), name };
       if (m.def.namespaced) (base.metadata as JsonObject).namespace = NS;
       const created = await send('POST', resourcePath(m.def), JSON_CT, Buffer.from(serialize(base)), `${m.source}: unmutated`);
