@@ -173,6 +173,27 @@ spec:
     assert.match((await k(['exec', 'hostnet', '--', 'cat', '/etc/hosts'])).stdout, /^# Kubernetes-managed hosts file \(host network\)\.\n/);
   });
 
+  it('a containerPort with a hostPort is reachable on the node\'s address (the portmap plugin)', async () => {
+    const hostPort = 20000 + Math.floor(Math.random() * 10000);
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: hostport}
+spec:
+  nodeSelector: {kubernetes.io/hostname: host02}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: nginx
+    image: nginx
+    ports: [{containerPort: 80, hostPort: ${hostPort}}]
+`);
+    await waitFor(async () => /Running/.test((await k(['get', 'pod', 'hostport', '--no-headers'])).stdout), 'hostport Running', 240);
+    const body = await waitFor(async () => {
+      const r = await fetch(`http://127.0.1.2:${hostPort}/`).then((x) => x.text()).catch(() => '');
+      return r.includes('Welcome to nginx!') && r;
+    }, `127.0.1.2:${hostPort} answering`);
+    assert.match(body, /<title>Welcome to nginx!<\/title>/);
+  });
+
   it('deleting a pod removes its network namespace', async () => {
     const sbDir = join(c.dataDir, 'nodes', 'host01', 'sandboxes');
     recordMachineState(c.dataDir);
