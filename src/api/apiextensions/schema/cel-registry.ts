@@ -119,6 +119,16 @@ export interface Compiled {
 
 let compiledRules = new WeakMap<ValidationRule, WeakMap<JSONSchemaProps, Compiled>>();
 
+// A rule is user input: an engine failure is that rule's compile error, never a crash.
+function safeCompile(expression: string, s: JSONSchemaProps, opts: CELCompileOptions): CELCompileResult {
+  try {
+    return engine!.compile(expression, s, opts);
+  } catch (e) {
+    logger.error(e as Error, 'CEL engine failed to compile an expression', { expression });
+    return { error: `${opts.kind === 'messageExpression' ? 'messageExpression compilation failed' : 'compilation failed'}: ${(e as Error)?.message ?? String(e)}` };
+  }
+}
+
 /** compileRule compiles a rule (and its messageExpression) for a schema node, once. */
 export function compileRule(rule: ValidationRule, s: JSONSchemaProps, isResourceRoot: boolean): Compiled {
   let per = compiledRules.get(rule);
@@ -127,9 +137,9 @@ export function compileRule(rule: ValidationRule, s: JSONSchemaProps, isResource
   const optionalOldSelf = rule.optionalOldSelf === true;
   const r: Compiled = { rule: undefined, message: undefined };
   if ((rule.rule ?? '').trim()) {
-    r.rule = engine!.compile(rule.rule, s, { kind: 'rule', isResourceRoot, optionalOldSelf });
+    r.rule = safeCompile(rule.rule, s, { kind: 'rule', isResourceRoot, optionalOldSelf });
     if ('program' in r.rule && rule.messageExpression) {
-      r.message = engine!.compile(rule.messageExpression, s, { kind: 'messageExpression', isResourceRoot, optionalOldSelf });
+      r.message = safeCompile(rule.messageExpression, s, { kind: 'messageExpression', isResourceRoot, optionalOldSelf });
     }
   }
   if (!per) compiledRules.set(rule, (per = new WeakMap()));
