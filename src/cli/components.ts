@@ -4,6 +4,7 @@ import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import type { KubeSchedulerConfiguration } from '../scheduler/apis/types.js';
 import type { Runtime } from '../agent/index.js';
 import { realClock } from '../util/clock.js';
 import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
@@ -24,6 +25,8 @@ export interface ComponentsOptions {
   signal: AbortSignal;
   /** extra image catalog files of the process-runtime nodes (--images) */
   images?: string[];
+  /** the scheduler's configuration (--scheduler-config); Kubernetes' default profile without it */
+  schedulerConfig?: KubeSchedulerConfiguration;
   /** controller flags (defaults: Kubernetes') */
   controllerOptions?: Partial<ControllerOptions>;
 }
@@ -54,6 +57,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const scheduler = new Scheduler({
     client, informers, clock: realClock,
     recorder: new EventRecorder(client, { component: 'default-scheduler' }, realClock),
+    config: o.schedulerConfig,
   });
   tasks.push(scheduler.run(signal));
   const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, ...o.controllerOptions } };

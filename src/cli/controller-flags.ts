@@ -2,6 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { AdmissionConfig } from '../api/resource.js';
 import { defaultControllerOptions, type ControllerOptions } from './controllers.js';
 import { formatCIDR, parseCIDR } from '../network/cidr.js';
+import { loadConfigFile } from '../scheduler/apis/load.js';
+import type { KubeSchedulerConfiguration } from '../scheduler/apis/types.js';
 
 /** ClusterFlags are the kube-controller-manager and kube-apiserver flags `tskube up|server` accept, as commander parsed them. */
 export interface ClusterFlags {
@@ -13,6 +15,8 @@ export interface ClusterFlags {
   clusterCidr?: string;
   nodeCidrMaskSize?: number;
   allocateNodeCidrs?: boolean;
+  /** --scheduler-config: the kube-scheduler configuration file, loaded and validated */
+  schedulerConfig?: KubeSchedulerConfiguration;
   horizontalPodAutoscalerSyncPeriod?: number;
   horizontalPodAutoscalerDownscaleStabilization?: number;
   horizontalPodAutoscalerTolerance?: number;
@@ -80,6 +84,14 @@ function floatArg(v: string): number {
   return n;
 }
 
+function schedulerConfigArg(v: string): KubeSchedulerConfiguration {
+  try {
+    return loadConfigFile(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 function boolArg(v: string): boolean {
   if (/^(1|t|true)$/i.test(v)) return true;
   if (/^(0|f|false)$/i.test(v)) return false;
@@ -97,6 +109,7 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--cluster-cidr <cidr>', 'CIDR range of pod addresses; each node gets a subnet of it as spec.podCIDR (default 10.244.0.0/16)', cidrArg)
     .option('--node-cidr-mask-size <size>', 'mask size of the subnet each node gets from --cluster-cidr (default 24)', maskSizeArg)
     .option('--allocate-node-cidrs <bool>', 'give nodes pod CIDRs from --cluster-cidr (default true)', boolArg)
+    .option('--scheduler-config <file>', 'KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1): scheduler profiles, plugins and score weights (kube-scheduler --config)', schedulerConfigArg)
     .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often the horizontal pod autoscaler reconciles each HPA (default 15s)', durationArg)
     .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the autoscaler looks for a higher recommendation before scaling down (default 5m0s)', durationArg)
     .option('--horizontal-pod-autoscaler-tolerance <float>', 'the minimum change of the usage ratio for the autoscaler to act (default 0.1)', floatArg)

@@ -21,7 +21,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   const ac = new AbortController();
   const components = await startComponents({
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
-    nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, signal: ac.signal, controllerOptions: controllerOptionsFrom(o),
+    nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
   });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
