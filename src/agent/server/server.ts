@@ -10,6 +10,7 @@ import { queryBool } from '../../apimachinery/query.js';
 import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, Channel } from './remotecommand.js';
 import { ResourceAnalyzer } from '../stats/resource-analyzer.js';
 import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-resource.js';
+import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, serveSpdy, serveTunnel } from './portforward.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
 export interface AgentServerOptions {
@@ -37,6 +38,11 @@ export class AgentServer {
     handleProtocols: (protocols) => REMOTECOMMAND_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
 
+  private readonly portForwardWss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has(SPDY_TUNNEL_PROTOCOL) ? SPDY_TUNNEL_PROTOCOL : false),
+  });
+
   private stats?: Pick<ResourceAnalyzer, 'collect'>;
 
   constructor(private readonly o: AgentServerOptions) {}
@@ -56,6 +62,7 @@ export class AgentServer {
   /** close stops accepting connections. */
   async close(): Promise<void> {
     for (const c of this.wss.clients) c.terminate();
+    for (const c of this.portForwardWss.clients) c.terminate();
     this.server?.closeAllConnections?.();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
@@ -103,6 +110,28 @@ export class AgentServer {
     }
   }
 
+  /**
+   * portForward serves /portForward/NS/POD (kubelet's route; the API server proxies pods/portforward
+   * here): SPDY/3.1 on the upgraded connection, or SPDY tunnelled in a WebSocket as kubectl 1.31+ asks.
+   */
+  private portForward(req: http.IncomingMessage, socket: Duplex, head: Buffer, ns: string, podName: string): void {
+    const worker = this.o.findPod(ns, podName);
+    const reject = (code: number, msg: string) => { socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${msg}`); };
+    if (!worker) return reject(404, `pod "${podName}" not found`);
+    const pod = worker.current;
+    const target = { name: podName, namespace: ns, uid: pod.metadata?.uid ?? '', ip: pod.status?.podIP ?? '' };
+    const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+    if (upgrade === 'websocket') {
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+      if (!offered.includes(SPDY_TUNNEL_PROTOCOL)) return reject(400, `port forwarding over WebSocket needs the ${SPDY_TUNNEL_PROTOCOL} protocol`);
+      this.portForwardWss.handleUpgrade(req, socket, head, (ws) => { serveTunnel(ws, target); });
+      return;
+    }
+    if (!upgrade.startsWith('spdy/3.1')) return reject(400, 'unable to upgrade: missing upgrade headers in request');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`);
+    serveSpdy(socket, head, target);
+  }
+
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://agent');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -110,6 +139,7 @@ export class AgentServer {
       socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${msg}`);
     };
     if (!this.authorized(req)) return reject(401, 'Unauthorized');
+    if ((parts[0] === 'portforward' || parts[0] === 'portForward') && parts.length === 3) return this.portForward(req, socket, head, parts[1], parts[2]);
     if ((parts[0] !== 'exec' && parts[0] !== 'attach') || parts.length !== 4) return reject(404, '404 page not found');
     const [kind, ns, podName, container] = parts;
     const q = url.searchParams;
