@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimulatedRuntime } from './simulated-runtime.js';
+import { SIMULATED_EXIT_AFTER, SIMULATED_EXIT_CODE, SimulatedRuntime, parseSimulatedDuration } from './simulated-runtime.js';
 import type { PodSandboxConfig } from '../types.js';
 
 const cfg = (name: string, network: 'POD' | 'NODE' = 'POD'): PodSandboxConfig => ({
@@ -28,4 +28,21 @@ test('simulated runtime: sandboxes get addresses from the podCIDR (.2 on, as hos
   await rt.removePodSandbox(a);
   assert.deepEqual((await rt.listPodSandbox({ podUid: 'u-a' })), []);
   assert.deepEqual(await rt.listContainers({ podUid: 'u-a' }), []);
+});
+
+test('containers of a pod annotated tskube.io/simulated-exit-after exit on their own with the given code', async () => {
+  const rt = new SimulatedRuntime();
+  const sb = await rt.runPodSandbox({ metadata: { name: 'j', namespace: 'default', uid: 'u-exit', attempt: 0 }, hostname: 'j', annotations: { [SIMULATED_EXIT_AFTER]: '30ms', [SIMULATED_EXIT_CODE]: '3' } });
+  const id = await rt.createContainer(sb, { name: 'c', image: 'busybox', podUid: 'u-exit' } as never);
+  await rt.startContainer(id);
+  assert.equal((await rt.listContainers()).find((c) => c.id === id)?.phase, 'running');
+  await new Promise((r) => setTimeout(r, 200));
+  const c = (await rt.listContainers()).find((x) => x.id === id);
+  assert.equal(c?.phase, 'exited', 'exited after 30 ms');
+  assert.equal(c?.exitCode, 3);
+  assert.equal(c?.reason, 'Error');
+});
+
+test('parseSimulatedDuration reads ms and s, and nothing else', () => {
+  assert.deepEqual(['250ms', '2s', '1.5s', '40', 'soon', undefined].map(parseSimulatedDuration), [250, 2000, 1500, 40, undefined, undefined]);
 });

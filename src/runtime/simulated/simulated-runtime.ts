@@ -6,6 +6,18 @@ import type {
   PodSandboxConfig, PodSandboxFilter, PodSandboxStatus, Runtime, RuntimeConfig, RuntimeStatus,
 } from '../types.js';
 
+/** SIMULATED_EXIT_AFTER: a pod annotation ("500ms", "2s") after which its simulated containers exit. */
+export const SIMULATED_EXIT_AFTER = 'tskube.io/simulated-exit-after';
+/** SIMULATED_EXIT_CODE: the exit code they exit with (default 0). */
+export const SIMULATED_EXIT_CODE = 'tskube.io/simulated-exit-code';
+
+/** parseSimulatedDuration reads "250ms" or "2s" (or a bare number of ms); undefined when absent or malformed. */
+export function parseSimulatedDuration(v: string | undefined): number | undefined {
+  const m = v === undefined ? null : /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
+
 interface SimSandbox { status: PodSandboxStatus; ipIndex?: number }
 
 /**
@@ -99,6 +111,19 @@ export class SimulatedRuntime implements Runtime {
     c.phase = 'running';
     c.startedAt = new Date().toISOString();
     this.emit(id, c.sandboxId, c.config.podUid, 'CONTAINER_STARTED_EVENT');
+    // A pod annotated tskube.io/simulated-exit-after (KWOK's stages, in one annotation) has containers
+    // that exit on their own: what Job benchmarks on simulated nodes need.
+    const annotations = this.sandboxes.get(c.sandboxId)?.status.annotations ?? {};
+    const after = parseSimulatedDuration(annotations[SIMULATED_EXIT_AFTER]);
+    if (after !== undefined) {
+      const code = Number(annotations[SIMULATED_EXIT_CODE] ?? 0) || 0;
+      const timer = setTimeout(() => {
+        if (c.phase !== 'running') return;
+        Object.assign(c, { phase: 'exited', exitCode: code, reason: code === 0 ? 'Completed' : 'Error', finishedAt: new Date().toISOString() });
+        this.emit(id, c.sandboxId, c.config.podUid, 'CONTAINER_STOPPED_EVENT');
+      }, after);
+      timer.unref();
+    }
   }
 
   async stopContainer(id: string): Promise<void> {
