@@ -44,8 +44,8 @@ export async function startTestCluster(o: { clock?: Clock; informerClock?: Clock
   };
 }
 
-/** eventually polls check until it stops throwing (or timeoutMs passes, then rethrows its last error). */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<T> {
+/** eventually polls check until it stops throwing (or timeoutMs passes, then rethrows its last error); the generous default is for loaded CI machines, a passing check returns at once. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
