@@ -142,6 +142,18 @@ describe('scheduler', () => {
     assert.equal((await get(tc, 'theirs')).status?.conditions, undefined);
   });
 
+  it('a gated pod waits without FailedScheduling', async () => {
+    const { tc, recorder } = await setup([{ name: 'host01' }]);
+    await tc.client.create(Resources.pods, 'default', pod('gated', { schedulingGates: [{ name: 'example.com/hold' }] }));
+    await tc.client.create(Resources.pods, 'default', pod('free'));
+    await eventually(async () => assert.equal((await get(tc, 'free')).spec?.nodeName, 'host01'));
+    assert.equal((await get(tc, 'gated')).spec?.nodeName, undefined);
+    assert.deepEqual(await events(tc, recorder, 'gated'), []);
+    assert.notEqual((await get(tc, 'gated')).status?.conditions?.some((c) => c.reason === 'Unschedulable'), true);
+    // Removing the gates (allowed by Kubernetes' pod update validation) is not accepted by tskube's API yet;
+    // the queue's side is covered in queue/scheduling-queue.test.ts.
+  });
+
   it('no nodes: "no nodes available to schedule pods"', async () => {
     const { tc, recorder } = await setup([]);
     await tc.client.create(Resources.pods, 'default', pod('lonely'));
