@@ -115,7 +115,9 @@ describe('scheduler', () => {
     const { tc, recorder } = await setup([{ name: 'host01', cpu: '2' }]);
     await tc.client.create(Resources.pods, 'default', pod('low', { priority: 0 }, '2'));
     await eventually(async () => assert.equal((await get(tc, 'low')).spec?.nodeName, 'host01'));
-    const created = await tc.client.create<Pod>(Resources.pods, 'default', pod('high', { priority: 1000 }, '2'));
+    await tc.client.create({ group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', namespaced: false }, undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 });
+    const created = await tc.client.create<Pod>(Resources.pods, 'default', pod('high', { priorityClassName: 'high' }, '2'));
+    assert.equal(created.spec?.priority, 1000);
     // The victim is marked and deleted gracefully; a kubelet would finish the deletion.
     const victim = await eventually(async () => {
       const v = await get(tc, 'low');
