@@ -70,7 +70,7 @@ describe('scaling, pausing, revisions and history', () => {
     // so the controller may already have moved on from [5, 3] by the time we look.
     await eventually(async () => {
       const s = sizes(await env.replicaSets('prop'));
-      assert.ok(s[0] + s[1] <= 8 && s[0] <= 5, `scaled down proportionally: ${s}`);
+      assert.ok(s[0]! + s[1]! <= 8 && s[0]! <= 5, `scaled down proportionally: ${s}`);
     });
     await eventually(async () => { await env.settle('prop'); assert.deepEqual(sizes(await env.replicaSets('prop')), [0, 5]); }, 10_000);
   });
