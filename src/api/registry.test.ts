@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { allResources, findByKind, findResource } from './registry.js';
 
 // Discovery facts of Kubernetes 1.32: plural -> [shortNames, categories, subresources, namespaced].
-// Subresources tskube does not serve yet are left out (pods/proxy, pods/portforward,
-// pods/ephemeralcontainers, nodes/proxy, services/proxy, serviceaccounts/token): discovery must not
-// list what answers 404; each comes back here when it is served.
+// Subresources tskube does not serve yet are left out (pods/ephemeralcontainers,
+// serviceaccounts/token): discovery must not list what answers 404; each comes back here when it is served.
 const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
-  '/v1/pods': [['po'], ['all'], ['attach', 'binding', 'eviction', 'exec', 'log', 'status'], true],
-  '/v1/services': [['svc'], ['all'], ['status'], true],
+  '/v1/pods': [['po'], ['all'], ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'], true],
+  '/v1/services': [['svc'], ['all'], ['proxy', 'status'], true],
   '/v1/namespaces': [['ns'], [], ['finalize', 'status'], false],
-  '/v1/nodes': [['no'], [], ['status'], false],
+  '/v1/nodes': [['no'], [], ['proxy', 'status'], false],
   '/v1/replicationcontrollers': [['rc'], ['all'], ['scale', 'status'], true],
   '/v1/persistentvolumes': [['pv'], [], ['status'], false],
   '/v1/persistentvolumeclaims': [['pvc'], [], ['status'], true],

@@ -33,7 +33,7 @@ export function agentEndpoint(node: KubeObject): NodeEndpoint | undefined {
  * server only finds the node and pipes bytes.
  */
 export class NodeProxy {
-  constructor(private readonly nodes: () => RegistryStore, private readonly agentToken?: string) {}
+  constructor(private readonly nodes: () => RegistryStore, readonly agentToken?: string) {}
 
   /** endpointFor finds the agent of the pod's node (InternalIP + kubeletEndpoint port). */
   async endpointFor(pod: KubeObject): Promise<NodeEndpoint> {

@@ -12,6 +12,10 @@ import type { Clock } from '../util/clock.js';
 import type { NodeProxy } from './node-proxy.js';
 import { evictPod } from './eviction.js';
 import { poddisruptionbudgets } from '../api/misc/cluster-kinds.js';
+import { endpoints } from '../api/core/endpoints-events.js';
+import { nodes } from '../api/core/namespaces.js';
+import { services } from '../api/core/services.js';
+import { serveProxy } from './proxy-subresource.js';
 
 /** SubresourceDeps are what the subresource handlers need. */
 export interface SubresourceDeps {
@@ -116,6 +120,14 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
       if (method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       const pod = await store.get(ns, name);
       await deps.nodeProxy.proxyLog(pod, url, req, res);
+      return true;
+    }
+    case 'proxy': {
+      if (def.group !== '' || !['services', 'pods', 'nodes'].includes(def.plural)) return false;
+      await serveProxy(def.plural as 'services' | 'pods' | 'nodes', {
+        services: () => deps.storeFor(services), endpoints: () => deps.storeFor(endpoints), pods: () => deps.podsStore(),
+        nodes: () => deps.storeFor(nodes), agentToken: deps.nodeProxy.agentToken,
+      }, ns, name, url, req, res);
       return true;
     }
     case 'exec': case 'attach': case 'portforward':

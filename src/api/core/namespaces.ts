@@ -64,8 +64,7 @@ function validateNode(node: Obj): FieldError[] {
 /** nodes is the core/v1 Node resource; agents may send status with the create, as Kubernetes allows. */
 export const nodes: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false,
-  // nodes/proxy is not served yet: discovery lists only what answers.
-  shortNames: ['no'], subresources: ['status'],
+  shortNames: ['no'], subresources: ['proxy', 'status'],
   strategy: specStatusStrategy({
     initialStatus: (node) => {
       const st: Obj = isObj(node.status) ? node.status : {};

@@ -29,8 +29,8 @@ function validatePodStatusUpdate(obj: KubeObject): FieldError[] {
 export const pods: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true,
   shortNames: ['po'], categories: ['all'],
-  // Only what is served: proxy, portforward and ephemeralcontainers answer 404 until they are built (then they come back here).
-  subresources: ['attach', 'binding', 'eviction', 'exec', 'log', 'status'],
+  // Only what is served: ephemeralcontainers answers 404 until it is built (then it comes back here).
+  subresources: ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'],
   strategy: specStatusStrategy({
     default: defaultPod,
     initialStatus: (pod) => ({ phase: 'Pending', qosClass: podQOSClass(spec(pod)) }),

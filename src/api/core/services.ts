@@ -168,8 +168,7 @@ export function dropTypeDependentFields(svc: Obj, old: Obj): void {
  */
 export const services: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true,
-  // services/proxy is not served yet: discovery lists only what answers.
-  shortNames: ['svc'], categories: ['all'], subresources: ['status'],
+  shortNames: ['svc'], categories: ['all'], subresources: ['proxy', 'status'],
   strategy: specStatusStrategy({
     default: defaultService,
     initialStatus: () => ({ loadBalancer: {} }),
