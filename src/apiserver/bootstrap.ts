@@ -1,5 +1,6 @@
 import { StatusError } from '../apimachinery/errors.js';
 import type { ApiServer } from './server.js';
+import { reconcileKubernetesEndpoints } from './kubernetes-endpoints.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/misc/scheduling.js';
 
 /** SYSTEM_NAMESPACES exist in every cluster. */
@@ -46,6 +47,8 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
   }));
+  // kube-apiserver's endpoint reconciler: the kubernetes Service leads to this API server.
+  await reconcileKubernetesEndpoints(api);
   const classes = api.storeFor('storage.k8s.io', 'v1', 'storageclasses');
   await ensure(() => classes.get(undefined, DEFAULT_STORAGE_CLASS.metadata.name), () => classes.create(undefined, structuredClone(DEFAULT_STORAGE_CLASS)));
   // kube-apiserver's scheduling/bootstrap-system-priority-classes post-start hook.
