@@ -3,7 +3,8 @@
 // tables kubectl prints, and seed 000 7.5 (`kubectl expose` + an init container waiting on DNS).
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { join } from 'node:path';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
@@ -16,6 +17,30 @@ let c: Cluster;
 const k = (args: string[], input?: string, timeoutMs?: number) => kubectl(c, args, { input, timeoutMs });
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
 const running = (name: string) => waitFor(async () => /^\S+\s+(\d+)\/\1\s+Running\s/.test((await k(['get', 'pod', name, '--no-headers'])).stdout), `${name} Running`, 240);
+
+/** freePort asks the kernel for a free local port. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** background starts a long-running kubectl (port-forward, proxy) and resolves once it printed ready. */
+async function background(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; output: () => string }> {
+  const proc = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: c.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => { out += d; });
+  proc.stderr!.on('data', (d) => { out += d; });
+  await waitFor(async () => ready.test(out) || (proc.exitCode !== null ? Promise.reject(new Error(`kubectl ${args.join(' ')} exited: ${out}`)) : false), `kubectl ${args[0]} ready`, 80);
+  return { proc, output: () => out };
+}
+
+/** curl fetches a URL from the host (undefined when nothing answers). */
+function curl(url: string): string | undefined {
+  try { return execFileSync('curl', ['-s', '-m', '5', url], { encoding: 'utf8' }); } catch { return undefined; }
+}
 
 /** inPod runs a shell line in the client pod (wget without -T: busybox's crashes with it). */
 const inPod = (line: string, timeoutMs = 60_000) => k(['exec', 'client', '--', 'sh', '-c', line], undefined, timeoutMs);
@@ -120,6 +145,54 @@ describeNeeding('Services: cluster IPs, DNS, node ports, endpoints', { timeout: 
     assert.ok(r.stdout.includes(`You've hit ${pod}`), `a pod reaches itself through its Service:\n${r.stdout}${r.stderr}`);
   });
 
+  it('pods get the Service environment variables of their namespace (and kubernetes\')', async () => {
+    await k(['run', 'envcheck', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'env | sort; sleep 3600']);
+    await running('envcheck');
+    const ip = (await json(['get', 'svc', 'kubia-np'])).spec.clusterIP as string;
+    const env = await waitFor(async () => { const o = (await k(['logs', 'envcheck'])).stdout; return o.includes('KUBERNETES_SERVICE_HOST') && o; }, 'envcheck output');
+    for (const line of [`KUBIA_NP_SERVICE_HOST=${ip}`, 'KUBIA_NP_SERVICE_PORT=80', `KUBIA_NP_PORT=tcp://${ip}:80`, `KUBIA_NP_PORT_80_TCP=tcp://${ip}:80`,
+      'KUBIA_NP_PORT_80_TCP_PROTO=tcp', 'KUBIA_NP_PORT_80_TCP_PORT=80', `KUBIA_NP_PORT_80_TCP_ADDR=${ip}`, 'KUBERNETES_SERVICE_HOST=10.96.0.1', 'KUBERNETES_SERVICE_PORT=443', 'KUBERNETES_SERVICE_PORT_HTTPS=443']) {
+      assert.ok(env.split('\n').includes(line), `${line} in:\n${env}`);
+    }
+  });
+
+  it('a LoadBalancer Service gets the nodes\' addresses as EXTERNAL-IP and answers there from the host', async () => {
+    await k(['expose', 'deployment', 'kubia', '--name=kubia-lb', '--type=LoadBalancer', '--port=8088', '--target-port=8080']);
+    const row = await waitFor(async () => { const o = (await k(['get', 'svc', 'kubia-lb', '--no-headers'])).stdout; return !o.includes('<pending>') && o; }, 'an external IP');
+    assert.match(row, /^kubia-lb\s+LoadBalancer\s+\S+\s+127\.0\.1\.1,127\.0\.1\.2\s+8088:\d+\/TCP\s/);
+    const body = await waitFor(async () => curl('http://127.0.1.2:8088/'), 'the load balancer address answers', 40);
+    assert.match(body, /^You've hit kubia-/);
+  });
+
+  it('kubectl port-forward to a pod and to a Service answers on localhost', async () => {
+    const pod = ((await json(['get', 'pods', '-l', 'app=kubia'])).items as { metadata: { name: string } }[])[0].metadata.name;
+    for (const target of [`pod/${pod}`, 'svc/kubia-np']) {
+      const port = await freePort();
+      const pf = await background(['port-forward', target, `${port}:${target.startsWith('pod/') ? 8080 : 80}`], /Forwarding from 127\.0\.0\.1/);
+      try {
+        const body = await waitFor(async () => curl(`http://127.0.0.1:${port}/`), `port-forward to ${target}`, 20);
+        assert.match(body, target.startsWith('pod/') ? new RegExp(`^You've hit ${pod}`) : /^You've hit kubia-/);
+        assert.match(pf.output(), new RegExp(`Forwarding from 127\\.0\\.0\\.1:${port} -> 8080`));
+      } finally {
+        pf.proc.kill();
+      }
+    }
+  });
+
+  it('kubectl proxy reaches a Service and a pod through the API server', async () => {
+    const port = await freePort();
+    const proxy = await background(['proxy', `--port=${port}`], /Starting to serve on/);
+    try {
+      const base = `http://127.0.0.1:${port}/api/v1/namespaces/default`;
+      assert.match(await waitFor(async () => curl(`${base}/services/kubia-np:80/proxy/`), 'services proxy'), /^You've hit kubia-/);
+      const pod = ((await json(['get', 'pods', '-l', 'app=kubia'])).items as { metadata: { name: string } }[])[0].metadata.name;
+      assert.equal(curl(`${base}/pods/${pod}:8080/proxy/`), `You've hit ${pod}\n`);
+      assert.equal(curl(`http://127.0.0.1:${port}/api/v1/nodes/host01/proxy/healthz`), 'ok');
+    } finally {
+      proxy.proc.kill();
+    }
+  });
+
   it('a deleted Service stops answering and its rules go (the port-80 intercept answers an empty body)', async () => {
     const ip = (await json(['get', 'svc', 'kubia'])).spec.clusterIP as string;
     await k(['delete', 'svc', 'kubia']);
@@ -170,5 +243,14 @@ spec:
     assert.match(logs, /Server:\s+10\.96\.0\.10\n/);
     assert.ok(logs.includes(`Address: ${ip}`), `the backend's cluster IP in:\n${logs}`);
     assert.match(logs, /Backend is up, ready to launch web server\n$/);
+  });
+
+  it('nothing is left after the agents stop: their nftables tables go with them', async () => {
+    const tables = ['host01', 'host02'].map((n) => tableNameFor(bridgeNameFor(n, join(c.dataDir, 'nodes', n))));
+    const listed = () => execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' });
+    for (const t of tables) assert.ok(listed().includes(`table ip ${t}\n`), `${t} while the cluster runs`);
+    const dataDir = c.dataDir;
+    await c.stop();
+    for (const t of tables) assert.ok(!listed().includes(`table ip ${t}\n`), `${t} is gone after stop (${dataDir})`);
   });
 });
