@@ -30,22 +30,29 @@ export const servicePrinter: TablePrinter = {
   },
 };
 
-/** endpointsPrinter: NAME ENDPOINTS AGE; at most three addresses, then "+ N more...". */
+/**
+ * endpointsPrinter: NAME ENDPOINTS AGE (formatEndpoints): each subset's ports in turn with every
+ * ready address (addresses alone for a headless Service without ports), at most three, then
+ * "+ N more..."; <none> only without subsets (not-ready addresses alone print nothing).
+ */
 export const endpointsPrinter: TablePrinter = {
   columns: [NAME, col('Endpoints', 'Endpoints is the list of endpoints in this subset.'), AGE],
   cells: (o, now) => {
+    const subsets = (get(o, 'subsets') ?? []) as { addresses?: { ip: string }[]; ports?: { port: number }[] }[];
+    if (subsets.length === 0) return [name(o), '<none>', age(o, now)];
     const list: string[] = [];
     let total = 0;
-    for (const s of (get(o, 'subsets') ?? []) as { addresses?: { ip: string }[]; ports?: { port: number }[] }[]) {
-      for (const a of s.addresses ?? []) {
-        const ports = s.ports?.length ? s.ports : [undefined];
-        for (const p of ports) {
+    for (const s of subsets) {
+      const addrs = s.addresses ?? [];
+      const ports = s.ports?.length ? s.ports : [undefined];
+      for (const p of ports) {
+        for (const a of addrs) {
           total++;
           if (list.length < 3) list.push(p ? `${a.ip}:${p.port}` : a.ip);
         }
       }
     }
-    let cell = list.join(',') || '<none>';
+    let cell = list.join(',');
     if (total > 3) cell += ` + ${total - 3} more...`;
     return [name(o), cell, age(o, now)];
   },

@@ -42,7 +42,7 @@ const cases: Case[] = [
   {
     key: '/endpoints', plain: ['NAME', 'ENDPOINTS', 'AGE'], wide: [],
     obj: { metadata: meta('web'), subsets: [{ addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }], ports: [{ port: 80 }, { port: 443 }] }] },
-    cells: ['web', '10.0.0.1:80,10.0.0.1:443,10.0.0.2:80 + 1 more...', '60m'],
+    cells: ['web', '10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more...', '60m'],
   },
   {
     key: '/configmaps', plain: ['NAME', 'DATA', 'AGE'], wide: [],
