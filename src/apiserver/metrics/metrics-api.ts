@@ -85,7 +85,11 @@ export class MetricsAPI {
       const name = node.metadata?.name ?? '';
       const err = errors.get(name);
       // Say so when a node starts or stops failing, not every round.
-      if (err && !this.failing.has(name)) logger.error(err, 'Failed to scrape node', { node: name });
+      // A node without an agent endpoint (simulated, or not yet registered) is not an error worth a line per node.
+      if (err && !this.failing.has(name)) {
+        if (/has no agent endpoint/.test(String((err as Error)?.message ?? err))) logger.v(2).info('Not scraping node without an agent endpoint', { node: name });
+        else logger.error(err, 'Failed to scrape node', { node: name });
+      }
       if (!err && this.failing.has(name)) logger.info('Scraping node again', { node: name });
       if (err) this.failing.add(name); else this.failing.delete(name);
     }

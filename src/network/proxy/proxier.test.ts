@@ -18,7 +18,7 @@ test('the proxy programs its table from Services and EndpointSlices, follows cha
   const last = () => scripts[scripts.length - 1] ?? '';
   try {
     const svc = await tc.client.create(Resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80, targetPort: 8080 }] } });
-    const ip = (svc.spec as { clusterIP: string }).clusterIP;
+    const ip = (svc.spec as unknown as { clusterIP: string }).clusterIP;
     await eventually(() => assert.match(last(), new RegExp(`${ip.replace(/\./g, '\\.')} \\. tcp \\. 80 comment "default/web" : goto reject-chain`)));
     await tc.client.create(Resources.endpointslices, 'default', {
       apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
