@@ -4,6 +4,7 @@ import type { KubeObject } from '../../api/resource.js';
 import { defaultControllerOptions } from '../../cli/controllers.js';
 import { Resources } from '../../client/types.js';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
+import { startController } from '../../testing/controller-run.js';
 import { EventRecorder } from '../../client/events.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { FakeClock, realClock } from '../../util/clock.js';
@@ -29,14 +30,8 @@ async function setup(nodes: Node[], o: { beforeRun?: (tc: TestCluster) => Promis
   for (const n of nodes) await tc.client.create(Resources.nodes, undefined, n);
   await tc.start();
   await o.beforeRun?.(tc);
-  const ac = new AbortController();
-  const running = c.run(ac.signal, 2);
-  cleanup.push(async () => {
-    ac.abort();
-    await running;
-    await c.recorder.flush();
-    await tc.close();
-  });
+  const stop = startController(c);
+  cleanup.push(async () => { await stop(); await tc.close(); });
   return { tc, clock, c };
 }
 

@@ -2,6 +2,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources } from '../../client/types.js';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
+import { startController } from '../../testing/controller-run.js';
 import { FakeClock } from '../../util/clock.js';
 import { JobController, type JobControllerOptions } from './controller.js';
 import { activePodsOf, contextOf, getJob, jobManifest, podsOf, setPodStatus } from './testing.js';
@@ -25,14 +26,8 @@ async function setup(o: JobControllerOptions = {}): Promise<Env> {
   const clock = new FakeClock(new Date());
   const c = new JobController(contextOf(tc, clock), { syncJobBatchPeriodMs: 0, ...o });
   await tc.start();
-  const ac = new AbortController();
-  const running = c.run(ac.signal, 2);
-  cleanup.push(async () => {
-    ac.abort();
-    await running;
-    await c.recorder.flush();
-    await tc.close();
-  });
+  const stop = startController(c);
+  cleanup.push(async () => { await stop(); await tc.close(); });
   return { tc, clock, c };
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/resource.js';
 import { Resources } from '../../client/types.js';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
+import { startController } from '../../testing/controller-run.js';
 import { FakeClock } from '../../util/clock.js';
 import { FakePodControl } from '../common/pod-control.js';
 import { ReplicationManager } from './replication-controller.js';
@@ -29,14 +30,8 @@ async function setup(o: { fake?: boolean } = {}): Promise<{ tc: TestCluster; c: 
   const pods = o.fake ? new FakePodControl() : undefined;
   const c = new ReplicationManager(contextOf(tc, new FakeClock(new Date())), { podControl: pods });
   await tc.start();
-  const ac = new AbortController();
-  const running = c.run(ac.signal, 2);
-  cleanup.push(async () => {
-    ac.abort();
-    await running;
-    await c.recorder.flush();
-    await tc.close();
-  });
+  const stop = startController(c);
+  cleanup.push(async () => { await stop(); await tc.close(); });
   return { tc, c, pods };
 }
 

@@ -4,6 +4,7 @@ import type { KubeObject } from '../../api/resource.js';
 import { defaultControllerOptions } from '../../cli/controllers.js';
 import { Resources } from '../../client/types.js';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
+import { startController } from '../../testing/controller-run.js';
 import { FakeClock } from '../../util/clock.js';
 import type { ControllerRevision } from '../history/history.js';
 import { StatefulSetController } from './controller.js';
@@ -23,14 +24,8 @@ async function setup(): Promise<Env> {
   const clock = new FakeClock(new Date());
   const c = new StatefulSetController({ client: tc.client, informers: tc.informers, clock, options: defaultControllerOptions });
   await tc.start();
-  const ac = new AbortController();
-  const running = c.run(ac.signal, 2);
-  cleanup.push(async () => {
-    ac.abort();
-    await running;
-    await c.recorder.flush();
-    await tc.close();
-  });
+  const stop = startController(c);
+  cleanup.push(async () => { await stop(); await tc.close(); });
   return { tc, clock, c };
 }
 
