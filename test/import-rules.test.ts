@@ -23,7 +23,7 @@ function importsOf(file: string): string[] {
 }
 
 const RULES: { from: string; forbidden: string[] }[] = [
-  { from: 'controllers/', forbidden: ['storage/', 'registry/', 'apiserver/'] },
+  { from: 'controllers/', forbidden: ['storage/', 'registry/', 'apiserver/', 'cli/'] },
   { from: 'scheduler/', forbidden: ['storage/', 'registry/', 'apiserver/'] },
   { from: 'agent/', forbidden: ['storage/', 'registry/', 'apiserver/'] },
   { from: 'runtime/', forbidden: ['client/', 'storage/', 'registry/', 'apiserver/'] },

@@ -3,7 +3,7 @@ import { deepEqual } from '../../apimachinery/deep.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import { labelSelectorFromSpec, matchesLabels, selectorIsEmpty } from '../../apimachinery/labels.js';
 import { controllerOf, newControllerRef } from '../../apimachinery/ownerrefs.js';
-import type { ControllerContext } from '../../cli/controllers.js';
+import type { ControllerContext } from '../common/context.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer-types.js';
 import { Resources, type Client } from '../../client/types.js';

@@ -1,4 +1,4 @@
-import type { ControllerContext } from '../../cli/controllers.js';
+import type { ControllerContext } from '../common/context.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import { labelSelectorFromSpec, matchesLabels, selectorIsEmpty } from '../../apimachinery/labels.js';
 import { controllerOf, type OwnerRef } from '../../apimachinery/ownerrefs.js';

@@ -4,7 +4,7 @@
  * ReplicaSet status), so these tests never need the ReplicaSet controller.
  */
 import { StatusError } from '../../apimachinery/errors.js';
-import { defaultControllerOptions } from '../../cli/controllers.js';
+import { defaultControllerOptions } from '../common/context.js';
 import { Resources } from '../../client/types.js';
 import type { KubeObject } from '../../api/resource.js';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';

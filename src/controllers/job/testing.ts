@@ -1,5 +1,5 @@
 import { rfc3339 } from '../../apimachinery/time.js';
-import { defaultControllerOptions, type ControllerContext } from '../../cli/controllers.js';
+import { defaultControllerOptions, type ControllerContext } from '../common/context.js';
 import { Resources } from '../../client/types.js';
 import { eventually, type TestCluster } from '../../testing/test-cluster.js';
 import type { Clock } from '../../util/clock.js';

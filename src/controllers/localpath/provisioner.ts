@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KubeObject } from '../../api/resource.js';
 import { StatusError } from '../../apimachinery/errors.js';
-import type { ControllerContext } from '../../cli/controllers.js';
+import type { ControllerContext } from '../common/context.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer-types.js';
 import { Resources, type Client } from '../../client/types.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/resource.js';
-import { defaultControllerOptions } from '../../cli/controllers.js';
+import { defaultControllerOptions } from '../common/context.js';
 import { Resources, type ResourceRef } from '../../client/types.js';
 import { eventually, startTestCluster, type TestCluster } from '../../testing/test-cluster.js';
 import { FakeClock } from '../../util/clock.js';

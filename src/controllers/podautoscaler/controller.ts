@@ -3,7 +3,7 @@ import { StatusError } from '../../apimachinery/errors.js';
 import { matchesLabels, parseLabelSelector, type LabelSelector } from '../../apimachinery/labels.js';
 import { formatNanos, toMilli } from '../../apimachinery/quantity.js';
 import { rfc3339 } from '../../apimachinery/time.js';
-import type { ControllerContext } from '../../cli/controllers.js';
+import type { ControllerContext } from '../common/context.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer-types.js';
 import { Resources, type Client } from '../../client/types.js';

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { StatusError } from '../../apimachinery/errors.js';
 import { matchesLabels, selectorIsEmpty, type LabelSelector } from '../../apimachinery/labels.js';
 import { apiVersionOf, controllerOf, newControllerRef, type OwnerRef } from '../../apimachinery/ownerrefs.js';
-import type { ControllerContext } from '../../cli/controllers.js';
+import type { ControllerContext } from '../common/context.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, OWNER_UID_INDEX, ownerUIDIndexer, splitKey, type Informer } from '../../client/informer-types.js';
 import { Resources, type Client } from '../../client/types.js';

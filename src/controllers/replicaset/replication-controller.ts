@@ -1,4 +1,4 @@
-import type { ControllerContext } from '../../cli/controllers.js';
+import type { ControllerContext } from '../common/context.js';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './controller.js';
 import { replicationControllerKind } from './kinds.js';
 

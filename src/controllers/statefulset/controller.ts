@@ -2,7 +2,7 @@ import type { KubeObject, OwnerReference } from '../../api/resource.js';
 import { deepEqual } from '../../apimachinery/deep.js';
 import { labelSelectorFromSpec, matchesLabels, selectorIsEmpty, type LabelSelector } from '../../apimachinery/labels.js';
 import { controllerOf } from '../../apimachinery/ownerrefs.js';
-import type { ControllerContext } from '../../cli/controllers.js';
+import type { ControllerContext } from '../common/context.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer-types.js';
 import { Resources, type Client } from '../../client/types.js';

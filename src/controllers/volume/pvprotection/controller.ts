@@ -1,5 +1,5 @@
 import { StatusError } from '../../../apimachinery/errors.js';
-import type { ControllerContext } from '../../../cli/controllers.js';
+import type { ControllerContext } from '../../common/context.js';
 import { keyOf, type Informer } from '../../../client/informer-types.js';
 import { Resources, type Client } from '../../../client/types.js';
 import { WorkQueue } from '../../../client/workqueue.js';
