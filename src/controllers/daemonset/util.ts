@@ -164,18 +164,7 @@ export function isPodUpdated(pod: Readonly<Pod>, hash: string, generation: numbe
   return hashMatches || templateMatches;
 }
 
-/** isPodReady: the Ready condition is True (podutil.IsPodReady). */
-export function isPodReady(pod: Readonly<Pod>): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
-/** isPodAvailable: ready for longer than minReadySeconds (podutil.IsPodAvailable). */
-export function isPodAvailable(pod: Readonly<Pod>, minReadySeconds: number, now: Date): boolean {
-  if (!isPodReady(pod)) return false;
-  if (!minReadySeconds) return true;
-  const since = Date.parse(pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
-  return !Number.isNaN(since) && since + minReadySeconds * 1000 < now.getTime();
-}
+export { isPodAvailable, isPodReady } from '../common/pod-util.js';
 
 /** isPodTerminal: Succeeded or Failed. */
 export function isPodTerminal(pod: Readonly<Pod>): boolean {

@@ -1,5 +1,5 @@
 import type { Pod } from './types.js';
-import { timeOf } from '../replicaset/pod-util.js';
+import { timeOf } from '../common/pod-util.js';
 
 /** DEFAULT_JOB_POD_FAILURE_BACKOFF_MS: the first wait before replacing a failed pod (DefaultJobPodFailureBackOff, 10 s). */
 export const DEFAULT_JOB_POD_FAILURE_BACKOFF_MS = 10_000;

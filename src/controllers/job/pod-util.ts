@@ -1,5 +1,5 @@
 import { podDeletedBefore } from '../replicaset/deletion-ranking.js';
-import { isPodActive, isPodReady } from '../replicaset/pod-util.js';
+import { isPodActive, isPodReady } from '../common/pod-util.js';
 import { JOB_TRACKING_FINALIZER, type Job, type Pod } from './types.js';
 
 export { isPodActive, isPodReady };

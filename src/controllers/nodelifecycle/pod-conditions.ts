@@ -25,10 +25,7 @@ export function getPodCondition(pod: Readonly<Pod>, type: string): PodCondition 
   return pod.status?.conditions?.find((c) => c.type === type);
 }
 
-/** isPodReady: the Ready condition is True (podutil.IsPodReady). */
-export function isPodReady(pod: Readonly<Pod>): boolean {
-  return getPodCondition(pod, 'Ready')?.status === 'True';
-}
+export { isPodReady } from '../common/pod-util.js';
 
 /**
  * updatePodCondition sets cond on the (mutable) pod status as upstream's UpdatePodCondition does:

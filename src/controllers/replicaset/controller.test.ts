@@ -7,7 +7,7 @@ import { FakeClock } from '../../util/clock.js';
 import { EXPECTATIONS_TTL_MS } from '../common/expectations.js';
 import { FakePodControl, type PodControl } from '../common/pod-control.js';
 import { ReplicaSetController } from './controller.js';
-import type { Pod } from './pod-util.js';
+import type { Pod } from '../common/pod-util.js';
 import type { ReplicaSetLike, ReplicaSetStatus } from './status.js';
 import { activePodsOf, contextOf, eventsOf, podsOf, replicaSet, setPodReady } from './testing.js';
 

@@ -16,7 +16,7 @@ import { runWorkers, type Controller, type SyncResult } from '../common/run-work
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../common/slow-start.js';
 import { getPodsToDelete } from './deletion-ranking.js';
 import { replicaSetKind, type ReplicaSetKind } from './kinds.js';
-import { availableAfterMs, filterActivePods, isPodAvailable, isPodReady, podKey, type Pod } from './pod-util.js';
+import { availableAfterMs, filterActivePods, isPodAvailable, isPodReady, podKey, type Pod } from '../common/pod-util.js';
 import { calculateStatus, specReplicas, updateReplicaSetStatus, type ReplicaSetLike } from './status.js';
 
 /** BURST_REPLICAS caps the pods one sync creates or deletes (upstream's BurstReplicas); the rest wait for the next sync. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getDeletionCostFromPodAnnotations, getPodsToDelete, podDeletedBefore, POD_DELETION_COST_ANNOTATION } from './deletion-ranking.js';
-import type { Pod } from './pod-util.js';
+import type { Pod } from '../common/pod-util.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');

@@ -1,4 +1,4 @@
-import { isPodActive, isPodReady, podReadyCondition, timeOf, type Pod } from './pod-util.js';
+import { isPodActive, isPodReady, podReadyCondition, timeOf, type Pod } from '../common/pod-util.js';
 
 /** POD_DELETION_COST_ANNOTATION lets users say which pods of a ReplicaSet to delete first (lower cost first). */
 export const POD_DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';

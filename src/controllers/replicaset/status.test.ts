@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { availableAfterMs, isPodAvailable } from './pod-util.js';
-import type { Pod } from './pod-util.js';
+import { availableAfterMs, isPodAvailable } from '../common/pod-util.js';
+import type { Pod } from '../common/pod-util.js';
 import { calculateStatus, normalizeStatus, type ReplicaSetLike } from './status.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');

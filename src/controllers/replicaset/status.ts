@@ -6,7 +6,7 @@ import { apiVersionOf } from '../../apimachinery/ownerrefs.js';
 import type { Client } from '../../client/types.js';
 import type { Logger } from '../../util/log.js';
 import type { ReplicaSetKind } from './kinds.js';
-import { isPodAvailable, isPodReady, type Pod } from './pod-util.js';
+import { isPodAvailable, isPodReady, type Pod } from '../common/pod-util.js';
 
 /** REPLICA_FAILURE is the condition type set when pods could not be created or deleted. */
 export const REPLICA_FAILURE = 'ReplicaFailure';

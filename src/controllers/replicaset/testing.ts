@@ -3,7 +3,7 @@ import { defaultControllerOptions, type ControllerContext } from '../common/cont
 import { Resources } from '../../client/types.js';
 import { eventually, type TestCluster } from '../../testing/test-cluster.js';
 import type { Clock } from '../../util/clock.js';
-import type { Pod } from './pod-util.js';
+import type { Pod } from '../common/pod-util.js';
 import type { ReplicaSetLike } from './status.js';
 
 /** contextOf builds the ControllerContext a test cluster gives controllers. */

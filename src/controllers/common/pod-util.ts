@@ -1,9 +1,9 @@
 import type { KubeObject } from '../../api/resource.js';
 
 /** PodCondition is the part of a core/v1 PodCondition these controllers read. */
-export interface PodCondition { type: string; status: string; lastTransitionTime?: string }
+export interface PodCondition { type: string; status: string; lastTransitionTime?: string | null }
 
-/** Pod is the part of a core/v1 Pod the replica controllers read (the cache holds full objects). */
+/** Pod is the part of a core/v1 Pod the workload controllers read (the cache holds full objects). */
 export interface Pod extends KubeObject {
   spec?: { nodeName?: string; [field: string]: unknown };
   status?: {
