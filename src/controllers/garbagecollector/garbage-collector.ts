@@ -16,8 +16,6 @@ import {
 import { ReferenceCache } from './reference-cache.js';
 import { apiResource, customResourcesOf, deletableResources, registerCustomResource, RESTMappingError, type MonitoredResource } from './resources.js';
 
-/** CUSTOM_RESOURCE_RESYNC_MS is how often the collector looks for new custom resources to watch. */
-const CUSTOM_RESOURCE_RESYNC_MS = 5000;
 
 /** GarbageCollectorOptions: what kube-controller-manager hands the collector. */
 export interface GarbageCollectorOptions {
@@ -63,14 +61,10 @@ export class GarbageCollector implements Controller {
   private readonly ops: ObjectOperations;
   private readonly logger: Logger = log.child({ component: 'garbage-collector-controller' });
   private readonly informers: InformerFactory;
-  private readonly client: Client;
-  private readonly clock: Clock;
 
   constructor(o: GarbageCollectorOptions) {
     const clock = o.clock ?? realClock;
     this.informers = o.informers;
-    this.client = o.client;
-    this.clock = clock;
     this.attemptToDelete = new WorkQueue<GCNode>(clock);
     this.attemptToOrphan = new WorkQueue<GCNode>(clock);
     this.ops = new ObjectOperations(o.client, this.logger);
@@ -84,6 +78,7 @@ export class GarbageCollector implements Controller {
       logger: this.logger,
       clock,
     });
+    this.watchCustomResources();
   }
 
   /**
@@ -99,7 +94,6 @@ export class GarbageCollector implements Controller {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const builder = this.dependencyGraphBuilder.run(signal);
-    void this.resyncMonitors(signal);
     try {
       await this.informers.waitForCacheSync(signal);
     } catch {
@@ -117,23 +111,19 @@ export class GarbageCollector implements Controller {
   }
 
   /**
-   * resyncMonitors watches the custom resources of established CustomResourceDefinitions as they
-   * appear (upstream resyncs its monitors from discovery every 30 s; CRDs are listed here).
+   * watchCustomResources starts a monitor for the storage version of every CustomResourceDefinition
+   * once it is Established, from a CRD informer (upstream resyncs its monitors from discovery every
+   * 30 s; the informer learns of a new CRD at once, without polling).
    */
-  private async resyncMonitors(signal: AbortSignal): Promise<void> {
-    const crds = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false };
-    while (!signal.aborted) {
-      try {
-        const list = await this.client.list(crds, undefined);
-        for (const r of customResourcesOf(list.items)) {
-          registerCustomResource(r);
-          this.dependencyGraphBuilder.addMonitor(r);
-        }
-      } catch (e) {
-        this.logger.v(4).info('cannot list CustomResourceDefinitions', { err: String(e) });
+  private watchCustomResources(): void {
+    const crds = this.informers.informerFor({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false });
+    const monitor = (crd: Readonly<KubeObject>) => {
+      for (const r of customResourcesOf([crd as KubeObject])) {
+        registerCustomResource(r);
+        this.dependencyGraphBuilder.addMonitor(r);
       }
-      try { await this.clock.sleep(CUSTOM_RESOURCE_RESYNC_MS, signal); } catch { return; }
-    }
+    };
+    crds.addEventHandler({ add: monitor, update: (_old, crd) => monitor(crd) });
   }
 
   /** processQueue is one worker: take a node, process it, forget or requeue it rate-limited, mark it done. */
