@@ -1,18 +1,14 @@
 // End-to-end: CronJobs on `tskube up --nodes 2`, driven by the real kubectl, as seeds 000, 001 and 002 show.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { startCluster, kubectl, waitFor, type Cluster, parseTable, type KubectlTable } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
-/** table reads kubectl's table output into rows keyed by column header. */
-async function table(args: string[]): Promise<{ header: string[]; rows: Record<string, string>[] }> {
-  const [head, ...lines] = (await k(args)).stdout.trimEnd().split('\n');
-  const header = (head ?? '').split(/\s{2,}/);
-  return { header, rows: lines.filter((l) => l !== '').map((l) => Object.fromEntries(l.split(/\s{2,}/).map((v, i) => [header[i], v]))) };
-}
+/** table runs kubectl and reads its table (harness parseTable). */
+const table = async (args: string[]): Promise<KubectlTable> => parseTable((await k(args)).stdout);
 interface JobJSON { metadata: { name: string; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string; controller?: boolean }[] }; status?: { conditions?: { type: string }[] } }
 const jobsOf = async (cronJob: string): Promise<JobJSON[]> =>
   ((await json(['get', 'jobs'])).items as JobJSON[]).filter((j) => j.metadata.ownerReferences?.some((r) => r.kind === 'CronJob' && r.name === cronJob));

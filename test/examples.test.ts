@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { startCluster, kubectl, waitFor, type Cluster, type KubectlResult } from './harness.js';
+import { startCluster, kubectl, waitFor, type Cluster, type KubectlResult, parseTable, type KubectlTable } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
 const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
@@ -29,12 +29,8 @@ let c: Cluster;
 let applied: KubectlResult;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const rows = async (args: string[]) => (await k([...args, '--no-headers'])).stdout.trim().split('\n').filter((l) => l !== '').map((l) => l.split(/\s{2,}/));
-/** table reads kubectl's table output into rows keyed by column header (NAME, COMPLETIONS, ...). */
-async function table(args: string[]): Promise<{ header: string[]; rows: Record<string, string>[] }> {
-  const [head, ...lines] = (await k(args)).stdout.trimEnd().split('\n');
-  const header = (head ?? '').split(/\s{2,}/);
-  return { header, rows: lines.filter((l) => l !== '').map((l) => Object.fromEntries(l.split(/\s{2,}/).map((v, i) => [header[i], v]))) };
-}
+/** table runs kubectl and reads its table (harness parseTable). */
+const table = async (args: string[]): Promise<KubectlTable> => parseTable((await k(args)).stdout);
 const row = async (args: string[]) => (await table(args)).rows[0] ?? {};
 const podRow = async (name: string) => (await rows(['get', 'pod', name]))[0] ?? [];
 interface PodInfo { metadata: { name: string; ownerReferences?: { kind: string; name: string; controller?: boolean }[] }; spec: { nodeName?: string }; status: { phase?: string } }

@@ -226,3 +226,13 @@ export async function startAgent(server: Server, opts: { name: string; rootDir: 
     },
   };
 }
+
+/** KubectlTable is kubectl's table output read into rows keyed by column header (NAME, STATUS, …). */
+export interface KubectlTable { header: string[]; rows: Record<string, string>[] }
+
+/** parseTable reads `kubectl get` table output; columns are separated by two or more spaces. */
+export function parseTable(stdout: string): KubectlTable {
+  const [head, ...lines] = stdout.trimEnd().split('\n');
+  const header = (head ?? '').split(/\s{2,}/);
+  return { header, rows: lines.filter((l) => l !== '').map((l) => Object.fromEntries(l.split(/\s{2,}/).map((v, i) => [header[i], v]))) };
+}

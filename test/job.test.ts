@@ -4,18 +4,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { startCluster, kubectl, waitFor, type Cluster, parseTable, type KubectlTable } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
-/** table reads kubectl's table output into rows keyed by column header (NAME, STATUS, COMPLETIONS …). */
-async function table(args: string[]): Promise<{ header: string[]; rows: Record<string, string>[] }> {
-  const [head, ...lines] = (await k(args)).stdout.trimEnd().split('\n');
-  const header = (head ?? '').split(/\s{2,}/);
-  return { header, rows: lines.filter((l) => l !== '').map((l) => Object.fromEntries(l.split(/\s{2,}/).map((v, i) => [header[i], v]))) };
-}
+/** table runs kubectl and reads its table (harness parseTable). */
+const table = async (args: string[]): Promise<KubectlTable> => parseTable((await k(args)).stdout);
 const jobRow = async (name: string) => (await table(['get', 'job', name])).rows[0] ?? {};
 const podRows = async (selector: string) => (await table(['get', 'pods', '-l', selector])).rows;
 const waitJob = (name: string, status: string, completions: string, attempts = 240) =>
