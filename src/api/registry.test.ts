@@ -34,6 +34,10 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   'apiextensions.k8s.io/v1/customresourcedefinitions': [['crd', 'crds'], ['api-extensions'], ['status'], false],
   'events.k8s.io/v1/events': [['ev'], [], [], true],
   'discovery.k8s.io/v1/endpointslices': [[], [], [], true],
+  '/v1/resourcequotas': [['quota'], [], ['status'], true],
+  '/v1/limitranges': [['limits'], [], [], true],
+  '/v1/podtemplates': [[], [], [], true],
+  'node.k8s.io/v1/runtimeclasses': [[], [], [], false],
 };
 
 describe('registry', () => {

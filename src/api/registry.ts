@@ -19,6 +19,9 @@ import { leases, poddisruptionbudgets, storageclasses } from './misc/cluster-kin
 import { priorityclasses } from './misc/scheduling.js';
 import { customresourcedefinitions } from './apiextensions/crd.js';
 import { endpointslices } from './discovery/endpointslices.js';
+import { limitranges, resourcequotas } from './core/resourcequotas.js';
+import { podtemplates } from './core/podtemplates.js';
+import { runtimeclasses } from './node/runtimeclasses.js';
 
 /** allResources lists every served resource (group/version/plural unique). */
 export const allResources: ResourceDefinition[] = [
@@ -39,6 +42,8 @@ export const allResources: ResourceDefinition[] = [
   customresourcedefinitions,
   // discovery.k8s.io/v1
   endpointslices,
+  // core/v1 quotas, limits and templates; node.k8s.io/v1
+  limitranges, podtemplates, resourcequotas, runtimeclasses,
 ];
 
 const byResource = new Map<string, ResourceDefinition>();
