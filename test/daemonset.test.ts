@@ -6,6 +6,18 @@ import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-too
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
+/** rollout runs `kubectl rollout status` (kubectl's own timeout first) and, when it fails, says what the cluster looked like. */
+async function rollout(name: string, timeoutS: number): Promise<string> {
+  const r = await kubectl(c, ['rollout', 'status', `ds/${name}`, `--timeout=${timeoutS}s`], { timeoutMs: (timeoutS + 30) * 1000 });
+  if (r.code === 0) return r.stdout;
+  const state = await Promise.all([
+    k(['get', 'ds', name, '-o', 'jsonpath={.metadata.generation} {.status}']),
+    k(['get', 'pods', '-o', 'wide']),
+    k(['get', 'nodes', '-o', 'wide']),
+    k(['get', 'events', '--sort-by=.lastTimestamp']),
+  ]);
+  assert.fail(`rollout status ds/${name} exited ${r.code}: ${r.stdout}${r.stderr}\n${state.map((s) => s.stdout + s.stderr).join('\n')}`);
+}
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
 /** dsRow is one `kubectl get ds` row split into its columns. */
 const dsRow = async (name: string) => (await k(['get', 'ds', name, '--no-headers'])).stdout.trim().split(/\s{2,}/);
@@ -96,9 +108,7 @@ describeNeeding('DaemonSets on three nodes', { timeout: 10 * 60_000, ...requireT
 
   it('a DaemonSet without a node selector runs one pod on each of the 3 nodes', async () => {
     assert.equal((await k(['apply', '-f', '-'], NODE_AGENT)).stdout, 'daemonset.apps/node-agent created\n');
-    const status = await k(['rollout', 'status', 'ds/node-agent', '--timeout=120s']);
-    assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /daemon set "node-agent" successfully rolled out\n$/);
+    assert.match(await rollout('node-agent', 120), /daemon set "node-agent" successfully rolled out\n$/);
     const pods = await livePods('app=node-agent');
     assert.deepEqual(pods.map((p) => p.spec.nodeName).sort(), ['host01', 'host02', 'host03']);
     assert.deepEqual((await dsRow('node-agent')).slice(0, 7), ['node-agent', '3', '3', '3', '3', '3', '<none>']);
@@ -119,12 +129,10 @@ describeNeeding('DaemonSets on three nodes', { timeout: 10 * 60_000, ...requireT
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const status = await k(['rollout', 'status', 'ds/node-agent', '--timeout=180s']);
-    rolling = false;
+    const status = await rollout('node-agent', 180).finally(() => { rolling = false; });
     await sampler;
-    assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /out of 3 new pods have been updated/);
-    assert.match(status.stdout, /daemon set "node-agent" successfully rolled out\n$/);
+    assert.match(status, /out of 3 new pods have been updated/);
+    assert.match(status, /daemon set "node-agent" successfully rolled out\n$/);
     assert.ok(samples.length > 0 && samples.every((n) => n <= 1), `unavailable counts seen: ${samples.join(',')}`);
     const pods = await livePods('app=node-agent');
     assert.deepEqual(pods.map((p) => p.spec.containers[0].image), ['busybox:1.37', 'busybox:1.37', 'busybox:1.37']);
@@ -139,8 +147,7 @@ describeNeeding('DaemonSets on three nodes', { timeout: 10 * 60_000, ...requireT
     assert.match((await k(['rollout', 'history', 'ds/node-agent', '--revision=1'])).stdout, /Image:\s+busybox\n/);
 
     assert.equal((await k(['rollout', 'undo', 'ds/node-agent'])).stdout, 'daemonset.apps/node-agent rolled back\n');
-    const undone = await k(['rollout', 'status', 'ds/node-agent', '--timeout=180s']);
-    assert.equal(undone.code, 0, undone.stderr);
+    assert.match(await rollout('node-agent', 180), /successfully rolled out\n$/);
     assert.deepEqual((await livePods('app=node-agent')).map((p) => p.spec.containers[0].image), ['busybox', 'busybox', 'busybox']);
     assert.equal((await k(['rollout', 'history', 'ds/node-agent'])).stdout, 'daemonset.apps/node-agent \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n');
     assert.equal((await k(['rollout', 'undo', 'ds/node-agent', '--to-revision=3'])).stdout, 'daemonset.apps/node-agent skipped rollback (current template already matches revision 3)\n');
