@@ -37,6 +37,8 @@ export interface AdmissionAttributes {
   options?: Record<string, unknown>;
   userInfo: AdmissionUser;
   dryRun: boolean;
+  /** the response's Warning headers: plugins (webhooks, Warn policies) push theirs here */
+  warnings?: string[];
 }
 
 /** Revert undoes what a plugin did (an allocation) when the object is not written after all. */

@@ -21,6 +21,8 @@ export interface ListOptions {
   /** the token of the previous page (410 Expired once its revision is compacted) */
   continue?: string;
   resourceVersion?: string;
+  /** how resourceVersion is read: NotOlderThan (the default for a list at a version) or Exact */
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
 /** WatchOptions start a watch (metav1.ListOptions with watch=true); aborting signal ends it. */
@@ -30,7 +32,18 @@ export interface WatchOptions {
   /** start after this version; unset or "0" first sends the current objects as ADDED */
   resourceVersion?: string;
   allowWatchBookmarks?: boolean;
+  /** a streaming list: ADDED for every object, then a BOOKMARK annotated k8s.io/initial-events-end (needs resourceVersionMatch=NotOlderThan) */
+  sendInitialEvents?: boolean;
+  resourceVersionMatch?: 'NotOlderThan';
   signal?: AbortSignal;
+}
+
+/** RequestUser is the authenticated requester (user.Info) that admission plugins and webhooks see. */
+export interface RequestUser {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 /** DeleteOptions (metav1.DeleteOptions): grace period, propagation and preconditions. */
@@ -42,12 +55,20 @@ export interface DeleteOptions {
   preconditions?: Preconditions;
   /** dry run (the request's `dryRun=All`): everything is checked, nothing is stored */
   dryRun?: boolean;
+  /** the requester, for admission (unset: the API server itself) */
+  user?: RequestUser;
+  /** collects admission's warnings (webhooks, Warn policies) for the response's Warning headers */
+  warnings?: string[];
 }
 
 /** WriteOptions are what CreateOptions, UpdateOptions and PatchOptions carry that tskube honours. */
 export interface WriteOptions {
   /** dry run (the request's `dryRun=All`): everything is checked, nothing is stored */
   dryRun?: boolean;
+  /** the requester, for admission (unset: the API server itself) */
+  user?: RequestUser;
+  /** collects admission's warnings (webhooks, Warn policies) for the response's Warning headers */
+  warnings?: string[];
 }
 
 /** ListMeta is metav1.ListMeta: the list's resourceVersion and paging state. */

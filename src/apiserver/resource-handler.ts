@@ -7,6 +7,7 @@ import { checkFields } from '../api/schema/index.js';
 import { queryBool, queryInt, queryOptionalBool, queryString } from '../apimachinery/query.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchSchemaFor } from '../apimachinery/patch/index.js';
 import type { RegistryStore, DeleteOptions } from '../registry/store.js';
+import type { RequestUser } from '../apimachinery/options.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, negotiateOutput, readBody, type OutputKind } from './negotiate.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../apimachinery/protobuf/decode.js';
@@ -18,6 +19,8 @@ import { checkCustomResourceFields, CUSTOM_RESOURCE_PATCH_TYPES } from './crd/de
 /** ResourceContext is what resource handlers need from the server. */
 export interface ResourceContext {
   clock: Clock;
+  /** the authenticated requester, handed to admission */
+  user?: RequestUser;
   findResource(group: string, version: string, plural: string): ResourceDefinition | undefined;
   storeFor(def: ResourceDefinition): RegistryStore;
   /** subresources served elsewhere (scale, binding, log, exec...) */
@@ -81,14 +84,14 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
       requireVerb(def, 'create');
       const { obj, warnings } = await readObject(req, url, def);
-      const created = await store.create(ns, obj, { dryRun: isDryRun(url) });
+      const created = await store.create(ns, obj, { dryRun: isDryRun(url), user: ctx.user, warnings });
       return writeObject(res, 201, renderOne(def, created, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'PUT': {
       if (!info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'update');
       requireVerb(def, 'update');
       const { obj, warnings } = await readObject(req, url, def);
-      const updated = await store.update(ns, info.name, obj, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined });
+      const updated = await store.update(ns, info.name, obj, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings });
       return writeObject(res, 200, renderOne(def, updated, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'PATCH': {
@@ -101,27 +104,28 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         const next = applyPatch(def, current, body, req.headers['content-type']);
         checkObjectFields(def, next, validation, warnings);
         return next;
-      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined });
+      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings });
       return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'DELETE': {
       requireVerb(def, info.name ? 'delete' : 'deletecollection');
-      const opts = await readDeleteOptions(req, url);
+      const warnings: string[] = [];
+      const opts: DeleteOptions = { ...await readDeleteOptions(req, url), user: ctx.user, warnings };
       if (!info.name) {
         const deleted = await store.deleteCollection(ns, {
           labelSelector: url.searchParams.get('labelSelector') ?? undefined,
           fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
         }, opts);
-        return writeObject(res, 200, renderList(def, deleted, { resourceVersion: '' }, 'json', url, ctx.clock.now()));
+        return writeObject(res, 200, renderList(def, deleted, { resourceVersion: '' }, 'json', url, ctx.clock.now()), 'json', warnings);
       }
       const result = await store.delete(ns, info.name, opts);
       if (def.plural === 'namespaces' && def.group === '' && !result.deleted) {
-        return writeObject(res, 200, result.object, output === 'yaml' ? 'yaml' : 'json');
+        return writeObject(res, 200, result.object, output === 'yaml' ? 'yaml' : 'json', warnings);
       }
       if (!returnsObjectOnDelete(def)) {
-        return writeObject(res, 200, successStatus({ name: info.name, group: def.group || undefined, kind: def.plural, uid: result.object.metadata?.uid }));
+        return writeObject(res, 200, successStatus({ name: info.name, group: def.group || undefined, kind: def.plural, uid: result.object.metadata?.uid }), 'json', warnings);
       }
-      return writeObject(res, result.deleted ? 200 : 202, result.object, output === 'yaml' ? 'yaml' : 'json');
+      return writeObject(res, result.deleted ? 200 : 202, result.object, output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     default:
       throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);

@@ -18,7 +18,7 @@ import { noteProtobufAccept, notePrettyPrint, writeError, writeObject } from './
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
-import { admitCreate, admitUpdate } from './admission.js';
+import { newAdmissionChain } from '../admission/plugins/index.js';
 import { ServiceAllocator } from '../registry/service/service-allocator.js';
 import { TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
@@ -88,9 +88,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const ns = JSON.parse(kv.value) as KubeObject;
       return ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating' ? 'terminating' : 'active';
     },
-    admitCreate: (def, obj) => admitCreate(def, obj, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!), services }),
-    admitUpdate: (def, obj, old) => admitUpdate(def, obj, old, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!), services }),
+    // The Service REST storage allocates cluster IPs and node ports (BeginCreate/BeginUpdate).
+    beginCreate: async (def, obj) => (def.group === '' && def.plural === 'services' ? services.allocateCreate(obj) : undefined),
+    beginUpdate: async (def, obj, old) => (def.group === '' && def.plural === 'services' ? services.allocateUpdate(obj, old) : undefined),
   };
+  storeDeps.admissionChain = newAdmissionChain({ storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!), clock });
   const storeFor = (def: ResourceDefinition): RegistryStore => {
     if (def.customResource) return crds.storeFor(def);
     const k = `${def.group}/${def.version}/${def.plural}`;
@@ -185,6 +187,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (info.group === METRICS_GROUP) return metricsApi.handle(req, res, url, info);
     await handleResource(req, res, url, info, {
       clock,
+      user,
       findResource,
       storeFor,
       subresource: (def, i, rq, rs, u) => handleSubresource(def, i, rq, rs, u, {

@@ -15,6 +15,8 @@ import { WatchCache, decodeEvent, type DecodedEvent } from './cacher.js';
 import { deepEqual } from '../apimachinery/deep.js';
 import { rfc3339 } from '../apimachinery/time.js';
 import type { DeleteOptions, ListOptions, ObjectList, WatchEvent, WatchOptions, WriteOptions } from '../apimachinery/options.js';
+import type { AdmissionAttributes, Operation, Revert } from '../admission/interfaces.js';
+import type { AdmissionInterface } from '../admission/chain.js';
 
 export type { DeleteOptions, ListOptions, WriteOptions } from '../apimachinery/options.js';
 
@@ -28,12 +30,17 @@ export interface StoreDeps {
   /** namespaceState answers for NamespaceLifecycle admission */
   namespaceState(name: string): Promise<NamespaceState>;
   /**
-   * mutating admission run on create after defaulting (service IPs, default tolerations, ...); what
-   * it returns undoes its side effects (allocations) when the object is not written after all
+   * the admission chain (admission/chain.ts): mutating after defaulting, validating after the
+   * strategy's validation, before the write; DELETE is validated with the stored object
    */
-  admitCreate?(def: ResourceDefinition, obj: KubeObject): Promise<void | (() => Promise<void>)>;
-  /** mutating admission run on update (spec, not status) after validation; its result undoes it as admitCreate's does */
-  admitUpdate?(def: ResourceDefinition, obj: KubeObject, old: KubeObject): Promise<void | (() => Promise<void>)>;
+  admissionChain?: AdmissionInterface;
+  /**
+   * beginCreate is the Service REST storage's BeginCreate (cluster IP and node port allocation),
+   * run after admission; what it returns undoes the allocation when the object is not written
+   */
+  beginCreate?(def: ResourceDefinition, obj: KubeObject): Promise<void | (() => Promise<void>)>;
+  /** beginUpdate is BeginUpdate (spec, not status) after validation; its result undoes it as beginCreate's does */
+  beginUpdate?(def: ResourceDefinition, obj: KubeObject, old: KubeObject): Promise<void | (() => Promise<void>)>;
   /** admission settings handed to strategies (DefaultTolerationSeconds …) */
   admission?: AdmissionConfig;
 }
@@ -292,10 +299,19 @@ export class RegistryStore {
     const strategy = this.def.strategy;
     strategy.default?.(obj);
     strategy.prepareForCreate?.(obj, { now, admission: this.deps.admission });
-    const revert = await this.deps.admitCreate?.(this.def, obj);
+    const attrs = this.admissionAttributes('CREATE', namespace, meta.name ?? '', obj, undefined, '', opts);
+    const admitted = await this.deps.admissionChain?.admit(attrs);
+    let revert: Revert | undefined;
+    try {
+      revert = joinReverts(admitted, await this.deps.beginCreate?.(this.def, obj));
+    } catch (e) {
+      await admitted?.();
+      throw e;
+    }
     try {
       const errs = [...validateObjectMeta(obj, this.def), ...(strategy.validate?.(obj) ?? [])];
       if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));
+      await this.deps.admissionChain?.validate(attrs);
       if (opts.dryRun) {
         await revert?.();
         return obj;
@@ -347,29 +363,43 @@ export class RegistryStore {
       }
       // Server-internal writes (binding, finalize) skip the user-facing strategy, as Kubernetes' own
       // subresource stores do; they still carry server-owned metadata over.
-      const result = opts.bypassStrategy ? this.carryMetadata(next, old) : this.prepareUpdate(next, old, opts.subresource);
-      if (deepEqual(withoutRV(result), withoutRV(old))) return old;
-      const revert = opts.bypassStrategy || opts.subresource ? undefined : await this.deps.admitUpdate?.(this.def, result, old);
+      let result: KubeObject;
+      let revert: Revert | undefined;
+      if (opts.bypassStrategy) {
+        // Server-internal writes skip the strategy and admission; everything a user sends goes through both.
+        result = this.carryMetadata(next, old);
+        if (deepEqual(withoutRV(result), withoutRV(old))) return old;
+      } else {
+        // Kubernetes' order: mutating admission, the strategy's validation, BeginUpdate, validating admission.
+        const prepared = this.prepareUpdate(next, old, opts.subresource);
+        result = prepared.result;
+        const attrs = this.admissionAttributes('UPDATE', namespace, name, result, old, opts.subresource ?? '', opts);
+        const admitted = await this.deps.admissionChain?.admit(attrs);
+        revert = admitted ?? undefined;
+        try {
+          this.validateUpdate(result, old, prepared.strategy, opts.subresource);
+          if (deepEqual(withoutRV(result), withoutRV(old))) {
+            await revert?.();
+            return old;
+          }
+          if (!opts.subresource) revert = joinReverts(admitted, await this.deps.beginUpdate?.(this.def, result, old));
+          await this.deps.admissionChain?.validate(attrs);
+        } catch (e) {
+          await revert?.();
+          throw e;
+        }
+      }
       if (opts.dryRun) {
         await revert?.();
         return result;
       }
-      if (revert) {
-        try {
-          const rev = await this.backend.update(key, this.encode(result), kv.modRevision);
-          result.metadata!.resourceVersion = String(rev);
-          return result;
-        } catch (e) {
-          await revert();
-          if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
-          throw this.mapWriteError(e, name);
-        }
-      }
+      // What admission or BeginUpdate allocated is given back when the write does not happen.
       if (this.isFinalized(result)) {
         try {
           await this.backend.delete(key, kv.modRevision);
           return result;
         } catch (e) {
+          await revert?.();
           if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
           throw this.mapWriteError(e, name);
         }
@@ -379,6 +409,7 @@ export class RegistryStore {
         result.metadata!.resourceVersion = String(rev);
         return result;
       } catch (e) {
+        await revert?.();
         if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
         throw this.mapWriteError(e, name);
       }
@@ -408,8 +439,8 @@ export class RegistryStore {
     return next;
   }
 
-  /** prepareUpdate runs the strategy: carry server-owned metadata over, default, validate. */
-  private prepareUpdate(next: KubeObject, old: KubeObject, subresource?: 'status'): KubeObject {
+  /** prepareUpdate runs the strategy: carry server-owned metadata over, default, prepare (validateUpdate checks it after admission). */
+  private prepareUpdate(next: KubeObject, old: KubeObject, subresource?: 'status'): { result: KubeObject; strategy: ResourceStrategy } {
     const now = this.deps.clock.now();
     this.carryMetadata(next, old);
     const meta = next.metadata!;
@@ -427,6 +458,12 @@ export class RegistryStore {
       this.def.strategy.default?.(result);
     }
     strategy.prepareForUpdate?.(result, old, { now });
+    return { result, strategy };
+  }
+
+  /** validateUpdate is the strategy's validation of an update (422 Invalid with every field error). */
+  private validateUpdate(result: KubeObject, old: KubeObject, strategy: ResourceStrategy, subresource?: 'status'): void {
+    const meta = result.metadata!;
     const errs: FieldError[] = [
       ...validateObjectMetaUpdate(result, old),
       ...(subresource === 'status' ? [] : validateObjectMeta(result, this.def)),
@@ -434,7 +471,31 @@ export class RegistryStore {
       ...(strategy.validateUpdate?.(result, old) ?? []),
     ];
     if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));
-    return result;
+  }
+
+  /** admissionAttributes describes a request to the admission chain (admission.Attributes). */
+  private admissionAttributes(
+    operation: Operation, namespace: string | undefined, name: string, object: KubeObject | undefined, oldObject: KubeObject | undefined,
+    subresource: string, opts: WriteOptions | DeleteOptions,
+  ): AdmissionAttributes {
+    const kind = operation === 'CREATE' ? 'CreateOptions' : operation === 'UPDATE' ? 'UpdateOptions' : 'DeleteOptions';
+    const options: Record<string, unknown> = { kind, apiVersion: 'meta.k8s.io/v1' };
+    if (opts.dryRun) options.dryRun = ['All'];
+    if (operation === 'DELETE') {
+      const d = opts as DeleteOptions;
+      if (d.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = d.gracePeriodSeconds;
+      if (d.propagationPolicy) options.propagationPolicy = d.propagationPolicy;
+      if (d.orphanDependents !== undefined) options.orphanDependents = d.orphanDependents;
+      if (d.preconditions) options.preconditions = d.preconditions;
+    }
+    return {
+      operation, def: this.def, subresource, namespace: this.def.namespaced ? namespace ?? '' : '', name,
+      object, oldObject, options,
+      // Internal callers (controllers in-process, bootstrap) act as the API server itself.
+      userInfo: opts.user ?? { name: 'system:apiserver', groups: ['system:masters'] },
+      dryRun: !!opts.dryRun,
+      warnings: opts.warnings,
+    };
   }
 
   /** isFinalized: marked for deletion and nothing holds it any more. */
@@ -474,6 +535,8 @@ export class RegistryStore {
       if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
         throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
+      // Validating admission sees the stored object (oldObject), after the preconditions.
+      await this.deps.admissionChain?.validate(this.admissionAttributes('DELETE', namespace, name, undefined, structuredClone(obj), '', opts));
       if (!meta.deletionTimestamp) this.def.strategy.prepareForDelete?.(obj, { now: this.deps.clock.now(), admission: this.deps.admission });
       const marked = this.markForDeletion(obj, opts);
       if (marked === 'unchanged') return { object: obj, deleted: false };
@@ -585,6 +648,13 @@ export function orphansDependentsByDefault(def: Pick<ResourceDefinition, 'group'
 
 function withoutRV(obj: KubeObject): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } };
+}
+
+/** joinReverts undoes both (the later first), or nothing when neither did anything. */
+function joinReverts(a: Revert | void | undefined, b: Revert | void | undefined): Revert | undefined {
+  if (!a) return b ?? undefined;
+  if (!b) return a;
+  return async () => { await b(); await a(); };
 }
 
 function randomSuffix(): string {

@@ -1,23 +1,32 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject, ResourceDefinition } from '../api/resource.js';
-import type { RegistryStore } from '../registry/store.js';
-import type { ServiceAllocator } from '../registry/service/service-allocator.js';
-import { admitCreate, admitUpdate, type AdmissionDeps } from './admission.js';
+import type { KubeObject, ResourceDefinition } from '../../api/resource.js';
+import type { RegistryStore } from '../../registry/store.js';
+import { realClock } from '../../util/clock.js';
+import type { AdmissionAttributes } from '../interfaces.js';
+import type { PluginDeps } from './deps.js';
+import { DefaultStorageClass, StorageObjectInUseProtection } from './storage.js';
+import { admissionPlugins } from './index.js';
+import { AdmissionChain } from '../chain.js';
 
 const def = (group: string, plural: string) => ({ group, plural }) as ResourceDefinition;
 const PVCS = def('', 'persistentvolumeclaims');
 const PVS = def('', 'persistentvolumes');
-const SERVICES = def('', 'services');
 
-/** deps serves these StorageClasses and records what the Service allocator was asked. */
-function deps(classes: KubeObject[] = [], calls: string[] = []): AdmissionDeps {
+/** deps serves these StorageClasses. */
+function deps(classes: KubeObject[] = []): PluginDeps {
   const store = { list: async () => ({ items: classes, metadata: {} }) } as unknown as RegistryStore;
-  const services = {
-    allocateCreate: (svc: KubeObject) => { calls.push(`create ${svc.metadata?.name}`); return () => calls.push(`revert ${svc.metadata?.name}`); },
-    allocateUpdate: (svc: KubeObject, old: KubeObject) => { calls.push(`update ${old.metadata?.name}->${svc.metadata?.name}`); },
-  } as unknown as ServiceAllocator;
-  return { storeFor: (g, v, p) => { assert.equal(`${g}/${v}/${p}`, 'storage.k8s.io/v1/storageclasses'); return store; }, services };
+  return { storeFor: (g, v, p) => { assert.equal(`${g}/${v}/${p}`, 'storage.k8s.io/v1/storageclasses'); return store; }, clock: realClock };
+}
+
+const attrs = (d: ResourceDefinition, object: KubeObject, subresource = ''): AdmissionAttributes => ({
+  operation: 'CREATE', def: d, subresource, namespace: 'default', name: object.metadata?.name ?? '', object,
+  userInfo: { name: 'admin', groups: [] }, dryRun: false,
+});
+
+/** admitCreate runs the storage plugins on a create, as the chain would. */
+async function admitCreate(d: ResourceDefinition, obj: KubeObject, pd: PluginDeps): Promise<void> {
+  await new AdmissionChain([new DefaultStorageClass(pd), new StorageObjectInUseProtection()]).admit(attrs(d, obj));
 }
 
 const sc = (name: string, created: string, annotations: Record<string, string> = {}) => ({ metadata: { name, creationTimestamp: created, annotations } });
@@ -72,25 +81,30 @@ describe('StorageObjectInUseProtection', () => {
   });
 });
 
-describe('Service allocation and other kinds', () => {
-  it('Services go to the allocator on create and update; its revert is handed back', async () => {
-    const calls: string[] = [];
-    const d = deps([], calls);
-    const revert = await admitCreate(SERVICES, { metadata: { name: 'web' } }, d);
-    assert.equal(typeof revert, 'function');
-    (revert as () => void)();
-    await admitUpdate(SERVICES, { metadata: { name: 'web' } }, { metadata: { name: 'web' } }, d);
-    assert.deepEqual(calls, ['create web', 'revert web', 'update web->web']);
-  });
+describe('other kinds and subresources', () => {
   it('other kinds pass untouched', async () => {
     const cm: KubeObject = { metadata: { name: 'cfg' }, data: { a: '1' } };
     const before = structuredClone(cm);
-    assert.equal(await admitCreate(def('', 'configmaps'), cm, deps()), undefined);
-    assert.equal(await admitUpdate(def('apps', 'deployments'), cm, cm, deps()), undefined);
+    await admitCreate(def('', 'configmaps'), cm, deps());
     assert.deepEqual(cm, before);
     // a claims-like kind of another group is not a PersistentVolumeClaim
     const other = pvc();
     await admitCreate(def('example.com', 'persistentvolumeclaims'), other, deps([sc('standard', '2026-01-01T00:00:00Z', DEFAULT)]));
     assert.deepEqual(other, pvc());
+  });
+  it('a subresource request is not a new claim', async () => {
+    const claim = pvc();
+    await new AdmissionChain([new DefaultStorageClass(deps([sc('standard', '2026-01-01T00:00:00Z', DEFAULT)])), new StorageObjectInUseProtection()]).admit(attrs(PVCS, claim, 'status'));
+    assert.deepEqual(claim, pvc());
+  });
+});
+
+describe('admissionPlugins', () => {
+  it('lists the built-in plugins in kube-apiserver\'s order', () => {
+    const names = admissionPlugins(deps()).map((p) => p.name);
+    const order = ['LimitRanger', 'Priority', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota'];
+    const present = order.filter((n) => names.includes(n));
+    assert.deepEqual(names.filter((n) => order.includes(n)), present);
+    for (const n of ['Priority', 'DefaultStorageClass', 'StorageObjectInUseProtection']) assert.ok(names.includes(n), n);
   });
 });

@@ -1,0 +1,10 @@
+/** What the built-in admission plugins reach in the API server: its stores and its clock. */
+import type { RegistryStore } from '../../registry/store.js';
+import type { Clock } from '../../util/clock.js';
+
+/** PluginDeps are handed to every plugin constructor by admissionPlugins (index.ts). */
+export interface PluginDeps {
+  /** the store of a built-in resource (group '' for the core group) */
+  storeFor(group: string, version: string, plural: string): RegistryStore;
+  clock: Clock;
+}

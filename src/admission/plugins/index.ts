@@ -1,0 +1,30 @@
+/**
+ * The admission plugins tskube runs, in kube-apiserver's order (its AllOrderedPlugins):
+ * NamespaceLifecycle (the store checks it before anything else) … LimitRanger, ServiceAccount,
+ * Priority, DefaultStorageClass, StorageObjectInUseProtection, … MutatingAdmissionWebhook,
+ * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota last.
+ */
+import type { AdmissionPlugin } from '../interfaces.js';
+import { AdmissionChain } from '../chain.js';
+import type { PluginDeps } from './deps.js';
+import { PriorityPlugin } from './priority.js';
+import { DefaultStorageClass, StorageObjectInUseProtection } from './storage.js';
+
+export type { PluginDeps } from './deps.js';
+
+/** admissionPlugins builds the plugin list in order; each entry is one plugin. */
+export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
+  return [
+    // LimitRanger goes here (plugins/limitranger.ts).
+    new PriorityPlugin(deps),
+    new DefaultStorageClass(deps),
+    new StorageObjectInUseProtection(),
+    // MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook go here.
+    // ResourceQuota goes last (plugins/resourcequota.ts).
+  ];
+}
+
+/** newAdmissionChain is the API server's chain over admissionPlugins. */
+export function newAdmissionChain(deps: PluginDeps): AdmissionChain {
+  return new AdmissionChain(admissionPlugins(deps));
+}
