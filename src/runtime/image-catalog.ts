@@ -10,7 +10,8 @@ export const IMAGES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 /** DEFAULT_CATALOG_FILE is the catalog shipped with tskube. */
 export const DEFAULT_CATALOG_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'images.yaml');
 
-interface CatalogEntry { entrypoint?: string[]; cmd?: string[]; env?: Record<string, string>; workingDir?: string }
+/** CatalogEntry is one image; `applets: busybox` marks images whose /bin holds busybox's applets (the process runtime links them from /bin/busybox). */
+interface CatalogEntry { entrypoint?: string[]; cmd?: string[]; env?: Record<string, string>; workingDir?: string; applets?: string }
 
 /**
  * ImageCatalog maps image names to entrypoints runnable on this host (images.yaml). An image the
@@ -46,6 +47,11 @@ export class ImageCatalog {
       cmd: (entry.cmd ?? []).map(sub),
       env: entry.env, workingDir: entry.workingDir,
     };
+  }
+
+  /** appletsOf names the multi-call binary whose applets the image has on its PATH (busybox), if any. */
+  appletsOf(image: string): string | undefined {
+    return this.lookup(image)?.applets;
   }
 
   private lookup(image: string): CatalogEntry | undefined {

@@ -62,6 +62,7 @@ const cases: [string, string, ReturnType<typeof short>][] = [
   ['backend.default.svc', 'A', { rcode: 'NOERROR', answers: ['backend.default.svc CNAME backend.default.svc.cluster.local', 'backend.default.svc.cluster.local A 10.96.4.5'], extra: [], soa: false }],
   ['backend.default.svc', 'AAAA', { rcode: 'NOERROR', answers: ['backend.default.svc CNAME backend.default.svc.cluster.local'], extra: [], soa: true }],
   ['nothere.default.svc', 'A', { rcode: 'NXDOMAIN', answers: [], extra: [], soa: true }],
+  ['backend.default', 'A', { rcode: 'NOERROR', answers: ['backend.default CNAME backend.default.svc.cluster.local', 'backend.default.svc.cluster.local A 10.96.4.5'], extra: [], soa: false }],
   ['cluster.local', 'A', { rcode: 'NOERROR', answers: [], extra: [], soa: true }],
   ['foo.cluster.local', 'A', { rcode: 'NXDOMAIN', answers: [], extra: [], soa: true }],
 ];
@@ -72,6 +73,8 @@ for (const [name, type, want] of cases) {
 
 test('names outside the zone and unknown reverse names are for the upstream resolvers', () => {
   assert.equal(zone.answer('example.com', 'A'), undefined);
+  // SERVICE.NAMESPACE only where that Service exists: nothere.default may be someone's public name
+  assert.equal(zone.answer('nothere.default', 'A'), undefined);
   assert.equal(zone.answer('8.8.8.8.in-addr.arpa', 'PTR'), undefined);
   assert.equal(zone.answer('cluster.local', 'SOA')?.answers[0].type, 'SOA');
 });

@@ -67,11 +67,12 @@ export class ClusterZone {
     // busybox's nslookup sends a dotted name such as backend.default.svc as it is, without the
     // search path (glibc would have tried backend.default.svc.cluster.local first): such names,
     // which no public domain can own (.svc is no top-level domain), answer as their cluster name.
-    if (name.endsWith('.svc') && name.split('.').length >= 3) {
-      const full = `${name}.${this.domain}`;
-      const inner = this.answer(full, qtype);
-      if (!inner || inner.rcode !== 'NOERROR') return inner;
-      return { ...inner, answers: [this.record(name, 'CNAME', full), ...inner.answers] };
+    if (name.endsWith('.svc') && name.split('.').length >= 3) return this.alias(name, `${name}.${this.domain}`, qtype);
+    // The same for SERVICE.NAMESPACE (backend.default), but only where that Service exists: any
+    // other two-label name may be a public one (example.com) and goes upstream.
+    const pair = name.split('.');
+    if (pair.length === 2 && this.data.services().some((s) => s.metadata?.namespace === pair[1] && s.metadata?.name === pair[0])) {
+      return this.alias(name, `${name}.svc.${this.domain}`, qtype);
     }
     if (name !== this.domain && !name.endsWith(`.${this.domain}`)) return undefined;
     const labels = name === this.domain ? [] : name.slice(0, -(this.domain.length + 1)).split('.');
@@ -109,6 +110,13 @@ export class ClusterZone {
       return this.serviceRecords(svc, svcFQDN, name, qtype, { name: port, protocol: proto }) ?? nodata();
     }
     return nxdomain();
+  }
+
+  /** alias answers a short name as its cluster name, with a CNAME from one to the other. */
+  private alias(name: string, full: string, qtype: string): ZoneAnswer | undefined {
+    const inner = this.answer(full, qtype);
+    if (!inner || inner.rcode !== 'NOERROR') return inner;
+    return { ...inner, answers: [this.record(name, 'CNAME', full), ...inner.answers] };
   }
 
   private record(name: string, type: 'A' | 'AAAA' | 'CNAME' | 'PTR' | 'NS', data: string): DNSRecord {

@@ -16,9 +16,12 @@ import {
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
 import { SETUP_SCRIPT } from './setup-script.js';
+import { prepareBusyboxApplets } from './busybox-applets.js';
 
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** BUSYBOX_CONTAINER_DIR is where containers (isolation "namespaces") see the busybox applet links. */
+export const BUSYBOX_CONTAINER_DIR = '/.tskube/busybox/bin';
 
 /** ProcessRuntimeOptions configures the process runtime. */
 export interface ProcessRuntimeOptions {
@@ -67,6 +70,8 @@ export class ProcessRuntime implements Runtime {
   private readonly containersDir: string;
   private readonly sandboxes: SandboxManager;
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  /** the directory of busybox applet links (undefined without /bin/busybox) */
+  private readonly busyboxBin?: string;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     const want = opts.isolation ?? 'auto';
@@ -80,6 +85,7 @@ export class ProcessRuntime implements Runtime {
       privileged: this.isolation === 'namespaces',
     });
     this.sandboxes = new SandboxManager({ rootDir: opts.rootDir, isolation: this.isolation, network: this.network });
+    this.busyboxBin = prepareBusyboxApplets(path.join(opts.rootDir, 'busybox', 'bin'));
     this.recover();
   }
 
@@ -100,7 +106,14 @@ export class ProcessRuntime implements Runtime {
   }
 
   async resolveImage(image: string, hasCommand: boolean): Promise<ImageInfo> {
-    return this.catalog.resolve(image, hasCommand);
+    const info = this.catalog.resolve(image, hasCommand);
+    // The busybox image has its applets in /bin: here a directory of links to the host's
+    // busybox-static, first on the image's PATH (the pod's own PATH still wins, as with a real image).
+    if (this.busyboxBin && this.catalog.appletsOf(image) === 'busybox') {
+      const bin = this.isolation === 'namespaces' ? BUSYBOX_CONTAINER_DIR : this.busyboxBin;
+      info.env = { ...info.env, PATH: `${bin}:${info.env?.PATH ?? DEFAULT_PATH}` };
+    }
+    return info;
   }
 
   // ---------------------------------------------------------------- sandboxes
@@ -176,7 +189,7 @@ export class ProcessRuntime implements Runtime {
     if (this.isolation === 'namespaces') {
       // The catalog's entrypoint scripts live in the checkout, which may sit under /tmp (hidden by the
       // container's own tmpfs): bind them in read-only at the same path.
-      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...sandboxMounts(sb, c.mounts), ...c.mounts];
+      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...this.appletMounts(), ...sandboxMounts(sb, c.mounts), ...c.mounts];
       const mounts = all.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
       // Join the sandbox's namespaces, then make the container's own PID and mount namespaces.
       const join = [...(this.sandboxes.netnsPathOf(sb) ? [`--net=${this.sandboxes.netnsPathOf(sb)}`] : []),
@@ -347,6 +360,11 @@ export class ProcessRuntime implements Runtime {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** appletMounts binds the busybox applet links in at a fixed path (the runtime's dir may be under /tmp, which containers see empty). */
+  private appletMounts(): Mount[] {
+    return this.busyboxBin ? [{ hostPath: this.busyboxBin, containerPath: BUSYBOX_CONTAINER_DIR, readOnly: true }] : [];
+  }
 
   private emit(containerId: string, sandboxId: string, podUid: string, type: ContainerEventType): void {
     for (const l of this.listeners) {

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUSYBOX_BINARY, prepareBusyboxApplets } from './busybox-applets.js';
+import { BUSYBOX_CONTAINER_DIR, ProcessRuntime } from './process-runtime.js';
+import { parseCriLine } from '../cri-log.js';
+import type { ContainerInfo, PodSandboxConfig } from '../types.js';
+import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
+import { BUSYBOX } from '../../network/testing/nft-tool.js';
+
+const APPLETS = ['nslookup', 'wget', 'nc', 'ping', 'hostname', 'ifconfig', 'sh'];
+
+test('without the busybox binary there is no applet directory (the host\'s tools serve)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-test-'));
+  assert.equal(prepareBusyboxApplets(path.join(dir, 'bin'), path.join(dir, 'no-busybox')), undefined);
+  assert.equal(fs.existsSync(path.join(dir, 'bin')), false);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('every applet of busybox-static is a link to it; preparing twice is harmless', requireTool(BUSYBOX), () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-test-'));
+  const bin = path.join(dir, 'bin');
+  for (let i = 0; i < 2; i++) {
+    assert.equal(prepareBusyboxApplets(bin), bin);
+    for (const a of APPLETS) assert.equal(fs.readlinkSync(path.join(bin, a)), BUSYBOX_BINARY, a);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const sandboxConfig: PodSandboxConfig = {
+  metadata: { name: 'bb', namespace: 'default', uid: 'uid-bb', attempt: 0 }, hostname: 'bb',
+  dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+  linux: { namespaceOptions: { network: 'NODE' } },
+};
+
+async function waitExited(rt: ProcessRuntime, id: string): Promise<ContainerInfo> {
+  for (;;) {
+    const s = await rt.containerStatus(id);
+    if (s?.phase === 'exited') return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+for (const isolation of ['host', 'namespaces'] as const) {
+  test(`process runtime (${isolation}): image busybox finds busybox's applets first on its PATH; other images do not`, requireTool(BUSYBOX, ...(isolation === 'namespaces' ? [ROOT, UNSHARE] : [])), async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-rt-'));
+    const rt = new ProcessRuntime({ rootDir: dir, isolation });
+    const image = await rt.resolveImage('busybox:1.28', false);
+    assert.deepEqual(image.cmd, ['sh']);
+    const bin = isolation === 'namespaces' ? BUSYBOX_CONTAINER_DIR : path.join(dir, 'busybox', 'bin');
+    assert.equal(image.env?.PATH?.split(':')[0], bin);
+    assert.equal((await rt.resolveImage('alpine', false)).env?.PATH, undefined);
+    const sb = await rt.runPodSandbox(sandboxConfig);
+    const logPath = path.join(dir, 'c.log');
+    const id = await rt.createContainer(sb, {
+      podUid: 'uid-bb', podName: 'bb', podNamespace: 'default', attempt: 0, image: 'busybox', name: 'c', logPath, mounts: [],
+      env: { ...image.env }, argv: ['sh', '-c', `for a in ${APPLETS.join(' ')}; do readlink "$(which $a)"; done`],
+    }, sandboxConfig);
+    await rt.startContainer(id);
+    const exited = await waitExited(rt, id);
+    const raw = fs.readFileSync(logPath, 'utf8');
+    const out = raw.trim().split('\n').map((l) => parseCriLine(l)?.message ?? l);
+    assert.equal(exited.exitCode, 0, out.join('\n'));
+    assert.deepEqual(out, APPLETS.map(() => BUSYBOX_BINARY));
+    await rt.removePodSandbox(sb);
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
