@@ -18,6 +18,7 @@ import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './po
 import { ResultsManager, type ProbeKind, type ResultUpdate } from './prober/results.js';
 import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
 import { ProbeWorker } from './prober/worker.js';
+import { containerSecurity, type ContainerSecurity } from './security-context.js';
 import { containerMounts, prepareVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
 
 /** PodWorkerDeps are shared by all pod workers of one agent. */
@@ -511,8 +512,10 @@ export class PodWorker {
     s.imagePullFailures = 0;
     s.imagePullRetryAt = undefined;
     let env: Record<string, string>;
+    let security: ContainerSecurity;
     try {
       env = { ...(image.env ?? {}), ...await buildEnv(pod, c, this.d.config, this.d.node, this.podIP, this.d.hostIP) };
+      security = containerSecurity(pod, c, image);
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       if (s.waiting?.reason !== 'CreateContainerConfigError' || s.waiting.message !== e.message) {
@@ -544,7 +547,7 @@ export class PodWorker {
     const id = await this.d.runtime.createContainer(sb.id, {
       podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
       image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
-      mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty,
+      mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty, ...security,
     }, sb.config);
     this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
     await this.d.runtime.startContainer(id);

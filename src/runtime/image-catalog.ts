@@ -10,8 +10,19 @@ export const IMAGES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 /** DEFAULT_CATALOG_FILE is the catalog shipped with tskube. */
 export const DEFAULT_CATALOG_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'images.yaml');
 
-/** CatalogEntry is one image; `applets: busybox` marks images whose /bin holds busybox's applets (the process runtime links them from /bin/busybox). */
-interface CatalogEntry { entrypoint?: string[]; cmd?: string[]; env?: Record<string, string>; workingDir?: string; applets?: string }
+/**
+ * CatalogEntry is one image: its ENTRYPOINT, CMD, ENV, WORKDIR and USER as an image config states
+ * them, and `files`: paths of the image's filesystem (container path → host path) that are not the
+ * host's own, bind-mounted read-only into each container of the image (e.g. a test binary at /agnhost).
+ */
+interface CatalogEntry {
+  entrypoint?: string[]; cmd?: string[]; env?: Record<string, string>; workingDir?: string;
+  /** the image's USER: uid or uid:gid (numeric, as the container has no passwd lookup of its own) */
+  user?: string | number;
+  files?: Record<string, string>;
+  /** `busybox`: the image's /bin holds busybox's applets (the process runtime links them from /bin/busybox) */
+  applets?: string;
+}
 
 /**
  * ImageCatalog maps image names to entrypoints runnable on this host (images.yaml). An image the
@@ -46,6 +57,8 @@ export class ImageCatalog {
       entrypoint: (entry.entrypoint ?? []).map(sub),
       cmd: (entry.cmd ?? []).map(sub),
       env: entry.env, workingDir: entry.workingDir,
+      ...(entry.user !== undefined ? { user: parseImageUser(String(entry.user), image) } : {}),
+      ...(entry.files ? { files: Object.fromEntries(Object.entries(entry.files).map(([c, h]) => [c, sub(h)])) } : {}),
     };
   }
 
@@ -71,4 +84,11 @@ export function normalizeImage(image: string): { name: string; tag: string } {
     if (ref.startsWith(p)) { ref = ref.slice(p.length); break; }
   }
   return { name: ref, tag };
+}
+
+/** parseImageUser reads an image's USER ("1234" or "1234:1234"); names cannot be resolved without the image's passwd. */
+export function parseImageUser(user: string, image: string): { uid: number; gid?: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user.trim());
+  if (!m) throw new ImagePullError(`image "${image}": user "${user}" in the image catalog is not numeric (uid or uid:gid)`);
+  return { uid: Number(m[1]), ...(m[2] !== undefined ? { gid: Number(m[2]) } : {}) };
 }

@@ -101,6 +101,12 @@ export interface ContainerConfig {
   /** keep stdin open for attach */
   stdin?: boolean;
   tty?: boolean;
+  /** the process's user (runAsUser/runAsGroup, or the image's USER) and supplementary groups (fsGroup, supplementalGroups); root when absent */
+  user?: { uid: number; gid: number; supplementalGroups?: number[] };
+  /** mount the container's root filesystem read-only (readOnlyRootFilesystem) */
+  readOnlyRootfs?: boolean;
+  /** set no_new_privs (allowPrivilegeEscalation: false) */
+  noNewPrivs?: boolean;
 }
 
 /** ContainerPhase is a container instance's lifecycle: created → running → exited (CONTAINER_CREATED/RUNNING/EXITED). */
@@ -154,6 +160,10 @@ export interface ImageInfo {
   cmd: string[];
   env?: Record<string, string>;
   workingDir?: string;
+  /** the image's USER (numeric); the container runs as it unless its securityContext says otherwise */
+  user?: { uid: number; gid?: number };
+  /** files of the image that are not the host's: container path → host path (mounted read-only) */
+  files?: Record<string, string>;
 }
 
 /** ImagePullError is thrown by resolveImage for an image the node cannot run (ErrImagePull). */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ProcessRuntime } from './process-runtime.js';
 import { parseCriLine } from '../cri-log.js';
-import { IMAGES_DIR } from '../image-catalog.js';
+import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import type { ContainerInfo, ExecSession, PodSandboxConfig } from '../types.js';
 import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
 import { CNI_PLUGINS } from '../../network/testing/cni-tool.js';
@@ -210,3 +210,37 @@ test('namespaces + CNI: a restarted agent keeps a sandbox whose network passes C
     assert.ok(!fs.existsSync(`/sys/class/net/${second.network.bridgeName}`));
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser with groups, read-only root filesystem, no_new_privs; exec runs as the user', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  // The image's file lives under /tmp, which containers see as their own empty tmpfs: it must be mounted in.
+  fs.writeFileSync(path.join(dir, 'tool'), 'from the image\n');
+  const catalogFile = path.join(dir, 'images.yaml');
+  fs.writeFileSync(catalogFile, JSON.stringify({ images: { 'example.com/tool:1': { cmd: ['sh'], user: '1234', files: { '/opt/tool': path.join(dir, 'tool') } } } }));
+  const catalog = new ImageCatalog([catalogFile]);
+  const info = catalog.resolve('example.com/tool:1', false);
+  assert.deepEqual(info.user, { uid: 1234 });
+  assert.deepEqual(info.files, { '/opt/tool': path.join(dir, 'tool') });
+  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', catalog });
+  const cfg = sandboxConfig('sec', 'NODE');
+  const sb = await rt.runPodSandbox(cfg);
+  const script = 'id -u; id -g; id -G; cat /opt/tool; (echo x > /rootfile) 2>/dev/null && echo rw || echo ro; grep NoNewPrivs /proc/self/status';
+  const a = await rt.createContainer(sb, {
+    ...base, image: 'example.com/tool:1', name: 'a', argv: ['sh', '-c', script], logPath: path.join(dir, 'a.log'),
+    user: { uid: 1234, gid: 2000, supplementalGroups: [3000] }, readOnlyRootfs: true, noNewPrivs: true,
+  }, cfg);
+  await rt.startContainer(a);
+  assert.equal((await waitExited(rt, a)).exitCode, 0);
+  const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+  assert.deepEqual(out, ['1234', '2000', '2000 3000', 'from the image', 'ro', 'NoNewPrivs:\t1']);
+  // Without them: root, writable, privileges may be gained.
+  const b = await rt.createContainer(sb, { ...base, image: 'example.com/tool:1', name: 'b', argv: ['sh', '-c', 'id -u; echo x > /rootfile && echo rw; sleep 30'], logPath: path.join(dir, 'b.log') }, cfg);
+  await rt.startContainer(b);
+  assert.deepEqual(await collect(await rt.exec(b, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '0\n' });
+  const c = await rt.createContainer(sb, { ...base, name: 'c', argv: ['sleep', '30'], logPath: path.join(dir, 'c.log'), user: { uid: 4321, gid: 4321 } }, cfg);
+  await rt.startContainer(c);
+  assert.deepEqual(await collect(await rt.exec(c, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '4321\n' });
+  await rt.removePodSandbox(sb);
+  await rt.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

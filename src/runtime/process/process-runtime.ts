@@ -189,7 +189,7 @@ export class ProcessRuntime implements Runtime {
     if (this.isolation === 'namespaces') {
       // The catalog's entrypoint scripts live in the checkout, which may sit under /tmp (hidden by the
       // container's own tmpfs): bind them in read-only at the same path.
-      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...this.appletMounts(), ...sandboxMounts(sb, c.mounts), ...c.mounts];
+      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...this.appletMounts(), ...this.imageFiles(c.image), ...sandboxMounts(sb, c.mounts), ...c.mounts];
       const mounts = all.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
       // Join the sandbox's namespaces, then make the container's own PID and mount namespaces.
       const join = [...(this.sandboxes.netnsPathOf(sb) ? [`--net=${this.sandboxes.netnsPathOf(sb)}`] : []),
@@ -197,7 +197,7 @@ export class ProcessRuntime implements Runtime {
       const own = ['--pid', '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
       const args = ['/bin/sh', '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
-        String(all.length), ...mounts, '--', ...c.argv];
+        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), String(all.length), ...mounts, '--', ...c.argv];
       viaNsenter = join.length > 0;
       const argv = viaNsenter ? ['nsenter', ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
       child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
@@ -210,7 +210,10 @@ export class ProcessRuntime implements Runtime {
       });
     } else {
       const cwd = fs.existsSync(wd) ? wd : '/';
-      child = spawn(c.argv[0], c.argv.slice(1), { env, cwd, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      child = spawn(c.argv[0], c.argv.slice(1), {
+        env, cwd, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        ...(c.user ? { uid: c.user.uid, gid: c.user.gid } : {}),
+      });
       child.stderr?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
     }
     child.stdout?.on('data', (d: Buffer) => { log.write('stdout', d); emit(rec, 'stdout', d); });
@@ -308,7 +311,9 @@ export class ProcessRuntime implements Runtime {
     let cwd = '/';
     if (this.isolation === 'namespaces') {
       if (!rec.initPid) throw new Error(`container ${id} has no init process yet`);
-      cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...argv];
+      // exec runs as the container's user (the CRI execs with the container's process identity).
+      const who = c.user ? ['-S', String(c.user.uid), '-G', String(c.user.gid)] : [];
+      cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', ...who, '--', ...argv];
     } else {
       cmd = argv;
       const wd = c.workingDir || '/';
@@ -366,6 +371,13 @@ export class ProcessRuntime implements Runtime {
     return this.busyboxBin ? [{ hostPath: this.busyboxBin, containerPath: BUSYBOX_CONTAINER_DIR, readOnly: true }] : [];
   }
 
+  /** imageFiles are the image's own files (catalog `files`), mounted read-only at their paths. */
+  private imageFiles(image: string): Mount[] {
+    let files: Record<string, string> | undefined;
+    try { files = this.catalog.resolve(image, true).files; } catch { return []; }
+    return Object.entries(files ?? {}).map(([containerPath, hostPath]) => ({ hostPath, containerPath, readOnly: true }));
+  }
+
   private emit(containerId: string, sandboxId: string, podUid: string, type: ContainerEventType): void {
     for (const l of this.listeners) {
       try { l({ containerId, sandboxId, podUid, type }); } catch { /* a listener's failure is its own */ }
@@ -413,6 +425,20 @@ export class ProcessRuntime implements Runtime {
       this.containers.set(id, rec);
     }
   }
+}
+
+/**
+ * privilegeOptions are setpriv's options for the container's process: its user and group, the
+ * supplementary groups (exactly those: a container gets no groups of the host's), no_new_privs.
+ */
+export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs'>): string[] {
+  const opts: string[] = [];
+  if (c.user) {
+    const groups = [...new Set(c.user.supplementalGroups ?? [])];
+    opts.push(`--reuid=${c.user.uid}`, `--regid=${c.user.gid}`, groups.length ? `--groups=${groups.join(',')}` : '--clear-groups');
+  }
+  if (c.noNewPrivs) opts.push('--no-new-privs');
+  return opts;
 }
 
 /** sandboxMounts are the runtime-managed files of the sandbox, unless the container mounts those paths itself. */

@@ -1,0 +1,36 @@
+// Image catalog for Kubernetes' conformance tests (issue 15): the e2e specs run their containers
+// from registry.k8s.io/e2e-test-images/*, which cannot be pulled here. The process runtime runs an
+// image from a catalog entry (src/runtime/images.yaml); this hook writes one for the test images,
+// built from the agnhost binary the conformance tools ship and Debian's busybox-static, so the
+// product itself never depends on where the tests keep their tools.
+//
+// Left out on purpose: nginx:1.14-4 and httpd:2.4.38-4. Debian's nginx/apache2 are not installed
+// here and their configuration and document roots differ from the images' (the specs that use them
+// only need "a web server on port 80"); mapping them to something else would not be the image.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const E2E = 'registry.k8s.io/e2e-test-images';
+
+/**
+ * conformanceImages writes an image catalog for the conformance test images and returns its path.
+ * agnhostPath is the agnhost v2.45 binary (the image's ENTRYPOINT, /agnhost).
+ */
+export async function conformanceImages(agnhostPath, dir = path.join(os.tmpdir(), 'tskube-conformance-images')) {
+  if (!fs.existsSync(agnhostPath)) throw new Error(`agnhost binary not found: ${agnhostPath}`);
+  fs.mkdirSync(dir, { recursive: true });
+  // `applets: busybox`: the images' /bin is busybox's (Debian's busybox-static, where installed).
+  const images = {
+    // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on a busybox base.
+    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': path.resolve(agnhostPath) } },
+    // busybox:1.36.1-1: CMD ["sh"].
+    [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox' },
+    // nonroot:1.4: busybox with USER 1234 (the e2e framework's nonRootTestUserID).
+    [`${E2E}/nonroot:1.4`]: { cmd: ['sh'], user: '1234', applets: 'busybox' },
+  };
+  const file = path.join(dir, 'conformance-images.yaml');
+  // JSON is YAML: the catalog loader reads it as such.
+  fs.writeFileSync(file, `# written by test/conformance/images.mjs\n${JSON.stringify({ images }, null, 2)}\n`);
+  return file;
+}
