@@ -15,6 +15,7 @@ import { successStatus, wantsProtobuf, writeObject, writeError } from './respons
 import { encodeWatchEventFrame, notAcceptable, protobufMessageFor } from '../apimachinery/protobuf/encode.js';
 import type { Clock } from '../util/clock.js';
 import { checkCustomResourceFields, CUSTOM_RESOURCE_PATCH_TYPES } from './crd/decode.js';
+import { checkApplyPatch, isApplyPatch } from './apply.js';
 
 /** ResourceContext is what resource handlers need from the server. */
 export interface ResourceContext {
@@ -100,6 +101,13 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       const body = await readBody(req);
       const warnings: string[] = [];
       const validation = fieldValidation(url);
+      if (isApplyPatch(req.headers['content-type'])) {
+        // server-side apply: only the first apply, which creates the object (see apply.ts)
+        const applied = checkApplyPatch(def, body, url, ns, info.name, validation);
+        if (await objectExists(store, ns, info.name)) throw new StatusError(415, 'UnsupportedMediaType', 'server-side apply is not supported by tskube yet; use client-side kubectl apply');
+        const created = await store.create(ns, applied.obj, { dryRun: isDryRun(url) });
+        return writeObject(res, 201, renderOne(def, created, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', applied.warnings);
+      }
       const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
         const next = applyPatch(def, current, body, req.headers['content-type']);
         checkObjectFields(def, next, validation, warnings);
@@ -129,6 +137,16 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     default:
       throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+}
+
+async function objectExists(store: RegistryStore, ns: string | undefined, name: string): Promise<boolean> {
+  try {
+    await store.get(ns, name);
+    return true;
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 404) return false;
+    throw e;
   }
 }
 
