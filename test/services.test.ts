@@ -204,9 +204,8 @@ describeNeeding('Services: cluster IPs, DNS, node ports, endpoints', { timeout: 
     }
   });
 
-  // The process runtime's busybox is the host's sh: busybox's applets (nslookup) come with
-  // busybox-static in a later step (issue 9's last bullet). Until then this seed fails, visibly.
-  it('seed 000 7.5: kubectl expose deployment backend --port=80 --target-port=9876, and an init container that waits until nslookup backend.default.svc answers', { todo: 'busybox applets (nslookup) are not provided by the process runtime yet' }, async () => {
+  // image: busybox finds busybox-static's applets (nslookup) first on its PATH, as the image's /bin has them.
+  it('seed 000 7.5: kubectl expose deployment backend --port=80 --target-port=9876, and an init container that waits until nslookup backend.default.svc answers', async () => {
     await k(['create', 'deployment', 'backend', '--image=mhausenblas/simpleservice:0.5.0']);
     const exposed = await k(['expose', 'deployment', 'backend', '--port=80', '--target-port=9876']);
     assert.equal(exposed.stdout, 'service/backend exposed\n');
@@ -245,6 +244,13 @@ spec:
     assert.match(logs, /Server:\s+10\.96\.0\.10\n/);
     assert.ok(logs.includes(`Address: ${ip}`), `the backend's cluster IP in:\n${logs}`);
     assert.match(logs, /Backend is up, ready to launch web server\n$/);
+    // busybox's nslookup (its own resolver: the search path only for names without a dot) finds
+    // the Service by short, namespace-qualified and full name through the cluster DNS.
+    for (const name of ['backend', 'backend.default', 'backend.default.svc.cluster.local']) {
+      const r = await k(['exec', 'client', '--', 'nslookup', name]);
+      assert.match(r.stdout, /^Server:\s+10\.96\.0\.10\n/, `${name}: ${r.stdout}${r.stderr}`);
+      assert.ok(r.stdout.includes(`Name:\tbackend.default.svc.cluster.local\nAddress: ${ip}\n`), `${name}: ${r.stdout}`);
+    }
   });
 
   it('nothing is left after the agents stop: their nftables tables go with them', async () => {
