@@ -34,6 +34,12 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   'apiextensions.k8s.io/v1/customresourcedefinitions': [['crd', 'crds'], ['api-extensions'], ['status'], false],
   'events.k8s.io/v1/events': [['ev'], [], [], true],
   'discovery.k8s.io/v1/endpointslices': [[], [], [], true],
+  'authentication.k8s.io/v1/selfsubjectreviews': [[], [], [], false],
+  'authentication.k8s.io/v1/tokenreviews': [[], [], [], false],
+  'authorization.k8s.io/v1/localsubjectaccessreviews': [[], [], [], true],
+  'authorization.k8s.io/v1/selfsubjectaccessreviews': [[], [], [], false],
+  'authorization.k8s.io/v1/selfsubjectrulesreviews': [[], [], [], false],
+  'authorization.k8s.io/v1/subjectaccessreviews': [[], [], [], false],
   '/v1/resourcequotas': [['quota'], [], ['status'], true],
   '/v1/limitranges': [['limits'], [], [], true],
   '/v1/podtemplates': [[], [], [], true],
@@ -49,7 +55,8 @@ describe('registry', () => {
       assert.deepEqual([d.shortNames, d.categories, [...d.subresources].sort(), d.namespaced], [shortNames, categories, subresources, namespaced], key);
       assert.deepEqual(d.verbs, plural === 'namespaces'
         ? ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']
-        : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], key);
+        : plural.endsWith('reviews') ? ['create'] // reviews are only created, never stored
+          : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], key);
     }
   });
 

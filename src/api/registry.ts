@@ -19,6 +19,7 @@ import { leases, poddisruptionbudgets, storageclasses } from './misc/cluster-kin
 import { priorityclasses } from './misc/scheduling.js';
 import { customresourcedefinitions } from './apiextensions/crd.js';
 import { endpointslices } from './discovery/endpointslices.js';
+import { reviewResources } from './authorization/reviews.js';
 import { limitranges, resourcequotas } from './core/resourcequotas.js';
 import { podtemplates } from './core/podtemplates.js';
 import { runtimeclasses } from './node/runtimeclasses.js';
@@ -42,6 +43,8 @@ export const allResources: ResourceDefinition[] = [
   customresourcedefinitions,
   // discovery.k8s.io/v1
   endpointslices,
+  // authentication.k8s.io/v1 and authorization.k8s.io/v1 reviews (create-only, never stored)
+  ...reviewResources,
   // core/v1 quotas, limits and templates; node.k8s.io/v1
   limitranges, podtemplates, resourcequotas, runtimeclasses,
 ];

@@ -7,6 +7,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import { parseFieldSelector, requiresExactMatch, type FieldSelector } from '../apimachinery/fields.js';
 import { MASTERS_GROUP, nodeNameOf, type UserInfo } from './authn.js';
 import type { RequestInfo } from './request-info.js';
+import { basicRulesAllow } from './bootstrap-policy.js';
 
 /** Attributes describe one request for authorization (authorizer.Attributes). */
 export interface Attributes {
@@ -103,6 +104,8 @@ export function requestAttributes(user: UserInfo, method: string, url: URL, info
  */
 export async function authorize(a: Attributes, graph: NodeGraph): Promise<Decision> {
   if (a.user.groups.includes(MASTERS_GROUP)) return ALLOW;
+  // system:basic-user and system:discovery: every authenticated user may review itself and read discovery.
+  if (basicRulesAllow(a.user, a)) return ALLOW;
   const node = nodeNameOf(a.user);
   if (node !== undefined) return authorizeNode(node, a, graph);
   return deny();

@@ -23,6 +23,8 @@ import { ServiceAllocator } from '../registry/service/service-allocator.js';
 import { TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
+import { serveReview } from './reviews.js';
+import { isReview } from '../api/authorization/reviews.js';
 import { MetricsAPI } from './metrics/metrics-api.js';
 import { METRICS_GROUP, metricsResources } from './metrics/types.js';
 import { CustomResources } from './crd/custom-resources.js';
@@ -185,6 +187,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     }
     if (info.group === METRICS_GROUP) return metricsApi.handle(req, res, url, info);
+    // Access reviews and SelfSubjectReview are answered by the authorizer/authenticator, never stored.
+    const reviewDef = byPath.get(`${info.group}/${info.version}/${info.resource}`);
+    if (reviewDef && isReview(reviewDef) && user) return serveReview(reviewDef, info, user, req, res, { graph, authn });
     await handleResource(req, res, url, info, {
       clock,
       user,

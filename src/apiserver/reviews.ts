@@ -1,0 +1,178 @@
+/**
+ * The review resources (authorization.k8s.io/v1 SelfSubjectAccessReview, SelfSubjectRulesReview,
+ * SubjectAccessReview, LocalSubjectAccessReview; authentication.k8s.io/v1 SelfSubjectReview,
+ * TokenReview): a create is answered by the authenticator or authorizer in force and nothing is
+ * stored; the response is the request with its status filled in (201 Created), as kube-apiserver's
+ * review REST storages do.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FieldError } from '../apimachinery/errors.js';
+import { StatusError, badRequest, invalid, methodNotSupported } from '../apimachinery/errors.js';
+import { parseFieldSelector, type FieldSelector } from '../apimachinery/fields.js';
+import type { KubeObject, ResourceDefinition } from '../api/resource.js';
+import { isObj, type Obj } from '../api/common/obj.js';
+import {
+  validateLocalSubjectAccessReview, validateSelfSubjectAccessReview, validateSelfSubjectRulesReview, validateSubjectAccessReview,
+} from '../api/authorization/reviews.js';
+import { authorize, type Attributes, type NodeGraph } from './authz.js';
+import type { TokenAuthenticator, UserInfo } from './authn.js';
+import { rulesFor } from './bootstrap-policy.js';
+import { decodeBody, readBody } from './negotiate.js';
+import type { ResourceRequestInfo } from './request-info.js';
+import { writeObject } from './response.js';
+
+/** ReviewDeps are what the review handlers ask: the authorizer's graph and the token authenticator. */
+export interface ReviewDeps {
+  graph: NodeGraph;
+  authn: TokenAuthenticator;
+  /** audiences the API server's tokens are meant for (--api-audiences; the service account issuer by default) */
+  apiAudiences?: string[];
+}
+
+/** DEFAULT_API_AUDIENCES is kube-apiserver's default: its service account issuer. */
+export const DEFAULT_API_AUDIENCES = ['https://kubernetes.default.svc.cluster.local'];
+
+/** AccessReviewStatus is SubjectAccessReviewStatus. */
+export interface AccessReviewStatus { allowed: boolean; denied?: boolean; reason?: string; evaluationError?: string }
+
+/**
+ * serveReview answers POST on a review resource with the reviewed request; every other verb is 405,
+ * since reviews can only be created.
+ */
+export async function serveReview(def: ResourceDefinition, info: ResourceRequestInfo, user: UserInfo, req: IncomingMessage, res: ServerResponse, deps: ReviewDeps): Promise<void> {
+  if (req.method !== 'POST' || info.name || info.subresource) {
+    if (req.method === 'POST') throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
+    const verb = req.method === 'GET' ? (info.name ? 'get' : 'list') : req.method === 'PUT' ? 'update' : req.method === 'PATCH' ? 'patch' : 'delete';
+    throw methodNotSupported({ group: def.group, resource: def.plural }, verb);
+  }
+  const obj = readReview(def, decodeBody(await readBody(req), req.headers['content-type'], def.kind));
+  const out = await reviewObject(def, obj, user, info.namespace ?? '', deps);
+  writeObject(res, 201, out);
+}
+
+/** readReview checks the body's kind and apiVersion as the decoder does. */
+function readReview(def: ResourceDefinition, raw: unknown): Obj {
+  if (!isObj(raw)) throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the body is not an object`);
+  const av = `${def.group}/${def.version}`;
+  if (raw.kind !== undefined && raw.kind !== def.kind) {
+    throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data (${String(raw.kind)}) does not match the expected kind (${def.kind})`);
+  }
+  if (raw.apiVersion !== undefined && raw.apiVersion !== av) {
+    throw badRequest(`the API version in the data (${String(raw.apiVersion)}) does not match the expected API version (${av})`);
+  }
+  return raw;
+}
+
+/** reviewObject evaluates one review and returns the response object (exported for tests). */
+export async function reviewObject(def: ResourceDefinition, obj: Obj, user: UserInfo, namespace: string, deps: ReviewDeps): Promise<KubeObject> {
+  const out: Obj = { ...structuredClone(obj), kind: def.kind, apiVersion: `${def.group}/${def.version}` };
+  out.metadata = { ...(isObj(obj.metadata) ? obj.metadata : {}), creationTimestamp: null };
+  const spec: Obj = isObj(obj.spec) ? obj.spec : {};
+  const check = (errs: FieldError[]) => {
+    if (errs.length) throw invalid(def.kind, def.group, String((isObj(obj.metadata) && obj.metadata.name) || ''), errs);
+  };
+  switch (def.kind) {
+    case 'SelfSubjectAccessReview':
+      check(validateSelfSubjectAccessReview(obj));
+      out.status = await accessReview(spec, user, deps.graph);
+      break;
+    case 'SubjectAccessReview':
+      check(validateSubjectAccessReview(obj));
+      out.status = await accessReview(spec, specUser(spec), deps.graph);
+      break;
+    case 'LocalSubjectAccessReview':
+      if (isObj(obj.metadata) && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      check(validateLocalSubjectAccessReview({ ...obj, metadata: { ...(isObj(obj.metadata) ? obj.metadata : {}), namespace } }, namespace));
+      out.metadata = { ...(out.metadata as Obj), namespace };
+      out.status = await accessReview(spec, specUser(spec), deps.graph);
+      break;
+    case 'SelfSubjectRulesReview': {
+      check(validateSelfSubjectRulesReview(obj));
+      const rules = rulesFor(user);
+      out.spec = { ...spec };
+      out.status = { resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}) };
+      break;
+    }
+    case 'SelfSubjectReview':
+      out.status = { userInfo: userInfo(user) };
+      break;
+    case 'TokenReview':
+      out.status = tokenReview(spec, deps);
+      break;
+    default:
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+  }
+  return out as KubeObject;
+}
+
+/** userInfo is authentication.k8s.io/v1 UserInfo. */
+function userInfo(user: UserInfo): Obj {
+  return { username: user.name, groups: [...user.groups] };
+}
+
+function specUser(spec: Obj): UserInfo {
+  return { name: typeof spec.user === 'string' ? spec.user : '', groups: Array.isArray(spec.groups) ? spec.groups.map(String) : [] };
+}
+
+/** accessReview asks the authorizer about the spec's attributes (SubjectAccessReviewStatus). */
+export async function accessReview(spec: Obj, user: UserInfo, graph: NodeGraph): Promise<AccessReviewStatus> {
+  const a = attributesOf(spec, user);
+  const d = await authorize(a, graph);
+  // NodeRestriction's verdicts are admission's, not the authorizer's: the review reports what the authorizer allows.
+  const allowed = d.allowed || !!d.admission;
+  const status: AccessReviewStatus = { allowed };
+  if (!allowed && d.reason) status.reason = d.reason;
+  return status;
+}
+
+/** attributesOf is authorizationutil.ResourceAttributesFrom / NonResourceAttributesFrom. */
+export function attributesOf(spec: Obj, user: UserInfo): Attributes {
+  const nra = spec.nonResourceAttributes;
+  if (isObj(nra)) {
+    return {
+      user, verb: String(nra.verb ?? ''), resourceRequest: false, path: String(nra.path ?? ''),
+      apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '',
+    };
+  }
+  const ra: Obj = isObj(spec.resourceAttributes) ? spec.resourceAttributes : {};
+  const s = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    user, verb: s(ra.verb), resourceRequest: true, path: '', apiGroup: s(ra.group), apiVersion: s(ra.version),
+    namespace: s(ra.namespace), resource: s(ra.resource), subresource: s(ra.subresource), name: s(ra.name),
+    fieldSelector: fieldSelectorOf(ra.fieldSelector),
+  };
+}
+
+/** fieldSelectorOf reads a FieldSelectorAttributes (rawSelector or requirements); an unparsable one is ignored, as upstream does. */
+function fieldSelectorOf(sel: unknown): FieldSelector | undefined {
+  if (!isObj(sel)) return undefined;
+  try {
+    if (typeof sel.rawSelector === 'string' && sel.rawSelector) return parseFieldSelector(sel.rawSelector);
+    if (Array.isArray(sel.requirements)) {
+      const terms = (sel.requirements as Obj[]).flatMap((r) => {
+        const values = Array.isArray(r.values) ? r.values : [];
+        if (r.operator === 'In' && values.length === 1) return [`${r.key}=${values[0]}`];
+        if (r.operator === 'NotIn' && values.length === 1) return [`${r.key}!=${values[0]}`];
+        return [];
+      });
+      return terms.length ? parseFieldSelector(terms.join(',')) : undefined;
+    }
+  } catch { /* ignored */ }
+  return undefined;
+}
+
+/** tokenReview authenticates spec.token as the API server would (TokenReviewStatus). */
+function tokenReview(spec: Obj, deps: ReviewDeps): Obj {
+  const token = typeof spec.token === 'string' ? spec.token : '';
+  if (!token) throw badRequest('token is required for TokenReview in authentication');
+  const user = deps.authn.authenticate(`Bearer ${token}`);
+  if (!user) return { user: {}, authenticated: false };
+  const wanted: string[] = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+  const apiAudiences = deps.apiAudiences ?? DEFAULT_API_AUDIENCES;
+  // Static and node tokens are audience-agnostic: they are valid for the API server's own audiences.
+  const audiences = wanted.length ? wanted.filter((w) => apiAudiences.includes(w)) : apiAudiences;
+  if (wanted.length && audiences.length === 0) return { user: {}, authenticated: false, error: 'token audiences is invalid' };
+  return { authenticated: true, user: userInfo(user), audiences };
+}
