@@ -20,6 +20,14 @@ test('an unserveable Accept is a 406', () => {
   assert.throws(() => negotiateOutput('application/cbor'), (e: { code?: number }) => e.code === 406);
 });
 
+test('an endpoint without a table convertor refuses a Table (406) and serves the fallback a client offers', () => {
+  const tableOnly = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+  assert.equal(negotiateOutput(tableOnly), 'table');
+  assert.throws(() => negotiateOutput(tableOnly, { table: false }), (e: { code?: number; reason?: string }) => e.code === 406 && e.reason === 'NotAcceptable');
+  assert.equal(negotiateOutput(`${tableOnly},application/json`, { table: false }), 'json');
+  assert.equal(negotiateOutput('application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io', { table: false }), 'metadata');
+});
+
 test('protobuf is served when a client asks for it first, with JSON as the fallback it offers', () => {
   assert.equal(negotiateOutput('application/vnd.kubernetes.protobuf'), 'json');
   assert.deepEqual(protobufPreference('application/vnd.kubernetes.protobuf, application/json'), { jsonFallback: true });

@@ -25,14 +25,20 @@ function parseAccept(accept: string | undefined): MediaType[] {
 /**
  * negotiateOutput picks the first representation we can produce: Table and
  * PartialObjectMetadata(List) transformations (meta.k8s.io v1/v1beta1), JSON, YAML. Protobuf is
- * skipped, so clients that offer JSON as a fallback (kubectl does) get JSON.
+ * skipped, so clients that offer JSON as a fallback (kubectl does) get JSON. An endpoint with no
+ * table convertor (`table: false`: access reviews and other endpoints that store nothing) does not
+ * offer the Table form, as kube-apiserver's AllowsMediaTypeTransform refuses it: a client asking
+ * only for a Table gets 406.
  */
-export function negotiateOutput(accept: string | undefined): OutputKind {
+export function negotiateOutput(accept: string | undefined, o: { table?: boolean } = {}): OutputKind {
   for (const m of parseAccept(accept)) {
     const isJson = m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*';
     if (m.params.as) {
       if (!isJson || (m.params.g && m.params.g !== 'meta.k8s.io')) continue;
-      if (m.params.as === 'Table' && (m.params.v === 'v1' || m.params.v === 'v1beta1')) return 'table';
+      if (m.params.as === 'Table' && (m.params.v === 'v1' || m.params.v === 'v1beta1')) {
+        if (o.table === false) continue;
+        return 'table';
+      }
       if ((m.params.as === 'PartialObjectMetadataList' || m.params.as === 'PartialObjectMetadata') && (m.params.v === 'v1' || m.params.v === 'v1beta1')) return 'metadata';
       continue;
     }
