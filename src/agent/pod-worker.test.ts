@@ -414,3 +414,26 @@ test('a new agent adopts the ready sandbox its predecessor left (the pod keeps i
   assert.equal(again.cs('c').lastState!.terminated!.exitCode, 137);
   again.w.stop();
 });
+
+test('termination message: the file mounted at terminationMessagePath becomes state.terminated.message; FallbackToLogsOnError uses the log of a failed container', async () => {
+  const t = await setup(makePod({
+    restartPolicy: 'Never',
+    containers: [
+      { name: 'file', image: 'busybox', command: ['sh'], terminationMessagePath: '/dev/termination-custom-log' },
+      { name: 'logs', image: 'busybox', command: ['sh'], terminationMessagePolicy: 'FallbackToLogsOnError' },
+    ],
+  }));
+  const cfg = (name: string) => t.rt.started.find((c) => c.name === name)!;
+  const mount = cfg('file').mounts.find((m) => m.containerPath === '/dev/termination-custom-log');
+  assert.ok(mount, 'the termination message file is mounted at its path');
+  assert.ok(cfg('logs').mounts.some((m) => m.containerPath === '/dev/termination-log'));
+  fs.writeFileSync(mount.hostPath, 'DONE');
+  fs.mkdirSync(path.dirname(cfg('logs').logPath), { recursive: true });
+  fs.writeFileSync(cfg('logs').logPath, '2024-01-01T00:00:00.000000000Z stdout F failed here\n');
+  t.rt.exit(t.rt.running('file')!, 0);
+  t.rt.exit(t.rt.running('logs')!, 1);
+  await t.settle();
+  assert.equal(t.cs('file').state?.terminated?.message, 'DONE');
+  assert.equal(t.cs('logs').state?.terminated?.message, 'failed here\n');
+  t.w.stop();
+});

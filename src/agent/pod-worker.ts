@@ -19,7 +19,8 @@ import { ResultsManager, type ProbeKind, type ResultUpdate } from './prober/resu
 import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
 import { ProbeWorker } from './prober/worker.js';
 import { containerSecurity, type ContainerSecurity } from './security-context.js';
-import { containerMounts, prepareVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+import { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from './termination-message.js';
+import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
 
 /** PodWorkerDeps are shared by all pod workers of one agent. */
 export interface PodWorkerDeps {
@@ -58,6 +59,8 @@ interface Instance {
   exitedPromise: Promise<void>;
   resolveExited: () => void;
   probes: ProbeWorker[];
+  /** what makes its termination message: the host file mounted at terminationMessagePath, the policy, its log */
+  termination?: { file?: string; policy?: string; logPath: string };
 }
 
 interface CState {
@@ -544,6 +547,16 @@ export class PodWorker {
     const sb = this.sandbox!;
     const mounts: Mount[] = [...containerMounts(c, this.volumes ?? new Map())];
     if (!mounts.some((m) => m.containerPath === '/etc/hosts')) mounts.push({ hostPath: this.hostsPath(), containerPath: '/etc/hosts' });
+    // kubelet mounts a fresh file of the pod directory at terminationMessagePath, writable by any user.
+    const termPath = c.terminationMessagePath ?? DEFAULT_TERMINATION_MESSAGE_PATH;
+    let termFile: string | undefined;
+    if (termPath) {
+      termFile = path.join(this.podDir, 'containers', c.name, `termination-${attempt}`);
+      fs.mkdirSync(path.dirname(termFile), { recursive: true });
+      fs.writeFileSync(termFile, '');
+      fs.chmodSync(termFile, 0o666);
+      mounts.push({ hostPath: termFile, containerPath: termPath });
+    }
     const id = await this.d.runtime.createContainer(sb.id, {
       podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
       image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
@@ -560,6 +573,7 @@ export class PodWorker {
     s.waiting = undefined;
     const info = await this.d.runtime.containerStatus(id);
     const inst = newInstance({ id, sandboxId: sb.id, attempt, startedAt: info?.startedAt ?? this.d.clock.now().toISOString(), imageID: image.imageID });
+    inst.termination = { file: termFile, policy: c.terminationMessagePolicy, logPath: this.logPath(c.name, attempt) };
     s.current = inst;
     this.d.recorder.event(podRef(pod), 'Normal', 'Started', `Started container ${c.name}`, fieldPath(s));
     // A container may exit before the PLEG's next relist looks: what the runtime says now counts.
@@ -570,7 +584,9 @@ export class PodWorker {
   /** markExited records an instance's end (once): probes stop, waiters wake. */
   private markExited(inst: Instance, info: ContainerInfo): void {
     if (inst.exited) return;
-    inst.exited = info;
+    const t = inst.termination;
+    const message = t ? terminationMessage({ ...t, exitCode: info.exitCode ?? 0 }) : undefined;
+    inst.exited = message ? { ...info, message } : info;
     for (const p of inst.probes) p.stop();
     inst.resolveExited();
   }
@@ -679,6 +695,7 @@ export class PodWorker {
     for (const info of await this.d.runtime.listContainers({ podUid: this.uid })) {
       await this.d.runtime.removeContainer(info.id).catch(() => undefined);
     }
+    teardownVolumes(this.podDir);
     fs.rmSync(this.podDir, { recursive: true, force: true });
     this.terminated = true;
     this.d.onTerminated(this.uid);

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
-import { containerMounts, localPathDir, prepareVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+import { containerMounts, localPathDir, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+import { requireTool, ROOT } from '../testing/system-tools.js';
 
 let root: string;
 before(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-volumes-')); });
@@ -133,9 +134,24 @@ test('emptyDir is a fresh directory of the pod, kept across calls', async () => 
     assert.ok(fs.statSync(p).isDirectory());
     assert.deepEqual(fs.readdirSync(p), []);
   }
+  // kubelet's emptyDir is world-writable whatever the umask (non-root containers write to it).
+  assert.equal(fs.statSync(paths.get('scratch')!).mode & 0o777, 0o777);
+  assert.equal(fs.statSync(paths.get('mem')!).mode & 0o777, 0o777);
   fs.writeFileSync(path.join(paths.get('scratch')!, 'data'), 'kept');
   const again = await prepareVolumes(podWith([{ name: 'scratch', emptyDir: {} }]), podDir, source(), NODE, '', '');
   assert.equal(fs.readFileSync(path.join(again.get('scratch')!, 'data'), 'utf8'), 'kept');
+  teardownVolumes(podDir);
+});
+
+test('emptyDir medium Memory is a tmpfs (as root), unmounted by teardownVolumes', requireTool(ROOT), async () => {
+  const { paths, podDir } = await prepare([{ name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]);
+  const mountpoint = (p: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === p);
+  assert.match(mountpoint(paths.get('mem')!) ?? '', / - tmpfs /);
+  // A second sync does not mount it again.
+  await prepareVolumes(podWith([{ name: 'mem', emptyDir: { medium: 'Memory' } }]), podDir, source(), NODE, '', '');
+  assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === paths.get('mem')).length, 1);
+  teardownVolumes(podDir);
+  assert.equal(mountpoint(paths.get('mem')!), undefined);
 });
 
 test('hostPath: the host directory itself; created for "" / DirectoryOrCreate / FileOrCreate; type checks fail', async () => {
@@ -179,11 +195,29 @@ test('projected volumes combine configMap, secret and downwardAPI with one defau
         { configMap: { name: 'cfg', items: [{ key: 'a', path: 'cfg/a' }] } },
         { secret: { name: 's' } },
         { downwardAPI: { items: [{ path: 'pod', fieldRef: { fieldPath: 'metadata.name' }, mode: 0o400 }] } },
-        { configMap: { name: 'absent' } },
+        { configMap: { name: 'absent', optional: true } },
+        { downwardAPI: { items: [{ path: 'mem', resourceFieldRef: { containerName: 'app', resource: 'limits.memory', divisor: '1Mi' } }] } },
       ],
     },
   }], src);
-  assert.deepEqual(tree(paths.get('all')!), ['cfg/a (440): 1', 'key (440): v', 'pod (400): web']);
+  assert.deepEqual(tree(paths.get('all')!), ['cfg/a (440): 1', 'key (440): v', 'mem (440): 64', 'pod (400): web']);
+  // A source that is not optional must exist (kubelet's projected volume collects the error).
+  await failsWith(prepare([{ name: 'all', projected: { sources: [{ configMap: { name: 'absent' } }] } }], src),
+    'MountVolume.SetUp failed for volume "all" : configmap "absent" not found');
+  await failsWith(prepare([{ name: 'all', projected: { sources: [{ secret: { name: 'absent' } }] } }], src),
+    'MountVolume.SetUp failed for volume "all" : secret "absent" not found');
+});
+
+test('fsGroup: volume files get the group with group read (read-only volumes) or read-write (emptyDir), directories setgid', async () => {
+  const src = source({ secrets: { s: { key: 'v' } } });
+  const pod = podWith([{ name: 'sec', secret: { secretName: 's', defaultMode: 0o400 } }, { name: 'scratch', emptyDir: {} }], { securityContext: { fsGroup: 1001 } });
+  const { paths } = await prepare(pod.spec!.volumes!, src, pod);
+  const f = fs.statSync(path.join(paths.get('sec')!, 'key'));
+  assert.equal(f.gid, 1001);
+  assert.equal(f.mode & 0o7777, 0o440);
+  const d = fs.statSync(paths.get('scratch')!);
+  assert.equal(d.gid, 1001);
+  assert.equal(d.mode & 0o7777, 0o2777);
 });
 
 test('a serviceAccountToken projection fails the mount, saying tokens are not issued, and writes no empty token', async () => {
@@ -205,6 +239,11 @@ test('contents follow the source on a later call; paths escaping the volume are 
   data.k = 'two';
   await prepareVolumes(pod, podDir, src, NODE, '', '');
   assert.deepEqual(tree(first.get('c')!), ['k (644): two']);
+  // A key that is gone takes its file with it; a new key (in a new directory) appears.
+  delete data.k;
+  data['sub/new'] = 'three';
+  await prepareVolumes(pod, podDir, src, NODE, '', '');
+  assert.deepEqual(tree(first.get('c')!), ['sub/new (644): three']);
 });
 
 test('containerMounts maps volumeMounts onto prepared paths, with subPath and readOnly', async () => {

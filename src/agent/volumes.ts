@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { Pod, Volume, KeyToPath } from 'kubernetes-types/core/v1.js';
 import type { Mount } from '../runtime/types.js';
 import { fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
+import { parseQuantity } from './quantity.js';
 
 /** VolumeSource adds what volumes need beyond ConfigMaps and Secrets. */
 export interface VolumeSource extends ConfigSource {
@@ -114,13 +116,23 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     for (const s of v.projected.sources ?? []) {
       if (s.configMap) {
         const cm = await src.configMap(ns, s.configMap.name ?? '');
-        if (cm) Object.assign(files, project(Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, x]) => [k, Buffer.from(x)])), s.configMap.items, v.name, 'configmap', true, defaultMode));
+        if (!cm && !s.configMap.optional) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : configmap "${s.configMap.name}" not found`);
+        const data: Record<string, Buffer> = {};
+        for (const [k, x] of Object.entries(cm?.data ?? {})) data[k] = Buffer.from(x);
+        for (const [k, x] of Object.entries(cm?.binaryData ?? {})) data[k] = Buffer.from(x, 'base64');
+        if (cm) Object.assign(files, project(data, s.configMap.items, v.name, 'configmap', s.configMap.optional, defaultMode));
       } else if (s.secret) {
         const sec = await src.secret(ns, s.secret.name ?? '');
-        if (sec) Object.assign(files, project(Object.fromEntries(Object.entries(sec).map(([k, x]) => [k, Buffer.from(x)])), s.secret.items, v.name, 'secret', true, defaultMode));
+        if (!sec && !s.secret.optional) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : secret "${s.secret.name}" not found`);
+        if (sec) Object.assign(files, project(Object.fromEntries(Object.entries(sec).map(([k, x]) => [k, Buffer.from(x)])), s.secret.items, v.name, 'secret', s.secret.optional, defaultMode));
       } else if (s.downwardAPI) {
         for (const item of s.downwardAPI.items ?? []) {
-          if (item.fieldRef) files[item.path] = { data: Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP)), mode: item.mode ?? defaultMode };
+          const mode = item.mode ?? defaultMode;
+          if (item.fieldRef) files[item.path] = { data: Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, podIP, hostIP)), mode };
+          else if (item.resourceFieldRef) {
+            const c = (pod.spec?.containers ?? []).find((x) => x.name === item.resourceFieldRef!.containerName) ?? pod.spec!.containers[0];
+            files[item.path] = { data: Buffer.from(resourceValue(c, item.resourceFieldRef.resource, item.resourceFieldRef.divisor, node)), mode };
+          }
         }
       } else if (s.serviceAccountToken) {
         // tskube issues no bound service-account tokens yet (no serviceaccounts/token): an empty
@@ -130,8 +142,62 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     }
     writeFiles(dir, files);
   }
-  // emptyDir (and anything else) is the plain directory
+  if (v.emptyDir) {
+    // kubelet's emptyDir is world-writable (0777), a tmpfs for medium Memory.
+    // Mounting needs root: an agent without it keeps a plain directory (its containers share the host's filesystem anyway).
+    if (v.emptyDir.medium === 'Memory' && process.getuid?.() === 0 && !isMountPoint(dir)) mountTmpfs(dir, v.emptyDir.sizeLimit);
+    fs.chmodSync(dir, 0o777);
+  }
+  const fsGroup = pod.spec?.securityContext?.fsGroup;
+  if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) {
+    setVolumeOwnership(dir, fsGroup, !v.emptyDir);
+  }
   return dir;
+}
+
+/**
+ * setVolumeOwnership gives the volume to the pod's fsGroup as kubelet's SetVolumeOwnership does:
+ * every file and directory gets group fsGroup and group read (read-only volumes: ConfigMap,
+ * Secret, downward API, projected) or read-write (emptyDir) permission; directories also the
+ * setgid bit, so files created later belong to the group.
+ */
+export function setVolumeOwnership(dir: string, fsGroup: number, readOnly: boolean): void {
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    fs.chownSync(p, st.uid, fsGroup);
+    let mask = readOnly ? 0o440 : 0o660;
+    if (st.isDirectory()) mask |= 0o110 | 0o2000;
+    fs.chmodSync(p, (st.mode & 0o7777) | mask);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+  };
+  walk(dir);
+}
+
+/** isMountPoint says whether dir is a mount point (listed in this process's mountinfo). */
+function isMountPoint(dir: string): boolean {
+  try {
+    const want = path.resolve(dir);
+    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === want);
+  } catch { return false; }
+}
+
+/** mountTmpfs mounts a tmpfs on dir (emptyDir medium Memory); sizeLimit becomes its size. */
+function mountTmpfs(dir: string, sizeLimit?: string | number): void {
+  const bytes = sizeLimit !== undefined ? Math.floor(parseQuantity(String(sizeLimit))) : 0;
+  const size = Number.isFinite(bytes) && bytes > 0 ? `,size=${Math.max(4096, bytes)}` : '';
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `mode=0777${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${path.basename(dir)}" : mount failed: ${(r.stderr || r.error?.message || '').trim()}`);
+}
+
+/** teardownVolumes unmounts what prepareVolumes mounted under podDir (tmpfs emptyDirs) before the directory goes. */
+export function teardownVolumes(podDir: string): void {
+  const base = path.join(path.resolve(podDir), 'volumes') + path.sep;
+  let lines: string[] = [];
+  try { lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n'); } catch { return; }
+  for (const mp of lines.map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(base)).reverse()) {
+    spawnSync('umount', ['-l', mp]);
+  }
 }
 
 /**
@@ -156,8 +222,24 @@ function project(data: Record<string, Buffer>, items: KeyToPath[] | undefined, v
   return out;
 }
 
-/** writeFiles writes files under dir (never outside it), rewriting only what changed, with their modes. */
+/**
+ * writeFiles makes dir hold exactly files (never writing outside it), rewriting only what changed,
+ * with their modes; files of keys that are gone are removed, as kubelet's atomic writer does.
+ */
 function writeFiles(dir: string, files: Record<string, FileProjection>): void {
+  const keep = new Set(Object.keys(files).map((rel) => path.join(dir, rel)));
+  const prune = (d: string): boolean => {
+    let empty = true;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && ![...keep].some((k) => k.startsWith(p + path.sep))) fs.rmSync(p, { recursive: true, force: true });
+      else if (e.isDirectory()) { if (prune(p)) fs.rmdirSync(p); else empty = false; }
+      else if (!keep.has(p)) fs.rmSync(p, { force: true });
+      else empty = false;
+    }
+    return empty;
+  };
+  prune(dir);
   for (const [rel, f] of Object.entries(files)) {
     const p = path.join(dir, rel);
     if (!p.startsWith(dir + path.sep)) continue;
