@@ -7,6 +7,7 @@ import { checkFields } from '../api/schema/index.js';
 import { queryBool, queryInt, queryOptionalBool, queryString } from '../apimachinery/query.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchSchemaFor } from '../apimachinery/patch/index.js';
 import type { RegistryStore, DeleteOptions } from '../registry/store.js';
+import { checkListOptions, type ListQuery } from '../registry/list-options.js';
 import type { RequestUser } from '../apimachinery/options.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, negotiateOutput, readBody, type OutputKind } from './negotiate.js';
@@ -68,13 +69,22 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   switch (method) {
     case 'GET': {
       if (!info.name) {
-        if (isWatch(url)) return serveWatch(req, res, url, def, store, ns, output, ctx.clock);
+        const listQuery = checkListOptions({
+          watch: isWatch(url),
+          resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+          resourceVersionMatch: url.searchParams.get('resourceVersionMatch') ?? undefined,
+          sendInitialEvents: queryOptionalBool(url.searchParams, 'sendInitialEvents'),
+          allowWatchBookmarks: queryBool(url.searchParams, 'allowWatchBookmarks'),
+          continue: url.searchParams.get('continue') ?? undefined,
+        });
+        if (listQuery.watch) return serveWatch(req, res, url, def, store, ns, output, ctx.clock, listQuery);
         const list = await store.list(ns, {
           labelSelector: url.searchParams.get('labelSelector') ?? undefined,
           fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
           limit: numberParam(url, 'limit'),
-          continue: url.searchParams.get('continue') ?? undefined,
-          resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+          continue: listQuery.continue,
+          resourceVersion: listQuery.resourceVersion,
+          resourceVersionMatch: listQuery.resourceVersionMatch as 'NotOlderThan' | 'Exact' | undefined,
         });
         return writeObject(res, 200, renderList(def, list.items, list.metadata, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json');
       }
@@ -328,7 +338,7 @@ function watchAsProtobuf(res: ServerResponse, def: ResourceDefinition, output: O
 }
 
 /** serveWatch streams watch events as newline-delimited JSON until the client goes or the timeout ends. */
-async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, def: ResourceDefinition, store: RegistryStore, ns: string | undefined, output: OutputKind, clock: Clock): Promise<void> {
+async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, def: ResourceDefinition, store: RegistryStore, ns: string | undefined, output: OutputKind, clock: Clock, q: ListQuery): Promise<void> {
   const ac = new AbortController();
   const timeoutSeconds = numberParam(url, 'timeoutSeconds') ?? (1800 + Math.floor(Math.random() * 1800));
   const timer = setTimeout(() => ac.abort(), timeoutSeconds * 1000);
@@ -340,7 +350,9 @@ async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, d
     iter = store.watch(ns, {
       labelSelector: url.searchParams.get('labelSelector') ?? undefined,
       fieldSelector: url.searchParams.get('fieldSelector') ?? undefined,
-      resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+      resourceVersion: q.resourceVersion,
+      sendInitialEvents: q.sendInitialEvents,
+      allowWatchBookmarks: q.allowWatchBookmarks,
       signal: ac.signal,
     });
     // Pull the first event lazily so selector errors still become a plain HTTP error.
@@ -356,7 +368,9 @@ async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, d
         return;
       }
       let object: unknown = ev.object;
-      if (ev.type !== 'ERROR' && output === 'table') object = renderList(def, [ev.object], { resourceVersion: ev.object.metadata?.resourceVersion }, 'table', url, clock.now(), true);
+      // A bookmark has no columns: an empty Table carrying its resourceVersion.
+      if (ev.type === 'BOOKMARK' && output === 'table') object = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: ev.object.metadata, columnDefinitions: [], rows: [] };
+      else if (ev.type !== 'ERROR' && output === 'table') object = renderList(def, [ev.object], { resourceVersion: ev.object.metadata?.resourceVersion }, 'table', url, clock.now(), true);
       else if (ev.type !== 'ERROR' && output === 'metadata') object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: ev.object.metadata };
       res.write(output === 'json' && ev.type !== 'ERROR' ? encodedEvent(ev.type, ev.object) : JSON.stringify({ type: ev.type, object }) + '\n');
     };

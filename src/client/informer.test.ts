@@ -96,7 +96,8 @@ test('lists every page, then watches from the list\'s resourceVersion; hasSynced
   const running = run();
   await inf.waitForSync();
   assert.equal(inf.hasSynced(), true);
-  assert.deepEqual(client.lists.map((o) => [o.limit, o.continue]), [[500, undefined], [500, 'next']]);
+  // The first page asks for resourceVersion "0" (the API server's watch cache answers); later pages continue.
+  assert.deepEqual(client.lists.map((o) => [o.limit, o.continue, o.resourceVersion]), [[500, undefined, '0'], [500, 'next', undefined]]);
   assert.deepEqual(r.calls, ['add a', 'add b', 'add c']);
   await eventually(() => assert.equal(client.watches.length, 1));
   assert.equal(client.watches[0].opts.resourceVersion, '10');
@@ -140,6 +141,9 @@ test('410 Gone (an ERROR event or a thrown StatusError) relists and emits delete
     }
     await eventually(() => assert.equal(client.watches.length, 2), 5000);
     assert.equal(client.lists.length, 2, `${how}: relisted`);
+    // An expired watch relists from the cache ("0"); an expired list is read from storage ("").
+    assert.equal(client.lists[1].resourceVersion, how === 'event' ? '0' : '', how);
+    assert.equal(client.watches[0].opts.allowWatchBookmarks, true, 'informers ask for bookmarks');
     assert.equal(client.watches[1].opts.resourceVersion, '20');
     assert.deepEqual(r.calls, ['add a', 'add b', 'add c', 'update b 2→15', 'add e', 'delete c'], how);
     assert.deepEqual(inf.lister.list().map((o) => o.metadata?.name).sort(), ['a', 'b', 'e']);

@@ -21,6 +21,12 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
   private syncWaiters: (() => void)[] = [];
   private running = false;
   private readonly resyncs: { handler: EventHandler<T>; periodMs: number }[] = [];
+  /**
+   * the resourceVersion a relist asks for: "0" lets the API server answer from its watch cache
+   * (client-go's reflector does the same); "" (a consistent read from storage) only after the
+   * server said a list's version had expired
+   */
+  private relistResourceVersion = '0';
 
   constructor(private readonly client: Client, private readonly res: ResourceRef, private readonly opts: InformerOptions = {}, private readonly clock: Clock = realClock) {
     this.addIndexer('namespace', (o) => [o.metadata?.namespace ?? '']);
@@ -77,7 +83,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
         if (rv === undefined) rv = await this.relist();
         let received = false;
         for await (const ev of this.client.watch<T>(this.res, this.opts.namespace, {
-          resourceVersion: rv, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, signal,
+          resourceVersion: rv, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, allowWatchBookmarks: true, signal,
         })) {
           if (ev.type === 'ERROR') {
             const st = ev.object as unknown as { code?: number; message?: string };
@@ -96,7 +102,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
         else await this.clock.sleep(jittered(failures++, 200, 30_000), signal).catch(() => undefined);
       } catch (e) {
         if (signal.aborted) break;
-        if (e instanceof StatusError && e.code === 410) rv = undefined;
+        if (e instanceof StatusError && e.code === 410) { rv = undefined; this.relistResourceVersion = ''; }
         else logger.error(e, 'Failed to list and watch; retrying', { resource: resourceName(this.res) });
         await this.clock.sleep(jittered(failures++, 200, 30_000), signal).catch(() => undefined);
       }
@@ -120,6 +126,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
     do {
       const page = await this.client.list<T>(this.res, this.opts.namespace, {
         labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: 500, continue: cont,
+        resourceVersion: cont ? undefined : this.relistResourceVersion,
       });
       for (const o of page.items) {
         seen.add(keyOf(o));
@@ -128,6 +135,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
       cont = page.metadata.continue;
       rv = page.metadata.resourceVersion;
     } while (cont);
+    this.relistResourceVersion = '0';
     for (const [k, o] of [...this.items]) if (!seen.has(k)) this.remove(o);
     if (!this.synced) {
       this.synced = true;

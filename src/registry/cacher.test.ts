@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { KeyValue } from '../storage/backend.js';
 import { MemoryBackend } from '../storage/memory/memory-backend.js';
 import type { KubeObject } from '../api/resource.js';
-import { WatchCache, type DecodedEvent } from './cacher.js';
+import { FakeClock } from '../util/clock.js';
+import { WatchCache, type CacheEvent, type DecodedEvent } from './cacher.js';
 
 /** counting decoder: how many times the cache parsed a stored value */
 function decoder() {
@@ -20,8 +21,13 @@ function decoder() {
 const val = (name: string, v = 1) => JSON.stringify({ metadata: { name }, data: { v } });
 
 /** take reads n events from a cache watcher. */
-async function take(it: AsyncIterableIterator<DecodedEvent>, n: number): Promise<DecodedEvent[]> {
-  const out: DecodedEvent[] = [];
+async function take(it: AsyncIterableIterator<CacheEvent>, n: number): Promise<DecodedEvent[]> {
+  return (await takeAll(it, n)).filter((e): e is DecodedEvent => e.type !== 'bookmark');
+}
+
+/** takeAll reads n events, bookmarks included. */
+async function takeAll(it: AsyncIterableIterator<CacheEvent>, n: number): Promise<CacheEvent[]> {
+  const out: CacheEvent[] = [];
   while (out.length < n) {
     const r = await it.next();
     if (r.done) break;
@@ -34,7 +40,7 @@ test('fan-out: every watcher gets each change, decoded once and shared', async (
   const backend = new MemoryBackend();
   const { counter, decode } = decoder();
   const cache = new WatchCache(backend, '/registry/pods/', decode);
-  cache.start(await backend.currentRevision());
+  await cache.start();
   const ac = new AbortController();
   const watchers = Array.from({ length: 50 }, () => cache.watch(0, ac.signal)!);
   assert.equal(cache.watcherCount, 50);
@@ -57,7 +63,7 @@ test('fan-out: every watcher gets each change, decoded once and shared', async (
 test('resume: a watcher from a resourceVersion inside the window replays what followed, then goes live', async () => {
   const backend = new MemoryBackend();
   const cache = new WatchCache(backend, '/r/', decoder().decode);
-  cache.start(await backend.currentRevision());
+  await cache.start();
   const ra = await backend.create('/r/a', val('a'));
   const rb = await backend.create('/r/b', val('b'));
   const rc = await backend.create('/r/c', val('c'));
@@ -80,7 +86,7 @@ test('outside the window: a resourceVersion older than the kept changes is not s
   const cache = new WatchCache(backend, '/r/', decoder().decode, 2);
   const start = await backend.currentRevision();
   assert.equal(cache.watch(start, new AbortController().signal), undefined, 'not started: not served');
-  cache.start(start);
+  await cache.start();
   const ac = new AbortController();
   const probe = cache.watch(start, ac.signal)!;
   const revs: number[] = [];
@@ -98,10 +104,89 @@ test('outside the window: a resourceVersion older than the kept changes is not s
 test('stop ends every watcher (clients re-watch) and the cache serves nothing until started again', async () => {
   const backend = new MemoryBackend();
   const cache = new WatchCache(backend, '/r/', decoder().decode);
-  cache.start(await backend.currentRevision());
+  await cache.start();
   const w = cache.watch(0, new AbortController().signal)!;
   cache.stop();
   assert.deepEqual(await w.next(), { value: undefined, done: true });
   assert.equal(cache.started, false);
   assert.equal(cache.watch(0, new AbortController().signal), undefined);
+});
+
+test('state: start lists once; the cache keeps the current objects and lists them in key order at its revision', async () => {
+  const backend = new MemoryBackend();
+  await backend.create('/r/ns1/b', val('b'));
+  await backend.create('/r/ns2/a', val('a'));
+  await backend.create('/other/x', val('x'));
+  const { counter, decode } = decoder();
+  const cache = new WatchCache(backend, '/r/', decode);
+  await Promise.all([cache.start(), cache.start()]);
+  assert.equal(counter.n, 2, 'one list, each object decoded once');
+  const ra = await backend.create('/r/ns1/a', val('a'));
+  const r1 = await backend.get('/r/ns1/b');
+  const rb = await backend.update('/r/ns1/b', val('b', 2), r1!.modRevision);
+  await backend.delete('/r/ns2/a');
+  assert.equal(await cache.syncTo(await backend.currentRevision()), true);
+  const all = cache.list('/r/');
+  assert.deepEqual(all.items.map((o) => o.metadata?.name), ['a', 'b']);
+  assert.equal(all.items[1].metadata?.resourceVersion, String(rb));
+  assert.equal(all.revision, await backend.currentRevision());
+  assert.deepEqual(cache.list('/r/ns1/', (o) => o.metadata?.name === 'a').items.map((o) => o.metadata?.resourceVersion), [String(ra)]);
+  assert.deepEqual(cache.list('/r/ns2/').items, []);
+  cache.stop();
+});
+
+test('syncTo: an in-process store proves progress past other resources\' writes; a future revision waits, then answers false', async () => {
+  const backend = new MemoryBackend();
+  const clock = new FakeClock();
+  const cache = new WatchCache(backend, '/r/', decoder().decode, { clock });
+  await cache.start();
+  await backend.create('/elsewhere/x', val('x'));
+  const now = await backend.currentRevision();
+  assert.equal(await cache.syncTo(now), true);
+  assert.equal(cache.revision, now, 'the revision moves without an event of its own');
+  const future = cache.syncTo(now + 5);
+  await new Promise((r) => setImmediate(r));
+  await clock.step(3_000);
+  assert.equal(await future, false);
+  cache.stop();
+  assert.equal(await cache.syncTo(0), false, 'stopped: not served');
+});
+
+test('bookmarks: a watcher that allows them gets the current revision every interval, others none', async () => {
+  const backend = new MemoryBackend();
+  const clock = new FakeClock();
+  const cache = new WatchCache(backend, '/r/', decoder().decode, { clock, bookmarkIntervalMs: 60_000 });
+  await cache.start();
+  const ac = new AbortController();
+  const withBookmarks = cache.watch(cache.revision, ac.signal, { bookmarks: true })!;
+  const without = cache.watch(cache.revision, ac.signal)!;
+  const rev = await backend.create('/r/a', val('a'));
+  await backend.create('/elsewhere/x', val('x'));
+  await clock.step(60_000);
+  await new Promise((r) => setImmediate(r));
+  const got = await takeAll(withBookmarks, 2);
+  assert.deepEqual(got.map((e) => e.type), ['create', 'bookmark']);
+  assert.equal(got[1].revision, await backend.currentRevision(), 'the bookmark carries the store\'s revision, past other resources\' writes');
+  assert.ok(got[1].revision > rev);
+  assert.deepEqual((await takeAll(without, 1)).map((e) => e.type), ['create']);
+  ac.abort();
+  cache.stop();
+});
+
+test('watchFromState: every object as a create, the initial-events-end bookmark, then the changes after', async () => {
+  const backend = new MemoryBackend();
+  await backend.create('/r/b', val('b'));
+  await backend.create('/r/a', val('a'));
+  const cache = new WatchCache(backend, '/r/', decoder().decode);
+  await cache.start();
+  const ac = new AbortController();
+  const w = cache.watchFromState(ac.signal, { endBookmark: true })!;
+  const rc = await backend.create('/r/c', val('c'));
+  const evs = await takeAll(w, 4);
+  assert.deepEqual(evs.map((e) => e.type === 'bookmark' ? `bookmark:${e.initialEventsEnd}` : `${e.type}:${e.key}`), ['create:/r/a', 'create:/r/b', 'bookmark:true', 'create:/r/c']);
+  assert.ok(evs[2].revision < rc);
+  const legacy = cache.watchFromState(ac.signal)!;
+  assert.deepEqual((await takeAll(legacy, 3)).map((e) => e.type), ['create', 'create', 'create'], 'no end bookmark unless asked');
+  ac.abort();
+  cache.stop();
 });

@@ -9,9 +9,11 @@ import { parseLabelSelector, matchesLabels } from '../apimachinery/labels.js';
 import { parseFieldSelector, matchesFields, fieldSelectorFields } from '../apimachinery/fields.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/objectmeta.js';
 import type { Clock } from '../util/clock.js';
+import { log } from '../util/log.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { WatchCache, decodeEvent, type DecodedEvent } from './cacher.js';
+import { WatchCache, decodeEvent, type CacheEvent } from './cacher.js';
+import { parseResourceVersion, servedFromCache } from './list-options.js';
 import { deepEqual } from '../apimachinery/deep.js';
 import { rfc3339 } from '../apimachinery/time.js';
 import type { DeleteOptions, ListOptions, ObjectList, WatchEvent, WatchOptions, WriteOptions } from '../apimachinery/options.js';
@@ -72,7 +74,7 @@ export class RegistryStore {
 
   constructor(readonly def: ResourceDefinition, private readonly deps: StoreDeps) {
     this.gr = { group: def.group, resource: def.plural };
-    this.watchCache = new WatchCache(deps.backend, listPrefix(def, undefined), (kv, rv) => this.decode(kv, rv));
+    this.watchCache = new WatchCache(deps.backend, listPrefix(def, undefined), (kv, rv) => this.decode(kv, rv), { clock: deps.clock });
   }
 
   private get backend(): Backend { return this.deps.backend; }
@@ -122,9 +124,17 @@ export class RegistryStore {
     return this.decode(kv);
   }
 
-  /** list returns the objects matching the selectors, paged by limit/continue. */
+  /**
+   * list returns the objects matching the selectors, paged by limit/continue. Lists the watch
+   * cache can answer (resourceVersion "0", NotOlderThan, or a consistent read it can prove fresh,
+   * without paging) come from memory, as kube-apiserver's cacher serves them.
+   */
   async list(namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
     const filter = this.filterFor(opts.labelSelector, opts.fieldSelector);
+    if (servedFromCache(opts)) {
+      const cached = await this.listFromCache(namespace, opts.resourceVersion, filter.matches);
+      if (cached) return cached;
+    }
     const prefix = listPrefix(this.def, namespace);
     let revision = 0;
     let startAfter: string | undefined;
@@ -165,8 +175,8 @@ export class RegistryStore {
       }
       throw e;
     }
-    // A fresh list is usually followed by a watch from its revision: follow changes from there.
-    if (!opts.continue) this.watchCache.start(revision);
+    // A fresh list is usually followed by a watch from its revision: have the cache follow changes.
+    if (!opts.continue) void this.watchCache.start().catch((e: unknown) => logger.error(e, 'Watch cache failed to start', { resource: this.gr.resource }));
     const metadata: ListResult['metadata'] = { resourceVersion: String(revision) };
     if (more && lastKey) {
       metadata.continue = encodeContinue({ rv: revision, start: lastKey.slice(prefix.length) });
@@ -198,32 +208,68 @@ export class RegistryStore {
     };
   }
 
-  /** watch streams changes as API watch events; a compacted start becomes an ERROR 410 event. */
+  /**
+   * listFromCache answers a list from the watch cache, or undefined when storage must: the cache
+   * is not fresh enough in time. A resourceVersion beyond the store's is Kubernetes' 504 "Too
+   * large resource version" once the wait is over.
+   */
+  private async listFromCache(namespace: string | undefined, rv: string | undefined, matches: (obj: KubeObject) => boolean): Promise<ListResult | undefined> {
+    const min = rv === '0' ? 0 : rv ? parseResourceVersion(rv) : await this.backend.currentRevision();
+    await this.watchCache.start();
+    if (!(await this.watchCache.syncTo(min))) {
+      const current = await this.backend.currentRevision();
+      if (rv && min > current) throw tooLargeResourceVersion(min, current);
+      return undefined;
+    }
+    const { items, revision } = this.watchCache.list(listPrefix(this.def, namespace), matches);
+    return { items, metadata: { resourceVersion: String(revision) } };
+  }
+
+  /**
+   * watch streams changes as API watch events; a compacted start becomes an ERROR 410 event.
+   * With sendInitialEvents (or, for callers that leave it unset, no resourceVersion or "0") the
+   * current objects come first as ADDED; with allowWatchBookmarks BOOKMARK events follow now and
+   * then, and a streaming list (sendInitialEvents=true) gets the k8s.io/initial-events-end bookmark.
+   */
   async *watch(namespace: string | undefined, opts: StoreWatchOptions): AsyncGenerator<StoreWatchEvent> {
     const filter = this.filterFor(opts.labelSelector, opts.fieldSelector);
     const prefix = listPrefix(this.def, namespace);
-    let after: number;
     const rv = opts.resourceVersion;
-    if (!rv || rv === '0') {
-      // No resourceVersion: Kubernetes first sends the current state as ADDED events.
-      const res = await this.backend.list(prefix);
-      for (const kv of res.items) {
-        const obj = this.decode(kv);
-        if (filter.matches(obj)) yield { type: 'ADDED', object: obj };
+    const sendInitial = opts.sendInitialEvents ?? (!rv || rv === '0');
+    const bookmarks = opts.allowWatchBookmarks === true;
+    const endBookmark = bookmarks && opts.sendInitialEvents === true;
+    let after = 0;
+    let events: AsyncIterable<CacheEvent> | undefined;
+    const min = rv === '0' ? 0 : rv ? parseResourceVersion(rv) : await this.backend.currentRevision();
+    await this.watchCache.start().catch((e: unknown) => logger.error(e, 'Watch cache failed to start', { resource: this.gr.resource }));
+    if (sendInitial) {
+      // The state at a resourceVersion not older than asked (any for "0"), from the cache when it is fresh enough.
+      if (await this.watchCache.syncTo(min)) events = this.watchCache.watchFromState(opts.signal, { bookmarks, endBookmark });
+      if (!events) {
+        const res = await this.backend.list(prefix);
+        for (const kv of res.items) {
+          const obj = this.decode(kv);
+          if (filter.matches(obj)) yield { type: 'ADDED', object: obj };
+        }
+        after = res.revision;
+        if (endBookmark) yield { type: 'BOOKMARK', object: this.bookmarkObject(after, true) };
       }
-      after = res.revision;
-      this.watchCache.start(after);
     } else {
-      after = Number(rv);
-      if (!Number.isInteger(after) || after < 0) throw badRequest(`invalid resource version: ${rv}`);
-      if (!this.watchCache.started) this.watchCache.start(await this.backend.currentRevision());
+      // sendInitialEvents=false: changes after the resourceVersion ("" = now, "0" = whatever the cache holds).
+      after = rv === '0' ? this.watchCache.revision || await this.backend.currentRevision() : min;
     }
     try {
       // From the shared cache when `after` is in its window, else from the Backend's history
       // (which answers a compacted resourceVersion with 410, as before the cache).
-      const compacted = await this.backend.compactedRevision();
-      const events = (after >= compacted ? this.watchCache.watch(after, opts.signal) : undefined) ?? this.backendEvents(prefix, after, opts.signal);
+      if (!events) {
+        const compacted = await this.backend.compactedRevision();
+        events = (after >= compacted ? this.watchCache.watch(after, opts.signal, { bookmarks }) : undefined) ?? this.backendEvents(prefix, after, opts.signal);
+      }
       for await (const ev of events) {
+        if (ev.type === 'bookmark') {
+          yield { type: 'BOOKMARK', object: this.bookmarkObject(ev.revision, ev.initialEventsEnd) };
+          continue;
+        }
         if (!ev.key.startsWith(prefix)) continue;
         const obj = ev.object;
         if (ev.type === 'delete') {
@@ -255,8 +301,18 @@ export class RegistryStore {
     }
   }
 
+  /**
+   * bookmarkObject is a BOOKMARK event's object: the kind with only metadata.resourceVersion, and
+   * the k8s.io/initial-events-end annotation at the end of a streaming list's initial events.
+   */
+  private bookmarkObject(revision: number, initialEventsEnd: boolean): KubeObject {
+    const metadata: ObjectMeta = { resourceVersion: String(revision) };
+    if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    return { apiVersion: this.apiVersion(), kind: this.def.kind, metadata };
+  }
+
   /** backendEvents reads changes straight from the Backend, decoding them for this watcher alone. */
-  private async *backendEvents(prefix: string, after: number, signal: AbortSignal): AsyncGenerator<DecodedEvent> {
+  private async *backendEvents(prefix: string, after: number, signal: AbortSignal): AsyncGenerator<CacheEvent> {
     for await (const ev of this.backend.watch(prefix, { afterRevision: after, signal })) yield decodeEvent(ev, (kv, rv) => this.decode(kv, rv));
   }
 
@@ -645,6 +701,15 @@ export function orphansDependentsByDefault(def: Pick<ResourceDefinition, 'group'
   return (def.group === '' && def.version === 'v1' && def.plural === 'replicationcontrollers')
     || (def.group === 'batch' && def.version === 'v1' && def.plural === 'jobs');
 }
+
+/** tooLargeResourceVersion is storage's NewTooLargeResourceVersionError: a 504 clients retry after a second. */
+function tooLargeResourceVersion(min: number, current: number): StatusError {
+  return new StatusError(504, 'Timeout', `Timeout: Too large resource version: ${min}, current: ${current}`, {
+    retryAfterSeconds: 1, causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+  });
+}
+
+const logger = log.child({ component: 'registry' });
 
 function withoutRV(obj: KubeObject): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } };
