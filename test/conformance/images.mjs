@@ -22,8 +22,8 @@ export async function conformanceImages(agnhostPath, dir = path.join(os.tmpdir()
   fs.mkdirSync(dir, { recursive: true });
   // `applets: busybox`: the images' /bin is busybox's (Debian's busybox-static, where installed).
   const images = {
-    // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on a busybox base.
-    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': path.resolve(agnhostPath) } },
+    // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on a busybox base; /agnhost-2 is its second name (entrypoint specs).
+    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': path.resolve(agnhostPath), '/agnhost-2': path.resolve(agnhostPath) } },
     // busybox:1.36.1-1: CMD ["sh"].
     [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox' },
     // nonroot:1.4: busybox with USER 1234 (the e2e framework's nonRootTestUserID).

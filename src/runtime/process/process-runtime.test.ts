@@ -215,18 +215,21 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
   // The image's file lives under /tmp, which containers see as their own empty tmpfs: it must be mounted in.
   fs.writeFileSync(path.join(dir, 'tool'), 'from the image\n');
+  // An image whose PATH finds another setpriv first (busybox's lacks --reuid) still gets util-linux's.
+  fs.writeFileSync(path.join(dir, 'setpriv'), '#!/bin/sh\necho wrong setpriv >&2; exit 1\n', { mode: 0o755 });
   const catalogFile = path.join(dir, 'images.yaml');
-  fs.writeFileSync(catalogFile, JSON.stringify({ images: { 'example.com/tool:1': { cmd: ['sh'], user: '1234', files: { '/opt/tool': path.join(dir, 'tool') } } } }));
+  fs.writeFileSync(catalogFile, JSON.stringify({ images: { 'example.com/tool:1': { cmd: ['sh'], user: '1234', files: { '/opt/tool': path.join(dir, 'tool'), '/fakebin/setpriv': path.join(dir, 'setpriv') } } } }));
   const catalog = new ImageCatalog([catalogFile]);
   const info = catalog.resolve('example.com/tool:1', false);
   assert.deepEqual(info.user, { uid: 1234 });
-  assert.deepEqual(info.files, { '/opt/tool': path.join(dir, 'tool') });
+  assert.deepEqual(info.files, { '/opt/tool': path.join(dir, 'tool'), '/fakebin/setpriv': path.join(dir, 'setpriv') });
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', catalog });
   const cfg = sandboxConfig('sec', 'NODE');
   const sb = await rt.runPodSandbox(cfg);
   const script = 'id -u; id -g; id -G; cat /opt/tool; (echo x > /rootfile) 2>/dev/null && echo rw || echo ro; grep NoNewPrivs /proc/self/status';
   const a = await rt.createContainer(sb, {
     ...base, image: 'example.com/tool:1', name: 'a', argv: ['sh', '-c', script], logPath: path.join(dir, 'a.log'),
+    env: { PATH: '/fakebin:/usr/sbin:/usr/bin:/sbin:/bin' },
     user: { uid: 1234, gid: 2000, supplementalGroups: [3000] }, readOnlyRootfs: true, noNewPrivs: true,
   }, cfg);
   await rt.startContainer(a);

@@ -19,6 +19,8 @@ import { SETUP_SCRIPT } from './setup-script.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
 
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
+/** SETPRIV is util-linux's setpriv by absolute path: a container's PATH may find busybox's, which lacks --reuid. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p)) ?? 'setpriv';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** BUSYBOX_CONTAINER_DIR is where containers (isolation "namespaces") see the busybox applet links. */
 export const BUSYBOX_CONTAINER_DIR = '/.tskube/busybox/bin';
@@ -197,7 +199,7 @@ export class ProcessRuntime implements Runtime {
       const own = ['--pid', '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
       const args = ['/bin/sh', '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
-        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), String(all.length), ...mounts, '--', ...c.argv];
+        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, String(all.length), ...mounts, '--', ...c.argv];
       viaNsenter = join.length > 0;
       const argv = viaNsenter ? ['nsenter', ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
       child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
