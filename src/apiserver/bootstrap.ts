@@ -36,7 +36,7 @@ export const DEFAULT_STORAGE_CLASS = {
  * namespaces and the `kubernetes` Service in default (10.96.0.1, port 443); and, as a cluster
  * installer's addons do, the default StorageClass when it is missing.
  */
-export async function bootstrapCluster(api: ApiServer): Promise<void> {
+export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?: string } = {}): Promise<void> {
   const namespaces = api.storeFor('', 'v1', 'namespaces');
   for (const name of SYSTEM_NAMESPACES) {
     await ensure(() => namespaces.get(undefined, name), () => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }));
@@ -45,7 +45,7 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
   await ensure(() => services.get('default', 'kubernetes'), () => services.create('default', {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
+    spec: { type: 'ClusterIP', clusterIP: o.kubernetesServiceIP ?? '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
   }));
   // kube-apiserver's endpoint reconciler: the kubernetes Service leads to this API server.
   await reconcileKubernetesEndpoints(api);

@@ -28,6 +28,8 @@ export interface NodeAgentConfig {
   address: string;
   /** extra image catalog files of the process runtime (--images) */
   images?: string[];
+  /** the kubelet's --cluster-dns (default 10.96.0.10) */
+  clusterDNS?: string;
 }
 
 /** RunningNode is a node agent, its runtime and (process runtime) its Service proxy. */
@@ -49,6 +51,7 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
   const agent = new NodeAgent({
     client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock,
     address: c.address, serverPort: 0, serverToken: c.nodeToken,
+    ...(c.clusterDNS ? { clusterDNS: [c.clusterDNS] } : {}),
   });
   // The node's Service proxy (kube-proxy) runs beside the agent, scoped to the node's pod bridge.
   const bridge = bridgeNameFor(c.name, c.rootDir);

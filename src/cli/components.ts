@@ -29,6 +29,8 @@ export interface ComponentsOptions {
   schedulerConfig?: KubeSchedulerConfiguration;
   /** controller flags (defaults: Kubernetes') */
   controllerOptions?: Partial<ControllerOptions>;
+  /** the kube-dns Service's address (the tenth of --service-cluster-ip-range; default 10.96.0.10) */
+  clusterDNS?: string;
 }
 
 /** Components are the running controllers, scheduler and agents. */
@@ -63,13 +65,13 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
   // Cluster DNS (the kube-dns addon) runs with the control plane.
-  tasks.push(new ClusterDNS({ client, informers, clock: realClock }).run(signal));
+  tasks.push(new ClusterDNS({ client, informers, clock: realClock, clusterIP: o.clusterDNS }).run(signal));
 
   // Node agents are the same as `tskube agent`'s, in this process: each authenticates as its node.
   const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca };
   for (let i = 1; i <= o.nodes; i++) {
     const name = nodeName(i);
-    const { agent, runtime, proxy } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}`, images: o.images });
+    const { agent, runtime, proxy } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}`, images: o.images, clusterDNS: o.clusterDNS });
     runtimes.push(runtime);
     tasks.push(agent.run(signal));
     if (proxy) tasks.push(proxy.run(signal));

@@ -6,6 +6,7 @@ import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { loadOrCreateCredentials, kubeconfigYaml, type ServingCredentials } from '../apiserver/tls.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import type { AdmissionConfig } from '../api/resource.js';
+import { kubernetesServiceIP } from '../network/service-ranges.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -15,6 +16,9 @@ export interface ControlPlaneOptions {
   etcdEndpoints?: string[];
   /** kube-apiserver admission flags (--default-unreachable-toleration-seconds …) */
   admission?: AdmissionConfig;
+  /** --service-cluster-ip-range and --service-node-port-range (Kubernetes' defaults without them) */
+  serviceClusterIPRange?: string;
+  serviceNodePortRange?: string;
 }
 
 /** ControlPlane is a running API server over its store, with credentials and a kubeconfig. */
@@ -34,14 +38,18 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const backend = o.store === 'etcd'
     ? await openBackend({ type: 'etcd', endpoints: o.etcdEndpoints ?? ['http://127.0.0.1:2379'] })
     : await openBackend({ type: 'sqlite', path: join(dataDir, 'state.db') });
-  const creds = loadOrCreateCredentials(dataDir);
+  // The serving certificate names the kubernetes Service's address, as in-cluster clients dial it.
+  // (10.96.0.1 is always there; a data dir keeps the certificate of its first start).
+  const serviceIP = kubernetesServiceIP(o.serviceClusterIPRange);
+  const creds = loadOrCreateCredentials(dataDir, serviceIP === '10.96.0.1' ? [] : [serviceIP]);
   const api = await startApiServer({
     backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port,
     // The API server proves itself to node agents (logs, exec) with the node token they were given.
     agentToken: creds.nodeToken,
     admission: o.admission,
+    serviceClusterIPRange: o.serviceClusterIPRange, serviceNodePortRange: o.serviceNodePortRange,
   });
-  await bootstrapCluster(api);
+  await bootstrapCluster(api, { kubernetesServiceIP: serviceIP });
   const kubeconfigPath = join(dataDir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(api.url, creds), { mode: 0o600 });
   return {

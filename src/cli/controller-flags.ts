@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { AdmissionConfig } from '../api/resource.js';
 import { defaultControllerOptions, type ControllerOptions } from './controllers.js';
 import { formatCIDR, parseCIDR } from '../network/cidr.js';
+import { parseServiceClusterIPRange, parseServiceNodePortRange } from '../network/service-ranges.js';
 import { loadConfigFile } from '../scheduler/apis/load.js';
 import type { KubeSchedulerConfiguration } from '../scheduler/apis/types.js';
 
@@ -22,6 +23,9 @@ export interface ClusterFlags {
   horizontalPodAutoscalerTolerance?: number;
   horizontalPodAutoscalerCpuInitializationPeriod?: number;
   horizontalPodAutoscalerInitialReadinessDelay?: number;
+  /** kube-apiserver's --service-cluster-ip-range (canonical CIDR) and --service-node-port-range ("low-high") */
+  serviceClusterIpRange?: string;
+  serviceNodePortRange?: string;
 }
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -92,6 +96,15 @@ function schedulerConfigArg(v: string): KubeSchedulerConfiguration {
   }
 }
 
+/** checked turns a parser's error into commander's invalid-argument error (Kubernetes' message kept). */
+const checked = (parse: (v: string) => string) => (v: string): string => {
+  try {
+    return parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
+
 function boolArg(v: string): boolean {
   if (/^(1|t|true)$/i.test(v)) return true;
   if (/^(0|f|false)$/i.test(v)) return false;
@@ -109,6 +122,8 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--cluster-cidr <cidr>', 'CIDR range of pod addresses; each node gets a subnet of it as spec.podCIDR (default 10.244.0.0/16)', cidrArg)
     .option('--node-cidr-mask-size <size>', 'mask size of the subnet each node gets from --cluster-cidr (default 24)', maskSizeArg)
     .option('--allocate-node-cidrs <bool>', 'give nodes pod CIDRs from --cluster-cidr (default true)', boolArg)
+    .option('--service-cluster-ip-range <cidr>', 'CIDR range Services get cluster IPs from; the kubernetes Service takes its first address, cluster DNS its tenth (default 10.96.0.0/12)', checked(parseServiceClusterIPRange))
+    .option('--service-node-port-range <range>', 'port range NodePort Services get ports from, "low-high" or "low+offset" (default 30000-32767)', checked(parseServiceNodePortRange))
     .option('--scheduler-config <file>', 'KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1): scheduler profiles, plugins and score weights (kube-scheduler --config)', schedulerConfigArg)
     .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often the horizontal pod autoscaler reconciles each HPA (default 15s)', durationArg)
     .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the autoscaler looks for a higher recommendation before scaling down (default 5m0s)', durationArg)

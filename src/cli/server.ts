@@ -1,5 +1,6 @@
 import { startControlPlane } from './control-plane.js';
 import { startComponents } from './components.js';
+import { clusterDNSIP } from '../network/service-ranges.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
 import { join } from 'node:path';
 import { nodeTokenPath } from '../apiserver/tls.js';
@@ -14,11 +15,13 @@ export async function runServer(o: ServerOptions): Promise<void> {
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
     etcdEndpoints: o.etcdEndpoints.split(','), admission: admissionConfigFrom(o),
+    serviceClusterIPRange: o.serviceClusterIpRange, serviceNodePortRange: o.serviceNodePortRange,
   });
   const ac = new AbortController();
   const components = await startComponents({
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
     nodes: 0, simulatedNodes: 0, signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
+    clusterDNS: clusterDNSIP(o.serviceClusterIpRange),
   });
   console.log(`tskube control plane is running at ${cp.api.url}`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
