@@ -69,6 +69,13 @@ export interface WriteOptions {
   user?: RequestUser;
   /** collects admission's warnings (webhooks, Warn policies) for the response's Warning headers */
   warnings?: string[];
+  /**
+   * fieldManager names the writer in metadata.managedFields (the request's fieldManager, else the
+   * User-Agent up to its first '/'); unset: managedFields are carried over untouched
+   */
+  fieldManager?: string;
+  /** managedFieldsComputed: a server-side apply already set metadata.managedFields (the store keeps them) */
+  managedFieldsComputed?: boolean;
 }
 
 /** ListMeta is metav1.ListMeta: the list's resourceVersion and paging state. */
