@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { allResources, findByKind, findResource } from './registry.js';
 
 // Discovery facts of Kubernetes 1.32: plural -> [shortNames, categories, subresources, namespaced].
-// Subresources tskube does not serve yet are left out (pods/ephemeralcontainers,
-// serviceaccounts/token): discovery must not list what answers 404; each comes back here when it is served.
+// Subresources tskube does not serve yet are left out (serviceaccounts/token): discovery must not
+// list what answers 404; each comes back here when it is served.
 const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
-  '/v1/pods': [['po'], ['all'], ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'], true],
+  '/v1/pods': [['po'], ['all'], ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'], true],
   '/v1/services': [['svc'], ['all'], ['proxy', 'status'], true],
   '/v1/namespaces': [['ns'], [], ['finalize', 'status'], false],
   '/v1/nodes': [['no'], [], ['proxy', 'status'], false],
@@ -44,6 +44,10 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   '/v1/limitranges': [['limits'], [], [], true],
   '/v1/podtemplates': [[], [], [], true],
   'node.k8s.io/v1/runtimeclasses': [[], [], [], false],
+  'admissionregistration.k8s.io/v1/mutatingwebhookconfigurations': [[], ['api-extensions'], [], false],
+  'admissionregistration.k8s.io/v1/validatingwebhookconfigurations': [[], ['api-extensions'], [], false],
+  'admissionregistration.k8s.io/v1/validatingadmissionpolicies': [[], ['api-extensions'], ['status'], false],
+  'admissionregistration.k8s.io/v1/validatingadmissionpolicybindings': [[], ['api-extensions'], [], false],
 };
 
 describe('registry', () => {

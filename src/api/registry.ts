@@ -23,6 +23,7 @@ import { reviewResources } from './authorization/reviews.js';
 import { limitranges, resourcequotas } from './core/resourcequotas.js';
 import { podtemplates } from './core/podtemplates.js';
 import { runtimeclasses } from './node/runtimeclasses.js';
+import { admissionRegistrationResources } from './admissionregistration/resources.js';
 
 /** allResources lists every served resource (group/version/plural unique). */
 export const allResources: ResourceDefinition[] = [
@@ -47,6 +48,8 @@ export const allResources: ResourceDefinition[] = [
   ...reviewResources,
   // core/v1 quotas, limits and templates; node.k8s.io/v1
   limitranges, podtemplates, resourcequotas, runtimeclasses,
+  // admissionregistration.k8s.io/v1
+  ...admissionRegistrationResources,
 ];
 
 const byResource = new Map<string, ResourceDefinition>();
