@@ -24,6 +24,7 @@ import { EndpointSliceController } from '../controllers/endpointslice/controller
 import { ServiceLBController } from '../controllers/servicelb/controller.js';
 import { HorizontalController } from '../controllers/podautoscaler/controller.js';
 import { Publisher } from '../controllers/rootcacertpublisher/publisher.js';
+import { ResourceQuotaController } from '../controllers/resourcequota/controller.js';
 
 // What controllers are given lives with them (controllers never import cli/); re-exported for the CLI.
 export { defaultControllerOptions, type ControllerContext, type ControllerOptions } from '../controllers/common/context.js';
@@ -65,6 +66,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'nodelifecycle', workers: 8, create: (ctx) => new NodeLifecycleController(ctx.client, ctx.informers, ctx.clock, ctx.options) },
   { name: 'taint-eviction-controller', workers: 8, create: (ctx) => new TaintEvictionController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'disruption', workers: 1, create: (ctx) => new DisruptionController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'resourcequota', workers: 5, create: (ctx) => new ResourceQuotaController(ctx) },
   { name: 'podgc', workers: 1, create: (ctx) => new PodGCController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'garbagecollector', workers: 20, create: (ctx) => new GarbageCollector({ client: ctx.client, informers: ctx.informers, clock: ctx.clock }) },
 ];
