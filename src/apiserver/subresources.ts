@@ -16,6 +16,7 @@ import { endpoints } from '../api/core/endpoints-events.js';
 import { nodes } from '../api/core/namespaces.js';
 import { services } from '../api/core/services.js';
 import { serveProxy } from './proxy-subresource.js';
+import { serveEphemeralContainers } from './ephemeral-containers.js';
 
 /** SubresourceDeps are what the subresource handlers need. */
 export interface SubresourceDeps {
@@ -130,6 +131,10 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
       }, ns, name, url, req, res);
       return true;
     }
+    case 'ephemeralcontainers':
+      if (def.group !== '' || def.plural !== 'pods') return false;
+      await serveEphemeralContainers(def, store, ns, name, req, res, url);
+      return true;
     case 'exec': case 'attach': case 'portforward':
       throw badRequest('Upgrade request required');
     default:

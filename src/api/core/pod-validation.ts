@@ -162,7 +162,8 @@ function validateLocalPath(path: string, field: string): FieldError[] {
   return errs;
 }
 
-function validateContainer(c: Obj, p: string, volumes: Map<string, Obj>, names: Set<string>, init: boolean): FieldError[] {
+/** validateContainer checks one container (validateContainerCommon + the regular/init container rules) at `p`; names collects names for the duplicate check. */
+export function validateContainer(c: Obj, p: string, volumes: Map<string, Obj>, names: Set<string>, init: boolean): FieldError[] {
   const errs: FieldError[] = [];
   if (!isObj(c)) return [required(p)];
   if (!c.name) errs.push(required(`${p}.name`));

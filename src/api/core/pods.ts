@@ -6,7 +6,8 @@ import type { KubeObject, ResourceDefinition } from '../resource.js';
 import { admitPodDefaults, defaultPod, podQOSClass } from './pod-defaults.js';
 import { validatePodSpec, validatePodSpecUpdate } from './pod-validation.js';
 import { nonNegative, notSupported } from '../validation/field.js';
-import type { FieldError } from '../../apimachinery/errors.js';
+import { invalid, type FieldError } from '../../apimachinery/errors.js';
+import { validateEphemeralContainers, validateNoEphemeralContainersOnCreate } from './ephemeral-containers.js';
 
 const spec = (o: KubeObject): Obj => (isObj(o.spec) ? o.spec : {});
 const status = (o: KubeObject): Obj => (isObj(o.status) ? o.status : {});
@@ -29,13 +30,17 @@ function validatePodStatusUpdate(obj: KubeObject): FieldError[] {
 export const pods: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true,
   shortNames: ['po'], categories: ['all'],
-  // Only what is served: ephemeralcontainers answers 404 until it is built (then it comes back here).
-  subresources: ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'],
+  subresources: ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'],
   strategy: specStatusStrategy({
     default: defaultPod,
     initialStatus: (pod) => ({ phase: 'Pending', qosClass: podQOSClass(spec(pod)) }),
-    prepareForCreate(pod, ctx) { admitPodDefaults(pod, ctx.admission); },
-    validate: (pod) => validatePodSpec(spec(pod), 'spec'),
+    prepareForCreate(pod, ctx) {
+      // ValidatePodCreate: ephemeral containers are only added to a running pod (pods/ephemeralcontainers).
+      const errs = validateNoEphemeralContainersOnCreate(pod);
+      if (errs.length) throw invalid('Pod', '', pod.metadata?.name ?? '', errs);
+      admitPodDefaults(pod, ctx.admission);
+    },
+    validate: (pod) => [...validatePodSpec(spec(pod), 'spec'), ...validateEphemeralContainers(spec(pod), 'spec')],
     validateUpdate: (pod, old) => validatePodSpecUpdate(spec(pod), spec(old)),
   }),
   statusStrategy: statusStrategy({ lightMetadata: true, validateUpdate: (pod) => validatePodStatusUpdate(pod) }),
