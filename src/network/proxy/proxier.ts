@@ -8,7 +8,9 @@ import type { Clock } from '../../util/clock.js';
 import { log, type Logger } from '../../util/log.js';
 import { applyNft, nftUnavailable, type NftRunner } from './nft.js';
 import { deleteTableScript, renderRuleset } from './nftables-rules.js';
-import { buildServicePorts } from './service-ports.js';
+import { buildServicePorts, type Endpoint, type ServicePort } from './service-ports.js';
+import { LoopbackForwarders, isLoopback } from './loopback-forwarder.js';
+import { formatIPv4, parseCIDR } from '../cidr.js';
 
 /** ServiceProxyOptions configure one node's service proxy (kube-proxy's flags, in short). */
 export interface ServiceProxyOptions {
@@ -59,6 +61,7 @@ export class ServiceProxy {
   private again = false;
   private podCIDR?: string;
   private enabled = false;
+  private readonly forwarders = new LoopbackForwarders();
 
   constructor(private readonly o: ServiceProxyOptions) {
     this.logger = log.child({ component: 'service-proxy', node: o.nodeName });
@@ -92,6 +95,7 @@ export class ServiceProxy {
       this.cancelTimer?.();
       await this.syncing?.catch(() => undefined);
       await this.cleanup();
+      await this.forwarders.closeAll();
     }
   }
 
@@ -128,7 +132,7 @@ export class ServiceProxy {
     this.lastSync = this.o.clock.now().getTime();
     try {
       await this.readPodCIDR();
-      const ports = buildServicePorts(this.services.lister.list(), this.slices.lister.list(), this.o.nodeName);
+      const ports = await this.reachLoopbackEndpoints(buildServicePorts(this.services.lister.list(), this.slices.lister.list(), this.o.nodeName));
       const script = renderRuleset({
         table: this.o.table, bridge: this.o.bridge, podCIDR: this.podCIDR, nodeAddresses: this.o.nodeAddresses,
         comment: `tskube service proxy of node ${this.o.nodeName}`,
@@ -146,6 +150,36 @@ export class ServiceProxy {
       this.lastSync += 1000;
       this.again = true;
     }
+  }
+
+  /**
+   * reachLoopbackEndpoints leads TCP endpoints on the node's loopback (the API server behind the
+   * kubernetes Service) to forwarders on the pod bridge's address, which pods can reach; until the
+   * bridge exists (no pod yet) they stay as they are and the next sync tries again.
+   */
+  private async reachLoopbackEndpoints(ports: ServicePort[]): Promise<ServicePort[]> {
+    const gateway = this.podCIDR ? formatIPv4(parseCIDR(this.podCIDR).base + 1) : undefined;
+    const keep = new Set<string>();
+    let missing = false;
+    const redirect = async (sp: ServicePort, eps: Endpoint[]): Promise<Endpoint[]> => Promise.all(eps.map(async (ep) => {
+      if (!gateway || sp.protocol !== 'tcp' || !isLoopback(ep.ip)) return ep;
+      const port = await this.forwarders.ensure(gateway, ep.ip, ep.port);
+      if (port === undefined) { missing = true; return ep; }
+      keep.add(LoopbackForwarders.keyOf(gateway, ep.ip, ep.port));
+      return { ...ep, ip: gateway, port };
+    }));
+    const out: ServicePort[] = [];
+    for (const sp of ports) {
+      out.push({
+        ...sp,
+        clusterEndpoints: await redirect(sp, sp.clusterEndpoints),
+        externalEndpoints: await redirect(sp, sp.externalEndpoints),
+        localEndpoints: await redirect(sp, sp.localEndpoints),
+      });
+    }
+    await this.forwarders.retain(keep);
+    if (missing) { this.lastSync += 1000; this.again = true; }
+    return out;
   }
 
   /** readPodCIDR learns the node's pod range once (traffic from elsewhere to a cluster IP is masqueraded). */
