@@ -9,18 +9,20 @@ import { AdmissionChain } from '../chain.js';
 import type { PluginDeps } from './deps.js';
 import { PriorityPlugin } from './priority.js';
 import { DefaultStorageClass, StorageObjectInUseProtection } from './storage.js';
+import { LimitRanger } from './limitranger.js';
+import { ResourceQuotaPlugin } from './resourcequota.js';
 
 export type { PluginDeps } from './deps.js';
 
 /** admissionPlugins builds the plugin list in order; each entry is one plugin. */
 export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
   return [
-    // LimitRanger goes here (plugins/limitranger.ts).
+    new LimitRanger(deps),
     new PriorityPlugin(deps),
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),
     // MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook go here.
-    // ResourceQuota goes last (plugins/resourcequota.ts).
+    new ResourceQuotaPlugin(deps),
   ];
 }
 
