@@ -27,6 +27,8 @@ import { serveReview } from './reviews.js';
 import { isReview } from '../api/authorization/reviews.js';
 import { MetricsAPI } from './metrics/metrics-api.js';
 import { METRICS_GROUP, metricsResources } from './metrics/types.js';
+import { APIServerMetrics, instrumentBackend, resourceOfKey } from './metrics/apiserver-metrics.js';
+import { resourcePrefix } from '../registry/keys.js';
 import { CustomResources } from './crd/custom-resources.js';
 import { CRDControllers } from './crd/controllers.js';
 import { celEngine, registerCELEngine } from '../api/apiextensions/schema/cel.js';
@@ -77,11 +79,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const byPath = new Map<string, ResourceDefinition>();
   for (const d of defs) byPath.set(`${d.group}/${d.version}/${d.plural}`, d);
   const stores = new Map<string, RegistryStore>();
+  // /metrics: requests, latency and stored objects per resource; storage calls are timed by resource.
+  const storedPrefixes = new Map(defs.filter((d) => d.group !== METRICS_GROUP).map((d) => [resourcePrefix(d), d.group ? `${d.plural}.${d.group}` : d.plural]));
+  const metrics = new APIServerMetrics({ backend: opts.backend, resources: () => [...storedPrefixes].map(([prefix, resource]) => ({ prefix, resource })) });
+  const backend = instrumentBackend(opts.backend, metrics, resourceOfKey(storedPrefixes));
   const services = new ServiceAllocator({ backend: opts.backend, clock, serviceCIDR: opts.serviceClusterIPRange, nodePortRange: opts.serviceNodePortRange });
   const background = new AbortController();
 
   const storeDeps: StoreDeps = {
-    backend: opts.backend,
+    backend,
     clock,
     admission: opts.admission,
     async namespaceState(name: string): Promise<NamespaceState> {
@@ -150,6 +156,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return;
       case '/version':
         return writeObject(res, 200, versionInfo());
+      case '/metrics':
+        return metrics.serve(res);
       case '/api':
         return serveDiscovery(req, res, () => coreAPIVersions(), (v) => aggregatedDiscovery(served(), 'core', v));
       case '/apis':
@@ -204,6 +212,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     notePrettyPrint(req, res);
     noteProtobufAccept(req, res);
+    const murl = new URL(req.url ?? '/', 'https://localhost');
+    metrics.monitor(req, res, murl, parseRequestInfo(murl.pathname.replace(/\/+$/, '') || '/'));
     handle(req, res).catch((e) => writeError(res, e));
   };
 

@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Backend } from '../../storage/backend.js';
+import { Counter, Gauge, Histogram, Registry, TEXT_CONTENT_TYPE } from '../../util/metrics/registry.js';
+import type { RequestInfo } from '../request-info.js';
+
+/** REQUEST_DURATION_BUCKETS are apiserver_request_duration_seconds' buckets in Kubernetes 1.32. */
+export const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+/** ETCD_DURATION_BUCKETS are etcd_request_duration_seconds' buckets in Kubernetes 1.32. */
+export const ETCD_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+/** subresources whose requests Kubernetes reports as CONNECT */
+const CONNECT_SUBRESOURCES = new Set(['proxy', 'attach', 'exec', 'portforward']);
+
+/** RequestLabels are the labels apiserver_request_total and its duration carry. */
+export interface RequestLabels {
+  verb: string;
+  dry_run: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  scope: string;
+  component: string;
+}
+
+/**
+ * requestLabels names a request as kube-apiserver's metrics do: verbs upper-case (GET on a
+ * collection is LIST, watch=true is WATCH, an apply patch is APPLY, proxy/exec/attach/portforward
+ * are CONNECT), scope resource/namespace/cluster, component "apiserver".
+ */
+export function requestLabels(method: string, url: URL, info: RequestInfo, contentType = ''): RequestLabels {
+  const m = method.toUpperCase();
+  const labels: RequestLabels = { verb: m === 'HEAD' ? 'GET' : m, dry_run: url.searchParams.has('dryRun') ? 'All' : '', group: '', version: '', resource: '', subresource: '', scope: '', component: 'apiserver' };
+  if (!info.isResource) return labels;
+  labels.group = info.group;
+  labels.version = info.version;
+  labels.resource = info.resource;
+  labels.subresource = info.subresource ?? '';
+  labels.scope = info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster';
+  const watch = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+  if ((m === 'GET' || m === 'HEAD') && !info.name) labels.verb = watch ? 'WATCH' : 'LIST';
+  if (m === 'PATCH' && contentType.startsWith('application/apply-patch')) labels.verb = 'APPLY';
+  if (info.subresource && CONNECT_SUBRESOURCES.has(info.subresource)) labels.verb = 'CONNECT';
+  return labels;
+}
+
+/** APIServerMetricsDeps: what the scrape-time metrics read. */
+export interface APIServerMetricsDeps {
+  /** the stored resources, each with its key prefix and its name as metrics give it (pods, deployments.apps) */
+  resources(): { prefix: string; resource: string }[];
+  backend: Backend;
+}
+
+/**
+ * APIServerMetrics is kube-apiserver's /metrics reduced to the series operators look at first:
+ * requests by verb/resource/code and their latency, long-running requests, in-flight requests,
+ * stored objects per resource, storage latency, and the watch cache's watchers.
+ */
+export class APIServerMetrics {
+  readonly registry = new Registry();
+  readonly requestTotal = this.registry.register(new Counter({
+    name: 'apiserver_request_total',
+    help: '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+    labelNames: ['code', 'component', 'dry_run', 'group', 'resource', 'scope', 'subresource', 'verb', 'version'],
+  }));
+  readonly requestDuration = this.registry.register(new Histogram({
+    name: 'apiserver_request_duration_seconds',
+    help: '[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+    labelNames: ['component', 'dry_run', 'group', 'resource', 'scope', 'subresource', 'verb', 'version'],
+    buckets: REQUEST_DURATION_BUCKETS,
+  }));
+  readonly longRunning = this.registry.register(new Gauge({
+    name: 'apiserver_longrunning_requests',
+    help: '[STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
+    labelNames: ['component', 'group', 'resource', 'scope', 'subresource', 'verb', 'version'],
+  }));
+  readonly inflight = this.registry.register(new Gauge({
+    name: 'apiserver_current_inflight_requests',
+    help: '[STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
+    labelNames: ['request_kind'],
+  }));
+  readonly storageObjects: Gauge;
+  readonly storageDuration = this.registry.register(new Histogram({
+    name: 'etcd_request_duration_seconds',
+    help: '[ALPHA] Etcd request latency in seconds for each operation and object type.',
+    labelNames: ['operation', 'type'],
+    buckets: ETCD_DURATION_BUCKETS,
+  }));
+
+  constructor(private readonly deps: APIServerMetricsDeps) {
+    const storageObjects = new Gauge({
+      name: 'apiserver_storage_objects',
+      help: '[STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
+      labelNames: ['resource'],
+    });
+    this.storageObjects = this.registry.register(storageObjects, async () => {
+      for (const r of this.deps.resources()) {
+        storageObjects.set({ resource: r.resource }, await this.deps.backend.count(r.prefix).catch(() => -1));
+      }
+    });
+  }
+
+  /**
+   * monitor counts one request from its start to its end (MonitorRequest): watches and connects
+   * count as long-running while open and are left out of the latency histogram, as Kubernetes does.
+   */
+  monitor(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): void {
+    const started = process.hrtime.bigint();
+    const labels = requestLabels(req.method ?? 'GET', url, info, String(req.headers['content-type'] ?? ''));
+    const longRunning = labels.verb === 'WATCH' || labels.verb === 'CONNECT';
+    const kind = ['GET', 'LIST', 'WATCH'].includes(labels.verb) ? 'readOnly' : 'mutating';
+    const { dry_run: _dryRun, ...lrLabels } = labels;
+    if (longRunning) this.longRunning.inc(lrLabels);
+    else this.inflight.inc({ request_kind: kind });
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (longRunning) this.longRunning.dec(lrLabels);
+      else {
+        this.inflight.dec({ request_kind: kind });
+        this.requestDuration.observe({ ...labels }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+      this.requestTotal.inc({ ...labels, code: String(res.statusCode) });
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+  }
+
+  /** serve answers GET /metrics in the text exposition format. */
+  async serve(res: ServerResponse): Promise<void> {
+    const body = await this.registry.metrics();
+    res.writeHead(200, { 'Content-Type': TEXT_CONTENT_TYPE });
+    res.end(body);
+  }
+}
+
+const TIMED = new Set(['create', 'update', 'delete', 'get', 'list', 'count']);
+
+/** STORAGE_OPERATIONS names Backend calls as Kubernetes' storage metrics do. */
+const STORAGE_OPERATIONS: Record<string, string> = { create: 'create', update: 'update', delete: 'delete', get: 'get', list: 'listWithCount', count: 'count' };
+
+/**
+ * instrumentBackend times every read and write of a Backend into etcd_request_duration_seconds
+ * (type = the resource the key belongs to), passing everything else through untouched (the
+ * in-process stores' synchronous revision reads included, which the watch cache relies on).
+ */
+export function instrumentBackend(backend: Backend, metrics: APIServerMetrics, typeOf: (key: string) => string): Backend {
+  return new Proxy(backend, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      if (typeof prop !== 'string' || !TIMED.has(prop)) return (v as (...a: unknown[]) => unknown).bind(target);
+      return async (...args: unknown[]) => {
+        const started = process.hrtime.bigint();
+        try {
+          return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          metrics.storageDuration.observe({ operation: STORAGE_OPERATIONS[prop], type: typeOf(String(args[0] ?? '')) }, Number(process.hrtime.bigint() - started) / 1e9);
+        }
+      };
+    },
+  });
+}
+
+/**
+ * resourceOfKey names the resource a storage key belongs to (pods, deployments.apps) from
+ * Kubernetes' key layout, given the prefixes of the served resources.
+ */
+export function resourceOfKey(prefixes: Map<string, string>): (key: string) => string {
+  return (key) => {
+    const parts = key.split('/');
+    // /registry/<group>/<plural>/… or /registry/<plural>/…
+    const three = parts.slice(0, 4).join('/') + '/';
+    const two = parts.slice(0, 3).join('/') + '/';
+    return prefixes.get(three) ?? prefixes.get(two) ?? two.replace(/\/$/, '');
+  };
+}
