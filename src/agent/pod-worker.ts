@@ -20,6 +20,7 @@ import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
 import { ProbeWorker } from './prober/worker.js';
 import { containerSecurity, type ContainerSecurity } from './security-context.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from './termination-message.js';
+import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
 import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
 
 /** PodWorkerDeps are shared by all pod workers of one agent. */
@@ -66,6 +67,8 @@ interface Instance {
 interface CState {
   name: string;
   init: boolean;
+  /** an ephemeral container (kubectl debug): runs once, never restarted */
+  ephemeral?: boolean;
   restartCount: number;
   current?: Instance;
   lastTerminated?: ContainerState['terminated'];
@@ -333,6 +336,13 @@ export class PodWorker {
       }
     }
 
+    // Ephemeral containers start once each, initialized or not (the kubelet's computePodActions).
+    if (!this.terminalPhase) {
+      for (const ec of ephemeralContainersToStart(pod, (n) => !!this.state(n, false, true).current)) {
+        await this.forContainer(ec.name, () => this.startContainer(asContainer(ec), this.state(ec.name, false, true), ec.targetContainerName));
+      }
+    }
+
     const status = this.buildStatus();
     await this.writeStatus(status);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
@@ -488,7 +498,7 @@ export class PodWorker {
 
   // ---------------------------------------------------------------- containers
 
-  private async startContainer(c: Container, s: CState): Promise<void> {
+  private async startContainer(c: Container, s: CState, targetContainerName?: string): Promise<void> {
     const pod = this.pod;
     const ns = pod.metadata!.namespace ?? 'default';
     // Within an image pull back-off, other syncs (PLEG events, pod updates) do not pull again.
@@ -561,6 +571,7 @@ export class PodWorker {
       podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
       image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
       mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty, ...security,
+      namespaceOptions: pidNamespaceOptions(pod, targetContainerName ? this.runningId(targetContainerName) : undefined),
     }, sb.config);
     this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
     await this.d.runtime.startContainer(id);
@@ -734,14 +745,16 @@ export class PodWorker {
       startTime: this.startTime,
       ...(init.length ? { initContainerStatuses: init } : {}),
       containerStatuses: app,
+      ...(spec.ephemeralContainers?.length
+        ? { ephemeralContainerStatuses: spec.ephemeralContainers.map((ec) => ephemeralContainerStatus(this.containerStatus(asContainer(ec), false, true))) } : {}),
     };
     if (pod.status?.qosClass) status.qosClass = pod.status.qosClass;
     if (this.terminalReason) { status.reason = this.terminalReason.reason; status.message = this.terminalReason.message; }
     return status;
   }
 
-  private containerStatus(c: Container, init: boolean): ContainerStatus {
-    const s = this.state(c.name, init);
+  private containerStatus(c: Container, init: boolean, ephemeral = false): ContainerStatus {
+    const s = this.state(c.name, init, ephemeral);
     const scheme = this.d.runtime.scheme;
     const cs: ContainerStatus = {
       name: c.name, image: fullImageName(c.image ?? ''), imageID: s.current?.imageID ?? '',
@@ -785,11 +798,17 @@ export class PodWorker {
 
   // ---------------------------------------------------------------- helpers
 
-  private state(name: string, init: boolean): CState {
-    const key = `${init ? 'init' : 'app'}/${name}`;
+  private state(name: string, init: boolean, ephemeral = false): CState {
+    const key = `${ephemeral ? 'ephemeral' : init ? 'init' : 'app'}/${name}`;
     let s = this.states.get(key);
-    if (!s) { s = { name, init, restartCount: 0, imagePullFailures: 0 }; this.states.set(key, s); }
+    if (!s) { s = { name, init, restartCount: 0, imagePullFailures: 0, ...(ephemeral ? { ephemeral } : {}) }; this.states.set(key, s); }
     return s;
+  }
+
+  /** runningId is the runtime id of a container's running instance (an ephemeral container's target). */
+  private runningId(name: string): string | undefined {
+    const cur = [...this.states.values()].find((x) => x.name === name && !x.ephemeral)?.current;
+    return cur && !cur.exited ? cur.id : undefined;
   }
 
   private logPath(name: string, attempt: number): string {
@@ -830,8 +849,9 @@ export class PodWorker {
     }
     const mine = (await this.d.runtime.listContainers({ podUid: this.uid })).sort((a, b) => a.config.attempt - b.config.attempt);
     const initNames = new Set((this.pod.spec?.initContainers ?? []).map((c) => c.name));
+    const ephemeralNames = new Set((this.pod.spec?.ephemeralContainers ?? []).map((c) => c.name));
     for (const info of mine) {
-      const s = this.state(info.config.name, initNames.has(info.config.name));
+      const s = this.state(info.config.name, initNames.has(info.config.name), ephemeralNames.has(info.config.name));
       if (s.current?.exited) s.lastTerminated = terminatedOf(s.current.exited, this.d.runtime.scheme);
       s.restartCount = info.config.attempt;
       const inst = newInstance({ id: info.id, sandboxId: info.sandboxId, attempt: info.config.attempt, startedAt: info.startedAt ?? '', imageID: '' });
@@ -865,6 +885,7 @@ function podRef(pod: Pod): KubeObject {
 }
 
 function fieldPath(s: CState): string {
+  if (s.ephemeral) return ephemeralFieldPath(s.name);
   return `spec.${s.init ? 'initContainers' : 'containers'}{${s.name}}`;
 }
 

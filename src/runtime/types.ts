@@ -107,6 +107,11 @@ export interface ContainerConfig {
   readOnlyRootfs?: boolean;
   /** set no_new_privs (allowPrivilegeEscalation: false) */
   noNewPrivs?: boolean;
+  /**
+   * the container's PID namespace (the CRI's NamespaceOption.pid): its own (CONTAINER, the default),
+   * the node's (NODE: hostPID), or another container's (TARGET, targetId: an ephemeral container's target)
+   */
+  namespaceOptions?: { pid?: 'CONTAINER' | 'NODE' | 'TARGET'; targetId?: string };
 }
 
 /** ContainerPhase is a container instance's lifecycle: created → running → exited (CONTAINER_CREATED/RUNNING/EXITED). */

@@ -194,14 +194,20 @@ export class ProcessRuntime implements Runtime {
       const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...this.appletMounts(), ...this.imageFiles(c.image), ...sandboxMounts(sb, c.mounts), ...c.mounts];
       const mounts = all.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
       // Join the sandbox's namespaces, then make the container's own PID and mount namespaces.
+      // The PID namespace is the container's own, the node's (hostPID) or its target's (ephemeral containers).
+      const pidMode = c.namespaceOptions?.pid ?? 'CONTAINER';
+      const targetPid = pidMode === 'TARGET' ? this.containers.get(c.namespaceOptions?.targetId ?? '')?.initPid : undefined;
       const join = [...(this.sandboxes.netnsPathOf(sb) ? [`--net=${this.sandboxes.netnsPathOf(sb)}`] : []),
-        ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : [])];
-      const own = ['--pid', '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
+        ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : []),
+        ...(targetPid ? [`--pid=/proc/${targetPid}/ns/pid`] : [])];
+      const ownPid = pidMode === 'CONTAINER' || (pidMode === 'TARGET' && !targetPid);
+      const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
       const args = ['/bin/sh', '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
         c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, String(all.length), ...mounts, '--', ...c.argv];
       viaNsenter = join.length > 0;
-      const argv = viaNsenter ? ['nsenter', ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
+      // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
+      const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
       child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
       child.stdio[3]?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
       child.stderr?.on('data', (d: Buffer) => {

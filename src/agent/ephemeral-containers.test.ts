@@ -1,0 +1,86 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/resource.js';
+import { Resources } from '../client/types.js';
+import { FakeClock } from '../util/clock.js';
+import { Backoff } from '../util/backoff.js';
+import { KubeletEventRecorder } from './events.js';
+import { clientConfigSource } from './node-agent.js';
+import { PodWorker } from './pod-worker.js';
+import { GenericPLEG } from './pleg.js';
+import { FakeClient } from '../client/testing/fake-client.js';
+import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
+import { ephemeralContainersToStart, pidNamespaceOptions } from './ephemeral-containers.js';
+
+const dirs: string[] = [];
+after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+const basePod = (): Pod => ({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name: 'web', namespace: 'default', uid: 'uid-web', resourceVersion: '1' },
+  spec: { nodeName: 'n1', restartPolicy: 'Always', containers: [{ name: 'main', image: 'busybox', command: ['sleep', '1000'] }] },
+  status: { phase: 'Pending' },
+});
+
+/** run starts a pod worker over the fake runtime; settle lets it and the PLEG finish what is pending. */
+async function run(pod: Pod) {
+  const clock = new FakeClock();
+  const client = new FakeClient();
+  client.put(Resources.pods, pod as unknown as KubeObject);
+  const rt = new FakeRuntime(() => clock.now());
+  const recorder = new KubeletEventRecorder(client, 'n1', clock);
+  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephemeral-test-'));
+  dirs.push(rootDir);
+  const w = new PodWorker(pod, {
+    client, runtime: rt, clock, recorder, backoff: new Backoff(clock), config: clientConfigSource(client),
+    node: { cpu: 2, memory: 2 ** 30 }, nodeName: 'n1', hostIP: '127.0.0.1', rootDir, onTerminated() {},
+  });
+  const pleg = new GenericPLEG({ runtime: rt, clock, onEvent: (e) => w.handlePlegEvent(e) });
+  rt.getContainerEvents(() => setImmediate(() => void pleg.relist()));
+  const settle = async () => {
+    for (let i = 0; i < 8; i++) { await w.whenIdle(); await pleg.relist(); await new Promise((r) => setImmediate(r)); }
+    await recorder.flush();
+  };
+  w.kick();
+  await settle();
+  const status = () => (client.objects.get('pods/default/web') as { status: Pod['status'] }).status!;
+  return { rt, w, settle, status, client };
+}
+
+test('an added ephemeral container runs once in the target\'s PID namespace; its status is never ready', async () => {
+  const pod = basePod();
+  const t = await run(pod);
+  const mainId = t.rt.running('main')!;
+  assert.ok(mainId);
+  const withDebugger: Pod = structuredClone(pod);
+  withDebugger.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox', stdin: true, tty: true, targetContainerName: 'main' }];
+  t.w.update(withDebugger);
+  await t.settle();
+  const started = t.rt.started.find((c) => c.name === 'debugger')!;
+  assert.deepEqual([started.stdin, started.tty, started.namespaceOptions], [true, true, { pid: 'TARGET', targetId: mainId }]);
+  const es = t.status().ephemeralContainerStatuses!;
+  assert.deepEqual(es.map((s) => [s.name, s.ready, !!s.state?.running]), [['debugger', false, true]]);
+  assert.equal(t.status().containerStatuses!.length, 1);
+
+  // It exits: it stays terminated (never restarted), the pod keeps running.
+  t.rt.exit(t.rt.running('debugger')!, 0);
+  await t.settle();
+  assert.equal(t.rt.started.filter((c) => c.name === 'debugger').length, 1);
+  assert.equal(t.status().ephemeralContainerStatuses![0].state?.terminated?.exitCode, 0);
+  assert.equal(t.status().phase, 'Running');
+  const events = [...t.client.objects.values()].filter((o) => (o as KubeObject).kind === 'Event' || (o as { reason?: string }).reason);
+  assert.ok(events.some((e) => (e as { involvedObject?: { fieldPath?: string } }).involvedObject?.fieldPath === 'spec.ephemeralContainers{debugger}'));
+});
+
+test('hostPID pods get the node\'s PID namespace; ephemeral containers already run are not started again', () => {
+  const pod = basePod();
+  assert.equal(pidNamespaceOptions(pod, undefined), undefined);
+  pod.spec!.hostPID = true;
+  assert.deepEqual(pidNamespaceOptions(pod, undefined), { pid: 'NODE' });
+  pod.spec!.ephemeralContainers = [{ name: 'a', image: 'busybox' }, { name: 'b', image: 'busybox' }];
+  assert.deepEqual(ephemeralContainersToStart(pod, (n) => n === 'a').map((e) => e.name), ['b']);
+});
