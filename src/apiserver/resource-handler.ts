@@ -17,6 +17,7 @@ import { encodeWatchEventFrame, notAcceptable, protobufMessageFor } from '../api
 import type { Clock } from '../util/clock.js';
 import { checkCustomResourceFields, CUSTOM_RESOURCE_PATCH_TYPES } from './crd/decode.js';
 import { checkApplyPatch, isApplyPatch } from './apply.js';
+import { serveApply, fieldManagerOf, checkForceParam } from './fieldmanager/handler.js';
 
 /** ResourceContext is what resource handlers need from the server. */
 export interface ResourceContext {
@@ -95,14 +96,14 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
       requireVerb(def, 'create');
       const { obj, warnings } = await readObject(req, url, def);
-      const created = await store.create(ns, obj, { dryRun: isDryRun(url), user: ctx.user, warnings });
+      const created = await store.create(ns, obj, { dryRun: isDryRun(url), user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'CreateOptions') });
       return writeObject(res, 201, renderOne(def, created, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'PUT': {
       if (!info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'update');
       requireVerb(def, 'update');
       const { obj, warnings } = await readObject(req, url, def);
-      const updated = await store.update(ns, info.name, obj, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings });
+      const updated = await store.update(ns, info.name, obj, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'UpdateOptions') });
       return writeObject(res, 200, renderOne(def, updated, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'PATCH': {
@@ -112,17 +113,22 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       const warnings: string[] = [];
       const validation = fieldValidation(url);
       if (isApplyPatch(req.headers['content-type'])) {
-        // server-side apply: only the first apply, which creates the object (see apply.ts)
+        // server-side apply: the request's checks (apply.ts), then the field manager's merge (fieldmanager/)
         const applied = checkApplyPatch(def, body, url, ns, info.name, validation);
-        if (await objectExists(store, ns, info.name)) throw new StatusError(415, 'UnsupportedMediaType', 'server-side apply is not supported by tskube yet; use client-side kubectl apply');
-        const created = await store.create(ns, applied.obj, { dryRun: isDryRun(url) });
-        return writeObject(res, 201, renderOne(def, created, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', applied.warnings);
+        const subresource = info.subresource === 'status' ? 'status' : undefined;
+        const r = await serveApply({
+          def, store, ns, name: info.name, subresource, config: applied.obj, url, now: ctx.clock.now(),
+          opts: { dryRun: isDryRun(url), subresource, user: ctx.user, warnings: applied.warnings },
+          coerce: (obj) => checkObjectFields(def, obj, 'Ignore', applied.warnings),
+        });
+        return writeObject(res, r.created ? 201 : 200, renderOne(def, r.object, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', applied.warnings);
       }
+      checkForceParam(url);
       const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
         const next = applyPatch(def, current, body, req.headers['content-type']);
         checkObjectFields(def, next, validation, warnings);
         return next;
-      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings });
+      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions') });
       return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'DELETE': {

@@ -16,6 +16,7 @@ import { WatchCache, decodeEvent, type CacheEvent } from './cacher.js';
 import { parseResourceVersion, servedFromCache } from './list-options.js';
 import { deepEqual } from '../apimachinery/deep.js';
 import { rfc3339 } from '../apimachinery/time.js';
+import { updateManagedFields } from '../apiserver/fieldmanager/fieldmanager.js';
 import type { DeleteOptions, ListOptions, ObjectList, WatchEvent, WatchOptions, WriteOptions } from '../apimachinery/options.js';
 import type { AdmissionAttributes, Operation, Revert } from '../admission/interfaces.js';
 import type { AdmissionInterface } from '../admission/chain.js';
@@ -351,10 +352,10 @@ export class RegistryStore {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.generation;
-    delete meta.managedFields;
     const strategy = this.def.strategy;
     strategy.default?.(obj);
     strategy.prepareForCreate?.(obj, { now, admission: this.deps.admission });
+    this.trackManagedFields(undefined, obj, opts);
     const attrs = this.admissionAttributes('CREATE', namespace, meta.name ?? '', obj, undefined, '', opts);
     const admitted = await this.deps.admissionChain?.admit(attrs);
     let revert: Revert | undefined;
@@ -424,11 +425,14 @@ export class RegistryStore {
       if (opts.bypassStrategy) {
         // Server-internal writes skip the strategy and admission; everything a user sends goes through both.
         result = this.carryMetadata(next, old);
+        this.trackManagedFields(old, result, {});
         if (deepEqual(withoutRV(result), withoutRV(old))) return old;
       } else {
         // Kubernetes' order: mutating admission, the strategy's validation, BeginUpdate, validating admission.
+        const sentManagedFields = next.metadata?.managedFields;
         const prepared = this.prepareUpdate(next, old, opts.subresource);
         result = prepared.result;
+        this.trackManagedFields(old, result, opts, opts.subresource, sentManagedFields);
         const attrs = this.admissionAttributes('UPDATE', namespace, name, result, old, opts.subresource ?? '', opts);
         const admitted = await this.deps.admissionChain?.admit(attrs);
         revert = admitted ?? undefined;
@@ -491,8 +495,29 @@ export class RegistryStore {
     }
     if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
     else delete meta.generation;
-    delete meta.managedFields;
     return next;
+  }
+
+  /**
+   * trackManagedFields records a write in metadata.managedFields (apiserver/fieldmanager): the
+   * writer's manager gains what it changed. A server-side apply computed them already; writes
+   * without a manager (the server's own) keep the stored ones.
+   */
+  private trackManagedFields(old: KubeObject | undefined, next: KubeObject, opts: WriteOptions, subresource?: string, sent = next.metadata?.managedFields): void {
+    const meta = next.metadata!;
+    if (opts.managedFieldsComputed) {
+      // a status strategy may have rebuilt the object from the stored one: keep what apply computed
+      if (sent) meta.managedFields = sent;
+      return;
+    }
+    if (opts.fieldManager === undefined) {
+      if (old?.metadata?.managedFields) meta.managedFields = old.metadata.managedFields;
+      else delete meta.managedFields;
+      return;
+    }
+    const entries = updateManagedFields({ def: this.def, subresource, now: this.deps.clock.now() }, old, next, opts.fieldManager);
+    if (entries.length) meta.managedFields = entries as ObjectMeta['managedFields'];
+    else delete meta.managedFields;
   }
 
   /** prepareUpdate runs the strategy: carry server-owned metadata over, default, prepare (validateUpdate checks it after admission). */

@@ -1,0 +1,55 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { FieldSet } from './set.js';
+import { elementKey, pathString, parseElementKey, compareElementKeys } from './path.js';
+
+const p = (...s: string[]) => s;
+
+describe('path elements', () => {
+  it('spell fields, keys (sorted), values and indexes as fieldsV1 does', () => {
+    assert.equal(elementKey({ field: 'spec' }), 'f:spec');
+    assert.equal(elementKey({ key: { protocol: 'TCP', containerPort: 80 } }), 'k:{"containerPort":80,"protocol":"TCP"}');
+    assert.equal(elementKey({ value: 'foregroundDeletion' }), 'v:"foregroundDeletion"');
+    assert.equal(elementKey({ index: 3 }), 'i:3');
+    assert.deepEqual(parseElementKey('k:{"name":"a"}'), { key: { name: 'a' } });
+    assert.equal(parseElementKey('x:y'), undefined);
+  });
+  it('print paths as conflict messages do', () => {
+    assert.equal(pathString(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"nginx"}', 'f:image']), '.spec.template.spec.containers[name="nginx"].image');
+    assert.equal(pathString(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}']), '.spec.ports[port=80,protocol="TCP"]');
+    assert.equal(pathString(['f:metadata', 'f:finalizers', 'v:"a"']), '.metadata.finalizers[="a"]');
+  });
+  it('sort fields before keys, values and indexes', () => {
+    assert.deepEqual(['i:1', 'v:"a"', 'k:{"a":1}', 'f:z', 'f:a'].sort(compareElementKeys), ['f:a', 'f:z', 'k:{"a":1}', 'v:"a"', 'i:1']);
+  });
+});
+
+describe('FieldSet', () => {
+  const a = FieldSet.fromPaths([p('f:spec', 'f:replicas'), p('f:metadata', 'f:labels', 'f:app'), p('f:spec', 'f:ports', 'k:{"port":80}'), p('f:spec', 'f:ports', 'k:{"port":80}', 'f:port')]);
+  const b = FieldSet.fromPaths([p('f:spec', 'f:replicas'), p('f:spec', 'f:paused')]);
+
+  it('round-trips through fieldsV1, marking members with children by "."', () => {
+    const v1 = a.toFieldsV1();
+    assert.deepEqual(v1, {
+      'f:metadata': { 'f:labels': { 'f:app': {} } },
+      'f:spec': { 'f:ports': { 'k:{"port":80}': { '.': {}, 'f:port': {} } }, 'f:replicas': {} },
+    });
+    assert.ok(FieldSet.fromFieldsV1(v1).equals(a));
+  });
+  it('refuses malformed fieldsV1', () => {
+    assert.throws(() => FieldSet.fromFieldsV1({ 'x:bad': {} }), /unknown path element/);
+    assert.throws(() => FieldSet.fromFieldsV1([]), /JSON object/);
+  });
+  it('unions, intersects and subtracts by member', () => {
+    assert.deepEqual(a.intersection(b).paths(), [p('f:spec', 'f:replicas')]);
+    assert.deepEqual(b.difference(a).paths(), [p('f:spec', 'f:paused')]);
+    assert.equal(a.union(b).paths().length, 5);
+    assert.ok(a.difference(a).empty());
+  });
+  it('recursiveDifference drops whole subtrees; within keeps one; withParentFields adds parents', () => {
+    const spec = FieldSet.fromPaths([p('f:spec')]);
+    assert.deepEqual(a.recursiveDifference(spec).paths(), [p('f:metadata', 'f:labels', 'f:app')]);
+    assert.deepEqual(a.within('f:metadata').paths(), [p('f:metadata', 'f:labels', 'f:app')]);
+    assert.ok(b.withParentFields().has(p('f:spec')));
+  });
+});
