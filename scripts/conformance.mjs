@@ -12,7 +12,7 @@
 //   --kubeconfig FILE    run against a cluster that is already up instead of starting one
 //   --record             append the specs that passed and are not listed yet to the passing list
 //   --passing FILE       the list of specs that must pass (default test/conformance/passing.txt)
-//   --junit FILE         only summarise an existing junit.xml (no cluster, no run)
+//   --junit FILE         only summarise an existing junit.xml (no cluster, no run; --record works too)
 //
 // Where the suite is: $TSKUBE_CONFORMANCE_DIR, else ../shared/tools/conformance next to the checkout.
 // The folder is not part of the repository, so when it is absent the run is skipped (exit 0) with a
@@ -79,7 +79,8 @@ function unescapeXml(s) {
 
 /**
  * parseJunit reads Ginkgo v2's junit report into specs: name (without the "[It] " prefix), status
- * (passed, failed, skipped; timedout/panicked/interrupted count as failed) and the failure text.
+ * (passed, failed, skipped, unselected; timedout/panicked/interrupted count as failed) and the
+ * failure text.
  * Suite-level nodes ([SynchronizedBeforeSuite] …) are kept under their own names so a broken setup shows.
  */
 export function parseJunit(xml) {
@@ -92,7 +93,11 @@ export function parseJunit(xml) {
     let status = attrs.status ?? 'passed';
     const fail = /<(failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
     if (fail) status = status === 'passed' ? 'failed' : status;
-    else if (/<skipped\b/.test(body)) status = 'skipped';
+    else if (/<skipped\b/.test(body)) {
+      // Ginkgo lists every spec of the binary: those the focus/skip left out say just "skipped",
+      // a spec that skipped itself at run time (e2eskipper) says why
+      status = /<skipped message="skipped"/.test(body) ? 'unselected' : 'skipped';
+    }
     if (['timedout', 'panicked', 'interrupted', 'aborted'].includes(status)) status = 'failed';
     if (status === 'pending') status = 'skipped';
     let failure = '';
@@ -120,7 +125,7 @@ function firstFailureLine(text) {
 /** summarize prints the per-group counts and the failing specs; returns the listed specs that failed. */
 export function summarize(specs, passingList, print = console.log) {
   const listed = new Set(passingList);
-  const real = specs.filter((s) => s.name.startsWith('[sig-'));
+  const real = specs.filter((s) => s.name.startsWith('[sig-') && s.status !== 'unselected');
   const groups = new Map();
   for (const s of real) {
     const g = groups.get(groupOf(s.name)) ?? { passed: 0, failed: 0, skipped: 0 };
@@ -249,7 +254,8 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const passing = readPassing(o.passing);
   if (o.junit) {
-    const { regressions } = summarize(parseJunit(readFileSync(o.junit, 'utf8')), passing);
+    const { regressions, fresh } = summarize(parseJunit(readFileSync(o.junit, 'utf8')), passing);
+    if (o.record && fresh.length) { record(o.passing, fresh.map((s) => s.name)); console.log(`recorded ${fresh.length} specs in ${o.passing}`); }
     process.exit(regressions.length ? 1 : 0);
   }
   const c = conformanceDir();
