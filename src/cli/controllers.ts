@@ -21,6 +21,7 @@ import { TTLAfterFinishedController } from '../controllers/job/ttl-after-finishe
 import { CronJobController } from '../controllers/cronjob/controller.js';
 import { EndpointsController } from '../controllers/endpoint/controller.js';
 import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
+import { EndpointSliceMirroringController } from '../controllers/endpointslicemirroring/controller.js';
 import { ServiceLBController } from '../controllers/servicelb/controller.js';
 import { HorizontalController } from '../controllers/podautoscaler/controller.js';
 import { Publisher } from '../controllers/rootcacertpublisher/publisher.js';
@@ -49,6 +50,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'endpoint', workers: 5, create: (ctx) => new EndpointsController(ctx) },
   { name: 'endpointslice', workers: 5, create: (ctx) => new EndpointSliceController(ctx) },
+  { name: 'endpointslicemirroring', workers: 5, create: (ctx) => new EndpointSliceMirroringController(ctx) },
   { name: 'service-lb-controller', workers: 1, create: (ctx) => new ServiceLBController(ctx) },
   { name: 'replicaset', workers: 5, create: (ctx) => new ReplicaSetController(ctx) },
   { name: 'deployment', workers: 5, create: (ctx) => new DeploymentController(ctx) },
