@@ -39,6 +39,11 @@ describe('updateManagedFields', () => {
     assert.deepEqual(Object.keys(f), ['f:spec']);
     assert.deepEqual(f['f:spec']['f:replicas'], {});
   });
+  it('marks a map the write creates as owned itself (`.`), as Kubernetes\' Update entries show labels', () => {
+    const obj = config(1, 'x', { labels: { app: 'web' } }) as KubeObject;
+    const f = updateManagedFields(ctx(), undefined, obj, 'kubectl-create')[0].fieldsV1 as any;
+    assert.deepEqual(f['f:metadata'], { 'f:labels': { '.': {}, 'f:app': {} } });
+  });
   it('moves a changed field to the updater and keeps entries (and times) of others', () => {
     const live = config(2) as KubeObject;
     live.metadata!.managedFields = updateManagedFields(ctx(), undefined, live, 'creator');

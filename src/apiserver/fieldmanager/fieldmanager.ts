@@ -37,6 +37,7 @@ const STRIPPED = FieldSet.fromPaths([
 ]);
 
 const STATUS = FieldSet.fromPaths([['f:status']]);
+const SPEC = FieldSet.fromPaths([['f:spec']]);
 
 function apiVersionOf(def: ResourceDefinition): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
@@ -45,7 +46,8 @@ function apiVersionOf(def: ResourceDefinition): string {
 /** ignoreFields drops what a manager cannot own: server metadata, and status or spec by subresource (reset fields). */
 function ignoreFields(ctx: FieldManagerContext, s: FieldSet): FieldSet {
   const stripped = s.difference(STRIPPED);
-  if (ctx.subresource === 'status') return stripped.within('f:status');
+  // status writes may carry metadata (the deployment controller's revision annotation), never spec
+  if (ctx.subresource === 'status') return stripped.recursiveDifference(SPEC);
   if (ctx.def.subresources.includes('status')) return stripped.recursiveDifference(STATUS);
   return stripped;
 }

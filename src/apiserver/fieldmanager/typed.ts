@@ -23,6 +23,8 @@ export interface FieldSetResult {
   set: FieldSet;
   /** leaf path (joined by NUL) → [path, value] for scalars, atomic values and empty fields */
   leaves: Map<string, { path: string[]; value: unknown }>;
+  /** paths of granular maps (labels, annotations, data …), joined by NUL */
+  maps: Map<string, string[]>;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface FieldSetResult {
  * leniently (unknown fields are deduced from their values).
  */
 export function toFieldSet(value: unknown, type: TypeNode, strict: boolean): FieldSetResult {
-  const out: FieldSetResult = { set: new FieldSet(), leaves: new Map() };
+  const out: FieldSetResult = { set: new FieldSet(), leaves: new Map(), maps: new Map() };
   const errors: string[] = [];
   const leaf = (path: string[], v: unknown) => {
     out.set.insert(path);
@@ -69,6 +71,7 @@ export function toFieldSet(value: unknown, type: TypeNode, strict: boolean): Fie
           return;
         }
         if (t.atomic) { leaf(path, v); return; }
+        if (t.kind === 'map' && path.length) out.maps.set(path.join('\0'), path);
         for (const [k, c] of Object.entries(v)) {
           const p = [...path, elementKey({ field: k })];
           let ct: TypeNode | undefined;
@@ -174,7 +177,11 @@ export function compare(lhs: unknown, rhs: unknown, type: TypeNode): Comparison 
     const lv = l.leaves.get(k);
     if (lv && !deepEqual(lv.value, rv.value)) modified.insert(rv.path);
   }
-  return { added: r.set.difference(l.set), removed: l.set.difference(r.set), modified };
+  const added = r.set.difference(l.set);
+  // A map that appears is itself added (fieldsV1 then shows `.: {}` beside its keys, as an
+  // Update entry of Kubernetes does for labels or annotations a write creates).
+  for (const [k, p] of r.maps) if (!l.maps.has(k) && !l.leaves.has(k)) added.insert(p);
+  return { added, removed: l.set.difference(r.set), modified };
 }
 
 /** isSame: the comparison found no change. */
