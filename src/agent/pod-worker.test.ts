@@ -437,3 +437,19 @@ test('termination message: the file mounted at terminationMessagePath becomes st
   assert.equal(t.cs('logs').state?.terminated?.message, 'failed here\n');
   t.w.stop();
 });
+
+test('ConfigMap volumes follow edits of a quiet running pod (periodic volume refresh)', async () => {
+  const client = new FakeClient();
+  client.put(Resources.configmaps, { metadata: { name: 'cfg', namespace: 'default' }, data: { 'data-1': 'value-1' } });
+  const t = await setup(makePod({
+    volumes: [{ name: 'v', configMap: { name: 'cfg' } }],
+    containers: [{ name: 'c', image: 'busybox', command: ['sh'], volumeMounts: [{ name: 'v', mountPath: '/etc/cfg' }] }],
+  }), { client });
+  const file = path.join(t.rt.started[0].mounts.find((m) => m.containerPath === '/etc/cfg')!.hostPath, 'data-1');
+  assert.equal(fs.readFileSync(file, 'utf8'), 'value-1');
+  client.put(Resources.configmaps, { metadata: { name: 'cfg', namespace: 'default' }, data: { 'data-1': 'value-2' } });
+  await t.clock.step(10_100);
+  await t.settle();
+  assert.equal(fs.readFileSync(file, 'utf8'), 'value-2');
+  t.w.stop();
+});

@@ -88,6 +88,8 @@ interface SandboxState {
 }
 
 const MINIMUM_FORCED_GRACE_S = 2;
+/** VOLUME_REFRESH_MS is how often ConfigMap, Secret and downward API volumes are rewritten from the API. */
+const VOLUME_REFRESH_MS = 10_000;
 
 const logger = log.child({ component: 'kubelet' });
 
@@ -124,6 +126,8 @@ export class PodWorker {
   private volumesPodIP = '';
   private lastStatusJson = '';
   private cancelRetry?: () => void;
+  /** the pending refresh of the pod's ConfigMap/Secret/downward API volumes */
+  private volumeRefreshPending = false;
   private readonly timers = new Set<() => void>();
   private readonly results: ResultsManager;
   private readonly livenessKilled = new Set<string>();
@@ -271,7 +275,7 @@ export class PodWorker {
     }
 
     // Volumes (refreshed every 10 s so ConfigMap edits reach volumes, and once the pod has its IP).
-    if (!this.volumes || now.getTime() - this.volumesAt > 10_000 || this.volumesPodIP !== this.podIP) {
+    if (!this.volumes || now.getTime() - this.volumesAt >= VOLUME_REFRESH_MS || this.volumesPodIP !== this.podIP) {
       try {
         this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
         this.volumesAt = now.getTime();
@@ -288,6 +292,8 @@ export class PodWorker {
         }
       }
     }
+
+    this.scheduleVolumeRefresh();
 
     if (!(await this.ensureSandbox())) {
       await this.writeStatus();
@@ -817,6 +823,22 @@ export class PodWorker {
 
   private after(ms: number): void {
     const cancel = this.d.clock.setTimeout(() => { this.timers.delete(cancel); this.kick(); }, Math.max(1, ms));
+    this.timers.add(cancel);
+  }
+
+  /**
+   * scheduleVolumeRefresh makes a pod whose volumes follow API objects (ConfigMap, Secret, downward
+   * API, projected) sync again in VOLUME_REFRESH_MS even when nothing else happens to it, so their
+   * files follow edits (the kubelet's periodic pod sync; its period is 1 min, tskube's shorter).
+   */
+  private scheduleVolumeRefresh(): void {
+    if (this.volumeRefreshPending || !(this.pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
+    this.volumeRefreshPending = true;
+    const cancel = this.d.clock.setTimeout(() => {
+      this.timers.delete(cancel);
+      this.volumeRefreshPending = false;
+      this.kick();
+    }, VOLUME_REFRESH_MS + 1);
     this.timers.add(cancel);
   }
 
