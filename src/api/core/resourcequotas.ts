@@ -11,7 +11,7 @@ import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import { AGE, NAME, col, get } from '../printers/columns.js';
 import { ageOf } from '../printers/duration.js';
 import type { KubeObject, ResourceDefinition, TablePrinter } from '../resource.js';
-import { forbidden, invalidField, notSupported, required } from '../validation/field.js';
+import { forbidden, invalidField, invalidText, notSupported, required } from '../validation/field.js';
 import { isQualifiedName } from '../validation/names.js';
 
 /** STANDARD_QUOTA_RESOURCES are the quota resource names without a `/` Kubernetes accepts. */
@@ -109,18 +109,19 @@ function validateScopes(spec: Obj): FieldError[] {
     if ((e?.operator === 'Exists' || e?.operator === 'DoesNotExist') && values.length > 0) errs.push(invalidField(`${p}.values`, values, 'must be no value when `operator` is \'Exist\' or \'DoesNotExist\' for scope selector'));
     selectorScopes.push(scope);
   });
-  const check = (list: string[], path: string, shown: unknown) => {
+  // Go prints the offending value with %#v.
+  const check = (list: string[], path: string, shown: string) => {
     for (const scope of list) {
-      if (!STANDARD_SCOPES.includes(scope)) { if (path === 'spec.scopes') errs.push(invalidField(path, shown, 'unsupported scope')); }
+      if (!STANDARD_SCOPES.includes(scope)) { if (path === 'spec.scopes') errs.push(invalidText(path, shown, 'unsupported scope')); }
       for (const k of hard) {
-        if (isStandardQuotaResourceName(k) && !isScopeValidForResource(scope, k)) errs.push(invalidField(path, shown, 'unsupported scope applied to resource'));
+        if (isStandardQuotaResourceName(k) && !isScopeValidForResource(scope, k)) errs.push(invalidText(path, shown, 'unsupported scope applied to resource'));
       }
     }
     const set = new Set(list);
-    if ((set.has('BestEffort') && set.has('NotBestEffort')) || (set.has('Terminating') && set.has('NotTerminating'))) errs.push(invalidField(path, shown, 'conflicting scopes'));
+    if ((set.has('BestEffort') && set.has('NotBestEffort')) || (set.has('Terminating') && set.has('NotTerminating'))) errs.push(invalidText(path, shown, 'conflicting scopes'));
   };
-  if (scopes.length) check(scopes, 'spec.scopes', scopes);
-  if (selectorScopes.length) check(selectorScopes, 'spec.scopeSelector', spec.scopeSelector);
+  if (scopes.length) check(scopes, 'spec.scopes', `[]core.ResourceQuotaScope{${scopes.map((x) => JSON.stringify(x)).join(', ')}}`);
+  if (selectorScopes.length) check(selectorScopes, 'spec.scopeSelector', JSON.stringify(spec.scopeSelector));
   return errs;
 }
 
@@ -252,7 +253,7 @@ function validateLimitRangeItem(item: Obj, i: number): FieldError[] {
     if (ratio !== undefined && ratio < 1_000_000_000n) errs.push(invalidField(`${p}.maxLimitRequestRatio[${k}]`, s('maxLimitRequestRatio', k), `ratio ${s('maxLimitRequestRatio', k)} is less than 1`));
     if (ratio !== undefined && min !== undefined && max !== undefined) {
       const limit = Number(max) / Number(min);
-      if (Number(ratio) > limit) errs.push(invalidField(`${p}.maxLimitRequestRatio[${k}]`, s('maxLimitRequestRatio', k), `ratio ${s('maxLimitRequestRatio', k)} is greater than max/min = ${goFloat(limit)}`));
+      if (Number(ratio) / 1e9 > limit) errs.push(invalidField(`${p}.maxLimitRequestRatio[${k}]`, s('maxLimitRequestRatio', k), `ratio ${s('maxLimitRequestRatio', k)} is greater than max/min = ${goFloat(limit)}`));
     }
   }
   return errs;
