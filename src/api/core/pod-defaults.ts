@@ -30,13 +30,16 @@ function defaultHandler(h: unknown): void {
   defaultHTTPGet(h.httpGet);
 }
 
-/** defaultProbe fills timeoutSeconds 1, periodSeconds 10, successThreshold 1, failureThreshold 3. */
+/**
+ * defaultProbe fills timeoutSeconds 1, periodSeconds 10, successThreshold 1, failureThreshold 3.
+ * 0 counts as unset, as in SetDefaults_Probe: Go clients send the zero value (protobuf always does).
+ */
 export function defaultProbe(p: unknown): void {
   if (!isObj(p)) return;
-  p.timeoutSeconds ??= 1;
-  p.periodSeconds ??= 10;
-  p.successThreshold ??= 1;
-  p.failureThreshold ??= 3;
+  if (!p.timeoutSeconds) p.timeoutSeconds = 1;
+  if (!p.periodSeconds) p.periodSeconds = 10;
+  if (!p.successThreshold) p.successThreshold = 1;
+  if (!p.failureThreshold) p.failureThreshold = 3;
   defaultHandler(p);
   if (isObj(p.grpc)) p.grpc.service ??= '';
 }
