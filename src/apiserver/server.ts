@@ -100,7 +100,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     beginCreate: async (def, obj) => (def.group === '' && def.plural === 'services' ? services.allocateCreate(obj) : undefined),
     beginUpdate: async (def, obj, old) => (def.group === '' && def.plural === 'services' ? services.allocateUpdate(obj, old) : undefined),
   };
-  storeDeps.admissionChain = newAdmissionChain({ storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!), clock });
   const storeFor = (def: ResourceDefinition): RegistryStore => {
     if (def.customResource) return crds.storeFor(def);
     const k = `${def.group}/${def.version}/${def.plural}`;
@@ -124,6 +123,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   /** served is what discovery and OpenAPI list: built-in resources and established custom resources. */
   const served = () => crds.resources(defs);
   const findResource = (g: string, v: string, p: string) => byPath.get(`${g}/${v}/${p}`) ?? crds.find(g, v, p);
+  // The admission chain (admission/plugins): built-in plugins, webhooks and policies, watching their configurations for the server's lifetime.
+  storeDeps.admissionChain = newAdmissionChain({
+    storeFor: (g, v, p) => {
+      const def = byPath.get(`${g}/${v}/${p}`);
+      if (!def) throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${g}/${v}/${p})`);
+      return storeFor(def);
+    },
+    clock, signal: background.signal, resources: served, storeForDef: storeFor,
+  });
   const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);
   const metricsApi = new MetricsAPI({
     nodes: () => storeFor(byPath.get('/v1/nodes')!), pods: () => storeFor(byPath.get('/v1/pods')!),

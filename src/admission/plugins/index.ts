@@ -9,6 +9,7 @@ import { AdmissionChain } from '../chain.js';
 import type { PluginDeps } from './deps.js';
 import { PriorityPlugin } from './priority.js';
 import { DefaultStorageClass, StorageObjectInUseProtection } from './storage.js';
+import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook } from '../webhook/dispatcher.js';
 import { LimitRanger } from './limitranger.js';
 import { ResourceQuotaPlugin } from './resourcequota.js';
 
@@ -21,7 +22,9 @@ export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
     new PriorityPlugin(deps),
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),
-    // MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook go here.
+    new MutatingAdmissionWebhook(deps),
+    // ValidatingAdmissionPolicy goes here.
+    new ValidatingAdmissionWebhook(deps),
     new ResourceQuotaPlugin(deps),
   ];
 }
