@@ -19,5 +19,6 @@ describe('cluster flags', () => {
     const o = controllerOptionsFrom({ horizontalPodAutoscalerSyncPeriod: 2_000, horizontalPodAutoscalerDownscaleStabilization: 10_000, horizontalPodAutoscalerTolerance: 0.2, horizontalPodAutoscalerCpuInitializationPeriod: 1_000, horizontalPodAutoscalerInitialReadinessDelay: 500 });
     assert.deepEqual([o.horizontalPodAutoscalerSyncPeriodMs, o.horizontalPodAutoscalerDownscaleStabilizationMs, o.horizontalPodAutoscalerTolerance, o.horizontalPodAutoscalerCPUInitializationPeriodMs, o.horizontalPodAutoscalerInitialReadinessDelayMs], [2_000, 10_000, 0.2, 1_000, 500]);
     assert.equal(controllerOptionsFrom({}).horizontalPodAutoscalerSyncPeriodMs, undefined, 'the controller keeps its 15 s default');
+    assert.equal(controllerOptionsFrom({ resourceQuotaSyncPeriod: 30_000 }).resourceQuotaSyncPeriodMs, 30_000);
   });
 });

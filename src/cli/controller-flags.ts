@@ -23,6 +23,7 @@ export interface ClusterFlags {
   horizontalPodAutoscalerTolerance?: number;
   horizontalPodAutoscalerCpuInitializationPeriod?: number;
   horizontalPodAutoscalerInitialReadinessDelay?: number;
+  resourceQuotaSyncPeriod?: number;
   /** kube-apiserver's --service-cluster-ip-range (canonical CIDR) and --service-node-port-range ("low-high") */
   serviceClusterIpRange?: string;
   serviceNodePortRange?: string;
@@ -129,7 +130,8 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the autoscaler looks for a higher recommendation before scaling down (default 5m0s)', durationArg)
     .option('--horizontal-pod-autoscaler-tolerance <float>', 'the minimum change of the usage ratio for the autoscaler to act (default 0.1)', floatArg)
     .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'after a pod starts, how long its CPU samples are skipped unless it is ready (default 5m0s)', durationArg)
-    .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long readiness changes count as its first readiness (default 30s)', durationArg);
+    .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long readiness changes count as its first readiness (default 30s)', durationArg)
+    .option('--resource-quota-sync-period <duration>', 'how often every ResourceQuota\'s usage is recounted in full (default 5m0s)', durationArg);
 }
 
 /** controllerOptionsFrom turns the flags into controller options (Kubernetes' defaults for what was not given). */
@@ -147,6 +149,7 @@ export function controllerOptionsFrom(f: ClusterFlags): ControllerOptions {
     ...(f.horizontalPodAutoscalerTolerance !== undefined ? { horizontalPodAutoscalerTolerance: f.horizontalPodAutoscalerTolerance } : {}),
     ...(f.horizontalPodAutoscalerCpuInitializationPeriod !== undefined ? { horizontalPodAutoscalerCPUInitializationPeriodMs: f.horizontalPodAutoscalerCpuInitializationPeriod } : {}),
     ...(f.horizontalPodAutoscalerInitialReadinessDelay !== undefined ? { horizontalPodAutoscalerInitialReadinessDelayMs: f.horizontalPodAutoscalerInitialReadinessDelay } : {}),
+    ...(f.resourceQuotaSyncPeriod !== undefined ? { resourceQuotaSyncPeriodMs: f.resourceQuotaSyncPeriod } : {}),
   };
 }
 

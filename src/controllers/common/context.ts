@@ -35,6 +35,8 @@ export interface ControllerOptions {
   horizontalPodAutoscalerCPUInitializationPeriodMs?: number;
   /** --horizontal-pod-autoscaler-initial-readiness-delay (default 30 s) */
   horizontalPodAutoscalerInitialReadinessDelayMs?: number;
+  /** --resource-quota-sync-period (default 5 min) */
+  resourceQuotaSyncPeriodMs?: number;
   /** --root-ca-file: the PEM of the CA the API server serves with (root-ca-cert-publisher; unset: not run) */
   rootCA?: string;
 }

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../api/resource.js';
 import { Resources } from '../../client/types.js';
 import { eventually, startTestCluster } from '../../testing/test-cluster.js';
 import { startController } from '../../testing/controller-run.js';
-import { realClock } from '../../util/clock.js';
+import { FakeClock, realClock } from '../../util/clock.js';
 import { defaultControllerOptions } from '../common/context.js';
 import { parseObjectCountName, ResourceQuotaController } from './controller.js';
 
@@ -63,6 +63,29 @@ describe('resource quota controller', () => {
         assert.equal(cur.status?.used?.pods, '0');
         assert.equal(cur.status?.used?.['requests.cpu'], '0');
       });
+    } finally {
+      await stop();
+      await tc.close();
+    }
+  });
+
+  it('recounts every quota on the full resync (--resource-quota-sync-period)', async () => {
+    const informerClock = new FakeClock();
+    const tc = await startTestCluster({ informerClock });
+    const c = new ResourceQuotaController({ client: tc.client, informers: tc.informers, clock: realClock, options: { ...defaultControllerOptions, resourceQuotaSyncPeriodMs: 60_000 } });
+    await tc.start();
+    const stop = startController(c);
+    try {
+      await tc.client.create(Resources.configmaps, 'default', { metadata: { name: 'cm' }, data: {} });
+      await tc.client.create(QUOTAS, 'default', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { configmaps: '5' } } });
+      const get = () => tc.client.get<Quota>(QUOTAS, 'default', 'q');
+      await eventually(async () => assert.equal((await get()).status?.used?.configmaps, '1'));
+      // A wrong count written behind the controller's back stays until the resync.
+      const q = await get();
+      await tc.client.updateStatus(QUOTAS, 'default', { ...q, status: { hard: { configmaps: '5' }, used: { configmaps: '4' } } });
+      await eventually(async () => assert.equal(c.informerUsed('default', 'q'), '4'));
+      await informerClock.step(60_000);
+      await eventually(async () => assert.equal((await get()).status?.used?.configmaps, '1'));
     } finally {
       await stop();
       await tc.close();

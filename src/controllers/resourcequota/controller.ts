@@ -71,7 +71,7 @@ export class ResourceQuotaController implements Controller {
     this.informers = ctx.informers;
     this.clock = ctx.clock;
     this.queue = new WorkQueue<string>(ctx.clock);
-    const resync = opts.resyncPeriodMs ?? (ctx.options as { resourceQuotaSyncPeriodMs?: number }).resourceQuotaSyncPeriodMs ?? DEFAULT_RESOURCE_QUOTA_SYNC_PERIOD_MS;
+    const resync = opts.resyncPeriodMs ?? ctx.options.resourceQuotaSyncPeriodMs ?? DEFAULT_RESOURCE_QUOTA_SYNC_PERIOD_MS;
     this.quotas = ctx.informers.informerFor(QUOTAS);
     this.crds = ctx.informers.informerFor(CRDS);
     this.quotas.addEventHandler({
@@ -152,6 +152,11 @@ export class ResourceQuotaController implements Controller {
       const hard = Object.keys((q.status as Obj | undefined)?.hard ?? (q.spec as Obj | undefined)?.hard ?? {});
       if (ev.matchingResources(hard).length) this.queue.add(keyOf(q));
     }
+  }
+
+  /** informerUsed reads a quota's status.used[name] as the cache has it (tests wait for the cache with it). */
+  informerUsed(namespace: string, name: string, resource = 'configmaps'): string | undefined {
+    return ((this.quotas.lister.get(namespace, name)?.status as Obj | undefined)?.used as Obj | undefined)?.[resource];
   }
 
   private async syncResourceQuotaFromKey(key: string): Promise<void> {
