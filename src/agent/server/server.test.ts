@@ -21,6 +21,8 @@ type Instance = ReturnType<PodWorker['containerInstance']>;
 const pods = new Map<string, Record<string, (previous: boolean) => Instance>>();
 const execs: { id: string; argv: string[]; stdin: boolean; tty: boolean }[] = [];
 let nextExit = 0;
+/** the exit code the runtime reports for containers */
+let containerExit = 0;
 let attached: { stdin: PassThrough; output: PassThrough } | undefined;
 
 /** session is an exec that prints what its command says, echoes stdin, and exits with nextExit. */
@@ -45,7 +47,7 @@ const runtime = {
     attached = { stdin: new PassThrough(), output: new PassThrough() };
     return attached;
   },
-  async containerStatus() { return { exitCode: 0 }; },
+  async containerStatus() { return { exitCode: containerExit }; },
 } as unknown as Runtime;
 
 let server: AgentServer;
@@ -208,5 +210,23 @@ describe('exec and attach', () => {
     assert.deepEqual(got, ['ping']);
     assert.equal(text(r.frames, 1), 'echo: ping');
     assert.equal(attached!.output.destroyed, true, 'the attach is released when the client leaves');
+  });
+
+  it('attach: ends with the container, and reports Success whatever its exit code (the kubelet\'s ServeAttach)', async () => {
+    let exit!: () => void;
+    const exited = new Promise<void>((r) => { exit = r; });
+    pods.set('shop/ending', { app: () => ({ id: 'c-end', running: true, logPath: path.join(dir, '1.log'), exited }) });
+    containerExit = 3;
+    attached = undefined;
+    const r = await connect('/attach/shop/ending/app?stdout=true', {
+      send: () => {
+        const wait = () => (attached ? go() : setTimeout(wait, 5));
+        const go = () => { attached!.output.end('last words\n'); exit(); };
+        wait();
+      },
+    });
+    containerExit = 0;
+    assert.equal(text(r.frames, 1), 'last words\n');
+    assert.deepEqual(status(r.frames), { metadata: {}, status: 'Success' });
   });
 });

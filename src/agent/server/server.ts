@@ -164,7 +164,9 @@ export class AgentServer {
         } else {
           const att = await this.o.runtime.attach?.(id);
           if (!att) return fail('attach is not supported for this container');
-          const exit = (inst.exited ?? Promise.resolve()).then(async () => (await this.o.runtime.containerStatus(id))?.exitCode ?? 0);
+          // An attach ends with the container and always reports Success (the kubelet's ServeAttach):
+          // the container's exit code is its status's business, not the attaching client's.
+          const exit = (inst.exited ?? Promise.resolve()).then(() => 0);
           serveExec(ws, {
             stdin: streams.stdin ? att.stdin : null, stdout: att.output, stderr: null,
             resize() {}, exit, kill() { att.output.destroy(); },
