@@ -149,3 +149,21 @@ describe('applyObject', () => {
     assert.deepEqual(b.data, { x: '1', y: '2' });
   });
 });
+
+describe('client-side apply migration (lastAppliedManager)', () => {
+  it('lets kubectl take fields it applied client-side, not fields someone else changed since', () => {
+    const lastApplied = config(1, 'nginx:1');
+    const live = { ...config(1, 'nginx:1', { annotations: { [LAST_APPLIED]: JSON.stringify(lastApplied) } }) } as KubeObject;
+    live.metadata!.managedFields = updateManagedFields(ctx(), undefined, live, 'kubectl-client-side-apply');
+    const next = applyObject(ctx(t1), live, config(1, 'nginx:2'), { manager: 'kubectl', force: false });
+    assert.equal((next.spec as any).template.spec.containers[0].image, 'nginx:2');
+    // another manager than kubectl gets the conflict
+    assert.throws(() => applyObject(ctx(t1), live, config(1, 'nginx:2'), { manager: 'helm', force: false }), /conflict with "kubectl-client-side-apply" using apps\/v1/);
+    // a field changed after the last client-side apply is still a conflict
+    const drifted = structuredClone(live);
+    (drifted.spec as any).replicas = 5;
+    drifted.metadata!.managedFields = updateManagedFields(ctx(), live, drifted, 'kubectl-client-side-apply');
+    assert.throws(() => applyObject(ctx(t1), drifted, config(2, 'nginx:2'), { manager: 'kubectl', force: false }),
+      (e: unknown) => e instanceof StatusError && e.message === 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+  });
+});

@@ -191,7 +191,8 @@ export function applyObject(ctx: FieldManagerContext, live: KubeObject | undefin
   const type: TypeNode = resourceType(ctx.def);
   const name = String((config.metadata as { name?: unknown } | undefined)?.name ?? live?.metadata?.name ?? '');
   const configSet = checkAppliedConfig(ctx, config, name, live?.metadata?.namespace);
-  const liveObj = withoutManagedFields(live);
+  // merge shares untouched subtrees with its input and pruning edits in place: work on a copy
+  const liveObj = structuredClone(withoutManagedFields(live));
   let managers: Managers;
   try {
     managers = decodeManagedFields(live?.metadata?.managedFields);
@@ -228,7 +229,11 @@ export function applyObject(ctx: FieldManagerContext, live: KubeObject | undefin
     const c = m.set.intersection(changed);
     if (!c.empty()) for (const p of c.paths()) conflicts.push({ manager: m, path: p });
   }
-  if (conflicts.length && !opts.force) throw conflictError(conflicts);
+  if (conflicts.length && !opts.force) {
+    const allowed = opts.manager === 'kubectl' ? allowedConflictsFromLastApplied(live, type) : undefined;
+    const remaining = allowed ? conflicts.filter((c) => !allowed.has(c.path)) : conflicts;
+    if (remaining.length) throw conflictError(remaining);
+  }
   for (const [k, m] of managers) {
     if (k === key) continue;
     m.set = m.set.difference(changed).difference(cmp.removed);
@@ -243,6 +248,25 @@ export function applyObject(ctx: FieldManagerContext, live: KubeObject | undefin
   const managedFields = encodeManagedFields(managers);
   merged.metadata = { ...(merged.metadata ?? {}), managedFields } as KubeObject['metadata'];
   return merged;
+}
+
+/**
+ * allowedConflictsFromLastApplied is the lastAppliedManager's allowance for kubectl's first
+ * server-side apply of an object managed by client-side apply: conflicts on fields of the
+ * last-applied annotation whose live value is still the last-applied one are taken over, since
+ * kubectl applied them before.
+ */
+function allowedConflictsFromLastApplied(live: KubeObject | undefined, type: TypeNode): FieldSet | undefined {
+  const text = (live?.metadata?.annotations as Record<string, string> | undefined)?.[LAST_APPLIED];
+  if (!text) return undefined;
+  try {
+    const lastApplied = JSON.parse(text) as unknown;
+    if (lastApplied === null || typeof lastApplied !== 'object' || Array.isArray(lastApplied)) return undefined;
+    const cmp = compare(lastApplied, withoutManagedFields(live), type);
+    return toFieldSet(lastApplied, type, false).set.difference(cmp.modified).difference(cmp.added).difference(cmp.removed);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
