@@ -1,8 +1,6 @@
 /**
  * Server-side apply's request checks (apiserver's applyPatcher and the field manager's typed
- * conversion), and the part of apply tskube does: an apply to an object that does not exist yet
- * creates it. Field ownership (managedFields), conflicts and merging into a live object are not
- * implemented; applying to an existing object is answered 415 (see resource-handler.ts).
+ * conversion of the patch); the merge by field ownership is fieldmanager/'s (see resource-handler.ts).
  *
  * Order of the checks, as Kubernetes makes them: fieldManager is required; the YAML is decoded
  * leniently (a duplicate key: the last one wins); apiVersion/kind must be the URL's; the patch is
