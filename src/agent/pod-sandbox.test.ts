@@ -35,3 +35,9 @@ test('portMappings only for hostPorts; nodeNetworkPorts are every declared port 
   assert.deepEqual(portMappings(pod), [{ protocol: 'TCP', containerPort: 80, hostPort: 8080 }]);
   assert.deepEqual(nodeNetworkPorts(pod), ['9000/UDP', '8080/TCP', '443/TCP']);
 });
+
+test('the pod\'s sysctls go to its sandbox', () => {
+  const pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [], securityContext: { sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }] } } };
+  const { config } = generatePodSandboxConfig(pod, { dns: { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', host: { servers: [], searches: [], options: [] } }, network: 'POD', attempt: 0, logDirectory: '/tmp/x' });
+  assert.deepEqual(config.linux?.sysctls, { 'kernel.shm_rmid_forced': '1' });
+});

@@ -29,7 +29,10 @@ export function generatePodSandboxConfig(pod: Pod, i: SandboxConfigInput): { con
     portMappings: portMappings(pod),
     labels: { ...(md.labels ?? {}), 'io.kubernetes.pod.name': md.name!, 'io.kubernetes.pod.namespace': md.namespace ?? 'default', 'io.kubernetes.pod.uid': md.uid! },
     annotations: { ...(md.annotations ?? {}) },
-    linux: { namespaceOptions: { network: i.network, ipc: pod.spec?.hostIPC ? 'NODE' : 'POD' } },
+    linux: {
+      namespaceOptions: { network: i.network, ipc: pod.spec?.hostIPC ? 'NODE' : 'POD' },
+      ...(pod.spec?.securityContext?.sysctls?.length ? { sysctls: Object.fromEntries(pod.spec.securityContext.sysctls.map((x) => [x.name, x.value])) } : {}),
+    },
   };
   return { config, dnsWarnings: dns.warnings };
 }

@@ -44,7 +44,11 @@ export interface PodSandboxConfig {
   portMappings?: PortMapping[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  linux?: { namespaceOptions?: { network?: NamespaceMode; ipc?: NamespaceMode } };
+  linux?: {
+    namespaceOptions?: { network?: NamespaceMode; ipc?: NamespaceMode };
+    /** namespaced sysctls set in the sandbox's namespaces (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*: IPC; net.*: network) */
+    sysctls?: Record<string, string>;
+  };
 }
 
 /** PodSandboxState is SANDBOX_READY while its namespaces and network exist, SANDBOX_NOTREADY once stopped or broken. */

@@ -247,3 +247,25 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   await rt.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('namespaces: a sandbox\'s sysctls are set in its own IPC namespace, not the node\'s', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
+  const node = fs.readFileSync('/proc/sys/kernel/shm_rmid_forced', 'utf8').trim();
+  const want = node === '1' ? '0' : '1';
+  const cfg = sandboxConfig('sysctl', 'NODE');
+  cfg.linux = { ...cfg.linux, sysctls: { 'kernel.shm_rmid_forced': want } };
+  const sb = await rt.runPodSandbox(cfg);
+  const a = await rt.createContainer(sb, { ...base, name: 'a', argv: ['cat', '/proc/sys/kernel/shm_rmid_forced'], logPath: path.join(dir, 'a.log') }, cfg);
+  await rt.startContainer(a);
+  assert.equal((await waitExited(rt, a)).exitCode, 0);
+  assert.equal(parseCriLine(fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim())!.message, want);
+  assert.equal(fs.readFileSync('/proc/sys/kernel/shm_rmid_forced', 'utf8').trim(), node);
+  // A network sysctl of a pod in the node's network would change the node: refused.
+  const bad = sandboxConfig('sysctl-net', 'NODE');
+  bad.linux = { ...bad.linux, sysctls: { 'net.ipv4.ip_forward': '0' } };
+  await assert.rejects(rt.runPodSandbox(bad), /not allowed: the pod shares the node's network namespace/);
+  await rt.removePodSandbox(sb);
+  await rt.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,6 +80,7 @@ export class SandboxManager {
         if (network === 'POD') this.checkNetwork(rec);
         rec.pins = await pinNamespaces(dir, hostname, { uts: true, ipc: config.linux?.namespaceOptions?.ipc !== 'NODE', netPath: rec.netns ? netnsPath(rec.netns) : undefined });
         if (network === 'POD') await this.setUpNetwork(rec);
+        await this.applySysctls(rec);
       } else if (network === 'POD') {
         throw new Error('network is not ready: the runtime runs containers as plain host processes and cannot give the pod its own network namespace');
       }
@@ -159,6 +161,26 @@ export class SandboxManager {
   /** netnsPathOf is where a container of the sandbox joins its network namespace (undefined: the node's). */
   netnsPathOf(rec: SandboxRecord): string | undefined {
     return rec.netns ? netnsPath(rec.netns) : undefined;
+  }
+
+  /**
+   * applySysctls writes the pod's sysctls into the sandbox's namespaces (as runc does for the
+   * pause container): /proc/sys shows the namespaces of the process that opens it, so a write from
+   * inside the sandbox's IPC and network namespaces sets the pod's own values, not the node's.
+   */
+  private async applySysctls(rec: SandboxRecord): Promise<void> {
+    const sysctls = Object.entries(rec.config.linux?.sysctls ?? {});
+    if (!sysctls.length) return;
+    const join = [...(rec.pins.ipc ? [`--ipc=${rec.pins.ipc}`] : []), ...(rec.netns ? [`--net=${netnsPath(rec.netns)}`] : [])];
+    for (const [name, value] of sysctls) {
+      const file = path.join('/proc/sys', ...(name.includes('/') ? name.split('/') : name.split('.')));
+      if (!file.startsWith('/proc/sys/')) throw new Error(`invalid sysctl name ${JSON.stringify(name)}`);
+      // Never the node's own: a sysctl of a namespace the pod shares with the node is refused.
+      const ns = name.startsWith('net.') || name.startsWith('net/') ? 'network' : 'IPC';
+      if (ns === 'network' ? !rec.netns : !rec.pins.ipc) throw new Error(`sysctl ${name} is not allowed: the pod shares the node's ${ns} namespace`);
+      const r = spawnSync('nsenter', [...join, '--', 'sh', '-c', 'printf %s "$1" > "$0"', file, value], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`failed to set sysctl ${name}=${value}: ${(r.stderr || r.error?.message || '').trim()}`);
+    }
   }
 
   /** checkNetwork fails early when the pod network cannot take the pod, and names its namespace. */
