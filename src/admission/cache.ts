@@ -27,6 +27,8 @@ export class ObjectCache {
     private readonly store: () => RegistryStore,
     private readonly signal: AbortSignal,
     private readonly clock: Clock = realClock,
+    /** onChange runs after the first list and after every change (status writers, recompilation) */
+    private readonly onChange?: () => void,
   ) {
     this.synced = new Promise((resolve) => { this.markSynced = resolve; });
   }
@@ -45,7 +47,8 @@ export class ObjectCache {
     return this.objects.get(key);
   }
 
-  private start(): void {
+  /** start begins listing and watching (reads start it on first use). */
+  start(): void {
     if (this.started) return;
     this.started = true;
     void this.run();
@@ -65,12 +68,14 @@ export class ObjectCache {
         for (const o of res.items) this.objects.set(this.key(o), Object.freeze(o));
         this.revision++;
         this.markSynced();
+        this.onChange?.();
         for await (const ev of store.watch(undefined, { resourceVersion: res.metadata.resourceVersion, signal: this.signal })) {
           if (ev.type === 'ERROR') break;
           if (ev.type === 'DELETED') this.objects.delete(this.key(ev.object));
           else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.objects.set(this.key(ev.object), Object.freeze(structuredClone(ev.object)));
           else continue;
           this.revision++;
+          this.onChange?.();
         }
       } catch (e) {
         if (this.signal.aborted) return;

@@ -10,6 +10,7 @@ import type { PluginDeps } from './deps.js';
 import { PriorityPlugin } from './priority.js';
 import { DefaultStorageClass, StorageObjectInUseProtection } from './storage.js';
 import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook } from '../webhook/dispatcher.js';
+import { ValidatingAdmissionPolicyPlugin } from '../policy/validating.js';
 import { LimitRanger } from './limitranger.js';
 import { ResourceQuotaPlugin } from './resourcequota.js';
 
@@ -23,7 +24,7 @@ export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),
     new MutatingAdmissionWebhook(deps),
-    // ValidatingAdmissionPolicy goes here.
+    new ValidatingAdmissionPolicyPlugin(deps),
     new ValidatingAdmissionWebhook(deps),
     new ResourceQuotaPlugin(deps),
   ];
