@@ -190,3 +190,26 @@ test('watchFromState: every object as a create, the initial-events-end bookmark,
   ac.abort();
   cache.stop();
 });
+
+test('triggers: a change wakes only the watchers of its value (old and new), and every watcher without one', async () => {
+  const backend = new MemoryBackend();
+  const podVal = (name: string, node: string) => JSON.stringify({ metadata: { name }, spec: { nodeName: node } });
+  const cache = new WatchCache(backend, '/pods/', decoder().decode, { triggerOf: (o) => (o.spec as { nodeName?: string } | undefined)?.nodeName ?? '' });
+  await cache.start();
+  const ac = new AbortController();
+  const from = cache.revision;
+  const n1 = cache.watch(from, ac.signal, { trigger: 'n1' })!;
+  const n2 = cache.watch(from, ac.signal, { trigger: 'n2' })!;
+  const all = cache.watch(from, ac.signal)!;
+  const r = await backend.create('/pods/a', podVal('a', ''));
+  await backend.update('/pods/a', podVal('a', 'n1'), r); // bound to n1
+  await backend.create('/pods/b', podVal('b', 'n2'));
+  await backend.create('/pods/c', podVal('c', 'n1'));
+  assert.deepEqual((await take(all, 4)).map((e) => `${e.type} ${e.key}`), ['create /pods/a', 'update /pods/a', 'create /pods/b', 'create /pods/c']);
+  assert.deepEqual((await take(n1, 2)).map((e) => `${e.type} ${e.key}`), ['update /pods/a', 'create /pods/c']);
+  assert.deepEqual((await take(n2, 1)).map((e) => `${e.type} ${e.key}`), ['create /pods/b']);
+  ac.abort();
+  await Promise.resolve();
+  assert.equal(cache.watcherCount, 0);
+  cache.stop();
+});

@@ -68,12 +68,20 @@ export interface WatchCacheOptions {
   capacity?: number;
   clock?: Clock;
   bookmarkIntervalMs?: number;
+  /**
+   * triggerOf names the value of the one field watchers commonly select on (pods: spec.nodeName),
+   * so a change is offered only to watchers of its value (kube-apiserver's cacher trigger
+   * functions: a kubelet's watch is not woken for the other nodes' pods)
+   */
+  triggerOf?: (obj: KubeObject) => string;
 }
 
 /** CacheWatchOptions: what one watcher asks of the cache. */
 export interface CacheWatchOptions {
   /** periodic BOOKMARK events (allowWatchBookmarks) */
   bookmarks?: boolean;
+  /** the trigger value this watcher's field selector requires (see WatchCacheOptions.triggerOf) */
+  trigger?: string;
 }
 
 /** CacheList is a consistent snapshot of the cache: objects in key order, at one revision. */
@@ -107,6 +115,10 @@ export class WatchCache {
   private loading: Promise<void> | undefined;
   private ac?: AbortController;
   private readonly watchers = new Set<CacheWatcher>();
+  /** watchers without a trigger value, and those with one by value */
+  private readonly untriggered = new Set<CacheWatcher>();
+  private readonly byTrigger = new Map<string, Set<CacheWatcher>>();
+  private readonly triggerOf?: (obj: KubeObject) => string;
   private freshWaiters: { rev: number; resolve: () => void }[] = [];
   private readonly capacity: number;
   private readonly clock: Clock;
@@ -124,6 +136,7 @@ export class WatchCache {
     this.capacity = o.capacity ?? DEFAULT_WINDOW;
     this.clock = o.clock ?? realClock;
     this.bookmarkIntervalMs = o.bookmarkIntervalMs ?? BOOKMARK_INTERVAL_MS;
+    this.triggerOf = o.triggerOf;
     this.local = typeof (backend as Partial<{ currentRevisionSync(): number }>).currentRevisionSync === 'function';
   }
 
@@ -255,8 +268,19 @@ export class WatchCache {
   }
 
   private subscribe(after: number, signal: AbortSignal, opts: CacheWatchOptions): CacheWatcher {
-    const w = new CacheWatcher(after, signal, (x) => this.watchers.delete(x));
+    const trigger = this.triggerOf ? opts.trigger : undefined;
+    const w = new CacheWatcher(after, signal, (x) => {
+      this.watchers.delete(x);
+      if (trigger === undefined) this.untriggered.delete(x);
+      else this.byTrigger.get(trigger)?.delete(x);
+    });
     this.watchers.add(w);
+    if (trigger === undefined) this.untriggered.add(w);
+    else {
+      let set = this.byTrigger.get(trigger);
+      if (!set) this.byTrigger.set(trigger, (set = new Set()));
+      set.add(w);
+    }
     if (opts.bookmarks) this.scheduleBookmark(w, signal);
     return w;
   }
@@ -324,8 +348,20 @@ export class WatchCache {
         this.windowHead = 0;
       }
     }
-    for (const w of this.watchers) w.offer(ev);
+    this.dispatch(ev);
     this.advance(ev.revision);
+  }
+
+  /** dispatch offers a change to the watchers that may want it: all, or by trigger value (old and new). */
+  private dispatch(ev: DecodedEvent): void {
+    for (const w of this.untriggered) w.offer(ev);
+    if (this.byTrigger.size === 0 || !this.triggerOf) return;
+    const now = this.triggerOf(ev.object);
+    this.byTrigger.get(now)?.forEach((w) => w.offer(ev));
+    if (ev.type !== 'update') return;
+    const prev = ev.prevObject();
+    const before = prev ? this.triggerOf(prev) : now;
+    if (before !== now) this.byTrigger.get(before)?.forEach((w) => w.offer(ev));
   }
 
   private advance(rev: number): void {
@@ -345,6 +381,8 @@ export class WatchCache {
     this.sortedKeys = undefined;
     for (const w of [...this.watchers]) w.queue.end();
     this.watchers.clear();
+    this.untriggered.clear();
+    this.byTrigger.clear();
   }
 }
 

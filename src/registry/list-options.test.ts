@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError, fieldErrorMessage } from '../apimachinery/errors.js';
-import { checkListOptions, defaultListOptions, parseResourceVersion, servedFromCache, validateListOptions, type ListQuery } from './list-options.js';
+import { checkListOptions, defaultListOptions, exactFieldValue, parseResourceVersion, servedFromCache, validateListOptions, type ListQuery } from './list-options.js';
 
 const messages = (q: ListQuery) => validateListOptions(defaultListOptions(q)).map(fieldErrorMessage);
 
@@ -59,4 +59,13 @@ test('parseResourceVersion: "" and "0" are 0; junk is a 400', () => {
   assert.equal(parseResourceVersion('42'), 42);
   assert.throws(() => parseResourceVersion('x1'), /invalid resource version: x1/);
   assert.throws(() => parseResourceVersion('-3'), /invalid resource version: -3/);
+});
+
+test('exactFieldValue: the value a field selector pins, else undefined', () => {
+  assert.equal(exactFieldValue('spec.nodeName=n1', 'spec.nodeName'), 'n1');
+  assert.equal(exactFieldValue('status.phase!=Failed,spec.nodeName==n2', 'spec.nodeName'), 'n2');
+  assert.equal(exactFieldValue('spec.nodeName=', 'spec.nodeName'), '');
+  assert.equal(exactFieldValue('spec.nodeName!=n1', 'spec.nodeName'), undefined);
+  assert.equal(exactFieldValue('metadata.name=a', 'spec.nodeName'), undefined);
+  assert.equal(exactFieldValue(undefined, 'spec.nodeName'), undefined);
 });

@@ -86,3 +86,16 @@ export function servedFromCache(q: { resourceVersion?: string; resourceVersionMa
   if (q.limit && q.limit > 0 && q.resourceVersion !== '0') return false;
   return true;
 }
+
+/**
+ * exactFieldValue is the value a field selector requires of one field (`spec.nodeName=n1`, alone
+ * or among other terms), or undefined when it does not pin that field (absent, `!=`, escaped).
+ */
+export function exactFieldValue(fieldSelector: string | undefined, field: string): string | undefined {
+  if (!fieldSelector || fieldSelector.includes('\\')) return undefined;
+  for (const term of fieldSelector.split(',')) {
+    const m = /^\s*([^!=\s]+)\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m && m[1] === field && !term.includes('!=')) return m[2];
+  }
+  return undefined;
+}

@@ -13,7 +13,7 @@ import { log } from '../util/log.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { WatchCache, decodeEvent, type CacheEvent } from './cacher.js';
-import { parseResourceVersion, servedFromCache } from './list-options.js';
+import { exactFieldValue, parseResourceVersion, servedFromCache } from './list-options.js';
 import { deepEqual } from '../apimachinery/deep.js';
 import { rfc3339 } from '../apimachinery/time.js';
 import { updateManagedFields } from '../apiserver/fieldmanager/fieldmanager.js';
@@ -75,7 +75,11 @@ export class RegistryStore {
 
   constructor(readonly def: ResourceDefinition, private readonly deps: StoreDeps) {
     this.gr = { group: def.group, resource: def.plural };
-    this.watchCache = new WatchCache(deps.backend, listPrefix(def, undefined), (kv, rv) => this.decode(kv, rv), { clock: deps.clock });
+    // Pods are watched by node (every kubelet): the cache wakes only the watchers of a pod's node.
+    const nodeNameOf = def.group === '' && def.plural === 'pods' ? def.selectableFields?.['spec.nodeName'] : undefined;
+    this.watchCache = new WatchCache(deps.backend, listPrefix(def, undefined), (kv, rv) => this.decode(kv, rv), {
+      clock: deps.clock, triggerOf: nodeNameOf ? (o) => nodeNameOf(o) ?? '' : undefined,
+    });
   }
 
   private get backend(): Backend { return this.deps.backend; }
@@ -239,13 +243,14 @@ export class RegistryStore {
     const sendInitial = opts.sendInitialEvents ?? (!rv || rv === '0');
     const bookmarks = opts.allowWatchBookmarks === true;
     const endBookmark = bookmarks && opts.sendInitialEvents === true;
+    const trigger = exactFieldValue(opts.fieldSelector, 'spec.nodeName');
     let after = 0;
     let events: AsyncIterable<CacheEvent> | undefined;
     const min = rv === '0' ? 0 : rv ? parseResourceVersion(rv) : await this.backend.currentRevision();
     await this.watchCache.start().catch((e: unknown) => logger.error(e, 'Watch cache failed to start', { resource: this.gr.resource }));
     if (sendInitial) {
       // The state at a resourceVersion not older than asked (any for "0"), from the cache when it is fresh enough.
-      if (await this.watchCache.syncTo(min)) events = this.watchCache.watchFromState(opts.signal, { bookmarks, endBookmark });
+      if (await this.watchCache.syncTo(min)) events = this.watchCache.watchFromState(opts.signal, { bookmarks, endBookmark, trigger });
       if (!events) {
         const res = await this.backend.list(prefix);
         for (const kv of res.items) {
@@ -264,7 +269,7 @@ export class RegistryStore {
       // (which answers a compacted resourceVersion with 410, as before the cache).
       if (!events) {
         const compacted = await this.backend.compactedRevision();
-        events = (after >= compacted ? this.watchCache.watch(after, opts.signal, { bookmarks }) : undefined) ?? this.backendEvents(prefix, after, opts.signal);
+        events = (after >= compacted ? this.watchCache.watch(after, opts.signal, { bookmarks, trigger }) : undefined) ?? this.backendEvents(prefix, after, opts.signal);
       }
       for await (const ev of events) {
         if (ev.type === 'bookmark') {
