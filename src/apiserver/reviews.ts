@@ -17,7 +17,7 @@ import {
 import { authorize, type Attributes, type NodeGraph } from './authz.js';
 import type { TokenAuthenticator, UserInfo } from './authn.js';
 import { rulesFor } from './bootstrap-policy.js';
-import { decodeBody, readBody } from './negotiate.js';
+import { decodeBody, negotiateOutput, readBody } from './negotiate.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { writeObject } from './response.js';
 
@@ -45,6 +45,8 @@ export async function serveReview(def: ResourceDefinition, info: ResourceRequest
     const verb = req.method === 'GET' ? (info.name ? 'get' : 'list') : req.method === 'PUT' ? 'update' : req.method === 'PATCH' ? 'patch' : 'delete';
     throw methodNotSupported({ group: def.group, resource: def.plural }, verb);
   }
+  // a review has no table convertor: a client asking only for a Table gets 406 before anything is read
+  negotiateOutput(req.headers.accept, { table: false });
   const obj = readReview(def, decodeBody(await readBody(req), req.headers['content-type'], def.kind));
   const out = await reviewObject(def, obj, user, info.namespace ?? '', deps);
   writeObject(res, 201, out);
