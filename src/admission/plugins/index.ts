@@ -13,6 +13,7 @@ import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook } from '../webhook
 import { ValidatingAdmissionPolicyPlugin } from '../policy/validating.js';
 import { LimitRanger } from './limitranger.js';
 import { ResourceQuotaPlugin } from './resourcequota.js';
+import { RuntimeClassPlugin } from './runtimeclass.js';
 
 export type { PluginDeps } from './deps.js';
 
@@ -23,6 +24,7 @@ export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
     new PriorityPlugin(deps),
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),
+    new RuntimeClassPlugin(deps),
     new MutatingAdmissionWebhook(deps),
     new ValidatingAdmissionPolicyPlugin(deps),
     new ValidatingAdmissionWebhook(deps),
