@@ -167,3 +167,13 @@ describe('client-side apply migration (lastAppliedManager)', () => {
       (e: unknown) => e instanceof StatusError && e.message === 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
   });
 });
+
+describe('objects without managedFields', () => {
+  it('are owned by "before-first-apply" when first applied, so changing them conflicts', () => {
+    const live = config(1) as KubeObject;
+    assert.throws(() => applyObject(ctx(), live, config(2), { manager: 'kubectl', force: false }),
+      (e: unknown) => e instanceof StatusError && e.message === 'Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas');
+    const same = applyObject(ctx(), live, config(1), { manager: 'kubectl', force: false });
+    assert.deepEqual(entries(same).map((e) => `${e.manager}/${e.operation}`), ['kubectl/Apply', 'before-first-apply/Update']);
+  });
+});
