@@ -84,3 +84,13 @@ describe('compare, merge and removeItems', () => {
     ]);
   });
 });
+
+describe('merge order of keyed lists', () => {
+  const t = schemaType({ type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['n'], items: { type: 'object', properties: { n: { type: 'string' }, v: { type: 'integer' } } } });
+  const names = (v: unknown) => (v as { n: string }[]).map((x) => x.n).join('');
+  it('shared items follow the configuration, live-only items keep their place, new ones come in where configured', () => {
+    assert.equal(names(merge([{ n: 'a' }, { n: 'b' }, { n: 'c' }], [{ n: 'c' }, { n: 'a' }], t)), 'bca');
+    assert.equal(names(merge([{ n: 'a' }, { n: 'x' }, { n: 'b' }], [{ n: 'a' }, { n: 'new' }, { n: 'b' }], t)), 'axnewb');
+    assert.deepEqual(merge([{ n: 'a', v: 1 }], [{ n: 'a', v: 2 }, { n: 'b' }], t), [{ n: 'a', v: 2 }, { n: 'b' }]);
+  });
+});

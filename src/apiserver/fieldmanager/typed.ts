@@ -212,25 +212,66 @@ export function merge(live: unknown, config: unknown, t: TypeNode): unknown {
     }
     case 'list': {
       if (t.listType === 'atomic' || !Array.isArray(live) || !Array.isArray(config)) return structuredClone(config);
-      const out = [...live];
-      const index = new Map<string, number>();
-      live.forEach((item, i) => {
-        const pe = listElement(t, item, i, []);
-        if (pe) index.set(elementKey(pe), i);
-      });
-      config.forEach((item, i) => {
-        const pe = listElement(t, item, i, []);
-        const at = pe ? index.get(elementKey(pe)) : undefined;
-        if (at === undefined) {
-          out.push(structuredClone(item));
-          if (pe) index.set(elementKey(pe), out.length - 1);
-        } else if (t.listType === 'map') {
-          out[at] = merge(out[at], item, t.element());
-        }
-      });
-      return out;
+      return mergeList(live, config, t);
     }
   }
+}
+
+/** indexList keys a set or map list's items by element key, in order (unnamed items are skipped). */
+function indexList(t: Extract<TypeNode, { kind: 'list' }>, list: unknown[]): { order: string[]; items: Map<string, unknown> } {
+  const order: string[] = [];
+  const items = new Map<string, unknown>();
+  list.forEach((item, i) => {
+    const pe = listElement(t, item, i, []);
+    if (!pe) return;
+    const k = elementKey(pe);
+    if (items.has(k)) return;
+    items.set(k, item);
+    order.push(k);
+  });
+  return { order, items };
+}
+
+/**
+ * mergeList merges the items of a set or map list the way structured-merge-diff orders them: items
+ * both sides have follow the configuration's order, live-only items stay where they were relative
+ * to them, configuration-only items come in at their place in the configuration.
+ */
+function mergeList(live: unknown[], config: unknown[], t: Extract<TypeNode, { kind: 'list' }>): unknown[] {
+  const l = indexList(t, live);
+  const r = indexList(t, config);
+  const shared = r.order.filter((k) => l.items.has(k));
+  let next = shared.shift();
+  const out: unknown[] = [];
+  const item = (k: string) => (t.listType === 'map' ? merge(l.items.get(k), r.items.get(k), t.element()) : structuredClone(r.items.get(k) ?? l.items.get(k)));
+  let li = 0;
+  let ri = 0;
+  while (li < l.order.length || ri < r.order.length) {
+    if (li < l.order.length && ri < r.order.length) {
+      const k = l.order[li];
+      if (k === r.order[ri]) {
+        out.push(item(k));
+        li++; ri++;
+        next = shared.shift();
+        continue;
+      }
+      if (r.items.has(k) && next !== undefined && next !== k) { li++; continue; }
+    }
+    if (li < l.order.length && !r.items.has(l.order[li])) {
+      out.push(l.items.get(l.order[li]));
+      li++;
+      continue;
+    }
+    if (ri < r.order.length) {
+      const k = r.order[ri];
+      out.push(item(k));
+      ri++;
+      if (next === k) next = shared.shift();
+      continue;
+    }
+    li++; // a shared live item the configuration already placed
+  }
+  return out;
 }
 
 /** removeItems deletes every member of `set` from a value (in place for objects; lists are rebuilt). */
