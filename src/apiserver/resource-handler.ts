@@ -367,7 +367,14 @@ async function serveWatch(req: IncomingMessage, res: ServerResponse, url: URL, d
     const protobuf = watchAsProtobuf(res, def, output);
     res.writeHead(200, { 'Content-Type': protobuf ? 'application/vnd.kubernetes.protobuf;stream=watch' : 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
+    // Events that arrive together (a burst drained in one turn) leave in one TLS record and syscall.
+    let corked = false;
     const writeEvent = (ev: { type: string; object: KubeObject }) => {
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(() => { corked = false; res.uncork(); });
+      }
       if (protobuf) {
         // Length-prefixed metav1.WatchEvent frames, each object in its own protobuf envelope.
         res.write(encodeWatchEventFrame(ev.type, ev.type === 'ERROR' ? ev.object : { apiVersion: groupVersion(def), kind: def.kind, ...ev.object }));
