@@ -28,7 +28,7 @@ describeNeeding('admission webhooks and ValidatingAdmissionPolicy with kubectl',
   before(async () => {
     c = await startCluster({ nodes: 0 });
     hooks = await startWebhookServer({
-      '/mutate': () => ({ allowed: true, ...jsonPatch([{ op: 'add', path: '/metadata/labels/admission.example.com~1mutated', value: 'yes' }]) }),
+      '/mutate': () => ({ allowed: true, ...jsonPatch([{ op: 'add', path: '/metadata/labels/admission.example.com~1mutated', value: 'yes' }]), warnings: ['labelled by the test webhook'] }),
       '/validate': (req) => {
         const labels = ((req.object as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {});
         return labels.forbidden === 'true' ? { allowed: false, status: { code: 403, reason: 'Forbidden', message: 'pods labelled forbidden=true are not allowed' } } : { allowed: true };
@@ -62,6 +62,8 @@ describeNeeding('admission webhooks and ValidatingAdmissionPolicy with kubectl',
     await waitFor(async () => (await k(['run', 'probe', '--image=nginx', '--dry-run=server', '-o', 'jsonpath={.metadata.labels}'])).stdout.includes('mutated'), 'the mutating webhook in effect');
     r = await k(['run', 'web', '--image=nginx']);
     assert.equal(r.stdout, 'pod/web created\n');
+    // The webhook's warnings come back as Warning headers, which kubectl prints.
+    assert.equal(r.stderr, 'Warning: labelled by the test webhook\n');
     r = await k(['get', 'pod', 'web', '-o', 'jsonpath={.metadata.labels}']);
     assert.deepEqual(JSON.parse(r.stdout), { 'admission.example.com/mutated': 'yes', run: 'web' });
     r = await k(['run', 'bad', '--image=nginx', '--labels=forbidden=true']);

@@ -1,4 +1,9 @@
 import { after, before, describe, it } from 'node:test';
+import https from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOrCreateCredentials } from '../../apiserver/tls.js';
 import assert from 'node:assert/strict';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
 import { Resources, type ResourceRef } from '../../client/types.js';
@@ -44,6 +49,13 @@ describe('admission webhooks', () => {
         return labels.forbidden === 'true' ? { allowed: false, status: { code: 403, message: 'pods labelled forbidden=true are refused' } } : { allowed: true };
       },
       '/deny-bare': () => ({ allowed: false }),
+      // Labels the pod once per call: the count shows how often it was called.
+      '/count': (req) => {
+        const labels = ((req.object as KubeObject).metadata?.labels ?? {}) as Record<string, string>;
+        return { allowed: true, ...jsonPatch([{ op: 'add', path: '/metadata/labels/count', value: String(Number(labels.count ?? 0) + 1) }]) };
+      },
+      '/late': () => ({ allowed: true, ...jsonPatch([{ op: 'add', path: '/metadata/labels/late', value: 'yes' }]) }),
+      '/warn': () => ({ allowed: true, warnings: ['first warning', 'second warning'] }),
     });
   });
   after(async () => {
@@ -100,5 +112,61 @@ describe('admission webhooks', () => {
     // The configmaps rule matches every operation, DELETE too (validating webhooks see oldObject).
     assert.match((await refusal(tc.client.create(Resources.configmaps, 'default', { metadata: { name: 'c' } }))).message, /"cm.example.com" denied/);
     await tc.client.delete(VWC, undefined, 'sel');
+  });
+
+  it('reinvocationPolicy IfNeeded calls a webhook again when a later one changed the object', async () => {
+    await tc.client.create(MWC, undefined, { metadata: { name: 'a-count' }, webhooks: [webhook('count.example.com', `${hooks.url}/count`, hooks.caBundle, { reinvocationPolicy: 'IfNeeded' })] });
+    await tc.client.create(MWC, undefined, { metadata: { name: 'b-late' }, webhooks: [webhook('late.example.com', `${hooks.url}/late`, hooks.caBundle)] });
+    const p = await eventually(async () => {
+      const created = await tc.client.create(Resources.pods, 'default', pod(`again-${Math.random().toString(36).slice(2, 7)}`));
+      assert.equal(created.metadata?.labels?.late, 'yes');
+      return created;
+    });
+    assert.equal(p.metadata?.labels?.count, '2');
+    await tc.client.patch(MWC, undefined, 'a-count', { webhooks: [webhook('count.example.com', `${hooks.url}/count`, hooks.caBundle, { reinvocationPolicy: 'Never' })] }, 'merge');
+    await eventually(async () => {
+      const created = await tc.client.create(Resources.pods, 'default', pod(`once-${Math.random().toString(36).slice(2, 7)}`));
+      assert.equal(created.metadata?.labels?.count, '1');
+    });
+    await tc.client.delete(MWC, undefined, 'a-count');
+    await tc.client.delete(MWC, undefined, 'b-late');
+  });
+
+  it('a Service clientConfig is called at its endpoint, verified against <name>.<namespace>.svc', async () => {
+    await tc.client.create(Resources.services, 'default', { metadata: { name: 'webhook' }, spec: { ports: [{ name: 'https', port: 443, targetPort: hooks.port }] } });
+    await tc.client.create(Resources.endpoints, 'default', { metadata: { name: 'webhook' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: hooks.port }] }] });
+    await tc.client.create(VWC, undefined, { metadata: { name: 'svc' }, webhooks: [{
+      ...webhook('svc.example.com', '', hooks.caBundle),
+      clientConfig: { service: { namespace: 'default', name: 'webhook', path: '/deny-bare' }, caBundle: hooks.caBundle },
+    }] });
+    const e = await eventually(() => refusal(tc.client.create(Resources.pods, 'default', pod(`svc-${Math.random().toString(36).slice(2, 7)}`))));
+    assert.equal(e.message, 'admission webhook "svc.example.com" denied the request without explanation');
+    await tc.client.delete(VWC, undefined, 'svc');
+  });
+
+  it('a webhook slower than timeoutSeconds fails with context deadline exceeded; warnings reach the response', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-slow-'));
+    const creds = loadOrCreateCredentials(dir);
+    rmSync(dir, { recursive: true, force: true });
+    // It never answers.
+    const slow = https.createServer({ cert: creds.cert, key: creds.key }, () => undefined);
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as { port: number }).port;
+    const url = `https://127.0.0.1:${port}/slow`;
+    await tc.client.create(VWC, undefined, { metadata: { name: 'slow' }, webhooks: [webhook('slow.example.com', url, Buffer.from(creds.caCert).toString('base64'), { timeoutSeconds: 1 })] });
+    const e = await eventually(() => refusal(tc.client.create(Resources.pods, 'default', pod(`slow-${Math.random().toString(36).slice(2, 7)}`))));
+    assert.equal(e.message, `Internal error occurred: failed calling webhook "slow.example.com": failed to call webhook: Post "${url}?timeout=1s": context deadline exceeded`);
+    await tc.client.delete(VWC, undefined, 'slow');
+    slow.closeAllConnections();
+    slow.close();
+
+    await tc.client.create(VWC, undefined, { metadata: { name: 'warn' }, webhooks: [webhook('warn.example.com', `${hooks.url}/warn`, hooks.caBundle)] });
+    const store = tc.api.storeFor('', 'v1', 'pods');
+    await eventually(async () => {
+      const warnings: string[] = [];
+      await store.create('default', pod(`warned-${Math.random().toString(36).slice(2, 7)}`), { warnings });
+      assert.deepEqual(warnings, ['first warning', 'second warning']);
+    });
+    await tc.client.delete(VWC, undefined, 'warn');
   });
 });

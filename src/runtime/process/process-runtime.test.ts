@@ -243,6 +243,13 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   const c = await rt.createContainer(sb, { ...base, name: 'c', argv: ['sleep', '30'], logPath: path.join(dir, 'c.log'), user: { uid: 4321, gid: 4321 } }, cfg);
   await rt.startContainer(c);
   assert.deepEqual(await collect(await rt.exec(c, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '4321\n' });
+  // Variables whose names are no shell identifiers (envFrom keys) reach the process; the working directory is set.
+  const e = await rt.createContainer(sb, { ...base, name: 'e', argv: ['env'], env: { 'data-1': 'value-1' }, workingDir: '/opt', logPath: path.join(dir, 'e.log'), user: { uid: 1, gid: 1 } }, cfg);
+  await rt.startContainer(e);
+  assert.equal((await waitExited(rt, e)).exitCode, 0);
+  const envOut = fs.readFileSync(path.join(dir, 'e.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+  assert.ok(envOut.includes('data-1=value-1'), envOut.join('\n'));
+  assert.ok(!envOut.some((l) => /^(PWD|SHLVL|_)=/.test(l)), envOut.join('\n'));
   await rt.removePodSandbox(sb);
   await rt.close();
   fs.rmSync(dir, { recursive: true, force: true });

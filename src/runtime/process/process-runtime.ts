@@ -21,6 +21,13 @@ import { prepareBusyboxApplets } from './busybox-applets.js';
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
 /** SETPRIV is util-linux's setpriv by absolute path: a container's PATH may find busybox's, which lacks --reuid. */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p)) ?? 'setpriv';
+/**
+ * SETUP_SHELL runs the setup script: bash, which hands on environment variables whose names are no
+ * shell identifiers (envFrom keys like "data-1"); dash and busybox sh drop them.
+ */
+const SETUP_SHELL = fs.existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
+/** ENV is coreutils' env by absolute path (a busybox PATH finds busybox's, without --chdir). */
+const ENV = ['/usr/bin/env', '/bin/env'].find((p) => fs.existsSync(p)) ?? 'env';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** BUSYBOX_CONTAINER_DIR is where containers (isolation "namespaces") see the busybox applet links. */
 export const BUSYBOX_CONTAINER_DIR = '/.tskube/busybox/bin';
@@ -202,9 +209,9 @@ export class ProcessRuntime implements Runtime {
         ...(targetPid ? [`--pid=/proc/${targetPid}/ns/pid`] : [])];
       const ownPid = pidMode === 'CONTAINER' || (pidMode === 'TARGET' && !targetPid);
       const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
-      const args = ['/bin/sh', '-c', SETUP_SCRIPT, 'tskube-setup',
+      const args = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
-        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, String(all.length), ...mounts, '--', ...c.argv];
+        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env), String(all.length), ...mounts, '--', ...c.argv];
       viaNsenter = join.length > 0;
       // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
       const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
@@ -447,6 +454,14 @@ export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs'>
   }
   if (c.noNewPrivs) opts.push('--no-new-privs');
   return opts;
+}
+
+/** SHELL_VARIABLES are what the setup shell adds to its children's environment (PWD, SHLVL, OLDPWD, _). */
+const SHELL_VARIABLES = ['PWD', 'OLDPWD', 'SHLVL', '_'];
+
+/** envCommand is env, unsetting the setup shell's own variables unless the container defines them. */
+function envCommand(env: Record<string, string>): string {
+  return [ENV, ...SHELL_VARIABLES.filter((k) => !(k in env)).flatMap((k) => ['-u', k])].join(' ');
 }
 
 /** sandboxMounts are the runtime-managed files of the sandbox, unless the container mounts those paths itself. */

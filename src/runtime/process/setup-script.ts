@@ -7,14 +7,14 @@
  * container has its own UTS namespace (hostname argument not empty); then chroot and exec the
  * container's command so that it is PID 1.
  *
- * Positional parameters: merged upper work hostname workingDir rootfs(ro|rw) privileges setpriv N
+ * Positional parameters: merged upper work hostname workingDir rootfs(ro|rw) privileges setpriv envcommand N
  * (src dst ro|rw)×N -- argv... privileges are setpriv's options, space-separated (numeric user,
  * groups, --nnp), applied after the chroot; empty: the container runs as root.
  * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there).
  * Mounts live in the private mount namespace, so they vanish when the container's init exits.
  */
 export const SETUP_SCRIPT = String.raw`set -e
-m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; n=$9; shift 9
+m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift 9; n=$1; shift
 mkdir -p "$up" "$wk" "$m"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$up,workdir=$wk" "$m"
 mount -t proc proc "$m/proc"
@@ -36,7 +36,10 @@ if [ -n "$hn" ]; then hostname "$hn"; fi
 mkdir -p "$m$wd"
 if [ "$rofs" = ro ]; then mount -o remount,bind,ro "$m"; fi
 exec 2>&3 3>&-
-if [ -z "$priv" ]; then exec chroot "$m" /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"; fi
-# shellcheck disable=SC2086 # priv is a list of options without spaces of their own
-exec chroot "$m" "$setpriv" $priv -- /bin/sh -c 'cd "$0" && exec "$@"' "$wd" "$@"
+# No shell after this one: env changes directory and execs, keeping every variable as it is but the
+# ones this shell adds (envbin is env with its -u options, space-separated, like priv).
+# shellcheck disable=SC2086
+if [ -z "$priv" ]; then exec chroot "$m" $envbin -C "$wd" -- "$@"; fi
+# shellcheck disable=SC2086
+exec chroot "$m" "$setpriv" $priv -- $envbin -C "$wd" -- "$@"
 `;
