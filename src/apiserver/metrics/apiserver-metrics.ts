@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backend } from '../../storage/backend.js';
-import { Counter, Gauge, Histogram, Registry, TEXT_CONTENT_TYPE } from '../../util/metrics/registry.js';
+import { Counter, Gauge, Histogram, Registry, TEXT_CONTENT_TYPE, defaultRegistry } from '../../util/metrics/registry.js';
 import type { RequestInfo } from '../request-info.js';
 
 /** REQUEST_DURATION_BUCKETS are apiserver_request_duration_seconds' buckets in Kubernetes 1.32. */
@@ -128,9 +128,12 @@ export class APIServerMetrics {
     res.once('close', finish);
   }
 
-  /** serve answers GET /metrics in the text exposition format. */
+  /**
+   * serve answers GET /metrics in the text exposition format: the API server's series, then the
+   * process registry's (components sharing the process register there, as k3s's do in one binary).
+   */
   async serve(res: ServerResponse): Promise<void> {
-    const body = await this.registry.metrics();
+    const body = await this.registry.metrics() + await defaultRegistry.metrics();
     res.writeHead(200, { 'Content-Type': TEXT_CONTENT_TYPE });
     res.end(body);
   }
