@@ -10,6 +10,7 @@ import { queryBool } from '../../apimachinery/query.js';
 import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, Channel } from './remotecommand.js';
 import { ResourceAnalyzer } from '../stats/resource-analyzer.js';
 import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-resource.js';
+import { negotiateSpdyProtocol, serveSpdyExec } from './exec-spdy.js';
 import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, serveSpdy, serveTunnel } from './portforward.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
@@ -148,6 +149,26 @@ export class AgentServer {
     const argv = q.getAll('command');
     const worker = this.o.findPod(ns, podName);
     const inst = worker?.containerInstance(container);
+    if (String(req.headers.upgrade ?? '').toLowerCase().startsWith('spdy/3.1')) {
+      // client-go's SPDY executor (Go clients): streams per channel on the upgraded connection.
+      const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((p) => p.trim());
+      const proto = negotiateSpdyProtocol(offered);
+      if (!proto) return reject(403, `unable to upgrade: no common protocol (offered ${offered.join(', ')})`);
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${proto}\r\n\r\n`);
+      serveSpdyExec(socket, head, streams, argv, async () => {
+        if (!worker) throw new Error(`pod "${podName}" not found`);
+        if (!inst?.id || !inst.running) throw new Error(`container ${container} is not running in pod ${podName}`);
+        if (kind === 'exec') {
+          if (!argv.length) throw new Error('you must specify at least 1 command');
+          return this.o.runtime.exec(inst.id, argv, { stdin: streams.stdin, tty: streams.tty });
+        }
+        const att = await this.o.runtime.attach?.(inst.id);
+        if (!att) throw new Error('attach is not supported for this container');
+        const exit = (inst.exited ?? Promise.resolve()).then(() => 0);
+        return { stdin: streams.stdin ? att.stdin : null, stdout: att.output, stderr: null, resize() {}, exit, kill() { att.output.destroy(); } };
+      });
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const fail = (msg: string) => {
         ws.send(Buffer.concat([Buffer.from([Channel.error]), Buffer.from(JSON.stringify(errorStatus(msg)))]));
