@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../api/resource.js';
 import type { RegistryStore } from '../registry/store.js';
+import { StatusError } from '../apimachinery/errors.js';
 import { log } from '../util/log.js';
 import { realClock, type Clock } from '../util/clock.js';
 
@@ -79,6 +80,11 @@ export class ObjectCache {
         }
       } catch (e) {
         if (this.signal.aborted) return;
+        if (e instanceof StatusError && e.code === 404) {
+          // The resource is not served by this API server (a test server with a few kinds): nothing to watch.
+          this.markSynced();
+          return;
+        }
         logger.error(e, 'admission cache: list/watch failed; listing again');
         // A first list that cannot succeed (resource not served) must not hold requests forever.
         this.markSynced();
