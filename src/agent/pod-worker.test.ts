@@ -453,3 +453,32 @@ test('ConfigMap volumes follow edits of a quiet running pod (periodic volume ref
   assert.equal(fs.readFileSync(file, 'utf8'), 'value-2');
   t.w.stop();
 });
+
+test('lifecycle hooks: postStart runs in the container after it starts, preStop before it is stopped; a failed postStart kills it (FailedPostStartHook)', async () => {
+  const t = await setup(makePod({
+    containers: [{
+      name: 'c', image: 'busybox', command: ['sh'],
+      lifecycle: { postStart: { exec: { command: ['echo', 'poststart'] } }, preStop: { exec: { command: ['echo', 'prestop'] } } },
+    }],
+  }));
+  const id = t.rt.running('c')!;
+  assert.deepEqual(t.rt.execs, [{ id, argv: ['echo', 'poststart'] }]);
+  assert.ok(t.cs('c').state!.running);
+  const pod = structuredClone(t.w.current);
+  pod.metadata!.deletionTimestamp = t.clock.now().toISOString();
+  pod.metadata!.deletionGracePeriodSeconds = 30;
+  t.w.update(pod);
+  await t.settle();
+  assert.deepEqual(t.rt.execs.map((e) => e.argv[1]), ['poststart', 'prestop']);
+  t.w.stop();
+
+  const f = await setup(makePod({
+    restartPolicy: 'Never',
+    containers: [{ name: 'c', image: 'busybox', command: ['sh'], lifecycle: { postStart: { exec: { command: ['false'] } } } }],
+  }), { prepare: (rt) => { rt.execExitCode = () => 1; } });
+  await f.settle();
+  assert.ok(f.cs('c').state!.terminated, JSON.stringify(f.cs('c').state));
+  const events = [...f.client.objects.values()].filter((o) => (o as { kind?: string; reason?: string }).reason === 'FailedPostStartHook');
+  assert.equal(events.length, 1);
+  f.w.stop();
+});

@@ -20,6 +20,7 @@ import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
 import { ProbeWorker } from './prober/worker.js';
 import { containerSecurity, type ContainerSecurity } from './security-context.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from './termination-message.js';
+import { runLifecycleHandler } from './lifecycle-hooks.js';
 import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
 import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
 
@@ -594,8 +595,21 @@ export class PodWorker {
     s.current = inst;
     this.d.recorder.event(podRef(pod), 'Normal', 'Started', `Started container ${c.name}`, fieldPath(s));
     // A container may exit before the PLEG's next relist looks: what the runtime says now counts.
-    if (info?.phase === 'exited') this.markExited(inst, info);
-    else if (!s.init) this.startProbes(c, s, inst);
+    if (info?.phase === 'exited') { this.markExited(inst, info); return; }
+    const postStart = c.lifecycle?.postStart;
+    if (postStart) {
+      // The kubelet runs postStart right after the start; a failure kills the container (FailedPostStartHook).
+      const r = await runLifecycleHandler(postStart, this.probeTarget(c, inst.id), (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      if (!r.ok) {
+        this.d.recorder.event(podRef(pod), 'Warning', 'FailedPostStartHook', r.message, fieldPath(s));
+        this.d.recorder.event(podRef(pod), 'Normal', 'Killing', `FailedPostStartHook`, fieldPath(s));
+        await this.d.runtime.stopContainer(id, (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+        const after = await this.d.runtime.containerStatus(id);
+        if (after) this.markExited(inst, after);
+        return;
+      }
+    }
+    if (!s.init) this.startProbes(c, s, inst);
   }
 
   /** markExited records an instance's end (once): probes stop, waiters wake. */
@@ -611,9 +625,7 @@ export class PodWorker {
   private startProbes(c: Container, s: CState, inst: Instance): void {
     if (this.d.disableProbes) return;
     const kinds: [ProbeKind, Probe | undefined][] = [['startup', c.startupProbe], ['liveness', c.livenessProbe], ['readiness', c.readinessProbe]];
-    const ports: Record<string, number> = {};
-    for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
-    const target: ProbeTarget = { podIP: this.podIP || this.d.hostIP, ports, exec: (argv, timeoutMs) => this.execCollect(inst.id, argv, timeoutMs) };
+    const target: ProbeTarget = this.probeTarget(c, inst.id);
     for (const [kind, probe] of kinds) {
       if (!probe) continue;
       const w = new ProbeWorker({
@@ -625,6 +637,13 @@ export class PodWorker {
       inst.probes.push(w);
       void w.run();
     }
+  }
+
+  /** probeTarget is what probes and lifecycle hooks of a container run against: the pod's address, its named ports, exec into it. */
+  private probeTarget(c: Container, id: string): ProbeTarget {
+    const ports: Record<string, number> = {};
+    for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
+    return { podIP: this.podIP || this.d.hostIP, ports, exec: (argv, timeoutMs) => this.execCollect(id, argv, timeoutMs) };
   }
 
   private onProbeAttemptFailed(s: CState, kind: ProbeKind, o: ProbeOutcome): void {
@@ -665,12 +684,27 @@ export class PodWorker {
       if (!cur || cur.exited) continue;
       for (const p of cur.probes) p.stop();
       if (reasonEvent) this.d.recorder.event(podRef(this.pod), 'Normal', 'Killing', `${reasonEvent} ${s.name}`, fieldPath(s));
-      stops.push(this.d.runtime.stopContainer(cur.id, graceMs).then(async () => {
+      stops.push(this.runPreStop(s, cur.id, graceMs).then((left) => this.d.runtime.stopContainer(cur.id, left)).then(async () => {
         const info = await this.d.runtime.containerStatus(cur.id);
         if (info) this.markExited(cur, info);
       }));
     }
     await Promise.all(stops);
+  }
+
+  /**
+   * runPreStop runs a container's preStop hook within the grace period (the kubelet's
+   * executePreStopHook) and returns what is left of it for the stop, at least 2 s as the kubelet
+   * gives. A failure is a FailedPreStopHook event; the container is stopped either way.
+   */
+  private async runPreStop(s: CState, id: string, graceMs: number): Promise<number> {
+    const c = [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])].find((x) => x.name === s.name);
+    const preStop = c?.lifecycle?.preStop;
+    if (!c || !preStop || graceMs <= 0) return graceMs;
+    const started = this.d.clock.now().getTime();
+    const r = await runLifecycleHandler(preStop, this.probeTarget(c, id), graceMs);
+    if (!r.ok) this.d.recorder.event(podRef(this.pod), 'Warning', 'FailedPreStopHook', r.message, fieldPath(s));
+    return Math.max(graceMs - (this.d.clock.now().getTime() - started), MINIMUM_FORCED_GRACE_S * 1000);
   }
 
   private gracePeriodMs(): number {

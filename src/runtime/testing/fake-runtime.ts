@@ -149,9 +149,14 @@ export class FakeRuntime implements Runtime {
     this.emit(id, c.info.sandboxId, c.info.config.podUid, 'CONTAINER_DELETED_EVENT');
   }
 
-  async exec(): Promise<ExecSession> {
+  /** execs records every exec (container id and argv); execExitCode decides its exit code (0 by default). */
+  readonly execs: { id: string; argv: string[] }[] = [];
+  execExitCode: (argv: string[]) => number = () => 0;
+
+  async exec(id: string, argv: string[]): Promise<ExecSession> {
+    this.execs.push({ id, argv });
     const out = new PassThrough(); out.end();
-    return { stdin: null, stdout: out, stderr: null, resize() {}, exit: Promise.resolve(0), kill() {} };
+    return { stdin: null, stdout: out, stderr: null, resize() {}, exit: Promise.resolve(this.execExitCode(argv)), kill() {} };
   }
 
   getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
