@@ -65,6 +65,16 @@ describe('updateManagedFields', () => {
     assert.deepEqual(updateManagedFields(ctx(), live, next, 'x').map((e) => e.manager), ['b']);
     assert.deepEqual(updateManagedFields(ctx(t0, 'status'), live, next, 'x').map((e) => e.manager), ['a']);
   });
+  it('clears them when a client sends [] or [{}]', () => {
+    const live = config(1) as KubeObject;
+    live.metadata!.managedFields = updateManagedFields(ctx(), undefined, live, 'a');
+    for (const reset of [[], [{}]]) {
+      const next = structuredClone(live);
+      (next.spec as any).replicas = 2;
+      next.metadata!.managedFields = reset;
+      assert.deepEqual(updateManagedFields(ctx(), live, next, 'x'), []);
+    }
+  });
 });
 
 describe('applyObject', () => {

@@ -86,6 +86,8 @@ export function managerFromUserAgent(userAgent: string | undefined): string {
 export function updateManagedFields(ctx: FieldManagerContext, live: KubeObject | undefined, next: KubeObject, manager: string): ManagedFieldsEntry[] {
   const type = resourceType(ctx.def);
   const sent = next.metadata?.managedFields;
+  // `managedFields: []` or `[{}]` is how a client clears them (isResetManagedFields)
+  if (!ctx.subresource && Array.isArray(sent) && (sent.length === 0 || (sent.length === 1 && isEmptyEntry(sent[0])))) return [];
   let managers: Managers | undefined;
   if (!ctx.subresource && Array.isArray(sent) && sent.length > 0) {
     try { managers = decodeManagedFields(sent); } catch { managers = undefined; }
@@ -107,6 +109,10 @@ export function updateManagedFields(ctx: FieldManagerContext, live: KubeObject |
     managers.set(key, self);
   }
   return encodeManagedFields(managers);
+}
+
+function isEmptyEntry(e: unknown): boolean {
+  return e !== null && typeof e === 'object' && !Array.isArray(e) && Object.values(e).every((v) => v === undefined);
 }
 
 /** Conflict is one field another manager owns with a different value. */
