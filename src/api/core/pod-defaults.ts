@@ -153,7 +153,7 @@ export function admitPodDefaults(pod: Obj, admission: AdmissionConfig = {}): voi
   const spec = pod.spec as Obj;
   if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
-  // The Priority admission (apiserver/admission.ts) replaces these from the pod's PriorityClass;
+  // The Priority admission plugin (admission/plugins/priority.ts) replaces these from the pod's PriorityClass;
   // it must know they were not the user's.
   if (spec.priority === undefined || spec.priority === null) { spec.priority = 0; PRIORITY_DEFAULTED.add(spec); }
   if (spec.preemptionPolicy === undefined || spec.preemptionPolicy === null) { spec.preemptionPolicy = 'PreemptLowerPriority'; PREEMPTION_POLICY_DEFAULTED.add(spec); }

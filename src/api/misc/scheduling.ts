@@ -1,6 +1,6 @@
 /**
  * scheduling.k8s.io/v1 PriorityClass: a name → pod priority mapping (cluster-scoped, short name
- * pc). The Priority admission (apiserver/admission.ts) resolves pods' priorityClassName with it;
+ * pc). The Priority admission plugin (admission/plugins/priority.ts) resolves pods' priorityClassName with it;
  * system-cluster-critical and system-node-critical are created at bootstrap.
  */
 import type { FieldError } from '../../apimachinery/errors.js';
