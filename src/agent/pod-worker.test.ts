@@ -464,10 +464,8 @@ test('lifecycle hooks: postStart runs in the container after it starts, preStop 
   const id = t.rt.running('c')!;
   assert.deepEqual(t.rt.execs, [{ id, argv: ['echo', 'poststart'] }]);
   assert.ok(t.cs('c').state!.running);
-  const pod = structuredClone(t.w.current);
-  pod.metadata!.deletionTimestamp = t.clock.now().toISOString();
-  pod.metadata!.deletionGracePeriodSeconds = 30;
-  t.w.update(pod);
+  const cur = t.w.current;
+  t.w.update({ ...cur, metadata: { ...cur.metadata, deletionTimestamp: t.clock.now().toISOString(), deletionGracePeriodSeconds: 30 } });
   await t.settle();
   assert.deepEqual(t.rt.execs.map((e) => e.argv[1]), ['poststart', 'prestop']);
   t.w.stop();

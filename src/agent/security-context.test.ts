@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { containerSecurity } from './security-context.js';
+import { capabilitySet, containerSecurity, DEFAULT_CAPABILITIES } from './security-context.js';
 import { ContainerConfigError } from './container-env.js';
 
 const pod = (sc: NonNullable<Pod['spec']>['securityContext'] = {}): Pod => ({
@@ -9,8 +9,17 @@ const pod = (sc: NonNullable<Pod['spec']>['securityContext'] = {}): Pod => ({
 });
 const c = (sc: Container['securityContext'] = {}): Container => ({ name: 'c', securityContext: sc });
 
-test('root by default: no user, no flags', () => {
-  assert.deepEqual(containerSecurity(pod(), c(), {}), {});
+test('root by default: no user, no flags, the runtime\'s default capabilities; privileged keeps all', () => {
+  assert.deepEqual(containerSecurity(pod(), c(), {}), { capabilities: DEFAULT_CAPABILITIES });
+  assert.deepEqual(containerSecurity(pod(), c({ privileged: true }), {}), {});
+  assert.deepEqual(containerSecurity(pod(), c({ privileged: false }), {}).capabilities, DEFAULT_CAPABILITIES);
+});
+
+test('capabilities add and drop adjust the default set', () => {
+  assert.deepEqual(capabilitySet({ drop: ['ALL'], add: ['NET_ADMIN'] }), ['net_admin']);
+  assert.ok(!capabilitySet({ drop: ['CAP_CHOWN'] }).includes('chown'));
+  assert.ok(capabilitySet({ add: ['SYS_ADMIN'] }).includes('sys_admin'));
+  assert.deepEqual(capabilitySet({ add: ['ALL'] }), ['all']);
 });
 
 test('the image USER applies unless a securityContext says otherwise; the container wins over the pod', () => {
@@ -26,8 +35,8 @@ test('fsGroup and supplementalGroups become supplementary groups', () => {
 
 test('readOnlyRootFilesystem and allowPrivilegeEscalation: false', () => {
   assert.deepEqual(containerSecurity(pod(), c({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false }), {}),
-    { readOnlyRootfs: true, noNewPrivs: true });
-  assert.deepEqual(containerSecurity(pod(), c({ readOnlyRootFilesystem: false, allowPrivilegeEscalation: true }), {}), {});
+    { readOnlyRootfs: true, noNewPrivs: true, capabilities: DEFAULT_CAPABILITIES });
+  assert.deepEqual(containerSecurity(pod(), c({ readOnlyRootFilesystem: false, allowPrivilegeEscalation: true }), {}), { capabilities: DEFAULT_CAPABILITIES });
 });
 
 test('runAsNonRoot refuses a container that would run as root', () => {

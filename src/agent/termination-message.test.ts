@@ -33,6 +33,12 @@ test('FallbackToLogsOnError takes the log only when the file is empty and the co
   assert.equal(terminationMessage({ file: path.join(dir, 'absent'), policy: 'FallbackToLogsOnError', exitCode: 2, logPath: log }), 'first\npartial\nDONE\n');
 });
 
+test('the log fallback keeps an unterminated last line as it is (echo -n DONE)', () => {
+  const l = path.join(dir, 'partial.log');
+  fs.writeFileSync(l, '2024-01-01T00:00:00.000000000Z stdout P DONE\n');
+  assert.equal(terminationMessage({ policy: 'FallbackToLogsOnError', exitCode: 1, logPath: l }), 'DONE');
+});
+
 test('the log fallback keeps the last 80 lines and 2 KiB', () => {
   const big = path.join(dir, 'big.log');
   fs.writeFileSync(big, Array.from({ length: 100 }, (_, i) => `2024-01-01T00:00:00.000000000Z stdout F line${i}`).join('\n') + '\n');

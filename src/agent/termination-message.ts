@@ -52,9 +52,11 @@ function lastLogLines(logPath: string, lines: number, maxBytes: number): string 
     const r = parseCriLine(l);
     if (r) out += r.partial ? r.message : `${r.message}\n`;
   }
-  const kept = out.split('\n');
-  if (kept[kept.length - 1] === '') kept.pop();
-  const tail = kept.slice(-lines).map((l) => `${l}\n`).join('');
+  // The last `lines` lines as written: an unterminated last line stays unterminated.
+  const ended = out.endsWith('\n');
+  const parts = out.split('\n');
+  if (ended) parts.pop();
+  const tail = parts.slice(-lines).join('\n') + (ended ? '\n' : '');
   const b = Buffer.from(tail);
   return b.length > maxBytes ? b.subarray(b.length - maxBytes).toString('utf8') : tail;
 }

@@ -111,6 +111,8 @@ export interface ContainerConfig {
   readOnlyRootfs?: boolean;
   /** set no_new_privs (allowPrivilegeEscalation: false) */
   noNewPrivs?: boolean;
+  /** the capabilities the process may have (lower case, without CAP_: "chown"); absent: all (privileged) */
+  capabilities?: string[];
   /**
    * the container's PID namespace (the CRI's NamespaceOption.pid): its own (CONTAINER, the default),
    * the node's (NODE: hostPID), or another container's (TARGET, targetId: an ephemeral container's target)

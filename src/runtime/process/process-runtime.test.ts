@@ -236,6 +236,14 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   assert.equal((await waitExited(rt, a)).exitCode, 0);
   const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
   assert.deepEqual(out, ['1234', '2000', '2000 3000', 'from the image', 'ro', 'NoNewPrivs:\t1']);
+  // Capabilities: the bounding set limits even root (no NET_ADMIN: no new links in the pod's network).
+  const caps = await rt.createContainer(sb, {
+    ...base, name: 'caps', argv: ['sh', '-c', 'grep CapBnd /proc/self/status'], logPath: path.join(dir, 'caps.log'), capabilities: ['chown', 'kill'],
+  }, cfg);
+  await rt.startContainer(caps);
+  assert.equal((await waitExited(rt, caps)).exitCode, 0);
+  // chown is bit 0, kill bit 5.
+  assert.equal(parseCriLine(fs.readFileSync(path.join(dir, 'caps.log'), 'utf8').trim())!.message, 'CapBnd:\t0000000000000021');
   // Without them: root, writable, privileges may be gained.
   const b = await rt.createContainer(sb, { ...base, image: 'example.com/tool:1', name: 'b', argv: ['sh', '-c', 'id -u; echo x > /rootfile && echo rw; sleep 30'], logPath: path.join(dir, 'b.log') }, cfg);
   await rt.startContainer(b);

@@ -446,8 +446,10 @@ export class ProcessRuntime implements Runtime {
  * privilegeOptions are setpriv's options for the container's process: its user and group, the
  * supplementary groups (exactly those: a container gets no groups of the host's), no_new_privs.
  */
-export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs'>): string[] {
+export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs' | 'capabilities'>): string[] {
   const opts: string[] = [];
+  // The bounding set caps what the process (root or not) can ever hold: the container's capabilities only.
+  if (c.capabilities) opts.push(`--bounding-set=${['-all', ...c.capabilities.map((x) => `+${x}`)].join(',')}`, '--inh-caps=-all');
   if (c.user) {
     const groups = [...new Set(c.user.supplementalGroups ?? [])];
     opts.push(`--reuid=${c.user.uid}`, `--regid=${c.user.gid}`, groups.length ? `--groups=${groups.join(',')}` : '--clear-groups');
