@@ -20,14 +20,17 @@ const E2E = 'registry.k8s.io/e2e-test-images';
 export async function conformanceImages(agnhostPath, dir = path.join(os.tmpdir(), 'tskube-conformance-images')) {
   if (!fs.existsSync(agnhostPath)) throw new Error(`agnhost binary not found: ${agnhostPath}`);
   fs.mkdirSync(dir, { recursive: true });
-  // `applets: busybox`: the images' /bin is busybox's (Debian's busybox-static, where installed).
+  // `applets: busybox`: the images' /bin is busybox's (Debian's busybox-static, where installed), and
+  // so is /bin/sh: the specs match busybox's own messages ("/bin/sh: can't create /file: …").
+  const sh = fs.existsSync('/bin/busybox') ? { '/bin/sh': '/bin/busybox' } : {};
+  const agnhost = path.resolve(agnhostPath);
   const images = {
-    // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on a busybox base; /agnhost-2 is its second name (entrypoint specs).
-    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': path.resolve(agnhostPath), '/agnhost-2': path.resolve(agnhostPath) } },
+    // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on alpine (busybox's sh) with curl; /agnhost-2 is its second name (entrypoint specs).
+    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': agnhost, '/agnhost-2': agnhost, ...sh } },
     // busybox:1.36.1-1: CMD ["sh"].
-    [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox' },
+    [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox', files: { ...sh } },
     // nonroot:1.4: busybox with USER 1234 (the e2e framework's nonRootTestUserID).
-    [`${E2E}/nonroot:1.4`]: { cmd: ['sh'], user: '1234', applets: 'busybox' },
+    [`${E2E}/nonroot:1.4`]: { cmd: ['sh'], user: '1234', applets: 'busybox', files: { ...sh } },
   };
   const file = path.join(dir, 'conformance-images.yaml');
   // JSON is YAML: the catalog loader reads it as such.
