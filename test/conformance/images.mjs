@@ -7,6 +7,7 @@
 // Left out on purpose: nginx:1.14-4 and httpd:2.4.38-4. Debian's nginx/apache2 are not installed
 // here and their configuration and document roots differ from the images' (the specs that use them
 // only need "a web server on port 80"); mapping them to something else would not be the image.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +24,19 @@ export async function conformanceImages(agnhostPath, dir = path.join(os.tmpdir()
   // `applets: busybox`: the images' /bin is busybox's (Debian's busybox-static, where installed), and
   // so is /bin/sh: the specs match busybox's own messages ("/bin/sh: can't create /file: …").
   const sh = fs.existsSync('/bin/busybox') ? { '/bin/sh': '/bin/busybox' } : {};
+  // The agnhost image carries a self-signed certificate for localhost (/localhost.crt, /localhost.key)
+  // that `netexec --tls-cert-file` serves HTTPS with (the HTTPS lifecycle-hook specs).
+  const crt = path.join(dir, 'localhost.crt');
+  const key = path.join(dir, 'localhost.key');
+  if (!fs.existsSync(crt) || !fs.existsSync(key)) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '3650', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+    fs.chmodSync(key, 0o644);
+  }
   const agnhost = path.resolve(agnhostPath);
   const images = {
     // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on alpine (busybox's sh) with curl; /agnhost-2 is its second name (entrypoint specs).
-    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': agnhost, '/agnhost-2': agnhost, ...sh } },
+    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': agnhost, '/agnhost-2': agnhost, '/localhost.crt': crt, '/localhost.key': key, ...sh } },
     // busybox:1.36.1-1: CMD ["sh"].
     [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox', files: { ...sh } },
     // nonroot:1.4: busybox with USER 1234 (the e2e framework's nonRootTestUserID).
