@@ -187,3 +187,21 @@ describe('objects without managedFields', () => {
     assert.deepEqual(entries(same).map((e) => `${e.manager}/${e.operation}`), ['kubectl/Apply', 'before-first-apply/Update']);
   });
 });
+
+describe('capUpdateManagers', () => {
+  it('folds the oldest Update entries into "ancient-changes" beyond ten', () => {
+    let obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} as Record<string, string> } as KubeObject;
+    for (let i = 0; i < 12; i++) {
+      const next = structuredClone(obj);
+      (next.data as Record<string, string>)[`k${i}`] = 'v';
+      next.metadata!.managedFields = updateManagedFields({ def: cmDef, now: new Date(Date.UTC(2026, 0, 1, 0, i)) }, obj, next, `writer-${String(i).padStart(2, '0')}`);
+      obj = next;
+    }
+    const mf = entries(obj);
+    assert.equal(mf.length, 10);
+    const ancient = mf.find((e) => e.manager === 'ancient-changes')!;
+    assert.deepEqual(ancient.fieldsV1, { 'f:data': { 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } });
+    assert.equal(ancient.time, '2026-01-01T00:02:00Z');
+    assert.ok(!mf.some((e) => ['writer-00', 'writer-01', 'writer-02'].includes(e.manager!)));
+  });
+});

@@ -108,7 +108,43 @@ export function updateManagedFields(ctx: FieldManagerContext, live: KubeObject |
     self.time = rfc3339(ctx.now);
     managers.set(key, self);
   }
+  capUpdateManagers(managers);
   return encodeManagedFields(managers);
+}
+
+/** MAX_UPDATE_MANAGERS is DefaultMaxUpdateManagers: more Update entries than this are bucketed. */
+export const MAX_UPDATE_MANAGERS = 10;
+
+/**
+ * capUpdateManagers folds the oldest Update entries into one "ancient-changes" entry per
+ * apiVersion until at most MAX_UPDATE_MANAGERS remain (the capManagersManager), so an object
+ * written by many clients does not grow without bound.
+ */
+export function capUpdateManagers(managers: Managers): void {
+  const seconds = (m: ManagerSet) => (m.time ? Math.floor(Date.parse(m.time) / 1000) : 0);
+  const updaters = [...managers.entries()].filter(([, m]) => m.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  updaters.sort(([ka, a], [kb, b]) => (seconds(a) - seconds(b)) || (ka < kb ? -1 : ka > kb ? 1 : 0));
+  const firstOfVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const [key, m] = updaters[i];
+    const bucket: ManagerSet = { manager: 'ancient-changes', operation: 'Update', apiVersion: m.apiVersion, set: new FieldSet() };
+    const bucketKey = managerKey(bucket);
+    const first = firstOfVersion.get(m.apiVersion);
+    if (first === undefined) { firstOfVersion.set(m.apiVersion, key); continue; }
+    if (!managers.has(bucketKey)) {
+      // the first entry of this version becomes the bucket
+      const f = managers.get(first)!;
+      managers.delete(first);
+      managers.set(bucketKey, { ...bucket, time: f.time, set: f.set });
+    }
+    const b = managers.get(bucketKey)!;
+    b.set = m.set.union(b.set);
+    b.time = m.time;
+    managers.delete(key);
+    length--;
+  }
 }
 
 function isEmptyEntry(e: unknown): boolean {
