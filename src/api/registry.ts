@@ -24,6 +24,7 @@ import { limitranges, resourcequotas } from './core/resourcequotas.js';
 import { podtemplates } from './core/podtemplates.js';
 import { runtimeclasses } from './node/runtimeclasses.js';
 import { admissionRegistrationResources } from './admissionregistration/resources.js';
+import { rbacResources } from './rbac/resources.js';
 
 /** allResources lists every served resource (group/version/plural unique). */
 export const allResources: ResourceDefinition[] = [
@@ -50,6 +51,8 @@ export const allResources: ResourceDefinition[] = [
   limitranges, podtemplates, resourcequotas, runtimeclasses,
   // admissionregistration.k8s.io/v1
   ...admissionRegistrationResources,
+  // rbac.authorization.k8s.io/v1
+  ...rbacResources,
 ];
 
 const byResource = new Map<string, ResourceDefinition>();

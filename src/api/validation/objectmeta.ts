@@ -17,6 +17,11 @@ const NAME_RULES: Record<string, NameValidator> = {
   // Events may be named after anything they report on (`<object>.<hex>`); only path safety applies.
   '/events': validatePathSegmentName,
   'events.k8s.io/events': validatePathSegmentName,
+  // RBAC names may hold ':' (system:basic-user): ValidateRBACName is path-segment only.
+  'rbac.authorization.k8s.io/roles': validatePathSegmentName,
+  'rbac.authorization.k8s.io/clusterroles': validatePathSegmentName,
+  'rbac.authorization.k8s.io/rolebindings': validatePathSegmentName,
+  'rbac.authorization.k8s.io/clusterrolebindings': validatePathSegmentName,
 };
 
 /** nameValidatorFor returns the name rule of a resource. */
