@@ -150,19 +150,27 @@ const STORAGE_OPERATIONS: Record<string, string> = { create: 'create', update: '
  * in-process stores' synchronous revision reads included, which the watch cache relies on).
  */
 export function instrumentBackend(backend: Backend, metrics: APIServerMetrics, typeOf: (key: string) => string): Backend {
+  // One wrapper per method, made once: the store calls these on every request.
+  const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(backend, {
     get(target, prop, receiver) {
+      const cached = wrappers.get(prop);
+      if (cached) return cached;
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== 'function') return v;
-      if (typeof prop !== 'string' || !TIMED.has(prop)) return (v as (...a: unknown[]) => unknown).bind(target);
-      return async (...args: unknown[]) => {
-        const started = process.hrtime.bigint();
-        try {
-          return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } finally {
-          metrics.storageDuration.observe({ operation: STORAGE_OPERATIONS[prop], type: typeOf(String(args[0] ?? '')) }, Number(process.hrtime.bigint() - started) / 1e9);
+      const fn = v as (...a: unknown[]) => unknown;
+      const wrapped = typeof prop === 'string' && TIMED.has(prop)
+        ? async (...args: unknown[]) => {
+          const started = process.hrtime.bigint();
+          try {
+            return await (fn.apply(target, args) as Promise<unknown>);
+          } finally {
+            metrics.storageDuration.observe({ operation: STORAGE_OPERATIONS[prop], type: typeOf(String(args[0] ?? '')) }, Number(process.hrtime.bigint() - started) / 1e9);
+          }
         }
-      };
+        : fn.bind(target);
+      wrappers.set(prop, wrapped);
+      return wrapped;
     },
   });
 }
