@@ -64,6 +64,14 @@ function withoutManagedFields(obj: KubeObject | undefined): KubeObject {
   return copy;
 }
 
+/** trackedPart is the object without what ignoreFields would drop anyway (walking it is wasted work on every write). */
+function trackedPart(ctx: FieldManagerContext, obj: KubeObject | undefined): KubeObject {
+  const copy = withoutManagedFields(obj) as Record<string, unknown>;
+  if (ctx.subresource === 'status') delete copy.spec;
+  else if (ctx.def.subresources.includes('status')) delete copy.status;
+  return copy as KubeObject;
+}
+
 function decodeOrEmpty(entries: unknown): Managers {
   try {
     return decodeManagedFields(entries);
@@ -93,7 +101,7 @@ export function updateManagedFields(ctx: FieldManagerContext, live: KubeObject |
     try { managers = decodeManagedFields(sent); } catch { managers = undefined; }
   }
   managers ??= decodeOrEmpty(live?.metadata?.managedFields);
-  const cmp = filterComparison(ctx, compare(withoutManagedFields(live), withoutManagedFields(next), type));
+  const cmp = filterComparison(ctx, compare(trackedPart(ctx, live), trackedPart(ctx, next), type));
   if (isSame(cmp)) return encodeManagedFields(managers);
   const changed = cmp.modified.union(cmp.added);
   for (const [k, m] of managers) {
