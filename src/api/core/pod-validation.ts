@@ -75,9 +75,29 @@ export function validatePodSpec(spec: Obj, path: string, opts: PodSpecOptions = 
   if (spec.subdomain) errs.push(...messagesAt(`${path}.subdomain`, spec.subdomain, isDNS1123Label(spec.subdomain)));
   if (spec.priorityClassName) errs.push(...messagesAt(`${path}.priorityClassName`, spec.priorityClassName, isDNS1123Subdomain(spec.priorityClassName)));
   errs.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
+  if (isObj(spec.securityContext)) errs.push(...validateSysctls(spec.securityContext.sysctls, `${path}.securityContext.sysctls`));
   if (Array.isArray(spec.imagePullSecrets)) {
     (spec.imagePullSecrets as Obj[]).forEach((s, i) => { if (!s?.name) errs.push(required(`${path}.imagePullSecrets[${i}].name`)); });
   }
+  return errs;
+}
+
+/** SYSCTL_NAME is a sysctl name: segments separated by dots or slashes (validation's sysctlContainSlashRegexp). */
+const SYSCTL_NAME = '^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$';
+
+/** validateSysctls checks the pod's sysctls: names present, well-formed (at most 253 characters) and unique. */
+function validateSysctls(sysctls: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!Array.isArray(sysctls)) return errs;
+  const seen = new Set<string>();
+  (sysctls as unknown[]).forEach((x, i) => {
+    const name = isObj(x) && typeof x.name === 'string' ? x.name : '';
+    const p = `${path}[${i}].name`;
+    if (!name) errs.push(required(p));
+    else if (name.length > 253 || !new RegExp(SYSCTL_NAME).test(name)) errs.push(invalidField(p, name, `must have at most 253 characters and match regex ${SYSCTL_NAME}`));
+    else if (seen.has(name)) errs.push(duplicate(p, name));
+    seen.add(name);
+  });
   return errs;
 }
 
