@@ -260,6 +260,8 @@ export function applyObject(ctx: FieldManagerContext, live: KubeObject | undefin
   const previous = managers.get(key);
   const cfg = structuredClone(config);
   if (cfg.metadata) delete (cfg.metadata as Record<string, unknown>).managedFields;
+  // the live resourceVersion must not pin the write (a race retries); one the configuration sets does
+  if (liveObj.metadata) delete liveObj.metadata.resourceVersion;
   let merged = merge(liveObj, cfg, type) as KubeObject;
   managers.set(key, self);
 

@@ -108,3 +108,15 @@ describe('managedFields on updates', () => {
     assert.equal(st.body.status.observedGeneration, 1);
   });
 });
+
+describe('apply and resourceVersion', () => {
+  it('a resourceVersion in the configuration is a precondition (409 when stale); without one, apply just applies', async () => {
+    const created = await apply('rv', cm('rv', { a: '1' }));
+    assert.equal(created.status, 201, created.text);
+    const stale = await apply('rv', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rv', resourceVersion: '1' }, data: { a: '2' } }));
+    assert.equal(stale.status, 409, stale.text);
+    const ok = await apply('rv', cm('rv', { a: '3' }));
+    assert.equal(ok.status, 200, ok.text);
+    assert.notEqual(ok.body.metadata.resourceVersion, created.body.metadata.resourceVersion);
+  });
+});
