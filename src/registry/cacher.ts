@@ -193,7 +193,7 @@ export class WatchCache {
    * in-process store has published every change up to its current revision before the caller
    * could read that revision, so one turn of the event loop (the cache's watch drains in
    * microtasks) proves progress even when none of those changes were this resource's: the
-   * cacher's progress-notify, without etcd.
+   * cacher's progress-notify, without etcd. A timeout of 0 answers at once.
    */
   async syncTo(rev: number, timeoutMs = FRESHNESS_TIMEOUT_MS): Promise<boolean> {
     if (this.loading) await this.loading.catch(() => undefined);
@@ -204,6 +204,7 @@ export class WatchCache {
       if (!this.running) return false;
       if (this.rev >= rev) return true;
     }
+    if (timeoutMs <= 0) return false;
     // A revision the store has not reached yet (or a remote store): wait for changes, then give up.
     return new Promise<boolean>((resolve) => {
       const waiter = { rev, resolve: () => { cancel(); resolve(true); } };

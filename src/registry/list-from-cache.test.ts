@@ -78,3 +78,24 @@ test('watch: a streaming list of pods on one node, the end bookmark, then only t
   assert.equal(got[1].object.kind, 'Pod');
   store.watchCache.stop();
 });
+
+test('a remote store (no synchronous progress): a consistent list the cache cannot prove fresh is read from storage at once', async () => {
+  const memory = new MemoryBackend();
+  // etcd-like: the same Backend without the in-process store's synchronous revision reads
+  const backend = new Proxy(memory, {
+    get: (t, p) => (p === 'currentRevisionSync' ? undefined : (Reflect.get(t, p) as unknown as (...a: unknown[]) => unknown).bind?.(t) ?? Reflect.get(t, p)),
+  }) as MemoryBackend;
+  const clock = new FakeClock();
+  const deps = { backend, clock, namespaceState: async () => 'active' as const };
+  const cms = new RegistryStore(configmaps, deps);
+  const secretsLike = new RegistryStore(pods, deps);
+  await cms.create('default', cm('a'));
+  await cms.list('default', { resourceVersion: '0' });
+  // Another resource moves the store's revision; the configmaps cache sees no event of its own.
+  await secretsLike.create('default', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  const consistent = await cms.list('default'); // would wait on the fake clock forever if it waited
+  assert.equal(consistent.metadata.resourceVersion, String(await memory.currentRevision()));
+  assert.deepEqual(consistent.items.map((o) => o.metadata?.name), ['a']);
+  cms.watchCache.stop();
+  secretsLike.watchCache.stop();
+});

@@ -221,13 +221,25 @@ export class RegistryStore {
   private async listFromCache(namespace: string | undefined, rv: string | undefined, matches: (obj: KubeObject) => boolean): Promise<ListResult | undefined> {
     const min = rv === '0' ? 0 : rv ? parseResourceVersion(rv) : await this.backend.currentRevision();
     await this.watchCache.start();
-    if (!(await this.watchCache.syncTo(min))) {
+    if (!(await this.cacheFreshFor(min))) {
       const current = await this.backend.currentRevision();
       if (rv && min > current) throw tooLargeResourceVersion(min, current);
       return undefined;
     }
     const { items, revision } = this.watchCache.list(listPrefix(this.def, namespace), matches);
     return { items, metadata: { resourceVersion: String(revision) } };
+  }
+
+  /**
+   * cacheFreshFor says whether the watch cache reflects revision min: at once when it can tell
+   * (an in-process store proves its progress; a remote one only by events), and when min is past
+   * the store's own revision, after waiting for it as the cacher does (false: storage answers,
+   * which is at least as new whenever min is not in the future).
+   */
+  private async cacheFreshFor(min: number): Promise<boolean> {
+    if (await this.watchCache.syncTo(min, 0)) return true;
+    if (!this.watchCache.started || min <= await this.backend.currentRevision()) return false;
+    return this.watchCache.syncTo(min);
   }
 
   /**
@@ -250,7 +262,7 @@ export class RegistryStore {
     await this.watchCache.start().catch((e: unknown) => logger.error(e, 'Watch cache failed to start', { resource: this.gr.resource }));
     if (sendInitial) {
       // The state at a resourceVersion not older than asked (any for "0"), from the cache when it is fresh enough.
-      if (await this.watchCache.syncTo(min)) events = this.watchCache.watchFromState(opts.signal, { bookmarks, endBookmark, trigger });
+      if (await this.cacheFreshFor(min)) events = this.watchCache.watchFromState(opts.signal, { bookmarks, endBookmark, trigger });
       if (!events) {
         const res = await this.backend.list(prefix);
         for (const kv of res.items) {
