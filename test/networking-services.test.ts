@@ -57,6 +57,13 @@ describe('tskube up rejects service ranges as kube-apiserver does', { timeout: 2
       await assert.rejects(startCluster({ nodes: 0, extraArgs: [flag, value] }), (e: Error) => e.message.includes(message));
     });
   }
+
+  it('tskube agent --cluster-dns takes an IPv4 address', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--name', 'n', '--cluster-dns', 'nope'],
+      { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout + r.stderr, /--cluster-dns must be an IPv4 address, not \\?"nope\\?"/);
+  });
 });
 
 describeNeeding('service ranges, pods reaching the API server, Services without selectors', { timeout: 10 * 60_000, ...requireTool(KUBECTL, ROOT, UNSHARE, CNI_PLUGINS, NFTABLES, BUSYBOX) }, () => {

@@ -4,13 +4,14 @@ import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { ServiceProxy, tableNameFor } from '../network/proxy/proxier.js';
 import { bridgeNameFor } from '../network/pod-network-config.js';
+import { parseIPv4 } from '../network/cidr.js';
 import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
 import { nodeCredential } from '../apiserver/authn.js';
 import { realClock } from '../util/clock.js';
 import { log } from '../util/log.js';
 
 /** AgentOptions are `tskube agent`'s flags. */
-export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; address: string; images?: string[] }
+export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; address: string; images?: string[]; clusterDns?: string }
 
 /** NodeAgentConfig is what one node agent needs, in its own process (`tskube agent`) or in `tskube up`. */
 export interface NodeAgentConfig {
@@ -99,11 +100,12 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const logger = log.child({ component: 'tskube-agent', node: o.name });
   if (o.runtime !== 'process' && o.runtime !== 'simulated') throw new Error(`--runtime must be process or simulated, not ${JSON.stringify(o.runtime)}`);
   if (!o.server.startsWith('https://') && !o.server.startsWith('http://')) throw new Error(`--server must be an http(s) URL, not ${JSON.stringify(o.server)}`);
+  if (o.clusterDns !== undefined && parseIPv4(o.clusterDns) === undefined) throw new Error(`--cluster-dns must be an IPv4 address, not ${JSON.stringify(o.clusterDns)}`);
   const rootDir = resolve(o.rootDir ?? join('.tskube', 'nodes', o.name));
   const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
   if (!ca && o.server.startsWith('https://')) logger.warn('no --ca-file: the API server\'s certificate is not verified');
   const images = imageCatalogFiles(o.images);
-  const { agent, runtime, proxy } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images });
+  const { agent, runtime, proxy } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images, clusterDNS: o.clusterDns });
   const ac = new AbortController();
   const done = agent.run(ac.signal);
   // The proxy removes its nftables table when it stops.

@@ -45,6 +45,7 @@ program.command('agent')
   .option('--root-dir <dir>', 'where pods and containers of this node live (default: .tskube/nodes/NAME)')
   .option('--runtime <kind>', 'process or simulated', 'process')
   .option('--address <ip>', 'address the API server reaches this agent at', '127.0.0.1')
+  .option('--cluster-dns <ip>', 'the cluster DNS address pods are given (the tenth address of the service range; default 10.96.0.10)')
   .option('--images <file>', IMAGES_HELP, collect, [])
   .action(async (o) => { await runAgent(o); });
 
