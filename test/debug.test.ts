@@ -2,7 +2,8 @@
 // with the real kubectl against `tskube up`. Interactive sessions get their input piped in.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { spawn } from 'node:child_process';
+import { startCluster, kubectl, kubectlEnv, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 
 let c: Cluster;
@@ -16,6 +17,24 @@ const ephemeralStatus = async (pod: string, name: string): Promise<EphemeralStat
   const out = await jsonpath(['get', 'pod', pod], '{.status.ephemeralContainerStatuses}');
   return (out ? JSON.parse(out) as EphemeralStatus[] : []).find((s) => s.name === name);
 };
+
+/**
+ * onTerminal runs kubectl on a pseudo-terminal (util-linux's `script`), as a user types: each line
+ * is sent once the output so far matches its `after`; resolves with all output and the exit code.
+ */
+function onTerminal(args: string[], lines: { after: RegExp; send: string }[]): Promise<{ code: number | null; output: string }> {
+  const cmd = ['kubectl', ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const p = spawn('script', ['-qec', cmd, '/dev/null'], { env: kubectlEnv(c), stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let next = 0;
+  const timer = setTimeout(() => p.kill('SIGKILL'), 90_000);
+  const feed = () => {
+    while (next < lines.length && lines[next].after.test(output)) p.stdin.write(lines[next++].send);
+  };
+  p.stdout.on('data', (d) => { output += d; feed(); });
+  p.stderr.on('data', (d) => { output += d; });
+  return new Promise((resolve) => p.on('close', (code) => { clearTimeout(timer); p.stdin.destroy(); resolve({ code, output }); }));
+}
 
 // Needs root (the debug container joins its target's PID namespace) and the real kubectl.
 describeNeeding('kubectl debug and kubectl attach', { timeout: 10 * 60_000, ...requireTool(KUBECTL, ROOT, UNSHARE) }, () => {
@@ -53,10 +72,25 @@ describeNeeding('kubectl debug and kubectl attach', { timeout: 10 * 60_000, ...r
     assert.equal(logs.stdout, 'from-shell\n');
   });
 
+  it('kubectl debug -it opens a shell on a terminal: prompt, echo, the target\'s processes', async () => {
+    const r = await onTerminal(['debug', '-it', 'web', '--image=busybox', '--target=web', '--container=tty'], [
+      // The shell printed its first prompt before kubectl attached: as kubectl says, press enter.
+      { after: /try pressing enter\./, send: '\r' },
+      { after: /# /, send: 'echo $((6*7))\r' },
+      { after: /\r\n42\r\n[^]*# /, send: 'ps -o pid,comm | grep -c sleep\r' },
+      { after: /\r\n1\r\n[^]*# /, send: 'exit 4\r' },
+    ]);
+    assert.match(r.output, /If you don't see a command prompt, try pressing enter\./);
+    assert.match(r.output, /\r\n42\r\n/, r.output);
+    assert.match(r.output, /Session ended, the ephemeral container will not be restarted but may be reattached using 'kubectl attach web -c tty -i -t' if it is still running/);
+    const st = await waitFor(async () => { const s = await ephemeralStatus('web', 'tty'); return s?.state.terminated ? s : undefined; }, 'tty terminated');
+    assert.equal(st.state.terminated?.exitCode, 4);
+  });
+
   it('the API refuses what an ephemeral container may not have, with Kubernetes\' messages', async () => {
     const bad = await k(['debug', 'web', '--image=busybox', '--target=nope', '--', 'true']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /The Pod "web" is invalid: spec\.ephemeralContainers\[2\]\.targetContainerName: Not found: "nope"/);
+    assert.match(bad.stderr, /The Pod "web" is invalid: spec\.ephemeralContainers\[3\]\.targetContainerName: Not found: "nope"/);
     const ports = await k(['patch', 'pod', 'web', '--subresource=ephemeralcontainers', '-p',
       '{"spec":{"ephemeralContainers":[{"name":"p","image":"busybox","ports":[{"containerPort":80}],"livenessProbe":{"exec":{"command":["true"]}}}]}}']);
     assert.equal(ports.code, 1);

@@ -19,6 +19,8 @@ import { SETUP_SCRIPT } from './setup-script.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
 
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
+/** TTY_PYTHON runs the pty helper inside a container (the host's interpreter, seen through the container's overlay). */
+const TTY_PYTHON = '/usr/bin/python3';
 /** SETPRIV is util-linux's setpriv by absolute path: a container's PATH may find busybox's, which lacks --reuid. */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p)) ?? 'setpriv';
 /**
@@ -189,7 +191,11 @@ export class ProcessRuntime implements Runtime {
     if (!sb || sb.state !== 'SANDBOX_READY') throw new Error(`failed to start container: sandbox ${rec.info.sandboxId} is not ready`);
     const c = rec.info.config;
     const hostname = fs.readFileSync(sb.files.hostname, 'utf8').trim();
-    const env = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: '/root', ...c.env };
+    const env = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: '/root', ...(c.tty ? { TERM: 'xterm' } : {}), ...c.env };
+    // tty: true gives the container a terminal: the pty helper runs its command on a pseudo-terminal
+    // (stdin in, the terminal's output out), as a CRI runtime does for a TTY container.
+    const ttyWrap = !!c.tty && fs.existsSync(TTY_PYTHON);
+    const cmd = ttyWrap ? [TTY_PYTHON, PTY_HELPER, '--', ...c.argv] : c.argv;
     const log = new CriLogWriter(c.logPath, this.opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
     const wd = c.workingDir || '/';
     let child: ChildProcess;
@@ -198,7 +204,8 @@ export class ProcessRuntime implements Runtime {
     if (this.isolation === 'namespaces') {
       // The catalog's entrypoint scripts live in the checkout, which may sit under /tmp (hidden by the
       // container's own tmpfs): bind them in read-only at the same path.
-      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true }, ...this.appletMounts(), ...this.imageFiles(c.image), ...sandboxMounts(sb, c.mounts), ...c.mounts];
+      const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true },
+        ...(ttyWrap ? [{ hostPath: PTY_HELPER, containerPath: PTY_HELPER, readOnly: true }] : []), ...this.appletMounts(), ...this.imageFiles(c.image), ...sandboxMounts(sb, c.mounts), ...c.mounts];
       const mounts = all.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
       // Join the sandbox's namespaces, then make the container's own PID and mount namespaces.
       // The PID namespace is the container's own, the node's (hostPID) or its target's (ephemeral containers).
@@ -211,7 +218,7 @@ export class ProcessRuntime implements Runtime {
       const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
       const args = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
-        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env), String(all.length), ...mounts, '--', ...c.argv];
+        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env), String(all.length), ...mounts, '--', ...cmd];
       viaNsenter = join.length > 0;
       // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
       const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
@@ -225,7 +232,7 @@ export class ProcessRuntime implements Runtime {
       });
     } else {
       const cwd = fs.existsSync(wd) ? wd : '/';
-      child = spawn(c.argv[0], c.argv.slice(1), {
+      child = spawn(cmd[0], cmd.slice(1), {
         env, cwd, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         ...(c.user ? { uid: c.user.uid, gid: c.user.gid } : {}),
       });

@@ -22,11 +22,16 @@ def resize(line):
         pass
 
 inputs = [master, 0]
-try:
-    os.fstat(3)
-    inputs.append(3)
-except OSError:
-    pass
+# fd 3 carries resizes only when it was open before the terminal: a container's helper has none, and
+# then the terminal's master itself may be fd 3.
+resize_fd = None
+if master != 3:
+    try:
+        os.fstat(3)
+        resize_fd = 3
+        inputs.append(3)
+    except OSError:
+        pass
 ctl = b''
 while True:
     try:
@@ -47,10 +52,11 @@ while True:
             inputs.remove(0)
         else:
             os.write(master, data)
-    if 3 in ready:
-        data = os.read(3, 4096)
+    if resize_fd is not None and resize_fd in ready:
+        data = os.read(resize_fd, 4096)
         if not data:
-            inputs.remove(3)
+            inputs.remove(resize_fd)
+            resize_fd = None
         else:
             ctl += data
             while b'\n' in ctl:
