@@ -56,6 +56,13 @@ export interface NodeGraph {
   podsOnNode(nodeName: string, namespace?: string): Promise<PodRefs[]>;
   /** claimVolume is the PV a PersistentVolumeClaim is bound to */
   claimVolume(namespace: string, claim: string): Promise<string | undefined>;
+  /** rbac is the RBAC authorizer (rbac/authorizer.ts), the union's last member (--authorization-mode=Node,RBAC) */
+  rbac?: RuleAuthorizer;
+}
+
+/** RuleAuthorizer allows what a bound RBAC rule covers (it never denies on its own). */
+export interface RuleAuthorizer {
+  authorize(a: Attributes): Promise<boolean>;
 }
 
 const ALLOW: Decision = { allowed: true, reason: '' };
@@ -100,15 +107,23 @@ export function requestAttributes(user: UserInfo, method: string, url: URL, info
 
 /**
  * authorize decides a request: system:masters may do anything, nodes go through the node
- * authorizer, and any other user (there is none today) is refused.
+ * authorizer, then the RBAC authorizer (graph.rbac) may allow what a bound role covers;
+ * anything else is refused.
  */
 export async function authorize(a: Attributes, graph: NodeGraph): Promise<Decision> {
   if (a.user.groups.includes(MASTERS_GROUP)) return ALLOW;
   // system:basic-user and system:discovery: every authenticated user may review itself and read discovery.
   if (basicRulesAllow(a.user, a)) return ALLOW;
   const node = nodeNameOf(a.user);
-  if (node !== undefined) return authorizeNode(node, a, graph);
-  return deny();
+  let nodeDecision: Decision | undefined;
+  if (node !== undefined) {
+    nodeDecision = await authorizeNode(node, a, graph);
+    // NodeRestriction's refusals are admission's: RBAC cannot lift them.
+    if (nodeDecision.allowed || nodeDecision.admission) return nodeDecision;
+  }
+  // The union: what the Node authorizer does not allow, RBAC may.
+  if (graph.rbac && await graph.rbac.authorize(a)) return ALLOW;
+  return nodeDecision ?? deny();
 }
 
 /** forbiddenError renders a denial as kube-apiserver does (responsewriters.Forbidden / admission.NewForbidden). */

@@ -2,6 +2,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import type { ApiServer } from './server.js';
 import { reconcileKubernetesEndpoints } from './kubernetes-endpoints.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/misc/scheduling.js';
+import { reconcileBootstrapPolicy } from './rbac/bootstrap.js';
 
 /** SYSTEM_NAMESPACES exist in every cluster. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -56,4 +57,6 @@ export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?
   for (const pc of SYSTEM_PRIORITY_CLASSES) {
     await ensure(() => priorityClasses.get(undefined, pc.metadata!.name!), () => priorityClasses.create(undefined, structuredClone(pc)));
   }
+  // kube-apiserver's rbac/bootstrap-roles post-start hook.
+  await reconcileBootstrapPolicy(api.storeFor);
 }

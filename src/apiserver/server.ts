@@ -23,6 +23,7 @@ import { ServiceAllocator } from '../registry/service/service-allocator.js';
 import { TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
+import { newRBAC, RBAC_RESOURCE_KEY } from './rbac/index.js';
 import { serveReview } from './reviews.js';
 import { isReview } from '../api/authorization/reviews.js';
 import { MetricsAPI } from './metrics/metrics-api.js';
@@ -145,6 +146,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
   const authn = new TokenAuthenticator({ adminTokens: opts.tokens, nodeToken: opts.nodeToken });
   const graph = storeNodeGraph(() => storeFor(byPath.get('/v1/pods')!), () => storeFor(byPath.get('/v1/persistentvolumeclaims')!));
+  // --authorization-mode=Node,RBAC: the RBAC authorizer reads watched caches of the four kinds.
+  graph.rbac = newRBAC((p) => { const d = byPath.get(`${RBAC_RESOURCE_KEY}/${p}`); return d && storeFor(d); }, background.signal, clock);
   // authorizeRequest throws 403 Forbidden unless the user may make this request.
   const authorizeRequest = async (user: UserInfo, req: IncomingMessage, url: URL, info: ReturnType<typeof parseRequestInfo>, upgrade = false): Promise<void> => {
     const attrs = requestAttributes(user, req.method ?? 'GET', url, info, upgrade);

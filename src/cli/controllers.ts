@@ -26,6 +26,7 @@ import { ServiceLBController } from '../controllers/servicelb/controller.js';
 import { HorizontalController } from '../controllers/podautoscaler/controller.js';
 import { Publisher } from '../controllers/rootcacertpublisher/publisher.js';
 import { ResourceQuotaController } from '../controllers/resourcequota/controller.js';
+import { ClusterRoleAggregationController } from '../controllers/clusterroleaggregation/controller.js';
 
 // What controllers are given lives with them (controllers never import cli/); re-exported for the CLI.
 export { defaultControllerOptions, type ControllerContext, type ControllerOptions } from '../controllers/common/context.js';
@@ -48,6 +49,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'nodeipam', workers: 1, create: (ctx) => new NodeIpamController(ctx) },
   { name: 'root-ca-cert-publisher', workers: 1, create: (ctx) => new Publisher({ ...ctx, rootCA: ctx.options.rootCA ?? '' }) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
+  { name: 'clusterrole-aggregation', workers: 1, create: (ctx) => new ClusterRoleAggregationController(ctx) },
   { name: 'endpoint', workers: 5, create: (ctx) => new EndpointsController(ctx) },
   { name: 'endpointslice', workers: 5, create: (ctx) => new EndpointSliceController(ctx) },
   { name: 'endpointslicemirroring', workers: 5, create: (ctx) => new EndpointSliceMirroringController(ctx) },
