@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { startTestCluster, eventually } from '../../testing/test-cluster.js';
 import { Resources } from '../../client/types.js';
 import { realClock } from '../../util/clock.js';
+import http from 'node:http';
+import https from 'node:https';
 import { ServiceProxy, tableNameFor } from './proxier.js';
 
 test('the proxy programs its table from Services and EndpointSlices, follows changes and removes the table when it stops', async () => {
@@ -46,4 +48,41 @@ test('without nftables the proxy says why and does nothing', async () => {
   await proxy.run(new AbortController().signal);
   assert.deepEqual(scripts, []);
   await tc.close();
+});
+
+test('an endpoint on the node\'s loopback (the API server behind kubernetes) is reached through a forwarder on the pod gateway', async () => {
+  const tc = await startTestCluster();
+  // A pod range whose gateway (its first address) is a loopback address, so the test can listen there.
+  await tc.client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'host01' }, spec: { podCIDR: '127.0.0.0/24' } });
+  const scripts: string[] = [];
+  const proxy = new ServiceProxy({
+    client: tc.client, informers: tc.informers, clock: realClock, nodeName: 'host01', nodeAddresses: ['127.0.1.1'],
+    bridge: 'tsk-host01-abcd', table: tableNameFor('tsk-host01-abcd'), minSyncPeriodMs: 10,
+    nft: async (s) => { scripts.push(s); }, unavailable: async () => undefined,
+  });
+  const ac = new AbortController();
+  const done = proxy.run(ac.signal);
+  const apiPort = tc.api.port;
+  try {
+    const port = await eventually(() => {
+      const m = /comment "default\/kubernetes:https"[\s\S]*?dnat to 127\.0\.0\.1:(\d+)/.exec(scripts[scripts.length - 1] ?? '');
+      assert.ok(m, 'a DNAT for the kubernetes Service');
+      assert.notEqual(Number(m[1]), apiPort, 'to the forwarder, not straight to the API server');
+      return Number(m[1]);
+    });
+    const body = await new Promise<string>((resolve, reject) => {
+      // the test API server speaks plain HTTP, tskube's HTTPS: the forwarder passes bytes either way
+      const get = new URL(tc.api.url).protocol === 'https:' ? https.get : http.get;
+      get({ host: '127.0.0.1', port, path: '/version', rejectUnauthorized: false }, (res) => {
+        let b = '';
+        res.on('data', (d) => { b += d; });
+        res.on('end', () => resolve(b));
+      }).on('error', reject);
+    });
+    assert.match(JSON.parse(body).gitVersion, /^v1\.32\./);
+  } finally {
+    ac.abort();
+    await done;
+    await tc.close();
+  }
 });
