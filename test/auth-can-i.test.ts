@@ -93,6 +93,11 @@ describeNeeding('kubectl auth can-i and whoami', { timeout: 5 * 60_000, ...requi
     }));
     assert.equal(sar.code, 0, sar.stderr);
     assert.deepEqual(JSON.parse(sar.stdout).status, { allowed: true });
+    // OpenAPI describes them: kubectl explain reads their schema.
+    const explain = await k(['explain', 'selfsubjectaccessreviews.spec.resourceAttributes']);
+    assert.equal(explain.code, 0, explain.stderr);
+    assert.match(explain.stdout, /^GROUP:\s+authorization\.k8s\.io\nKIND:\s+SelfSubjectAccessReview\nVERSION:\s+v1/);
+    assert.match(explain.stdout, /^\s+subresource\t<string>$/m);
     const get = await k(['get', 'selfsubjectaccessreviews']);
     assert.equal(get.code, 1);
     assert.match(get.stderr, /the server does not allow this method on the requested resource|list is not supported/);
