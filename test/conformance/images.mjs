@@ -38,7 +38,8 @@ export async function conformanceImages(agnhostPath, dir = path.join(os.tmpdir()
     // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on alpine (busybox's sh) with curl; /agnhost-2 is its second name (entrypoint specs).
     [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': agnhost, '/agnhost-2': agnhost, '/localhost.crt': crt, '/localhost.key': key, ...sh } },
     // busybox:1.36.1-1: CMD ["sh"].
-    [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox', files: { ...sh } },
+    // Applets the specs call by absolute path that Debian keeps elsewhere (/usr/sbin/sysctl) are bound at /bin too.
+    [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox', files: { ...sh, ...(sh['/bin/sh'] ? { '/bin/sysctl': '/bin/busybox' } : {}) } },
     // nonroot:1.4: busybox with USER 1234 (the e2e framework's nonRootTestUserID).
     [`${E2E}/nonroot:1.4`]: { cmd: ['sh'], user: '1234', applets: 'busybox', files: { ...sh } },
   };
