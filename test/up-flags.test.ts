@@ -71,3 +71,10 @@ describeNeeding('tskube up --images with a file that cannot be read', { timeout:
     await assert.rejects(startCluster({ nodes: 0, extraArgs: ['--images', missing] }), (e: Error) => e.message.includes(`--images ${missing}: cannot read ${missing}`));
   });
 });
+
+describeNeeding('tskube up --store with a kind it does not have', { timeout: 2 * 60_000 }, () => {
+  it('exits naming the allowed kinds instead of starting on SQLite', async () => {
+    await assert.rejects(startCluster({ nodes: 0, extraArgs: ['--store', 'etc'] }),
+      (e: Error) => e.message.includes("argument 'etc' is invalid. Allowed choices are sqlite, etcd."));
+  });
+});

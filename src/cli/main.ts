@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { runUp } from './up.js';
 import { runServer } from './server.js';
 import { runAgent } from './agent.js';
@@ -9,6 +9,8 @@ import { log } from '../util/log.js';
 
 /** collect gathers a repeatable flag's values (`--images a.yaml --images b.yaml`). */
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+/** storeOption: a store kind tskube does not have is refused by name, never replaced by the default. */
+const storeOption = () => new Option('--store <kind>', 'sqlite (default) or etcd').choices(['sqlite', 'etcd']).default('sqlite');
 const IMAGES_HELP = 'an extra image catalog (YAML like src/runtime/images.yaml; its entries win over the shipped ones); repeatable';
 
 /** The `tskube` command: up (all-in-one), server (control plane only), agent (one node). */
@@ -22,7 +24,7 @@ program.command('up')
   .option('--host <addr>', 'address to listen on', '127.0.0.1')
   .option('--nodes <n>', 'number of node agents (host01, host02, ...)', '3')
   .option('--simulated-nodes <n>', 'extra simulated nodes whose pods run without processes', '0')
-  .option('--store <kind>', 'sqlite (default) or etcd', 'sqlite')
+  .addOption(storeOption())
   .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints (with --store etcd)', 'http://127.0.0.1:2379')
   .option('--images <file>', IMAGES_HELP, collect, [])
   .action(async (o) => { await runUp(o); });
@@ -32,7 +34,7 @@ program.command('server')
   .option('--data-dir <dir>', 'where state and credentials live', '.tskube')
   .option('--port <n>', 'API server port', '6443')
   .option('--host <addr>', 'address to listen on', '127.0.0.1')
-  .option('--store <kind>', 'sqlite (default) or etcd', 'sqlite')
+  .addOption(storeOption())
   .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints (with --store etcd)', 'http://127.0.0.1:2379')
   .action(async (o) => { await runServer(o); });
 
