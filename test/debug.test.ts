@@ -24,7 +24,8 @@ const ephemeralStatus = async (pod: string, name: string): Promise<EphemeralStat
  */
 function onTerminal(args: string[], lines: { after: RegExp; send: string }[]): Promise<{ code: number | null; output: string }> {
   const cmd = ['kubectl', ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const p = spawn('script', ['-qec', cmd, '/dev/null'], { env: kubectlEnv(c), stdio: ['pipe', 'pipe', 'pipe'] });
+  // The terminal is 123x45: kubectl sends its size, the container's terminal takes it.
+  const p = spawn('script', ['-qec', `stty cols 123 rows 45; ${cmd}`, '/dev/null'], { env: kubectlEnv(c), stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let next = 0;
   const timer = setTimeout(() => p.kill('SIGKILL'), 90_000);
@@ -78,10 +79,12 @@ describeNeeding('kubectl debug and kubectl attach', { timeout: 10 * 60_000, ...r
       { after: /try pressing enter\./, send: '\r' },
       { after: /# /, send: 'echo $((6*7))\r' },
       { after: /\r\n42\r\n[^]*# /, send: 'ps -o pid,comm | grep -c sleep\r' },
-      { after: /\r\n1\r\n[^]*# /, send: 'exit 4\r' },
+      { after: /\r\n1\r\n[^]*# /, send: 'stty size\r' },
+      { after: /\r\n45 123\r\n[^]*# /, send: 'exit 4\r' },
     ]);
     assert.match(r.output, /If you don't see a command prompt, try pressing enter\./);
     assert.match(r.output, /\r\n42\r\n/, r.output);
+    assert.match(r.output, /\r\n45 123\r\n/, r.output);
     assert.match(r.output, /Session ended, the ephemeral container will not be restarted but may be reattached using 'kubectl attach web -c tty -i -t' if it is still running/);
     const st = await waitFor(async () => { const s = await ephemeralStatus('web', 'tty'); return s?.state.terminated ? s : undefined; }, 'tty terminated');
     assert.equal(st.state.terminated?.exitCode, 4);

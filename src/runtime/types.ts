@@ -205,8 +205,8 @@ export interface ExecSession {
   kill(): void;
 }
 
-/** AttachSession connects to a container's own stdin and output. */
-export interface AttachSession { stdin: Writable | null; output: Readable }
+/** AttachSession connects to a container's own stdin and output; resize sets a tty container's terminal size. */
+export interface AttachSession { stdin: Writable | null; output: Readable; resize?(cols: number, rows: number): void }
 
 // ---------------------------------------------------------------- runtime status
 

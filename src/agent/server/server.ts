@@ -190,7 +190,7 @@ export class AgentServer {
           const exit = (inst.exited ?? Promise.resolve()).then(() => 0);
           serveExec(ws, {
             stdin: streams.stdin ? att.stdin : null, stdout: att.output, stderr: null,
-            resize() {}, exit, kill() { att.output.destroy(); },
+            resize(cols, rows) { att.resize?.(cols, rows); }, exit, kill() { att.output.destroy(); },
           }, streams, argv);
         }
       })().catch((e: unknown) => fail((e as Error).message));

@@ -59,6 +59,8 @@ interface ContainerEntry {
   exited: Promise<ContainerInfo>;
   resolveExit: (i: ContainerInfo) => void;
   output: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
+  /** a tty container's terminal size requests ("COLS ROWS" lines to its pty helper) */
+  resize?: Writable;
 }
 
 /**
@@ -195,7 +197,9 @@ export class ProcessRuntime implements Runtime {
     // tty: true gives the container a terminal: the pty helper runs its command on a pseudo-terminal
     // (stdin in, the terminal's output out), as a CRI runtime does for a TTY container.
     const ttyWrap = !!c.tty && fs.existsSync(TTY_PYTHON);
-    const cmd = ttyWrap ? [TTY_PYTHON, PTY_HELPER, '--', ...c.argv] : c.argv;
+    // The helper's resize pipe is the descriptor after the ones the container's process is spawned with.
+    const resizeFd = this.isolation === 'namespaces' ? 4 : 3;
+    const cmd = ttyWrap ? [TTY_PYTHON, PTY_HELPER, '--resize-fd', String(resizeFd), '--', ...c.argv] : c.argv;
     const log = new CriLogWriter(c.logPath, this.opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
     const wd = c.workingDir || '/';
     let child: ChildProcess;
@@ -222,7 +226,7 @@ export class ProcessRuntime implements Runtime {
       viaNsenter = join.length > 0;
       // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
       const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
-      child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+      child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ...(ttyWrap ? ['pipe' as const] : [])] });
       child.stdio[3]?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
       child.stderr?.on('data', (d: Buffer) => {
         const text = d.toString();
@@ -233,13 +237,17 @@ export class ProcessRuntime implements Runtime {
     } else {
       const cwd = fs.existsSync(wd) ? wd : '/';
       child = spawn(cmd[0], cmd.slice(1), {
-        env, cwd, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        env, cwd, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(ttyWrap ? ['pipe' as const] : [])],
         ...(c.user ? { uid: c.user.uid, gid: c.user.gid } : {}),
       });
       child.stderr?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
     }
     child.stdout?.on('data', (d: Buffer) => { log.write('stdout', d); emit(rec, 'stdout', d); });
     rec.child = child;
+    if (ttyWrap) {
+      rec.resize = child.stdio[resizeFd] as Writable;
+      rec.resize.on('error', () => undefined);
+    }
     rec.info.phase = 'running';
     rec.info.startedAt = new Date().toISOString();
     rec.info.pid = child.pid;
@@ -373,7 +381,7 @@ export class ProcessRuntime implements Runtime {
     rec.output.add(fn);
     void rec.exited.then(() => output.end());
     output.on('close', () => rec.output.delete(fn));
-    return { stdin: rec.child?.stdin ?? null, output };
+    return { stdin: rec.child?.stdin ?? null, output, resize: (cols, rows) => { if (rec.resize?.writable) rec.resize.write(`${cols} ${rows}\n`); } };
   }
 
   getContainerEvents(listener: (e: ContainerEvent) => void): () => void {

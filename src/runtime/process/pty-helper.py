@@ -1,9 +1,16 @@
 # pty-helper: runs argv on a new pseudo-terminal, copying stdin -> terminal -> stdout.
-# File descriptor 3 (optional) carries resize requests, one "COLS ROWS" line each.
+# File descriptor 3 (optional; or the one named by --resize-fd N) carries resize requests, one
+# "COLS ROWS" line each.
 # Exits with the command's exit code (128+N when killed by signal N).
 import fcntl, os, pty, select, struct, sys, termios
 
 argv = sys.argv[1:]
+named_resize_fd = None
+if len(argv) >= 2 and argv[0] == '--resize-fd':
+    named_resize_fd = int(argv[1])
+    argv = argv[2:]
+    # the command on the terminal must not inherit it
+    os.set_inheritable(named_resize_fd, False)
 if argv and argv[0] == '--':
     argv = argv[1:]
 pid, master = pty.fork()
@@ -24,8 +31,10 @@ def resize(line):
 inputs = [master, 0]
 # fd 3 carries resizes only when it was open before the terminal: a container's helper has none, and
 # then the terminal's master itself may be fd 3.
-resize_fd = None
-if master != 3:
+resize_fd = named_resize_fd
+if resize_fd is not None:
+    inputs.append(resize_fd)
+elif master != 3:
     try:
         os.fstat(3)
         resize_fd = 3
