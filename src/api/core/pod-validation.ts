@@ -466,6 +466,21 @@ export function validatePodSpecUpdate(newSpec: Obj, oldSpec: Obj): FieldError[] 
   const newTol: Obj[] = Array.isArray(newSpec.tolerations) ? newSpec.tolerations : [];
   const keepsOld = oldTol.every((t) => newTol.some((n) => deepEqual(n, t)));
   if (keepsOld) munged.tolerations = oldSpec.tolerations;
+  // Scheduling gates may only be removed (the pod's user lifts them one by one).
+  const oldGates: Obj[] = Array.isArray(oldSpec.schedulingGates) ? oldSpec.schedulingGates : [];
+  const newGates: unknown[] = Array.isArray(newSpec.schedulingGates) ? newSpec.schedulingGates : [];
+  for (const g of newGates) {
+    const name = isObj(g) ? g.name : undefined;
+    if (!oldGates.some((o) => isObj(o) && o.name === name)) errs.push(forbidden('spec.schedulingGates', `only deletion is allowed, but found new scheduling gate '${String(name ?? '')}'`));
+  }
+  munged.schedulingGates = oldSpec.schedulingGates;
+  // While a pod is gated its nodeSelector may grow (a queue controller steers it before it schedules).
+  if (oldGates.length > 0 && isObj(newSpec.nodeSelector ?? {})) {
+    const oldSel: Obj = isObj(oldSpec.nodeSelector) ? oldSpec.nodeSelector : {};
+    const newSel: Obj = isObj(newSpec.nodeSelector) ? newSpec.nodeSelector : {};
+    munged.nodeSelector = oldSpec.nodeSelector;
+    if (!Object.entries(oldSel).every(([k, v]) => newSel[k] === v)) errs.push(invalidField('spec.nodeSelector', newSel, 'only additions to spec.nodeSelector are allowed (no mutations or deletions)'));
+  }
   if (!deepEqual(munged, oldSpec)) errs.push(forbidden('spec', POD_UPDATE_FORBIDDEN));
   return errs;
 }

@@ -111,6 +111,23 @@ describe('pod updates', () => {
     assert.deepEqual(updateObject(pods, next, created).errs, []);
   });
 
+  it('scheduling gates may be removed, not added; a gated pod\'s nodeSelector may only grow', () => {
+    const gated = createObject(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'g', namespace: 'default' }, spec: { schedulingGates: [{ name: 'a' }, { name: 'b' }], nodeSelector: { zone: 'x' }, containers: [{ name: 'c', image: 'nginx' }] } }).obj;
+    const removed = structuredClone(gated);
+    (removed.spec as any).schedulingGates = [{ name: 'b' }];
+    (removed.spec as any).nodeSelector = { zone: 'x', disk: 'ssd' };
+    assert.deepEqual(updateObject(pods, removed, gated).errs, []);
+    const added = structuredClone(gated);
+    (added.spec as any).schedulingGates.push({ name: 'c' });
+    assert.match(message('g', updateObject(pods, added, gated).errs), /spec.schedulingGates: Forbidden: only deletion is allowed, but found new scheduling gate 'c'$/);
+    const changed = structuredClone(gated);
+    (changed.spec as any).nodeSelector = { zone: 'y' };
+    assert.match(message('g', updateObject(pods, changed, gated).errs), /spec.nodeSelector: Invalid value: .*only additions to spec.nodeSelector are allowed \(no mutations or deletions\)$/);
+    const ungated = structuredClone(created);
+    (ungated.spec as any).nodeSelector = { disk: 'ssd' };
+    assert.match(message('p', updateObject(pods, ungated, created).errs), /spec: Forbidden: pod updates may not change fields other than/);
+  });
+
   it('status updates keep the spec', () => {
     const next = structuredClone(created);
     (next.spec as any).containers[0].image = 'changed';
