@@ -244,6 +244,18 @@ test('contents follow the source on a later call; paths escaping the volume are 
   data['sub/new'] = 'three';
   await prepareVolumes(pod, podDir, src, NODE, '', '');
   assert.deepEqual(tree(first.get('c')!), ['sub/new (644): three']);
+  // An optional ConfigMap or Secret that is deleted empties its volume.
+  const cms: Record<string, { data: Record<string, string> }> = { opt: { data: { a: '1' } } };
+  const secrets: Record<string, Record<string, string>> = { opt: { s: '2' } };
+  const optSrc: VolumeSource = { configMap: async (_n, name) => cms[name], secret: async (_n, name) => secrets[name], pvcPath: async () => undefined };
+  const optPod = podWith([{ name: 'o', configMap: { name: 'opt', optional: true } }, { name: 's', secret: { secretName: 'opt', optional: true } }]);
+  const optDir = path.join(root, 'optional');
+  const got = await prepareVolumes(optPod, optDir, optSrc, NODE, '', '');
+  assert.deepEqual([tree(got.get('o')!), tree(got.get('s')!)], [['a (644): 1'], ['s (644): 2']]);
+  delete cms.opt;
+  delete secrets.opt;
+  await prepareVolumes(optPod, optDir, optSrc, NODE, '', '');
+  assert.deepEqual([tree(got.get('o')!), tree(got.get('s')!)], [[], []]);
 });
 
 test('containerMounts maps volumeMounts onto prepared paths, with subPath and readOnly', async () => {

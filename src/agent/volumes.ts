@@ -82,7 +82,8 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
   if (v.configMap) {
     const cm = await src.configMap(ns, v.configMap.name ?? '');
     if (!cm) {
-      if (v.configMap.optional) return dir;
+      // An optional ConfigMap that is gone leaves an empty volume (its files go with it).
+      if (v.configMap.optional) { writeFiles(dir, {}); return dir; }
       throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : configmap "${v.configMap.name}" not found`);
     }
     const data: Record<string, Buffer> = {};
@@ -92,7 +93,7 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
   } else if (v.secret) {
     const s = await src.secret(ns, v.secret.secretName ?? '');
     if (!s) {
-      if (v.secret.optional) return dir;
+      if (v.secret.optional) { writeFiles(dir, {}); return dir; }
       throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" not found`);
     }
     const data: Record<string, Buffer> = {};
