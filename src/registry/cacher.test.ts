@@ -169,7 +169,11 @@ test('bookmarks: a watcher that allows them gets the current revision every inte
   assert.equal(got[1].revision, await backend.currentRevision(), 'the bookmark carries the store\'s revision, past other resources\' writes');
   assert.ok(got[1].revision > rev);
   assert.deepEqual((await takeAll(without, 1)).map((e) => e.type), ['create']);
+  await clock.step(60_000);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual((await takeAll(withBookmarks, 1)).map((e) => e.type), ['bookmark'], 'and again the next interval');
   ac.abort();
+  assert.equal(clock.pending(), 0, 'a gone watcher leaves no bookmark timer');
   cache.stop();
 });
 

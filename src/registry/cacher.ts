@@ -286,13 +286,17 @@ export class WatchCache {
     return w;
   }
 
-  /** scheduleBookmark sends w a bookmark at the cache's revision every interval until it goes. */
+  /** scheduleBookmark sends w a bookmark at the cache's revision every interval until it goes (one abort listener for all rounds). */
   private scheduleBookmark(w: CacheWatcher, signal: AbortSignal): void {
-    const cancel = this.clock.setTimeout(() => {
-      if (signal.aborted || !this.watchers.has(w)) return;
-      void this.bookmark(w).then(() => this.scheduleBookmark(w, signal));
-    }, this.bookmarkIntervalMs);
-    signal.addEventListener('abort', cancel, { once: true });
+    let cancel = () => {};
+    const round = () => {
+      cancel = this.clock.setTimeout(() => {
+        if (signal.aborted || !this.watchers.has(w)) return;
+        void this.bookmark(w).then(() => { if (!signal.aborted) round(); });
+      }, this.bookmarkIntervalMs);
+    };
+    round();
+    signal.addEventListener('abort', () => cancel(), { once: true });
   }
 
   private async bookmark(w: CacheWatcher): Promise<void> {
