@@ -33,7 +33,12 @@ export function nodeCredential(nodeName: string, nodeToken: string): string {
 export interface TokenAuthenticatorOptions {
   adminTokens: string[];
   nodeToken?: string;
+  /** further authenticators asked when the static tokens do not match (service account tokens) */
+  tokenAuthenticators?: BearerTokenAuthenticator[];
 }
+
+/** BearerTokenAuthenticator authenticates a bearer token it knows, undefined otherwise. */
+export type BearerTokenAuthenticator = (token: string) => Promise<UserInfo | undefined>;
 
 /**
  * TokenAuthenticator maps a bearer token to a user, as kube-apiserver's token authenticators do:
@@ -43,10 +48,31 @@ export interface TokenAuthenticatorOptions {
 export class TokenAuthenticator {
   private readonly admin: Buffer[];
   private readonly node?: Buffer;
+  private readonly others: BearerTokenAuthenticator[];
 
   constructor(o: TokenAuthenticatorOptions) {
     this.admin = o.adminTokens.filter((t) => t !== '').map((t) => Buffer.from(t));
     this.node = o.nodeToken ? Buffer.from(o.nodeToken) : undefined;
+    this.others = o.tokenAuthenticators ?? [];
+  }
+
+  /** authenticateAsync is authenticate followed by the further authenticators (the union of token authenticators). */
+  async authenticateAsync(authorization: string | undefined): Promise<UserInfo | undefined> {
+    const u = this.authenticate(authorization);
+    if (u || !authorization?.startsWith('Bearer ')) return u;
+    const token = authorization.slice(7).trim();
+    for (const a of this.others) {
+      const found = await a(token);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** mustAuthenticateAsync is authenticateAsync that throws 401 Unauthorized. */
+  async mustAuthenticateAsync(authorization: string | undefined): Promise<UserInfo> {
+    const u = await this.authenticateAsync(authorization);
+    if (!u) throw unauthorized();
+    return u;
   }
 
   /** authenticate returns the request's user, or undefined when the header carries no valid token. */

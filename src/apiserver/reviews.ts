@@ -27,6 +27,8 @@ export interface ReviewDeps {
   authn: TokenAuthenticator;
   /** audiences the API server's tokens are meant for (--api-audiences; the service account issuer by default) */
   apiAudiences?: string[];
+  /** tokenReviewer authenticates service account tokens for the wanted audiences (serviceaccount/index.ts) */
+  tokenReviewer?: (token: string, audiences: string[]) => Promise<{ user: UserInfo; audiences: string[] } | undefined>;
 }
 
 /** DEFAULT_API_AUDIENCES is kube-apiserver's default: its service account issuer. */
@@ -101,7 +103,7 @@ export async function reviewObject(def: ResourceDefinition, obj: Obj, user: User
       out.status = { userInfo: userInfo(user) };
       break;
     case 'TokenReview':
-      out.status = tokenReview(spec, deps);
+      out.status = await tokenReview(spec, deps);
       break;
     default:
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -166,12 +168,16 @@ function fieldSelectorOf(sel: unknown): FieldSelector | undefined {
 }
 
 /** tokenReview authenticates spec.token as the API server would (TokenReviewStatus). */
-function tokenReview(spec: Obj, deps: ReviewDeps): Obj {
+async function tokenReview(spec: Obj, deps: ReviewDeps): Promise<Obj> {
   const token = typeof spec.token === 'string' ? spec.token : '';
   if (!token) throw badRequest('token is required for TokenReview in authentication');
-  const user = deps.authn.authenticate(`Bearer ${token}`);
-  if (!user) return { user: {}, authenticated: false };
   const wanted: string[] = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+  const user = deps.authn.authenticate(`Bearer ${token}`);
+  if (!user) {
+    // a service account token is good for the audiences it names
+    const sa = await deps.tokenReviewer?.(token, wanted);
+    return sa ? { authenticated: true, user: userInfo(sa.user), audiences: sa.audiences } : { user: {}, authenticated: false };
+  }
   const apiAudiences = deps.apiAudiences ?? DEFAULT_API_AUDIENCES;
   // Static and node tokens are audience-agnostic: they are valid for the API server's own audiences.
   const audiences = wanted.length ? wanted.filter((w) => apiAudiences.includes(w)) : apiAudiences;

@@ -24,7 +24,9 @@ import { TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
 import { newRBAC, RBAC_RESOURCE_KEY } from './rbac/index.js';
+import { ServiceAccountTokens } from './serviceaccount/index.js';
 import { serveReview } from './reviews.js';
+import { impersonate } from './impersonation.js';
 import { isReview } from '../api/authorization/reviews.js';
 import { MetricsAPI } from './metrics/metrics-api.js';
 import { METRICS_GROUP, metricsResources } from './metrics/types.js';
@@ -56,6 +58,8 @@ export interface ApiServerOptions {
   /** --service-cluster-ip-range (default 10.96.0.0/12) and --service-node-port-range (default 30000-32767) */
   serviceClusterIPRange?: string;
   serviceNodePortRange?: string;
+  /** --service-account-signing-key-file's key (PEM); an ephemeral key when absent */
+  serviceAccountSigningKey?: string;
 }
 
 /** ApiServer is a running API server. */
@@ -144,8 +148,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     void services.runReleaser(background.signal);
     void services.runRepair(background.signal);
   }
-  const authn = new TokenAuthenticator({ adminTokens: opts.tokens, nodeToken: opts.nodeToken });
+  // Service account tokens: TokenRequest, their authentication, the OIDC discovery documents.
+  const saStorePaths = { ServiceAccount: '/v1/serviceaccounts', Pod: '/v1/pods', Secret: '/v1/secrets', Node: '/v1/nodes' } as const;
+  const saTokens = new ServiceAccountTokens({
+    signingKey: opts.serviceAccountSigningKey, clock,
+    store: (kind) => { const d = byPath.get(saStorePaths[kind]); return d && storeFor(d); },
+  });
+  const authn = new TokenAuthenticator({ adminTokens: opts.tokens, nodeToken: opts.nodeToken, tokenAuthenticators: [saTokens.authenticate] });
   const graph = storeNodeGraph(() => storeFor(byPath.get('/v1/pods')!), () => storeFor(byPath.get('/v1/persistentvolumeclaims')!));
+  // actingUser is the user a request acts as: its own, or whom its impersonation headers name (kubectl --as).
+  const actingUser = async (req: IncomingMessage, requester: UserInfo): Promise<UserInfo> =>
+    impersonate(requester, req.headersDistinct, (a) => authorize(a, graph));
   // --authorization-mode=Node,RBAC: the RBAC authorizer reads watched caches of the four kinds.
   graph.rbac = newRBAC((p) => { const d = byPath.get(`${RBAC_RESOURCE_KEY}/${p}`); return d && storeFor(d); }, background.signal, clock);
   // authorizeRequest throws 403 Forbidden unless the user may make this request.
@@ -158,7 +171,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : authn.mustAuthenticate(req.headers.authorization);
+    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, await authn.mustAuthenticateAsync(req.headers.authorization));
     if (user) await authorizeRequest(user, req, url, parseRequestInfo(path));
     switch (path) {
       case '/healthz': case '/livez': case '/readyz':
@@ -169,6 +182,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return writeObject(res, 200, versionInfo());
       case '/metrics':
         return metrics.serve(res);
+      case '/.well-known/openid-configuration': case '/openid/v1/jwks':
+        saTokens.serveOIDC(path, res);
+        return;
       case '/api':
         return serveDiscovery(req, res, () => coreAPIVersions(), (v) => aggregatedDiscovery(served(), 'core', v));
       case '/apis':
@@ -208,7 +224,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (info.group === METRICS_GROUP) return metricsApi.handle(req, res, url, info);
     // Access reviews and SelfSubjectReview are answered by the authorizer/authenticator, never stored.
     const reviewDef = byPath.get(`${info.group}/${info.version}/${info.resource}`);
-    if (reviewDef && isReview(reviewDef) && user) return serveReview(reviewDef, info, user, req, res, { graph, authn });
+    if (reviewDef && isReview(reviewDef) && user) return serveReview(reviewDef, info, user, req, res, { graph, authn, tokenReviewer: (t, a) => saTokens.review(t, a) });
+    if (info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token' && info.name && byPath.has(saStorePaths.ServiceAccount)) {
+      return saTokens.serveToken(info.namespace ?? '', info.name, req, res);
+    }
     await handleResource(req, res, url, info, {
       clock,
       user,
@@ -235,7 +254,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       socket.end(`HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     (async () => {
-      const user = authn.mustAuthenticate(req.headers.authorization);
+      const user = await actingUser(req, await authn.mustAuthenticateAsync(req.headers.authorization));
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestInfo(url.pathname);
       await authorizeRequest(user, req, url, info, true);

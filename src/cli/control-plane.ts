@@ -5,6 +5,7 @@ import type { Backend } from '../storage/backend.js';
 import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { loadOrCreateCredentials, kubeconfigYaml, type ServingCredentials } from '../apiserver/tls.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { loadOrCreateServiceAccountKey } from '../apiserver/serviceaccount/index.js';
 import type { AdmissionConfig } from '../api/resource.js';
 import { kubernetesServiceIP } from '../network/service-ranges.js';
 
@@ -46,6 +47,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port,
     // The API server proves itself to node agents (logs, exec) with the node token they were given.
     agentToken: creds.nodeToken,
+    serviceAccountSigningKey: loadOrCreateServiceAccountKey(dataDir),
     admission: o.admission,
     serviceClusterIPRange: o.serviceClusterIPRange, serviceNodePortRange: o.serviceNodePortRange,
   });

@@ -100,7 +100,7 @@ export const secrets: ResourceDefinition = defineResource({
 /** serviceaccounts is the core/v1 ServiceAccount resource. */
 export const serviceaccounts: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'],
-  // serviceaccounts/token (TokenRequest) is not served until tokens are issued.
-  subresources: [],
+  // serviceaccounts/token: TokenRequest (apiserver/serviceaccount/token-request.ts)
+  subresources: ['token'],
   strategy: {},
 });

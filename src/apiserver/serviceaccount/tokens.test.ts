@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCluster, eventually } from '../../testing/test-cluster.js';
+import { RestClient } from '../../client/rest.js';
+import { Resources } from '../../client/types.js';
+import type { KubeObject } from '../../api/resource.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import { parseJWT } from './jwt.js';
+
+const rbac = (plural: string, namespaced: boolean) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural, namespaced });
+
+async function refused(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof StatusError, String(e));
+    return e;
+  }
+  assert.fail('the request was allowed');
+}
+
+test('TokenRequest: a service account token authenticates, RBAC decides, a pod-bound token dies with its pod', async (t) => {
+  const tc = await startTestCluster();
+  t.after(() => tc.close());
+  const c = tc.client;
+  await c.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+  const sa = await c.create(Resources.serviceaccounts, 'team', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
+
+  // validation and defaults
+  const short = await refused(c.createSubresource(Resources.serviceaccounts, 'team', 'robot', 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 599 } }));
+  assert.equal(short.message, 'TokenRequest.authentication.k8s.io "robot" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes');
+  const missing = await refused(c.createSubresource(Resources.serviceaccounts, 'team', 'nobody', 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }));
+  assert.equal(missing.message, 'serviceaccounts "nobody" not found');
+  const tr = await c.createSubresource(Resources.serviceaccounts, 'team', 'robot', 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
+  const spec = tr.spec as { audiences: string[]; expirationSeconds: number };
+  assert.deepEqual(spec, { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600 });
+  const token = (tr.status as { token: string }).token;
+  const claims = parseJWT(token)!.claims;
+  assert.equal(claims.iss, 'https://kubernetes.default.svc.cluster.local');
+  assert.equal(claims.sub, 'system:serviceaccount:team:robot');
+  assert.deepEqual(claims['kubernetes.io'], { namespace: 'team', serviceaccount: { name: 'robot', uid: sa.metadata!.uid } });
+  assert.equal((claims.exp as number) - (claims.iat as number), 3600);
+
+  // the token is the service account's user: refused with Kubernetes' message until a role allows
+  const robot = new RestClient({ server: tc.api.url, token });
+  const denied = await refused(robot.list(Resources.pods, 'team'));
+  assert.equal(denied.code, 403);
+  assert.equal(denied.message, 'pods is forbidden: User "system:serviceaccount:team:robot" cannot list resource "pods" in API group "" in the namespace "team"');
+  await c.create(rbac('roles', true), 'team', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-reader' }, rules: [{ verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] }] });
+  await c.create(rbac('rolebindings', true), 'team', {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'robot-reads-pods' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: 'team' }],
+  });
+  await eventually(() => robot.list(Resources.pods, 'team'));
+  const other = await refused(robot.list(Resources.pods, 'default'));
+  assert.equal(other.message, 'pods is forbidden: User "system:serviceaccount:team:robot" cannot list resource "pods" in API group "" in the namespace "default"');
+
+  // a garbage token and a token of a recreated service account are 401
+  assert.equal((await refused(new RestClient({ server: tc.api.url, token: token.slice(0, -4) + 'AAAA' }).list(Resources.pods, 'team'))).code, 401);
+
+  // a pod-bound token: valid while the pod lives
+  const pod = await c.create(Resources.pods, 'team', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'busybox' }] } });
+  const bound = await c.createSubresource(Resources.serviceaccounts, 'team', 'robot', 'token', {
+    apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: pod.metadata!.uid } },
+  });
+  const boundClaims = parseJWT((bound.status as { token: string }).token)!.claims;
+  assert.deepEqual((boundClaims['kubernetes.io'] as { pod: unknown }).pod, { name: 'p', uid: pod.metadata!.uid });
+  const inPod = new RestClient({ server: tc.api.url, token: (bound.status as { token: string }).token });
+  await inPod.list(Resources.pods, 'team');
+  const wrongUID = await refused(c.createSubresource(Resources.serviceaccounts, 'team', 'robot', 'token', {
+    apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'other' } },
+  }));
+  assert.equal(wrongUID.code, 409);
+  await c.delete(Resources.pods, 'team', 'p', { gracePeriodSeconds: 0 } as never);
+  await eventually(async () => assert.equal((await refused(inPod.list(Resources.pods, 'team'))).code, 401));
+
+  // TokenReview answers for service account tokens
+  const review = await c.create({ group: 'authentication.k8s.io', version: 'v1', plural: 'tokenreviews', namespaced: false }, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } as KubeObject);
+  assert.deepEqual(review.status, {
+    authenticated: true, audiences: ['https://kubernetes.default.svc.cluster.local'],
+    user: { username: 'system:serviceaccount:team:robot', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'] },
+  });
+});
+
+test('OIDC discovery: the issuer and the key that verifies its tokens', async (t) => {
+  const tc = await startTestCluster();
+  t.after(() => tc.close());
+  const get = async (path: string) => {
+    const r = await fetch(tc.api.url + path, { headers: { Authorization: 'Bearer t0k' } });
+    return { type: r.headers.get('content-type'), body: await r.json() as Record<string, unknown> };
+  };
+  const conf = await get('/.well-known/openid-configuration');
+  assert.equal(conf.type, 'application/json');
+  assert.equal(conf.body.issuer, 'https://kubernetes.default.svc.cluster.local');
+  assert.equal(conf.body.jwks_uri, 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks');
+  const jwks = await get('/openid/v1/jwks');
+  assert.equal(jwks.type, 'application/jwk-set+json');
+  const keys = jwks.body.keys as { kid: string; use: string }[];
+  assert.equal(keys.length, 1);
+  assert.equal(keys[0].use, 'sig');
+  assert.deepEqual(conf.body.id_token_signing_alg_values_supported, [(keys[0] as unknown as { alg: string }).alg]);
+});
