@@ -43,6 +43,8 @@ export interface StatusStrategyOptions {
   /** extra fields outside spec/status the status update must not change */
   keepFields?: string[];
   validateUpdate?: ResourceStrategy['validateUpdate'];
+  /** normalize puts the written status in its canonical form (fields Go always serializes) */
+  normalize?(obj: KubeObject): void;
 }
 
 /** statusStrategy builds the strategy of a `/status` subresource: spec from old, status from new. */
@@ -69,6 +71,7 @@ export function statusStrategy(opts: StatusStrategyOptions = {}): ResourceStrate
       } else {
         resetObjectMetaForStatus(obj, old);
       }
+      opts.normalize?.(obj);
     },
     validateUpdate: opts.validateUpdate,
   };

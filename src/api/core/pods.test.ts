@@ -128,6 +128,17 @@ describe('pod updates', () => {
     assert.match(message('p', updateObject(pods, ungated, created).errs), /spec: Forbidden: pod updates may not change fields other than/);
   });
 
+  it('a status write gives conditions lastProbeTime and lastTransitionTime, null when unset (as Go serializes them)', () => {
+    const next = structuredClone(created);
+    next.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
+    const { obj, errs } = updateObject(pods, next, created, 'status');
+    assert.deepEqual(errs, []);
+    assert.deepEqual((obj.status as any).conditions, [
+      { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: null },
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:00Z' },
+    ]);
+  });
+
   it('status updates keep the spec', () => {
     const next = structuredClone(created);
     (next.spec as any).containers[0].image = 'changed';

@@ -26,6 +26,22 @@ function validatePodStatusUpdate(obj: KubeObject): FieldError[] {
   return errs;
 }
 
+/**
+ * nullConditionTimes gives every pod condition its lastProbeTime and lastTransitionTime, null when
+ * unset: they are non-pointer metav1.Time fields in Kubernetes, always serialized (`lastProbeTime:
+ * null`), while a patch's null removes them here.
+ */
+function nullConditionTimes(pod: KubeObject): void {
+  const conds = (pod.status as { conditions?: unknown } | undefined)?.conditions;
+  if (!Array.isArray(conds)) return;
+  for (const c of conds) {
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) continue;
+    const cond = c as Record<string, unknown>;
+    if (cond.lastProbeTime === undefined) cond.lastProbeTime = null;
+    if (cond.lastTransitionTime === undefined) cond.lastTransitionTime = null;
+  }
+}
+
 /** pods is the core/v1 Pod resource. */
 export const pods: ResourceDefinition = defineResource({
   group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true,
@@ -43,7 +59,7 @@ export const pods: ResourceDefinition = defineResource({
     validate: (pod) => [...validatePodSpec(spec(pod), 'spec'), ...validateEphemeralContainers(spec(pod), 'spec')],
     validateUpdate: (pod, old) => validatePodSpecUpdate(spec(pod), spec(old)),
   }),
-  statusStrategy: statusStrategy({ lightMetadata: true, validateUpdate: (pod) => validatePodStatusUpdate(pod) }),
+  statusStrategy: statusStrategy({ lightMetadata: true, validateUpdate: (pod) => validatePodStatusUpdate(pod), normalize: nullConditionTimes }),
   selectableFields: {
     'spec.nodeName': (o) => spec(o).nodeName ?? '',
     'spec.restartPolicy': (o) => spec(o).restartPolicy ?? '',
