@@ -24,7 +24,7 @@ test('TokenRequest: a service account token authenticates, RBAC decides, a pod-b
   t.after(() => tc.close());
   const c = tc.client;
   await c.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
-  const sa = await c.create(Resources.serviceaccounts, 'team', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
+  const sa: KubeObject = await c.create<KubeObject>(Resources.serviceaccounts, 'team', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
 
   // validation and defaults
   const short = await refused(c.createSubresource(Resources.serviceaccounts, 'team', 'robot', 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 599 } }));
@@ -59,7 +59,7 @@ test('TokenRequest: a service account token authenticates, RBAC decides, a pod-b
   assert.equal((await refused(new RestClient({ server: tc.api.url, token: token.slice(0, -4) + 'AAAA' }).list(Resources.pods, 'team'))).code, 401);
 
   // a pod-bound token: valid while the pod lives
-  const pod = await c.create(Resources.pods, 'team', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'busybox' }] } });
+  const pod: KubeObject = await c.create<KubeObject>(Resources.pods, 'team', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'busybox' }] } });
   const bound = await c.createSubresource(Resources.serviceaccounts, 'team', 'robot', 'token', {
     apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: pod.metadata!.uid } },
   });
