@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Probe } from 'kubernetes-types/core/v1.js';
+import { grpcProbe } from './grpc.js';
 
 /** ProbeOutcome is one probe attempt: success or failure, with kubelet's wording of the failure. */
 export interface ProbeOutcome { ok: boolean; output: string }
@@ -38,7 +39,7 @@ export async function runProbe(probe: Probe, target: ProbeTarget): Promise<Probe
     const host = probe.tcpSocket.host || target.podIP;
     return tcpProbe(host, port, timeoutMs);
   }
-  if (probe.grpc) return { ok: false, output: 'grpc probes are not supported by tskube' };
+  if (probe.grpc) return grpcProbe(target.podIP, probe.grpc.port, probe.grpc.service ?? '', timeoutMs);
   return { ok: false, output: 'missing probe handler' };
 }
 
