@@ -44,6 +44,20 @@ describeNeeding('kubectl auth can-i and whoami', { timeout: 5 * 60_000, ...requi
     assert.deepEqual([q.code, q.stdout], [1, '']);
   });
 
+  it('--as impersonates: the admin may act as another user; a node may not', async () => {
+    const jane = await k(['auth', 'can-i', 'list', 'pods', '--as=jane']);
+    assert.deepEqual([jane.code, jane.stdout], [1, 'no\n']);
+    const node = await k(['auth', 'can-i', 'get', 'secrets', '--as=system:node:host01', '--as-group=system:nodes']);
+    assert.deepEqual([node.code, node.stdout], [1, 'no - No Object name found\n']);
+    const who = await k(['auth', 'whoami', '--as=jane', '--as-group=devs']);
+    assert.deepEqual(who.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/)), [
+      ['ATTRIBUTE', 'VALUE'], ['Username', 'jane'], ['Groups', '[devs system:authenticated]'],
+    ]);
+    const refused = await asNode(['auth', 'can-i', 'list', 'pods', '--as=jane']);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, 'Error from server (Forbidden): users "jane" is forbidden: User "system:node:host01" cannot impersonate resource "users" in API group "" at the cluster scope\n');
+  });
+
   it('an unknown resource type is warned about, as kubectl does', async () => {
     const r = await k(['auth', 'can-i', 'get', 'widgets']);
     assert.equal(r.stdout, 'yes\n');
