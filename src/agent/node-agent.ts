@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { TokenManager } from './service-account-token.js';
 import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
@@ -12,7 +13,7 @@ import { log, type Logger } from '../util/log.js';
 import type { NodeAllocatable } from './container-env.js';
 import { KubeletEventRecorder, type AgentRecorder } from './events.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';
-import { hostCapacity, nodeConditions, nodeObject, type NodeCapacity } from './node-status.js';
+import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeObject, type NodeCapacity } from './node-status.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { parseQuantity } from './quantity.js';
@@ -46,8 +47,10 @@ export interface NodeAgentOptions {
   labels?: Record<string, string>;
   /** lease renew period (default 10 s) */
   leaseRenewMs?: number;
-  /** node status heartbeat period (default 60 s) */
+  /** how often node status is computed and posted when it changed (kubelet's nodeStatusUpdateFrequency, 10 s) */
   statusUpdateMs?: number;
+  /** how often it is posted even when unchanged (kubelet's nodeStatusReportFrequency, 5 min) */
+  statusReportMs?: number;
   /** PLEG relist period (default 1 s) */
   relistPeriodMs?: number;
   /** --cluster-dns (default 10.96.0.10) and --cluster-domain (default cluster.local) */
@@ -63,6 +66,8 @@ export interface NodeAgentOptions {
  */
 export class NodeAgent {
   private readonly workers = new Map<string, PodWorker>();
+  /** when node status was last posted (ms since the epoch, on the agent's clock) */
+  private lastStatusReport = 0;
   private readonly byName = new Map<string, string>();
   private readonly recorder: AgentRecorder;
   private readonly backoff: Backoff;
@@ -107,7 +112,7 @@ export class NodeAgent {
       await this.retry(signal, 'Unable to register node with API server', () => this.register());
       const loops = [
         this.every(signal, this.o.leaseRenewMs ?? LEASE_RENEW_MS, 'Failed to update lease', () => renewLease(this.o.client, this.o.clock, this.o.nodeName, this.nodeUid)),
-        this.every(signal, this.o.statusUpdateMs ?? 60_000, 'Error updating node status', () => this.heartbeat(), true),
+        this.every(signal, this.o.statusUpdateMs ?? NODE_STATUS_UPDATE_MS, 'Error updating node status', () => this.heartbeat(), true),
         this.o.informers ? this.runInformer(signal) : this.watchPods(signal),
         this.pleg.run(signal),
         this.syncPodCIDR(signal),
@@ -169,11 +174,20 @@ export class NodeAgent {
     await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status }, 'merge', 'status');
   }
 
+  /**
+   * heartbeat is the kubelet's node status sync: computed every update period, posted when it
+   * differs from the stored status (so a node controller's Unknown is corrected within a period)
+   * or when the report period has passed; the Lease is what says the node is alive in between.
+   */
   private async heartbeat(): Promise<void> {
     const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
-    const conds = nodeConditions(rfc3339(this.o.clock.now()), true,
-      ((node.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions) ?? [], this.observePressure());
+    const stored = ((node.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions) ?? [];
+    const now = this.o.clock.now();
+    const conds = nodeConditions(rfc3339(now), true, stored, this.observePressure());
+    const due = now.getTime() - this.lastStatusReport >= (this.o.statusReportMs ?? NODE_STATUS_REPORT_MS);
+    if (!due && !nodeConditionsChanged(stored, conds)) return;
     await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds } }, 'merge', 'status');
+    this.lastStatusReport = now.getTime();
   }
 
   // ---------------------------------------------------------------- pods
@@ -350,7 +364,10 @@ export function clientConfigSource(client: Client): VolumeSource {
       throw e;
     }
   };
+  // projected service account tokens: requested with the node's credentials, cached until near expiry
+  const tokens = new TokenManager(client);
   return {
+    serviceAccountToken: (ns, sa, wish) => tokens.getServiceAccountToken(ns, sa, wish),
     async configMap(ns, name) {
       const cm = await get(Resources.configmaps, ns, name);
       return cm ? { data: cm.data as Record<string, string> | undefined, binaryData: cm.binaryData as Record<string, string> | undefined } : undefined;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { KUBELET_VERSION, hostCapacity, nodeConditions, nodeObject } from './node-status.js';
+import { KUBELET_VERSION, hostCapacity, nodeConditions, nodeConditionsChanged, nodeObject } from './node-status.js';
 import type { PressureCondition } from './eviction.js';
 
 const T0 = '2026-01-01T00:00:00Z';
@@ -72,4 +72,12 @@ test('hostCapacity: the host\'s CPUs and memory as quantities, 110 pods', () => 
   assert.equal(c.memory, `${Math.floor(os.totalmem() / 1024)}Ki`);
   assert.equal(c.pods, '110');
   assert.match(c['ephemeral-storage'], /^\d+(Ki|Gi)$/);
+});
+
+test('nodeConditionsChanged: heartbeat times alone are no change; an Unknown Ready (the node controller\'s) is', () => {
+  const stored = nodeConditions('2026-01-01T00:00:00Z', true) as unknown as Cond[];
+  assert.equal(nodeConditionsChanged(stored, nodeConditions('2026-01-01T00:00:10Z', true, stored)), false, 'only lastHeartbeatTime moved');
+  const unknown = stored.map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : c));
+  assert.equal(nodeConditionsChanged(unknown, nodeConditions('2026-01-01T00:00:20Z', true, unknown)), true, 'Ready Unknown -> True must be posted');
+  assert.equal(nodeConditionsChanged(stored.slice(1), nodeConditions('2026-01-01T00:00:20Z', true, stored)), true, 'a missing condition must be posted');
 });

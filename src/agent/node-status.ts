@@ -42,6 +42,21 @@ export interface NodeObjectInput {
   pressure?: ReadonlySet<PressureCondition>;
 }
 
+/** NODE_STATUS_UPDATE_MS is kubelet's nodeStatusUpdateFrequency: how often status is computed. */
+export const NODE_STATUS_UPDATE_MS = 10_000;
+/** NODE_STATUS_REPORT_MS is kubelet's nodeStatusReportFrequency: an unchanged status is posted this often. */
+export const NODE_STATUS_REPORT_MS = 5 * 60_000;
+
+/** nodeConditionsChanged says whether next differs from stored in anything but heartbeat times. */
+export function nodeConditionsChanged(stored: readonly { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[], next: readonly KubeObject[]): boolean {
+  if (stored.length !== next.length) return true;
+  const byType = new Map(stored.map((c) => [c.type, c]));
+  return next.some((n) => {
+    const s = byType.get(String(n.type));
+    return !s || s.status !== n.status || s.reason !== n.reason || s.message !== n.message || s.lastTransitionTime !== n.lastTransitionTime;
+  });
+}
+
 /**
  * nodeConditions are kubelet's four conditions with its reasons and messages; the pressure ones are
  * True for the conditions in pressure (kubelet's MemoryPressureCondition, DiskPressureCondition and
