@@ -220,12 +220,34 @@ test('fsGroup: volume files get the group with group read (read-only volumes) or
   assert.equal(d.mode & 0o7777, 0o2777);
 });
 
-test('a serviceAccountToken projection fails the mount, saying tokens are not issued, and writes no empty token', async () => {
-  const vol: Volume = { name: 'kube-api-access-x', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } };
+test('a serviceAccountToken projection writes the token requested for the pod (kube-api-access: token, ca.crt, namespace)', async () => {
+  const vol: Volume = {
+    name: 'kube-api-access-x',
+    projected: {
+      defaultMode: 0o644,
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  };
+  const asked: unknown[] = [];
+  const src: VolumeSource = {
+    ...source({ configMaps: { 'kube-root-ca.crt': { data: { 'ca.crt': 'PEM' } } } }),
+    serviceAccountToken: async (ns, sa, wish) => { asked.push({ ns, sa, ...wish }); return 'header.claims.sig'; },
+  };
+  const { paths } = await prepare([vol], src, podWith([vol], { serviceAccountName: 'robot' }));
+  assert.deepEqual(tree(paths.get('kube-api-access-x')!), ['ca.crt (644): PEM', 'namespace (644): shop', 'token (644): header.claims.sig']);
+  assert.deepEqual(asked, [{ ns: 'shop', sa: 'robot', audience: undefined, expirationSeconds: 3607, podName: 'web', podUID: 'uid-1' }]);
+});
+
+test('a token that cannot be had fails the mount and writes no empty token', async () => {
+  const vol: Volume = { name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token', audience: 'vault', expirationSeconds: 600 } }] } };
+  const src: VolumeSource = { ...source(), serviceAccountToken: async () => { throw new Error('serviceaccounts "default" not found'); } };
   const podDir = path.join(root, 'token-pod');
-  await failsWith(prepareVolumes(podWith([vol]), podDir, source(), NODE, '', ''),
-    'MountVolume.SetUp failed for volume "kube-api-access-x" : failed to fetch token: the server could not find the requested resource (tskube does not issue service account tokens yet: serviceaccounts/token is not served)');
-  assert.equal(fs.existsSync(path.join(podDir, 'volumes', 'kube-api-access-x', 'token')), false);
+  await failsWith(prepareVolumes(podWith([vol]), podDir, src, NODE, '', ''), 'MountVolume.SetUp failed for volume "tok" : failed to fetch token: serviceaccounts "default" not found');
+  assert.equal(fs.existsSync(path.join(podDir, 'volumes', 'tok', 'token')), false);
 });
 
 test('contents follow the source on a later call; paths escaping the volume are never written', async () => {

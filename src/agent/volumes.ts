@@ -5,11 +5,14 @@ import type { Pod, Volume, KeyToPath } from 'kubernetes-types/core/v1.js';
 import type { Mount } from '../runtime/types.js';
 import { fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
 import { parseQuantity } from './quantity.js';
+import type { TokenWish } from './service-account-token.js';
 
 /** VolumeSource adds what volumes need beyond ConfigMaps and Secrets. */
 export interface VolumeSource extends ConfigSource {
   /** pvcPath returns the host directory of a bound claim, or undefined while unbound */
   pvcPath(namespace: string, claim: string): Promise<string | undefined>;
+  /** serviceAccountToken requests a token bound to the pod (TokenRequest with the node's credentials); absent: none can be had */
+  serviceAccountToken?(namespace: string, serviceAccount: string, wish: TokenWish): Promise<string>;
 }
 
 /**
@@ -29,8 +32,8 @@ export class VolumeMountError extends Error {
   readonly reason = 'FailedMount';
 }
 
-/** SERVICE_ACCOUNT_TOKEN_UNSUPPORTED is why a serviceAccountToken projection fails its mount until tokens exist. */
-export const SERVICE_ACCOUNT_TOKEN_UNSUPPORTED = 'the server could not find the requested resource (tskube does not issue service account tokens yet: serviceaccounts/token is not served)';
+/** SERVICE_ACCOUNT_TOKEN_UNSUPPORTED is why a serviceAccountToken projection fails its mount when the agent has no way to request tokens. */
+export const SERVICE_ACCOUNT_TOKEN_UNSUPPORTED = 'the node agent has no TokenRequest client';
 
 /** DEFAULT_FILE_MODE is the mode of projected files when the volume sets no defaultMode (0644). */
 export const DEFAULT_FILE_MODE = 0o644;
@@ -136,9 +139,11 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
           }
         }
       } else if (s.serviceAccountToken) {
-        // tskube issues no bound service-account tokens yet (no serviceaccounts/token): an empty
-        // token file would only fail later, in the program, with a confusing 401. Say it here.
-        throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : failed to fetch token: ${SERVICE_ACCOUNT_TOKEN_UNSUPPORTED}`);
+        // kubelet's projection: a token bound to this pod, for the projection's audience and lifetime
+        const t = s.serviceAccountToken;
+        const token = await fetchToken(src, ns, pod, { audience: t.audience || undefined, expirationSeconds: t.expirationSeconds ?? 3600 })
+          .catch((e: unknown) => { throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : failed to fetch token: ${e instanceof Error ? e.message : String(e)}`); });
+        files[t.path] = { data: Buffer.from(token), mode: defaultMode };
       }
     }
     writeFiles(dir, files);
@@ -154,6 +159,12 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     setVolumeOwnership(dir, fsGroup, !v.emptyDir);
   }
   return dir;
+}
+
+/** fetchToken asks the source for the pod's service account token (the pod's serviceAccountName, bound to the pod). */
+async function fetchToken(src: VolumeSource, ns: string, pod: Pod, w: { audience?: string; expirationSeconds: number }): Promise<string> {
+  if (!src.serviceAccountToken) throw new Error(SERVICE_ACCOUNT_TOKEN_UNSUPPORTED);
+  return src.serviceAccountToken(ns, pod.spec?.serviceAccountName || 'default', { ...w, podName: pod.metadata?.name ?? '', podUID: pod.metadata?.uid ?? '' });
 }
 
 /**
