@@ -58,6 +58,29 @@ describeNeeding('kubectl auth can-i and whoami', { timeout: 5 * 60_000, ...requi
     assert.equal(refused.stderr, 'Error from server (Forbidden): users "jane" is forbidden: User "system:node:host01" cannot impersonate resource "users" in API group "" at the cluster scope\n');
   });
 
+  it('RBAC is in force: a RoleBinding lets a user read pods in its namespace only, and --list shows it', async () => {
+    const r = await k(['apply', '-f', '-'], `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: pod-reader, namespace: default}
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: jane-reads, namespace: default}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: jane}
+`);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(async () => (await k(['auth', 'can-i', 'list', 'pods', '--as=jane'])).stdout === 'yes\n', 'jane may list pods (the RBAC cache caught up)');
+    assert.equal((await k(['auth', 'can-i', 'list', 'pods', '--as=jane', '-n', 'kube-system'])).stdout, 'no\n');
+    assert.equal((await k(['auth', 'can-i', 'delete', 'pods', '--as=jane'])).stdout, 'no\n');
+    const list = await k(['auth', 'can-i', '--list', '--as=jane']);
+    assert.match(list.stdout, /^pods\s+\[\]\s+\[\]\s+\[get list\]$/m);
+    assert.doesNotMatch(list.stdout, /^\*\.\*/m);
+  });
+
   it('an unknown resource type is warned about, as kubectl does', async () => {
     const r = await k(['auth', 'can-i', 'get', 'widgets']);
     assert.equal(r.stdout, 'yes\n');

@@ -71,6 +71,25 @@ test('SelfSubjectRulesReview lists cluster-admin for the admin and an incomplete
   assert.ok(!ns.resourceRules.some((r) => r.resources.includes('*')));
 });
 
+test('SelfSubjectRulesReview adds the RBAC rules bound to the user, each rule once', async () => {
+  const jane = { name: 'jane', groups: ['system:authenticated'] };
+  const withRBAC: ReviewDeps = {
+    ...deps,
+    rbacRules: async (user, ns) => user.name === 'jane' && ns === 'team' ? [
+      { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] },
+      { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+      { verbs: ['get'], nonResourceURLs: ['/healthz'] },
+    ] : [],
+  };
+  const r = await reviewObject(selfsubjectrulesreviews, { spec: { namespace: 'team' } }, jane, '', withRBAC);
+  const st = r.status as ReturnType<typeof rulesFor>;
+  assert.deepEqual(st.resourceRules.filter((x) => x.resources.includes('pods')), [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }]);
+  assert.equal(st.resourceRules.filter((x) => x.resources.includes('selfsubjectrulesreviews')).length, 1, 'the basic rule is listed once');
+  assert.deepEqual(st.nonResourceRules.at(-1), { verbs: ['get'], nonResourceURLs: ['/healthz'] });
+  const elsewhere = await reviewObject(selfsubjectrulesreviews, { spec: { namespace: 'other' } }, jane, '', withRBAC);
+  assert.ok(!(elsewhere.status as ReturnType<typeof rulesFor>).resourceRules.some((x) => x.resources.includes('pods')));
+});
+
 test('SelfSubjectReview and TokenReview tell who a credential is', async () => {
   const me = await reviewObject(selfsubjectreviews, {}, ADMIN_USER, '', deps);
   assert.deepEqual(me.status, { userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] } });

@@ -16,7 +16,7 @@ import {
 } from '../api/authorization/reviews.js';
 import { authorize, type Attributes, type NodeGraph } from './authz.js';
 import type { TokenAuthenticator, UserInfo } from './authn.js';
-import { rulesFor } from './bootstrap-policy.js';
+import { rulesFor, type SubjectRules } from './bootstrap-policy.js';
 import { decodeBody, negotiateOutput, readBody } from './negotiate.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { writeObject } from './response.js';
@@ -27,9 +27,14 @@ export interface ReviewDeps {
   authn: TokenAuthenticator;
   /** audiences the API server's tokens are meant for (--api-audiences; the service account issuer by default) */
   apiAudiences?: string[];
+  /** rbacRules lists the RBAC rules that apply to a user in a namespace (the RBAC authorizer's RulesFor) */
+  rbacRules?: (user: UserInfo, namespace: string) => Promise<RBACRule[]>;
   /** tokenReviewer authenticates service account tokens for the wanted audiences (serviceaccount/index.ts) */
   tokenReviewer?: (token: string, audiences: string[]) => Promise<{ user: UserInfo; audiences: string[] } | undefined>;
 }
+
+/** RBACRule is an rbac/v1 PolicyRule. */
+export interface RBACRule { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }
 
 /** DEFAULT_API_AUDIENCES is kube-apiserver's default: its service account issuer. */
 export const DEFAULT_API_AUDIENCES = ['https://kubernetes.default.svc.cluster.local'];
@@ -94,7 +99,7 @@ export async function reviewObject(def: ResourceDefinition, obj: Obj, user: User
       break;
     case 'SelfSubjectRulesReview': {
       check(validateSelfSubjectRulesReview(obj));
-      const rules = rulesFor(user);
+      const rules = await subjectRules(user, typeof spec.namespace === 'string' ? spec.namespace : '', deps);
       out.spec = { ...spec };
       out.status = { resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}) };
       break;
@@ -109,6 +114,20 @@ export async function reviewObject(def: ResourceDefinition, obj: Obj, user: User
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
   }
   return out as KubeObject;
+}
+
+/**
+ * subjectRules is the union authorizer's RulesFor: the built-in rules (rulesFor) and the RBAC rules
+ * bound to the user, each rule once.
+ */
+async function subjectRules(user: UserInfo, namespace: string, deps: ReviewDeps): Promise<SubjectRules> {
+  const rules = rulesFor(user);
+  for (const r of await deps.rbacRules?.(user, namespace) ?? []) {
+    if (r.nonResourceURLs?.length) rules.nonResourceRules.push({ verbs: [...r.verbs], nonResourceURLs: [...r.nonResourceURLs] });
+    else rules.resourceRules.push({ verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], ...(r.resourceNames?.length ? { resourceNames: [...r.resourceNames] } : {}) });
+  }
+  const once = <T>(list: T[]) => [...new Map(list.map((x) => [JSON.stringify(x), x])).values()];
+  return { ...rules, resourceRules: once(rules.resourceRules), nonResourceRules: once(rules.nonResourceRules) };
 }
 
 /** userInfo is authentication.k8s.io/v1 UserInfo. */

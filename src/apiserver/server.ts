@@ -160,7 +160,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const actingUser = async (req: IncomingMessage, requester: UserInfo): Promise<UserInfo> =>
     impersonate(requester, req.headersDistinct, (a) => authorize(a, graph));
   // --authorization-mode=Node,RBAC: the RBAC authorizer reads watched caches of the four kinds.
-  graph.rbac = newRBAC((p) => { const d = byPath.get(`${RBAC_RESOURCE_KEY}/${p}`); return d && storeFor(d); }, background.signal, clock);
+  const rbac = newRBAC((p) => { const d = byPath.get(`${RBAC_RESOURCE_KEY}/${p}`); return d && storeFor(d); }, background.signal, clock);
+  graph.rbac = rbac;
   // authorizeRequest throws 403 Forbidden unless the user may make this request.
   const authorizeRequest = async (user: UserInfo, req: IncomingMessage, url: URL, info: ReturnType<typeof parseRequestInfo>, upgrade = false): Promise<void> => {
     const attrs = requestAttributes(user, req.method ?? 'GET', url, info, upgrade);
@@ -224,7 +225,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (info.group === METRICS_GROUP) return metricsApi.handle(req, res, url, info);
     // Access reviews and SelfSubjectReview are answered by the authorizer/authenticator, never stored.
     const reviewDef = byPath.get(`${info.group}/${info.version}/${info.resource}`);
-    if (reviewDef && isReview(reviewDef) && user) return serveReview(reviewDef, info, user, req, res, { graph, authn, tokenReviewer: (t, a) => saTokens.review(t, a) });
+    if (reviewDef && isReview(reviewDef) && user) return serveReview(reviewDef, info, user, req, res, { graph, authn, tokenReviewer: (t, a) => saTokens.review(t, a), rbacRules: rbac && ((u, ns) => rbac.authorizer.rulesFor(u, ns)) });
     if (info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token' && info.name && byPath.has(saStorePaths.ServiceAccount)) {
       return saTokens.serveToken(info.namespace ?? '', info.name, req, res);
     }
