@@ -533,9 +533,11 @@ export class PodWorker {
     s.imagePullRetryAt = undefined;
     let env: Record<string, string>;
     let security: ContainerSecurity;
+    let volumeMounts: Mount[];
     try {
       env = { ...(image.env ?? {}), ...await buildEnv(pod, c, this.d.config, this.d.node, this.podIP, this.d.hostIP) };
       security = containerSecurity(pod, c, image);
+      volumeMounts = containerMounts(c, this.volumes ?? new Map(), env);
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       if (s.waiting?.reason !== 'CreateContainerConfigError' || s.waiting.message !== e.message) {
@@ -562,7 +564,7 @@ export class PodWorker {
     const attempt = s.current ? s.restartCount + 1 : s.restartCount;
     const prev = s.current;
     const sb = this.sandbox!;
-    const mounts: Mount[] = [...containerMounts(c, this.volumes ?? new Map())];
+    const mounts: Mount[] = [...volumeMounts];
     if (!mounts.some((m) => m.containerPath === '/etc/hosts')) mounts.push({ hostPath: this.hostsPath(), containerPath: '/etc/hosts' });
     // kubelet mounts a fresh file of the pod directory at terminationMessagePath, writable by any user.
     const termPath = c.terminationMessagePath ?? DEFAULT_TERMINATION_MESSAGE_PATH;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { containerMounts, localPathDir, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
 import { requireTool, ROOT } from '../testing/system-tools.js';
+import { ContainerConfigError } from './container-env.js';
 
 let root: string;
 before(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-volumes-')); });
@@ -294,4 +295,15 @@ test('containerMounts maps volumeMounts onto prepared paths, with subPath and re
     { hostPath: path.join(paths.get('scratch')!, 'logs'), containerPath: '/logs', readOnly: true },
   ]);
   assert.ok(fs.statSync(path.join(paths.get('scratch')!, 'logs')).isDirectory(), 'a missing subPath is created');
+});
+
+test('subPathExpr expands the container\'s variables; unset or empty ones, absolute paths and .. are refused (CreateContainerConfigError)', async () => {
+  const { paths } = await prepare([{ name: 'workdir', emptyDir: {} }]);
+  const mount = (expr: string, env: Record<string, string>) => containerMounts({ volumeMounts: [{ name: 'workdir', mountPath: '/logscontainer', subPathExpr: expr }] }, paths, env);
+  assert.deepEqual(mount('$(POD_NAME)/logs', { POD_NAME: 'web-0' }), [{ hostPath: path.join(paths.get('workdir')!, 'web-0/logs'), containerPath: '/logscontainer', readOnly: undefined }]);
+  const refused = (expr: string, env: Record<string, string>, message: string) => assert.throws(() => mount(expr, env), (e: unknown) => e instanceof ContainerConfigError && e.message === message);
+  refused('$(ANNOTATION)', {}, 'missing value for ANNOTATION');
+  refused('$(ANNOTATION)/$(B)', { ANNOTATION: '' }, 'missing value for ANNOTATION, B');
+  refused('$(POD_NAME)', { POD_NAME: '/tmp' }, 'error SubPath `/tmp` must not be an absolute path');
+  refused('$(POD_NAME)', { POD_NAME: '..' }, 'unable to provision SubPath `..`: must not contain \'..\'');
 });

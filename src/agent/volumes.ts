@@ -3,7 +3,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Pod, Volume, KeyToPath } from 'kubernetes-types/core/v1.js';
 import type { Mount } from '../runtime/types.js';
-import { fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
+import { ContainerConfigError, expand, fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
 import { parseQuantity } from './quantity.js';
 import type { TokenWish } from './service-account-token.js';
 
@@ -264,15 +264,37 @@ function writeFiles(dir: string, files: Record<string, FileProjection>): void {
   }
 }
 
-/** containerMounts maps a container's volumeMounts (with subPath) onto prepared volume paths. */
-export function containerMounts(c: { volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[] }, volumes: Map<string, string>): Mount[] {
+/**
+ * expandSubPathExpr expands a volumeMount's subPathExpr against the container's environment, as the
+ * kubelet's ExpandContainerVolumeMounts: a reference to a variable that is unset or empty fails.
+ */
+export function expandSubPathExpr(expr: string, env: Record<string, string>): string {
+  const missing = new Set<string>();
+  const probe: Record<string, string> = new Proxy({}, {
+    has: () => true,
+    get: (_t, k: string) => { const v = env[k]; if (!v) missing.add(k); return v ?? ''; },
+  });
+  const out = expand(expr, probe);
+  if (missing.size) throw new ContainerConfigError(`missing value for ${[...missing].sort().join(', ')}`);
+  return out;
+}
+
+/**
+ * containerMounts maps a container's volumeMounts (subPath, or subPathExpr expanded with env) onto
+ * prepared volume paths. A sub-path that is absolute or climbs out (..) is refused as the kubelet's
+ * makeMounts refuses it (CreateContainerConfigError).
+ */
+export function containerMounts(c: { volumeMounts?: { name: string; mountPath: string; subPath?: string; subPathExpr?: string; readOnly?: boolean }[] }, volumes: Map<string, string>, env: Record<string, string> = {}): Mount[] {
   const out: Mount[] = [];
   for (const vm of c.volumeMounts ?? []) {
     const base = volumes.get(vm.name);
     if (!base) continue;
     let hostPath = base;
-    if (vm.subPath) {
-      hostPath = path.join(base, vm.subPath);
+    const subPath = vm.subPathExpr ? expandSubPathExpr(vm.subPathExpr, env) : vm.subPath;
+    if (subPath) {
+      if (path.isAbsolute(subPath)) throw new ContainerConfigError(`error SubPath \`${subPath}\` must not be an absolute path`);
+      if (subPath.split(/[\\/]/).includes('..')) throw new ContainerConfigError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
+      hostPath = path.join(base, subPath);
       if (!fs.existsSync(hostPath)) fs.mkdirSync(hostPath, { recursive: true });
     }
     out.push({ hostPath, containerPath: vm.mountPath, readOnly: vm.readOnly });
