@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { ExecSession } from '../../runtime/types.js';
 
 /** Subprotocols of the WebSocket remotecommand protocol the agent speaks (kubectl 1.32 offers v5 first). */
-export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io'];
 
 /** Channel numbers of the channel.k8s.io framing. */
 export const Channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
@@ -70,7 +70,11 @@ export function serveExec(ws: WebSocket, session: ExecSession, streams: RemoteSt
   void (async () => {
     const code = await session.exit;
     if (pending) await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 500))]);
-    send(Channel.error, JSON.stringify(exitStatus(code, argv)));
+    // v4/v5 report every exit as a Status; the first protocol (channel.k8s.io) writes the error
+    // channel only when the command failed, as plain text.
+    const status = exitStatus(code, argv);
+    if (/^v[45]\./.test(ws.protocol)) send(Channel.error, JSON.stringify(status));
+    else if (code !== 0) send(Channel.error, String(status.message));
     if (ws.readyState === ws.OPEN) ws.close(1000);
   })();
 }

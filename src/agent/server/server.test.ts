@@ -124,9 +124,9 @@ describe('containerLogs', () => {
 interface Frame { ch: number; data: string }
 
 /** connect opens an exec/attach WebSocket and collects the frames until the agent closes it. */
-function connect(p: string, o: { token?: string; send?: (ws: WebSocket) => void } = {}): Promise<{ frames: Frame[]; protocol: string; code: number }> {
+function connect(p: string, o: { token?: string; send?: (ws: WebSocket) => void; protocols?: string[] } = {}): Promise<{ frames: Frame[]; protocol: string; code: number }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${base}${p}`, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { headers: { Authorization: `Bearer ${o.token ?? TOKEN}` } });
+    const ws = new WebSocket(`ws://${base}${p}`, o.protocols ?? ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { headers: { Authorization: `Bearer ${o.token ?? TOKEN}` } });
     const frames: Frame[] = [];
     ws.on('open', () => o.send?.(ws));
     ws.on('message', (d: Buffer) => frames.push({ ch: d[0], data: d.subarray(1).toString() }));
@@ -166,6 +166,17 @@ describe('exec and attach', () => {
       message: 'command terminated with non-zero exit code: error executing command [false], exit code 3',
       details: { causes: [{ reason: 'ExitCode', message: '3' }] },
     });
+  });
+
+  it('exec over the first protocol (channel.k8s.io, the e2e websocket spec): no Status on success, the failure as text', async () => {
+    nextExit = 0;
+    const ok = await connect('/exec/shop/run/app?command=echo&stdout=true&stderr=true', { protocols: ['channel.k8s.io'] });
+    assert.equal(ok.protocol, 'channel.k8s.io');
+    assert.equal(text(ok.frames, 1), 'out: echo\n');
+    assert.equal(ok.frames.filter((f) => f.ch === 3).length, 0);
+    nextExit = 2;
+    const bad = await connect('/exec/shop/run/app?command=false&stdout=true', { protocols: ['channel.k8s.io'] });
+    assert.equal(text(bad.frames, 3), 'command terminated with non-zero exit code: error executing command [false], exit code 2');
   });
 
   it('exec: stdin frames reach the process; closing stdin (channel 255) ends it', async () => {
