@@ -14,6 +14,7 @@ import { ValidatingAdmissionPolicyPlugin } from '../policy/validating.js';
 import { LimitRanger } from './limitranger.js';
 import { ResourceQuotaPlugin } from './resourcequota.js';
 import { RuntimeClassPlugin } from './runtimeclass.js';
+import { ServiceAccountPlugin } from '../../apiserver/serviceaccount/admission.js';
 
 export type { PluginDeps } from './deps.js';
 
@@ -21,6 +22,7 @@ export type { PluginDeps } from './deps.js';
 export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
   return [
     new LimitRanger(deps),
+    new ServiceAccountPlugin(deps),
     new PriorityPlugin(deps),
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),

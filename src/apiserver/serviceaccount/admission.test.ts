@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCluster } from '../../testing/test-cluster.js';
+import { Resources } from '../../client/types.js';
+import type { KubeObject } from '../../api/resource.js';
+import { mountServiceAccountToken, shouldAutomount, tokenVolume } from './admission.js';
+
+interface Spec { serviceAccountName?: string; automountServiceAccountToken?: boolean; imagePullSecrets?: { name: string }[]; volumes?: { name: string }[]; containers: { name: string; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }[]; initContainers?: { name: string; volumeMounts?: unknown[] }[] }
+
+test('mountServiceAccountToken: the volume once, a mount in every container that has none at the path', () => {
+  const spec = { containers: [{ name: 'a' }, { name: 'b', volumeMounts: [{ name: 'mine', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }], initContainers: [{ name: 'i' }] } as Spec;
+  mountServiceAccountToken(spec as never, 'x2b4z');
+  assert.deepEqual(spec.volumes, [tokenVolume('kube-api-access-x2b4z')]);
+  const mount = { name: 'kube-api-access-x2b4z', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
+  assert.deepEqual(spec.containers[0].volumeMounts, [mount]);
+  assert.deepEqual(spec.containers[1].volumeMounts, [{ name: 'mine', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+  assert.deepEqual(spec.initContainers![0].volumeMounts, [mount]);
+  assert.equal(shouldAutomount(undefined, { automountServiceAccountToken: false }), false);
+  assert.equal(shouldAutomount({ automountServiceAccountToken: false }, {}), false);
+  assert.equal(shouldAutomount({ automountServiceAccountToken: false }, { automountServiceAccountToken: true }), true);
+  assert.equal(shouldAutomount(undefined, {}), true);
+});
+
+test('pods get kube-api-access-XXXXX unless automount is off; the account\'s imagePullSecrets', async (t) => {
+  const tc = await startTestCluster();
+  t.after(() => tc.close());
+  const c = tc.client;
+  await c.create(Resources.serviceaccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet' }, automountServiceAccountToken: false, imagePullSecrets: [{ name: 'regcred' }] });
+  const pod = (name: string, spec: Record<string, unknown> = {}) => c.create<KubeObject>(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+  const a = (await pod('a')).spec as unknown as Spec;
+  assert.equal(a.serviceAccountName, 'default');
+  assert.match(a.volumes![0].name, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  assert.deepEqual(a.volumes![0], tokenVolume(a.volumes![0].name));
+  assert.deepEqual(a.containers[0].volumeMounts, [{ name: a.volumes![0].name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+  const b = (await pod('b', { automountServiceAccountToken: false })).spec as unknown as Spec;
+  assert.equal(b.volumes, undefined);
+  const q = (await pod('q', { serviceAccountName: 'quiet' })).spec as unknown as Spec;
+  assert.equal(q.volumes, undefined);
+  assert.deepEqual(q.imagePullSecrets, [{ name: 'regcred' }]);
+});

@@ -1,0 +1,115 @@
+/**
+ * The ServiceAccount admission plugin (plugin/pkg/admission/serviceaccount): a new pod gets its
+ * service account's imagePullSecrets when it names none, and — unless the pod or its service
+ * account turns automountServiceAccountToken off — the kube-api-access-XXXXX projected volume
+ * (a bound token, the cluster CA from kube-root-ca.crt, the namespace) mounted read-only at
+ * /var/run/secrets/kubernetes.io/serviceaccount in every container and init container.
+ */
+import { randomInt } from 'node:crypto';
+import type { KubeObject } from '../../api/resource.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../../admission/interfaces.js';
+import type { PluginDeps } from '../../admission/plugins/deps.js';
+
+/** DEFAULT_API_TOKEN_MOUNT_PATH is where in-cluster clients look for the token, CA and namespace. */
+export const DEFAULT_API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** SERVICE_ACCOUNT_VOLUME_PREFIX starts the generated volume's name. */
+export const SERVICE_ACCOUNT_VOLUME_PREFIX = 'kube-api-access-';
+/** WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS is the lifetime the volume asks for (3607: one hour and a marker). */
+export const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 3607;
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+/** the alphabet of utilrand.String (no vowels, no look-alikes) */
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+interface Mount { name: string; mountPath: string; readOnly?: boolean }
+interface ContainerLike { volumeMounts?: Mount[] }
+interface PodSpecLike {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  imagePullSecrets?: { name: string }[];
+  volumes?: { name: string; projected?: unknown }[];
+  containers?: ContainerLike[];
+  initContainers?: ContainerLike[];
+}
+
+/** tokenVolume is the projected volume the plugin adds (what the reference cluster shows). */
+export function tokenVolume(name: string): Record<string, unknown> {
+  return {
+    name,
+    projected: {
+      defaultMode: 0o644,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+      ],
+    },
+  };
+}
+
+/** randomSuffix is utilrand.String(5). */
+function randomSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += ALPHANUMS[randomInt(ALPHANUMS.length)];
+  return s;
+}
+
+/**
+ * mountServiceAccountToken adds the volume (unless one is there already) and its mount to every
+ * container without one at the default path.
+ */
+export function mountServiceAccountToken(spec: PodSpecLike, suffix = randomSuffix()): void {
+  const existing = (spec.volumes ?? []).find((v) => v.name.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX) && v.projected);
+  const volumeName = existing?.name ?? SERVICE_ACCOUNT_VOLUME_PREFIX + suffix;
+  let needsVolume = false;
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    if ((c.volumeMounts ?? []).some((m) => m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) continue;
+    (c.volumeMounts ??= []).push({ name: volumeName, readOnly: true, mountPath: DEFAULT_API_TOKEN_MOUNT_PATH });
+    needsVolume = true;
+  }
+  if (needsVolume && !existing) (spec.volumes ??= []).push(tokenVolume(volumeName) as never);
+}
+
+/** ServiceAccountPlugin is the ServiceAccount admission plugin (mutating, pods on create). */
+export class ServiceAccountPlugin implements AdmissionPlugin {
+  readonly name = 'ServiceAccount';
+  constructor(private readonly deps: PluginDeps) {}
+
+  handles(op: Operation): boolean { return op === 'CREATE'; }
+
+  async admit(attrs: AdmissionAttributes): Promise<void> {
+    if (attrs.subresource !== '' || attrs.def.group !== '' || attrs.def.plural !== 'pods' || !attrs.object) return;
+    const pod = attrs.object;
+    // Mirror pods come from a kubelet's static manifests: they get no API access.
+    if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
+    const spec = pod.spec as PodSpecLike | undefined;
+    if (!spec || typeof spec !== 'object') return;
+    spec.serviceAccountName ||= 'default';
+    const sa = await this.serviceAccount(attrs.namespace, spec.serviceAccountName);
+    if (!spec.imagePullSecrets?.length && Array.isArray(sa?.imagePullSecrets) && sa.imagePullSecrets.length) {
+      spec.imagePullSecrets = structuredClone(sa.imagePullSecrets) as { name: string }[];
+    }
+    if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec);
+  }
+
+  /**
+   * serviceAccount reads the pod's service account. Kubernetes refuses the pod while it is missing;
+   * tskube admits it with the defaults (the serviceaccount controller creates `default` a moment
+   * after its namespace, and the token request fails the mount until the account exists).
+   */
+  private async serviceAccount(namespace: string, name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.deps.storeFor('', 'v1', 'serviceaccounts').get(namespace, name);
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return undefined;
+      throw e;
+    }
+  }
+}
+
+/** shouldAutomount: the pod's setting wins, then the service account's, then true. */
+export function shouldAutomount(sa: KubeObject | undefined, spec: PodSpecLike): boolean {
+  if (typeof spec.automountServiceAccountToken === 'boolean') return spec.automountServiceAccountToken;
+  if (typeof sa?.automountServiceAccountToken === 'boolean') return sa.automountServiceAccountToken;
+  return true;
+}
