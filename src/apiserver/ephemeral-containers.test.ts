@@ -63,3 +63,12 @@ test('a pod cannot be created with ephemeral containers, nor change them through
   await assert.rejects(tc.client.patch(Resources.pods, 'default', 'web', { spec: { ephemeralContainers: [{ name: 'debugger', image: 'busybox' }, { name: 'x', image: 'busybox' }] } }, 'strategic'),
     (e) => /spec: Forbidden: pod updates may not change fields/.test(err(e)));
 });
+
+test('OpenAPI describes pods/ephemeralcontainers with Kubernetes\' operation ids', async () => {
+  const { openapiV3Document } = await import('./openapi/index.js');
+  const { allResources } = await import('../api/registry.js');
+  const paths = JSON.parse(openapiV3Document('', 'v1', allResources)!.body).paths as Record<string, Record<string, { operationId?: string }>>;
+  const p = paths['/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers'];
+  assert.deepEqual([p.get.operationId, p.put.operationId, p.patch.operationId],
+    ['readCoreV1NamespacedPodEphemeralcontainers', 'replaceCoreV1NamespacedPodEphemeralcontainers', 'patchCoreV1NamespacedPodEphemeralcontainers']);
+});

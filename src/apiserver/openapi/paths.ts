@@ -115,8 +115,10 @@ export function resourcePaths(def: ResourceDefinition, defNames: { kind: string;
     out[`${prefix}/${def.plural}`] = item([], [{ method: 'get', action: 'list', id: `list${op}${def.kind}ForAllNamespaces`, description: `list or watch objects of kind ${def.kind}`, response: defNames.list }]);
   }
   for (const sub of def.subresources) {
-    if (sub !== 'status' && !(sub === 'scale' && defNames.scale)) continue;
-    const target = sub === 'status' ? defNames.kind : defNames.scale!;
+    // pods/ephemeralcontainers reads and writes the Pod itself, as status does.
+    const ownKind = sub === 'status' || sub === 'ephemeralcontainers';
+    if (!ownKind && !(sub === 'scale' && defNames.scale)) continue;
+    const target = ownKind ? defNames.kind : defNames.scale!;
     const Sub = sub[0].toUpperCase() + sub.slice(1);
     out[`${base}/{name}/${sub}`] = item(itemParams, [
       { method: 'get', action: 'get', id: `read${op}${ns}${def.kind}${Sub}`, description: `read ${sub} of the specified ${def.kind}`, response: target },
