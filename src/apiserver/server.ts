@@ -14,6 +14,7 @@ import { parseRequestInfo } from './request-info.js';
 import { handleResource } from './resource-handler.js';
 import { handleSubresource } from './subresources.js';
 import { NodeProxy } from './node-proxy.js';
+import { serveLogWebSocket } from './log-websocket.js';
 import { noteProtobufAccept, notePrettyPrint, writeError, writeObject } from './response.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
@@ -259,6 +260,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestInfo(url.pathname);
       await authorizeRequest(user, req, url, info, true);
+      if (info.isResource && info.group === '' && info.resource === 'pods' && info.name && info.subresource === 'log') {
+        // A streamed GET asked as a WebSocket (wsstream): the log as messages.
+        const pod = await storeFor(byPath.get('/v1/pods')!).get(info.namespace, info.name);
+        serveLogWebSocket(req, socket, head, (res) => nodeProxy.proxyLog(pod, url, req, res));
+        return;
+      }
       if (!info.isResource || info.group !== '' || info.resource !== 'pods' || !info.name || !['exec', 'attach', 'portforward'].includes(info.subresource ?? '')) {
         throw new StatusError(400, 'BadRequest', 'upgrade is only supported on pods/exec, pods/attach and pods/portforward');
       }
