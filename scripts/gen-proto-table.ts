@@ -14,7 +14,7 @@ const dir = process.argv[2];
 if (!dir) throw new Error('usage: gen-proto-table.ts DIR');
 const files = [
   'core/v1', 'apps/v1', 'batch/v1', 'autoscaling/v1', 'autoscaling/v2', 'coordination/v1', 'policy/v1', 'scheduling/v1', 'storage/v1', 'events/v1',
-  'authorization/v1', 'authentication/v1', 'node/v1',
+  'authorization/v1', 'authentication/v1', 'node/v1', 'rbac/v1',
 ].map((p) => `k8s.io/api/${p}/generated.proto`);
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => join(dir, target);

@@ -24,6 +24,9 @@ mount --rbind /sys "$m/sys"
 i=0
 while [ "$i" -lt "$n" ]; do
   src=$1; dst=$2; ro=$3; shift 3
+  # A symlinked directory on the way (/var/run -> /run) would resolve against the host's root:
+  # resolve the parent inside the container's root instead (coreutils' realpath: busybox's lacks -m).
+  case "$dst" in /*/*) pd=$(chroot "$m" /usr/bin/env PATH=/usr/bin:/bin realpath -m -- "$(dirname -- "$dst")") && dst="$pd/$(basename -- "$dst")" ;; esac
   # A symlink target (/etc/resolv.conf -> /run/...) would resolve against the host's root: replace it.
   if [ -L "$m$dst" ]; then rm -f "$m$dst"; fi
   if [ -d "$src" ]; then mkdir -p "$m$dst"; else mkdir -p "$(dirname "$m$dst")"; [ -e "$m$dst" ] || : > "$m$dst"; fi
