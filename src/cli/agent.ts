@@ -1,6 +1,8 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RestClient } from '../client/rest.js';
+import { componentUserAgent } from '../client/user-agent.js';
+import { KUBELET_VERSION } from '../agent/node-status.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { ServiceProxy, tableNameFor } from '../network/proxy/proxier.js';
 import { bridgeNameFor } from '../network/pod-network-config.js';
@@ -44,7 +46,7 @@ export interface RunningNode { agent: NodeAgent; runtime: Runtime; proxy?: Servi
 export function newNodeAgent(c: NodeAgentConfig): RunningNode {
   const client = new RestClient({
     server: c.server, token: nodeCredential(c.name, c.nodeToken), ca: c.ca,
-    insecureSkipTLSVerify: c.ca === undefined, userAgent: `tskube-agent/${c.name}`,
+    insecureSkipTLSVerify: c.ca === undefined, userAgent: componentUserAgent('kubelet', KUBELET_VERSION),
   });
   // The process runtime's constructor recovers what a previous agent on this root dir left (see
   // ProcessRuntime.recover): containers still running are stopped and reported exited.

@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { RestClient } from '../client/rest.js';
+import { componentUserAgent } from '../client/user-agent.js';
+import { KUBELET_VERSION } from '../agent/node-status.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -47,7 +49,9 @@ export function nodeName(i: number): string {
  * kube-controller-manager's controllers do) but reach the API only over HTTPS.
  */
 export async function startComponents(o: ComponentsOptions): Promise<Components> {
-  const client = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: 'tskube' });
+  // Each component names itself as Kubernetes' do: the name before the '/' is the field manager of its writes.
+  const client = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kube-controller-manager', KUBELET_VERSION) });
+  const schedulerClient = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kube-scheduler', KUBELET_VERSION) });
   const informers = new SharedInformerFactory(client, { clock: realClock });
   const tasks: Promise<unknown>[] = [];
   const runtimes: Runtime[] = [];
@@ -57,8 +61,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   setMaxListeners(0, signal);
 
   const scheduler = new Scheduler({
-    client, informers, clock: realClock,
-    recorder: new EventRecorder(client, { component: 'default-scheduler' }, realClock),
+    client: schedulerClient, informers, clock: realClock,
+    recorder: new EventRecorder(schedulerClient, { component: 'default-scheduler' }, realClock),
     config: o.schedulerConfig,
   });
   tasks.push(scheduler.run(signal));
