@@ -29,3 +29,15 @@ test('without a node token, node credentials are refused', () => {
   const adminOnly = new TokenAuthenticator({ adminTokens: ['a'] });
   assert.equal(adminOnly.authenticate(`Bearer ${nodeCredential('host01', '')}`), undefined);
 });
+
+test('the bearer scheme is case-insensitive (the Python client sends "bearer"); service account tokens come after the static ones', async () => {
+  const seen: string[] = [];
+  const a = new TokenAuthenticator({ adminTokens: ['adm'], tokenAuthenticators: [async (t) => { seen.push(t); return t === 'sa' ? { name: 'system:serviceaccount:a:b', groups: [] } : undefined; }] });
+  assert.equal(a.authenticate('bearer adm')?.name, 'kubernetes-admin');
+  assert.equal(a.authenticate('BEARER  adm')?.name, 'kubernetes-admin');
+  assert.equal(a.authenticate('Basic adm'), undefined);
+  assert.equal((await a.authenticateAsync('bearer sa'))?.name, 'system:serviceaccount:a:b');
+  assert.equal((await a.authenticateAsync('Bearer adm'))?.name, 'kubernetes-admin');
+  assert.deepEqual(seen, ['sa'], 'a static token never reaches the service account authenticator');
+  await assert.rejects(a.mustAuthenticateAsync('Bearer nope'), /Unauthorized/);
+});

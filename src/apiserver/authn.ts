@@ -59,8 +59,8 @@ export class TokenAuthenticator {
   /** authenticateAsync is authenticate followed by the further authenticators (the union of token authenticators). */
   async authenticateAsync(authorization: string | undefined): Promise<UserInfo | undefined> {
     const u = this.authenticate(authorization);
-    if (u || !authorization?.startsWith('Bearer ')) return u;
-    const token = authorization.slice(7).trim();
+    const token = bearerToken(authorization);
+    if (u || token === undefined) return u;
     for (const a of this.others) {
       const found = await a(token);
       if (found) return found;
@@ -77,8 +77,8 @@ export class TokenAuthenticator {
 
   /** authenticate returns the request's user, or undefined when the header carries no valid token. */
   authenticate(authorization: string | undefined): UserInfo | undefined {
-    if (!authorization?.startsWith('Bearer ')) return undefined;
-    const token = authorization.slice(7).trim();
+    const token = bearerToken(authorization);
+    if (token === undefined) return undefined;
     const given = Buffer.from(token);
     if (this.admin.some((t) => same(t, given))) return ADMIN_USER;
     if (this.node && token.startsWith(NODE_USER_PREFIX)) {
@@ -97,6 +97,12 @@ export class TokenAuthenticator {
     if (!u) throw unauthorized();
     return u;
   }
+}
+
+/** bearerToken reads `Bearer <token>`; the scheme is case-insensitive (the Python client sends `bearer`), as Kubernetes reads it. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const m = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return m ? m[1] : undefined;
 }
 
 /** nodeNameOf returns the node name of a node user (system:node:NAME in system:nodes), else undefined. */
