@@ -100,6 +100,8 @@ export interface ResourceDefinition {
   strategy: ResourceStrategy;
   /** status subresource strategy (defaults: keep spec/metadata from old, take status from new) */
   statusStrategy?: ResourceStrategy;
+  /** strategies of other subresources written through the same store (pods/ephemeralcontainers): only their own hooks run */
+  subresourceStrategies?: Record<string, ResourceStrategy>;
   table?: TablePrinter;
   /** field selectors beyond metadata.name/metadata.namespace: name → value getter */
   selectableFields?: Record<string, (obj: KubeObject) => string | undefined>;

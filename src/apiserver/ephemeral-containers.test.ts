@@ -31,6 +31,9 @@ test('pods/ephemeralcontainers adds a debug container by strategic merge patch, 
   assert.equal(out.metadata?.labels, undefined);
   const got = await tc.client.get<KubeObject>(Resources.pods, 'default', 'web');
   assert.equal((got.spec as { ephemeralContainers: unknown[] }).ephemeralContainers.length, 1);
+  // The write is recorded as the subresource's, as Kubernetes' field manager does.
+  const entry = (got.metadata?.managedFields as { subresource?: string; operation: string }[] | undefined)?.find((m) => m.subresource === 'ephemeralcontainers');
+  assert.equal(entry?.operation, 'Update');
 });
 
 test('only additions: existing ephemeral containers may not change or go', async () => {

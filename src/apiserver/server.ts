@@ -236,7 +236,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       findResource,
       storeFor,
       subresource: (def, i, rq, rs, u) => handleSubresource(def, i, rq, rs, u, {
-        clock, storeFor, podsStore: () => storeFor(byPath.get('/v1/pods')!), nodeProxy,
+        clock, storeFor, podsStore: () => storeFor(byPath.get('/v1/pods')!), nodeProxy, user,
       }),
     });
   };

@@ -17,6 +17,7 @@ import { nodes } from '../api/core/namespaces.js';
 import { services } from '../api/core/services.js';
 import { serveProxy } from './proxy-subresource.js';
 import { serveEphemeralContainers } from './ephemeral-containers.js';
+import type { RequestUser } from '../apimachinery/options.js';
 
 /** SubresourceDeps are what the subresource handlers need. */
 export interface SubresourceDeps {
@@ -24,6 +25,8 @@ export interface SubresourceDeps {
   storeFor(def: ResourceDefinition): RegistryStore;
   podsStore(): RegistryStore;
   nodeProxy: NodeProxy;
+  /** the requester, for admission of the writes subresources make (pods/ephemeralcontainers) */
+  user?: RequestUser;
 }
 
 function getPath(obj: unknown, path: string[]): unknown {
@@ -133,7 +136,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     }
     case 'ephemeralcontainers':
       if (def.group !== '' || def.plural !== 'pods') return false;
-      await serveEphemeralContainers(def, store, ns, name, req, res, url);
+      await serveEphemeralContainers(def, store, ns, name, req, res, url, deps.user);
       return true;
     case 'exec': case 'attach': case 'portforward':
       throw badRequest('Upgrade request required');

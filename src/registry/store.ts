@@ -404,7 +404,7 @@ export class RegistryStore {
    * update replaces an object (PUT). With `subresource: 'status'` the status strategy decides what
    * may change. A resourceVersion in the body makes the update conditional (409 when stale).
    */
-  async update(namespace: string | undefined, name: string, obj: KubeObject, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<KubeObject> {
+  async update(namespace: string | undefined, name: string, obj: KubeObject, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
     return this.guaranteedUpdate(namespace, name, () => obj, opts);
   }
 
@@ -415,7 +415,7 @@ export class RegistryStore {
   async guaranteedUpdate(
     namespace: string | undefined, name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    opts: WriteOptions & { subresource?: 'status'; bypassStrategy?: boolean } = {},
+    opts: WriteOptions & { subresource?: string; bypassStrategy?: boolean } = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -538,13 +538,17 @@ export class RegistryStore {
   }
 
   /** prepareUpdate runs the strategy: carry server-owned metadata over, default, prepare (validateUpdate checks it after admission). */
-  private prepareUpdate(next: KubeObject, old: KubeObject, subresource?: 'status'): { result: KubeObject; strategy: ResourceStrategy } {
+  private prepareUpdate(next: KubeObject, old: KubeObject, subresource?: string): { result: KubeObject; strategy: ResourceStrategy } {
     const now = this.deps.clock.now();
     this.carryMetadata(next, old);
     const meta = next.metadata!;
     let strategy: ResourceStrategy = this.def.strategy;
     let result = next;
-    if (subresource === 'status') {
+    const own = subresource && subresource !== 'status' ? this.def.subresourceStrategies?.[subresource] : undefined;
+    if (own) {
+      // Another subresource's strategy (pods/ephemeralcontainers) decides alone what the write may change.
+      strategy = own;
+    } else if (subresource === 'status') {
       if (this.def.statusStrategy) {
         strategy = this.def.statusStrategy;
       } else {
@@ -560,12 +564,14 @@ export class RegistryStore {
   }
 
   /** validateUpdate is the strategy's validation of an update (422 Invalid with every field error). */
-  private validateUpdate(result: KubeObject, old: KubeObject, strategy: ResourceStrategy, subresource?: 'status'): void {
+  private validateUpdate(result: KubeObject, old: KubeObject, strategy: ResourceStrategy, subresource?: string): void {
     const meta = result.metadata!;
+    // The status strategy and a subresource's own strategy validate what they let change; other writes validate the whole object.
+    const own = subresource === 'status' || (!!subresource && !!this.def.subresourceStrategies?.[subresource]);
     const errs: FieldError[] = [
       ...validateObjectMetaUpdate(result, old),
-      ...(subresource === 'status' ? [] : validateObjectMeta(result, this.def)),
-      ...(subresource === 'status' ? [] : this.def.strategy.validate?.(result) ?? []),
+      ...(own ? [] : validateObjectMeta(result, this.def)),
+      ...(own ? [] : this.def.strategy.validate?.(result) ?? []),
       ...(strategy.validateUpdate?.(result, old) ?? []),
     ];
     if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? '', dedupe(errs));

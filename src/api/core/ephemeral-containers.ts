@@ -7,7 +7,8 @@
 import type { FieldError } from '../../apimachinery/errors.js';
 import { deepEqual } from '../../apimachinery/deep.js';
 import { clone, isObj, type Obj } from '../common/obj.js';
-import type { KubeObject } from '../resource.js';
+import type { KubeObject, ResourceStrategy } from '../resource.js';
+import { resetObjectMetaForStatus } from '../common/strategy.js';
 import { duplicate, forbidden, notFoundField } from '../validation/field.js';
 import { defaultContainer } from './pod-defaults.js';
 import { validateContainer } from './pod-validation.js';
@@ -101,20 +102,22 @@ export function validateEphemeralContainersUpdate(pod: KubeObject, old: KubeObje
 }
 
 /**
- * prepareEphemeralContainersUpdate is the subresource's PrepareForUpdate
- * (dropNonEphemeralContainerUpdates): everything but spec.ephemeralContainers comes from the stored
- * pod, the new ephemeral containers get their defaults. The request's resourceVersion is kept, so
- * a stale one still conflicts.
+ * ephemeralContainersStrategy is the pods/ephemeralcontainers strategy (podEphemeralContainersStrategy):
+ * PrepareForUpdate keeps everything but spec.ephemeralContainers from the stored pod
+ * (dropNonEphemeralContainerUpdates, metadata as ResetObjectMetaForStatus) and defaults the new
+ * containers; ValidateUpdate is ValidatePodEphemeralContainersUpdate.
  */
-export function prepareEphemeralContainersUpdate(pod: KubeObject, old: KubeObject): KubeObject {
-  const out = clone(old);
-  const ecs = isObj(pod.spec) ? pod.spec.ephemeralContainers : undefined;
-  const spec = (out.spec ??= {}) as Obj;
-  if (Array.isArray(ecs) && ecs.length) spec.ephemeralContainers = clone(ecs);
-  else delete spec.ephemeralContainers;
-  for (const ec of Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : []) if (isObj(ec)) defaultContainer(ec, spec.hostNetwork === true);
-  const rv = pod.metadata?.resourceVersion;
-  out.metadata = { ...(out.metadata ?? {}), resourceVersion: rv };
-  if (rv === undefined) delete out.metadata.resourceVersion;
-  return out;
-}
+export const ephemeralContainersStrategy: ResourceStrategy = {
+  prepareForUpdate(pod: KubeObject, old: KubeObject): void {
+    const ecs = isObj(pod.spec) ? pod.spec.ephemeralContainers : undefined;
+    const spec = clone(isObj(old.spec) ? old.spec : {}) as Obj;
+    if (Array.isArray(ecs) && ecs.length) spec.ephemeralContainers = clone(ecs);
+    else delete spec.ephemeralContainers;
+    for (const ec of Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : []) if (isObj(ec)) defaultContainer(ec, spec.hostNetwork === true);
+    pod.spec = spec;
+    if (old.status === undefined) delete pod.status;
+    else pod.status = clone(old.status);
+    resetObjectMetaForStatus(pod, old);
+  },
+  validateUpdate: (pod, old) => validateEphemeralContainersUpdate(pod, old),
+};

@@ -7,7 +7,7 @@ import { admitPodDefaults, defaultPod, podQOSClass } from './pod-defaults.js';
 import { validatePodSpec, validatePodSpecUpdate } from './pod-validation.js';
 import { nonNegative, notSupported } from '../validation/field.js';
 import { invalid, type FieldError } from '../../apimachinery/errors.js';
-import { validateEphemeralContainers, validateNoEphemeralContainersOnCreate } from './ephemeral-containers.js';
+import { ephemeralContainersStrategy, validateEphemeralContainers, validateNoEphemeralContainersOnCreate } from './ephemeral-containers.js';
 
 const spec = (o: KubeObject): Obj => (isObj(o.spec) ? o.spec : {});
 const status = (o: KubeObject): Obj => (isObj(o.status) ? o.status : {});
@@ -60,6 +60,7 @@ export const pods: ResourceDefinition = defineResource({
     validateUpdate: (pod, old) => validatePodSpecUpdate(spec(pod), spec(old)),
   }),
   statusStrategy: statusStrategy({ lightMetadata: true, validateUpdate: (pod) => validatePodStatusUpdate(pod), normalize: nullConditionTimes }),
+  subresourceStrategies: { ephemeralcontainers: ephemeralContainersStrategy },
   selectableFields: {
     'spec.nodeName': (o) => spec(o).nodeName ?? '',
     'spec.restartPolicy': (o) => spec(o).restartPolicy ?? '',
