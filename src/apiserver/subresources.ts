@@ -7,6 +7,7 @@ import { rfc3339 } from '../apimachinery/time.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, readBody } from './negotiate.js';
 import { applyPatch } from './resource-handler.js';
+import { fieldManagerOf } from './fieldmanager/handler.js';
 import { successStatus, writeObject } from './response.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeProxy } from './node-proxy.js';
@@ -77,7 +78,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
   if (!name) return false;
   const method = req.method ?? 'GET';
   switch (info.subresource) {
-    case 'scale': return serveScale(def, store, ns, name, req, res, method);
+    case 'scale': return serveScale(def, store, ns, name, req, res, method, url);
     case 'binding': {
       if (method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       const binding = decodeBody(await readBody(req), req.headers['content-type'], 'Binding') as { target?: { kind?: string; name?: string } };
@@ -145,7 +146,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
   }
 }
 
-async function serveScale(def: ResourceDefinition, store: RegistryStore, ns: string | undefined, name: string, req: IncomingMessage, res: ServerResponse, method: string): Promise<boolean> {
+async function serveScale(def: ResourceDefinition, store: RegistryStore, ns: string | undefined, name: string, req: IncomingMessage, res: ServerResponse, method: string, url: URL): Promise<boolean> {
   if (!def.scale) return false;
   const sc = def.scale;
   if (method === 'GET') {
@@ -154,6 +155,9 @@ async function serveScale(def: ResourceDefinition, store: RegistryStore, ns: str
   }
   if (method !== 'PUT' && method !== 'PATCH') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   const body = await readBody(req);
+  // The writer owns spec.replicas in managedFields (kubectl scale, an HPA), so a later apply that changes it conflicts.
+  const fieldManager = fieldManagerOf(req, url, method === 'PUT' ? 'UpdateOptions' : 'PatchOptions');
+  const dryRun = url.searchParams.getAll('dryRun').includes('All');
   const updated = await store.guaranteedUpdate(ns, name, (cur) => {
     const currentScale = scaleOf(def, cur);
     const scale = method === 'PUT'
@@ -167,7 +171,7 @@ async function serveScale(def: ResourceDefinition, store: RegistryStore, ns: str
     if (rv && rv !== cur.metadata?.resourceVersion) throw conflict({ group: def.group, resource: def.plural }, name, 'the object has been modified; please apply your changes to the latest version and try again');
     setPath(cur as Record<string, unknown>, sc.specReplicasPath, replicas);
     return cur;
-  });
+  }, { fieldManager, dryRun, subresource: 'scale' });
   writeObject(res, 200, scaleOf(def, updated));
   return true;
 }
