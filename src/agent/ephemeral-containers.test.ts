@@ -27,11 +27,11 @@ const basePod = (): Pod => ({
 });
 
 /** run starts a pod worker over the fake runtime; settle lets it and the PLEG finish what is pending. */
-async function run(pod: Pod) {
-  const clock = new FakeClock();
+async function run(pod: Pod, given?: { rt: FakeRuntime; clock: FakeClock }) {
+  const clock = given?.clock ?? new FakeClock();
   const client = new FakeClient();
   client.put(Resources.pods, pod as unknown as KubeObject);
-  const rt = new FakeRuntime(() => clock.now());
+  const rt = given?.rt ?? new FakeRuntime(() => clock.now());
   const recorder = new KubeletEventRecorder(client, 'n1', clock);
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephemeral-test-'));
   dirs.push(rootDir);
@@ -83,4 +83,18 @@ test('hostPID pods get the node\'s PID namespace; ephemeral containers already r
   assert.deepEqual(pidNamespaceOptions(pod, undefined), { pid: 'NODE' });
   pod.spec!.ephemeralContainers = [{ name: 'a', image: 'busybox' }, { name: 'b', image: 'busybox' }];
   assert.deepEqual(ephemeralContainersToStart(pod, (n) => n === 'a').map((e) => e.name), ['b']);
+});
+
+test('a restarted agent adopts an ephemeral container that ran: it is not started again', async () => {
+  const pod = basePod();
+  pod.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox', command: ['true'] }];
+  const first = await run(pod);
+  assert.equal(first.rt.started.filter((c) => c.name === 'debugger').length, 1);
+  first.rt.exit(first.rt.running('debugger')!, 0);
+  await first.settle();
+  first.w.stop();
+  // A new agent over the same runtime (the containers a previous agent left).
+  const again = await run(pod, { rt: first.rt, clock: new FakeClock() });
+  assert.equal(again.rt.started.filter((c) => c.name === 'debugger').length, 1);
+  assert.equal(again.status().ephemeralContainerStatuses?.[0].state?.terminated?.exitCode, 0);
 });
