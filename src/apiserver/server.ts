@@ -137,6 +137,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return storeFor(def);
     },
     clock, signal: background.signal, resources: served, storeForDef: storeFor,
+    // RBAC's escalation check asks the authorizer in force (graph and rbac are set below, before any request)
+    escalation: { authorize: async (a) => (await authorize(a, graph)).allowed, rbac: () => rbac?.authorizer },
   });
   const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);
   const metricsApi = new MetricsAPI({

@@ -2,6 +2,7 @@
 import type { ResourceDefinition } from '../../api/resource.js';
 import type { RegistryStore } from '../../registry/store.js';
 import type { Clock } from '../../util/clock.js';
+import type { EscalationDeps } from '../../apiserver/rbac/escalation.js';
 
 /** PluginDeps are handed to every plugin constructor by admissionPlugins (index.ts). */
 export interface PluginDeps {
@@ -14,4 +15,6 @@ export interface PluginDeps {
   resources?(): ResourceDefinition[];
   /** the store of any served resource, custom ones too */
   storeForDef?(def: ResourceDefinition): RegistryStore;
+  /** RBAC's escalation check: the authorizer and rule resolver (absent: no check) */
+  escalation?: EscalationDeps;
 }

@@ -15,12 +15,14 @@ import { LimitRanger } from './limitranger.js';
 import { ResourceQuotaPlugin } from './resourcequota.js';
 import { RuntimeClassPlugin } from './runtimeclass.js';
 import { ServiceAccountPlugin } from '../../apiserver/serviceaccount/admission.js';
+import { RBACEscalationCheck } from '../../apiserver/rbac/escalation.js';
 
 export type { PluginDeps } from './deps.js';
 
 /** admissionPlugins builds the plugin list in order; each entry is one plugin. */
 export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
   return [
+    ...(deps.escalation ? [new RBACEscalationCheck(deps.escalation)] : []),
     new LimitRanger(deps),
     new ServiceAccountPlugin(deps),
     new PriorityPlugin(deps),
