@@ -168,6 +168,13 @@ function timestamp(seconds: number, nanos = 0, micro = false): string | null {
 /** Non-pointer int fields Go's JSON omits when zero (pointer fields such as replicas keep their 0). */
 const ZERO_OMITTED = new Set(['generation', 'minReadySeconds', 'hostPort', 'nodePort']);
 
+/** POINTER_BOOLS are *bool fields of the built-in kinds: Go sends them only when set, so a false is kept. */
+const POINTER_BOOLS = new Set([
+  'orphanDependents', 'allowPrivilegeEscalation', 'privileged', 'readOnlyRootFilesystem', 'runAsNonRoot', 'optional',
+  'automountServiceAccountToken', 'enableServiceLinks', 'shareProcessNamespace', 'setHostnameAsFQDN', 'hostUsers', 'immutable',
+  'suspend', 'allowVolumeExpansion', 'allocateLoadBalancerNodePorts',
+]);
+
 /** special maps wrapper messages to their JSON forms and drops Go's zero values that JSON omits. */
 function special(type: string, o: Record<string, unknown>): unknown {
   switch (type) {
@@ -184,8 +191,9 @@ function special(type: string, o: Record<string, unknown>): unknown {
     }
   }
   for (const [k, v] of Object.entries(o)) {
-    // DeleteOptions.orphanDependents is a pointer: an explicit false is an answer, not a zero value.
-    if (v === false && k === 'orphanDependents') continue;
+    // Pointer bools (DeleteOptions.orphanDependents, a security context's allowPrivilegeEscalation …):
+    // an explicit false is an answer, not a zero value.
+    if (v === false && POINTER_BOOLS.has(k)) continue;
     if (v === '' || v === false || v === null) delete o[k];
     else if (v === 0 && ZERO_OMITTED.has(k)) delete o[k];
     else if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0 && !isMap(type, k)) delete o[k];
