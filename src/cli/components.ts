@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { loadOrCreateServiceAccountKey } from '../apiserver/serviceaccount/index.js';
 import { join } from 'node:path';
 import { RestClient } from '../client/rest.js';
 import { componentUserAgent } from '../client/user-agent.js';
@@ -66,7 +67,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     config: o.schedulerConfig,
   });
   tasks.push(scheduler.run(signal));
-  const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, ...o.controllerOptions } };
+  const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, serviceAccountPrivateKey: loadOrCreateServiceAccountKey(o.dataDir), ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
   // Cluster DNS (the kube-dns addon) runs with the control plane.
   tasks.push(new ClusterDNS({ client, informers, clock: realClock, clusterIP: o.clusterDNS }).run(signal));

@@ -27,6 +27,8 @@ import { HorizontalController } from '../controllers/podautoscaler/controller.js
 import { Publisher } from '../controllers/rootcacertpublisher/publisher.js';
 import { ResourceQuotaController } from '../controllers/resourcequota/controller.js';
 import { ClusterRoleAggregationController } from '../controllers/clusterroleaggregation/controller.js';
+import { TokensController } from '../controllers/serviceaccount/tokens-controller.js';
+import { legacyTokenSigner } from '../apiserver/serviceaccount/index.js';
 
 // What controllers are given lives with them (controllers never import cli/); re-exported for the CLI.
 export { defaultControllerOptions, type ControllerContext, type ControllerOptions } from '../controllers/common/context.js';
@@ -50,6 +52,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'root-ca-cert-publisher', workers: 1, create: (ctx) => new Publisher({ ...ctx, rootCA: ctx.options.rootCA ?? '' }) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'clusterrole-aggregation', workers: 1, create: (ctx) => new ClusterRoleAggregationController(ctx) },
+  { name: 'serviceaccount-token', workers: 1, create: (ctx) => new TokensController({ ...ctx, rootCA: ctx.options.rootCA ?? '', sign: legacyTokenSigner(ctx.options.serviceAccountPrivateKey) }) },
   { name: 'endpoint', workers: 5, create: (ctx) => new EndpointsController(ctx) },
   { name: 'endpointslice', workers: 5, create: (ctx) => new EndpointSliceController(ctx) },
   { name: 'endpointslicemirroring', workers: 5, create: (ctx) => new EndpointSliceMirroringController(ctx) },

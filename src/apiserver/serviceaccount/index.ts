@@ -15,6 +15,17 @@ import { serveTokenRequest, type TokenRequestDeps } from './token-request.js';
 
 export { loadOrCreateServiceAccountKey, DEFAULT_ISSUER, TokenIssuer } from './issuer.js';
 
+/**
+ * legacyTokenSigner signs Secret-based tokens with the API server's key, for the serviceaccount-token
+ * controller (kube-controller-manager is given the same key: --service-account-private-key-file);
+ * undefined without a key.
+ */
+export function legacyTokenSigner(privateKeyPem: string | undefined): ((namespace: string, serviceAccount: { name: string; uid: string }, secretName: string) => string) | undefined {
+  if (!privateKeyPem) return undefined;
+  const issuer = new TokenIssuer({ privateKeyPem });
+  return (ns, sa, secretName) => issuer.issueLegacy(ns, sa, secretName);
+}
+
 /** OIDC_PATHS are the discovery documents' paths. */
 export const OIDC_PATHS = ['/.well-known/openid-configuration', '/openid/v1/jwks'];
 

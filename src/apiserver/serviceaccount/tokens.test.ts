@@ -6,6 +6,8 @@ import { Resources } from '../../client/types.js';
 import type { KubeObject } from '../../api/resource.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import { parseJWT } from './jwt.js';
+import { TokenIssuer } from './issuer.js';
+import { ServiceAccountAuthenticator } from './authenticator.js';
 
 const rbac = (plural: string, namespaced: boolean) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural, namespaced });
 
@@ -99,4 +101,21 @@ test('OIDC discovery: the issuer and the key that verifies its tokens', async (t
   assert.equal(keys.length, 1);
   assert.equal(keys[0].use, 'sig');
   assert.deepEqual(conf.body.id_token_signing_alg_values_supported, [(keys[0] as unknown as { alg: string }).alg]);
+});
+
+test('legacy Secret tokens authenticate while their Secret holds them and the account is the same', async () => {
+  const issuer = new TokenIssuer();
+  const token = issuer.issueLegacy('ci', { name: 'builder', uid: 'u1' }, 'builder-token');
+  const objects = new Map<string, KubeObject>([
+    ['ServiceAccount/ci/builder', { metadata: { name: 'builder', uid: 'u1' } }],
+    ['Secret/ci/builder-token', { metadata: { name: 'builder-token', uid: 's1' }, data: { token: Buffer.from(token).toString('base64') } }],
+  ]);
+  const authn = new ServiceAccountAuthenticator(issuer, async (kind, ns, name) => objects.get(`${kind}/${ns}/${name}`), ['https://kubernetes.default.svc.cluster.local']);
+  assert.equal((await authn.authenticate(token))?.user.name, 'system:serviceaccount:ci:builder');
+  assert.equal(parseJWT(token)!.claims.iss, 'kubernetes/serviceaccount');
+  objects.set('ServiceAccount/ci/builder', { metadata: { name: 'builder', uid: 'u2' } });
+  assert.equal(await authn.authenticate(token), undefined, 'a recreated account does not inherit the token');
+  objects.set('ServiceAccount/ci/builder', { metadata: { name: 'builder', uid: 'u1' } });
+  objects.delete('Secret/ci/builder-token');
+  assert.equal(await authn.authenticate(token), undefined, 'deleting the Secret revokes the token');
 });

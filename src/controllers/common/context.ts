@@ -39,6 +39,8 @@ export interface ControllerOptions {
   resourceQuotaSyncPeriodMs?: number;
   /** --root-ca-file: the PEM of the CA the API server serves with (root-ca-cert-publisher; unset: not run) */
   rootCA?: string;
+  /** --service-account-private-key-file: the PEM legacy token Secrets are signed with (serviceaccount-token; unset: not run) */
+  serviceAccountPrivateKey?: string;
 }
 
 /** defaultControllerOptions are Kubernetes' defaults. */
