@@ -102,4 +102,24 @@ spec:
 `);
     assert.equal((await k(['get', 'pod', 'quiet', '-n', 'team', '-o', 'jsonpath={.spec.volumes}'])).stdout, '');
   });
+  it('a kubernetes.io/service-account-token Secret gets a long-lived token that authenticates until the Secret goes', async () => {
+    await k(['apply', '-n', 'team', '-f', '-'], `apiVersion: v1
+kind: Secret
+metadata:
+  name: robot-token
+  annotations: {kubernetes.io/service-account.name: robot}
+type: kubernetes.io/service-account-token
+`);
+    const token = await waitFor(async () => {
+      const t = (await k(['get', 'secret', 'robot-token', '-n', 'team', '-o', 'jsonpath={.data.token}'])).stdout;
+      return t && Buffer.from(t, 'base64').toString();
+    }, 'the token controller fills the secret');
+    assert.equal(Buffer.from((await k(['get', 'secret', 'robot-token', '-n', 'team', '-o', 'jsonpath={.data.namespace}'])).stdout, 'base64').toString(), 'team');
+    const d = (await k(['describe', 'secret', 'robot-token', '-n', 'team'])).stdout;
+    assert.match(d, /^Type:\s+kubernetes\.io\/service-account-token$/m);
+    assert.match(d, /kubernetes\.io\/service-account\.uid: [0-9a-f-]{36}/);
+    assert.equal((await as(token, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).stdout, 'system:serviceaccount:team:robot');
+    await k(['delete', 'secret', 'robot-token', '-n', 'team']);
+    assert.equal((await as(token, ['get', 'pods', '-n', 'team'])).stderr, 'error: You must be logged in to the server (Unauthorized)\n');
+  });
 });
