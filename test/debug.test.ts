@@ -130,6 +130,17 @@ describeNeeding('kubectl debug and kubectl attach', { timeout: 10 * 60_000, ...r
     await waitFor(async () => (await k(['logs', 'web-copy', '-c', 'dbg'])).stdout === 'copy\n', 'the copy\'s debug container logs');
   });
 
+  it('kubectl debug --copy-to --share-processes: the copy\'s containers share one PID namespace', async () => {
+    const r = await k(['debug', 'web', '--copy-to=web-shared', '--share-processes', '--image=busybox', '--container=dbg', '--', 'sleep', '600']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await jsonpath(['get', 'pod', 'web-shared'], '{.spec.shareProcessNamespace}'), 'true');
+    await waitFor(async () => (await jsonpath(['get', 'pod', 'web-shared'], '{.status.phase}')) === 'Running', 'pod web-shared Running');
+    const ps = await k(['exec', 'web-shared', '-c', 'dbg', '--', 'sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < $f; echo; done']);
+    assert.equal(ps.code, 0, ps.stderr);
+    const lines = ps.stdout.split('\n').map((l) => l.trim());
+    assert.ok(lines.includes('sleep 3600') && lines.includes('sleep 600'), ps.stdout);
+  });
+
   it('kubectl debug node/NAME runs a pod in the node\'s namespaces with its / at /host', async () => {
     const hostname = (await import('node:os')).hostname();
     const r = await k(['debug', 'node/host01', '-i', '--image=busybox'], 'cat /host/etc/hostname; cat /proc/1/cmdline | tr "\\0" " " | cut -c1-64; echo\n');

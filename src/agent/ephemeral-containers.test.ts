@@ -79,6 +79,9 @@ test('an added ephemeral container runs once in the target\'s PID namespace; its
 test('hostPID pods get the node\'s PID namespace; ephemeral containers already run are not started again', () => {
   const pod = basePod();
   assert.equal(pidNamespaceOptions(pod, undefined), undefined);
+  assert.deepEqual(pidNamespaceOptions(pod, 'c1'), { pid: 'TARGET', targetId: 'c1' });
+  pod.spec!.shareProcessNamespace = true;
+  assert.deepEqual(pidNamespaceOptions(pod, 'c1'), { pid: 'POD' });
   pod.spec!.hostPID = true;
   assert.deepEqual(pidNamespaceOptions(pod, undefined), { pid: 'NODE' });
   pod.spec!.ephemeralContainers = [{ name: 'a', image: 'busybox' }, { name: 'b', image: 'busybox' }];

@@ -25,11 +25,12 @@ export function ephemeralFieldPath(name: string): string {
 
 /**
  * pidNamespaceOptions says which PID namespace a container gets (the kubelet's
- * namespacesForPod/containerNamespaceOptions): the node's for hostPID pods, the target's for an
- * ephemeral container with a running target, else its own.
+ * namespacesForPod/containerNamespaceOptions): the node's for hostPID pods, the pod's for
+ * shareProcessNamespace, the target's for an ephemeral container with a running target, else its own.
  */
 export function pidNamespaceOptions(pod: Pod, targetId: string | undefined): ContainerConfig['namespaceOptions'] | undefined {
   if (pod.spec?.hostPID) return { pid: 'NODE' };
+  if (pod.spec?.shareProcessNamespace) return { pid: 'POD' };
   if (targetId) return { pid: 'TARGET', targetId };
   return undefined;
 }

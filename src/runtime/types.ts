@@ -115,9 +115,10 @@ export interface ContainerConfig {
   capabilities?: string[];
   /**
    * the container's PID namespace (the CRI's NamespaceOption.pid): its own (CONTAINER, the default),
-   * the node's (NODE: hostPID), or another container's (TARGET, targetId: an ephemeral container's target)
+   * the pod's (POD: shareProcessNamespace), the node's (NODE: hostPID), or another container's
+   * (TARGET, targetId: an ephemeral container's target)
    */
-  namespaceOptions?: { pid?: 'CONTAINER' | 'NODE' | 'TARGET'; targetId?: string };
+  namespaceOptions?: { pid?: 'CONTAINER' | 'POD' | 'NODE' | 'TARGET'; targetId?: string };
 }
 
 /** ContainerPhase is a container instance's lifecycle: created → running → exited (CONTAINER_CREATED/RUNNING/EXITED). */

@@ -83,6 +83,8 @@ export class ProcessRuntime implements Runtime {
   private readonly containersDir: string;
   private readonly sandboxes: SandboxManager;
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  /** each sandbox's pod PID namespace (shareProcessNamespace), held by a pause process that is its PID 1 */
+  private readonly pauses = new Map<string, { child: ChildProcess; initPid?: number }>();
   /** the directory of busybox applet links (undefined without /bin/busybox) */
   private readonly busyboxBin?: string;
 
@@ -147,6 +149,7 @@ export class ProcessRuntime implements Runtime {
     if (!rec) return;
     // CRI: StopPodSandbox forcibly stops what still runs in the sandbox (the kubelet stopped them gracefully before).
     await Promise.all([...this.containers.values()].filter((c) => c.info.sandboxId === id).map((c) => this.stopContainer(c.info.id, 0)));
+    this.stopPause(id);
     const was = rec.state;
     await this.sandboxes.stop(id);
     if (was === 'SANDBOX_READY') this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_STOPPED_EVENT');
@@ -214,11 +217,12 @@ export class ProcessRuntime implements Runtime {
       // Join the sandbox's namespaces, then make the container's own PID and mount namespaces.
       // The PID namespace is the container's own, the node's (hostPID) or its target's (ephemeral containers).
       const pidMode = c.namespaceOptions?.pid ?? 'CONTAINER';
-      const targetPid = pidMode === 'TARGET' ? this.containers.get(c.namespaceOptions?.targetId ?? '')?.initPid : undefined;
+      const targetPid = pidMode === 'TARGET' ? this.containers.get(c.namespaceOptions?.targetId ?? '')?.initPid
+        : pidMode === 'POD' ? await this.podPidNamespace(sb) : undefined;
       const join = [...(this.sandboxes.netnsPathOf(sb) ? [`--net=${this.sandboxes.netnsPathOf(sb)}`] : []),
         ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : []),
         ...(targetPid ? [`--pid=/proc/${targetPid}/ns/pid`] : [])];
-      const ownPid = pidMode === 'CONTAINER' || (pidMode === 'TARGET' && !targetPid);
+      const ownPid = pidMode === 'CONTAINER' || ((pidMode === 'TARGET' || pidMode === 'POD') && !targetPid);
       const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
       const args = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
@@ -431,8 +435,54 @@ export class ProcessRuntime implements Runtime {
     try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify(state)); } catch { /* dir removed */ }
   }
 
+  /**
+   * podPidNamespace returns the host PID of the PID 1 of the sandbox's pod PID namespace, starting
+   * its pause process (`unshare --pid --fork` in the sandbox's namespaces, named /pause as a CRI
+   * runtime's pause container) on first use. Like the containers, it cannot outlive the agent: it
+   * waits on a pipe from the agent and ends with it (and the namespace's processes with it); its
+   * PID is kept in the pauses directory all the same, so that a later agent stops what is left.
+   */
+  private async podPidNamespace(sb: SandboxRecord): Promise<number | undefined> {
+    const cur = this.pauses.get(sb.id);
+    if (cur?.initPid && procStart(cur.initPid) !== undefined) return cur.initPid;
+    const join = [...(this.sandboxes.netnsPathOf(sb) ? [`--net=${this.sandboxes.netnsPathOf(sb)}`] : []),
+      ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : [])];
+    const pause = fs.existsSync('/bin/bash') ? ['/bin/bash', '-c', 'exec -a /pause cat'] : ['cat'];
+    const own = ['unshare', '--pid', '--fork', '--kill-child', ...pause];
+    const argv = join.length ? ['nsenter', ...join, '--', ...own] : own;
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: DEFAULT_PATH } });
+    child.stdin?.on('error', () => undefined);
+    child.on('error', () => undefined);
+    const initPid = child.pid ? await findChild(child.pid, join.length > 0) : undefined;
+    this.pauses.set(sb.id, { child, initPid });
+    if (child.pid) {
+      fs.mkdirSync(this.pausesDir(), { recursive: true });
+      fs.writeFileSync(path.join(this.pausesDir(), sb.id), JSON.stringify({ pid: child.pid, start: procStart(child.pid) }));
+    }
+    return initPid;
+  }
+
+  /** stopPause ends a sandbox's pause process (its PID namespace goes with its last process). */
+  private stopPause(sandboxId: string): void {
+    const p = this.pauses.get(sandboxId);
+    this.pauses.delete(sandboxId);
+    if (p?.initPid) signal(p.initPid, 'SIGKILL');
+    if (p?.child.pid) signal(p.child.pid, 'SIGKILL');
+    fs.rmSync(path.join(this.pausesDir(), sandboxId), { force: true });
+  }
+
+  private pausesDir(): string { return path.join(this.opts.rootDir, 'pauses'); }
+
   /** recover loads what a previous agent left; running containers are killed and marked exited. */
   private recover(): void {
+    // A previous agent's pause processes go too: their pods' containers are stopped below.
+    for (const f of fs.existsSync(this.pausesDir()) ? fs.readdirSync(this.pausesDir()) : []) {
+      try {
+        const p = JSON.parse(fs.readFileSync(path.join(this.pausesDir(), f), 'utf8')) as { pid: number; start?: string };
+        if (p.start && procStart(p.pid) === p.start) killTree(p.pid);
+      } catch { /* unreadable: nothing to stop */ }
+      fs.rmSync(path.join(this.pausesDir(), f), { force: true });
+    }
     for (const id of fs.readdirSync(this.containersDir)) {
       const dir = path.join(this.containersDir, id);
       let state: { info: ContainerInfo; initPid?: number; initStart?: string; childPid?: number };
@@ -496,6 +546,14 @@ function emit(rec: ContainerEntry, stream: 'stdout' | 'stderr', d: Buffer): void
 
 function signal(pid: number, sig: NodeJS.Signals): void {
   try { process.kill(pid, sig); } catch { /* gone */ }
+}
+
+/** killTree kills a process and its children (a pause: unshare and the namespace's PID 1). */
+function killTree(pid: number): void {
+  try {
+    for (const kid of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean)) signal(Number(kid), 'SIGKILL');
+  } catch { /* gone */ }
+  signal(pid, 'SIGKILL');
 }
 
 function killGroup(pid: number, sig: NodeJS.Signals): void {
