@@ -75,3 +75,10 @@ test('OpenAPI describes pods/ephemeralcontainers with Kubernetes\' operation ids
   assert.deepEqual([p.get.operationId, p.put.operationId, p.patch.operationId],
     ['readCoreV1NamespacedPodEphemeralcontainers', 'replaceCoreV1NamespacedPodEphemeralcontainers', 'patchCoreV1NamespacedPodEphemeralcontainers']);
 });
+
+test('a pod cannot have both hostPID and shareProcessNamespace', async () => {
+  await assert.rejects(tc.client.create(Resources.pods, 'default', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pids' },
+    spec: { hostPID: true, shareProcessNamespace: true, containers: [{ name: 'a', image: 'busybox' }] },
+  }), (e) => err(e) === 'Pod "pids" is invalid: spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace and HostPID cannot both be enabled');
+});

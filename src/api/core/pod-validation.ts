@@ -75,6 +75,10 @@ export function validatePodSpec(spec: Obj, path: string, opts: PodSpecOptions = 
   if (spec.subdomain) errs.push(...messagesAt(`${path}.subdomain`, spec.subdomain, isDNS1123Label(spec.subdomain)));
   if (spec.priorityClassName) errs.push(...messagesAt(`${path}.priorityClassName`, spec.priorityClassName, isDNS1123Subdomain(spec.priorityClassName)));
   errs.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
+  // One PID namespace cannot be both the node's and the pod's own (validatePodSpecSecurityContext).
+  if (spec.hostPID === true && spec.shareProcessNamespace === true) {
+    errs.push(invalidField(`${path}.securityContext.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
+  }
   if (isObj(spec.securityContext)) errs.push(...validateSysctls(spec.securityContext.sysctls, `${path}.securityContext.sysctls`));
   if (Array.isArray(spec.imagePullSecrets)) {
     (spec.imagePullSecrets as Obj[]).forEach((s, i) => { if (!s?.name) errs.push(required(`${path}.imagePullSecrets[${i}].name`)); });
