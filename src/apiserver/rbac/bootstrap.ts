@@ -132,17 +132,61 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: KubeObject[] = [
   clusterRoleBinding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
 ];
 
+function role(namespace: string, name: string, rules: PolicyRule[]): KubeObject {
+  return {
+    apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role',
+    metadata: { name, namespace, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    rules,
+  };
+}
+
+function roleBinding(namespace: string, name: string, role: string, subjects: Subject[]): KubeObject {
+  return {
+    apiVersion: `${RBAC_GROUP}/v1`, kind: 'RoleBinding',
+    metadata: { name, namespace, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: role },
+    subjects,
+  };
+}
+
+const sa = (namespace: string, name: string): Subject => ({ kind: 'ServiceAccount', name, namespace });
+const named = (verbs: string[], resources: string[], names: string[]): PolicyRule => ({ verbs, apiGroups: [''], resources, resourceNames: names });
+const EVENTS = rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']);
+
+/** BOOTSTRAP_ROLES are bootstrappolicy.NamespaceRoles() (kube-system and kube-public). */
+export const BOOTSTRAP_ROLES: KubeObject[] = [
+  role('kube-system', 'extension-apiserver-authentication-reader', [named(READ, ['configmaps'], ['extension-apiserver-authentication'])]),
+  role('kube-system', 'system::leader-locking-kube-controller-manager', [rule(['watch'], [''], ['configmaps']), named(['get', 'update'], ['configmaps'], ['kube-controller-manager'])]),
+  role('kube-system', 'system::leader-locking-kube-scheduler', [rule(['watch'], [''], ['configmaps']), named(['get', 'update'], ['configmaps'], ['kube-scheduler'])]),
+  role('kube-system', 'system:controller:bootstrap-signer', [rule(READ, [''], ['secrets'])]),
+  role('kube-system', 'system:controller:cloud-provider', [rule(['create', 'get', 'list', 'watch'], [''], ['configmaps'])]),
+  role('kube-system', 'system:controller:token-cleaner', [rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']), EVENTS]),
+  role('kube-public', 'system:controller:bootstrap-signer', [rule(READ, [''], ['configmaps']), named(['update'], ['configmaps'], ['cluster-info']), EVENTS]),
+];
+
+/** BOOTSTRAP_ROLE_BINDINGS are bootstrappolicy.NamespaceRoleBindings(). */
+export const BOOTSTRAP_ROLE_BINDINGS: KubeObject[] = [
+  roleBinding('kube-system', 'system::extension-apiserver-authentication-reader', 'extension-apiserver-authentication-reader', [user('system:kube-controller-manager'), user('system:kube-scheduler')]),
+  roleBinding('kube-system', 'system::leader-locking-kube-controller-manager', 'system::leader-locking-kube-controller-manager', [user('system:kube-controller-manager'), sa('kube-system', 'kube-controller-manager')]),
+  roleBinding('kube-system', 'system::leader-locking-kube-scheduler', 'system::leader-locking-kube-scheduler', [user('system:kube-scheduler'), sa('kube-system', 'kube-scheduler')]),
+  roleBinding('kube-system', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', [sa('kube-system', 'bootstrap-signer')]),
+  roleBinding('kube-system', 'system:controller:cloud-provider', 'system:controller:cloud-provider', [sa('kube-system', 'cloud-provider')]),
+  roleBinding('kube-system', 'system:controller:token-cleaner', 'system:controller:token-cleaner', [sa('kube-system', 'token-cleaner')]),
+  roleBinding('kube-public', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', [sa('kube-system', 'bootstrap-signer')]),
+];
+
 /** ensurePolicy creates the objects a store lacks (existing ones are left as the cluster's admin made them). */
 async function ensureAll(store: RegistryStore, objects: KubeObject[]): Promise<void> {
   for (const o of objects) {
+    const ns = o.metadata!.namespace;
     try {
-      await store.get(undefined, o.metadata!.name!);
+      await store.get(ns, o.metadata!.name!);
       continue;
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 404)) throw e;
     }
     try {
-      await store.create(undefined, structuredClone(o));
+      await store.create(ns, structuredClone(o));
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 409)) throw e;
     }
@@ -151,9 +195,11 @@ async function ensureAll(store: RegistryStore, objects: KubeObject[]): Promise<v
 
 /**
  * reconcileBootstrapPolicy writes the bootstrap cluster roles and bindings that are absent, as
- * kube-apiserver's rbac/bootstrap-roles hook does at every start.
+ * kube-apiserver's rbac/bootstrap-roles hook does at every start (the system namespaces exist by then).
  */
 export async function reconcileBootstrapPolicy(storeFor: (group: string, version: string, plural: string) => RegistryStore): Promise<void> {
   await ensureAll(storeFor(RBAC_GROUP, 'v1', 'clusterroles'), BOOTSTRAP_CLUSTER_ROLES);
   await ensureAll(storeFor(RBAC_GROUP, 'v1', 'clusterrolebindings'), BOOTSTRAP_CLUSTER_ROLE_BINDINGS);
+  await ensureAll(storeFor(RBAC_GROUP, 'v1', 'roles'), BOOTSTRAP_ROLES);
+  await ensureAll(storeFor(RBAC_GROUP, 'v1', 'rolebindings'), BOOTSTRAP_ROLE_BINDINGS);
 }
