@@ -6,6 +6,10 @@
  * - resources(): what discovery and OpenAPI list — built-in resources plus established CRDs'
  *   versions (a new array only when something changed, so documents are rebuilt only then);
  * - storeFor(): the generic registry store of a custom resource version (new when its CRD changes).
+ * As kube-apiextensions-server tears down a CRD's storage when the CRD's spec, accepted names or
+ * identity change or the CRD is gone, the stores of the old definitions are destroyed then: their
+ * watches end, so watchers re-list against what is served now (a 404 once the CRD is deleted)
+ * instead of waiting forever on a resource that no longer exists.
  * Its controllers (naming, establishing, finalizer) run beside it (controllers.ts).
  */
 import type { ResourceDefinition } from '../../api/resource.js';
@@ -25,12 +29,37 @@ interface Entry {
   served: ResourceDefinition[];
   /** a definition of the storage version, served or not (the finalizer deletes through it) */
   storage?: ResourceDefinition;
+  /** what the definitions are built from: while it stays the same, so do they (and their stores) */
+  key: string;
+}
+
+/** storageKey is what a CRD's served definitions depend on (see customResourceDefinitions). */
+function storageKey(crd: CustomResourceDefinition): string {
+  const terminating = !!crd.metadata?.deletionTimestamp || isConditionTrue(crd, 'Terminating');
+  return JSON.stringify([crd.metadata?.uid, crd.spec, crd.status?.acceptedNames, terminating]);
+}
+
+/** CustomResourceStore is a custom resource's registry store whose watches end when it is destroyed. */
+class CustomResourceStore extends RegistryStore {
+  private readonly stopped = new AbortController();
+
+  override watch(...[namespace, opts]: Parameters<RegistryStore['watch']>): ReturnType<RegistryStore['watch']> {
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.stopped.signal]) : this.stopped.signal;
+    return super.watch(namespace, { ...opts, signal });
+  }
+
+  /** destroy ends every watch on the store (its CRD's storage is torn down). */
+  destroy(): void {
+    this.stopped.abort();
+  }
 }
 
 /** CustomResources serves the custom resources of the CRDs in the store. */
 export class CustomResources {
   private readonly entries = new Map<string, Entry>();
   private readonly stores = new WeakMap<ResourceDefinition, RegistryStore>();
+  /** the stores made for each CRD's current definitions, destroyed when those are replaced */
+  private readonly liveStores = new Map<string, Set<CustomResourceStore>>();
   private readonly listeners: CRDListener[] = [];
   private cached?: { builtins: ResourceDefinition[]; generation: number; out: ResourceDefinition[] };
   private generation = 0;
@@ -98,6 +127,16 @@ export class CustomResources {
   }
 
   private set(crd: CustomResourceDefinition): void {
+    const name = crd.metadata!.name!;
+    const key = storageKey(crd);
+    const prev = this.entries.get(name);
+    if (prev?.key === key) {
+      // a status change (conditions): same definitions, same stores, open watches go on
+      this.entries.set(name, { ...prev, crd });
+      this.generation++;
+      return;
+    }
+    this.destroyStores(name);
     let served: ResourceDefinition[] = [];
     let storage: ResourceDefinition | undefined;
     try {
@@ -108,12 +147,18 @@ export class CustomResources {
     } catch (e) {
       logger.error(e, 'cannot serve CustomResourceDefinition', { name: crd.metadata?.name });
     }
-    this.entries.set(crd.metadata!.name!, { crd, served, storage });
+    this.entries.set(name, { crd, served, storage, key });
     this.generation++;
   }
 
   private remove(name: string): void {
+    this.destroyStores(name);
     if (this.entries.delete(name)) this.generation++;
+  }
+
+  private destroyStores(name: string): void {
+    for (const s of this.liveStores.get(name) ?? []) s.destroy();
+    this.liveStores.delete(name);
   }
 
   /** get returns the cached CRD of a name. */
@@ -159,8 +204,19 @@ export class CustomResources {
   storeFor(def: ResourceDefinition): RegistryStore {
     let s = this.stores.get(def);
     if (!s) {
-      s = new RegistryStore(def, this.deps);
-      this.stores.set(def, s);
+      const store = new CustomResourceStore(def, this.deps);
+      const crdName = def.customResource?.crdName;
+      const e = crdName ? this.entries.get(crdName) : undefined;
+      if (crdName && e && (e.served.includes(def) || e.storage === def)) {
+        const live = this.liveStores.get(crdName) ?? new Set<CustomResourceStore>();
+        live.add(store);
+        this.liveStores.set(crdName, live);
+      } else {
+        // a definition replaced (or removed) while its request was on the way: no watch may outlive it
+        store.destroy();
+      }
+      this.stores.set(def, store);
+      s = store;
     }
     return s;
   }
