@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRequestInfo } from '../request-info.js';
-import { requestLabels, resourceOfKey } from './apiserver-metrics.js';
+import { REQUEST_DURATION_BUCKETS, requestLabels, resourceOfKey } from './apiserver-metrics.js';
 import { startTestCluster } from '../../testing/test-cluster.js';
 import { Resources } from '../../client/types.js';
 
@@ -50,5 +50,23 @@ test('/metrics: request counts and latency by verb/resource/code, stored objects
     assert.ok(value(/^etcd_request_duration_seconds_count\{operation="create",type="configmaps"\} (\d+)$/m) >= 1);
   } finally {
     await tc.close();
+  }
+});
+
+test('/metrics: two API servers in one process keep their own series; buckets are Kubernetes\'', async () => {
+  const a = await startTestCluster();
+  const b = await startTestCluster();
+  try {
+    await a.client.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'only-in-a' } });
+    const scrape = async (url: string) => (await fetch(`${url}/metrics`, { headers: { Authorization: 'Bearer t0k' } })).text();
+    const [ta, tb] = [await scrape(a.api.url), await scrape(b.api.url)];
+    const creates = /^apiserver_request_total\{code="201",[^}]*resource="configmaps"[^}]*verb="POST"[^}]*\} (\d+)$/m;
+    assert.equal(Number(ta.match(creates)?.[1]), 1);
+    assert.doesNotMatch(tb, creates, 'the other server saw no ConfigMap create');
+    const les = [...ta.matchAll(/^apiserver_request_duration_seconds_bucket\{[^}]*resource="configmaps"[^}]*verb="POST",version="v1",le="([^"]+)"\} \d+$/gm)].map((m) => m[1]);
+    assert.deepEqual(les, [...REQUEST_DURATION_BUCKETS.map(String), '+Inf']);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });

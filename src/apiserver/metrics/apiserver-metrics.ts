@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backend } from '../../storage/backend.js';
-import { Counter, Gauge, Histogram, Registry, TEXT_CONTENT_TYPE, defaultRegistry } from '../../util/metrics/registry.js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { TEXT_CONTENT_TYPE, gatherText, legacyRegistry, sinceSeconds } from '../../util/metrics/legacy-registry.js';
 import type { RequestInfo } from '../request-info.js';
 
 /** REQUEST_DURATION_BUCKETS are apiserver_request_duration_seconds' buckets in Kubernetes 1.32. */
@@ -9,19 +10,25 @@ export const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6,
 /** ETCD_DURATION_BUCKETS are etcd_request_duration_seconds' buckets in Kubernetes 1.32. */
 export const ETCD_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 
+const READ_ONLY = Object.freeze({ request_kind: 'readOnly' });
+const MUTATING = Object.freeze({ request_kind: 'mutating' });
+
 /** subresources whose requests Kubernetes reports as CONNECT */
 const CONNECT_SUBRESOURCES = new Set(['proxy', 'attach', 'exec', 'portforward']);
 
-/** RequestLabels are the labels apiserver_request_total and its duration carry. */
+/**
+ * RequestLabels are the labels apiserver_request_total and its duration carry, declared (and
+ * built) in alphabetical order: that is the order prom-client prints them in, as client_golang does.
+ */
 export interface RequestLabels {
-  verb: string;
+  component: string;
   dry_run: string;
   group: string;
-  version: string;
   resource: string;
-  subresource: string;
   scope: string;
-  component: string;
+  subresource: string;
+  verb: string;
+  version: string;
 }
 
 /**
@@ -31,7 +38,7 @@ export interface RequestLabels {
  */
 export function requestLabels(method: string, url: URL, info: RequestInfo, contentType = ''): RequestLabels {
   const m = method.toUpperCase();
-  const labels: RequestLabels = { verb: m === 'HEAD' ? 'GET' : m, dry_run: url.searchParams.has('dryRun') ? 'All' : '', group: '', version: '', resource: '', subresource: '', scope: '', component: 'apiserver' };
+  const labels: RequestLabels = { component: 'apiserver', dry_run: url.searchParams.has('dryRun') ? 'All' : '', group: '', resource: '', scope: '', subresource: '', verb: m === 'HEAD' ? 'GET' : m, version: '' };
   if (!info.isResource) return labels;
   labels.group = info.group;
   labels.version = info.version;
@@ -58,46 +65,54 @@ export interface APIServerMetricsDeps {
  * stored objects per resource, storage latency, and the watch cache's watchers.
  */
 export class APIServerMetrics {
+  /** this API server's registry (two in-process servers, as in tests, keep their own series) */
   readonly registry = new Registry();
-  readonly requestTotal = this.registry.register(new Counter({
+  readonly requestTotal = new Counter({
     name: 'apiserver_request_total',
     help: '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
     labelNames: ['code', 'component', 'dry_run', 'group', 'resource', 'scope', 'subresource', 'verb', 'version'],
-  }));
-  readonly requestDuration = this.registry.register(new Histogram({
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
     name: 'apiserver_request_duration_seconds',
     help: '[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
     labelNames: ['component', 'dry_run', 'group', 'resource', 'scope', 'subresource', 'verb', 'version'],
     buckets: REQUEST_DURATION_BUCKETS,
-  }));
-  readonly longRunning = this.registry.register(new Gauge({
+    registers: [this.registry],
+  });
+  readonly longRunning = new Gauge({
     name: 'apiserver_longrunning_requests',
     help: '[STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
     labelNames: ['component', 'group', 'resource', 'scope', 'subresource', 'verb', 'version'],
-  }));
-  readonly inflight = this.registry.register(new Gauge({
+    registers: [this.registry],
+  });
+  readonly inflight = new Gauge({
     name: 'apiserver_current_inflight_requests',
     help: '[STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
     labelNames: ['request_kind'],
-  }));
+    registers: [this.registry],
+  });
   readonly storageObjects: Gauge;
-  readonly storageDuration = this.registry.register(new Histogram({
+  readonly storageDuration = new Histogram({
     name: 'etcd_request_duration_seconds',
     help: '[ALPHA] Etcd request latency in seconds for each operation and object type.',
     labelNames: ['operation', 'type'],
     buckets: ETCD_DURATION_BUCKETS,
-  }));
+    registers: [this.registry],
+  });
 
   constructor(private readonly deps: APIServerMetricsDeps) {
-    const storageObjects = new Gauge({
+    const resources = () => this.deps.resources();
+    const backend = this.deps.backend;
+    this.storageObjects = new Gauge({
       name: 'apiserver_storage_objects',
       help: '[STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
       labelNames: ['resource'],
-    });
-    this.storageObjects = this.registry.register(storageObjects, async () => {
-      for (const r of this.deps.resources()) {
-        storageObjects.set({ resource: r.resource }, await this.deps.backend.count(r.prefix).catch(() => -1));
-      }
+      registers: [this.registry],
+      // read at scrape time, as the storage's object counter is polled in Kubernetes
+      async collect() {
+        for (const r of resources()) this.set({ resource: r.resource }, await backend.count(r.prefix).catch(() => -1));
+      },
     });
   }
 
@@ -109,20 +124,21 @@ export class APIServerMetrics {
     const started = process.hrtime.bigint();
     const labels = requestLabels(req.method ?? 'GET', url, info, String(req.headers['content-type'] ?? ''));
     const longRunning = labels.verb === 'WATCH' || labels.verb === 'CONNECT';
-    const kind = ['GET', 'LIST', 'WATCH'].includes(labels.verb) ? 'readOnly' : 'mutating';
+    // prom-client keeps the label object of a series' first update: each series gets its own.
+    const kind = labels.verb === 'GET' || labels.verb === 'LIST' || labels.verb === 'WATCH' ? READ_ONLY : MUTATING;
     const { dry_run: _dryRun, ...lrLabels } = labels;
     if (longRunning) this.longRunning.inc(lrLabels);
-    else this.inflight.inc({ request_kind: kind });
+    else this.inflight.inc(kind);
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       if (longRunning) this.longRunning.dec(lrLabels);
       else {
-        this.inflight.dec({ request_kind: kind });
-        this.requestDuration.observe({ ...labels }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.inflight.dec(kind);
+        this.requestDuration.observe(labels, sinceSeconds(started));
       }
-      this.requestTotal.inc({ ...labels, code: String(res.statusCode) });
+      this.requestTotal.inc({ code: String(res.statusCode), ...labels });
     };
     res.once('finish', finish);
     res.once('close', finish);
@@ -133,7 +149,7 @@ export class APIServerMetrics {
    * process registry's (components sharing the process register there, as k3s's do in one binary).
    */
   async serve(res: ServerResponse): Promise<void> {
-    const body = await this.registry.metrics() + await defaultRegistry.metrics();
+    const body = await gatherText(this.registry, legacyRegistry);
     res.writeHead(200, { 'Content-Type': TEXT_CONTENT_TYPE });
     res.end(body);
   }
@@ -165,7 +181,7 @@ export function instrumentBackend(backend: Backend, metrics: APIServerMetrics, t
           try {
             return await (fn.apply(target, args) as Promise<unknown>);
           } finally {
-            metrics.storageDuration.observe({ operation: STORAGE_OPERATIONS[prop], type: typeOf(String(args[0] ?? '')) }, Number(process.hrtime.bigint() - started) / 1e9);
+            metrics.storageDuration.observe({ operation: STORAGE_OPERATIONS[prop], type: typeOf(String(args[0] ?? '')) }, sinceSeconds(started));
           }
         }
         : fn.bind(target);
