@@ -42,7 +42,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   // The serving certificate names the kubernetes Service's address, as in-cluster clients dial it.
   // (10.96.0.1 is always there; a data dir keeps the certificate of its first start).
   const serviceIP = kubernetesServiceIP(o.serviceClusterIPRange);
-  const creds = loadOrCreateCredentials(dataDir, serviceIP === '10.96.0.1' ? [] : [serviceIP]);
+  const creds = await loadOrCreateCredentials(dataDir, serviceIP === '10.96.0.1' ? [] : [serviceIP]);
   const api = await startApiServer({
     backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port,
     // The API server proves itself to node agents (logs, exec) with the node token they were given.

@@ -30,7 +30,7 @@ export interface TestWebhookServer {
 /** startWebhookServer serves `handlers` by path (`/mutate`, `/validate` …); an unknown path is a 404. */
 export async function startWebhookServer(handlers: Record<string, WebhookHandler>, port = 0): Promise<TestWebhookServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-webhook-'));
-  const creds = loadOrCreateCredentials(dir, ['webhook.default.svc']);
+  const creds = await loadOrCreateCredentials(dir, ['webhook.default.svc']);
   rmSync(dir, { recursive: true, force: true });
   const calls = new Map<string, Obj[]>();
   const server = https.createServer({ cert: creds.cert, key: creds.key }, (req, res) => {

@@ -146,7 +146,7 @@ describe('admission webhooks', () => {
 
   it('a webhook slower than timeoutSeconds fails with context deadline exceeded; warnings reach the response', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tskube-slow-'));
-    const creds = loadOrCreateCredentials(dir);
+    const creds = await loadOrCreateCredentials(dir);
     rmSync(dir, { recursive: true, force: true });
     // It never answers.
     const slow = https.createServer({ cert: creds.cert, key: creds.key }, () => undefined);
