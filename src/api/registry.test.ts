@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { allResources, findByKind, findResource } from './registry.js';
 
 // Discovery facts of Kubernetes 1.32: plural -> [shortNames, categories, subresources, namespaced].
-// Subresources tskube does not serve yet are left out (serviceaccounts/token): discovery must not
-// list what answers 404; each comes back here when it is served.
+// Subresources tskube does not serve yet are left out: discovery must not list what answers 404;
+// each comes back here when it is served.
 const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   '/v1/pods': [['po'], ['all'], ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'], true],
   '/v1/services': [['svc'], ['all'], ['proxy', 'status'], true],
@@ -15,7 +15,7 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   '/v1/persistentvolumeclaims': [['pvc'], [], ['status'], true],
   '/v1/configmaps': [['cm'], [], [], true],
   '/v1/secrets': [[], [], [], true],
-  '/v1/serviceaccounts': [['sa'], [], [], true],
+  '/v1/serviceaccounts': [['sa'], [], ['token'], true],
   '/v1/endpoints': [['ep'], [], [], true],
   '/v1/events': [['ev'], [], [], true],
   'apps/v1/deployments': [['deploy'], ['all'], ['scale', 'status'], true],
@@ -48,6 +48,10 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   'admissionregistration.k8s.io/v1/validatingwebhookconfigurations': [[], ['api-extensions'], [], false],
   'admissionregistration.k8s.io/v1/validatingadmissionpolicies': [[], ['api-extensions'], ['status'], false],
   'admissionregistration.k8s.io/v1/validatingadmissionpolicybindings': [[], ['api-extensions'], [], false],
+  'rbac.authorization.k8s.io/v1/clusterrolebindings': [[], [], [], false],
+  'rbac.authorization.k8s.io/v1/clusterroles': [[], [], [], false],
+  'rbac.authorization.k8s.io/v1/rolebindings': [[], [], [], true],
+  'rbac.authorization.k8s.io/v1/roles': [[], [], [], true],
 };
 
 describe('registry', () => {
