@@ -5,6 +5,10 @@ import { unauthorized } from '../apimachinery/errors.js';
 export interface UserInfo {
   name: string;
   groups: string[];
+  /** the user's uid (a service account's uid) */
+  uid?: string;
+  /** extra attributes (a service account token's credential id, pod and node) */
+  extra?: Record<string, string[]>;
 }
 
 /** NODE_USER_PREFIX starts every node's user name: `system:node:host01`. */

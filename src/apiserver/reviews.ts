@@ -132,7 +132,7 @@ async function subjectRules(user: UserInfo, namespace: string, deps: ReviewDeps)
 
 /** userInfo is authentication.k8s.io/v1 UserInfo. */
 function userInfo(user: UserInfo): Obj {
-  return { username: user.name, groups: [...user.groups] };
+  return { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: [...user.groups], ...(user.extra ? { extra: structuredClone(user.extra) } : {}) };
 }
 
 function specUser(spec: Obj): UserInfo {

@@ -16,9 +16,25 @@ import { LEGACY_ISSUER, type PrivateClaims, type TokenIssuer } from './issuer.js
 /** SERVICE_ACCOUNTS_GROUP holds every service account. */
 export const SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
 
-/** serviceAccountUser is the UserInfo of a service account (serviceaccount.UserInfo). */
-export function serviceAccountUser(namespace: string, name: string): UserInfo {
-  return { name: `system:serviceaccount:${namespace}:${name}`, groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${namespace}`, AUTHENTICATED_GROUP] };
+/** serviceAccountUser is the UserInfo of a service account (serviceaccount.UserInfo): its uid, and the token's extra attributes. */
+export function serviceAccountUser(namespace: string, name: string, uid?: string, extra?: Record<string, string[]>): UserInfo {
+  return {
+    name: `system:serviceaccount:${namespace}:${name}`, ...(uid ? { uid } : {}),
+    groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${namespace}`, AUTHENTICATED_GROUP],
+    ...(extra && Object.keys(extra).length ? { extra } : {}),
+  };
+}
+
+/** EXTRA_* are the extra keys a bound token's user carries (authentication.kubernetes.io/...). */
+const EXTRA = 'authentication.kubernetes.io/';
+
+/** tokenExtra is what a bound token tells about itself: its id (jti), the pod and node it is bound to. */
+function tokenExtra(claims: Record<string, unknown>, k: PrivateClaims): Record<string, string[]> {
+  const extra: Record<string, string[]> = {};
+  if (typeof claims.jti === 'string' && claims.jti) extra[`${EXTRA}credential-id`] = [`JTI=${claims.jti}`];
+  if (k.node) { extra[`${EXTRA}node-name`] = [k.node.name]; extra[`${EXTRA}node-uid`] = [k.node.uid]; }
+  if (k.pod) { extra[`${EXTRA}pod-name`] = [k.pod.name]; extra[`${EXTRA}pod-uid`] = [k.pod.uid]; }
+  return extra;
 }
 
 /** ObjectGetter reads the objects tokens refer to (undefined when absent). */
@@ -57,7 +73,7 @@ export class ServiceAccountAuthenticator {
     if (k.pod && !await this.current('Pod', k.namespace, k.pod)) return undefined;
     if (k.secret && !await this.current('Secret', k.namespace, k.secret)) return undefined;
     if (k.node && !await this.current('Node', '', k.node)) return undefined;
-    return { user: serviceAccountUser(k.namespace, k.serviceaccount.name), audiences: matched };
+    return { user: serviceAccountUser(k.namespace, k.serviceaccount.name, k.serviceaccount.uid, tokenExtra(claims, k)), audiences: matched };
   }
 
   /** current: the object exists, is not being deleted and has the uid the token names. */
@@ -82,6 +98,6 @@ export class ServiceAccountAuthenticator {
     // Legacy tokens carry no audience: they are good for the API server's own audiences.
     const matched = audiences.filter((a) => this.apiAudiences.includes(a));
     if (matched.length === 0) return undefined;
-    return { user: serviceAccountUser(ns, saName), audiences: matched };
+    return { user: serviceAccountUser(ns, saName, saUID), audiences: matched };
   }
 }

@@ -80,7 +80,10 @@ test('TokenRequest: a service account token authenticates, RBAC decides, a pod-b
   const review = await c.create({ group: 'authentication.k8s.io', version: 'v1', plural: 'tokenreviews', namespaced: false }, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } as KubeObject);
   assert.deepEqual(review.status, {
     authenticated: true, audiences: ['https://kubernetes.default.svc.cluster.local'],
-    user: { username: 'system:serviceaccount:team:robot', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'] },
+    user: {
+      username: 'system:serviceaccount:team:robot', uid: sa.metadata!.uid, groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'],
+      extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${claims.jti}`] },
+    },
   });
 });
 
