@@ -33,6 +33,7 @@ import { newInTreeRegistry } from './plugins/registry.js';
 import { PriorityQueue, type QueueingHintEntry } from './queue/scheduling-queue.js';
 import { Nominator } from './queue/nominator.js';
 import { patchPodStatus, updatePodCondition } from './util.js';
+import { podFailed, podScheduled, registerPendingPods } from './metrics.js';
 
 const logger = log.child({ component: 'default-scheduler' });
 
@@ -174,6 +175,7 @@ export class Scheduler {
     await this.o.informers.waitForCacheSync(signal).catch(() => undefined);
     if (signal.aborted) return;
     this.queue.run(signal);
+    signal.addEventListener('abort', registerPendingPods(() => this.queue.pendingPodsCounts()), { once: true });
     const cleanup = () => {
       if (signal.aborted) return;
       for (const p of this.cache.cleanupAssumedPods()) logger.info('Pod expired', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, node: p.spec?.nodeName });
@@ -223,7 +225,7 @@ export class Scheduler {
       return;
     }
     this.queue.done(pInfo.podInfo.uid);
-    const p = this.bindingCycle(state, fwk, result!, assumed!).catch((e) => logger.error(e, 'Error binding pod'));
+    const p = this.bindingCycle(state, fwk, result!, assumed!, start).catch((e) => logger.error(e, 'Error binding pod'));
     this.bindings.add(p);
     void p.finally(() => this.bindings.delete(p));
   }
@@ -379,10 +381,9 @@ export class Scheduler {
   }
 
   /** bindingCycle waits on Permit, runs PreBind and Bind, then records Scheduled. */
-  private async bindingCycle(state: CycleState, fwk: Framework, result: ScheduleResult, assumed: QueuedPodInfo): Promise<void> {
+  private async bindingCycle(state: CycleState, fwk: Framework, result: ScheduleResult, assumed: QueuedPodInfo, start: number): Promise<void> {
     const pod = assumed.podInfo;
     const host = result.suggestedHost;
-    const start = this.o.clock.now().getTime();
     let status = await fwk.waitOnPermit(pod);
     if (!isSuccess(status) && isRejected(status)) status = this.oneNodeFailure(pod.pod, host, status!);
     if (isSuccess(status)) status = await fwk.runPreBindPlugins(state, pod, host);
@@ -406,6 +407,7 @@ export class Scheduler {
     }
     logger.v(2).info('Successfully bound pod to node', { pod: `${pod.namespace}/${pod.name}`, node: host, evaluatedNodes: result.evaluatedNodes, feasibleNodes: result.feasibleNodes });
     fwk.eventRecorder.event(pod.pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.namespace}/${pod.name} to ${host}`);
+    podScheduled(fwk.profileName, (this.o.clock.now().getTime() - start) / 1000, assumed.attempts);
     fwk.runPostBindPlugins(state, pod, host);
   }
 
@@ -413,8 +415,9 @@ export class Scheduler {
    * handleSchedulingFailure records FailedScheduling, puts the pod back in the queue (unless it
    * is gone or bound meanwhile), applies the nomination, and sets PodScheduled=False.
    */
-  private async handleSchedulingFailure(fwk: Framework, pInfo: QueuedPodInfo, status: Status, nominatingInfo: NominatingInfo | undefined, _start: number): Promise<void> {
+  private async handleSchedulingFailure(fwk: Framework, pInfo: QueuedPodInfo, status: Status, nominatingInfo: NominatingInfo | undefined, start: number): Promise<void> {
     const podInfo = pInfo.podInfo;
+    podFailed(fwk.profileName, status, (this.o.clock.now().getTime() - start) / 1000);
     const reason = isRejected(status) ? 'Unschedulable' : 'SchedulerError';
     const err = status.error;
     const errMsg = err?.message || status.message();

@@ -24,6 +24,7 @@ import {
 } from '../framework/types.js';
 import { Heap } from './heap.js';
 import { Nominator } from './nominator.js';
+import type { PendingPodsCounts } from '../metrics.js';
 
 const logger = log.child({ component: 'default-scheduler' });
 
@@ -164,6 +165,13 @@ export class PriorityQueue {
     const p = newQueuedPodInfo(new PodInfo(pod), this.now());
     this.moveToActiveQ(p);
     this.nominator.addNominatedPod(p.podInfo);
+  }
+
+  /** pendingPodsCounts counts the pods of each sub-queue for scheduler_pending_pods (gated pods apart). */
+  pendingPodsCounts(): PendingPodsCounts {
+    let gated = 0;
+    for (const p of this.unschedulablePods.values()) if (p.gated) gated++;
+    return { active: this.activeQ.len, backoff: this.backoffQ.len, unschedulable: this.unschedulablePods.size - gated, gated };
   }
 
   /** activate moves pods waiting in backoffQ or unschedulablePods to activeQ (ForceActivate). */
