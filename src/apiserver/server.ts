@@ -230,7 +230,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const reviewDef = byPath.get(`${info.group}/${info.version}/${info.resource}`);
     if (reviewDef && isReview(reviewDef) && user) return serveReview(reviewDef, info, user, req, res, { graph, authn, tokenReviewer: (t, a) => saTokens.review(t, a), rbacRules: rbac && ((u, ns) => rbac.authorizer.rulesFor(u, ns)) });
     if (info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token' && info.name && byPath.has(saStorePaths.ServiceAccount)) {
-      return saTokens.serveToken(info.namespace ?? '', info.name, req, res);
+      return saTokens.serveToken(info.namespace ?? '', info.name, req, res, user);
     }
     await handleResource(req, res, url, info, {
       clock,

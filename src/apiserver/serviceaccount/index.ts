@@ -76,8 +76,8 @@ export class ServiceAccountTokens {
   }
 
   /** serveToken handles POST serviceaccounts/NAME/token. */
-  serveToken(namespace: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    return serveTokenRequest(namespace, name, req, res, this.deps);
+  serveToken(namespace: string, name: string, req: IncomingMessage, res: ServerResponse, user?: UserInfo): Promise<void> {
+    return serveTokenRequest(namespace, name, req, res, this.deps, user);
   }
 
   /** serveOIDC answers the two discovery documents; false for other paths. */

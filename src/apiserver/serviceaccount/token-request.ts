@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/resource.js';
 import { isObj, type Obj } from '../../api/common/obj.js';
-import { badRequest, conflict, invalid, methodNotSupported, type FieldError } from '../../apimachinery/errors.js';
+import { badRequest, conflict, forbidden, invalid, methodNotSupported, type FieldError } from '../../apimachinery/errors.js';
+import { nodeNameOf, type UserInfo } from '../authn.js';
 import { rfc3339 } from '../../apimachinery/time.js';
 import type { RegistryStore } from '../../registry/store.js';
 import { invalidField, tooLong } from '../../api/validation/field.js';
@@ -36,8 +37,24 @@ export function validateTokenRequest(spec: Obj): FieldError[] {
   return errs;
 }
 
-/** createToken answers a TokenRequest for namespace/name (exported for tests and the handler). */
-export async function createToken(namespace: string, name: string, body: unknown, deps: TokenRequestDeps): Promise<KubeObject> {
+/**
+ * nodeRestriction is NodeRestriction's check of a node's TokenRequest: it must be bound to a pod
+ * (with its uid) that is scheduled on that node.
+ */
+async function nodeRestriction(node: string, namespace: string, name: string, spec: Obj, deps: TokenRequestDeps): Promise<void> {
+  const refuse = (why: string) => forbidden({ group: '', resource: 'serviceaccounts' }, name, why);
+  const ref = isObj(spec.boundObjectRef) ? spec.boundObjectRef : undefined;
+  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
+  if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
+  const pod = await deps.store('Pod').get(namespace, String(ref.name));
+  if (pod.metadata?.uid !== ref.uid) {
+    throw refuse(`the UID in the bound object reference (${String(ref.uid)}) does not match the UID in record. The object might have been deleted and then recreated`);
+  }
+  if ((pod.spec as { nodeName?: string } | undefined)?.nodeName !== node) throw refuse('node requested token bound to a pod scheduled on a different node');
+}
+
+/** createToken answers a TokenRequest for namespace/name (exported for tests and the handler); user: the requester (nodes are restricted). */
+export async function createToken(namespace: string, name: string, body: unknown, deps: TokenRequestDeps, user?: UserInfo): Promise<KubeObject> {
   const tr: Obj = isObj(body) ? structuredClone(body) : {};
   if (tr.kind !== undefined && tr.kind !== 'TokenRequest') {
     throw badRequest(`TokenRequest in version "v1" cannot be handled as a TokenRequest: the kind in the data (${String(tr.kind)}) does not match the expected kind (TokenRequest)`);
@@ -48,6 +65,8 @@ export async function createToken(namespace: string, name: string, body: unknown
   if (!Array.isArray(spec.audiences) || spec.audiences.length === 0) spec.audiences = [...deps.apiAudiences];
   const errs = validateTokenRequest(spec);
   if (errs.length) throw invalid('TokenRequest', 'authentication.k8s.io', name, errs);
+  const node = user && nodeNameOf(user);
+  if (node !== undefined && node !== '') await nodeRestriction(node, namespace, name, spec, deps);
 
   const sa = await deps.store('ServiceAccount').get(namespace, name);
   const claims: PrivateClaims = { namespace, serviceaccount: { name, uid: sa.metadata!.uid! } };
@@ -92,8 +111,8 @@ export async function createToken(namespace: string, name: string, body: unknown
 }
 
 /** serveTokenRequest handles the serviceaccounts/token subresource (create only). */
-export async function serveTokenRequest(namespace: string, name: string, req: IncomingMessage, res: ServerResponse, deps: TokenRequestDeps): Promise<void> {
+export async function serveTokenRequest(namespace: string, name: string, req: IncomingMessage, res: ServerResponse, deps: TokenRequestDeps, user?: UserInfo): Promise<void> {
   if (req.method !== 'POST') throw methodNotSupported({ group: '', resource: 'serviceaccounts/token' }, req.method === 'GET' ? 'get' : (req.method ?? '').toLowerCase());
   const body = decodeBody(await readBody(req), req.headers['content-type'], 'TokenRequest');
-  writeObject(res, 201, await createToken(namespace, name, body, deps));
+  writeObject(res, 201, await createToken(namespace, name, body, deps, user));
 }

@@ -8,6 +8,7 @@ import { StatusError } from '../../apimachinery/errors.js';
 import { parseJWT } from './jwt.js';
 import { TokenIssuer } from './issuer.js';
 import { ServiceAccountAuthenticator } from './authenticator.js';
+import { createToken } from './token-request.js';
 
 const rbac = (plural: string, namespaced: boolean) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural, namespaced });
 
@@ -121,4 +122,25 @@ test('legacy Secret tokens authenticate while their Secret holds them and the ac
   objects.set('ServiceAccount/ci/builder', { metadata: { name: 'builder', uid: 'u1' } });
   objects.delete('Secret/ci/builder-token');
   assert.equal(await authn.authenticate(token), undefined, 'deleting the Secret revokes the token');
+});
+
+test('a node may get tokens only bound to pods scheduled on it (NodeRestriction)', async (t) => {
+  const tc = await startTestCluster();
+  t.after(() => tc.close());
+  const c = tc.client;
+  const node = { name: 'system:node:host01', groups: ['system:nodes', 'system:authenticated'] };
+  const deps = {
+    issuer: new TokenIssuer(), apiAudiences: ['https://kubernetes.default.svc.cluster.local'],
+    store: (kind: 'ServiceAccount' | 'Pod' | 'Secret' | 'Node') => tc.api.storeFor('', 'v1', { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' }[kind]),
+  };
+  await c.create(Resources.serviceaccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }).catch(() => undefined);
+  const here = await c.create<KubeObject>(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'here' }, spec: { nodeName: 'host01', containers: [{ name: 'c', image: 'busybox' }] } });
+  const there = await c.create<KubeObject>(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'there' }, spec: { nodeName: 'host02', containers: [{ name: 'c', image: 'busybox' }] } });
+  const ask = (boundObjectRef?: Record<string, unknown>) => createToken('default', 'default', { spec: { boundObjectRef } }, deps, node);
+  const refused = async (p: Promise<unknown>) => { try { await p; } catch (e) { return (e as StatusError).message; } return 'allowed'; };
+  assert.equal(await refused(ask()), 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
+  assert.equal(await refused(ask({ apiVersion: 'v1', kind: 'Pod', name: 'here' })), 'serviceaccounts "default" is forbidden: node requested token with a pod binding without a uid');
+  assert.equal(await refused(ask({ apiVersion: 'v1', kind: 'Pod', name: 'there', uid: there.metadata!.uid })), 'serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node');
+  const ok = await ask({ apiVersion: 'v1', kind: 'Pod', name: 'here', uid: here.metadata!.uid });
+  assert.ok((ok.status as { token: string }).token);
 });
