@@ -18,9 +18,24 @@ test('bootstrap policy: written at start, every binding names an existing role, 
   }
 
   await store('clusterroles').delete(undefined, 'view');
-  const edit = await store('clusterrolebindings').get(undefined, 'system:basic-user');
-  await store('clusterrolebindings').update(undefined, 'system:basic-user', { ...edit, subjects: [] });
+  // an autoupdate binding gets its subjects back; one the admin marked autoupdate "false" is left alone
+  const basic = await store('clusterrolebindings').get(undefined, 'system:basic-user');
+  await store('clusterrolebindings').update(undefined, 'system:basic-user', { ...basic, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'jane' }] });
+  const disc = await store('clusterrolebindings').get(undefined, 'system:discovery');
+  await store('clusterrolebindings').update(undefined, 'system:discovery', { ...disc, metadata: { ...disc.metadata, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } }, subjects: [] });
+  // an autoupdate role gets missing rules appended, broken down
+  const reader = await store('clusterroles').get(undefined, 'system:kube-dns');
+  await store('clusterroles').update(undefined, 'system:kube-dns', { ...reader, rules: [{ verbs: ['list'], apiGroups: [''], resources: ['endpoints'] }] });
   await reconcileBootstrapPolicy((g, v, p) => tc.api.storeFor(g, v, p));
   assert.equal((await store('clusterroles').get(undefined, 'view')).metadata?.labels?.['rbac.authorization.k8s.io/aggregate-to-edit'], 'true');
-  assert.deepEqual((await store('clusterrolebindings').get(undefined, 'system:basic-user')).subjects, []);
+  assert.deepEqual((await store('clusterrolebindings').get(undefined, 'system:basic-user')).subjects, [
+    { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'jane' }, { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:authenticated' },
+  ]);
+  assert.deepEqual((await store('clusterrolebindings').get(undefined, 'system:discovery')).subjects ?? [], []);
+  assert.deepEqual((await store('clusterroles').get(undefined, 'system:kube-dns')).rules, [
+    { verbs: ['list'], apiGroups: [''], resources: ['endpoints'] },
+    { verbs: ['watch'], apiGroups: [''], resources: ['endpoints'] },
+    { verbs: ['list'], apiGroups: [''], resources: ['services'] },
+    { verbs: ['watch'], apiGroups: [''], resources: ['services'] },
+  ]);
 });

@@ -4,7 +4,8 @@
  * cluster-admin for system:masters, the user-facing admin/edit/view (aggregated from the
  * system:aggregate-to-* roles by the clusterrole-aggregation controller), and what every
  * authenticated (and unauthenticated) user may do: system:basic-user, system:discovery,
- * system:public-info-viewer.
+ * system:public-info-viewer. Objects marked rbac.authorization.kubernetes.io/autoupdate get what
+ * they lack added at every start; autoupdate "false" leaves them alone.
  */
 import type { PolicyRule, Subject } from '../../api/rbac/resources.js';
 import { RBAC_GROUP } from '../../api/rbac/resources.js';
@@ -12,6 +13,7 @@ import type { KubeObject } from '../../api/resource.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { RegistryStore } from '../../registry/store.js';
 import { BASIC_USER_RULES, DISCOVERY_RULES } from '../bootstrap-policy.js';
+import { covers } from './escalation.js';
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
@@ -175,27 +177,72 @@ export const BOOTSTRAP_ROLE_BINDINGS: KubeObject[] = [
   roleBinding('kube-public', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', [sa('kube-system', 'bootstrap-signer')]),
 ];
 
-/** ensurePolicy creates the objects a store lacks (existing ones are left as the cluster's admin made them). */
+/**
+ * reconciled is what the reconciler (pkg/registry/rbac/reconciliation) makes of an existing object
+ * marked autoupdate: the bootstrap labels and annotations added, missing rules (roles) or subjects
+ * (bindings) appended, the aggregationRule restored; undefined when nothing changes or the admin
+ * turned autoupdate off.
+ */
+export function reconciled(existing: KubeObject, expected: KubeObject): KubeObject | undefined {
+  if (existing.metadata?.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return undefined;
+  const out = structuredClone(existing);
+  let changed = false;
+  const meta = out.metadata!;
+  for (const field of ['labels', 'annotations'] as const) {
+    for (const [k, v] of Object.entries(expected.metadata?.[field] ?? {})) {
+      if (meta[field]?.[k] === undefined) { meta[field] = { ...meta[field], [k]: v }; changed = true; }
+    }
+  }
+  if ('roleRef' in expected) {
+    const subjects = (out.subjects ?? []) as Subject[];
+    for (const want of (expected.subjects ?? []) as Subject[]) {
+      if (!subjects.some((x) => x.kind === want.kind && x.name === want.name && (x.namespace ?? '') === (want.namespace ?? ''))) { subjects.push(want); changed = true; }
+    }
+    out.subjects = subjects;
+  } else {
+    if (expected.aggregationRule && JSON.stringify(out.aggregationRule) !== JSON.stringify(expected.aggregationRule)) {
+      out.aggregationRule = structuredClone(expected.aggregationRule);
+      changed = true;
+    }
+    // Aggregated roles' rules belong to the aggregation controller.
+    if (!expected.aggregationRule) {
+      const { covered, missing } = covers((out.rules ?? []) as PolicyRule[], (expected.rules ?? []) as PolicyRule[]);
+      if (!covered) { out.rules = [...((out.rules ?? []) as PolicyRule[]), ...missing]; changed = true; }
+    }
+  }
+  return changed ? out : undefined;
+}
+
+/** ensureAll creates what a store lacks and reconciles what it has. */
 async function ensureAll(store: RegistryStore, objects: KubeObject[]): Promise<void> {
   for (const o of objects) {
     const ns = o.metadata!.namespace;
+    let existing: KubeObject | undefined;
     try {
-      await store.get(ns, o.metadata!.name!);
-      continue;
+      existing = await store.get(ns, o.metadata!.name!);
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 404)) throw e;
     }
     try {
-      await store.create(ns, structuredClone(o));
+      if (!existing) {
+        await store.create(ns, structuredClone(o));
+        continue;
+      }
+      // A binding to another role cannot be changed (roleRef is immutable): left as it is.
+      if ('roleRef' in o && JSON.stringify(existing.roleRef) !== JSON.stringify(o.roleRef)) continue;
+      const updated = reconciled(existing, o);
+      if (updated) await store.update(ns, o.metadata!.name!, updated);
     } catch (e) {
+      // A concurrent writer (another API server, the aggregation controller) won: the next start reconciles again.
       if (!(e instanceof StatusError && e.code === 409)) throw e;
     }
   }
 }
 
 /**
- * reconcileBootstrapPolicy writes the bootstrap cluster roles and bindings that are absent, as
- * kube-apiserver's rbac/bootstrap-roles hook does at every start (the system namespaces exist by then).
+ * reconcileBootstrapPolicy writes the bootstrap roles and bindings that are absent and adds what
+ * autoupdate ones lack, as kube-apiserver's rbac/bootstrap-roles hook does at every start (the
+ * system namespaces exist by then).
  */
 export async function reconcileBootstrapPolicy(storeFor: (group: string, version: string, plural: string) => RegistryStore): Promise<void> {
   await ensureAll(storeFor(RBAC_GROUP, 'v1', 'clusterroles'), BOOTSTRAP_CLUSTER_ROLES);
