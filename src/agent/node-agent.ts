@@ -16,6 +16,7 @@ import { LEASE_RENEW_MS, renewLease } from './lease.js';
 import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeObject, type NodeCapacity } from './node-status.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
+import { PodStartupLatencyTracker, registerRuntimeMetrics } from './metrics.js';
 import { parseQuantity } from './quantity.js';
 import { GenericPLEG, type PodLifecycleEvent } from './pleg.js';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from './pod-dns.js';
@@ -97,6 +98,9 @@ export class NodeAgent {
     this.dns = { clusterDNS: o.clusterDNS ?? [DEFAULT_CLUSTER_DNS], clusterDomain: o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, host };
   }
 
+  /** kubelet_pod_start_duration_seconds, once per pod */
+  private readonly startupLatency = new PodStartupLatencyTracker();
+
   /** serverPort is the port the agent's server listens on (after run() started it). */
   get serverPort(): number { return this.port; }
 
@@ -108,6 +112,7 @@ export class NodeAgent {
       runtime: this.o.runtime, findPod: (ns, name) => this.findPod(ns, name), now: () => this.o.clock.now(),
     });
     this.port = await this.server.listen();
+    signal.addEventListener('abort', registerRuntimeMetrics(this.o.runtime), { once: true });
     try {
       await this.retry(signal, 'Unable to register node with API server', () => this.register());
       const loops = [
@@ -195,6 +200,7 @@ export class NodeAgent {
   private podChanged(pod: Pod): void {
     const uid = pod.metadata?.uid;
     if (!uid || pod.spec?.nodeName !== this.o.nodeName) return;
+    this.startupLatency.observedPodOnWatch(pod, this.o.clock.now());
     let w = this.workers.get(uid);
     if (!w) {
       const phase = pod.status?.phase;
@@ -223,6 +229,7 @@ export class NodeAgent {
   }
 
   private forget(uid: string): void {
+    this.startupLatency.deletePodStartupState(uid);
     const w = this.workers.get(uid);
     this.workers.delete(uid);
     if (w) {
