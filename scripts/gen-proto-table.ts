@@ -14,7 +14,7 @@ const dir = process.argv[2];
 if (!dir) throw new Error('usage: gen-proto-table.ts DIR');
 const files = [
   'core/v1', 'apps/v1', 'batch/v1', 'autoscaling/v1', 'autoscaling/v2', 'coordination/v1', 'policy/v1', 'scheduling/v1', 'storage/v1', 'events/v1',
-  'authorization/v1', 'authentication/v1', 'node/v1', 'rbac/v1',
+  'authorization/v1', 'authentication/v1', 'node/v1', 'rbac/v1', 'admissionregistration/v1', 'discovery/v1',
 ].map((p) => `k8s.io/api/${p}/generated.proto`);
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => join(dir, target);
@@ -22,6 +22,13 @@ root.loadSync(files, { keepCase: true });
 root.resolveAll();
 
 type FieldRow = [string, string, 0 | 1, string?];
+/** Fields whose JSON name really is capitalised (Go struct tags `json:"Port"`, FieldsV1's raw bytes). */
+const CAPITALISED_JSON = new Set(['k8s.io.api.core.v1.DaemonEndpoint.Port', 'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1.Raw']);
+/** jsonName: a few .proto fields keep the Go field name (admissionregistration's Webhooks, Expression …); JSON's is lowerCamel. */
+function jsonName(message: string, field: string): string {
+  if (CAPITALISED_JSON.has(`${message}.${field}`) || !/^[A-Z]/.test(field)) return field;
+  return field[0].toLowerCase() + field.slice(1);
+}
 const table: Record<string, Record<string, FieldRow>> = {};
 function visit(ns: protobuf.NamespaceBase): void {
   for (const obj of ns.nestedArray) {
@@ -29,7 +36,7 @@ function visit(ns: protobuf.NamespaceBase): void {
       const fields: Record<string, FieldRow> = {};
       for (const f of obj.fieldsArray) {
         const type = f.resolvedType ? f.resolvedType.fullName.slice(1) : f.type;
-        const row: FieldRow = [f.name, type, f.repeated ? 1 : 0];
+        const row: FieldRow = [jsonName(obj.fullName.slice(1), f.name), type, f.repeated ? 1 : 0];
         if (f instanceof protobuf.MapField) row[3] = f.keyType;
         fields[String(f.id)] = row;
       }

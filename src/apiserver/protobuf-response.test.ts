@@ -46,12 +46,13 @@ describe('protobuf responses', () => {
   });
 
   it('falls back to JSON for a kind without a protobuf message, and answers 406 when only protobuf is acceptable', async () => {
-    const slices = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
-    const both = await get(slices, CLIENT_GO);
+    // tskube has no protobuf messages for apiextensions.k8s.io (custom resources are JSON-only in Kubernetes too).
+    const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+    const both = await get(crds, CLIENT_GO);
     assert.equal(both.status, 200);
     assert.equal(both.type, 'application/json');
-    assert.equal(JSON.parse(both.body.toString()).kind, 'EndpointSliceList');
-    const only = await get(slices, PROTOBUF);
+    assert.equal(JSON.parse(both.body.toString()).kind, 'CustomResourceDefinitionList');
+    const only = await get(crds, PROTOBUF);
     assert.equal(only.status, 406);
     assert.match(JSON.parse(only.body.toString()).message, /cannot be encoded to a protobuf message/);
   });

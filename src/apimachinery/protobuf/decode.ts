@@ -78,7 +78,9 @@ class Reader {
  * INLINED are message fields Go embeds with `json:",inline"`: their fields sit in the parent's JSON
  * (a probe's httpGet, a volume's configMap), while protobuf nests them under one field.
  */
-const INLINED = new Set(['k8s.io.api.core.v1.Probe.handler', 'k8s.io.api.core.v1.Volume.volumeSource', 'k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource']);
+const INLINED = new Set(['k8s.io.api.core.v1.Probe.handler', 'k8s.io.api.core.v1.Volume.volumeSource', 'k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource',
+  // admissionregistration.k8s.io/v1 embeds its rules inline
+  'k8s.io.api.admissionregistration.v1.RuleWithOperations.rule', 'k8s.io.api.admissionregistration.v1.NamedRuleWithOperations.ruleWithOperations']);
 
 /** isInlined tells whether a message field is one of Go's inline-embedded structs (see INLINED; every LocalObjectReference and EphemeralContainerCommon). */
 export function isInlined(type: string, field: string): boolean {

@@ -72,6 +72,23 @@ test('a Deployment, a List of them and a Status round-trip', () => {
   assert.deepEqual(roundTrip(status), statusWithoutEmptyMeta);
 });
 
+test('admission webhook configurations, RBAC bindings and EndpointSlices round-trip (Go clients send and read them as protobuf)', () => {
+  const webhook = {
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'deny' },
+    webhooks: [{
+      name: 'deny.example.com', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 10,
+      clientConfig: { service: { namespace: 'ns', name: 'svc', path: '/validate', port: 443 }, caBundle: Buffer.from('ca').toString('base64') },
+      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: '*' }],
+      namespaceSelector: { matchLabels: { e2e: 'x' } }, matchConditions: [{ name: 'not-kube', expression: 'true' }],
+    }],
+  };
+  assert.deepEqual(roundTrip(webhook), webhook);
+  const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', namespace: 'ns' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'ns' }] };
+  assert.deepEqual(roundTrip(binding), binding);
+  const slice = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 's-1', namespace: 'ns' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.5'], conditions: { ready: true }, nodeName: 'host01' }], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] };
+  assert.deepEqual(roundTrip(slice), slice);
+});
+
 test('custom resources have no protobuf form: a 406', () => {
   assert.throws(() => encodeKubernetesProtobuf({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }),
     (e: { code?: number; message?: string }) => e.code === 406 && /cannot be encoded to a protobuf message/.test(e.message ?? ''));
