@@ -23,6 +23,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 /** RestClient implements Client over HTTP(S) with keep-alive connections and JSON bodies. */
 export class RestClient implements Client {
   private readonly agent: http.Agent;
+  /** watches hold their connection for minutes: they get their own uncapped pool so they never starve requests (or each other) */
+  private readonly watchAgent: http.Agent;
   private readonly base: URL;
 
   constructor(private readonly o: RestClientOptions) {
@@ -30,6 +32,9 @@ export class RestClient implements Client {
     this.agent = this.base.protocol === 'https:'
       ? new https.Agent({ keepAlive: true, ca: o.ca, rejectUnauthorized: !o.insecureSkipTLSVerify, maxSockets: 64 })
       : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.watchAgent = this.base.protocol === 'https:'
+      ? new https.Agent({ keepAlive: true, ca: o.ca, rejectUnauthorized: !o.insecureSkipTLSVerify })
+      : new http.Agent({ keepAlive: true });
   }
 
   /** path builds /api/v1/namespaces/ns/pods/name/sub. */
@@ -114,7 +119,7 @@ export class RestClient implements Client {
     const mod = this.base.protocol === 'https:' ? https : http;
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = mod.request({
-        protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port, path, method: 'GET', agent: this.agent, signal,
+        protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port, path, method: 'GET', agent: this.watchAgent, signal,
         headers: { Accept: 'application/json', ...(this.o.token ? { Authorization: `Bearer ${this.o.token}` } : {}) },
       }, resolve);
       req.on('error', reject);
