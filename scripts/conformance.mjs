@@ -240,13 +240,19 @@ async function waitNodesReady(kubeconfig, n) {
   throw new Error(`nodes did not become Ready`);
 }
 
+/** suite is the running `run` script, while there is one. */
+let suite;
+
 /** runSuite runs the folder's `run` script, streaming its progress lines, and returns the report dir. */
 async function runSuite(dir, kubeconfig, o) {
   const reportDir = mkdtempSync(join(tmpdir(), 'conformance-report-'));
   const args = [kubeconfig, o.focus];
   if (o.skip) args.push(`--ginkgo.skip=${o.skip}`);
-  const p = spawn(join(dir, 'run'), args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, REPORT_DIR: reportDir, ...(o.timeout ? { GINKGO_TIMEOUT: o.timeout } : {}) } });
+  // its own process group, so that an interrupted runner can stop the suite (run, e2e.test, tee) too
+  const p = spawn(join(dir, 'run'), args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true, env: { ...process.env, REPORT_DIR: reportDir, ...(o.timeout ? { GINKGO_TIMEOUT: o.timeout } : {}) } });
+  suite = p;
   await new Promise((r) => p.once('exit', r));
+  suite = undefined;
   return reportDir;
 }
 
@@ -267,7 +273,12 @@ async function main() {
   const started = Date.now();
   let cluster;
   const stop = async () => { if (cluster) { const cl = cluster; cluster = undefined; await cl.stop(); } };
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { stop().finally(() => process.exit(130)); });
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      if (suite?.pid) { try { process.kill(-suite.pid, 'SIGINT'); } catch { /* already gone */ } }
+      stop().finally(() => process.exit(130));
+    });
+  }
   let kubeconfig = o.kubeconfig;
   try {
     if (!kubeconfig) {
