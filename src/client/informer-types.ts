@@ -40,6 +40,12 @@ export interface InformerFactory {
   start(signal: AbortSignal): void;
   /** waitForCacheSync resolves when every started informer has synced */
   waitForCacheSync(signal?: AbortSignal): Promise<void>;
+  /**
+   * stopInformer stops and forgets the informer of a resource that is no longer served (a deleted
+   * CRD's), so it neither retries its list forever nor holds up waitForCacheSync; informerFor
+   * makes a fresh one if the resource comes back
+   */
+  stopInformer?(res: ResourceRef, opts?: InformerOptions): void;
 }
 
 /** keyOf is the work-queue key of an object: `namespace/name` or `name`. */

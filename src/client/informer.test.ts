@@ -289,6 +289,26 @@ test('SharedInformerFactory shares one informer per resource and options, and st
   ac.abort();
 });
 
+test('stopInformer ends that informer\'s watch, leaves waitForCacheSync to the others, and informerFor makes a fresh one', async () => {
+  const client = new ScriptedClient([page('1', [pod('a', '1')])]);
+  const f = new SharedInformerFactory(client.asClient(), { clock: new FakeClock() });
+  const ac = new AbortController();
+  const gone = f.informerFor(Resources.pods);
+  f.start(ac.signal);
+  await f.waitForCacheSync();
+  assert.equal(client.watches.length, 1, 'one watch after the list');
+  const watch = client.watches[0];
+  f.stopInformer(Resources.pods);
+  assert.equal(watch.opts.signal?.aborted, true, 'the stopped informer\'s watch is aborted');
+  // A fresh informer for the same resource that never lists (no page scripted) would block a sync that still counted the old one.
+  client.script(page('2', [pod('b', '2')]));
+  const fresh = f.informerFor(Resources.pods);
+  assert.notEqual(fresh, gone);
+  await f.waitForCacheSync();
+  assert.deepEqual(fresh.lister.list().map((o) => o.metadata?.name), ['b']);
+  ac.abort();
+});
+
 test('against the real API server: list, then watch creates, updates and deletes', async () => {
   const tc = await startTestCluster();
   try {

@@ -192,8 +192,15 @@ function resourceName(res: ResourceRef): string {
 }
 
 /** SharedInformerFactory hands out one informer per (resource, options) and runs them all. */
+/** informerKey names one shared informer: resource and list options. */
+function informerKey(res: ResourceRef, opts: InformerOptions): string {
+  return `${res.group}/${res.version}/${res.plural}?${opts.namespace ?? ''}&${opts.labelSelector ?? ''}&${opts.fieldSelector ?? ''}`;
+}
+
 export class SharedInformerFactory implements InformerFactory {
   private readonly informers = new Map<string, ResourceInformer<KubeObject>>();
+  /** each running informer's own stop (stopInformer), beside the factory's signal */
+  private readonly stops = new Map<string, AbortController>();
   private signal?: AbortSignal;
   private readonly clock: Clock;
 
@@ -202,19 +209,34 @@ export class SharedInformerFactory implements InformerFactory {
   }
 
   informerFor<T extends KubeObject = KubeObject>(res: ResourceRef, opts: InformerOptions = {}): Informer<T> {
-    const key = `${res.group}/${res.version}/${res.plural}?${opts.namespace ?? ''}&${opts.labelSelector ?? ''}&${opts.fieldSelector ?? ''}`;
+    const key = informerKey(res, opts);
     let inf = this.informers.get(key);
     if (!inf) {
       inf = new ResourceInformer(this.client, res, opts, this.clock);
       this.informers.set(key, inf);
-      if (this.signal) void inf.run(this.signal);
+      if (this.signal) this.run(key, inf, this.signal);
     }
     return inf as unknown as Informer<T>;
   }
 
   start(signal: AbortSignal): void {
     this.signal = signal;
-    for (const inf of this.informers.values()) void inf.run(signal);
+    for (const [key, inf] of this.informers) this.run(key, inf, signal);
+  }
+
+  stopInformer(res: ResourceRef, opts: InformerOptions = {}): void {
+    const key = informerKey(res, opts);
+    this.informers.delete(key);
+    this.stops.get(key)?.abort();
+    this.stops.delete(key);
+  }
+
+  /** run runs one informer until the factory's signal or its own stop aborts. */
+  private run(key: string, inf: ResourceInformer<KubeObject>, signal: AbortSignal): void {
+    if (this.stops.has(key)) return;
+    const stop = new AbortController();
+    this.stops.set(key, stop);
+    void inf.run(AbortSignal.any([signal, stop.signal]));
   }
 
   async waitForCacheSync(signal?: AbortSignal): Promise<void> {

@@ -280,3 +280,26 @@ test('an object deleted with the orphan finalizer while it has no dependents is 
   await c.delete(Resources.configmaps, 'default', 'lonely-fg', { propagationPolicy: 'Foreground' });
   await eventually(() => gone(tc, Resources.configmaps, 'default', 'lonely-fg'), 10_000);
 });
+
+test('a custom resource is monitored while its CRD exists and no longer once the CRD is deleted', async (t) => {
+  const { tc } = await setup(t);
+  const crds: ResourceRef = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false };
+  const widgets: ResourceRef = { group: 'gc.example.com', version: 'v1', plural: 'widgets', namespaced: true };
+  const stopped: string[] = [];
+  const stopInformer = tc.informers.stopInformer!.bind(tc.informers);
+  tc.informers.stopInformer = (res, opts) => { stopped.push(`${res.group}/${res.plural}`); stopInformer(res, opts); };
+  await tc.client.create(crds, undefined, {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.gc.example.com' },
+    spec: {
+      group: 'gc.example.com', scope: 'Namespaced', names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  });
+  const owner = await eventually(() => tc.client.create(widgets, 'default', { apiVersion: 'gc.example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), 10_000, 100);
+  // The collector sees the custom owner: deleting it collects its dependent.
+  await tc.client.create(Resources.configmaps, 'default', configMap('of-widget', [ref(owner)]));
+  await tc.client.delete(widgets, 'default', 'w');
+  await eventually(async () => assert.equal(await tc.client.get(Resources.configmaps, 'default', 'of-widget').then(() => 'present', (e: StatusError) => e.code), 404));
+  await tc.client.delete(crds, undefined, 'widgets.gc.example.com');
+  await eventually(() => assert.deepEqual(stopped, ['gc.example.com/widgets'], 'the deleted CRD\'s monitor was stopped'));
+});

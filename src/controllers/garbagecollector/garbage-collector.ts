@@ -113,7 +113,7 @@ export class GarbageCollector implements Controller {
   /**
    * watchCustomResources starts a monitor for the storage version of every CustomResourceDefinition
    * once it is Established, from a CRD informer (upstream resyncs its monitors from discovery every
-   * 30 s; the informer learns of a new CRD at once, without polling).
+   * 30 s; the informer learns of a new CRD at once, without polling); a deleted CRD's monitor stops.
    */
   private watchCustomResources(): void {
     const crds = this.informers.informerFor({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false });
@@ -123,7 +123,10 @@ export class GarbageCollector implements Controller {
         this.dependencyGraphBuilder.addMonitor(r);
       }
     };
-    crds.addEventHandler({ add: monitor, update: (_old, crd) => monitor(crd) });
+    const unmonitor = (crd: Readonly<KubeObject>) => {
+      for (const r of customResourcesOf([crd as KubeObject])) this.dependencyGraphBuilder.removeMonitor(r);
+    };
+    crds.addEventHandler({ add: monitor, update: (_old, crd) => monitor(crd), delete: unmonitor });
   }
 
   /** processQueue is one worker: take a node, process it, forget or requeue it rate-limited, mark it done. */

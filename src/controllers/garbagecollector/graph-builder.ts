@@ -61,6 +61,7 @@ export class GraphBuilder {
   }
 
   private readonly monitored = new Set<string>();
+  private readonly monitorByKey = new Map<string, Informer>();
 
   /** addMonitor starts watching one more resource (custom resources appear at run time: upstream's resyncMonitors). */
   addMonitor(r: MonitoredResource): void {
@@ -79,7 +80,21 @@ export class GraphBuilder {
         delete: (obj) => this.graphChanges.add(event('delete', obj)),
       });
       this.monitors.push(informer);
+      this.monitorByKey.set(key, informer);
     }
+  }
+
+  /**
+   * removeMonitor stops watching a resource that is no longer served (its CRD was deleted), as
+   * upstream's resyncMonitors stops the monitors of resources gone from discovery.
+   */
+  removeMonitor(r: MonitoredResource): void {
+    const key = `${r.ref.group}/${r.ref.plural}`;
+    if (!this.monitored.delete(key)) return;
+    const informer = this.monitorByKey.get(key);
+    this.monitorByKey.delete(key);
+    if (informer) this.monitors.splice(this.monitors.indexOf(informer), 1);
+    this.o.informers.stopInformer?.(r.ref);
   }
 
   /** isSynced: every monitor has listed once. */
