@@ -86,6 +86,17 @@ export class ResourceQuotaController implements Controller {
       },
     }, resync);
     for (const ref of CORE_RESOURCES) this.monitor(ref);
+    // A deleted CRD's resource is no longer served: stop its monitor (its informer would retry forever).
+    this.crds.addEventHandler({ delete: (crd) => this.forgetMonitor(crd as Obj) });
+  }
+
+  /** forgetMonitor stops counting a custom resource whose CustomResourceDefinition is gone. */
+  private forgetMonitor(crd: Obj): void {
+    const id = `${crd.spec?.group}/${crd.spec?.names?.plural}`;
+    const have = this.monitors.get(id);
+    if (!have) return;
+    this.monitors.delete(id);
+    this.informers.stopInformer?.(have.ref);
   }
 
   /** run works the queue until the signal aborts. */
