@@ -2,7 +2,10 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, we
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from './x509.js';
+
+// @peculiar/x509 and its ASN.1 modules take ~0.1 s to load: only a start that makes a
+// certificate loads them, a restart over an existing data dir does not.
+const loadX509 = () => import('./x509.js');
 
 /** ServingCredentials are what the HTTPS server and the kubeconfig need. */
 export interface ServingCredentials {
@@ -126,6 +129,7 @@ function validity(): { notBefore: Date; notAfter: Date } {
  * keys), a subject key identifier.
  */
 export async function newCA(commonName: string): Promise<CertAndKey> {
+  const x509 = await loadX509();
   const kp = newKeyPair();
   const keys = await webKeys(kp.privateKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -149,6 +153,7 @@ export async function newCA(commonName: string): Promise<CertAndKey> {
  * critical, extKeyUsage serverAuth, the CA's key identifier, and `sans` (IP addresses and DNS names).
  */
 export async function newServingCert(ca: CertAndKey, commonName: string, sans: string[]): Promise<CertAndKey> {
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.cert);
   const caKeys = await webKeys(createPrivateKey(ca.key));
   const kp = newKeyPair();
