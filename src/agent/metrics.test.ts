@@ -52,3 +52,20 @@ describe('kubelet metrics', () => {
     assert.match(await scrape(), /^kubelet_running_pods 0$/m, 'a stopped agent counts no more');
   });
 });
+
+describe('the agent server\'s /metrics', () => {
+  it('serves the process registry in the text format to a caller with the token', async () => {
+    const { AgentServer } = await import('./server/server.js');
+    const server = new AgentServer({ host: '127.0.0.1', port: 0, token: 'tok', runtime: {} as Runtime, findPod: () => undefined, now: () => new Date() });
+    const port = await server.listen();
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Authorization: 'Bearer tok' } });
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      assert.match(await r.text(), /^# TYPE kubelet_running_pods gauge$/m);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 401);
+    } finally {
+      await server.close();
+    }
+  });
+});

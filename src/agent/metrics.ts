@@ -4,10 +4,11 @@
  * watch, as kubelet's pod startup latency tracker measures its SLI) and the pods and containers
  * the runtimes hold, counted at scrape time.
  */
+import type { ServerResponse } from 'node:http';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Gauge, Histogram } from 'prom-client';
 import type { ContainerPhase, Runtime } from '../runtime/types.js';
-import { legacyRegistry } from '../util/metrics/legacy-registry.js';
+import { TEXT_CONTENT_TYPE, gatherText, legacyRegistry } from '../util/metrics/legacy-registry.js';
 
 /** POD_START_BUCKETS are kubelet's pod start duration buckets (seconds). */
 export const POD_START_BUCKETS = [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600];
@@ -101,4 +102,14 @@ export class PodStartupLatencyTracker {
   deletePodStartupState(uid: string): void {
     this.pods.delete(uid);
   }
+}
+
+/**
+ * serveMetrics answers the agent's GET /metrics as kubelet's: the process registry in the text
+ * format (for a `tskube agent` of its own, the kubelet series; in `tskube up`, every component's).
+ */
+export async function serveMetrics(res: ServerResponse): Promise<void> {
+  const body = await gatherText(legacyRegistry);
+  res.writeHead(200, { 'Content-Type': TEXT_CONTENT_TYPE });
+  res.end(body);
 }

@@ -12,6 +12,7 @@ import { ResourceAnalyzer } from '../stats/resource-analyzer.js';
 import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-resource.js';
 import { negotiateSpdyProtocol, serveSpdyExec } from './exec-spdy.js';
 import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, serveSpdy, serveTunnel } from './portforward.js';
+import { serveMetrics } from '../metrics.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
 export interface AgentServerOptions {
@@ -30,7 +31,7 @@ export interface AgentServerOptions {
 
 /**
  * AgentServer serves kubelet's routes the API server proxies to: GET /containerLogs/NS/POD/C,
- * GET /metrics/resource, and the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
+ * GET /metrics, GET /metrics/resource, and the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
  */
 export class AgentServer {
   private server?: http.Server;
@@ -78,6 +79,7 @@ export class AgentServer {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] === 'healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
     if (parts[0] === 'metrics' && parts[1] === 'resource' && parts.length === 2 && req.method === 'GET') return this.serveResourceMetrics(res);
+    if (parts[0] === 'metrics' && parts.length === 1 && req.method === 'GET') return serveMetrics(res);
     if (parts[0] !== 'containerLogs' || parts.length !== 4 || req.method !== 'GET') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('404 page not found\n'); return;
     }
