@@ -453,6 +453,7 @@ export class RegistryStore {
         const attrs = this.admissionAttributes('UPDATE', namespace, name, result, old, opts.subresource ?? '', opts);
         const admitted = await this.deps.admissionChain?.admit(attrs);
         revert = admitted ?? undefined;
+        if (!opts.subresource) bumpGenerationAfterAdmission(result, old);
         try {
           this.validateUpdate(result, old, prepared.strategy, opts.subresource);
           if (deepEqual(withoutRV(result), withoutRV(old))) {
@@ -796,4 +797,17 @@ function dropEmptyMetadata(meta: Record<string, unknown>): void {
     const v = meta[f];
     if (v !== undefined && v !== null && typeof v === 'object' && Object.keys(v).length === 0) delete meta[f];
   }
+}
+
+/**
+ * bumpGenerationAfterAdmission: Kubernetes runs mutating admission before the strategy's
+ * PrepareForUpdate, so a spec a webhook changed bumps metadata.generation; tskube prepares first,
+ * so a change admission made to what is not metadata or status bumps it here (once).
+ */
+export function bumpGenerationAfterAdmission(result: KubeObject, old: KubeObject): void {
+  const oldGen = old.metadata?.generation;
+  if (oldGen === undefined || result.metadata?.generation !== oldGen) return;
+  const { metadata: _m, status: _s, ...rest } = result;
+  const { metadata: _om, status: _os, ...oldRest } = old;
+  if (!deepEqual(rest, oldRest)) result.metadata!.generation = oldGen + 1;
 }
