@@ -19,6 +19,7 @@ import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../interfa
 import { admissionRequest, namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from '../match.js';
 import type { PluginDeps } from '../plugins/deps.js';
 import { CallError, postAdmissionReview, type WebhookTarget } from './client.js';
+import { decodeMutatedObject } from './decode.js';
 
 const logger = log.child({ component: 'admission-webhook' });
 type Obj = Record<string, unknown>;
@@ -239,6 +240,7 @@ export class MutatingAdmissionWebhook implements AdmissionPlugin {
       } catch (e) {
         throw internalError(e instanceof StatusError ? e.message : (e as Error).message);
       }
+      decodeMutatedObject(attrs.def, patched, attrs.subresource);
       if (deepEqual(patched, attrs.object)) return false;
       // Mutating plugins change attrs.object in place: the store holds this very object.
       for (const k of Object.keys(attrs.object)) delete (attrs.object as Obj)[k];
