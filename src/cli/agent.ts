@@ -6,6 +6,7 @@ import { KUBELET_VERSION } from '../agent/node-status.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { ServiceProxy, tableNameFor } from '../network/proxy/proxier.js';
 import { bridgeNameFor } from '../network/pod-network-config.js';
+import { RouteController, routeChainFor } from '../network/routes.js';
 import { parseIPv4 } from '../network/cidr.js';
 import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
 import { nodeCredential } from '../apiserver/authn.js';
@@ -35,8 +36,8 @@ export interface NodeAgentConfig {
   clusterDNS?: string;
 }
 
-/** RunningNode is a node agent, its runtime and (process runtime) its Service proxy. */
-export interface RunningNode { agent: NodeAgent; runtime: Runtime; proxy?: ServiceProxy }
+/** RunningNode is a node agent, its runtime and (process runtime) its Service proxy and route controller. */
+export interface RunningNode { agent: NodeAgent; runtime: Runtime; proxy?: ServiceProxy; routes?: RouteController }
 
 /**
  * newNodeAgent builds a node agent the way both `tskube up` and `tskube agent` run them: it
@@ -62,7 +63,12 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
     client, informers: new SharedInformerFactory(client, { clock: realClock }), clock: realClock,
     nodeName: c.name, nodeAddresses: [c.address], bridge, table: tableNameFor(bridge),
   }) : undefined;
-  return { agent, runtime, proxy };
+  // Routes to the pod ranges of nodes on other machines (flannel's host-gw) run beside it too.
+  const routes = c.runtime === 'process' ? new RouteController({
+    informers: new SharedInformerFactory(client, { clock: realClock }), clock: realClock,
+    nodeName: c.name, chain: routeChainFor(bridge), stateFile: join(c.rootDir, 'routes.json'),
+  }) : undefined;
+  return { agent, runtime, proxy, routes };
 }
 
 /**
@@ -107,11 +113,13 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
   if (!ca && o.server.startsWith('https://')) logger.warn('no --ca-file: the API server\'s certificate is not verified');
   const images = imageCatalogFiles(o.images);
-  const { agent, runtime, proxy } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images, clusterDNS: o.clusterDns });
+  const { agent, runtime, proxy, routes } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images, clusterDNS: o.clusterDns });
   const ac = new AbortController();
   const done = agent.run(ac.signal);
   // The proxy removes its nftables table when it stops.
   const proxied = proxy?.run(ac.signal).catch((e: unknown) => logger.error(e, 'service proxy failed'));
+  // The route controller removes its routes and rules when it stops.
+  const routed = routes?.run(ac.signal).catch((e: unknown) => logger.error(e, 'route controller failed'));
   logger.info('node agent started', { server: o.server, rootDir, runtime: o.runtime, address: o.address });
   let stopping = false;
   const stop = async (sig: string) => {
@@ -121,6 +129,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     ac.abort();
     await done.catch((e: unknown) => logger.error(e, 'node agent failed while stopping'));
     await proxied;
+    await routed;
     await stopContainers(runtime, AGENT_SHUTDOWN_GRACE_MS);
     await runtime.close();
     process.exit(0);
