@@ -35,6 +35,7 @@ import { APIServerMetrics, instrumentBackend, resourceOfKey } from './metrics/ap
 import { resourcePrefix } from '../registry/keys.js';
 import { CustomResources } from './crd/custom-resources.js';
 import { CRDControllers } from './crd/controllers.js';
+import { admitConnect } from './connect-admission.js';
 import { celEngine, registerCELEngine } from '../api/apiextensions/schema/cel.js';
 import { newCELEngine } from '../api/apiextensions/schema/cel-engine.js';
 
@@ -272,6 +273,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         throw new StatusError(400, 'BadRequest', 'upgrade is only supported on pods/exec, pods/attach and pods/portforward');
       }
       const pod = await storeFor(byPath.get('/v1/pods')!).get(info.namespace, info.name);
+      await admitConnect(storeDeps.admissionChain, byPath.get('/v1/pods')!, info.namespace ?? '', info.name, info.subresource!, url, user);
       await nodeProxy.proxyUpgrade(pod, info.subresource!, url, req, socket, head);
     })().catch(fail);
   };
