@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_USER, TokenAuthenticator, nodeCredential, nodeNameOf } from './authn.js';
+import { ADMIN_USER, TokenAuthenticator, nodeCredential, nodeNameOf, proxyCredential } from './authn.js';
 
 const authn = new TokenAuthenticator({ adminTokens: ['admintoken'], nodeToken: 'nodetoken' });
 
@@ -40,4 +40,12 @@ test('the bearer scheme is case-insensitive (the Python client sends "bearer"); 
   assert.equal((await a.authenticateAsync('Bearer adm'))?.name, 'kubernetes-admin');
   assert.deepEqual(seen, ['sa'], 'a static token never reaches the service account authenticator');
   await assert.rejects(a.mustAuthenticateAsync('Bearer nope'), /Unauthorized/);
+});
+
+test('the node token vouches for the agents\' kube-proxy credential: system:kube-proxy, not a node', () => {
+  const u = authn.authenticate(`Bearer ${proxyCredential('nodetoken')}`);
+  assert.deepEqual(u, { name: 'system:kube-proxy', groups: ['system:authenticated'] });
+  assert.equal(nodeNameOf(u!), undefined);
+  assert.equal(authn.authenticate(`Bearer ${proxyCredential('wrong')}`), undefined);
+  assert.equal(new TokenAuthenticator({ adminTokens: ['admintoken'] }).authenticate(`Bearer ${proxyCredential('')}`), undefined);
 });

@@ -33,6 +33,19 @@ export function nodeCredential(nodeName: string, nodeToken: string): string {
   return `${NODE_USER_PREFIX}${nodeName}:${nodeToken}`;
 }
 
+/** KUBE_PROXY_USER is the user kube-proxy runs as; the bootstrap policy binds it to system:node-proxier. */
+export const KUBE_PROXY_USER = 'system:kube-proxy';
+
+/**
+ * proxyCredential is the bearer token of a node agent's network components (the route controller
+ * reads every Node, which the 1.32 node authorizer refuses a kubelet): `system:kube-proxy:<node
+ * token>`. As k3s gives an agent holding the node token a kube-proxy credential, the node token
+ * vouches for it; the user is system:kube-proxy, allowed what system:node-proxier allows.
+ */
+export function proxyCredential(nodeToken: string): string {
+  return `${KUBE_PROXY_USER}:${nodeToken}`;
+}
+
 /** TokenAuthenticatorOptions: the admin tokens and the node token the server accepts. */
 export interface TokenAuthenticatorOptions {
   adminTokens: string[];
@@ -91,6 +104,9 @@ export class TokenAuthenticator {
       if (name !== '' && sep > NODE_USER_PREFIX.length && same(this.node, Buffer.from(token.slice(sep + 1)))) {
         return { name: NODE_USER_PREFIX + name, groups: [NODES_GROUP, AUTHENTICATED_GROUP] };
       }
+    }
+    if (this.node && token.startsWith(`${KUBE_PROXY_USER}:`) && same(this.node, Buffer.from(token.slice(KUBE_PROXY_USER.length + 1)))) {
+      return { name: KUBE_PROXY_USER, groups: [AUTHENTICATED_GROUP] };
     }
     return undefined;
   }

@@ -9,7 +9,7 @@ import { bridgeNameFor } from '../network/pod-network-config.js';
 import { RouteController, routeChainFor } from '../network/routes.js';
 import { parseIPv4 } from '../network/cidr.js';
 import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
-import { nodeCredential } from '../apiserver/authn.js';
+import { nodeCredential, proxyCredential } from '../apiserver/authn.js';
 import { realClock } from '../util/clock.js';
 import { log } from '../util/log.js';
 
@@ -63,9 +63,14 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
     client, informers: new SharedInformerFactory(client, { clock: realClock }), clock: realClock,
     nodeName: c.name, nodeAddresses: [c.address], bridge, table: tableNameFor(bridge),
   }) : undefined;
-  // Routes to the pod ranges of nodes on other machines (flannel's host-gw) run beside it too.
+  // Routes to the pod ranges of nodes on other machines (flannel's host-gw) run beside it too, as
+  // system:kube-proxy: reading every Node is system:node-proxier's, not a 1.32 kubelet's.
+  const proxyClient = new RestClient({
+    server: c.server, token: proxyCredential(c.nodeToken), ca: c.ca,
+    insecureSkipTLSVerify: c.ca === undefined, userAgent: componentUserAgent('kube-proxy', KUBELET_VERSION),
+  });
   const routes = c.runtime === 'process' ? new RouteController({
-    informers: new SharedInformerFactory(client, { clock: realClock }), clock: realClock,
+    informers: new SharedInformerFactory(proxyClient, { clock: realClock }), clock: realClock,
     nodeName: c.name, chain: routeChainFor(bridge), stateFile: join(c.rootDir, 'routes.json'),
   }) : undefined;
   return { agent, runtime, proxy, routes };
