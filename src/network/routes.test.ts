@@ -63,6 +63,7 @@ test('the controller follows Nodes: routes appear, move with a node\'s address, 
   const host = new FakeHost();
   host.routes.set('10.244.9.0/24', '192.168.77.9');
   const chain = routeChainFor('tsk-a-0000');
+  host.forwarding.set(chain, ['10.244.9.0/24']);
   const rc = new RouteController({ informers: tc.informers, clock: realClock, nodeName: 'a', chain, stateFile, host });
   const ac = new AbortController();
   const done = rc.run(ac.signal);
@@ -75,6 +76,7 @@ test('the controller follows Nodes: routes appear, move with a node\'s address, 
   };
   try {
     await tc.start();
+    await eventually(() => assert.equal(host.forwarding.has(chain), false, 'the chains a killed predecessor left go first'));
     await put(node('a', '10.244.0.0/24', '192.168.77.1'));
     await put(node('b', '10.244.1.0/24', '192.168.77.2'));
     await put(node('local', '10.244.3.0/24', '127.0.1.3'));

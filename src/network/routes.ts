@@ -134,6 +134,9 @@ export class RouteController {
       return;
     }
     this.loadState();
+    // A predecessor killed with -9 may have left its chains: start from none (reconcile makes them
+    // again when there is a remote node), so no stale range stays exempt from masquerade.
+    await this.host.removeForwarding(this.o.chain).catch((e: unknown) => this.logger.error(e, 'Failed to remove stale forwarding rules', { chain: this.o.chain }));
     this.o.informers.start(signal);
     try {
       await this.o.informers.waitForCacheSync(signal);
