@@ -134,6 +134,7 @@ describe('discovery lists only subresources that are served', () => {
       serviceaccounts: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sub' } },
       replicationcontrollers: { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'sub' }, spec: { replicas: 0, selector: { app: 'sub' }, template: template('sub') } },
       persistentvolumeclaims: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'sub' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      resourcequotas: { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'sub' }, spec: { hard: { pods: '100' } } },
     };
     const cluster: Record<string, unknown> = {
       nodes: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sub' } },
