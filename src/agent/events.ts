@@ -16,3 +16,15 @@ export class KubeletEventRecorder extends EventRecorder implements AgentRecorder
     super(client, { component: 'kubelet', host: nodeName }, clock);
   }
 }
+
+/**
+ * WarningsOnlyRecorder passes on Warning events only: simulated nodes report no per-pod Normal
+ * events (KWOK reports none), which at scale would be most of the agent's requests.
+ */
+export class WarningsOnlyRecorder implements AgentRecorder {
+  constructor(private readonly inner: AgentRecorder) {}
+
+  event(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
+    if (type === 'Warning') this.inner.event(obj, type, reason, message, fieldPath);
+  }
+}

@@ -8,6 +8,7 @@ import { NodeAgent } from './node-agent.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
 import { Resources } from '../client/types.js';
+import { eventually, startTestCluster } from '../testing/test-cluster.js';
 
 // Temporary directories of this file's tests, removed when they end.
 const tmpDirs: string[] = [];
@@ -46,21 +47,23 @@ test('NodeAgent registers its Node (labels, conditions, endpoint) and renews its
 });
 
 test('NodeAgent hands the node\'s spec.podCIDR (from node IPAM) to the runtime once the control plane sets it', async () => {
-  const clock = new FakeClock();
-  const client = new FakeClient();
-  const rt = new FakeRuntime(() => clock.now());
-  const agent = new NodeAgent({
-    client, nodeName: 'node1', rootDir: tmpDir('agent-'), runtime: rt, clock, address: '127.0.0.1', serverPort: 0,
-  });
-  const ac = new AbortController();
-  const done = agent.run(ac.signal);
-  for (let i = 0; i < 50 && !client.objects.has('nodes//node1'); i++) await new Promise((r) => setTimeout(r, 10));
-  await clock.step(1_000);
-  assert.equal(rt.podCIDR, undefined, 'no range yet');
-  const node = client.objects.get('nodes//node1')!;
-  client.put(Resources.nodes, { ...node, spec: { podCIDR: '10.244.3.0/24', podCIDRs: ['10.244.3.0/24'] } });
-  for (let i = 0; i < 50 && rt.podCIDR === undefined; i++) { await clock.step(1_000); await new Promise((r) => setTimeout(r, 5)); }
-  assert.equal(rt.podCIDR, '10.244.3.0/24');
-  ac.abort();
-  await done;
+  // The agent reads its Node from an informer: the real API server's watch brings the change.
+  const tc = await startTestCluster();
+  try {
+    const clock = new FakeClock();
+    const rt = new FakeRuntime(() => clock.now());
+    const agent = new NodeAgent({
+      client: tc.client, nodeName: 'node1', rootDir: tmpDir('agent-'), runtime: rt, clock, address: '127.0.0.1', serverPort: 0,
+    });
+    const ac = new AbortController();
+    const done = agent.run(ac.signal);
+    await eventually(() => tc.client.get(Resources.nodes, undefined, 'node1'));
+    assert.equal(rt.podCIDR, undefined, 'no range yet');
+    await tc.client.patch(Resources.nodes, undefined, 'node1', { spec: { podCIDR: '10.244.3.0/24', podCIDRs: ['10.244.3.0/24'] } }, 'merge');
+    await eventually(() => assert.equal(rt.podCIDR, '10.244.3.0/24'));
+    ac.abort();
+    await done;
+  } finally {
+    await tc.close();
+  }
 });

@@ -4,14 +4,17 @@ import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
 import { rfc3339 } from '../apimachinery/time.js';
-import type { InformerFactory } from '../client/informer-types.js';
+import type { Informer, InformerFactory } from '../client/informer-types.js';
+import { SharedInformerFactory } from '../client/informer.js';
 import { Resources, type Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Runtime } from '../runtime/types.js';
 import { Backoff } from '../util/backoff.js';
 import { log, type Logger } from '../util/log.js';
 import type { NodeAllocatable } from './container-env.js';
-import { KubeletEventRecorder, type AgentRecorder } from './events.js';
+import { KubeletEventRecorder, WarningsOnlyRecorder, type AgentRecorder } from './events.js';
+import { ConfigCache } from './config-cache.js';
+import { ServiceEnvSource } from './service-env.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';
 import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeObject, type NodeCapacity } from './node-status.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
@@ -83,15 +86,33 @@ export class NodeAgent {
   private readonly dns: DNSSettings;
   private podCIDR?: string;
   private readonly pressure: PressureTracker;
+  /** the informers the agent reads Services and its Node from (the shared ones when given, else its own) */
+  private readonly informers: InformerFactory;
+  private readonly ownInformers: boolean;
+  /** ConfigMaps and Secrets of the node's pods, one watch per referenced object */
+  private readonly configCache: ConfigCache;
+  private readonly serviceEnv: ServiceEnvSource;
+  private nodeInformer?: Informer<KubeObject>;
+  private podCIDRSyncing = false;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.logger = log.child({ component: 'kubelet', node: o.nodeName });
-    this.recorder = o.recorder ?? new KubeletEventRecorder(o.client, o.nodeName, o.clock);
+    // Simulated nodes send no per-pod Normal events (Pulled, Created, Started), as KWOK sends none:
+    // at a thousand pods they were a third of the API requests. Warnings still tell what failed.
+    const kubeletRecorder = o.recorder ?? new KubeletEventRecorder(o.client, o.nodeName, o.clock);
+    this.recorder = o.runtime.isolation === 'simulated' && !o.recorder ? new WarningsOnlyRecorder(kubeletRecorder) : kubeletRecorder;
+    this.ownInformers = !o.informers;
+    this.informers = o.informers ?? new SharedInformerFactory(o.client, { clock: o.clock });
+    this.configCache = new ConfigCache(o.client, o.clock, (_kind, _ns, _name, pods) => {
+      // A watched ConfigMap or Secret changed: the pods using it rewrite their volumes now.
+      for (const uid of pods) this.workers.get(uid)?.refreshVolumes();
+    });
+    this.serviceEnv = new ServiceEnvSource(this.informers);
     this.backoff = new Backoff(o.clock);
     this.pressure = new PressureTracker(o.clock);
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
     this.address = o.address ?? '127.0.0.1';
-    this.configSource = clientConfigSource(o.client);
+    this.configSource = cachedConfigSource(o.client, this.configCache, this.serviceEnv);
     this.pleg = new GenericPLEG({ runtime: o.runtime, clock: o.clock, relistPeriodMs: o.relistPeriodMs, onEvent: (e) => this.onPlegEvent(e) });
     let host = { servers: [] as string[], searches: [] as string[], options: [] as string[] };
     try { host = parseResolvConf(fs.readFileSync(o.resolvConf ?? '/etc/resolv.conf', 'utf8')); } catch { /* no resolver: Default pods get none */ }
@@ -115,16 +136,18 @@ export class NodeAgent {
     signal.addEventListener('abort', registerRuntimeMetrics(this.o.runtime), { once: true });
     try {
       await this.retry(signal, 'Unable to register node with API server', () => this.register());
+      this.watchNode();
+      if (this.ownInformers) this.informers.start(signal);
       const loops = [
         this.every(signal, this.o.leaseRenewMs ?? LEASE_RENEW_MS, 'Failed to update lease', () => renewLease(this.o.client, this.o.clock, this.o.nodeName, this.nodeUid)),
         this.every(signal, this.o.statusUpdateMs ?? NODE_STATUS_UPDATE_MS, 'Error updating node status', () => this.heartbeat(), true),
         this.o.informers ? this.runInformer(signal) : this.watchPods(signal),
         this.pleg.run(signal),
-        this.syncPodCIDR(signal),
       ];
       await Promise.all(loops);
     } finally {
       for (const w of this.workers.values()) w.stop();
+      this.configCache.stop();
       await this.server.close();
     }
   }
@@ -185,7 +208,7 @@ export class NodeAgent {
    * or when the report period has passed; the Lease is what says the node is alive in between.
    */
   private async heartbeat(): Promise<void> {
-    const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
+    const node = this.cachedNode() ?? await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
     const stored = ((node.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions) ?? [];
     const now = this.o.clock.now();
     const conds = nodeConditions(rfc3339(now), true, stored, this.observePressure());
@@ -218,6 +241,8 @@ export class NodeAgent {
       this.workers.set(uid, w);
       this.byName.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, uid);
     }
+    // Its ConfigMaps and Secrets are watched before its first volume sync reads them.
+    this.configCache.registerPod(pod);
     w.update(pod);
   }
 
@@ -230,6 +255,7 @@ export class NodeAgent {
 
   private forget(uid: string): void {
     this.startupLatency.deletePodStartupState(uid);
+    this.configCache.unregisterPod(uid);
     const w = this.workers.get(uid);
     this.workers.delete(uid);
     if (w) {
@@ -312,28 +338,39 @@ export class NodeAgent {
   }
 
   /**
-   * syncPodCIDR waits for the control plane to give the node its spec.podCIDR (node IPAM) and hands
-   * it to the runtime (the kubelet's updatePodCIDR → UpdateRuntimeConfig); pods outside the host
-   * network wait for it. Polled quickly at first, as the range is assigned right after registration.
+   * watchNode keeps the agent's own Node in an informer (fieldSelector metadata.name=NODE, the only
+   * list/watch of nodes the Node authorizer allows): node status syncs read it instead of a GET, and
+   * the spec.podCIDR the control plane assigns (node IPAM) reaches the runtime as it is set (the
+   * kubelet's updatePodCIDR → UpdateRuntimeConfig); pods outside the host network wait for it.
    */
-  private async syncPodCIDR(signal: AbortSignal): Promise<void> {
-    for (let delay = 100; !signal.aborted; delay = Math.min(delay * 2, 5_000)) {
-      try {
-        const node = await this.o.client.get(Resources.nodes, undefined, this.o.nodeName);
-        const spec = (node.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
-        const cidr = spec.podCIDRs?.[0] ?? spec.podCIDR;
-        if (cidr && cidr !== this.podCIDR) {
-          await this.o.runtime.updateRuntimeConfig({ networkConfig: { podCidr: cidr } });
-          this.podCIDR = cidr;
-          this.logger.info('Updating Pod CIDR', { podCIDR: cidr });
-          for (const w of this.workers.values()) w.kick();
-        }
-        // podCIDR never changes once set (the API forbids it): nothing more to watch.
-        if (this.podCIDR) return;
-      } catch (e) {
-        if (!signal.aborted && (e as { code?: number }).code !== 404) this.logger.error(e, 'Failed to read the node\'s pod CIDR');
-      }
-      await this.o.clock.sleep(delay, signal).catch(() => undefined);
+  private watchNode(): void {
+    if (this.nodeInformer) return;
+    this.nodeInformer = this.informers.informerFor<KubeObject>(Resources.nodes, { fieldSelector: `metadata.name=${this.o.nodeName}` });
+    const changed = (node: Readonly<KubeObject>) => { if (node.metadata?.name === this.o.nodeName) void this.syncPodCIDR(node); };
+    this.nodeInformer.addEventHandler({ add: changed, update: (_old, node) => changed(node) });
+  }
+
+  /** cachedNode is the agent's Node as its informer last saw it (undefined before the first list). */
+  private cachedNode(): KubeObject | undefined {
+    if (!this.nodeInformer?.hasSynced()) return undefined;
+    return this.nodeInformer.lister.get(undefined, this.o.nodeName) as KubeObject | undefined;
+  }
+
+  /** syncPodCIDR hands a newly assigned pod CIDR to the runtime (it never changes once set: the API forbids it). */
+  private async syncPodCIDR(node: Readonly<KubeObject>): Promise<void> {
+    const spec = (node.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+    const cidr = spec.podCIDRs?.[0] ?? spec.podCIDR;
+    if (!cidr || cidr === this.podCIDR || this.podCIDRSyncing) return;
+    this.podCIDRSyncing = true;
+    try {
+      await this.o.runtime.updateRuntimeConfig({ networkConfig: { podCidr: cidr } });
+      this.podCIDR = cidr;
+      this.logger.info('Updating Pod CIDR', { podCIDR: cidr });
+      for (const w of this.workers.values()) w.kick();
+    } catch (e) {
+      this.logger.error(e, 'Failed to update the runtime\'s pod CIDR', { podCIDR: cidr });
+    } finally {
+      this.podCIDRSyncing = false;
     }
   }
 
@@ -361,6 +398,20 @@ export class NodeAgent {
       await this.o.clock.sleep(ms, signal).catch(() => undefined);
     }
   }
+}
+
+/**
+ * cachedConfigSource is the agent's VolumeSource: ConfigMaps and Secrets from the ConfigCache's
+ * watches, Services from the shared informer, tokens and claims through the API.
+ */
+export function cachedConfigSource(client: Client, cache: ConfigCache, services: ServiceEnvSource): VolumeSource {
+  const direct = clientConfigSource(client);
+  return {
+    ...direct,
+    configMap: (ns, name) => cache.configMap(ns, name),
+    secret: (ns, name) => cache.secret(ns, name),
+    services: (ns) => services.services(ns),
+  };
 }
 
 /** clientConfigSource reads ConfigMaps, Secrets and claims through the API (NotFound → undefined). */

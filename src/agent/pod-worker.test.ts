@@ -11,7 +11,7 @@ import { configureLogging } from '../util/log.js';
 import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
-import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
+import { PodWorker, VOLUME_REFRESH_MS, type PodWorkerDeps } from './pod-worker.js';
 import { NETWORK_UNAVAILABLE } from '../runtime/types.js';
 import { GenericPLEG } from './pleg.js';
 import { FakeClient } from '../client/testing/fake-client.js';
@@ -448,7 +448,7 @@ test('ConfigMap volumes follow edits of a quiet running pod (periodic volume ref
   const file = path.join(t.rt.started[0].mounts.find((m) => m.containerPath === '/etc/cfg')!.hostPath, 'data-1');
   assert.equal(fs.readFileSync(file, 'utf8'), 'value-1');
   client.put(Resources.configmaps, { metadata: { name: 'cfg', namespace: 'default' }, data: { 'data-1': 'value-2' } });
-  await t.clock.step(10_100);
+  await t.clock.step(VOLUME_REFRESH_MS + 100);
   await t.settle();
   assert.equal(fs.readFileSync(file, 'utf8'), 'value-2');
   t.w.stop();

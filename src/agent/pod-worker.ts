@@ -89,8 +89,13 @@ interface SandboxState {
 }
 
 const MINIMUM_FORCED_GRACE_S = 2;
-/** VOLUME_REFRESH_MS is how often ConfigMap, Secret and downward API volumes are rewritten from the API. */
-const VOLUME_REFRESH_MS = 10_000;
+/**
+ * VOLUME_REFRESH_MS is how often ConfigMap, Secret, downward API and projected volumes are rewritten
+ * of a pod nothing else syncs (the kubelet's syncFrequency, 1 min): a change of a watched ConfigMap
+ * or Secret rewrites them at once (refreshVolumes), this period is the safety net and what renews
+ * projected service account tokens.
+ */
+export const VOLUME_REFRESH_MS = 60_000;
 
 const logger = log.child({ component: 'kubelet' });
 
@@ -159,10 +164,16 @@ export class PodWorker {
   /** update hands the worker the newest pod object. */
   update(pod: Pod): void {
     // New labels or annotations reach downward API volumes at this sync, not only at the next
-    // 10-second refresh (nothing else may sync a quiet pod again).
+    // periodic refresh (nothing else may sync a quiet pod again).
     const meta = (p: Pod) => JSON.stringify([p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}]);
     if (meta(pod) !== meta(this.pod)) this.volumesAt = 0;
     this.pod = pod;
+    this.kick();
+  }
+
+  /** refreshVolumes rewrites the pod's volumes at the next sync (a ConfigMap or Secret it uses changed). */
+  refreshVolumes(): void {
+    this.volumesAt = 0;
     this.kick();
   }
 
@@ -275,7 +286,7 @@ export class PodWorker {
       return;
     }
 
-    // Volumes (refreshed every 10 s so ConfigMap edits reach volumes, and once the pod has its IP).
+    // Volumes (refreshed when an object they show changes, every VOLUME_REFRESH_MS, and once the pod has its IP).
     if (!this.volumes || now.getTime() - this.volumesAt >= VOLUME_REFRESH_MS || this.volumesPodIP !== this.podIP) {
       try {
         this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
@@ -865,7 +876,7 @@ export class PodWorker {
   /**
    * scheduleVolumeRefresh makes a pod whose volumes follow API objects (ConfigMap, Secret, downward
    * API, projected) sync again in VOLUME_REFRESH_MS even when nothing else happens to it, so their
-   * files follow edits (the kubelet's periodic pod sync; its period is 1 min, tskube's shorter).
+   * files follow edits the watches missed (the kubelet's periodic pod sync, every minute).
    */
   private scheduleVolumeRefresh(): void {
     if (this.volumeRefreshPending || !(this.pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
