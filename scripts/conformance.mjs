@@ -213,7 +213,11 @@ async function startCluster(o, dir) {
   const exited = new Promise((r) => proc.once('exit', r));
   await new Promise((res, rej) => {
     const t = setInterval(() => { if (/export KUBECONFIG=/.test(out)) { clearInterval(t); res(); } }, 200);
-    proc.once('exit', (code) => { clearInterval(t); rej(new Error(`tskube up exited (${code}):\n${out.slice(-4000)}`)); });
+    proc.once('exit', (code) => {
+      clearInterval(t);
+      rmSync(dataDir, { recursive: true, force: true });
+      rej(new Error(`tskube up exited (${code}):\n${out.slice(-4000)}`));
+    });
   });
   return {
     dataDir, kubeconfig: join(dataDir, 'kubeconfig'), logFile, pid: proc.pid,
