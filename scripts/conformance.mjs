@@ -212,9 +212,11 @@ async function startCluster(o, dir) {
   proc.stderr.on('data', onData);
   const exited = new Promise((r) => proc.once('exit', r));
   await new Promise((res, rej) => {
-    const t = setInterval(() => { if (/export KUBECONFIG=/.test(out)) { clearInterval(t); res(); } }, 200);
+    let up = false;
+    const t = setInterval(() => { if (/export KUBECONFIG=/.test(out)) { clearInterval(t); up = true; res(); } }, 200);
     proc.once('exit', (code) => {
       clearInterval(t);
+      if (up) return; // a crash later keeps its log for whoever reads the failures
       rmSync(dataDir, { recursive: true, force: true });
       rej(new Error(`tskube up exited (${code}):\n${out.slice(-4000)}`));
     });
