@@ -67,3 +67,35 @@ test('NodeAgent hands the node\'s spec.podCIDR (from node IPAM) to the runtime o
     await tc.close();
   }
 });
+
+test('NodeAgent rewrites a ConfigMap volume as soon as its watch sees an edit (no periodic sync needed), and builds service variables from its Service informer', async () => {
+  const tc = await startTestCluster();
+  try {
+    // The agent's clock never moves: only the ConfigMap's watch can bring the edit to the volume.
+    const clock = new FakeClock();
+    const rt = new FakeRuntime(() => clock.now());
+    await tc.client.create(Resources.configmaps, 'default', { metadata: { name: 'cfg' }, data: { 'data-1': 'value-1' } });
+    await tc.client.create(Resources.services, 'default', { metadata: { name: 'backend' }, spec: { ports: [{ port: 8080 }] } });
+    const agent = new NodeAgent({ client: tc.client, nodeName: 'node1', rootDir: tmpDir('agent-'), runtime: rt, clock, address: '127.0.0.1', serverPort: 0 });
+    const ac = new AbortController();
+    const done = agent.run(ac.signal);
+    await tc.client.create(Resources.pods, 'default', {
+      metadata: { name: 'reader' },
+      spec: {
+        nodeName: 'node1', automountServiceAccountToken: false,
+        volumes: [{ name: 'v', configMap: { name: 'cfg' } }],
+        containers: [{ name: 'c', image: 'busybox', command: ['sh'], volumeMounts: [{ name: 'v', mountPath: '/etc/cfg' }] }],
+      },
+    });
+    const started = await eventually(() => { assert.equal(rt.started.length, 1); return rt.started[0]; });
+    assert.equal(started.env.BACKEND_SERVICE_PORT, '8080');
+    const file = path.join(started.mounts.find((m) => m.containerPath === '/etc/cfg')!.hostPath, 'data-1');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'value-1');
+    await tc.client.patch(Resources.configmaps, 'default', 'cfg', { data: { 'data-1': 'value-2' } }, 'merge');
+    await eventually(() => assert.equal(fs.readFileSync(file, 'utf8'), 'value-2'));
+    ac.abort();
+    await done;
+  } finally {
+    await tc.close();
+  }
+});
