@@ -7,9 +7,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import YAML from 'yaml';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
@@ -113,6 +110,7 @@ describeNeeding('service ranges, pods reaching the API server, Services without 
   });
 
   /** inClusterPython runs a Python client script in a pod whose service account credentials are the admin's (see below); resolves with its logs. */
+  /** inClusterPython runs a script with the Python client's in-cluster config in a pod: its own service account token and CA (the kube-api-access volume). */
   async function inClusterPython(name: string, script: string): Promise<string> {
     await k(['apply', '-f', '-'], `apiVersion: v1
 kind: Pod
@@ -123,29 +121,23 @@ spec:
   - name: py
     image: python:3
     command: [python3, -c, ${JSON.stringify(`from kubernetes import client, config; config.load_incluster_config(); ${script}`)}]
-    volumeMounts: [{name: creds, mountPath: /run/secrets/kubernetes.io/serviceaccount, readOnly: true}]
-  volumes: [{name: creds, secret: {secretName: sa-creds}}]
 `);
     await waitFor(async () => ['Succeeded', 'Failed'].includes((await json(['get', 'pod', name])).status.phase), `${name} finished`, 120);
     return (await k(['logs', name])).stdout;
   }
 
   it('the Python client\'s in-cluster config reaches the API from a pod (KUBERNETES_SERVICE_HOST, the CA, the certificate naming 10.100.0.1)', requireTool(PYTHON_CLIENT), async () => {
-    // The credentials a service account volume would hold: the cluster's CA and a token the API
-    // accepts (the admin's here; what matters is the path from the pod to the API server). Mounted
-    // at /run/…, which the client reads as /var/run/… (a symlink to /run): the process runtime
-    // cannot yet mount below a symlinked directory such as /var/run.
-    const kubeconfig = YAML.parse(readFileSync(c.kubeconfig, 'utf8'));
-    const ca = Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
-    const token = readFileSync(join(c.dataDir, 'pki', 'admin.token'), 'utf8').trim();
-    await k(['create', 'secret', 'generic', 'sa-creds', `--from-literal=token=${token}`, `--from-literal=ca.crt=${ca}`]);
+    // /version is open to every authenticated user (system:public-info-viewer): the pod's own token will do.
     const logs = await inClusterPython('incluster-version', 'print(client.VersionApi().get_code().git_version)');
     assert.match(logs, /^v1\.32\.\d+\n$/, logs);
   });
 
-  it('the Python client\'s in-cluster config lists pods with its token', { ...requireTool(PYTHON_CLIENT), todo: 'the API server takes only "Bearer " (src/apiserver/authn.ts); the Python client sends "bearer ", which Kubernetes accepts (the scheme is case-insensitive)' }, async () => {
-    const logs = await inClusterPython('incluster-list', "print(len(client.CoreV1Api().list_namespaced_pod('default').items) > 0)");
-    assert.equal(logs, 'True\n');
+  it('the Python client\'s in-cluster config lists pods with its token once RBAC allows its service account', requireTool(PYTHON_CLIENT), async () => {
+    const list = "\ntry:\n  print(len(client.CoreV1Api().list_namespaced_pod('default').items) > 0)\nexcept client.ApiException as e:\n  print(e.status)";
+    assert.equal(await inClusterPython('incluster-denied', list), '403\n', 'the default service account may not list pods before a binding');
+    assert.equal((await k(['create', 'role', 'pod-reader', '--verb=list', '--resource=pods'])).stdout, 'role.rbac.authorization.k8s.io/pod-reader created\n');
+    assert.equal((await k(['create', 'rolebinding', 'default-reads-pods', '--role=pod-reader', '--serviceaccount=default:default'])).stdout, 'rolebinding.rbac.authorization.k8s.io/default-reads-pods created\n');
+    assert.equal(await inClusterPython('incluster-list', list), 'True\n');
   });
 
   it('Services without selectors: manual Endpoints are mirrored into an EndpointSlice and the proxy routes to their address', async () => {
