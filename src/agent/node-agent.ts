@@ -107,7 +107,7 @@ export class NodeAgent {
       // A watched ConfigMap or Secret changed: the pods using it rewrite their volumes now.
       for (const uid of pods) this.workers.get(uid)?.refreshVolumes();
     });
-    this.serviceEnv = new ServiceEnvSource(this.informers);
+    this.serviceEnv = new ServiceEnvSource(this.informers, o.clock);
     this.backoff = new Backoff(o.clock);
     this.pressure = new PressureTracker(o.clock);
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };

@@ -2,6 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { buildEnv, serviceEnvVars, type ConfigSource } from './container-env.js';
+import { Resources } from '../client/types.js';
+import { startTestCluster } from '../testing/test-cluster.js';
+import { FakeClock } from '../util/clock.js';
+import { SYNC_WAIT_MS } from './config-cache.js';
+import { ServiceEnvSource } from './service-env.js';
 
 const svc = (ns: string, name: string, clusterIP: string, ports: Service['spec'] extends infer S ? S extends { ports?: infer P } ? P : never : never): Service =>
   ({ metadata: { namespace: ns, name }, spec: { clusterIP, ports } });
@@ -54,4 +59,25 @@ test('enableServiceLinks: false keeps only the kubernetes Service\'s variables',
   const env = await buildEnv(pod, { name: 'c' }, source, NODE, '', '');
   assert.deepEqual(Object.keys(env).filter((k) => k.startsWith('BACKEND')), []);
   assert.equal(env.KUBERNETES_PORT, 'tcp://10.96.0.1:443');
+});
+
+test('ServiceEnvSource lists a namespace\'s Services from its informer, and refuses (as the kubelet) until that informer has listed once', async () => {
+  const tc = await startTestCluster();
+  try {
+    await tc.client.create(Resources.services, 'shop', { metadata: { name: 'backend' }, spec: { ports: [{ port: 80 }] } }).catch(async () => {
+      await tc.client.create(Resources.namespaces, undefined, { metadata: { name: 'shop' } });
+      await tc.client.create(Resources.services, 'shop', { metadata: { name: 'backend' }, spec: { ports: [{ port: 80 }] } });
+    });
+    const clock = new FakeClock();
+    const src = new ServiceEnvSource(tc.informers, clock);
+    // Not started: the first read waits for the list, and fails once the wait is over.
+    const early = assert.rejects(src.services('shop'), /services have not yet been read at least once/);
+    await clock.step(SYNC_WAIT_MS);
+    await early;
+    await tc.start();
+    assert.deepEqual((await src.services('shop')).map((s) => s.metadata?.name), ['backend']);
+    assert.ok((await src.services('default')).some((s) => s.metadata?.name === 'kubernetes'));
+  } finally {
+    await tc.close();
+  }
 });
