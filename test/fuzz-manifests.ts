@@ -83,6 +83,39 @@ const meta = (name: string): JsonObject => ({
   finalizers: ['example.com/keep'],
 });
 
+const RBAC = 'rbac.authorization.k8s.io';
+const subjects = [
+  { kind: 'User', name: 'jane', apiGroup: RBAC },
+  { kind: 'Group', name: 'devs', apiGroup: RBAC },
+  { kind: 'ServiceAccount', name: 'sa', namespace: 'fuzz' },
+];
+const caBundle = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJ='; // base64 (not checked as PEM by the API)
+// Webhooks and policies match a group nothing in the run creates, so they never intercept the fuzzing.
+const webhookRules = [
+  { operations: ['CREATE', 'UPDATE'], apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], resources: ['widgets', 'widgets/status'], scope: 'Namespaced' },
+  { operations: ['DELETE'], apiGroups: ['fuzz.example.com'], apiVersions: ['*'], resources: ['gadgets'], scope: '*' },
+];
+const webhook = (name: string, path: string) => ({
+  name,
+  clientConfig: { service: { namespace: 'fuzz', name: 'svc', path, port: 443 }, caBundle },
+  rules: webhookRules,
+  failurePolicy: 'Ignore',
+  matchPolicy: 'Equivalent',
+  namespaceSelector: selector,
+  objectSelector: { matchLabels: { webhook: 'on' }, matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] },
+  sideEffects: 'None',
+  timeoutSeconds: 5,
+  admissionReviewVersions: ['v1', 'v1beta1'],
+  matchConditions: [{ name: 'not-admin', expression: "request.userInfo.username != 'admin'" }],
+});
+const urlWebhook = (name: string) => ({ ...webhook(name, '/x'), clientConfig: { url: 'https://127.0.0.1:1/hook' } });
+const resourceRules = [{ apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['widgets'], scope: 'Namespaced' }];
+const reviewAttributes = {
+  namespace: 'fuzz', verb: 'get', group: 'apps', version: 'v1', resource: 'deployments', subresource: 'scale', name: 'd',
+  fieldSelector: { requirements: [{ key: 'metadata.name', operator: 'In', values: ['d'] }] },
+  labelSelector: { requirements: [{ key: 'app', operator: 'In', values: ['fz'] }, { key: 'tier', operator: 'Exists' }] },
+};
+
 const template = { metadata: { labels: { ...labels } }, spec: podSpec };
 const podTemplateNever = { metadata: { labels: { ...labels } }, spec: { ...podSpec, restartPolicy: 'Never' } };
 
@@ -134,4 +167,65 @@ export const builtInManifests: JsonObject[] = [
   },
   { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high', labels: { ...labels } }, value: 1000, globalDefault: false, preemptionPolicy: 'PreemptLowerPriority', description: 'for fuzzing' },
   { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'sc', labels: { ...labels } }, provisioner: 'tskube.io/hostpath', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer', parameters: { type: 'fast' }, mountOptions: ['ro'], allowedTopologies: [{ matchLabelExpressions: [{ key: 'zone', values: ['a'] }] }] },
+  { apiVersion: 'v1', kind: 'PodTemplate', metadata: meta('pt'), template },
+  { apiVersion: 'v1', kind: 'LimitRange', metadata: meta('lr'), spec: { limits: [
+    { type: 'Container', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '10m', memory: '4Mi' }, default: { cpu: '500m', memory: '256Mi' }, defaultRequest: { cpu: '100m', memory: '64Mi' }, maxLimitRequestRatio: { cpu: '10' } },
+    { type: 'Pod', max: { cpu: '4', memory: '2Gi' }, min: { cpu: '10m', memory: '4Mi' }, maxLimitRequestRatio: { memory: '4' } },
+    { type: 'PersistentVolumeClaim', max: { storage: '10Gi' }, min: { storage: '1Gi' } },
+  ] } },
+  { apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('quota'), spec: {
+    hard: { pods: '10', 'requests.cpu': '4', 'requests.memory': '8Gi', 'limits.cpu': '8', 'limits.memory': '16Gi' },
+    scopeSelector: { matchExpressions: [{ operator: 'In', scopeName: 'PriorityClass', values: ['high', 'medium'] }, { operator: 'Exists', scopeName: 'NotBestEffort' }] },
+  } },
+  { apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('objects'), spec: {
+    hard: { configmaps: '50', secrets: '50', services: '20', 'services.nodeports': '5', persistentvolumeclaims: '10', 'requests.storage': '100Gi', 'manual.storageclass.storage.k8s.io/requests.storage': '50Gi', 'count/deployments.apps': '20', 'count/jobs.batch': '20' },
+  } },
+  { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'rc', labels: { ...labels } }, handler: 'runc', overhead: { podFixed: { cpu: '250m', memory: '120Mi' } }, scheduling: {
+    nodeSelector: { 'runtime.example.com/runc': 'true' },
+    tolerations: [{ key: 'runtime', operator: 'Equal', value: 'runc', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }],
+  } },
+  { apiVersion: RBAC + '/v1', kind: 'Role', metadata: meta('role'), rules: [
+    { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['d'], verbs: ['get', 'update', 'patch'] },
+  ] },
+  { apiVersion: RBAC + '/v1', kind: 'ClusterRole', metadata: { name: 'cr', labels: { ...labels } }, rules: [
+    { apiGroups: ['', 'apps'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+    { nonResourceURLs: ['/healthz', '/metrics', '/logs/*'], verbs: ['get'] },
+  ] },
+  { apiVersion: RBAC + '/v1', kind: 'ClusterRole', metadata: { name: 'agg', labels: { ...labels } }, aggregationRule: { clusterRoleSelectors: [selector, { matchLabels: { 'rbac.example.com/aggregate-to-agg': 'true' } }] }, rules: [] },
+  { apiVersion: RBAC + '/v1', kind: 'RoleBinding', metadata: meta('rb'), subjects, roleRef: { apiGroup: RBAC, kind: 'Role', name: 'role' } },
+  { apiVersion: RBAC + '/v1', kind: 'ClusterRoleBinding', metadata: { name: 'crb', labels: { ...labels } }, subjects, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'view' } },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'vwc', labels: { ...labels } }, webhooks: [webhook('validate.fuzz.example.com', '/validate'), urlWebhook('url.fuzz.example.com')] },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'mwc', labels: { ...labels } }, webhooks: [
+    { ...webhook('mutate.fuzz.example.com', '/mutate'), reinvocationPolicy: 'IfNeeded' }, { ...urlWebhook('url.fuzz.example.com'), reinvocationPolicy: 'Never' },
+  ] },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'vap', labels: { ...labels } }, spec: {
+    failurePolicy: 'Fail',
+    paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+    matchConstraints: { resourceRules, excludeResourceRules: [{ apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], operations: ['*'], resources: ['widgets'], resourceNames: ['legacy'] }], namespaceSelector: selector, objectSelector: { matchLabels: { app: 'fz' } }, matchPolicy: 'Equivalent' },
+    matchConditions: [{ name: 'not-admin', expression: "request.userInfo.username != 'admin'" }],
+    variables: [{ name: 'replicas', expression: 'object.spec.replicas' }],
+    validations: [
+      { expression: 'object.spec.replicas <= 5', message: 'replicas must be no greater than 5', reason: 'Invalid' },
+      { expression: "object.metadata.name.startsWith('fz')", messageExpression: "'name ' + object.metadata.name + ' must start with fz'", reason: 'Forbidden' },
+    ],
+    auditAnnotations: [{ key: 'high-replicas', valueExpression: "'replicas: ' + string(object.spec.replicas)" }],
+  } },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'vapb', labels: { ...labels } }, spec: {
+    policyName: 'vap',
+    validationActions: ['Deny', 'Audit'],
+    paramRef: { name: 'cm', namespace: 'fuzz', parameterNotFoundAction: 'Deny' },
+    matchResources: { resourceRules, excludeResourceRules: [{ apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], operations: ['DELETE'], resources: ['widgets'] }], namespaceSelector: selector, objectSelector: { matchLabels: { app: 'fz' } }, matchPolicy: 'Exact' },
+  } },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'vapb-sel', labels: { ...labels } }, spec: {
+    policyName: 'vap', validationActions: ['Warn'], paramRef: { selector, parameterNotFoundAction: 'Allow' },
+  } },
+  { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { name: 'ssr' } },
+  { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { name: 'tr' }, spec: { token: 't0k', audiences: ['https://kubernetes.default.svc.cluster.local', 'api'] } },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {}, spec: { user: 'jane', groups: ['devs', 'system:authenticated'], uid: 'u-1', extra: { 'scopes.example.com': ['read', 'write'] }, resourceAttributes: reviewAttributes } },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {}, spec: { user: 'jane', groups: ['devs'], nonResourceAttributes: { path: '/healthz', verb: 'get' } } },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace: 'fuzz' }, spec: { user: 'jane', groups: ['devs'], extra: { team: ['a'] }, resourceAttributes: { ...reviewAttributes, verb: 'list', resource: 'pods', subresource: '', name: '' } } },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: { resourceAttributes: { ...reviewAttributes, verb: 'create' } } },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: { nonResourceAttributes: { path: '/metrics', verb: 'get' } } },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec: { namespace: 'fuzz' } },
 ];

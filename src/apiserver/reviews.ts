@@ -11,6 +11,7 @@ import { StatusError, badRequest, invalid, methodNotSupported } from '../apimach
 import { parseFieldSelector, type FieldSelector } from '../apimachinery/fields.js';
 import type { KubeObject, ResourceDefinition } from '../api/resource.js';
 import { isObj, type Obj } from '../api/common/obj.js';
+import { checkFields } from '../api/schema/index.js';
 import {
   validateLocalSubjectAccessReview, validateSelfSubjectAccessReview, validateSelfSubjectRulesReview, validateSubjectAccessReview,
 } from '../api/authorization/reviews.js';
@@ -63,12 +64,23 @@ export async function serveReview(def: ResourceDefinition, info: ResourceRequest
 function readReview(def: ResourceDefinition, raw: unknown): Obj {
   if (!isObj(raw)) throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the body is not an object`);
   const av = `${def.group}/${def.version}`;
-  if (raw.kind !== undefined && raw.kind !== def.kind) {
+  for (const key of ['apiVersion', 'kind']) {
+    const v = raw[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      const type = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v;
+      throw badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${type} into Go struct field .${key} of type string`);
+    }
+  }
+  if (raw.kind !== undefined && raw.kind !== null && raw.kind !== def.kind) {
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data (${String(raw.kind)}) does not match the expected kind (${def.kind})`);
   }
-  if (raw.apiVersion !== undefined && raw.apiVersion !== av) {
+  if (raw.apiVersion !== undefined && raw.apiVersion !== null && raw.apiVersion !== av) {
     throw badRequest(`the API version in the data (${String(raw.apiVersion)}) does not match the expected API version (${av})`);
   }
+  // The decoder's type checks (and its nulls-to-zero values) as for every other kind: a review's
+  // handler walks spec, so a wrong type or a deep nesting must stop here with the decoder's 400.
+  const checked = checkFields(def.group, def.version, def.kind, raw, 'Ignore');
+  if (checked.error) throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${checked.error}`);
   return raw;
 }
 

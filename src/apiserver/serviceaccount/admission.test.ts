@@ -38,3 +38,11 @@ test('pods get kube-api-access-XXXXX unless automount is off; the account\'s ima
   assert.equal(q.volumes, undefined);
   assert.deepEqual(q.imagePullSecrets, [{ name: 'regcred' }]);
 });
+
+test('mountServiceAccountToken: null volumes, containers and mounts are left for validation (once a 500)', () => {
+  const spec = { volumes: [null, { name: 'v', emptyDir: {} }], containers: [null, { name: 'a', volumeMounts: [null] }], initContainers: [null] };
+  mountServiceAccountToken(spec as never, 'x2b4z');
+  assert.deepEqual(spec.volumes, [null, { name: 'v', emptyDir: {} }, tokenVolume('kube-api-access-x2b4z')]);
+  assert.deepEqual(spec.containers, [null, { name: 'a', volumeMounts: [null, { name: 'kube-api-access-x2b4z', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }]);
+  assert.deepEqual(spec.initContainers, [null]);
+});

@@ -59,15 +59,29 @@ function randomSuffix(): string {
  * container without one at the default path.
  */
 export function mountServiceAccountToken(spec: PodSpecLike, suffix = randomSuffix()): void {
-  const existing = (spec.volumes ?? []).find((v) => v.name.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX) && v.projected);
-  const volumeName = existing?.name ?? SERVICE_ACCOUNT_VOLUME_PREFIX + suffix;
+  // Mutating admission runs before validation: a null or mistyped element is left for validation to report.
+  const existing = objects<{ name?: unknown; projected?: unknown }>(spec.volumes)
+    .find((v) => typeof v.name === 'string' && v.name.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX) && v.projected);
+  const volumeName = typeof existing?.name === 'string' ? existing.name : SERVICE_ACCOUNT_VOLUME_PREFIX + suffix;
   let needsVolume = false;
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    if ((c.volumeMounts ?? []).some((m) => m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) continue;
+  for (const c of [...objects<ContainerLike>(spec.initContainers), ...objects<ContainerLike>(spec.containers)]) {
+    if (c.volumeMounts !== undefined && c.volumeMounts !== null && !Array.isArray(c.volumeMounts)) continue;
+    if ((c.volumeMounts ?? []).some((m) => isObject(m) && m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) continue;
     (c.volumeMounts ??= []).push({ name: volumeName, readOnly: true, mountPath: DEFAULT_API_TOKEN_MOUNT_PATH });
     needsVolume = true;
   }
-  if (needsVolume && !existing) (spec.volumes ??= []).push(tokenVolume(volumeName) as never);
+  if (needsVolume && !existing && (spec.volumes === undefined || spec.volumes === null || Array.isArray(spec.volumes))) {
+    (spec.volumes ??= []).push(tokenVolume(volumeName) as never);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** objects keeps a list's object elements (none when it is not a list). */
+function objects<T>(list: unknown): T[] {
+  return Array.isArray(list) ? (list.filter(isObject) as T[]) : [];
 }
 
 /** ServiceAccountPlugin is the ServiceAccount admission plugin (mutating, pods on create). */
