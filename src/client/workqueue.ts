@@ -1,5 +1,14 @@
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
+import { QueueMetrics } from './workqueue-metrics.js';
+
+/** WorkQueueOptions: client-go's queue config. */
+export interface WorkQueueOptions<T> {
+  /** the queue's name, the `name` label of its workqueue_* metrics (upstream's, e.g. "replicaset"); unnamed queues record none */
+  name?: string;
+  /** default: defaultControllerRateLimiter */
+  limiter?: RateLimiter<T>;
+}
 
 /**
  * WorkQueue is client-go's work queue, the one every controller of the project uses.
@@ -24,30 +33,48 @@ export class WorkQueue<T = string> {
   private readonly drainWaiters: (() => void)[] = [];
   private readonly delayed = new Map<T, { due: number; cancel: () => void }>();
   private shutting = false;
+  private readonly limiter: RateLimiter<T>;
+  private readonly metrics?: QueueMetrics<T>;
 
-  constructor(private readonly clock: Clock = realClock, private readonly limiter: RateLimiter<T> = defaultControllerRateLimiter<T>(clock)) {}
+  /** The second argument is a rate limiter, or options with a name (for metrics) and a limiter. */
+  constructor(private readonly clock: Clock = realClock, limiterOrOptions?: RateLimiter<T> | WorkQueueOptions<T>) {
+    const o: WorkQueueOptions<T> = isRateLimiter(limiterOrOptions) ? { limiter: limiterOrOptions } : limiterOrOptions ?? {};
+    this.limiter = o.limiter ?? defaultControllerRateLimiter<T>(clock);
+    if (o.name) this.metrics = new QueueMetrics<T>(o.name, clock);
+  }
 
   /** add queues key unless it already waits; while it is processed it is queued again after done. */
   add(key: T): void {
     if (this.shutting || this.dirty.has(key)) return;
+    this.metrics?.add(key);
     this.dirty.add(key);
     if (this.processing.has(key)) return;
+    this.push(key);
+  }
+
+  /** push queues a dirty key, or hands it to a waiting worker at once. */
+  private push(key: T): void {
     const w = this.waiters.shift();
     if (w) {
-      this.dirty.delete(key);
-      this.processing.add(key);
+      this.take(key);
       w(key);
       return;
     }
     this.queue.push(key);
   }
 
+  /** take moves key from waiting to processing. */
+  private take(key: T): void {
+    this.dirty.delete(key);
+    this.processing.add(key);
+    this.metrics?.get(key);
+  }
+
   /** get resolves with the next key (the caller must call done(key)), or undefined after shutdown. */
   get(): Promise<T | undefined> {
     if (this.queue.length > 0) {
       const key = this.queue.shift()!;
-      this.dirty.delete(key);
-      this.processing.add(key);
+      this.take(key);
       return Promise.resolve(key);
     }
     if (this.shutting) return Promise.resolve(undefined);
@@ -56,11 +83,10 @@ export class WorkQueue<T = string> {
 
   /** done marks key processed; if it was added meanwhile it is queued again. */
   done(key: T): void {
+    this.metrics?.done(key);
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
-      this.dirty.delete(key);
-      this.add(key);
-    }
+    // Re-added while processed: already counted as added then, so queued without a second add.
+    if (this.dirty.has(key)) this.push(key);
     if (this.processing.size === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
@@ -70,6 +96,7 @@ export class WorkQueue<T = string> {
   /** addAfter adds key after ms; an earlier pending addAfter for the same key wins. */
   addAfter(key: T, ms: number): void {
     if (this.shutting) return;
+    this.metrics?.retry();
     if (ms <= 0) { this.add(key); return; }
     const due = this.clock.now().getTime() + ms;
     const prev = this.delayed.get(key);
@@ -95,6 +122,7 @@ export class WorkQueue<T = string> {
   shutDown(): void {
     if (this.shutting) return;
     this.shutting = true;
+    this.metrics?.stop();
     for (const d of this.delayed.values()) d.cancel();
     this.delayed.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
@@ -106,6 +134,11 @@ export class WorkQueue<T = string> {
     if (this.processing.size === 0) return;
     await new Promise<void>((r) => this.drainWaiters.push(r));
   }
+}
+
+/** isRateLimiter tells a rate limiter from WorkQueueOptions. */
+function isRateLimiter<T>(x: RateLimiter<T> | WorkQueueOptions<T> | undefined): x is RateLimiter<T> {
+  return typeof (x as RateLimiter<T> | undefined)?.when === 'function';
 }
 
 /** RateLimiter decides how long a failing key waits before it is retried (client-go's shape). */

@@ -43,7 +43,7 @@ export class ClusterRoleAggregationController implements Controller {
 
   constructor(ctx: Pick<ControllerContext, 'client' | 'informers' | 'clock'>) {
     this.client = ctx.client;
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'ClusterRoleAggregator' });
     this.roles = ctx.informers.informerFor(clusterRolesRef);
     this.waitForSync = (s) => ctx.informers.waitForCacheSync(s);
     // Any change may change what an aggregated role selects: re-sync them all.

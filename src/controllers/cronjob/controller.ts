@@ -45,7 +45,7 @@ export class CronJobController implements Controller {
     this.clock = ctx.clock;
     this.informers = ctx.informers;
     this.logger = log.child({ component: 'cronjob-controller' });
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'cronjob' });
     this.recorder = new EventRecorder(ctx.client, { component: 'cronjob-controller' }, ctx.clock);
     this.jobInformer = ctx.informers.informerFor<Job>(Resources.jobs);
     this.jobInformer.addEventHandler({ add: (j) => this.addJob(j), update: (o, n) => this.updateJob(o, n), delete: (j) => this.deleteJob(j) });

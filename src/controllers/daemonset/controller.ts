@@ -82,7 +82,7 @@ export class DaemonSetsController implements Controller {
   constructor(private readonly ctx: ControllerContext, o: DaemonSetsControllerOptions = {}) {
     this.client = ctx.client;
     this.clock = ctx.clock;
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'daemonset' });
     this.recorder = new EventRecorder(ctx.client, { component: 'daemonset-controller' }, ctx.clock);
     this.podControl = o.podControl ?? new RealPodControl(ctx.client, this.recorder);
     this.burstReplicas = o.burstReplicas ?? BURST_REPLICAS;

@@ -40,7 +40,7 @@ export class DeploymentController implements Controller {
   constructor(private readonly cc: ControllerContext) {
     this.client = cc.client;
     this.clock = cc.clock;
-    this.queue = new WorkQueue<string>(cc.clock);
+    this.queue = new WorkQueue<string>(cc.clock, { name: 'deployment' });
     this.dInformer = cc.informers.informerFor<Deployment>(Resources.deployments);
     this.rsInformer = cc.informers.informerFor<ReplicaSet>(Resources.replicasets);
     this.podInformer = cc.informers.informerFor<Pod>(Resources.pods);

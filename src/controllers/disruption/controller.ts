@@ -61,8 +61,8 @@ export class DisruptionController implements Controller {
 
   constructor(private readonly client: Client, private readonly informers: InformerFactory, private readonly clock: Clock, recorder?: EventRecorder) {
     this.recorder = recorder ?? new EventRecorder(client, { component: 'controllermanager' }, clock);
-    this.queue = new WorkQueue<string>(clock);
-    this.stalePodQueue = new WorkQueue<string>(clock);
+    this.queue = new WorkQueue<string>(clock, { name: 'disruption' });
+    this.stalePodQueue = new WorkQueue<string>(clock, { name: 'stale_pod_disruption' });
     this.pods = informers.informerFor<Pod>(Resources.pods);
     this.pdbs = informers.informerFor<PodDisruptionBudget>(PDB_RESOURCE);
     for (const [kind, { res }] of Object.entries(scaleKinds)) this.workloads[kind] = informers.informerFor<Scalable>(res);

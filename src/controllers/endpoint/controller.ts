@@ -41,7 +41,7 @@ export class EndpointsController implements Controller {
   private readonly logger = log.child({ component: 'endpoint-controller' });
 
   constructor(private readonly o: EndpointsControllerOptions) {
-    this.queue = new WorkQueue<string>(o.clock);
+    this.queue = new WorkQueue<string>(o.clock, { name: 'endpoint' });
     this.services = o.informers.informerFor<ServiceObj>(Resources.services);
     this.pods = o.informers.informerFor<PodObj>(Resources.pods);
     this.endpoints = o.informers.informerFor<EndpointsObj>(Resources.endpoints);

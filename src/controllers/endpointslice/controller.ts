@@ -41,7 +41,7 @@ export class EndpointSliceController implements Controller {
   private readonly logger = log.child({ component: 'endpointslice-controller' });
 
   constructor(private readonly o: EndpointSliceControllerOptions) {
-    this.queue = new WorkQueue<string>(o.clock);
+    this.queue = new WorkQueue<string>(o.clock, { name: 'endpoint_slice' });
     this.services = o.informers.informerFor<ServiceObj>(Resources.services);
     this.pods = o.informers.informerFor<PodObj>(Resources.pods);
     this.slices = o.informers.informerFor<SliceObj>(Resources.endpointslices);

@@ -46,7 +46,7 @@ export class EndpointSliceMirroringController implements Controller {
   private readonly logger = log.child({ component: 'endpointslice-mirroring-controller' });
 
   constructor(private readonly o: EndpointSliceMirroringControllerOptions) {
-    this.queue = new WorkQueue<string>(o.clock);
+    this.queue = new WorkQueue<string>(o.clock, { name: 'endpoint_slice_mirroring' });
     this.recorder = new EventRecorder(o.client, { component: 'endpointslice-mirroring-controller' }, o.clock);
     this.endpoints = o.informers.informerFor<EndpointsObj>(Resources.endpoints);
     this.services = o.informers.informerFor<ServiceObj>(Resources.services);

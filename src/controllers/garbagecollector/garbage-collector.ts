@@ -65,8 +65,8 @@ export class GarbageCollector implements Controller {
   constructor(o: GarbageCollectorOptions) {
     const clock = o.clock ?? realClock;
     this.informers = o.informers;
-    this.attemptToDelete = new WorkQueue<GCNode>(clock);
-    this.attemptToOrphan = new WorkQueue<GCNode>(clock);
+    this.attemptToDelete = new WorkQueue<GCNode>(clock, { name: 'garbage_collector_attempt_to_delete' });
+    this.attemptToOrphan = new WorkQueue<GCNode>(clock, { name: 'garbage_collector_attempt_to_orphan' });
     this.ops = new ObjectOperations(o.client, this.logger);
     this.dependencyGraphBuilder = new GraphBuilder({
       informers: o.informers,

@@ -56,7 +56,7 @@ export class GraphBuilder {
 
   constructor(o: GraphBuilderOptions) {
     this.o = o;
-    this.graphChanges = new WorkQueue<GraphEvent>(o.clock);
+    this.graphChanges = new WorkQueue<GraphEvent>(o.clock, { name: 'garbage_collector_graph_changes' });
     for (const r of o.resources) this.addMonitor(r);
   }
 

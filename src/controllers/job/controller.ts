@@ -74,8 +74,8 @@ export class JobController implements Controller, JobSyncDeps {
     this.clock = ctx.clock;
     this.informers = ctx.informers;
     this.logger = log.child({ component: 'job-controller' });
-    this.queue = new WorkQueue<string>(ctx.clock, new ItemExponentialRateLimiter<string>(DEFAULT_JOB_API_BACKOFF_MS, MAX_JOB_API_BACKOFF_MS));
-    this.orphanQueue = new WorkQueue<string>(ctx.clock, new ItemExponentialRateLimiter<string>(DEFAULT_JOB_API_BACKOFF_MS, MAX_JOB_API_BACKOFF_MS));
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'job', limiter: new ItemExponentialRateLimiter<string>(DEFAULT_JOB_API_BACKOFF_MS, MAX_JOB_API_BACKOFF_MS) });
+    this.orphanQueue = new WorkQueue<string>(ctx.clock, { name: 'job_orphan_pod', limiter: new ItemExponentialRateLimiter<string>(DEFAULT_JOB_API_BACKOFF_MS, MAX_JOB_API_BACKOFF_MS) });
     this.expectations = new ControllerExpectations(ctx.clock);
     this.recorder = new EventRecorder(ctx.client, { component: 'job-controller' }, ctx.clock);
     this.podControl = opts.podControl ?? new RealPodControl(ctx.client, this.recorder);

@@ -54,7 +54,7 @@ export class TTLAfterFinishedController implements Controller {
     this.clock = ctx.clock;
     this.informers = ctx.informers;
     this.logger = log.child({ component: 'ttl-after-finished-controller' });
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'ttl_jobs_to_delete' });
     this.jobInformer = ctx.informers.informerFor<Job>(Resources.jobs);
     this.jobInformer.addEventHandler({ add: (j) => this.enqueueIfNeeded(j), update: (_o, j) => this.enqueueIfNeeded(j) });
   }

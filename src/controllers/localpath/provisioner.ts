@@ -68,7 +68,7 @@ export class LocalPathProvisioner implements Controller {
 
   constructor(private readonly ctx: ControllerContext) {
     this.client = ctx.client;
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'local_path_provisioner' });
     // External provisioners report as NAME_IDENTITY, so `kubectl describe pvc` shows who provisioned.
     this.recorder = new EventRecorder(ctx.client, { component: `${LOCAL_PATH_PROVISIONER}_${os.hostname()}_${randomUUID()}` }, ctx.clock);
     this.claims = ctx.informers.informerFor<PersistentVolumeClaim>(Resources.persistentvolumeclaims);

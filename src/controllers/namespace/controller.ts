@@ -37,7 +37,7 @@ export class NamespaceController implements Controller {
   private readonly logger = log.child({ component: 'namespace-controller' });
 
   constructor(private readonly client: Client, private readonly informers: InformerFactory, clock: Clock) {
-    this.queue = new WorkQueue<string>(clock);
+    this.queue = new WorkQueue<string>(clock, { name: 'namespace' });
     this.namespaces = informers.informerFor(Resources.namespaces);
     const enqueue = (ns: Readonly<KubeObject>) => {
       if (ns.metadata?.deletionTimestamp) this.queue.add(keyOf(ns));

@@ -66,7 +66,7 @@ export class NodeIpamController implements Controller {
     this.informers = ctx.informers;
     this.opts = nodeIpamOptionsFrom(ctx.options ?? {});
     this.set = new CIDRSet(this.opts.clusterCIDR, this.opts.nodeCIDRMaskSize);
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'cidrallocator_node' });
     this.recorder = new EventRecorder(ctx.client, { component: 'cidrAllocator' }, ctx.clock);
     this.nodes = ctx.informers.informerFor(Resources.nodes);
     this.nodes.addEventHandler({

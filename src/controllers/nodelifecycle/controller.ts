@@ -110,8 +110,8 @@ export class NodeLifecycleController implements Controller {
   constructor(private readonly client: Client, private readonly informers: InformerFactory, private readonly clock: Clock, options: Partial<NodeLifecycleOptions> = {}, recorder?: EventRecorder) {
     this.o = { ...defaultNodeLifecycleOptions, ...options };
     this.recorder = recorder ?? new EventRecorder(client, { component: 'node-controller' }, clock);
-    this.nodeQueue = new WorkQueue<string>(clock);
-    this.podQueue = new WorkQueue<string>(clock);
+    this.nodeQueue = new WorkQueue<string>(clock, { name: 'node_lifecycle_controller' });
+    this.podQueue = new WorkQueue<string>(clock, { name: 'node_lifecycle_controller_pods' });
     this.nodes = informers.informerFor<Node>(Resources.nodes);
     this.leases = informers.informerFor<Lease>(Resources.leases, { namespace: NODE_LEASE_NAMESPACE });
     this.pods = informers.informerFor<Pod>(Resources.pods);

@@ -93,7 +93,7 @@ export class HorizontalController implements Controller {
     this.logger = log.child({ component: 'horizontal-pod-autoscaler' });
     this.syncPeriodMs = opts.syncPeriodMs ?? o.horizontalPodAutoscalerSyncPeriodMs ?? HPA_DEFAULTS.syncPeriodMs;
     this.downscaleStabilizationMs = opts.downscaleStabilizationMs ?? o.horizontalPodAutoscalerDownscaleStabilizationMs ?? HPA_DEFAULTS.downscaleStabilizationMs;
-    this.queue = new WorkQueue<string>(ctx.clock, new FixedIntervalRateLimiter<string>(this.syncPeriodMs));
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'horizontalpodautoscaler', limiter: new FixedIntervalRateLimiter<string>(this.syncPeriodMs) });
     this.recorder = new EventRecorder(ctx.client, { component: 'horizontal-pod-autoscaler' }, ctx.clock);
     this.scaleTargets = new ScaleTargetResolver(ctx.client);
     this.hpaInformer = ctx.informers.informerFor<HPA>(Resources.horizontalpodautoscalers);

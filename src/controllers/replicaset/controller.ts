@@ -65,7 +65,7 @@ export class ReplicaSetController implements Controller {
     this.informers = ctx.informers;
     this.burstReplicas = opts.burstReplicas ?? BURST_REPLICAS;
     this.logger = log.child({ component: this.kind.eventComponent });
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'replicaset' });
     this.expectations = new ControllerExpectations(ctx.clock);
     this.recorder = new EventRecorder(ctx.client, { component: this.kind.eventComponent }, ctx.clock);
     this.podControl = opts.podControl ?? new RealPodControl(ctx.client, this.recorder);

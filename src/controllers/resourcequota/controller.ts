@@ -70,7 +70,7 @@ export class ResourceQuotaController implements Controller {
     this.client = ctx.client;
     this.informers = ctx.informers;
     this.clock = ctx.clock;
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'resourcequota_primary' });
     const resync = opts.resyncPeriodMs ?? ctx.options.resourceQuotaSyncPeriodMs ?? DEFAULT_RESOURCE_QUOTA_SYNC_PERIOD_MS;
     this.quotas = ctx.informers.informerFor(QUOTAS);
     this.crds = ctx.informers.informerFor(CRDS);

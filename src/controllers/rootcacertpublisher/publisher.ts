@@ -44,7 +44,7 @@ export class Publisher implements Controller {
     this.client = o.client;
     this.informers = o.informers;
     this.rootCA = o.rootCA;
-    this.queue = new WorkQueue<string>(o.clock);
+    this.queue = new WorkQueue<string>(o.clock, { name: 'root_ca_cert_publisher' });
     this.namespaces = o.informers.informerFor(Resources.namespaces);
     this.configMaps = o.informers.informerFor(Resources.configmaps);
     const enqueueNamespace = (ns: KubeObject) => this.queue.add(ns.metadata!.name!);

@@ -20,7 +20,7 @@ export class ServiceAccountsController implements Controller {
   private readonly logger = log.child({ component: 'serviceaccount-controller' });
 
   constructor(private readonly client: Client, private readonly informers: InformerFactory, clock: Clock) {
-    this.queue = new WorkQueue<string>(clock);
+    this.queue = new WorkQueue<string>(clock, { name: 'serviceaccount' });
     this.namespaces = informers.informerFor(Resources.namespaces);
     this.accounts = informers.informerFor(Resources.serviceaccounts);
     this.namespaces.addEventHandler({ add: (ns) => this.queue.add(ns.metadata!.name!), update: (_o, ns) => this.queue.add(ns.metadata!.name!) });

@@ -55,7 +55,7 @@ export class TokensController implements Controller {
     this.informers = o.informers;
     this.sign = o.sign;
     this.rootCA = o.rootCA;
-    this.queue = new WorkQueue<string>(o.clock);
+    this.queue = new WorkQueue<string>(o.clock, { name: 'serviceaccount_tokens_service' });
     this.secrets = o.informers.informerFor(Resources.secrets);
     this.accounts = o.informers.informerFor(Resources.serviceaccounts);
     const enqueueSecret = (s: KubeObject) => { if (s.type === SERVICE_ACCOUNT_TOKEN_TYPE) this.queue.add(keyOf(s)); };

@@ -36,7 +36,7 @@ export class ServiceLBController implements Controller {
   private readonly logger = log.child({ component: 'service-lb-controller' });
 
   constructor(private readonly o: ServiceLBOptions) {
-    this.queue = new WorkQueue<string>(o.clock);
+    this.queue = new WorkQueue<string>(o.clock, { name: 'servicelb' });
     this.services = o.informers.informerFor<ServiceObj>(Resources.services);
     this.nodes = o.informers.informerFor<NodeObj>(Resources.nodes);
     this.services.addEventHandler({ add: (s) => this.queue.add(keyOf(s)), update: (_o, s) => this.queue.add(keyOf(s)) });

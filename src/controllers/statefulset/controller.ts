@@ -49,7 +49,7 @@ export class StatefulSetController implements Controller {
   constructor(private readonly ctx: ControllerContext, o: StatefulSetControllerOptions = {}) {
     this.client = ctx.client;
     this.clock = ctx.clock;
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'statefulset' });
     this.recorder = new EventRecorder(ctx.client, { component: 'statefulset-controller' }, ctx.clock);
     this.setInformer = ctx.informers.informerFor<StatefulSet>(Resources.statefulsets);
     this.podInformer = ctx.informers.informerFor<Pod>(Resources.pods);

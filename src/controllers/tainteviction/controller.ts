@@ -45,8 +45,8 @@ export class TaintEvictionController implements Controller {
 
   constructor(private readonly client: Client, private readonly informers: InformerFactory, private readonly clock: Clock, recorder?: EventRecorder) {
     this.recorder = recorder ?? new EventRecorder(client, { component: 'taint-eviction-controller' }, clock);
-    this.nodeQueue = new WorkQueue<string>(clock);
-    this.podQueue = new WorkQueue<string>(clock);
+    this.nodeQueue = new WorkQueue<string>(clock, { name: 'noexec_taint_node' });
+    this.podQueue = new WorkQueue<string>(clock, { name: 'noexec_taint_pod' });
     this.evictions = new TimedWorkerQueue(clock, (key) => this.deletePod(key));
     this.nodes = informers.informerFor<Node>(Resources.nodes);
     this.pods = informers.informerFor<Pod>(Resources.pods);

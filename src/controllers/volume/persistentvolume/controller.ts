@@ -69,8 +69,8 @@ export class PersistentVolumeController implements Controller {
   constructor(private readonly ctx: ControllerContext) {
     this.client = ctx.client;
     this.clock = ctx.clock;
-    this.claimQueue = new WorkQueue<string>(ctx.clock);
-    this.volumeQueue = new WorkQueue<string>(ctx.clock);
+    this.claimQueue = new WorkQueue<string>(ctx.clock, { name: 'claims' });
+    this.volumeQueue = new WorkQueue<string>(ctx.clock, { name: 'volumes' });
     this.recorder = new EventRecorder(ctx.client, { component: 'persistentvolume-controller' }, ctx.clock);
     this.volumes = ctx.informers.informerFor<PersistentVolume>(Resources.persistentvolumes);
     this.claims = ctx.informers.informerFor<PersistentVolumeClaim>(Resources.persistentvolumeclaims);

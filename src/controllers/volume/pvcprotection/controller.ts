@@ -23,7 +23,7 @@ export class PVCProtectionController implements Controller {
 
   constructor(private readonly ctx: ControllerContext) {
     this.client = ctx.client;
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'pvcprotection' });
     this.claims = ctx.informers.informerFor<PersistentVolumeClaim>(Resources.persistentvolumeclaims);
     this.pods = ctx.informers.informerFor<Pod>(Resources.pods);
     this.pods.addIndexer(POD_PVC_INDEX, podPVCIndexer);

@@ -21,7 +21,7 @@ export class PVProtectionController implements Controller {
 
   constructor(private readonly ctx: ControllerContext) {
     this.client = ctx.client;
-    this.queue = new WorkQueue<string>(ctx.clock);
+    this.queue = new WorkQueue<string>(ctx.clock, { name: 'pvprotection' });
     this.volumes = ctx.informers.informerFor<PersistentVolume>(Resources.persistentvolumes);
     const changed = (v: Readonly<PersistentVolume>) => { if (needToAddFinalizer(v) || isDeletionCandidate(v)) this.queue.add(keyOf(v)); };
     this.volumes.addEventHandler({ add: changed, update: (_o, v) => changed(v) });
