@@ -141,6 +141,15 @@ async function main(): Promise<void> {
   console.log(line('all writes', ms));
   console.log(line('  creates', ok.filter((s) => s.verb === 'create').map((s) => s.ms)));
   console.log(line('  updates', ok.filter((s) => s.verb === 'update').map((s) => s.ms)));
+  // Per 10 s window: shows whether the tail is the start (TLS handshakes, cold code) or steady.
+  const windows: string[] = [];
+  for (let w = 0; w < DURATION_S; w += 10) {
+    const xs = ok.filter((s) => s.start - t0 >= w * 1000 && s.start - t0 < (w + 10) * 1000).map((s) => s.ms);
+    if (xs.length) windows.push(`${w}–${w + 10} s p99 ${pct(xs, 99).toFixed(1)} max ${Math.max(...xs).toFixed(1)}`);
+  }
+  console.log(`  by 10 s window (ms): ${windows.join('; ')}`);
+  const steady = ok.filter((s) => s.start - t0 >= 5000).map((s) => s.ms);
+  console.log(line('  after the first 5 s', steady));
   console.log(`longest stall (requests outstanding, no answer): ${longestStall.ms.toFixed(1)} ms, at ${((longestStall.at - t0) / 1000).toFixed(1)} s`);
   console.log(`server event loop delay: p99 ${serverLag.p99.toFixed(1)} ms, max ${serverLag.max.toFixed(1)} ms; server RSS at the end ${rss.toFixed(0)} MiB`);
   for (const c of compactions) {
