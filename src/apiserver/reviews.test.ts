@@ -110,3 +110,21 @@ test('rule matching: wildcards, subresources, URL prefixes', () => {
   assert.ok(nonResourceRuleAllows({ verbs: ['get'], nonResourceURLs: ['/apis/*'] }, u));
   assert.ok(!nonResourceRuleAllows({ verbs: ['get'], nonResourceURLs: ['/apis'] }, u));
 });
+
+test('a review body of the wrong shape is the decoder\'s 400, however deep (once a 500: the stack overflowed)', async (t) => {
+  const { startTestCluster } = await import('../testing/test-cluster.js');
+  const tc = await startTestCluster();
+  t.after(() => tc.close());
+  const post = async (plural: string, body: string) => {
+    const res = await fetch(`${tc.api.url}/apis/authentication.k8s.io/v1/${plural}`, { method: 'POST', headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' }, body });
+    return { code: res.status, message: (await res.json() as { message: string }).message };
+  };
+  const deep = '['.repeat(10_000) + '"x"' + ']'.repeat(10_000);
+  assert.deepEqual(await post('tokenreviews', `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"t0k","audiences":${deep}}}`), {
+    code: 400, message: 'TokenReview in version "v1" cannot be handled as a TokenReview: json: cannot unmarshal array into Go struct field TokenReviewSpec.spec.audiences of type string',
+  });
+  assert.deepEqual(await post('tokenreviews', '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":{"a":1}}}'), {
+    code: 400, message: 'TokenReview in version "v1" cannot be handled as a TokenReview: json: cannot unmarshal object into Go struct field TokenReviewSpec.spec.token of type string',
+  });
+  assert.equal((await post('tokenreviews', `{"apiVersion":"authentication.k8s.io/v1","kind":${deep}}`)).code, 400);
+});
