@@ -28,6 +28,9 @@ import { parseResolvConf } from '../runtime/sandbox/resolv-conf.js';
 import { AgentServer } from './server/server.js';
 import { LOCAL_PATH_DIR_ANNOTATION, localPathDir, type VolumeSource } from './volumes.js';
 
+/** POD_CIDR_RETRY_MS is how often a pod CIDR the runtime failed to take is handed to it again. */
+const POD_CIDR_RETRY_MS = 5_000;
+
 /** NodeAgentOptions configures one node agent. */
 export interface NodeAgentOptions {
   client: Client;
@@ -347,7 +350,8 @@ export class NodeAgent {
     if (this.nodeInformer) return;
     this.nodeInformer = this.informers.informerFor<KubeObject>(Resources.nodes, { fieldSelector: `metadata.name=${this.o.nodeName}` });
     const changed = (node: Readonly<KubeObject>) => { if (node.metadata?.name === this.o.nodeName) void this.syncPodCIDR(node); };
-    this.nodeInformer.addEventHandler({ add: changed, update: (_old, node) => changed(node) });
+    // The resync (from the cache, no request) retries a range the runtime failed to take.
+    this.nodeInformer.addEventHandler({ add: changed, update: (_old, node) => changed(node) }, POD_CIDR_RETRY_MS);
   }
 
   /** cachedNode is the agent's Node as its informer last saw it (undefined before the first list). */
