@@ -46,3 +46,14 @@ test('mountServiceAccountToken: null volumes, containers and mounts are left for
   assert.deepEqual(spec.containers, [null, { name: 'a', volumeMounts: [null, { name: 'kube-api-access-x2b4z', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }]);
   assert.deepEqual(spec.initContainers, [null]);
 });
+
+test('a pod with a null volume is validation\'s 422, not a crash in the plugin', async (t) => {
+  const tc = await startTestCluster();
+  t.after(() => tc.close());
+  const res = await fetch(`${tc.api.url}/api/v1/namespaces/default/pods`, {
+    method: 'POST', headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { volumes: [null], containers: [{ name: 'c', image: 'busybox' }] } }),
+  });
+  assert.equal(res.status, 422);
+  assert.match((await res.json() as { message: string }).message, /spec\.volumes\[0\]\.name: Required value/);
+});
