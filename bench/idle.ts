@@ -8,6 +8,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { procStats, startBench } from './lib.js';
 
+/**
+ * More than 256 nodes need a pod range wider than the default 10.244.0.0/16 cut in /24s (node IPAM
+ * would leave the rest without a podCIDR and retry them forever): a /14 gives 1,024 node subnets.
+ */
+const clusterCidrFor = (nodes: number) => (nodes > 256 ? ['--cluster-cidr', '10.128.0.0/14'] : []);
+
 const SETTLE_S = Number(process.env.SETTLE_S ?? 30);
 const SIM_NODES = Number(process.env.SIM_NODES ?? 1000);
 const GOAL_MB = 150;
@@ -49,13 +55,14 @@ async function idle(label: string, args: string[], nodes: number): Promise<void>
   }
   const end = procStats(pid);
   const kids = treeRss(pid);
+  const names = descendants(pid).map((k) => { try { return readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(0, 3).join(' ').slice(0, 80); } catch { return '?'; } });
   const idleCpu = (end.cpuSec - cpu0) / SETTLE_S;
   console.log(`  RSS over the settle (every 5 s): ${samples.map((x) => x.toFixed(0)).join(', ')} MiB`);
-  console.log(`  idle: RSS ${end.rssMiB.toFixed(0)} MiB (${(end.rssMiB * 1.048576).toFixed(0)} MB) in the tskube process, ${kids.toFixed(0)} MiB in ${descendants(pid).length} processes it started; CPU ${(idleCpu * 100).toFixed(1)} % of a core`);
+  console.log(`  idle: RSS ${end.rssMiB.toFixed(0)} MiB (${(end.rssMiB * 1.048576).toFixed(0)} MB) in the tskube process, ${kids.toFixed(0)} MiB in ${names.length} processes it started${names.length ? ` (${names.join('; ')})` : ''}; CPU ${(idleCpu * 100).toFixed(1)} % of a core`);
   if (nodes === 3) console.log(`  goal: < ${GOAL_MB} MB → ${((end.rssMiB + kids) * 1.048576).toFixed(0)} MB (${(((end.rssMiB + kids) * 1.048576) / GOAL_MB).toFixed(2)}× the goal)`);
   await c.stop();
 }
 
 await idle('tskube up --nodes 3 (control plane and 3 node agents in one process)', ['--nodes', '3'], 3);
-await idle(`tskube up --nodes 0 --simulated-nodes ${SIM_NODES}`, ['--nodes', '0', '--simulated-nodes', String(SIM_NODES)], SIM_NODES);
+await idle(`tskube up --nodes 0 --simulated-nodes ${SIM_NODES}`, ['--nodes', '0', '--simulated-nodes', String(SIM_NODES), ...clusterCidrFor(SIM_NODES)], SIM_NODES);
 process.exit(0);

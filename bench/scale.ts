@@ -10,6 +10,12 @@
  */
 import { procStats, startBench } from './lib.js';
 
+/**
+ * More than 256 nodes need a pod range wider than the default 10.244.0.0/16 cut in /24s (node IPAM
+ * would leave the rest without a podCIDR and retry them forever): a /14 gives 1,024 node subnets.
+ */
+const clusterCidrFor = (nodes: number) => (nodes > 256 ? ['--cluster-cidr', '10.128.0.0/14'] : []);
+
 const SIM_NODES = Number(process.env.SIM_NODES ?? 1000);
 const DEPLOYMENTS = Number(process.env.DEPLOYMENTS ?? 10);
 const REPLICAS = Number(process.env.REPLICAS ?? 1000);
@@ -19,7 +25,7 @@ const GOAL_MIB = 1024;
 
 const total = DEPLOYMENTS * REPLICAS;
 const t0Start = performance.now();
-const c = await startBench(['--nodes', '0', '--simulated-nodes', String(SIM_NODES)], SIM_NODES);
+const c = await startBench(['--nodes', '0', '--simulated-nodes', String(SIM_NODES), ...clusterCidrFor(SIM_NODES)], SIM_NODES);
 const pid = c.proc.pid!;
 console.log(`== ${SIM_NODES} simulated nodes registered in ${((performance.now() - t0Start) / 1000).toFixed(1)} s, control plane RSS ${procStats(pid).rssMiB.toFixed(0)} MiB`);
 
