@@ -56,14 +56,19 @@ describe('scale', () => {
     assert.equal((await call('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body.spec.replicas, 2);
   });
 
-  it('negative or non-integer replicas are a 422 on the Scale; kinds without scale have no such subresource', async () => {
-    for (const replicas of [-1, 1.5, 'two']) {
-      const r = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas } });
-      assert.equal(r.status, 422, JSON.stringify(replicas));
-      assert.equal(r.body.reason, 'Invalid');
-      assert.deepEqual(r.body.details.causes.map((c: { field: string }) => c.field), ['spec.replicas']);
+  it('negative replicas are a 422 on the Scale, replicas that do not decode as an int32 a 400; kinds without scale have no such subresource', async () => {
+    let r = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: -1 } });
+    assert.equal(r.status, 422);
+    assert.equal(r.body.reason, 'Invalid');
+    assert.deepEqual(r.body.details.causes.map((c: { field: string }) => c.field), ['spec.replicas']);
+    let deep: unknown = 1;
+    for (let i = 0; i < 1000; i++) deep = [deep];
+    for (const replicas of [1.5, 'two', deep]) {
+      r = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas } });
+      assert.equal(r.status, 400, JSON.stringify(replicas).slice(0, 20));
+      assert.match(r.body.message, /^Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal .* into Go struct field ScaleSpec\.spec\.replicas of type int32$/);
     }
-    const r = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { spec: { replicas: -1 } });
+    r = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { spec: { replicas: -1 } });
     assert.equal(r.body.message, 'Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
     assert.equal((await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } })).status, 201);
     assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps/cm/scale')).status, 404);

@@ -8,6 +8,7 @@ import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, readBody } from './negotiate.js';
 import { applyPatch } from './resource-handler.js';
 import { fieldManagerOf } from './fieldmanager/handler.js';
+import { checkFields } from '../api/schema/check-fields.js';
 import { successStatus, writeObject } from './response.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeProxy } from './node-proxy.js';
@@ -163,6 +164,9 @@ async function serveScale(def: ResourceDefinition, store: RegistryStore, ns: str
     const scale = method === 'PUT'
       ? decodeBody(body, req.headers['content-type'], 'Scale') as KubeObject
       : applyPatch({ ...def, group: 'autoscaling', kind: 'Scale' }, currentScale, body, req.headers['content-type']);
+    // The body decodes as a Scale first: a wrong type anywhere is Go's decode error (400), not a 422.
+    const typed = checkFields('autoscaling', 'v1', 'Scale', scale, 'Ignore');
+    if (typed.error) throw badRequest(`Scale in version "v1" cannot be handled as a Scale: ${typed.error}`);
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw invalid('Scale', 'autoscaling', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: replicas, detail: 'must be greater than or equal to 0' }]);

@@ -86,6 +86,14 @@ describe('CustomResourceDefinition validation', () => {
   });
 });
 
+describe('a CRD update whose spec a patch nulled out', () => {
+  it('is refused with field errors, not a crash', () => {
+    const next = crd((c) => { (c as { spec?: unknown }).spec = undefined; });
+    const msgs = validateCustomResourceDefinitionUpdate(next, crd()).map(fieldErrorMessage);
+    assert.ok(msgs.includes('spec.group: Invalid value: "": field is immutable'), msgs.join('\n'));
+  });
+});
+
 describe('structural schemas', () => {
   it('value validations may not carry types, and metadata may only restrict name', () => {
     const s: JSONSchemaProps = {

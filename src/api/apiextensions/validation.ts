@@ -153,7 +153,8 @@ export function validateCustomResourceDefinitionUpdate(crd: CustomResourceDefini
     requireAtomicSetType: true,
     requireMapListKeysMapSetValidation: true,
   };
-  const spec = toInternal(crd.spec);
+  // A patch may null the spec out: validate it as an empty spec (Required errors), never crash.
+  const spec = toInternal(crd.spec ?? ({} as CustomResourceDefinition['spec']));
   const errs: FieldError[] = [];
   errs.push(...validateObjectMetaUpdate(crd, old));
   errs.push(...validateSpec(spec, opts, FieldPath.root('spec')));
