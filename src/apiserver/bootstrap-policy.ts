@@ -5,6 +5,7 @@
  * authorizer checks requests against them and SelfSubjectRulesReview lists them.
  */
 import { AUTHENTICATED_GROUP, MASTERS_GROUP, nodeNameOf, type UserInfo } from './authn.js';
+import { ruleAllows, type RuleRequest } from './rbac/rules.js';
 
 /** ResourceRule is authorization.k8s.io/v1 ResourceRule. */
 export interface ResourceRule { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames?: string[] }
@@ -64,33 +65,8 @@ export function rulesFor(user: UserInfo): SubjectRules {
   return structuredClone(out);
 }
 
-/** RuleAttributes is the part of a request the rules look at. */
-export interface RuleAttributes {
-  verb: string;
-  resourceRequest: boolean;
-  path: string;
-  apiGroup: string;
-  resource: string;
-  subresource: string;
-  name: string;
-}
-
-/** resourceRuleAllows is rbac's RuleAllows for a resource request. */
-export function resourceRuleAllows(r: ResourceRule, a: RuleAttributes): boolean {
-  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const has = (list: string[] | undefined, v: string) => !!list && (list.includes('*') || list.includes(v));
-  return has(r.verbs, a.verb) && has(r.apiGroups, a.apiGroup) && has(r.resources, resource)
-    && (!r.resourceNames?.length || r.resourceNames.includes(a.name));
-}
-
-/** nonResourceRuleAllows is rbac's NonResourceURLMatches: exact, or a prefix ending in `*`. */
-export function nonResourceRuleAllows(r: NonResourceRule, a: RuleAttributes): boolean {
-  if (!r.verbs.includes('*') && !r.verbs.includes(a.verb)) return false;
-  return r.nonResourceURLs.some((u) => u === '*' || u === a.path || (u.endsWith('*') && a.path.startsWith(u.slice(0, -1))));
-}
-
 /** basicRulesAllow: the rules every authenticated user has allow this request. */
-export function basicRulesAllow(user: UserInfo, a: RuleAttributes): boolean {
+export function basicRulesAllow(user: UserInfo, a: RuleRequest): boolean {
   if (!user.groups.includes(AUTHENTICATED_GROUP)) return false;
-  return a.resourceRequest ? BASIC_USER_RULES.some((r) => resourceRuleAllows(r, a)) : DISCOVERY_RULES.some((r) => nonResourceRuleAllows(r, a));
+  return a.resourceRequest ? BASIC_USER_RULES.some((r) => ruleAllows(a, r)) : DISCOVERY_RULES.some((r) => ruleAllows(a, r));
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { ADMIN_USER, TokenAuthenticator, nodeCredential } from './authn.js';
 import { podRefs, type NodeGraph, type PodRefs } from './authz.js';
 import { reviewObject, type ReviewDeps } from './reviews.js';
-import { nonResourceRuleAllows, resourceRuleAllows, rulesFor, NODE_RULES_INCOMPLETE } from './bootstrap-policy.js';
+import { rulesFor, NODE_RULES_INCOMPLETE } from './bootstrap-policy.js';
+import { ruleAllows } from './rbac/rules.js';
 import {
   localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectreviews, selfsubjectrulesreviews, subjectaccessreviews, tokenreviews,
 } from '../api/authorization/reviews.js';
@@ -103,12 +104,12 @@ test('SelfSubjectReview and TokenReview tell who a credential is', async () => {
 
 test('rule matching: wildcards, subresources, URL prefixes', () => {
   const a = { verb: 'get', resourceRequest: true, path: '', apiGroup: 'apps', resource: 'deployments', subresource: 'scale', name: 'x' };
-  assert.ok(resourceRuleAllows({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, a));
-  assert.ok(!resourceRuleAllows({ verbs: ['get'], apiGroups: ['apps'], resources: ['deployments'] }, a));
-  assert.ok(resourceRuleAllows({ verbs: ['get'], apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['x'] }, a));
+  assert.ok(ruleAllows(a, { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }));
+  assert.ok(!ruleAllows(a, { verbs: ['get'], apiGroups: ['apps'], resources: ['deployments'] }));
+  assert.ok(ruleAllows(a, { verbs: ['get'], apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['x'] }));
   const u = { ...a, resourceRequest: false, path: '/apis/apps/v1' };
-  assert.ok(nonResourceRuleAllows({ verbs: ['get'], nonResourceURLs: ['/apis/*'] }, u));
-  assert.ok(!nonResourceRuleAllows({ verbs: ['get'], nonResourceURLs: ['/apis'] }, u));
+  assert.ok(ruleAllows(u, { verbs: ['get'], nonResourceURLs: ['/apis/*'] }));
+  assert.ok(!ruleAllows(u, { verbs: ['get'], nonResourceURLs: ['/apis'] }));
 });
 
 test('a review body of the wrong shape is the decoder\'s 400, however deep (once a 500: the stack overflowed)', async (t) => {
