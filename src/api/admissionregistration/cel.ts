@@ -8,8 +8,8 @@
  * a misspelt field is a runtime "no such key" rather than a compile error (type-checking of
  * field names is not done). The `authorizer` variable is not offered.
  */
-import { celEnv, celMap, isCelError, parse, plan, type CelValue } from '@bufbuild/cel';
-import { checkExpr, formatIssues, type CheckIssue } from '../apiextensions/schema/cel-checker.js';
+import { celEnv, celMap, isCelError, plan, type CelValue } from '@bufbuild/cel';
+import { parseAndCheck } from '../apiextensions/schema/cel-compile.js';
 import { kubernetesFunctions } from '../apiextensions/schema/cel-library.js';
 import { T, type CelT } from '../apiextensions/schema/cel-types.js';
 import { fromJSON } from '../apiextensions/schema/cel-values.js';
@@ -31,16 +31,6 @@ export interface AdmissionCELProgram {
 
 /** expected result type of an expression (a validation or condition is bool, a message a string) */
 export type CELResultKind = 'bool' | 'string' | 'any';
-
-function syntaxIssue(source: string, err: unknown): CheckIssue {
-  const msg = String((err as Error)?.message ?? err);
-  const m = /^<input>:(\d+):(\d+): (.*)$/s.exec(msg);
-  if (!m) return { offset: 0, message: `Syntax error: ${msg}` };
-  const lines = source.split('\n');
-  let offset = 0;
-  for (let i = 0; i < Number(m[1]) - 1 && i < lines.length; i++) offset += lines[i].length + 1;
-  return { offset: offset + Number(m[2]) - 1, message: `Syntax error: ${m[3]}` };
-}
 
 /** runtimeError rewrites @bufbuild/cel's evaluation errors as cel-go words them. */
 function runtimeError(msg: string): string {
@@ -69,15 +59,9 @@ export function compileAdmissionCEL(expression: string, variables: string[], wan
 }
 
 function compileUncached(expression: string, variables: string[], want: CELResultKind): { program: AdmissionCELProgram } | { error: string } {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(expression);
-  } catch (e) {
-    return { error: `compilation failed: ${formatIssues(expression, [syntaxIssue(expression, e)])}` };
-  }
-  const vars = new Map<string, CelT>(variables.map((v) => [v, T.dyn]));
-  const checked = checkExpr(parsed, vars, expression);
-  if (checked.issues.length) return { error: `compilation failed: ${formatIssues(expression, checked.issues)}` };
+  const front = parseAndCheck(expression, new Map<string, CelT>(variables.map((v) => [v, T.dyn])));
+  if ('issues' in front) return { error: `compilation failed: ${front.issues}` };
+  const { parsed, checked } = front;
   const kind = checked.type.kind;
   if (want !== 'any' && kind !== want && kind !== 'dyn') {
     return { error: want === 'bool' ? 'cel expression must evaluate to a bool' : 'must evaluate to string' };

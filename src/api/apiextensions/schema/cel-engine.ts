@@ -11,10 +11,11 @@
  * reported to the caller for the per-request budget. It approximates cel-go's runtime cost
  * (same order of magnitude for typical rules), not its exact figures.
  */
-import { celEnv, celFunc, CelScalar, isCelError, listType, parse, plan, type CelList, type CelValue } from '@bufbuild/cel';
+import { celEnv, celFunc, CelScalar, isCelError, listType, plan, type CelList, type CelValue } from '@bufbuild/cel';
 import type { JSONSchemaProps } from '../types.js';
 import type { CELCompileOptions, CELCompileResult, CELEngine, CELEvalInput, CELEvalResult, CELProgram } from './cel.js';
-import { checkExpr, formatIssues, type CheckIssue, type Expr } from './cel-checker.js';
+import type { Expr } from './cel-checker.js';
+import { parseAndCheck } from './cel-compile.js';
 import { estimateCost, maxCardinality, schemaSizes } from './cel-cost.js';
 import { schemaDeclType } from './cel-decltype.js';
 import { kubernetesFunctions } from './cel-library.js';
@@ -57,16 +58,6 @@ let typeCounter = 0;
 function selfTypeName(): string {
   typeCounter = (typeCounter + 1) % 1000;
   return `selfType${(Date.now() % 1_000_000) * 1000 + typeCounter}`;
-}
-
-function syntaxIssue(source: string, err: unknown): CheckIssue {
-  const msg = String((err as Error)?.message ?? err);
-  const m = /^<input>:(\d+):(\d+): (.*)$/s.exec(msg);
-  if (!m) return { offset: 0, message: `Syntax error: ${msg}` };
-  const lines = source.split('\n');
-  let offset = 0;
-  for (let i = 0; i < Number(m[1]) - 1 && i < lines.length; i++) offset += lines[i].length + 1;
-  return { offset: offset + Number(m[2]) - 1, message: `Syntax error: ${m[3]}` };
 }
 
 /** runtimeError rewrites @bufbuild/cel's evaluation errors as cel-go words them. */
@@ -186,15 +177,10 @@ export function newCELEngine(): CELEngine {
       const failed = isMessage ? 'messageExpression compilation failed: ' : 'compilation failed: ';
       const declType = schemaDeclType(schema, opts.isResourceRoot, selfTypeName());
       if (!declType) return { error: 'failed to convert to declType for CEL validation rules', internal: true };
-      let parsed: ReturnType<typeof parse>;
-      try {
-        parsed = parse(expression);
-      } catch (e) {
-        return { error: failed + formatIssues(expression, [syntaxIssue(expression, e)]) };
-      }
       const vars = new Map<string, CelT>([['self', declType], ['oldSelf', opts.optionalOldSelf ? optionalOf(declType) : declType]]);
-      const checked = checkExpr(parsed, vars, expression);
-      if (checked.issues.length) return { error: failed + formatIssues(expression, checked.issues) };
+      const front = parseAndCheck(expression, vars);
+      if ('issues' in front) return { error: failed + front.issues };
+      const { parsed, checked } = front;
       const want = isMessage ? T.string : T.bool;
       if (checked.type.kind !== want.kind) {
         return { error: isMessage ? 'messageExpression must evaluate to a string' : 'cel expression must evaluate to a bool' };
