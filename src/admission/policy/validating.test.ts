@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
 import { Resources, type ResourceRef } from '../../client/types.js';
 import type { KubeObject } from '../../api/resource.js';
-import { StatusError } from '../../apimachinery/errors.js';
+import { refusal } from '../testing/refusal.js';
 
 const VAP: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicies', namespaced: false };
 const VAPB: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicybindings', namespaced: false };
@@ -17,16 +17,6 @@ const deployment = (replicas: number, labels: Record<string, string> = {}): Kube
   };
 };
 const DEPLOYMENT_RULES = { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'] }] };
-
-async function refusal(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StatusError) return e;
-    throw e;
-  }
-  throw new Error('the request was admitted');
-}
 
 describe('ValidatingAdmissionPolicy', () => {
   let tc: TestCluster;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
 import { Resources, type ResourceRef } from '../../client/types.js';
 import type { KubeObject } from '../../api/resource.js';
-import { StatusError } from '../../apimachinery/errors.js';
+import { refusal } from '../testing/refusal.js';
 import { jsonPatch, startWebhookServer, type TestWebhookServer } from '../testing/webhook-server.js';
 
 type Obj = Record<string, unknown>;
@@ -25,16 +25,6 @@ function webhook(name: string, url: string, caBundle: string, extra: Obj = {}): 
     rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
     ...extra,
   };
-}
-
-async function refusal(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StatusError) return e;
-    throw e;
-  }
-  throw new Error('the request was admitted');
 }
 
 describe('admission webhooks', () => {
