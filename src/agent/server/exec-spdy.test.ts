@@ -1,38 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Duplex, PassThrough } from 'node:stream';
-import { FLAG_FIN, FrameParser, FrameType, ZlibContext, controlFrame, dataFrame, encodeHeaderBlock, type Frame } from './spdy/framer.js';
+import { PassThrough } from 'node:stream';
 import { negotiateSpdyProtocol, serveSpdyExec } from './exec-spdy.js';
 import type { ExecSession } from '../../runtime/types.js';
-
-/** A minimal spdystream client: opens streams, collects each stream's data and FIN. */
-class Client {
-  private readonly deflate = new ZlibContext('deflate');
-  private readonly parser = new FrameParser();
-  readonly data = new Map<number, Buffer[]>();
-  readonly fin = new Set<number>();
-  constructor(private readonly sock: { write(b: Buffer): void }, from: PassThrough) {
-    from.on('data', (d: Buffer) => { for (const f of this.parser.push(d)) this.onFrame(f); });
-  }
-  private onFrame(f: Frame): void {
-    if (f.control) return;
-    this.data.set(f.streamId, [...(this.data.get(f.streamId) ?? []), f.payload]);
-    if (f.flags & FLAG_FIN) this.fin.add(f.streamId);
-  }
-  async open(id: number, headers: Record<string, string>, fin = false): Promise<void> {
-    const block = await this.deflate.process(encodeHeaderBlock(new Map(Object.entries(headers).map(([k, v]) => [k, [v]]))));
-    const head = Buffer.alloc(10);
-    head.writeUInt32BE(id, 0);
-    this.sock.write(controlFrame(FrameType.SYN_STREAM, fin ? FLAG_FIN : 0, Buffer.concat([head, block])));
-  }
-  send(id: number, b: Buffer, fin = false): void { this.sock.write(dataFrame(id, fin ? FLAG_FIN : 0, b)); }
-  text(id: number): string { return Buffer.concat(this.data.get(id) ?? []).toString(); }
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(cond());
-}
+import { spdyPipe, until, type SpdyTestClient } from './testing/spdy-client.js';
 
 /** fakeExec echoes stdin upper-cased to stdout, writes "warn" to stderr, and exits with code once stdin ends. */
 function fakeExec(code: number): ExecSession {
@@ -46,11 +17,10 @@ function fakeExec(code: number): ExecSession {
   return { stdin, stdout, stderr, resize() {}, exit, kill() {} };
 }
 
-function connect(code: number, argv: string[]) {
-  const fromServer = new PassThrough();
-  const socket = new Duplex({ read() {}, write(chunk: Buffer, _e, cb) { fromServer.write(chunk); cb(); } });
+function connect(code: number, argv: string[]): SpdyTestClient {
+  const { socket, client } = spdyPipe();
   serveSpdyExec(socket, Buffer.alloc(0), { stdin: true, stdout: true, stderr: true, tty: false }, argv, async () => fakeExec(code));
-  return new Client({ write: (b: Buffer) => { socket.push(b); } }, fromServer);
+  return client;
 }
 
 test('SPDY exec (v4.channel.k8s.io): a stream per channel, stdin in, stdout/stderr out, success leaves the error stream empty', async () => {
