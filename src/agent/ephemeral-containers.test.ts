@@ -1,23 +1,11 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
-import { Resources } from '../client/types.js';
 import { FakeClock } from '../util/clock.js';
-import { Backoff } from '../util/backoff.js';
-import { KubeletEventRecorder } from './events.js';
-import { clientConfigSource } from './node-agent.js';
-import { PodWorker } from './pod-worker.js';
-import { GenericPLEG } from './pleg.js';
-import { FakeClient } from '../client/testing/fake-client.js';
-import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
 import { ephemeralContainersToStart, pidNamespaceOptions } from './ephemeral-containers.js';
+import { setupPodWorker } from './testing/pod-worker-harness.js';
 
-const dirs: string[] = [];
-after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
 
 const basePod = (): Pod => ({
   apiVersion: 'v1', kind: 'Pod',
@@ -26,34 +14,9 @@ const basePod = (): Pod => ({
   status: { phase: 'Pending' },
 });
 
-/** run starts a pod worker over the fake runtime; settle lets it and the PLEG finish what is pending. */
-async function run(pod: Pod, given?: { rt: FakeRuntime; clock: FakeClock }) {
-  const clock = given?.clock ?? new FakeClock();
-  const client = new FakeClient();
-  client.put(Resources.pods, pod as unknown as KubeObject);
-  const rt = given?.rt ?? new FakeRuntime(() => clock.now());
-  const recorder = new KubeletEventRecorder(client, 'n1', clock);
-  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephemeral-test-'));
-  dirs.push(rootDir);
-  const w = new PodWorker(pod, {
-    client, runtime: rt, clock, recorder, backoff: new Backoff(clock), config: clientConfigSource(client),
-    node: { cpu: 2, memory: 2 ** 30 }, nodeName: 'n1', hostIP: '127.0.0.1', rootDir, onTerminated() {},
-  });
-  const pleg = new GenericPLEG({ runtime: rt, clock, onEvent: (e) => w.handlePlegEvent(e) });
-  rt.getContainerEvents(() => setImmediate(() => void pleg.relist()));
-  const settle = async () => {
-    for (let i = 0; i < 8; i++) { await w.whenIdle(); await pleg.relist(); await new Promise((r) => setImmediate(r)); }
-    await recorder.flush();
-  };
-  w.kick();
-  await settle();
-  const status = () => (client.objects.get('pods/default/web') as { status: Pod['status'] }).status!;
-  return { rt, w, settle, status, client };
-}
-
 test('an added ephemeral container runs once in the target\'s PID namespace; its status is never ready', async () => {
   const pod = basePod();
-  const t = await run(pod);
+  const t = await setupPodWorker(pod);
   const mainId = t.rt.running('main')!;
   assert.ok(mainId);
   const withDebugger: Pod = structuredClone(pod);
@@ -91,13 +54,13 @@ test('hostPID pods get the node\'s PID namespace; ephemeral containers already r
 test('a restarted agent adopts an ephemeral container that ran: it is not started again', async () => {
   const pod = basePod();
   pod.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox', command: ['true'] }];
-  const first = await run(pod);
+  const first = await setupPodWorker(pod);
   assert.equal(first.rt.started.filter((c) => c.name === 'debugger').length, 1);
   first.rt.exit(first.rt.running('debugger')!, 0);
   await first.settle();
   first.w.stop();
   // A new agent over the same runtime (the containers a previous agent left).
-  const again = await run(pod, { rt: first.rt, clock: new FakeClock() });
+  const again = await setupPodWorker(pod, { rt: first.rt, clock: new FakeClock() });
   assert.equal(again.rt.started.filter((c) => c.name === 'debugger').length, 1);
   assert.equal(again.status().ephemeralContainerStatuses?.[0].state?.terminated?.exitCode, 0);
 });

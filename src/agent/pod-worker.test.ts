@@ -1,9 +1,8 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Pod, ContainerStatus } from 'kubernetes-types/core/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
 import { Resources } from '../client/types.js';
 import { FakeClock } from '../util/clock.js';
@@ -11,21 +10,11 @@ import { configureLogging } from '../util/log.js';
 import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
-import { PodWorker, VOLUME_REFRESH_MS, type PodWorkerDeps } from './pod-worker.js';
+import { PodWorker, VOLUME_REFRESH_MS } from './pod-worker.js';
 import { NETWORK_UNAVAILABLE } from '../runtime/types.js';
-import { GenericPLEG } from './pleg.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
-
-// Temporary directories of this file's tests, removed when they end.
-const tmpDirs: string[] = [];
-after(() => { for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true }); });
-/** tmpDir makes a directory under the OS temp dir that is removed after this file's tests. */
-function tmpDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  tmpDirs.push(d);
-  return d;
-}
+import { setupPodWorker, tmpDir } from './testing/pod-worker-harness.js';
 
 function makePod(spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spec']>['containers'] }): Pod {
   return {
@@ -34,34 +23,6 @@ function makePod(spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spe
     spec: { nodeName: 'n1', terminationGracePeriodSeconds: 30, ...spec },
     status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
   };
-}
-
-async function setup(pod: Pod, o: { prepare?: (rt: FakeRuntime) => void; deps?: Partial<PodWorkerDeps>; clock?: FakeClock; client?: FakeClient; rt?: FakeRuntime } = {}) {
-  const clock = o.clock ?? new FakeClock();
-  const client = o.client ?? new FakeClient();
-  client.put(Resources.pods, pod as unknown as KubeObject);
-  const rt = o.rt ?? new FakeRuntime(() => clock.now());
-  o.prepare?.(rt);
-  const recorder = new KubeletEventRecorder(client, 'n1', clock);
-  const rootDir = tmpDir('agent-test-');
-  let terminated = false;
-  const w = new PodWorker(pod, {
-    client, runtime: rt, clock, recorder, backoff: new Backoff(clock), config: clientConfigSource(client),
-    node: { cpu: 2, memory: 2 ** 30 }, nodeName: 'n1', hostIP: '127.0.0.1', rootDir, onTerminated() { terminated = true; },
-    ...o.deps,
-  });
-  // The worker learns of exits from the PLEG, as in the agent; the fake runtime's events make it relist at once.
-  const pleg = new GenericPLEG({ runtime: rt, clock, onEvent: (e) => w.handlePlegEvent(e) });
-  rt.getContainerEvents(() => setImmediate(() => void pleg.relist()));
-  const settle = async () => {
-    for (let i = 0; i < 8; i++) { await w.whenIdle(); await pleg.relist(); await new Promise((r) => setImmediate(r)); }
-    await recorder.flush();
-  };
-  w.kick();
-  await settle();
-  const status = () => (client.objects.get(`pods/default/${pod.metadata!.name}`) as { status: Pod['status'] }).status!;
-  const cs = (name: string): ContainerStatus => status().containerStatuses!.find((c) => c.name === name)!;
-  return { clock, client, rt, w, settle, status, cs, rootDir, isTerminated: () => terminated };
 }
 
 const one = (policy: 'Always' | 'OnFailure' | 'Never') => makePod({ restartPolicy: policy, containers: [{ name: 'c', image: 'busybox', command: ['sh'] }] });
@@ -77,7 +38,7 @@ const table: { name: string; pod: (p: 'Always' | 'OnFailure' | 'Never') => Pod; 
 for (const row of table) {
   for (const policy of ['Always', 'OnFailure', 'Never'] as const) {
     test(`table 2.15: ${row.name}, restartPolicy=${policy} → ${row.want[policy]}`, async () => {
-      const t = await setup(row.pod(policy));
+      const t = await setupPodWorker(row.pod(policy));
       assert.equal(t.status().phase, 'Running');
       for (const [name, code, reason] of row.exits) t.rt.exit(t.rt.running(name)!, code, reason);
       await t.settle();
@@ -88,7 +49,7 @@ for (const row of table) {
 }
 
 test('CrashLoopBackOff: immediate first restart, then 10s, 20s back-off with Kubernetes wording', async () => {
-  const t = await setup(one('Always'));
+  const t = await setupPodWorker(one('Always'));
   t.rt.exit(t.rt.running('c')!, 1);
   await t.settle();
   assert.equal(t.cs('c').restartCount, 1);
@@ -114,7 +75,7 @@ test('CrashLoopBackOff: immediate first restart, then 10s, 20s back-off with Kub
 });
 
 test('back-off resets after the container ran 10 minutes', async () => {
-  const t = await setup(one('Always'));
+  const t = await setupPodWorker(one('Always'));
   t.rt.exit(t.rt.running('c')!, 1);
   await t.settle();
   t.rt.exit(t.rt.running('c')!, 1);
@@ -129,7 +90,7 @@ test('back-off resets after the container ran 10 minutes', async () => {
 });
 
 test('init containers run first, one at a time; app waits with PodInitializing', async () => {
-  const t = await setup(makePod({
+  const t = await setupPodWorker(makePod({
     initContainers: [{ name: 'init1', image: 'busybox', command: ['true'] }],
     containers: [{ name: 'app', image: 'busybox', command: ['sleep', '1'] }],
   }));
@@ -149,7 +110,7 @@ test('init containers run first, one at a time; app waits with PodInitializing',
 });
 
 test('failed init container with restartPolicy Never fails the pod', async () => {
-  const t = await setup(makePod({
+  const t = await setupPodWorker(makePod({
     restartPolicy: 'Never',
     initContainers: [{ name: 'init1', image: 'busybox', command: ['false'] }],
     containers: [{ name: 'app', image: 'busybox', command: ['sleep', '1'] }],
@@ -162,7 +123,7 @@ test('failed init container with restartPolicy Never fails the pod', async () =>
 });
 
 test('missing ConfigMap: CreateContainerConfigError, then starts once it appears', async () => {
-  const t = await setup(makePod({
+  const t = await setupPodWorker(makePod({
     containers: [{
       name: 'c', image: 'busybox', command: ['sh', '-c', 'echo $(APPLOGLEVEL)'],
       env: [{ name: 'APPLOGLEVEL', valueFrom: { configMapKeyRef: { name: 'cm-appvars', key: 'apploglevel' } } }],
@@ -184,7 +145,7 @@ test('missing ConfigMap: CreateContainerConfigError, then starts once it appears
 });
 
 test('unknown image without command: ErrImagePull then ImagePullBackOff', async () => {
-  const t = await setup(makePod({ containers: [{ name: 'c', image: 'nosuch/image' }] }));
+  const t = await setupPodWorker(makePod({ containers: [{ name: 'c', image: 'nosuch/image' }] }));
   assert.equal(t.cs('c').state!.waiting!.reason, 'ErrImagePull');
   await t.clock.step(10_100);
   await t.settle();
@@ -194,7 +155,7 @@ test('unknown image without command: ErrImagePull then ImagePullBackOff', async 
 
 test('deletion: SIGTERM with the grace period, then DELETE gracePeriodSeconds=0 and directory removed', async () => {
   const pod = one('Always');
-  const t = await setup(pod);
+  const t = await setupPodWorker(pod);
   const cid = t.rt.running('c')!;
   const deleting: Pod = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } };
   t.w.update(deleting);
@@ -208,7 +169,7 @@ test('deletion: SIGTERM with the grace period, then DELETE gracePeriodSeconds=0 
 });
 
 test('status: conditions, IPs, containerID and events as Kubernetes words them', async () => {
-  const t = await setup(one('Always'));
+  const t = await setupPodWorker(one('Always'));
   const st = t.status();
   assert.equal(st.podIP, '10.244.0.2');
   assert.deepEqual(st.podIPs, [{ ip: '10.244.0.2' }]);
@@ -259,7 +220,7 @@ function typedEvents(client: FakeClient): { type: string; reason: string; messag
 }
 
 test('the pod runs in a sandbox of its own network: status.podIP(s) is the sandbox\'s, /etc/hosts is mounted with it', async () => {
-  const t = await setup(one('Always'));
+  const t = await setupPodWorker(one('Always'));
   const sb = t.rt.sandboxOf('p')!;
   assert.equal(sb.linux.namespaces.options.network, 'POD');
   assert.equal(sb.metadata.attempt, 0);
@@ -276,7 +237,7 @@ test('the pod runs in a sandbox of its own network: status.podIP(s) is the sandb
 });
 
 test('network not ready (no podCIDR yet): the pod waits with the kubelet\'s NetworkNotReady event, then starts once it is', async () => {
-  const t = await setup(one('Always'), { prepare: (rt) => { rt.network = { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' }; } });
+  const t = await setupPodWorker(one('Always'), { prepare: (rt) => { rt.network = { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' }; } });
   assert.equal(t.rt.sandboxes.size, 0);
   assert.equal(t.status().phase, 'Pending');
   assert.equal(t.status().podIP, undefined);
@@ -294,7 +255,7 @@ test('network not ready (no podCIDR yet): the pod waits with the kubelet\'s Netw
 
 test('no pod network on this node (not root, no CNI plugins): the pod shares the node\'s network, with a warning saying why', async () => {
   const why = 'CNI plugins not installed (bridge not found in /usr/lib/cni) — apt-get install containernetworking-plugins';
-  const t = await setup(one('Always'), { prepare: (rt) => { rt.network = { type: 'NetworkReady', status: false, reason: NETWORK_UNAVAILABLE, message: why }; } });
+  const t = await setupPodWorker(one('Always'), { prepare: (rt) => { rt.network = { type: 'NetworkReady', status: false, reason: NETWORK_UNAVAILABLE, message: why }; } });
   assert.equal(t.rt.sandboxOf('p')!.linux.namespaces.options.network, 'NODE');
   assert.ok(t.rt.running('c'));
   assert.equal(t.status().podIP, '127.0.0.1');
@@ -318,9 +279,9 @@ test('two pods in the node\'s network wanting one port: the second gets a clear 
     for (const w of workers) if (w.uid !== except && w.inNodeNetwork) m.set('80/TCP', `default/${w.current.metadata!.name}`);
     return m;
   };
-  const a = await setup(web('web1', 'u1'), { clock, client, rt, deps: { nodePortsInUse } });
+  const a = await setupPodWorker(web('web1', 'u1'), { clock, client, rt, deps: { nodePortsInUse } });
   workers.push(a.w);
-  const b = await setup(web('web2', 'u2'), { clock, client, rt, deps: { nodePortsInUse } });
+  const b = await setupPodWorker(web('web2', 'u2'), { clock, client, rt, deps: { nodePortsInUse } });
   workers.push(b.w);
   await b.clock.step(2_100);
   await b.settle();
@@ -339,7 +300,7 @@ test('two pods in the node\'s network wanting one port: the second gets a clear 
 });
 
 test('a sandbox that dies is re-created (SandboxChanged): its containers are killed and start again in the new one, with a new address', async () => {
-  const t = await setup(makePod({
+  const t = await setupPodWorker(makePod({
     initContainers: [{ name: 'init', image: 'busybox', command: ['true'] }],
     containers: [{ name: 'c', image: 'busybox', command: ['sh'] }],
   }));
@@ -368,7 +329,7 @@ test('a sandbox that dies is re-created (SandboxChanged): its containers are kil
 test('hostNetwork: the sandbox is in the node\'s network, podIP is the node\'s, /etc/hosts is the node\'s under the kubelet\'s header', async () => {
   const hostsFile = path.join(tmpDir('hosts-'), 'hosts');
   fs.writeFileSync(hostsFile, '127.0.0.1\tlocalhost\n192.0.2.2\tvm\n');
-  const t = await setup(makePod({ hostNetwork: true, containers: [{ name: 'c', image: 'busybox', command: ['sh'] }] }), { deps: { hostsFile } });
+  const t = await setupPodWorker(makePod({ hostNetwork: true, containers: [{ name: 'c', image: 'busybox', command: ['sh'] }] }), { deps: { hostsFile } });
   const sb = t.rt.sandboxOf('p')!;
   assert.equal(sb.linux.namespaces.options.network, 'NODE');
   assert.equal(t.rt.sandboxes.get(sb.id)!.config.hostname, '');
@@ -381,7 +342,7 @@ test('hostNetwork: the sandbox is in the node\'s network, podIP is the node\'s, 
 
 test('deletion releases the sandbox (its address) before the pod object goes; a finished pod releases it too', async () => {
   const pod = one('Always');
-  const t = await setup(pod);
+  const t = await setupPodWorker(pod);
   const sb = t.rt.sandboxOf('p')!;
   t.w.update({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
   await t.settle();
@@ -389,7 +350,7 @@ test('deletion releases the sandbox (its address) before the pod object goes; a 
   assert.equal(t.rt.sandboxes.size, 0);
   assert.ok(t.isTerminated());
 
-  const done = await setup({ ...one('Never'), metadata: { name: 'q', namespace: 'default', uid: 'uid2', resourceVersion: '1' } });
+  const done = await setupPodWorker({ ...one('Never'), metadata: { name: 'q', namespace: 'default', uid: 'uid2', resourceVersion: '1' } });
   const sb2 = done.rt.sandboxOf('q')!;
   done.rt.exit(done.rt.running('c')!, 0);
   await done.settle();
@@ -401,12 +362,12 @@ test('deletion releases the sandbox (its address) before the pod object goes; a 
 
 test('a new agent adopts the ready sandbox its predecessor left (the pod keeps its address) and restarts the stopped container', async () => {
   const pod = one('Always');
-  const t = await setup(pod);
+  const t = await setupPodWorker(pod);
   const sb = t.rt.sandboxOf('p')!;
   const old = t.rt.running('c')!;
   t.w.stop();
   t.rt.exit(old, 137, 'Error');
-  const again = await setup(pod, { clock: t.clock, client: t.client, rt: t.rt });
+  const again = await setupPodWorker(pod, { clock: t.clock, client: t.client, rt: t.rt });
   assert.equal(again.rt.sandboxOf('p')!.id, sb.id);
   assert.equal(again.status().podIP, sb.network!.ip);
   assert.ok(again.rt.running('c'));
@@ -416,7 +377,7 @@ test('a new agent adopts the ready sandbox its predecessor left (the pod keeps i
 });
 
 test('termination message: the file mounted at terminationMessagePath becomes state.terminated.message; FallbackToLogsOnError uses the log of a failed container', async () => {
-  const t = await setup(makePod({
+  const t = await setupPodWorker(makePod({
     restartPolicy: 'Never',
     containers: [
       { name: 'file', image: 'busybox', command: ['sh'], terminationMessagePath: '/dev/termination-custom-log' },
@@ -441,7 +402,7 @@ test('termination message: the file mounted at terminationMessagePath becomes st
 test('ConfigMap volumes follow edits of a quiet running pod (periodic volume refresh)', async () => {
   const client = new FakeClient();
   client.put(Resources.configmaps, { metadata: { name: 'cfg', namespace: 'default' }, data: { 'data-1': 'value-1' } });
-  const t = await setup(makePod({
+  const t = await setupPodWorker(makePod({
     volumes: [{ name: 'v', configMap: { name: 'cfg' } }],
     containers: [{ name: 'c', image: 'busybox', command: ['sh'], volumeMounts: [{ name: 'v', mountPath: '/etc/cfg' }] }],
   }), { client });
@@ -455,7 +416,7 @@ test('ConfigMap volumes follow edits of a quiet running pod (periodic volume ref
 });
 
 test('lifecycle hooks: postStart runs in the container after it starts, preStop before it is stopped; a failed postStart kills it (FailedPostStartHook)', async () => {
-  const t = await setup(makePod({
+  const t = await setupPodWorker(makePod({
     containers: [{
       name: 'c', image: 'busybox', command: ['sh'],
       lifecycle: { postStart: { exec: { command: ['echo', 'poststart'] } }, preStop: { exec: { command: ['echo', 'prestop'] } } },
@@ -470,7 +431,7 @@ test('lifecycle hooks: postStart runs in the container after it starts, preStop 
   assert.deepEqual(t.rt.execs.map((e) => e.argv[1]), ['poststart', 'prestop']);
   t.w.stop();
 
-  const f = await setup(makePod({
+  const f = await setupPodWorker(makePod({
     restartPolicy: 'Never',
     containers: [{ name: 'c', image: 'busybox', command: ['sh'], lifecycle: { postStart: { exec: { command: ['false'] } } } }],
   }), { prepare: (rt) => { rt.execExitCode = () => 1; } });
