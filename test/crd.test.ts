@@ -5,133 +5,75 @@ import assert from 'node:assert/strict';
 import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
+import { crdYAML, customResourceYAML, type CRDFixture } from './crd-fixtures.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: crontabs.stable.example.com
-spec:
-  group: stable.example.com
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              description: CronTabSpec says when and what to run.
-              properties:
-                cronSpec:
-                  type: string
-                  description: The cron spec defining the interval a CronJob is run
-                  pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$'
-                image:
-                  type: string
-                  description: The image the CronTab runs
-                replicas:
-                  type: integer
-                  description: The number of jobs launched by the CronJob
-                  minimum: 1
-                  maximum: 10
-                  default: 1
-            status:
-              type: object
-              properties:
-                replicas:
-                  type: integer
-                labelSelector:
-                  type: string
-      subresources:
-        status: {}
-        scale:
-          specReplicasPath: .spec.replicas
-          statusReplicasPath: .status.replicas
-          labelSelectorPath: .status.labelSelector
-      additionalPrinterColumns:
-      - name: Spec
-        type: string
-        description: The cron spec defining the interval a CronJob is run
-        jsonPath: .spec.cronSpec
-      - name: Replicas
-        type: integer
-        description: The number of jobs launched by the CronJob
-        jsonPath: .spec.replicas
-      - name: Age
-        type: date
-        jsonPath: .metadata.creationTimestamp
-  scope: Namespaced
-  names:
-    plural: crontabs
-    singular: crontab
-    kind: CronTab
-    shortNames:
-    - ct
-    categories:
-    - all
-`;
+/** CRONTAB is the CronTab CRD of Kubernetes' documentation, with printer columns and a scale subresource. */
+const CRONTAB: CRDFixture = {
+  group: 'stable.example.com',
+  names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', shortNames: ['ct'], categories: ['all'] },
+  schema: {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        description: 'CronTabSpec says when and what to run.',
+        properties: {
+          cronSpec: {
+            type: 'string',
+            description: 'The cron spec defining the interval a CronJob is run',
+            pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$',
+          },
+          image: { type: 'string', description: 'The image the CronTab runs' },
+          replicas: { type: 'integer', description: 'The number of jobs launched by the CronJob', minimum: 1, maximum: 10, default: 1 },
+        },
+      },
+      status: { type: 'object', properties: { replicas: { type: 'integer' }, labelSelector: { type: 'string' } } },
+    },
+  },
+  subresources: {
+    status: {},
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.labelSelector' },
+  },
+  additionalPrinterColumns: [
+    { name: 'Spec', type: 'string', description: 'The cron spec defining the interval a CronJob is run', jsonPath: '.spec.cronSpec' },
+    { name: 'Replicas', type: 'integer', description: 'The number of jobs launched by the CronJob', jsonPath: '.spec.replicas' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+};
+const CRD = crdYAML(CRONTAB);
 
-const cronTab = (name: string, spec: string) => `apiVersion: stable.example.com/v1
-kind: CronTab
-metadata:
-  name: ${name}
-spec:
-${spec}`;
+const cronTab = (name: string, spec: string) => customResourceYAML('stable.example.com/v1', 'CronTab', name, spec);
 
 // A CRD whose schema carries x-kubernetes-validations (CEL) rules: a cross-field rule with a
 // message, one without, and an immutable field (a transition rule on oldSelf).
-const WEBAPP_CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: webapps.cel.example.com
-spec:
-  group: cel.example.com
-  scope: Namespaced
-  names:
-    plural: webapps
-    singular: webapp
-    kind: WebApp
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              x-kubernetes-validations:
-                - rule: self.minReplicas <= self.replicas
-                  message: replicas must be at least minReplicas
-                - rule: self.replicas <= self.maxReplicas
-              properties:
-                image:
-                  type: string
-                  x-kubernetes-validations:
-                    - rule: self == oldSelf
-                      message: image is immutable
-                minReplicas:
-                  type: integer
-                  default: 1
-                replicas:
-                  type: integer
-                maxReplicas:
-                  type: integer
-                  default: 10
-`;
+const WEBAPP: CRDFixture = {
+  group: 'cel.example.com',
+  names: { plural: 'webapps', singular: 'webapp', kind: 'WebApp' },
+  schema: {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [
+          { rule: 'self.minReplicas <= self.replicas', message: 'replicas must be at least minReplicas' },
+          { rule: 'self.replicas <= self.maxReplicas' },
+        ],
+        properties: {
+          image: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'image is immutable' }] },
+          minReplicas: { type: 'integer', default: 1 },
+          replicas: { type: 'integer' },
+          maxReplicas: { type: 'integer', default: 10 },
+        },
+      },
+    },
+  },
+};
+const WEBAPP_CRD = crdYAML(WEBAPP);
 
-const webApp = (name: string, spec: string) => `apiVersion: cel.example.com/v1
-kind: WebApp
-metadata:
-  name: ${name}
-spec:
-${spec}`;
+const webApp = (name: string, spec: string) => customResourceYAML('cel.example.com/v1', 'WebApp', name, spec);
 
 async function json<T>(args: string[]): Promise<T> {
   const r = await k([...args, '-o', 'json']);
@@ -291,8 +233,7 @@ metadata:
   });
 
   it('reports a kind already in use by another CRD of the group', async () => {
-    const other = CRD.replace('name: crontabs.stable.example.com', 'name: crontabs2.stable.example.com')
-      .replace('plural: crontabs', 'plural: crontabs2').replace('singular: crontab', 'singular: crontab2').replace('    shortNames:\n    - ct\n', '');
+    const other = crdYAML({ ...CRONTAB, names: { ...CRONTAB.names, plural: 'crontabs2', singular: 'crontab2', shortNames: undefined } });
     const r = await k(['apply', '-f', '-'], other);
     assert.equal(r.code, 0, r.stderr);
     const cond = await waitFor(async () => {
@@ -307,8 +248,10 @@ metadata:
   });
 
   it('refuses an invalid CRD as Kubernetes does', async () => {
-    const bad = CRD.replace('name: crontabs.stable.example.com', 'name: crontabs.example')
-      .replace('group: stable.example.com', 'group: example').replace('                image:\n                  type: string\n', '                image:\n');
+    // The group has no dot, and a field of spec has no type.
+    const schema = structuredClone(CRONTAB.schema) as { properties: { spec: { properties: { image: { type?: string } } } } };
+    delete schema.properties.spec.properties.image.type;
+    const bad = crdYAML({ ...CRONTAB, group: 'example', schema });
     const r = await k(['create', '-f', '-'], bad);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /The CustomResourceDefinition "crontabs.example" is invalid: /);
@@ -369,8 +312,9 @@ metadata:
   });
 
   it('refuses a CRD whose rule does not compile, with cel-go\'s message', async () => {
-    const broken = WEBAPP_CRD.replace(/webapps/g, 'brokenapps').replace('singular: webapp', 'singular: brokenapp').replace('kind: WebApp', 'kind: BrokenApp')
-      .replace('rule: self.replicas <= self.maxReplicas', 'rule: self.replicas <= self.maxReplica');
+    const schema = structuredClone(WEBAPP.schema) as { properties: { spec: { 'x-kubernetes-validations': { rule: string }[] } } };
+    schema.properties.spec['x-kubernetes-validations'][1].rule = 'self.replicas <= self.maxReplica';
+    const broken = crdYAML({ ...WEBAPP, names: { plural: 'brokenapps', singular: 'brokenapp', kind: 'BrokenApp' }, schema });
     const r = await k(['create', '-f', '-'], broken);
     assert.notEqual(r.code, 0);
     assert.equal(r.stderr, 'The CustomResourceDefinition "brokenapps.cel.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: '

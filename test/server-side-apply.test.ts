@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startCluster, kubectl, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
+import { crdYAML, customResourceYAML } from './crd-fixtures.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
@@ -53,49 +54,31 @@ data:
 ${Object.entries(data).map(([key, v]) => `  ${key}: "${v}"`).join('\n')}
 `;
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.ssa.example.com
-spec:
-  group: ssa.example.com
-  scope: Namespaced
-  names: { plural: widgets, singular: widget, kind: Widget }
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: { status: {} }
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: { type: integer }
-              ports:
-                type: array
-                x-kubernetes-list-type: map
-                x-kubernetes-list-map-keys: [name]
-                items:
-                  type: object
-                  required: [name]
-                  properties:
-                    name: { type: string }
-                    port: { type: integer }
-          status:
-            type: object
-            properties:
-              phase: { type: string }
-`;
+const CRD = crdYAML({
+  group: 'ssa.example.com',
+  names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+  subresources: { status: {} },
+  schema: {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          size: { type: 'integer' },
+          ports: {
+            type: 'array',
+            'x-kubernetes-list-type': 'map',
+            'x-kubernetes-list-map-keys': ['name'],
+            items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+          },
+        },
+      },
+      status: { type: 'object', properties: { phase: { type: 'string' } } },
+    },
+  },
+});
 
-const widget = (spec: string) => `apiVersion: ssa.example.com/v1
-kind: Widget
-metadata:
-  name: w1
-spec:
-${spec}`;
+const widget = (spec: string) => customResourceYAML('ssa.example.com/v1', 'Widget', 'w1', spec);
 
 describeNeeding('server-side apply', { timeout: 5 * 60_000, ...requireTool(KUBECTL) }, () => {
   before(async () => { c = await startCluster({ nodes: 0 }); });
