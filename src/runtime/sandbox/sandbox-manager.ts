@@ -52,6 +52,8 @@ export interface SandboxManagerOptions {
 export class SandboxManager {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly dir: string;
+  /** set by close(): a sandbox still being created is undone instead of kept */
+  private closed = false;
   private verifying?: Promise<void>;
 
   constructor(private readonly o: SandboxManagerOptions) {
@@ -79,12 +81,17 @@ export class SandboxManager {
       if (this.o.isolation === 'namespaces') {
         if (network === 'POD') this.checkNetwork(rec);
         rec.pins = await pinNamespaces(dir, hostname, { uts: true, ipc: config.linux?.namespaceOptions?.ipc !== 'NODE', netPath: rec.netns ? netnsPath(rec.netns) : undefined });
+        // Stopped (or the runtime closed) while the namespaces were being pinned: a stop then saw no
+        // pins, so these mounts would outlive the agent and keep its data dir busy. Undo them now.
+        if (this.closed || this.sandboxes.get(id) !== rec || rec.state !== 'SANDBOX_READY') throw new Error(`sandbox ${id} was stopped while it was being created`);
         if (network === 'POD') await this.setUpNetwork(rec);
         await this.applySysctls(rec);
       } else if (network === 'POD') {
         throw new Error('network is not ready: the runtime runs containers as plain host processes and cannot give the pod its own network namespace');
       }
     } catch (e) {
+      // stop() works on the record in the map: put it back if a removal took it out meanwhile.
+      if (!this.sandboxes.has(id)) this.sandboxes.set(id, rec);
       await this.stop(id).catch(() => undefined);
       this.sandboxes.delete(id);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -92,6 +99,11 @@ export class SandboxManager {
     }
     this.persist(rec);
     return rec;
+  }
+
+  /** close marks the manager closed: sandboxes still being created are undone as they finish. */
+  close(): void {
+    this.closed = true;
   }
 
   /** stop releases the sandbox's network (CNI DEL, namespace removed) and namespaces; idempotent. */
