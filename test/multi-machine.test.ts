@@ -158,12 +158,18 @@ describeNeeding('pod networks across machines (host-gw routes between two networ
         return o.stdout.includes(`hello from web-${to}`) && o;
       }, `web-${from} → web-${to} by pod IP`, 60));
       assert.equal(r.stdout.trim(), `hello from web-${to}`);
-      // httpd closes first, so the answering pod holds the connection in TIME_WAIT, named by the
-      // client's address: the pod's own, not its machine's (no masquerade between pod ranges).
-      const conns = (await inPod(`web-${to}`, 'netstat -tn')).stdout;
+      // The side that closes first keeps the connection in TIME_WAIT. When that is the answering pod
+      // (httpd usually closes first, but not always), its entry names the client by the address the
+      // packets came from: the pod's own, not its machine's (no masquerade between pod ranges).
       // (busybox prints IPv4-mapped addresses: ::ffff:10.244.1.2)
       const esc = (a: string) => a.replace(/\./g, '\\.');
-      assert.match(conns, new RegExp(`${esc(ips[to])}:8080\\s+(::ffff:)?${esc(ips[from])}:\\d+\\s+TIME_WAIT`), conns);
+      const serverSide = new RegExp(`${esc(ips[to])}:8080\\s+(::ffff:)?(\\d+\\.\\d+\\.\\d+\\.\\d+):\\d+\\s+TIME_WAIT`);
+      const conns = await waitFor(async () => {
+        await inPod(`web-${from}`, `wget -q -O- http://${ips[to]}:8080/`);
+        const out = (await inPod(`web-${to}`, 'netstat -tn')).stdout;
+        return serverSide.test(out) && out;
+      }, `a TIME_WAIT connection on web-${to}'s side`, 60);
+      assert.equal(serverSide.exec(conns)?.[2], ips[from], conns);
       assert.doesNotMatch(conns, new RegExp(`${esc(addr(machines[from === 'a' ? 0 : 1].host))}:\\d+\\s+TIME_WAIT`), conns);
       const ping = await inPod(`web-${from}`, `ping -c 1 ${ips[to]}`);
       assert.match(ping.stdout, /1 packets transmitted, 1 packets received/, ping.stdout + ping.stderr);
