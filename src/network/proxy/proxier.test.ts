@@ -7,14 +7,20 @@ import http from 'node:http';
 import https from 'node:https';
 import { ServiceProxy, tableNameFor } from './proxier.js';
 
-test('the proxy programs its table from Services and EndpointSlices, follows changes and removes the table when it stops', async () => {
-  const tc = await startTestCluster();
+/** recordingProxy is host01's proxy over the test cluster, recording each nft script instead of running it. */
+function recordingProxy(tc: Awaited<ReturnType<typeof startTestCluster>>): { proxy: ServiceProxy; scripts: string[] } {
   const scripts: string[] = [];
   const proxy = new ServiceProxy({
     client: tc.client, informers: tc.informers, clock: realClock, nodeName: 'host01', nodeAddresses: ['127.0.1.1'],
     bridge: 'tsk-host01-abcd', table: tableNameFor('tsk-host01-abcd'), minSyncPeriodMs: 10,
     nft: async (s) => { scripts.push(s); }, unavailable: async () => undefined,
   });
+  return { proxy, scripts };
+}
+
+test('the proxy programs its table from Services and EndpointSlices, follows changes and removes the table when it stops', async () => {
+  const tc = await startTestCluster();
+  const { proxy, scripts } = recordingProxy(tc);
   const ac = new AbortController();
   const done = proxy.run(ac.signal);
   const last = () => scripts[scripts.length - 1] ?? '';
@@ -54,12 +60,7 @@ test('an endpoint on the node\'s loopback (the API server behind kubernetes) is 
   const tc = await startTestCluster();
   // A pod range whose gateway (its first address) is a loopback address, so the test can listen there.
   await tc.client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'host01' }, spec: { podCIDR: '127.0.0.0/24' } });
-  const scripts: string[] = [];
-  const proxy = new ServiceProxy({
-    client: tc.client, informers: tc.informers, clock: realClock, nodeName: 'host01', nodeAddresses: ['127.0.1.1'],
-    bridge: 'tsk-host01-abcd', table: tableNameFor('tsk-host01-abcd'), minSyncPeriodMs: 10,
-    nft: async (s) => { scripts.push(s); }, unavailable: async () => undefined,
-  });
+  const { proxy, scripts } = recordingProxy(tc);
   const ac = new AbortController();
   const done = proxy.run(ac.signal);
   const apiPort = tc.api.port;
