@@ -45,6 +45,8 @@ export interface PodSandboxConfig {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   linux?: {
+    /** the pod's cgroup, relative to each hierarchy's root ("kubepods/burstable/pod<uid>"); the agent creates it */
+    cgroupParent?: string;
     namespaceOptions?: { network?: NamespaceMode; ipc?: NamespaceMode };
     /** namespaced sysctls set in the sandbox's namespaces (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*: IPC; net.*: network) */
     sysctls?: Record<string, string>;
@@ -84,6 +86,23 @@ export interface Mount {
   readOnly?: boolean;
 }
 
+/**
+ * LinuxContainerResources is the CRI's: a container's cgroup settings, computed by the agent from its
+ * requests and limits as the kubelet does (shares from requests.cpu, CFS quota from limits.cpu).
+ */
+export interface LinuxContainerResources {
+  /** CFS period in microseconds (100000) */
+  cpuPeriod?: number;
+  /** CFS quota in microseconds per period; absent or 0: no CPU limit */
+  cpuQuota?: number;
+  /** relative CPU weight (cgroup v1 cpu.shares; v2 converts to cpu.weight) */
+  cpuShares?: number;
+  /** memory limit in bytes; absent or 0: none */
+  memoryLimitInBytes?: number;
+  /** oom_score_adj of the container's processes (already clamped to what this machine allows) */
+  oomScoreAdj?: number;
+}
+
 /** ContainerConfig is CreateContainer's request: everything a runtime needs to run one container instance. */
 export interface ContainerConfig {
   /** the pod's uid, name and namespace (the CRI's io.kubernetes.pod.* labels) */
@@ -119,6 +138,10 @@ export interface ContainerConfig {
    * (TARGET, targetId: an ephemeral container's target)
    */
   namespaceOptions?: { pid?: 'CONTAINER' | 'POD' | 'NODE' | 'TARGET'; targetId?: string };
+  /** cgroup settings; absent: none (the simulated runtime, or a node that cannot use cgroups) */
+  resources?: LinuxContainerResources;
+  /** run privileged (all capabilities, all devices, writable /sys) */
+  privileged?: boolean;
 }
 
 /** ContainerPhase is a container instance's lifecycle: created → running → exited (CONTAINER_CREATED/RUNNING/EXITED). */
@@ -174,8 +197,50 @@ export interface ImageInfo {
   workingDir?: string;
   /** the image's USER (numeric); the container runs as it unless its securityContext says otherwise */
   user?: { uid: number; gid?: number };
+  /** the image's USER when it names a user ("nginx", "nginx:www"): the runtime resolves it in the image's /etc/passwd */
+  userName?: string;
   /** files of the image that are not the host's: container path → host path (mounted read-only) */
   files?: Record<string, string>;
+  /** bytes the image takes (runtimes with an image store) */
+  size?: number;
+}
+
+/** AuthConfig is the CRI's: credentials for one registry, from an imagePullSecret or the node's registry configuration. */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  /** base64 of "username:password", as in a docker config.json */
+  auth?: string;
+  identityToken?: string;
+  registryToken?: string;
+  serverAddress?: string;
+}
+
+/** ImageRecord is the CRI's Image: one image in the node's store. */
+export interface ImageRecord {
+  /** the image's content id: its config's digest ("sha256:…") */
+  id: string;
+  /** fully qualified names it is known by ("docker.io/library/busybox:latest") */
+  repoTags: string[];
+  /** name@digest of the manifest it was pulled by ("docker.io/library/busybox@sha256:…") */
+  repoDigests: string[];
+  /** bytes it takes (compressed layers + config, as the CRI reports it) */
+  size: number;
+  /** pinned images are never collected */
+  pinned?: boolean;
+}
+
+/** ImageService is the CRI's image half, offered by runtimes with a real image store (oci, cri). */
+export interface ImageService {
+  /** pullImage fetches an image (using auth when given); resolves with its image ref (the repo digest); throws ImagePullError */
+  pullImage(image: string, auth?: AuthConfig): Promise<string>;
+  /** imageStatus finds an image by name, name:tag, name@digest or id; undefined when absent */
+  imageStatus(image: string): Promise<ImageRecord | undefined>;
+  listImages(): Promise<ImageRecord[]>;
+  /** removeImage deletes an image (and the layers no other image uses); idempotent */
+  removeImage(image: string): Promise<void>;
+  /** imageFsInfo is the filesystem images live on, for the agent's image garbage collection */
+  imageFsInfo(): Promise<{ usedBytes: number; capacityBytes: number; availableBytes: number }>;
 }
 
 /** ImagePullError is thrown by resolveImage for an image the node cannot run (ErrImagePull). */
@@ -277,7 +342,17 @@ export interface Runtime {
   /** getContainerEvents subscribes to container and sandbox changes; returns the unsubscribe function */
   getContainerEvents?(listener: (e: ContainerEvent) => void): () => void;
 
-  /** resolveImage looks an image up (the ImageService); throws ImagePullError when unknown and needed */
+  /**
+   * images is the runtime's image store when it has one: the agent then applies imagePullPolicy
+   * (Pulling/Pulled events, ErrImagePull, ImagePullBackOff, ErrImageNeverPull) through it before
+   * resolveImage. Runtimes without it (process, simulated) resolve names from a catalog.
+   */
+  readonly images?: ImageService;
+
+  /**
+   * resolveImage gives an image's configuration (entrypoint, cmd, env, workingDir, user, imageID);
+   * with `images`, only for an image already in the store. Throws ImagePullError when unknown and needed.
+   */
   resolveImage(image: string, hasCommand: boolean): Promise<ImageInfo>;
 
   /** close stops bookkeeping (containers keep running); with no sandbox left it releases node-wide network state */
