@@ -122,3 +122,15 @@ function isExecutable(p: string): boolean {
     return false;
   }
 }
+
+/** DOCKER_REGISTRY is Debian's distribution registry, which the image tests start on 127.0.0.1 and push to. */
+export const DOCKER_REGISTRY: SystemTool = { name: 'docker-registry', path: '/usr/bin/docker-registry', apt: 'docker-registry' };
+
+/** RUNC is the OCI runtime the oci runtime drives. */
+export const RUNC: SystemTool = { name: 'runc', path: '/usr/sbin/runc', apt: 'runc' };
+
+/** CONTAINERD is the container daemon the cri runtime talks to over the CRI. */
+export const CONTAINERD: SystemTool = { name: 'containerd', path: '/usr/bin/containerd', apt: 'containerd' };
+
+/** BUSYBOX_STATIC is the static busybox the test images are built from (it runs in any root filesystem). */
+export const BUSYBOX_STATIC: SystemTool = { name: 'busybox-static', path: '/bin/busybox', apt: 'busybox-static' };
