@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { pack, type Headers } from 'tar-stream';
+import { pack, type Header } from 'tar-stream';
 
 // Test images built in memory from Debian's busybox-static: what the image store, the oci runtime
 // and containerd pull from a local registry or import from a tarball. Everything is deterministic
@@ -99,24 +99,28 @@ export async function tarOf(entries: TarEntry[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    p.on('data', (c: Buffer) => chunks.push(c));
+    p.on('data', (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
     p.on('end', () => resolve());
     p.on('error', reject);
   });
   for (const e of entries) {
     const type = e.type ?? 'file';
-    const header: Headers = {
+    const header: Partial<Header> & { name: string } = {
       name: type === 'directory' && !e.name.endsWith('/') ? e.name + '/' : e.name,
       type,
       mode: e.mode ?? (type === 'directory' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
       uid: e.uid ?? 0,
       gid: e.gid ?? 0,
       mtime: MTIME,
-      linkname: e.linkname,
     };
+    if (e.linkname !== undefined) header.linkname = e.linkname;
     await new Promise<void>((resolve, reject) => {
       const content = type === 'file' ? Buffer.from(e.content ?? '') : undefined;
-      p.entry(content === undefined ? header : { ...header, size: content.length }, content, (err) => (err ? reject(err) : resolve()));
+      const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
+      if (content === undefined) p.entry(header, cb);
+      else p.entry({ ...header, size: content.length }, content, cb);
     });
   }
   p.finalize();

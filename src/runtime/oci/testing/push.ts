@@ -36,7 +36,7 @@ export async function pushBlob(host: string, repo: string, blob: { digest: strin
   const put = await fetch(location, {
     method: 'PUT',
     headers: { ...headersFor(auth), 'content-type': 'application/octet-stream', 'content-length': String(blob.data.length) },
-    body: blob.data,
+    body: new Uint8Array(blob.data),
   });
   const text = await put.text();
   if (put.status !== 201) throw new Error(`blob ${blob.digest} to ${host}/${repo}: ${put.status} ${text}`);
@@ -47,7 +47,7 @@ export async function pushManifest(host: string, repo: string, reference: string
   const res = await fetch(`http://${host}/v2/${repo}/manifests/${reference}`, {
     method: 'PUT',
     headers: { ...headersFor(auth), 'content-type': manifest.mediaType },
-    body: manifest.data,
+    body: new Uint8Array(manifest.data),
   });
   const text = await res.text();
   if (res.status !== 201) throw new Error(`manifest ${repo}:${reference} to ${host}: ${res.status} ${text}`);
