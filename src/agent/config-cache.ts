@@ -17,13 +17,14 @@ export type ConfigKind = 'configmap' | 'secret';
 export interface PodConfigRefs { configMaps: Set<string>; secrets: Set<string> }
 
 /**
- * podConfigRefs lists the ConfigMaps and Secrets a pod reads (volumes, projected sources, env and
- * envFrom of every container), as the kubelet's podutil.VisitPodConfigmapNames/SecretNames do.
+ * podConfigRefs lists the ConfigMaps and Secrets a pod reads (imagePullSecrets, volumes, projected
+ * sources, env and envFrom of every container), as the kubelet's podutil.VisitPodConfigmapNames/SecretNames do.
  */
 export function podConfigRefs(pod: Pod): PodConfigRefs {
   const spec: PodSpec = pod.spec ?? { containers: [] };
   const configMaps = new Set<string>();
   const secrets = new Set<string>();
+  for (const s of spec.imagePullSecrets ?? []) if (s?.name) secrets.add(s.name);
   for (const v of spec.volumes ?? []) {
     if (v.configMap?.name) configMaps.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);

@@ -17,7 +17,8 @@ import { KubeletEventRecorder, WarningsOnlyRecorder, type AgentRecorder } from '
 import { ConfigCache } from './config-cache.js';
 import { ServiceEnvSource } from './service-env.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';
-import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeObject, type NodeCapacity } from './node-status.js';
+import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeImages, nodeObject, type NodeCapacity } from './node-status.js';
+import { ImagePuller, type CredentialsLookup } from './image-puller.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { PodStartupLatencyTracker, registerRuntimeMetrics } from './metrics.js';
@@ -66,6 +67,8 @@ export interface NodeAgentOptions {
   clusterDomain?: string;
   /** the node's resolver configuration, for dnsPolicy Default (default /etc/resolv.conf) */
   resolvConf?: string;
+  /** finds the credentials for an image among the pod's imagePullSecrets (runtimes with an image store) */
+  imageCredentials?: CredentialsLookup;
 }
 
 /**
@@ -78,6 +81,7 @@ export class NodeAgent {
   private lastStatusReport = 0;
   private readonly byName = new Map<string, string>();
   private readonly recorder: AgentRecorder;
+  private readonly imagePuller?: ImagePuller;
   private readonly backoff: Backoff;
   private readonly capacity: NodeCapacity;
   private readonly address: string;
@@ -113,6 +117,7 @@ export class NodeAgent {
     });
     this.serviceEnv = new ServiceEnvSource(this.informers, o.clock);
     this.backoff = new Backoff(o.clock);
+    this.imagePuller = o.runtime.images ? new ImagePuller({ images: o.runtime.images, recorder: this.recorder, clock: o.clock, credentials: o.imageCredentials ?? (() => []) }) : undefined;
     this.pressure = new PressureTracker(o.clock);
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
     this.address = o.address ?? '127.0.0.1';
@@ -227,8 +232,11 @@ export class NodeAgent {
     const now = this.o.clock.now();
     const conds = nodeConditions(rfc3339(now), true, stored, this.observePressure());
     const due = now.getTime() - this.lastStatusReport >= (this.o.statusReportMs ?? NODE_STATUS_REPORT_MS);
-    if (!due && !nodeConditionsChanged(stored, conds)) return;
-    await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds } }, 'merge', 'status');
+    // Runtimes with an image store report their images (the kubelet's images setter).
+    const images = this.o.runtime.images ? nodeImages(await this.o.runtime.images.listImages()) : undefined;
+    const imagesChanged = images !== undefined && JSON.stringify(images) !== JSON.stringify((node.status as { images?: unknown }).images ?? []);
+    if (!due && !imagesChanged && !nodeConditionsChanged(stored, conds)) return;
+    await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds, ...(images ? { images } : {}) } }, 'merge', 'status');
     this.lastStatusReport = now.getTime();
   }
 
@@ -249,7 +257,7 @@ export class NodeAgent {
         client: this.o.client, runtime: this.o.runtime, clock: this.o.clock, recorder: this.recorder, backoff: this.backoff,
         config: this.configSource, node: this.allocatable(), nodeName: this.o.nodeName, hostIP: this.address, rootDir: this.o.rootDir,
         disableProbes: this.o.runtime.isolation === 'simulated',
-        dns: this.dns, nodePortsInUse: (except) => this.nodePortsInUse(except),
+        dns: this.dns, nodePortsInUse: (except) => this.nodePortsInUse(except), imagePuller: this.imagePuller,
         onTerminated: (id) => this.forget(id),
       });
       this.workers.set(uid, w);
@@ -269,6 +277,7 @@ export class NodeAgent {
 
   private forget(uid: string): void {
     this.startupLatency.deletePodStartupState(uid);
+    this.imagePuller?.forgetPod(uid);
     this.configCache.unregisterPod(uid);
     const w = this.workers.get(uid);
     this.workers.delete(uid);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { KUBELET_VERSION, hostCapacity, nodeConditions, nodeConditionsChanged, nodeObject } from './node-status.js';
+import { KUBELET_VERSION, hostCapacity, nodeConditions, nodeConditionsChanged, nodeImages, nodeObject } from './node-status.js';
 import type { PressureCondition } from './eviction.js';
 
 const T0 = '2026-01-01T00:00:00Z';
@@ -80,4 +80,16 @@ test('nodeConditionsChanged: heartbeat times alone are no change; an Unknown Rea
   const unknown = stored.map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : c));
   assert.equal(nodeConditionsChanged(unknown, nodeConditions('2026-01-01T00:00:20Z', true, unknown)), true, 'Ready Unknown -> True must be posted');
   assert.equal(nodeConditionsChanged(stored.slice(1), nodeConditions('2026-01-01T00:00:20Z', true, stored)), true, 'a missing condition must be posted');
+});
+
+test('nodeImages lists images largest first, digests before tags, at most five names', () => {
+  const imgs = nodeImages([
+    { id: 'sha256:a', repoTags: ['docker.io/library/busybox:latest'], repoDigests: ['docker.io/library/busybox@sha256:1'], size: 10 },
+    { id: 'sha256:b', repoTags: ['t1', 't2', 't3', 't4'], repoDigests: ['d1', 'd2'], size: 20 },
+    { id: 'sha256:c', repoTags: [], repoDigests: [], size: 30 },
+  ]);
+  assert.deepEqual(imgs, [
+    { names: ['d1', 'd2', 't1', 't2', 't3'], sizeBytes: 20 },
+    { names: ['docker.io/library/busybox@sha256:1', 'docker.io/library/busybox:latest'], sizeBytes: 10 },
+  ]);
 });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import fs from 'node:fs';
+import type { ImageRecord } from '../runtime/types.js';
 import type { KubeObject } from '../api/resource.js';
 import type { PressureCondition } from './eviction.js';
 
@@ -83,6 +84,22 @@ export function nodeConditions(now: string, ready: boolean, previous: NodeObject
       ? c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
       : c('Ready', 'False', 'KubeletNotReady', 'container runtime status check may not have completed yet'),
   ];
+}
+
+/** NODE_STATUS_MAX_IMAGES and MAX_NAMES_PER_IMAGE are the kubelet's limits on node.status.images. */
+export const NODE_STATUS_MAX_IMAGES = 50;
+export const MAX_NAMES_PER_IMAGE = 5;
+
+/** NodeImage is one entry of node.status.images. */
+export interface NodeImage { names: string[]; sizeBytes: number }
+
+/** nodeImages lists a node's images as the kubelet's images setter does: largest first, digests then tags, at most 50. */
+export function nodeImages(records: readonly ImageRecord[]): NodeImage[] {
+  return [...records]
+    .sort((a, b) => b.size - a.size)
+    .slice(0, NODE_STATUS_MAX_IMAGES)
+    .map((r) => ({ names: [...r.repoDigests, ...r.repoTags].slice(0, MAX_NAMES_PER_IMAGE), sizeBytes: r.size }))
+    .filter((i) => i.names.length > 0);
 }
 
 /** nodeObject is the Node the agent registers (labels, addresses, capacity, conditions, nodeInfo). */

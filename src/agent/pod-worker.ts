@@ -21,6 +21,7 @@ import { ProbeWorker } from './prober/worker.js';
 import { containerSecurity, type ContainerSecurity } from './security-context.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from './termination-message.js';
 import { runLifecycleHandler } from './lifecycle-hooks.js';
+import type { ImagePuller } from './image-puller.js';
 import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
 import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
 
@@ -46,6 +47,8 @@ export interface PodWorkerDeps {
   disableProbes?: boolean;
   /** how often a pod waiting on a missing ConfigMap/Secret/volume/network retries */
   retryMs?: number;
+  /** the kubelet's image manager, for runtimes with an image store (Runtime.images) */
+  imagePuller?: ImagePuller;
   /** onTerminated is called once the pod is gone (containers and sandbox stopped, directory removed) */
   onTerminated(uid: string): void;
 }
@@ -490,6 +493,19 @@ export class PodWorker {
 
   private hostsPath(): string { return path.join(this.podDir, 'etc-hosts'); }
 
+  /** pullSecrets reads the data of the pod's imagePullSecrets (a missing one is skipped, as the kubelet does with a warning). */
+  private async pullSecrets(): Promise<Record<string, string>[]> {
+    const ns = this.pod.metadata!.namespace ?? 'default';
+    const out: Record<string, string>[] = [];
+    for (const ref of this.pod.spec?.imagePullSecrets ?? []) {
+      if (!ref?.name) continue;
+      const data = await this.d.config.secret(ns, ref.name).catch(() => undefined);
+      if (data) out.push(data);
+      else logger.warn('Unable to retrieve pull secret, the image pull may not succeed.', { pod: `${ns}/${this.pod.metadata!.name}`, secret: `${ns}/${ref.name}` });
+    }
+    return out;
+  }
+
   /** stopSandboxes stops and removes every sandbox of the pod (CNI DEL, namespaces gone). */
   private async stopSandboxes(): Promise<void> {
     for (const sb of await this.d.runtime.listPodSandbox({ podUid: this.uid })) {
@@ -519,6 +535,17 @@ export class PodWorker {
   private async startContainer(c: Container, s: CState, targetContainerName?: string): Promise<void> {
     const pod = this.pod;
     const ns = pod.metadata!.namespace ?? 'default';
+    if (this.d.imagePuller) {
+      // A runtime with an image store: the kubelet's image manager applies imagePullPolicy.
+      const pulled = await this.d.imagePuller.ensureImageExists(pod, c, await this.pullSecrets(), fieldPath(s));
+      if ('failure' in pulled) {
+        s.waiting = { reason: pulled.failure.reason, message: pulled.failure.message };
+        this.d.recorder.event(podRef(pod), 'Warning', 'Failed', `Error: ${pulled.failure.reason}`, fieldPath(s));
+        if (pulled.failure.retryAfterMs !== undefined) this.after(pulled.failure.retryAfterMs);
+        else this.retryLater();
+        return;
+      }
+    }
     // Within an image pull back-off, other syncs (PLEG events, pod updates) do not pull again.
     if (s.imagePullRetryAt !== undefined && this.d.clock.now().getTime() < s.imagePullRetryAt) return;
     let image;
@@ -571,7 +598,7 @@ export class PodWorker {
       this.retryLater();
       return;
     }
-    this.d.recorder.event(podRef(pod), 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, fieldPath(s));
+    if (!this.d.imagePuller) this.d.recorder.event(podRef(pod), 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, fieldPath(s));
     const attempt = s.current ? s.restartCount + 1 : s.restartCount;
     const prev = s.current;
     const sb = this.sandbox!;

@@ -51,6 +51,22 @@ export class Backoff {
     return now - eventTime.getTime() < e.delayMs;
   }
 
+  /** inBackOffSinceUpdate: true while less than the current delay has passed since the last next() (IsInBackOffSinceUpdate). */
+  inBackOffSinceUpdate(key: string): boolean {
+    const e = this.entries.get(key);
+    if (!e) return false;
+    const now = this.clock.now().getTime();
+    if (now - e.lastUpdate > 2 * this.maxMs) return false;
+    return now - e.lastUpdate < e.delayMs;
+  }
+
+  /** remainingSinceUpdateMs until the back-off since the last next() ends. */
+  remainingSinceUpdateMs(key: string): number {
+    const e = this.entries.get(key);
+    if (!e) return 0;
+    return Math.max(0, e.lastUpdate + e.delayMs - this.clock.now().getTime());
+  }
+
   /** remainingMs until the back-off since eventTime ends. */
   remainingMs(key: string, eventTime: Date): number {
     const e = this.entries.get(key);
