@@ -14,6 +14,7 @@ import type { AgentRecorder } from './events.js';
 import type { PodLifecycleEvent } from './pleg.js';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from './pod-dns.js';
 import { generatePodSandboxConfig, nodeNetworkPorts } from './pod-sandbox.js';
+import { podContainerManagerFor } from './pod-cgroups.js';
 import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
 import { ResultsManager, type ProbeKind, type ResultUpdate } from './prober/results.js';
 import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
@@ -433,6 +434,9 @@ export class PodWorker {
     for (const w of dnsWarnings) this.d.recorder.event(podRef(this.pod), 'Warning', 'DNSConfigForming', w);
     let id: string;
     try {
+      // The pod's cgroup (kubepods/<qos>/pod<uid>, with the pod-level limits) comes before its sandbox.
+      const podCgroups = podContainerManagerFor(this.d.runtime);
+      if (podCgroups) config.linux = { ...config.linux, cgroupParent: podCgroups.ensure(this.pod) };
       id = await this.d.runtime.runPodSandbox(config);
     } catch (e) {
       this.d.recorder.event(podRef(this.pod), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
@@ -619,6 +623,7 @@ export class PodWorker {
       image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
       mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty, ...security,
       namespaceOptions: pidNamespaceOptions(pod, targetContainerName ? this.runningId(targetContainerName) : undefined),
+      resources: podContainerManagerFor(this.d.runtime)?.containerResources(pod, c),
     }, sb.config);
     this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
     await this.d.runtime.startContainer(id);
@@ -786,6 +791,7 @@ export class PodWorker {
     for (const info of await this.d.runtime.listContainers({ podUid: this.uid })) {
       await this.d.runtime.removeContainer(info.id).catch(() => undefined);
     }
+    await podContainerManagerFor(this.d.runtime)?.remove(this.pod);
     teardownVolumes(this.podDir);
     fs.rmSync(this.podDir, { recursive: true, force: true });
     this.terminated = true;

@@ -1,0 +1,79 @@
+/**
+ * Where the machine's cgroup hierarchies are, and how a cgroup path given to a runtime
+ * ("kubepods/burstable/pod<uid>/<id>") maps to directories in them. Paths follow runc's rule, so
+ * that the agent, the process runtime and runc given the same cgroupsPath land in one place: an
+ * absolute path is taken from each hierarchy's root; a relative one from the caller's own cgroup
+ * (v1: per controller; v2: its parent, since a cgroup with processes cannot delegate controllers).
+ * Nesting under the agent's own cgroup is what the kubelet's --cgroup-root does: the pods stay
+ * inside whatever the agent itself is accounted and limited by.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseProcCgroup, type CgroupMembership } from '../../agent/stats/cgroup.js';
+
+/** V1_CONTROLLERS are the v1 hierarchies a container's cgroup is made in (cpuset for the kernel's inheritance of cpus/mems). */
+export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids', 'cpuset'] as const;
+/** V1Controller is one of V1_CONTROLLERS. */
+export type V1Controller = typeof V1_CONTROLLERS[number];
+
+/** CgroupLayout is what detectCgroupLayout found: v1 (hybrid or legacy) with a mount per controller, or v2 unified. */
+export type CgroupLayout =
+  | { version: 1; root: string; mounts: Record<V1Controller, string>; self: CgroupMembership }
+  | { version: 2; root: string; self: CgroupMembership };
+
+/**
+ * detectCgroupLayout looks at the cgroup filesystem: v2 when its root is a cgroup2 mount
+ * (cgroup.controllers there), else v1 when every controller tskube uses has a hierarchy under it
+ * (a hybrid host's almost empty cgroup2 at root/unified is not used). Undefined when neither.
+ */
+export function detectCgroupLayout(root = '/sys/fs/cgroup', selfCgroupFile = '/proc/self/cgroup'): CgroupLayout | undefined {
+  let self: CgroupMembership;
+  try { self = parseProcCgroup(fs.readFileSync(selfCgroupFile, 'utf8')); } catch { self = { v1: {} }; }
+  if (fs.existsSync(path.join(root, 'cgroup.controllers'))) return { version: 2, root, self };
+  const mounts = {} as Record<V1Controller, string>;
+  for (const c of V1_CONTROLLERS) {
+    const dir = path.join(root, c);
+    if (!fs.existsSync(path.join(dir, 'cgroup.procs'))) return undefined;
+    mounts[c] = dir;
+  }
+  return { version: 1, root, mounts, self };
+}
+
+/** joinCgroup resolves a cgroup path against a base cgroup (an absolute path ignores the base). */
+function joinCgroup(base: string, p: string): string {
+  const abs = p.startsWith('/') ? p : path.posix.join(base || '/', p);
+  const n = path.posix.normalize(abs);
+  if (n.split('/').includes('..')) throw new Error(`invalid cgroup path ${JSON.stringify(p)}`);
+  return n;
+}
+
+/**
+ * cgroupDirs are the directories of a cgroup path: one per v1 controller (controllers mounted
+ * together share one), or the one v2 directory. Keys are controller names ('unified' for v2).
+ */
+export function cgroupDirs(layout: CgroupLayout, cgroupPath: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (layout.version === 2) {
+    const own = layout.self.unified ?? '/';
+    out.set('unified', path.join(layout.root, joinCgroup(path.posix.dirname(own), cgroupPath)));
+    return out;
+  }
+  for (const c of V1_CONTROLLERS) out.set(c, path.join(layout.mounts[c], joinCgroup(layout.self.v1[c] ?? '/', cgroupPath)));
+  return out;
+}
+
+/** uniqueDirs is cgroupDirs without repeats (co-mounted controllers, cpu,cpuacct, share a directory). */
+export function uniqueDirs(layout: CgroupLayout, cgroupPath: string): string[] {
+  const seen = new Map<string, string>();
+  for (const d of cgroupDirs(layout, cgroupPath).values()) {
+    let real = d;
+    try { real = fs.realpathSync(d); } catch { /* not made yet */ }
+    if (!seen.has(real)) seen.set(real, d);
+  }
+  return [...seen.values()];
+}
+
+/** containerCgroupPath is a container's cgroup: its pod's cgroup parent and the container id (as the cgroupfs driver names it). */
+export function containerCgroupPath(cgroupParent: string, containerId: string): string {
+  return path.posix.join(cgroupParent, containerId);
+}

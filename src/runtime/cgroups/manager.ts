@@ -1,0 +1,241 @@
+/**
+ * CgroupManager makes, limits and removes cgroups the way runc's cgroupfs manager does: a cgroup
+ * path is made in every hierarchy tskube uses (v1: cpu, cpuacct, memory, pids, cpuset; v2: one
+ * directory with +cpu +memory +pids delegated down to it), limits are written to each
+ * controller's files, processes are moved in through cgroup.procs, and removal waits for
+ * processes to drain (an rmdir of a cgroup with tasks fails with EBUSY).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { cgroupDirs, detectCgroupLayout, uniqueDirs, type CgroupLayout } from './layout.js';
+
+/** CgroupResources are the limits a cgroup gets (the CRI's LinuxContainerResources plus a pids limit). */
+export interface CgroupResources {
+  /** relative CPU weight, cgroup v1 units (2..262144) */
+  cpuShares?: number;
+  /** CFS quota in microseconds per period; 0 or absent: unlimited */
+  cpuQuota?: number;
+  /** CFS period in microseconds */
+  cpuPeriod?: number;
+  /** bytes; 0 or absent: unlimited */
+  memoryLimitInBytes?: number;
+  /** processes; 0 or absent: unlimited */
+  pidsLimit?: number;
+}
+
+/** CgroupError is a write the kernel refused (a limit below current usage, a vanished cgroup). */
+export class CgroupError extends Error {}
+
+/**
+ * cpuSharesToWeight converts v1 cpu.shares [2, 262144] to v2 cpu.weight [1, 10000], linearly, as
+ * runc (ConvertCPUSharesToCgroupV2Value) does; 0 stays 0 (unset).
+ */
+export function cpuSharesToWeight(shares: number): number {
+  if (!shares) return 0;
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
+/** readOomKillCount reads how many processes the kernel's OOM killer killed in a cgroup directory (v1 memory.oom_control, v2 memory.events). */
+export function readOomKillCountIn(memoryDir: string): number {
+  for (const f of ['memory.events', 'memory.oom_control']) {
+    let text: string;
+    try { text = fs.readFileSync(path.join(memoryDir, f), 'utf8'); } catch { continue; }
+    const m = /^oom_kill (\d+)$/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  }
+  return 0;
+}
+
+function write(dir: string, file: string, value: string | number): void {
+  try {
+    fs.writeFileSync(path.join(dir, file), String(value));
+  } catch (e) {
+    throw new CgroupError(`failed to write ${JSON.stringify(String(value))} to ${path.join(dir, file)}: ${(e as Error).message}`);
+  }
+}
+
+function exists(dir: string, file: string): boolean { return fs.existsSync(path.join(dir, file)); }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CgroupManager operates on cgroup paths in one machine's hierarchies. */
+export class CgroupManager {
+  constructor(readonly layout: CgroupLayout) {}
+
+  /**
+   * detect gives a manager for this machine's hierarchies when cgroups can be used: root (moving
+   * processes and writing limits needs it) and a v1 or v2 layout tskube knows. Undefined otherwise,
+   * with the reason in `why`.
+   */
+  static detect(root = '/sys/fs/cgroup'): { manager?: CgroupManager; why?: string } {
+    if (process.getuid?.() !== 0) return { why: 'the node agent does not run as root' };
+    const layout = detectCgroupLayout(root);
+    if (!layout) return { why: `no cgroup v2 hierarchy at ${root} and not every v1 controller (cpu, cpuacct, memory, pids, cpuset) mounted under it` };
+    try {
+      for (const d of uniqueDirs(layout, '/')) fs.accessSync(path.join(d, 'cgroup.procs'), fs.constants.W_OK);
+    } catch (e) {
+      return { why: `the cgroup filesystem is not writable: ${(e as Error).message}` };
+    }
+    return { manager: new CgroupManager(layout) };
+  }
+
+  /** dirs are the cgroup's directories by controller ('unified' on v2). */
+  dirs(cgroupPath: string): Map<string, string> { return cgroupDirs(this.layout, cgroupPath); }
+
+  /** memoryDir is the directory with the cgroup's memory files. */
+  memoryDir(cgroupPath: string): string { return this.dirs(cgroupPath).get(this.layout.version === 2 ? 'unified' : 'memory')!; }
+
+  /** exists tells whether the cgroup has been made. */
+  exists(cgroupPath: string): boolean { return fs.existsSync(this.memoryDir(cgroupPath)); }
+
+  /** create makes the cgroup (and missing ancestors) in every hierarchy, then applies resources. */
+  create(cgroupPath: string, resources: CgroupResources = {}): void {
+    if (this.layout.version === 2) this.createV2(this.dirs(cgroupPath).get('unified')!);
+    else {
+      for (const [controller, dir] of this.dirs(cgroupPath)) {
+        if (controller === 'cpuset') this.createCpuset(dir);
+        else fs.mkdirSync(dir, { recursive: true });
+      }
+    }
+    this.update(cgroupPath, resources);
+  }
+
+  /** cpuset: a new v1 cpuset cgroup has empty cpus and mems (no task may join it): copy each level's from its parent. */
+  private createCpuset(dir: string): void {
+    if (fs.existsSync(dir)) return;
+    const parent = path.dirname(dir);
+    if (!fs.existsSync(parent)) this.createCpuset(parent);
+    fs.mkdirSync(dir);
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (!exists(dir, f)) continue;
+      if (fs.readFileSync(path.join(dir, f), 'utf8').trim() === '') write(dir, f, fs.readFileSync(path.join(parent, f), 'utf8').trim());
+    }
+  }
+
+  /** v2: each ancestor delegates cpu, memory and pids to its children before the child is made. */
+  private createV2(dir: string): void {
+    const root = this.layout.root;
+    const rel = path.relative(root, dir).split(path.sep).filter(Boolean);
+    let cur = root;
+    for (const part of rel) {
+      const available = fs.readFileSync(path.join(cur, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+      const want = ['cpu', 'memory', 'pids'].filter((c) => available.includes(c));
+      const have = fs.readFileSync(path.join(cur, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
+      const missing = want.filter((c) => !have.includes(c));
+      if (missing.length) write(cur, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
+      cur = path.join(cur, part);
+      if (!fs.existsSync(cur)) fs.mkdirSync(cur);
+    }
+  }
+
+  /** update writes the resources that are given (absent fields are left as they are; 0 limits mean unlimited). */
+  update(cgroupPath: string, r: CgroupResources): void {
+    const dirs = this.dirs(cgroupPath);
+    if (this.layout.version === 2) {
+      const d = dirs.get('unified')!;
+      if (r.cpuShares && exists(d, 'cpu.weight')) write(d, 'cpu.weight', cpuSharesToWeight(r.cpuShares));
+      if ((r.cpuQuota !== undefined || r.cpuPeriod !== undefined) && exists(d, 'cpu.max')) {
+        write(d, 'cpu.max', `${r.cpuQuota && r.cpuQuota > 0 ? r.cpuQuota : 'max'} ${r.cpuPeriod || 100000}`);
+      }
+      if (r.memoryLimitInBytes !== undefined && exists(d, 'memory.max')) {
+        write(d, 'memory.max', r.memoryLimitInBytes > 0 ? r.memoryLimitInBytes : 'max');
+        // As runc: no swap beyond the limit when a limit is set.
+        if (exists(d, 'memory.swap.max')) write(d, 'memory.swap.max', r.memoryLimitInBytes > 0 ? 0 : 'max');
+      }
+      if (r.pidsLimit !== undefined && exists(d, 'pids.max')) write(d, 'pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max');
+      return;
+    }
+    const cpu = dirs.get('cpu')!;
+    if (r.cpuShares) write(cpu, 'cpu.shares', r.cpuShares);
+    // The period first: a quota is checked against the period in force.
+    if (r.cpuPeriod) write(cpu, 'cpu.cfs_period_us', r.cpuPeriod);
+    if (r.cpuQuota !== undefined || r.cpuPeriod !== undefined) write(cpu, 'cpu.cfs_quota_us', r.cpuQuota && r.cpuQuota > 0 ? r.cpuQuota : -1);
+    if (r.memoryLimitInBytes !== undefined) this.setMemoryV1(dirs.get('memory')!, r.memoryLimitInBytes > 0 ? r.memoryLimitInBytes : -1);
+    if (r.pidsLimit !== undefined) write(dirs.get('pids')!, 'pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max');
+  }
+
+  /**
+   * setMemoryV1 sets memory.limit_in_bytes and, where swap is accounted, memory.memsw.limit_in_bytes
+   * to the same value (no swap beyond the limit, as containerd asks runc). The kernel wants
+   * memsw >= memory at every step, so the order depends on whether the limit goes up or down.
+   */
+  private setMemoryV1(dir: string, limit: number): void {
+    if (!exists(dir, 'memory.memsw.limit_in_bytes')) { write(dir, 'memory.limit_in_bytes', limit); return; }
+    try {
+      write(dir, 'memory.limit_in_bytes', limit);
+      write(dir, 'memory.memsw.limit_in_bytes', limit);
+    } catch {
+      write(dir, 'memory.memsw.limit_in_bytes', limit);
+      write(dir, 'memory.limit_in_bytes', limit);
+    }
+  }
+
+  /** procsFiles are the cgroup.procs files a process is written into to join the cgroup in every hierarchy. */
+  procsFiles(cgroupPath: string): string[] {
+    return uniqueDirs(this.layout, cgroupPath).map((d) => path.join(d, 'cgroup.procs'));
+  }
+
+  /** addProcess moves a process (its threads with it) into the cgroup; its later children are born there. */
+  addProcess(cgroupPath: string, pid: number): void {
+    for (const f of this.procsFiles(cgroupPath)) write(path.dirname(f), 'cgroup.procs', pid);
+  }
+
+  /** pids are the processes in the cgroup and its descendants (from the memory hierarchy). */
+  pids(cgroupPath: string): number[] {
+    const out: number[] = [];
+    const walk = (dir: string) => {
+      let entries: fs.Dirent[];
+      try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+      try {
+        for (const l of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (l.trim()) out.push(Number(l));
+      } catch { /* gone */ }
+      for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name));
+    };
+    walk(this.memoryDir(cgroupPath));
+    return out;
+  }
+
+  /** oomKillCount is how many processes the OOM killer killed in the cgroup (0 when it is gone). */
+  oomKillCount(cgroupPath: string): number { return readOomKillCountIn(this.memoryDir(cgroupPath)); }
+
+  /**
+   * remove deletes the cgroup and its descendants from every hierarchy. Processes still in it get
+   * until timeoutMs to leave (exiting processes linger a moment); then what is left is killed, as
+   * the kubelet kills a pod cgroup's stragglers before removing it. Idempotent.
+   */
+  async remove(cgroupPath: string, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let killed = false;
+    for (;;) {
+      const left = uniqueDirs(this.layout, cgroupPath).filter((d) => !rmdirTree(d));
+      if (left.length === 0) return;
+      if (Date.now() > deadline) {
+        if (killed) throw new CgroupError(`failed to remove cgroup ${left.join(', ')}: still busy`);
+        for (const pid of this.pids(cgroupPath)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+        killed = true;
+      }
+      await sleep(50);
+    }
+  }
+}
+
+/** rmdirTree removes a cgroup directory, children first; true once it is gone. */
+function rmdirTree(dir: string): boolean {
+  let entries: fs.Dirent[];
+  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return true; }
+  for (const e of entries) if (e.isDirectory()) rmdirTree(path.join(dir, e.name));
+  try { fs.rmdirSync(dir); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ENOENT'; }
+}
+
+let detected: { manager?: CgroupManager; why?: string } | undefined;
+
+/** defaultCgroupManager is this machine's manager (detected once), or undefined with the reason. */
+export function defaultCgroupManager(): { manager?: CgroupManager; why?: string } {
+  detected ??= CgroupManager.detect();
+  return detected;
+}
+
+/** readOomKillCount reads a cgroup path's OOM-kill count on this machine (for runtimes that learn of OOMs after the fact); 0 without cgroups. */
+export function readOomKillCount(cgroupPath: string): number {
+  return defaultCgroupManager().manager?.oomKillCount(cgroupPath) ?? 0;
+}
