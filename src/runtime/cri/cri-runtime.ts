@@ -1,0 +1,266 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { log } from '../../util/log.js';
+import {
+  ImagePullError,
+  type AuthConfig, type ContainerConfig, type ContainerFilter, type ContainerInfo, type ExecOptions, type ExecSession,
+  type ImageInfo, type ImageRecord, type ImageService, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
+  type Runtime, type RuntimeConfig, type RuntimeStatus,
+} from '../types.js';
+import { CriClient, isNotFound } from './client.js';
+import {
+  fromCriConditions, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, imageInfoFromStatus, repoDigestFor,
+  toCriAuth, toCriContainerConfig, toCriContainerFilter, toCriSandboxConfig, toCriSandboxFilter,
+} from './convert.js';
+import type * as cri from './cri-types.js';
+
+const logger = log.child({ component: 'cri-runtime' });
+
+/** DEFAULT_CRI_ENDPOINT is containerd's socket, the kubelet's usual --container-runtime-endpoint. */
+export const DEFAULT_CRI_ENDPOINT = 'unix:///run/containerd/containerd.sock';
+
+/** CriRuntimeOptions configures a CriRuntime. */
+export interface CriRuntimeOptions {
+  /** the runtime's gRPC endpoint ("unix:///run/containerd/containerd.sock") */
+  endpoint?: string;
+  /** deadline of ordinary calls (the kubelet's --runtime-request-timeout is 2m) */
+  requestTimeoutMs?: number;
+  /** deadline of PullImage (pulls may take long; the kubelet bounds them only by progress) */
+  pullTimeoutMs?: number;
+}
+
+/**
+ * CriRuntime is the node agent's Runtime over a CRI v1 runtime such as containerd: every operation
+ * is one or a few gRPC calls, as the kubelet's remote runtime makes them. The runtime keeps all
+ * state (sandboxes, containers, images, logs); this class keeps only the configs it created
+ * containers with, to answer ContainerInfo.config without a round trip to the agent.
+ * Call connect() first: it learns the runtime's name and version (Version).
+ */
+export class CriRuntime implements Runtime, ImageService {
+  scheme = 'containerd';
+  version = 'containerd://unknown';
+  readonly isolation = 'namespaces' as const;
+  readonly images: ImageService = this;
+  readonly endpoint: string;
+
+  private readonly client: CriClient;
+  private readonly pullTimeoutMs: number;
+  private readonly configs = new Map<string, ContainerConfig>();
+
+  constructor(options: CriRuntimeOptions = {}) {
+    this.endpoint = options.endpoint ?? DEFAULT_CRI_ENDPOINT;
+    this.client = new CriClient(this.endpoint, options.requestTimeoutMs ?? 2 * 60_000);
+    this.pullTimeoutMs = options.pullTimeoutMs ?? 30 * 60_000;
+  }
+
+  /** connect asks the runtime's Version: scheme = runtime_name ("containerd"), version = "containerd://1.6.20". */
+  async connect(timeoutMs = 30_000): Promise<this> {
+    const v = await this.client.runtime<{ runtime_name: string; runtime_version: string; runtime_api_version: string }>('Version', { version: 'v1' }, timeoutMs);
+    this.scheme = v.runtime_name || 'cri';
+    this.version = `${this.scheme}://${v.runtime_version.replace(/^v/, '')}`;
+    logger.info('connected to the container runtime', { endpoint: this.endpoint, runtime: v.runtime_name, version: v.runtime_version, api: v.runtime_api_version });
+    return this;
+  }
+
+  // ------------------------------------------------------------ status
+
+  async status(): Promise<RuntimeStatus> {
+    const res = await this.client.runtime<{ status: { conditions: cri.RuntimeCondition[] } | null }>('Status', { verbose: false });
+    return { conditions: fromCriConditions(res.status?.conditions ?? []) };
+  }
+
+  async updateRuntimeConfig(config: RuntimeConfig): Promise<void> {
+    await this.client.runtime('UpdateRuntimeConfig', { runtime_config: { network_config: { pod_cidr: config.networkConfig.podCidr } } });
+  }
+
+  // ------------------------------------------------------------ sandboxes
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    // The kubelet creates the pod's log directory before RunPodSandbox; the runtime only writes into it.
+    if (config.logDirectory) fs.mkdirSync(config.logDirectory, { recursive: true });
+    const res = await this.client.runtime<{ pod_sandbox_id: string }>('RunPodSandbox', { config: toCriSandboxConfig(config), runtime_handler: '' });
+    return res.pod_sandbox_id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await this.ignoreNotFound(this.client.runtime('StopPodSandbox', { pod_sandbox_id: id }));
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.ignoreNotFound(this.client.runtime('RemovePodSandbox', { pod_sandbox_id: id }));
+    for (const [cid, sid] of [...this.sandboxOf]) if (sid === id) this.forget(cid);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    try {
+      const res = await this.client.runtime<{ status: cri.PodSandboxStatus | null }>('PodSandboxStatus', { pod_sandbox_id: id, verbose: false });
+      return res.status ? fromCriSandboxStatus(res.status) : undefined;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandboxStatus[]> {
+    const res = await this.client.runtime<{ items: cri.PodSandbox[] }>('ListPodSandbox', { filter: toCriSandboxFilter(filter) });
+    // ListPodSandbox's items lack the network; the status of each has it (a sandbox removed meanwhile drops out).
+    const all = await Promise.all(res.items.map((s) => this.podSandboxStatus(s.id)));
+    return all.filter((s): s is PodSandboxStatus => s !== undefined);
+  }
+
+  // ------------------------------------------------------------ containers
+
+  private readonly sandboxOf = new Map<string, string>();
+
+  async createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    // As the kubelet does, the agent's side makes the container's log directory; the runtime creates the file.
+    fs.mkdirSync(path.dirname(config.logPath), { recursive: true });
+    const res = await this.client.runtime<{ container_id: string }>('CreateContainer', {
+      pod_sandbox_id: sandboxId, config: toCriContainerConfig(config, sandboxConfig), sandbox_config: toCriSandboxConfig(sandboxConfig),
+    });
+    this.configs.set(res.container_id, config);
+    this.sandboxOf.set(res.container_id, sandboxId);
+    return res.container_id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.client.runtime('StartContainer', { container_id: id });
+  }
+
+  async stopContainer(id: string, graceMs: number): Promise<void> {
+    const timeout = Math.max(0, Math.ceil(graceMs / 1000));
+    // The call returns once the container has exited: allow the grace period plus the kill.
+    await this.ignoreNotFound(this.client.runtime('StopContainer', { container_id: id, timeout: String(timeout) }, graceMs + 2 * 60_000));
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.ignoreNotFound(this.client.runtime('RemoveContainer', { container_id: id }));
+    this.forget(id);
+  }
+
+  async containerStatus(id: string): Promise<ContainerInfo | undefined> {
+    let status: cri.ContainerStatus | null;
+    try {
+      status = (await this.client.runtime<{ status: cri.ContainerStatus | null }>('ContainerStatus', { container_id: id, verbose: false })).status;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+    if (!status) return undefined;
+    let sandboxId = this.sandboxOf.get(id);
+    if (sandboxId === undefined) {
+      // ContainerStatus does not name the sandbox: ListContainers does.
+      const res = await this.client.runtime<{ containers: cri.Container[] }>('ListContainers', { filter: toCriContainerFilter({ id }) });
+      sandboxId = res.containers[0]?.pod_sandbox_id ?? '';
+      if (sandboxId) this.sandboxOf.set(id, sandboxId);
+    }
+    return fromCriContainerStatus(status, sandboxId, this.configs.get(id));
+  }
+
+  async listContainers(filter?: ContainerFilter): Promise<ContainerInfo[]> {
+    const res = await this.client.runtime<{ containers: cri.Container[] }>('ListContainers', { filter: toCriContainerFilter(filter) });
+    for (const c of res.containers) this.sandboxOf.set(c.id, c.pod_sandbox_id);
+    // Exit codes, reasons and times are in each container's status (the kubelet's relisting asks them too).
+    const all = await Promise.all(res.containers.map((c) => this.containerStatus(c.id)));
+    return all.filter((c): c is ContainerInfo => c !== undefined && (!filter?.phase || c.phase === filter.phase));
+  }
+
+  /**
+   * exec runs a command in a container. Without stdin or a terminal it is ExecSync (exec probes,
+   * `kubectl exec pod -- cmd`): the output arrives when the command has ended. Interactive exec
+   * needs the runtime's streaming server (Exec's URL), which this runtime does not drive yet.
+   */
+  async exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecSession> {
+    if (opts.stdin || opts.tty) throw new Error('interactive exec (stdin or tty) is not supported by the cri runtime yet: run the command without -i/-t');
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const abort = new AbortController();
+    const command = opts.env && Object.keys(opts.env).length ? ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
+    const exit = this.client.runtime<{ stdout: Buffer; stderr: Buffer; exit_code: number }>('ExecSync', { container_id: id, cmd: command, timeout: '0' }, 24 * 3600_000, abort.signal)
+      .then((res) => {
+        stdout.end(res.stdout);
+        stderr.end(res.stderr);
+        return res.exit_code;
+      }, (e: unknown) => {
+        // A command that cannot start (no such file) is the runtime's error: report it as the shell would, 126/127.
+        const msg = (e as Error).message;
+        stdout.end();
+        stderr.end(abort.signal.aborted ? '' : `${msg}\n`);
+        return abort.signal.aborted ? 137 : /not found|no such file/i.test(msg) ? 127 : 126;
+      });
+    return { stdin: null, stdout, stderr, resize() {}, exit, kill: () => abort.abort() };
+  }
+
+  // ------------------------------------------------------------ images
+
+  async pullImage(image: string, auth?: AuthConfig): Promise<string> {
+    let ref: string;
+    try {
+      ref = (await this.client.image<{ image_ref: string }>('PullImage', { image: { image }, auth: toCriAuth(auth) }, this.pullTimeoutMs)).image_ref;
+    } catch (e) {
+      throw new ImagePullError((e as Error).message);
+    }
+    // containerd answers the image id; Kubernetes' imageID is the repo digest it was pulled by.
+    const rec = await this.imageStatus(ref);
+    return (rec && repoDigestFor(image, rec.repoDigests)) ?? ref;
+  }
+
+  async imageStatus(image: string): Promise<ImageRecord | undefined> {
+    const res = await this.client.image<{ image: cri.Image | null }>('ImageStatus', { image: { image }, verbose: false });
+    return res.image ? fromCriImage(res.image) : undefined;
+  }
+
+  async listImages(): Promise<ImageRecord[]> {
+    const res = await this.client.image<{ images: cri.Image[] }>('ListImages', { filter: {} });
+    return res.images.map(fromCriImage);
+  }
+
+  async removeImage(image: string): Promise<void> {
+    await this.ignoreNotFound(this.client.image('RemoveImage', { image: { image } }));
+  }
+
+  async imageFsInfo(): Promise<{ usedBytes: number; capacityBytes: number; availableBytes: number }> {
+    const res = await this.client.image<{ image_filesystems: cri.FilesystemUsage[] }>('ImageFsInfo', {});
+    const fsu = res.image_filesystems[0];
+    const usedBytes = Number(fsu?.used_bytes?.value ?? 0);
+    const mountpoint = fsu?.fs_id?.mountpoint;
+    // The CRI says how much the images use, not how big their filesystem is: statfs it (the kubelet asks cAdvisor).
+    let capacityBytes = 0;
+    let availableBytes = 0;
+    if (mountpoint) {
+      try {
+        const st = fs.statfsSync(mountpoint);
+        capacityBytes = st.blocks * st.bsize;
+        availableBytes = st.bavail * st.bsize;
+      } catch {
+        // The runtime's filesystem is not visible from here (another mount namespace): only usage is known.
+      }
+    }
+    return { usedBytes, capacityBytes, availableBytes };
+  }
+
+  /** resolveImage answers from ImageStatus (verbose: containerd's info carries the OCI image config). */
+  async resolveImage(image: string, _hasCommand: boolean): Promise<ImageInfo> {
+    const res = await this.client.image<{ image: cri.Image | null; info: Record<string, string> }>('ImageStatus', { image: { image }, verbose: true });
+    if (!res.image) throw new ImagePullError(`image "${image}" is not present on the node`);
+    return imageInfoFromStatus(image, res.image, res.info ?? {});
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private forget(id: string): void {
+    this.configs.delete(id);
+    this.sandboxOf.delete(id);
+  }
+
+  private async ignoreNotFound(p: Promise<unknown>): Promise<void> {
+    try {
+      await p;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}

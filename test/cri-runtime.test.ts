@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildBusyboxImage, pushImage, startRegistry, type TestRegistry } from '../src/runtime/oci/testing/index.js';
+import { CriRuntime } from '../src/runtime/cri/index.js';
+import { pushPauseImage, removeCgroupTree, startContainerd, type TestContainerd } from '../src/runtime/cri/testing/containerd.js';
+import type { ContainerConfig, ContainerInfo, PodSandboxConfig } from '../src/runtime/types.js';
+import { BUSYBOX_STATIC, CONTAINERD, DOCKER_REGISTRY, ROOT, RUNC, describeNeeding, requireTool } from '../src/testing/system-tools.js';
+import { eventually } from '../src/testing/test-cluster.js';
+
+// The cri runtime against a real containerd (Debian's 1.6) started by the test: images pulled from
+// a local docker-registry, pod sandboxes with a CNI bridge, containers with cgroup limits, exec.
+
+describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, RUNC, DOCKER_REGISTRY, BUSYBOX_STATIC), () => {
+  let registry: TestRegistry;
+  let containerd: TestContainerd;
+  let rt: CriRuntime;
+  let busybox: string;
+  let busyboxDigest: string;
+  let podsDir: string;
+  const sandboxes: string[] = [];
+  // The pods' cgroups live under a parent of this run's own, removed at the end (the agent's job in a node).
+  const cgroupRoot = `tskube-cri-test-${process.pid}`;
+
+  before(async () => {
+    registry = await startRegistry();
+    const pause = await pushPauseImage(registry.host);
+    busyboxDigest = await pushImage(registry.host, 'library/busybox:1.36', await buildBusyboxImage({ env: { IMAGE_VAR: 'from-image' }, workingDir: '/home/app' }));
+    busybox = `${registry.host}/library/busybox:1.36`;
+    containerd = await startContainerd({ sandboxImage: pause, plainHttpRegistries: [registry.host] });
+    rt = await new CriRuntime({ endpoint: containerd.endpoint }).connect();
+    podsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-cri-pods-'));
+  });
+
+  after(async () => {
+    for (const id of sandboxes) await rt?.removePodSandbox(id).catch(() => {});
+    await rt?.close();
+    await containerd?.stop();
+    await registry?.stop();
+    removeCgroupTree(cgroupRoot);
+    if (podsDir) fs.rmSync(podsDir, { recursive: true, force: true });
+  });
+
+  let podCount = 0;
+  /** sandboxConfig is a pod's sandbox as the agent asks for it: its own network, a pod cgroup, logs in the pod directory. */
+  const sandboxConfig = (name: string): PodSandboxConfig => {
+    const uid = `00000000-0000-0000-0000-${String(++podCount).padStart(12, '0')}`;
+    return {
+      metadata: { name, namespace: 'default', uid, attempt: 0 },
+      hostname: name,
+      logDirectory: path.join(podsDir, uid, 'containers'),
+      dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+      labels: { app: name },
+      linux: { cgroupParent: `${cgroupRoot}/pod${uid}`, namespaceOptions: { network: 'POD', ipc: 'POD' } },
+    };
+  };
+  const containerConfig = (sb: PodSandboxConfig, name: string, argv: string[], extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
+    podUid: sb.metadata.uid, podName: sb.metadata.name, podNamespace: sb.metadata.namespace, name, attempt: 0, image: busybox,
+    argv, env: { POD_VAR: 'from-pod' }, mounts: [], logPath: path.join(sb.logDirectory!, name, '0.log'), ...extra,
+  });
+  const exited = (id: string) => eventually(async () => {
+    const s = await rt.containerStatus(id);
+    assert.equal(s?.phase, 'exited', `container ${id} still ${s?.phase}`);
+    return s as ContainerInfo;
+  }, 60_000, 100);
+
+  test('Version names containerd and its version; Status reports the runtime and network ready', async () => {
+    assert.equal(rt.scheme, 'containerd');
+    assert.match(rt.version, /^containerd:\/\/\d+\.\d+\.\d+/);
+    const st = await rt.status();
+    assert.deepEqual(st.conditions.map((c) => [c.type, c.status]), [['RuntimeReady', true], ['NetworkReady', true]]);
+  });
+
+  test('PullImage from the local registry; ImageStatus, ListImages and resolveImage give the image config and repo digest', async () => {
+    const ref = await rt.pullImage(busybox);
+    assert.equal(ref, `${registry.host}/library/busybox@${busyboxDigest}`);
+    const rec = await rt.imageStatus(busybox);
+    assert.ok(rec, 'image present after the pull');
+    assert.ok(rec.repoTags.includes(busybox));
+    assert.ok(rec.size > 100_000, `size ${rec.size}`);
+    assert.ok((await rt.listImages()).some((i) => i.id === rec.id));
+    const info = await rt.resolveImage(busybox, false);
+    assert.deepEqual(info.cmd, ['sh']);
+    assert.deepEqual(info.entrypoint, []);
+    assert.equal(info.env?.IMAGE_VAR, 'from-image');
+    assert.equal(info.workingDir, '/home/app');
+    assert.equal(info.imageID, ref);
+    // containerd measures its snapshots' usage periodically (every 10 s): the pull shows up on a later sync.
+    const fsInfo = await eventually(async () => {
+      const f = await rt.imageFsInfo();
+      assert.ok(f.usedBytes > 0 && f.capacityBytes > f.usedBytes && f.availableBytes > 0, JSON.stringify(f));
+      return f;
+    }, 60_000, 500);
+    assert.ok(fsInfo.usedBytes >= rec.size / 2, `used ${fsInfo.usedBytes}, image ${rec.size}`);
+    await assert.rejects(rt.resolveImage(`${registry.host}/library/absent:1`, false), /not present/);
+    await assert.rejects(rt.pullImage(`${registry.host}/library/absent:1`), (e: Error) => e.name === 'Error' && /not found|failed to resolve/i.test(e.message));
+  });
+
+  test('a sandbox with a pod IP and a container printing "BusyBox v1." into its CRI log; exit 0 is Completed', async () => {
+    await rt.pullImage(busybox);
+    const sb = sandboxConfig('hello');
+    const sid = await rt.runPodSandbox(sb);
+    sandboxes.push(sid);
+    const status = await rt.podSandboxStatus(sid);
+    assert.equal(status?.state, 'SANDBOX_READY');
+    assert.equal(status?.metadata.uid, sb.metadata.uid);
+    const prefix = containerd.subnet.split('.').slice(0, 3).join('.') + '.';
+    assert.ok(status?.network?.ip.startsWith(prefix), `pod IP ${status?.network?.ip} in ${containerd.subnet}`);
+    assert.ok((await rt.listPodSandbox({ podUid: sb.metadata.uid })).some((s) => s.id === sid));
+
+    const cfg = containerConfig(sb, 'hello', ['sh', '-c', 'busybox | head -1; echo "$POD_VAR $IMAGE_VAR $(pwd) $(hostname)"; cat /etc/resolv.conf']);
+    const cid = await rt.createContainer(sid, cfg, sb);
+    assert.equal((await rt.containerStatus(cid))?.phase, 'created');
+    await rt.startContainer(cid);
+    const done = await exited(cid);
+    assert.equal(done.exitCode, 0);
+    assert.equal(done.reason, 'Completed');
+    assert.ok(done.startedAt && done.finishedAt && done.finishedAt >= done.startedAt);
+    assert.equal(done.sandboxId, sid);
+    const logText = fs.readFileSync(cfg.logPath, 'utf8');
+    assert.match(logText, /^\S+Z stdout F BusyBox v1\./m);
+    assert.match(logText, /stdout F from-pod from-image \/home\/app hello$/m);
+    assert.match(logText, /stdout F nameserver 10\.96\.0\.10$/m);
+    const listed = await rt.listContainers({ podUid: sb.metadata.uid });
+    assert.deepEqual(listed.map((c) => [c.id, c.phase, c.config.name]), [[cid, 'exited', 'hello']]);
+  });
+
+  test('ExecSync in a running container: output, exit code, and a missing command', async () => {
+    const sb = sandboxConfig('exec');
+    const sid = await rt.runPodSandbox(sb);
+    sandboxes.push(sid);
+    const cid = await rt.createContainer(sid, containerConfig(sb, 'main', ['sleep', '3600']), sb);
+    await rt.startContainer(cid);
+    assert.equal((await rt.containerStatus(cid))?.phase, 'running');
+    const read = async (s: NodeJS.ReadableStream | null) => { let out = ''; for await (const c of s ?? []) out += String(c); return out; };
+    const session = await rt.exec(cid, ['sh', '-c', 'echo out; echo err >&2; ls /bin/busybox; exit 3'], { stdin: false, tty: false });
+    const [out, err, code] = await Promise.all([read(session.stdout), read(session.stderr), session.exit]);
+    assert.equal(out, 'out\n/bin/busybox\n');
+    assert.equal(err, 'err\n');
+    assert.equal(code, 3);
+    const missing = await rt.exec(cid, ['no-such-command'], { stdin: false, tty: false });
+    assert.notEqual(await missing.exit, 0);
+    await rt.stopContainer(cid, 1000);
+    const st = await rt.containerStatus(cid);
+    assert.equal(st?.phase, 'exited');
+    assert.equal(st?.exitCode, 137);
+  });
+
+  test('a memory hog limited to 32Mi is OOMKilled with exit code 137', async () => {
+    const sb = sandboxConfig('hog');
+    const sid = await rt.runPodSandbox(sb);
+    sandboxes.push(sid);
+    // busybox tail keeps its input in memory: /dev/zero has no newline, so it grows until the limit.
+    const cid = await rt.createContainer(sid, containerConfig(sb, 'hog', ['sh', '-c', 'tail /dev/zero'], {
+      resources: { memoryLimitInBytes: 32 * 1024 * 1024, cpuShares: 2, cpuPeriod: 100_000, cpuQuota: 50_000 },
+    }), sb);
+    await rt.startContainer(cid);
+    const done = await exited(cid);
+    assert.equal(done.exitCode, 137);
+    assert.equal(done.reason, 'OOMKilled');
+  });
+
+  test('stop and remove: containers and sandboxes are gone, removal is idempotent', async () => {
+    const sb = sandboxConfig('gone');
+    const sid = await rt.runPodSandbox(sb);
+    const cid = await rt.createContainer(sid, containerConfig(sb, 'main', ['sleep', '3600']), sb);
+    await rt.startContainer(cid);
+    await rt.stopPodSandbox(sid);
+    assert.equal((await rt.podSandboxStatus(sid))?.state, 'SANDBOX_NOTREADY');
+    assert.equal((await rt.containerStatus(cid))?.phase, 'exited');
+    await rt.removeContainer(cid);
+    assert.equal(await rt.containerStatus(cid), undefined);
+    await rt.removePodSandbox(sid);
+    assert.equal(await rt.podSandboxStatus(sid), undefined);
+    assert.deepEqual(await rt.listContainers({ podUid: sb.metadata.uid }), []);
+    await rt.removePodSandbox(sid);
+    await rt.stopPodSandbox(sid);
+    await rt.removeContainer(cid);
+  });
+});
