@@ -41,10 +41,9 @@ export function detectCgroupLayout(root = '/sys/fs/cgroup', selfCgroupFile = '/p
 
 /** joinCgroup resolves a cgroup path against a base cgroup (an absolute path ignores the base). */
 function joinCgroup(base: string, p: string): string {
-  const abs = p.startsWith('/') ? p : path.posix.join(base || '/', p);
-  const n = path.posix.normalize(abs);
-  if (n.split('/').includes('..')) throw new Error(`invalid cgroup path ${JSON.stringify(p)}`);
-  return n;
+  // A path climbing out of its base would reach other cgroups (normalizing would hide it).
+  if (p.split('/').includes('..')) throw new Error(`invalid cgroup path ${JSON.stringify(p)}`);
+  return path.posix.normalize(p.startsWith('/') ? p : path.posix.join(base || '/', p));
 }
 
 /**

@@ -16,7 +16,11 @@ import {
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
 import { SETUP_SCRIPT } from './setup-script.js';
+import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
+import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
+
+const logger = log.child({ component: 'process-runtime' });
 
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
 /** TTY_PYTHON runs the pty helper inside a container (the host's interpreter, seen through the container's overlay). */
@@ -46,6 +50,8 @@ export interface ProcessRuntimeOptions {
   maxLogBytes?: number;
   /** the pod network (default: a CNI bridge network named after nodeName) */
   network?: PodNetwork;
+  /** the cgroup manager for containers' limits (default: this machine's when root and usable; false: none) */
+  cgroups?: CgroupManager | false;
 }
 
 /** ContainerEntry is the runtime's bookkeeping for one container: its state, directory, process and output listeners. */
@@ -61,6 +67,10 @@ interface ContainerEntry {
   output: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
   /** a tty container's terminal size requests ("COLS ROWS" lines to its pty helper) */
   resize?: Writable;
+  /** the container's cgroup (<cgroupParent>/<id>) when it has one */
+  cgroup?: string;
+  /** the cgroup's OOM-kill count when the container started: a rise means the kernel killed in it */
+  oomKillsAtStart?: number;
 }
 
 /**
@@ -87,6 +97,8 @@ export class ProcessRuntime implements Runtime {
   private readonly pauses = new Map<string, { child: ChildProcess; initPid?: number }>();
   /** the directory of busybox applet links (undefined without /bin/busybox) */
   private readonly busyboxBin?: string;
+  /** where containers get their resource limits; undefined: no cgroups (not root, or none usable) */
+  readonly cgroups?: CgroupManager;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     const want = opts.isolation ?? 'auto';
@@ -101,6 +113,14 @@ export class ProcessRuntime implements Runtime {
     });
     this.sandboxes = new SandboxManager({ rootDir: opts.rootDir, isolation: this.isolation, network: this.network });
     this.busyboxBin = prepareBusyboxApplets(path.join(opts.rootDir, 'busybox', 'bin'));
+    // Containers join cgroups from inside their setup script: only with their own namespaces (root).
+    if (this.isolation === 'namespaces' && opts.cgroups !== false) {
+      const d = opts.cgroups ? { manager: opts.cgroups } : defaultCgroupManager();
+      this.cgroups = d.manager;
+      if (!d.manager) logger.info('Running containers without cgroups: resource limits are not enforced', { reason: d.why });
+    } else if (opts.cgroups !== false) {
+      logger.info('Running containers without cgroups: resource limits are not enforced', { reason: 'containers run as plain host processes (not root)' });
+    }
     this.recover();
   }
 
@@ -183,6 +203,18 @@ export class ProcessRuntime implements Runtime {
     const dir = path.join(this.containersDir, id);
     fs.mkdirSync(dir, { recursive: true });
     const rec = this.newRecord({ id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() }, dir);
+    const parent = sb.config.linux?.cgroupParent;
+    if (this.cgroups && parent) {
+      rec.cgroup = containerCgroupPath(parent, id);
+      try {
+        const r = config.resources ?? {};
+        this.cgroups.create(rec.cgroup, { cpuShares: r.cpuShares, cpuQuota: r.cpuQuota, cpuPeriod: r.cpuPeriod, memoryLimitInBytes: r.memoryLimitInBytes });
+      } catch (e) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await this.cgroups.remove(rec.cgroup).catch(() => undefined);
+        throw new Error(`failed to create containerd task: failed to create shim task: OCI runtime create failed: ${(e as Error).message}`);
+      }
+    }
     this.containers.set(id, rec);
     this.persist(rec);
     this.emit(id, sandboxId, config.podUid, 'CONTAINER_CREATED_EVENT');
@@ -226,7 +258,10 @@ export class ProcessRuntime implements Runtime {
       const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
       const args = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
-        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env), String(all.length), ...mounts, '--', ...cmd];
+        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env),
+        rec.cgroup && this.cgroups ? this.cgroups.procsFiles(rec.cgroup).join(' ') : '', String(Math.max(0, c.resources?.oomScoreAdj ?? 0)),
+        String(all.length), ...mounts, '--', ...cmd];
+      if (rec.cgroup && this.cgroups) rec.oomKillsAtStart = this.cgroups.oomKillCount(rec.cgroup);
       viaNsenter = join.length > 0;
       // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
       const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
@@ -278,6 +313,11 @@ export class ProcessRuntime implements Runtime {
       rec.info.phase = 'exited';
       rec.info.exitCode = exitCode;
       rec.info.finishedAt = new Date().toISOString();
+      // The kernel's OOM killer sends SIGKILL: a non-zero exit the agent did not cause, with the
+      // cgroup's OOM-kill count risen since the start, is OOMKilled (as containerd reports it).
+      if (exitCode !== 0 && !rec.killSent && rec.cgroup && this.cgroups && this.cgroups.oomKillCount(rec.cgroup) > (rec.oomKillsAtStart ?? 0)) {
+        rec.info.reason = 'OOMKilled';
+      }
       rec.info.reason ??= exitCode === 0 ? 'Completed' : 'Error';
       this.persist(rec);
       rec.resolveExit({ ...rec.info });
@@ -331,6 +371,7 @@ export class ProcessRuntime implements Runtime {
     if (rec.info.phase === 'running') await this.stopContainer(id, 0);
     this.containers.delete(id);
     fs.rmSync(rec.dir, { recursive: true, force: true });
+    if (rec.cgroup && this.cgroups) await this.cgroups.remove(rec.cgroup).catch((e) => logger.error(e, 'Failed to remove container cgroup', { container: id }));
     this.emit(id, rec.info.sandboxId, rec.info.config.podUid, 'CONTAINER_DELETED_EVENT');
   }
 
@@ -348,6 +389,8 @@ export class ProcessRuntime implements Runtime {
       // exec runs as the container's user (the CRI execs with the container's process identity).
       const who = c.user ? ['-S', String(c.user.uid), '-G', String(c.user.gid)] : [];
       cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', ...who, '--', ...argv];
+      // Like runc exec, the exec'd process is in the container's cgroup (its memory counts against the limit).
+      if (rec.cgroup && this.cgroups) cmd = joinCgroupThenExec(this.cgroups.procsFiles(rec.cgroup), cmd);
     } else {
       cmd = argv;
       const wd = c.workingDir || '/';
@@ -432,7 +475,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private persist(rec: ContainerEntry): void {
-    const state = { info: rec.info, initPid: rec.initPid, initStart: rec.initPid ? procStart(rec.initPid) : undefined, childPid: rec.child?.pid };
+    const state = { info: rec.info, initPid: rec.initPid, initStart: rec.initPid ? procStart(rec.initPid) : undefined, childPid: rec.child?.pid, cgroup: rec.cgroup };
     try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify(state)); } catch { /* dir removed */ }
   }
 
@@ -486,9 +529,10 @@ export class ProcessRuntime implements Runtime {
     }
     for (const id of fs.readdirSync(this.containersDir)) {
       const dir = path.join(this.containersDir, id);
-      let state: { info: ContainerInfo; initPid?: number; initStart?: string; childPid?: number };
+      let state: { info: ContainerInfo; initPid?: number; initStart?: string; childPid?: number; cgroup?: string };
       try { state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')); } catch { continue; }
       const rec = this.newRecord(state.info, dir);
+      rec.cgroup = state.cgroup;
       if (rec.info.phase !== 'exited') {
         if (state.initPid && state.initStart && procStart(state.initPid) === state.initStart) {
           signal(state.initPid, 'SIGKILL');
@@ -593,6 +637,16 @@ async function waitForChroot(pid: number): Promise<void> {
     } catch { return; }
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/**
+ * joinCgroupThenExec wraps argv in a shell that first writes itself into each cgroup.procs file
+ * ("0": the writing process) and then execs argv, so every process argv forks is born inside.
+ */
+export function joinCgroupThenExec(procsFiles: string[], argv: string[]): string[] {
+  if (procsFiles.length === 0) return argv;
+  return ['/bin/sh', '-c', 'n=$1; shift; while [ "$n" -gt 0 ]; do echo 0 > "$1" || exit 126; shift; n=$((n-1)); done; exec "$@"',
+    'tskube-cgroup', String(procsFiles.length), ...procsFiles, ...argv];
 }
 
 function hasUnshare(): boolean {

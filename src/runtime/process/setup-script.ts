@@ -7,14 +7,19 @@
  * container has its own UTS namespace (hostname argument not empty); then chroot and exec the
  * container's command so that it is PID 1.
  *
- * Positional parameters: merged upper work hostname workingDir rootfs(ro|rw) privileges setpriv envcommand N
- * (src dst ro|rw)×N -- argv... privileges are setpriv's options, space-separated (numeric user,
+ * Positional parameters: merged upper work hostname workingDir rootfs(ro|rw) privileges setpriv envcommand
+ * cgroups oomScoreAdj N (src dst ro|rw)×N -- argv... cgroups are the cgroup.procs files of the
+ * container's cgroup (space-separated; empty: none): the script writes itself in first ("0" is the
+ * writer), before it forks anything, so the container's every process is born inside; oomScoreAdj
+ * is written to /proc/self/oom_score_adj and inherited the same way. privileges are setpriv's options, space-separated (numeric user,
  * groups, --nnp), applied after the chroot; empty: the container runs as root.
  * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there).
  * Mounts live in the private mount namespace, so they vanish when the container's init exits.
  */
 export const SETUP_SCRIPT = String.raw`set -e
-m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift 9; n=$1; shift
+m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift 9; cg=$1; oom=$2; shift 2; n=$1; shift
+for f in $cg; do echo 0 > "$f"; done
+if [ -n "$oom" ] && [ "$oom" != 0 ]; then echo "$oom" > /proc/self/oom_score_adj; fi
 mkdir -p "$up" "$wk" "$m"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$up,workdir=$wk" "$m"
 mount -t proc proc "$m/proc"
