@@ -38,9 +38,11 @@ function clusterCIDRArgs(extra: string[]): string[] {
  * kubectl cache inside it) is removed by stop(), or at once when the cluster fails to start, unless
  * the test passed its own.
  */
-export async function startCluster(opts: { nodes?: number; dataDir?: string; extraArgs?: string[] } = {}): Promise<Cluster> {
+export async function startCluster(opts: { nodes?: number; dataDir?: string; extraArgs?: string[]; entry?: 'tsx' | 'bin' } = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--nodes', String(opts.nodes ?? 0),
+  // Tests run the sources through tsx; `entry: 'bin'` starts bin/tskube.js as `npm start` does (the bundle).
+  const entry = opts.entry === 'bin' ? [join(ROOT, 'bin/tskube.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const args = [...entry, 'up', '--data-dir', dataDir, '--port', '0', '--nodes', String(opts.nodes ?? 0),
     ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
