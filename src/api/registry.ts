@@ -25,6 +25,10 @@ import { podtemplates } from './core/podtemplates.js';
 import { runtimeclasses } from './node/runtimeclasses.js';
 import { admissionRegistrationResources } from './admissionregistration/resources.js';
 import { rbacResources } from './rbac/resources.js';
+import { certificatesigningrequests } from './certificates/csr.js';
+import { networkingResources } from './networking/ingress.js';
+import { csiResources } from './storage/csi.js';
+import { apiservices } from './apiregistration/apiservices.js';
 
 /** allResources lists every served resource (group/version/plural unique). */
 export const allResources: ResourceDefinition[] = [
@@ -53,6 +57,8 @@ export const allResources: ResourceDefinition[] = [
   ...admissionRegistrationResources,
   // rbac.authorization.k8s.io/v1
   ...rbacResources,
+  // certificates.k8s.io/v1, networking.k8s.io/v1, storage.k8s.io/v1 CSI kinds, apiregistration.k8s.io/v1
+  certificatesigningrequests, ...networkingResources, ...csiResources, apiservices,
 ];
 
 const byResource = new Map<string, ResourceDefinition>();

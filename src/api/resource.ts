@@ -53,6 +53,8 @@ export interface StrategyContext {
   now: Date;
   /** admission settings of this API server (kube-apiserver flags); absent = Kubernetes' defaults */
   admission?: AdmissionConfig;
+  /** the requesting user on create (CertificateSigningRequests record it); absent for the API server's own writes */
+  user?: { name: string; groups: string[]; uid?: string; extra?: Record<string, string[]> };
 }
 
 /** AdmissionConfig is the kube-apiserver admission flags tskube supports. */

@@ -3,6 +3,9 @@ import type { ApiServer } from './server.js';
 import { reconcileKubernetesEndpoints } from './kubernetes-endpoints.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/misc/scheduling.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap.js';
+import { allResources } from '../api/registry.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { availableCell, localAPIServices, localAvailableStatus } from '../api/apiregistration/apiservices.js';
 
 /** SYSTEM_NAMESPACES exist in every cluster. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -37,7 +40,7 @@ export const DEFAULT_STORAGE_CLASS = {
  * namespaces and the `kubernetes` Service in default (10.96.0.1, port 443); and, as a cluster
  * installer's addons do, the default StorageClass when it is missing.
  */
-export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?: string } = {}): Promise<void> {
+export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?: string; clock?: Clock } = {}): Promise<void> {
   const namespaces = api.storeFor('', 'v1', 'namespaces');
   for (const name of SYSTEM_NAMESPACES) {
     await ensure(() => namespaces.get(undefined, name), () => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }));
@@ -56,6 +59,16 @@ export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?
   const priorityClasses = api.storeFor('scheduling.k8s.io', 'v1', 'priorityclasses');
   for (const pc of SYSTEM_PRIORITY_CLASSES) {
     await ensure(() => priorityClasses.get(undefined, pc.metadata!.name!), () => priorityClasses.create(undefined, structuredClone(pc)));
+  }
+  // kube-aggregator's autoregister and availability controllers: a Local APIService per built-in group version, Available.
+  const apiServices = api.storeFor('apiregistration.k8s.io', 'v1', 'apiservices');
+  for (const svc of localAPIServices(allResources)) {
+    const name = svc.metadata!.name!;
+    await ensure(() => apiServices.get(undefined, name), () => apiServices.create(undefined, svc));
+    const cur = await apiServices.get(undefined, name);
+    if (!(cur.spec as { service?: unknown } | undefined)?.service && availableCell(cur) !== 'True') {
+      await apiServices.update(undefined, name, { ...cur, status: localAvailableStatus((o.clock ?? realClock).now()) }, { subresource: 'status' });
+    }
   }
   // kube-apiserver's rbac/bootstrap-roles post-start hook.
   await reconcileBootstrapPolicy(api.storeFor);

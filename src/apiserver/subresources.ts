@@ -18,6 +18,7 @@ import { endpoints } from '../api/core/endpoints-events.js';
 import { nodes } from '../api/core/namespaces.js';
 import { services } from '../api/core/services.js';
 import { serveProxy } from './proxy-subresource.js';
+import { serveStrategySubresource } from './strategy-subresource.js';
 import { serveEphemeralContainers } from './ephemeral-containers.js';
 import type { RequestUser } from '../apimachinery/options.js';
 
@@ -139,6 +140,10 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     case 'ephemeralcontainers':
       if (def.group !== '' || def.plural !== 'pods') return false;
       await serveEphemeralContainers(def, store, ns, name, req, res, url, deps.user);
+      return true;
+    case 'approval':
+      if (!def.subresourceStrategies?.approval) return false;
+      await serveStrategySubresource(def, store, ns, name, 'approval', req, res, url, deps.user);
       return true;
     case 'exec': case 'attach': case 'portforward':
       throw badRequest('Upgrade request required');

@@ -371,7 +371,7 @@ export class RegistryStore {
     delete meta.generation;
     const strategy = this.def.strategy;
     strategy.default?.(obj);
-    strategy.prepareForCreate?.(obj, { now, admission: this.deps.admission });
+    strategy.prepareForCreate?.(obj, { now, admission: this.deps.admission, user: opts.user });
     this.trackManagedFields(undefined, obj, opts);
     const attrs = this.admissionAttributes('CREATE', namespace, meta.name ?? '', obj, undefined, '', opts);
     const admitted = await this.deps.admissionChain?.admit(attrs);

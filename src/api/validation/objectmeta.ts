@@ -22,6 +22,9 @@ const NAME_RULES: Record<string, NameValidator> = {
   'rbac.authorization.k8s.io/clusterroles': validatePathSegmentName,
   'rbac.authorization.k8s.io/rolebindings': validatePathSegmentName,
   'rbac.authorization.k8s.io/clusterrolebindings': validatePathSegmentName,
+  // Kubernetes does not care what certificate requests are called; APIServices are `version.group` (checked by their strategy).
+  'certificates.k8s.io/certificatesigningrequests': validatePathSegmentName,
+  'apiregistration.k8s.io/apiservices': validatePathSegmentName,
 };
 
 /** nameValidatorFor returns the name rule of a resource. */
