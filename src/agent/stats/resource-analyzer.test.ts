@@ -103,6 +103,26 @@ describe('ResourceAnalyzer on the process runtime', () => {
     assert.deepEqual(s.containers.map((c) => [c.pod, c.cpuSeconds, c.workingSetBytes]), [['web', 7, 2000000], ['db', 1, 4096]]);
   });
 
+  it('finds the cgroup of a container whose reported process is a launcher left in the agent\'s (v1 hierarchies)', async () => {
+    const cg = tmp();
+    const v1 = (c: string, file: string, text: string) => {
+      fs.mkdirSync(path.join(cg, c, 'agent', 'kubepods', 'podu', 'c1'), { recursive: true });
+      fs.writeFileSync(path.join(cg, c, 'agent', 'kubepods', 'podu', 'c1', file), text);
+    };
+    v1('cpuacct', 'cpuacct.usage', '9000000000\n');
+    v1('memory', 'memory.usage_in_bytes', '5000000\n');
+    v1('memory', 'memory.stat', 'cache 10\ntotal_inactive_file 1000000\n');
+    const agent = '4:memory:/agent\n2:cpuacct:/agent\n0::/\n';
+    const inside = '4:memory:/agent/kubepods/podu/c1\n2:cpuacct:/agent/kubepods/podu/c1\n0::/\n';
+    const proc = fakeProc([
+      { pid: 10, ppid: 1, ticks: hz, rssKb: 4, cgroup: agent },
+      { pid: 11, ppid: 10, ticks: hz, rssKb: 4, cgroup: inside },
+    ], agent);
+    const rt = stubRuntime('namespaces', [container('c1', 'web', 'app', 10)]);
+    const s = await new ResourceAnalyzer({ runtime: rt, now, procRoot: proc, cgroupRoot: cg }).collect();
+    assert.deepEqual(s.containers.map((c) => [c.pod, c.cpuSeconds, c.workingSetBytes]), [['web', 9, 4000000]]);
+  });
+
   it('measures a real busy process through the real /proc', async (t) => {
     if (!fs.existsSync('/proc/self/stat')) return t.skip('no /proc');
     const child = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });

@@ -10,13 +10,16 @@ import type { ContainerInfo, Runtime } from '../../runtime/types.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cgroupKey, readCgroupMembership, readCgroupUsage, type CgroupMembership } from './cgroup.js';
-import { childrenIndex, clockTicksPerSecond, parseMeminfoWorkingSet, parseProcStat, processTree, readProcessTable, readRSS } from './proc.js';
+import { childrenIndex, clockTicksPerSecond, parseMeminfoWorkingSet, parseProcStat, processTree, readProcessTable, readRSS, type ProcessStat } from './proc.js';
 
 /**
  * SIMULATED_USAGE_ANNOTATION on a pod gives each of its containers a constant usage on simulated
  * nodes ("cpu=250m,memory=64Mi"), so benchmarks can drive metrics and autoscaling without processes.
  */
 export const SIMULATED_USAGE_ANNOTATION = 'tskube.io/simulated-usage';
+
+/** ROOT_KEY matches the cgroup key of a hierarchy's root (everything is accounted there: not a container's own). */
+const ROOT_KEY = /^v[12]:\/(\|\/)?$/;
 
 /** Usage is one measurement: cumulative CPU seconds since start, and the working set in bytes. */
 export interface Usage {
@@ -98,7 +101,7 @@ export class ResourceAnalyzer {
     const memberships = new Map<string, CgroupMembership | undefined>();
     const keyCount = new Map<string, number>();
     for (const c of running) {
-      const m = c.pid ? readCgroupMembership(c.pid, this.procRoot) : undefined;
+      const m = c.pid ? this.containerMembership(c.pid, table, children, selfKey) : undefined;
       memberships.set(c.id, m);
       const k = m ? cgroupKey(m) : undefined;
       if (k) keyCount.set(k, (keyCount.get(k) ?? 0) + 1);
@@ -109,7 +112,7 @@ export class ResourceAnalyzer {
       const m = memberships.get(c.id);
       const k = m ? cgroupKey(m) : undefined;
       // A cgroup is the container's own only if the agent is not in it, it is not a root, and no other container shares it.
-      const own = k !== undefined && k !== selfKey && !/^v[12]:\/(\|\/)?$/.test(k) && keyCount.get(k) === 1;
+      const own = k !== undefined && k !== selfKey && !ROOT_KEY.test(k) && keyCount.get(k) === 1;
       let usage = own ? readCgroupUsage(m!, this.cgroupRoot) : undefined;
       if (!usage) {
         const pids = processTree(table, c.pid, children);
@@ -133,6 +136,23 @@ export class ResourceAnalyzer {
       });
     }
     return { timestamp, node: this.hostUsage(hz), containers };
+  }
+
+  /**
+   * containerMembership is the cgroup membership of a container's processes. The process a runtime
+   * reports may be a launcher that stays in the agent's cgroup (the process runtime's unshare,
+   * whose child joins the container's cgroup): then the first process below it in a cgroup of its
+   * own counts.
+   */
+  private containerMembership(pid: number, table: Map<number, ProcessStat>, children: Map<number, number[]>, selfKey: string | undefined): CgroupMembership | undefined {
+    const first = readCgroupMembership(pid, this.procRoot);
+    const own = (m: CgroupMembership | undefined) => { const k = m ? cgroupKey(m) : undefined; return k !== undefined && k !== selfKey && !ROOT_KEY.test(k); };
+    if (!first || own(first)) return first;
+    for (const p of processTree(table, pid, children).slice(1, 9)) {
+      const m = readCgroupMembership(p, this.procRoot);
+      if (own(m)) return m;
+    }
+    return first;
   }
 
   /** hostUsage is the whole host's busy CPU time and working set (an agent owns the machine it runs on). */
