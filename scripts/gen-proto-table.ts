@@ -2,9 +2,9 @@
  * Generates src/apimachinery/protobuf/generated/wire-table.json: for every Kubernetes message the
  * API server may receive, its fields by number (JSON name, wire type, repeated/map). Only these
  * wire facts are kept (no .proto text, no comments).
- * Usage: node --import tsx scripts/gen-proto-table.ts DIR   (DIR holds k8s.io/api/... and
- * k8s.io/apimachinery/... generated.proto files, e.g. from the kubernetes/api and
- * kubernetes/apimachinery repositories)
+ * Usage: node --import tsx scripts/gen-proto-table.ts DIR   (DIR holds k8s.io/api/...,
+ * k8s.io/apimachinery/... and k8s.io/kube-aggregator/... generated.proto files, e.g. from the
+ * kubernetes/api, kubernetes/apimachinery and kubernetes/kube-aggregator repositories)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,11 @@ if (!dir) throw new Error('usage: gen-proto-table.ts DIR');
 const files = [
   'core/v1', 'apps/v1', 'batch/v1', 'autoscaling/v1', 'autoscaling/v2', 'coordination/v1', 'policy/v1', 'scheduling/v1', 'storage/v1', 'events/v1',
   'authorization/v1', 'authentication/v1', 'node/v1', 'rbac/v1', 'admissionregistration/v1', 'discovery/v1',
-].map((p) => `k8s.io/api/${p}/generated.proto`);
+  'certificates/v1', 'networking/v1',
+].map((p) => `k8s.io/api/${p}/generated.proto`).concat(
+  // kube-aggregator's APIService (from the kubernetes/kube-aggregator repository)
+  'k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/generated.proto',
+);
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => join(dir, target);
 root.loadSync(files, { keepCase: true });

@@ -34,7 +34,8 @@ export function isProtobufContentType(ct: string | undefined): boolean {
 export function messageFor(apiVersion: string, kind: string): string | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const pkg = group === '' ? 'core' : group === 'internal.apiserver.k8s.io' ? 'apiserverinternal' : group.split('.')[0];
-  const name = `k8s.io.api.${pkg}.${version}.${kind}`;
+  // APIService is kube-aggregator's, not k8s.io/api's.
+  const name = group === 'apiregistration.k8s.io' ? `k8s.io.kube_aggregator.pkg.apis.apiregistration.${version}.${kind}` : `k8s.io.api.${pkg}.${version}.${kind}`;
   if (wireTable()[name]) return name;
   const meta = `k8s.io.apimachinery.pkg.apis.meta.v1.${kind}`;
   return wireTable()[meta] ? meta : undefined;
@@ -179,6 +180,8 @@ const POINTER_BOOLS = new Set([
 
 /** special maps wrapper messages to their JSON forms and drops Go's zero values that JSON omits. */
 function special(type: string, o: Record<string, unknown>): unknown {
+  // ExtraValue ([]string in Go) travels as a message holding `items`; JSON has the list itself.
+  if (type.endsWith('.ExtraValue')) return o.items ?? [];
   switch (type) {
     case 'k8s.io.apimachinery.pkg.api.resource.Quantity': return o.string ?? '0';
     case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString': return o.type === 1 ? (o.strVal ?? '') : (o.intVal ?? 0);

@@ -138,6 +138,8 @@ function special(type: string, v: unknown): Buffer | undefined {
 
 /** encodeMessage writes one JSON value as the named message of the wire table. */
 export function encodeMessage(type: string, value: unknown): Buffer {
+  // ExtraValue ([]string in Go, a user's extra attributes) is a message with `items` on the wire, a plain list in JSON.
+  if (type.endsWith('.ExtraValue') && Array.isArray(value)) value = { items: value };
   const sp = special(type, value);
   if (sp) return sp;
   const fields = wireTable()[type];
