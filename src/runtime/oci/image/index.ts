@@ -1,6 +1,9 @@
-// The oci runtime's image store: references, the distribution client, the content store and unpacking.
-// API (landing in this order): ImageStore (store.ts) { constructor({ root, registriesFile?, clock? });
-// pull(ref, auth?); get(ref); list(); remove(ref); importTar(file); rootfsOf(image); garbageCollect(o);
-// fsInfo() }, OciImageService (image-service.ts) implements ImageService over it, imageInfoOf(image).
+// The oci runtime's image store: references, the distribution client, the content store, unpacking,
+// and the CRI ImageService over it.
 export * from './types.js';
 export * from './reference.js';
+export * from './registries.js';
+export { ImageStore, imageStoreRoot, configSummary, type ImageStoreOptions } from './store.js';
+export { OciImageService, imageInfoOf, imageRefFor, toImageRecord } from './image-service.js';
+export { RegistryError, NotFoundError, DigestMismatchError, type Descriptor } from './distribution.js';
+export { nodePlatform, selectManifest } from './platform.js';
