@@ -104,6 +104,30 @@ test('CgroupManager on this machine: create with limits, move a process in, OOM 
   assert.equal(m.exists(cg), false);
 });
 
+test('CgroupManager.removeIfUnused removes an empty cgroup and its unused ancestors, nothing in use', requireTool(CGROUPS), async () => {
+  const m = CgroupManager.detect().manager!;
+  const base = `tskube-test-${randomBytes(4).toString('hex')}`;
+  m.create(`${base}/a/pod1`);
+  m.create(`${base}/a/pod2`);
+  try {
+    assert.equal(m.removeIfUnused(`${base}/a/pod1`), true);
+    assert.equal(m.exists(`${base}/a/pod1`), false);
+    assert.equal(m.exists(`${base}/a`), true, 'pod2 still uses it');
+    const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    m.addProcess(`${base}/a/pod2`, sleeper.pid!);
+    assert.equal(m.removeIfUnused(`${base}/a/pod2`), false, 'a process is in it');
+    sleeper.kill('SIGKILL');
+    await new Promise((r) => sleeper.on('exit', r));
+    // A killed process leaves its cgroup a moment after its exit is reported: poll.
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) { gone = m.removeIfUnused(`${base}/a/pod2`); if (!gone) await new Promise((r) => setTimeout(r, 50)); }
+    assert.equal(gone, true);
+    assert.equal(m.exists(base), false, 'the unused ancestors went too');
+  } finally {
+    await m.remove(base);
+  }
+});
+
 test('CgroupManager.remove kills what is left after the grace period, then removes the cgroup', requireTool(CGROUPS), async () => {
   const m = CgroupManager.detect().manager!;
   const cg = `tskube-test-${randomBytes(4).toString('hex')}`;

@@ -90,6 +90,16 @@ export class CgroupManager {
 
   /** create makes the cgroup (and missing ancestors) in every hierarchy, then applies resources. */
   create(cgroupPath: string, resources: CgroupResources = {}): void {
+    // Another agent of this process may be removing an unused ancestor (removeIfUnused) meanwhile.
+    for (let attempt = 1; ; attempt++) {
+      try { this.mkdirs(cgroupPath); break; } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+      }
+    }
+    this.update(cgroupPath, resources);
+  }
+
+  private mkdirs(cgroupPath: string): void {
     if (this.layout.version === 2) this.createV2(this.dirs(cgroupPath).get('unified')!);
     else {
       for (const [controller, dir] of this.dirs(cgroupPath)) {
@@ -97,7 +107,6 @@ export class CgroupManager {
         else fs.mkdirSync(dir, { recursive: true });
       }
     }
-    this.update(cgroupPath, resources);
   }
 
   /** cpuset: a new v1 cpuset cgroup has empty cpus and mems (no task may join it): copy each level's from its parent. */
@@ -197,6 +206,26 @@ export class CgroupManager {
 
   /** oomKillCount is how many processes the OOM killer killed in the cgroup (0 when it is gone). */
   oomKillCount(cgroupPath: string): number { return readOomKillCountIn(this.memoryDir(cgroupPath)); }
+
+  /**
+   * removeIfUnused removes the cgroup if nothing is in it (no process, no child cgroup), then each
+   * ancestor up to the first path component that has become unused too. Never waits or kills;
+   * true when the cgroup itself is gone.
+   */
+  removeIfUnused(cgroupPath: string): boolean {
+    const parts = cgroupPath.split('/').filter(Boolean);
+    let gone = false;
+    for (let n = parts.length; n >= 1; n--) {
+      const p = (cgroupPath.startsWith('/') ? '/' : '') + parts.slice(0, n).join('/');
+      let all = true;
+      for (const d of uniqueDirs(this.layout, p)) {
+        try { fs.rmdirSync(d); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') all = false; }
+      }
+      if (!all) break;
+      if (n === parts.length) gone = true;
+    }
+    return gone;
+  }
 
   /**
    * remove deletes the cgroup and its descendants from every hierarchy. Processes still in it get

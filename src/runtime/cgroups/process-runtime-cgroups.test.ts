@@ -66,6 +66,8 @@ test('process runtime with cgroups: limits applied, processes inside, OOMKilled 
     assert.equal(exited.exitCode, 137);
     await rt.removeContainer(hog);
     await rt.removePodSandbox(sb);
+    assert.equal(cgroups.exists(parent), false, 'the pod cgroup goes with the last sandbox (an agent shutting down leaves none)');
+    assert.equal(cgroups.exists(path.dirname(parent)), false);
   } finally {
     await rt.close();
     await cgroups.remove(path.dirname(parent));

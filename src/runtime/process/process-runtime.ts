@@ -180,6 +180,11 @@ export class ProcessRuntime implements Runtime {
     if (!rec) return;
     await this.stopPodSandbox(id);
     for (const c of [...this.containers.values()]) if (c.info.sandboxId === id) await this.removeContainer(c.info.id);
+    // The process runtime's containers never outlive their agent, and an agent shutting down leaves
+    // nothing behind: the pod cgroup (and kubepods/…) goes once unused; the agent makes it again
+    // before the pod's next sandbox.
+    const parent = rec.config.linux?.cgroupParent;
+    if (parent && this.cgroups) this.cgroups.removeIfUnused(parent);
     await this.sandboxes.remove(id);
     this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_DELETED_EVENT');
   }
