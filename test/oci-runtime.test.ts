@@ -1,0 +1,249 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OciRuntime } from '../src/runtime/oci/oci-runtime.js';
+import { DirImageStore } from '../src/runtime/oci/dir-image-store.js';
+import { isMountPoint } from '../src/runtime/oci/rootfs.js';
+import { busyboxBaseEntries } from '../src/runtime/oci/testing/image-builder.js';
+import { parseCriLine } from '../src/runtime/cri-log.js';
+import type { ContainerConfig, ContainerInfo, ExecSession, PodSandboxConfig } from '../src/runtime/types.js';
+import { describeNeeding, requireTool, ROOT, RUNC } from '../src/testing/system-tools.js';
+import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
+import { eventually } from '../src/testing/test-cluster.js';
+
+// The oci runtime driven directly (no cluster): busybox images from the test fixtures unpacked in a
+// directory store, run with Debian's runc. Needs root (overlay mounts, namespaces) and runc.
+
+const BUSYBOX = 'docker.io/library/busybox:latest';
+/** a file only the image has: what a container sees is the image's root, not the host's */
+const MARKER = 'etc/tskube-image-marker';
+
+function sandboxConfig(name: string, network: 'POD' | 'NODE' = 'NODE'): PodSandboxConfig {
+  return {
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, attempt: 0 }, hostname: name,
+    dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+    linux: { namespaceOptions: { network } },
+  };
+}
+
+async function collect(session: ExecSession, input?: string): Promise<{ code: number; out: string }> {
+  let out = '';
+  session.stdout.on('data', (d: Buffer) => { out += d; });
+  session.stderr?.on('data', (d: Buffer) => { out += d; });
+  if (input !== undefined) session.stdin?.end(input);
+  return { code: await session.exit, out };
+}
+
+describeNeeding('oci runtime (runc)', { timeout: 180_000, ...requireTool(ROOT, RUNC) }, () => {
+  let dir: string;
+  let rt: OciRuntime;
+  let sb: string;
+  let sbConfig: PodSandboxConfig;
+  let n = 0;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-rt-'));
+    const store = new DirImageStore(path.join(dir, 'images'));
+    store.add(BUSYBOX, busyboxBaseEntries({ [MARKER]: 'from the image\n' }));
+    store.add('example.com/app:1', busyboxBaseEntries(), { user: 'app', workingDir: '/home/app' });
+    rt = new OciRuntime({ rootDir: path.join(dir, 'node'), store });
+    sbConfig = sandboxConfig('oci-pod');
+    sb = await rt.runPodSandbox(sbConfig);
+  });
+
+  after(async () => {
+    await rt.removePodSandbox(sb);
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** run creates and starts a container of the test's sandbox. */
+  async function run(over: Partial<ContainerConfig> & { argv: string[] }): Promise<string> {
+    const name = over.name ?? `c${n++}`;
+    const id = await rt.createContainer(sb, {
+      podUid: sbConfig.metadata.uid, podName: sbConfig.metadata.name, podNamespace: 'default', attempt: 0, image: BUSYBOX,
+      env: {}, mounts: [], logPath: path.join(dir, 'logs', `${name}.log`), ...over, name,
+    }, sbConfig);
+    await rt.startContainer(id);
+    return id;
+  }
+
+  async function exited(id: string): Promise<ContainerInfo> {
+    return eventually(async () => {
+      const s = await rt.containerStatus(id);
+      assert.equal(s?.phase, 'exited');
+      return s!;
+    }, 60_000, 100);
+  }
+
+  function logOf(id: string): string[] {
+    const c = fs.readFileSync(path.join(dir, 'logs', `${id}.log`), 'utf8').trim().split('\n');
+    return c.map((l) => { const r = parseCriLine(l); assert.ok(r, `a CRI log line: ${l}`); return `${r.stream} ${r.message}`; });
+  }
+
+  test('a busybox container prints "BusyBox v1." from the image\'s own busybox, sees the image\'s root and not the host\'s; CRI log lines; exit code', async () => {
+    const here = process.cwd();
+    const id = await run({ name: 'hello', argv: ['sh', '-c', `busybox | head -1; cat /${MARKER}; test -e ${here} && echo host-visible || echo host-hidden; readlink /proc/1/exe; echo to-stderr >&2; exit 3`] });
+    const done = await exited(id);
+    assert.equal(done.exitCode, 3);
+    assert.equal(done.reason, 'Error');
+    const lines = logOf('hello');
+    assert.match(lines[0], /^stdout BusyBox v1\.\d+/);
+    assert.deepEqual(lines.slice(1).sort(), ['stderr to-stderr', 'stdout /bin/busybox', 'stdout from the image', 'stdout host-hidden']);
+    assert.ok(!fs.existsSync(path.join(os.tmpdir(), MARKER)), 'the marker is the image\'s only');
+    assert.match(rt.version, /^runc:\/\/\d+\.\d+\.\d+/);
+    assert.equal(rt.scheme, 'runc');
+  });
+
+  test('exec runs an applet in a running container (exit codes, stdin, a tty), with its environment and the sandbox\'s files', async () => {
+    // (a sandbox in the node's network has the node's hostname, as with containerd)
+    const id = await run({ name: 'sleeper', argv: ['sleep', '300'], env: { GREETING: 'hi' } });
+    assert.deepEqual(await collect(await rt.exec(id, ['sh', '-c', 'echo $((6*7)) $GREETING $HOSTNAME; cat /etc/hostname; exit 4'], { stdin: false, tty: false })), { code: 4, out: `42 hi ${os.hostname()}\n${os.hostname()}\n` });
+    assert.deepEqual(await collect(await rt.exec(id, ['wc', '-c'], { stdin: true, tty: false }), 'hello'), { code: 0, out: '5\n' });
+    assert.deepEqual(await collect(await rt.exec(id, ['cat', '/etc/resolv.conf'], { stdin: false, tty: false })), { code: 0, out: 'search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n' });
+    const missing = await collect(await rt.exec(id, ['no-such-applet'], { stdin: false, tty: false }));
+    assert.notEqual(missing.code, 0);
+    // a tty exec: its own terminal
+    const tty = await collect(await rt.exec(id, ['sh', '-c', 'test -t 0 && echo is-a-tty'], { stdin: true, tty: true }), '');
+    assert.equal(tty.code, 0);
+    assert.match(tty.out, /is-a-tty/);
+    await rt.stopContainer(id, 0);
+    assert.equal((await rt.containerStatus(id))!.exitCode, 137);
+  });
+
+  test('runAsUser 1000 → id -u prints 1000 (with supplementary groups); the image\'s USER name resolves in its /etc/passwd', async () => {
+    const id = await run({ name: 'user', argv: ['sh', '-c', 'id -u; id -g; id -G'], user: { uid: 1000, gid: 3000, supplementalGroups: [2000] } });
+    assert.equal((await exited(id)).exitCode, 0);
+    assert.deepEqual(logOf('user'), ['stdout 1000', 'stdout 3000', 'stdout 3000 2000']);
+    const named = await run({ name: 'named', image: 'example.com/app:1', argv: ['sh', '-c', 'id -un; pwd'], workingDir: '/home/app' });
+    assert.equal((await exited(named)).exitCode, 0);
+    assert.deepEqual(logOf('named'), ['stdout app', 'stdout /home/app']);
+  });
+
+  test('readOnlyRootfs refuses a write; a writable root takes it in the container\'s own layer only', async () => {
+    const ro = await run({ name: 'ro', argv: ['sh', '-c', 'touch /x && echo wrote || echo refused'], readOnlyRootfs: true });
+    assert.equal((await exited(ro)).exitCode, 0);
+    assert.ok(logOf('ro').includes('stdout refused'));
+    assert.ok(logOf('ro').some((l) => /Read-only file system/.test(l)));
+    const rw = await run({ name: 'rw', argv: ['sh', '-c', 'echo mine > /etc/written && cat /etc/written'] });
+    assert.equal((await exited(rw)).exitCode, 0);
+    assert.deepEqual(logOf('rw'), ['stdout mine']);
+    const other = await run({ name: 'other', argv: ['sh', '-c', 'test -e /etc/written && echo shared || echo own-layer'] });
+    await exited(other);
+    assert.deepEqual(logOf('other'), ['stdout own-layer']);
+  });
+
+  test('a dropped capability is missing: containerd\'s default set has NET_RAW, a set without it does not; noNewPrivs is set', async () => {
+    const bnd = (l: string[]) => BigInt('0x' + l.find((x) => x.startsWith('stdout CapBnd:'))!.split('\t')[1]);
+    const NET_RAW = 13n;
+    const CHOWN = 0n;
+    const SYS_ADMIN = 21n;
+    const def = await run({ name: 'caps-default', argv: ['sh', '-c', 'grep Cap /proc/self/status; grep NoNewPrivs /proc/self/status'] });
+    await exited(def);
+    assert.equal((bnd(logOf('caps-default')) >> NET_RAW) & 1n, 1n);
+    assert.equal((bnd(logOf('caps-default')) >> SYS_ADMIN) & 1n, 0n);
+    assert.ok(logOf('caps-default').includes('stdout NoNewPrivs:\t0'));
+    const dropped = await run({ name: 'caps-dropped', argv: ['sh', '-c', 'grep Cap /proc/self/status; grep NoNewPrivs /proc/self/status'], capabilities: ['chown', 'kill'], noNewPrivs: true });
+    await exited(dropped);
+    const caps = bnd(logOf('caps-dropped'));
+    assert.equal((caps >> NET_RAW) & 1n, 0n);
+    assert.equal((caps >> CHOWN) & 1n, 1n);
+    assert.ok(logOf('caps-dropped').includes('stdout NoNewPrivs:\t1'));
+  });
+
+  test('memory limit 32Mi and a memory hog: OOMKilled with exit code 137', async () => {
+    const id = await run({ name: 'hog', argv: ['sh', '-c', 'x=a; while true; do x=$x$x; done'], resources: { memoryLimitInBytes: 32 * 1024 * 1024 } });
+    const done = await exited(id);
+    assert.equal(done.exitCode, 137);
+    assert.equal(done.reason, 'OOMKilled');
+    // a container killed by a signal is not OOMKilled
+    const killed = await run({ name: 'killed', argv: ['sleep', '300'], resources: { memoryLimitInBytes: 32 * 1024 * 1024 } });
+    await rt.stopContainer(killed, 0);
+    assert.deepEqual([(await rt.containerStatus(killed))!.exitCode, (await rt.containerStatus(killed))!.reason], [137, 'Error']);
+  });
+
+  test('stopContainer: SIGTERM first (a handler runs), SIGKILL after the grace period', async () => {
+    const polite = await run({ name: 'polite', argv: ['sh', '-c', 'trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done'] });
+    await eventually(async () => assert.match((await collect(await rt.exec(polite, ['sh', '-c', 'ps | grep -c "sleep 0.1"'], { stdin: false, tty: false }))).out, /[1-9]/));
+    await rt.stopContainer(polite, 30_000);
+    assert.deepEqual([(await rt.containerStatus(polite))!.exitCode, (await rt.containerStatus(polite))!.reason], [0, 'Completed']);
+    assert.deepEqual(logOf('polite'), ['stdout bye']);
+    const stubborn = await run({ name: 'stubborn', argv: ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'] });
+    await eventually(async () => assert.match((await collect(await rt.exec(stubborn, ['sh', '-c', 'ps | grep -c "sleep 0.1"'], { stdin: false, tty: false }))).out, /[1-9]/));
+    await rt.stopContainer(stubborn, 500);
+    assert.equal((await rt.containerStatus(stubborn))!.exitCode, 137);
+  });
+
+  test('a command not in the image is a StartError (exit code 128) with runc\'s reason', async () => {
+    const id = await run({ name: 'nope', argv: ['no-such-command'] });
+    const s = await exited(id);
+    assert.equal(s.reason, 'StartError');
+    assert.equal(s.exitCode, 128);
+    assert.match(s.message ?? '', /no-such-command.*(not found|no such file)/i);
+  });
+
+  test('removeContainer: runc forgets it, its overlay is unmounted and its bundle, cgroup and state are gone', async () => {
+    const id = await run({ name: 'gone', argv: ['sleep', '300'], resources: { memoryLimitInBytes: 64 * 1024 * 1024 } });
+    const bundle = path.join(dir, 'node', 'oci-containers', id);
+    assert.ok(isMountPoint(path.join(bundle, 'rootfs')));
+    const cgroup = `/sys/fs/cgroup/memory/tskube/${id}`;
+    assert.equal(fs.readFileSync(path.join(cgroup, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 * 1024 * 1024));
+    const runcState = JSON.parse(execFileSync(RUNC.path!, ['--root', path.join(dir, 'node', 'runc'), 'state', id], { encoding: 'utf8' })) as { status: string };
+    assert.equal(runcState.status, 'running');
+    await rt.removeContainer(id);
+    assert.equal(await rt.containerStatus(id), undefined);
+    assert.ok(!fs.existsSync(bundle));
+    assert.ok(!fs.existsSync(cgroup));
+    assert.throws(() => execFileSync(RUNC.path!, ['--root', path.join(dir, 'node', 'runc'), 'state', id], { stdio: 'pipe' }));
+  });
+
+  test('a restarted runtime reports what an earlier one left running as exited and stops it', async () => {
+    const id = await run({ name: 'orphan', argv: ['sleep', '300'] });
+    const pid = (await rt.containerStatus(id))!.pid!;
+    assert.ok(fs.existsSync(`/proc/${pid}`));
+    const second = new OciRuntime({ rootDir: path.join(dir, 'node'), store: new DirImageStore(path.join(dir, 'images2')) });
+    const s = await eventually(async () => {
+      const info = await second.containerStatus(id);
+      assert.equal(info?.phase, 'exited');
+      return info!;
+    });
+    assert.equal(s.exitCode, 137);
+    await eventually(() => assert.ok(!fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z')));
+    await second.removeContainer(id);
+    await second.close();
+  });
+});
+
+describeNeeding('oci runtime (runc) in a pod network', { timeout: 120_000, ...requireTool(ROOT, RUNC, CNI_PLUGINS) }, () => {
+  test('a container joins its sandbox\'s network and UTS namespaces: the pod\'s IP and hostname', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-net-'));
+    const store = new DirImageStore(path.join(dir, 'images'));
+    store.add(BUSYBOX, busyboxBaseEntries());
+    const rt = new OciRuntime({ rootDir: path.join(dir, 'node'), nodeName: 'ocinode', store });
+    const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+    let b = 200;
+    while (routes.includes(`10.${b}.`)) b = 200 + Math.floor(Math.random() * 40);
+    await rt.updateRuntimeConfig({ networkConfig: { podCidr: `10.${b}.11.0/24` } });
+    const cfg = sandboxConfig('netpod', 'POD');
+    const sb = await rt.runPodSandbox(cfg);
+    try {
+      const ip = (await rt.podSandboxStatus(sb))!.network!.ip;
+      const id = await rt.createContainer(sb, {
+        podUid: cfg.metadata.uid, podName: 'netpod', podNamespace: 'default', name: 'c', attempt: 0, image: BUSYBOX,
+        argv: ['sleep', '300'], env: {}, mounts: [], logPath: path.join(dir, 'c.log'),
+      }, cfg);
+      await rt.startContainer(id);
+      const out = await collect(await rt.exec(id, ['sh', '-c', 'hostname; ip -4 -o addr show eth0'], { stdin: false, tty: false }));
+      assert.equal(out.code, 0);
+      assert.equal(out.out.split('\n')[0], 'netpod');
+      assert.ok(out.out.includes(`inet ${ip}/`), out.out);
+    } finally {
+      await rt.removePodSandbox(sb);
+      await rt.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
