@@ -52,6 +52,31 @@ test('detectCgroupLayout and cgroupDirs: runc\'s path rules (absolute from the r
   fs.rmSync(v2root, { recursive: true });
 });
 
+test('CgroupManager on a v2 tree: controllers delegated down the path, cpu.weight, cpu.max, memory.max, pids.max', () => {
+  const root = fakeRoot(2);
+  const self = path.join(root, 'self');
+  fs.writeFileSync(self, '0::/agent.scope\n');
+  const layout = detectCgroupLayout(root, self)!;
+  fs.writeFileSync(path.join(root, 'cgroup.subtree_control'), '');
+  // The kernel would make these files in each new directory; a plain directory tree needs them ahead.
+  const dir = path.join(root, 'kubepods', 'pod1');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const d of [path.join(root, 'kubepods'), dir]) {
+    fs.writeFileSync(path.join(d, 'cgroup.controllers'), 'cpu memory pids\n');
+    fs.writeFileSync(path.join(d, 'cgroup.subtree_control'), '');
+    for (const f of ['cpu.weight', 'cpu.max', 'memory.max', 'memory.swap.max', 'pids.max']) fs.writeFileSync(path.join(d, f), '');
+  }
+  const m = new CgroupManager(layout);
+  m.create('kubepods/pod1', { cpuShares: 1024, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 33554432, pidsLimit: 10 });
+  const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+  assert.equal(fs.readFileSync(path.join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
+  assert.equal(fs.readFileSync(path.join(root, 'kubepods', 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
+  assert.deepEqual([read('cpu.weight'), read('cpu.max'), read('memory.max'), read('memory.swap.max'), read('pids.max')], ['39', '10000 100000', '33554432', '0', '10']);
+  m.update('kubepods/pod1', { cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 0, pidsLimit: 0 });
+  assert.deepEqual([read('cpu.max'), read('memory.max'), read('memory.swap.max'), read('pids.max')], ['max 100000', 'max', 'max', 'max']);
+  fs.rmSync(root, { recursive: true });
+});
+
 test('readOomKillCountIn: v1 memory.oom_control and v2 memory.events', () => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cgoom-'));
   assert.equal(readOomKillCountIn(d), 0);
@@ -123,6 +148,10 @@ test('CgroupManager.removeIfUnused removes an empty cgroup and its unused ancest
     for (let i = 0; i < 100 && !gone; i++) { gone = m.removeIfUnused(`${base}/a/pod2`); if (!gone) await new Promise((r) => setTimeout(r, 50)); }
     assert.equal(gone, true);
     assert.equal(m.exists(base), false, 'the unused ancestors went too');
+    m.create(`${base}/x/y`);
+    m.create(`${base}/z`);
+    assert.ok(m.pruneUnused(base) >= 4);
+    assert.equal(m.exists(base), false);
   } finally {
     await m.remove(base);
   }

@@ -228,6 +228,22 @@ export class CgroupManager {
   }
 
   /**
+   * pruneUnused removes every unused cgroup at or below a path, deepest first (leftovers of agents
+   * that were killed: `kubepods` after a test run); cgroups with processes stay. Returns how many went.
+   */
+  pruneUnused(cgroupPath: string): number {
+    let n = 0;
+    const prune = (dir: string): void => {
+      let entries: fs.Dirent[];
+      try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+      for (const e of entries) if (e.isDirectory()) prune(path.join(dir, e.name));
+      try { fs.rmdirSync(dir); n++; } catch { /* in use */ }
+    };
+    for (const d of uniqueDirs(this.layout, cgroupPath)) prune(d);
+    return n;
+  }
+
+  /**
    * remove deletes the cgroup and its descendants from every hierarchy. Processes still in it get
    * until timeoutMs to leave (exiting processes linger a moment); then what is left is killed, as
    * the kubelet kills a pod cgroup's stragglers before removing it. Idempotent.
