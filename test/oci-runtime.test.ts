@@ -189,7 +189,7 @@ describeNeeding('oci runtime (runc)', { timeout: 180_000, ...requireTool(ROOT, R
     const id = await run({ name: 'gone', argv: ['sleep', '300'], resources: { memoryLimitInBytes: 64 * 1024 * 1024 } });
     const bundle = path.join(dir, 'node', 'oci-containers', id);
     assert.ok(isMountPoint(path.join(bundle, 'rootfs')));
-    const cgroup = `/sys/fs/cgroup/memory/tskube/${id}`;
+    const cgroup = rt.cgroups!.memoryDir(`tskube/${id}`);
     assert.equal(fs.readFileSync(path.join(cgroup, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 * 1024 * 1024));
     const runcState = JSON.parse(execFileSync(RUNC.path!, ['--root', path.join(dir, 'node', 'runc'), 'state', id], { encoding: 'utf8' })) as { status: string };
     assert.equal(runcState.status, 'running');

@@ -16,8 +16,9 @@ import {
   type ExecOptions, type ExecSession, type ImageInfo, type ImageService, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
+import { defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
+import { imageInfoOf } from './image/image-service.js';
 import type { StoredImage } from './image/types.js';
-import { oomKillCount } from './oom.js';
 import { mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
 import { lastRuncError, Runc, RUNC_PATH } from './runc.js';
 import { buildRuntimeSpec, type SandboxView } from './runtime-spec.js';
@@ -54,6 +55,8 @@ export interface OciRuntimeOptions {
   runc?: string;
   maxLogBytes?: number;
   network?: PodNetwork;
+  /** the cgroup manager the agent makes pod cgroups with and OOM kills are read through (default: this machine's) */
+  cgroups?: CgroupManager;
 }
 
 /** ContainerRecord is the runtime's bookkeeping for one container. */
@@ -86,6 +89,8 @@ export class OciRuntime implements Runtime {
   readonly isolation = 'namespaces' as const;
   readonly images?: ImageService;
   readonly network: PodNetwork;
+  /** the machine's cgroups (CgroupCapable): the agent makes pod cgroups in them, runc the containers' below */
+  readonly cgroups?: CgroupManager;
   private readonly runc: Runc;
   private readonly containersDir: string;
   private readonly sandboxes: SandboxManager;
@@ -95,6 +100,7 @@ export class OciRuntime implements Runtime {
 
   constructor(private readonly opts: OciRuntimeOptions) {
     this.images = opts.images;
+    this.cgroups = opts.cgroups ?? defaultCgroupManager().manager;
     this.runc = new Runc(path.join(opts.rootDir, 'runc'), opts.runc ?? RUNC_PATH);
     this.version = `runc://${this.runc.version()}`;
     this.containersDir = path.join(opts.rootDir, 'oci-containers');
@@ -127,7 +133,7 @@ export class OciRuntime implements Runtime {
   async resolveImage(image: string, _hasCommand: boolean): Promise<ImageInfo> {
     const img = await this.opts.store.get(image);
     if (!img) throw new ImagePullError(`failed to resolve image "${image}": not found in the node's image store`);
-    return imageInfoOf(image, img);
+    return imageInfoOf(img, image);
   }
 
   // ---------------------------------------------------------------- sandboxes
@@ -155,6 +161,8 @@ export class OciRuntime implements Runtime {
     await this.stopPodSandbox(id);
     for (const c of [...this.containers.values()]) if (c.info.sandboxId === id) await this.removeContainer(c.info.id);
     await this.sandboxes.remove(id);
+    // The pod's cgroup (and empty kubepods levels) goes once unused; the agent makes it again if needed.
+    this.cgroups?.removeIfUnused(cgroupParentOf(rec.config));
     this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_DELETED_EVENT');
   }
 
@@ -184,9 +192,10 @@ export class OciRuntime implements Runtime {
     const id = randomBytes(32).toString('hex');
     const dir = path.join(this.containersDir, id);
     fs.mkdirSync(dir, { recursive: true });
-    const parent = (sandboxConfig.linux?.cgroupParent ?? sb.config.linux?.cgroupParent ?? DEFAULT_CGROUP_PARENT).replace(/^\/+|\/+$/g, '');
-    // Absolute: runc takes a relative cgroupsPath relative to its own cgroup, which is the agent's.
-    const cgroupsPath = `/${parent}/${id}`;
+    const parent = cgroupParentOf(sandboxConfig.linux?.cgroupParent ? sandboxConfig : sb.config);
+    // Relative, as the agent's pod cgroups are: runc takes it from its own cgroup (the agent's) in
+    // each hierarchy, which is where the cgroup manager made the pod's.
+    const cgroupsPath = `${parent}/${id}`;
     try {
       const rootfs = await mountRootfs(dir, await this.opts.store.rootfsOf(config.image));
       const user = resolveUser(rootfs.merged, config.user, img.config.user);
@@ -259,7 +268,7 @@ export class OciRuntime implements Runtime {
       } else {
         info.exitCode = exitCode;
         // The kernel's OOM killer counts its kills in the container's memory cgroup, which stays until runc delete.
-        info.reason = oomKillCount(rec.cgroupsPath) > 0 ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+        info.reason = (this.cgroups?.oomKillCount(rec.cgroupsPath) ?? 0) > 0 ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
       }
       info.phase = 'exited';
       info.finishedAt = new Date().toISOString();
@@ -443,24 +452,9 @@ export class OciRuntime implements Runtime {
   }
 }
 
-/**
- * imageInfoOf is a stored image's configuration as the agent uses it: ENTRYPOINT, CMD, Env,
- * WorkingDir, USER (numeric as user, a name as userName), the repo digest as imageID.
- */
-export function imageInfoOf(image: string, img: StoredImage): ImageInfo {
-  const cfg = img.config;
-  const info: ImageInfo = {
-    image, imageID: img.repoDigests[0] ?? img.id, entrypoint: [...cfg.entrypoint], cmd: [...cfg.cmd],
-    env: { ...cfg.env }, size: img.size,
-    ...(cfg.workingDir ? { workingDir: cfg.workingDir } : {}),
-  };
-  const user = cfg.user?.trim();
-  if (user) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(user);
-    if (m) info.user = { uid: Number(m[1]), ...(m[2] !== undefined ? { gid: Number(m[2]) } : {}) };
-    else info.userName = user;
-  }
-  return info;
+/** cgroupParentOf is the cgroup of a pod's containers: the one the agent made for the pod, else tskube's own. */
+function cgroupParentOf(config: PodSandboxConfig): string {
+  return (config.linux?.cgroupParent || DEFAULT_CGROUP_PARENT).replace(/^\/+|\/+$/g, '');
 }
 
 /** runcReason shortens runc's error to what containerd reports ("exec: \"x\": executable file not found in $PATH"). */

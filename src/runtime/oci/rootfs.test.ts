@@ -4,8 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseGroup, parsePasswd, resolveUser } from './rootfs.js';
-import { imageInfoOf } from './oci-runtime.js';
-import type { StoredImage } from './image/types.js';
 
 function imageRoot(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-rootfs-'));
@@ -38,20 +36,4 @@ test('resolveUser: the agent\'s user wins; the image\'s USER name resolves in it
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
-});
-
-test('imageInfoOf: ENTRYPOINT, CMD, Env, WorkingDir, a numeric USER as user and a name as userName, the repo digest as imageID', () => {
-  const img: StoredImage = {
-    id: 'sha256:cfg', repoTags: ['docker.io/library/nginx:latest'], repoDigests: ['docker.io/library/nginx@sha256:abc'], size: 1234,
-    config: { entrypoint: ['/docker-entrypoint.sh'], cmd: ['nginx', '-g', 'daemon off;'], env: { PATH: '/bin' }, workingDir: '/srv', user: 'nginx' },
-    layers: [], manifestDigest: 'sha256:abc', lastUsed: '2024-01-01T00:00:00Z',
-  };
-  assert.deepEqual(imageInfoOf('nginx', img), {
-    image: 'nginx', imageID: 'docker.io/library/nginx@sha256:abc', entrypoint: ['/docker-entrypoint.sh'], cmd: ['nginx', '-g', 'daemon off;'],
-    env: { PATH: '/bin' }, size: 1234, workingDir: '/srv', userName: 'nginx',
-  });
-  assert.deepEqual(imageInfoOf('x', { ...img, config: { ...img.config, user: '1000:2000' } }).user, { uid: 1000, gid: 2000 });
-  assert.deepEqual(imageInfoOf('x', { ...img, config: { ...img.config, user: '1000' } }).user, { uid: 1000 });
-  assert.equal(imageInfoOf('x', { ...img, config: { ...img.config, user: '' } }).user, undefined);
-  assert.equal(imageInfoOf('x', { ...img, repoDigests: [] }).imageID, 'sha256:cfg');
 });

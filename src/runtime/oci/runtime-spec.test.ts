@@ -10,7 +10,7 @@ const base: ContainerConfig = {
 
 function input(over: Partial<ContainerConfig> = {}, rest: Partial<RuntimeSpecInput> = {}): RuntimeSpecInput {
   return {
-    config: { ...base, ...over }, rootfs: '/node/c1/rootfs', cgroupsPath: '/kubepods/besteffort/poduid-1/c1',
+    config: { ...base, ...over }, rootfs: '/node/c1/rootfs', cgroupsPath: 'kubepods/besteffort/poduid-1/c1',
     user: { uid: 0, gid: 0, additionalGids: [] },
     sandbox: {
       netnsPath: '/run/netns/tskube-1', utsPath: '/node/sb/uts', ipcPath: '/node/sb/ipc', hostname: 'web',
@@ -98,7 +98,7 @@ test('spec: the sandbox\'s namespaces by path; PID per namespaceOptions; node ne
 
 test('spec: cgroupsPath, memory and CPU from resources, oom_score_adj clamped to 0 or more', () => {
   const s = buildRuntimeSpec(input({ resources: { memoryLimitInBytes: 32 * 1024 * 1024, cpuShares: 102, cpuQuota: 10000, cpuPeriod: 100000, oomScoreAdj: -997 } }));
-  assert.equal(s.linux.cgroupsPath, '/kubepods/besteffort/poduid-1/c1');
+  assert.equal(s.linux.cgroupsPath, 'kubepods/besteffort/poduid-1/c1');
   assert.deepEqual(s.linux.resources.memory, { limit: 33554432 });
   assert.deepEqual(s.linux.resources.cpu, { shares: 102, quota: 10000, period: 100000 });
   assert.equal(s.process.oomScoreAdj, 0);

@@ -97,7 +97,7 @@ export interface RuntimeSpecInput {
   sandbox: SandboxView;
   /** the process's user, USER names already resolved in the image's /etc/passwd and /etc/group */
   user: { uid: number; gid: number; additionalGids: number[] };
-  /** cgroupsPath, absolute in each hierarchy ("/kubepods/burstable/pod<uid>/<id>") */
+  /** cgroupsPath ("kubepods/burstable/pod<uid>/<id>"; runc takes a relative one from its own cgroup, as the agent's cgroup manager does) */
   cgroupsPath: string;
   /** the PID namespace to join (POD, TARGET); absent: a new one, unless the config says NODE */
   pidNamespacePath?: string;
