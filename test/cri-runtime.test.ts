@@ -31,6 +31,8 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     busybox = `${registry.host}/library/busybox:1.36`;
     containerd = await startContainerd({ sandboxImage: pause, plainHttpRegistries: [registry.host] });
     rt = await new CriRuntime({ endpoint: containerd.endpoint }).connect();
+    // Every container test runs busybox: pulled once here (the pull test pulls again, which must be idempotent).
+    await rt.pullImage(busybox);
     podsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-cri-pods-'));
   });
 
@@ -99,7 +101,6 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
   });
 
   test('a sandbox with a pod IP and a container printing "BusyBox v1." into its CRI log; exit 0 is Completed', async () => {
-    await rt.pullImage(busybox);
     const sb = sandboxConfig('hello');
     const sid = await rt.runPodSandbox(sb);
     sandboxes.push(sid);
@@ -146,6 +147,45 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     const st = await rt.containerStatus(cid);
     assert.equal(st?.phase, 'exited');
     assert.equal(st?.exitCode, 137);
+  });
+
+  test('interactive Exec through the streaming server: stdin to EOF, exit code; a terminal with resize; Attach to a container\'s stdin', async () => {
+    const sb = sandboxConfig('stream');
+    const sid = await rt.runPodSandbox(sb);
+    sandboxes.push(sid);
+    const cid = await rt.createContainer(sid, containerConfig(sb, 'main', ['sleep', '3600']), sb);
+    await rt.startContainer(cid);
+    const read = async (s: NodeJS.ReadableStream | null) => { let out = ''; for await (const c of s ?? []) out += String(c); return out; };
+
+    const piped = await rt.exec(cid, ['sh', '-c', 'tr a-z A-Z; echo done >&2; exit 4'], { stdin: true, tty: false });
+    piped.stdin!.end('hello over spdy\n');
+    const [out, err, code] = await Promise.all([read(piped.stdout), read(piped.stderr), piped.exit]);
+    assert.equal(out, 'HELLO OVER SPDY\n');
+    assert.equal(err, 'done\n');
+    assert.equal(code, 4);
+
+    const term = await rt.exec(cid, ['sh'], { stdin: true, tty: true });
+    assert.equal(term.stderr, null);
+    term.resize(100, 30);
+    let screen = '';
+    term.stdout.on('data', (c: Buffer) => (screen += c.toString()));
+    await eventually(() => assert.match(screen, /#/), 30_000, 50);
+    term.stdin!.write('tty; stty size; exit 0\n');
+    assert.equal(await term.exit, 0);
+    assert.match(screen, /\/dev\/pts\/\d+/);
+    assert.match(screen, /30 100/);
+
+    const catCfg = containerConfig(sb, 'cat', ['cat'], { stdin: true });
+    const catId = await rt.createContainer(sid, catCfg, sb);
+    await rt.startContainer(catId);
+    const att = await rt.attach(catId);
+    assert.ok(att?.stdin, 'attach gives the container\'s stdin');
+    let echoed = '';
+    att.output.on('data', (c: Buffer) => (echoed += c.toString()));
+    att.stdin.write('through attach\n');
+    await eventually(() => assert.equal(echoed, 'through attach\n'), 30_000, 50);
+    att.output.destroy();
+    assert.match(fs.readFileSync(catCfg.logPath, 'utf8'), /stdout F through attach$/m);
   });
 
   test('security context and mounts: user and groups, read-only root, capabilities, no_new_privs, a read-only host path', async () => {

@@ -4,11 +4,12 @@ import { PassThrough } from 'node:stream';
 import { log } from '../../util/log.js';
 import {
   ImagePullError,
-  type AuthConfig, type ContainerConfig, type ContainerFilter, type ContainerInfo, type ExecOptions, type ExecSession,
+  type AttachSession, type AuthConfig, type ContainerConfig, type ContainerFilter, type ContainerInfo, type ExecOptions, type ExecSession,
   type ImageInfo, type ImageRecord, type ImageService, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
 import { CriClient, isNotFound } from './client.js';
+import { openStreamSession } from './streaming.js';
 import {
   fromCriConditions, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, imageInfoFromStatus, repoDigestFor,
   toCriAuth, toCriContainerConfig, toCriContainerFilter, toCriSandboxConfig, toCriSandboxFilter,
@@ -168,15 +169,42 @@ export class CriRuntime implements Runtime, ImageService {
 
   /**
    * exec runs a command in a container. Without stdin or a terminal it is ExecSync (exec probes,
-   * `kubectl exec pod -- cmd`): the output arrives when the command has ended. Interactive exec
-   * needs the runtime's streaming server (Exec's URL), which this runtime does not drive yet.
+   * `kubectl exec pod -- cmd`): the output arrives when the command has ended. With stdin or a
+   * terminal it is Exec: a session on the runtime's streaming server (SPDY, remotecommand).
    */
   async exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecSession> {
-    if (opts.stdin || opts.tty) throw new Error('interactive exec (stdin or tty) is not supported by the cri runtime yet: run the command without -i/-t');
+    const command = opts.env && Object.keys(opts.env).length ? ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
+    if (opts.stdin || opts.tty) {
+      const { url } = await this.client.runtime<{ url: string }>('Exec', { container_id: id, cmd: command, tty: opts.tty, stdin: opts.stdin, stdout: true, stderr: !opts.tty });
+      return openStreamSession(url, { stdin: opts.stdin, stdout: true, stderr: !opts.tty, tty: opts.tty });
+    }
+    return this.execSync(id, command);
+  }
+
+  /** attach connects to the container's own stdio through the streaming server (Attach); stdout and stderr share the output. */
+  async attach(id: string): Promise<AttachSession | undefined> {
+    const info = await this.containerStatus(id);
+    if (!info || info.phase !== 'running') return undefined;
+    const tty = !!info.config.tty;
+    const stdin = !!info.config.stdin;
+    const { url } = await this.client.runtime<{ url: string }>('Attach', { container_id: id, stdin, tty, stdout: true, stderr: !tty });
+    const session = await openStreamSession(url, { stdin, stdout: true, stderr: !tty, tty });
+    const output = new PassThrough();
+    let open = session.stderr ? 2 : 1;
+    for (const s of [session.stdout, session.stderr]) {
+      if (!s) continue;
+      s.on('data', (c: Buffer) => output.write(c));
+      s.on('end', () => { if (--open === 0) output.end(); });
+    }
+    output.on('close', () => session.kill());
+    return { stdin: session.stdin, output, resize: (cols, rows) => session.resize(cols, rows) };
+  }
+
+  /** execSync runs a command to its end with ExecSync and gives its output as a session. */
+  private execSync(id: string, command: string[]): ExecSession {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const abort = new AbortController();
-    const command = opts.env && Object.keys(opts.env).length ? ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
     const exit = this.client.runtime<{ stdout: Buffer; stderr: Buffer; exit_code: number }>('ExecSync', { container_id: id, cmd: command, timeout: '0' }, 24 * 3600_000, abort.signal)
       .then((res) => {
         stdout.end(res.stdout);
