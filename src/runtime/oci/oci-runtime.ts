@@ -20,7 +20,7 @@ import { defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { imageInfoOf } from './image/image-service.js';
 import type { StoredImage } from './image/types.js';
 import { mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
-import { lastRuncError, Runc, RUNC_PATH } from './runc.js';
+import { lastRuncError, removeEmptyCgroups, Runc, RUNC_PATH } from './runc.js';
 import { buildRuntimeSpec, type SandboxView } from './runtime-spec.js';
 
 const logger = log.child({ component: 'oci-runtime' });
@@ -163,6 +163,7 @@ export class OciRuntime implements Runtime {
     await this.sandboxes.remove(id);
     // The pod's cgroup (and empty kubepods levels) goes once unused; the agent makes it again if needed.
     this.cgroups?.removeIfUnused(cgroupParentOf(rec.config));
+    removeEmptyCgroups(cgroupParentOf(rec.config));
     this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_DELETED_EVENT');
   }
 

@@ -103,3 +103,29 @@ export function lastRuncError(logFile: string): string | undefined {
   }
   return last;
 }
+
+/**
+ * removeEmptyCgroups removes a cgroup path (relative, as runc takes it from the caller's own
+ * cgroup) and its ancestors, where empty, in every v1 hierarchy of the caller, and in a hybrid host's
+ * unified one: runc makes a container's cgroup in all of them (blkio, devices, freezer, the named
+ * systemd one…), and `runc delete` removes only the container's own level. The hierarchies the agent's
+ * cgroup manager uses go too when empty; a level still in use (processes, children) stays.
+ */
+export function removeEmptyCgroups(cgroupPath: string, root = '/sys/fs/cgroup', selfCgroupFile = '/proc/self/cgroup'): void {
+  const rel = cgroupPath.replace(/^\/+|\/+$/g, '');
+  if (!rel || rel.split('/').includes('..') || cgroupPath.startsWith('/')) return;
+  let lines: string[];
+  try { lines = fs.readFileSync(selfCgroupFile, 'utf8').trim().split('\n'); } catch { return; }
+  for (const line of lines) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    // the hierarchy's directory: "name=systemd" → systemd, "cpu,cpuacct" → cpu,cpuacct, v2 ("0::") → unified on a hybrid host
+    const name = m[2] === '' ? (fs.existsSync(`${root}/cgroup.controllers`) ? '' : 'unified') : m[2].replace(/^name=/, '');
+    const base = `${root}/${name}`.replace(/\/$/, '') + m[3].replace(/\/$/, '');
+    const own = m[2] === '' && name === '' ? base.slice(0, base.lastIndexOf('/')) : base;
+    const parts = rel.split('/');
+    for (let i = parts.length; i > 0; i--) {
+      try { fs.rmdirSync(`${own}/${parts.slice(0, i).join('/')}`); } catch { if (fs.existsSync(`${own}/${parts.slice(0, i).join('/')}`)) break; }
+    }
+  }
+}
