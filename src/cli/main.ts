@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { runUp } from './up.js';
 import { runServer } from './server.js';
 import { runAgent } from './agent.js';
+import { registerImagesCommand } from './images.js';
 import { LOGGING_COMMANDS, addLoggingOptions, applyLoggingOptions } from './logging.js';
 import { addClusterFlags } from './controller-flags.js';
 import { log } from '../util/log.js';
@@ -50,6 +51,8 @@ program.command('agent')
   .option('--cluster-dns <ip>', 'the cluster DNS address pods are given (the tenth address of the service range; default 10.96.0.10)')
   .option('--images <file>', IMAGES_HELP, collect, [])
   .action(async (o) => { await runAgent(o); });
+
+registerImagesCommand(program);
 
 // Node lifecycle and DefaultTolerationSeconds flags on the commands that run a control plane.
 for (const cmd of program.commands) if (cmd.name() === 'up' || cmd.name() === 'server') addClusterFlags(cmd);
