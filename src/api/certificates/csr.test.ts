@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '../../apiserver/x509.js';
 import { fieldErrorMessage } from '../../apimachinery/errors.js';
+import { decodeKubernetesProtobuf } from '../../apimachinery/protobuf/decode.js';
+import { encodeKubernetesProtobuf } from '../../apimachinery/protobuf/encode.js';
 import { startTestCluster, type TestCluster } from '../../testing/test-cluster.js';
 import { createObject } from '../testing/strategy-harness.js';
 import { certificatesigningrequests, csrCondition, csrPrinter, validateSignerName } from './csr.js';
@@ -113,5 +115,10 @@ describe('CertificateSigningRequest', () => {
     const bad = await api('/alice/status', { method: 'PUT', body: JSON.stringify({ ...withCert, status: { conditions: [] } }) });
     assert.equal(bad.status, 422);
     assert.match((await bad.json()).message, /updates may not remove a condition of type "Approved"/);
+  });
+
+  it('round-trips through protobuf, extra attributes as plain lists', () => {
+    const o = { ...csr('a', pem, { username: 'alice', groups: ['g'], extra: { scopes: ['a', 'b'] }, expirationSeconds: 600 }), status: { conditions: [{ type: 'Approved', status: 'True', reason: 'R', lastUpdateTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:00Z' }], certificate: b64('x') } };
+    assert.deepEqual(decodeKubernetesProtobuf(encodeKubernetesProtobuf(o)).object, o);
   });
 });

@@ -81,7 +81,9 @@ class Reader {
  */
 const INLINED = new Set(['k8s.io.api.core.v1.Probe.handler', 'k8s.io.api.core.v1.Volume.volumeSource', 'k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource',
   // admissionregistration.k8s.io/v1 embeds its rules inline
-  'k8s.io.api.admissionregistration.v1.RuleWithOperations.rule', 'k8s.io.api.admissionregistration.v1.NamedRuleWithOperations.ruleWithOperations']);
+  'k8s.io.api.admissionregistration.v1.RuleWithOperations.rule', 'k8s.io.api.admissionregistration.v1.NamedRuleWithOperations.ruleWithOperations',
+  // an Ingress rule's http sits beside its host
+  'k8s.io.api.networking.v1.IngressRule.ingressRuleValue']);
 
 /** isInlined tells whether a message field is one of Go's inline-embedded structs (see INLINED; every LocalObjectReference and EphemeralContainerCommon). */
 export function isInlined(type: string, field: string): boolean {
