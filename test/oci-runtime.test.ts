@@ -10,7 +10,9 @@ import { isMountPoint } from '../src/runtime/oci/rootfs.js';
 import { busyboxBaseEntries } from '../src/runtime/oci/testing/image-builder.js';
 import { parseCriLine } from '../src/runtime/cri-log.js';
 import type { ContainerConfig, ContainerInfo, ExecSession, PodSandboxConfig } from '../src/runtime/types.js';
-import { describeNeeding, requireTool, ROOT, RUNC } from '../src/testing/system-tools.js';
+import { BUSYBOX_STATIC, DOCKER_REGISTRY, KUBECTL, describeNeeding, requireTool, ROOT, RUNC } from '../src/testing/system-tools.js';
+import { buildBusyboxImage, pushImage, startRegistry, type TestRegistry } from '../src/runtime/oci/testing/index.js';
+import { kubectl, parseTable, startCluster, waitFor, type Cluster } from './harness.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { eventually } from '../src/testing/test-cluster.js';
 
@@ -245,5 +247,87 @@ describeNeeding('oci runtime (runc) in a pod network', { timeout: 120_000, ...re
       await rt.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// kubectl against `tskube up --runtime oci`: images pushed to a local registry, pulled by the node,
+// run with runc.
+describeNeeding('kubectl with tskube up --runtime oci', { timeout: 5 * 60_000, ...requireTool(ROOT, RUNC, DOCKER_REGISTRY, BUSYBOX_STATIC, KUBECTL, CNI_PLUGINS) }, () => {
+  let reg: TestRegistry;
+  let cluster: Cluster;
+  let image: string;
+
+  before(async () => {
+    reg = await startRegistry();
+    image = `${reg.host}/library/busybox:1.36`;
+    await pushImage(reg.host, 'library/busybox:1.36', await buildBusyboxImage({ extraFiles: { [MARKER]: 'from the image\n' } }));
+    cluster = await startCluster({ nodes: 1, extraArgs: ['--runtime', 'oci'] });
+  }, { timeout: 120_000 });
+
+  after(async () => {
+    await cluster?.stop();
+    await reg?.stop();
+  });
+
+  const k = (...args: string[]) => kubectl(cluster, args);
+
+  async function phaseOf(pod: string, want: string): Promise<void> {
+    await waitFor(async () => (await k('get', 'pod', pod, '-o', 'jsonpath={.status.phase}')).stdout === want, `pod ${pod} ${want}`, 480);
+  }
+
+  test('the node says runc in CONTAINER-RUNTIME; a busybox pod prints "BusyBox v1." from the image and its containerID is runc://, its imageID the digest', async () => {
+    const wide = parseTable((await k('get', 'nodes', '-o', 'wide')).stdout);
+    assert.match(wide.rows[0]['CONTAINER-RUNTIME'], /^runc:\/\/\d+\.\d+\.\d+/);
+    const run = await k('run', 'hello', `--image=${image}`, '--restart=Never', '--', 'sh', '-c', `busybox | head -1; cat /${MARKER}`);
+    assert.equal(run.code, 0, run.stderr);
+    await phaseOf('hello', 'Succeeded');
+    const logs = (await k('logs', 'hello')).stdout;
+    assert.match(logs, /^BusyBox v1\.\d+/);
+    assert.match(logs, /from the image/);
+    const status = JSON.parse((await k('get', 'pod', 'hello', '-o', 'json')).stdout).status.containerStatuses[0];
+    assert.match(status.containerID, /^runc:\/\/[0-9a-f]{64}$/);
+    assert.match(status.imageID, new RegExp(`^${reg.host.replace(/\./g, '\\.')}/library/busybox@sha256:[0-9a-f]{64}$`));
+    assert.equal(status.state.terminated.reason, 'Completed');
+  });
+
+  test('kubectl exec runs the image\'s applets; runAsUser 1000, readOnlyRootFilesystem and a dropped capability hold', async () => {
+    const manifest = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'secure' },
+      spec: {
+        containers: [{
+          name: 'main', image, command: ['sleep', '3600'],
+          securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true, capabilities: { drop: ['NET_RAW'] } },
+        }],
+      },
+    };
+    const applied = await kubectl(cluster, ['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+    assert.equal(applied.code, 0, applied.stderr);
+    await phaseOf('secure', 'Running');
+    const id = await k('exec', 'secure', '--', 'id', '-u');
+    assert.equal(id.stdout, '1000\n', id.stderr);
+    const write = await k('exec', 'secure', '--', 'touch', '/etc/x');
+    assert.notEqual(write.code, 0);
+    assert.match(write.stderr, /Read-only file system/);
+    const caps = (await k('exec', 'secure', '--', 'grep', 'CapBnd', '/proc/self/status')).stdout;
+    assert.equal((BigInt('0x' + caps.split('\t')[1].trim()) >> 13n) & 1n, 0n, `NET_RAW (13) dropped: ${caps}`);
+    assert.equal((BigInt('0x' + caps.split('\t')[1].trim()) >> 0n) & 1n, 1n, `CHOWN (0) kept: ${caps}`);
+    const sh = await k('exec', 'secure', '--', 'sh', '-c', 'echo $((6*7)); busybox | head -1');
+    assert.match(sh.stdout, /^42\nBusyBox v1\./);
+  });
+
+  test('a memory hog limited to 32Mi is OOMKilled: describe shows Reason OOMKilled and Exit Code 137', async () => {
+    const manifest = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hog' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'hog', image, command: ['sh', '-c', 'x=a; while true; do x=$x$x; done'], resources: { limits: { memory: '32Mi' } } }],
+      },
+    };
+    const applied = await kubectl(cluster, ['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+    assert.equal(applied.code, 0, applied.stderr);
+    await phaseOf('hog', 'Failed');
+    const describe = (await k('describe', 'pod', 'hog')).stdout;
+    assert.match(describe, /Reason:\s+OOMKilled/);
+    assert.match(describe, /Exit Code:\s+137/);
   });
 });
