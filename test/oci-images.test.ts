@@ -143,3 +143,36 @@ describeNeeding('oci images from a real registry', { timeout: 5 * 60_000, ...req
     assert.equal(await readFile(join(await store.rootfsOf(o!), 'x'), 'utf8'), 'y');
   });
 });
+
+describeNeeding('tskube images import, ls and rm', { timeout: 3 * 60_000, ...requireTool(BUSYBOX_STATIC) }, () => {
+  let dir: string;
+  const tskube = (args: string[]) => run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src/cli/main.ts'), 'images', ...args, '--data-dir', dir]);
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tskube-images-cli-'));
+  });
+  after(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('imports a docker save tarball into the first node, lists it as crictl does, removes it', async () => {
+    const img = await buildBusyboxImage({ cmd: ['echo', 'cli'] });
+    await writeDockerSaveTar(img, join(dir, 'app.tar'), 'myapp:2.0');
+    const imported = await tskube(['import', join(dir, 'app.tar')]);
+    assert.equal(imported.stdout, 'Loaded image: docker.io/library/myapp:2.0\n');
+    // the node's store is where the oci runtime of `tskube up`'s first node looks
+    const store = new ImageStore({ root: join(dir, 'nodes', 'host01', 'images') });
+    assert.equal(store.get('myapp:2.0')?.id, img.config.digest);
+    const ls = await tskube(['ls']);
+    const lines = ls.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^IMAGE\s+TAG\s+IMAGE ID\s+SIZE$/);
+    assert.match(lines[1]!, new RegExp(`^docker\\.io/library/myapp\\s+2\\.0\\s+${img.config.digest.slice(7, 20)}\\s+\\d+(\\.\\d+)?[kM]B$`));
+    const removed = await tskube(['rm', 'myapp:2.0']);
+    assert.equal(removed.stdout, 'Deleted: docker.io/library/myapp:2.0\n');
+    assert.equal(store.get('myapp:2.0'), undefined);
+    await assert.rejects(tskube(['rm', 'myapp:2.0']), (err: { stderr: string; code: number }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr, /no such image "docker\.io\/library\/myapp:2\.0" present/);
+      return true;
+    });
+  });
+});
