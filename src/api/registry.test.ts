@@ -52,6 +52,13 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   'rbac.authorization.k8s.io/v1/clusterroles': [[], [], [], false],
   'rbac.authorization.k8s.io/v1/rolebindings': [[], [], [], true],
   'rbac.authorization.k8s.io/v1/roles': [[], [], [], true],
+  'certificates.k8s.io/v1/certificatesigningrequests': [['csr'], [], ['approval', 'status'], false],
+  'networking.k8s.io/v1/ingresses': [['ing'], [], ['status'], true],
+  'networking.k8s.io/v1/ingressclasses': [[], [], [], false],
+  'storage.k8s.io/v1/csidrivers': [[], [], [], false],
+  'storage.k8s.io/v1/csinodes': [[], [], [], false],
+  'storage.k8s.io/v1/volumeattachments': [[], [], ['status'], false],
+  'apiregistration.k8s.io/v1/apiservices': [[], ['api-extensions'], ['status'], false],
 };
 
 describe('registry', () => {

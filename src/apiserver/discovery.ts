@@ -114,6 +114,7 @@ const SUBRESOURCES: Record<string, SubresourceInfo> = {
   ephemeralcontainers: { kind: (d) => d.kind, verbs: ['get', 'patch', 'update'] },
   resize: { kind: (d) => d.kind, verbs: ['get', 'patch', 'update'] },
   token: { kind: () => 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+  approval: { kind: (d) => d.kind, verbs: ['get', 'patch', 'update'] },
 };
 
 function subresourceInfo(name: string): SubresourceInfo {
