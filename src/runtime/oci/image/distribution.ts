@@ -180,6 +180,12 @@ export class RepositoryClient {
   async resolve(reference: string, what: string): Promise<{ digest: string; mediaType: string; size: number }> {
     const res = await this.do('HEAD', `manifests/${reference}`, { accept: MANIFEST_ACCEPT });
     res.body.resume();
+    if ((res.status === 401 || res.status === 403) && this.bearerTried) {
+      // a HEAD answer has no body: ask again with GET for the registry's reason (Docker Hub's insufficient_scope)
+      const again = await this.do('GET', `manifests/${reference}`, { accept: MANIFEST_ACCEPT });
+      if (again.status !== 200) throw await this.unexpected(again, 'GET', what);
+      again.body.resume();
+    }
     if (res.status !== 200) throw await this.unexpected(res, 'HEAD', what);
     let digest = String(res.headers['docker-content-digest'] ?? '');
     const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();

@@ -175,3 +175,17 @@ test('image GC: above the high threshold, unused images go least recently used f
     await reg.close();
   }
 });
+
+test("a repository the token does not cover is worded as Docker Hub's: pull access denied, with the server's message", async () => {
+  const reg = await fakeRegistry({ bearer: { user: 'bob', password: 'pw' } });
+  try {
+    const store = new ImageStore({ root: join(dir, 'denied') });
+    // the realm gives bob a token for "app" only; "other" stays unauthorized
+    await assert.rejects(store.pull(`${reg.host}/other:1`, { username: 'bob', password: 'pw' }), (err: Error) => {
+      assert.equal(err.message, `failed to pull and unpack image "${reg.host}/other:1": failed to resolve reference "${reg.host}/other:1": pull access denied, repository does not exist or may require authorization: server message: unauthorized: authentication required`);
+      return true;
+    });
+  } finally {
+    await reg.close();
+  }
+});
