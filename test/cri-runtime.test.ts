@@ -135,6 +135,18 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     const cid = await rt.createContainer(sid, containerConfig(sb, 'main', ['sleep', '3600']), sb);
     await rt.startContainer(cid);
     assert.equal((await rt.containerStatus(cid))?.phase, 'running');
+    // Another agent process (after a restart) relists: the config, sandbox and pid come back from containerd.
+    const fresh = await new CriRuntime({ endpoint: containerd.endpoint }).connect();
+    try {
+      const [again] = await fresh.listContainers({ podUid: sb.metadata.uid });
+      assert.deepEqual([again.id, again.sandboxId, again.phase, again.config.name, again.config.argv, again.config.env.POD_VAR],
+        [cid, sid, 'running', 'main', ['sleep', '3600'], 'from-pod']);
+      assert.equal(again.config.logPath, path.join(sb.logDirectory!, 'main', '0.log'));
+      assert.ok(again.pid && again.pid > 1, `pid ${again.pid}`);
+      assert.match(fs.readFileSync(`/proc/${again.pid}/cmdline`, 'utf8'), /^sleep\x003600/);
+    } finally {
+      await fresh.close();
+    }
     const read = async (s: NodeJS.ReadableStream | null) => { let out = ''; for await (const c of s ?? []) out += String(c); return out; };
     const session = await rt.exec(cid, ['sh', '-c', 'echo out; echo err >&2; ls /bin/busybox; exit 3'], { stdin: false, tty: false });
     const [out, err, code] = await Promise.all([read(session.stdout), read(session.stderr), session.exit]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerConfig, PodSandboxConfig } from '../types.js';
 import {
-  criCapabilities, criLogPath, fromCriConditions, fromCriContainerStatus, fromCriSandboxStatus, imageInfoFromStatus, nanosToRfc3339,
+  criCapabilities, criLogPath, parseVerboseInfo, fromCriConditions, fromCriContainerStatus, fromCriSandboxStatus, imageInfoFromStatus, nanosToRfc3339,
   parseImageUser, repoDigestFor, repositoryOf, toCriAuth, toCriContainerConfig, toCriContainerFilter, toCriSandboxConfig, toCriSandboxFilter,
 } from './convert.js';
 import type * as cri from './cri-types.js';
@@ -125,6 +125,14 @@ test('container status: nanosecond timestamps, exit code, OOMKilled kept, a conf
     { podUid: info.config.podUid, podName: info.config.podName, podNamespace: info.config.podNamespace, name: info.config.name, attempt: info.config.attempt, logPath: info.config.logPath },
     { podUid: 'u-1', podName: 'web', podNamespace: 'shop', name: 'nginx', attempt: 3, logPath: '/logs/nginx/3.log' },
   );
+  const relisted = fromCriContainerStatus(status({ state: 'CONTAINER_RUNNING', finished_at: '0' }), '', undefined, {
+    sandboxID: 's9', pid: 4242,
+    config: { command: ['nginx'], args: ['-g', 'daemon off;'], working_dir: '/srv', envs: [{ key: 'A', value: '1' }, { key: 'E' }], mounts: [{ container_path: '/data', host_path: '/d', readonly: true }], stdin: true, tty: true },
+  });
+  assert.deepEqual([relisted.sandboxId, relisted.pid, relisted.config.argv, relisted.config.env, relisted.config.mounts, relisted.config.workingDir, relisted.config.stdin, relisted.config.tty],
+    ['s9', 4242, ['nginx', '-g', 'daemon off;'], { A: '1', E: '' }, [{ hostPath: '/d', containerPath: '/data', readOnly: true }], '/srv', true, true]);
+  assert.equal(fromCriContainerStatus(status({}), 's1', undefined, { pid: 4242 }).pid, undefined, 'an exited container has no pid');
+  assert.deepEqual(parseVerboseInfo({ info: 'not json' }), {});
   const known = container();
   assert.equal(fromCriContainerStatus(status({}), 's1', known).config, known);
 });

@@ -136,19 +136,54 @@ export function criState(phase: ContainerPhase): cri.ContainerState {
 }
 
 /**
+ * ContainerVerboseInfo is the part of containerd's verbose ContainerStatus info (info["info"], JSON)
+ * tskube reads: the container's pid, its sandbox and the CRI config it was created with (Go's JSON
+ * of the protobuf message: snake_case names, enums as numbers).
+ */
+export interface ContainerVerboseInfo {
+  sandboxID?: string;
+  pid?: number;
+  config?: {
+    command?: string[]; args?: string[]; working_dir?: string;
+    envs?: { key: string; value?: string }[];
+    mounts?: { container_path?: string; host_path?: string; readonly?: boolean }[];
+    stdin?: boolean; tty?: boolean;
+  };
+}
+
+/** parseVerboseInfo reads containerd's verbose info; another runtime's (or none) gives {}. */
+export function parseVerboseInfo(info: Record<string, string> | undefined): ContainerVerboseInfo {
+  try {
+    const v = JSON.parse(info?.info ?? '{}') as unknown;
+    return v && typeof v === 'object' ? v as ContainerVerboseInfo : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
  * fromCriContainerStatus is ContainerStatus's answer as a ContainerInfo. `known` is the config this
  * process created the container with; a container found by relisting (another agent process made
- * it) gets a config rebuilt from its labels and metadata, which is all the agent reads back.
+ * it) gets its config back from its labels, metadata and the runtime's verbose info.
  */
-export function fromCriContainerStatus(s: cri.ContainerStatus, sandboxId: string, known?: ContainerConfig): ContainerInfo {
+export function fromCriContainerStatus(s: cri.ContainerStatus, sandboxId: string, known?: ContainerConfig, verbose: ContainerVerboseInfo = {}): ContainerInfo {
   const labels = s.labels ?? {};
+  const v = verbose.config ?? {};
   const config: ContainerConfig = known ?? {
     podUid: labels[POD_UID_LABEL] ?? '', podName: labels[POD_NAME_LABEL] ?? '', podNamespace: labels[POD_NAMESPACE_LABEL] ?? '',
     name: s.metadata?.name ?? labels[CONTAINER_NAME_LABEL] ?? '', attempt: s.metadata?.attempt ?? 0,
-    image: s.image?.user_specified_image || s.image?.image || '', argv: [], env: {}, mounts: [], logPath: s.log_path ?? '',
+    image: s.image?.user_specified_image || s.image?.image || '',
+    argv: [...(v.command ?? []), ...(v.args ?? [])],
+    env: Object.fromEntries((v.envs ?? []).map((e) => [e.key, e.value ?? ''])),
+    mounts: (v.mounts ?? []).map((m) => ({ hostPath: m.host_path ?? '', containerPath: m.container_path ?? '', ...(m.readonly ? { readOnly: true } : {}) })),
+    logPath: s.log_path ?? '',
+    ...(v.working_dir ? { workingDir: v.working_dir } : {}),
+    ...(v.stdin ? { stdin: true } : {}),
+    ...(v.tty ? { tty: true } : {}),
   };
   const phase = phaseOf(s.state);
-  const info: ContainerInfo = { id: s.id, sandboxId, config, phase };
+  const info: ContainerInfo = { id: s.id, sandboxId: sandboxId || verbose.sandboxID || '', config, phase };
+  if (phase === 'running' && verbose.pid) info.pid = verbose.pid;
   const created = nanosToRfc3339(s.created_at);
   const started = nanosToRfc3339(s.started_at);
   const finished = nanosToRfc3339(s.finished_at);

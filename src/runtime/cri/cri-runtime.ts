@@ -11,7 +11,7 @@ import {
 import { CriClient, isNotFound } from './client.js';
 import { openStreamSession } from './streaming.js';
 import {
-  fromCriConditions, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, imageInfoFromStatus, repoDigestFor,
+  fromCriConditions, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, imageInfoFromStatus, parseVerboseInfo, repoDigestFor,
   toCriAuth, toCriContainerConfig, toCriContainerFilter, toCriSandboxConfig, toCriSandboxFilter,
 } from './convert.js';
 import type * as cri from './cri-types.js';
@@ -141,22 +141,24 @@ export class CriRuntime implements Runtime, ImageService {
   }
 
   async containerStatus(id: string): Promise<ContainerInfo | undefined> {
-    let status: cri.ContainerStatus | null;
+    let res: { status: cri.ContainerStatus | null; info: Record<string, string> };
     try {
-      status = (await this.client.runtime<{ status: cri.ContainerStatus | null }>('ContainerStatus', { container_id: id, verbose: false })).status;
+      // Verbose: containerd's info names the sandbox, the pid (the agent's stats read its cgroup) and the config.
+      res = await this.client.runtime('ContainerStatus', { container_id: id, verbose: true });
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
     }
-    if (!status) return undefined;
-    let sandboxId = this.sandboxOf.get(id);
-    if (sandboxId === undefined) {
-      // ContainerStatus does not name the sandbox: ListContainers does.
-      const res = await this.client.runtime<{ containers: cri.Container[] }>('ListContainers', { filter: toCriContainerFilter({ id }) });
-      sandboxId = res.containers[0]?.pod_sandbox_id ?? '';
-      if (sandboxId) this.sandboxOf.set(id, sandboxId);
+    if (!res.status) return undefined;
+    const verbose = parseVerboseInfo(res.info);
+    let sandboxId = this.sandboxOf.get(id) ?? verbose.sandboxID;
+    if (!sandboxId) {
+      // A runtime without verbose info: ListContainers names the sandbox.
+      const list = await this.client.runtime<{ containers: cri.Container[] }>('ListContainers', { filter: toCriContainerFilter({ id }) });
+      sandboxId = list.containers[0]?.pod_sandbox_id ?? '';
     }
-    return fromCriContainerStatus(status, sandboxId, this.configs.get(id));
+    if (sandboxId) this.sandboxOf.set(id, sandboxId);
+    return fromCriContainerStatus(res.status, sandboxId, this.configs.get(id), verbose);
   }
 
   async listContainers(filter?: ContainerFilter): Promise<ContainerInfo[]> {
