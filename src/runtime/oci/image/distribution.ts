@@ -72,6 +72,7 @@ export class RepositoryClient {
   private authorization: string | undefined;
   private bearerTried = false;
   private readonly creds: { username: string; password: string } | undefined;
+  private readonly identityToken: string | undefined;
 
   constructor(
     readonly endpoint: Endpoint,
@@ -79,6 +80,7 @@ export class RepositoryClient {
   ) {
     const a = auth ?? endpoint.auth;
     this.creds = basicCredentials(a);
+    this.identityToken = a?.identityToken || undefined;
     if (a?.registryToken) this.authorization = `Bearer ${a.registryToken}`;
   }
 
@@ -132,7 +134,9 @@ export class RepositoryClient {
     const basic = challenges.find((c) => c.scheme === 'basic');
     if (bearer && !this.bearerTried) {
       this.bearerTried = true;
-      this.authorization = `Bearer ${await this.fetchToken(tokenRequestURL(bearer, `repository:${this.endpoint.path}:pull`))}`;
+      const scope = `repository:${this.endpoint.path}:pull`;
+      const token = this.identityToken ? await this.refreshToken(bearer.params.realm ?? '', bearer.params.service ?? '', scope) : await this.fetchToken(tokenRequestURL(bearer, scope));
+      this.authorization = `Bearer ${token}`;
     } else if (basic && this.creds && this.authorization === undefined) {
       this.authorization = basicAuthorization(this.creds);
     } else {
@@ -156,6 +160,26 @@ export class RepositoryClient {
     const body = JSON.parse(text) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`no token in the answer of ${url.origin}${url.pathname}`);
+    return token;
+  }
+
+  /** refreshToken trades an identity token for an access token (OAuth2 refresh_token grant, as Docker's token protocol). */
+  private async refreshToken(realm: string, service: string, scope: string): Promise<string> {
+    const url = new URL(realm);
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.identityToken!, service, scope, client_id: 'tskube' }).toString();
+    const res = await new Promise<Response>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) }, ...(url.protocol === 'https:' ? { rejectUnauthorized: !this.endpoint.tls.insecureSkipVerify } : {}) },
+        (r) => resolve({ status: r.statusCode ?? 0, statusText: r.statusMessage ?? '', headers: r.headers, body: r, url }),
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => reject(new RegistryError(`failed to do request: Post "${url}": ${networkMessage(err, url)}`)));
+      req.end(form);
+    });
+    const text = await readText(res.body);
+    if (res.status !== 200) throw new RegistryError(`failed to fetch oauth token: unexpected status from POST request to ${url}: ${res.status} ${res.statusText}`, res.status);
+    const token = (JSON.parse(text) as { access_token?: string }).access_token;
+    if (!token) throw new RegistryError(`no access_token in the answer of ${url.origin}${url.pathname}`);
     return token;
   }
 

@@ -26,6 +26,16 @@ async function fakeRegistry(o: { bearer?: { user: string; password: string } } =
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     reg.requests.push(`${req.method} ${url.pathname}`);
+    if (url.pathname === '/token' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== 'id-token-of-bob') return void res.writeHead(401).end();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `tok:${form.get('scope')}` }));
+      });
+      return;
+    }
     if (url.pathname === '/token') {
       const expected = o.bearer ? 'Basic ' + Buffer.from(`${o.bearer.user}:${o.bearer.password}`).toString('base64') : undefined;
       if (req.headers.authorization !== expected) return void res.writeHead(401).end();
@@ -108,6 +118,9 @@ test('bearer token challenge: the token is fetched from the realm with the crede
     await assert.rejects(store.pull(`${reg.host}/app:1`), /failed to fetch anonymous token: unexpected status from GET request to http:\/\/127\.0\.0\.1:\d+\/token\?service=fake&scope=repository%3Aapp%3Apull: 401 Unauthorized/);
     const got = await store.pull(`${reg.host}/app:1`, { username: 'bob', password: 'pw' });
     assert.equal(got.id, img.config.digest);
+    // an identity token (docker login's refresh token) is traded for an access token by POST
+    const other = new ImageStore({ root: join(dir, 'bearer-identity') });
+    assert.equal((await other.pull(`${reg.host}/app:1`, { identityToken: 'id-token-of-bob' })).id, img.config.digest);
   } finally {
     await reg.close();
   }
