@@ -280,6 +280,16 @@ function defForClass(cls: string, ownerPrefix: string): string {
   return name;
 }
 
+// kube-aggregator's APIService is in no kubernetes-types file: its definitions come from client-node's models.
+for (const [cls, kind, required] of [['V1APIService', 'APIService', []], ['V1APIServiceList', 'APIServiceList', ['items']]] as const) {
+  const name = defForClass(cls, 'io.k8s.kube-aggregator.pkg.apis.apiregistration');
+  defs[name].k = [{ group: 'apiregistration.k8s.io', version: 'v1', kind }];
+  if (required.length) defs[name].r = [...required];
+}
+for (const [def, required] of [['APIServiceSpec', ['groupPriorityMinimum', 'versionPriority']], ['APIServiceCondition', ['type', 'status']]] as const) {
+  defs[`io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.${def}`].r = [...required];
+}
+
 let added = 0;
 for (const [name, cls] of [...defToClass]) {
   const def = defs[name];

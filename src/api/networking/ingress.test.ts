@@ -21,7 +21,7 @@ describe('Ingress', () => {
 
   it('validates as Kubernetes does', () => {
     const cases: [string, Record<string, unknown>, string[]][] = [
-      ['neither backend nor rules', ing({}), ['spec.rules: Invalid value: "[]": either `defaultBackend` or `rules` must be specified']],
+      ['neither backend nor rules', ing({}), ['spec.rules: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified']],
       ['no pathType', ing({ rules: [rule('a.example.com', [{ path: '/', backend }])] }), ['spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified']],
       ['relative Prefix path', ing({ rules: [rule(undefined, [{ path: 'x', pathType: 'Prefix', backend }])] }), ['spec.rules[0].http.paths[0].path: Invalid value: "x": must be an absolute path']],
       ['bad pathType', ing({ rules: [rule(undefined, [{ path: '/', pathType: 'Regex', backend }])] }), ['spec.rules[0].http.paths[0].pathType: Unsupported value: "Regex": supported values: "Exact", "ImplementationSpecific", "Prefix"']],

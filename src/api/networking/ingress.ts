@@ -10,7 +10,7 @@ import { specStatusStrategy, statusStrategy } from '../common/strategy.js';
 import { AGE, NAME, col, get } from '../printers/columns.js';
 import { ageOf } from '../printers/duration.js';
 import type { KubeObject, ResourceDefinition, TablePrinter } from '../resource.js';
-import { IMMUTABLE, invalidField, messagesAt, notSupported, required, tooLong } from '../validation/field.js';
+import { IMMUTABLE, invalidField, invalidText, messagesAt, notSupported, required, tooLong } from '../validation/field.js';
 import { isDNS1035Label, isDNS1123Subdomain, isValidIP, isValidPortName, isValidPortNum } from '../validation/names.js';
 
 const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
@@ -86,7 +86,7 @@ export function validateIngress(ing: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const rules: unknown[] = Array.isArray(spec.rules) ? spec.rules : [];
   if (isObj(spec.defaultBackend)) errs.push(...validateIngressBackend(spec.defaultBackend, 'spec.defaultBackend'));
-  else if (rules.length === 0) errs.push(invalidField('spec.rules', '[]', 'either `defaultBackend` or `rules` must be specified'));
+  else if (rules.length === 0) errs.push(invalidText('spec.rules', Array.isArray(spec.rules) ? '[]networking.IngressRule{}' : '[]networking.IngressRule(nil)', 'either `defaultBackend` or `rules` must be specified'));
   rules.forEach((r, i) => {
     const rule = objAt(r);
     const path = `spec.rules[${i}]`;
