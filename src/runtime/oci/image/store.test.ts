@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +24,9 @@ interface FakeRegistry {
   close(): Promise<void>;
 }
 
-async function fakeRegistry(o: { bearer?: { user: string; password: string } } = {}): Promise<FakeRegistry> {
+async function fakeRegistry(o: { bearer?: { user: string; password: string }; tls?: { key: Buffer; cert: Buffer } } = {}): Promise<FakeRegistry> {
   const reg = { blobs: new Map(), manifests: new Map(), requests: [] as string[] } as unknown as FakeRegistry;
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url!, 'http://x');
     reg.requests.push(`${req.method} ${url.pathname}`);
     if (url.pathname === '/token' && req.method === 'POST') {
@@ -60,7 +63,8 @@ async function fakeRegistry(o: { bearer?: { user: string; password: string } } =
     if (!data) return void res.writeHead(404).end();
     if (reg.corrupt === m[3]) data = Buffer.from(data.map((b, i) => (i === 100 ? b ^ 0xff : b)));
     res.writeHead(200, { 'content-length': data.length }).end(data);
-  });
+  };
+  const server: Server = o.tls ? createHttpsServer(o.tls, handler) : createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address() as { port: number };
   reg.host = `127.0.0.1:${addr.port}`;
@@ -198,6 +202,32 @@ test("a repository the token does not cover is worded as Docker Hub's: pull acce
       assert.equal(err.message, `failed to pull and unpack image "${reg.host}/other:1": failed to resolve reference "${reg.host}/other:1": pull access denied, repository does not exist or may require authorization: server message: unauthorized: authentication required`);
       return true;
     });
+  } finally {
+    await reg.close();
+  }
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+test('a TLS registry with a self-signed certificate: refused, then trusted by ca_file or insecure_skip_verify in registries.yaml', { skip: hasOpenssl ? false : 'openssl not installed — apt-get install openssl' }, async () => {
+  const tlsDir = join(dir, 'tls');
+  execFileSync('mkdir', ['-p', tlsDir]);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem')], { stdio: 'ignore' });
+  const reg = await fakeRegistry({ tls: { key: await readFile(join(tlsDir, 'key.pem')), cert: await readFile(join(tlsDir, 'cert.pem')) } });
+  try {
+    const img = await smallImage('tls');
+    publish(reg, 'app:1', img);
+    const ref = `${reg.host}/app:1`;
+    const mirrors = `mirrors:\n  "${reg.host}":\n    endpoint: ["https://${reg.host}"]\n`;
+    const plain = join(dir, 'tls-plain.yaml');
+    await writeFile(plain, mirrors);
+    await assert.rejects(new ImageStore({ root: join(dir, 'tls0'), registriesFile: plain }).pull(ref), /failed to do request: Head "https:\/\/127\.0\.0\.1:\d+\/v2\/app\/manifests\/1": self[- ]signed certificate/);
+    const withCa = join(dir, 'tls-ca.yaml');
+    await writeFile(withCa, `${mirrors}configs:\n  "${reg.host}":\n    tls:\n      ca_file: ${join(tlsDir, 'cert.pem')}\n`);
+    assert.equal((await new ImageStore({ root: join(dir, 'tls1'), registriesFile: withCa }).pull(ref)).id, img.config.digest);
+    const insecure = join(dir, 'tls-insecure.yaml');
+    await writeFile(insecure, `${mirrors}configs:\n  "${reg.host}":\n    tls:\n      insecure_skip_verify: true\n`);
+    assert.equal((await new ImageStore({ root: join(dir, 'tls2'), registriesFile: insecure }).pull(ref)).id, img.config.digest);
   } finally {
     await reg.close();
   }
