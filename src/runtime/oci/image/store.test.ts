@@ -165,27 +165,30 @@ test('mirrors from registries.yaml are tried first, with their own credentials',
   }
 });
 
-test('image GC: above the high threshold, unused images go least recently used first, down to the low threshold', async () => {
+test('image GC: above the high threshold, unused images go least recently used first, down to the low threshold, none younger than imageMinimumGCAge', async () => {
   const reg = await fakeRegistry();
   try {
     const clock = new FakeClock();
-    let available = 50;
+    let available = 1999;
     const store = new ImageStore({ root: join(dir, 'gc'), clock, fsStats: async () => ({ capacityBytes: 10_000, availableBytes: available }) });
     const imgs: TestImage[] = [];
-    for (const n of ['a', 'b', 'c']) {
+    for (const n of ['a', 'b', 'c', 'd']) {
       const img = await smallImage(n.repeat(3000));
       imgs.push(img);
       publish(reg, `${n}:1`, img);
       await store.pull(`${reg.host}/${n}:1`);
       await clock.step(60_000);
     }
-    // 81% used, high 80, low 80: 1 byte to free, so only the least recently used unused image ("b") goes
-    available = 1999;
-    assert.deepEqual(await store.garbageCollect({ highThresholdPercent: 80, lowThresholdPercent: 80, inUse: new Set([`${reg.host}/a:1`]) }), [imgs[1]!.config.digest]);
-    // nearly full: everything unused goes; "a" stays because a container uses it
+    const inUse = new Set([`${reg.host}/a:1`]);
+    const [a, b, c, d] = imgs.map((i) => i.config.digest);
+    // 81% used, high 80, low 80: 1 byte to free, so only the least recently used unused image goes ("a" is in use)
+    assert.deepEqual(await store.garbageCollect({ highThresholdPercent: 80, lowThresholdPercent: 80, inUse }), [b]);
+    // nearly full: all unused images older than 2 minutes go; "d" was pulled a minute ago
     available = 50;
-    assert.deepEqual(await store.garbageCollect({ highThresholdPercent: 85, lowThresholdPercent: 80, inUse: new Set([`${reg.host}/a:1`]) }), [imgs[2]!.config.digest]);
-    assert.deepEqual(store.list().map((i) => i.id), [imgs[0]!.config.digest]);
+    assert.deepEqual(await store.garbageCollect({ highThresholdPercent: 85, lowThresholdPercent: 80, inUse }), [c]);
+    await clock.step(120_000);
+    assert.deepEqual(await store.garbageCollect({ highThresholdPercent: 85, lowThresholdPercent: 80, inUse }), [d]);
+    assert.deepEqual(store.list().map((i) => i.id), [a]);
     available = 9000;
     assert.deepEqual(await store.garbageCollect({ highThresholdPercent: 85, lowThresholdPercent: 80, inUse: new Set() }), []);
   } finally {

@@ -28,6 +28,8 @@ const logger = log.child({ component: 'oci-image-store' });
 const INDEX_MEDIA_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const PULL_CONCURRENCY = 3;
+/** DEFAULT_IMAGE_MIN_GC_AGE_MS is the kubelet's imageMinimumGCAge: a just pulled image is not collected before it is used. */
+export const DEFAULT_IMAGE_MIN_GC_AGE_MS = 2 * 60_000;
 
 /** ImageStoreOptions: root is the store's directory; registriesFile a k3s-style registries.yaml. */
 export interface ImageStoreOptions {
@@ -388,7 +390,7 @@ export class ImageStore {
   /**
    * garbageCollect frees space as the kubelet's image GC does: when the filesystem is fuller than
    * highThresholdPercent, images no container uses are removed, least recently used first, until
-   * usage would be at lowThresholdPercent. Resolves with the ids removed.
+   * usage would be at lowThresholdPercent; images used within minAgeMs stay. Resolves with the ids removed.
    */
   async garbageCollect(o: GarbageCollectOptions): Promise<string[]> {
     const fs = await this.fsStats();
@@ -401,8 +403,9 @@ export class ImageStore {
       const img = this.get(ref);
       if (img) inUse.add(img.id);
     }
+    const newest = this.clock.now().getTime() - (o.minAgeMs ?? DEFAULT_IMAGE_MIN_GC_AGE_MS);
     const candidates = this.list()
-      .filter((img) => !inUse.has(img.id))
+      .filter((img) => !inUse.has(img.id) && Date.parse(img.lastUsed) <= newest)
       .sort((a, b) => a.lastUsed.localeCompare(b.lastUsed));
     const removed: string[] = [];
     let freed = 0;

@@ -56,6 +56,8 @@ export interface GarbageCollectOptions {
   lowThresholdPercent: number;
   /** ids or names of images that must stay (used by containers) */
   inUse: Set<string>;
+  /** images used more recently than this are kept (the kubelet's imageMinimumGCAge; default 2 minutes) */
+  minAgeMs?: number;
 }
 
 export type { AuthConfig };
