@@ -71,6 +71,8 @@ function networkMessage(err: NodeJS.ErrnoException, url: URL): string {
 export class RepositoryClient {
   private authorization: string | undefined;
   private bearerTried = false;
+  /** when the bearer token was fetched (ms): a token older than a minute is fetched again on a 401 (Docker Hub's last 5 minutes) */
+  private tokenFetchedAt = 0;
   private readonly creds: { username: string; password: string } | undefined;
   private readonly identityToken: string | undefined;
 
@@ -132,8 +134,9 @@ export class RepositoryClient {
     const challenges = parseChallenges(String(res.headers['www-authenticate'] ?? ''));
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
-    if (bearer && !this.bearerTried) {
+    if (bearer && (!this.bearerTried || Date.now() - this.tokenFetchedAt > 60_000)) {
       this.bearerTried = true;
+      this.tokenFetchedAt = Date.now();
       const scope = `repository:${this.endpoint.path}:pull`;
       const token = this.identityToken ? await this.refreshToken(bearer.params.realm ?? '', bearer.params.service ?? '', scope) : await this.fetchToken(tokenRequestURL(bearer, scope));
       this.authorization = `Bearer ${token}`;
