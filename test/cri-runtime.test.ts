@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { buildBusyboxImage, pushImage, startRegistry, type TestRegistry } from '../src/runtime/oci/testing/index.js';
 import { CriRuntime } from '../src/runtime/cri/index.js';
 import { pushPauseImage, removeCgroupTree, startContainerd, type TestContainerd } from '../src/runtime/cri/testing/containerd.js';
-import type { ContainerConfig, ContainerInfo, PodSandboxConfig } from '../src/runtime/types.js';
+import { ImagePullError, type ContainerConfig, type ContainerInfo, type PodSandboxConfig } from '../src/runtime/types.js';
 import { BUSYBOX_STATIC, CONTAINERD, DOCKER_REGISTRY, ROOT, RUNC, describeNeeding, requireTool } from '../src/testing/system-tools.js';
 import { eventually } from '../src/testing/test-cluster.js';
 
@@ -97,7 +97,8 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     }, 60_000, 500);
     assert.ok(fsInfo.usedBytes >= rec.size / 2, `used ${fsInfo.usedBytes}, image ${rec.size}`);
     await assert.rejects(rt.resolveImage(`${registry.host}/library/absent:1`, false), /not present/);
-    await assert.rejects(rt.pullImage(`${registry.host}/library/absent:1`), (e: Error) => e.name === 'Error' && /not found|failed to resolve/i.test(e.message));
+    await assert.rejects(rt.pullImage(`${registry.host}/library/absent:1`), (e: Error) => e instanceof ImagePullError &&
+      e.message.startsWith(`rpc error: code = NotFound desc = failed to pull and unpack image "${registry.host}/library/absent:1": failed to resolve reference`));
   });
 
   test('a sandbox with a pod IP and a container printing "BusyBox v1." into its CRI log; exit 0 is Completed', async () => {

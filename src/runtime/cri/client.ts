@@ -29,6 +29,23 @@ export class CriCallError extends Error {
   }
 }
 
+/** goCodeName is a gRPC status code as Go's codes.Code names it ("NotFound", "DeadlineExceeded", "Canceled"). */
+export function goCodeName(code: grpc.status): string {
+  if (code === grpc.status.OK) return 'OK';
+  if (code === grpc.status.CANCELLED) return 'Canceled';
+  const name = grpc.status[code];
+  if (!name) return `Code(${code})`;
+  return name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase());
+}
+
+/**
+ * rpcErrorText is how a Go client prints a failed call ("rpc error: code = NotFound desc = …"):
+ * the kubelet puts it verbatim into image pull events and ErrImagePull messages.
+ */
+export function rpcErrorText(err: CriCallError): string {
+  return `rpc error: code = ${goCodeName(err.code)} desc = ${err.details}`;
+}
+
 /** isNotFound reports a CRI call that failed because the object does not exist. */
 export function isNotFound(err: unknown): boolean {
   return err instanceof CriCallError && err.code === grpc.status.NOT_FOUND;

@@ -8,7 +8,7 @@ import {
   type ImageInfo, type ImageRecord, type ImageService, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
-import { CriClient, isNotFound } from './client.js';
+import { CriCallError, CriClient, isNotFound, rpcErrorText } from './client.js';
 import { openStreamSession } from './streaming.js';
 import {
   fromCriConditions, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, imageInfoFromStatus, parseVerboseInfo, repoDigestFor,
@@ -229,7 +229,8 @@ export class CriRuntime implements Runtime, ImageService {
     try {
       ref = (await this.client.image<{ image_ref: string }>('PullImage', { image: { image }, auth: toCriAuth(auth) }, this.pullTimeoutMs)).image_ref;
     } catch (e) {
-      throw new ImagePullError((e as Error).message);
+      // The kubelet's pull events and ErrImagePull message carry the CRI error as Go prints it.
+      throw new ImagePullError(e instanceof CriCallError ? rpcErrorText(e) : (e as Error).message);
     }
     // containerd answers the image id; Kubernetes' imageID is the repo digest it was pulled by.
     const rec = await this.imageStatus(ref);

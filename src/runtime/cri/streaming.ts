@@ -86,14 +86,16 @@ export async function openStreamSession(url: string, o: StreamOptions): Promise<
   const parser = new FrameParser();
   const send = (b: Buffer) => { if (!socket.destroyed) socket.write(b); };
 
-  // Client streams have odd ids, opened in client-go's order.
+  // Client streams have odd ids. The resize stream comes right after the error stream (client-go
+  // opens it last): a server may start the session once the streams it must have are there, and
+  // a resize stream opened later could then go unheard.
   let next = 1;
   const ids = { error: next, stdin: 0, stdout: 0, stderr: 0, resize: 0 };
   next += 2;
+  if (o.tty) { ids.resize = next; next += 2; }
   if (o.stdin) { ids.stdin = next; next += 2; }
   if (o.stdout) { ids.stdout = next; next += 2; }
   if (o.stderr && !o.tty) { ids.stderr = next; next += 2; }
-  if (o.tty) { ids.resize = next; next += 2; }
   const open = async (id: number, type: string) => {
     if (!id) return;
     const block = await deflate.process(encodeHeaderBlock(new Map([['streamtype', [type]]])));
@@ -104,10 +106,10 @@ export async function openStreamSession(url: string, o: StreamOptions): Promise<
   await open(ids.error, 'error');
   // The client never writes to the error stream: close its side at once, as client-go does.
   send(dataFrame(ids.error, FLAG_FIN, Buffer.alloc(0)));
+  await open(ids.resize, 'resize');
   await open(ids.stdin, 'stdin');
   await open(ids.stdout, 'stdout');
   await open(ids.stderr, 'stderr');
-  await open(ids.resize, 'resize');
   deflate.close();
 
   const stdout = new PassThrough();
