@@ -8,13 +8,15 @@ import { ServiceProxy, tableNameFor } from '../network/proxy/proxier.js';
 import { bridgeNameFor } from '../network/pod-network-config.js';
 import { RouteController, routeChainFor } from '../network/routes.js';
 import { parseIPv4 } from '../network/cidr.js';
-import { NodeAgent, createRuntime, type Runtime } from '../agent/index.js';
+import { NodeAgent, type Runtime } from '../agent/index.js';
+import { credentialsFromPullSecrets } from '../agent/image-credentials.js';
+import { createNodeRuntime, parseRuntimeKind, type RuntimeKind } from './runtimes.js';
 import { nodeCredential, proxyCredential } from '../apiserver/authn.js';
 import { realClock } from '../util/clock.js';
 import { log } from '../util/log.js';
 
 /** AgentOptions are `tskube agent`'s flags. */
-export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; address: string; images?: string[]; clusterDns?: string }
+export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; criEndpoint?: string; registries?: string; address: string; images?: string[]; clusterDns?: string }
 
 /** NodeAgentConfig is what one node agent needs, in its own process (`tskube agent`) or in `tskube up`. */
 export interface NodeAgentConfig {
@@ -27,7 +29,11 @@ export interface NodeAgentConfig {
   name: string;
   /** state directory: pods/, containers/ */
   rootDir: string;
-  runtime: 'process' | 'simulated';
+  runtime: RuntimeKind;
+  /** the CRI endpoint of --runtime cri */
+  criEndpoint?: string;
+  /** the registries configuration of --runtime oci */
+  registriesFile?: string;
   /** InternalIP of the node: pods' IP and where the API server reaches the agent */
   address: string;
   /** extra image catalog files of the process runtime (--images) */
@@ -44,22 +50,24 @@ export interface RunningNode { agent: NodeAgent; runtime: Runtime; proxy?: Servi
  * authenticates as `system:node:<name>` with the node token, and its own server (logs, exec)
  * accepts the node token, which the API server presents when it proxies to it.
  */
-export function newNodeAgent(c: NodeAgentConfig): RunningNode {
+export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
   const client = new RestClient({
     server: c.server, token: nodeCredential(c.name, c.nodeToken), ca: c.ca,
     insecureSkipTLSVerify: c.ca === undefined, userAgent: componentUserAgent('kubelet', KUBELET_VERSION),
   });
-  // The process runtime's constructor recovers what a previous agent on this root dir left (see
-  // ProcessRuntime.recover): containers still running are stopped and reported exited.
-  const runtime = c.runtime === 'simulated' ? createRuntime('simulated') : createRuntime('process', { rootDir: c.rootDir, nodeName: c.name, images: c.images });
+  // The process and oci runtimes' constructors recover what a previous agent on this root dir left
+  // (see ProcessRuntime.recover): containers still running are stopped and reported exited.
+  const runtime = await createNodeRuntime(c.runtime, { rootDir: c.rootDir, nodeName: c.name, images: c.images, criEndpoint: c.criEndpoint, registriesFile: c.registriesFile });
+  // The process and oci runtimes attach pods to the node's own bridge, which the proxy and routes serve.
+  const ownBridge = c.runtime === 'process' || c.runtime === 'oci';
   const agent = new NodeAgent({
-    client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock,
+    client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock, imageCredentials: credentialsFromPullSecrets,
     address: c.address, serverPort: 0, serverToken: c.nodeToken,
     ...(c.clusterDNS ? { clusterDNS: [c.clusterDNS] } : {}),
   });
   // The node's Service proxy (kube-proxy) runs beside the agent, scoped to the node's pod bridge.
   const bridge = bridgeNameFor(c.name, c.rootDir);
-  const proxy = c.runtime === 'process' ? new ServiceProxy({
+  const proxy = ownBridge ? new ServiceProxy({
     client, informers: new SharedInformerFactory(client, { clock: realClock }), clock: realClock,
     nodeName: c.name, nodeAddresses: [c.address], bridge, table: tableNameFor(bridge),
   }) : undefined;
@@ -69,7 +77,7 @@ export function newNodeAgent(c: NodeAgentConfig): RunningNode {
     server: c.server, token: proxyCredential(c.nodeToken), ca: c.ca,
     insecureSkipTLSVerify: c.ca === undefined, userAgent: componentUserAgent('kube-proxy', KUBELET_VERSION),
   });
-  const routes = c.runtime === 'process' ? new RouteController({
+  const routes = ownBridge ? new RouteController({
     informers: new SharedInformerFactory(proxyClient, { clock: realClock }), clock: realClock,
     nodeName: c.name, chain: routeChainFor(bridge), stateFile: join(c.rootDir, 'routes.json'),
   }) : undefined;
@@ -111,14 +119,17 @@ const AGENT_SHUTDOWN_GRACE_MS = 2_000;
  */
 export async function runAgent(o: AgentOptions): Promise<void> {
   const logger = log.child({ component: 'tskube-agent', node: o.name });
-  if (o.runtime !== 'process' && o.runtime !== 'simulated') throw new Error(`--runtime must be process or simulated, not ${JSON.stringify(o.runtime)}`);
+  const runtimeKind = parseRuntimeKind(o.runtime);
   if (!o.server.startsWith('https://') && !o.server.startsWith('http://')) throw new Error(`--server must be an http(s) URL, not ${JSON.stringify(o.server)}`);
   if (o.clusterDns !== undefined && parseIPv4(o.clusterDns) === undefined) throw new Error(`--cluster-dns must be an IPv4 address, not ${JSON.stringify(o.clusterDns)}`);
   const rootDir = resolve(o.rootDir ?? join('.tskube', 'nodes', o.name));
   const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
   if (!ca && o.server.startsWith('https://')) logger.warn('no --ca-file: the API server\'s certificate is not verified');
   const images = imageCatalogFiles(o.images);
-  const { agent, runtime, proxy, routes } = newNodeAgent({ server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: o.runtime, address: o.address, images, clusterDNS: o.clusterDns });
+  const { agent, runtime, proxy, routes } = await newNodeAgent({
+    server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: runtimeKind, criEndpoint: o.criEndpoint,
+    registriesFile: o.registries ? resolve(o.registries) : undefined, address: o.address, images, clusterDNS: o.clusterDns,
+  });
   const ac = new AbortController();
   const done = agent.run(ac.signal);
   // The proxy removes its nftables table when it stops.

@@ -12,6 +12,7 @@ import type { Runtime } from '../agent/index.js';
 import { realClock } from '../util/clock.js';
 import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
 import { newNodeAgent, stopContainers } from './agent.js';
+import type { RuntimeKind } from './runtimes.js';
 import { ClusterDNS } from '../network/dns/cluster-dns.js';
 
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
@@ -28,6 +29,12 @@ export interface ComponentsOptions {
   signal: AbortSignal;
   /** extra image catalog files of the process-runtime nodes (--images) */
   images?: string[];
+  /** the runtime of the real nodes (--runtime: process, oci or cri) */
+  runtime?: RuntimeKind;
+  /** --cri-endpoint of --runtime cri */
+  criEndpoint?: string;
+  /** --registries of --runtime oci */
+  registriesFile?: string;
   /** the scheduler's configuration (--scheduler-config); Kubernetes' default profile without it */
   schedulerConfig?: KubeSchedulerConfiguration;
   /** controller flags (defaults: Kubernetes') */
@@ -76,14 +83,17 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca };
   for (let i = 1; i <= o.nodes; i++) {
     const name = nodeName(i);
-    const { agent, runtime, proxy } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'process', address: `127.0.1.${i}`, images: o.images, clusterDNS: o.clusterDNS });
+    const { agent, runtime, proxy } = await newNodeAgent({
+      ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: o.runtime ?? 'process', criEndpoint: o.criEndpoint, registriesFile: o.registriesFile,
+      address: `127.0.1.${i}`, images: o.images, clusterDNS: o.clusterDNS,
+    });
     runtimes.push(runtime);
     tasks.push(agent.run(signal));
     if (proxy) tasks.push(proxy.run(signal));
   }
   for (let i = 1; i <= o.simulatedNodes; i++) {
     const name = `sim${String(i).padStart(4, '0')}`;
-    const { agent } = newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'simulated', address: '127.0.0.1' });
+    const { agent } = await newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'simulated', address: '127.0.0.1' });
     tasks.push(agent.run(signal));
   }
   informers.start(signal);

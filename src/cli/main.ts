@@ -12,6 +12,9 @@ import { log } from '../util/log.js';
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 /** storeOption: a store kind tskube does not have is refused by name, never replaced by the default. */
 const storeOption = () => new Option('--store <kind>', 'sqlite (default) or etcd').choices(['sqlite', 'etcd']).default('sqlite');
+const RUNTIME_HELP = 'container runtime of the nodes: process (the host\'s programs in namespaces), oci (images from registries, run with runc) or cri (containerd over the CRI)';
+const CRI_ENDPOINT_HELP = 'the CRI socket of --runtime cri';
+const REGISTRIES_HELP = 'registry mirrors, credentials and plain-HTTP registries for --runtime oci (like k3s\'s registries.yaml)';
 const IMAGES_HELP = 'an extra image catalog (YAML like src/runtime/images.yaml; its entries win over the shipped ones); repeatable';
 
 /** The `tskube` command: up (all-in-one), server (control plane only), agent (one node). */
@@ -28,6 +31,9 @@ program.command('up')
   .addOption(storeOption())
   .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints (with --store etcd)', 'http://127.0.0.1:2379')
   .option('--images <file>', IMAGES_HELP, collect, [])
+  .option('--runtime <kind>', RUNTIME_HELP, 'process')
+  .option('--cri-endpoint <url>', CRI_ENDPOINT_HELP, 'unix:///run/containerd/containerd.sock')
+  .option('--registries <file>', REGISTRIES_HELP)
   .action(async (o) => { await runUp(o); });
 
 program.command('server')
@@ -46,7 +52,9 @@ program.command('agent')
   .requiredOption('--name <name>', 'node name')
   .option('--ca-file <path>', 'CA certificate of the API server, DATA_DIR/pki/ca.crt (default: skip verification)')
   .option('--root-dir <dir>', 'where pods and containers of this node live (default: .tskube/nodes/NAME)')
-  .option('--runtime <kind>', 'process or simulated', 'process')
+  .option('--runtime <kind>', `${RUNTIME_HELP}, or simulated (no processes)`, 'process')
+  .option('--cri-endpoint <url>', CRI_ENDPOINT_HELP, 'unix:///run/containerd/containerd.sock')
+  .option('--registries <file>', REGISTRIES_HELP)
   .option('--address <ip>', 'address the API server reaches this agent at', '127.0.0.1')
   .option('--cluster-dns <ip>', 'the cluster DNS address pods are given (the tenth address of the service range; default 10.96.0.10)')
   .option('--images <file>', IMAGES_HELP, collect, [])

@@ -3,18 +3,25 @@ import { startComponents } from './components.js';
 import { clusterDNSIP } from '../network/service-ranges.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
 import { imageCatalogFiles } from './agent.js';
+import { parseRuntimeKind } from './runtimes.js';
+import { resolve } from 'node:path';
 
 export interface UpOptions extends ClusterFlags {
   dataDir: string; port: string; host: string; nodes: string; simulatedNodes: string;
   store: string; etcdEndpoints: string;
   /** extra image catalogs for the nodes (--images, repeatable) */
   images?: string[];
+  /** the nodes' runtime (--runtime process|oci|cri), --cri-endpoint and --registries */
+  runtime?: string;
+  criEndpoint?: string;
+  registries?: string;
 }
 
 /** runUp runs the all-in-one cluster in the foreground until SIGINT/SIGTERM. */
 export async function runUp(o: UpOptions): Promise<void> {
   const started = Date.now();
   const images = imageCatalogFiles(o.images);
+  const runtime = parseRuntimeKind(o.runtime ?? 'process', ['process', 'oci', 'cri']);
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
     etcdEndpoints: o.etcdEndpoints.split(','), admission: admissionConfigFrom(o),
@@ -23,7 +30,8 @@ export async function runUp(o: UpOptions): Promise<void> {
   const ac = new AbortController();
   const components = await startComponents({
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
-    nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
+    nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, runtime, criEndpoint: o.criEndpoint, registriesFile: o.registries ? resolve(o.registries) : undefined,
+    signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
     clusterDNS: clusterDNSIP(o.serviceClusterIpRange),
   });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);

@@ -1,0 +1,63 @@
+/**
+ * The container runtimes a node agent can drive (`--runtime`): process (the host's programs in Linux
+ * namespaces, tskube's default: no images, no engine), simulated (no processes, KWOK-like), oci
+ * (images from registries run with runc) and cri (containerd over the CRI).
+ */
+import { createRuntime } from '../agent/index.js';
+import type { Runtime } from '../runtime/types.js';
+import type { ImageStore } from '../runtime/oci/image/index.js';
+
+/** RUNTIME_KINDS are the values of --runtime. */
+export const RUNTIME_KINDS = ['process', 'simulated', 'oci', 'cri'] as const;
+export type RuntimeKind = typeof RUNTIME_KINDS[number];
+
+/** NodeRuntimeOptions say where a node keeps its state and how its runtime is reached. */
+export interface NodeRuntimeOptions {
+  rootDir: string;
+  nodeName: string;
+  /** extra image catalog files (process runtime) */
+  images?: string[];
+  /** the CRI endpoint (cri runtime; default unix:///run/containerd/containerd.sock) */
+  criEndpoint?: string;
+  /** a registries configuration file like k3s's registries.yaml (oci runtime) */
+  registriesFile?: string;
+}
+
+/** parseRuntimeKind checks a --runtime value. */
+export function parseRuntimeKind(v: string, allowed: readonly RuntimeKind[] = RUNTIME_KINDS): RuntimeKind {
+  if ((allowed as readonly string[]).includes(v)) return v as RuntimeKind;
+  throw new Error(`--runtime must be one of ${allowed.join(', ')}, not ${JSON.stringify(v)}`);
+}
+
+/** createNodeRuntime builds a node's runtime; the cri runtime is connected (it asks containerd's Version). */
+export async function createNodeRuntime(kind: RuntimeKind, o: NodeRuntimeOptions): Promise<Runtime> {
+  switch (kind) {
+    case 'simulated':
+      return createRuntime('simulated');
+    case 'process':
+      return createRuntime('process', { rootDir: o.rootDir, nodeName: o.nodeName, images: o.images });
+    // The oci and cri runtimes load only when chosen: the default start need not pay for gRPC.
+    case 'oci': {
+      const { OciRuntime } = await import('../runtime/oci/index.js');
+      const { ImageStore, OciImageService, imageStoreRoot } = await import('../runtime/oci/image/index.js');
+      const store = new ImageStore({ root: imageStoreRoot(o.rootDir), registriesFile: o.registriesFile });
+      return new OciRuntime({ rootDir: o.rootDir, nodeName: o.nodeName, store: ociStoreView(store), images: new OciImageService(store) });
+    }
+    case 'cri': {
+      const { CriRuntime, DEFAULT_CRI_ENDPOINT } = await import('../runtime/cri/index.js');
+      return new CriRuntime({ endpoint: o.criEndpoint ?? DEFAULT_CRI_ENDPOINT }).connect();
+    }
+  }
+}
+
+/** ociStoreView is what the runc runtime reads of the store: images by reference and their unpacked roots. */
+function ociStoreView(store: ImageStore) {
+  return {
+    get: (ref: string) => store.get(ref),
+    rootfsOf: async (ref: string) => {
+      const image = store.get(ref);
+      if (!image) throw new Error(`image "${ref}" is not in the node's store`);
+      return store.rootfsOf(image);
+    },
+  };
+}
