@@ -37,7 +37,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * bcryptHash hashes a password as htpasswd's bcrypt ($2b$), the only scheme the registry accepts.
- * Node has no bcrypt, so Python's crypt module (Debian's python3) makes it.
+ * Node has no bcrypt, so Python's crypt module (Debian's python3) makes it, or apache2-utils' htpasswd.
  */
 export function bcryptHash(password: string): string {
   const script = 'import crypt,sys,warnings\nwarnings.simplefilter("ignore")\nprint(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1<<5)))';
@@ -49,7 +49,14 @@ export function bcryptHash(password: string): string {
       // try the next interpreter
     }
   }
-  throw new Error('cannot make a bcrypt hash: python3 with the crypt module is needed');
+  try {
+    // apache2-utils' htpasswd prints "user:hash"
+    const out = execFileSync('htpasswd', ['-nbB', 'u', password], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (out.startsWith('u:$2')) return out.slice(2);
+  } catch {
+    // not installed either
+  }
+  throw new Error('cannot make a bcrypt hash: python3 with the crypt module (Debian 12\'s python3) or htpasswd (apache2-utils) is needed');
 }
 
 /** startRegistry starts docker-registry on a free port and waits until it answers /v2/. */
