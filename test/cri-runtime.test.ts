@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { buildBusyboxImage, pushImage, startRegistry, type TestRegistry } from '../src/runtime/oci/testing/index.js';
 import { CriRuntime } from '../src/runtime/cri/index.js';
 import { pushPauseImage, removeCgroupTree, startContainerd, type TestContainerd } from '../src/runtime/cri/testing/containerd.js';
-import { ImagePullError, type ContainerConfig, type ContainerInfo, type PodSandboxConfig } from '../src/runtime/types.js';
+import { ImagePullError, type ContainerConfig, type ContainerInfo, type PodSandboxConfig, type RuntimeCondition } from '../src/runtime/types.js';
 import { BUSYBOX_STATIC, CONTAINERD, DOCKER_REGISTRY, ROOT, RUNC, describeNeeding, requireTool } from '../src/testing/system-tools.js';
 import { eventually } from '../src/testing/test-cluster.js';
 
@@ -20,6 +20,7 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
   let busybox: string;
   let busyboxDigest: string;
   let podsDir: string;
+  let networkBefore: RuntimeCondition | undefined;
   const sandboxes: string[] = [];
   // The pods' cgroups live under a parent of this run's own, removed at the end (the agent's job in a node).
   const cgroupRoot = `tskube-cri-test-${process.pid}`;
@@ -29,8 +30,13 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     const pause = await pushPauseImage(registry.host);
     busyboxDigest = await pushImage(registry.host, 'library/busybox:1.36', await buildBusyboxImage({ env: { IMAGE_VAR: 'from-image' }, workingDir: '/home/app' }));
     busybox = `${registry.host}/library/busybox:1.36`;
-    containerd = await startContainerd({ sandboxImage: pause, plainHttpRegistries: [registry.host] });
+    // The CNI config comes from containerd's template and the pod CIDR the agent hands over (UpdateRuntimeConfig).
+    containerd = await startContainerd({ sandboxImage: pause, plainHttpRegistries: [registry.host], cni: 'template' });
     rt = await new CriRuntime({ endpoint: containerd.endpoint }).connect();
+    const before = await rt.status();
+    networkBefore = before.conditions.find((c) => c.type === 'NetworkReady');
+    await rt.updateRuntimeConfig({ networkConfig: { podCidr: containerd.subnet } });
+    await eventually(async () => assert.ok((await rt.status()).conditions.find((c) => c.type === 'NetworkReady')?.status, 'network ready'), 30_000, 100);
     // Every container test runs busybox: pulled once here (the pull test pulls again, which must be idempotent).
     await rt.pullImage(busybox);
     podsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-cri-pods-'));
@@ -68,11 +74,15 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     return s as ContainerInfo;
   }, 60_000, 100);
 
-  test('Version names containerd and its version; Status reports the runtime and network ready', async () => {
+  test('Version names containerd and its version; Status: the network is ready once UpdateRuntimeConfig gave the pod CIDR', async () => {
     assert.equal(rt.scheme, 'containerd');
     assert.match(rt.version, /^containerd:\/\/\d+\.\d+\.\d+/);
-    const st = await rt.status();
-    assert.deepEqual(st.conditions.map((c) => [c.type, c.status]), [['RuntimeReady', true], ['NetworkReady', true]]);
+    assert.equal(networkBefore?.status, false);
+    assert.equal(networkBefore?.reason, 'NetworkPluginNotReady');
+    await eventually(async () => {
+      const st = await rt.status();
+      assert.deepEqual(st.conditions.map((c) => [c.type, c.status]), [['RuntimeReady', true], ['NetworkReady', true]]);
+    }, 30_000, 100);
   });
 
   test('PullImage from the local registry; ImageStatus, ListImages and resolveImage give the image config and repo digest', async () => {

@@ -22,13 +22,19 @@ export interface TestContainerdOptions {
   plainHttpRegistries?: string[];
   /** the CRI plugin's sandbox_image; it must be pullable (from a plain-HTTP registry above) */
   sandboxImage: string;
+  /**
+   * 'static' (default): a conflist on `subnet` from the start. 'template': containerd's conf_template,
+   * rendered with the pod CIDR of UpdateRuntimeConfig (as a kubelet's node gets its podCIDR):
+   * NetworkReady is false until then.
+   */
+  cni?: 'static' | 'template';
 }
 
 /** TestContainerd is a running containerd: endpoint is its CRI socket ("unix:///tmp/…/containerd.sock"). */
 export interface TestContainerd {
   endpoint: string;
   dir: string;
-  /** the pod subnet of its CNI bridge ("10.246.N.0/24") */
+  /** the pod subnet of its CNI bridge ("10.246.N.0/24"; with cni 'template', a free one to hand to UpdateRuntimeConfig) */
   subnet: string;
   bridge: string;
   pid: number;
@@ -50,7 +56,7 @@ export async function pushPauseImage(registryHost: string): Promise<string> {
 }
 
 /** configToml is containerd's configuration (version 2) for a test instance living in dir. */
-export function configToml(dir: string, o: { sandboxImage: string }): string {
+export function configToml(dir: string, o: { sandboxImage: string; confTemplate?: string }): string {
   return [
     'version = 2',
     `root = ${JSON.stringify(path.join(dir, 'root'))}`,
@@ -75,13 +81,14 @@ export function configToml(dir: string, o: { sandboxImage: string }): string {
     '  [plugins."io.containerd.grpc.v1.cri".cni]',
     '    bin_dir = "/usr/lib/cni"',
     `    conf_dir = ${JSON.stringify(path.join(dir, 'cni', 'net.d'))}`,
+    ...(o.confTemplate ? [`    conf_template = ${JSON.stringify(o.confTemplate)}`] : []),
     '  [plugins."io.containerd.grpc.v1.cri".registry]',
     `    config_path = ${JSON.stringify(path.join(dir, 'certs.d'))}`,
     '',
   ].join('\n');
 }
 
-/** cniConflist is a bridge + host-local (+ portmap) network on subnet, its IPAM state kept in dir. */
+/** cniConflist is a bridge + host-local (+ portmap) network on subnet (or containerd's template of the pod CIDR), its IPAM state kept in dir. */
 export function cniConflist(o: { bridge: string; subnet: string; dataDir: string }): string {
   return JSON.stringify({
     cniVersion: '0.4.0',
@@ -103,13 +110,15 @@ export async function startContainerd(o: TestContainerdOptions): Promise<TestCon
   const bridge = `tkcri${suffix}`;
   const subnet = `10.246.${16 + (randomBytes(1)[0] % 200)}.0/24`;
   fs.mkdirSync(path.join(dir, 'cni', 'net.d'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'cni', 'net.d', '10-tskube-test.conflist'), cniConflist({ bridge, subnet, dataDir: path.join(dir, 'cni', 'ipam') }));
+  const confTemplate = o.cni === 'template' ? path.join(dir, 'cni', 'template.conflist') : undefined;
+  if (confTemplate) fs.writeFileSync(confTemplate, cniConflist({ bridge, subnet: '{{.PodCIDR}}', dataDir: path.join(dir, 'cni', 'ipam') }));
+  else fs.writeFileSync(path.join(dir, 'cni', 'net.d', '10-tskube-test.conflist'), cniConflist({ bridge, subnet, dataDir: path.join(dir, 'cni', 'ipam') }));
   for (const host of o.plainHttpRegistries ?? []) {
     fs.mkdirSync(path.join(dir, 'certs.d', host), { recursive: true });
     fs.writeFileSync(path.join(dir, 'certs.d', host, 'hosts.toml'),
       `server = "http://${host}"\n\n[host."http://${host}"]\n  capabilities = ["pull", "resolve", "push"]\n`);
   }
-  fs.writeFileSync(path.join(dir, 'config.toml'), configToml(dir, o));
+  fs.writeFileSync(path.join(dir, 'config.toml'), configToml(dir, { sandboxImage: o.sandboxImage, confTemplate }));
   const logFd = fs.openSync(path.join(dir, 'containerd.log'), 'a');
   const child = spawn(CONTAINERD_BIN, ['--config', path.join(dir, 'config.toml')], {
     stdio: ['ignore', logFd, logFd],
