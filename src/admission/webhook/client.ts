@@ -8,8 +8,13 @@
 import https from 'node:https';
 import { checkServerIdentity } from 'node:tls';
 import type { Clock } from '../../util/clock.js';
+import type { KubeObject } from '../../api/resource.js';
 
 type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** ObjectGetter reads a built-in object (services, endpoints) for service resolution. */
+export type ObjectGetter = (group: string, version: string, plural: string) => { get(namespace: string | undefined, name: string): Promise<KubeObject> };
 
 /** WebhookTarget is where one call goes: the URL shown in messages and the address dialled. */
 export interface WebhookTarget {
@@ -22,6 +27,47 @@ export interface WebhookTarget {
   /** the name the certificate must be valid for */
   servername: string;
   ca?: string;
+}
+
+/**
+ * resolveWebhookTarget resolves a webhook clientConfig (admission and CRD conversion webhooks share
+ * it): the URL, or the Service's ready endpoint (else its cluster IP) and port, trusting caBundle.
+ */
+export async function resolveWebhookTarget(clientConfig: unknown, storeFor: ObjectGetter): Promise<WebhookTarget> {
+  const cc: Obj = isObj(clientConfig) ? clientConfig : {};
+  const ca = typeof cc.caBundle === 'string' && cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined;
+  if (typeof cc.url === 'string') {
+    const u = new URL(cc.url);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    return { url: cc.url, host, port: Number(u.port || 443), path: `${u.pathname}${u.search}`, servername: host, ca };
+  }
+  const svc: Obj = isObj(cc.service) ? cc.service : {};
+  const [ns, name, port] = [String(svc.namespace ?? ''), String(svc.name ?? ''), Number(svc.port ?? 443)];
+  const path = typeof svc.path === 'string' ? svc.path : '';
+  const servername = `${name}.${ns}.svc`;
+  const url = `https://${servername}:${port}${path}`;
+  let service: KubeObject;
+  try {
+    service = await storeFor('', 'v1', 'services').get(ns, name);
+  } catch {
+    throw new CallError(`service "${name}" not found`);
+  }
+  const spec = (service.spec ?? {}) as Obj;
+  const ports = (Array.isArray(spec.ports) ? spec.ports : []).filter(isObj);
+  const svcPort = ports.find((p) => p.port === port);
+  if (!svcPort) throw new CallError(`unable to find service port ${port}`);
+  // The API server runs beside the nodes: a ready endpoint is reachable where a cluster IP may not be.
+  try {
+    const ep = await storeFor('', 'v1', 'endpoints').get(ns, name);
+    for (const subset of (Array.isArray(ep.subsets) ? ep.subsets : []).filter(isObj)) {
+      const addr = (Array.isArray(subset.addresses) ? subset.addresses : []).filter(isObj)[0];
+      const epPort = (Array.isArray(subset.ports) ? subset.ports : []).filter(isObj).find((p) => (p.name ?? '') === (svcPort.name ?? ''));
+      if (addr && epPort) return { url, host: String(addr.ip), port: Number(epPort.port), path, servername, ca };
+    }
+  } catch { /* no endpoints: the cluster IP */ }
+  const clusterIP = String(spec.clusterIP ?? '');
+  if (!clusterIP || clusterIP === 'None') throw new CallError(`service "${name}" has no endpoints`);
+  return { url, host: clusterIP, port, path, servername, ca };
 }
 
 /** CallError is a failed call: its text follows `failed to call webhook: ` in Kubernetes' message. */

@@ -18,7 +18,7 @@ import { ObjectCache } from '../cache.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../interfaces.js';
 import { admissionRequest, namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from '../match.js';
 import type { PluginDeps } from '../plugins/deps.js';
-import { CallError, postAdmissionReview, type WebhookTarget } from './client.js';
+import { CallError, postAdmissionReview, resolveWebhookTarget, type WebhookTarget } from './client.js';
 import { decodeMutatedObject } from './decode.js';
 
 const logger = log.child({ component: 'admission-webhook' });
@@ -114,41 +114,8 @@ class WebhookDispatcher {
   }
 
   /** target resolves clientConfig: the URL, or the Service's ready endpoint (else its cluster IP) and port. */
-  private async target(w: Webhook): Promise<WebhookTarget> {
-    const cc: Obj = isObj(w.hook.clientConfig) ? w.hook.clientConfig : {};
-    const ca = typeof cc.caBundle === 'string' && cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined;
-    if (typeof cc.url === 'string') {
-      const u = new URL(cc.url);
-      const host = u.hostname.replace(/^\[|\]$/g, '');
-      return { url: cc.url, host, port: Number(u.port || 443), path: `${u.pathname}${u.search}`, servername: host, ca };
-    }
-    const svc: Obj = isObj(cc.service) ? cc.service : {};
-    const [ns, name, port] = [String(svc.namespace ?? ''), String(svc.name ?? ''), Number(svc.port ?? 443)];
-    const path = typeof svc.path === 'string' ? svc.path : '';
-    const servername = `${name}.${ns}.svc`;
-    const url = `https://${servername}:${port}${path}`;
-    let service: KubeObject;
-    try {
-      service = await this.deps.storeFor('', 'v1', 'services').get(ns, name);
-    } catch {
-      throw new CallError(`service "${name}" not found`);
-    }
-    const spec = (service.spec ?? {}) as Obj;
-    const ports = (Array.isArray(spec.ports) ? spec.ports : []).filter(isObj);
-    const svcPort = ports.find((p) => p.port === port);
-    if (!svcPort) throw new CallError(`unable to find service port ${port}`);
-    // The API server runs beside the nodes: a ready endpoint is reachable where a cluster IP may not be.
-    try {
-      const ep = await this.deps.storeFor('', 'v1', 'endpoints').get(ns, name);
-      for (const subset of (Array.isArray(ep.subsets) ? ep.subsets : []).filter(isObj)) {
-        const addr = (Array.isArray(subset.addresses) ? subset.addresses : []).filter(isObj)[0];
-        const epPort = (Array.isArray(subset.ports) ? subset.ports : []).filter(isObj).find((p) => (p.name ?? '') === (svcPort.name ?? ''));
-        if (addr && epPort) return { url, host: String(addr.ip), port: Number(epPort.port), path, servername, ca };
-      }
-    } catch { /* no endpoints: the cluster IP */ }
-    const clusterIP = String(spec.clusterIP ?? '');
-    if (!clusterIP || clusterIP === 'None') throw new CallError(`service "${name}" has no endpoints`);
-    return { url, host: clusterIP, port, path, servername, ca };
+  private target(w: Webhook): Promise<WebhookTarget> {
+    return resolveWebhookTarget(w.hook.clientConfig, (g, v, p) => this.deps.storeFor(g, v, p));
   }
 
   /**
