@@ -19,6 +19,7 @@ import { ServiceEnvSource } from './service-env.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';
 import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeImages, nodeObject, type NodeCapacity } from './node-status.js';
 import { ImagePuller, type CredentialsLookup } from './image-puller.js';
+import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { PodStartupLatencyTracker, registerRuntimeMetrics } from './metrics.js';
@@ -69,6 +70,8 @@ export interface NodeAgentOptions {
   resolvConf?: string;
   /** finds the credentials for an image among the pod's imagePullSecrets (runtimes with an image store) */
   imageCredentials?: CredentialsLookup;
+  /** image garbage collection (--image-gc-high-threshold, --image-gc-low-threshold, --image-minimum-gc-age); runtimes with an image store */
+  imageGC?: Partial<ImageGCPolicy>;
 }
 
 /**
@@ -82,6 +85,7 @@ export class NodeAgent {
   private readonly byName = new Map<string, string>();
   private readonly recorder: AgentRecorder;
   private readonly imagePuller?: ImagePuller;
+  private readonly imageGC?: ImageGCManager;
   private readonly backoff: Backoff;
   private readonly capacity: NodeCapacity;
   private readonly address: string;
@@ -118,6 +122,9 @@ export class NodeAgent {
     this.serviceEnv = new ServiceEnvSource(this.informers, o.clock);
     this.backoff = new Backoff(o.clock);
     this.imagePuller = o.runtime.images ? new ImagePuller({ images: o.runtime.images, recorder: this.recorder, clock: o.clock, credentials: o.imageCredentials ?? (() => []) }) : undefined;
+    this.imageGC = o.runtime.images ? new ImageGCManager({
+      images: o.runtime.images, listContainers: () => o.runtime.listContainers(), recorder: kubeletRecorder, nodeName: o.nodeName, clock: o.clock, policy: o.imageGC,
+    }) : undefined;
     this.pressure = new PressureTracker(o.clock);
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
     this.address = o.address ?? '127.0.0.1';
@@ -161,6 +168,7 @@ export class NodeAgent {
         this.every(signal, this.o.statusUpdateMs ?? NODE_STATUS_UPDATE_MS, 'Error updating node status', () => this.heartbeat(), true),
         this.o.informers ? this.runInformer(signal) : this.watchPods(signal),
         this.pleg.run(signal),
+        ...(this.imageGC ? [this.imageGC.run(signal)] : []),
       ];
       await Promise.all(loops);
     } finally {
