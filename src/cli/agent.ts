@@ -11,12 +11,14 @@ import { parseIPv4 } from '../network/cidr.js';
 import { NodeAgent, type Runtime } from '../agent/index.js';
 import { credentialsFromPullSecrets } from '../agent/image-credentials.js';
 import { createNodeRuntime, parseRuntimeKind, type RuntimeKind } from './runtimes.js';
+import { imageGCPolicyFromFlags, type ImageGCFlags, type ImageGCPolicy } from '../agent/image-gc.js';
+import { parseDuration } from './controller-flags.js';
 import { nodeCredential, proxyCredential } from '../apiserver/authn.js';
 import { realClock } from '../util/clock.js';
 import { log } from '../util/log.js';
 
 /** AgentOptions are `tskube agent`'s flags. */
-export interface AgentOptions { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; criEndpoint?: string; registries?: string; address: string; images?: string[]; clusterDns?: string }
+export interface AgentOptions extends ImageGCFlags { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; criEndpoint?: string; registries?: string; address: string; images?: string[]; clusterDns?: string }
 
 /** NodeAgentConfig is what one node agent needs, in its own process (`tskube agent`) or in `tskube up`. */
 export interface NodeAgentConfig {
@@ -40,6 +42,8 @@ export interface NodeAgentConfig {
   images?: string[];
   /** the kubelet's --cluster-dns (default 10.96.0.10) */
   clusterDNS?: string;
+  /** the kubelet's image GC policy (--image-gc-high-threshold, --image-gc-low-threshold, --image-minimum-gc-age) */
+  imageGC?: ImageGCPolicy;
 }
 
 /** RunningNode is a node agent, its runtime and (process runtime) its Service proxy and route controller. */
@@ -64,6 +68,7 @@ export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
     client, nodeName: c.name, rootDir: c.rootDir, runtime, clock: realClock, imageCredentials: credentialsFromPullSecrets,
     address: c.address, serverPort: 0, serverToken: c.nodeToken,
     ...(c.clusterDNS ? { clusterDNS: [c.clusterDNS] } : {}),
+    ...(c.imageGC ? { imageGC: c.imageGC } : {}),
   });
   // The node's Service proxy (kube-proxy) runs beside the agent, scoped to the node's pod bridge.
   const bridge = bridgeNameFor(c.name, c.rootDir);
@@ -126,9 +131,10 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
   if (!ca && o.server.startsWith('https://')) logger.warn('no --ca-file: the API server\'s certificate is not verified');
   const images = imageCatalogFiles(o.images);
+  const imageGC = imageGCPolicyFromFlags(o, parseDuration);
   const { agent, runtime, proxy, routes } = await newNodeAgent({
     server: o.server, nodeToken: o.token.trim(), ca, name: o.name, rootDir, runtime: runtimeKind, criEndpoint: o.criEndpoint,
-    registriesFile: o.registries ? resolve(o.registries) : undefined, address: o.address, images, clusterDNS: o.clusterDns,
+    registriesFile: o.registries ? resolve(o.registries) : undefined, address: o.address, images, clusterDNS: o.clusterDns, imageGC,
   });
   const ac = new AbortController();
   const done = agent.run(ac.signal);

@@ -14,6 +14,7 @@ import { controllerFactories, defaultControllerOptions, type ControllerOptions }
 import { newNodeAgent, stopContainers } from './agent.js';
 import type { RuntimeKind } from './runtimes.js';
 import { ClusterDNS } from '../network/dns/cluster-dns.js';
+import type { ImageGCPolicy } from '../agent/image-gc.js';
 
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
 export interface ComponentsOptions {
@@ -41,6 +42,8 @@ export interface ComponentsOptions {
   controllerOptions?: Partial<ControllerOptions>;
   /** the kube-dns Service's address (the tenth of --service-cluster-ip-range; default 10.96.0.10) */
   clusterDNS?: string;
+  /** the real nodes' image GC policy (--image-gc-high-threshold, --image-gc-low-threshold, --image-minimum-gc-age) */
+  imageGC?: ImageGCPolicy;
 }
 
 /** Components are the running controllers, scheduler and agents. */
@@ -85,7 +88,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     const name = nodeName(i);
     const { agent, runtime, proxy } = await newNodeAgent({
       ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: o.runtime ?? 'process', criEndpoint: o.criEndpoint, registriesFile: o.registriesFile,
-      address: `127.0.1.${i}`, images: o.images, clusterDNS: o.clusterDNS,
+      address: `127.0.1.${i}`, images: o.images, clusterDNS: o.clusterDNS, imageGC: o.imageGC,
     });
     runtimes.push(runtime);
     tasks.push(agent.run(signal));

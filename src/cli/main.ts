@@ -15,6 +15,11 @@ const storeOption = () => new Option('--store <kind>', 'sqlite (default) or etcd
 const RUNTIME_HELP = 'container runtime of the nodes: process (the host\'s programs in namespaces), oci (images from registries, run with runc) or cri (containerd over the CRI)';
 const CRI_ENDPOINT_HELP = 'the CRI socket of --runtime cri';
 const REGISTRIES_HELP = 'registry mirrors, credentials and plain-HTTP registries for --runtime oci (like k3s\'s registries.yaml)';
+/** addImageGCOptions adds the kubelet's image garbage collection flags to a command that runs node agents. */
+const addImageGCOptions = (cmd: Command): Command => cmd
+  .option('--image-gc-high-threshold <percent>', 'the percent of image filesystem usage above which image garbage collection always runs (0-100; 100 turns it off)', '85')
+  .option('--image-gc-low-threshold <percent>', 'the percent of image filesystem usage image garbage collection frees down to, and below which it never runs', '80')
+  .option('--image-minimum-gc-age <duration>', 'how long an unused image stays before it may be garbage collected', '2m0s');
 const IMAGES_HELP = 'an extra image catalog (YAML like src/runtime/images.yaml; its entries win over the shipped ones); repeatable';
 
 /** The `tskube` command: up (all-in-one), server (control plane only), agent (one node). */
@@ -61,6 +66,9 @@ program.command('agent')
   .action(async (o) => { await runAgent(o); });
 
 registerImagesCommand(program);
+
+// The kubelet's image GC flags on the commands that run node agents.
+for (const cmd of program.commands) if (cmd.name() === 'up' || cmd.name() === 'agent') addImageGCOptions(cmd);
 
 // Node lifecycle and DefaultTolerationSeconds flags on the commands that run a control plane.
 for (const cmd of program.commands) if (cmd.name() === 'up' || cmd.name() === 'server') addClusterFlags(cmd);

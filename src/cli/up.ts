@@ -5,8 +5,10 @@ import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from '.
 import { imageCatalogFiles } from './agent.js';
 import { parseRuntimeKind } from './runtimes.js';
 import { resolve } from 'node:path';
+import { imageGCPolicyFromFlags, type ImageGCFlags } from '../agent/image-gc.js';
+import { parseDuration } from './controller-flags.js';
 
-export interface UpOptions extends ClusterFlags {
+export interface UpOptions extends ClusterFlags, ImageGCFlags {
   dataDir: string; port: string; host: string; nodes: string; simulatedNodes: string;
   store: string; etcdEndpoints: string;
   /** extra image catalogs for the nodes (--images, repeatable) */
@@ -22,6 +24,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   const started = Date.now();
   const images = imageCatalogFiles(o.images);
   const runtime = parseRuntimeKind(o.runtime ?? 'process', ['process', 'oci', 'cri']);
+  const imageGC = imageGCPolicyFromFlags(o, parseDuration);
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
     etcdEndpoints: o.etcdEndpoints.split(','), admission: admissionConfigFrom(o),
@@ -32,7 +35,7 @@ export async function runUp(o: UpOptions): Promise<void> {
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
     nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, runtime, criEndpoint: o.criEndpoint, registriesFile: o.registries ? resolve(o.registries) : undefined,
     signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
-    clusterDNS: clusterDNSIP(o.serviceClusterIpRange),
+    clusterDNS: clusterDNSIP(o.serviceClusterIpRange), imageGC,
   });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
