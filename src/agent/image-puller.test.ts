@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { FakeClock } from '../util/clock.js';
 import { ImagePullError, type AuthConfig, type ImageRecord, type ImageService } from '../runtime/types.js';
-import { goDuration, ImagePuller, type CredentialsLookup } from './image-puller.js';
+import { goDuration, ImagePuller, invalidReferenceReason, type CredentialsLookup } from './image-puller.js';
 
 /** FakeImages is an image store whose registry knows `known` and wants `password` for `private/*`. */
 class FakeImages implements ImageService {
@@ -104,6 +104,29 @@ describe('ImagePuller', () => {
     const { puller } = setup(['private/app']);
     const r = await puller.ensureImageExists(pod, container('private/app', 'IfNotPresent'), [], '');
     assert.ok('failure' in r && r.failure.message === '401 Unauthorized');
+  });
+});
+
+describe('InvalidImageName', () => {
+  it('refuses a reference that does not parse before looking it up or pulling, as the kubelet words it', async () => {
+    const { puller, images, events } = setup(['busybox']);
+    const r = await puller.ensureImageExists(pod, container('busybox::1', 'Always'), [], 'spec.containers{c}');
+    const message = 'Failed to apply default image tag "busybox::1": couldn\'t parse image reference "busybox::1": invalid reference format';
+    assert.deepEqual(r, { failure: { reason: 'InvalidImageName', message } });
+    assert.deepEqual(events, [`Warning InspectFailed ${message}`]);
+    assert.equal(images.pulls.length, 0);
+  });
+
+  it('says why, as distribution/reference does', () => {
+    assert.equal(invalidReferenceReason('Nginx:Latest'), 'invalid reference format: repository name (library/Nginx) must be lowercase');
+    assert.equal(invalidReferenceReason('example.com/Team/app'), 'invalid reference format: repository name (Team/app) must be lowercase');
+    assert.equal(invalidReferenceReason('busybox::1'), 'invalid reference format');
+    assert.equal(invalidReferenceReason('busybox:'), 'invalid reference format');
+    assert.equal(invalidReferenceReason('busybox@sha256:abc'), 'invalid reference format');
+    assert.equal(invalidReferenceReason('a'.repeat(64)), `invalid repository name (${'a'.repeat(64)}), cannot specify 64-byte hexadecimal strings`);
+    for (const ok of ['busybox', 'busybox:1.36', 'nginx:Latest', 'Registry.example:5000/team/app:v1', '127.0.0.1:5000/busybox', `busybox@sha256:${'a'.repeat(64)}`]) {
+      assert.equal(invalidReferenceReason(ok), undefined, ok);
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import type { AuthConfig, ImageService } from '../runtime/types.js';
 import type { AgentRecorder } from './events.js';
+import { InvalidReferenceError, parseReference } from '../runtime/oci/image/reference.js';
 
 /** The image back-off is the kubelet's: 10 s doubling up to 5 min. */
 export const IMAGE_BACKOFF_INITIAL_MS = 10_000;
@@ -16,7 +17,7 @@ export const IMAGE_BACKOFF_MAX_MS = 300_000;
 
 /** ImagePullFailure is why a container cannot start yet: its waiting reason and message. */
 export interface ImagePullFailure {
-  reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull';
+  reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName';
   message: string;
   /** when a retry may succeed (the back-off's remainder), for ErrImagePull and ImagePullBackOff */
   retryAfterMs?: number;
@@ -58,6 +59,13 @@ export class ImagePuller {
     const image = c.image ?? '';
     const ref = pod as KubeObject;
     const event = (type: 'Normal' | 'Warning', reason: string, message: string) => this.o.recorder.event(ref, type, reason, message, fieldPath);
+    // A reference that does not parse is refused before any lookup or pull (the kubelet's applyDefaultImageTag).
+    const invalid = invalidReferenceReason(image);
+    if (invalid !== undefined) {
+      const message = `Failed to apply default image tag "${image}": couldn't parse image reference "${image}": ${invalid}`;
+      event('Warning', 'InspectFailed', message);
+      return { failure: { reason: 'InvalidImageName', message } };
+    }
     const present = await this.o.images.imageStatus(image);
     const policy = c.imagePullPolicy ?? 'IfNotPresent';
     if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
@@ -117,6 +125,37 @@ export class ImagePuller {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** ANCHORED_IDENTIFIER is a bare 64-hex image id, which is not a name. */
+const ANCHORED_IDENTIFIER = /^[a-f0-9]{64}$/;
+
+/**
+ * invalidReferenceReason says why an image reference does not parse, as the distribution/reference
+ * package's ParseNormalizedNamed words it ("invalid reference format", "... must be lowercase"); undefined when it parses.
+ */
+export function invalidReferenceReason(image: string): string | undefined {
+  if (ANCHORED_IDENTIFIER.test(image)) return `invalid repository name (${image}), cannot specify 64-byte hexadecimal strings`;
+  // Its check for capitals comes first and names the repository as Docker Hub's normalization makes it.
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? '' : image.slice(0, slash);
+  const hasDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  let remainder = hasDomain ? image.slice(slash + 1) : image;
+  const domain = hasDomain ? (first === 'index.docker.io' ? 'docker.io' : first) : 'docker.io';
+  if (domain === 'docker.io' && !remainder.includes('/')) remainder = `library/${remainder}`;
+  const colon = remainder.indexOf(':');
+  const remote = colon >= 0 ? remainder.slice(0, colon) : remainder;
+  if (remote !== remote.toLowerCase()) return `invalid reference format: repository name (${remote}) must be lowercase`;
+  // Whitespace around a name is not trimmed by Go's parser.
+  if (image.trim() !== image) return 'invalid reference format';
+  try {
+    parseReference(image);
+  } catch (e) {
+    if (!(e instanceof InvalidReferenceError)) throw e;
+    if (/repository name must not be more than 255 characters/.test(e.message)) return 'repository name must not be more than 255 characters';
+    return 'invalid reference format';
+  }
+  return undefined;
 }
 
 /** goDuration prints milliseconds as Go prints a time.Duration truncated to milliseconds ("313ms", "1.661s", "1m5.2s"). */
