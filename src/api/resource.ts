@@ -111,6 +111,11 @@ export interface ResourceDefinition {
   storageVersion?: string;
   /** convert turns an object of this resource into another served version (needed with storageVersion) */
   convert?: (obj: KubeObject, toVersion: string) => KubeObject;
+  /**
+   * convertAsync, when set, is used instead of convert: a conversion that calls out (a CRD's
+   * conversion webhook). It converts every object not already in toVersion, in one call.
+   */
+  convertAsync?: (objs: KubeObject[], toVersion: string) => Promise<KubeObject[]>;
   /** scale subresource: where replicas live (spec.replicas) and how to read the selector for status */
   scale?: { specReplicasPath: string[]; statusReplicasPath: string[]; labelSelectorPath?: string[] };
   /** defaultOnRead fills defaults into an object read from storage (custom resources: schema defaults added later show up) */

@@ -121,7 +121,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // kube-apiextensions-server does (its naming/establishing/finalizer controllers run here too).
   const CRD_PATH = 'apiextensions.k8s.io/v1/customresourcedefinitions';
   if (!celEngine()) registerCELEngine(newCELEngine()); // x-kubernetes-validations rules are enforced
-  const crds = new CustomResources(() => storeFor(byPath.get(CRD_PATH)!), storeDeps);
+  // CRD conversion webhooks resolve clientConfig.service through the services and endpoints stores.
+  const crds = new CustomResources(() => storeFor(byPath.get(CRD_PATH)!), storeDeps, { storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!) });
   const crdLoops = new AbortController();
   if (byPath.has(CRD_PATH)) {
     void crds.start(crdLoops.signal);

@@ -92,16 +92,41 @@ export class RegistryStore {
     obj.metadata = obj.metadata ?? {};
     obj.metadata.resourceVersion = String(rv);
     this.def.defaultOnRead?.(obj);
-    if (this.def.storageVersion && this.def.storageVersion !== this.def.version && this.def.convert) {
+    // An asynchronous conversion (a CRD's webhook) happens in served(): decode stays synchronous
+    // for the watch cache, which then holds objects as stored. Objects stored in an older storage
+    // version carry their own apiVersion and are converted too.
+    if (this.def.storageVersion && this.def.convert && !this.def.convertAsync
+      && (this.def.storageVersion !== this.def.version || (obj.apiVersion !== undefined && obj.apiVersion !== this.apiVersion()))) {
       obj = this.def.convert(obj, this.def.version);
     }
     return obj;
   }
 
-  /** encode turns an object of this definition's version into the stored value. */
-  private encode(obj: KubeObject): string {
-    let stored = obj;
-    if (this.def.storageVersion && this.def.storageVersion !== this.def.version && this.def.convert) {
+  /**
+   * served converts decoded objects to this definition's version with the asynchronous converter
+   * (one webhook call for all that need it); without one they already are.
+   */
+  private async served(objs: KubeObject[]): Promise<KubeObject[]> {
+    if (!this.def.convertAsync || !objs.some((o) => o.apiVersion !== this.apiVersion())) return objs;
+    return this.def.convertAsync(objs, this.def.version);
+  }
+
+  private async servedOne(obj: KubeObject): Promise<KubeObject> {
+    return (await this.served([obj]))[0];
+  }
+
+  /** encodeAsync is encode after the asynchronous conversion to the storage version, when there is one. */
+  private async encodeAsync(obj: KubeObject): Promise<string> {
+    const sv = this.def.storageVersion;
+    if (!this.def.convertAsync || !sv || sv === this.def.version) return this.encode(obj);
+    const [stored] = await this.def.convertAsync([obj], sv);
+    return this.encode(obj, stored);
+  }
+
+  /** encode turns an object of this definition's version (or already converted: stored) into the stored value. */
+  private encode(obj: KubeObject, converted?: KubeObject): string {
+    let stored = converted ?? obj;
+    if (!converted && this.def.storageVersion && this.def.storageVersion !== this.def.version && this.def.convert && !this.def.convertAsync) {
       stored = this.def.convert(obj, this.def.storageVersion);
     }
     const copy = { ...stored, metadata: { ...stored.metadata } };
@@ -126,7 +151,7 @@ export class RegistryStore {
   async get(namespace: string | undefined, name: string): Promise<KubeObject> {
     const kv = await this.backend.get(this.key(namespace, name));
     if (!kv) throw notFound(this.gr, name);
-    return this.decode(kv);
+    return this.servedOne(this.decode(kv));
   }
 
   /**
@@ -187,7 +212,7 @@ export class RegistryStore {
       metadata.continue = encodeContinue({ rv: revision, start: lastKey.slice(prefix.length) });
       if (!filter.selective) metadata.remainingItemCount = remaining;
     }
-    return { items, metadata };
+    return { items: await this.served(items), metadata };
   }
 
   /** filterFor compiles label and field selectors; unsupported fields are a 400 as in Kubernetes. */
@@ -227,7 +252,7 @@ export class RegistryStore {
       return undefined;
     }
     const { items, revision } = this.watchCache.list(listPrefix(this.def, namespace), matches);
-    return { items, metadata: { resourceVersion: String(revision) } };
+    return { items: await this.served(items), metadata: { resourceVersion: String(revision) } };
   }
 
   /**
@@ -267,7 +292,7 @@ export class RegistryStore {
         const res = await this.backend.list(prefix);
         for (const kv of res.items) {
           const obj = this.decode(kv);
-          if (filter.matches(obj)) yield { type: 'ADDED', object: obj };
+          if (filter.matches(obj)) yield { type: 'ADDED', object: await this.servedOne(obj) };
         }
         after = res.revision;
         if (endBookmark) yield { type: 'BOOKMARK', object: this.bookmarkObject(after, true) };
@@ -289,7 +314,17 @@ export class RegistryStore {
           continue;
         }
         if (!ev.key.startsWith(prefix)) continue;
-        const obj = ev.object;
+        let obj = ev.object;
+        if (this.def.convertAsync) {
+          // A conversion webhook that fails ends the watch with its error, as an ERROR event.
+          try {
+            obj = await this.servedOne(ev.object);
+          } catch (e) {
+            if (!(e instanceof StatusError)) throw e;
+            yield { type: 'ERROR', object: e.toStatus() as unknown as KubeObject };
+            return;
+          }
+        }
         if (ev.type === 'delete') {
           if (filter.matches(obj)) yield { type: 'DELETED', object: obj };
           continue;
@@ -390,7 +425,7 @@ export class RegistryStore {
         await revert?.();
         return obj;
       }
-      const rev = await this.backend.create(this.key(namespace, meta.name!), this.encode(obj));
+      const rev = await this.backend.create(this.key(namespace, meta.name!), await this.encodeAsync(obj));
       meta.resourceVersion = String(rev);
       return obj;
     } catch (e) {
@@ -421,7 +456,7 @@ export class RegistryStore {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.backend.get(key);
       if (!kv) throw notFound(this.gr, name);
-      const old = this.decode(kv);
+      const old = await this.servedOne(this.decode(kv));
       const next = await mutate(structuredClone(old));
       const meta: ObjectMeta = (next.metadata ??= {});
       const pinned = meta.resourceVersion !== undefined && meta.resourceVersion !== '';
@@ -483,7 +518,7 @@ export class RegistryStore {
         }
       }
       try {
-        const rev = await this.backend.update(key, this.encode(result), kv.modRevision);
+        const rev = await this.backend.update(key, await this.encodeAsync(result), kv.modRevision);
         result.metadata!.resourceVersion = String(rev);
         return result;
       } catch (e) {
@@ -631,7 +666,7 @@ export class RegistryStore {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.backend.get(key);
       if (!kv) throw notFound(this.gr, name);
-      const obj = this.decode(kv);
+      const obj = await this.servedOne(this.decode(kv));
       const meta = obj.metadata!;
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== meta.uid) {
@@ -648,7 +683,7 @@ export class RegistryStore {
       if (marked === 'marked') {
         if (opts.dryRun) return { object: obj, deleted: false };
         try {
-          const rev = await this.backend.update(key, this.encode(obj), kv.modRevision);
+          const rev = await this.backend.update(key, await this.encodeAsync(obj), kv.modRevision);
           meta.resourceVersion = String(rev);
           return { object: obj, deleted: false };
         } catch (e) {

@@ -8,7 +8,9 @@
  *   set/map uniqueness, then x-kubernetes-validations;
  * - request bodies are pruned of unknown fields (paths reported for fieldValidation), their
  *   metadata decoded as ObjectMeta; schema defaults apply on write and on read;
- * - conversion between versions is None: apiVersion is rewritten and the target schema prunes.
+ * - conversion between versions: None rewrites apiVersion; Webhook calls the CRD's conversion
+ *   webhook (the API server hands the caller in, CustomResourceContext.convertByWebhook); either
+ *   way the target version's schema then prunes and coerces the result.
  */
 import { forbidden, type FieldError } from '../../apimachinery/errors.js';
 import type { KubeObject, ResourceDefinition, ResourceStrategy } from '../resource.js';
@@ -98,6 +100,11 @@ function sortKeys(v: unknown): unknown {
 export interface CustomResourceContext {
   /** terminating: the CRD is being deleted (creates are forbidden) */
   terminating?: boolean;
+  /**
+   * convertByWebhook calls the CRD's conversion webhook (strategy Webhook): objects not yet in
+   * desiredAPIVersion come back converted, in their places. Without it Webhook acts as None.
+   */
+  convertByWebhook?: (crd: CustomResourceDefinition, objs: KubeObject[], desiredAPIVersion: string) => Promise<KubeObject[]>;
 }
 
 /** customResourceDefinitions builds the served definitions of every served version of a CRD. */
@@ -106,12 +113,14 @@ export function customResourceDefinitions(crd: CustomResourceDefinition, ctx: Cu
   const storage = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name;
   const schemas = new Map(spec.versions.map((v) => [v.name, v.schema?.openAPIV3Schema]));
   const terminating = ctx.terminating ?? (!!crd.metadata?.deletionTimestamp || isConditionTrue(crd, 'Terminating'));
-  return spec.versions.filter((v) => v.served).map((v) => versionDefinition(crd, v, storage!, schemas, terminating));
+  const byWebhook = spec.conversion?.strategy === 'Webhook' ? ctx.convertByWebhook : undefined;
+  return spec.versions.filter((v) => v.served).map((v) => versionDefinition(crd, v, storage!, schemas, terminating, byWebhook));
 }
 
 function versionDefinition(
   crd: CustomResourceDefinition, v: CustomResourceDefinitionVersion, storage: string,
   schemas: Map<string, JSONSchemaProps | undefined>, terminating: boolean,
+  byWebhook?: CustomResourceContext['convertByWebhook'],
 ): ResourceDefinition {
   const spec = crd.spec;
   const accepted = crd.status?.acceptedNames;
@@ -244,6 +253,18 @@ function versionDefinition(
     return { unknownFields };
   };
 
+  // A converted object (None or webhook) is pruned and coerced by its new version's schema, as
+  // kube's schemaCoercingConverter does after the delegate converter.
+  const fitSchema = (out: KubeObject, toVersion: string): KubeObject => {
+    const target = schemas.get(toVersion);
+    if (!preserveUnknown) {
+      prune(out, target, true, false);
+      pruneNonNullableNullsWithoutDefaults(out, target);
+    }
+    coerce(FieldPath.nil(), out, target, false, true);
+    return out;
+  };
+
   const def: ResourceDefinition = {
     group, version: v.name, kind, plural, singular, namespaced,
     shortNames: [...(accepted?.shortNames ?? spec.names.shortNames ?? [])],
@@ -258,14 +279,14 @@ function versionDefinition(
     convert: (obj, toVersion) => {
       const out = structuredClone(obj);
       out.apiVersion = `${group}/${toVersion}`;
-      const target = schemas.get(toVersion);
-      if (!preserveUnknown) {
-        prune(out, target, true, false);
-        pruneNonNullableNullsWithoutDefaults(out, target);
-      }
-      coerce(FieldPath.nil(), out, target, false, true);
-      return out;
+      return fitSchema(out, toVersion);
     },
+    convertAsync: byWebhook && (async (objs, toVersion) => {
+      const desired = `${group}/${toVersion}`;
+      const out = await byWebhook(crd, objs, desired);
+      // Only what the webhook returned is fitted: objects already in the version are as stored.
+      return out.map((o, i) => (o === objs[i] && o.apiVersion === desired ? o : fitSchema(o, toVersion)));
+    }),
     defaultOnRead: (obj) => {
       if (!preserveUnknown) applyDefaults(obj, schemaOf(obj));
     },

@@ -12,10 +12,11 @@
  * instead of waiting forever on a resource that no longer exists.
  * Its controllers (naming, establishing, finalizer) run beside it (controllers.ts).
  */
-import type { ResourceDefinition } from '../../api/resource.js';
+import type { KubeObject, ResourceDefinition } from '../../api/resource.js';
 import { customResourceDefinitions } from '../../api/apiextensions/customresource.js';
 import { isConditionTrue, type CustomResourceDefinition } from '../../api/apiextensions/types.js';
 import { RegistryStore, type StoreDeps } from '../../registry/store.js';
+import { convertByWebhook, type ConversionDeps } from '../conversion/webhook-converter.js';
 import { log } from '../../util/log.js';
 
 const logger = log.child({ component: 'apiextensions-apiserver' });
@@ -66,7 +67,8 @@ export class CustomResources {
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
 
-  constructor(private readonly crdStore: () => RegistryStore, private readonly deps: StoreDeps) {}
+  /** conversion: how CRDs with a conversion webhook reach it (services, endpoints); without it Webhook acts as None */
+  constructor(private readonly crdStore: () => RegistryStore, private readonly deps: StoreDeps, private readonly conversion?: Pick<ConversionDeps, 'storeFor'>) {}
 
   /** start lists and watches CRDs until the signal aborts, reconnecting after errors. */
   async start(signal: AbortSignal): Promise<void> {
@@ -140,8 +142,10 @@ export class CustomResources {
     let served: ResourceDefinition[] = [];
     let storage: ResourceDefinition | undefined;
     try {
-      served = customResourceDefinitions(crd);
-      const all = customResourceDefinitions({ ...crd, spec: { ...crd.spec, versions: crd.spec.versions.map((v) => ({ ...v, served: true })) } });
+      const conversion = this.conversion;
+      const ctx = conversion ? { convertByWebhook: (c: CustomResourceDefinition, objs: KubeObject[], to: string) => convertByWebhook(c, objs, to, { storeFor: conversion.storeFor, clock: this.deps.clock }) } : {};
+      served = customResourceDefinitions(crd, ctx);
+      const all = customResourceDefinitions({ ...crd, spec: { ...crd.spec, versions: crd.spec.versions.map((v) => ({ ...v, served: true })) } }, ctx);
       const sv = crd.spec.versions.find((v) => v.storage)?.name;
       storage = all.find((d) => d.version === sv);
     } catch (e) {
