@@ -91,10 +91,14 @@ export function listImages(o: NodeSelection & { quiet?: boolean }): string {
   return formatTable(['IMAGE', 'TAG', 'IMAGE ID', 'SIZE'], imageRows(images));
 }
 
-/** removeImages is `tskube images rm`: each name removed from each selected node's store ("Deleted: …"); unknown names are errors. */
-export async function removeImages(names: string[], o: NodeSelection): Promise<{ out: string[]; errors: string[] }> {
+/**
+ * removeImages is `tskube images rm`: each name removed from each selected node's store ("Deleted: …"); unknown names
+ * are errors. An image a container still uses goes from the list, as containerd allows, and a note says its files stay.
+ */
+export async function removeImages(names: string[], o: NodeSelection): Promise<{ out: string[]; errors: string[]; notes: string[] }> {
   const out: string[] = [];
   const errors: string[] = [];
+  const notes: string[] = [];
   for (const name of names) {
     let found = false;
     for (const root of nodeRootDirs(o)) {
@@ -102,12 +106,15 @@ export async function removeImages(names: string[], o: NodeSelection): Promise<{
       const img = store.get(name);
       if (!img) continue;
       found = true;
-      await store.remove(img.id);
+      const holders = await store.remove(img.id);
       for (const t of img.repoTags.length > 0 ? img.repoTags : [img.id]) out.push(`Deleted: ${t}`);
+      if (holders.length > 0) {
+        notes.push(`image ${img.repoTags[0] ?? img.id} is in use by container ${holders.join(', ')}: its files stay until ${holders.length > 1 ? 'those containers are' : 'the container is'} removed`);
+      }
     }
     if (!found) errors.push(`no such image ${JSON.stringify(displayName(name))} present`);
   }
-  return { out: [...new Set(out)], errors };
+  return { out: [...new Set(out)], errors, notes };
 }
 
 function displayName(name: string): string {
@@ -137,8 +144,9 @@ export function registerImagesCommand(program: Command): void {
     });
   nodeOptions(images.command('rm').alias('rmi').argument('<names...>', 'image names, name:tag, name@digest or ids').description('remove images').option('--all-nodes', 'remove from every node of --data-dir'))
     .action(async (names: string[], o: NodeSelection) => {
-      const { out, errors } = await removeImages(names, o);
+      const { out, errors, notes } = await removeImages(names, o);
       for (const line of out) process.stdout.write(line + '\n');
+      for (const n of notes) process.stderr.write(`note: ${n}\n`);
       for (const e of errors) process.stderr.write(`error: ${e}\n`);
       if (errors.length > 0) process.exitCode = 1;
     });

@@ -59,5 +59,7 @@ function ociStoreView(store: ImageStore) {
       if (!image) throw new Error(`image "${ref}" is not in the node's store`);
       return store.rootfsOf(image);
     },
+    holdRootfs: (id: string, container: string) => store.holdRootfs(id, container),
+    releaseRootfs: (id: string, container: string) => store.releaseRootfs(id, container),
   };
 }

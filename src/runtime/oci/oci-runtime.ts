@@ -40,6 +40,9 @@ export interface OciImageStore {
   get(ref: string): Promise<StoredImage | undefined> | StoredImage | undefined;
   /** rootfsOf is the directory of the image's unpacked root filesystem (all layers applied) */
   rootfsOf(image: string): Promise<string> | string;
+  /** holdRootfs / releaseRootfs tell the store which containers use an image's root filesystem: removing the image keeps it until released */
+  holdRootfs?(imageId: string, containerId: string): Promise<void>;
+  releaseRootfs?(imageId: string, containerId: string): Promise<void>;
 }
 
 /** OciRuntimeOptions configure the oci runtime. */
@@ -65,6 +68,8 @@ interface ContainerRecord {
   /** the bundle: config.json, the overlay's directories, runc's log */
   dir: string;
   cgroupsPath: string;
+  /** the id of the image whose root filesystem is its overlay's lowerdir */
+  imageId?: string;
   shim?: ChildProcess;
   exited: Promise<ContainerInfo>;
   resolveExit: (i: ContainerInfo) => void;
@@ -198,6 +203,8 @@ export class OciRuntime implements Runtime {
     // each hierarchy, which is where the cgroup manager made the pod's.
     const cgroupsPath = `${parent}/${id}`;
     try {
+      // Held before it is mounted: removing the image meanwhile leaves its files to this container.
+      await this.opts.store.holdRootfs?.(img.id, id);
       const rootfs = await mountRootfs(dir, await this.opts.store.rootfsOf(config.image));
       const user = resolveUser(rootfs.merged, config.user, img.config.user);
       const spec = buildRuntimeSpec({
@@ -208,9 +215,10 @@ export class OciRuntime implements Runtime {
     } catch (e) {
       await unmountRootfs(dir).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
+      await this.opts.store.releaseRootfs?.(img.id, id).catch(() => undefined);
       throw new Error(`failed to create containerd container: ${(e as Error).message}`);
     }
-    const rec = newRecord({ id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() }, dir, cgroupsPath);
+    const rec = newRecord({ id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() }, dir, cgroupsPath, img.id);
     this.containers.set(id, rec);
     this.persist(rec);
     this.emit(id, sandboxId, config.podUid, 'CONTAINER_CREATED_EVENT');
@@ -325,6 +333,7 @@ export class OciRuntime implements Runtime {
     await this.runc.delete(id).catch((e) => logger.error(e, 'runc delete failed', { id }));
     await unmountRootfs(rec.dir);
     fs.rmSync(rec.dir, { recursive: true, force: true });
+    if (rec.imageId) await this.opts.store.releaseRootfs?.(rec.imageId, id).catch((e: unknown) => logger.error(e, 'releasing the image\'s root filesystem failed', { id }));
     this.emit(id, rec.info.sandboxId, rec.info.config.podUid, 'CONTAINER_DELETED_EVENT');
   }
 
@@ -424,7 +433,7 @@ export class OciRuntime implements Runtime {
   }
 
   private persist(rec: ContainerRecord): void {
-    try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify({ info: rec.info, cgroupsPath: rec.cgroupsPath })); } catch { /* removed */ }
+    try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify({ info: rec.info, cgroupsPath: rec.cgroupsPath, imageId: rec.imageId })); } catch { /* removed */ }
   }
 
   /**
@@ -435,9 +444,9 @@ export class OciRuntime implements Runtime {
   private async recover(): Promise<void> {
     for (const id of fs.readdirSync(this.containersDir)) {
       const dir = path.join(this.containersDir, id);
-      let state: { info: ContainerInfo; cgroupsPath: string };
+      let state: { info: ContainerInfo; cgroupsPath: string; imageId?: string };
       try { state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')); } catch { continue; }
-      const rec = newRecord(state.info, dir, state.cgroupsPath);
+      const rec = newRecord(state.info, dir, state.cgroupsPath, state.imageId);
       if (rec.info.phase !== 'exited') {
         await this.runc.kill(id, 'KILL', true).catch(() => undefined);
         rec.info.phase = 'exited';
@@ -463,10 +472,10 @@ function runcReason(msg: string): string {
   return msg.replace(/^runc (create|run) failed: /, '');
 }
 
-function newRecord(info: ContainerInfo, dir: string, cgroupsPath: string): ContainerRecord {
+function newRecord(info: ContainerInfo, dir: string, cgroupsPath: string, imageId?: string): ContainerRecord {
   let resolveExit!: (i: ContainerInfo) => void;
   const exited = new Promise<ContainerInfo>((r) => { resolveExit = r; });
-  return { info, dir, cgroupsPath, exited, resolveExit, output: new Set() };
+  return { info, dir, cgroupsPath, imageId, exited, resolveExit, output: new Set() };
 }
 
 function emitOutput(rec: ContainerRecord, stream: 'stdout' | 'stderr', d: Buffer): void {

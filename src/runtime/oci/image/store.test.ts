@@ -196,6 +196,36 @@ test('image GC: above the high threshold, unused images go least recently used f
   }
 });
 
+test('removing an image a container uses keeps its root filesystem until the container releases it, as containerd keeps its snapshots', async () => {
+  const reg = await fakeRegistry();
+  try {
+    const store = new ImageStore({ root: join(dir, 'held') });
+    const img = await smallImage('held');
+    publish(reg, 'held:1', img);
+    const got = await store.pull(`${reg.host}/held:1`);
+    const rootfs = await store.rootfsOf(got);
+    await store.holdRootfs(got.id, 'c1');
+    await store.holdRootfs(got.id, 'c2');
+    assert.deepEqual(await store.remove(`${reg.host}/held:1`), ['c1', 'c2']);
+    assert.equal(store.get(`${reg.host}/held:1`), undefined);
+    assert.equal(await readFile(join(rootfs, 'bin/hello'), 'utf8'), 'held');
+    await store.releaseRootfs(got.id, 'c1');
+    assert.equal(await readFile(join(rootfs, 'bin/hello'), 'utf8'), 'held');
+    await store.releaseRootfs(got.id, 'c2');
+    await assert.rejects(readFile(join(rootfs, 'bin/hello')), { code: 'ENOENT' });
+    // an image still listed keeps its root filesystem when its last container goes
+    const again = await store.pull(`${reg.host}/held:1`);
+    const rootfs2 = await store.rootfsOf(again);
+    await store.holdRootfs(again.id, 'c3');
+    await store.releaseRootfs(again.id, 'c3');
+    assert.equal(await readFile(join(rootfs2, 'bin/hello'), 'utf8'), 'held');
+    assert.deepEqual(await store.remove(again.id), []);
+    await assert.rejects(readFile(join(rootfs2, 'bin/hello')), { code: 'ENOENT' });
+  } finally {
+    await reg.close();
+  }
+});
+
 test("a repository the token does not cover is worded as Docker Hub's: pull access denied, with the server's message", async () => {
   const reg = await fakeRegistry({ bearer: { user: 'bob', password: 'pw' } });
   try {

@@ -20,6 +20,7 @@ import { applyLayer, cleanPath, detectCompression } from './unpack.js';
 //   blobs/sha256/<hex>   manifests, configs and layers as pulled (shared between images)
 //   images.json          the index: each image's names, manifest, config summary and layers
 //   rootfs/<id hex>/     an image's layers applied once, flattened (the overlay lowerdir of its containers)
+//   rootfs-holders/<id hex>/<container id>   a container using that root filesystem (the oci runtime's)
 //   tmp/                 downloads and imports in progress
 // The index is re-read when its file changes, so `tskube images import` by another process is seen.
 
@@ -331,18 +332,49 @@ export class ImageStore {
     });
   }
 
-  /** remove deletes an image (all its names), its unpacked root filesystem and the blobs no other image uses; idempotent. */
-  async remove(ref: string): Promise<void> {
+  /**
+   * remove deletes an image (all its names), its unpacked root filesystem and the blobs no other
+   * image uses; idempotent. As in containerd, an image a container still uses can be removed: its
+   * root filesystem (the container's overlay lowerdir) stays until the last such container is
+   * removed (releaseRootfs). Resolves with the ids of those containers (none: all is gone).
+   */
+  async remove(ref: string): Promise<string[]> {
     const img = this.get(ref);
-    if (!img) return;
+    if (!img) return [];
     const orphans = await this.mutate((images) => {
       images.delete(img.id);
       const used = new Set<string>();
       for (const other of images.values()) for (const d of blobsOf(other)) used.add(d);
       return blobsOf(img).filter((d) => !used.has(d));
     });
-    await rm(this.rootfsPath(img.id), { recursive: true, force: true });
+    const holders = await this.rootfsHolders(img.id);
+    if (holders.length === 0) await rm(this.rootfsPath(img.id), { recursive: true, force: true });
     for (const d of orphans) await rm(this.blobPath(d), { force: true });
+    return holders;
+  }
+
+  private holdersPath(id: string): string {
+    return join(this.root, 'rootfs-holders', id.replace(/^sha256:/, ''));
+  }
+
+  /** rootfsHolders lists the containers using an image's root filesystem. */
+  async rootfsHolders(id: string): Promise<string[]> {
+    return (await readdir(this.holdersPath(id)).catch(() => [] as string[])).sort();
+  }
+
+  /** holdRootfs records that a container uses the image's root filesystem (kept on disk, so `tskube images rm` in another process sees it). */
+  async holdRootfs(id: string, holder: string): Promise<void> {
+    await mkdir(this.holdersPath(id), { recursive: true });
+    await writeFile(join(this.holdersPath(id), holder), '');
+  }
+
+  /** releaseRootfs drops a container's hold; the root filesystem of an image removed meanwhile goes with the last hold. */
+  async releaseRootfs(id: string, holder: string): Promise<void> {
+    await rm(join(this.holdersPath(id), holder), { force: true });
+    if ((await this.rootfsHolders(id)).length > 0) return;
+    await rm(this.holdersPath(id), { recursive: true, force: true });
+    this.load();
+    if (!this.images.has(id)) await rm(this.rootfsPath(id), { recursive: true, force: true });
   }
 
   /** rootfsOf gives the image's flattened root filesystem, applying its layers on first use. */
