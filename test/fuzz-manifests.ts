@@ -220,6 +220,23 @@ export const builtInManifests: JsonObject[] = [
   { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'vapb-sel', labels: { ...labels } }, spec: {
     policyName: 'vap', validationActions: ['Warn'], paramRef: { selector, parameterNotFoundAction: 'Allow' },
   } },
+  // A real PKCS#10 request (EC P-256, CN=fuzz): the server verifies its signature.
+  { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'csr', labels: { ...labels } }, spec: {
+    request: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIWk1JR0FBZ0VBTUI0eERUQUxCZ05WQkFNTUJHWjFlbm94RFRBTEJnTlZCQW9NQkdSbGRuTXdXVEFUQmdjcQpoa2pPUFFJQkJnZ3Foa2pPUFFNQkJ3TkNBQVJlQVowYmdPbEphdlYwYm4rcTBSaDVXdnd3MEZ6MlNEQXF3c1BGCllZZElQME5SclY1eklLak1aNEthRXI2YW1tZ0NrSmVhLzNsWGkyZVB5RkgyRWMwaW9BQXdDZ1lJS29aSXpqMEUKQXdJRFNBQXdSUUloQUlFOFpmMjZKVnNMY2UwaTlXMWg4ZEVRVU9uNktqOGhmUkx2MXIvVUFobVVBaUFjaHlYVQpEYnhyS2JJWVZtVkdYQjZqSnJlekV4dFdKYVNjMWh6NllRZDV3Zz09Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
+    signerName: 'example.com/fuzz', usages: ['digital signature', 'client auth'], expirationSeconds: 3600,
+  } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'ic', labels: { ...labels } }, spec: { controller: 'example.com/ingress', parameters: { apiGroup: 'k8s.example.com', kind: 'Params', name: 'p', scope: 'Namespace', namespace: 'fuzz' } } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('ing'), spec: {
+    ingressClassName: 'ic', defaultBackend: { service: { name: 'svc', port: { name: 'http' } } },
+    tls: [{ hosts: ['a.example.com', '*.b.example.com'], secretName: 's' }],
+    rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'svc', port: { number: 80 } } } }, { path: '/x', pathType: 'Exact', backend: { resource: { apiGroup: 'k8s.example.com', kind: 'Bucket', name: 'b' } } }] } }],
+  } },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: 'hostpath.csi.k8s.io', labels: { ...labels } }, spec: { attachRequired: false, podInfoOnMount: true, volumeLifecycleModes: ['Persistent', 'Ephemeral'], tokenRequests: [{ audience: 'vault', expirationSeconds: 3600 }] } },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'n', labels: { ...labels } }, spec: { drivers: [{ name: 'hostpath.csi.k8s.io', nodeID: 'n', topologyKeys: ['topology.hostpath.csi/node'], allocatable: { count: 10 } }] } },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'va', labels: { ...labels } }, spec: { attacher: 'hostpath.csi.k8s.io', nodeName: 'n', source: { persistentVolumeName: 'pv' } } },
+  { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1alpha1.fuzz.example.com', labels: { ...labels } }, spec: {
+    group: 'fuzz.example.com', version: 'v1alpha1', groupPriorityMinimum: 1000, versionPriority: 15, insecureSkipTLSVerify: true, service: { namespace: 'fuzz', name: 'svc', port: 8443 },
+  } },
   { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { name: 'ssr' } },
   { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { name: 'tr' }, spec: { token: 't0k', audiences: ['https://kubernetes.default.svc.cluster.local', 'api'] } },
   { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {}, spec: { user: 'jane', groups: ['devs', 'system:authenticated'], uid: 'u-1', extra: { 'scopes.example.com': ['read', 'write'] }, resourceAttributes: reviewAttributes } },

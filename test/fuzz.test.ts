@@ -431,6 +431,11 @@ describe('fuzz: mutated manifests against the API server', { timeout: 5 * 60_000
         base.spec.group = `${name}.example.com`;
         name = `${String(base.spec.names.plural)}.${base.spec.group}`;
       }
+      // An APIService's name is spec.version + "." + spec.group, likewise.
+      if (m.def.kind === 'APIService' && isObject(base.spec)) {
+        base.spec.group = `${name}.example.com`;
+        name = `${String(base.spec.version)}.${base.spec.group}`;
+      }
       base.metadata = { ...(isObject(base.metadata) ? base.metadata : {}), ...(nameless(m.def) ? {} : { name }) };
       if (m.def.namespaced) (base.metadata as JsonObject).namespace = NS;
       const created = await send('POST', resourcePath(m.def), JSON_CT, Buffer.from(serialize(base)), `${m.source}: unmutated`);
