@@ -4,7 +4,8 @@
  * REPLICAS each created at once through the API, timed until every pod is Running (seen on a watch).
  * Prints progress every 10 s (pods seen, scheduled, Running; control-plane CPU and RSS), and, if it
  * does not finish within LIMIT_S, where it is stuck: pods by phase, non-empty work queues and the
- * scheduler's pending pods from /metrics. Profile with BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR".
+ * scheduler's pending pods from /metrics. Also the API requests the run made (apiserver_request_total), per
+ * pod and by verb/resource. Profile with BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR".
  * Figures only; never fails on time.
  * Run: node --import tsx bench/scale.ts   (SIM_NODES=1000 DEPLOYMENTS=10 REPLICAS=1000 LIMIT_S=600)
  */
@@ -28,6 +29,31 @@ const t0Start = performance.now();
 const c = await startBench(['--nodes', '0', '--simulated-nodes', String(SIM_NODES), ...clusterCidrFor(SIM_NODES)], SIM_NODES);
 const pid = c.proc.pid!;
 console.log(`== ${SIM_NODES} simulated nodes registered in ${((performance.now() - t0Start) / 1000).toFixed(1)} s, control plane RSS ${procStats(pid).rssMiB.toFixed(0)} MiB`);
+
+/**
+ * requestCounts reads apiserver_request_total from /metrics, summed by verb and resource/subresource
+ * ("PATCH pods/status"), so the run can say how many API requests each pod cost.
+ */
+async function requestCounts(): Promise<Map<string, number>> {
+  const text: string = await c.call('GET', '/metrics');
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const k = `${labels.verb} ${labels.resource || '(non-resource)'}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    out.set(k, (out.get(k) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** printRequests prints the API requests made since `before`, per pod, busiest first. */
+function printRequests(before: Map<string, number>, after: Map<string, number>, pods: number): void {
+  const delta = [...after].map(([k, n]) => [k, n - (before.get(k) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const sum = delta.reduce((a, [, n]) => a + n, 0);
+  console.log(`  API requests: ${sum} (${(sum / Math.max(1, pods)).toFixed(2)} per pod); busiest: ${delta.slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}
+
+const requestsBefore = await requestCounts();
 
 /** what the watch has seen of each pod */
 const pods = new Map<string, { node?: string; phase?: string }>();
@@ -79,6 +105,7 @@ peakRss = Math.max(peakRss, end.rssMiB);
 if (finished) {
   console.log(`${DEPLOYMENTS} Deployments × ${REPLICAS} replicas (${total} pods) on ${SIM_NODES} simulated nodes, create → all Running: ${seconds.toFixed(1)} s, control plane ${(end.cpuSec - cpu0).toFixed(0)} CPU s, RSS ${end.rssMiB.toFixed(0)} MiB (peak ${peakRss.toFixed(0)} MiB)`);
   console.log(`  goal: < ${GOAL_S} s → ${(seconds / GOAL_S).toFixed(1)}× the goal; < 1 GB → peak RSS ${(peakRss / GOAL_MIB).toFixed(2)}× the goal`);
+  printRequests(requestsBefore, await requestCounts(), total);
 } else {
   console.log(`NOT FINISHED in ${LIMIT_S} s: ${running} of ${total} pods Running; control plane ${(end.cpuSec - cpu0).toFixed(0)} CPU s, RSS ${end.rssMiB.toFixed(0)} MiB (peak ${peakRss.toFixed(0)} MiB)`);
   const phases = new Map<string, number>();
@@ -90,6 +117,7 @@ if (finished) {
   const metrics: string = await c.call('GET', '/metrics');
   const stuck = metrics.split('\n').filter((l) => /^(workqueue_depth|workqueue_longest_running_processor_seconds|scheduler_pending_pods)\{/.test(l) && !l.endsWith(' 0'));
   console.log(`  non-zero queues: ${stuck.join('; ') || 'none'}`);
+  printRequests(requestsBefore, await requestCounts(), running);
 }
 await c.stop();
 process.exit(0);

@@ -12,6 +12,7 @@ import type { Runtime } from '../agent/index.js';
 import { realClock } from '../util/clock.js';
 import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
 import { newNodeAgent, stopContainers } from './agent.js';
+import { SimulatedNodes } from '../agent/simulated/simulated-nodes.js';
 import type { RuntimeKind } from './runtimes.js';
 import { ClusterDNS } from '../network/dns/cluster-dns.js';
 import type { ImageGCPolicy } from '../agent/image-gc.js';
@@ -94,10 +95,11 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     tasks.push(agent.run(signal));
     if (proxy) tasks.push(proxy.run(signal));
   }
-  for (let i = 1; i <= o.simulatedNodes; i++) {
-    const name = `sim${String(i).padStart(4, '0')}`;
-    const { agent } = await newNodeAgent({ ...node, name, rootDir: join(o.dataDir, 'nodes', name), runtime: 'simulated', address: '127.0.0.1' });
-    tasks.push(agent.run(signal));
+  // Simulated nodes are one engine (as KWOK's): one client, the shared pod and node informers.
+  if (o.simulatedNodes > 0) {
+    const simClient = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kubelet', KUBELET_VERSION) });
+    const nodeNames = Array.from({ length: o.simulatedNodes }, (_, i) => `sim${String(i + 1).padStart(4, '0')}`);
+    tasks.push(new SimulatedNodes({ client: simClient, informers, clock: realClock, nodeNames, rootDirFor: (n) => join(o.dataDir, 'nodes', n) }).run(signal));
   }
   informers.start(signal);
   return {
