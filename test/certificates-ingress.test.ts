@@ -1,6 +1,6 @@
 // End-to-end with the real kubectl: CertificateSigningRequests (create, table, `kubectl certificate
 // approve|deny`, Kubernetes' validation messages), Ingress and IngressClass (tables, describe over
-// protobuf), CSINode, and the Local APIServices of every built-in group version.
+// protobuf, the default class), CSINode, and the Local APIServices of every built-in group version.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
@@ -63,8 +63,16 @@ describeNeeding('certificates, ingresses, CSI nodes and API services with kubect
   it('Ingress and IngressClass: tables and describe', async () => {
     const manifest = `apiVersion: networking.k8s.io/v1
 kind: IngressClass
-metadata: {name: nginx}
+metadata:
+  name: nginx
+  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}
 spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: classless}
+spec:
+  defaultBackend: {service: {name: web, port: {name: http}}}
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -82,6 +90,8 @@ spec:
     const ing = (await k(['get', 'ing'])).stdout;
     assert.deepEqual(header(ing), ['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']);
     assert.deepEqual(row(ing, 'web')!.slice(0, 4), ['web', 'nginx', 'a.example.com', '80, 443']);
+    // The DefaultIngressClass admission plugin gives a class-less Ingress the default class.
+    assert.deepEqual(row(ing, 'classless')!.slice(0, 4), ['classless', 'nginx', '*', '80']);
     const ic = (await k(['get', 'ingressclass'])).stdout;
     assert.deepEqual(header(ic), ['NAME', 'CONTROLLER', 'PARAMETERS', 'AGE']);
     assert.deepEqual(row(ic, 'nginx')!.slice(0, 3), ['nginx', 'k8s.io/ingress-nginx', '<none>']);

@@ -14,6 +14,7 @@ import { ValidatingAdmissionPolicyPlugin } from '../policy/validating.js';
 import { LimitRanger } from './limitranger.js';
 import { ResourceQuotaPlugin } from './resourcequota.js';
 import { RuntimeClassPlugin } from './runtimeclass.js';
+import { DefaultIngressClass } from './ingressclass.js';
 import { ServiceAccountPlugin } from '../../apiserver/serviceaccount/admission.js';
 import { RBACEscalationCheck } from '../../apiserver/rbac/escalation.js';
 
@@ -29,6 +30,7 @@ export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),
     new RuntimeClassPlugin(deps),
+    new DefaultIngressClass(deps),
     new MutatingAdmissionWebhook(deps),
     new ValidatingAdmissionPolicyPlugin(deps),
     new ValidatingAdmissionWebhook(deps),
