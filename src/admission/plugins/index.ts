@@ -15,6 +15,7 @@ import { LimitRanger } from './limitranger.js';
 import { ResourceQuotaPlugin } from './resourcequota.js';
 import { RuntimeClassPlugin } from './runtimeclass.js';
 import { DefaultIngressClass } from './ingressclass.js';
+import { CertificateSubjectRestriction } from './certificates.js';
 import { ServiceAccountPlugin } from '../../apiserver/serviceaccount/admission.js';
 import { RBACEscalationCheck } from '../../apiserver/rbac/escalation.js';
 
@@ -30,6 +31,7 @@ export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),
     new RuntimeClassPlugin(deps),
+    new CertificateSubjectRestriction(),
     new DefaultIngressClass(deps),
     new MutatingAdmissionWebhook(deps),
     new ValidatingAdmissionPolicyPlugin(deps),

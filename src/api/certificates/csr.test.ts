@@ -115,6 +115,10 @@ describe('CertificateSigningRequest', () => {
     const bad = await api('/alice/status', { method: 'PUT', body: JSON.stringify({ ...withCert, status: { conditions: [] } }) });
     assert.equal(bad.status, 422);
     assert.match((await bad.json()).message, /updates may not remove a condition of type "Approved"/);
+
+    // Admission (CertificateSubjectRestriction): no kube-apiserver-client certificate for system:masters.
+    const masters = await api('', { method: 'POST', body: JSON.stringify(csr('eve', await newCSRPem('eve, O=system:masters'), { signerName: 'kubernetes.io/kube-apiserver-client' })) });
+    assert.equal(masters.status, 403);
   });
 
   it('round-trips through protobuf, extra attributes as plain lists', () => {
