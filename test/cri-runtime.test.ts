@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, it, test } from 'node:test';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { buildBusyboxImage, pushImage, startRegistry, type TestRegistry } from '../src/runtime/oci/testing/index.js';
 import { CriRuntime } from '../src/runtime/cri/index.js';
 import { pushPauseImage, removeCgroupTree, startContainerd, type TestContainerd } from '../src/runtime/cri/testing/containerd.js';
 import { ImagePullError, type ContainerConfig, type ContainerInfo, type PodSandboxConfig, type RuntimeCondition } from '../src/runtime/types.js';
-import { BUSYBOX_STATIC, CONTAINERD, DOCKER_REGISTRY, ROOT, RUNC, describeNeeding, requireTool } from '../src/testing/system-tools.js';
+import { BUSYBOX_STATIC, CONTAINERD, DOCKER_REGISTRY, KUBECTL, ROOT, RUNC, describeNeeding, requireTool } from '../src/testing/system-tools.js';
+import { kubectl, startCluster, waitFor, type Cluster } from './harness.js';
 import { eventually } from '../src/testing/test-cluster.js';
 
 // The cri runtime against a real containerd (Debian's 1.6) started by the test: images pulled from
@@ -279,5 +281,94 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     await rt.removePodSandbox(sid);
     await rt.stopPodSandbox(sid);
     await rt.removeContainer(cid);
+  });
+});
+
+// The same containerd driven by a tskube node (`tskube up --runtime cri --cri-endpoint …`), with the real kubectl.
+describeNeeding('pods on a --runtime cri node, driven by kubectl', { timeout: 10 * 60_000, ...requireTool(KUBECTL, ROOT, CONTAINERD, RUNC, DOCKER_REGISTRY, BUSYBOX_STATIC) }, () => {
+  let registry: TestRegistry;
+  let containerd: TestContainerd;
+  let cluster: Cluster;
+  let busybox: string;
+  const k = (args: string[], input?: string) => kubectl(cluster, args, { input });
+  const podRow = async (name: string) => (await k(['get', 'pod', name, '--no-headers'])).stdout.trim().split(/\s{2,}/);
+
+  before(async () => {
+    registry = await startRegistry();
+    const pause = await pushPauseImage(registry.host);
+    await pushImage(registry.host, 'library/busybox:1.36', await buildBusyboxImage());
+    busybox = `${registry.host}/library/busybox:1.36`;
+    containerd = await startContainerd({ sandboxImage: pause, plainHttpRegistries: [registry.host], cni: 'template' });
+    cluster = await startCluster({ nodes: 1, extraArgs: ['--runtime', 'cri', '--cri-endpoint', containerd.endpoint] });
+  }, { timeout: 3 * 60_000 });
+
+  after(async () => {
+    // Pods deleted while the node runs take their pod cgroups with them (a stopping agent leaves those).
+    if (cluster) await k(['delete', 'pods', '--all', '--grace-period=1', '--wait=true']).catch(() => undefined);
+    await cluster?.stop();
+    await containerd?.stop();
+    await registry?.stop();
+  }, { timeout: 2 * 60_000 });
+
+  it('the node runs containerd (CONTAINER-RUNTIME); a busybox pod prints "BusyBox v1." from busybox itself, with containerd ids and the repo digest', async () => {
+    await waitFor(async () => /\bReady\b/.test((await k(['get', 'nodes', '--no-headers'])).stdout), 'node Ready');
+    assert.match((await k(['get', 'nodes', '-o', 'wide'])).stdout, /^host01\s+Ready\s.*\scontainerd:\/\/1\.\d+\.\d+/m);
+    const run = await k(['run', 'bb', `--image=${busybox}`, '--restart=Never', '--', 'sh', '-c', 'busybox | head -1']);
+    assert.equal(run.code, 0, run.stderr);
+    await waitFor(async () => (await podRow('bb'))[2] === 'Completed', 'bb Completed');
+    assert.match((await k(['logs', 'bb'])).stdout, /^BusyBox v1\.\d+/);
+    const st = JSON.parse((await k(['get', 'pod', 'bb', '-o', 'json'])).stdout) as Pod;
+    const cs = st.status!.containerStatuses![0];
+    assert.match(cs.containerID!, /^containerd:\/\/[0-9a-f]{64}$/);
+    assert.match(cs.imageID, new RegExp(`^${registry.host.replace(/\./g, '\\.')}/library/busybox@sha256:[0-9a-f]{64}$`));
+    assert.equal(cs.state?.terminated?.reason, 'Completed');
+    assert.ok(st.status!.podIP, 'the pod has its own address');
+    const events = (await k(['get', 'events', '--field-selector', 'involvedObject.name=bb', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}'])).stdout;
+    for (const reason of ['Pulling', 'Pulled', 'Created', 'Started']) assert.match(events, new RegExp(`^${reason}$`, 'm'));
+  });
+
+  it('kubectl exec runs busybox applets (exit codes pass through), and exec -i feeds stdin', async () => {
+    assert.equal((await k(['run', 'sl', `--image=${busybox}`, '--', 'sleep', '3600'])).code, 0);
+    await waitFor(async () => (await podRow('sl'))[2] === 'Running', 'sl Running');
+    const ex = await k(['exec', 'sl', '--', 'sh', '-c', 'echo "$(id -u) $(hostname)"; exit 3']);
+    assert.equal(ex.stdout, '0 sl\n');
+    assert.equal(ex.code, 3);
+    assert.match(ex.stderr, /command terminated with exit code 3/);
+    const piped = await k(['exec', '-i', 'sl', '--', 'tr', 'a-z', 'A-Z'], 'through containerd\n');
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, 'THROUGH CONTAINERD\n');
+  });
+
+  it('a memory hog limited to 32Mi is OOMKilled (describe: Reason OOMKilled, Exit Code 137) and restarted', async () => {
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  containers:
+  - name: hog
+    image: ${busybox}
+    command: ["sh", "-c", "tail /dev/zero"]
+    resources: {limits: {memory: 32Mi}}
+`);
+    await waitFor(async () => {
+      const p = JSON.parse((await k(['get', 'pod', 'hog', '-o', 'json'])).stdout) as Pod;
+      const cs = p.status?.containerStatuses?.[0];
+      return (cs?.restartCount ?? 0) >= 1 && cs?.lastState?.terminated?.reason === 'OOMKilled';
+    }, 'hog OOMKilled and restarted', 240, 500);
+    const d = (await k(['describe', 'pod', 'hog'])).stdout;
+    assert.match(d, /Last State:\s+Terminated\n\s+Reason:\s+OOMKilled\n\s+Exit Code:\s+137/);
+    assert.match(d, /Limits:\n\s+memory:\s+32Mi/);
+  });
+
+  it('a deleted pod leaves no sandbox or container in containerd', async () => {
+    const rt = await new CriRuntime({ endpoint: containerd.endpoint }).connect();
+    try {
+      const uid = JSON.parse((await k(['get', 'pod', 'sl', '-o', 'json'])).stdout).metadata.uid as string;
+      assert.ok((await rt.listPodSandbox({ podUid: uid })).length > 0);
+      assert.equal((await k(['delete', 'pod', 'sl', '--grace-period=1'])).code, 0);
+      await waitFor(async () => (await rt.listPodSandbox({ podUid: uid })).length === 0 && (await rt.listContainers({ podUid: uid })).length === 0, 'sl gone from containerd');
+    } finally {
+      await rt.close();
+    }
   });
 });

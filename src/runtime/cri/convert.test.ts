@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerConfig, PodSandboxConfig } from '../types.js';
 import {
-  criCapabilities, criLogPath, parseVerboseInfo, fromCriConditions, fromCriContainerStatus, fromCriSandboxStatus, imageInfoFromStatus, nanosToRfc3339,
+  cgroupParent, criCapabilities, criLogPath, parseVerboseInfo, fromCriConditions, fromCriContainerStatus, fromCriSandboxStatus, imageInfoFromStatus, nanosToRfc3339,
   parseImageUser, repoDigestFor, repositoryOf, toCriAuth, toCriContainerConfig, toCriContainerFilter, toCriSandboxConfig, toCriSandboxFilter,
 } from './convert.js';
 import type * as cri from './cri-types.js';
@@ -42,6 +42,10 @@ test('sandbox config: metadata, hostname, log directory, DNS, port mappings, pod
   assert.deepEqual(c.linux?.security_context?.namespace_options, { network: 'NODE', ipc: 'POD', pid: 'CONTAINER', target_id: '' });
   assert.deepEqual(c.linux?.sysctls, { 'net.ipv4.ip_unprivileged_port_start': '0' });
   assert.equal(toCriSandboxConfig({ ...sandbox, linux: undefined }).linux?.cgroup_parent, '');
+  // Relative pod cgroups start from the agent's own cgroup, as its cgroup manager makes them.
+  assert.equal(toCriSandboxConfig(sandbox, '/system/agent').linux?.cgroup_parent, '/system/agent/kubepods/burstable/podu-1');
+  assert.equal(cgroupParent('/abs/pod', '/system'), '/abs/pod');
+  assert.throws(() => cgroupParent('kubepods/../../x'), /invalid cgroup parent/);
 });
 
 test('container config: argv as command with no args, envs, mounts, a log path relative to the sandbox log directory, stdin/tty', () => {

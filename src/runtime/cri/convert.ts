@@ -16,7 +16,7 @@ export const POD_UID_LABEL = 'io.kubernetes.pod.uid';
 export const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
 
 /** toCriSandboxConfig is RunPodSandbox's PodSandboxConfig for a tskube sandbox config. */
-export function toCriSandboxConfig(c: PodSandboxConfig): cri.PodSandboxConfig {
+export function toCriSandboxConfig(c: PodSandboxConfig, cgroupBase = '/'): cri.PodSandboxConfig {
   const ns = c.linux?.namespaceOptions;
   return {
     metadata: { ...c.metadata },
@@ -30,7 +30,7 @@ export function toCriSandboxConfig(c: PodSandboxConfig): cri.PodSandboxConfig {
     },
     annotations: { ...(c.annotations ?? {}) },
     linux: {
-      cgroup_parent: cgroupParent(c.linux?.cgroupParent),
+      cgroup_parent: cgroupParent(c.linux?.cgroupParent, cgroupBase),
       // The sandbox keeps its own PID namespace; containers get theirs (CONTAINER) unless told otherwise, as the kubelet's default.
       security_context: {
         namespace_options: { network: ns?.network ?? 'POD', ipc: ns?.ipc ?? 'POD', pid: 'CONTAINER', target_id: '' },
@@ -42,12 +42,15 @@ export function toCriSandboxConfig(c: PodSandboxConfig): cri.PodSandboxConfig {
 }
 
 /**
- * cgroupParent gives the agent's pod cgroup ("kubepods/burstable/pod<uid>", relative to each
- * hierarchy's root) in the cgroupfs driver's form, an absolute path ("/kubepods/burstable/pod<uid>").
+ * cgroupParent gives the agent's pod cgroup ("kubepods/burstable/pod<uid>", relative to the agent's
+ * own cgroup, as its cgroup manager makes it) in the cgroupfs driver's form: an absolute path
+ * ("/kubepods/burstable/pod<uid>"), resolved against `base`, the agent's own cgroup ("/" when it
+ * runs in the root cgroup, as a node agent usually does).
  */
-export function cgroupParent(p: string | undefined): string {
+export function cgroupParent(p: string | undefined, base = '/'): string {
   if (!p) return '';
-  return p.startsWith('/') ? p : `/${p}`;
+  if (p.split('/').includes('..')) throw new Error(`invalid cgroup parent ${JSON.stringify(p)}`);
+  return path.posix.normalize(p.startsWith('/') ? p : path.posix.join(base || '/', p));
 }
 
 /**

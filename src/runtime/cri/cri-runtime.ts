@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { log } from '../../util/log.js';
+import { defaultCgroupManager, type CgroupLayout, type CgroupManager } from '../cgroups/index.js';
 import {
   ImagePullError,
   type AttachSession, type AuthConfig, type ContainerConfig, type ContainerFilter, type ContainerInfo, type ExecOptions, type ExecSession,
@@ -9,7 +10,7 @@ import {
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
 import { CriCallError, CriClient, isNotFound, rpcErrorText } from './client.js';
-import { openStreamSession } from './streaming.js';
+import { deferredSession, openStreamSession } from './streaming.js';
 import {
   fromCriConditions, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, imageInfoFromStatus, parseVerboseInfo, repoDigestFor,
   toCriAuth, toCriContainerConfig, toCriContainerFilter, toCriSandboxConfig, toCriSandboxFilter,
@@ -17,6 +18,12 @@ import {
 import type * as cri from './cri-types.js';
 
 const logger = log.child({ component: 'cri-runtime' });
+
+/** ownCgroup is the cgroup relative pod cgroup paths start from, as the cgroup manager resolves them. */
+function ownCgroup(layout: CgroupLayout): string {
+  if (layout.version === 2) return path.posix.dirname(layout.self.unified ?? '/');
+  return layout.self.v1.memory ?? '/';
+}
 
 /** DEFAULT_CRI_ENDPOINT is containerd's socket, the kubelet's usual --container-runtime-endpoint. */
 export const DEFAULT_CRI_ENDPOINT = 'unix:///run/containerd/containerd.sock';
@@ -29,6 +36,12 @@ export interface CriRuntimeOptions {
   requestTimeoutMs?: number;
   /** deadline of PullImage (pulls may take long; the kubelet bounds them only by progress) */
   pullTimeoutMs?: number;
+  /**
+   * the cgroups containerd puts containers in, where the agent makes pod cgroups (kubepods/…):
+   * default this machine's (containerd on a unix socket runs here, with the cgroupfs driver);
+   * null: none (the agent then hands no pod cgroup and no resources)
+   */
+  cgroups?: CgroupManager | null;
 }
 
 /**
@@ -48,11 +61,19 @@ export class CriRuntime implements Runtime, ImageService {
   private readonly client: CriClient;
   private readonly pullTimeoutMs: number;
   private readonly configs = new Map<string, ContainerConfig>();
+  /** the machine's cgroups (CgroupCapable): the agent makes pod cgroups in them, containerd's runc the containers' below */
+  readonly cgroups?: CgroupManager;
+  /** the agent's own cgroup, which the pod cgroups' relative paths start from */
+  private readonly cgroupBase: string;
 
   constructor(options: CriRuntimeOptions = {}) {
     this.endpoint = options.endpoint ?? DEFAULT_CRI_ENDPOINT;
     this.client = new CriClient(this.endpoint, options.requestTimeoutMs ?? 2 * 60_000);
     this.pullTimeoutMs = options.pullTimeoutMs ?? 30 * 60_000;
+    const local = this.endpoint.startsWith('unix:') || this.endpoint.startsWith('/');
+    const cgroups = options.cgroups === undefined ? (local ? defaultCgroupManager().manager : undefined) : options.cgroups ?? undefined;
+    if (cgroups) this.cgroups = cgroups;
+    this.cgroupBase = cgroups ? ownCgroup(cgroups.layout) : '/';
   }
 
   /** connect asks the runtime's Version: scheme = runtime_name ("containerd"), version = "containerd://1.6.20". */
@@ -80,7 +101,7 @@ export class CriRuntime implements Runtime, ImageService {
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     // The kubelet creates the pod's log directory before RunPodSandbox; the runtime only writes into it.
     if (config.logDirectory) fs.mkdirSync(config.logDirectory, { recursive: true });
-    const res = await this.client.runtime<{ pod_sandbox_id: string }>('RunPodSandbox', { config: toCriSandboxConfig(config), runtime_handler: '' });
+    const res = await this.client.runtime<{ pod_sandbox_id: string }>('RunPodSandbox', { config: toCriSandboxConfig(config, this.cgroupBase), runtime_handler: '' });
     return res.pod_sandbox_id;
   }
 
@@ -118,7 +139,7 @@ export class CriRuntime implements Runtime, ImageService {
     // As the kubelet does, the agent's side makes the container's log directory; the runtime creates the file.
     fs.mkdirSync(path.dirname(config.logPath), { recursive: true });
     const res = await this.client.runtime<{ container_id: string }>('CreateContainer', {
-      pod_sandbox_id: sandboxId, config: toCriContainerConfig(config, sandboxConfig), sandbox_config: toCriSandboxConfig(sandboxConfig),
+      pod_sandbox_id: sandboxId, config: toCriContainerConfig(config, sandboxConfig), sandbox_config: toCriSandboxConfig(sandboxConfig, this.cgroupBase),
     });
     this.configs.set(res.container_id, config);
     this.sandboxOf.set(res.container_id, sandboxId);
@@ -177,8 +198,11 @@ export class CriRuntime implements Runtime, ImageService {
   async exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecSession> {
     const command = opts.env && Object.keys(opts.env).length ? ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
     if (opts.stdin || opts.tty) {
-      const { url } = await this.client.runtime<{ url: string }>('Exec', { container_id: id, cmd: command, tty: opts.tty, stdin: opts.stdin, stdout: true, stderr: !opts.tty });
-      return openStreamSession(url, { stdin: opts.stdin, stdout: true, stderr: !opts.tty, tty: opts.tty });
+      // The session is handed back at once: its input is kept until the streaming connection is up.
+      return deferredSession(async () => {
+        const { url } = await this.client.runtime<{ url: string }>('Exec', { container_id: id, cmd: command, tty: opts.tty, stdin: opts.stdin, stdout: true, stderr: !opts.tty });
+        return openStreamSession(url, { stdin: opts.stdin, stdout: true, stderr: !opts.tty, tty: opts.tty });
+      }, opts);
     }
     return this.execSync(id, command);
   }

@@ -186,3 +186,39 @@ export async function openStreamSession(url: string, o: StreamOptions): Promise<
     },
   };
 }
+
+/**
+ * deferredSession is a session usable at once whose connection is made in the background: input
+ * written (and a size set) before the runtime's stream is up is kept and delivered once it is.
+ * The agent's exec endpoints read their client's stdin from the moment runtime.exec resolves;
+ * the Exec call and the SPDY upgrade take round trips that input must not be lost in. A failed
+ * connection ends the output with its message and exit code 126 (the command could not be run).
+ */
+export function deferredSession(connect: () => Promise<ExecSession>, o: { stdin: boolean; tty: boolean }): ExecSession {
+  const stdin = o.stdin ? new PassThrough() : null;
+  const stdout = new PassThrough();
+  const stderr = o.tty ? null : new PassThrough();
+  let real: ExecSession | undefined;
+  let size: [number, number] | undefined;
+  let killed = false;
+  const exit = connect().then((s) => {
+    real = s;
+    if (killed) s.kill();
+    if (size) s.resize(...size);
+    if (stdin && s.stdin) stdin.pipe(s.stdin);
+    s.stdout.pipe(stdout);
+    if (stderr) (s.stderr ?? s.stdout).pipe(stderr, { end: !!s.stderr });
+    return s.exit;
+  }, (e: unknown) => {
+    stdin?.resume();
+    (stderr ?? stdout).write(`${(e as Error).message}\n`);
+    stdout.end();
+    stderr?.end();
+    return 126;
+  });
+  return {
+    stdin, stdout, stderr, exit,
+    resize(cols, rows) { if (real) real.resize(cols, rows); else size = [cols, rows]; },
+    kill() { killed = true; real?.kill(); },
+  };
+}
