@@ -6,6 +6,9 @@
 import { createRuntime } from '../agent/index.js';
 import type { Runtime } from '../runtime/types.js';
 import type { ImageStore } from '../runtime/oci/image/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { log } from '../util/log.js';
 
 /** RUNTIME_KINDS are the values of --runtime. */
 export const RUNTIME_KINDS = ['process', 'simulated', 'oci', 'cri'] as const;
@@ -41,6 +44,10 @@ export async function createNodeRuntime(kind: RuntimeKind, o: NodeRuntimeOptions
       const { OciRuntime } = await import('../runtime/oci/index.js');
       const { ImageStore, OciImageService, imageStoreRoot } = await import('../runtime/oci/image/index.js');
       const store = new ImageStore({ root: imageStoreRoot(o.rootDir), registriesFile: o.registriesFile });
+      // Holds on image files by containers whose bundle is gone (an agent stopped mid-creation) are dropped
+      // before the runtime starts: a container exists as long as its bundle directory (oci-containers/<id>).
+      await store.pruneRootfsHolders((id) => existsSync(join(o.rootDir, 'oci-containers', id)))
+        .catch((e: unknown) => log.child({ component: 'oci-image-store' }).error(e, 'pruning image holds failed'));
       return new OciRuntime({ rootDir: o.rootDir, nodeName: o.nodeName, store: ociStoreView(store), images: new OciImageService(store) });
     }
     case 'cri': {

@@ -221,6 +221,17 @@ test('removing an image a container uses keeps its root filesystem until the con
     assert.equal(await readFile(join(rootfs2, 'bin/hello'), 'utf8'), 'held');
     assert.deepEqual(await store.remove(again.id), []);
     await assert.rejects(readFile(join(rootfs2, 'bin/hello')), { code: 'ENOENT' });
+    // holds of containers that no longer exist are pruned (and the files of a removed image go with them)
+    const third = await store.pull(`${reg.host}/held:1`);
+    const rootfs3 = await store.rootfsOf(third);
+    await store.holdRootfs(third.id, 'live');
+    await store.holdRootfs(third.id, 'gone');
+    await store.remove(third.id);
+    await store.pruneRootfsHolders((h) => h === 'live');
+    assert.deepEqual(await store.rootfsHolders(third.id), ['live']);
+    assert.equal(await readFile(join(rootfs3, 'bin/hello'), 'utf8'), 'held');
+    await store.pruneRootfsHolders(() => false);
+    await assert.rejects(readFile(join(rootfs3, 'bin/hello')), { code: 'ENOENT' });
   } finally {
     await reg.close();
   }

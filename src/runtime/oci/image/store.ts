@@ -377,6 +377,19 @@ export class ImageStore {
     if (!this.images.has(id)) await rm(this.rootfsPath(id), { recursive: true, force: true });
   }
 
+  /**
+   * pruneRootfsHolders drops the holds of containers that no longer exist (an agent that stopped
+   * between holding and recording a container), so their images' files do not stay forever.
+   */
+  async pruneRootfsHolders(exists: (holder: string) => boolean): Promise<void> {
+    const base = join(this.root, 'rootfs-holders');
+    for (const hex of await readdir(base).catch(() => [] as string[])) {
+      for (const holder of await this.rootfsHolders(`sha256:${hex}`)) {
+        if (!exists(holder)) await this.releaseRootfs(`sha256:${hex}`, holder);
+      }
+    }
+  }
+
   /** rootfsOf gives the image's flattened root filesystem, applying its layers on first use. */
   rootfsOf(image: StoredImage): Promise<string> {
     const running = this.unpacks.get(image.id);
