@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { serveSpdyExec } from '../../agent/server/exec-spdy.js';
 import type { RemoteStreams } from '../../agent/server/remotecommand.js';
 import type { ExecSession } from '../types.js';
-import { exitCodeOf, openStreamSession, REMOTECOMMAND_PROTOCOL } from './streaming.js';
+import { deferredSession, exitCodeOf, openStreamSession, REMOTECOMMAND_PROTOCOL } from './streaming.js';
 
 test('exit codes from the error stream: empty or Success is 0, NonZeroExitCode carries the code, other failures throw', () => {
   assert.equal(exitCodeOf(''), 0);
@@ -94,4 +94,31 @@ test('a server that refuses the upgrade is an error with its answer', async () =
   } finally {
     server.close();
   }
+});
+
+test('a deferred session keeps input and a size given before its connection is up, and passes the exit through', async () => {
+  let connect!: (s: ExecSession) => void;
+  const got: string[] = [];
+  const sizes: [number, number][] = [];
+  const d = deferredSession(() => new Promise<ExecSession>((resolve) => (connect = resolve)), { stdin: true, tty: false });
+  d.stdin!.write('early ');
+  d.resize(80, 24);
+  const innerIn = new PassThrough();
+  const innerOut = new PassThrough();
+  const innerErr = new PassThrough();
+  let finish!: (code: number) => void;
+  innerIn.on('data', (c: Buffer) => got.push(c.toString()));
+  innerIn.on('end', () => { innerOut.end('out'); innerErr.end('err'); finish(9); });
+  connect({ stdin: innerIn, stdout: innerOut, stderr: innerErr, exit: new Promise((r) => (finish = r)), resize(c, r) { sizes.push([c, r]); }, kill() {} });
+  d.stdin!.end('late');
+  const [out, err, code] = await Promise.all([read(d.stdout), read(d.stderr), d.exit]);
+  assert.deepEqual([got.join(''), out, err, code, sizes], ['early late', 'out', 'err', 9, [[80, 24]]]);
+});
+
+test('a deferred session whose connection fails ends with the reason and 126', async () => {
+  const d = deferredSession(() => Promise.reject(new Error('container is not running')), { stdin: true, tty: true });
+  assert.equal(d.stderr, null);
+  d.stdin!.end('ignored');
+  const [out, code] = await Promise.all([read(d.stdout), d.exit]);
+  assert.deepEqual([out, code], ['container is not running\n', 126]);
 });
