@@ -129,6 +129,12 @@ describe('custom resources converted by a conversion webhook', () => {
     assert.equal(r.body.reason, 'InternalError');
     assert.equal(r.body.message, `Internal error occurred: conversion webhook for ${GROUP}/v2, Kind=Host failed: Post "${hook.url}?timeout=30s": dial tcp 127.0.0.1:${hook.port}: connect: connection refused`);
     assert.equal((await call('GET', `${v2Path}/one`)).status, 200);
+    // a watch whose events cannot be converted ends with the error as an ERROR event
+    const text = await (await fetch(`${tc.api.url}${v1Path}?watch=true`, { headers })).text();
+    const [ev, ...rest] = text.trim().split('\n').map((l) => JSON.parse(l) as Body);
+    assert.equal(rest.length, 0, text);
+    assert.deepEqual([ev.type, ev.object.kind, ev.object.code, ev.object.reason], ['ERROR', 'Status', 500, 'InternalError']);
+    assert.match(ev.object.message, /^Internal error occurred: conversion webhook for stable.example.com\/v2, Kind=Host failed: Post /);
     hook = await startConversionWebhook();
   });
 });
