@@ -185,7 +185,8 @@ export class RegistryStore {
         revision = res.revision;
         for (const kv of res.items) {
           lastKey = kv.key;
-          const obj = this.decode(kv);
+          // Selectors see the version asked for: with a webhook, each object is converted before it is matched.
+          const obj = this.def.convertAsync && filter.selective ? await this.servedOne(this.decode(kv)) : this.decode(kv);
           if (!filter.matches(obj)) continue;
           items.push(obj);
           if (limit && items.length >= limit) break;
@@ -251,8 +252,13 @@ export class RegistryStore {
       if (rv && min > current) throw tooLargeResourceVersion(min, current);
       return undefined;
     }
+    if (this.def.convertAsync) {
+      // The cache holds objects as stored: they are converted before selectors match them.
+      const { items, revision } = this.watchCache.list(listPrefix(this.def, namespace), () => true);
+      return { items: (await this.served(items)).filter(matches), metadata: { resourceVersion: String(revision) } };
+    }
     const { items, revision } = this.watchCache.list(listPrefix(this.def, namespace), matches);
-    return { items: await this.served(items), metadata: { resourceVersion: String(revision) } };
+    return { items, metadata: { resourceVersion: String(revision) } };
   }
 
   /**
@@ -291,8 +297,8 @@ export class RegistryStore {
       if (!events) {
         const res = await this.backend.list(prefix);
         for (const kv of res.items) {
-          const obj = this.decode(kv);
-          if (filter.matches(obj)) yield { type: 'ADDED', object: await this.servedOne(obj) };
+          const obj = await this.servedOne(this.decode(kv));
+          if (filter.matches(obj)) yield { type: 'ADDED', object: obj };
         }
         after = res.revision;
         if (endBookmark) yield { type: 'BOOKMARK', object: this.bookmarkObject(after, true) };

@@ -37,7 +37,7 @@ function versions(storage: 'v1' | 'v2') {
   const schema = (props: Record<string, unknown>) => ({ openAPIV3Schema: { type: 'object', properties: props } });
   return [
     { name: 'v1', served: true, storage: storage === 'v1', schema: schema({ hostPort: { type: 'string' } }) },
-    { name: 'v2', served: true, storage: storage === 'v2', schema: schema({ host: { type: 'string' }, port: { type: 'string' } }) },
+    { name: 'v2', served: true, storage: storage === 'v2', schema: schema({ host: { type: 'string' }, port: { type: 'string' } }), selectableFields: [{ jsonPath: '.host' }] },
   ];
 }
 
@@ -102,6 +102,11 @@ describe('custom resources converted by a conversion webhook', () => {
     assert.deepEqual(hook.requests.map((q) => (q.objects as Body[]).map((o) => o.metadata.name)), [['two']]);
     const v2List = await call('GET', v2Path);
     assert.deepEqual(v2List.body.items.map(pick), [[`${GROUP}/v2`, 'one', 'localhost|8080'], [`${GROUP}/v2`, 'two', 'example.com|443']]);
+    // field selectors match the version asked for (v2's host), whether the list comes from storage or the cache
+    for (const q of ['', '&resourceVersion=0', '&limit=5']) {
+      const sel = await call('GET', `${v2Path}?fieldSelector=host%3Dlocalhost${q}`);
+      assert.deepEqual(sel.body.items?.map(pick), [[`${GROUP}/v2`, 'one', 'localhost|8080']], `${q}: ${JSON.stringify(sel.body)}`);
+    }
 
     // an update in v2 of the object stored in v1 is stored in v2, and reads back the same in v1
     const one = (await call('GET', `${v2Path}/one`)).body;
