@@ -290,6 +290,8 @@ describeNeeding('pods on a --runtime cri node, driven by kubectl', { timeout: 10
   let containerd: TestContainerd;
   let cluster: Cluster;
   let busybox: string;
+  let privateRegistry: TestRegistry;
+  const podJson = async (name: string) => JSON.parse((await k(['get', 'pod', name, '-o', 'json'])).stdout) as Pod;
   const k = (args: string[], input?: string) => kubectl(cluster, args, { input });
   const podRow = async (name: string) => (await k(['get', 'pod', name, '--no-headers'])).stdout.trim().split(/\s{2,}/);
 
@@ -298,7 +300,9 @@ describeNeeding('pods on a --runtime cri node, driven by kubectl', { timeout: 10
     const pause = await pushPauseImage(registry.host);
     await pushImage(registry.host, 'library/busybox:1.36', await buildBusyboxImage());
     busybox = `${registry.host}/library/busybox:1.36`;
-    containerd = await startContainerd({ sandboxImage: pause, plainHttpRegistries: [registry.host], cni: 'template' });
+    privateRegistry = await startRegistry({ htpasswd: { user: 'puller', password: 's3cret' } });
+    await pushImage(privateRegistry.host, 'team/busybox:1', await buildBusyboxImage(), { username: 'puller', password: 's3cret' });
+    containerd = await startContainerd({ sandboxImage: pause, plainHttpRegistries: [registry.host, privateRegistry.host], cni: 'template' });
     cluster = await startCluster({ nodes: 1, extraArgs: ['--runtime', 'cri', '--cri-endpoint', containerd.endpoint] });
   }, { timeout: 3 * 60_000 });
 
@@ -308,6 +312,7 @@ describeNeeding('pods on a --runtime cri node, driven by kubectl', { timeout: 10
     await cluster?.stop();
     await containerd?.stop();
     await registry?.stop();
+    await privateRegistry?.stop();
   }, { timeout: 2 * 60_000 });
 
   it('the node runs containerd (CONTAINER-RUNTIME); a busybox pod prints "BusyBox v1." from busybox itself, with containerd ids and the repo digest', async () => {
@@ -358,6 +363,107 @@ spec:
     const d = (await k(['describe', 'pod', 'hog'])).stdout;
     assert.match(d, /Last State:\s+Terminated\n\s+Reason:\s+OOMKilled\n\s+Exit Code:\s+137/);
     assert.match(d, /Limits:\n\s+memory:\s+32Mi/);
+  });
+
+  it('seeds: an init container fills an emptyDir the app reads; ConfigMap env and volume; restartPolicy Never completes', async () => {
+    assert.equal((await k(['create', 'configmap', 'cfg', '--from-literal=greeting=hello-cri', '--from-literal=color=blue'])).code, 0);
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: seeds}
+spec:
+  restartPolicy: Never
+  volumes:
+  - {name: work, emptyDir: {}}
+  - {name: cfg, configMap: {name: cfg}}
+  initContainers:
+  - name: init
+    image: ${busybox}
+    command: ["sh", "-c", "for i in 1 2 3; do echo $i >> /work/counter; done"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  containers:
+  - name: app
+    image: ${busybox}
+    command: ["sh", "-c", "cat /work/counter; echo $GREETING; cat /etc/cfg/color"]
+    env: [{name: GREETING, valueFrom: {configMapKeyRef: {name: cfg, key: greeting}}}]
+    volumeMounts: [{name: work, mountPath: /work}, {name: cfg, mountPath: /etc/cfg}]
+`);
+    await waitFor(async () => (await podRow('seeds'))[2] === 'Completed', 'seeds Completed');
+    assert.equal((await k(['logs', 'seeds', '-c', 'app'])).stdout, '1\n2\n3\nhello-cri\nblue');
+    const p = await podJson('seeds');
+    assert.equal(p.status?.initContainerStatuses?.[0].state?.terminated?.reason, 'Completed');
+  });
+
+  it('seeds: an exec liveness probe (ExecSync) that starts failing restarts the container; describe shows Unhealthy', async () => {
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: live}
+spec:
+  containers:
+  - name: app
+    image: ${busybox}
+    command: ["sh", "-c", "touch /tmp/healthy; sleep 3; rm /tmp/healthy; sleep 600"]
+    livenessProbe:
+      exec: {command: ["cat", "/tmp/healthy"]}
+      periodSeconds: 1
+      failureThreshold: 1
+`);
+    await waitFor(async () => ((await podJson('live')).status?.containerStatuses?.[0].restartCount ?? 0) >= 1, 'live restarted', 240, 500);
+    const d = (await k(['describe', 'pod', 'live'])).stdout;
+    assert.match(d, /Unhealthy\s+.*Liveness probe failed: cat: can't open '\/tmp\/healthy': No such file or directory/);
+    assert.match(d, /Killing\s+.*Container app failed liveness probe, will be restarted/);
+  });
+
+  it('securityContext: runAsUser 1000, a read-only root filesystem, a dropped capability', async () => {
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: sec}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: ${busybox}
+    command: ["sh", "-c", "id -u; touch /x 2>/dev/null && echo writable || echo read-only; grep CapBnd /proc/self/status"]
+    securityContext:
+      runAsUser: 1000
+      readOnlyRootFilesystem: true
+      capabilities: {drop: [NET_RAW]}
+`);
+    await waitFor(async () => (await podRow('sec'))[2] === 'Completed', 'sec Completed');
+    const [uid, ro, capLine] = (await k(['logs', 'sec'])).stdout.trim().split('\n');
+    assert.equal(uid, '1000');
+    assert.equal(ro, 'read-only');
+    const bnd = BigInt('0x' + capLine.split(/\s+/)[1]);
+    assert.equal(bnd & (1n << 13n), 0n, 'CAP_NET_RAW (13) dropped');
+    assert.notEqual(bnd & (1n << 0n), 0n, 'CAP_CHOWN (0) kept');
+  });
+
+  it('a missing image is ErrImagePull then ImagePullBackOff, with containerd\'s error as the kubelet shows it', async () => {
+    assert.equal((await k(['run', 'nope', `--image=${registry.host}/library/nope:1`, '--restart=Never'])).code, 0);
+    await waitFor(async () => (await podJson('nope')).status?.containerStatuses?.[0].state?.waiting?.reason === 'ImagePullBackOff', 'nope ImagePullBackOff', 240, 500);
+    const events = (await k(['get', 'events', '--field-selector', 'involvedObject.name=nope', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}'])).stdout;
+    assert.match(events, new RegExp(`^Failed: Failed to pull image "${registry.host.replace(/\./g, '\\.')}/library/nope:1": rpc error: code = NotFound desc = failed to pull and unpack image`, 'm'));
+    assert.match(events, /^Failed: Error: ErrImagePull$/m);
+    assert.match(events, /^BackOff: Back-off pulling image/m);
+  });
+
+  it('a private registry with basic auth: pulled with an imagePullSecret, refused without', async () => {
+    const image = `${privateRegistry.host}/team/busybox:1`;
+    assert.equal((await k(['create', 'secret', 'docker-registry', 'regcred', `--docker-server=${privateRegistry.host}`, '--docker-username=puller', '--docker-password=s3cret'])).code, 0);
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: private}
+spec:
+  restartPolicy: Never
+  imagePullSecrets: [{name: regcred}]
+  containers: [{name: app, image: "${image}", command: ["sh", "-c", "echo pulled with credentials"]}]
+`);
+    // Always: the node has the image once "private" pulled it, and IfNotPresent would use it without credentials.
+    assert.equal((await k(['run', 'anon', `--image=${image}`, '--image-pull-policy=Always', '--restart=Never', '--', 'true'])).code, 0);
+    await waitFor(async () => (await podRow('private'))[2] === 'Completed', 'private Completed');
+    assert.equal((await k(['logs', 'private'])).stdout, 'pulled with credentials\n');
+    await waitFor(async () => /ErrImagePull|ImagePullBackOff/.test((await podJson('anon')).status?.containerStatuses?.[0].state?.waiting?.reason ?? ''), 'anon refused', 240, 500);
+    const msg = (await podJson('anon')).status?.containerStatuses?.[0].state?.waiting?.message ?? '';
+    assert.match(msg, /401 Unauthorized|authorization failed|no basic auth credentials/i);
   });
 
   it('a deleted pod leaves no sandbox or container in containerd', async () => {

@@ -230,9 +230,11 @@ test('repositories normalized as Docker does; the repo digest of the repository 
   assert.equal(repoDigestFor('busybox', []), undefined);
 });
 
-test('pull credentials: every AuthConfig field, none when absent', () => {
+test('pull credentials: every AuthConfig field, the server address as a URL, none when absent', () => {
   assert.deepEqual(toCriAuth({ username: 'u', password: 'p', serverAddress: '127.0.0.1:5000' }), {
-    username: 'u', password: 'p', auth: '', server_address: '127.0.0.1:5000', identity_token: '', registry_token: '',
+    username: 'u', password: 'p', auth: '', server_address: 'https://127.0.0.1:5000', identity_token: '', registry_token: '',
   });
+  assert.equal(toCriAuth({ auth: 'dTpw', serverAddress: 'https://index.docker.io/v1/' })?.server_address, 'https://index.docker.io/v1/');
+  assert.equal(toCriAuth({ username: 'u' })?.server_address, '');
   assert.equal(toCriAuth(undefined), undefined);
 });

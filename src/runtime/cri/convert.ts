@@ -252,11 +252,16 @@ export function fromCriImage(i: cri.Image): ImageRecord {
   return { id: i.id, repoTags: [...(i.repo_tags ?? [])], repoDigests: [...(i.repo_digests ?? [])], size: Number(i.size ?? 0), ...(i.pinned ? { pinned: true } : {}) };
 }
 
-/** toCriAuth is PullImage's AuthConfig. */
+/**
+ * toCriAuth is PullImage's AuthConfig. A server address is given as a URL: containerd parses it as
+ * one and uses the credentials only for its host ("127.0.0.1:5000", a docker config key, is no URL
+ * to it: the pull would fail), so a bare host gets https:// (only the host is compared).
+ */
 export function toCriAuth(a: AuthConfig | undefined): cri.AuthConfig | undefined {
   if (!a) return undefined;
+  const server = a.serverAddress && !a.serverAddress.includes('://') ? `https://${a.serverAddress}` : a.serverAddress ?? '';
   return {
-    username: a.username ?? '', password: a.password ?? '', auth: a.auth ?? '', server_address: a.serverAddress ?? '',
+    username: a.username ?? '', password: a.password ?? '', auth: a.auth ?? '', server_address: server,
     identity_token: a.identityToken ?? '', registry_token: a.registryToken ?? '',
   };
 }
