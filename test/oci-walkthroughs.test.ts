@@ -454,15 +454,17 @@ spec:
     const cases: { name: string; container: Record<string, unknown>; want: string }[] = [
       // neither: ENTRYPOINT + CMD
       { name: 'table-none', container: {}, want: 'from-entrypoint from-cmd\n' },
-      // args only: ENTRYPOINT + args (CMD dropped)
-      { name: 'table-args', container: { args: ['my-arg', '$(FOO)'] }, want: 'from-entrypoint my-arg image\n' },
+      // args only: ENTRYPOINT + args (CMD dropped); $(FOO) is the kubelet's expansion, which knows the
+      // container's variables only, not the image's ENV: it stays as written
+      { name: 'table-args', container: { args: ['my-arg', '$(FOO)'] }, want: 'from-entrypoint my-arg $(FOO)\n' },
       // command only: CMD is not appended; the image's Env, WorkingDir and USER still apply
       { name: 'table-command', container: { command: ['sh', '-c', 'echo $FOO $(pwd) $(id -un) "args:$*"', 'sh'] }, want: 'image /home/app app args:\n' },
       // command and args, env over the image's, workingDir and runAsUser over WorkingDir and USER
       {
         name: 'table-both',
-        container: { command: ['sh', '-c'], args: ['echo $FOO $(pwd) $(id -u)'], env: [{ name: 'FOO', value: 'pod' }], workingDir: '/tmp', securityContext: { runAsUser: 0 } },
-        want: 'pod /tmp 0\n',
+        // ($(FOO) expanded by the kubelet from the container's env; $(pwd) and $(id -u) name no variable: left to the shell)
+        container: { command: ['sh', '-c'], args: ['echo $FOO $(pwd) $(id -u) $(FOO)'], env: [{ name: 'FOO', value: 'pod' }], workingDir: '/tmp', securityContext: { runAsUser: 0 } },
+        want: 'pod /tmp 0 pod\n',
       },
     ];
     for (const c of cases) {

@@ -117,4 +117,10 @@ describe('command lines', () => {
     ];
     for (const [c, want] of cases) assert.deepEqual(containerArgv({ name: 'c', ...c }, image, env), want, JSON.stringify(c));
   });
+
+  it('containerArgv: the image\'s ENTRYPOINT and CMD are not expanded (the runtime adds them after the kubelet expanded the pod\'s)', () => {
+    const image = { entrypoint: ['/bin/echo', '$(WHO)'], cmd: ['$(WHO)'] };
+    assert.deepEqual(containerArgv({ name: 'c' }, image, { WHO: 'world' }), ['/bin/echo', '$(WHO)', '$(WHO)']);
+    assert.deepEqual(containerArgv({ name: 'c', args: ['$(WHO)'] }, image, { WHO: 'world' }), ['/bin/echo', '$(WHO)', 'world']);
+  });
 });

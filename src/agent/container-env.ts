@@ -209,9 +209,14 @@ export function expand(s: string, env: Record<string, string>): string {
   return out;
 }
 
-/** containerArgv applies Kubernetes' rules: command replaces the entrypoint, args replace cmd. */
+/**
+ * containerArgv applies Kubernetes' rules: command replaces the entrypoint, args replace cmd. Only the
+ * pod's command and args are expanded, with the container's own variables (env: the kubelet's, not
+ * the image's ENV): the kubelet expands them before the runtime adds the image's ENTRYPOINT and CMD,
+ * which stay as the image has them.
+ */
 export function containerArgv(c: Container, image: { entrypoint: string[]; cmd: string[] }, env: Record<string, string>): string[] {
-  const command = c.command?.length ? c.command : image.entrypoint;
-  const args = c.args?.length ? c.args : c.command?.length ? [] : image.cmd;
-  return [...command, ...args].map((a) => expand(a, env));
+  const command = c.command?.length ? c.command.map((a) => expand(a, env)) : image.entrypoint;
+  const args = c.args?.length ? c.args.map((a) => expand(a, env)) : c.command?.length ? [] : image.cmd;
+  return [...command, ...args];
 }

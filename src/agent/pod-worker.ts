@@ -574,12 +574,16 @@ export class PodWorker {
     s.imagePullFailures = 0;
     s.imagePullRetryAt = undefined;
     let env: Record<string, string>;
+    let podEnv: Record<string, string>;
     let security: ContainerSecurity;
     let volumeMounts: Mount[];
     try {
-      env = { ...(image.env ?? {}), ...await buildEnv(pod, c, this.d.config, this.d.node, this.podIP, this.d.hostIP) };
+      podEnv = await buildEnv(pod, c, this.d.config, this.d.node, this.podIP, this.d.hostIP);
+      // the runtime starts from the image's ENV; the pod's variables win
+      env = { ...(image.env ?? {}), ...podEnv };
       security = containerSecurity(pod, c, image);
-      volumeMounts = containerMounts(c, this.volumes ?? new Map(), env);
+      // subPathExpr too: the container's own variables (the kubelet knows nothing of the image's ENV)
+      volumeMounts = containerMounts(c, this.volumes ?? new Map(), podEnv);
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       if (s.waiting?.reason !== 'CreateContainerConfigError' || s.waiting.message !== e.message) {
@@ -589,7 +593,8 @@ export class PodWorker {
       this.retryLater();
       return;
     }
-    const argv = containerArgv(c, image, env);
+    // $(VAR) in command and args sees the container's own variables only, never the image's ENV (as the kubelet's)
+    const argv = containerArgv(c, image, podEnv);
     if (argv.length === 0) {
       s.waiting = { reason: 'CreateContainerError', message: 'failed to generate container spec: no command specified' };
       this.retryLater();
