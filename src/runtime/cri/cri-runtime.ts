@@ -61,6 +61,8 @@ export class CriRuntime implements Runtime, ImageService {
   private readonly client: CriClient;
   private readonly pullTimeoutMs: number;
   private readonly configs = new Map<string, ContainerConfig>();
+  /** pids of running containers, from containerd's verbose status */
+  private readonly pids = new Map<string, number>();
   /** the machine's cgroups (CgroupCapable): the agent makes pod cgroups in them, containerd's runc the containers' below */
   readonly cgroups?: CgroupManager;
   /** the agent's own cgroup, which the pod cgroups' relative paths start from */
@@ -162,10 +164,15 @@ export class CriRuntime implements Runtime, ImageService {
   }
 
   async containerStatus(id: string): Promise<ContainerInfo | undefined> {
+    const call = (verbose: boolean) => this.client.runtime<{ status: cri.ContainerStatus | null; info: Record<string, string> }>('ContainerStatus', { container_id: id, verbose });
     let res: { status: cri.ContainerStatus | null; info: Record<string, string> };
     try {
-      // Verbose: containerd's info names the sandbox, the pid (the agent's stats read its cgroup) and the config.
-      res = await this.client.runtime('ContainerStatus', { container_id: id, verbose: true });
+      res = await call(false);
+      // Verbose once per container: containerd's info then names its sandbox, its config (for one another
+      // agent process made) and, once it runs, its pid (the agent's stats read its cgroup). The answer
+      // carries the whole OCI spec, too much to ask on every relist.
+      const running = res.status?.state === 'CONTAINER_RUNNING';
+      if (res.status && (!this.configs.has(id) || !this.sandboxOf.has(id) || (running && !this.pids.has(id)))) res = await call(true);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -179,12 +186,22 @@ export class CriRuntime implements Runtime, ImageService {
       sandboxId = list.containers[0]?.pod_sandbox_id ?? '';
     }
     if (sandboxId) this.sandboxOf.set(id, sandboxId);
-    return fromCriContainerStatus(res.status, sandboxId, this.configs.get(id), verbose);
+    if (verbose.pid && res.status.state === 'CONTAINER_RUNNING') this.pids.set(id, verbose.pid);
+    const info = fromCriContainerStatus(res.status, sandboxId, this.configs.get(id), { ...verbose, pid: verbose.pid ?? this.pids.get(id) });
+    if (!this.configs.has(id)) this.configs.set(id, info.config);
+    return info;
   }
 
   async listContainers(filter?: ContainerFilter): Promise<ContainerInfo[]> {
+    // Only what was known before the call may be found gone (a container created meanwhile is not listed yet).
+    const knownBefore = new Set([...this.sandboxOf.keys(), ...this.configs.keys()]);
     const res = await this.client.runtime<{ containers: cri.Container[] }>('ListContainers', { filter: toCriContainerFilter(filter) });
     for (const c of res.containers) this.sandboxOf.set(c.id, c.pod_sandbox_id);
+    if (!filter || Object.values(filter).every((v) => v === undefined)) {
+      // A full listing shows which containers are gone (removed by someone else): forget them.
+      const present = new Set(res.containers.map((c) => c.id));
+      for (const id of knownBefore) if (!present.has(id)) this.forget(id);
+    }
     // Exit codes, reasons and times are in each container's status (the kubelet's relisting asks them too).
     const all = await Promise.all(res.containers.map((c) => this.containerStatus(c.id)));
     return all.filter((c): c is ContainerInfo => c !== undefined && (!filter?.phase || c.phase === filter.phase));
@@ -308,6 +325,7 @@ export class CriRuntime implements Runtime, ImageService {
 
   private forget(id: string): void {
     this.configs.delete(id);
+    this.pids.delete(id);
     this.sandboxOf.delete(id);
   }
 
