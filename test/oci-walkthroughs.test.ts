@@ -52,7 +52,11 @@ describeNeeding('seed walkthroughs and image semantics with kubectl on tskube up
     dir = mkdtempSync(join(tmpdir(), 'tskube-oci-walk-'));
     [reg, priv] = await Promise.all([startRegistry(), startRegistry({ htpasswd: { user: 'alice', password: 'wonderland' } })]);
     busybox = await buildBusyboxImage();
-    const nginx = await buildBusyboxImage({ entrypoint: ['httpd', '-f', '-p', '80', '-h', '/www'], cmd: [], extraLayers: [webLayer({ index: 'Welcome to nginx!\n' })] });
+    // nginx stops at SIGTERM: so does this one (httpd as PID 1 would ignore it until the grace period's SIGKILL)
+    const nginx = await buildBusyboxImage({
+      entrypoint: ['/bin/sh', '-c', "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"], cmd: [],
+      extraLayers: [webLayer({ index: 'Welcome to nginx!\n' })],
+    });
     const kubia = await buildBusyboxImage({
       entrypoint: ['/bin/sh', '-c', 'echo "Kubia server starting..."; exec httpd -f -p 8080 -h /www'], cmd: [],
       extraLayers: [webLayer({ cgi: KUBIA_CGI })],
@@ -131,6 +135,38 @@ spec:
     assert.match(describe, /Normal\s+Created\s+.*kubelet\s+Created container counter\n/);
     assert.match(describe, /Normal\s+Started\s+.*kubelet\s+Started container counter\n/);
     assert.match(describe, /Image:\s+busybox\n\s+Image ID:\s+docker\.io\/library\/busybox@sha256:[0-9a-f]{64}\n/);
+  });
+
+  it('seed 002: the nginx pod (image: nginx) is Running with its own IP on host01; describe shows Scheduled, Pulling, Pulled, Created, Started; kubectl delete -f removes it', async () => {
+    const manifest = `---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nginx
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+`;
+    const applied = await kubectl(cluster, ['apply', '-f', '-'], { input: manifest });
+    assert.equal(applied.stdout, 'pod/nginx created\n', applied.stderr);
+    const row = await waitFor(async () => {
+      const r = parseTable((await k('get', 'pods', '-o', 'wide')).stdout).rows.find((x) => x.NAME === 'nginx');
+      return r?.STATUS === 'Running' ? r : undefined;
+    }, 'nginx Running', 480);
+    assert.deepEqual([row.READY, row.RESTARTS, row.NODE], ['1/1', '0', 'host01']);
+    assert.match(row.IP, /^\d+\.\d+\.\d+\.\d+$/);
+    const describe = (await k('describe', 'pod', 'nginx')).stdout;
+    assert.match(describe, /^Namespace:\s+default$/m);
+    assert.match(describe, /Container ID:\s+runc:\/\/[0-9a-f]{64}\n/);
+    const reasons = [...describe.slice(describe.indexOf('Events:')).matchAll(/^\s+(Normal|Warning)\s+(\w+)\s/gm)].map((m) => m[2]);
+    assert.deepEqual(reasons, ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started']);
+    assert.match(describe, /Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned default\/nginx to host01\n/);
+    // the image's ENTRYPOINT (httpd) answers on the pod's IP
+    assert.equal((await k('exec', 'nginx', '--', 'wget', '-qO-', `http://${row.IP}/`)).stdout, 'Welcome to nginx!\n');
+    const deleted = await kubectl(cluster, ['delete', '-f', '-'], { input: manifest });
+    assert.equal(deleted.stdout, 'pod "nginx" deleted\n', deleted.stderr);
+    assert.match((await k('get', 'pod', 'nginx')).stderr, /pods "nginx" not found/);
   });
 
   it('seed 004: the exec liveness probe (cat /tmp/health) fails with busybox\'s own wording once the file is gone, and the container restarts', async () => {
