@@ -251,6 +251,38 @@ describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, 
     assert.match(fs.readFileSync(root.logPath, 'utf8'), /CapBnd:\s+0+21$/m);
   });
 
+  test('a hostPort mapping reaches the pod (CNI portmap); a host-network sandbox has no pod IP and the node\'s interfaces', async () => {
+    const hostPort = 20000 + Math.floor(Math.random() * 20000);
+    const sb: PodSandboxConfig = { ...sandboxConfig('web'), portMappings: [{ protocol: 'TCP', containerPort: 8080, hostPort }] };
+    const sid = await rt.runPodSandbox(sb);
+    sandboxes.push(sid);
+    const web = containerConfig(sb, 'web', ['sh', '-c', 'mkdir -p /tmp/www && echo served-by-cri > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www']);
+    await rt.startContainer(await rt.createContainer(sid, web, sb));
+    const podIP = (await rt.podSandboxStatus(sid))!.network!.ip;
+    // The pod's own address, then the node's port mapped to it (DNAT from the host's address).
+    const body = (url: string) => eventually(async () => {
+      const res = await fetch(url);
+      assert.equal(res.status, 200);
+      return res.text();
+    }, 30_000, 200);
+    assert.equal(await body(`http://${podIP}:8080/`), 'served-by-cri\n');
+    const hostIP = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)!.address;
+    assert.equal(await body(`http://${hostIP}:${hostPort}/`), 'served-by-cri\n');
+
+    const hsb: PodSandboxConfig = { ...sandboxConfig('hostnet'), hostname: '', linux: { ...sandboxConfig('hostnet').linux, namespaceOptions: { network: 'NODE', ipc: 'POD' } } };
+    const hid = await rt.runPodSandbox(hsb);
+    sandboxes.push(hid);
+    const hs = await rt.podSandboxStatus(hid);
+    assert.equal(hs?.linux.namespaces.options.network, 'NODE');
+    assert.equal(hs?.network, undefined);
+    const hcfg = containerConfig(hsb, 'ip', ['sh', '-c', 'hostname; ip -4 -o addr show']);
+    await rt.startContainer(await rt.createContainer(hid, hcfg, hsb));
+    assert.equal((await exited(await rt.listContainers({ podUid: hsb.metadata.uid }).then((l) => l[0].id))).exitCode, 0);
+    const text = fs.readFileSync(hcfg.logPath, 'utf8');
+    assert.ok(text.includes(`stdout F ${os.hostname()}\n`), text);
+    assert.ok(text.includes(hostIP), `the node's ${hostIP} in\n${text}`);
+  });
+
   test('a memory hog limited to 32Mi is OOMKilled with exit code 137', async () => {
     const sb = sandboxConfig('hog');
     const sid = await rt.runPodSandbox(sb);
