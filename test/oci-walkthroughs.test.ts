@@ -93,6 +93,7 @@ describeNeeding('seed walkthroughs and image semantics with kubectl on tskube up
   const podRow = async (name: string): Promise<Record<string, string>> => parseTable((await k('get', 'pod', name)).stdout).rows[0] ?? {};
   const restarts = (row: Record<string, string>) => Number((row.RESTARTS ?? '0').split(' ')[0]);
   const podJson = async (name: string) => JSON.parse((await k('get', 'pod', name, '-o', 'json')).stdout);
+  const podJsonIn = async (ns: string, name: string) => JSON.parse((await k('-n', ns, 'get', 'pod', name, '-o', 'json')).stdout);
   async function statusOf(name: string, want: string): Promise<Record<string, string>> {
     return waitFor(async () => {
       const row = await podRow(name);
@@ -357,6 +358,23 @@ spec:
     assert.match((await k('describe', 'pod', 'cm-test-app-keys')).stdout, /Normal\s+Pulled\s+.*Container image "kubeguide\/tomcat-app:v1" already present on machine\n/);
   });
 
+  it('kubectl debug --target: an ephemeral busybox container pulled for the running pod sees its target\'s processes (httpd, from tomcat-app\'s ENTRYPOINT)', async () => {
+    const r = await kubectl(cluster, ['debug', '-i', 'cm-test-app', '--image=busybox', '--target=cm-test-app', '--container=dbg', '--',
+      'sh', '-c', 'read line; echo "got $line"; tr "\\0" " " < /proc/1/cmdline; echo; busybox | head -1'], { input: 'hello\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^got hello\nhttpd -f -p 8080 -h \/www \nBusyBox v1\./m);
+    const st = await waitFor(async () => {
+      const pod = await podJson('cm-test-app');
+      const s = (pod.status.ephemeralContainerStatuses ?? []).find((x: { name: string }) => x.name === 'dbg');
+      return s?.state?.terminated ? s : undefined;
+    }, 'dbg terminated', 480);
+    assert.equal(st.state.terminated.exitCode, 0);
+    assert.equal(st.imageID, `docker.io/library/busybox@${busybox.manifest.digest}`);
+    // the pod goes on, its container untouched
+    const row = await podRow('cm-test-app');
+    assert.deepEqual([row.STATUS, row.RESTARTS], ['Running', '0']);
+  });
+
   it('seed 000 7.5: the nginx Deployment\'s init container checkbackend waits (Init:0/1), then the webserver runs from the image\'s ENTRYPOINT', async () => {
     const flagDir = join(dir, 'backend');
     await apply(`kind: Deployment
@@ -467,6 +485,19 @@ spec:
     await waitFor(async () => ['ErrImagePull', 'ImagePullBackOff'].includes((await podRow('private-denied')).STATUS ?? ''), 'private-denied ErrImagePull', 480);
     const describe = (await k('describe', 'pod', 'private-denied')).stdout;
     assert.match(describe, new RegExp(`Warning\\s+Failed\\s+.*Failed to pull image "${image}": .*401 Unauthorized\\n`));
+  });
+
+  it('imagePullSecrets of the namespace\'s default ServiceAccount reach its pods (the ServiceAccount admission), which then pull from the private registry', async () => {
+    const image = `${priv.host}/secret/busybox:1`;
+    assert.equal((await k('create', 'namespace', 'team')).code, 0);
+    await waitFor(async () => (await k('-n', 'team', 'get', 'serviceaccount', 'default')).code === 0, 'team/default ServiceAccount', 480);
+    const secret = await k('-n', 'team', 'create', 'secret', 'docker-registry', 'regcred', `--docker-server=${priv.host}`, '--docker-username=alice', '--docker-password=wonderland');
+    assert.equal(secret.code, 0, secret.stderr);
+    const patched = await k('-n', 'team', 'patch', 'serviceaccount', 'default', '-p', '{"imagePullSecrets": [{"name": "regcred"}]}');
+    assert.equal(patched.stdout, 'serviceaccount/default patched\n', patched.stderr);
+    assert.equal((await k('-n', 'team', 'run', 'via-sa', `--image=${image}`, '--', 'sleep', '3600')).code, 0);
+    assert.deepEqual((await podJsonIn('team', 'via-sa')).spec.imagePullSecrets, [{ name: 'regcred' }]);
+    await waitFor(async () => (await podJsonIn('team', 'via-sa')).status.phase === 'Running', 'team/via-sa Running', 480);
   });
 
   it('tskube images import of a docker save tarball, then a pod runs it with imagePullPolicy Never (its ENTRYPOINT and WorkingDir)', async () => {
