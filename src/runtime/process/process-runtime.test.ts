@@ -107,7 +107,7 @@ test('namespaces: the pod\'s hostname, /etc/hostname and /etc/resolv.conf come f
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('namespaces: mounts land inside the container\'s root: below a symlinked directory (/var/run -> /run), read-only, a file inside a mounted directory', namespaces, async () => {
+test('namespaces: mounts land inside the container\'s root: below a symlinked directory (/var/run -> /run), read-only, a file inside a mounted directory, odd characters in a path', namespaces, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
   const cfg = sandboxConfig('mounts', 'NODE');
@@ -121,6 +121,7 @@ test('namespaces: mounts land inside the container\'s root: below a symlinked di
     { hostPath: vol, containerPath: '/var/run/secrets/tskube.test/sa', readOnly: true },
     { hostPath: file, containerPath: '/data/sub/inner.txt' },
     { hostPath: vol, containerPath: '/data' },
+    { hostPath: file, containerPath: '/opt/a dir\\with\ta tab/f' },
   ].reverse();
   const script = [
     'cat /run/secrets/tskube.test/sa/token; echo',
@@ -128,12 +129,13 @@ test('namespaces: mounts land inside the container\'s root: below a symlinked di
     'if { echo x > /var/run/secrets/tskube.test/sa/token; } 2>/dev/null; then echo writable; else echo read-only; fi',
     'cat /data/sub/inner.txt; echo',
     'cat /data/token; echo',
+    'cat "/opt/a dir\\\\with\ta tab/f"; echo',
   ].join('; ');
   const id = await rt.createContainer(sb, { ...base, name: 'm', argv: ['sh', '-c', script], mounts, logPath: path.join(dir, 'm.log') }, cfg);
   await rt.startContainer(id);
   assert.equal((await waitExited(rt, id)).exitCode, 0, fs.readFileSync(path.join(dir, 'm.log'), 'utf8'));
   const out = fs.readFileSync(path.join(dir, 'm.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.deepEqual(out, ['secret', 'secret', 'read-only', 'inner', 'secret']);
+  assert.deepEqual(out, ['secret', 'secret', 'read-only', 'inner', 'secret', 'inner']);
   // Nothing of the container's mount points reached the host.
   assert.equal(fs.existsSync('/run/secrets/tskube.test'), false);
   assert.equal(fs.existsSync('/data/sub/inner.txt'), false);

@@ -14,7 +14,9 @@
  * is written to /proc/self/oom_score_adj and inherited the same way. privileges are setpriv's options, space-separated (numeric user,
  * groups, --nnp), applied after the chroot; empty: the container runs as root.
  * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there).
- * Mounts live in the private mount namespace, so they vanish when the container's init exits.
+ * Mounts live in the private mount namespace, so they vanish when the container's init exits. They
+ * are made in batches by `mount -a` from a table (containerDir/mounts), a process per batch rather
+ * than per mount, which needs bash (arrays).
  * In this template literal ${'$'}{ spells a shell parameter expansion's dollar-brace.
  */
 export const SETUP_SCRIPT = String.raw`set -e
@@ -22,16 +24,33 @@ m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift
 for f in $cg; do echo 0 > "$f"; done
 if [ -n "$oom" ] && [ "$oom" != 0 ]; then echo "$oom" > /proc/self/oom_score_adj; fi
 [ -d "$m" ] && [ -d "$up" ] && [ -d "$wk" ] || mkdir -p "$up" "$wk" "$m"
-mount -t overlay overlay -o "lowerdir=/,upperdir=$up,workdir=$wk" "$m"
-mount -t proc proc "$m/proc"
-mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
-mount --rbind /dev "$m/dev"
-mount --rbind /sys "$m/sys"
-# Every process forked here costs milliseconds of the container's start: below, only mount runs per
-# mount (and mkdir where a mount point is missing); the rest are shell builtins.
+# Every process forked here costs milliseconds of the container's start (more on a busy node): the
+# mounts are written to a table and made by one mount -a per batch, missing mount points by one
+# mkdir; the rest are shell builtins.
+tab=${'$'}{up%/*}/mounts; dirs=(); files=(); pend=()
+: > "$tab"
+# esc escapes a path for the table (fstab's octal escapes) into r.
+esc() { r=${'$'}{1//\\/\\134}; r=${'$'}{r// /\\040}; r=${'$'}{r//$'\t'/\\011}; r=${'$'}{r//$'\n'/\\012}; }
+add() { esc "$1"; a=$r; esc "$2"; printf '%s %s %s %s 0 0\n' "$a" "$r" "$3" "$4" >> "$tab"; }
+# flush makes the batch's mount points, then its mounts, in order.
+flush() {
+  if [ "${'$'}{#dirs[@]}" -gt 0 ]; then mkdir -p -- "${'$'}{dirs[@]}"; fi
+  for f in "${'$'}{files[@]}"; do [ -e "$f" ] || : > "$f"; done
+  if [ -s "$tab" ]; then mount -a -T "$tab"; fi
+  : > "$tab"; dirs=(); files=(); pend=()
+}
+esc "$up"; u=$r; esc "$wk"
+add overlay "$m" overlay "lowerdir=/,upperdir=$u,workdir=$r"
+add proc "$m/proc" proc defaults
+add tmpfs "$m/tmp" tmpfs mode=1777
+add /dev "$m/dev" none rbind
+add /sys "$m/sys" none rbind
+flush
 i=0
 while [ "$i" -lt "$n" ]; do
   src=$1; dst=$2; ro=$3; shift 3
+  # A mount point inside one of the batch's mounts (a subPath in a volume) exists once that is made.
+  for p in "${'$'}{pend[@]}"; do case $dst in "$p"|"$p"/*) flush; break ;; esac; done
   # A symlinked directory on the way (/var/run -> /run) would resolve against the host's root:
   # resolve the parent inside the container's root instead (coreutils' realpath: busybox's lacks -m),
   # only when one of its components is a symlink.
@@ -41,14 +60,15 @@ while [ "$i" -lt "$n" ]; do
     if [ "$rest" = "${'$'}{rest#*/}" ]; then rest=; else rest=${'$'}{rest#*/}; fi
     if [ -L "$m$at" ]; then link=1; break; fi
   done
-  if [ -n "$link" ]; then pd=$(chroot "$m" /usr/bin/env PATH=/usr/bin:/bin realpath -m -- "$pd") && dst="$pd/${'$'}{dst##*/}"; fi
+  if [ -n "$link" ]; then flush; pd=$(chroot "$m" /usr/bin/env PATH=/usr/bin:/bin realpath -m -- "$pd") && dst="$pd/${'$'}{dst##*/}"; fi
   # A symlink target (/etc/resolv.conf -> /run/...) would resolve against the host's root: replace it.
   if [ -L "$m$dst" ]; then rm -f "$m$dst"; fi
-  if [ -d "$src" ]; then [ -d "$m$dst" ] || mkdir -p "$m$dst"; else [ -d "$m${'$'}{dst%/*}" ] || mkdir -p "$m${'$'}{dst%/*}"; [ -e "$m$dst" ] || : > "$m$dst"; fi
-  # util-linux's mount makes a read-only bind in one run (bind, then remount read-only).
-  if [ "$ro" = ro ]; then mount --bind -o ro "$src" "$m$dst"; else mount --bind "$src" "$m$dst"; fi
+  if [ -d "$src" ]; then [ -d "$m$dst" ] || dirs+=("$m$dst"); else [ -d "$m${'$'}{dst%/*}" ] || dirs+=("$m${'$'}{dst%/*}"); [ -e "$m$dst" ] || files+=("$m$dst"); fi
+  if [ "$ro" = ro ]; then add "$src" "$m$dst" none bind,ro; else add "$src" "$m$dst" none bind; fi
+  pend+=("$dst")
   i=$((i+1))
 done
+flush
 shift
 if [ -n "$hn" ]; then hostname "$hn"; fi
 [ -d "$m$wd" ] || mkdir -p "$m$wd"
