@@ -9,7 +9,7 @@ import { CriRuntime } from '../src/runtime/cri/index.js';
 import { pushPauseImage, removeCgroupTree, startContainerd, type TestContainerd } from '../src/runtime/cri/testing/containerd.js';
 import { ImagePullError, type ContainerConfig, type ContainerInfo, type PodSandboxConfig, type RuntimeCondition } from '../src/runtime/types.js';
 import { BUSYBOX_STATIC, CONTAINERD, DOCKER_REGISTRY, KUBECTL, ROOT, RUNC, describeNeeding, requireTool } from '../src/testing/system-tools.js';
-import { kubectl, startCluster, waitFor, type Cluster } from './harness.js';
+import { kubectl, kubectlStream, startCluster, waitFor, type Cluster } from './harness.js';
 import { eventually } from '../src/testing/test-cluster.js';
 
 // The cri runtime against a real containerd (Debian's 1.6) started by the test: images pulled from
@@ -374,6 +374,24 @@ describeNeeding('pods on a --runtime cri node, driven by kubectl', { timeout: 10
     const piped = await k(['exec', '-i', 'sl', '--', 'tr', 'a-z', 'A-Z'], 'through containerd\n');
     assert.equal(piped.code, 0, piped.stderr);
     assert.equal(piped.stdout, 'THROUGH CONTAINERD\n');
+  });
+
+  it('kubectl attach -i reaches a container\'s own stdin and output', async () => {
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: reader}
+spec:
+  containers:
+  - {name: reader, image: "${busybox}", command: ["sh", "-c", "while read l; do echo got $l; done; sleep 3600"], stdin: true}
+`);
+    await waitFor(async () => (await podRow('reader'))[2] === 'Running', 'reader Running');
+    const att = kubectlStream(cluster, ['attach', '-i', 'reader'], { input: 'hello-attach\n' });
+    try {
+      await waitFor(async () => att.stdout().includes('got hello-attach'), 'attached output');
+    } finally {
+      await att.kill();
+    }
+    assert.match((await k(['logs', 'reader'])).stdout, /^got hello-attach$/m);
   });
 
   it('a memory hog limited to 32Mi is OOMKilled (describe: Reason OOMKilled, Exit Code 137) and restarted', async () => {

@@ -226,12 +226,19 @@ export class CriRuntime implements Runtime, ImageService {
 
   /** attach connects to the container's own stdio through the streaming server (Attach); stdout and stderr share the output. */
   async attach(id: string): Promise<AttachSession | undefined> {
-    const info = await this.containerStatus(id);
-    if (!info || info.phase !== 'running') return undefined;
-    const tty = !!info.config.tty;
-    const stdin = !!info.config.stdin;
-    const { url } = await this.client.runtime<{ url: string }>('Attach', { container_id: id, stdin, tty, stdout: true, stderr: !tty });
-    const session = await openStreamSession(url, { stdin, stdout: true, stderr: !tty, tty });
+    let config = this.configs.get(id);
+    if (!config) {
+      const info = await this.containerStatus(id);
+      if (!info || info.phase !== 'running') return undefined;
+      config = info.config;
+    }
+    const tty = !!config.tty;
+    const stdin = !!config.stdin;
+    // As exec's: handed back at once, the client's first input kept until the stream is up.
+    const session = deferredSession(async () => {
+      const { url } = await this.client.runtime<{ url: string }>('Attach', { container_id: id, stdin, tty, stdout: true, stderr: !tty });
+      return openStreamSession(url, { stdin, stdout: true, stderr: !tty, tty });
+    }, { stdin, tty });
     const output = new PassThrough();
     let open = session.stderr ? 2 : 1;
     for (const s of [session.stdout, session.stderr]) {
