@@ -5,7 +5,7 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -373,6 +373,26 @@ spec:
     // the pod goes on, its container untouched
     const row = await podRow('cm-test-app');
     assert.deepEqual([row.STATUS, row.RESTARTS], ['Running', '0']);
+  });
+
+  it('kubectl cp into and out of an oci pod (tar through runc exec, byte for byte) and kubectl port-forward to its server', async () => {
+    const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 256));
+    writeFileSync(join(dir, 'blob.bin'), data);
+    const up = await k('cp', join(dir, 'blob.bin'), 'cm-test-app:/tmp/blob.bin');
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal((await k('exec', 'cm-test-app', '--', 'wc', '-c', '/tmp/blob.bin')).stdout.trim(), `${data.length} /tmp/blob.bin`);
+    const down = await k('cp', 'cm-test-app:/tmp/blob.bin', join(dir, 'blob-back.bin'));
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok(readFileSync(join(dir, 'blob-back.bin')).equals(data));
+    const pf = kubectlStream(cluster, ['port-forward', 'pod/cm-test-app', ':8080']);
+    try {
+      const port = await waitFor(async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(pf.stdout())?.[1], 'port-forward ready', 480);
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'tomcat\n');
+    } finally {
+      await pf.kill();
+    }
   });
 
   it('seed 000 7.5: the nginx Deployment\'s init container checkbackend waits (Init:0/1), then the webserver runs from the image\'s ENTRYPOINT', async () => {
