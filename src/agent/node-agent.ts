@@ -22,6 +22,7 @@ import { ImagePuller, type CredentialsLookup } from './image-puller.js';
 import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
+import { traceStartup } from './startup-trace.js';
 import { PodStartupLatencyTracker, registerRuntimeMetrics } from './metrics.js';
 import { parseQuantity } from './quantity.js';
 import { GenericPLEG, type PodLifecycleEvent } from './pleg.js';
@@ -253,6 +254,7 @@ export class NodeAgent {
   private podChanged(pod: Pod): void {
     const uid = pod.metadata?.uid;
     if (!uid || pod.spec?.nodeName !== this.o.nodeName) return;
+    if (!this.workers.has(uid)) traceStartup(uid, 'informer');
     this.startupLatency.observedPodOnWatch(pod, this.o.clock.now());
     let w = this.workers.get(uid);
     if (!w) {

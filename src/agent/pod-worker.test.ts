@@ -10,7 +10,7 @@ import { configureLogging } from '../util/log.js';
 import { Backoff } from '../util/backoff.js';
 import { KubeletEventRecorder } from './events.js';
 import { clientConfigSource } from './node-agent.js';
-import { PodWorker, VOLUME_REFRESH_MS } from './pod-worker.js';
+import { canonicalJSON, PodWorker, VOLUME_REFRESH_MS } from './pod-worker.js';
 import { NETWORK_UNAVAILABLE } from '../runtime/types.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { FakeRuntime } from '../runtime/testing/fake-runtime.js';
@@ -440,4 +440,20 @@ test('lifecycle hooks: postStart runs in the container after it starts, preStop 
   const events = [...f.client.objects.values()].filter((o) => (o as { kind?: string; reason?: string }).reason === 'FailedPostStartHook');
   assert.equal(events.length, 1);
   f.w.stop();
+});
+
+test('status: written once when the API hands back the same status with its keys in another order', async () => {
+  const t = await setupPodWorker(one('Always'));
+  const patches = () => t.client.calls.filter((c) => c.verb === 'patch/status' && c.plural === 'pods').length;
+  const before = patches();
+  assert.equal(t.status().phase, 'Running');
+  // The API server's copy of a condition the agent keeps (PodScheduled) lists its keys in its own order.
+  const reorder = (o: object) => Object.fromEntries(Object.entries(o).reverse());
+  const cur = t.client.objects.get('pods/default/p') as unknown as Pod;
+  const echoed: Pod = { ...cur, metadata: { ...cur.metadata, resourceVersion: '99' }, status: { ...cur.status, conditions: cur.status!.conditions!.map(reorder) as never } };
+  t.w.update(echoed);
+  await t.settle();
+  assert.equal(patches(), before);
+  assert.equal(canonicalJSON({ b: 1, a: { d: [{ f: 1, e: 2 }], c: null } }), '{"a":{"c":null,"d":[{"e":2,"f":1}]},"b":1}');
+  t.w.stop();
 });

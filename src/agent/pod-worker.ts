@@ -25,6 +25,7 @@ import { runLifecycleHandler } from './lifecycle-hooks.js';
 import type { ImagePuller } from './image-puller.js';
 import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
 import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+import { traceStartup } from './startup-trace.js';
 
 /** PodWorkerDeps are shared by all pod workers of one agent. */
 export interface PodWorkerDeps {
@@ -271,6 +272,7 @@ export class PodWorker {
 
   private async sync(): Promise<void> {
     const pod = this.pod;
+    traceStartup(this.uid, 'sync');
     if (!this.adopted) await this.adopt();
     if (this.removed || pod.metadata?.deletionTimestamp) {
       await this.terminate();
@@ -310,6 +312,7 @@ export class PodWorker {
     }
 
     this.scheduleVolumeRefresh();
+    traceStartup(this.uid, 'volumes');
 
     if (!(await this.ensureSandbox())) {
       await this.writeStatus();
@@ -320,6 +323,7 @@ export class PodWorker {
       this.volumesPodIP = this.podIP;
     }
 
+    traceStartup(this.uid, 'sandbox');
     const spec = pod.spec!;
     const policy = (spec.restartPolicy ?? 'Always') as RestartPolicy;
     const sandboxId = this.sandbox!.id;
@@ -630,8 +634,10 @@ export class PodWorker {
       namespaceOptions: pidNamespaceOptions(pod, targetContainerName ? this.runningId(targetContainerName) : undefined),
       resources: podContainerManagerFor(this.d.runtime)?.containerResources(pod, c),
     }, sb.config);
+    traceStartup(this.uid, 'created');
     this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
     await this.d.runtime.startContainer(id);
+    traceStartup(this.uid, 'started');
     if (prev?.exited) {
       s.lastTerminated = terminatedOf(prev.exited, this.d.runtime.scheme);
       s.restartCount = attempt;
@@ -873,11 +879,15 @@ export class PodWorker {
   }
 
   private async writeStatus(status: PodStatus = this.buildStatus()): Promise<void> {
-    const json = JSON.stringify(status);
+    // Key order is not meaning: conditions kept from the API (PodScheduled) come back from it with
+    // their keys in another order, which made every pod's Running status be PATCHed twice.
+    const json = canonicalJSON(status);
     if (json === this.lastStatusJson) return;
     const pod = this.pod;
     try {
+      traceStartup(this.uid, `patch:${status.phase}`);
       const updated = await this.d.client.patch<KubeObject>(Resources.pods, pod.metadata!.namespace, pod.metadata!.name!, { status }, 'merge', 'status');
+      traceStartup(this.uid, `patched:${status.phase}`);
       this.lastStatusJson = json;
       if (updated?.metadata?.uid === this.uid && !this.pod.metadata?.deletionTimestamp) this.pod = { ...this.pod, status: (updated as Pod).status };
     } catch (e) {
@@ -985,6 +995,13 @@ function newInstance(i: Omit<Instance, 'exitedPromise' | 'resolveExited' | 'prob
   let resolveExited!: () => void;
   const exitedPromise = new Promise<void>((r) => { resolveExited = r; });
   return { ...i, exitedPromise, resolveExited, probes: [] };
+}
+
+/** canonicalJSON is JSON with every object's keys sorted, so equal values give equal strings. */
+export function canonicalJSON(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : x));
 }
 
 function podRef(pod: Pod): KubeObject {
