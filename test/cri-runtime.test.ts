@@ -15,7 +15,7 @@ import { eventually } from '../src/testing/test-cluster.js';
 // The cri runtime against a real containerd (Debian's 1.6) started by the test: images pulled from
 // a local docker-registry, pod sandboxes with a CNI bridge, containers with cgroup limits, exec.
 
-describeNeeding('cri runtime against containerd', requireTool(ROOT, CONTAINERD, RUNC, DOCKER_REGISTRY, BUSYBOX_STATIC), () => {
+describeNeeding('cri runtime against containerd', { timeout: 10 * 60_000, ...requireTool(ROOT, CONTAINERD, RUNC, DOCKER_REGISTRY, BUSYBOX_STATIC) }, () => {
   let registry: TestRegistry;
   let containerd: TestContainerd;
   let rt: CriRuntime;
