@@ -43,7 +43,7 @@ before(async () => {
   tc = await startTestCluster();
   engine = new SimulatedNodes({
     client: counting(tc.client), informers: tc.informers, clock: realClock, nodeNames: ['sim0001', 'sim0002'],
-    leaseRenewMs: 300, rootDirFor: (n) => `/data/nodes/${n}`, capacity: { cpu: '4', memory: '8Gi' },
+    leaseRenewMs: 300, statusUpdateMs: 300, statusReportMs: 600, rootDirFor: (n) => `/data/nodes/${n}`, capacity: { cpu: '4', memory: '8Gi' },
   });
   await tc.start();
   done = engine.run(ac.signal);
@@ -91,6 +91,19 @@ test('each node\'s Lease is owned by its Node and renewed every period', async (
   const leaseRequests = requests.filter((r) => r.includes(' leases ') && r.endsWith('sim0002'));
   assert.ok(leaseRequests.filter((r) => r.startsWith('update')).length >= 1, leaseRequests.join('; '));
   assert.ok(leaseRequests.filter((r) => r.startsWith('get')).length <= 1, leaseRequests.join('; '));
+});
+
+test('a Lease deleted by someone is created again at the next renewal', async () => {
+  await tc.client.delete(Resources.leases, 'kube-node-lease', 'sim0001');
+  await eventually(() => tc.client.get(Resources.leases, 'kube-node-lease', 'sim0001'));
+});
+
+test('node status is posted again once the report period passed: heartbeat times move, transition times stay', async () => {
+  type Cond = { type: string; lastHeartbeatTime: string; lastTransitionTime: string };
+  const ready = async () => ((await tc.client.get(Resources.nodes, undefined, 'sim0002')).status as { conditions: Cond[] }).conditions.find((c) => c.type === 'Ready')!;
+  const first = await ready();
+  const later = await eventually(async () => { const r = await ready(); assert.notEqual(r.lastHeartbeatTime, first.lastHeartbeatTime); return r; });
+  assert.equal(later.lastTransitionTime, first.lastTransitionTime);
 });
 
 test('a pod bound to a simulated node runs: one status write to Running with the kubelet\'s conditions, container statuses and an IP of the podCIDR', async () => {

@@ -54,6 +54,8 @@ interface SimNode {
   uid?: string;
   registered: boolean;
   lease?: KubeObject;
+  /** the first renewal tried to create the Lease */
+  leaseCreateTried?: boolean;
   lastStatusReport: number;
   lastStatusCheck: number;
   ips: PodIPs;
@@ -203,20 +205,31 @@ export class SimulatedNodes {
         n.lease = undefined;
       }
     }
+    const create = () => this.o.client.create(Resources.leases, NODE_LEASE_NAMESPACE, {
+      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+      metadata: {
+        name: n.name, namespace: NODE_LEASE_NAMESPACE,
+        ...(n.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: n.uid }] } : {}),
+      },
+      spec: { holderIdentity: n.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime },
+    });
+    if (!n.leaseCreateTried) {
+      // A node's first renewal creates its Lease straight away (a fresh cluster has none): one request, not a GET that 404s first.
+      n.leaseCreateTried = true;
+      try {
+        n.lease = await create();
+        return;
+      } catch (e) {
+        if ((e as { code?: number }).code !== 409) throw e;
+      }
+    }
     try {
       const lease = await this.o.client.get(Resources.leases, NODE_LEASE_NAMESPACE, n.name);
       const spec = { ...(lease.spec as Record<string, unknown>), holderIdentity: n.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime };
       n.lease = await this.o.client.update(Resources.leases, NODE_LEASE_NAMESPACE, { ...lease, spec });
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
-      n.lease = await this.o.client.create(Resources.leases, NODE_LEASE_NAMESPACE, {
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-        metadata: {
-          name: n.name, namespace: NODE_LEASE_NAMESPACE,
-          ...(n.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: n.uid }] } : {}),
-        },
-        spec: { holderIdentity: n.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime },
-      });
+      n.lease = await create();
     }
   }
 
@@ -297,7 +310,7 @@ export class SimulatedNodes {
     if (json === sp.lastWrittenJson) return;
     // What the API already has (an adopted pod, our own write seen again) is not written twice.
     if (isDeepStrictEqual(JSON.parse(json), pod.status)) {
-      sp.lastWritten = status;
+      sp.lastConditions = status.conditions;
       sp.lastWrittenJson = json;
       return;
     }
@@ -307,7 +320,7 @@ export class SimulatedNodes {
       if ((e as { code?: number }).code === 404) return;
       throw e;
     }
-    sp.lastWritten = status;
+    sp.lastConditions = status.conditions;
     sp.lastWrittenJson = json;
   }
 

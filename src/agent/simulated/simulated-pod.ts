@@ -47,8 +47,9 @@ export class SimulatedPod {
   private terminalReason?: { reason: string; message: string };
   /** the pod's addresses (the node's address for host-network pods or before the node has a podCIDR) */
   podIPs: string[] = [];
-  /** the status last written, so that one transition is one write and the previous conditions are ours */
-  lastWritten?: PodStatus;
+  /** the conditions last written: their transition times carry over (the informer's copy may lag behind our write) */
+  lastConditions?: PodCondition[];
+  /** the status last written, as JSON (a third of an object's size): one transition is one write */
   lastWrittenJson = '';
   /** the pod's addresses went back to its node (it finished or is being deleted) */
   ipsReleased = false;
@@ -94,7 +95,7 @@ export class SimulatedPod {
     }
     this.initialized = (st.initContainerStatuses ?? []).every((s) => s.state?.terminated?.exitCode === 0);
     if (st.phase === 'Succeeded' || st.phase === 'Failed') this.terminal = st.phase;
-    this.lastWritten = st;
+    this.lastConditions = st.conditions;
     return true;
   }
 
@@ -198,7 +199,7 @@ export class SimulatedPod {
     const init = (spec.initContainers ?? []).map((c) => this.containerStatus(c, true, hasInit));
     const app = spec.containers.map((c) => this.containerStatus(c, false, hasInit));
     const phase = this.terminal ?? podPhase((spec.restartPolicy ?? 'Always') as RestartPolicy, init, app, this.initFailed);
-    const previous = (this.lastWritten?.conditions ?? pod.status?.conditions ?? []) as PodCondition[];
+    const previous = (this.lastConditions ?? pod.status?.conditions ?? []) as PodCondition[];
     // PodScheduled is the scheduler's: keep the one the API has when ours predates it.
     const scheduled = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
     const prev = scheduled && !previous.some((c) => c.type === 'PodScheduled') ? [...previous, scheduled] : previous;
