@@ -24,7 +24,7 @@ import { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from './terminat
 import { runLifecycleHandler } from './lifecycle-hooks.js';
 import type { ImagePuller } from './image-puller.js';
 import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
-import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, volumesShowPodIP, type VolumeSource } from './volumes.js';
 import { traceStartup } from './startup-trace.js';
 
 /** PodWorkerDeps are shared by all pod workers of one agent. */
@@ -134,6 +134,7 @@ export class PodWorker {
   private terminalReason?: { reason: string; message: string };
   private volumes?: Map<string, string>;
   private volumesAt = 0;
+  /** the pod IP the volumes were written with ('' while none shows it: see volumesShowPodIP) */
   private volumesPodIP = '';
   private lastStatusJson = '';
   private cancelRetry?: () => void;
@@ -293,11 +294,11 @@ export class PodWorker {
     }
 
     // Volumes (refreshed when an object they show changes, every VOLUME_REFRESH_MS, and once the pod has its IP).
-    if (!this.volumes || now.getTime() - this.volumesAt >= VOLUME_REFRESH_MS || this.volumesPodIP !== this.podIP) {
+    if (!this.volumes || now.getTime() - this.volumesAt >= VOLUME_REFRESH_MS || this.volumesPodIP !== this.volumesIP()) {
       try {
         this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
         this.volumesAt = now.getTime();
-        this.volumesPodIP = this.podIP;
+        this.volumesPodIP = this.volumesIP();
       } catch (e) {
         if (!this.volumes) {
           if (e instanceof VolumeMountError || e instanceof ContainerConfigError) {
@@ -318,9 +319,9 @@ export class PodWorker {
       await this.writeStatus();
       return;
     }
-    if (this.volumesPodIP !== this.podIP) {
+    if (this.volumesPodIP !== this.volumesIP()) {
       this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP).catch(() => this.volumes);
-      this.volumesPodIP = this.podIP;
+      this.volumesPodIP = this.volumesIP();
     }
 
     traceStartup(this.uid, 'sandbox');
@@ -410,6 +411,13 @@ export class PodWorker {
 
   /** podIP is the pod's first address ('' before it has a sandbox). */
   private get podIP(): string { return this.podIPs[0] ?? ''; }
+
+  /**
+   * volumesIP is the pod IP as far as its volumes show it: the IP when a downward API file shows
+   * a status field, else '' (volumes need not be written again once the sandbox gives the pod its
+   * address, which every pod's start did).
+   */
+  private volumesIP(): string { return volumesShowPodIP(this.pod) ? this.podIP : ''; }
 
   /**
    * ensureSandbox makes sure the pod has a ready sandbox (the kubelet's computePodActions →

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
-import { containerMounts, localPathDir, prepareVolumes, teardownVolumes, VolumeMountError, type VolumeSource } from './volumes.js';
+import { containerMounts, localPathDir, prepareVolumes, teardownVolumes, VolumeMountError, volumesShowPodIP, type VolumeSource } from './volumes.js';
 import { requireTool, ROOT } from '../testing/system-tools.js';
 import { ContainerConfigError } from './container-env.js';
 
@@ -306,4 +306,13 @@ test('subPathExpr expands the container\'s variables; unset or empty ones, absol
   refused('$(ANNOTATION)/$(B)', { ANNOTATION: '' }, 'missing value for ANNOTATION, B');
   refused('$(POD_NAME)', { POD_NAME: '/tmp' }, 'error SubPath `/tmp` must not be an absolute path');
   refused('$(POD_NAME)', { POD_NAME: '..' }, 'unable to provision SubPath `..`: must not contain \'..\'');
+});
+
+test('volumesShowPodIP: only a downward API file of a status field depends on the pod IP', () => {
+  const pod = (volumes: NonNullable<Pod['spec']>['volumes']): Pod => ({ metadata: { name: 'p' }, spec: { containers: [], volumes } });
+  const sa = { name: 'kube-api-access', projected: { sources: [{ serviceAccountToken: { path: 'token' } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } };
+  assert.equal(volumesShowPodIP(pod([sa, { name: 'd', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }])), false);
+  assert.equal(volumesShowPodIP(pod(undefined)), false);
+  assert.equal(volumesShowPodIP(pod([{ name: 'd', downwardAPI: { items: [{ path: 'ip', fieldRef: { fieldPath: 'status.podIP' } }] } }])), true);
+  assert.equal(volumesShowPodIP(pod([{ name: 'p', projected: { sources: [{ downwardAPI: { items: [{ path: 'ips', fieldRef: { fieldPath: 'status.podIPs' } }] } }] } }])), true);
 });

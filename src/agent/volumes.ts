@@ -57,6 +57,16 @@ export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSource
   return out;
 }
 
+/**
+ * volumesShowPodIP reports whether a downward API file of the pod (a downwardAPI volume or a
+ * projected one's downwardAPI source) shows a status field such as status.podIP, so its volumes
+ * change once the sandbox gives the pod an address.
+ */
+export function volumesShowPodIP(pod: Pod): boolean {
+  const showsStatus = (items: { fieldRef?: { fieldPath: string } }[] | undefined) => (items ?? []).some((i) => i.fieldRef?.fieldPath.startsWith('status.'));
+  return (pod.spec?.volumes ?? []).some((v) => showsStatus(v.downwardAPI?.items) || (v.projected?.sources ?? []).some((s) => showsStatus(s.downwardAPI?.items)));
+}
+
 async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: VolumeSource, node: NodeAllocatable, podIP: string, hostIP: string): Promise<string> {
   if (v.hostPath) {
     const p = v.hostPath.path;
