@@ -25,8 +25,9 @@ for f in $cg; do echo 0 > "$f"; done
 if [ -n "$oom" ] && [ "$oom" != 0 ]; then echo "$oom" > /proc/self/oom_score_adj; fi
 [ -d "$m" ] && [ -d "$up" ] && [ -d "$wk" ] || mkdir -p "$up" "$wk" "$m"
 # Every process forked here costs milliseconds of the container's start (more on a busy node): the
-# mounts are written to a table and made by one mount -a per batch, missing mount points by one
-# mkdir; the rest are shell builtins.
+# mounts are written to a table and made by one mount -a per batch (util-linux's mount makes a
+# read-only bind in one run, and directory mount points), missing file mount points' directories by
+# one mkdir; the rest are shell builtins.
 tab=${'$'}{up%/*}/mounts; dirs=(); files=(); pend=()
 : > "$tab"
 # esc escapes a path for the table (fstab's octal escapes) into r.
@@ -39,6 +40,8 @@ flush() {
   if [ -s "$tab" ]; then mount -a -T "$tab"; fi
   : > "$tab"; dirs=(); files=(); pend=()
 }
+# inpend flushes the batch when dst lies in (or is) one of its mount points.
+inpend() { for p in "${'$'}{pend[@]}"; do case $dst in "$p"|"$p"/*) flush; return ;; esac; done; }
 esc "$up"; u=$r; esc "$wk"
 add overlay "$m" overlay "lowerdir=/,upperdir=$u,workdir=$r"
 add proc "$m/proc" proc defaults
@@ -50,7 +53,7 @@ i=0
 while [ "$i" -lt "$n" ]; do
   src=$1; dst=$2; ro=$3; shift 3
   # A mount point inside one of the batch's mounts (a subPath in a volume) exists once that is made.
-  for p in "${'$'}{pend[@]}"; do case $dst in "$p"|"$p"/*) flush; break ;; esac; done
+  inpend
   # A symlinked directory on the way (/var/run -> /run) would resolve against the host's root:
   # resolve the parent inside the container's root instead (coreutils' realpath: busybox's lacks -m),
   # only when one of its components is a symlink.
@@ -60,11 +63,13 @@ while [ "$i" -lt "$n" ]; do
     if [ "$rest" = "${'$'}{rest#*/}" ]; then rest=; else rest=${'$'}{rest#*/}; fi
     if [ -L "$m$at" ]; then link=1; break; fi
   done
-  if [ -n "$link" ]; then flush; pd=$(chroot "$m" /usr/bin/env PATH=/usr/bin:/bin realpath -m -- "$pd") && dst="$pd/${'$'}{dst##*/}"; fi
+  if [ -n "$link" ]; then pd=$(chroot "$m" /usr/bin/env PATH=/usr/bin:/bin realpath -m -- "$pd") && dst="$pd/${'$'}{dst##*/}" && inpend; fi
   # A symlink target (/etc/resolv.conf -> /run/...) would resolve against the host's root: replace it.
   if [ -L "$m$dst" ]; then rm -f "$m$dst"; fi
-  if [ -d "$src" ]; then [ -d "$m$dst" ] || dirs+=("$m$dst"); else [ -d "$m${'$'}{dst%/*}" ] || dirs+=("$m${'$'}{dst%/*}"); [ -e "$m$dst" ] || files+=("$m$dst"); fi
-  if [ "$ro" = ro ]; then add "$src" "$m$dst" none bind,ro; else add "$src" "$m$dst" none bind; fi
+  # mount makes a missing directory mount point itself (X-mount.mkdir); a file's is made here.
+  o=bind; if [ "$ro" = ro ]; then o=bind,ro; fi
+  if [ -d "$src" ]; then o=$o,X-mount.mkdir; else [ -d "$m${'$'}{dst%/*}" ] || dirs+=("$m${'$'}{dst%/*}"); [ -e "$m$dst" ] || files+=("$m$dst"); fi
+  add "$src" "$m$dst" none "$o"
   pend+=("$dst")
   i=$((i+1))
 done
