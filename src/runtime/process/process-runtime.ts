@@ -207,6 +207,8 @@ export class ProcessRuntime implements Runtime {
     const id = randomBytes(32).toString('hex');
     const dir = path.join(this.containersDir, id);
     fs.mkdirSync(dir, { recursive: true });
+    // The setup script's overlay directories: made here, the start forks no mkdir for them.
+    if (this.isolation === 'namespaces') for (const d of ['merged', 'upper', 'work']) fs.mkdirSync(path.join(dir, d));
     const rec = this.newRecord({ id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() }, dir);
     const parent = sb.config.linux?.cgroupParent;
     if (this.cgroups && parent) {
