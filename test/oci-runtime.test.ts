@@ -179,6 +179,41 @@ describeNeeding('oci runtime (runc)', { timeout: 180_000, ...requireTool(ROOT, R
     assert.equal((await rt.containerStatus(stubborn))!.exitCode, 137);
   });
 
+  test('a tty container gets a terminal (--console-socket); attach writes its stdin, reads its output and resizes it', async () => {
+    const id = await run({ name: 'tty', argv: ['sh', '-c', 'test -t 0 && echo is-a-tty; while read line; do [ "$line" = quit ] && exit 5; echo "size $(stty size)"; done'], tty: true, stdin: true });
+    await eventually(() => assert.ok(logOf('tty').some((l) => /^stdout is-a-tty\r?$/.test(l)), logOf('tty').join('|')), 30_000);
+    const a = (await rt.attach(id))!;
+    let out = '';
+    a.output.on('data', (d: Buffer) => { out += d; });
+    a.resize!(100, 40);
+    // each line asks for the size again, until the resize has landed
+    await eventually(() => { a.stdin!.write('\n'); assert.match(out, /size 40 100/); }, 30_000, 200);
+    a.stdin!.write('quit\n');
+    const s = await exited(id);
+    assert.equal(s.exitCode, 5);
+    assert.ok(logOf('tty').some((l) => /^stdout size 40 100\r?$/.test(l)));
+  });
+
+  test('shareProcessNamespace: containers of the pod (POD) see each other\'s processes and the pause as PID 1; an ephemeral container its target\'s (TARGET)', async () => {
+    const first = await run({ name: 'shared-a', argv: ['sleep', '3001'], namespaceOptions: { pid: 'POD' } });
+    const second = await run({ name: 'shared-b', argv: ['sleep', '3002'], namespaceOptions: { pid: 'POD' } });
+    const ps = (await collect(await rt.exec(second, ['ps', '-o', 'pid,args'], { stdin: false, tty: false }))).out;
+    assert.match(ps, /^\s*1\s+(\{cat\} )?\/pause/m);
+    assert.match(ps, /sleep 3001/);
+    assert.match(ps, /sleep 3002/);
+    const own = await run({ name: 'own-pid', argv: ['sleep', '3003'] });
+    const ownPs = (await collect(await rt.exec(own, ['ps', '-o', 'pid,args'], { stdin: false, tty: false }))).out;
+    assert.doesNotMatch(ownPs, /sleep 3001/);
+    assert.match(ownPs, /^\s*1\s+sleep 3003/m);
+    const debug = await run({ name: 'debugger', argv: ['sleep', '3004'], namespaceOptions: { pid: 'TARGET', targetId: own } });
+    assert.match((await collect(await rt.exec(debug, ['ps', '-o', 'pid,args'], { stdin: false, tty: false }))).out, /^\s*1\s+sleep 3003/m);
+    // stopping one container of a shared namespace stops only its own processes
+    await rt.stopContainer(first, 10_000);
+    assert.equal((await rt.containerStatus(first))!.exitCode, 143);
+    assert.doesNotMatch((await collect(await rt.exec(second, ['ps', '-o', 'args'], { stdin: false, tty: false }))).out, /sleep 3001/);
+    for (const id of [second, debug, own]) await rt.stopContainer(id, 0);
+  });
+
   test('a command not in the image is a StartError (exit code 128) with runc\'s reason', async () => {
     const id = await run({ name: 'nope', argv: ['no-such-command'] });
     const s = await exited(id);

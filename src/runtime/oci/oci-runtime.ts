@@ -102,6 +102,8 @@ export class OciRuntime implements Runtime {
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
   private readonly recovered: Promise<void>;
+  /** each sandbox's pod PID namespace (shareProcessNamespace): a pause process is its PID 1 */
+  private readonly pauses = new Map<string, { child: ChildProcess; initPid?: number }>();
 
   constructor(private readonly opts: OciRuntimeOptions) {
     this.images = opts.images;
@@ -155,6 +157,7 @@ export class OciRuntime implements Runtime {
     if (!rec) return;
     // CRI: StopPodSandbox forcibly stops what still runs in the sandbox.
     await Promise.all([...this.containers.values()].filter((c) => c.info.sandboxId === id).map((c) => this.stopContainer(c.info.id, 0)));
+    this.stopPause(id);
     const was = rec.state;
     await this.sandboxes.stop(id);
     if (was === 'SANDBOX_READY') this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_STOPPED_EVENT');
@@ -209,7 +212,7 @@ export class OciRuntime implements Runtime {
       const user = resolveUser(rootfs.merged, config.user, img.config.user);
       const spec = buildRuntimeSpec({
         config, rootfs: rootfs.merged, sandbox: this.sandboxView(sb), user, cgroupsPath,
-        pidNamespacePath: this.pidNamespacePath(config),
+        pidNamespacePath: await this.pidNamespacePath(config, sb),
       });
       fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
     } catch (e) {
@@ -413,11 +416,54 @@ export class OciRuntime implements Runtime {
     };
   }
 
-  /** pidNamespacePath is the PID namespace a container joins: its target's (ephemeral containers); else its own or the node's. */
-  private pidNamespacePath(c: ContainerConfig): string | undefined {
-    if (c.namespaceOptions?.pid !== 'TARGET') return undefined;
-    const pid = this.containers.get(c.namespaceOptions.targetId ?? '')?.info.pid;
+  /**
+   * pidNamespacePath is the PID namespace a container joins: its target's (ephemeral containers) or
+   * the pod's (shareProcessNamespace); undefined: its own, or the node's (hostPID).
+   */
+  private async pidNamespacePath(c: ContainerConfig, sb: SandboxRecord): Promise<string | undefined> {
+    const mode = c.namespaceOptions?.pid;
+    const pid = mode === 'TARGET' ? this.containers.get(c.namespaceOptions?.targetId ?? '')?.info.pid
+      : mode === 'POD' ? await this.podPidNamespace(sb) : undefined;
     return pid ? `/proc/${pid}/ns/pid` : undefined;
+  }
+
+  /**
+   * podPidNamespace returns the host PID of the PID 1 of the sandbox's pod PID namespace, starting
+   * its pause process (`unshare --pid --fork` in the sandbox's namespaces, named /pause as a CRI
+   * runtime's pause container) on first use. It reads a pipe from the agent, so it ends with the
+   * agent, and the namespace's processes with it (containers do not outlive their agent).
+   */
+  private async podPidNamespace(sb: SandboxRecord): Promise<number | undefined> {
+    const cur = this.pauses.get(sb.id);
+    if (cur?.initPid && fs.existsSync(`/proc/${cur.initPid}`)) return cur.initPid;
+    const netns = this.sandboxes.netnsPathOf(sb);
+    const join = [...(netns ? [`--net=${netns}`] : []), ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : [])];
+    const pause = fs.existsSync('/bin/bash') ? ['/bin/bash', '-c', 'exec -a /pause cat'] : ['cat'];
+    const own = ['unshare', '--pid', '--fork', '--kill-child', ...pause];
+    const argv = join.length ? ['nsenter', ...join, '--', ...own] : own;
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin?.on('error', () => undefined);
+    child.on('error', () => undefined);
+    let initPid: number | undefined;
+    // nsenter execs unshare in place; unshare forks the namespace's PID 1.
+    for (let i = 0; i < 400 && child.pid && !initPid; i++) {
+      try {
+        const kids = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+        if (kids) initPid = Number(kids.split(' ')[0]);
+      } catch { break; }
+      if (!initPid) await new Promise((r) => setTimeout(r, 5));
+    }
+    this.pauses.set(sb.id, { child, initPid });
+    return initPid;
+  }
+
+  /** stopPause ends a sandbox's pause process (its PID namespace goes with its last process). */
+  private stopPause(sandboxId: string): void {
+    const p = this.pauses.get(sandboxId);
+    this.pauses.delete(sandboxId);
+    for (const pid of [p?.initPid, p?.child.pid]) {
+      try { if (pid) process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
   }
 
   private emit(containerId: string, sandboxId: string, podUid: string, type: ContainerEventType): void {
