@@ -17,6 +17,9 @@ const handlers = new Map<string, Handler>();
 let server: grpc.Server;
 let dir: string;
 let rt: CriRuntime;
+/** what GetContainerEvents sends (undefined: Unimplemented, as containerd 1.6 answers) */
+let events: object[] | undefined;
+let eventStream: grpc.ServerWritableStream<object, object> | undefined;
 
 const notFound = (what: string): grpc.ServiceError => Object.assign(new Error(what), { code: grpc.status.NOT_FOUND, details: what, metadata: new grpc.Metadata() });
 
@@ -28,6 +31,15 @@ before(async () => {
   for (const svc of ['RuntimeService', 'ImageService']) {
     const impl: grpc.UntypedServiceImplementation = {};
     for (const method of Object.keys(pkg.runtime.v1[svc].service)) {
+      if (method === 'GetContainerEvents') {
+        impl[method] = (call: grpc.ServerWritableStream<object, object>) => {
+          calls.push({ method, req: {} });
+          if (!events) { call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'unknown method GetContainerEvents' }); return; }
+          for (const e of events) call.write(e);
+          eventStream = call;
+        };
+        continue;
+      }
       impl[method] = (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, cb: grpc.sendUnaryData<object>) => {
         calls.push({ method, req: call.request });
         const h = handlers.get(method);
@@ -115,4 +127,18 @@ test('pull: the image ref answered is turned into the repo digest; a failure is 
   handlers.set('ImageStatus', () => ({}));
   assert.equal(await rt.imageStatus('nope'), undefined);
   await assert.rejects(rt.resolveImage('nope', false), /not present on the node/);
+});
+
+test('container events: Unimplemented (containerd 1.6) is quiet; events are handed over until unsubscribed', async () => {
+  events = undefined;
+  const seen: unknown[] = [];
+  const off1 = rt.getContainerEvents((e) => seen.push(e));
+  await new Promise<void>((resolve) => { const t = setInterval(() => { if (of('GetContainerEvents').length) { clearInterval(t); resolve(); } }, 5); });
+  off1();
+  events = [{ container_id: 'c9', container_event_type: 'CONTAINER_STOPPED_EVENT', created_at: '1', pod_sandbox_status: { id: 's9', metadata: { name: 'p', uid: 'u9', namespace: 'd', attempt: 0 }, state: 'SANDBOX_READY' } }];
+  const off2 = rt.getContainerEvents((e) => seen.push(e));
+  await new Promise<void>((resolve) => { const t = setInterval(() => { if (seen.length) { clearInterval(t); resolve(); } }, 5); });
+  assert.deepEqual(seen, [{ containerId: 'c9', sandboxId: 's9', podUid: 'u9', type: 'CONTAINER_STOPPED_EVENT' }]);
+  off2();
+  eventStream?.end();
 });

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
 import { log } from '../../util/log.js';
 import { defaultCgroupManager, type CgroupLayout, type CgroupManager } from '../cgroups/index.js';
 import {
   ImagePullError,
-  type AttachSession, type AuthConfig, type ContainerConfig, type ContainerFilter, type ContainerInfo, type ExecOptions, type ExecSession,
+  type AttachSession, type AuthConfig, type ContainerEvent, type ContainerConfig, type ContainerFilter, type ContainerInfo, type ExecOptions, type ExecSession,
   type ImageInfo, type ImageRecord, type ImageService, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
@@ -268,6 +269,34 @@ export class CriRuntime implements Runtime, ImageService {
         return abort.signal.aborted ? 137 : /not found|no such file/i.test(msg) ? 127 : 126;
       });
     return { stdin: null, stdout, stderr, resize() {}, exit, kill: () => abort.abort() };
+  }
+
+  /**
+   * getContainerEvents follows the runtime's GetContainerEvents stream (the kubelet's evented PLEG)
+   * so the agent relists at once. containerd 1.6 does not have it (Unimplemented): the agent then
+   * learns of changes by relisting alone, as it would without this method. A stream that breaks is
+   * not reopened; relisting goes on.
+   */
+  getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
+    let stopped = false;
+    const call = this.client.stream<cri.ContainerEventResponse>('GetContainerEvents', {});
+    call.on('data', (e: cri.ContainerEventResponse) => {
+      listener({
+        containerId: e.container_id,
+        sandboxId: e.pod_sandbox_status?.id ?? '',
+        podUid: e.pod_sandbox_status?.metadata?.uid ?? '',
+        type: e.container_event_type,
+      });
+    });
+    call.on('error', (err: grpc.ServiceError) => {
+      if (stopped || err.code === grpc.status.CANCELLED) return;
+      if (err.code === grpc.status.UNIMPLEMENTED) logger.v(2).info('the runtime has no container events; relisting only', { endpoint: this.endpoint });
+      else logger.error(err, 'container events stream ended; relisting only', { endpoint: this.endpoint });
+    });
+    return () => {
+      stopped = true;
+      call.cancel();
+    };
   }
 
   // ------------------------------------------------------------ images

@@ -132,3 +132,11 @@ export interface AuthConfig {
   username: string; password: string; auth: string; server_address: string; identity_token: string; registry_token: string;
 }
 export interface FilesystemUsage { timestamp: Int64; fs_id?: { mountpoint: string } | null; used_bytes?: { value: Int64 } | null }
+
+export type ContainerEventType = 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT';
+export interface ContainerEventResponse {
+  container_id: string;
+  container_event_type: ContainerEventType;
+  created_at: Int64;
+  pod_sandbox_status?: PodSandboxStatus | null;
+}
