@@ -142,3 +142,12 @@ test('container events: Unimplemented (containerd 1.6) is quiet; events are hand
   off2();
   eventStream?.end();
 });
+
+test('connect to an endpoint nobody serves: an error naming it', async () => {
+  const none = new CriRuntime({ endpoint: `unix://${path.join(dir, 'absent.sock')}`, cgroups: null });
+  try {
+    await assert.rejects(none.connect(5_000), (e: Error) => e.message.startsWith(`container runtime endpoint unix://${path.join(dir, 'absent.sock')} did not answer the CRI Version call: `) && /ENOENT/.test(e.message));
+  } finally {
+    await none.close();
+  }
+});

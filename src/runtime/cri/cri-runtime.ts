@@ -81,7 +81,14 @@ export class CriRuntime implements Runtime, ImageService {
 
   /** connect asks the runtime's Version: scheme = runtime_name ("containerd"), version = "containerd://1.6.20". */
   async connect(timeoutMs = 30_000): Promise<this> {
-    const v = await this.client.runtime<{ runtime_name: string; runtime_version: string; runtime_api_version: string }>('Version', { version: 'v1' }, timeoutMs);
+    let v: { runtime_name: string; runtime_version: string; runtime_api_version: string };
+    try {
+      v = await this.client.runtime('Version', { version: 'v1' }, timeoutMs);
+    } catch (e) {
+      // The agent cannot start without its runtime: say which endpoint did not answer, and why.
+      const why = e instanceof CriCallError ? e.details.replace(/\s*Resolution note:\s*$/, '') : (e as Error).message;
+      throw new Error(`container runtime endpoint ${this.endpoint} did not answer the CRI Version call: ${why}`);
+    }
     this.scheme = v.runtime_name || 'cri';
     this.version = `${this.scheme}://${v.runtime_version.replace(/^v/, '')}`;
     logger.info('connected to the container runtime', { endpoint: this.endpoint, runtime: v.runtime_name, version: v.runtime_version, api: v.runtime_api_version });
