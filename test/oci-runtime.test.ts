@@ -7,6 +7,7 @@ import path from 'node:path';
 import { OciRuntime } from '../src/runtime/oci/oci-runtime.js';
 import { DirImageStore } from '../src/runtime/oci/dir-image-store.js';
 import { isMountPoint } from '../src/runtime/oci/rootfs.js';
+import { ALL_CAPABILITIES } from '../src/runtime/oci/runtime-spec.js';
 import { busyboxBaseEntries } from '../src/runtime/oci/testing/image-builder.js';
 import { parseCriLine } from '../src/runtime/cri-log.js';
 import type { ContainerConfig, ContainerInfo, ExecSession, PodSandboxConfig } from '../src/runtime/types.js';
@@ -154,6 +155,21 @@ describeNeeding('oci runtime (runc)', { timeout: 180_000, ...requireTool(ROOT, R
     assert.equal((caps >> NET_RAW) & 1n, 0n);
     assert.equal((caps >> CHOWN) & 1n, 1n);
     assert.ok(logOf('caps-dropped').includes('stdout NoNewPrivs:\t1'));
+  });
+
+  test('privileged: every capability, writable /sys, no masked kernel files; unprivileged: /sys read-only, /proc/timer_list masked', async () => {
+    const script = 'grep CapBnd /proc/self/status; grep " /sys sysfs" /proc/mounts | cut -d" " -f4 | cut -d, -f1; test "$(head -c 1 /proc/timer_list | wc -c)" = 1 && echo timer_list-readable || echo timer_list-masked';
+    const priv = await run({ name: 'priv', argv: ['sh', '-c', script], privileged: true });
+    await exited(priv);
+    const [caps, sys, timerList] = logOf('priv').filter((l) => l.startsWith('stdout '));
+    // every capability the runtime itself holds (its bounding set)
+    const own = /^CapBnd:\s*(\S+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1];
+    assert.equal(BigInt('0x' + caps.split('\t')[1]), BigInt('0x' + own) & ((1n << BigInt(ALL_CAPABILITIES.length)) - 1n), caps);
+    assert.equal(sys, 'stdout rw');
+    assert.equal(timerList, 'stdout timer_list-readable');
+    const plain = await run({ name: 'plain', argv: ['sh', '-c', script] });
+    await exited(plain);
+    assert.deepEqual(logOf('plain').filter((l) => l.startsWith('stdout ')).slice(1), ['stdout ro', 'stdout timer_list-masked']);
   });
 
   test('memory limit 32Mi and a memory hog: OOMKilled with exit code 137', async () => {

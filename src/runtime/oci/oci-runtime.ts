@@ -21,7 +21,7 @@ import { imageInfoOf } from './image/image-service.js';
 import type { StoredImage } from './image/types.js';
 import { mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
 import { lastRuncError, removeEmptyCgroups, Runc, RUNC_PATH } from './runc.js';
-import { buildRuntimeSpec, type SandboxView } from './runtime-spec.js';
+import { ALL_CAPABILITIES, boundingCapabilities, buildRuntimeSpec, type SandboxView } from './runtime-spec.js';
 
 const logger = log.child({ component: 'oci-runtime' });
 
@@ -212,7 +212,7 @@ export class OciRuntime implements Runtime {
       const user = resolveUser(rootfs.merged, config.user, img.config.user);
       const spec = buildRuntimeSpec({
         config, rootfs: rootfs.merged, sandbox: this.sandboxView(sb), user, cgroupsPath,
-        pidNamespacePath: await this.pidNamespacePath(config, sb),
+        pidNamespacePath: await this.pidNamespacePath(config, sb), allCapabilities: currentCapabilities(),
       });
       fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
     } catch (e) {
@@ -506,6 +506,15 @@ export class OciRuntime implements Runtime {
       this.containers.set(id, rec);
     }
   }
+}
+
+/** currentCapabilities are the agent's own bounding set: a privileged container's (runc fails asking for more). */
+function currentCapabilities(): string[] {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return boundingCapabilities(BigInt(`0x${m[1]}`));
+  } catch { /* no /proc: ask for all */ }
+  return [...ALL_CAPABILITIES];
 }
 
 /** cgroupParentOf is the cgroup of a pod's containers: the one the agent made for the pod, else tskube's own. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_CAPABILITIES, buildRuntimeSpec, capabilitiesOf, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, type RuntimeSpecInput } from './runtime-spec.js';
+import { ALL_CAPABILITIES, boundingCapabilities, buildRuntimeSpec, capabilitiesOf, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, type RuntimeSpecInput } from './runtime-spec.js';
 import type { ContainerConfig } from '../types.js';
 
 const base: ContainerConfig = {
@@ -44,6 +44,11 @@ test('spec: containerd\'s default capabilities, the agent\'s set when given, all
   assert.deepEqual(capabilitiesOf({ capabilities: ['chown', 'net_admin', 'CAP_KILL', 'bogus'] }), ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_ADMIN']);
   assert.deepEqual(buildRuntimeSpec(input({ capabilities: [] })).process.capabilities.bounding, []);
   assert.deepEqual(buildRuntimeSpec(input({ privileged: true, capabilities: ['chown'] })).process.capabilities.bounding, ALL_CAPABILITIES);
+  // privileged: at most what the runtime itself holds (a root without CAP_SYS_RESOURCE, 24)
+  const held = boundingCapabilities(0x1fffeffffffn);
+  assert.equal(held.length, ALL_CAPABILITIES.length - 1);
+  assert.ok(!held.includes('CAP_SYS_RESOURCE'));
+  assert.deepEqual(buildRuntimeSpec(input({ privileged: true }, { allCapabilities: held })).process.capabilities.bounding, held);
 });
 
 test('spec: no_new_privs, read-only root, masked and read-only kernel paths; privileged lifts them', () => {

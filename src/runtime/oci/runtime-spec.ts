@@ -61,6 +61,15 @@ export const ALL_CAPABILITIES = [
   'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
 
+/**
+ * boundingCapabilities are the capabilities of a bounding set mask (/proc/self/status CapBnd): what
+ * a privileged container can get at most, as containerd gives it "all current capabilities" (these
+ * machines' root lacks CAP_SYS_RESOURCE, and runc fails asking for more than it has).
+ */
+export function boundingCapabilities(capBnd: bigint): string[] {
+  return ALL_CAPABILITIES.filter((_, bit) => ((capBnd >> BigInt(bit)) & 1n) === 1n);
+}
+
 /** MASKED_PATHS are containerd's defaults: kernel files a container must not read (bind-mounted over with /dev/null or an empty tmpfs). */
 export const MASKED_PATHS = [
   '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
@@ -101,14 +110,16 @@ export interface RuntimeSpecInput {
   cgroupsPath: string;
   /** the PID namespace to join (POD, TARGET); absent: a new one, unless the config says NODE */
   pidNamespacePath?: string;
+  /** what a privileged container gets: the runtime's own bounding set (default: every capability) */
+  allCapabilities?: string[];
 }
 
 /**
  * capabilitiesOf maps the agent's capability names ("net_raw", lower case without CAP_) to the
  * spec's; a privileged container has all, one without a list containerd's default set.
  */
-export function capabilitiesOf(c: Pick<ContainerConfig, 'capabilities' | 'privileged'>): string[] {
-  if (c.privileged) return [...ALL_CAPABILITIES];
+export function capabilitiesOf(c: Pick<ContainerConfig, 'capabilities' | 'privileged'>, all: string[] = ALL_CAPABILITIES): string[] {
+  if (c.privileged) return [...all];
   if (!c.capabilities) return [...DEFAULT_CAPABILITIES];
   const want = new Set(c.capabilities.map((x) => `CAP_${x.toUpperCase().replace(/^CAP_/, '')}`));
   // Keep runc's known names only (and in its order): an unknown one makes runc warn and ignore it anyway.
@@ -148,7 +159,7 @@ export function buildRuntimeSpec(input: RuntimeSpecInput): OciSpec {
   const { config: c, sandbox: sb } = input;
   const privileged = !!c.privileged;
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: sb.hostname, ...(c.tty ? { TERM: 'xterm' } : {}), ...c.env };
-  const caps = capabilitiesOf(c);
+  const caps = capabilitiesOf(c, input.allCapabilities);
   const own = new Set(c.mounts.map((m) => m.containerPath));
   const mounts = [
     ...defaultMounts(privileged, sb.shmPath),
