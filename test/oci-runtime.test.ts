@@ -230,6 +230,14 @@ describeNeeding('oci runtime (runc)', { timeout: 180_000, ...requireTool(ROOT, R
     for (const id of [second, debug, own]) await rt.stopContainer(id, 0);
   });
 
+  test('the pod\'s containers share its /dev/shm (a tmpfs of the sandbox), as they share its IPC namespace', async () => {
+    const writer = await run({ name: 'shm-writer', argv: ['sh', '-c', 'echo shared > /dev/shm/note'] });
+    assert.equal((await exited(writer)).exitCode, 0);
+    const reader = await run({ name: 'shm-reader', argv: ['sh', '-c', 'cat /dev/shm/note; grep " /dev/shm " /proc/mounts | cut -d" " -f3'] });
+    assert.equal((await exited(reader)).exitCode, 0);
+    assert.deepEqual(logOf('shm-reader'), ['stdout shared', 'stdout tmpfs']);
+  });
+
   test('a command not in the image is a StartError (exit code 128) with runc\'s reason', async () => {
     const id = await run({ name: 'nope', argv: ['no-such-command'] });
     const s = await exited(id);

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -19,11 +20,12 @@ import {
 import { defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { imageInfoOf } from './image/image-service.js';
 import type { StoredImage } from './image/types.js';
-import { mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
+import { isMountPoint, mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
 import { lastRuncError, removeEmptyCgroups, Runc, RUNC_PATH } from './runc.js';
 import { ALL_CAPABILITIES, boundingCapabilities, buildRuntimeSpec, type SandboxView } from './runtime-spec.js';
 
 const logger = log.child({ component: 'oci-runtime' });
+const execFileAsync = promisify(execFile);
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** SHIM is the container monitor (runc-shim.py): it waits for the container's init as its subreaper. */
@@ -147,6 +149,17 @@ export class OciRuntime implements Runtime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const rec = await this.sandboxes.run(config);
+    // The pod's /dev/shm, shared by its containers as its IPC namespace is (containerd mounts it for
+    // the sandbox); a hostIPC pod's containers each get their own.
+    if (rec.pins.ipc) {
+      try {
+        fs.mkdirSync(shmOf(rec), { recursive: true });
+        await execFileAsync('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', shmOf(rec)]);
+      } catch (e) {
+        await this.sandboxes.remove(rec.id).catch(() => undefined);
+        throw new Error(`failed to mount the pod's /dev/shm: ${((e as { stderr?: string }).stderr || (e as Error).message).trim()}`);
+      }
+    }
     this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_CREATED_EVENT');
     this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_STARTED_EVENT');
     return rec.id;
@@ -158,6 +171,7 @@ export class OciRuntime implements Runtime {
     // CRI: StopPodSandbox forcibly stops what still runs in the sandbox.
     await Promise.all([...this.containers.values()].filter((c) => c.info.sandboxId === id).map((c) => this.stopContainer(c.info.id, 0)));
     this.stopPause(id);
+    if (isMountPoint(shmOf(rec))) await execFileAsync('umount', ['-l', shmOf(rec)]).catch(() => undefined);
     const was = rec.state;
     await this.sandboxes.stop(id);
     if (was === 'SANDBOX_READY') this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_STOPPED_EVENT');
@@ -413,6 +427,7 @@ export class OciRuntime implements Runtime {
     return {
       netnsPath: this.sandboxes.netnsPathOf(sb), utsPath: sb.pins.uts, ipcPath: sb.pins.ipc, hostname,
       hostnameFile: sb.files.hostname, resolvConfFile: sb.files.resolvConf,
+      ...(isMountPoint(shmOf(sb)) ? { shmPath: shmOf(sb) } : {}),
     };
   }
 
@@ -515,6 +530,11 @@ function currentCapabilities(): string[] {
     if (m) return boundingCapabilities(BigInt(`0x${m[1]}`));
   } catch { /* no /proc: ask for all */ }
   return [...ALL_CAPABILITIES];
+}
+
+/** shmOf is where a sandbox's /dev/shm is mounted. */
+function shmOf(sb: SandboxRecord): string {
+  return path.join(sb.dir, 'shm');
 }
 
 /** cgroupParentOf is the cgroup of a pod's containers: the one the agent made for the pod, else tskube's own. */
