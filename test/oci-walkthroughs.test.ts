@@ -463,6 +463,10 @@ spec:
     assert.ok(seen.indexOf('ErrImagePull') < seen.indexOf('ImagePullBackOff'), seen.join(','));
     // past the back-off (10 s, doubling) the kubelet pulls again: ErrImagePull once more, then ImagePullBackOff
     assert.match((await podRow('wrong')).STATUS ?? '', /^(ImagePullBackOff|ErrImagePull)$/);
+    // the waiting message: the pull error, or during the back-off the kubelet's "Back-off pulling image" with the previous error
+    const waiting = (await podJson('wrong')).status.containerStatuses[0].state.waiting as { reason: string; message: string };
+    const notFound = `failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`;
+    assert.equal(waiting.message, waiting.reason === 'ImagePullBackOff' ? `Back-off pulling image "${image}": ErrImagePull: ${notFound}` : notFound);
     const describe = (await k('describe', 'pod', 'wrong')).stdout;
     assert.match(describe, /State:\s+Waiting\n\s+Reason:\s+(ImagePullBackOff|ErrImagePull)\n/);
     assert.match(describe, new RegExp(`Normal\\s+Pulling\\s+.*Pulling image "${image}"\\n`));
@@ -607,6 +611,9 @@ spec:
     assert.ok(bb, JSON.stringify(images));
     assert.ok(bb.names.includes('docker.io/library/busybox:latest'), JSON.stringify(bb));
     assert.ok(bb.sizeBytes > 0);
+    // the kubelet's Pulled event gives the same size
+    const pulled = (await k('get', 'events', '--field-selector', 'involvedObject.name=cm-test-pod,reason=Pulled', '-o', 'jsonpath={.items[0].message}')).stdout;
+    assert.match(pulled, new RegExp(`^Successfully pulled image "busybox" in .* Image size: ${bb.sizeBytes} bytes\\.$`));
     assert.ok(images.some((i) => i.names.includes('docker.io/library/myapp:1.0')), JSON.stringify(images.map((i) => i.names)));
     assert.ok(!images.some((i) => i.names.some((n) => n.includes('nosuchimage'))));
   });
