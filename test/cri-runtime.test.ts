@@ -394,6 +394,24 @@ spec:
     assert.match((await k(['logs', 'reader'])).stdout, /^got hello-attach$/m);
   });
 
+  // Skipped, not todo: run, it would leave the node's server unable to close and after()'s cluster stop would hang.
+  it('kubectl port-forward reaches a server in a containerd pod', {
+    skip: 'agent bug: a SPDY port-forward connection the client ends stays half-open (CLOSE-WAIT: serveSpdy in src/agent/server/portforward.ts ignores the socket\'s end), so AgentServer.close() never returns and `tskube up` hangs at SIGTERM',
+  }, async () => {
+    assert.equal((await k(['run', 'web', `--image=${busybox}`, '--', 'sh', '-c', 'mkdir -p /tmp/www && echo hello-from-containerd > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www'])).code, 0);
+    await waitFor(async () => (await podRow('web'))[2] === 'Running', 'web Running');
+    const pf = kubectlStream(cluster, ['port-forward', 'pod/web', ':8080']);
+    try {
+      const port = await waitFor(async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(pf.stdout())?.[1], 'port-forward listening');
+      const text = await waitFor(async () => {
+        try { return await (await fetch(`http://127.0.0.1:${port}/`)).text(); } catch { return undefined; }
+      }, 'an answer through the tunnel');
+      assert.equal(text, 'hello-from-containerd\n');
+    } finally {
+      await pf.kill();
+    }
+  });
+
   it('a memory hog limited to 32Mi is OOMKilled (describe: Reason OOMKilled, Exit Code 137) and restarted', async () => {
     await k(['apply', '-f', '-'], `apiVersion: v1
 kind: Pod
