@@ -16,6 +16,7 @@ import {
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
 import { SETUP_SCRIPT } from './setup-script.js';
+import { resolveMountPaths } from './mount-paths.js';
 import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
@@ -252,7 +253,9 @@ export class ProcessRuntime implements Runtime {
       // container's own tmpfs): bind them in read-only at the same path.
       const all = [{ hostPath: IMAGES_DIR, containerPath: IMAGES_DIR, readOnly: true },
         ...(ttyWrap ? [{ hostPath: PTY_HELPER, containerPath: PTY_HELPER, readOnly: true }] : []), ...this.appletMounts(), ...this.imageFiles(c.image), ...sandboxMounts(sb, c.mounts), ...c.mounts];
-      const mounts = all.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
+      // Symlinked parent directories resolved here where the node can tell: no realpath process in the start.
+      const targets = resolveMountPaths(all.map((m) => m.containerPath));
+      const mounts = all.flatMap((m, i) => [m.hostPath, targets[i], m.readOnly ? 'ro' : 'rw']);
       // Join the sandbox's namespaces, then make the container's own PID and mount namespaces.
       // The PID namespace is the container's own, the node's (hostPID) or its target's (ephemeral containers).
       const pidMode = c.namespaceOptions?.pid ?? 'CONTAINER';
