@@ -386,11 +386,8 @@ spec:
     assert.ok(readFileSync(join(dir, 'blob-back.bin')).equals(data));
   });
 
-  // Skipped, not todo: run, it would leave the node's server unable to close, and the cluster's stop
-  // in after() would hang.
-  it('kubectl port-forward to an oci pod\'s server', {
-    skip: 'agent bug: a SPDY port-forward connection the client ends stays half-open (CLOSE-WAIT: serveSpdy in src/agent/server/portforward.ts ignores the socket\'s end), so AgentServer.close() never returns and `tskube up` hangs at SIGTERM with its containers running',
-  }, async () => {
+  // The cluster's stop in after() also proves the agent's server closes with a forwarded connection behind it.
+  it('kubectl port-forward to an oci pod\'s server', async () => {
     const pf = kubectlStream(cluster, ['port-forward', 'pod/cm-test-app', ':8080']);
     try {
       const port = await waitFor(async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(pf.stdout())?.[1], 'port-forward ready', 480);

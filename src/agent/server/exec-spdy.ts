@@ -37,6 +37,8 @@ export function serveSpdyExec(socket: Duplex, head: Buffer, streams: RemoteStrea
     if (!started && want.every((t) => got.has(t))) { started = true; void run(); }
   });
   socket.on('data', (d: Buffer) => session.feed(d));
+  // The client closing its half ends the session: a half-open socket would hold the server open.
+  socket.on('end', () => { session.close(); socket.end(); });
   socket.on('close', () => session.close());
   socket.on('error', () => session.close());
   if (head.length) session.feed(head);

@@ -75,6 +75,8 @@ export function serveSpdy(socket: Duplex, head: Buffer, pod: PodTarget): SpdySes
   const fwd = new PortForwarder(pod);
   const session = new SpdySession({ write: (b) => { if (!socket.destroyed) socket.write(b); }, end: () => socket.end() }, (s) => fwd.onStream(s));
   socket.on('data', (d: Buffer) => session.feed(d));
+  // The client closing its half ends the session: a half-open socket would hold the server open.
+  socket.on('end', () => { session.close(); socket.end(); });
   socket.on('close', () => session.close());
   socket.on('error', () => session.close());
   if (head.length) session.feed(head);

@@ -46,6 +46,8 @@ export class AgentServer {
   });
 
   private stats?: Pick<ResourceAnalyzer, 'collect'>;
+  /** the connections handed to SPDY and WebSocket sessions (exec, attach, port-forward) */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly o: AgentServerOptions) {}
 
@@ -65,6 +67,7 @@ export class AgentServer {
   async close(): Promise<void> {
     for (const c of this.wss.clients) c.terminate();
     for (const c of this.portForwardWss.clients) c.terminate();
+    for (const s of this.upgraded) s.destroy();
     this.server?.closeAllConnections?.();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
@@ -136,6 +139,9 @@ export class AgentServer {
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Upgraded connections are no longer the HTTP server's: close() must end them itself.
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
     const url = new URL(req.url ?? '/', 'http://agent');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const reject = (code: number, msg: string) => {
