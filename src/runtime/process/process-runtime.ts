@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { PodNetwork } from '../../network/pod-network.js';
 import { CriLogWriter, DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
@@ -248,6 +248,7 @@ export class ProcessRuntime implements Runtime {
     let child: ChildProcess;
     let setupErr = '';
     let viaNsenter = false;
+    let ready: Promise<void> = Promise.resolve();
     if (this.isolation === 'namespaces') {
       // The catalog's entrypoint scripts live in the checkout, which may sit under /tmp (hidden by the
       // container's own tmpfs): bind them in read-only at the same path.
@@ -275,7 +276,16 @@ export class ProcessRuntime implements Runtime {
       viaNsenter = join.length > 0;
       // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
       const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
-      child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ...(ttyWrap ? ['pipe' as const] : [])] });
+      child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ttyWrap ? 'pipe' : 'ignore', 'pipe'] });
+      // The setup script writes a line on fd 5 once the container's filesystem is ready.
+      const readyPipe = (child.stdio as unknown as (Readable | null)[])[5] ?? null;
+      ready = new Promise<void>((resolve) => {
+        if (!readyPipe) { resolve(); return; }
+        readyPipe.once('data', () => resolve());
+        readyPipe.once('close', () => resolve());
+        readyPipe.on('error', () => resolve());
+        child.once('exit', () => resolve());
+      });
       child.stdio[3]?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
       child.stderr?.on('data', (d: Buffer) => {
         const text = d.toString();
@@ -334,6 +344,7 @@ export class ProcessRuntime implements Runtime {
       this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STOPPED_EVENT');
     });
     if (this.isolation === 'namespaces' && child.pid) {
+      await ready;
       rec.initPid = await findChild(child.pid, viaNsenter);
       if (rec.initPid) await waitForChroot(rec.initPid);
     } else rec.initPid = child.pid;

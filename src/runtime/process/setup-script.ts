@@ -13,7 +13,8 @@
  * writer), before it forks anything, so the container's every process is born inside; oomScoreAdj
  * is written to /proc/self/oom_score_adj and inherited the same way. privileges are setpriv's options, space-separated (numeric user,
  * groups, --nnp), applied after the chroot; empty: the container runs as root.
- * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there).
+ * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there); a
+ * line on fd 5 says the mounts are made and the script is about to chroot and exec.
  * Mounts live in the private mount namespace, so they vanish when the container's init exits. They
  * are made in batches by `mount -a` from a table (containerDir/mounts), a process per batch rather
  * than per mount, which needs bash (arrays).
@@ -78,7 +79,9 @@ shift
 if [ -n "$hn" ]; then hostname "$hn"; fi
 [ -d "$m$wd" ] || mkdir -p "$m$wd"
 if [ "$rofs" = ro ]; then mount -o remount,bind,ro "$m"; fi
-exec 2>&3 3>&-
+# fd 5 tells the runtime the container's filesystem is ready (it need not poll); the container does not inherit it.
+{ echo >&5; } 2>/dev/null || :
+exec 5>&- 2>&3 3>&-
 # No shell after this one: env changes directory and execs, keeping every variable as it is but the
 # ones this shell adds (envbin is env with its -u options, space-separated, like priv).
 # shellcheck disable=SC2086
