@@ -62,6 +62,8 @@ export class CriRuntime implements Runtime, ImageService {
   private readonly client: CriClient;
   private readonly pullTimeoutMs: number;
   private readonly configs = new Map<string, ContainerConfig>();
+  /** the sandbox of each container (ContainerStatus does not name it) */
+  private readonly sandboxOf = new Map<string, string>();
   /** pids of running containers, from containerd's verbose status */
   private readonly pids = new Map<string, number>();
   /** the machine's cgroups (CgroupCapable): the agent makes pod cgroups in them, containerd's runc the containers' below */
@@ -142,8 +144,6 @@ export class CriRuntime implements Runtime, ImageService {
   }
 
   // ------------------------------------------------------------ containers
-
-  private readonly sandboxOf = new Map<string, string>();
 
   async createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
     // As the kubelet does, the agent's side makes the container's log directory; the runtime creates the file.
