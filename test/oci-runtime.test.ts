@@ -238,6 +238,18 @@ describeNeeding('oci runtime (runc)', { timeout: 180_000, ...requireTool(ROOT, R
     assert.deepEqual(logOf('shm-reader'), ['stdout shared', 'stdout tmpfs']);
   });
 
+  test('a stop right after the start waits for runc to have the container, then kills it', async () => {
+    const id = await rt.createContainer(sb, {
+      podUid: sbConfig.metadata.uid, podName: sbConfig.metadata.name, podNamespace: 'default', attempt: 0, image: BUSYBOX,
+      env: {}, mounts: [], logPath: path.join(dir, 'logs', 'hasty.log'), name: 'hasty', argv: ['sleep', '300'],
+    }, sbConfig);
+    const starting = rt.startContainer(id);
+    await rt.stopContainer(id, 0);
+    await starting;
+    const s = await exited(id);
+    assert.ok(s.exitCode === 137 || s.reason === 'StartError', JSON.stringify(s));
+  });
+
   test('a command not in the image is a StartError (exit code 128) with runc\'s reason', async () => {
     const id = await run({ name: 'nope', argv: ['no-such-command'] });
     const s = await exited(id);

@@ -76,6 +76,8 @@ interface ContainerRecord {
   exited: Promise<ContainerInfo>;
   resolveExit: (i: ContainerInfo) => void;
   killSent?: 'TERM' | 'KILL';
+  /** settles once runc has started the container (or failed to): a stop waits for it, runc knows no container before */
+  starting?: Promise<boolean>;
   output: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
   resize?: Writable;
 }
@@ -265,6 +267,7 @@ export class OciRuntime implements Runtime {
     shim.stderr?.on('data', (d: Buffer) => { logw.write('stderr', d); emitOutput(rec, 'stderr', d); });
     let started!: (ok: boolean) => void;
     const startedP = new Promise<boolean>((r) => { started = r; });
+    rec.starting = startedP;
     let exitCode: number | undefined;
     let failed: string | undefined;
     let spawnError: Error | undefined;
@@ -303,7 +306,10 @@ export class OciRuntime implements Runtime {
       this.emit(id, info.sandboxId, c.podUid, 'CONTAINER_STOPPED_EVENT');
     });
     // A container that could not start is reported exited (StartError) by the time this returns.
-    if (!await startedP) await rec.exited;
+    if (!await startedP) {
+      await rec.exited;
+      return;
+    }
     this.persist(rec);
     this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STARTED_EVENT');
   }
@@ -313,6 +319,8 @@ export class OciRuntime implements Runtime {
     if (!rec || rec.info.phase !== 'running') return;
     // A container in a shared PID namespace is not the namespace's init: its processes go one by one.
     const all = (rec.info.config.namespaceOptions?.pid ?? 'CONTAINER') !== 'CONTAINER';
+    await rec.starting;
+    if (rec.info.phase !== 'running') return;
     if (graceMs > 0) {
       rec.killSent ??= 'TERM';
       await this.runc.kill(id, 'TERM', all).catch((e) => logger.v(4).info('runc kill TERM failed', { id, err: (e as Error).message }));
