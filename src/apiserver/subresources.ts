@@ -19,7 +19,6 @@ import { nodes } from '../api/core/namespaces.js';
 import { services } from '../api/core/services.js';
 import { serveProxy } from './proxy-subresource.js';
 import { serveStrategySubresource } from './strategy-subresource.js';
-import { serveEphemeralContainers } from './ephemeral-containers.js';
 import type { RequestUser } from '../apimachinery/options.js';
 
 /** SubresourceDeps are what the subresource handlers need. */
@@ -139,7 +138,7 @@ export async function handleSubresource(def: ResourceDefinition, info: ResourceR
     }
     case 'ephemeralcontainers':
       if (def.group !== '' || def.plural !== 'pods') return false;
-      await serveEphemeralContainers(def, store, ns, name, req, res, url, deps.user);
+      await serveStrategySubresource(def, store, ns, name, 'ephemeralcontainers', req, res, url, deps.user);
       return true;
     case 'approval':
       if (!def.subresourceStrategies?.approval) return false;

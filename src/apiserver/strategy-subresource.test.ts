@@ -1,3 +1,4 @@
+// pods/ephemeralcontainers is served by serveStrategySubresource with the pods store and the subresource's strategy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
