@@ -27,7 +27,10 @@ function procStats(pid: number): { cpuSec: number; rssMiB: number } {
 
 async function run(label: string, args: string[], podSpec: (i: number) => object, count: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-pods-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // A pod range of its own: where another cluster on this machine routes 10.244.0.0/16, the nodes
+  // would refuse it and pods would run in the node's network without CNI, a different figure.
+  const cidr = args.includes('--cluster-cidr') ? [] : ['--cluster-cidr', '10.77.0.0/16'];
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', ...cidr, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { out += d; const m = /API server (\S+),/.exec(out); if (m) resolve(m[1]); });
