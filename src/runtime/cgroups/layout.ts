@@ -61,13 +61,34 @@ export function cgroupDirs(layout: CgroupLayout, cgroupPath: string): Map<string
   return out;
 }
 
-/** uniqueDirs is cgroupDirs without repeats (co-mounted controllers, cpu,cpuacct, share a directory). */
+/** realMounts caches each layout's controller mount points with symlinks resolved (cpu → cpu,cpuacct). */
+const realMounts = new WeakMap<CgroupLayout, Map<string, string>>();
+
+function realMountOf(layout: Extract<CgroupLayout, { version: 1 }>, controller: V1Controller): string {
+  let m = realMounts.get(layout);
+  if (!m) { m = new Map(); realMounts.set(layout, m); }
+  let real = m.get(controller);
+  if (real === undefined) {
+    const mount = layout.mounts[controller];
+    try { real = fs.realpathSync(mount); } catch { real = mount; }
+    m.set(controller, real);
+  }
+  return real;
+}
+
+/**
+ * uniqueDirs is cgroupDirs without repeats (co-mounted controllers, cpu,cpuacct, share a directory).
+ * Co-mounted controllers are one hierarchy, so comparing their mount points (resolved once per
+ * layout) is enough: no realpath per call on a container's start.
+ */
 export function uniqueDirs(layout: CgroupLayout, cgroupPath: string): string[] {
+  const dirs = cgroupDirs(layout, cgroupPath);
+  if (layout.version === 2) return [...dirs.values()];
   const seen = new Map<string, string>();
-  for (const d of cgroupDirs(layout, cgroupPath).values()) {
-    let real = d;
-    try { real = fs.realpathSync(d); } catch { /* not made yet */ }
-    if (!seen.has(real)) seen.set(real, d);
+  for (const [name, d] of dirs) {
+    const controller = name as V1Controller;
+    const key = path.join(realMountOf(layout, controller), path.relative(layout.mounts[controller], d));
+    if (!seen.has(key)) seen.set(key, d);
   }
   return [...seen.values()];
 }
