@@ -99,12 +99,12 @@ describe('JobController', () => {
     await failNext(1);
     // Within the back-off a sync creates nothing.
     await env.clock.step(9_000);
-    await env.c.syncJob('default/flaky');
+    await eventually(() => env.c.syncJob('default/flaky'));
     assert.equal((await activePodsOf(env.tc, 'flaky')).length, 0);
     await env.clock.step(1_000);
     await failNext(2);
     await env.clock.step(19_000);
-    await env.c.syncJob('default/flaky');
+    await eventually(() => env.c.syncJob('default/flaky'));
     assert.equal((await activePodsOf(env.tc, 'flaky')).length, 0, 'the second back-off is 20 s');
     await env.clock.step(1_000);
     await failNext(3);
@@ -128,7 +128,7 @@ describe('JobController', () => {
       return a;
     });
     await setPodStatus(env.tc, p, { phase: 'Running', restartCount: 2 });
-    await env.c.syncJob('default/restarts');
+    await eventually(() => env.c.syncJob('default/restarts'));
     assert.equal(conditionTypes(await getJob(env.tc, 'restarts')).length, 0, 'two restarts are below the limit');
     await setPodStatus(env.tc, p, { phase: 'Running', restartCount: 3 });
     await eventually(async () => assert.deepEqual(conditionTypes(await getJob(env.tc, 'restarts')), ['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded']));
