@@ -29,11 +29,11 @@ function bundleUpToDate(newestSource) {
   try { return statSync(BUNDLE).mtimeMs >= newestSource; } catch { return false; }
 }
 
-// `npx tskube` runs this under `npm exec`, through `sh -c`. Ctrl-C reaches tskube directly (the
-// terminal signals the whole process group), but a SIGTERM sent to npm is forwarded to that shell
-// only, which dies without passing it on. When the shell is gone (our parent changed), behave as
-// if the signal had reached us, so that the cluster stops instead of running on orphaned.
-if (process.env.npm_command === 'exec') {
+// `npx tskube` and `npm start` run this under npm, through `sh -c`. Ctrl-C reaches tskube directly
+// (the terminal signals the whole process group), but a SIGTERM sent to npm is forwarded to that
+// shell only, which dies without passing it on. When the shell is gone (our parent changed), behave
+// as if the signal had reached us, so that the cluster stops instead of running on orphaned.
+if (process.env.npm_command === 'exec' || process.env.npm_lifecycle_event) {
   const parent = process.ppid;
   const watch = setInterval(() => {
     if (process.ppid === parent) return;
