@@ -321,8 +321,11 @@ describe('JobController', () => {
       return a;
     });
     await env.tc.client.delete(Resources.pods, 'default', p.metadata!.name!);
-    await eventually(async () => assert.equal((await getJob(env.tc, 'victim')).status?.failed, 1));
-    await eventually(async () => {
+    // A status write that conflicts is retried by the work queue after a rate-limited delay on the
+    // controller's (fake) clock: time moves on while the test waits, or that retry never comes.
+    const stepping = (fn: () => Promise<void>) => eventually(async () => { await env.clock.step(100); await fn(); });
+    await stepping(async () => assert.equal((await getJob(env.tc, 'victim')).status?.failed, 1));
+    await stepping(async () => {
       const names = (await activePodsOf(env.tc, 'victim')).map((x) => x.metadata!.name);
       assert.equal(names.length, 1);
       assert.notEqual(names[0], p.metadata!.name);
