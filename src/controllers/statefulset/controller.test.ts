@@ -155,8 +155,11 @@ describe('StatefulSetController', () => {
     const uids = new Map((await claims(tc)).map((c) => [c.metadata!.name!, c.metadata!.uid]));
     await tc.client.patch(Resources.statefulsets, 'default', 'sleep', { spec: { replicas: 1 } }, 'merge');
     await waitPods(tc, ['sleep-0']);
-    const deletes = (await eventsOf(tc)).filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message);
-    assert.deepEqual(deletes, ['delete Pod sleep-2 in StatefulSet sleep successful', 'delete Pod sleep-1 in StatefulSet sleep successful']);
+    // Events are written by the recorder after the deletes themselves: the last one may still be on its way.
+    await eventually(async () => {
+      const deletes = (await eventsOf(tc)).filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message);
+      assert.deepEqual(deletes, ['delete Pod sleep-2 in StatefulSet sleep successful', 'delete Pod sleep-1 in StatefulSet sleep successful']);
+    });
     assert.deepEqual(new Map((await claims(tc)).map((c) => [c.metadata!.name!, c.metadata!.uid])), uids);
 
     await tc.client.patch(Resources.statefulsets, 'default', 'sleep', { spec: { replicas: 2 } }, 'merge');
