@@ -23,6 +23,7 @@ import type { StoredImage } from './image/types.js';
 import { isMountPoint, mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
 import { lastRuncError, removeEmptyCgroups, Runc, RUNC_PATH } from './runc.js';
 import { ALL_CAPABILITIES, boundingCapabilities, buildRuntimeSpec, type SandboxView } from './runtime-spec.js';
+import { ContainerEvents, listMatching } from '../container-records.js';
 
 const logger = log.child({ component: 'oci-runtime' });
 const execFileAsync = promisify(execFile);
@@ -104,7 +105,7 @@ export class OciRuntime implements Runtime {
   private readonly containersDir: string;
   private readonly sandboxes: SandboxManager;
   private readonly containers = new Map<string, ContainerRecord>();
-  private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  private readonly events = new ContainerEvents();
   private readonly recovered: Promise<void>;
   /** each sandbox's pod PID namespace (shareProcessNamespace): a pause process is its PID 1 */
   private readonly pauses = new Map<string, { child: ChildProcess; initPid?: number }>();
@@ -343,10 +344,7 @@ export class OciRuntime implements Runtime {
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerInfo[]> {
-    return [...this.containers.values()].map((r) => r.info)
-      .filter((i) => (!filter.id || i.id === filter.id) && (!filter.sandboxId || i.sandboxId === filter.sandboxId)
-        && (!filter.podUid || i.config.podUid === filter.podUid) && (!filter.phase || i.phase === filter.phase))
-      .map((i) => ({ ...i }));
+    return listMatching([...this.containers.values()].map((r) => r.info), filter);
   }
 
   /** removeContainer kills what is left (runc delete --force, which also removes its cgroup), unmounts its root and removes its bundle. */
@@ -416,8 +414,7 @@ export class OciRuntime implements Runtime {
   }
 
   getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return this.events.subscribe(listener);
   }
 
   /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
@@ -490,9 +487,7 @@ export class OciRuntime implements Runtime {
   }
 
   private emit(containerId: string, sandboxId: string, podUid: string, type: ContainerEventType): void {
-    for (const l of this.listeners) {
-      try { l({ containerId, sandboxId, podUid, type }); } catch { /* a listener's failure is its own */ }
-    }
+    this.events.emit(containerId, sandboxId, podUid, type);
   }
 
   private must(id: string): ContainerRecord {

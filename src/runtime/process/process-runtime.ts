@@ -20,6 +20,7 @@ import { resolveMountPaths } from './mount-paths.js';
 import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
+import { ContainerEvents, listMatching } from '../container-records.js';
 
 const logger = log.child({ component: 'process-runtime' });
 
@@ -93,7 +94,7 @@ export class ProcessRuntime implements Runtime {
   private readonly catalog: ImageCatalog;
   private readonly containersDir: string;
   private readonly sandboxes: SandboxManager;
-  private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  private readonly events = new ContainerEvents();
   /** each sandbox's pod PID namespace (shareProcessNamespace), held by a pause process that is its PID 1 */
   private readonly pauses = new Map<string, { child: ChildProcess; initPid?: number }>();
   /** the directory of busybox applet links (undefined without /bin/busybox) */
@@ -380,10 +381,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerInfo[]> {
-    return [...this.containers.values()].map((r) => r.info)
-      .filter((i) => (!filter.id || i.id === filter.id) && (!filter.sandboxId || i.sandboxId === filter.sandboxId)
-        && (!filter.podUid || i.config.podUid === filter.podUid) && (!filter.phase || i.phase === filter.phase))
-      .map((i) => ({ ...i }));
+    return listMatching([...this.containers.values()].map((r) => r.info), filter);
   }
 
   async removeContainer(id: string): Promise<void> {
@@ -453,8 +451,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return this.events.subscribe(listener);
   }
 
   /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
@@ -478,9 +475,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private emit(containerId: string, sandboxId: string, podUid: string, type: ContainerEventType): void {
-    for (const l of this.listeners) {
-      try { l({ containerId, sandboxId, podUid, type }); } catch { /* a listener's failure is its own */ }
-    }
+    this.events.emit(containerId, sandboxId, podUid, type);
   }
 
   private newRecord(info: ContainerInfo, dir: string): ContainerEntry {
