@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUSYBOX_BINARY, prepareBusyboxApplets } from './busybox-applets.js';
-import { BUSYBOX_CONTAINER_DIR, ProcessRuntime } from './process-runtime.js';
+import { BUSYBOX_CONTAINER_DIR, ProcessRuntime, withApplets } from './process-runtime.js';
 import { parseCriLine } from '../cri-log.js';
 import type { ContainerInfo, PodSandboxConfig } from '../types.js';
 import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
@@ -69,3 +69,8 @@ for (const isolation of ['host', 'namespaces'] as const) {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 }
+
+test('withApplets: the applet directory goes first on an image\'s PATH, or where the catalog\'s PATH says ${APPLETS}', () => {
+  assert.equal(withApplets('/usr/sbin:/usr/bin:/sbin:/bin', '/.tskube/busybox/bin'), '/.tskube/busybox/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  assert.equal(withApplets('/usr/local/bin:${APPLETS}:/usr/bin:/bin', '/.tskube/busybox/bin'), '/usr/local/bin:/.tskube/busybox/bin:/usr/bin:/bin');
+});

@@ -37,6 +37,17 @@ const SETUP_SHELL = fs.existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 /** ENV is coreutils' env by absolute path (a busybox PATH finds busybox's, without --chdir). */
 const ENV = ['/usr/bin/env', '/bin/env'].find((p) => fs.existsSync(p)) ?? 'env';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** APPLETS_PLACEHOLDER in a catalog image's PATH marks where its busybox applets come (default: first). */
+export const APPLETS_PLACEHOLDER = '${APPLETS}';
+
+/**
+ * withApplets puts the applet directory on an image's PATH: where the catalog's PATH names
+ * ${APPLETS} (an image whose own programs shadow some applets, as alpine's packages do), else first.
+ */
+export function withApplets(imagePath: string, appletDir: string): string {
+  const dirs = imagePath.split(':');
+  return dirs.includes(APPLETS_PLACEHOLDER) ? dirs.map((d) => (d === APPLETS_PLACEHOLDER ? appletDir : d)).join(':') : `${appletDir}:${imagePath}`;
+}
 /** BUSYBOX_CONTAINER_DIR is where containers (isolation "namespaces") see the busybox applet links. */
 export const BUSYBOX_CONTAINER_DIR = '/.tskube/busybox/bin';
 
@@ -148,7 +159,9 @@ export class ProcessRuntime implements Runtime {
     // busybox-static, first on the image's PATH (the pod's own PATH still wins, as with a real image).
     if (this.busyboxBin && this.catalog.appletsOf(image) === 'busybox') {
       const bin = this.isolation === 'namespaces' ? BUSYBOX_CONTAINER_DIR : this.busyboxBin;
-      info.env = { ...info.env, PATH: `${bin}:${info.env?.PATH ?? DEFAULT_PATH}` };
+      info.env = { ...info.env, PATH: withApplets(info.env?.PATH ?? DEFAULT_PATH, bin) };
+    } else if (info.env?.PATH?.split(':').includes(APPLETS_PLACEHOLDER)) {
+      info.env = { ...info.env, PATH: info.env.PATH.split(':').filter((d) => d !== APPLETS_PLACEHOLDER).join(':') };
     }
     return info;
   }
