@@ -25,12 +25,40 @@ function procStats(pid: number): { cpuSec: number; rssMiB: number } {
   return { cpuSec: ticks / 100, rssMiB: rss };
 }
 
+/** TRACE is the stage trace file the tskube process appends to (TSKUBE_STARTUP_TRACE; inherited). */
+const TRACE = process.env.TSKUBE_STARTUP_TRACE;
+
+/**
+ * printBreakdown prints, for each traced stage, its p50/p90 time since the pod's POST was sent
+ * (the first line of each stage per pod counts): where the create → Running time goes.
+ */
+function printBreakdown(file: string, sentAt: Map<string, number>, extra: string[]): void {
+  let text = extra.join('\n') + '\n';
+  try { text += readFileSync(file, 'utf8'); } catch { /* no agent stages */ }
+  const byStage = new Map<string, number[]>();
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) {
+    const [t, uid, stage] = line.split(' ');
+    const t0 = sentAt.get(uid);
+    if (t0 === undefined || !stage || seen.has(`${uid} ${stage}`)) continue;
+    seen.add(`${uid} ${stage}`);
+    if (!byStage.has(stage)) byStage.set(stage, []);
+    byStage.get(stage)!.push(Number(t) - t0);
+  }
+  const order = [...byStage.entries()].sort((a, b) => pct(a[1], 50) - pct(b[1], 50));
+  console.log('stage (ms since POST sent)      p50     p90   pods');
+  for (const [stage, xs] of order) console.log(`  ${stage.padEnd(28)} ${pct(xs, 50).toFixed(0).padStart(6)}  ${pct(xs, 90).toFixed(0).padStart(6)}  ${String(xs.length).padStart(5)}`);
+}
+
 async function run(label: string, args: string[], podSpec: (i: number) => object, count: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-pods-'));
+  if (TRACE) rmSync(TRACE, { force: true });
   // A pod range of its own: where another cluster on this machine routes 10.244.0.0/16, the nodes
   // would refuse it and pods would run in the node's network without CNI, a different figure.
   const cidr = args.includes('--cluster-cidr') ? [] : ['--cluster-cidr', '10.77.0.0/16'];
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', ...cidr, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_NODE_ARGS: extra node options for the tskube process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', ...cidr, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { out += d; const m = /API server (\S+),/.exec(out); if (m) resolve(m[1]); });
@@ -55,6 +83,10 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   }
   const rv = JSON.parse(await call('GET', '/api/v1/namespaces/default/pods?limit=1')).metadata.resourceVersion;
   const sent = new Map<string, number>();
+  /** uid → the POST's send time (epoch ms), for the stage breakdown of TSKUBE_STARTUP_TRACE */
+  const sentByUid = new Map<string, number>();
+  /** the client's own stages (POST answered, binding seen on the watch), in the trace's line format */
+  const clientStages: string[] = [];
   const running: number[] = [];
   const bound: number[] = [];
   const cpu0 = procStats(proc.pid!);
@@ -72,29 +104,54 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
           const name = ev.object?.metadata?.name;
           const t0 = sent.get(name);
           if (t0 === undefined) continue;
-          if (ev.object.spec?.nodeName && !seenBound.has(name)) { seenBound.add(name); bound.push(performance.now()); }
+          if (ev.object.spec?.nodeName && !seenBound.has(name)) {
+            seenBound.add(name);
+            bound.push(performance.now());
+            clientStages.push(`${(performance.timeOrigin + performance.now()).toFixed(2)} ${ev.object.metadata.uid} client:bound-seen`);
+          }
           if (ev.object.status?.phase === 'Running' && !seenRunning.has(name)) { seenRunning.add(name); running.push(performance.now() - t0); }
           if (seenRunning.size >= count) { res.destroy(); resolve(); }
         }
       });
     });
   });
+  // A GET /version every 50 ms while the pods start: its latency is (mostly) the API server's
+  // event-loop delay in the one tskube process.
+  const lag: number[] = [];
+  let probing = true;
+  const probe = (async () => {
+    while (probing) {
+      const s = performance.now();
+      await call('GET', '/version');
+      lag.push(performance.now() - s);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (next < count) {
       const i = next++;
-      sent.set(`bench-${i}`, performance.now());
-      await call('POST', '/api/v1/namespaces/default/pods', podSpec(i));
+      const at = performance.now();
+      sent.set(`bench-${i}`, at);
+      const created = JSON.parse(await call('POST', '/api/v1/namespaces/default/pods', podSpec(i)));
+      if (created.metadata?.uid) {
+        sentByUid.set(created.metadata.uid, performance.timeOrigin + at);
+        clientStages.push(`${(performance.timeOrigin + performance.now()).toFixed(2)} ${created.metadata.uid} client:posted`);
+      }
     }
   }));
   await done;
+  probing = false;
+  await probe;
   const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = procStats(proc.pid!);
   console.log(`\n== ${label}: ${count} pods`);
   console.log(`create → Running  p50 ${pct(running, 50).toFixed(0)} ms  p99 ${pct(running, 99).toFixed(0)} ms   (goal p99 < 1000 ms; Kubernetes' SLO 5 s)`);
   console.log(`all Running after ${elapsed.toFixed(1)} s; scheduling ${(count / ((Math.max(...bound) - t0) / 1000)).toFixed(0)} pods/s (first create → last binding seen)`);
+  console.log(`GET /version during the burst: p50 ${pct(lag, 50).toFixed(0)} ms  p99 ${pct(lag, 99).toFixed(0)} ms  max ${Math.max(...lag).toFixed(0)} ms (${lag.length} probes)`);
   console.log(`tskube process: ${(cpu1.cpuSec - cpu0.cpuSec).toFixed(1)} s CPU during the run, RSS ${cpu1.rssMiB.toFixed(0)} MiB`);
+  if (TRACE) printBreakdown(TRACE, sentByUid, clientStages);
   await new Promise((r) => setTimeout(r, 2000));
   const idle = procStats(proc.pid!);
   await new Promise((r) => setTimeout(r, 5000));
@@ -106,4 +163,6 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
 
 const sleeper = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `bench-${i}` }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] } });
 await run('process runtime, 3 nodes', ['--nodes', '3'], sleeper, PODS);
-await run('simulated, 1000 nodes', ['--nodes', '0', '--simulated-nodes', '1000'], sleeper, Number(process.env.SIM_PODS ?? 5000));
+// SIM_PODS=0 skips the simulated-nodes run (when only the process runtime's figure is wanted).
+const simPods = Number(process.env.SIM_PODS ?? 5000);
+if (simPods > 0) await run('simulated, 1000 nodes', ['--nodes', '0', '--simulated-nodes', '1000'], sleeper, simPods);

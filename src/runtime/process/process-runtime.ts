@@ -6,7 +6,7 @@ import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { PodNetwork } from '../../network/pod-network.js';
-import { CriLogWriter, DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
+import { DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
 import {
@@ -21,6 +21,7 @@ import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '.
 import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
 import { ContainerEvents, listMatching } from '../container-records.js';
+import { ContainerShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
 
 const logger = log.child({ component: 'process-runtime' });
 
@@ -65,21 +66,21 @@ export interface ProcessRuntimeOptions {
   network?: PodNetwork;
   /** the cgroup manager for containers' limits (default: this machine's when root and usable; false: none) */
   cgroups?: CgroupManager | false;
+  /** fork containers from a container shim process (default: yes unless TSKUBE_CONTAINER_SHIM=0) */
+  shim?: boolean;
 }
 
 /** ContainerEntry is the runtime's bookkeeping for one container: its state, directory, process and output listeners. */
 interface ContainerEntry {
   info: ContainerInfo;
   dir: string;
-  child?: ChildProcess;
+  /** the container's process, wherever it was forked (the shim or this process) */
+  task?: ContainerTask;
   /** host PID of the container's PID 1 (namespaces) or of its process (host) */
   initPid?: number;
   killSent?: 'TERM' | 'KILL';
   exited: Promise<ContainerInfo>;
   resolveExit: (i: ContainerInfo) => void;
-  output: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
-  /** a tty container's terminal size requests ("COLS ROWS" lines to its pty helper) */
-  resize?: Writable;
   /** the container's cgroup (<cgroupParent>/<id>) when it has one */
   cgroup?: string;
   /** the cgroup's OOM-kill count when the container started: a rise means the kernel killed in it */
@@ -112,6 +113,10 @@ export class ProcessRuntime implements Runtime {
   private readonly busyboxBin?: string;
   /** where containers get their resource limits; undefined: no cgroups (not root, or none usable) */
   readonly cgroups?: CgroupManager;
+  /** the node's container shim: it forks, owns and logs the containers (started on the first container) */
+  private shim?: ContainerShim;
+  /** forks from this process: without a shim */
+  private readonly direct = new DirectLauncher();
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     const want = opts.isolation ?? 'auto';
@@ -257,12 +262,10 @@ export class ProcessRuntime implements Runtime {
     // The helper's resize pipe is the descriptor after the ones the container's process is spawned with.
     const resizeFd = this.isolation === 'namespaces' ? 4 : 3;
     const cmd = ttyWrap ? [TTY_PYTHON, PTY_HELPER, '--resize-fd', String(resizeFd), '--', ...c.argv] : c.argv;
-    const log = new CriLogWriter(c.logPath, this.opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
     const wd = c.workingDir || '/';
-    let child: ChildProcess;
-    let setupErr = '';
+    let req: ShimStartRequest;
     let viaNsenter = false;
-    let ready: Promise<void> = Promise.resolve();
+    const maxLogBytes = this.opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
     if (this.isolation === 'namespaces') {
       // The catalog's entrypoint scripts live in the checkout, which may sit under /tmp (hidden by the
       // container's own tmpfs): bind them in read-only at the same path.
@@ -290,86 +293,85 @@ export class ProcessRuntime implements Runtime {
       viaNsenter = join.length > 0;
       // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
       const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
-      child = spawn(argv[0], argv.slice(1), { env, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ttyWrap ? 'pipe' : 'ignore', 'pipe'] });
-      // The setup script writes a line on fd 5 once the container's filesystem is ready.
-      const readyPipe = (child.stdio as unknown as (Readable | null)[])[5] ?? null;
-      ready = new Promise<void>((resolve) => {
-        if (!readyPipe) { resolve(); return; }
-        readyPipe.once('data', () => resolve());
-        readyPipe.once('close', () => resolve());
-        readyPipe.on('error', () => resolve());
-        child.once('exit', () => resolve());
-      });
-      child.stdio[3]?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
-      child.stderr?.on('data', (d: Buffer) => {
-        const text = d.toString();
-        setupErr += text;
-        const shown = text.split('\n').filter((l) => l && !l.includes('sigprocmask unblock failed')).map((l) => l + '\n').join('');
-        if (shown) { log.write('stderr', shown); emit(rec, 'stderr', Buffer.from(shown)); }
-      });
+      // fd 3: the container's stderr (fd 2 is the setup script's own); fd 4: a tty's resize pipe;
+      // fd 5: the setup script writes a line there once the container's filesystem is ready.
+      req = {
+        id, file: argv[0], args: argv.slice(1), env, logPath: c.logPath, maxLogBytes,
+        stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ttyWrap ? 'pipe' : 'ignore', 'pipe'],
+        roles: { stdout: 1, stderr: [3], setupErr: 2, ready: 5, ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin },
+      };
     } else {
-      const cwd = fs.existsSync(wd) ? wd : '/';
-      child = spawn(cmd[0], cmd.slice(1), {
-        env, cwd, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(ttyWrap ? ['pipe' as const] : [])],
+      req = {
+        id, file: cmd[0], args: cmd.slice(1), env, cwd: fs.existsSync(wd) ? wd : '/', detached: true, logPath: c.logPath, maxLogBytes,
+        stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(ttyWrap ? ['pipe' as const] : [])],
+        roles: { stdout: 1, stderr: [2], ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin },
         ...(c.user ? { uid: c.user.uid, gid: c.user.gid } : {}),
-      });
-      child.stderr?.on('data', (d: Buffer) => { log.write('stderr', d); emit(rec, 'stderr', d); });
+      };
     }
-    child.stdout?.on('data', (d: Buffer) => { log.write('stdout', d); emit(rec, 'stdout', d); });
-    rec.child = child;
-    if (ttyWrap) {
-      rec.resize = child.stdio[resizeFd] as Writable;
-      rec.resize.on('error', () => undefined);
-    }
+    const task = await this.launcher().start(req);
+    rec.task = task;
     rec.info.phase = 'running';
     rec.info.startedAt = new Date().toISOString();
-    rec.info.pid = child.pid;
-
-    let spawnError: Error | undefined;
-    child.on('error', (e) => { spawnError = e; });
-    child.on('close', (code, signal) => {
-      log.close();
-      let exitCode: number;
-      if (spawnError) {
-        exitCode = 128;
-        rec.info.message = `exec: "${c.argv[0]}": executable file not found in $PATH`;
-        rec.info.reason = 'StartError';
-      } else if (signal) {
-        exitCode = 128 + (osConstants.signals[signal] ?? 9);
-      } else if (this.isolation === 'namespaces' && code === 1 && setupErr.includes('sigprocmask unblock failed')) {
-        // unshare (util-linux 2.38) cannot re-raise its child's fatal signal and exits 1 with this
-        // message: the container's PID 1 died of a signal. SIGKILL unless we only sent SIGTERM.
-        exitCode = rec.killSent === 'TERM' ? 143 : 137;
-      } else {
-        exitCode = code ?? 137;
-      }
-      if (this.isolation === 'host' && child.pid) killGroup(child.pid, 'SIGKILL');
-      rec.info.phase = 'exited';
-      rec.info.exitCode = exitCode;
-      rec.info.finishedAt = new Date().toISOString();
-      // The kernel's OOM killer sends SIGKILL: a non-zero exit the agent did not cause, with the
-      // cgroup's OOM-kill count risen since the start, is OOMKilled (as containerd reports it).
-      if (exitCode !== 0 && !rec.killSent && rec.cgroup && this.cgroups && this.cgroups.oomKillCount(rec.cgroup) > (rec.oomKillsAtStart ?? 0)) {
-        rec.info.reason = 'OOMKilled';
-      }
-      rec.info.reason ??= exitCode === 0 ? 'Completed' : 'Error';
-      this.persist(rec);
-      rec.resolveExit({ ...rec.info });
-      this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STOPPED_EVENT');
-    });
-    if (this.isolation === 'namespaces' && child.pid) {
-      await ready;
-      rec.initPid = await findChild(child.pid, viaNsenter);
+    rec.info.pid = task.pid;
+    // The exit is recorded whenever it comes (the start's remaining waits may still be running).
+    void task.exited.then((x) => this.containerExited(rec, x));
+    if (this.isolation === 'namespaces' && task.pid) {
+      await task.ready;
+      rec.initPid = await findChild(task.pid, viaNsenter);
       if (rec.initPid) await waitForChroot(rec.initPid);
-    } else rec.initPid = child.pid;
+    } else rec.initPid = task.pid;
     this.persist(rec);
     this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STARTED_EVENT');
+  }
+
+  /** containerExited records a container's exit: its code (signals as 128+n), reason, and the OOM kill. */
+  private containerExited(rec: ContainerEntry, x: ShimExit): void {
+    const c = rec.info.config;
+    let exitCode: number;
+    if (x.spawnError) {
+      exitCode = 128;
+      rec.info.message = `exec: "${c.argv[0]}": executable file not found in $PATH`;
+      rec.info.reason = 'StartError';
+    } else if (x.signal) {
+      exitCode = 128 + (osConstants.signals[x.signal] ?? 9);
+    } else if (this.isolation === 'namespaces' && x.code === 1 && x.setupErr.includes('sigprocmask unblock failed')) {
+      // unshare (util-linux 2.38) cannot re-raise its child's fatal signal and exits 1 with this
+      // message: the container's PID 1 died of a signal. SIGKILL unless we only sent SIGTERM.
+      exitCode = rec.killSent === 'TERM' ? 143 : 137;
+    } else {
+      exitCode = x.code ?? 137;
+    }
+    rec.info.phase = 'exited';
+    rec.info.exitCode = exitCode;
+    rec.info.finishedAt = new Date().toISOString();
+    // The kernel's OOM killer sends SIGKILL: a non-zero exit the agent did not cause, with the
+    // cgroup's OOM-kill count risen since the start, is OOMKilled (as containerd reports it).
+    if (exitCode !== 0 && !rec.killSent && rec.cgroup && this.cgroups && this.cgroups.oomKillCount(rec.cgroup) > (rec.oomKillsAtStart ?? 0)) {
+      rec.info.reason = 'OOMKilled';
+    }
+    rec.info.reason ??= exitCode === 0 ? 'Completed' : 'Error';
+    this.persist(rec);
+    rec.resolveExit({ ...rec.info });
+    this.emit(rec.info.id, rec.info.sandboxId, c.podUid, 'CONTAINER_STOPPED_EVENT');
+  }
+
+  /**
+   * launcher is where containers are forked: the node's container shim (started on first use, again
+   * if it died), or this process when the shim cannot start or TSKUBE_CONTAINER_SHIM=0.
+   */
+  private launcher(): ContainerLauncher {
+    if (this.shim?.alive) return this.shim;
+    if (this.opts.shim ?? process.env.TSKUBE_CONTAINER_SHIM !== '0') {
+      this.shim = ContainerShim.spawn();
+      if (this.shim) return this.shim;
+    }
+    return this.direct;
   }
 
   async stopContainer(id: string, graceMs: number): Promise<void> {
     const rec = this.containers.get(id);
     if (!rec || rec.info.phase !== 'running') return;
-    const target = rec.initPid ?? rec.child?.pid;
+    const target = rec.initPid ?? rec.task?.pid;
     if (graceMs > 0 && target) {
       rec.killSent ??= 'TERM';
       signal(target, 'SIGTERM');
@@ -383,8 +385,8 @@ export class ProcessRuntime implements Runtime {
     }
     rec.killSent = 'KILL';
     if (target) signal(target, 'SIGKILL');
-    if (this.isolation === 'host' && rec.child?.pid) killGroup(rec.child.pid, 'SIGKILL');
-    if (!target && rec.child?.pid) signal(rec.child.pid, 'SIGKILL');
+    if (this.isolation === 'host' && rec.task?.pid) killGroup(rec.task.pid, 'SIGKILL');
+    if (!target && rec.task?.pid) signal(rec.task.pid, 'SIGKILL');
     await rec.exited;
   }
 
@@ -455,12 +457,13 @@ export class ProcessRuntime implements Runtime {
   async attach(id: string): Promise<AttachSession | undefined> {
     const rec = this.containers.get(id);
     if (!rec || rec.info.phase !== 'running') return undefined;
+    const task = rec.task;
+    if (!task) return undefined;
     const output = new PassThrough();
-    const fn = (_s: 'stdout' | 'stderr', d: Buffer) => { output.write(d); };
-    rec.output.add(fn);
+    const detach = task.attach((_s, d) => { output.write(d); });
     void rec.exited.then(() => output.end());
-    output.on('close', () => rec.output.delete(fn));
-    return { stdin: rec.child?.stdin ?? null, output, resize: (cols, rows) => { if (rec.resize?.writable) rec.resize.write(`${cols} ${rows}\n`); } };
+    output.on('close', detach);
+    return { stdin: task.stdin, output, resize: (cols, rows) => task.resize(cols, rows) };
   }
 
   getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
@@ -494,7 +497,7 @@ export class ProcessRuntime implements Runtime {
   private newRecord(info: ContainerInfo, dir: string): ContainerEntry {
     let resolveExit!: (i: ContainerInfo) => void;
     const exited = new Promise<ContainerInfo>((r) => { resolveExit = r; });
-    return { info, dir, exited, resolveExit, output: new Set() };
+    return { info, dir, exited, resolveExit };
   }
 
   private must(id: string): ContainerEntry {
@@ -504,7 +507,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private persist(rec: ContainerEntry): void {
-    const state = { info: rec.info, initPid: rec.initPid, initStart: rec.initPid ? procStart(rec.initPid) : undefined, childPid: rec.child?.pid, cgroup: rec.cgroup };
+    const state = { info: rec.info, initPid: rec.initPid, initStart: rec.initPid ? procStart(rec.initPid) : undefined, childPid: rec.task?.pid, cgroup: rec.cgroup };
     try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify(state)); } catch { /* dir removed */ }
   }
 
@@ -612,10 +615,6 @@ function sandboxMounts(sb: SandboxRecord, own: Mount[]): Mount[] {
     { hostPath: sb.files.hostname, containerPath: '/etc/hostname' },
     { hostPath: sb.files.resolvConf, containerPath: '/etc/resolv.conf' },
   ].filter((m) => !taken.has(m.containerPath));
-}
-
-function emit(rec: ContainerEntry, stream: 'stdout' | 'stderr', d: Buffer): void {
-  for (const fn of rec.output) fn(stream, d);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

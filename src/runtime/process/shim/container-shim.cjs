@@ -1,0 +1,189 @@
+// container-shim: one per node runtime, as containerd-shim. It forks the node's container
+// processes (so the agent's large process does not: a fork of it blocks its event loop for
+// milliseconds, and in `tskube up` that loop is also the API server's), is their parent, writes
+// their stdout/stderr to the CRI log file itself (the agent handles no output bytes unless
+// something is attached) and reports each start, readiness and exit over its IPC channel.
+// Plain CommonJS, started without tsx: it should start small and fork cheaply.
+//
+// Messages in:
+//   {op:'start', id, file, args, env, cwd, detached, uid, gid, stdio, roles, logPath, maxLogBytes}
+//     stdio: child_process stdio kinds for fds 0..n ('pipe' | 'ignore');
+//     roles: {stdout: fd, stderr: [fd], setupErr?: fd, ready?: fd, resize?: fd, stdin?: true}
+//   {op:'signal', id, signal, group?}     signal the container's process (or its process group)
+//   {op:'stdin', id, data}                base64 bytes for its stdin; {op:'stdinEnd', id}
+//   {op:'resize', id, cols, rows}         a tty container's terminal size
+//   {op:'attach', id, on}                 forward its output as 'output' messages (or stop)
+// Messages out:
+//   {ev:'started', id, pid} | {ev:'startFailed', id, error, errno}
+//   {ev:'ready', id}                      the setup script wrote on its ready fd (or closed it)
+//   {ev:'output', id, stream, data}       base64, only while attached
+//   {ev:'exit', id, code, signal, spawnError, setupErr}   after the log file is closed
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { StringDecoder } = require('node:string_decoder');
+
+/** MAX_LINE is the longest CRI record; longer lines are split into partial (P) records. */
+const MAX_LINE = 16 * 1024;
+/** SETUP_NOISE is unshare's message when its child dies of a signal: kept from the log (the exit code says it). */
+const SETUP_NOISE = 'sigprocmask unblock failed';
+/** SETUP_ERR_KEEP is how much of the setup script's stderr is kept for the exit report. */
+const SETUP_ERR_KEEP = 4096;
+
+const running = new Map();
+
+/** criTimestamp is RFC 3339 with nine fractional digits, as containerd writes (and the runtime's cri-log.ts). */
+function criTimestamp(d) {
+  return `${d.toISOString().slice(0, 19)}.${String(d.getUTCMilliseconds() * 1000000).padStart(9, '0')}Z`;
+}
+
+/** LogWriter is the CRI log file of one container: "TIME STREAM F|P MESSAGE" lines, rotated to file.1 past maxBytes. */
+class LogWriter {
+  constructor(file, maxBytes) {
+    this.file = file;
+    this.maxBytes = maxBytes;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.fd = fs.openSync(file, 'a');
+    this.size = fs.fstatSync(this.fd).size;
+    this.pending = { stdout: '', stderr: '' };
+    this.decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  }
+
+  write(stream, chunk) {
+    let text = this.pending[stream] + (typeof chunk === 'string' ? chunk : this.decoders[stream].write(chunk));
+    let nl;
+    while ((nl = text.indexOf('\n')) >= 0) {
+      this.record(stream, text.slice(0, nl), false);
+      text = text.slice(nl + 1);
+    }
+    while (text.length > MAX_LINE) {
+      this.record(stream, text.slice(0, MAX_LINE), true);
+      text = text.slice(MAX_LINE);
+    }
+    this.pending[stream] = text;
+  }
+
+  close() {
+    for (const s of ['stdout', 'stderr']) {
+      const rest = this.pending[s] + this.decoders[s].end();
+      if (rest) this.record(s, rest, true);
+      this.pending[s] = '';
+    }
+    try { fs.closeSync(this.fd); } catch { /* already closed */ }
+  }
+
+  record(stream, message, partial) {
+    const buf = Buffer.from(`${criTimestamp(new Date())} ${stream} ${partial ? 'P' : 'F'} ${message}\n`);
+    if (this.size + buf.length > this.maxBytes && this.size > 0) {
+      fs.closeSync(this.fd);
+      fs.renameSync(this.file, `${this.file}.1`);
+      this.fd = fs.openSync(this.file, 'a');
+      this.size = 0;
+    }
+    fs.writeSync(this.fd, buf);
+    this.size += buf.length;
+  }
+}
+
+function send(m) {
+  if (process.connected) process.send(m);
+}
+
+function start(m) {
+  let log;
+  try {
+    log = new LogWriter(m.logPath, m.maxLogBytes);
+  } catch (e) {
+    send({ ev: 'startFailed', id: m.id, error: e.message, errno: e.code });
+    return;
+  }
+  let child;
+  try {
+    child = spawn(m.file, m.args, {
+      env: m.env, cwd: m.cwd, detached: !!m.detached, stdio: m.stdio,
+      ...(m.uid !== undefined ? { uid: m.uid, gid: m.gid } : {}),
+    });
+  } catch (e) {
+    log.close();
+    send({ ev: 'startFailed', id: m.id, error: e.message, errno: e.code });
+    return;
+  }
+  const r = m.roles;
+  const c = { child, log, attached: false, setupErr: '', resize: r.resize !== undefined ? child.stdio[r.resize] : null, group: !!m.detached };
+  running.set(m.id, c);
+  const out = (stream, d) => {
+    log.write(stream, d);
+    if (c.attached) send({ ev: 'output', id: m.id, stream, data: Buffer.from(d).toString('base64') });
+  };
+  child.stdio[r.stdout]?.on('data', (d) => out('stdout', d));
+  for (const fd of r.stderr) child.stdio[fd]?.on('data', (d) => out('stderr', d));
+  if (r.setupErr !== undefined) {
+    // The setup script's own stderr: shown in the log but for unshare's noise, and kept for the exit report.
+    child.stdio[r.setupErr]?.on('data', (d) => {
+      const text = d.toString();
+      c.setupErr = (c.setupErr + text).slice(-SETUP_ERR_KEEP);
+      const shown = text.split('\n').filter((l) => l && !l.includes(SETUP_NOISE)).map((l) => l + '\n').join('');
+      if (shown) out('stderr', shown);
+    });
+  }
+  if (r.ready !== undefined) {
+    const pipe = child.stdio[r.ready];
+    let said = false;
+    const ready = () => { if (!said) { said = true; send({ ev: 'ready', id: m.id }); } };
+    if (!pipe) ready();
+    else {
+      pipe.once('data', ready);
+      pipe.once('close', ready);
+      pipe.on('error', ready);
+      child.once('exit', ready);
+    }
+  }
+  c.resize?.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined);
+  let spawnError;
+  child.on('error', (e) => { spawnError = e; });
+  child.on('close', (code, signal) => {
+    log.close();
+    running.delete(m.id);
+    // A detached (host) container's process group goes with its leader, as before the shim.
+    if (c.group && child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }
+    send({
+      ev: 'exit', id: m.id, code, signal,
+      spawnError: spawnError ? { message: spawnError.message, errno: spawnError.code } : undefined, setupErr: c.setupErr,
+    });
+  });
+  // spawn reports a missing executable asynchronously, without a pid.
+  if (child.pid !== undefined) send({ ev: 'started', id: m.id, pid: child.pid });
+}
+
+function signalOf(c, m) {
+  const pid = c.child.pid;
+  if (!pid) return;
+  try { process.kill(m.group ? -pid : pid, m.signal); } catch { /* gone */ }
+}
+
+process.on('message', (m) => {
+  if (m.op === 'start') { start(m); return; }
+  const c = running.get(m.id);
+  if (!c) return;
+  switch (m.op) {
+    case 'signal': signalOf(c, m); break;
+    case 'stdin': c.child.stdin?.write(Buffer.from(m.data, 'base64')); break;
+    case 'stdinEnd': c.child.stdin?.end(); break;
+    case 'resize': if (c.resize?.writable) c.resize.write(`${m.cols} ${m.rows}\n`); break;
+    case 'attach': c.attached = !!m.on; break;
+    default: break;
+  }
+});
+
+// The containers cannot outlive their agent: when it goes (the channel closes), so do they.
+process.on('disconnect', () => {
+  for (const c of running.values()) {
+    const pid = c.child.pid;
+    if (!pid) continue;
+    try { process.kill(c.group ? -pid : pid, 'SIGKILL'); } catch { /* gone */ }
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  process.exit(0);
+});

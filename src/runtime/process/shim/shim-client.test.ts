@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseCriLine } from '../../cri-log.js';
+import { eventually } from '../../../testing/test-cluster.js';
+import { ContainerShim, DirectLauncher, type ContainerLauncher, type ShimStartRequest } from './shim-client.js';
+
+const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-shim-'));
+}
+
+function request(dir: string, id: string, argv: string[], over: Partial<ShimStartRequest> = {}): ShimStartRequest {
+  return {
+    id, file: argv[0], args: argv.slice(1), env: ENV, logPath: path.join(dir, `${id}.log`), maxLogBytes: 1 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'], roles: { stdout: 1, stderr: [2] }, ...over,
+  };
+}
+
+function records(file: string) {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => parseCriLine(l)!);
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+const launchers: [string, () => ContainerLauncher][] = [
+  ['shim', () => ContainerShim.spawn()!],
+  ['direct', () => new DirectLauncher()],
+];
+
+for (const [name, make] of launchers) {
+  test(`${name}: sh -c 'echo hi; exit 3' gives its CRI log lines (stdout and stderr) and exit code 3`, async () => {
+    const dir = tmp();
+    const l = make();
+    try {
+      const task = await l.start(request(dir, 'a', ['sh', '-c', 'echo hi; echo oops >&2; printf partial; exit 3']));
+      assert.ok(task.pid && task.pid > 0);
+      const x = await task.exited;
+      assert.equal(x.code, 3);
+      assert.equal(x.signal, null);
+      const recs = records(path.join(dir, 'a.log'));
+      assert.deepEqual(recs.map((r) => [r.stream, r.partial, r.message]), [['stdout', false, 'hi'], ['stderr', false, 'oops'], ['stdout', true, 'partial']]);
+      assert.match(recs[0].timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    } finally { l.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  test(`${name}: a signal ends the process (reported as the signal), a missing executable is a spawn error`, async () => {
+    const dir = tmp();
+    const l = make();
+    try {
+      const task = await l.start(request(dir, 'k', ['sleep', '30']));
+      task.signal('SIGTERM');
+      const x = await task.exited;
+      assert.equal(x.signal, 'SIGTERM');
+      const missing = await l.start(request(dir, 'm', ['/no/such/binary']));
+      assert.equal(missing.pid, undefined);
+      assert.equal((await missing.exited).spawnError?.errno, 'ENOENT');
+    } finally { l.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  test(`${name}: stdin reaches the container, attach sees its output, the ready descriptor reports`, async () => {
+    const dir = tmp();
+    const l = make();
+    try {
+      const task = await l.start(request(dir, 's', ['sh', '-c', 'echo ready >&5; cat'], {
+        stdio: ['pipe', 'pipe', 'pipe', 'ignore', 'ignore', 'pipe'], roles: { stdout: 1, stderr: [2], ready: 5, stdin: true },
+      }));
+      await task.ready;
+      const seen: string[] = [];
+      const detach = task.attach((stream, d) => seen.push(`${stream}:${d.toString()}`));
+      task.stdin!.write('hello\n');
+      await eventually(() => assert.deepEqual(seen, ['stdout:hello\n']));
+      detach();
+      task.stdin!.end('bye\n');
+      const x = await task.exited;
+      assert.equal(x.code, 0);
+      assert.deepEqual(records(path.join(dir, 's.log')).map((r) => r.message), ['hello', 'bye']);
+      assert.deepEqual(seen, ['stdout:hello\n'], 'no output after detaching');
+    } finally { l.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+}
+
+test('shim: the setup script\'s stderr is logged without unshare\'s signal noise and its tail is reported', async () => {
+  const dir = tmp();
+  const shim = ContainerShim.spawn()!;
+  try {
+    const task = await shim.start(request(dir, 'e', ['sh', '-c', 'echo real >&3; echo setup-failed >&2; echo "unshare: sigprocmask unblock failed" >&2; exit 1'], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'], roles: { stdout: 1, stderr: [3], setupErr: 2 },
+    }));
+    const x = await task.exited;
+    assert.equal(x.code, 1);
+    assert.match(x.setupErr, /sigprocmask unblock failed/);
+    assert.deepEqual(records(path.join(dir, 'e.log')).map((r) => `${r.stream} ${r.message}`).sort(), ['stderr real', 'stderr setup-failed']);
+  } finally { shim.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('shim: its containers are its children, and go when the agent lets go of it', async () => {
+  const dir = tmp();
+  const shim = ContainerShim.spawn()!;
+  try {
+    const task = await shim.start(request(dir, 'z', ['sleep', '30']));
+    const ppid = fs.readFileSync(`/proc/${task.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
+    assert.equal(Number(ppid), shim.pid);
+    shim.close();
+    const x = await task.exited;
+    assert.equal(x.signal, 'SIGKILL');
+    await eventually(() => assert.equal(alive(task.pid!), false));
+  } finally { shim.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+});

@@ -1,0 +1,345 @@
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable, type Readable } from 'node:stream';
+import { CriLogWriter } from '../../cri-log.js';
+import { log } from '../../../util/log.js';
+
+const logger = log.child({ component: 'container-shim' });
+
+const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), 'container-shim.cjs');
+/** SETUP_NOISE is unshare's message when its child dies of a signal: kept from the log (the exit code says it). */
+const SETUP_NOISE = 'sigprocmask unblock failed';
+
+/** ShimRoles says which of the process's descriptors carry what. */
+export interface ShimRoles {
+  /** the container's stdout */
+  stdout: number;
+  /** descriptors whose bytes are the container's stderr */
+  stderr: number[];
+  /** the setup script's own stderr: logged but for unshare's noise, and kept for the exit report */
+  setupErr?: number;
+  /** the setup script writes a line here once the container's filesystem is ready */
+  ready?: number;
+  /** a tty container's pty helper reads "COLS ROWS" lines here */
+  resize?: number;
+  /** the container reads stdin (attach writes it) */
+  stdin?: boolean;
+}
+
+/** ShimStartRequest is one container process to start: what to run, its descriptors, its CRI log file. */
+export interface ShimStartRequest {
+  id: string;
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** its own process group (host containers: stopping it stops what it forked) */
+  detached?: boolean;
+  uid?: number;
+  gid?: number;
+  stdio: ('pipe' | 'ignore')[];
+  roles: ShimRoles;
+  logPath: string;
+  maxLogBytes: number;
+}
+
+/** ShimExit is how a container process ended. */
+export interface ShimExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** it could not be started (e.g. ENOENT) */
+  spawnError?: { message: string; errno?: string };
+  /** the tail of the setup script's stderr */
+  setupErr: string;
+}
+
+/** ContainerTask is a started container process, wherever it was forked. */
+export interface ContainerTask {
+  /** the forked process (undefined when it could not start: then exited resolves with spawnError) */
+  readonly pid?: number;
+  /** resolves once the setup script reports the container's filesystem ready (at once without a ready descriptor) */
+  readonly ready: Promise<void>;
+  /** resolves when it has exited and its log file is closed */
+  readonly exited: Promise<ShimExit>;
+  /** stdin of a container with stdin (attach writes it) */
+  readonly stdin: Writable | null;
+  /** signal sends sig to the process (group: to its process group) */
+  signal(sig: NodeJS.Signals, group?: boolean): void;
+  /** attach calls fn with its output from now on; the returned function stops that */
+  attach(fn: (stream: 'stdout' | 'stderr', data: Buffer) => void): () => void;
+  resize(cols: number, rows: number): void;
+}
+
+/** ContainerLauncher starts container processes: through the node's shim, or directly. */
+export interface ContainerLauncher {
+  start(req: ShimStartRequest): Promise<ContainerTask>;
+  /** close lets go of the shim (its containers are killed with it); safe to call twice */
+  close(): void;
+}
+
+type Listener = (stream: 'stdout' | 'stderr', data: Buffer) => void;
+
+/** Deferred is a promise with its resolve at hand. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+interface ShimMessage {
+  ev: 'started' | 'startFailed' | 'ready' | 'output' | 'exit';
+  id: string;
+  pid?: number;
+  error?: string;
+  errno?: string;
+  stream?: 'stdout' | 'stderr';
+  data?: string;
+  code?: number | null;
+  signal?: NodeJS.Signals | null;
+  spawnError?: { message: string; errno?: string };
+  setupErr?: string;
+}
+
+/** ShimTask is the agent's side of one container the shim runs. */
+class ShimTask implements ContainerTask {
+  pid?: number;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ShimExit>;
+  readonly stdin: Writable | null;
+  readonly markReady: () => void;
+  readonly markExited: (e: ShimExit) => void;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly shim: ContainerShim, readonly id: string, hasStdin: boolean) {
+    const r = deferred<void>();
+    const x = deferred<ShimExit>();
+    this.ready = r.promise;
+    this.exited = x.promise;
+    this.markReady = () => r.resolve();
+    this.markExited = (e) => { r.resolve(); x.resolve(e); };
+    this.stdin = hasStdin ? new Writable({
+      write: (chunk: Buffer, _enc, cb) => { shim.send({ op: 'stdin', id, data: Buffer.from(chunk).toString('base64') }); cb(); },
+      final: (cb) => { shim.send({ op: 'stdinEnd', id }); cb(); },
+    }) : null;
+  }
+
+  signal(sig: NodeJS.Signals, group = false): void {
+    this.shim.send({ op: 'signal', id: this.id, signal: sig, group });
+  }
+
+  attach(fn: Listener): () => void {
+    this.listeners.add(fn);
+    if (this.listeners.size === 1) this.shim.send({ op: 'attach', id: this.id, on: true });
+    return () => {
+      if (this.listeners.delete(fn) && this.listeners.size === 0) this.shim.send({ op: 'attach', id: this.id, on: false });
+    };
+  }
+
+  output(stream: 'stdout' | 'stderr', data: Buffer): void {
+    for (const fn of this.listeners) fn(stream, data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.shim.send({ op: 'resize', id: this.id, cols, rows });
+  }
+}
+
+/**
+ * ContainerShim is the agent's handle on its node's container shim (container-shim.cjs), a small
+ * process that forks the containers, owns them, writes their CRI logs and reports their exits: the
+ * agent's own large process forks nothing per container (a fork of it blocks its event loop
+ * 3–19 ms; the shim's costs about a millisecond and blocks nobody). The shim ends when the agent
+ * does and takes its containers with it, as the direct path's pipes did.
+ */
+export class ContainerShim implements ContainerLauncher {
+  private readonly tasks = new Map<string, ShimTask>();
+  private readonly starting = new Map<string, { resolve: (t: ShimTask) => void; reject: (e: Error) => void; task: ShimTask }>();
+
+  private constructor(private readonly proc: ChildProcess) {
+    proc.on('message', (m: ShimMessage) => this.onMessage(m));
+    proc.on('exit', (code, sig) => this.onShimExit(code, sig));
+    proc.on('error', (e) => logger.error(e, 'Container shim failed'));
+    this.holdOpen();
+  }
+
+  /** spawn starts a shim; undefined when it cannot be forked (the caller starts containers directly). */
+  static spawn(): ContainerShim | undefined {
+    try {
+      // No --import tsx: the shim is plain CommonJS and should start small.
+      const proc = fork(SHIM, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+      return new ContainerShim(proc);
+    } catch (e) {
+      logger.error(e, 'Failed to start the container shim; containers are forked by the agent');
+      return undefined;
+    }
+  }
+
+  /** pid is the shim process's (tests). */
+  get pid(): number | undefined { return this.proc.pid; }
+
+  /** alive says whether the shim still runs (a dead one starts no container). */
+  get alive(): boolean { return this.proc.connected; }
+
+  start(req: ShimStartRequest): Promise<ContainerTask> {
+    if (!this.proc.connected) return Promise.reject(new Error('the container shim is not running'));
+    return new Promise<ContainerTask>((resolve, reject) => {
+      const task = new ShimTask(this, req.id, !!req.roles.stdin);
+      this.starting.set(req.id, { resolve, reject, task });
+      this.tasks.set(req.id, task);
+      this.holdOpen();
+      this.send({ op: 'start', ...req });
+    });
+  }
+
+  /** send writes one message to the shim (dropped once it is gone: its containers went with it). */
+  send(m: object): void {
+    if (this.proc.connected) this.proc.send(m);
+  }
+
+  close(): void {
+    if (this.proc.connected) this.proc.disconnect();
+  }
+
+  private onMessage(m: ShimMessage): void {
+    const task = this.tasks.get(m.id);
+    if (!task) return;
+    switch (m.ev) {
+      case 'started': {
+        task.pid = m.pid;
+        const s = this.starting.get(m.id);
+        this.starting.delete(m.id);
+        s?.resolve(task);
+        break;
+      }
+      case 'startFailed': {
+        this.tasks.delete(m.id);
+        const s = this.starting.get(m.id);
+        this.starting.delete(m.id);
+        this.holdOpen();
+        s?.reject(Object.assign(new Error(m.error ?? 'start failed'), { code: m.errno }));
+        break;
+      }
+      case 'ready': task.markReady(); break;
+      case 'output': task.output(m.stream ?? 'stdout', Buffer.from(m.data ?? '', 'base64')); break;
+      case 'exit': {
+        this.tasks.delete(m.id);
+        // Exited before it had a pid: it never started (spawnError says why).
+        const s = this.starting.get(m.id);
+        this.starting.delete(m.id);
+        s?.resolve(task);
+        task.markExited({ code: m.code ?? null, signal: m.signal ?? null, spawnError: m.spawnError, setupErr: m.setupErr ?? '' });
+        this.holdOpen();
+        break;
+      }
+    }
+  }
+
+  /** onShimExit: the shim died; its containers die with it (their unshare has --kill-child) and are reported killed. */
+  private onShimExit(code: number | null, sig: NodeJS.Signals | null): void {
+    if (this.tasks.size > 0) logger.error(new Error(`container shim exited (code ${code}, signal ${sig})`), 'Container shim exited; its containers are stopped', { containers: this.tasks.size });
+    for (const [id, task] of this.tasks) {
+      if (task.pid) { try { process.kill(task.pid, 'SIGKILL'); } catch { /* gone */ } }
+      this.starting.get(id)?.reject(new Error('the container shim exited'));
+      task.markExited({ code: null, signal: 'SIGKILL', setupErr: '' });
+    }
+    this.tasks.clear();
+    this.starting.clear();
+  }
+
+  /** holdOpen keeps this process alive while the shim runs containers, and only then (an idle shim must not). */
+  private holdOpen(): void {
+    const channel = this.proc.channel as { ref?: () => void; unref?: () => void } | undefined;
+    if (this.tasks.size > 0) { this.proc.ref(); channel?.ref?.(); } else { this.proc.unref(); channel?.unref?.(); }
+  }
+}
+
+/** DirectTask is a container process the agent forked itself (no shim). */
+class DirectTask implements ContainerTask {
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ShimExit>;
+  readonly stdin: Writable | null;
+  private readonly listeners = new Set<Listener>();
+  private readonly resizePipe: Writable | null;
+
+  constructor(private readonly child: ChildProcess, req: ShimStartRequest, logFile: CriLogWriter) {
+    const r = req.roles;
+    const stdio = child.stdio as unknown as (Readable | Writable | null)[];
+    const out = (stream: 'stdout' | 'stderr', d: Buffer | string) => {
+      logFile.write(stream, d);
+      const b = typeof d === 'string' ? Buffer.from(d) : d;
+      for (const fn of this.listeners) fn(stream, b);
+    };
+    (stdio[r.stdout] as Readable | null)?.on('data', (d: Buffer) => out('stdout', d));
+    for (const fd of r.stderr) (stdio[fd] as Readable | null)?.on('data', (d: Buffer) => out('stderr', d));
+    let setupErr = '';
+    if (r.setupErr !== undefined) {
+      (stdio[r.setupErr] as Readable | null)?.on('data', (d: Buffer) => {
+        const text = d.toString();
+        setupErr = (setupErr + text).slice(-4096);
+        const shown = text.split('\n').filter((l) => l && !l.includes(SETUP_NOISE)).map((l) => l + '\n').join('');
+        if (shown) out('stderr', shown);
+      });
+    }
+    this.resizePipe = r.resize !== undefined ? (stdio[r.resize] as Writable | null) : null;
+    this.resizePipe?.on('error', () => undefined);
+    child.stdin?.on('error', () => undefined);
+    this.stdin = r.stdin ? child.stdin : null;
+    const readyPipe = r.ready !== undefined ? (stdio[r.ready] as Readable | null) : null;
+    this.ready = new Promise<void>((resolve) => {
+      if (!readyPipe) { resolve(); return; }
+      readyPipe.once('data', () => resolve());
+      readyPipe.once('close', () => resolve());
+      readyPipe.on('error', () => resolve());
+      child.once('exit', () => resolve());
+    });
+    let spawnError: Error | undefined;
+    child.on('error', (e) => { spawnError = e; });
+    this.exited = new Promise<ShimExit>((resolve) => {
+      child.on('close', (code, signal) => {
+        logFile.close();
+        if (req.detached && child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }
+        resolve({ code, signal, setupErr, spawnError: spawnError ? { message: spawnError.message, errno: (spawnError as NodeJS.ErrnoException).code } : undefined });
+      });
+    });
+  }
+
+  get pid(): number | undefined { return this.child.pid; }
+
+  signal(sig: NodeJS.Signals, group = false): void {
+    if (!this.child.pid) return;
+    try { process.kill(group ? -this.child.pid : this.child.pid, sig); } catch { /* gone */ }
+  }
+
+  attach(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.resizePipe?.writable) this.resizePipe.write(`${cols} ${rows}\n`);
+  }
+}
+
+/**
+ * DirectLauncher forks containers from this process (what the runtime did before the shim): the
+ * fallback when the shim cannot start, and TSKUBE_CONTAINER_SHIM=0 (to compare the two).
+ */
+export class DirectLauncher implements ContainerLauncher {
+  async start(req: ShimStartRequest): Promise<ContainerTask> {
+    const logFile = new CriLogWriter(req.logPath, req.maxLogBytes);
+    let child: ChildProcess;
+    try {
+      child = spawn(req.file, req.args, {
+        env: req.env, cwd: req.cwd, detached: !!req.detached, stdio: req.stdio as StdioOptions,
+        ...(req.uid !== undefined ? { uid: req.uid, gid: req.gid } : {}),
+      });
+    } catch (e) {
+      logFile.close();
+      throw e;
+    }
+    return new DirectTask(child, req, logFile);
+  }
+
+  close(): void { /* nothing to let go */ }
+}
