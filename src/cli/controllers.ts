@@ -48,7 +48,7 @@ export interface ControllerFactory {
  */
 export const controllerFactories: ControllerFactory[] = [
   { name: 'namespace', workers: 2, create: (ctx) => new NamespaceController(ctx.client, ctx.informers, ctx.clock) },
-  { name: 'nodeipam', workers: 1, create: (ctx) => new NodeIpamController(ctx) },
+  { name: 'nodeipam', workers: 30 /* upstream's cidrUpdateWorkers */, create: (ctx) => new NodeIpamController(ctx) },
   { name: 'root-ca-cert-publisher', workers: 1, create: (ctx) => new Publisher({ ...ctx, rootCA: ctx.options.rootCA ?? '' }) },
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'clusterrole-aggregation', workers: 1, create: (ctx) => new ClusterRoleAggregationController(ctx) },

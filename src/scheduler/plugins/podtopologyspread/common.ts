@@ -3,8 +3,9 @@
  * from the Services, ReplicationControllers, ReplicaSets and StatefulSets that select the pod).
  */
 import type { Lister } from '../../../client/informer-types.js';
-import { labelSelectorFromSpec, matchesLabels, type LabelRequirement, type LabelSelector, type LabelSelectorSpec } from '../../../apimachinery/labels.js';
+import { labelSelectorFromSpec, labelSelectorString, matchesLabels, type LabelRequirement, type LabelSelector, type LabelSelectorSpec } from '../../../apimachinery/labels.js';
 import type { Node, Pod, TopologySpreadConstraint } from '../../framework/api.js';
+import type { NodeInfo } from '../../framework/node-info.js';
 import { doNotScheduleTaintsFilter, findMatchingUntoleratedTaint } from '../helper/taints.js';
 import type { RequiredNodeAffinity } from '../helper/node-affinity.js';
 
@@ -66,6 +67,41 @@ export function countPodsMatchSelector(pods: readonly { pod: Readonly<Pod>; name
   for (const p of pods) {
     if (p.namespace !== ns || p.pod.metadata?.deletionTimestamp) continue;
     if (matchesLabels(selector, p.pod.metadata?.labels)) n++;
+  }
+  return n;
+}
+
+/** the counts a NodeInfo had at one generation, by selector key and namespace */
+interface NodeCounts { generation: number; counts: Map<string, number> }
+const countCache = new WeakMap<NodeInfo, NodeCounts>();
+/** the selector key of each parsed selector (selectors are built once per cycle and never mutated) */
+const selectorKeys = new WeakMap<LabelSelector, string>();
+
+/**
+ * countNodePodsMatchSelector is countPodsMatchSelector over a NodeInfo's pods, remembered per node
+ * until its generation changes (any pod added, removed or updated, or the node replaced). Every
+ * scheduling cycle counts the matching pods of every node; without this a cycle costs O(all pods),
+ * and scheduling N pods O(N²). Pods of one controller share a selector, so consecutive cycles
+ * recount only the node the previous pod was bound to.
+ */
+export function countNodePodsMatchSelector(ni: NodeInfo, selector: LabelSelector, ns: string): number {
+  if (selector.nothing) return 0;
+  let sk = selectorKeys.get(selector);
+  if (sk === undefined) {
+    sk = labelSelectorString(selector);
+    selectorKeys.set(selector, sk);
+  }
+  // Namespaces cannot contain '/', so the key is unambiguous.
+  const key = `${ns}/${sk}`;
+  let c = countCache.get(ni);
+  if (!c || c.generation !== ni.generation) {
+    c = { generation: ni.generation, counts: new Map() };
+    countCache.set(ni, c);
+  }
+  let n = c.counts.get(key);
+  if (n === undefined) {
+    n = countPodsMatchSelector(ni.pods, selector, ns);
+    c.counts.set(key, n);
   }
   return n;
 }

@@ -9,7 +9,7 @@ import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import { newStatus, type MaybeStatus } from '../../framework/status.js';
 import { RequiredNodeAffinity } from '../helper/node-affinity.js';
-import { countPodsMatchSelector, matchNodeInclusionPolicies, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
+import { countNodePodsMatchSelector, matchNodeInclusionPolicies, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
 
 /** ErrReasonConstraintsNotMatch is upstream's reason. */
 export const ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";
@@ -86,7 +86,7 @@ export function calPreFilterState(pod: PodInfo, constraints: Constraint[], allNo
     constraints.forEach((c, i) => {
       if (!matchNodeInclusionPolicies(c, pod.pod, node, required)) return;
       const v = ni.labels[c.topologyKey];
-      tp[i].set(v, (tp[i].get(v) ?? 0) + countPodsMatchSelector(ni.pods, c.selector, pod.namespace));
+      tp[i].set(v, (tp[i].get(v) ?? 0) + countNodePodsMatchSelector(ni, c.selector, pod.namespace));
     });
   }
   const paths = constraints.map((_c, i) => {

@@ -8,7 +8,7 @@ import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import { MAX_NODE_SCORE, type NodeScore } from '../../framework/types.js';
 import { RequiredNodeAffinity } from '../helper/node-affinity.js';
-import { countPodsMatchSelector, matchNodeInclusionPolicies, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
+import { countNodePodsMatchSelector, matchNodeInclusionPolicies, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 
@@ -54,21 +54,25 @@ export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filter
     });
   }
   const weights = constraints.map((c, i) => topologyNormalizingWeight(c.topologyKey === HOSTNAME ? filteredNodes.length - ignored.size : topoSize[i]));
-  const required = new RequiredNodeAffinity(pod.pod);
-  const needOthers = constraints.some((c) => c.topologyKey !== HOSTNAME);
-  if (needOthers) {
+  // Only the values of scored nodes are ever read back (a node without the key scores nothing for
+  // that constraint), so pods are counted only for constraints with such a value.
+  const toCount = constraints.map((c, i) => c.topologyKey !== HOSTNAME && [...counts[i].keys()].some((v) => v !== undefined));
+  if (toCount.some(Boolean)) {
+    const required = new RequiredNodeAffinity(pod.pod);
     for (const ni of allNodes) {
       const node = ni.node;
       if (!node) continue;
       if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(ni.labels, constraints)) continue;
-      constraints.forEach((c, i) => {
-        if (c.topologyKey === HOSTNAME) return;
-        if (!matchNodeInclusionPolicies(c, pod.pod, node, required)) return;
+      for (let i = 0; i < constraints.length; i++) {
+        if (!toCount[i]) continue;
+        const c = constraints[i];
         const v = ni.labels[c.topologyKey];
+        if (v === undefined) continue;
         const cur = counts[i].get(v);
-        if (cur === undefined) return;
-        counts[i].set(v, cur + countPodsMatchSelector(ni.pods, c.selector, pod.namespace));
-      });
+        if (cur === undefined) continue;
+        if (!matchNodeInclusionPolicies(c, pod.pod, node, required)) continue;
+        counts[i].set(v, cur + countNodePodsMatchSelector(ni, c.selector, pod.namespace));
+      }
     }
   }
   return new PreScoreState(constraints, ignored, counts, weights);
@@ -83,7 +87,7 @@ export function scoreNode(s: PreScoreState, pod: PodInfo, nodeInfo: NodeInfo): n
     const c = s.constraints[i];
     const v = labels[c.topologyKey];
     if (v === undefined) continue;
-    const cnt = c.topologyKey === HOSTNAME ? countPodsMatchSelector(nodeInfo.pods, c.selector, pod.namespace) : (s.topologyValueToPodCounts[i].get(v) ?? 0);
+    const cnt = c.topologyKey === HOSTNAME ? countNodePodsMatchSelector(nodeInfo, c.selector, pod.namespace) : (s.topologyValueToPodCounts[i].get(v) ?? 0);
     score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i]);
   }
   return Math.round(score);
