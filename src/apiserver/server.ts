@@ -17,7 +17,7 @@ import { NodeProxy } from './node-proxy.js';
 import { serveLogWebSocket } from './log-websocket.js';
 import { noteProtobufAccept, notePrettyPrint, writeError, writeObject } from './response.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
-import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery } from './discovery.js';
+import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery, type APIGroup } from './discovery.js';
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { newAdmissionChain } from '../admission/plugins/index.js';
 import { ServiceAllocator } from '../registry/service/service-allocator.js';
@@ -36,6 +36,7 @@ import { resourcePrefix } from '../registry/keys.js';
 import { CustomResources } from './crd/custom-resources.js';
 import { CRDControllers } from './crd/controllers.js';
 import { admitConnect } from './connect-admission.js';
+import { Aggregator } from './aggregator/aggregator.js';
 import { celEngine, registerCELEngine } from '../api/apiextensions/schema/cel.js';
 import { newCELEngine } from '../api/apiextensions/schema/cel-engine.js';
 
@@ -142,6 +143,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // RBAC's escalation check asks the authorizer in force (graph and rbac are set below, before any request)
     escalation: { authorize: async (a) => (await authorize(a, graph)).allowed, rbac: () => rbac?.authorizer },
   });
+  // kube-aggregator: extension APIServices are proxied to their servers and join discovery.
+  const aggPaths = ['apiregistration.k8s.io/v1/apiservices', '/v1/services', '/v1/endpoints'].map((k) => byPath.get(k));
+  const aggregator = aggPaths.every(Boolean) ? new Aggregator({
+    apiServices: () => storeFor(aggPaths[0]!), services: () => storeFor(aggPaths[1]!), endpoints: () => storeFor(aggPaths[2]!),
+    clock, signal: background.signal, localGroup: (g) => apiGroup(served(), g) as APIGroup | undefined,
+  }) : undefined;
+  aggregator?.start();
   const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);
   const metricsApi = new MetricsAPI({
     nodes: () => storeFor(byPath.get('/v1/nodes')!), pods: () => storeFor(byPath.get('/v1/pods')!),
@@ -194,7 +202,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       case '/api':
         return serveDiscovery(req, res, () => coreAPIVersions(), (v) => aggregatedDiscovery(served(), 'core', v));
       case '/apis':
-        return serveDiscovery(req, res, () => apiGroupList(served()), (v) => aggregatedDiscovery(served(), 'apis', v));
+        return serveDiscovery(req, res, () => aggregator?.mergeAPIGroupList(apiGroupList(served())) ?? apiGroupList(served()),
+          (v) => aggregator?.mergeAggregatedDiscovery(aggregatedDiscovery(served(), 'apis', v) as { items: Record<string, unknown>[] }) ?? aggregatedDiscovery(served(), 'apis', v));
       case '/openapi/v2':
         // Older kubectl (explain, validation) asks for the protobuf document.
         if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
@@ -216,6 +225,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       res.end(doc.body);
       return;
     }
+    if (aggregator && user && await aggregator.serve(req, res, url, user)) return;
     const info = parseRequestInfo(path);
     if (!info.isResource) {
       if (info.version !== undefined) {
@@ -264,6 +274,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestInfo(url.pathname);
       await authorizeRequest(user, req, url, info, true);
+      if (aggregator && await aggregator.serveUpgrade(req, socket, head, url, user)) return;
       if (info.isResource && info.group === '' && info.resource === 'pods' && info.name && info.subresource === 'log') {
         // A streamed GET asked as a WebSocket (wsstream): the log as messages.
         const pod = await storeFor(byPath.get('/v1/pods')!).get(info.namespace, info.name);

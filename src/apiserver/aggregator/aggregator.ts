@@ -1,0 +1,175 @@
+/**
+ * Aggregator is kube-aggregator inside tskube's API server: it watches APIServices, Services and
+ * Endpoints, runs the availability controller, proxies requests for the group versions of
+ * extension APIServices (spec.service set) to their servers, and adds those groups to discovery.
+ * Local APIServices (the built-in group versions) are never proxied; a deleted APIService stops
+ * being routed as soon as the watch reports it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ObjectCache } from '../../admission/cache.js';
+import type { KubeObject } from '../../api/resource.js';
+import type { RegistryStore } from '../../registry/store.js';
+import type { Clock } from '../../util/clock.js';
+import { log } from '../../util/log.js';
+import type { UserInfo } from '../authn.js';
+import type { APIGroup } from '../discovery.js';
+import { apiServiceInfo, isAvailable, type APIServiceInfo } from './apiservice.js';
+import { AvailableConditionController, targetFor } from './available.js';
+import { httpsDiscoveryFetcher, type DiscoveryFetcher } from './discovery-check.js';
+import { aggregatedAPIGroup, mergeAggregatedDiscovery, mergeAPIGroupList, resourcesOfBody, type AggregatedVersion } from './discovery.js';
+import { httpError, proxyRequest, proxyUpgrade, type ProxyTarget } from './proxy.js';
+
+const logger = log.child({ component: 'aggregator' });
+
+type Obj = Record<string, unknown>;
+
+/** AggregatorDeps are the stores the aggregator watches and writes, and its clock and seams. */
+export interface AggregatorDeps {
+  apiServices: () => RegistryStore;
+  services: () => RegistryStore;
+  endpoints: () => RegistryStore;
+  clock: Clock;
+  signal: AbortSignal;
+  /** the local server's GET /apis/<group>, to merge extension versions into */
+  localGroup: (group: string) => APIGroup | undefined;
+  /** the availability check's fetcher (tests replace it) */
+  fetch?: DiscoveryFetcher;
+  /** the availability controller's resync period (30 s) */
+  resyncMs?: number;
+}
+
+/** Route is where requests for one extension group version go. */
+interface Route { info: APIServiceInfo; available: boolean }
+
+/** Aggregator routes extension APIs; see the file comment. */
+export class Aggregator {
+  private readonly apiServices: ObjectCache;
+  private readonly services: ObjectCache;
+  private readonly endpoints: ObjectCache;
+  private readonly controller: AvailableConditionController;
+  /** every APIService, as last seen: routing and discovery read it without waiting */
+  private snapshot: readonly KubeObject[] = [];
+  /** resources each extension APIService listed at its last passed check */
+  private readonly resources = new Map<string, Obj[]>();
+
+  constructor(private readonly deps: AggregatorDeps) {
+    const changed = () => { void this.controller.changed().catch((e) => logger.error(e, 'aggregator: enqueueing APIServices failed')); };
+    this.apiServices = new ObjectCache(deps.apiServices, deps.signal, deps.clock, () => {
+      void this.apiServices.list().then((l) => { this.snapshot = l; });
+      changed();
+    });
+    this.services = new ObjectCache(deps.services, deps.signal, deps.clock, changed);
+    this.endpoints = new ObjectCache(deps.endpoints, deps.signal, deps.clock, changed);
+    this.controller = new AvailableConditionController({
+      apiServices: this.apiServices, services: this.services, endpoints: this.endpoints,
+      updateStatus: (svc) => deps.apiServices().update(undefined, svc.metadata!.name!, svc, { subresource: 'status' }),
+      fetch: deps.fetch ?? httpsDiscoveryFetcher(deps.clock), clock: deps.clock, resyncMs: deps.resyncMs,
+      onDiscovery: (name, body) => {
+        const r = body === undefined ? undefined : resourcesOfBody(body);
+        if (r) this.resources.set(name, r);
+        else if (body === undefined) this.resources.delete(name);
+      },
+    });
+  }
+
+  /** start watches and runs the availability controller until the signal aborts. */
+  start(): void {
+    this.apiServices.start();
+    this.services.start();
+    this.endpoints.start();
+    void this.controller.run(this.deps.signal).catch((e) => logger.error(e, 'aggregator: availability controller stopped'));
+  }
+
+  private infos(): APIServiceInfo[] {
+    return this.snapshot.map(apiServiceInfo);
+  }
+
+  /** aggregated lists every extension group version with its availability and last resources. */
+  private aggregated(): AggregatedVersion[] {
+    return this.snapshot.filter((s) => apiServiceInfo(s).service && apiServiceInfo(s).group).map((s) => {
+      const info = apiServiceInfo(s);
+      return { info, available: isAvailable(s), resources: this.resources.get(info.name) };
+    });
+  }
+
+  /** routeFor is the extension APIService serving group/version, if one does (never a Local one). */
+  private async routeFor(group: string, version: string): Promise<Route | undefined> {
+    if (!group) return undefined;
+    const svc = await this.apiServices.get(`${version}.${group}`);
+    if (!svc) return undefined;
+    const info = apiServiceInfo(svc);
+    return info.service ? { info, available: isAvailable(svc) } : undefined;
+  }
+
+  /** target resolves the endpoint a request for route goes to now. */
+  private async target(route: Route): Promise<ProxyTarget> {
+    const ref = route.info.service!;
+    const key = `${ref.namespace}/${ref.name}`;
+    return targetFor(route.info, await this.services.get(key), await this.endpoints.get(key));
+  }
+
+  /**
+   * serve answers a request the aggregator owns (already authenticated and authorized as user):
+   * anything under /apis/<group>/<version> of an extension APIService, and /apis/<group> of a group
+   * with one. It returns false for everything else.
+   */
+  async serve(req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo): Promise<boolean> {
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts[0] !== 'apis' || parts.length < 2) return false;
+    if (parts.length === 2) {
+      const agg = this.aggregated();
+      if (!agg.some((a) => a.info.group === parts[1])) return false;
+      const body = aggregatedAPIGroup(parts[1], this.deps.localGroup(parts[1])?.versions.map((v) => v.version) ?? [], agg, this.infos());
+      if (!body) return false;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return true;
+    }
+    const route = await this.routeFor(parts[1], parts[2]);
+    if (!route) return false;
+    if (!route.available) {
+      httpError(res, 503, 'service unavailable');
+      return true;
+    }
+    let target: ProxyTarget;
+    try {
+      target = await this.target(route);
+    } catch (e) {
+      logger.error(e, 'error resolving the service of an APIService', { apiService: route.info.name });
+      httpError(res, 503, 'service unavailable');
+      return true;
+    }
+    await proxyRequest(req, res, url, target, user);
+    return true;
+  }
+
+  /** serveUpgrade proxies an upgrade request for an extension API; false when it is not one. */
+  async serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, user: UserInfo): Promise<boolean> {
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts[0] !== 'apis' || parts.length < 3) return false;
+    const route = await this.routeFor(parts[1], parts[2]);
+    if (!route) return false;
+    let target: ProxyTarget | undefined;
+    try {
+      if (route.available) target = await this.target(route);
+    } catch { /* answered below */ }
+    if (!target) {
+      const msg = 'service unavailable\n';
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${msg.length}\r\nConnection: close\r\n\r\n${msg}`);
+      return true;
+    }
+    proxyUpgrade(req, socket, head, url, target, user);
+    return true;
+  }
+
+  /** mergeAPIGroupList adds the extension groups to GET /apis. */
+  mergeAPIGroupList<L extends { groups: APIGroup[] }>(list: L): L {
+    return mergeAPIGroupList(list, this.aggregated(), this.infos());
+  }
+
+  /** mergeAggregatedDiscovery adds the extension group versions to the aggregated /apis document. */
+  mergeAggregatedDiscovery<D extends { items: Obj[] }>(doc: D): D {
+    return mergeAggregatedDiscovery(doc, this.aggregated(), this.infos());
+  }
+}
