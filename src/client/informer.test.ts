@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import type { KubeObject } from '../api/resource.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { FakeClock } from '../util/clock.js';
@@ -237,6 +238,31 @@ test('resync calls update(o, o) for every cached object each period, only for th
   await clock.step(30_000);
   assert.equal(withResync.calls.length, 6, 'no resync after stop');
   await running;
+});
+
+test('resync periods, waitForSync and waitForCacheSync leave no abort listeners behind on a long-lived signal', async () => {
+  const client = new ScriptedClient([page('10', [pod('a', '1')])]);
+  const { inf, ac, run, clock } = started(client);
+  inf.addEventHandler(recorder().handler, 1_000);
+  const running = run();
+  // Many waits on one signal (every controller waits for its caches) must not pile up listeners.
+  await Promise.all(Array.from({ length: 20 }, () => inf.waitForSync(ac.signal)));
+  const before = getEventListeners(ac.signal, 'abort').length;
+  for (let i = 0; i < 20; i++) await clock.step(1_000);
+  assert.equal(getEventListeners(ac.signal, 'abort').length, before, 'one resync timer listener at a time');
+  ac.abort();
+  await running;
+
+  const f = new SharedInformerFactory(new ScriptedClient(Array.from({ length: 12 }, () => page('1', []))).asClient(), { clock: new FakeClock() });
+  const res = [Resources.pods, Resources.nodes, Resources.services, Resources.endpoints, Resources.configmaps, Resources.secrets,
+    Resources.namespaces, Resources.serviceaccounts, Resources.replicasets, Resources.deployments, Resources.statefulsets, Resources.events];
+  for (const r of res) f.informerFor(r);
+  const fac = new AbortController();
+  const waiting = f.waitForCacheSync(fac.signal);
+  assert.equal(getEventListeners(fac.signal, 'abort').length, 1, 'one listener for all 12 informers');
+  f.start(fac.signal);
+  await waiting;
+  fac.abort();
 });
 
 test('a late handler sees the cache as adds; a throwing handler is logged and does not stop the others', async () => {

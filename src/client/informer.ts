@@ -65,9 +65,12 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
 
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.synced) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      this.syncWaiters.push(resolve);
-      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      const onAbort = () => reject(signal!.reason);
+      // The listener goes once synced: a long-lived signal must not collect one per call.
+      this.syncWaiters.push(() => { signal?.removeEventListener('abort', onAbort); resolve(); });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -110,12 +113,16 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
   }
 
   private scheduleResync(r: { handler: EventHandler<T>; periodMs: number }, signal: AbortSignal): void {
+    if (signal.aborted) return;
+    const onAbort = () => cancel();
     const cancel = this.clock.setTimeout(() => {
+      // Each period adds a listener: the one that fired goes, or they pile up (MaxListenersExceededWarning).
+      signal.removeEventListener('abort', onAbort);
       if (signal.aborted) return;
       for (const o of this.items.values()) this.safe(() => r.handler.update?.(o, o));
       this.scheduleResync(r, signal);
     }, r.periodMs);
-    signal.addEventListener('abort', cancel, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
   }
 
   /** relist replaces the cache with a fresh list; returns its resourceVersion. */
@@ -240,6 +247,17 @@ export class SharedInformerFactory implements InformerFactory {
   }
 
   async waitForCacheSync(signal?: AbortSignal): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));
+    if (signal?.aborted) throw signal.reason;
+    const pending = [...this.informers.values()].filter((i) => !i.hasSynced());
+    if (!pending.length) return;
+    // One abort listener for the whole wait, not one per informer (more than 10 trip Node's leak warning).
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void Promise.all(pending.map((i) => i.waitForSync())).then(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 }
