@@ -93,9 +93,10 @@ interface ContainerEntry {
  * (hostname) and IPC namespaces, /etc/hostname and /etc/resolv.conf — and every container its own
  * PID and mount namespaces inside it, with an overlay of the host's / as its root filesystem (see
  * setup-script.ts); otherwise processes run on the host filesystem in the node's network.
- * stdout/stderr go through the runtime into CRI log files, so a container cannot outlive its
- * agent: on start, the runtime kills what a previous agent left running and reports it as exited
- * (137); sandboxes whose namespaces survived stay ready, so the pod keeps its address.
+ * The containers are forked by the node's container shim (shim/), which owns them and writes
+ * their stdout/stderr into CRI log files. They outlive a crashed agent, but not the next one: on
+ * start, the runtime kills what a previous agent left running and reports it as exited (137);
+ * sandboxes whose namespaces survived stay ready, so the pod keeps its address.
  */
 export class ProcessRuntime implements Runtime {
   readonly scheme = 'tskube';

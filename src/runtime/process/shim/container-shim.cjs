@@ -2,7 +2,8 @@
 // processes (so the agent's large process does not: a fork of it blocks its event loop for
 // milliseconds, and in `tskube up` that loop is also the API server's), is their parent, writes
 // their stdout/stderr to the CRI log file itself (the agent handles no output bytes unless
-// something is attached) and reports each start, readiness and exit over its IPC channel.
+// something is attached) and reports each start, readiness and exit over its IPC channel. Its
+// containers outlive a crashed agent (see the end of this file), as containerd-shim's do.
 // Plain CommonJS, started without tsx: it should start small and fork cheaply.
 //
 // Messages in:
@@ -146,6 +147,7 @@ function start(m) {
   child.on('close', (code, signal) => {
     log.close();
     running.delete(m.id);
+    if (orphaned && running.size === 0) process.exit(0);
     // A detached (host) container's process group goes with its leader, as before the shim.
     if (c.group && child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }
     send({
@@ -177,13 +179,11 @@ process.on('message', (m) => {
   }
 });
 
-// The containers cannot outlive their agent: when it goes (the channel closes), so do they.
+// When the agent goes (the channel closes: a crash, kill -9), its containers carry on, as a crashed
+// kubelet's do, their output still logged; the next agent stops them (by their PIDs in its state
+// files). The shim ends with its last container.
+let orphaned = false;
 process.on('disconnect', () => {
-  for (const c of running.values()) {
-    const pid = c.child.pid;
-    if (!pid) continue;
-    try { process.kill(c.group ? -pid : pid, 'SIGKILL'); } catch { /* gone */ }
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  process.exit(0);
+  orphaned = true;
+  if (running.size === 0) process.exit(0);
 });

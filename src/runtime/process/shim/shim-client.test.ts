@@ -99,16 +99,23 @@ test('shim: the setup script\'s stderr is logged without unshare\'s signal noise
   } finally { shim.close(); fs.rmSync(dir, { recursive: true, force: true }); }
 });
 
-test('shim: its containers are its children, and go when the agent lets go of it', async () => {
+test('shim: its containers are its children; they outlive the agent letting go (a crash), and the shim ends with the last', async () => {
   const dir = tmp();
   const shim = ContainerShim.spawn()!;
   try {
-    const task = await shim.start(request(dir, 'z', ['sleep', '30']));
+    // It waits on its stdin, which the shim holds open.
+    const task = await shim.start(request(dir, 'z', ['sh', '-c', 'echo before; read x; echo after'], {
+      stdio: ['pipe', 'pipe', 'pipe'], roles: { stdout: 1, stderr: [2], stdin: true },
+    }));
     const ppid = fs.readFileSync(`/proc/${task.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
     assert.equal(Number(ppid), shim.pid);
+    await eventually(() => assert.deepEqual(records(path.join(dir, 'z.log')).map((r) => r.message), ['before']));
     shim.close();
+    assert.equal(alive(task.pid!), true, 'the container runs on without its agent');
+    assert.equal(alive(shim.pid!), true, 'and so does its shim');
+    process.kill(task.pid!, 'SIGKILL');
     const x = await task.exited;
     assert.equal(x.signal, 'SIGKILL');
-    await eventually(() => assert.equal(alive(task.pid!), false));
+    await eventually(() => assert.equal(alive(shim.pid!), false, 'the shim ends with its last container'));
   } finally { shim.close(); fs.rmSync(dir, { recursive: true, force: true }); }
 });

@@ -74,7 +74,7 @@ export interface ContainerTask {
 /** ContainerLauncher starts container processes: through the node's shim, or directly. */
 export interface ContainerLauncher {
   start(req: ShimStartRequest): Promise<ContainerTask>;
-  /** close lets go of the shim (its containers are killed with it); safe to call twice */
+  /** close lets go of the shim (its containers run on; it ends with the last); safe to call twice */
   close(): void;
 }
 
@@ -149,8 +149,8 @@ class ShimTask implements ContainerTask {
  * ContainerShim is the agent's handle on its node's container shim (container-shim.cjs), a small
  * process that forks the containers, owns them, writes their CRI logs and reports their exits: the
  * agent's own large process forks nothing per container (a fork of it blocks its event loop
- * 3–19 ms; the shim's costs about a millisecond and blocks nobody). The shim ends when the agent
- * does and takes its containers with it, as the direct path's pipes did.
+ * 3–19 ms; the shim's costs about a millisecond and blocks nobody). Like containerd-shim, it
+ * outlives a crashed agent with its containers (the next agent stops them) and ends with the last.
  */
 export class ContainerShim implements ContainerLauncher {
   private readonly tasks = new Map<string, ShimTask>();
@@ -235,7 +235,7 @@ export class ContainerShim implements ContainerLauncher {
     }
   }
 
-  /** onShimExit: the shim died; its containers die with it (their unshare has --kill-child) and are reported killed. */
+  /** onShimExit: the shim is gone (it crashed, or was let go of and its last container ended): what it ran is killed and reported so. */
   private onShimExit(code: number | null, sig: NodeJS.Signals | null): void {
     if (this.tasks.size > 0) logger.error(new Error(`container shim exited (code ${code}, signal ${sig})`), 'Container shim exited; its containers are stopped', { containers: this.tasks.size });
     for (const [id, task] of this.tasks) {
