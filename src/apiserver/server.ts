@@ -148,6 +148,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const aggregator = aggPaths.every(Boolean) ? new Aggregator({
     apiServices: () => storeFor(aggPaths[0]!), services: () => storeFor(aggPaths[1]!), endpoints: () => storeFor(aggPaths[2]!),
     clock, signal: background.signal, localGroup: (g) => apiGroup(served(), g) as APIGroup | undefined,
+    configMaps: byPath.has('/v1/configmaps') ? () => storeFor(byPath.get('/v1/configmaps')!) : undefined,
   }) : undefined;
   aggregator?.start();
   const nodeProxy = new NodeProxy(() => storeFor(byPath.get('/v1/nodes')!), opts.agentToken);

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { eventually, startTestCluster, type TestCluster } from '../../testing/test-cluster.js';
 import { startWardleServer, wardleManifests, WARDLE_GROUP, WARDLE_VERSION, type WardleServer } from './testing.js';
 
@@ -52,6 +53,14 @@ describe('Aggregator in the API server (an extension server on 127.0.0.1)', () =
     assert.equal(post.user, 'kubernetes-admin');
     assert.ok(post.groups.includes('system:masters'), `groups ${post.groups.join(',')}`);
     assert.equal(post.authorization, undefined, 'the bearer token is not passed on');
+    // The front proxy's client certificate, signed by the CA published for extension servers.
+    const cm = await eventually(() => tc.api.storeFor('', 'v1', 'configmaps').get('kube-system', 'extension-apiserver-authentication'));
+    const data = cm.data as Record<string, string>;
+    assert.deepEqual([data['requestheader-username-headers'], data['requestheader-group-headers'], data['requestheader-extra-headers-prefix'], data['requestheader-allowed-names']],
+      ['["X-Remote-User"]', '["X-Remote-Group"]', '["X-Remote-Extra-"]', '["front-proxy-client"]']);
+    const client = new X509Certificate(post.clientCert!);
+    assert.equal(client.subject, 'CN=front-proxy-client');
+    assert.ok(client.verify(new X509Certificate(data['requestheader-client-ca-file']).publicKey), 'signed by the published CA');
     const list = JSON.parse((await call(`/apis/${WARDLE_GROUP}/${WARDLE_VERSION}/namespaces/${NS}/flunders`)).text) as { items: { metadata: { name: string } }[] };
     assert.deepEqual(list.items.map((i) => i.metadata.name), ['one']);
   });

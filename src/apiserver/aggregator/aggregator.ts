@@ -18,17 +18,23 @@ import { apiServiceInfo, isAvailable, type APIServiceInfo } from './apiservice.j
 import { AvailableConditionController, targetFor } from './available.js';
 import { httpsDiscoveryFetcher, type DiscoveryFetcher } from './discovery-check.js';
 import { aggregatedAPIGroup, mergeAggregatedDiscovery, mergeAPIGroupList, resourcesOfBody, type AggregatedVersion } from './discovery.js';
+import { newFrontProxyCredentials, publishAuthentication, type ConfigMapStore, type FrontProxyCredentials } from './front-proxy.js';
 import { httpError, proxyRequest, proxyUpgrade, type ProxyTarget } from './proxy.js';
 
 const logger = log.child({ component: 'aggregator' });
 
 type Obj = Record<string, unknown>;
 
+/** PUBLISH_DELAY_MS is how long after start extension-apiserver-authentication is published. */
+export const PUBLISH_DELAY_MS = 1000;
+
 /** AggregatorDeps are the stores the aggregator watches and writes, and its clock and seams. */
 export interface AggregatorDeps {
   apiServices: () => RegistryStore;
   services: () => RegistryStore;
   endpoints: () => RegistryStore;
+  /** where extension-apiserver-authentication is published (not published without it) */
+  configMaps?: () => ConfigMapStore;
   clock: Clock;
   signal: AbortSignal;
   /** the local server's GET /apis/<group>, to merge extension versions into */
@@ -52,8 +58,11 @@ export class Aggregator {
   private snapshot: readonly KubeObject[] = [];
   /** resources each extension APIService listed at its last passed check */
   private readonly resources = new Map<string, Obj[]>();
+  /** the front proxy's client certificate, made on first need (it costs a key pair and two signatures) */
+  private frontProxyCreds?: Promise<FrontProxyCredentials>;
 
   constructor(private readonly deps: AggregatorDeps) {
+    const fetch = deps.fetch ?? httpsDiscoveryFetcher(deps.clock);
     const changed = () => { void this.controller.changed().catch((e) => logger.error(e, 'aggregator: enqueueing APIServices failed')); };
     this.apiServices = new ObjectCache(deps.apiServices, deps.signal, deps.clock, () => {
       void this.apiServices.list().then((l) => { this.snapshot = l; });
@@ -64,7 +73,7 @@ export class Aggregator {
     this.controller = new AvailableConditionController({
       apiServices: this.apiServices, services: this.services, endpoints: this.endpoints,
       updateStatus: (svc) => deps.apiServices().update(undefined, svc.metadata!.name!, svc, { subresource: 'status' }),
-      fetch: deps.fetch ?? httpsDiscoveryFetcher(deps.clock), clock: deps.clock, resyncMs: deps.resyncMs,
+      fetch: async (target, path) => fetch({ ...target, client: await this.frontProxy() }, path), clock: deps.clock, resyncMs: deps.resyncMs,
       onDiscovery: (name, body) => {
         const r = body === undefined ? undefined : resourcesOfBody(body);
         if (r) this.resources.set(name, r);
@@ -78,7 +87,21 @@ export class Aggregator {
     this.apiServices.start();
     this.services.start();
     this.endpoints.start();
+    const configMaps = this.deps.configMaps;
+    // Published a moment after start, off the start's critical path: extension servers read it when they start.
+    if (configMaps) {
+      const cancel = this.deps.clock.setTimeout(() => {
+        this.frontProxy().then((c) => publishAuthentication(configMaps, c.caCert, this.deps.clock, this.deps.signal), (e) => logger.error(e, 'aggregator: making the front proxy certificate failed'));
+      }, PUBLISH_DELAY_MS);
+      this.deps.signal.addEventListener('abort', cancel, { once: true });
+    }
     void this.controller.run(this.deps.signal).catch((e) => logger.error(e, 'aggregator: availability controller stopped'));
+  }
+
+  /** frontProxy returns the front proxy's credentials, making them the first time. */
+  private frontProxy(): Promise<FrontProxyCredentials> {
+    this.frontProxyCreds ??= newFrontProxyCredentials();
+    return this.frontProxyCreds;
   }
 
   private infos(): APIServiceInfo[] {
@@ -106,7 +129,8 @@ export class Aggregator {
   private async target(route: Route): Promise<ProxyTarget> {
     const ref = route.info.service!;
     const key = `${ref.namespace}/${ref.name}`;
-    return targetFor(route.info, await this.services.get(key), await this.endpoints.get(key));
+    const target = targetFor(route.info, await this.services.get(key), await this.endpoints.get(key));
+    return { ...target, client: await this.frontProxy() };
   }
 
   /**

@@ -27,6 +27,8 @@ export interface ProxyTarget {
   /** PEM CA bundle to trust */
   ca?: string;
   insecureSkipTLSVerify: boolean;
+  /** the front proxy's client certificate, presented to the server */
+  client?: { cert: string; key: string };
 }
 
 /** tlsOptions are the client TLS settings for target (shared by requests, upgrades and discovery checks). */
@@ -36,6 +38,7 @@ export function tlsOptions(target: ProxyTarget): https.RequestOptions {
     host: target.address.host, port: target.address.port,
     servername: ip ? undefined : target.serverName,
     ca: target.ca, rejectUnauthorized: !target.insecureSkipTLSVerify,
+    cert: target.client?.cert, key: target.client?.key,
     // The endpoint is dialled by IP, but its certificate names the service.
     checkServerIdentity: (_host, cert) => tls.checkServerIdentity(target.serverName, cert),
     agent: false,

@@ -7,6 +7,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { newCA, newServingCert } from '../tls.js';
 
@@ -15,7 +16,11 @@ export const WARDLE_GROUP = 'wardle.example.com';
 export const WARDLE_VERSION = 'v1alpha1';
 
 /** SeenRequest is what the server noted of one request. */
-export interface SeenRequest { method: string; path: string; user?: string; groups: string[]; authorization?: string; extra: Record<string, string> }
+export interface SeenRequest {
+  method: string; path: string; user?: string; groups: string[]; authorization?: string; extra: Record<string, string>;
+  /** the DER client certificate the caller presented, if any */
+  clientCert?: Buffer;
+}
 
 /** WardleServer is a running sample extension server. */
 export interface WardleServer {
@@ -63,7 +68,11 @@ export async function startWardleServer(o: { namespace: string; service: string;
     const header = (n: string) => req.headersDistinct[n] ?? [];
     const extra: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('x-remote-extra-')) extra[k.slice('x-remote-extra-'.length)] = String(v);
-    requests.push({ method: req.method ?? '', path: url.pathname, user: req.headers['x-remote-user'] as string | undefined, groups: header('x-remote-group'), authorization: req.headers.authorization, extra });
+    const peer = (req.socket as TLSSocket).getPeerCertificate();
+    requests.push({
+      method: req.method ?? '', path: url.pathname, user: req.headers['x-remote-user'] as string | undefined, groups: header('x-remote-group'),
+      authorization: req.headers.authorization, extra, clientCert: peer?.raw,
+    });
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts.length === 3 && parts[1] === WARDLE_GROUP && parts[2] === WARDLE_VERSION) return send(res, 200, wardleResourceList());
     // /apis/wardle.example.com/v1alpha1/namespaces/NS/flunders[/NAME]
@@ -103,7 +112,7 @@ export async function startWardleServer(o: { namespace: string; service: string;
     }
     return send(res, 405, status(405, 'MethodNotAllowed', 'method not allowed'));
   };
-  const server = https.createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+  const server = https.createServer({ cert: cert.cert, key: cert.key, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
