@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { eventually, startTestCluster, type TestCluster } from '../../testing/test-cluster.js';
 import { startWardleServer, wardleManifests, WARDLE_GROUP, WARDLE_VERSION, type WardleServer } from './testing.js';
 
@@ -77,6 +79,23 @@ describe('Aggregator in the API server (an extension server on 127.0.0.1)', () =
     ac.abort();
     assert.match(seen, /"type":"ADDED".*"one"/);
     assert.match(seen, /"type":"ADDED".*"two"/);
+  });
+
+  it('an upgrade request becomes a pipe to the extension server', async () => {
+    const path = `/apis/${WARDLE_GROUP}/${WARDLE_VERSION}/namespaces/${NS}/flunders/one/echo`;
+    const socket = await new Promise<Duplex>((resolve, reject) => {
+      const r = http.request(`${tc.api.url}${path}`, { headers: { Authorization: 'Bearer t0k', Connection: 'Upgrade', Upgrade: 'echo' } });
+      r.on('upgrade', (_res, s) => resolve(s));
+      r.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+      r.on('error', reject);
+      r.end();
+    });
+    const echoed = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('utf8'))));
+    socket.write('ping');
+    assert.equal(await echoed, 'ping');
+    socket.destroy();
+    const seen = wardle.requests.find((q) => q.method === 'GET upgrade')!;
+    assert.deepEqual([seen.path, seen.user, seen.authorization], [path, 'kubernetes-admin', undefined]);
   });
 
   it('discovery lists the group, its resources from the check, in priority order', async () => {

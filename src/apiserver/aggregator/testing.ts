@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { newCA, newServingCert } from '../tls.js';
 
@@ -116,6 +117,16 @@ export async function startWardleServer(o: { namespace: string; service: string;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  // An upgrade to the "echo" protocol (any path) echoes what it is sent, as exec or port-forward streams would flow.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    requests.push({ method: `${req.method ?? ''} upgrade`, path: req.url ?? '', user: req.headers['x-remote-user'] as string | undefined, groups: req.headersDistinct['x-remote-group'] ?? [], authorization: req.headers.authorization, extra: {} });
+    if (req.headers.upgrade !== 'echo') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: close\r\n\r\nnot upgrade');
+      return;
+    }
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+    socket.pipe(socket);
   });
   await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
   return {
