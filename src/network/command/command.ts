@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { realClock, type Clock } from '../../util/clock.js';
 
 const HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'command-helper.cjs');
 
@@ -22,32 +23,90 @@ export class CommandError extends Error {
   }
 }
 
-interface Pending { resolve: (r: CommandResult) => void; reject: (e: Error) => void; file: string; args: string[] }
+interface Pending { resolve: (r: CommandResult) => void; reject: (e: Error) => void; file: string; args: string[]; helper: ChildProcess }
+
+/** CommandRunnerOptions: how long an idle helper lives, and the clock that times it. */
+export interface CommandRunnerOptions {
+  /** idleExitMs: the helper exits after this long without a command (default DEFAULT_IDLE_EXIT_MS) */
+  idleExitMs?: number;
+  /** clock times the idle period (default: real time, with timers that do not keep the process alive) */
+  clock?: Clock;
+}
+
+/**
+ * DEFAULT_IDLE_EXIT_MS: an idle helper is a whole node process (~40 MB RSS, a quarter of an idle
+ * `tskube up`), and a new one costs one fork and ~50 ms of another core while commands run
+ * directly meanwhile, so it is not kept long. Pod starts and deletions come in bursts that keep it.
+ */
+export const DEFAULT_IDLE_EXIT_MS = 10_000;
+
+/**
+ * MAX_DIRECT_WHILE_STARTING bounds the commands run directly while a new helper boots: a burst
+ * (many pods at once) waits for the helper rather than fork this large process dozens of times.
+ */
+const MAX_DIRECT_WHILE_STARTING = 4;
+
+/** unrefClock is real time whose timers do not keep the process alive (an idle helper must not). */
+const unrefClock: Clock = {
+  ...realClock,
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
 
 /**
  * CommandRunner runs short-lived host commands through one small helper process
  * (command-helper.cjs). A node agent runs several per pod (unshare, the CNI plugins, umount, ip,
  * iptables); spawning them from the agent's own large process would block its event loop for
- * milliseconds per fork, and in `tskube up` that loop is also the API server's. Without the
- * helper (it cannot start) commands are spawned directly.
+ * milliseconds per fork, and in `tskube up` that loop is also the API server's. The helper exits
+ * when idle for idleExitMs and is forked again by the next command; until the new one says it is
+ * ready (~50-100 ms), the first few commands are spawned directly, so none waits for it to boot.
+ * Without the helper (it cannot start) commands are spawned directly.
  */
 export class CommandRunner {
   private helper?: ChildProcess;
+  /** ready: the current helper has said it is running (its messages are read) */
+  private ready = false;
   private broken = false;
   private next = 0;
   private readonly pending = new Map<number, Pending>();
+  /** direct counts the commands spawned from this process that have not ended */
+  private direct = 0;
+  private cancelIdle?: () => void;
+  private readonly idleExitMs: number;
+  private readonly clock: Clock;
+
+  constructor(o: CommandRunnerOptions = {}) {
+    this.idleExitMs = o.idleExitMs ?? DEFAULT_IDLE_EXIT_MS;
+    this.clock = o.clock ?? unrefClock;
+  }
+
+  /** helperPid is the pid of the running, ready helper, if any. */
+  get helperPid(): number | undefined {
+    return this.ready && this.helper?.connected ? this.helper.pid : undefined;
+  }
 
   /** run executes file with args and resolves with its exit status and output (never rejects on a non-zero exit). */
   run(file: string, args: string[], o: CommandOptions = {}): Promise<CommandResult> {
     if (o.signal?.aborted) return Promise.reject(new CommandError(file, args, undefined, 'The operation was aborted'));
+    this.cancelIdle?.();
+    this.cancelIdle = undefined;
     const helper = this.ensureHelper();
-    if (!helper) return runDirect(file, args, o);
+    if (!helper || (!this.ready && this.direct < MAX_DIRECT_WHILE_STARTING)) {
+      this.direct++;
+      return runDirect(file, args, o).finally(() => {
+        this.direct--;
+        this.armIdleExit();
+      });
+    }
     const id = this.next++;
     return new Promise<CommandResult>((resolve, reject) => {
-      const onAbort = () => helper.send({ kill: id });
+      const onAbort = () => { if (helper.connected) helper.send({ kill: id }); };
       o.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
-        file, args, reject,
+        file, args, reject, helper,
         resolve: (r) => { o.signal?.removeEventListener('abort', onAbort); resolve(r); },
       });
       this.holdOpen(helper);
@@ -65,10 +124,22 @@ export class CommandRunner {
     return r;
   }
 
-  /** close stops the helper (commands in flight are killed). */
+  /** close stops the helper (commands in flight are killed); a later command starts a new one. */
   close(): void {
-    this.helper?.disconnect();
+    this.cancelIdle?.();
+    this.cancelIdle = undefined;
+    if (this.helper?.connected) this.helper.disconnect();
     this.helper = undefined;
+    this.ready = false;
+  }
+
+  /** armIdleExit starts the idle period once nothing is in flight; at its end the helper goes. */
+  private armIdleExit(): void {
+    if (!this.helper || this.cancelIdle || this.pending.size > 0 || this.direct > 0) return;
+    this.cancelIdle = this.clock.setTimeout(() => {
+      this.cancelIdle = undefined;
+      if (this.pending.size === 0 && this.direct === 0) this.close();
+    }, this.idleExitMs);
   }
 
   /** holdOpen keeps this process alive while commands are in flight, and only then (an idle helper must not). */
@@ -83,20 +154,31 @@ export class CommandRunner {
     try {
       // No --import tsx: the helper is plain CommonJS and should start small.
       const h = fork(HELPER, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
-      h.on('message', (m: { id: number; code?: number | null; signal?: string | null; stdout?: string; stderr?: string; error?: string; errno?: string }) => {
+      h.on('message', (m: { ready?: boolean; id: number; code?: number | null; signal?: string | null; stdout?: string; stderr?: string; error?: string; errno?: string }) => {
+        if (m.ready) {
+          if (this.helper === h) { this.ready = true; this.armIdleExit(); }
+          return;
+        }
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         this.holdOpen(h);
         if (m.error !== undefined) p.reject(new CommandError(p.file, p.args, undefined, `spawn ${p.file} ${m.errno ?? ''}: ${m.error}`.replace('  ', ' '), m.errno));
         else p.resolve({ code: m.code ?? null, signal: m.signal ?? null, stdout: m.stdout ?? '', stderr: m.stderr ?? '' });
+        this.armIdleExit();
       });
       h.on('exit', () => {
-        if (this.helper === h) this.helper = undefined;
-        for (const [id, p] of this.pending) { this.pending.delete(id); p.reject(new CommandError(p.file, p.args, undefined, 'the command helper exited')); }
+        if (this.helper === h) this.close();
+        // Only this helper's commands: an idle one that exits late must not fail its successor's.
+        for (const [id, p] of this.pending) {
+          if (p.helper !== h) continue;
+          this.pending.delete(id);
+          p.reject(new CommandError(p.file, p.args, undefined, 'the command helper exited'));
+        }
       });
-      h.on('error', () => { this.broken = true; });
+      h.on('error', () => { if (this.helper === h) this.broken = true; });
       this.helper = h;
+      this.ready = false;
       this.holdOpen(h);
       return h;
     } catch {
@@ -106,18 +188,31 @@ export class CommandRunner {
   }
 }
 
-/** runDirect spawns the command from this process (when there is no helper). */
+/** runDirect spawns the command from this process (no helper, or one still booting); an abort kills it, as the helper does. */
 function runDirect(file: string, args: string[], o: CommandOptions): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const c = spawn(file, args, { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], signal: o.signal });
+    let c: ReturnType<typeof spawn>;
+    try {
+      c = spawn(file, args, { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      reject(new CommandError(file, args, undefined, (e as Error).message, (e as NodeJS.ErrnoException).code));
+      return;
+    }
+    const onAbort = () => c.kill('SIGKILL');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     let stdout = '';
     let stderr = '';
-    c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    c.on('error', (e) => reject(new CommandError(file, args, undefined, e.message, (e as NodeJS.ErrnoException).code)));
-    c.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    c.stdin.on('error', () => undefined);
-    c.stdin.end(o.input ?? '');
+    let failed: Error | undefined;
+    c.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    c.on('error', (e) => { failed = e; });
+    c.on('close', (code, signal) => {
+      o.signal?.removeEventListener('abort', onAbort);
+      if (failed) reject(new CommandError(file, args, undefined, `spawn ${file} ${(failed as NodeJS.ErrnoException).code ?? ''}: ${failed.message}`.replace('  ', ' '), (failed as NodeJS.ErrnoException).code));
+      else resolve({ code, signal, stdout, stderr });
+    });
+    c.stdin!.on('error', () => undefined);
+    c.stdin!.end(o.input ?? '');
   });
 }
 
