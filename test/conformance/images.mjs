@@ -36,9 +36,16 @@ export async function conformanceImages(agnhostPath, dir = path.join(os.tmpdir()
   }
   const agnhost = path.resolve(agnhostPath);
   const nnp = buildNonewprivs(dir);
+  const alpine = alpineShell(dir);
   const images = {
     // agnhost:2.45: ENTRYPOINT ["/agnhost"], CMD ["pause"], on alpine (busybox's sh) with curl; /agnhost-2 is its second name (entrypoint specs).
-    [`${E2E}/agnhost:2.45`]: { entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox', files: { '/agnhost': agnhost, '/agnhost-2': agnhost, '/localhost.crt': crt, '/localhost.key': key, ...sh } },
+    // Alpine's busybox sh looks commands up on PATH, where its netcat-openbsd package's nc shadows
+    // busybox's (the node-pod udp spec runs `nc -w 1 -u`): see alpineShell.
+    [`${E2E}/agnhost:2.45`]: {
+      entrypoint: ['/agnhost'], cmd: ['pause'], applets: 'busybox',
+      ...(alpine ? { env: { PATH: '/usr/local/sbin:/usr/local/bin:${APPLETS}:/usr/sbin:/usr/bin:/sbin:/bin' } } : {}),
+      files: { '/agnhost': agnhost, '/agnhost-2': agnhost, '/localhost.crt': crt, '/localhost.key': key, ...sh, ...(alpine ?? {}) },
+    },
     // busybox:1.36.1-1: CMD ["sh"].
     // Applets the specs call by absolute path that Debian keeps elsewhere (/usr/sbin/sysctl) are bound at /bin too.
     [`${E2E}/busybox:1.36.1-1`]: { cmd: ['sh'], applets: 'busybox', files: { ...sh, ...(sh['/bin/sh'] ? { '/bin/sysctl': '/bin/busybox' } : {}) } },
@@ -51,6 +58,55 @@ export async function conformanceImages(agnhostPath, dir = path.join(os.tmpdir()
   // JSON is YAML: the catalog loader reads it as such.
   fs.writeFileSync(file, `# written by test/conformance/images.mjs\n${JSON.stringify({ images }, null, 2)}\n`);
   return file;
+}
+
+const OPENBSD_NC = '/bin/nc.openbsd';
+
+/**
+ * alpineShell returns the agnhost image's files that make its shell behave as alpine's: a busybox
+ * whose sh runs commands found on PATH (Debian's busybox-static is built to prefer its own applets
+ * whatever PATH holds; Debian's dynamic `busybox` package is not, so it is unpacked here from its
+ * .deb, without installing it) and OpenBSD's nc at /usr/local/bin/nc (alpine's netcat-openbsd, with
+ * -u). Undefined when either cannot be had: the image then keeps busybox-static's sh.
+ */
+function alpineShell(dir) {
+  if (!fs.existsSync(OPENBSD_NC)) return undefined;
+  const sh = fs.existsSync('/bin/busybox') && !prefersApplets('/bin/busybox') ? '/bin/busybox' : unpackedBusybox(path.join(dir, 'busybox-deb'));
+  return sh ? { '/bin/sh': sh, '/usr/local/bin/nc': OPENBSD_NC } : undefined;
+}
+
+/** prefersApplets tells whether a busybox's sh runs its own applet over a program of that name on PATH. */
+function prefersApplets(busybox) {
+  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'busybox-probe-'));
+  try {
+    fs.writeFileSync(path.join(probe, 'nc'), '#!/bin/sh\necho from-path\n', { mode: 0o755 });
+    const out = execFileSync(busybox, ['sh', '-c', 'nc 2>/dev/null; true'], { env: { PATH: probe }, encoding: 'utf8', timeout: 5000 });
+    return !out.includes('from-path');
+  } catch { return true; } finally {
+    fs.rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+/** unpackedBusybox unpacks Debian's `busybox` package into dir (once) and returns its binary, if it can. */
+function unpackedBusybox(dir) {
+  const bin = path.join(dir, 'bin', 'busybox');
+  if (fs.existsSync(bin) && !prefersApplets(bin)) return bin;
+  fs.mkdirSync(dir, { recursive: true });
+  const download = () => execFileSync('apt-get', ['download', '-qq', 'busybox'], { cwd: dir, stdio: 'ignore', timeout: 120_000 });
+  try {
+    try { download(); } catch {
+      // No package lists yet on a fresh machine.
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
+      download();
+    }
+    const deb = fs.readdirSync(dir).find((f) => f.startsWith('busybox_') && f.endsWith('.deb'));
+    if (!deb) return undefined;
+    execFileSync('dpkg-deb', ['-x', path.join(dir, deb), dir], { stdio: 'ignore' });
+  } catch (e) {
+    console.error(`conformance images: cannot unpack Debian's busybox package (${e.message}); the agnhost image keeps busybox-static's sh, whose nc has no -u`);
+    return undefined;
+  }
+  return fs.existsSync(bin) && !prefersApplets(bin) ? bin : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,15 @@ test('the conformance image catalog: agnhost runs /agnhost (pause by default), b
     assert.equal(a.files?.['/agnhost'], agnhost);
     assert.equal(a.files?.['/agnhost-2'], agnhost);
     assert.ok(fs.existsSync(a.files!['/localhost.crt']) && fs.existsSync(a.files!['/localhost.key']));
+    // The agnhost image's sh finds alpine's OpenBSD nc (with -u) on PATH ahead of busybox's applets, where the host has both.
+    if (a.files?.['/usr/local/bin/nc']) {
+      assert.equal(a.env?.PATH, '/usr/local/sbin:/usr/local/bin:${APPLETS}:/usr/sbin:/usr/bin:/sbin:/bin');
+      const bin = path.join(dir, 'usr-local-bin');
+      fs.mkdirSync(bin);
+      fs.symlinkSync(a.files['/usr/local/bin/nc'], path.join(bin, 'nc'));
+      const out = execFileSync(a.files['/bin/sh'], ['-c', 'nc -h 2>&1; true'], { argv0: 'sh', env: { PATH: bin }, encoding: 'utf8' });
+      assert.match(out, /OpenBSD netcat/);
+    }
     assert.deepEqual(catalog.resolve('registry.k8s.io/e2e-test-images/busybox:1.36.1-1', false).cmd, ['sh']);
     assert.deepEqual(catalog.resolve('registry.k8s.io/e2e-test-images/nonroot:1.4', false).user, { uid: 1234 });
     for (const image of ['registry.k8s.io/e2e-test-images/nginx:1.14-4', 'registry.k8s.io/e2e-test-images/httpd:2.4.38-4']) {
