@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import type { Backend } from '../storage/backend.js';
 import type { AdmissionConfig, KubeObject, ResourceDefinition } from '../api/resource.js';
 import { allResources } from '../api/registry.js';
@@ -93,6 +94,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const backend = instrumentBackend(opts.backend, metrics, resourceOfKey(storedPrefixes));
   const services = new ServiceAllocator({ backend: opts.backend, clock, serviceCIDR: opts.serviceClusterIPRange, nodePortRange: opts.serviceNodePortRange });
   const background = new AbortController();
+  // Every admission/RBAC/aggregator object cache keeps one watch on this signal (more than Node's
+  // default 10; each watch removes its listener when it ends, so the count stays bounded).
+  setMaxListeners(0, background.signal);
 
   const storeDeps: StoreDeps = {
     backend,
