@@ -39,6 +39,11 @@ describeNeeding('the API aggregation layer with kubectl', { timeout: 6 * 60_000,
     }, 'flunders in kubectl api-resources');
     assert.deepEqual(row(resources, 'flunders'), ['flunders', 'fl', `${WARDLE_GROUP}/${WARDLE_VERSION}`, 'true', 'Flunder']);
     assert.match((await k(['api-versions'])).stdout, new RegExp(`^${WARDLE_GROUP}/${WARDLE_VERSION}$`, 'm'));
+    // kubectl explain reads the extension server's OpenAPI v3 through the aggregated index.
+    const explained = await k(['explain', 'flunders.spec']);
+    assert.equal(explained.code, 0, explained.stderr);
+    assert.match(explained.stdout, /KIND:\s+Flunder/);
+    assert.match(explained.stdout, /reference\s+<string>/);
   });
 
   it('kubectl create, get and delete of flunders go through the proxy with the user\'s identity', async () => {

@@ -219,8 +219,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
         return writeObject(res, 200, openapiV2Document(served()));
       case '/openapi/v3':
-        return writeObject(res, 200, openapiV3Index(served()));
+        return writeObject(res, 200, aggregator ? aggregator.mergeOpenAPIV3Index(openapiV3Index(served())) : openapiV3Index(served()));
     }
+    if (path.startsWith('/openapi/v3/') && aggregator && user && await aggregator.serveOpenAPIV3(req, res, url, user)) return;
     if (path.startsWith('/openapi/v3/')) {
       const gv = path.slice('/openapi/v3/'.length).split('/');
       const [group, version] = gv[0] === 'api' ? ['', gv[1]] : [gv[1], gv[2]];

@@ -119,6 +119,19 @@ describe('Aggregator in the API server (an extension server on 127.0.0.1)', () =
     assert.equal(rl.kind, 'APIResourceList');
   });
 
+  it('the extension server\'s OpenAPI v3 joins the index and its document is proxied', async () => {
+    const key = `apis/${WARDLE_GROUP}/${WARDLE_VERSION}`;
+    const index = await eventually(async () => {
+      const i = JSON.parse((await call('/openapi/v3')).text) as { paths: Record<string, { serverRelativeURL: string }> };
+      assert.ok(i.paths[key], 'the group version is in the index');
+      return i;
+    });
+    assert.equal(index.paths[key].serverRelativeURL, `/openapi/v3/${key}?hash=0A1B2C`);
+    assert.ok(index.paths['apis/apps/v1'], 'the built-in entries stay');
+    const doc = JSON.parse((await call(index.paths[key].serverRelativeURL)).text) as { components: { schemas: Record<string, unknown> } };
+    assert.ok(doc.components.schemas['com.example.wardle.v1alpha1.Flunder']);
+  });
+
   it('a Local APIService is served locally', async () => {
     const r = await call('/apis/apps/v1/namespaces/default/deployments');
     assert.equal(r.status, 200);

@@ -19,6 +19,7 @@ import { AvailableConditionController, targetFor } from './available.js';
 import { httpsDiscoveryFetcher, type DiscoveryFetcher } from './discovery-check.js';
 import { aggregatedAPIGroup, mergeAggregatedDiscovery, mergeAPIGroupList, resourcesOfBody, type AggregatedVersion } from './discovery.js';
 import { newFrontProxyCredentials, publishAuthentication, type ConfigMapStore, type FrontProxyCredentials } from './front-proxy.js';
+import { fetchOpenAPIV3Entry, mergeOpenAPIV3Index, openapiV3Path, type OpenAPIV3Index } from './openapi.js';
 import { httpError, proxyRequest, proxyUpgrade, type ProxyTarget } from './proxy.js';
 
 const logger = log.child({ component: 'aggregator' });
@@ -58,6 +59,8 @@ export class Aggregator {
   private snapshot: readonly KubeObject[] = [];
   /** resources each extension APIService listed at its last passed check */
   private readonly resources = new Map<string, Obj[]>();
+  /** the OpenAPI v3 index entry of each passed extension APIService, by index key */
+  private readonly openapi = new Map<string, { serverRelativeURL: string; apiService: string }>();
   /** the front proxy's client certificate, made on first need (it costs a key pair and two signatures) */
   private frontProxyCreds?: Promise<FrontProxyCredentials>;
 
@@ -78,6 +81,7 @@ export class Aggregator {
         const r = body === undefined ? undefined : resourcesOfBody(body);
         if (r) this.resources.set(name, r);
         else if (body === undefined) this.resources.delete(name);
+        void this.refreshOpenAPI(name, fetch, body !== undefined);
       },
     });
   }
@@ -96,6 +100,46 @@ export class Aggregator {
       this.deps.signal.addEventListener('abort', cancel, { once: true });
     }
     void this.controller.run(this.deps.signal).catch((e) => logger.error(e, 'aggregator: availability controller stopped'));
+  }
+
+  /** refreshOpenAPI reads a passed APIService's OpenAPI v3 index entry, or forgets a deleted one's. */
+  private async refreshOpenAPI(name: string, fetch: DiscoveryFetcher, present: boolean): Promise<void> {
+    const svc = present ? await this.apiServices.get(name) : undefined;
+    const info = svc && apiServiceInfo(svc);
+    if (!info?.service) {
+      for (const [k, v] of this.openapi) if (v.apiService === name) this.openapi.delete(k);
+      return;
+    }
+    try {
+      const target = await this.target({ info, available: true });
+      const entry = await fetchOpenAPIV3Entry(fetch, target, info.group, info.version);
+      const key = openapiV3Path(info.group, info.version);
+      if (entry) this.openapi.set(key, { ...entry, apiService: name });
+      else this.openapi.delete(key);
+    } catch (e) {
+      logger.v(4).info('reading the OpenAPI v3 index of an extension server failed', { apiService: name, err: String(e) });
+    }
+  }
+
+  /** mergeOpenAPIV3Index adds the extension group versions to GET /openapi/v3. */
+  mergeOpenAPIV3Index(index: OpenAPIV3Index): OpenAPIV3Index {
+    const available = new Set(this.aggregated().filter((a) => a.available).map((a) => openapiV3Path(a.info.group, a.info.version)));
+    const extra = new Map([...this.openapi].filter(([k]) => available.has(k)).map(([k, v]) => [k, { serverRelativeURL: v.serverRelativeURL }] as const));
+    return mergeOpenAPIV3Index(index, extra);
+  }
+
+  /** serveOpenAPIV3 proxies GET /openapi/v3/apis/<group>/<version> of an extension APIService; false otherwise. */
+  async serveOpenAPIV3(req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo): Promise<boolean> {
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts.length !== 5 || parts[0] !== 'openapi' || parts[1] !== 'v3' || parts[2] !== 'apis') return false;
+    const route = await this.routeFor(parts[3], parts[4]);
+    if (!route) return false;
+    if (!route.available) {
+      httpError(res, 503, 'service unavailable');
+      return true;
+    }
+    await proxyRequest(req, res, url, await this.target(route), user);
+    return true;
   }
 
   /** frontProxy returns the front proxy's credentials, making them the first time. */

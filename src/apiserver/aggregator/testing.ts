@@ -45,6 +45,41 @@ export function wardleResourceList(): Obj {
   };
 }
 
+/** wardleOpenAPIV3 is the server's OpenAPI v3 document of wardle.example.com/v1alpha1 (Flunder, for kubectl explain). */
+export function wardleOpenAPIV3(): Obj {
+  const meta = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+  return {
+    openapi: '3.0.0', info: { title: 'Wardle', version: WARDLE_VERSION },
+    // kubectl explain finds a resource's kind through its GET operation.
+    paths: {
+      [`/apis/${WARDLE_GROUP}/${WARDLE_VERSION}/namespaces/{namespace}/flunders/{name}`]: {
+        get: {
+          operationId: 'readWardleV1alpha1NamespacedFlunder',
+          responses: { 200: { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/com.example.wardle.v1alpha1.Flunder' } } } } },
+          'x-kubernetes-action': 'get',
+          'x-kubernetes-group-version-kind': { group: WARDLE_GROUP, kind: 'Flunder', version: WARDLE_VERSION },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        'com.example.wardle.v1alpha1.Flunder': {
+          description: 'Flunder is an example type of the sample API server.',
+          type: 'object',
+          properties: {
+            apiVersion: { description: 'APIVersion defines the versioned schema of this representation of an object.', type: 'string' },
+            kind: { description: 'Kind is a string value representing the REST resource this object represents.', type: 'string' },
+            metadata: { description: 'Standard object metadata.', allOf: [{ $ref: `#/components/schemas/${meta}` }], default: {} },
+            spec: { description: 'FlunderSpec is the specification of a Flunder.', type: 'object', properties: { reference: { description: 'A name of another flunder or fischer.', type: 'string' } } },
+          },
+          'x-kubernetes-group-version-kind': [{ group: WARDLE_GROUP, kind: 'Flunder', version: WARDLE_VERSION }],
+        },
+        [meta]: { description: 'ObjectMeta is metadata that all persisted resources must have.', type: 'object', properties: { name: { description: 'Name must be unique within a namespace.', type: 'string' } } },
+      },
+    },
+  };
+}
+
 function send(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -75,6 +110,9 @@ export async function startWardleServer(o: { namespace: string; service: string;
       authorization: req.headers.authorization, extra, clientCert: peer?.raw,
     });
     const parts = url.pathname.split('/').filter(Boolean);
+    const openapiPath = `/openapi/v3/apis/${WARDLE_GROUP}/${WARDLE_VERSION}`;
+    if (url.pathname === '/openapi/v3') return send(res, 200, { paths: { [openapiPath.slice('/openapi/v3/'.length)]: { serverRelativeURL: `${openapiPath}?hash=0A1B2C` } } });
+    if (url.pathname === openapiPath) return send(res, 200, wardleOpenAPIV3());
     if (parts.length === 3 && parts[1] === WARDLE_GROUP && parts[2] === WARDLE_VERSION) return send(res, 200, wardleResourceList());
     // /apis/wardle.example.com/v1alpha1/namespaces/NS/flunders[/NAME]
     if (parts.length < 6 || parts[1] !== WARDLE_GROUP || parts[3] !== 'namespaces' || parts[5] !== 'flunders') return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
