@@ -320,3 +320,34 @@ test('namespaces: a sandbox\'s sysctls are set in its own IPC namespace, not the
   await rt.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+for (const shim of [true, false]) {
+  test(`process runtime (host, ${shim ? 'container shim' : 'direct'}): who forks the container; attach with stdin; SIGTERM within the grace period gives 143`, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+    const rt = new ProcessRuntime({ rootDir: dir, isolation: 'host', shim });
+    const cfg = sandboxConfig('mypod', 'NODE');
+    const sb = await rt.runPodSandbox(cfg);
+    const id = await rt.createContainer(sb, { ...base, name: 'r', argv: ['sh', '-c', 'echo up; while read l; do echo "got $l"; done'], stdin: true, logPath: path.join(dir, 'r.log') }, cfg);
+    await rt.startContainer(id);
+    const pid = (await rt.containerStatus(id))!.pid!;
+    const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    if (shim) assert.notEqual(ppid, process.pid, 'the shim forked it');
+    else assert.equal(ppid, process.pid);
+    const logged = () => (fs.existsSync(path.join(dir, 'r.log')) ? fs.readFileSync(path.join(dir, 'r.log'), 'utf8') : '');
+    for (let i = 0; i < 1000 && !logged().includes(' up'); i++) await new Promise((r) => setTimeout(r, 10));
+    const session = (await rt.attach(id))!;
+    let out = '';
+    session.output.on('data', (d: Buffer) => { out += d; });
+    session.stdin!.write('x\n');
+    for (let i = 0; i < 1000 && !out.includes('got x'); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(out, 'got x\n', 'attach sees what comes after it, not before');
+    await rt.stopContainer(id, 10_000);
+    const done = (await rt.containerStatus(id))!;
+    assert.equal(done.exitCode, 143);
+    const lines = fs.readFileSync(path.join(dir, 'r.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    assert.deepEqual(lines, ['up', 'got x']);
+    await rt.removePodSandbox(sb);
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}

@@ -21,7 +21,7 @@ import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '.
 import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
 import { ContainerEvents, listMatching } from '../container-records.js';
-import { ContainerShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
+import { sharedShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
 
 const logger = log.child({ component: 'process-runtime' });
 
@@ -93,7 +93,7 @@ interface ContainerEntry {
  * (hostname) and IPC namespaces, /etc/hostname and /etc/resolv.conf — and every container its own
  * PID and mount namespaces inside it, with an overlay of the host's / as its root filesystem (see
  * setup-script.ts); otherwise processes run on the host filesystem in the node's network.
- * The containers are forked by the node's container shim (shim/), which owns them and writes
+ * The containers are forked by the process's container shim (shim/), which owns them and writes
  * their stdout/stderr into CRI log files. They outlive a crashed agent, but not the next one: on
  * start, the runtime kills what a previous agent left running and reports it as exited (137);
  * sandboxes whose namespaces survived stay ready, so the pod keeps its address.
@@ -114,8 +114,6 @@ export class ProcessRuntime implements Runtime {
   private readonly busyboxBin?: string;
   /** where containers get their resource limits; undefined: no cgroups (not root, or none usable) */
   readonly cgroups?: CgroupManager;
-  /** the node's container shim: it forks, owns and logs the containers (started on the first container) */
-  private shim?: ContainerShim;
   /** forks from this process: without a shim */
   private readonly direct = new DirectLauncher();
 
@@ -357,16 +355,12 @@ export class ProcessRuntime implements Runtime {
   }
 
   /**
-   * launcher is where containers are forked: the node's container shim (started on first use, again
-   * if it died), or this process when the shim cannot start or TSKUBE_CONTAINER_SHIM=0.
+   * launcher is where containers are forked: the process's container shim (started on first use,
+   * again if it died), or this process when the shim cannot start or TSKUBE_CONTAINER_SHIM=0.
    */
   private launcher(): ContainerLauncher {
-    if (this.shim?.alive) return this.shim;
-    if (this.opts.shim ?? process.env.TSKUBE_CONTAINER_SHIM !== '0') {
-      this.shim = ContainerShim.spawn();
-      if (this.shim) return this.shim;
-    }
-    return this.direct;
+    if (!(this.opts.shim ?? process.env.TSKUBE_CONTAINER_SHIM !== '0')) return this.direct;
+    return sharedShim() ?? this.direct;
   }
 
   async stopContainer(id: string, graceMs: number): Promise<void> {

@@ -254,6 +254,18 @@ export class ContainerShim implements ContainerLauncher {
   }
 }
 
+let shared: ContainerShim | undefined;
+
+/**
+ * sharedShim is this process's container shim, one for every node runtime it hosts (`tskube up`
+ * runs several nodes in one process; a shim is ~45 MB of RSS, so one, not one per node), started
+ * on first use and again if it died; undefined when it cannot start.
+ */
+export function sharedShim(): ContainerShim | undefined {
+  if (!shared?.alive) shared = ContainerShim.spawn();
+  return shared;
+}
+
 /** DirectTask is a container process the agent forked itself (no shim). */
 class DirectTask implements ContainerTask {
   readonly ready: Promise<void>;
