@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { newCA } from '../tls.js';
 import { eventually, startTestCluster, type TestCluster } from '../../testing/test-cluster.js';
 import { startWardleServer, wardleManifests, WARDLE_GROUP, WARDLE_VERSION, type WardleServer } from './testing.js';
 
@@ -136,6 +137,25 @@ describe('Aggregator in the API server (an extension server on 127.0.0.1)', () =
     const r = await call('/apis/apps/v1/namespaces/default/deployments');
     assert.equal(r.status, 200);
     assert.ok(!wardle.requests.some((q) => q.path.startsWith('/apis/apps')));
+  });
+
+  it('the serving certificate is checked against spec.caBundle unless insecureSkipTLSVerify', async () => {
+    const store = tc.api.storeFor('apiregistration.k8s.io', 'v1', 'apiservices');
+    const other = Buffer.from((await newCA('other-ca')).cert).toString('base64');
+    const setSpec = async (spec: Record<string, unknown>) => {
+      const cur = await store.get(undefined, NAME);
+      const next = { ...(cur.spec as Record<string, unknown>), ...spec };
+      for (const [k, v] of Object.entries(spec)) if (v === undefined) delete next[k];
+      await store.update(undefined, NAME, { ...cur, spec: next });
+    };
+    const path = `/apis/${WARDLE_GROUP}/${WARDLE_VERSION}/namespaces/${NS}/flunders`;
+    await setSpec({ caBundle: other });
+    // The availability check trusts nothing it reads and does not verify: the APIService stays Available.
+    const r = await eventually(async () => { const x = await call(path); assert.equal(x.status, 503); return x; });
+    assert.equal(r.text, 'tls: failed to verify certificate: x509: certificate signed by unknown authority\n');
+    await setSpec({ caBundle: undefined, insecureSkipTLSVerify: true });
+    await eventually(async () => assert.equal((await call(path)).status, 200));
+    await setSpec({ caBundle: wardle.caBundle, insecureSkipTLSVerify: undefined });
   });
 
   it('endpoints without the port\'s name are MissingEndpoints; a deleted APIService is no longer routed', async () => {
