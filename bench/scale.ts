@@ -9,6 +9,7 @@
  * Figures only; never fails on time.
  * Run: node --import tsx bench/scale.ts   (SIM_NODES=1000 DEPLOYMENTS=10 REPLICAS=1000 LIMIT_S=600)
  */
+import { createWriteStream } from 'node:fs';
 import { procStats, startBench } from './lib.js';
 
 /**
@@ -30,6 +31,11 @@ const total = DEPLOYMENTS * REPLICAS;
 const t0Start = performance.now();
 const c = await startBench(['--nodes', '0', '--simulated-nodes', String(SIM_NODES), ...clusterCidrFor(SIM_NODES)], SIM_NODES);
 const pid = c.proc.pid!;
+// CONTROL_PLANE_STDOUT=file keeps what the control plane prints (e.g. BENCH_NODE_FLAGS=--trace-gc).
+if (process.env.CONTROL_PLANE_STDOUT) {
+  const out = createWriteStream(process.env.CONTROL_PLANE_STDOUT);
+  c.proc.stdout!.on('data', (d) => out.write(d));
+}
 console.log(`== ${SIM_NODES} simulated nodes registered in ${((performance.now() - t0Start) / 1000).toFixed(1)} s, control plane RSS ${procStats(pid).rssMiB.toFixed(0)} MiB`);
 
 /**
