@@ -68,6 +68,31 @@ describe('Aggregator in the API server (an extension server on 127.0.0.1)', () =
     assert.deepEqual(list.items.map((i) => i.metadata.name), ['one']);
   });
 
+  it('another user reaches the extension server as itself: name, groups and extras; what it may not do stops here', async () => {
+    const rbac = (p: string) => tc.api.storeFor('rbac.authorization.k8s.io', 'v1', p);
+    await rbac('clusterroles').create(undefined, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'flunder-reader' }, rules: [{ apiGroups: [WARDLE_GROUP], resources: ['flunders'], verbs: ['list'] }] } as never);
+    await rbac('clusterrolebindings').create(undefined, {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'reader-reads-flunders' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flunder-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: NS }],
+    } as never);
+    await tc.api.storeFor('', 'v1', 'serviceaccounts').create(NS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: NS } } as never);
+    // A bound token's user carries extras (its credential id).
+    const tr = await call(`/api/v1/namespaces/${NS}/serviceaccounts/reader/token`, { method: 'POST', body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [] } }) });
+    assert.equal(tr.status, 201, tr.text);
+    const token = (JSON.parse(tr.text) as { status: { token: string } }).status.token;
+    const path = `/apis/${WARDLE_GROUP}/${WARDLE_VERSION}/namespaces/${NS}/flunders`;
+    const as = { Authorization: `Bearer ${token}` };
+    await eventually(async () => assert.equal((await call(path, { headers: as })).status, 200));
+    const seen = wardle.requests.filter((q) => q.path === path).at(-1)!;
+    assert.equal(seen.user, `system:serviceaccount:${NS}:reader`);
+    assert.deepEqual(seen.groups, ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated']);
+    assert.match(seen.extra['authentication.kubernetes.io%2fcredential-id'] ?? '', /^JTI=/);
+    // Another verb is authorized here first: the extension server never sees it.
+    const before = wardle.requests.length;
+    assert.equal((await call(`${path}/x`, { headers: as })).status, 403);
+    assert.equal(wardle.requests.length, before);
+  });
+
   it('a watch streams through the proxy', async () => {
     const ac = new AbortController();
     const r = await fetch(`${tc.api.url}/apis/${WARDLE_GROUP}/${WARDLE_VERSION}/namespaces/${NS}/flunders?watch=true`, { headers: { Authorization: 'Bearer t0k' }, signal: ac.signal });
