@@ -135,5 +135,11 @@ if (finished) {
   console.log(`  non-zero queues: ${stuck.join('; ') || 'none'}`);
   printRequests(requestsBefore, await requestCounts(), running);
 }
+// HOLD_S keeps the cluster up that long after the run (to take a heap snapshot: kill -USR2 with
+// BENCH_NODE_FLAGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR").
+if (process.env.HOLD_S) {
+  console.log(`  control plane pid ${pid}: held for ${process.env.HOLD_S} s`);
+  await new Promise((r) => setTimeout(r, Number(process.env.HOLD_S) * 1000));
+}
 await c.stop();
 process.exit(0);

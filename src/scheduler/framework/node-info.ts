@@ -92,6 +92,8 @@ export class NodeInfo {
   /** PVCs used by the node's pods: namespace/claim → count */
   pvcRefCounts = new Map<string, number>();
   generation = nextGeneration();
+  /** results plugins derived from this generation's pods (memoized), dropped at the next change */
+  private memo: { generation: number; values: Map<string, number> } | undefined;
 
   constructor(...pods: PodInfo[]) {
     for (const p of pods) this.addPodInfo(p);
@@ -165,6 +167,23 @@ export class NodeInfo {
       else this.pvcRefCounts.delete(k);
     }
     this.generation = nextGeneration();
+  }
+
+  /**
+   * memoized returns what memoize stored under key for this generation: for plugins that derive a
+   * number from the node's pods on every cycle (PodTopologySpread's matching-pod counts). Every
+   * change of the node or its pods makes a new generation, so a result is never stale.
+   */
+  memoized(key: string): number | undefined {
+    const m = this.memo;
+    return m !== undefined && m.generation === this.generation ? m.values.get(key) : undefined;
+  }
+
+  /** memoize stores a result derived from this generation (see memoized). */
+  memoize(key: string, value: number): void {
+    let m = this.memo;
+    if (m === undefined || m.generation !== this.generation) this.memo = m = { generation: this.generation, values: new Map() };
+    m.values.set(key, value);
   }
 
   /** snapshot copies the NodeInfo (the pods are shared: PodInfos are immutable once built). */

@@ -71,39 +71,37 @@ export function countPodsMatchSelector(pods: readonly { pod: Readonly<Pod>; name
   return n;
 }
 
-/** the counts a NodeInfo had at one generation, by namespace and selector key */
-interface NodeCounts { generation: number; counts: Map<string, number> }
-const countCache = new WeakMap<NodeInfo, NodeCounts>();
 /**
- * the cache key of each parsed selector for the namespace it was last used with: selectors are
- * built once per cycle and never mutated, and reusing one string spares hashing a new one per node
+ * the count key of each parsed selector for the namespace it was last used with: selectors are
+ * built once per cycle and never mutated
  */
 const selectorKeys = new WeakMap<LabelSelector, { ns: string; key: string }>();
 
-/**
- * countNodePodsMatchSelector is countPodsMatchSelector over a NodeInfo's pods, remembered per node
- * until its generation changes (any pod added, removed or updated, or the node replaced). Every
- * scheduling cycle counts the matching pods of every node; without this a cycle costs O(all pods),
- * and scheduling N pods O(N²). Pods of one controller share a selector, so consecutive cycles
- * recount only the nodes that changed since.
- */
-export function countNodePodsMatchSelector(ni: NodeInfo, selector: LabelSelector, ns: string): number {
-  if (selector.nothing) return 0;
+/** selectorCountKey names a (selector, namespace) pair for countNodePodsMatchSelector. */
+export function selectorCountKey(selector: LabelSelector, ns: string): string {
   let sk = selectorKeys.get(selector);
   if (sk === undefined || sk.ns !== ns) {
     // Namespaces cannot contain '/', so the key is unambiguous.
-    sk = { ns, key: `${ns}/${labelSelectorString(selector)}` };
+    sk = { ns, key: `PodTopologySpread/${ns}/${selector.nothing ? '<nothing>' : labelSelectorString(selector)}` };
     selectorKeys.set(selector, sk);
   }
-  let c = countCache.get(ni);
-  if (c === undefined || c.generation !== ni.generation) {
-    c = { generation: ni.generation, counts: new Map() };
-    countCache.set(ni, c);
-  }
-  let n = c.counts.get(sk.key);
+  return sk.key;
+}
+
+/**
+ * countNodePodsMatchSelector is countPodsMatchSelector over a NodeInfo's pods, remembered by the
+ * NodeInfo until its generation changes (any pod added, removed or updated, or the node replaced).
+ * Every scheduling cycle counts the matching pods of every node; without this a cycle costs
+ * O(all pods), and scheduling N pods O(N²). Pods of one controller share a selector, so
+ * consecutive cycles recount only the nodes that changed since. key: selectorCountKey's, when the
+ * caller computed it once for many nodes.
+ */
+export function countNodePodsMatchSelector(ni: NodeInfo, selector: LabelSelector, ns: string, key = selectorCountKey(selector, ns)): number {
+  if (selector.nothing) return 0;
+  let n = ni.memoized(key);
   if (n === undefined) {
     n = countPodsMatchSelector(ni.pods, selector, ns);
-    c.counts.set(sk.key, n);
+    ni.memoize(key, n);
   }
   return n;
 }

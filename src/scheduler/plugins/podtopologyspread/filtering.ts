@@ -9,7 +9,7 @@ import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import { newStatus, type MaybeStatus } from '../../framework/status.js';
 import { RequiredNodeAffinity } from '../helper/node-affinity.js';
-import { countNodePodsMatchSelector, matchNodeInclusionPolicies, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
+import { countNodePodsMatchSelector, matchNodeInclusionPolicies, selectorCountKey, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
 
 /** ErrReasonConstraintsNotMatch is upstream's reason. */
 export const ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";
@@ -80,13 +80,14 @@ export class PreFilterState implements StateData {
 export function calPreFilterState(pod: PodInfo, constraints: Constraint[], allNodes: readonly NodeInfo[]): PreFilterState {
   const tp = constraints.map(() => new Map<string, number>());
   const required = new RequiredNodeAffinity(pod.pod);
+  const keys = constraints.map((c) => selectorCountKey(c.selector, pod.namespace));
   for (const ni of allNodes) {
     const node = ni.node;
     if (!node || !nodeLabelsMatchSpreadConstraints(ni.labels, constraints)) continue;
     constraints.forEach((c, i) => {
       if (!matchNodeInclusionPolicies(c, pod.pod, node, required)) return;
       const v = ni.labels[c.topologyKey];
-      tp[i].set(v, (tp[i].get(v) ?? 0) + countNodePodsMatchSelector(ni, c.selector, pod.namespace));
+      tp[i].set(v, (tp[i].get(v) ?? 0) + countNodePodsMatchSelector(ni, c.selector, pod.namespace, keys[i]));
     });
   }
   const paths = constraints.map((_c, i) => {

@@ -8,7 +8,7 @@ import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import { MAX_NODE_SCORE, type NodeScore } from '../../framework/types.js';
 import { RequiredNodeAffinity } from '../helper/node-affinity.js';
-import { countNodePodsMatchSelector, matchNodeInclusionPolicies, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
+import { countNodePodsMatchSelector, matchNodeInclusionPolicies, selectorCountKey, nodeLabelsMatchSpreadConstraints, type Constraint } from './common.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 
@@ -22,6 +22,8 @@ export class PreScoreState implements StateData {
     readonly ignoredNodes: Set<string>,
     readonly topologyValueToPodCounts: Map<string, number>[],
     readonly topologyNormalizingWeight: number[],
+    /** each constraint's selectorCountKey for the pod's namespace (worked out once, used per node) */
+    readonly countKeys: string[] = [],
   ) {}
 
   clone(): StateData { return this; }
@@ -56,6 +58,7 @@ export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filter
   const weights = constraints.map((c, i) => topologyNormalizingWeight(c.topologyKey === HOSTNAME ? filteredNodes.length - ignored.size : topoSize[i]));
   // Only the values of scored nodes are ever read back (a node without the key scores nothing for
   // that constraint), so pods are counted only for constraints with such a value.
+  const keys = constraints.map((c) => selectorCountKey(c.selector, pod.namespace));
   const toCount = constraints.map((c, i) => c.topologyKey !== HOSTNAME && [...counts[i].keys()].some((v) => v !== undefined));
   if (toCount.some(Boolean)) {
     const required = new RequiredNodeAffinity(pod.pod);
@@ -71,23 +74,23 @@ export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filter
         const cur = counts[i].get(v);
         if (cur === undefined) continue;
         if (!matchNodeInclusionPolicies(c, pod.pod, node, required)) continue;
-        counts[i].set(v, cur + countNodePodsMatchSelector(ni, c.selector, pod.namespace));
+        counts[i].set(v, cur + countNodePodsMatchSelector(ni, c.selector, pod.namespace, keys[i]));
       }
     }
   }
-  return new PreScoreState(constraints, ignored, counts, weights);
+  return new PreScoreState(constraints, ignored, counts, weights, keys);
 }
 
 /** scoreNode sums scoreForCount over the constraints whose key the node has. */
 export function scoreNode(s: PreScoreState, pod: PodInfo, nodeInfo: NodeInfo): number {
-  if (s.ignoredNodes.has(nodeInfo.name)) return 0;
+  if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodeInfo.name)) return 0;
   let score = 0;
   const labels = nodeInfo.labels;
   for (let i = 0; i < s.constraints.length; i++) {
     const c = s.constraints[i];
     const v = labels[c.topologyKey];
     if (v === undefined) continue;
-    const cnt = c.topologyKey === HOSTNAME ? countNodePodsMatchSelector(nodeInfo, c.selector, pod.namespace) : (s.topologyValueToPodCounts[i].get(v) ?? 0);
+    const cnt = c.topologyKey === HOSTNAME ? countNodePodsMatchSelector(nodeInfo, c.selector, pod.namespace, s.countKeys[i]) : (s.topologyValueToPodCounts[i].get(v) ?? 0);
     score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i]);
   }
   return Math.round(score);

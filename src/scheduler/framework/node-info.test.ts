@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeNode, makePod } from '../testing/wrappers.js';
+import { NodeInfo } from './node-info.js';
+
+test('memoized results last exactly one generation of the node', () => {
+  const ni = new NodeInfo(makePod().name('a').node('n1').info());
+  ni.setNode(makeNode().name('n1').obj());
+  assert.equal(ni.memoized('k'), undefined);
+  ni.memoize('k', 7);
+  ni.memoize('j', 1);
+  assert.equal(ni.memoized('k'), 7);
+  assert.equal(ni.memoized('j'), 1);
+
+  ni.addPodInfo(makePod().name('b').node('n1').info());
+  assert.equal(ni.memoized('k'), undefined, 'a pod added');
+  ni.memoize('k', 8);
+  assert.ok(ni.removePod(makePod().name('b').node('n1').obj()));
+  assert.equal(ni.memoized('k'), undefined, 'a pod removed');
+  ni.memoize('k', 9);
+  ni.setNode(makeNode().name('n1').label('x', 'y').obj());
+  assert.equal(ni.memoized('k'), undefined, 'the node replaced');
+
+  // A snapshot copy carries the generation but keeps results of its own.
+  ni.memoize('k', 10);
+  const copy = new NodeInfo();
+  copy.copyFrom(ni);
+  assert.equal(copy.memoized('k'), undefined);
+  copy.memoize('k', 11);
+  assert.equal(ni.memoized('k'), 10);
+  copy.addPodInfo(makePod().name('c').node('n1').info());
+  assert.equal(copy.memoized('k'), undefined);
+  assert.equal(ni.memoized('k'), 10, 'the original did not change');
+});
