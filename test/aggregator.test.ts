@@ -77,6 +77,11 @@ describeNeeding('the API aggregation layer with kubectl', { timeout: 6 * 60_000,
     const r = await k(['get', `flunders.${WARDLE_VERSION}.${WARDLE_GROUP}`, '-n', 'default']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Error from server \(ServiceUnavailable\): the server is currently unable to handle the request/);
+    // Aggregated discovery lists the group version Stale, without resources: kubectl leaves flunders out.
+    const resources = await k(['api-resources']);
+    assert.equal(resources.code, 0, resources.stderr);
+    assert.doesNotMatch(resources.stdout, /^flunders\s/m);
+    assert.match(resources.stdout, /^deployments\s/m, 'the other groups are listed');
     // Without Endpoints the reason says so at once.
     assert.equal((await k(['delete', 'endpoints', 'sample-api', '-n', NS])).code, 0);
     await waitFor(async () => row((await k(['get', 'apiservices'])).stdout, NAME)?.[2] === 'False (EndpointsNotFound)', 'EndpointsNotFound');
