@@ -20,7 +20,7 @@ import { httpsDiscoveryFetcher, type DiscoveryFetcher } from './discovery-check.
 import { aggregatedAPIGroup, mergeAggregatedDiscovery, mergeAPIGroupList, resourcesOfBody, type AggregatedVersion } from './discovery.js';
 import { newFrontProxyCredentials, publishAuthentication, type ConfigMapStore, type FrontProxyCredentials } from './front-proxy.js';
 import { fetchOpenAPIV3Entry, mergeOpenAPIV3Index, openapiV3Path, type OpenAPIV3Index } from './openapi.js';
-import { httpError, proxyRequest, proxyUpgrade, type ProxyTarget } from './proxy.js';
+import { httpError, newProxyAgent, proxyRequest, proxyUpgrade, type ProxyTarget } from './proxy.js';
 
 const logger = log.child({ component: 'aggregator' });
 
@@ -63,6 +63,8 @@ export class Aggregator {
   private readonly openapi = new Map<string, { serverRelativeURL: string; apiService: string }>();
   /** the front proxy's client certificate, made on first need (it costs a key pair and two signatures) */
   private frontProxyCreds?: Promise<FrontProxyCredentials>;
+  /** kept-alive connections of proxied requests, closed when the server stops */
+  private readonly agent = newProxyAgent();
 
   constructor(private readonly deps: AggregatorDeps) {
     const fetch = deps.fetch ?? httpsDiscoveryFetcher(deps.clock);
@@ -91,6 +93,7 @@ export class Aggregator {
     this.apiServices.start();
     this.services.start();
     this.endpoints.start();
+    this.deps.signal.addEventListener('abort', () => this.agent.destroy(), { once: true });
     const configMaps = this.deps.configMaps;
     // Published a moment after start, off the start's critical path: extension servers read it when they start.
     if (configMaps) {
@@ -138,7 +141,7 @@ export class Aggregator {
       httpError(res, 503, 'service unavailable');
       return true;
     }
-    await proxyRequest(req, res, url, await this.target(route), user);
+    await proxyRequest(req, res, url, await this.target(route), user, this.agent);
     return true;
   }
 
@@ -208,7 +211,7 @@ export class Aggregator {
       httpError(res, 503, 'service unavailable');
       return true;
     }
-    await proxyRequest(req, res, url, target, user);
+    await proxyRequest(req, res, url, target, user, this.agent);
     return true;
   }
 
