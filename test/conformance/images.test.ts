@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +26,7 @@ test('the conformance image catalog: agnhost runs /agnhost (pause by default), b
       const bin = path.join(dir, 'usr-local-bin');
       fs.mkdirSync(bin);
       fs.symlinkSync(a.files['/usr/local/bin/nc'], path.join(bin, 'nc'));
-      const out = execFileSync(a.files['/bin/sh'], ['-c', 'nc -h 2>&1; true'], { argv0: 'sh', env: { PATH: bin }, encoding: 'utf8' });
+      const out = spawnSync(a.files['/bin/sh'], ['-c', 'nc -h 2>&1; true'], { argv0: 'sh', env: { PATH: bin }, encoding: 'utf8' }).stdout;
       assert.match(out, /OpenBSD netcat/);
     }
     assert.deepEqual(catalog.resolve('registry.k8s.io/e2e-test-images/busybox:1.36.1-1', false).cmd, ['sh']);
