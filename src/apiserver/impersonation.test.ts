@@ -29,3 +29,8 @@ test('a node may not impersonate; groups without a user are an error', async () 
   await assert.rejects(impersonate(ADMIN_USER, { 'impersonate-group': ['g'] }, authz), (e: StatusError) =>
     e.code === 500 && /requested \[\{Group  g\}\] without impersonating a user/.test(e.message));
 });
+
+test('the impersonated uid and extras become the user\'s (kubectl --as-uid, --as-user-extra)', async () => {
+  assert.deepEqual(await impersonate(ADMIN_USER, { 'impersonate-user': ['jane'], 'impersonate-uid': ['u-1'], 'impersonate-extra-scopes': ['view', 'edit'], 'impersonate-extra-example.com%2fteam': ['a'] }, authz),
+    { name: 'jane', groups: ['system:authenticated'], uid: 'u-1', extra: { scopes: ['view', 'edit'], 'example.com/team': ['a'] } });
+});

@@ -68,6 +68,8 @@ export async function impersonate(requester: UserInfo, headers: DistinctHeaders,
   const groupsSpecified = (headers['impersonate-group'] ?? []).length > 0;
   let name = '';
   let groups: string[] = [];
+  let uid = '';
+  const extra: Record<string, string[]> = {};
   for (const r of requests) {
     const a: Attributes = {
       user: requester, verb: 'impersonate', resourceRequest: true, path: '', apiGroup: '', apiVersion: 'v1',
@@ -90,9 +92,11 @@ export async function impersonate(requester: UserInfo, headers: DistinctHeaders,
         break;
       case 'UserExtra':
         Object.assign(a, { apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: r.key ?? '' });
+        (extra[r.key ?? ''] ??= []).push(r.name);
         break;
       case 'UID':
         Object.assign(a, { apiGroup: 'authentication.k8s.io', resource: 'uids' });
+        uid = r.name;
         break;
     }
     const d = await authorize(a);
@@ -100,5 +104,6 @@ export async function impersonate(requester: UserInfo, headers: DistinctHeaders,
   }
   // Every impersonated user but system:anonymous is authenticated, unless the groups say otherwise.
   if (name !== 'system:anonymous' && !groups.includes(AUTHENTICATED_GROUP) && !groups.includes(UNAUTHENTICATED_GROUP)) groups.push(AUTHENTICATED_GROUP);
-  return { name, groups };
+  // The impersonated extras and uid are the user's from here on (authorization, audit, an aggregated server's X-Remote-* headers).
+  return { name, groups, ...(uid ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
 }
