@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestInfo } from './request-info.js';
+import { badURLEscape, parseRequestInfo } from './request-info.js';
 
 test('parseRequestInfo splits core, group, namespaced and subresource paths', () => {
   assert.deepEqual(parseRequestInfo('/api/v1/namespaces/default/pods/nginx/status'), {
@@ -26,4 +26,13 @@ test('discovery and other paths are non-resource', () => {
   assert.deepEqual(parseRequestInfo('/api/v1'), { isResource: false, path: '/api/v1', group: '', version: 'v1' });
   assert.deepEqual(parseRequestInfo('/apis/apps/v1'), { isResource: false, path: '/apis/apps/v1', group: 'apps', version: 'v1' });
   assert.equal(parseRequestInfo('/healthz').isResource, false);
+});
+
+test('a malformed percent-escape is named as Go names it, and never throws from parseRequestInfo', () => {
+  assert.equal(badURLEscape('/api/v1/namespaces/default/pods/a%zz'), 'invalid URL escape "%zz"');
+  assert.equal(badURLEscape('/api/v1/pods/a%4'), 'invalid URL escape "%4"');
+  assert.equal(badURLEscape('/api/v1/pods/a%2Fb'), undefined);
+  assert.equal(badURLEscape('/api/v1/pods/%ff'), undefined);
+  const info = parseRequestInfo('/api/v1/namespaces/default/pods/%ff');
+  assert.equal(info.isResource && info.name, '%ff');
 });

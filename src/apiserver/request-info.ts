@@ -26,9 +26,28 @@ export type RequestInfo = ResourceRequestInfo | NonResourceRequestInfo;
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/**
+ * badURLEscape finds the first malformed percent-escape of a request path (Go's url.ParseRequestURI
+ * refuses the request before any handler runs): `invalid URL escape "%zz"`, undefined when none.
+ */
+export function badURLEscape(pathname: string): string | undefined {
+  const m = /%(?![0-9A-Fa-f]{2}).{0,2}/s.exec(pathname);
+  // Well-formed escapes of bytes that are not UTF-8 (%ff) pass, as in Go: such a name is simply not found.
+  return m ? `invalid URL escape ${JSON.stringify(m[0])}` : undefined;
+}
+
+/** decodeSegment decodes one path segment, keeping it as sent when it does not decode (never throws). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** parseRequestInfo splits an API path; anything not under /api or /apis is non-resource. */
 export function parseRequestInfo(pathname: string): RequestInfo {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname.split('/').filter((p) => p !== '').map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];

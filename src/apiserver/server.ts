@@ -11,7 +11,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import { RegistryStore, type NamespaceState, type StoreDeps } from '../registry/store.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
-import { parseRequestInfo } from './request-info.js';
+import { badURLEscape, parseRequestInfo } from './request-info.js';
 import { handleResource } from './resource-handler.js';
 import { handleSubresource } from './subresources.js';
 import { NodeProxy } from './node-proxy.js';
@@ -262,11 +262,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    notePrettyPrint(req, res);
-    noteProtobufAccept(req, res);
-    const murl = new URL(req.url ?? '/', 'https://localhost');
-    metrics.monitor(req, res, murl, parseRequestInfo(murl.pathname.replace(/\/+$/, '') || '/'));
-    handle(req, res).catch((e) => writeError(res, e));
+    // Nothing a client sends may throw out of here: an exception in this listener ends the process.
+    try {
+      notePrettyPrint(req, res);
+      noteProtobufAccept(req, res);
+      const murl = new URL(req.url ?? '/', 'https://localhost');
+      const escape = badURLEscape(murl.pathname);
+      if (escape) throw new StatusError(400, 'BadRequest', escape);
+      metrics.monitor(req, res, murl, parseRequestInfo(murl.pathname.replace(/\/+$/, '') || '/'));
+      handle(req, res).catch((e) => writeError(res, e));
+    } catch (e) {
+      writeError(res, e instanceof TypeError ? new StatusError(400, 'BadRequest', `parse ${JSON.stringify(req.url)}: ${e.message}`) : e);
+    }
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
