@@ -22,6 +22,12 @@ interface CatalogEntry {
   files?: Record<string, string>;
   /** `busybox`: the image's /bin holds busybox's applets (the process runtime links them from /bin/busybox) */
   applets?: string;
+  /**
+   * the tags the registry publishes, as a regular expression over the whole tag; a tag outside it
+   * is "not found" as a registry answers (the Deployment walkthrough's mistyped nginx:1.161 must
+   * fail to pull). Without it every tag of the name resolves.
+   */
+  tags?: string;
 }
 
 /**
@@ -44,6 +50,14 @@ export class ImageCatalog {
   /** resolve finds an image's entrypoint; throws ImagePullError for an unknown image without a command. */
   resolve(image: string, hasCommand: boolean): ImageInfo {
     const entry = this.lookup(image);
+    if (entry?.tags !== undefined && !image.includes('@')) {
+      const { tag } = normalizeImage(image);
+      if (!new RegExp(`^(?:${entry.tags})$`).test(tag)) {
+        const ref = fullyQualified(image);
+        throw new ImagePullError(`Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": ` +
+          `failed to resolve reference "${ref}": ${ref}: not found`);
+      }
+    }
     const imageID = `tskube-catalog://${normalizeImage(image).name}@sha256:${createHash('sha256').update(JSON.stringify(entry ?? { image })).digest('hex')}`;
     if (!entry) {
       if (hasCommand) return { image, imageID, entrypoint: [], cmd: [] };
@@ -69,7 +83,10 @@ export class ImageCatalog {
 
   private lookup(image: string): CatalogEntry | undefined {
     const { name, tag } = normalizeImage(image);
-    return this.entries.get(`${name}:${tag}`) ?? this.entries.get(name);
+    // an entry for the exact name:tag is that image, whatever the name's entry says of its tags
+    const exact = this.entries.get(`${name}:${tag}`);
+    if (exact) return { ...exact, tags: undefined };
+    return this.entries.get(name);
   }
 }
 
@@ -84,6 +101,15 @@ export function normalizeImage(image: string): { name: string; tag: string } {
     if (ref.startsWith(p)) { ref = ref.slice(p.length); break; }
   }
   return { name: ref, tag };
+}
+
+/** fullyQualified spells an image reference as containerd does (docker.io/library/nginx:1.161). */
+export function fullyQualified(image: string): string {
+  const { name, tag } = normalizeImage(image);
+  const first = name.split('/')[0];
+  const hasRegistry = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const repo = hasRegistry ? name : name.includes('/') ? `docker.io/${name}` : `docker.io/library/${name}`;
+  return `${repo}:${tag}`;
 }
 
 /** parseImageUser reads an image's USER ("1234" or "1234:1234"); names cannot be resolved without the image's passwd. */

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ImageCatalog, fullyQualified } from './image-catalog.js';
+import { ImagePullError } from './types.js';
+
+test('a tag the registry does not publish is not found, as containerd says it', () => {
+  const catalog = new ImageCatalog();
+  // the Deployment walkthrough's rollout to a mistyped tag gets stuck pulling
+  assert.throws(() => catalog.resolve('nginx:1.161', false), (e: unknown) => e instanceof ImagePullError &&
+    e.message === 'Failed to pull image "nginx:1.161": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.161": ' +
+      'failed to resolve reference "docker.io/library/nginx:1.161": docker.io/library/nginx:1.161: not found');
+  // a command does not make an unpublished tag pullable
+  assert.throws(() => catalog.resolve('nginx:1.161', true), ImagePullError);
+  for (const tag of ['1.14.2', '1.16.1', '1.27.3-alpine', 'latest', 'stable-alpine']) {
+    assert.deepEqual(catalog.resolve(`nginx:${tag}`, false).entrypoint.slice(0, 1), ['node'], tag);
+  }
+  assert.ok(catalog.resolve('nginx', false).entrypoint.length > 0);
+});
+
+test('an entry for name:tag wins over the name\'s tag list', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-'));
+  const file = path.join(dir, 'extra.yaml');
+  fs.writeFileSync(file, 'images:\n  nginx:9.9: { cmd: [sh] }\n');
+  const catalog = new ImageCatalog(undefined);
+  catalog.load(file);
+  assert.deepEqual(catalog.resolve('nginx:9.9', false).cmd, ['sh']);
+  assert.throws(() => catalog.resolve('nginx:9.8', false), ImagePullError);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the documentation walkthroughs\' images resolve', () => {
+  const catalog = new ImageCatalog();
+  for (const image of ['registry.k8s.io/busybox', 'registry.k8s.io/e2e-test-images/agnhost:2.40', 'registry.k8s.io/goproxy:0.1',
+    'registry.k8s.io/hpa-example', 'registry.k8s.io/nginx-slim:0.24', 'us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5',
+    'quay.io/fluentd_elasticsearch/fluentd:v2.5.2']) {
+    const info = catalog.resolve(image, false);
+    assert.ok(info.entrypoint.length + info.cmd.length > 0, image);
+  }
+  assert.equal(catalog.appletsOf('registry.k8s.io/busybox:1.27.2'), 'busybox');
+});
+
+test('fullyQualified names the registry and library/ as containerd does', () => {
+  assert.equal(fullyQualified('nginx'), 'docker.io/library/nginx:latest');
+  assert.equal(fullyQualified('luksa/kubia:v2'), 'docker.io/luksa/kubia:v2');
+  assert.equal(fullyQualified('registry.k8s.io/goproxy:0.1'), 'registry.k8s.io/goproxy:0.1');
+  assert.equal(fullyQualified('localhost:5000/app'), 'localhost:5000/app:latest');
+});
