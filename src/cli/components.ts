@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { RestClient } from '../client/rest.js';
 import { componentUserAgent } from '../client/user-agent.js';
 import { KUBELET_VERSION } from '../agent/node-status.js';
-import { SharedInformerFactory } from '../client/informer.js';
+import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { KubeSchedulerConfiguration } from '../scheduler/apis/types.js';
@@ -64,7 +64,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   // Each component names itself as Kubernetes' do: the name before the '/' is the field manager of its writes.
   const client = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kube-controller-manager', KUBELET_VERSION) });
   const schedulerClient = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kube-scheduler', KUBELET_VERSION) });
-  const informers = new SharedInformerFactory(client, { clock: realClock });
+  // As kube-controller-manager's, the shared informers cache objects without managedFields (memory).
+  const informers = new SharedInformerFactory(client, { clock: realClock, transform: stripManagedFields });
   const tasks: Promise<unknown>[] = [];
   const runtimes: Runtime[] = [];
   const ac = new AbortController();

@@ -6,7 +6,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import { FakeClock } from '../util/clock.js';
 import { configureLogging } from '../util/log.js';
 import { eventually, startTestCluster } from '../testing/test-cluster.js';
-import { ResourceInformer, SharedInformerFactory } from './informer.js';
+import { ResourceInformer, SharedInformerFactory, stripManagedFields } from './informer.js';
 import { NODE_NAME_INDEX, OWNER_UID_INDEX, nodeNameIndexer, ownerUIDIndexer, type EventHandler } from './informer-types.js';
 import { Resources, type Client, type ListOptions, type ListResult, type WatchEvent, type WatchOptions } from './types.js';
 
@@ -263,6 +263,30 @@ test('resync periods, waitForSync and waitForCacheSync leave no abort listeners 
   f.start(fac.signal);
   await waiting;
   fac.abort();
+});
+
+test('a factory transform (stripManagedFields) applies to listed and watched objects before handlers and listers see them', async () => {
+  const withFields = (name: string, rv: string): KubeObject => {
+    const o = pod(name, rv);
+    o.metadata!.managedFields = [{ manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {} } }];
+    return o;
+  };
+  const client = new ScriptedClient([page('10', [withFields('a', '1')])]);
+  const f = new SharedInformerFactory(client.asClient(), { clock: new FakeClock(), transform: stripManagedFields });
+  const inf = f.informerFor(Resources.pods);
+  const seen: KubeObject[] = [];
+  inf.addEventHandler({ add: (o) => seen.push(o), update: (_o, n) => seen.push(n) });
+  const ac = new AbortController();
+  f.start(ac.signal);
+  await f.waitForCacheSync();
+  await eventually(() => assert.equal(client.watches.length, 1));
+  client.watches[0].push('MODIFIED', withFields('a', '2'));
+  client.watches[0].push('ADDED', withFields('b', '3'));
+  await eventually(() => assert.equal(seen.length, 3));
+  assert.deepEqual(seen.map((o) => [o.metadata?.name, o.metadata?.resourceVersion, o.metadata?.managedFields]), [['a', '1', undefined], ['a', '2', undefined], ['b', '3', undefined]]);
+  assert.equal(inf.lister.get('default', 'b')?.metadata?.managedFields, undefined);
+  assert.equal(inf.lister.get('default', 'b')?.metadata?.uid, 'uid-b', 'the rest of the object is kept');
+  ac.abort();
 });
 
 test('a late handler sees the cache as adds; a throwing handler is logged and does not stop the others', async () => {

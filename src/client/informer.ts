@@ -28,7 +28,11 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
    */
   private relistResourceVersion = '0';
 
-  constructor(private readonly client: Client, private readonly res: ResourceRef, private readonly opts: InformerOptions = {}, private readonly clock: Clock = realClock) {
+  /** transform, when given, adjusts every object (freshly decoded, not yet shared) before it is cached */
+  constructor(
+    private readonly client: Client, private readonly res: ResourceRef, private readonly opts: InformerOptions = {}, private readonly clock: Clock = realClock,
+    private readonly transform?: (obj: T) => T,
+  ) {
     this.addIndexer('namespace', (o) => [o.metadata?.namespace ?? '']);
   }
 
@@ -152,6 +156,7 @@ export class ResourceInformer<T extends KubeObject = KubeObject> implements Info
   }
 
   private upsert(obj: T): void {
+    if (this.transform) obj = this.transform(obj);
     const k = keyOf(obj);
     const old = this.items.get(k);
     const frozen = Object.freeze(obj) as Readonly<T>;
@@ -198,28 +203,44 @@ function resourceName(res: ResourceRef): string {
   return res.group ? `${res.plural}.${res.group}` : res.plural;
 }
 
-/** SharedInformerFactory hands out one informer per (resource, options) and runs them all. */
 /** informerKey names one shared informer: resource and list options. */
 function informerKey(res: ResourceRef, opts: InformerOptions): string {
   return `${res.group}/${res.version}/${res.plural}?${opts.namespace ?? ''}&${opts.labelSelector ?? ''}&${opts.fieldSelector ?? ''}`;
 }
 
+/**
+ * stripManagedFields drops metadata.managedFields from an object about to be cached: the transform
+ * kube-controller-manager's shared informers use for memory (managedFields are about a third of a
+ * pod). No controller reads them, and an update sent without them keeps the server's.
+ */
+export function stripManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata?.managedFields === undefined) return obj;
+  // A copy without the field, not `delete`: a deleted property turns the object into a slower, larger dictionary.
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  obj.metadata = metadata;
+  return obj;
+}
+
+/** SharedInformerFactory hands out one informer per (resource, options) and runs them all. */
 export class SharedInformerFactory implements InformerFactory {
   private readonly informers = new Map<string, ResourceInformer<KubeObject>>();
   /** each running informer's own stop (stopInformer), beside the factory's signal */
   private readonly stops = new Map<string, AbortController>();
   private signal?: AbortSignal;
   private readonly clock: Clock;
+  private readonly transform?: (obj: KubeObject) => KubeObject;
 
-  constructor(private readonly client: Client, opts: { clock?: Clock } = {}) {
+  /** opts.transform is applied to every object before it is cached (client-go's WithTransform), e.g. stripManagedFields */
+  constructor(private readonly client: Client, opts: { clock?: Clock; transform?: (obj: KubeObject) => KubeObject } = {}) {
     this.clock = opts.clock ?? realClock;
+    this.transform = opts.transform;
   }
 
   informerFor<T extends KubeObject = KubeObject>(res: ResourceRef, opts: InformerOptions = {}): Informer<T> {
     const key = informerKey(res, opts);
     let inf = this.informers.get(key);
     if (!inf) {
-      inf = new ResourceInformer(this.client, res, opts, this.clock);
+      inf = new ResourceInformer(this.client, res, opts, this.clock, this.transform);
       this.informers.set(key, inf);
       if (this.signal) this.run(key, inf, this.signal);
     }
