@@ -122,8 +122,6 @@ export class PodWorker {
   private pod: Pod;
   private readonly states = new Map<string, CState>();
   private syncing = false;
-  /** file-system calls in flight (see fileOp) */
-  private readonly fileOps = new Set<Promise<unknown>>();
   private dirty = false;
   private removed = false;
   private terminating = false;
@@ -259,23 +257,7 @@ export class PodWorker {
 
   /** whenIdle resolves once no sync is running or queued (tests). */
   async whenIdle(): Promise<void> {
-    for (let i = 0; i < 1000 && (this.syncing || this.dirty); i++) {
-      // A file-system call in the thread pool can take longer than any number of loop turns.
-      if (this.fileOps.size > 0) await Promise.allSettled([...this.fileOps]);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-
-  /**
-   * fileOp tracks a file-system call made through the thread pool (fs.promises: under a burst of pod
-   * starts, synchronous calls stall the event loop the API server shares in `tskube up`), so that
-   * whenIdle can wait for it.
-   */
-  private fileOp<T>(p: Promise<T>): Promise<T> {
-    this.fileOps.add(p);
-    const done = () => { this.fileOps.delete(p); };
-    p.then(done, done);
-    return p;
+    for (let i = 0; i < 1000 && (this.syncing || this.dirty); i++) await new Promise((r) => setImmediate(r));
   }
 
   /** stop cancels timers and probe workers (agent shutdown; containers are left to the runtime). */
@@ -299,7 +281,7 @@ export class PodWorker {
     }
     const now = this.d.clock.now();
     if (!this.startTime) this.startTime = rfc3339(now);
-    await this.fileOp(fs.promises.mkdir(this.podDir, { recursive: true }));
+    fs.mkdirSync(this.podDir, { recursive: true });
     this.noteIsolation();
 
     if (!this.terminalPhase) this.checkActiveDeadline(now);
@@ -477,7 +459,7 @@ export class PodWorker {
     const st = await this.d.runtime.podSandboxStatus(id);
     this.sandbox = { id, attempt: config.metadata.attempt, network, config, ready: true };
     this.podIPs = network === 'POD' && st?.network ? [st.network.ip, ...st.network.additionalIps] : [this.d.hostIP];
-    await this.writeHostsFile();
+    this.writeHostsFile();
     return true;
   }
 
@@ -510,19 +492,19 @@ export class PodWorker {
   }
 
   /** writeHostsFile writes the pod's /etc/hosts (the kubelet's etc-hosts in the pod directory). */
-  private async writeHostsFile(): Promise<void> {
+  private writeHostsFile(): void {
     const aliases = this.pod.spec?.hostAliases ?? [];
     let content: string;
     if (this.pod.spec?.hostNetwork) {
       let nodeHosts = '';
-      try { nodeHosts = await this.fileOp(fs.promises.readFile(this.d.hostsFile ?? '/etc/hosts', 'utf8')); } catch { /* none */ }
+      try { nodeHosts = fs.readFileSync(this.d.hostsFile ?? '/etc/hosts', 'utf8'); } catch { /* none */ }
       content = nodeHostsFileContent(nodeHosts, aliases);
     } else {
       const { hostname, domain } = podHostnameAndDomain(this.pod, this.dnsSettings().clusterDomain);
       content = managedHostsFileContent(this.podIPs, hostname, domain, aliases);
     }
-    await this.fileOp(fs.promises.mkdir(this.podDir, { recursive: true }));
-    await this.fileOp(fs.promises.writeFile(this.hostsPath(), content, { mode: 0o644 }));
+    fs.mkdirSync(this.podDir, { recursive: true });
+    fs.writeFileSync(this.hostsPath(), content, { mode: 0o644 });
   }
 
   private hostsPath(): string { return path.join(this.podDir, 'etc-hosts'); }
@@ -648,9 +630,9 @@ export class PodWorker {
     let termFile: string | undefined;
     if (termPath) {
       termFile = path.join(this.podDir, 'containers', c.name, `termination-${attempt}`);
-      await this.fileOp(fs.promises.mkdir(path.dirname(termFile), { recursive: true }));
-      await this.fileOp(fs.promises.writeFile(termFile, ''));
-      await this.fileOp(fs.promises.chmod(termFile, 0o666));
+      fs.mkdirSync(path.dirname(termFile), { recursive: true });
+      fs.writeFileSync(termFile, '');
+      fs.chmodSync(termFile, 0o666);
       mounts.push({ hostPath: termFile, containerPath: termPath });
     }
     const id = await this.d.runtime.createContainer(sb.id, {

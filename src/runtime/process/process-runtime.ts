@@ -225,17 +225,9 @@ export class ProcessRuntime implements Runtime {
     if (!sb || sb.state !== 'SANDBOX_READY') throw new Error(`failed to create containerd container: sandbox ${sandboxId} is not ready`);
     const id = randomBytes(32).toString('hex');
     const dir = path.join(this.containersDir, id);
-    // Asynchronous (the thread pool): synchronous file system calls under a burst of starts stall the
-    // event loop the API server shares in `tskube up`.
-    await fs.promises.mkdir(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
     // The setup script's overlay directories: made here, the start forks no mkdir for them.
-    if (this.isolation === 'namespaces') await Promise.all(['merged', 'upper', 'work'].map((d) => fs.promises.mkdir(path.join(dir, d))));
-    // The sandbox may have been stopped while those were made (its containers were stopped without this one).
-    const still = this.sandboxes.get(sandboxId);
-    if (!still || still.state !== 'SANDBOX_READY') {
-      await fs.promises.rm(dir, { recursive: true, force: true });
-      throw new Error(`failed to create containerd container: sandbox ${sandboxId} is not ready`);
-    }
+    if (this.isolation === 'namespaces') for (const d of ['merged', 'upper', 'work']) fs.mkdirSync(path.join(dir, d));
     const rec = this.newRecord({ id, sandboxId, config, phase: 'created', createdAt: new Date().toISOString() }, dir);
     const parent = sb.config.linux?.cgroupParent;
     if (this.cgroups && parent) {
@@ -250,8 +242,7 @@ export class ProcessRuntime implements Runtime {
       }
     }
     this.containers.set(id, rec);
-    // Written before the start (whose own state writes follow it), so they cannot cross.
-    await this.persistAsync(rec);
+    this.persist(rec);
     this.emit(id, sandboxId, config.podUid, 'CONTAINER_CREATED_EVENT');
     return id;
   }
@@ -511,17 +502,8 @@ export class ProcessRuntime implements Runtime {
   }
 
   private persist(rec: ContainerEntry): void {
-    try { fs.writeFileSync(path.join(rec.dir, 'state.json'), this.stateOf(rec)); } catch { /* dir removed */ }
-  }
-
-  /** persistAsync is persist through the thread pool (the start path: it does not stall the event loop). */
-  private async persistAsync(rec: ContainerEntry): Promise<void> {
-    try { await fs.promises.writeFile(path.join(rec.dir, 'state.json'), this.stateOf(rec)); } catch { /* dir removed */ }
-  }
-
-  /** stateOf is what state.json keeps of a container: what a later agent needs to stop it and report it. */
-  private stateOf(rec: ContainerEntry): string {
-    return JSON.stringify({ info: rec.info, initPid: rec.initPid, initStart: rec.initPid ? procStart(rec.initPid) : undefined, childPid: rec.task?.pid, cgroup: rec.cgroup });
+    const state = { info: rec.info, initPid: rec.initPid, initStart: rec.initPid ? procStart(rec.initPid) : undefined, childPid: rec.task?.pid, cgroup: rec.cgroup };
+    try { fs.writeFileSync(path.join(rec.dir, 'state.json'), JSON.stringify(state)); } catch { /* dir removed */ }
   }
 
   /**
