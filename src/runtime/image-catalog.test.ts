@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,4 +48,11 @@ test('fullyQualified names the registry and library/ as containerd does', () => 
   assert.equal(fullyQualified('luksa/kubia:v2'), 'docker.io/luksa/kubia:v2');
   assert.equal(fullyQualified('registry.k8s.io/goproxy:0.1'), 'registry.k8s.io/goproxy:0.1');
   assert.equal(fullyQualified('localhost:5000/app'), 'localhost:5000/app:latest');
+});
+
+test('the perl image computes the Jobs walkthrough\'s pi to 2000 digits', () => {
+  const info = new ImageCatalog().resolve('perl:5.34.0', true);
+  const out = execFileSync('perl', ['-Mbignum=bpi', '-wle', 'print bpi(2000)'], { env: { ...process.env, ...info.env }, encoding: 'utf8' });
+  assert.equal(out.trim().length, 2001);
+  assert.ok(out.startsWith('3.14159265358979323846264338327950288419716939937510'));
 });

@@ -70,7 +70,7 @@ export class ImageCatalog {
       image, imageID,
       entrypoint: (entry.entrypoint ?? []).map(sub),
       cmd: (entry.cmd ?? []).map(sub),
-      env: entry.env, workingDir: entry.workingDir,
+      env: entry.env && Object.fromEntries(Object.entries(entry.env).map(([k, v]) => [k, sub(String(v))])), workingDir: entry.workingDir,
       ...(entry.user !== undefined ? { user: parseImageUser(String(entry.user), image) } : {}),
       ...(entry.files ? { files: Object.fromEntries(Object.entries(entry.files).map(([c, h]) => [c, sub(h)])) } : {}),
     };
