@@ -41,7 +41,7 @@ describe('create', () => {
     assert.equal(r.status, 201);
     assert.deepEqual([r.body.metadata.namespace, typeof r.body.metadata.uid, typeof r.body.metadata.resourceVersion, typeof r.body.metadata.creationTimestamp], ['default', 'string', 'string', 'string']);
     failure(await call('POST', CMS, cm('one')), 409, 'AlreadyExists', 'configmaps "one" already exists');
-    failure(await call('POST', `${CMS}/one`, cm('one')), 405, 'MethodNotAllowed', 'create is not supported on resources of kind "configmaps"');
+    failure(await call('POST', `${CMS}/one`, cm('one')), 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   });
 
   it('the body must agree with the URL: namespace and kind; the namespace must exist', async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject, ResourceDefinition } from '../api/resource.js';
-import { StatusError, badRequest, methodNotSupported } from '../apimachinery/errors.js';
+import { StatusError, badRequest } from '../apimachinery/errors.js';
 import { buildTable } from '../api/printers/table.js';
 import { defaultPrinter } from '../api/printers/index.js';
 import { checkFields } from '../api/schema/index.js';
@@ -93,21 +93,21 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return writeObject(res, 200, renderOne(def, obj, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json');
     }
     case 'POST': {
-      if (info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
+      if (info.name) throw methodNotAllowed();
       requireVerb(def, 'create');
       const { obj, warnings } = await readObject(req, url, def);
       const created = await store.create(ns, obj, { dryRun: isDryRun(url), user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'CreateOptions') });
       return writeObject(res, 201, renderOne(def, created, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'PUT': {
-      if (!info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'update');
+      if (!info.name) throw methodNotAllowed();
       requireVerb(def, 'update');
       const { obj, warnings } = await readObject(req, url, def);
       const updated = await store.update(ns, info.name, obj, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'UpdateOptions') });
       return writeObject(res, 200, renderOne(def, updated, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'PATCH': {
-      if (!info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'patch');
+      if (!info.name) throw methodNotAllowed();
       requireVerb(def, 'patch');
       const body = await readBody(req);
       const warnings: string[] = [];
@@ -152,7 +152,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return writeObject(res, result.deleted ? 200 : 202, result.object, output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     default:
-      throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      throw methodNotAllowed();
   }
 }
 
@@ -171,8 +171,17 @@ function returnsObjectOnDelete(def: ResourceDefinition): boolean {
   return !(def.group === '' && (def.plural === 'events' || def.plural === 'endpoints'));
 }
 
+/**
+ * methodNotAllowed is kube-apiserver's answer when no route serves the method on the path (PUT on a
+ * collection, POST on an object, a verb the resource lacks): go-restful's 405 as its service error
+ * handler renders it, the generic message and empty details.
+ */
+function methodNotAllowed(): StatusError {
+  return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+}
+
 function requireVerb(def: ResourceDefinition, verb: string): void {
-  if (!def.verbs.includes(verb)) throw methodNotSupported({ group: def.group, resource: def.plural }, verb);
+  if (!def.verbs.includes(verb)) throw methodNotAllowed();
 }
 
 function isWatch(url: URL): boolean {
@@ -262,11 +271,13 @@ async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<Delete
     const { apiVersion: _v, kind: _k, ...rest } = decoded.object;
     opts = rest as DeleteOptions;
   } else if (body.length && body.toString('utf8').trim()) {
+    let raw: unknown;
     try {
-      opts = JSON.parse(body.toString('utf8'));
+      raw = JSON.parse(body.toString('utf8'));
     } catch (e) {
       throw badRequest(`error decoding DeleteOptions: ${(e as Error).message}`);
     }
+    opts = checkDeleteOptions(raw);
   }
   const grace = queryInt(url.searchParams, 'gracePeriodSeconds');
   if (grace !== undefined) opts.gracePeriodSeconds = grace;
@@ -281,6 +292,52 @@ async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<Delete
     throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
   }
   if (isDryRun(url)) opts.dryRun = true;
+  return opts;
+}
+
+/** DELETE_OPTION_TYPES are DeleteOptions' fields and their JSON types (meta/v1 DeleteOptions). */
+const DELETE_OPTION_TYPES: Record<string, { json: 'string' | 'number' | 'boolean' | 'object' | 'array'; go: string }> = {
+  kind: { json: 'string', go: 'string' }, apiVersion: { json: 'string', go: 'string' },
+  gracePeriodSeconds: { json: 'number', go: 'int64' }, preconditions: { json: 'object', go: 'v1.Preconditions' },
+  orphanDependents: { json: 'boolean', go: 'bool' }, propagationPolicy: { json: 'string', go: 'v1.DeletionPropagation' },
+  dryRun: { json: 'array', go: '[]string' }, ignoreStoreReadErrorWithClusterBreakingPotential: { json: 'boolean', go: 'bool' },
+};
+
+/**
+ * checkDeleteOptions decodes a DELETE body as DeleteOptions: an object of kind DeleteOptions (any
+ * group version carries one), each field of its type. kube-apiserver answers a body it cannot decode
+ * with its decoder's error; a JSON `null` is no options. Never a half-typed options object (a null
+ * body crashed on it, a wrong-typed one was taken as options).
+ */
+function checkDeleteOptions(raw: unknown): DeleteOptions {
+  if (raw === null) return {};
+  const jsonType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v);
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw badRequest(`error decoding DeleteOptions: json: cannot unmarshal ${jsonType(raw)} into Go value of type v1.DeleteOptions`);
+  }
+  const o = raw as Record<string, unknown>;
+  if (o.kind !== undefined && o.kind !== null && o.kind !== '' && o.kind !== 'DeleteOptions') {
+    throw badRequest(`error decoding DeleteOptions: no kind "${String(o.kind)}" is registered for version "${String(o.apiVersion ?? '')}"`);
+  }
+  for (const [k, v] of Object.entries(o)) {
+    const t = DELETE_OPTION_TYPES[k];
+    if (!t || v === null) continue;
+    const actual = Array.isArray(v) ? 'array' : typeof v;
+    const ok = actual === t.json && (k !== 'gracePeriodSeconds' || Number.isInteger(v))
+      && (k !== 'dryRun' || (v as unknown[]).every((d) => typeof d === 'string'))
+      && (k !== 'preconditions' || Object.values(v as object).every((p) => p === null || typeof p === 'string'));
+    if (!ok) throw badRequest(`error decoding DeleteOptions: json: cannot unmarshal ${jsonType(v)} into Go struct field DeleteOptions.${k} of type ${t.go}`);
+  }
+  const dryRun = o.dryRun as string[] | undefined | null;
+  if (dryRun?.some((d) => d !== 'All')) {
+    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{${dryRun.map((d) => JSON.stringify(d)).join(', ')}}: supported values: "All"`, {
+      group: 'meta.k8s.io', kind: 'DeleteOptions', causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: []string{${dryRun.map((d) => JSON.stringify(d)).join(', ')}}: supported values: "All"`, field: 'dryRun' }],
+    });
+  }
+  const { dryRun: _d, kind: _k, apiVersion: _a, ...rest } = o;
+  // null is Go's zero value: the field is unset
+  const opts = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null)) as DeleteOptions;
+  if (dryRun?.length) opts.dryRun = true;
   return opts;
 }
 

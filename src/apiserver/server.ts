@@ -192,6 +192,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, await authn.mustAuthenticateAsync(req.headers.authorization));
     if (user) await authorizeRequest(user, req, url, parseRequestInfo(path));
+    // Discovery and OpenAPI documents are GET-only routes: any other method is go-restful's 405.
+    const DOCUMENT_PATHS = ['/version', '/api', '/apis', '/openapi/v2', '/openapi/v3'];
+    if (req.method !== 'GET' && req.method !== 'HEAD' && (DOCUMENT_PATHS.includes(path) || path.startsWith('/openapi/v3/') || !parseRequestInfo(path).isResource && /^\/apis?\//.test(path))) {
+      throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+    }
     switch (path) {
       case '/healthz': case '/livez': case '/readyz':
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
