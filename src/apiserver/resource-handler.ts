@@ -126,7 +126,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       checkForceParam(url);
       const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
         const next = applyPatch(def, current, body, req.headers['content-type']);
-        checkObjectFields(def, next, validation, warnings);
+        checkPatchedObject(def, next, validation, warnings);
         return next;
       }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions') });
       return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
@@ -231,6 +231,30 @@ function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: Field
       : r.error;
     throw badRequest(msg);
   }
+}
+
+/**
+ * checkPatchedObject decodes a patch's result as kube-apiserver's patcher does: whatever its decoder
+ * refuses there (a wrong type, an unknown field under Strict, a kind or apiVersion the patch changed)
+ * is 422 Invalid on the field `patch`, the patched object quoted, not the 400 of a create's body.
+ */
+function checkPatchedObject(def: ResourceDefinition, obj: KubeObject, mode: FieldValidation, warnings: string[]): void {
+  const repr = JSON.stringify(obj);
+  const patchInvalid = (err: string) => {
+    const message = `Invalid value: ${JSON.stringify(repr)}: ${err}`;
+    return new StatusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+  };
+  const wantAV = def.group ? `${def.group}/${def.version}` : def.version;
+  if (obj.apiVersion !== undefined && obj.apiVersion !== wantAV) {
+    const av = String(obj.apiVersion);
+    throw patchInvalid(`no kind ${JSON.stringify(String(obj.kind ?? def.kind))} is registered for version ${JSON.stringify(av)} in scheme "pkg/api/legacyscheme/scheme.go:30"`);
+  }
+  if (obj.kind !== undefined && obj.kind !== def.kind) {
+    throw patchInvalid(`converting (${def.version}.${String(obj.kind)}) to (${def.group ? def.group.split('.')[0] : 'core'}.${def.kind}): unknown conversion`);
+  }
+  const r = def.customResource ? checkCustomResourceFields(def, obj, mode) : checkFields(def.group, def.version, def.kind, obj, mode);
+  warnings.push(...r.warnings);
+  if (r.error) throw patchInvalid(r.error);
 }
 
 /** applyPatch applies a JSON, merge or strategic merge patch to the current object. */
