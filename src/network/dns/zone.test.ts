@@ -63,6 +63,9 @@ const cases: [string, string, ReturnType<typeof short>][] = [
   ['backend.default.svc', 'AAAA', { rcode: 'NOERROR', answers: ['backend.default.svc CNAME backend.default.svc.cluster.local'], extra: [], soa: true }],
   ['nothere.default.svc', 'A', { rcode: 'NXDOMAIN', answers: [], extra: [], soa: true }],
   ['backend.default', 'A', { rcode: 'NOERROR', answers: ['backend.default CNAME backend.default.svc.cluster.local', 'backend.default.svc.cluster.local A 10.96.4.5'], extra: [], soa: false }],
+  // HOSTNAME.SERVICE and HOSTNAME.SERVICE.NAMESPACE, as busybox's nslookup sends them (the StatefulSet tutorial's web-0.nginx)
+  ['sleep-0.sleep', 'A', { rcode: 'NOERROR', answers: ['sleep-0.sleep CNAME sleep-0.sleep.default.svc.cluster.local', 'sleep-0.sleep.default.svc.cluster.local A 10.244.0.7'], extra: [], soa: false }],
+  ['sleep-0.sleep.default', 'A', { rcode: 'NOERROR', answers: ['sleep-0.sleep.default CNAME sleep-0.sleep.default.svc.cluster.local', 'sleep-0.sleep.default.svc.cluster.local A 10.244.0.7'], extra: [], soa: false }],
   ['cluster.local', 'A', { rcode: 'NOERROR', answers: [], extra: [], soa: true }],
   ['foo.cluster.local', 'A', { rcode: 'NXDOMAIN', answers: [], extra: [], soa: true }],
 ];
@@ -75,6 +78,9 @@ test('names outside the zone and unknown reverse names are for the upstream reso
   assert.equal(zone.answer('example.com', 'A'), undefined);
   // SERVICE.NAMESPACE only where that Service exists: nothere.default may be someone's public name
   assert.equal(zone.answer('nothere.default', 'A'), undefined);
+  // HOSTNAME.SERVICE only where that Service has an endpoint of that hostname
+  assert.equal(zone.answer('sleep-9.sleep', 'A'), undefined);
+  assert.equal(zone.answer('sleep-0.sleep.other', 'A'), undefined);
   assert.equal(zone.answer('8.8.8.8.in-addr.arpa', 'PTR'), undefined);
   assert.equal(zone.answer('cluster.local', 'SOA')?.answers[0].type, 'SOA');
 });

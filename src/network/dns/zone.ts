@@ -74,6 +74,8 @@ export class ClusterZone {
     if (pair.length === 2 && this.data.services().some((s) => s.metadata?.namespace === pair[1] && s.metadata?.name === pair[0])) {
       return this.alias(name, `${name}.svc.${this.domain}`, qtype);
     }
+    const endpointName = this.endpointShortName(pair);
+    if (endpointName) return this.alias(name, endpointName, qtype);
     if (name !== this.domain && !name.endsWith(`.${this.domain}`)) return undefined;
     const labels = name === this.domain ? [] : name.slice(0, -(this.domain.length + 1)).split('.');
     const nodata = (): ZoneAnswer => ({ rcode: 'NOERROR', answers: [], additionals: [], authorities: [this.soa()] });
@@ -110,6 +112,22 @@ export class ClusterZone {
       return this.serviceRecords(svc, svcFQDN, name, qtype, { name: port, protocol: proto }) ?? nodata();
     }
     return nxdomain();
+  }
+
+  /**
+   * endpointShortName is the cluster name of HOSTNAME.SERVICE (web-0.nginx, as the StatefulSet
+   * tutorial looks its pods up with busybox's nslookup, which sends it without the search path) or
+   * HOSTNAME.SERVICE.NAMESPACE, when a Service of that name has an endpoint of that hostname. The
+   * asking pod's namespace is not known here, so HOSTNAME.SERVICE answers only when exactly one
+   * namespace has it; any other such name may be a public one and goes upstream.
+   */
+  private endpointShortName(labels: string[]): string | undefined {
+    if (labels.length !== 2 && labels.length !== 3) return undefined;
+    const [host, svcName, ns] = labels;
+    const found = this.data.services().filter((s) => s.metadata?.name === svcName && (ns === undefined || s.metadata?.namespace === ns) &&
+      this.endpoints(s).some((e) => e.hostname === host));
+    if (found.length !== 1) return undefined;
+    return `${host}.${svcName}.${found[0].metadata?.namespace}.svc.${this.domain}`;
   }
 
   /** alias answers a short name as its cluster name, with a CNAME from one to the other. */
