@@ -44,3 +44,6 @@ if (sub === 'liveness') {
   console.error(`Error: unknown command "${sub}" for "agnhost"`);
   process.exit(1);
 }
+// A Go program without signal handlers, as PID 1 of a container, exits with status 2 on TERM/INT
+// (the runtime's re-raised signal is ignored by the kernel for init); node as PID 1 would ignore it.
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(2));

@@ -16,3 +16,5 @@ server.on('connect', (req, sock, head) => {
   sock.on('error', () => up.destroy());
 });
 server.listen(8080);
+// A Go program without signal handlers, as PID 1 of a container, exits with status 2 on TERM/INT.
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(2));

@@ -42,3 +42,6 @@ http.createServer((req, res) => {
   res.end(body);
   console.log(`${req.socket.remoteAddress} - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${code} ${body.length} "-" "${req.headers['user-agent'] ?? '-'}" "-"`);
 }).listen(Number(process.env.NGINX_PORT || 80));
+// nginx stops at once on TERM and INT (fast shutdown) and QUIT (graceful), exit status 0. Without
+// handlers a container's PID 1 would ignore them and every pod would wait out its grace period.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT']) process.on(sig, () => process.exit(0));
