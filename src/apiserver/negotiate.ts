@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import YAML from 'yaml';
 import { StatusError, badRequest } from '../apimachinery/errors.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../apimachinery/protobuf/decode.js';
+import { goJSONSyntaxError } from '../apimachinery/json-syntax.js';
 
 /** Output is how a response body is rendered, chosen from the Accept header. */
 export type OutputKind = 'json' | 'yaml' | 'table' | 'metadata';
@@ -109,7 +110,10 @@ export function decodeBody(body: Buffer, contentType: string | undefined, into?:
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+    // Go's decoder words, and as the create/update handlers wrap a body whose kind is unknown.
+    const err = `couldn't get version/kind; json parse error: ${goJSONSyntaxError(body) ?? (e as Error).message}`;
+    if (into) throw badRequest(`the object provided is unrecognized (must be of type ${into}): ${err} (${summarizeData(body, 30)})`);
+    throw badRequest(err);
   }
   return requireObject(value, text, body, into);
 }

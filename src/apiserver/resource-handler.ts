@@ -11,6 +11,7 @@ import { checkListOptions, type ListQuery } from '../registry/list-options.js';
 import type { RequestUser } from '../apimachinery/options.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { decodeBody, negotiateOutput, readBody, type OutputKind } from './negotiate.js';
+import { goJSONSyntaxError } from '../apimachinery/json-syntax.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../apimachinery/protobuf/decode.js';
 import { successStatus, wantsProtobuf, writeObject, writeError } from './response.js';
 import { encodeWatchEventFrame, notAcceptable, protobufMessageFor } from '../apimachinery/protobuf/encode.js';
@@ -226,7 +227,9 @@ function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: Field
   const r = def.customResource ? checkCustomResourceFields(def, obj, mode, rawJson) : checkFields(def.group, def.version, def.kind, obj, mode, rawJson);
   warnings.push(...r.warnings);
   if (r.error) {
-    const msg = r.error.startsWith('strict decoding error') || r.error.startsWith('json:')
+    // transformDecodeError names the kind of every decode error once the body's kind is known
+    // (a bad quantity or time too), only not one found before it (the body's depth).
+    const msg = !r.error.startsWith("couldn't get version/kind")
       ? `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${r.error}`
       : r.error;
     throw badRequest(msg);
@@ -265,7 +268,7 @@ export function applyPatch(def: ResourceDefinition, current: KubeObject, body: B
     patch = JSON.parse(body.toString('utf8'));
   } catch (e) {
     if (ct === 'application/apply-patch+yaml') throw new StatusError(415, 'UnsupportedMediaType', 'server-side apply is not supported by tskube yet; use client-side kubectl apply');
-    throw badRequest(`error decoding patch: ${(e as Error).message}`);
+    throw badRequest(`error decoding patch: ${goJSONSyntaxError(body) ?? (e as Error).message}`);
   }
   // Custom resources have no patch strategy: Kubernetes refuses strategic merge for them.
   if (def.customResource && !CUSTOM_RESOURCE_PATCH_TYPES.includes(ct)) {
@@ -299,7 +302,7 @@ async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<Delete
     try {
       raw = JSON.parse(body.toString('utf8'));
     } catch (e) {
-      throw badRequest(`error decoding DeleteOptions: ${(e as Error).message}`);
+      throw badRequest(`error decoding DeleteOptions: ${goJSONSyntaxError(body) ?? (e as Error).message}`);
     }
     opts = checkDeleteOptions(raw);
   }

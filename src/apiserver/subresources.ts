@@ -171,6 +171,11 @@ async function serveScale(def: ResourceDefinition, store: RegistryStore, ns: str
     // The body decodes as a Scale first: a wrong type anywhere is Go's decode error (400), not a 422.
     const typed = checkFields('autoscaling', 'v1', 'Scale', scale, 'Ignore');
     if (typed.error) throw badRequest(`Scale in version "v1" cannot be handled as a Scale: ${typed.error}`);
+    // As for any update, the body names the object of the URL (a Scale for another object scaled this one).
+    const bodyName = scale.metadata?.name;
+    if (bodyName && bodyName !== name) throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    const bodyNs = scale.metadata?.namespace;
+    if (bodyNs && ns && bodyNs !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw invalid('Scale', 'autoscaling', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: replicas, detail: 'must be greater than or equal to 0' }]);
