@@ -4,6 +4,7 @@ import { StatusError, badRequest } from '../apimachinery/errors.js';
 import { buildTable } from '../api/printers/table.js';
 import { defaultPrinter } from '../api/printers/index.js';
 import { checkFields } from '../api/schema/index.js';
+import { findByKind } from '../api/registry.js';
 import { queryBool, queryInt, queryOptionalBool, queryString } from '../apimachinery/query.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchSchemaFor } from '../apimachinery/patch/index.js';
 import type { RegistryStore, DeleteOptions } from '../registry/store.js';
@@ -214,8 +215,15 @@ async function readObject(req: IncomingMessage, url: URL, def: ResourceDefinitio
   if (obj.kind !== undefined && obj.kind !== def.kind) {
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`);
   }
-  if (obj.apiVersion !== undefined && obj.apiVersion !== wantAV) {
-    throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${wantAV})`);
+  if (obj.apiVersion !== undefined && obj.apiVersion !== null && obj.apiVersion !== '' && obj.apiVersion !== wantAV) {
+    // A version the kind does not exist in fails in the decoder (its scheme has no such type); a
+    // version it does exist in decodes, then the handler refuses the other group version.
+    const av = String(obj.apiVersion);
+    const [g, v] = av.includes('/') ? [av.slice(0, av.indexOf('/')), av.slice(av.indexOf('/') + 1)] : ['', av];
+    if (!def.customResource && !findByKind(g, v, def.kind)) {
+      throw badRequest(`${def.kind} in version "${v}" cannot be handled as a ${def.kind}: no kind "${def.kind}" is registered for version "${av}" in scheme "pkg/api/legacyscheme/scheme.go:30"`);
+    }
+    throw badRequest(`the API version in the data (${av}) does not match the expected API version (${wantAV})`);
   }
   const warnings: string[] = [];
   const isJson = /^application\/json\b/.test(req.headers['content-type'] ?? 'application/json');
