@@ -67,3 +67,17 @@ test('v2 protobuf starts with the swagger version and carries definitions and ex
   assert.ok(text.includes('x-kubernetes-group-version-kind'));
   assert.equal(openapiV2Protobuf(defs), b, 'cached');
 });
+
+test('v3 documents are kept as ASCII text that parses to the same document', async () => {
+  const { asciiJSON } = await import('./index.js');
+  const value = { d: 'the CSI volume plugin’s “name” — é 😀', n: 1, a: ['x'] };
+  const text = asciiJSON(value);
+  assert.match(text, /^[\x00-\x7f]*$/);
+  assert.deepEqual(JSON.parse(text), value);
+  // The real core/v1 document: its CSI volume descriptions carry a typographic apostrophe.
+  const { allResources } = await import('../../api/registry.js');
+  const body = openapiV3Document('', 'v1', allResources)!.body;
+  assert.match(body, /^[\x00-\x7f]*$/);
+  const s = (JSON.parse(body) as Schema).components.schemas as Record<string, Schema>;
+  assert.match(s['io.k8s.api.core.v1.CSIPersistentVolumeSource'].properties.volumeHandle.description, /plugin’s/);
+});
