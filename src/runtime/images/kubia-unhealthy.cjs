@@ -12,4 +12,5 @@ http.createServer((req, res) => {
   }
   res.writeHead(200);
   res.end("You've hit " + os.hostname() + '\n');
-}).listen(Number(process.env.KUBIA_PORT || 8080));
+}).listen(/^\d+$/.test(process.env.KUBIA_PORT ?? '') ? Number(process.env.KUBIA_PORT) : 8080);
+// (a Service named after the image puts KUBIA_PORT=tcp://IP:PORT in every later pod's environment: only a number is a port)

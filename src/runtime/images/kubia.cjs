@@ -6,4 +6,5 @@ http.createServer((req, res) => {
   console.log('Received request from ' + req.socket.remoteAddress);
   res.writeHead(200);
   res.end("You've hit " + os.hostname() + '\n');
-}).listen(Number(process.env.KUBIA_PORT || 8080));
+}).listen(/^\d+$/.test(process.env.KUBIA_PORT ?? '') ? Number(process.env.KUBIA_PORT) : 8080);
+// (a Service named after the image puts KUBIA_PORT=tcp://IP:PORT in every later pod's environment: only a number is a port)

@@ -41,7 +41,8 @@ http.createServer((req, res) => {
   res.writeHead(code, { 'Content-Type': 'text/html', Server: 'nginx/1.27.3' });
   res.end(body);
   console.log(`${req.socket.remoteAddress} - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${code} ${body.length} "-" "${req.headers['user-agent'] ?? '-'}" "-"`);
-}).listen(Number(process.env.NGINX_PORT || 80));
+}).listen(/^\d+$/.test(process.env.NGINX_PORT ?? '') ? Number(process.env.NGINX_PORT) : 80);
 // nginx stops at once on TERM and INT (fast shutdown) and QUIT (graceful), exit status 0. Without
 // handlers a container's PID 1 would ignore them and every pod would wait out its grace period.
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT']) process.on(sig, () => process.exit(0));
+// (a Service named after the image puts NGINX_PORT=tcp://IP:PORT in every later pod's environment: only a number is a port)

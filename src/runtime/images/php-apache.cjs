@@ -7,5 +7,5 @@ http.createServer((req, res) => {
   for (let i = 0; i <= 1000000; i++) x += Math.sqrt(x);
   res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8', 'X-Powered-By': 'PHP/5.6.40' });
   res.end('OK!');
-}).listen(Number(process.env.PHP_APACHE_PORT || 80));
+}).listen(80);
 process.on('SIGTERM', () => process.exit(0));
