@@ -50,6 +50,15 @@ function printBreakdown(file: string, sentAt: Map<string, number>, extra: string
   for (const [stage, xs] of order) console.log(`  ${stage.padEnd(28)} ${pct(xs, 50).toFixed(0).padStart(6)}  ${pct(xs, 90).toFixed(0).padStart(6)}  ${String(xs.length).padStart(5)}`);
 }
 
+/** helperStats are the CPU and RSS of pid's child processes whose command line mentions name (the container shim). */
+function helperStats(pid: number, name: string): { cpuSec: number; rssMiB: number }[] {
+  let kids: number[] = [];
+  try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number); } catch { return []; }
+  return kids.filter((k) => {
+    try { return readFileSync(`/proc/${k}/cmdline`, 'utf8').includes(name); } catch { return false; }
+  }).map((k) => procStats(k));
+}
+
 async function run(label: string, args: string[], podSpec: (i: number) => object, count: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-pods-'));
   if (TRACE) rmSync(TRACE, { force: true });
@@ -156,6 +165,8 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   const idle = procStats(proc.pid!);
   await new Promise((r) => setTimeout(r, 5000));
   const idle2 = procStats(proc.pid!);
+  const shims = helperStats(proc.pid!, 'container-shim.cjs');
+  if (shims.length) console.log(`container shim: ${shims.map((x) => `RSS ${x.rssMiB.toFixed(0)} MiB, ${x.cpuSec.toFixed(1)} s CPU`).join('; ')}`);
   console.log(`while they run: ${(((idle2.cpuSec - idle.cpuSec) / 5) * 100).toFixed(1)}% of a core, RSS ${idle2.rssMiB.toFixed(0)} MiB`);
   await new Promise<void>((resolve) => { proc.once('exit', () => resolve()); proc.kill('SIGTERM'); });
   rmSync(dir, { recursive: true, force: true });
