@@ -42,21 +42,6 @@ interface ReplayRow extends Row {
   p_deleted: number | null;
 }
 
-/** NextRow (private) is what a write decides to append for its key. */
-interface NextRow { created: number; deleted: number; createRevision: number; value: string }
-
-/** PendingWrite (private) is a write queued for the next group commit, and its outcome. */
-interface PendingWrite {
-  key: string;
-  decide: (cur: Row | undefined) => NextRow;
-  publish: (rev: number) => void;
-  resolve: (rev: number) => void;
-  reject: (e: unknown) => void;
-  /** the committed row's revision (undefined: decide threw `error`) */
-  rev?: number;
-  error?: unknown;
-}
-
 /** RANGE_TOP: a BLOB upper bound; SQLite orders every TEXT before any BLOB, so it means "no end". */
 const RANGE_TOP = Buffer.from([0xff]);
 
@@ -72,9 +57,6 @@ export class SqliteBackend implements Backend, LocalHistory {
   private closed = false;
   private readonly hub = new WatchHub(this);
   private readonly q: ReturnType<typeof prepare>;
-  /** writes waiting for the next group commit */
-  private pending: PendingWrite[] = [];
-  private flushScheduled = false;
 
   private constructor(private readonly db: Database.Database) {
     this.q = prepare(db);
@@ -97,41 +79,39 @@ export class SqliteBackend implements Backend, LocalHistory {
 
   async create(key: string, value: string): Promise<number> {
     this.ensureOpen();
-    return this.write(key, (cur) => {
+    const rev = this.write(key, (cur) => {
       if (cur && !cur.deleted) throw new KeyExistsError(key);
       return { created: 1, deleted: 0, createRevision: 0, value };
-    }, (rev) => {
-      this.hub.publish({ type: 'create', kv: { key, value, createRevision: rev, modRevision: rev }, revision: rev });
     });
+    this.hub.publish({ type: 'create', kv: { key, value, createRevision: rev, modRevision: rev }, revision: rev });
+    return rev;
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
     this.ensureOpen();
     let prevKv!: KeyValue;
-    return this.write(key, (cur) => {
+    const rev = this.write(key, (cur) => {
       if (!cur || cur.deleted) throw new KeyNotFoundError(key);
       prevKv = toKeyValue(cur);
       if (cur.id !== expectedRevision) throw new RevisionMismatchError(key, prevKv);
       return { created: 0, deleted: 0, createRevision: cur.create_revision, value };
-    }, (rev) => {
-      const kv = { key, value, createRevision: prevKv.createRevision, modRevision: rev };
-      this.hub.publish({ type: 'update', kv, prevKv, revision: rev });
     });
+    const kv = { key, value, createRevision: prevKv.createRevision, modRevision: rev };
+    this.hub.publish({ type: 'update', kv, prevKv, revision: rev });
+    return rev;
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; kv: KeyValue }> {
     this.ensureOpen();
     let prevKv!: KeyValue;
-    let kv!: KeyValue;
-    const rev = await this.write(key, (cur) => {
+    const rev = this.write(key, (cur) => {
       if (!cur || cur.deleted) throw new KeyNotFoundError(key);
       prevKv = toKeyValue(cur);
       if (expectedRevision !== undefined && cur.id !== expectedRevision) throw new RevisionMismatchError(key, prevKv);
       return { created: 0, deleted: 1, createRevision: cur.create_revision, value: '' };
-    }, (r) => {
-      kv = { ...prevKv, modRevision: r };
-      this.hub.publish({ type: 'delete', kv, prevKv, revision: r });
     });
+    const kv = { ...prevKv, modRevision: rev };
+    this.hub.publish({ type: 'delete', kv, prevKv, revision: rev });
     return { revision: rev, kv };
   }
 
@@ -190,8 +170,6 @@ export class SqliteBackend implements Backend, LocalHistory {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Writes already accepted are committed (and acknowledged) before the file closes.
-    this.flush();
     this.closed = true;
     this.hub.closeAll();
     this.db.close();
@@ -209,84 +187,27 @@ export class SqliteBackend implements Backend, LocalHistory {
   }
 
   /**
-   * write (private) queues one row for key and resolves with its revision once committed:
-   * `decide` sees the key's newest row (including rows queued before it) and returns the new row's
-   * fields or throws (that write alone fails); `publish` tells watchers, right after the commit,
-   * in revision order. The writes queued during one turn of the event loop commit together in one
-   * transaction (group commit): a commit costs a WAL append of every page it touched, and
-   * concurrent writes (a ReplicaSet's burst of pods, the scheduler's bindings) touch the same
-   * pages. No write is acknowledged before its commit, so durability is the same as one
-   * transaction per write.
+   * write (private) appends one row for key in an IMMEDIATE transaction: `decide` sees the key's
+   * newest row and returns the new row's fields or throws. The id is chosen explicitly as the
+   * cached revision + 1: if another process wrote meanwhile, the insert fails on the primary key
+   * instead of silently reordering history.
    */
-  private write(key: string, decide: (cur: Row | undefined) => NextRow, publish: (rev: number) => void): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ key, decide, publish, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  /** flush (private) commits the queued writes, then publishes and acknowledges them in revision order. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = [];
-    if (this.closed) {
-      for (const w of batch) w.reject(new StorageError('backend is closed'));
-      return;
-    }
+  private write(key: string, decide: (cur: Row | undefined) => { created: number; deleted: number; createRevision: number; value: string }): number {
+    const rev = this.rev + 1;
     try {
-      this.commit(batch);
+      this.q.writeTx.immediate(() => {
+        const cur = this.q.latest.get(key) as Row | undefined;
+        const next = decide(cur);
+        this.q.insert.run(rev, key, next.created, next.deleted, next.created ? rev : next.createRevision, cur?.id ?? 0, next.value);
+      });
     } catch (e) {
-      for (const w of batch) w.reject(e);
-      return;
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
+      // Someone else appended to the log: catch up with the real sequence and try again.
+      this.rev = (this.q.sequence.get() as { seq: number } | undefined)?.seq ?? 0;
+      return this.write(key, decide);
     }
-    for (const w of batch) {
-      if (w.rev === undefined) { w.reject(w.error); continue; }
-      // The revision advances with each publish, so a watch started from a publish callback
-      // replays exactly what has been published so far.
-      this.rev = w.rev;
-      w.publish(w.rev);
-      w.resolve(w.rev);
-    }
-  }
-
-  /**
-   * commit (private) appends the batch's rows in one IMMEDIATE transaction. Each id is chosen
-   * explicitly as the previous revision + 1: if another process wrote meanwhile, the insert fails
-   * on the primary key instead of silently reordering history, and the whole batch is decided
-   * again after catching up with the real sequence.
-   */
-  private commit(batch: PendingWrite[]): void {
-    for (;;) {
-      try {
-        this.q.writeTx.immediate(() => {
-          let rev = this.rev;
-          for (const w of batch) {
-            w.rev = undefined;
-            w.error = undefined;
-            const cur = this.q.latest.get(w.key) as Row | undefined;
-            let next: NextRow;
-            try {
-              next = w.decide(cur);
-            } catch (e) {
-              w.error = e;
-              continue;
-            }
-            rev++;
-            this.q.insert.run(rev, w.key, next.created, next.deleted, next.created ? rev : next.createRevision, cur?.id ?? 0, next.value);
-            w.rev = rev;
-          }
-        });
-        return;
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-        this.rev = (this.q.sequence.get() as { seq: number } | undefined)?.seq ?? 0;
-      }
-    }
+    this.rev = rev;
+    return rev;
   }
 
   private readRevision(revision: number | undefined): number {
