@@ -124,7 +124,7 @@ export class CommandRunner {
     return r;
   }
 
-  /** close stops the helper (commands in flight are killed); a later command starts a new one. */
+  /** close stops the helper (its commands in flight are killed; those run directly finish); a later command starts a new one. */
   close(): void {
     this.cancelIdle?.();
     this.cancelIdle = undefined;
