@@ -177,6 +177,8 @@ export class ProcessRuntime implements Runtime {
     if (wantPod && this.isolation === 'host') {
       throw new Error(`network is not ready: ${NETWORK_UNAVAILABLE}: ${(this.network.status() as { message?: string }).message ?? 'not root'}`);
     }
+    // The shim is forked now if it is not running: its start (~0.1 s) overlaps the sandbox's, not the first container's.
+    this.launcher();
     const rec = await this.sandboxes.run(config);
     this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_CREATED_EVENT');
     this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_STARTED_EVENT');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseCriLine } from '../../cri-log.js';
 import { eventually } from '../../../testing/test-cluster.js';
-import { ContainerShim, DirectLauncher, type ContainerLauncher, type ShimStartRequest } from './shim-client.js';
+import { ContainerShim, DirectLauncher, sharedShim, type ContainerLauncher, type ShimStartRequest } from './shim-client.js';
 
 const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
@@ -117,5 +117,22 @@ test('shim: its containers are its children; they outlive the agent letting go (
     const x = await task.exited;
     assert.equal(x.signal, 'SIGKILL');
     await eventually(() => assert.equal(alive(shim.pid!), false, 'the shim ends with its last container'));
+  } finally { shim.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('shim: let go of once idle (it exits); sharedShim forks a new one for the next container', async () => {
+  const dir = tmp();
+  const shim = ContainerShim.spawn(50)!;
+  try {
+    const task = await shim.start(request(dir, 'i', ['true']));
+    assert.equal((await task.exited).code, 0);
+    await eventually(() => assert.equal(shim.alive, false));
+    await eventually(() => assert.equal(alive(shim.pid!), false, 'the idle shim exited'));
+    await assert.rejects(shim.start(request(dir, 'j', ['true'])), /not running/);
+    const a = sharedShim()!;
+    assert.equal(sharedShim(), a, 'one per process while it runs');
+    const t2 = await a.start(request(dir, 'k', ['sh', '-c', 'echo again']));
+    assert.equal((await t2.exited).code, 0);
+    assert.deepEqual(records(path.join(dir, 'k.log')).map((r) => r.message), ['again']);
   } finally { shim.close(); fs.rmSync(dir, { recursive: true, force: true }); }
 });

@@ -78,6 +78,9 @@ export interface ContainerLauncher {
   close(): void;
 }
 
+/** SHIM_IDLE_MS is how long a shim without containers is kept (a burst of starts should find it warm). */
+export const SHIM_IDLE_MS = 60_000;
+
 type Listener = (stream: 'stdout' | 'stderr', data: Buffer) => void;
 
 /** Deferred is a promise with its resolve at hand. */
@@ -154,9 +157,11 @@ class ShimTask implements ContainerTask {
  */
 export class ContainerShim implements ContainerLauncher {
   private readonly tasks = new Map<string, ShimTask>();
+  /** lets go of an idle shim (see holdOpen) */
+  private idleTimer?: NodeJS.Timeout;
   private readonly starting = new Map<string, { resolve: (t: ShimTask) => void; reject: (e: Error) => void; task: ShimTask }>();
 
-  private constructor(private readonly proc: ChildProcess) {
+  private constructor(private readonly proc: ChildProcess, private readonly idleMs: number) {
     proc.on('message', (m: ShimMessage) => this.onMessage(m));
     proc.on('exit', (code, sig) => this.onShimExit(code, sig));
     proc.on('error', (e) => logger.error(e, 'Container shim failed'));
@@ -164,11 +169,11 @@ export class ContainerShim implements ContainerLauncher {
   }
 
   /** spawn starts a shim; undefined when it cannot be forked (the caller starts containers directly). */
-  static spawn(): ContainerShim | undefined {
+  static spawn(idleMs = SHIM_IDLE_MS): ContainerShim | undefined {
     try {
       // No --import tsx: the shim is plain CommonJS and should start small.
       const proc = fork(SHIM, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
-      return new ContainerShim(proc);
+      return new ContainerShim(proc, idleMs);
     } catch (e) {
       logger.error(e, 'Failed to start the container shim; containers are forked by the agent');
       return undefined;
@@ -198,6 +203,7 @@ export class ContainerShim implements ContainerLauncher {
   }
 
   close(): void {
+    clearTimeout(this.idleTimer);
     if (this.proc.connected) this.proc.disconnect();
   }
 
@@ -250,7 +256,15 @@ export class ContainerShim implements ContainerLauncher {
   /** holdOpen keeps this process alive while the shim runs containers, and only then (an idle shim must not). */
   private holdOpen(): void {
     const channel = this.proc.channel as { ref?: () => void; unref?: () => void } | undefined;
-    if (this.tasks.size > 0) { this.proc.ref(); channel?.ref?.(); } else { this.proc.unref(); channel?.unref?.(); }
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.tasks.size > 0) { this.proc.ref(); channel?.ref?.(); return; }
+    this.proc.unref();
+    channel?.unref?.();
+    // An idle shim is ~45 MB for nothing: let go of it (it exits; the next container forks a new one).
+    // This side decides, knowing no start is on its way, so no start can race the shim's exit.
+    this.idleTimer = setTimeout(() => { if (this.tasks.size === 0) this.close(); }, this.idleMs);
+    this.idleTimer.unref();
   }
 }
 
@@ -259,7 +273,7 @@ let shared: ContainerShim | undefined;
 /**
  * sharedShim is this process's container shim, one for every node runtime it hosts (`tskube up`
  * runs several nodes in one process; a shim is ~45 MB of RSS, so one, not one per node), started
- * on first use and again if it died; undefined when it cannot start.
+ * on first use, again if it died or was let go of when idle; undefined when it cannot start.
  */
 export function sharedShim(): ContainerShim | undefined {
   if (!shared?.alive) shared = ContainerShim.spawn();
