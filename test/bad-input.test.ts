@@ -110,6 +110,8 @@ const cases: Case[] = [
   { name: 'fieldValidation=bogus', method: 'POST', path: `${pods}?fieldValidation=bogus`, body: podJSON('fv'), code: 400, reason: 'BadRequest', message: 'fieldValidation invalid value: bogus' },
   { name: 'a fieldManager over 128 bytes', method: 'POST', path: `${pods}?fieldManager=${'m'.repeat(200)}`, body: podJSON('fm'), code: 422, reason: 'Invalid', message: 'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes', fields: ['fieldManager'] },
 
+  { name: 'a Table with an includeObject it cannot carry', method: 'GET', path: `${pods}?includeObject=Bogus`, headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }, code: 400, reason: 'BadRequest', message: "Unable to convert to Table as requested: includeObject: Invalid value: \"Bogus\": must be 'Metadata', 'Object', 'None', or empty" },
+
   // ---- content negotiation
   { name: 'an Accept type the server cannot produce', method: 'GET', path: pods, headers: { Accept: 'text/html' }, code: 406, reason: 'NotAcceptable', message: 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf' },
 ];
@@ -175,6 +177,18 @@ describe('bad patches', () => {
     expectStatus(r, { code: 400, reason: 'BadRequest', message: 'the name of the object (other) does not match the name on the URL (web)' });
     const d = await send('GET', `${deploys}/web`);
     assert.equal(d.body.spec.replicas, 1);
+  });
+  it('a patch that removes metadata leaves no name: 400 (it was stored with the name filled back in)', async () => {
+    const r = await send('PATCH', target, JSON.stringify({ metadata: null }), MERGE);
+    expectStatus(r, { code: 400, reason: 'BadRequest', message: 'the name of the object (target based on URL) was undeterminable: name must be provided' });
+  });
+  it('an update without a name is 400', async () => {
+    const r = await send('PUT', target, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'c', image: 'nginx' }] } }));
+    expectStatus(r, { code: 400, reason: 'BadRequest', message: 'the name of the object (target based on URL) was undeterminable: name must be provided' });
+  });
+  it('$deleteFromPrimitiveList with a non-list value is 400', async () => {
+    const r = await send('PATCH', target, JSON.stringify({ metadata: { '$deleteFromPrimitiveList/finalizers': 'x' } }), { 'Content-Type': 'application/strategic-merge-patch+json' });
+    expectStatus(r, { code: 400, reason: 'BadRequest', message: 'invalid patch format of primitive list' });
   });
   it('a stale resourceVersion on update is 409 Conflict', async () => {
     const r = await send('PUT', target, podJSON('target', {}, { resourceVersion: '1' }));

@@ -69,6 +69,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   if (info.subresource === 'status' && !def.subresources.includes('status')) throw notFoundResource();
   const output = method === 'GET' || method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE' ? negotiateOutput(req.headers.accept) : 'json';
 
+  if (output === 'table') checkTableOptions(url);
   switch (method) {
     case 'GET': {
       if (!info.name) {
@@ -105,6 +106,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (!info.name) throw methodNotAllowed();
       requireVerb(def, 'update');
       const { obj, warnings } = await readObject(req, url, def);
+      if (!obj.metadata?.name) throw undeterminableName(info.name);
       const updated = await store.update(ns, info.name, obj, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'UpdateOptions') });
       return writeObject(res, 200, renderOne(def, updated, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
@@ -128,7 +130,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       checkForceParam(url);
       const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
         const next = applyPatch(def, current, body, req.headers['content-type']);
-        checkPatchedObject(def, next, validation, warnings);
+        checkPatchedObject(def, info.name!, next, validation, warnings);
         return next;
       }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions') });
       return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
@@ -249,12 +251,13 @@ function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: Field
  * refuses there (a wrong type, an unknown field under Strict, a kind or apiVersion the patch changed)
  * is 422 Invalid on the field `patch`, the patched object quoted, not the 400 of a create's body.
  */
-function checkPatchedObject(def: ResourceDefinition, obj: KubeObject, mode: FieldValidation, warnings: string[]): void {
+function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObject, mode: FieldValidation, warnings: string[]): void {
   const repr = JSON.stringify(obj);
   const patchInvalid = (err: string) => {
     const message = `Invalid value: ${JSON.stringify(repr)}: ${err}`;
     return new StatusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
   };
+  if (!obj.metadata?.name) throw undeterminableName(name);
   const wantAV = def.group ? `${def.group}/${def.version}` : def.version;
   if (obj.apiVersion !== undefined && obj.apiVersion !== wantAV) {
     const av = String(obj.apiVersion);
@@ -266,6 +269,19 @@ function checkPatchedObject(def: ResourceDefinition, obj: KubeObject, mode: Fiel
   const r = def.customResource ? checkCustomResourceFields(def, obj, mode) : checkFields(def.group, def.version, def.kind, obj, mode);
   warnings.push(...r.warnings);
   if (r.error) throw patchInvalid(r.error);
+}
+
+/** checkTableOptions refuses an includeObject a Table cannot carry, before any work is done (optionsForTransform). */
+function checkTableOptions(url: URL): void {
+  const include = url.searchParams.get('includeObject');
+  if (include && !['Metadata', 'Object', 'None'].includes(include)) {
+    throw badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(include)}: must be 'Metadata', 'Object', 'None', or empty`);
+  }
+}
+
+/** undeterminableName is checkName's answer for a body (or patch result) without metadata.name. */
+function undeterminableName(name: string): StatusError {
+  return badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
 }
 
 /** applyPatch applies a JSON, merge or strategic merge patch to the current object. */

@@ -101,6 +101,8 @@ class StrategicMerger {
       if (key.startsWith(deleteFromPrimitiveListPrefix)) {
         k = extractKey(key, deleteFromPrimitiveListPrefix, errBadPrimitiveList);
         isDeleteList = true;
+        // the directive's value is the list of values to delete: anything else is a malformed patch
+        if (patchV !== null && !Array.isArray(patchV)) throw patchBadRequest(errBadPrimitiveList);
       }
       if (patchV === null) {
         delete original[k];
