@@ -70,6 +70,7 @@ const cases: Case[] = [
   { name: 'an unknown group', method: 'GET', path: '/apis/foo.example.com/v1/things', code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' },
   { name: 'a subresource the resource does not have', method: 'GET', path: `${cms}/x/scale`, code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' },
   { name: 'a cluster-scoped resource under a namespace', method: 'GET', path: `/api/v1/namespaces/${NS}/nodes`, code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' },
+  { name: 'a 100k-character name in the URL (Node cut it off at 16 KiB)', method: 'GET', path: `${pods}/${'a'.repeat(100_000)}`, code: 404, reason: 'NotFound', message: `pods "${'a'.repeat(100_000)}" not found` },
   { name: 'PUT on a collection', method: 'PUT', path: pods, body: podJSON('x'), code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED },
   { name: 'PATCH on a collection', method: 'PATCH', path: pods, body: '{}', headers: MERGE, code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED },
   { name: 'POST on an object', method: 'POST', path: `${pods}/x`, body: podJSON('x'), code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED },

@@ -308,9 +308,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     })().catch(fail);
   };
 
+  // Go's http.Server reads up to 1 MiB of request line and headers (DefaultMaxHeaderBytes); Node's
+  // 16 KiB default cut long URLs (a 20k-character name) to a bodiless 431 or a reset connection.
+  const maxHeaderSize = 1 << 20;
   const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
-    : http.createServer(onRequest);
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, maxHeaderSize }, onRequest)
+    : http.createServer({ maxHeaderSize }, onRequest);
   server.on('upgrade', onUpgrade);
   server.keepAliveTimeout = 65_000;
   const host = opts.host ?? '127.0.0.1';
