@@ -92,7 +92,15 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** decodeBody parses JSON or YAML by Content-Type into a plain value. */
 export function decodeBody(body: Buffer, contentType: string | undefined, into?: string): unknown {
   const ct = (contentType || 'application/json').split(';')[0].trim().toLowerCase();
-  if (isProtobufContentType(ct)) return decodeKubernetesProtobuf(body).object;
+  if (isProtobufContentType(ct)) {
+    try {
+      return decodeKubernetesProtobuf(body).object;
+    } catch (e) {
+      // as the create/update handlers wrap a decode error before the body's kind is known
+      if (into && e instanceof StatusError && e.code === 400) throw badRequest(`the object provided is unrecognized (must be of type ${into}): ${e.message} (${summarizeData(body, 30)})`);
+      throw e;
+    }
+  }
   if (!['application/json', 'application/yaml', 'application/apply-patch+yaml'].includes(ct)) {
     throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf');
   }

@@ -216,7 +216,9 @@ function isMap(type: string, field: string): boolean {
 
 /** decodeKubernetesProtobuf decodes a protobuf request body into apiVersion, kind and the JSON object. */
 export function decodeKubernetesProtobuf(body: Buffer): { apiVersion: string; kind: string; object: Record<string, unknown> } {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw bad('missing protobuf magic');
+  // The protobuf serializer's own words for a body without its envelope.
+  if (body.length === 0) throw new StatusError(400, 'BadRequest', 'empty data');
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new StatusError(400, 'BadRequest', `provided data does not appear to be a protobuf message, expected prefix [${[...MAGIC].join(' ')}]`);
   const unknown = decodeMessage(UNKNOWN, body.subarray(4)) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string };
   const apiVersion = unknown.typeMeta?.apiVersion ?? '';
   const kind = unknown.typeMeta?.kind ?? '';
