@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
 import { log } from '../../util/log.js';
 import { defaultCgroupManager, type CgroupLayout, type CgroupManager } from '../cgroups/index.js';
 import {
@@ -10,7 +10,7 @@ import {
   type ImageInfo, type ImageRecord, type ImageService, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
-import { CriCallError, CriClient, isNotFound, rpcErrorText } from './client.js';
+import { CriCallError, CriClient, grpc, isNotFound, rpcErrorText } from './client.js';
 import { deferredSession, openStreamSession } from './streaming.js';
 import {
   fromCriConditions, fromCriContainerStatus, fromCriImage, fromCriSandboxStatus, imageInfoFromStatus, parseVerboseInfo, repoDigestFor,
@@ -295,9 +295,9 @@ export class CriRuntime implements Runtime, ImageService {
         type: e.container_event_type,
       });
     });
-    call.on('error', (err: grpc.ServiceError) => {
-      if (stopped || err.code === grpc.status.CANCELLED) return;
-      if (err.code === grpc.status.UNIMPLEMENTED) logger.v(2).info('the runtime has no container events; relisting only', { endpoint: this.endpoint });
+    call.on('error', (err: Grpc.ServiceError) => {
+      if (stopped || err.code === grpc().status.CANCELLED) return;
+      if (err.code === grpc().status.UNIMPLEMENTED) logger.v(2).info('the runtime has no container events; relisting only', { endpoint: this.endpoint });
       else logger.error(err, 'container events stream ended; relisting only', { endpoint: this.endpoint });
     });
     return () => {

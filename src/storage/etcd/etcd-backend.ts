@@ -1,4 +1,4 @@
-import { Etcd3, type IKeyValue, type IRangeRequest, type IRangeResponse, type IWatchResponse, type IDuplexStream, type IWatchRequest } from 'etcd3';
+import type { Etcd3, IKeyValue, IRangeRequest, IRangeResponse, IWatchResponse, IDuplexStream, IWatchRequest } from 'etcd3';
 import type { Backend, KeyValue, ListOptions, ListResult, WatchEvent, WatchOptions } from '../backend.js';
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, StorageError } from '../errors.js';
 import { EventQueue } from '../event-queue.js';
@@ -34,6 +34,8 @@ export class EtcdBackend implements Backend {
   /** open connects and checks that etcd answers. */
   static async open(opts: EtcdBackendOptions): Promise<EtcdBackend> {
     const callTimeoutMs = opts.callTimeoutMs ?? 15_000;
+    // Loaded here, not at the top: etcd3 brings gRPC (~11 MiB), which a SQLite cluster never needs.
+    const { Etcd3 } = await import('etcd3');
     const client = new Etcd3({
       hosts: opts.endpoints,
       dialTimeout: opts.dialTimeoutMs ?? 5_000,
