@@ -12,6 +12,7 @@ import { RegistryStore, type NamespaceState, type StoreDeps } from '../registry/
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
 import { badURLEscape, parseRequestInfo } from './request-info.js';
+import { limitObjectSize } from './object-size.js';
 import { handleResource } from './resource-handler.js';
 import { handleSubresource } from './subresources.js';
 import { NodeProxy } from './node-proxy.js';
@@ -91,7 +92,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // /metrics: requests, latency and stored objects per resource; storage calls are timed by resource.
   const storedPrefixes = new Map(defs.filter((d) => d.group !== METRICS_GROUP).map((d) => [resourcePrefix(d), d.group ? `${d.plural}.${d.group}` : d.plural]));
   const metrics = new APIServerMetrics({ backend: opts.backend, resources: () => [...storedPrefixes].map(([prefix, resource]) => ({ prefix, resource })) });
-  const backend = instrumentBackend(opts.backend, metrics, resourceOfKey(storedPrefixes));
+  // What etcd would refuse for its size is refused here too (413), not stored.
+  const backend = limitObjectSize(instrumentBackend(opts.backend, metrics, resourceOfKey(storedPrefixes)));
   const services = new ServiceAllocator({ backend: opts.backend, clock, serviceCIDR: opts.serviceClusterIPRange, nodePortRange: opts.serviceNodePortRange });
   const background = new AbortController();
   // Every admission/RBAC/aggregator object cache keeps one watch on this signal (more than Node's
