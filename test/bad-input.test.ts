@@ -114,6 +114,9 @@ const cases: Case[] = [
 
   { name: 'a Table with an includeObject it cannot carry', method: 'GET', path: `${pods}?includeObject=Bogus`, headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }, code: 400, reason: 'BadRequest', message: "Unable to convert to Table as requested: includeObject: Invalid value: \"Bogus\": must be 'Metadata', 'Object', 'None', or empty" },
 
+  { name: 'orphanDependents with a propagationPolicy', method: 'DELETE', path: `${pods}/target?orphanDependents=true&propagationPolicy=Background&dryRun=All`, code: 422, reason: 'Invalid', message: 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Background": orphanDependents and deletionPropagation cannot be both set', fields: ['propagationPolicy'] },
+  { name: 'an unknown propagationPolicy', method: 'DELETE', path: `${pods}/target?propagationPolicy=bogus&dryRun=All`, code: 422, reason: 'Invalid', message: 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "bogus": supported values: "Foreground", "Background", "Orphan"', fields: ['propagationPolicy'] },
+
   // ---- content negotiation
   { name: 'an Accept type the server cannot produce', method: 'GET', path: pods, headers: { Accept: 'text/html' }, code: 406, reason: 'NotAcceptable', message: 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf' },
 ];

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject, ResourceDefinition } from '../api/resource.js';
-import { StatusError, badRequest } from '../apimachinery/errors.js';
+import { StatusError, badRequest, invalid } from '../apimachinery/errors.js';
 import { buildTable } from '../api/printers/table.js';
 import { defaultPrinter } from '../api/printers/index.js';
 import { checkFields } from '../api/schema/index.js';
@@ -337,10 +337,10 @@ async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<Delete
   const orphan = queryOptionalBool(url.searchParams, 'orphanDependents');
   if (orphan !== undefined) opts.orphanDependents = orphan;
   if (opts.orphanDependents !== undefined && opts.orphanDependents !== null && opts.propagationPolicy) {
-    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: ${JSON.stringify(opts.propagationPolicy)}: orphanDependents and deletionPropagation cannot be both set`);
+    throw invalid('DeleteOptions', 'meta.k8s.io', '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', value: opts.propagationPolicy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
   }
   if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
-    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+    throw invalid('DeleteOptions', 'meta.k8s.io', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: String(opts.propagationPolicy), supported: ['Foreground', 'Background', 'Orphan'] }]);
   }
   if (isDryRun(url)) opts.dryRun = true;
   return opts;
