@@ -269,7 +269,7 @@ describeNeeding('documentation walkthroughs with kubectl', { timeout: 12 * 60_00
     await ok(['delete', 'deployment', 'nginx-deployment', '--wait=false']);
   });
 
-  it('an nginx pod runs beside a Service named nginx (NGINX_PORT=tcp://… in its environment) and stops at once on TERM', async () => {
+  it('an nginx pod runs beside a Service named nginx (NGINX_PORT=tcp://… in its environment), logs as nginx does and stops at once on TERM', async () => {
     await ok(['create', 'service', 'clusterip', 'nginx', '--tcp=80:80']);
     // a liveness probe on a page nginx does not have: the kubelet stops nginx with TERM, which it obeys (exit 0), not KILL after the grace period (137);
     // the delay lets nginx start first (a TERM before its handlers are installed is ignored by a PID 1)
@@ -291,6 +291,15 @@ spec:
       return p.status.containerStatuses?.[0]?.lastState?.terminated && p;
     }, 'nginx-env restarted by its liveness probe', 240);
     assert.ok((await ok(['exec', 'nginx-env', '--', 'printenv', 'NGINX_PORT'])).startsWith('tcp://'));
+    // what `kubectl logs nginx` shows in the seeds: the image's entrypoint, nginx's notices, then the access log
+    await ok(['exec', 'nginx-env', '--', 'curl', '-s', '-o', '/dev/null', 'http://127.0.0.1/']);
+    const logs = await waitFor(async () => {
+      const l = await ok(['logs', 'nginx-env']);
+      return l.includes('"GET / HTTP/1.1" 200') && l;
+    }, 'the access log line');
+    assert.match(logs, /^\/docker-entrypoint\.sh: Configuration complete; ready for start up$/m);
+    assert.match(logs, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[notice\] 1#1: start worker processes$/m);
+    assert.match(logs, /^127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/ HTTP\/1\.1" 200 \d+ "-" "curl\/[^"]+" "-"$/m);
     assert.equal(pod.status.containerStatuses[0].lastState.terminated.exitCode, 0);
     assert.equal(pod.status.containerStatuses[0].lastState.terminated.reason, 'Completed');
     await ok(['delete', 'pod', 'nginx-env', '--wait=false']);

@@ -10,11 +10,23 @@ const page = `<!DOCTYPE html>
 <html>
 <head>
 <title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
 </head>
 <body>
 <h1>Welcome to nginx!</h1>
 <p>If you see this page, the nginx web server is successfully installed and
 working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
 </body>
 </html>
 `;
@@ -33,6 +45,39 @@ function fromRoot(url) {
   }
 }
 
+/** timeLocal is the access log's $time_local (27/Nov/2026:19:47:30 +0000). */
+function timeLocal(d = new Date()) {
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+/** nginxTime is nginx's log timestamp (2021/07/13 22:37:03, UTC in the image). */
+const nginxTime = (d = new Date()) => d.toISOString().slice(0, 19).replace(/-/g, '/').replace('T', ' ');
+
+// With --docker-entrypoint (the nginx image's entry) the container logs what the image's
+// /docker-entrypoint.sh prints on stdout and nginx's start-up notices on stderr (its error log),
+// which `kubectl logs` shows in the seeds.
+if (process.argv.includes('--docker-entrypoint')) {
+  const os = require('node:os');
+  for (const line of [
+    '/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration',
+    '/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/',
+    '/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh',
+    '10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf',
+    '10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf',
+    '/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh',
+    '/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh',
+    '/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh',
+    '/docker-entrypoint.sh: Configuration complete; ready for start up',
+  ]) console.log(line);
+  const t = nginxTime();
+  const notices = ['using the "epoll" event method', 'nginx/1.27.3', 'built by gcc 12.2.0 (Debian 12.2.0-14) ',
+    `OS: Linux ${os.release()}`, 'getrlimit(RLIMIT_NOFILE): 1048576:1048576', 'start worker processes'];
+  for (let i = 0; i < Math.max(1, os.availableParallelism?.() ?? os.cpus().length); i++) notices.push(`start worker process ${process.pid + 28 + i}`);
+  for (const n of notices) console.error(`${t} [notice] 1#1: ${n}`);
+}
+
 http.createServer((req, res) => {
   let code, body;
   if (fs.existsSync(ROOT)) [code, body] = fromRoot(req.url ?? '/');
@@ -40,7 +85,7 @@ http.createServer((req, res) => {
   else [code, body] = [404, status(404, 'Not Found')];
   res.writeHead(code, { 'Content-Type': 'text/html', Server: 'nginx/1.27.3' });
   res.end(body);
-  console.log(`${req.socket.remoteAddress} - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${code} ${body.length} "-" "${req.headers['user-agent'] ?? '-'}" "-"`);
+  console.log(`${(req.socket.remoteAddress ?? "-").replace(/^::ffff:/, "")} - - [${timeLocal()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${code} ${body.length} "-" "${req.headers['user-agent'] ?? '-'}" "-"`);
 }).listen(/^\d+$/.test(process.env.NGINX_PORT ?? '') ? Number(process.env.NGINX_PORT) : 80);
 // nginx stops at once on TERM and INT (fast shutdown) and QUIT (graceful), exit status 0. Without
 // handlers a container's PID 1 would ignore them and every pod would wait out its grace period.
