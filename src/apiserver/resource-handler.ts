@@ -261,9 +261,12 @@ function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObje
   const wantAV = def.group ? `${def.group}/${def.version}` : def.version;
   if (obj.apiVersion !== undefined && obj.apiVersion !== wantAV) {
     const av = String(obj.apiVersion);
+    // a custom resource's converter knows only its CRD's versions
+    if (def.customResource) throw patchInvalid(`request to convert CR from an invalid group/version: ${av}`);
     throw patchInvalid(`no kind ${JSON.stringify(String(obj.kind ?? def.kind))} is registered for version ${JSON.stringify(av)} in scheme "pkg/api/legacyscheme/scheme.go:30"`);
   }
   if (obj.kind !== undefined && obj.kind !== def.kind) {
+    if (def.customResource) throw patchInvalid(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`);
     throw patchInvalid(`converting (${def.version}.${String(obj.kind)}) to (${def.group ? def.group.split('.')[0] : 'core'}.${def.kind}): unknown conversion`);
   }
   const r = def.customResource ? checkCustomResourceFields(def, obj, mode) : checkFields(def.group, def.version, def.kind, obj, mode);
