@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { decodeHealthStatus, encodeHealthCheckRequest, grpcProbe } from './grpc.js';
@@ -44,4 +45,34 @@ test('gRPC probe: SERVING succeeds, NOT_SERVING fails with kubelet\'s words, a c
   const closed = await grpcProbe('127.0.0.1', srv.port, '', 2000);
   assert.equal(closed.ok, false);
   assert.match(closed.output, /^timeout: failed to connect service "127\.0\.0\.1:\d+" within 2s/);
+});
+
+test('gRPC probe: a gRPC status is worded as the kubelet words it (Unimplemented, other codes by name)', async () => {
+  for (const [status, message, want] of [
+    ['12', 'unknown%20service%20grpc.health.v1.Health', 'error: this server does not implement the grpc health protocol (grpc.health.v1.Health): unknown service grpc.health.v1.Health'],
+    ['5', 'unknown service', 'error: health rpc probe failed: rpc error: code = NotFound desc = unknown service'],
+  ] as const) {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.on('data', () => {});
+      stream.on('end', () => stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': status, 'grpc-message': message }, { endStream: true }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      assert.deepEqual(await grpcProbe('127.0.0.1', (server.address() as AddressInfo).port, '', 2000), { ok: false, output: want });
+    } finally {
+      server.close();
+    }
+  }
+});
+
+test('gRPC probe: an HTTP/1.1 server is not a gRPC one (the gRPC liveness page\'s probe on a plain web port)', async () => {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const r = await grpcProbe('127.0.0.1', (server.address() as AddressInfo).port, '', 2000);
+    assert.deepEqual(r, { ok: false, output: 'error: health rpc probe failed: rpc error: code = Unavailable desc = connection error: desc = "error reading server preface: http2: frame too large"' });
+  } finally {
+    server.close();
+  }
 });

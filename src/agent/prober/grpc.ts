@@ -25,6 +25,20 @@ export function decodeHealthStatus(frame: Buffer): number {
   return 0;
 }
 
+/** GRPC_CODES are the names grpc-go prints for status codes ("rpc error: code = Unavailable desc = …"). */
+const GRPC_CODES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied',
+  'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+/**
+ * rpcFailure words a failed Check as the kubelet's gRPC prober does: Unimplemented and
+ * DeadlineExceeded have their own sentences, every other status is grpc-go's error text.
+ */
+export function rpcFailure(code: number, desc: string, timeoutMs: number): string {
+  if (code === 12) return `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${desc}`;
+  if (code === 4) return `timeout: health rpc did not complete within ${timeoutMs / 1000}s`;
+  return `error: health rpc probe failed: rpc error: code = ${GRPC_CODES[code] ?? `Code(${code})`} desc = ${desc}`;
+}
+
 function varint(n: number): Buffer {
   const out: number[] = [];
   while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n >>>= 7; }
@@ -55,15 +69,23 @@ export function grpcProbe(host: string, port: number, service: string, timeoutMs
     req.on('error', (e: Error) => {
       const cause = (e as { cause?: NodeJS.ErrnoException }).cause;
       if (cause?.code) connectFailed(cause);
-      else finish({ ok: false, output: `rpc error: ${e.message}` });
+      // A peer that is no HTTP/2 server (an HTTP/1.1 one answers the preface with "HTTP/1.1 400"):
+      // grpc-go reads that reply as a frame header whose length is far too large.
+      else if ((e as NodeJS.ErrnoException).code === 'ERR_HTTP2_ERROR' || (e as NodeJS.ErrnoException).code === 'ERR_HTTP2_SESSION_ERROR') {
+        finish({ ok: false, output: rpcFailure(14, 'connection error: desc = "error reading server preface: http2: frame too large"', timeoutMs) });
+      } else finish({ ok: false, output: rpcFailure(14, e.message, timeoutMs) });
     });
     let grpcStatus: string | undefined;
     let grpcMessage = '';
-    req.on('response', (h) => { if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']); });
-    req.on('trailers', (t) => { grpcStatus = String(t['grpc-status'] ?? grpcStatus ?? ''); grpcMessage = String(t['grpc-message'] ?? ''); });
+    // a trailers-only response (an error status) carries grpc-status and grpc-message in its headers
+    req.on('response', (h) => {
+      if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
+      if (h['grpc-message'] !== undefined) grpcMessage = String(h['grpc-message']);
+    });
+    req.on('trailers', (t) => { grpcStatus = String(t['grpc-status'] ?? grpcStatus ?? ''); grpcMessage = String(t['grpc-message'] ?? grpcMessage); });
     req.on('end', () => {
       if (grpcStatus && grpcStatus !== '0') {
-        finish({ ok: false, output: `rpc error: code = ${grpcStatus} desc = ${grpcMessage}` });
+        finish({ ok: false, output: rpcFailure(Number(grpcStatus), decodeGrpcMessage(grpcMessage), timeoutMs) });
         return;
       }
       const body = Buffer.concat(chunks);
@@ -73,4 +95,9 @@ export function grpcProbe(host: string, port: number, service: string, timeoutMs
     });
     req.end(encodeHealthCheckRequest(service));
   });
+}
+
+/** decodeGrpcMessage undoes grpc-message's percent-encoding. */
+function decodeGrpcMessage(m: string): string {
+  try { return decodeURIComponent(m); } catch { return m; }
 }
