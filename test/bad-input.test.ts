@@ -195,6 +195,21 @@ describe('bad patches', () => {
     const r = await send('PATCH', target, JSON.stringify({ metadata: { '$deleteFromPrimitiveList/finalizers': 'x' } }), { 'Content-Type': 'application/strategic-merge-patch+json' });
     expectStatus(r, { code: 400, reason: 'BadRequest', message: 'invalid patch format of primitive list' });
   });
+  it('a merge patch with a "__proto__" key pollutes no object (it took the server down)', async () => {
+    const r = await send('PATCH', target, '{"__proto__":{"polluted":"yes"},"metadata":{"labels":{"__proto__":"x"}}}', MERGE);
+    assert.ok(r.code >= 400 && r.code < 500, r.text);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal((await send('GET', target)).code, 200);
+  });
+  it('a strategic merge patch with a "__proto__" key pollutes no object', async () => {
+    const r = await send('PATCH', target, '{"__proto__":{"polluted":"yes"},"spec":{"__proto__":{"polluted":"yes"}}}', { 'Content-Type': 'application/strategic-merge-patch+json' });
+    assert.ok(r.code < 500, r.text);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+  it('a label selector naming "__proto__" is an invalid key, "constructor" a plain one', async () => {
+    expectStatus(await send('GET', `${pods}?labelSelector=__proto__`), { code: 400, reason: 'BadRequest', message: /^unable to parse requirement: <nil>: Invalid value: "__proto__": name part must consist/ });
+    assert.equal((await send('GET', `${pods}?labelSelector=constructor`)).code, 200);
+  });
   it('a stale resourceVersion on update is 409 Conflict', async () => {
     const r = await send('PUT', target, podJSON('target', {}, { resourceVersion: '1' }));
     expectStatus(r, { code: 409, reason: 'Conflict', message: 'Operation cannot be fulfilled on pods "target": the object has been modified; please apply your changes to the latest version and try again' });

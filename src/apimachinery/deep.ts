@@ -41,3 +41,20 @@ function definedKeys(o: Record<string, unknown>): string[] {
 export function deepClone<T>(x: T): T {
   return structuredClone(x);
 }
+
+/**
+ * getOwn reads a key only if the object has it as its own: `o["__proto__"]` of a plain object is
+ * Object.prototype, and merging a patch into that would change every object in the process.
+ */
+export function getOwn(o: object, k: string): unknown {
+  return Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : undefined;
+}
+
+/**
+ * setOwn sets a key as an own data property. For "__proto__" (an ordinary key in Kubernetes' Go
+ * maps: a ConfigMap may hold one) plain assignment would replace the object's prototype instead.
+ */
+export function setOwn(o: object, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else (o as Record<string, unknown>)[k] = v;
+}

@@ -149,3 +149,10 @@ test('labelSelectorFromSet and requiresExactLabelMatch', () => {
   assert.equal(requiresExactLabelMatch(parseLabelSelector('x in (1,2)'), 'x'), undefined);
   assert.equal(requiresExactLabelMatch(parseLabelSelector('x in (1)'), 'x'), '1');
 });
+
+test('words that are Object.prototype members are identifiers, never operators', () => {
+  // the key itself is then validated as a label key, as in Kubernetes
+  assert.throws(() => parseLabelSelector('__proto__'), /name part must consist of alphanumeric characters/);
+  assert.equal(parseLabelSelector('constructor').requirements[0].key, 'constructor');
+  assert.equal(parseLabelSelector('toString in (valueOf)').requirements[0].key, 'toString');
+});

@@ -51,6 +51,11 @@ const literalTokens: Record<string, Tok> = {
   '>': 'greaterThan', 'in': 'in', '<': 'lessThan', '!=': 'notEquals', 'notin': 'notIn', '(': 'openPar',
 };
 
+/** literalToken looks a word up among the operators; own keys only ("constructor" is an identifier). */
+function literalToken(buf: string): Tok | undefined {
+  return Object.prototype.hasOwnProperty.call(literalTokens, buf) ? literalTokens[buf] : undefined;
+}
+
 interface Item { tok: Tok; lit: string }
 
 const isWhitespace = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
@@ -72,7 +77,7 @@ function lex(s: string): Item[] {
       let last: Item | undefined;
       while (pos < s.length && isSpecial(s[pos])) {
         buf += s[pos];
-        const t = literalTokens[buf];
+        const t = literalToken(buf);
         if (t) {
           last = { tok: t, lit: buf };
           pos++;
@@ -86,7 +91,7 @@ function lex(s: string): Item[] {
     } else {
       let buf = '';
       while (pos < s.length && !isSpecial(s[pos]) && !isWhitespace(s[pos])) buf += s[pos++];
-      items.push({ tok: literalTokens[buf] ?? 'identifier', lit: buf });
+      items.push({ tok: literalToken(buf) ?? 'identifier', lit: buf });
     }
   }
 }

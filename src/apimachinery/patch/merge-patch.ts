@@ -3,7 +3,7 @@
  * --type merge` send: objects merge recursively, `null` deletes, everything else (lists included)
  * replaces.
  */
-import { deepClone } from '../deep.js';
+import { deepClone, getOwn, setOwn } from '../deep.js';
 import { isJsonObject, patchBadRequest, type JsonObject, type JsonValue } from './errors.js';
 import { exceededMaxDepth, MAX_JSON_DEPTH, tooDeep } from './depth.js';
 
@@ -25,7 +25,7 @@ function mergeValue(target: JsonValue | undefined, patch: JsonValue): JsonValue 
   const out: JsonObject = isJsonObject(target) ? target : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergeValue(out[k], v);
+    else setOwn(out, k, mergeValue(getOwn(out, k) as JsonValue | undefined, v));
   }
   return out;
 }
@@ -36,7 +36,7 @@ function pruneNulls(v: JsonValue): JsonValue {
   if (isJsonObject(v)) {
     for (const [k, x] of Object.entries(v)) {
       if (x === null) delete v[k];
-      else v[k] = pruneNulls(x);
+      else setOwn(v, k, pruneNulls(x));
     }
   }
   return v;

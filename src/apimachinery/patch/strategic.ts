@@ -16,7 +16,7 @@
  * Errors carry kube-apiserver's codes and messages: 400 for malformed directives, 422 for lists of
  * lists, and 500 with the bare message for the rest (missing merge key, unknown $patch value...).
  */
-import { deepClone } from '../deep.js';
+import { deepClone, setOwn } from '../deep.js';
 import type { PatchSchema, PatchStrategy } from './schema.js';
 import {
   goTypeName, goValue, invalidPatch, isJsonObject, jsonTypeWord, patchBadRequest, patchInternal,
@@ -118,11 +118,11 @@ class StrategicMerger {
       if (isJsonObject(ov)) {
         const strategy = listOrMapStrategy(this.schema.lookup(fieldPath).strategy);
         if (strategy === 'replace') this.setFresh(original, k, patchV, fieldPath);
-        else original[k] = this.mergeMap(ov, patchV as JsonObject, fieldPath);
+        else setOwn(original, k, this.mergeMap(ov, patchV as JsonObject, fieldPath));
       } else if (Array.isArray(ov)) {
-        original[k] = this.mergeListField(ov, patchV as JsonValue[], fieldPath, isDeleteList);
+        setOwn(original, k, this.mergeListField(ov, patchV as JsonValue[], fieldPath, isDeleteList));
       } else {
-        original[k] = patchV;
+        setOwn(original, k, patchV);
       }
     }
     return original;
@@ -142,7 +142,7 @@ class StrategicMerger {
   private setFresh(target: JsonObject, k: string, v: JsonValue, path: string[]): void {
     const f = this.fresh(v, path);
     if (f === undefined) delete target[k];
-    else target[k] = f;
+    else setOwn(target, k, f);
   }
 
   /** fresh is a patch value with nothing to merge into: directives resolved, nulls in maps dropped; undefined = drop it. */
@@ -211,7 +211,7 @@ class StrategicMerger {
         const [inOrder, serverOnly] = mergeKey ? partitionMaps(merged, order, mergeKey) : partitionPrimitives(merged, order);
         merged = normalizeElementOrder(inOrder, serverOnly, order, origItems, mergeKey, kind);
       }
-      original[field] = merged;
+      setOwn(original, field, merged);
       delete patch[field];
     }
   }
