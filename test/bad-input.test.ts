@@ -104,6 +104,8 @@ const cases: Case[] = [
   // ---- query parameters
   { name: 'a label selector that does not parse', method: 'GET', path: `${pods}?labelSelector=${encodeURIComponent('a in (b')}`, code: 400, reason: 'BadRequest', message: "unable to parse requirement: found '', expected: ',' or ')'" },
   { name: 'a field selector on an unsupported field', method: 'GET', path: `${pods}?fieldSelector=spec.foo%3Dbar`, code: 400, reason: 'BadRequest', message: 'field label not supported: spec.foo' },
+  { name: 'a field selector on "__proto__" (a 500 before)', method: 'GET', path: `${pods}?fieldSelector=__proto__%3Dx`, code: 400, reason: 'BadRequest', message: 'field label not supported: __proto__' },
+  { name: 'a field selector on "constructor" (it matched through Object.prototype)', method: 'GET', path: `${pods}?fieldSelector=constructor%21%3Dx`, code: 400, reason: 'BadRequest', message: 'field label not supported: constructor' },
   { name: 'limit=abc', method: 'GET', path: `${pods}?limit=abc`, code: 400, reason: 'BadRequest', message: 'strconv.ParseInt: parsing "abc": invalid syntax' },
   { name: 'a continue token that is not one', method: 'GET', path: `${pods}?limit=1&continue=garbage`, code: 400, reason: 'BadRequest', message: /^continue key is not valid/ },
   { name: 'resourceVersion garbage on a list', method: 'GET', path: `${pods}?resourceVersion=abc`, code: 400, reason: 'BadRequest', message: 'invalid resource version: abc' },

@@ -223,7 +223,8 @@ export class RegistryStore {
     if (fs) {
       for (const f of fieldSelectorFields(fs)) {
         if (f === 'metadata.name' || f === 'metadata.namespace') continue;
-        if (!this.def.selectableFields?.[f]) {
+        // own keys only: "__proto__" or "constructor" are unsupported fields, not Object.prototype members
+        if (!this.def.selectableFields || !Object.prototype.hasOwnProperty.call(this.def.selectableFields, f)) {
           throw badRequest(`field label not supported: ${f}`);
         }
       }
