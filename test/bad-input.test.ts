@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startTestCluster, type TestCluster } from '../src/testing/test-cluster.js';
+import { startCluster, kubectl, type Cluster } from './harness.js';
+import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
 let tc: TestCluster;
 const NS = 'bad-input';
@@ -260,5 +262,50 @@ describe('afterwards', () => {
     const pod = await send('GET', `${pods}/target`);
     assert.equal(pod.body.kind, 'Pod');
     assert.equal(pod.body.spec.containers[0].name, 'c');
+  });
+});
+
+// The same answers as the real kubectl prints them, against `tskube up` (skipped without kubectl).
+describeNeeding('bad input through the real kubectl', { timeout: 10 * 60_000, ...requireTool(KUBECTL) }, () => {
+  let c: Cluster;
+  const k = (args: string[], input?: string) => kubectl(c, args, { input });
+  before(async () => {
+    c = await startCluster({ nodes: 0 });
+    const r = await k(['create', 'deployment', 'web', '--image=nginx']);
+    assert.equal(r.code, 0, r.stderr);
+  }, { timeout: 2 * 60_000 });
+  after(async () => { await c?.stop(); }, { timeout: 60_000 });
+
+  const cases: { name: string; args: string[]; input?: string; stderr: string | RegExp }[] = [
+    { name: 'a merge patch leaving a wrong type', args: ['patch', 'deployment', 'web', '--type=merge', '-p', '{"spec":{"replicas":"x"}}'], stderr: /^The request is invalid: patch: Invalid value: ".*": json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32$/s },
+    { name: 'a merge patch changing the kind', args: ['patch', 'deployment', 'web', '--type=merge', '-p', '{"kind":"Service"}'], stderr: /^The request is invalid: patch: Invalid value: ".*": converting \(v1\.Service\) to \(apps\.Deployment\): unknown conversion$/s },
+    { name: 'POST on an object', args: ['create', '--raw', '/apis/apps/v1/namespaces/default/deployments/web', '-f', '-'], input: '{}', stderr: 'Error from server (MethodNotAllowed): the server does not allow this method on the requested resource' },
+    { name: 'DELETE /api', args: ['delete', '--raw', '/api'], stderr: 'Error from server (MethodNotAllowed): the server does not allow this method on the requested resource' },
+    { name: 'a field selector on "constructor"', args: ['get', 'pods', '--field-selector', 'constructor=x'], stderr: 'Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label selector "", field selector "constructor=x": field label not supported: constructor' },
+    {
+      name: 'an object past etcd\'s 1.5 MiB',
+      args: ['create', '-f', '-'],
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big-env' }, spec: { containers: [{ name: 'c', image: 'nginx', env: [{ name: 'A', value: 'x'.repeat(2 * 1024 * 1024) }] }] } }),
+      stderr: 'Error from server (RequestEntityTooLarge): error when creating "STDIN": Request entity too large: limit is 3145728',
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.name, async () => {
+      const r = await k(tc.args, tc.input);
+      assert.equal(r.code, 1, r.stdout);
+      if (typeof tc.stderr === 'string') assert.equal(r.stderr.trim(), tc.stderr);
+      else assert.match(r.stderr.trim(), tc.stderr);
+    });
+  }
+
+  it('a "__proto__" merge patch leaves the server answering and the deployment as it was', async () => {
+    const r = await k(['patch', 'deployment', 'web', '--type=merge', '-p', '{"__proto__":{"polluted":"yes"}}']);
+    assert.notEqual(r.stderr, '', 'refused or a no-op, never a crash');
+    const get = await k(['get', 'deployment', 'web', '-o', 'jsonpath={.kind}/{.spec.replicas}']);
+    assert.equal(get.code, 0, get.stderr);
+    assert.equal(get.stdout, 'Deployment/1');
+    const pods = await k(['get', 'pods', '-o', 'name']);
+    assert.equal(pods.code, 0, pods.stderr);
+    assert.doesNotMatch(pods.stdout, /big-env/);
   });
 });
