@@ -8,6 +8,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import { AUTHENTICATED_GROUP, type UserInfo } from './authn.js';
 import type { Attributes, Decision } from './authz.js';
 import { forbiddenError } from './authz.js';
+import { getOwn, setOwn } from '../apimachinery/deep.js';
 
 /** SERVICE_ACCOUNT_PREFIX starts a service account's user name: system:serviceaccount:NS:NAME. */
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
@@ -92,7 +93,8 @@ export async function impersonate(requester: UserInfo, headers: DistinctHeaders,
         break;
       case 'UserExtra':
         Object.assign(a, { apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: r.key ?? '' });
-        (extra[r.key ?? ''] ??= []).push(r.name);
+        // an own key whatever the header names ("Impersonate-Extra-__proto__" threw a 500)
+        setOwn(extra, r.key ?? '', [...(getOwn(extra, r.key ?? '') as string[] | undefined ?? []), r.name]);
         break;
       case 'UID':
         Object.assign(a, { apiGroup: 'authentication.k8s.io', resource: 'uids' });

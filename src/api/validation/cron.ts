@@ -15,7 +15,8 @@ const FIELDS: Bounds[] = [
 const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
 function parseIntOrName(expr: string, names?: Record<string, number>): number {
-  if (names && names[expr.toLowerCase()] !== undefined) return names[expr.toLowerCase()];
+  // own keys only: "constructor" is no month name
+  if (names && Object.prototype.hasOwnProperty.call(names, expr.toLowerCase())) return names[expr.toLowerCase()];
   if (!/^-?\d+$/.test(expr)) throw new Error(`failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`);
   const n = Number(expr);
   if (n < 0) throw new Error(`negative number (${n}) not allowed: ${expr}`);
