@@ -143,9 +143,10 @@ describe('update and patch', () => {
     assert.deepEqual(r.body.data, { b: 'merge' });
     r = await call('PATCH', `${CMS}/up`, { metadata: { labels: { extra: 'sm' } } }, { contentType: 'application/strategic-merge-patch+json' });
     assert.deepEqual(r.body.metadata.labels, { app: 'rh', extra: 'sm' });
-    failure(await call('PATCH', `${CMS}/up`, '{"data":{}}', { contentType: 'text/plain' }), 415, 'UnsupportedMediaType',
-      // (kube-apiserver also lists application/apply-patch+yaml: server-side apply is not served yet)
-      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json');
+    // go-restful's route refuses a body of a type PATCH does not consume; a bodiless one reaches the handler, which lists them
+    failure(await call('PATCH', `${CMS}/up`, '{"data":{}}', { contentType: 'text/plain' }), 415, 'UnsupportedMediaType', '415: Unsupported Media Type');
+    failure(await call('PATCH', `${CMS}/up`, '', { contentType: 'text/plain' }), 415, 'UnsupportedMediaType',
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml');
     failure(await call('PATCH', `${CMS}/up`, [{ op: 'test', path: '/data/b', value: 'nope' }], { contentType: 'application/json-patch+json' }), 422, 'Invalid', /.*/);
     assert.deepEqual((await call('GET', `${CMS}/up`)).body.data, { b: 'merge' }, 'a failed patch changes nothing');
     failure(await call('PATCH', `${CMS}/ghost`, { data: {} }, { contentType: 'application/merge-patch+json' }), 404, 'NotFound', 'configmaps "ghost" not found');

@@ -114,6 +114,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (!info.name) throw methodNotAllowed();
       requireVerb(def, 'patch');
       const body = await readBody(req);
+      checkPatchContentType(def, req.headers['content-type'], body);
       const warnings: string[] = [];
       const validation = fieldValidation(url);
       if (isApplyPatch(req.headers['content-type'])) {
@@ -280,6 +281,23 @@ function checkTableOptions(url: URL): void {
   if (include && !['Metadata', 'Object', 'None'].includes(include)) {
     throw badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(include)}: must be 'Metadata', 'Object', 'None', or empty`);
   }
+}
+
+/** PATCH_TYPES are the patch media types a built-in resource's PATCH route consumes. */
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+
+/**
+ * checkPatchContentType refuses a patch type a built-in resource's route does not consume, as
+ * kube-apiserver does: go-restful matches a body's Content-Type against the route first (its bare
+ * "415: Unsupported Media Type"); only a bodiless request reaches the patch handler, which lists the
+ * types. Custom resources have no go-restful route: applyPatch answers for them.
+ */
+function checkPatchContentType(def: ResourceDefinition, contentType: string | undefined, body: Buffer): void {
+  if (def.customResource) return;
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (PATCH_TYPES.includes(ct)) return;
+  if (body.length > 0) throw new StatusError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
+  throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
 }
 
 /** undeterminableName is checkName's answer for a body (or patch result) without metadata.name. */
