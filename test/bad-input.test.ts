@@ -220,6 +220,14 @@ describe('bad patches', () => {
     expectStatus(await send('GET', `${pods}?labelSelector=__proto__`), { code: 400, reason: 'BadRequest', message: /^unable to parse requirement: <nil>: Invalid value: "__proto__": name part must consist/ });
     assert.equal((await send('GET', `${pods}?labelSelector=constructor`)).code, 200);
   });
+  it('DELETE on the status subresource is 405 and deletes nothing (it deleted the object)', async () => {
+    expectStatus(await send('DELETE', `${target}/status`), { code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED });
+    assert.equal((await send('GET', target)).code, 200);
+  });
+  it('a review resource: GET is 405, a named path 404', async () => {
+    expectStatus(await send('GET', '/apis/authentication.k8s.io/v1/tokenreviews'), { code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED });
+    expectStatus(await send('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews/x', '{}'), { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' });
+  });
   it('a stale resourceVersion on update is 409 Conflict', async () => {
     const r = await send('PUT', target, podJSON('target', {}, { resourceVersion: '1' }));
     expectStatus(r, { code: 409, reason: 'Conflict', message: 'Operation cannot be fulfilled on pods "target": the object has been modified; please apply your changes to the latest version and try again' });

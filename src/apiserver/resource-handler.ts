@@ -67,6 +67,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     throw notFoundResource();
   }
   if (info.subresource === 'status' && !def.subresources.includes('status')) throw notFoundResource();
+  // status has GET, PUT and PATCH routes only (a DELETE of .../status deleted the object itself)
+  if (info.subresource === 'status' && method !== 'GET' && method !== 'PUT' && method !== 'PATCH') throw methodNotAllowed();
   const output = method === 'GET' || method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE' ? negotiateOutput(req.headers.accept) : 'json';
 
   if (output === 'table') checkTableOptions(url);

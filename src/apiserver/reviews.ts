@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldError } from '../apimachinery/errors.js';
-import { StatusError, badRequest, invalid, methodNotSupported } from '../apimachinery/errors.js';
+import { StatusError, badRequest, invalid } from '../apimachinery/errors.js';
 import { parseFieldSelector, type FieldSelector } from '../apimachinery/fields.js';
 import type { KubeObject, ResourceDefinition } from '../api/resource.js';
 import { isObj, type Obj } from '../api/common/obj.js';
@@ -48,11 +48,10 @@ export interface AccessReviewStatus { allowed: boolean; denied?: boolean; reason
  * since reviews can only be created.
  */
 export async function serveReview(def: ResourceDefinition, info: ResourceRequestInfo, user: UserInfo, req: IncomingMessage, res: ServerResponse, deps: ReviewDeps): Promise<void> {
-  if (req.method !== 'POST' || info.name || info.subresource) {
-    if (req.method === 'POST') throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
-    const verb = req.method === 'GET' ? (info.name ? 'get' : 'list') : req.method === 'PUT' ? 'update' : req.method === 'PATCH' ? 'patch' : 'delete';
-    throw methodNotSupported({ group: def.group, resource: def.plural }, verb);
-  }
+  // Only the collection has a route, POST only: another method there is go-restful's 405, any
+  // deeper path matches no route at all (404), both in its service error handler's generic words.
+  if (info.name || info.subresource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+  if (req.method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
   // a review has no table convertor: a client asking only for a Table gets 406 before anything is read
   negotiateOutput(req.headers.accept, { table: false });
   const obj = readReview(def, decodeBody(await readBody(req), req.headers['content-type'], def.kind));
