@@ -224,6 +224,13 @@ describe('bad patches', () => {
     expectStatus(await send('DELETE', `${target}/status`), { code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED });
     assert.equal((await send('GET', target)).code, 200);
   });
+  it('a path past a subresource is 404 (it served the subresource)', async () => {
+    expectStatus(await send('GET', `${target}/status/extra`), { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' });
+  });
+  it('DELETE on a namespace\'s status is 405 and the namespace stays', async () => {
+    expectStatus(await send('DELETE', `/api/v1/namespaces/${NS}/status`), { code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED });
+    assert.equal((await send('GET', `/api/v1/namespaces/${NS}`)).body.status.phase, 'Active');
+  });
   it('a review resource: GET is 405, a named path 404', async () => {
     expectStatus(await send('GET', '/apis/authentication.k8s.io/v1/tokenreviews'), { code: 405, reason: 'MethodNotAllowed', message: METHOD_NOT_ALLOWED });
     expectStatus(await send('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews/x', '{}'), { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' });

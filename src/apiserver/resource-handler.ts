@@ -61,6 +61,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   const store = ctx.storeFor(def);
   const method = req.method ?? 'GET';
 
+  // Path segments past a subresource name a route only under proxy (pods/x/proxy/a/b).
+  if (info.rest.length > 0 && info.subresource !== 'proxy') throw notFoundResource();
   if (info.subresource && info.subresource !== 'status') {
     if (!def.subresources.includes(info.subresource) && !(def.plural === 'namespaces' && info.subresource === 'finalize')) throw notFoundResource();
     if (await ctx.subresource(def, info, req, res, url)) return;
