@@ -4,11 +4,12 @@
  * another user, once the requester is authorized to "impersonate" each of them. kubectl sends them
  * for `--as` and `--as-group` (`kubectl auth can-i list pods --as=jane`).
  */
-import { StatusError } from '../apimachinery/errors.js';
+import { StatusError, internalError } from '../apimachinery/errors.js';
 import { AUTHENTICATED_GROUP, type UserInfo } from './authn.js';
 import type { Attributes, Decision } from './authz.js';
 import { forbiddenError } from './authz.js';
 import { getOwn, setOwn } from '../apimachinery/deep.js';
+import { badURLEscape } from './request-info.js';
 
 /** SERVICE_ACCOUNT_PREFIX starts a service account's user name: system:serviceaccount:NS:NAME. */
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
@@ -38,7 +39,12 @@ function buildImpersonationRequests(headers: DistinctHeaders): ImpersonationRequ
   for (const [h, values] of Object.entries(headers)) {
     if (!h.startsWith('impersonate-extra-')) continue;
     // Extra keys are percent-encoded in header names (they may hold '/').
-    const key = decodeURIComponent(h.slice('impersonate-extra-'.length).toLowerCase());
+    const encoded = h.slice('impersonate-extra-'.length).toLowerCase();
+    // url.PathUnescape's error, which the impersonation filter answers as an internal error
+    const escape = badURLEscape(encoded);
+    if (escape) throw internalError(escape);
+    let key = encoded;
+    try { key = decodeURIComponent(encoded); } catch { /* %ff: bytes Go keeps as they are */ }
     for (const v of values ?? []) out.push({ kind: 'UserExtra', key, name: v });
   }
   const uid = headers['impersonate-uid']?.[0] ?? '';
