@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { createRequire } from 'node:module';
 import { rfc3339Nano } from '../apimachinery/time.js';
 
 /**
@@ -20,9 +19,6 @@ export interface CriRecord {
   message: string;
 }
 
-/** DEFAULT_MAX_LOG_BYTES is kubelet's containerLogMaxSize default (10Mi). */
-export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024;
-const MAX_LINE = 16 * 1024;
 
 /** criTimestamp formats a time as RFC3339 with nanosecond digits, as containerd does. */
 export function criTimestamp(d: Date): string {
@@ -45,62 +41,23 @@ export function parseCriLine(line: string): CriRecord | undefined {
   return { time, timestamp, stream, partial: tag.startsWith('P'), message };
 }
 
-/**
- * CriLogWriter turns a container's stdout/stderr bytes into CRI log lines in one file, rotating
- * it (to `file.1`) when it grows past maxBytes. Writes are synchronous so records keep their order.
- */
-export class CriLogWriter {
-  private fd: number;
-  private size: number;
-  private pending: Record<CriStream, string> = { stdout: '', stderr: '' };
-
-  constructor(readonly file: string, private readonly maxBytes = DEFAULT_MAX_LOG_BYTES, private readonly now: () => Date = () => new Date()) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'a');
-    this.size = fs.fstatSync(this.fd).size;
-  }
-
+/** CriLogWriter writes one container's CRI log file (see cri-log-writer.cjs, which the container shim loads too). */
+export interface CriLogWriter {
+  readonly file: string;
   /** write appends a chunk of one stream; complete lines become F records. */
-  write(stream: CriStream, chunk: Buffer | string): void {
-    let text = this.pending[stream] + chunk.toString();
-    let nl: number;
-    while ((nl = text.indexOf('\n')) >= 0) {
-      this.record(stream, text.slice(0, nl), false);
-      text = text.slice(nl + 1);
-    }
-    while (text.length > MAX_LINE) {
-      this.record(stream, text.slice(0, MAX_LINE), true);
-      text = text.slice(MAX_LINE);
-    }
-    this.pending[stream] = text;
-  }
-
+  write(stream: CriStream, chunk: Buffer | string): void;
   /** flush writes any unterminated text as a partial record. */
-  flush(): void {
-    for (const s of ['stdout', 'stderr'] as const) {
-      if (this.pending[s]) this.record(s, this.pending[s], true);
-      this.pending[s] = '';
-    }
-  }
-
+  flush(): void;
   /** close flushes and closes the file. */
-  close(): void {
-    this.flush();
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
-  }
-
-  private record(stream: CriStream, message: string, partial: boolean): void {
-    const line = `${criTimestamp(this.now())} ${stream} ${partial ? 'P' : 'F'} ${message}\n`;
-    const buf = Buffer.from(line);
-    if (this.size + buf.length > this.maxBytes && this.size > 0) this.rotate();
-    fs.writeSync(this.fd, buf);
-    this.size += buf.length;
-  }
-
-  private rotate(): void {
-    fs.closeSync(this.fd);
-    fs.renameSync(this.file, `${this.file}.1`);
-    this.fd = fs.openSync(this.file, 'a');
-    this.size = 0;
-  }
+  close(): void;
 }
+
+const writerModule = createRequire(import.meta.url)('./cri-log-writer.cjs') as {
+  CriLogWriter: new (file: string, maxBytes?: number, now?: () => Date) => CriLogWriter;
+  DEFAULT_MAX_LOG_BYTES: number;
+};
+
+/** CriLogWriter(file, maxBytes = DEFAULT_MAX_LOG_BYTES, now): the file's writer, rotated to `file.1` past maxBytes. */
+export const CriLogWriter = writerModule.CriLogWriter;
+/** DEFAULT_MAX_LOG_BYTES is kubelet's containerLogMaxSize default (10Mi). */
+export const DEFAULT_MAX_LOG_BYTES = writerModule.DEFAULT_MAX_LOG_BYTES;

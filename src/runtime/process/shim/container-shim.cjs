@@ -20,72 +20,15 @@
 //   {ev:'output', id, stream, data}       base64, only while attached
 //   {ev:'exit', id, code, signal, spawnError, setupErr}   after the log file is closed
 'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { StringDecoder } = require('node:string_decoder');
+const { CriLogWriter } = require('../../cri-log-writer.cjs');
 
-/** MAX_LINE is the longest CRI record; longer lines are split into partial (P) records. */
-const MAX_LINE = 16 * 1024;
 /** SETUP_NOISE is unshare's message when its child dies of a signal: kept from the log (the exit code says it). */
 const SETUP_NOISE = 'sigprocmask unblock failed';
 /** SETUP_ERR_KEEP is how much of the setup script's stderr is kept for the exit report. */
 const SETUP_ERR_KEEP = 4096;
 
 const running = new Map();
-
-/** criTimestamp is RFC 3339 with nine fractional digits, as containerd writes (and the runtime's cri-log.ts). */
-function criTimestamp(d) {
-  return `${d.toISOString().slice(0, 19)}.${String(d.getUTCMilliseconds() * 1000000).padStart(9, '0')}Z`;
-}
-
-/** LogWriter is the CRI log file of one container: "TIME STREAM F|P MESSAGE" lines, rotated to file.1 past maxBytes. */
-class LogWriter {
-  constructor(file, maxBytes) {
-    this.file = file;
-    this.maxBytes = maxBytes;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'a');
-    this.size = fs.fstatSync(this.fd).size;
-    this.pending = { stdout: '', stderr: '' };
-    this.decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  }
-
-  write(stream, chunk) {
-    let text = this.pending[stream] + (typeof chunk === 'string' ? chunk : this.decoders[stream].write(chunk));
-    let nl;
-    while ((nl = text.indexOf('\n')) >= 0) {
-      this.record(stream, text.slice(0, nl), false);
-      text = text.slice(nl + 1);
-    }
-    while (text.length > MAX_LINE) {
-      this.record(stream, text.slice(0, MAX_LINE), true);
-      text = text.slice(MAX_LINE);
-    }
-    this.pending[stream] = text;
-  }
-
-  close() {
-    for (const s of ['stdout', 'stderr']) {
-      const rest = this.pending[s] + this.decoders[s].end();
-      if (rest) this.record(s, rest, true);
-      this.pending[s] = '';
-    }
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
-  }
-
-  record(stream, message, partial) {
-    const buf = Buffer.from(`${criTimestamp(new Date())} ${stream} ${partial ? 'P' : 'F'} ${message}\n`);
-    if (this.size + buf.length > this.maxBytes && this.size > 0) {
-      fs.closeSync(this.fd);
-      fs.renameSync(this.file, `${this.file}.1`);
-      this.fd = fs.openSync(this.file, 'a');
-      this.size = 0;
-    }
-    fs.writeSync(this.fd, buf);
-    this.size += buf.length;
-  }
-}
 
 function send(m) {
   if (process.connected) process.send(m);
@@ -94,7 +37,7 @@ function send(m) {
 function start(m) {
   let log;
   try {
-    log = new LogWriter(m.logPath, m.maxLogBytes);
+    log = new CriLogWriter(m.logPath, m.maxLogBytes);
   } catch (e) {
     send({ ev: 'startFailed', id: m.id, error: e.message, errno: e.code });
     return;
