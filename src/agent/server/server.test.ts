@@ -203,6 +203,11 @@ describe('exec and attach', () => {
     }
     await assert.rejects(connect('/exec/shop/run/app?command=ls&stdout=true', { token: 'wrong' }), /HTTP 401/);
     await assert.rejects(connect('/portforward/shop/run/app'), /HTTP 404/);
+    // A malformed escape is refused (401 without the token, 400 with it), and the server lives on.
+    await assert.rejects(connect('/exec/%zz/run/app?command=ls', { token: 'wrong' }), /HTTP 401/);
+    await assert.rejects(connect('/exec/%zz/run/app?command=ls'), /HTTP 400/);
+    assert.equal((await get('/containerLogs/%zz/web/app')).status, 400);
+    assert.equal((await get('/healthz')).status, 200);
   });
 
   it('attach: the container\'s own output from now on, stdin to its stdin; ends when the client goes', async () => {

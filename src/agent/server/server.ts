@@ -79,7 +79,8 @@ export class AgentServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://agent');
     if (!this.authorized(req)) { res.writeHead(401, { 'Content-Type': 'text/plain' }); res.end('Unauthorized'); return; }
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = pathSegments(url.pathname);
+    if (!parts) return plain(res, 400, `invalid URL escape in ${JSON.stringify(url.pathname)}`);
     if (parts[0] === 'healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
     if (parts[0] === 'metrics' && parts[1] === 'resource' && parts.length === 2 && req.method === 'GET') return this.serveResourceMetrics(res);
     if (parts[0] === 'metrics' && parts.length === 1 && req.method === 'GET') return serveMetrics(res);
@@ -143,11 +144,12 @@ export class AgentServer {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     const url = new URL(req.url ?? '/', 'http://agent');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const reject = (code: number, msg: string) => {
       socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${msg}`);
     };
     if (!this.authorized(req)) return reject(401, 'Unauthorized');
+    const parts = pathSegments(url.pathname);
+    if (!parts) return reject(400, `invalid URL escape in ${JSON.stringify(url.pathname)}`);
     if ((parts[0] === 'portforward' || parts[0] === 'portForward') && parts.length === 3) return this.portForward(req, socket, head, parts[1], parts[2]);
     if ((parts[0] !== 'exec' && parts[0] !== 'attach') || parts.length !== 4) return reject(404, '404 page not found');
     const [kind, ns, podName, container] = parts;
@@ -209,4 +211,13 @@ export class AgentServer {
 function plain(res: http.ServerResponse, code: number, msg: string): void {
   res.writeHead(code, { 'Content-Type': 'text/plain' });
   res.end(msg);
+}
+
+/** pathSegments splits and unescapes a request path; undefined for a malformed escape (%zz), which must not throw out of a listener. */
+export function pathSegments(pathname: string): string[] | undefined {
+  try {
+    return pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
