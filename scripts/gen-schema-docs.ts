@@ -304,6 +304,8 @@ for (const [name, cls] of [...defToClass]) {
         const fmt = a.format === 'int32' ? 'int32' : a.format === 'double' ? 'double' : a.format === 'int64' ? 'int64' : undefined;
         if (fmt) existing.t = existing.t.replace(/int64$/, fmt);
       }
+      // []byte fields (and maps of them: Secret.data, ConfigMap.binaryData) are base64 in JSON
+      if (base === 'string' && a.format === 'byte') existing.t = existing.t.replace(/string$/, 'byte');
       continue;
     }
     docs ??= clientNodeDocs(cls);

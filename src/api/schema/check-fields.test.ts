@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFields, goTypeName } from './check-fields.js';
+import { checkFields, goTypeName, illegalBase64At, quantityError } from './check-fields.js';
 import { duplicateFieldPaths } from './duplicate-fields.js';
 import { definitionForKind, getDefinition } from './model.js';
 
@@ -142,4 +142,22 @@ test('model: kinds, descriptions, formats and patch extensions', () => {
   assert.equal(getDefinition('io.k8s.apimachinery.pkg.api.resource.Quantity')!.scalar, 'quantity');
   assert.equal(definitionForKind('autoscaling', 'v2', 'HorizontalPodAutoscaler')?.name, 'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler');
   assert.equal(goTypeName({ kind: 'map', values: { kind: 'ref', name: 'io.k8s.apimachinery.pkg.api.resource.Quantity' } }), 'map[string]resource.Quantity');
+});
+
+test('[]byte fields decode as Go\'s base64.StdEncoding does: illegal data is refused with its position', () => {
+  assert.equal(illegalBase64At('aGVsbG8='), undefined);
+  assert.equal(illegalBase64At('aGVs\nbG8='), undefined);
+  assert.equal(illegalBase64At('!!!!'), 0);
+  assert.equal(illegalBase64At('aGVsbG8'), 4);
+  assert.equal(illegalBase64At('YQ==YQ=='), 4);
+  const r = checkFields('', 'v1', 'Secret', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: 'not base64!' } }, 'Strict');
+  assert.equal(r.error, 'illegal base64 data at input byte 3');
+});
+
+test('quantities: Go\'s ParseQuantity refuses a second decimal point and an unknown suffix', () => {
+  assert.equal(quantityError('1.5Gi'), undefined);
+  assert.equal(quantityError('100m'), undefined);
+  assert.equal(quantityError('2e3'), undefined);
+  assert.match(quantityError('1.5.3Gi')!, /^quantities must match the regular expression/);
+  assert.equal(quantityError('1mi'), "unable to parse quantity's suffix");
 });

@@ -23,6 +23,41 @@ const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 const QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 
+/** quantityError is why Go's resource.ParseQuantity refuses v (a JSON string), if it does. */
+export function quantityError(v: string): string | undefined {
+  const m = QUANTITY_RE.exec(v.trim());
+  if (!m) return QUANTITY_ERROR;
+  // the number has one decimal point at most, and a digit
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(m[1])) return QUANTITY_ERROR;
+  if (!/^([numkMGTPE]|[KMGTPE]i|[eE][-+]?\d+)?$/.test(m[2])) return "unable to parse quantity's suffix";
+  return undefined;
+}
+
+/**
+ * illegalBase64At is where Go's base64.StdEncoding (how a []byte field decodes from JSON) fails on
+ * s, or undefined when s decodes. Line breaks are skipped, as Go skips them.
+ */
+export function illegalBase64At(s: string): number | undefined {
+  let n = 0; // characters of the current quantum
+  let pad = 0;
+  let quantumStart = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\r' || c === '\n') continue;
+    if (n === 0) quantumStart = i;
+    if (c === '=') {
+      // padding only in the last two places of the last quantum
+      if (n < 2) return i;
+      pad++;
+    } else if (pad > 0 || !/[A-Za-z0-9+/]/.test(c)) {
+      return i;
+    }
+    n++;
+    if (n === 4) { n = 0; if (pad > 0) { const rest = s.slice(i + 1).replace(/[\r\n]/g, ''); if (rest) return i + 1; } }
+  }
+  return n === 0 ? undefined : quantumStart;
+}
+
 /**
  * checkFields checks `obj` against the schema of group/version/kind and normalizes it in place as
  * Go's decoder would (see above): pass only a freshly decoded object. `raw`, when given, is the
@@ -112,7 +147,9 @@ class Walker {
     switch (t.kind) {
       case 'string':
         if (t.format === 'byte') {
-          if (typeof v !== 'string') this.mismatch(v, t, goPath, owner);
+          if (typeof v !== 'string') return this.mismatch(v, t, goPath, owner);
+          const bad = illegalBase64At(v);
+          if (bad !== undefined) this.fail(`illegal base64 data at input byte ${bad}`);
           return;
         }
         if (typeof v !== 'string') this.mismatch(v, t, goPath, owner);
@@ -154,7 +191,10 @@ class Walker {
           case 'quantity':
             if (typeof v === 'number') return;
             if (typeof v !== 'string') return this.fail(QUANTITY_ERROR);
-            if (!QUANTITY_RE.test(v)) this.fail(QUANTITY_ERROR);
+            {
+              const err = quantityError(v);
+              if (err) this.fail(err);
+            }
             return;
           case 'int-or-string':
             if (typeof v === 'string') return;
