@@ -27,6 +27,7 @@ import { admissionRegistrationResources } from './admissionregistration/resource
 import { rbacResources } from './rbac/resources.js';
 import { certificatesigningrequests } from './certificates/csr.js';
 import { networkingResources } from './networking/ingress.js';
+import { networkpolicies } from './networking/networkpolicy.js';
 import { csiResources } from './storage/csi.js';
 import { apiservices } from './apiregistration/apiservices.js';
 
@@ -58,7 +59,7 @@ export const allResources: ResourceDefinition[] = [
   // rbac.authorization.k8s.io/v1
   ...rbacResources,
   // certificates.k8s.io/v1, networking.k8s.io/v1, storage.k8s.io/v1 CSI kinds, apiregistration.k8s.io/v1
-  certificatesigningrequests, ...networkingResources, ...csiResources, apiservices,
+  certificatesigningrequests, ...networkingResources, networkpolicies, ...csiResources, apiservices,
 ];
 
 const byResource = new Map<string, ResourceDefinition>();
