@@ -54,6 +54,7 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   'rbac.authorization.k8s.io/v1/roles': [[], [], [], true],
   'certificates.k8s.io/v1/certificatesigningrequests': [['csr'], [], ['approval', 'status'], false],
   'networking.k8s.io/v1/ingresses': [['ing'], [], ['status'], true],
+  'networking.k8s.io/v1/networkpolicies': [['netpol'], [], [], true],
   'networking.k8s.io/v1/ingressclasses': [[], [], [], false],
   'storage.k8s.io/v1/csidrivers': [[], [], [], false],
   'storage.k8s.io/v1/csinodes': [[], [], [], false],
