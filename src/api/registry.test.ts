@@ -18,6 +18,7 @@ const EXPECTED: Record<string, [string[], string[], string[], boolean]> = {
   '/v1/serviceaccounts': [['sa'], [], ['token'], true],
   '/v1/endpoints': [['ep'], [], [], true],
   '/v1/events': [['ev'], [], [], true],
+  '/v1/componentstatuses': [['cs'], [], [], false],
   'apps/v1/deployments': [['deploy'], ['all'], ['scale', 'status'], true],
   'apps/v1/replicasets': [['rs'], ['all'], ['scale', 'status'], true],
   'apps/v1/statefulsets': [['sts'], ['all'], ['scale', 'status'], true],
@@ -72,6 +73,7 @@ describe('registry', () => {
       assert.deepEqual(d.verbs, plural === 'namespaces'
         ? ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']
         : plural.endsWith('reviews') ? ['create'] // reviews are only created, never stored
+          : plural === 'componentstatuses' ? ['get', 'list'] // checked on each request, read-only
           : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], key);
     }
   });

@@ -22,6 +22,7 @@ import { endpointslices } from './discovery/endpointslices.js';
 import { reviewResources } from './authorization/reviews.js';
 import { limitranges, resourcequotas } from './core/resourcequotas.js';
 import { podtemplates } from './core/podtemplates.js';
+import { componentstatuses } from './core/componentstatus.js';
 import { runtimeclasses } from './node/runtimeclasses.js';
 import { admissionRegistrationResources } from './admissionregistration/resources.js';
 import { rbacResources } from './rbac/resources.js';
@@ -53,7 +54,7 @@ export const allResources: ResourceDefinition[] = [
   // authentication.k8s.io/v1 and authorization.k8s.io/v1 reviews (create-only, never stored)
   ...reviewResources,
   // core/v1 quotas, limits and templates; node.k8s.io/v1
-  limitranges, podtemplates, resourcequotas, runtimeclasses,
+  componentstatuses, limitranges, podtemplates, resourcequotas, runtimeclasses,
   // admissionregistration.k8s.io/v1
   ...admissionRegistrationResources,
   // rbac.authorization.k8s.io/v1

@@ -31,6 +31,8 @@ import { ServiceAccountTokens } from './serviceaccount/index.js';
 import { serveReview } from './reviews.js';
 import { impersonate } from './impersonation.js';
 import { isReview } from '../api/authorization/reviews.js';
+import { ComponentHealth, etcdProbe } from '../api/core/componentstatus.js';
+import { serveComponentStatus } from './componentstatuses.js';
 import { MetricsAPI } from './metrics/metrics-api.js';
 import { METRICS_GROUP, metricsResources } from './metrics/types.js';
 import { APIServerMetrics, instrumentBackend, resourceOfKey } from './metrics/apiserver-metrics.js';
@@ -65,6 +67,8 @@ export interface ApiServerOptions {
   serviceNodePortRange?: string;
   /** --service-account-signing-key-file's key (PEM); an ephemeral key when absent */
   serviceAccountSigningKey?: string;
+  /** the in-process scheduler and controllers' health, as ComponentStatus reports it (none registered: not running) */
+  componentHealth?: ComponentHealth;
 }
 
 /** ApiServer is a running API server. */
@@ -254,6 +258,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // Access reviews and SelfSubjectReview are answered by the authorizer/authenticator, never stored.
     const reviewDef = byPath.get(`${info.group}/${info.version}/${info.resource}`);
     if (reviewDef && isReview(reviewDef) && user) return serveReview(reviewDef, info, user, req, res, { graph, authn, tokenReviewer: (t, a) => saTokens.review(t, a), rbacRules: rbac && ((u, ns) => rbac.authorizer.rulesFor(u, ns)) });
+    // ComponentStatus is checked on each request, never stored.
+    if (info.group === '' && info.resource === 'componentstatuses' && reviewDef) return serveComponentStatus(reviewDef, info, req, res, url, { health: opts.componentHealth ?? new ComponentHealth(), etcd: etcdProbe(() => opts.backend.currentRevision()), now: () => clock.now() });
     if (info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token' && info.name && byPath.has(saStorePaths.ServiceAccount)) {
       return saTokens.serveToken(info.namespace ?? '', info.name, req, res, user);
     }

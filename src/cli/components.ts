@@ -16,6 +16,7 @@ import { SimulatedNodes } from '../agent/simulated/simulated-nodes.js';
 import type { RuntimeKind } from './runtimes.js';
 import { ClusterDNS } from '../network/dns/cluster-dns.js';
 import type { ImageGCPolicy } from '../agent/image-gc.js';
+import { runningProbe, type ComponentHealth } from '../api/core/componentstatus.js';
 
 /** ComponentsOptions: what the in-process controllers, scheduler and agents need to reach the API. */
 export interface ComponentsOptions {
@@ -45,6 +46,8 @@ export interface ComponentsOptions {
   clusterDNS?: string;
   /** the real nodes' image GC policy (--image-gc-high-threshold, --image-gc-low-threshold, --image-minimum-gc-age) */
   imageGC?: ImageGCPolicy;
+  /** where the scheduler and the controllers say they run (ComponentStatus) */
+  componentHealth?: ComponentHealth;
 }
 
 /** Components are the running controllers, scheduler and agents. */
@@ -79,8 +82,10 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     config: o.schedulerConfig,
   });
   tasks.push(scheduler.run(signal));
+  o.componentHealth?.register('scheduler', runningProbe('scheduler', tasks[tasks.length - 1]));
   const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, serviceAccountPrivateKey: loadOrCreateServiceAccountKey(o.dataDir), ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
+  o.componentHealth?.register('controller-manager', runningProbe('controller-manager', Promise.race(tasks.slice(1))));
   // Cluster DNS (the kube-dns addon) runs with the control plane.
   tasks.push(new ClusterDNS({ client, informers, clock: realClock, clusterIP: o.clusterDNS }).run(signal));
 

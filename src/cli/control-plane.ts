@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { openBackend } from '../storage/index.js';
 import type { Backend } from '../storage/backend.js';
 import { startApiServer, type ApiServer } from '../apiserver/server.js';
+import { ComponentHealth } from '../api/core/componentstatus.js';
 import { loadOrCreateCredentials, kubeconfigYaml, type ServingCredentials } from '../apiserver/tls.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { loadOrCreateServiceAccountKey } from '../apiserver/serviceaccount/index.js';
@@ -29,6 +30,8 @@ export interface ControlPlane {
   creds: ServingCredentials;
   kubeconfigPath: string;
   dataDir: string;
+  /** where the in-process scheduler and controllers register, for ComponentStatus */
+  componentHealth: ComponentHealth;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   // (10.96.0.1 is always there; a data dir keeps the certificate of its first start).
   const serviceIP = kubernetesServiceIP(o.serviceClusterIPRange);
   const creds = await loadOrCreateCredentials(dataDir, serviceIP === '10.96.0.1' ? [] : [serviceIP]);
+  const componentHealth = new ComponentHealth();
   const api = await startApiServer({
+    componentHealth,
     backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port,
     // The API server proves itself to node agents (logs, exec) with the node token they were given.
     agentToken: creds.nodeToken,
@@ -55,7 +60,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const kubeconfigPath = join(dataDir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(api.url, creds), { mode: 0o600 });
   return {
-    api, backend, creds, kubeconfigPath, dataDir,
+    api, backend, creds, kubeconfigPath, dataDir, componentHealth,
     async close() {
       await api.close();
       await backend.close();

@@ -20,7 +20,7 @@ export async function runServer(o: ServerOptions): Promise<void> {
   const ac = new AbortController();
   const components = await startComponents({
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
-    nodes: 0, simulatedNodes: 0, signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
+    nodes: 0, simulatedNodes: 0, signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig, componentHealth: cp.componentHealth,
     clusterDNS: clusterDNSIP(o.serviceClusterIpRange),
   });
   console.log(`tskube control plane is running at ${cp.api.url}`);

@@ -35,7 +35,7 @@ export async function runUp(o: UpOptions): Promise<void> {
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
     nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, runtime, criEndpoint: o.criEndpoint, registriesFile: o.registries ? resolve(o.registries) : undefined,
     signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
-    clusterDNS: clusterDNSIP(o.serviceClusterIpRange), imageGC,
+    clusterDNS: clusterDNSIP(o.serviceClusterIpRange), imageGC, componentHealth: cp.componentHealth,
   });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
