@@ -183,6 +183,15 @@ test('status: conditions, IPs, containerID and events as Kubernetes words them',
   t.w.stop();
 });
 
+test('events: imagePullPolicy Always pulls (the process runtime looks the image up in its catalog), as the kubelet reports a pull', async () => {
+  const t = await setupPodWorker(makePod({ containers: [{ name: 'c', image: 'busybox', command: ['sh'], imagePullPolicy: 'Always' }] }));
+  const msgs = t.client.events().map((e) => `${e.reason}: ${e.message}`);
+  assert.equal(msgs[0], 'Pulling: Pulling image "busybox"');
+  assert.match(msgs[1], /^Pulled: Successfully pulled image "busybox" in \d+(\.\d+)?m?s \(\d+(\.\d+)?m?s including waiting\)\. Image size: \d+ bytes\.$/);
+  assert.deepEqual(msgs.slice(2), ['Created: Created container c', 'Started: Started container c']);
+  t.w.stop();
+});
+
 test('a failed sync is always logged at error level with the pod and container (no debug switch needed)', async () => {
   const lines: string[] = [];
   configureLogging({ format: 'json', destination: { write: (s: string) => { lines.push(s); return true; } } as unknown as NodeJS.WritableStream });

@@ -22,7 +22,7 @@ import { ProbeWorker } from './prober/worker.js';
 import { containerSecurity, type ContainerSecurity } from './security-context.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from './termination-message.js';
 import { runLifecycleHandler } from './lifecycle-hooks.js';
-import type { ImagePuller } from './image-puller.js';
+import { goDuration, type ImagePuller } from './image-puller.js';
 import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
 import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, volumesShowPodIP, type VolumeSource } from './volumes.js';
 import { traceStartup } from './startup-trace.js';
@@ -565,6 +565,12 @@ export class PodWorker {
     // Within an image pull back-off, other syncs (PLEG events, pod updates) do not pull again.
     if (s.imagePullRetryAt !== undefined && this.d.clock.now().getTime() < s.imagePullRetryAt) return;
     let image;
+    // The process runtime's images are its catalog, already on the node: "pulling" one is looking it
+    // up. The kubelet pulls for the Always policy (the default for :latest and untagged images), and
+    // its events say so.
+    const pulling = !this.d.imagePuller && c.imagePullPolicy === 'Always';
+    if (pulling) this.d.recorder.event(podRef(pod), 'Normal', 'Pulling', `Pulling image "${c.image}"`, fieldPath(s));
+    const pullStarted = performance.now();
     try {
       image = await this.d.runtime.resolveImage(c.image ?? '', !!c.command?.length);
     } catch (e) {
@@ -572,11 +578,14 @@ export class PodWorker {
       s.imagePullFailures++;
       const first = s.imagePullFailures === 1;
       s.waiting = { reason: first ? 'ErrImagePull' : 'ImagePullBackOff', message: first ? e.message : `Back-off pulling image "${c.image}": ${e.message}` };
+      // An image the node does not have is pulled (and fails) whatever the policy but Never.
+      if (!pulling && c.imagePullPolicy !== 'Never') this.d.recorder.event(podRef(pod), 'Normal', 'Pulling', `Pulling image "${c.image}"`, fieldPath(s));
       if (first) {
         this.d.recorder.event(podRef(pod), 'Warning', 'Failed', e.message, fieldPath(s));
         this.d.recorder.event(podRef(pod), 'Warning', 'Failed', 'Error: ErrImagePull', fieldPath(s));
       } else {
         this.d.recorder.event(podRef(pod), 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, fieldPath(s));
+        this.d.recorder.event(podRef(pod), 'Warning', 'Failed', 'Error: ImagePullBackOff', fieldPath(s));
       }
       const delay = Math.min(10_000 * 2 ** (s.imagePullFailures - 1), 300_000);
       s.imagePullRetryAt = this.d.clock.now().getTime() + delay;
@@ -585,6 +594,11 @@ export class PodWorker {
     }
     s.imagePullFailures = 0;
     s.imagePullRetryAt = undefined;
+    if (pulling) {
+      const ms = performance.now() - pullStarted;
+      this.d.recorder.event(podRef(pod), 'Normal', 'Pulled',
+        `Successfully pulled image "${c.image}" in ${goDuration(ms)} (${goDuration(ms)} including waiting). Image size: ${image.size ?? 0} bytes.`, fieldPath(s));
+    }
     let env: Record<string, string>;
     let podEnv: Record<string, string>;
     let security: ContainerSecurity;
@@ -619,7 +633,7 @@ export class PodWorker {
       this.retryLater();
       return;
     }
-    if (!this.d.imagePuller) this.d.recorder.event(podRef(pod), 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, fieldPath(s));
+    if (!this.d.imagePuller && !pulling) this.d.recorder.event(podRef(pod), 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, fieldPath(s));
     const attempt = s.current ? s.restartCount + 1 : s.restartCount;
     const prev = s.current;
     const sb = this.sandbox!;

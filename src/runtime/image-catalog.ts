@@ -67,7 +67,7 @@ export class ImageCatalog {
     }
     const sub = (s: string) => s.replaceAll('${IMAGES}', IMAGES_DIR);
     return {
-      image, imageID,
+      image, imageID, size: imageSize(entry, sub),
       entrypoint: (entry.entrypoint ?? []).map(sub),
       cmd: (entry.cmd ?? []).map(sub),
       env: entry.env && Object.fromEntries(Object.entries(entry.env).map(([k, v]) => [k, sub(String(v))])), workingDir: entry.workingDir,
@@ -88,6 +88,24 @@ export class ImageCatalog {
     if (exact) return { ...exact, tags: undefined };
     return this.entries.get(name);
   }
+}
+
+/**
+ * imageSize is what a catalog image brings of its own: its files, the scripts its entrypoint and
+ * command name from the catalog's folder, and its applets' binary (the "Image size" of a pull event).
+ */
+function imageSize(entry: CatalogEntry, sub: (s: string) => string): number {
+  const paths = new Set([...Object.values(entry.files ?? {}), ...(entry.entrypoint ?? []), ...(entry.cmd ?? [])]
+    .filter((p) => p.startsWith('${IMAGES}') || p.startsWith('/')).map(sub));
+  if (entry.applets === 'busybox') paths.add('/bin/busybox');
+  let size = 0;
+  for (const p of paths) {
+    try {
+      const st = fs.statSync(p);
+      if (st.isFile()) size += st.size;
+    } catch { /* not on this host */ }
+  }
+  return size;
 }
 
 /** normalizeImage strips the default registry and library/ prefix and splits off the tag. */
