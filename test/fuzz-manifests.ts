@@ -225,6 +225,12 @@ export const builtInManifests: JsonObject[] = [
     request: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIWk1JR0FBZ0VBTUI0eERUQUxCZ05WQkFNTUJHWjFlbm94RFRBTEJnTlZCQW9NQkdSbGRuTXdXVEFUQmdjcQpoa2pPUFFJQkJnZ3Foa2pPUFFNQkJ3TkNBQVJlQVowYmdPbEphdlYwYm4rcTBSaDVXdnd3MEZ6MlNEQXF3c1BGCllZZElQME5SclY1eklLak1aNEthRXI2YW1tZ0NrSmVhLzNsWGkyZVB5RkgyRWMwaW9BQXdDZ1lJS29aSXpqMEUKQXdJRFNBQXdSUUloQUlFOFpmMjZKVnNMY2UwaTlXMWg4ZEVRVU9uNktqOGhmUkx2MXIvVUFobVVBaUFjaHlYVQpEYnhyS2JJWVZtVkdYQjZqSnJlekV4dFdKYVNjMWh6NllRZDV3Zz09Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
     signerName: 'example.com/fuzz', usages: ['digital signature', 'client auth'], expirationSeconds: 3600,
   } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('np'), spec: {
+    podSelector: { matchLabels: { role: 'db' } }, policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ ipBlock: { cidr: '172.17.0.0/16', except: ['172.17.1.0/24'] } }, { namespaceSelector: { matchLabels: { project: 'myproject' } } }, { podSelector: { matchLabels: { role: 'frontend' } } }],
+      ports: [{ protocol: 'TCP', port: 6379 }] }],
+    egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/24' } }], ports: [{ protocol: 'TCP', port: 32000, endPort: 32768 }] }],
+  } },
   { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'ic', labels: { ...labels } }, spec: { controller: 'example.com/ingress', parameters: { apiGroup: 'k8s.example.com', kind: 'Params', name: 'p', scope: 'Namespace', namespace: 'fuzz' } } },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('ing'), spec: {
     ingressClassName: 'ic', defaultBackend: { service: { name: 'svc', port: { name: 'http' } } },
