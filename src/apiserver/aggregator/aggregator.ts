@@ -57,6 +57,8 @@ export class Aggregator {
   private readonly controller: AvailableConditionController;
   /** every APIService, as last seen: routing and discovery read it without waiting */
   private snapshot: readonly KubeObject[] = [];
+  /** the groups with an extension APIService (from snapshot): every other request passes by at once */
+  private extensionGroups = new Set<string>();
   /** resources each extension APIService listed at its last passed check */
   private readonly resources = new Map<string, Obj[]>();
   /** the OpenAPI v3 index entry of each passed extension APIService, by index key */
@@ -70,7 +72,10 @@ export class Aggregator {
     const fetch = deps.fetch ?? httpsDiscoveryFetcher(deps.clock);
     const changed = () => { void this.controller.changed().catch((e) => logger.error(e, 'aggregator: enqueueing APIServices failed')); };
     this.apiServices = new ObjectCache(deps.apiServices, deps.signal, deps.clock, () => {
-      void this.apiServices.list().then((l) => { this.snapshot = l; });
+      void this.apiServices.list().then((l) => {
+        this.snapshot = l;
+        this.extensionGroups = new Set(l.map(apiServiceInfo).filter((i) => i.service && i.group).map((i) => i.group));
+      });
       changed();
     });
     this.services = new ObjectCache(deps.services, deps.signal, deps.clock, changed);
@@ -134,7 +139,7 @@ export class Aggregator {
   /** serveOpenAPIV3 proxies GET /openapi/v3/apis/<group>/<version> of an extension APIService; false otherwise. */
   async serveOpenAPIV3(req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo): Promise<boolean> {
     const parts = url.pathname.split('/').filter(Boolean);
-    if (parts.length !== 5 || parts[0] !== 'openapi' || parts[1] !== 'v3' || parts[2] !== 'apis') return false;
+    if (parts.length !== 5 || parts[0] !== 'openapi' || parts[1] !== 'v3' || parts[2] !== 'apis' || !this.extensionGroups.has(parts[3])) return false;
     const route = await this.routeFor(parts[3], parts[4]);
     if (!route) return false;
     if (!route.available) {
@@ -157,9 +162,9 @@ export class Aggregator {
 
   /** aggregated lists every extension group version with its availability and last resources. */
   private aggregated(): AggregatedVersion[] {
-    return this.snapshot.filter((s) => apiServiceInfo(s).service && apiServiceInfo(s).group).map((s) => {
+    return this.snapshot.flatMap((s) => {
       const info = apiServiceInfo(s);
-      return { info, available: isAvailable(s), resources: this.resources.get(info.name) };
+      return info.service && info.group ? [{ info, available: isAvailable(s), resources: this.resources.get(info.name) }] : [];
     });
   }
 
@@ -187,10 +192,9 @@ export class Aggregator {
    */
   async serve(req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo): Promise<boolean> {
     const parts = url.pathname.split('/').filter(Boolean);
-    if (parts[0] !== 'apis' || parts.length < 2) return false;
+    if (parts[0] !== 'apis' || parts.length < 2 || !this.extensionGroups.has(parts[1])) return false;
     if (parts.length === 2) {
       const agg = this.aggregated();
-      if (!agg.some((a) => a.info.group === parts[1])) return false;
       const body = aggregatedAPIGroup(parts[1], this.deps.localGroup(parts[1])?.versions.map((v) => v.version) ?? [], agg, this.infos());
       if (!body) return false;
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -218,7 +222,7 @@ export class Aggregator {
   /** serveUpgrade proxies an upgrade request for an extension API; false when it is not one. */
   async serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, user: UserInfo): Promise<boolean> {
     const parts = url.pathname.split('/').filter(Boolean);
-    if (parts[0] !== 'apis' || parts.length < 3) return false;
+    if (parts[0] !== 'apis' || parts.length < 3 || !this.extensionGroups.has(parts[1])) return false;
     const route = await this.routeFor(parts[1], parts[2]);
     if (!route) return false;
     let target: ProxyTarget | undefined;

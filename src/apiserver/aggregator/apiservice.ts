@@ -4,9 +4,8 @@
  * SetAPIServiceCondition (the transition time moves only when the status does).
  */
 import type { KubeObject } from '../../api/resource.js';
+import { isObj, type Obj } from '../../api/common/obj.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** ServiceReference is spec.service: where an extension API server is reached. */
 export interface ServiceReference { namespace: string; name: string; port: number }

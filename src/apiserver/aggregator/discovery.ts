@@ -9,9 +9,8 @@
 import type { APIGroup } from '../discovery.js';
 import { compareVersions } from '../discovery.js';
 import type { APIServiceInfo } from './apiservice.js';
+import { isObj, type Obj } from '../../api/common/obj.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** DEFAULT_GROUP_PRIORITY is the priority of a group served without an APIService (custom resources, metrics). */
 export const DEFAULT_GROUP_PRIORITY = 1000;

@@ -5,9 +5,8 @@
  * turns any of them into 503 "service unavailable".
  */
 import type { KubeObject } from '../../api/resource.js';
+import { isObj, type Obj } from '../../api/common/obj.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const objs = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 /** EndpointAddress is where one request is sent. */
