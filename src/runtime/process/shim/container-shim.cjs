@@ -20,13 +20,7 @@
 //   {ev:'output', id, stream, data}       base64, only while attached
 //   {ev:'exit', id, code, signal, spawnError, setupErr}   after the log file is closed
 'use strict';
-const { spawn } = require('node:child_process');
-const { CriLogWriter } = require('../../cri-log-writer.cjs');
-
-/** SETUP_NOISE is unshare's message when its child dies of a signal: kept from the log (the exit code says it). */
-const SETUP_NOISE = 'sigprocmask unblock failed';
-/** SETUP_ERR_KEEP is how much of the setup script's stderr is kept for the exit report. */
-const SETUP_ERR_KEEP = 4096;
+const { startContainerProcess } = require('./container-process.cjs');
 
 const running = new Map();
 
@@ -35,71 +29,26 @@ function send(m) {
 }
 
 function start(m) {
-  let log;
+  const c = { child: undefined, resize: null, attached: false };
   try {
-    log = new CriLogWriter(m.logPath, m.maxLogBytes);
-  } catch (e) {
-    send({ ev: 'startFailed', id: m.id, error: e.message, errno: e.code });
-    return;
-  }
-  let child;
-  try {
-    child = spawn(m.file, m.args, {
-      env: m.env, cwd: m.cwd, detached: !!m.detached, stdio: m.stdio,
-      ...(m.uid !== undefined ? { uid: m.uid, gid: m.gid } : {}),
+    const p = startContainerProcess(m, {
+      output: (stream, data) => { if (c.attached) send({ ev: 'output', id: m.id, stream, data: data.toString('base64') }); },
+      ready: () => send({ ev: 'ready', id: m.id }),
+      exit: (x) => {
+        running.delete(m.id);
+        if (orphaned && running.size === 0) process.exit(0);
+        send({ ev: 'exit', id: m.id, ...x });
+      },
     });
+    c.child = p.child;
+    c.resize = p.resize;
   } catch (e) {
-    log.close();
     send({ ev: 'startFailed', id: m.id, error: e.message, errno: e.code });
     return;
   }
-  const r = m.roles;
-  const c = { child, log, attached: false, setupErr: '', resize: r.resize !== undefined ? child.stdio[r.resize] : null, group: !!m.detached };
   running.set(m.id, c);
-  const out = (stream, d) => {
-    log.write(stream, d);
-    if (c.attached) send({ ev: 'output', id: m.id, stream, data: Buffer.from(d).toString('base64') });
-  };
-  child.stdio[r.stdout]?.on('data', (d) => out('stdout', d));
-  for (const fd of r.stderr) child.stdio[fd]?.on('data', (d) => out('stderr', d));
-  if (r.setupErr !== undefined) {
-    // The setup script's own stderr: shown in the log but for unshare's noise, and kept for the exit report.
-    child.stdio[r.setupErr]?.on('data', (d) => {
-      const text = d.toString();
-      c.setupErr = (c.setupErr + text).slice(-SETUP_ERR_KEEP);
-      const shown = text.split('\n').filter((l) => l && !l.includes(SETUP_NOISE)).map((l) => l + '\n').join('');
-      if (shown) out('stderr', shown);
-    });
-  }
-  if (r.ready !== undefined) {
-    const pipe = child.stdio[r.ready];
-    let said = false;
-    const ready = () => { if (!said) { said = true; send({ ev: 'ready', id: m.id }); } };
-    if (!pipe) ready();
-    else {
-      pipe.once('data', ready);
-      pipe.once('close', ready);
-      pipe.on('error', ready);
-      child.once('exit', ready);
-    }
-  }
-  c.resize?.on('error', () => undefined);
-  child.stdin?.on('error', () => undefined);
-  let spawnError;
-  child.on('error', (e) => { spawnError = e; });
-  child.on('close', (code, signal) => {
-    log.close();
-    running.delete(m.id);
-    if (orphaned && running.size === 0) process.exit(0);
-    // A detached (host) container's process group goes with its leader, as before the shim.
-    if (c.group && child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }
-    send({
-      ev: 'exit', id: m.id, code, signal,
-      spawnError: spawnError ? { message: spawnError.message, errno: spawnError.code } : undefined, setupErr: c.setupErr,
-    });
-  });
   // spawn reports a missing executable asynchronously, without a pid.
-  if (child.pid !== undefined) send({ ev: 'started', id: m.id, pid: child.pid });
+  if (c.child.pid !== undefined) send({ ev: 'started', id: m.id, pid: c.child.pid });
 }
 
 function signalOf(c, m) {

@@ -1,15 +1,22 @@
-import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Writable, type Readable } from 'node:stream';
-import { CriLogWriter } from '../../cri-log.js';
+import { Writable } from 'node:stream';
 import { log } from '../../../util/log.js';
 
 const logger = log.child({ component: 'container-shim' });
 
 const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), 'container-shim.cjs');
-/** SETUP_NOISE is unshare's message when its child dies of a signal: kept from the log (the exit code says it). */
-const SETUP_NOISE = 'sigprocmask unblock failed';
+
+/** The fork-and-wire of one container process, shared with the shim (container-process.cjs). */
+const { startContainerProcess } = createRequire(import.meta.url)('./container-process.cjs') as {
+  startContainerProcess(req: ShimStartRequest, on: {
+    output(stream: 'stdout' | 'stderr', data: Buffer): void;
+    ready(): void;
+    exit(x: ShimExit): void;
+  }): { child: ChildProcess; resize: Writable | null };
+};
 
 /** ShimRoles says which of the process's descriptors carry what. */
 export interface ShimRoles {
@@ -286,48 +293,22 @@ class DirectTask implements ContainerTask {
   readonly exited: Promise<ShimExit>;
   readonly stdin: Writable | null;
   private readonly listeners = new Set<Listener>();
+  private readonly child: ChildProcess;
   private readonly resizePipe: Writable | null;
 
-  constructor(private readonly child: ChildProcess, req: ShimStartRequest, logFile: CriLogWriter) {
-    const r = req.roles;
-    const stdio = child.stdio as unknown as (Readable | Writable | null)[];
-    const out = (stream: 'stdout' | 'stderr', d: Buffer | string) => {
-      logFile.write(stream, d);
-      const b = typeof d === 'string' ? Buffer.from(d) : d;
-      for (const fn of this.listeners) fn(stream, b);
-    };
-    (stdio[r.stdout] as Readable | null)?.on('data', (d: Buffer) => out('stdout', d));
-    for (const fd of r.stderr) (stdio[fd] as Readable | null)?.on('data', (d: Buffer) => out('stderr', d));
-    let setupErr = '';
-    if (r.setupErr !== undefined) {
-      (stdio[r.setupErr] as Readable | null)?.on('data', (d: Buffer) => {
-        const text = d.toString();
-        setupErr = (setupErr + text).slice(-4096);
-        const shown = text.split('\n').filter((l) => l && !l.includes(SETUP_NOISE)).map((l) => l + '\n').join('');
-        if (shown) out('stderr', shown);
-      });
-    }
-    this.resizePipe = r.resize !== undefined ? (stdio[r.resize] as Writable | null) : null;
-    this.resizePipe?.on('error', () => undefined);
-    child.stdin?.on('error', () => undefined);
-    this.stdin = r.stdin ? child.stdin : null;
-    const readyPipe = r.ready !== undefined ? (stdio[r.ready] as Readable | null) : null;
-    this.ready = new Promise<void>((resolve) => {
-      if (!readyPipe) { resolve(); return; }
-      readyPipe.once('data', () => resolve());
-      readyPipe.once('close', () => resolve());
-      readyPipe.on('error', () => resolve());
-      child.once('exit', () => resolve());
+  constructor(req: ShimStartRequest) {
+    const ready = deferred<void>();
+    const exited = deferred<ShimExit>();
+    this.ready = ready.promise;
+    this.exited = exited.promise;
+    const p = startContainerProcess(req, {
+      output: (stream, data) => { for (const fn of this.listeners) fn(stream, data); },
+      ready: () => ready.resolve(),
+      exit: (x) => { ready.resolve(); exited.resolve(x); },
     });
-    let spawnError: Error | undefined;
-    child.on('error', (e) => { spawnError = e; });
-    this.exited = new Promise<ShimExit>((resolve) => {
-      child.on('close', (code, signal) => {
-        logFile.close();
-        if (req.detached && child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }
-        resolve({ code, signal, setupErr, spawnError: spawnError ? { message: spawnError.message, errno: (spawnError as NodeJS.ErrnoException).code } : undefined });
-      });
-    });
+    this.child = p.child;
+    this.resizePipe = p.resize;
+    this.stdin = req.roles.stdin ? this.child.stdin : null;
   }
 
   get pid(): number | undefined { return this.child.pid; }
@@ -353,18 +334,7 @@ class DirectTask implements ContainerTask {
  */
 export class DirectLauncher implements ContainerLauncher {
   async start(req: ShimStartRequest): Promise<ContainerTask> {
-    const logFile = new CriLogWriter(req.logPath, req.maxLogBytes);
-    let child: ChildProcess;
-    try {
-      child = spawn(req.file, req.args, {
-        env: req.env, cwd: req.cwd, detached: !!req.detached, stdio: req.stdio as StdioOptions,
-        ...(req.uid !== undefined ? { uid: req.uid, gid: req.gid } : {}),
-      });
-    } catch (e) {
-      logFile.close();
-      throw e;
-    }
-    return new DirectTask(child, req, logFile);
+    return new DirectTask(req);
   }
 
   close(): void { /* nothing to let go */ }
