@@ -317,15 +317,22 @@ export class ProcessRuntime implements Runtime {
     rec.info.phase = 'running';
     rec.info.startedAt = new Date().toISOString();
     rec.info.pid = task.pid;
-    // The exit is recorded whenever it comes (the start's remaining waits may still be running).
-    void task.exited.then((x) => this.containerExited(rec, x));
-    if (this.isolation === 'namespaces' && task.pid) {
-      await task.ready;
-      rec.initPid = await findChild(task.pid, viaNsenter);
-      if (rec.initPid) await waitForChroot(rec.initPid);
-    } else rec.initPid = task.pid;
-    this.persist(rec);
-    this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STARTED_EVENT');
+    // A container may exit before its start is through (findChild, waitForChroot): its exit is
+    // recorded after the start, so CONTAINER_STOPPED_EVENT never comes before CONTAINER_STARTED_EVENT.
+    let startDone!: () => void;
+    const started = new Promise<void>((resolve) => { startDone = resolve; });
+    void Promise.all([task.exited, started]).then(([x]) => this.containerExited(rec, x));
+    try {
+      if (this.isolation === 'namespaces' && task.pid) {
+        await task.ready;
+        rec.initPid = await findChild(task.pid, viaNsenter);
+        if (rec.initPid) await waitForChroot(rec.initPid);
+      } else rec.initPid = task.pid;
+      this.persist(rec);
+      this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STARTED_EVENT');
+    } finally {
+      startDone();
+    }
   }
 
   /** containerExited records a container's exit: its code (signals as 128+n), reason, and the OOM kill. */
