@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import https from 'node:https';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,6 +23,45 @@ function procStats(pid: number): { cpuSec: number; rssMiB: number } {
   const ticks = Number(f[11]) + Number(f[12]);
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return { cpuSec: ticks / 100, rssMiB: rss };
+}
+
+/**
+ * treeCpuSec is the CPU seconds (user+system) of pid and every process under it, live or ended: a
+ * live process's own time plus what its reaped children used (cutime/cstime), summed over the live
+ * tree. The control plane's forks (command helper, CNI plugins, unshare, the container shim, the
+ * containers' setup) count as soon as they are reaped, so a difference of two readings is the CPU
+ * the burst cost the whole machine-side stack, comparable between runs on a shared machine.
+ */
+function treeCpuSec(pid: number): { self: number; children: number; processes: number } {
+  const read = (p: number): { own: number; reaped: number; kids: number[] } | undefined => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      let kids: number[] = [];
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        try { kids = kids.concat(readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)); } catch { /* thread gone */ }
+      }
+      return { own: (Number(f[11]) + Number(f[12])) / 100, reaped: (Number(f[13]) + Number(f[14])) / 100, kids };
+    } catch { return undefined; }
+  };
+  const root = read(pid);
+  if (!root) return { self: 0, children: 0, processes: 0 };
+  let children = root.reaped;
+  let processes = 0;
+  const todo = [...root.kids];
+  while (todo.length) {
+    const r = read(todo.pop()!);
+    if (!r) continue;
+    processes++;
+    children += r.own + r.reaped;
+    todo.push(...r.kids);
+  }
+  return { self: root.own, children, processes };
+}
+
+/** lastPid is the kernel's most recently assigned PID (machine-wide; its growth counts forks, anyone's). */
+function lastPid(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').trim().split(' ').pop());
 }
 
 /** TRACE is the stage trace file the tskube process appends to (TSKUBE_STARTUP_TRACE; inherited). */
@@ -66,7 +105,7 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   // would refuse it and pods would run in the node's network without CNI, a different figure.
   const cidr = args.includes('--cluster-cidr') ? [] : ['--cluster-cidr', '10.77.0.0/16'];
   // BENCH_NODE_ARGS: extra node options for the tskube process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', ...cidr, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -99,6 +138,8 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   const running: number[] = [];
   const bound: number[] = [];
   const cpu0 = procStats(proc.pid!);
+  const tree0 = treeCpuSec(proc.pid!);
+  const pid0 = lastPid();
   const done = new Promise<void>((resolve) => {
     https.get(`${url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${rv}`, { agent: new https.Agent({ ca: readFileSync(join(dir, 'pki/ca.crt')) }), headers: { Authorization: `Bearer ${token}` } }, (res) => {
       let buf = '';
@@ -155,11 +196,18 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   await probe;
   const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = procStats(proc.pid!);
+  const tree1 = treeCpuSec(proc.pid!);
+  const forks = lastPid() - pid0;
   console.log(`\n== ${label}: ${count} pods`);
   console.log(`create → Running  p50 ${pct(running, 50).toFixed(0)} ms  p99 ${pct(running, 99).toFixed(0)} ms   (goal p99 < 1000 ms; Kubernetes' SLO 5 s)`);
   console.log(`all Running after ${elapsed.toFixed(1)} s; scheduling ${(count / ((Math.max(...bound) - t0) / 1000)).toFixed(0)} pods/s (first create → last binding seen)`);
   console.log(`GET /version during the burst: p50 ${pct(lag, 50).toFixed(0)} ms  p99 ${pct(lag, 99).toFixed(0)} ms  max ${Math.max(...lag).toFixed(0)} ms (${lag.length} probes)`);
   console.log(`tskube process: ${(cpu1.cpuSec - cpu0.cpuSec).toFixed(1)} s CPU during the run, RSS ${cpu1.rssMiB.toFixed(0)} MiB`);
+  const selfCpu = tree1.self - tree0.self;
+  const childCpu = tree1.children - tree0.children;
+  console.log(`CPU per pod: control plane ${(selfCpu / count * 1000).toFixed(1)} ms + its child processes ${(childCpu / count * 1000).toFixed(1)} ms = ${((selfCpu + childCpu) / count * 1000).toFixed(1)} ms (${selfCpu.toFixed(1)} s + ${childCpu.toFixed(1)} s; ${tree1.processes} processes under it now)`);
+  console.log(`PIDs assigned on the machine during the run: ${forks} (${(forks / count).toFixed(1)} per pod; other users' processes and threads count too)`);
+  console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   if (TRACE) printBreakdown(TRACE, sentByUid, clientStages);
   await new Promise((r) => setTimeout(r, 2000));
   const idle = procStats(proc.pid!);
