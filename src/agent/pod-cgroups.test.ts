@@ -37,7 +37,7 @@ test('PodContainerManager on this machine: the pod cgroup is made with the pod\'
   const cgroups = CgroupManager.detect().manager!;
   const m = new PodContainerManager(cgroups, { podPidsLimit: 100 });
   const p = pod(randomUUID(), { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '100m', memory: '32Mi' } });
-  const name = m.ensure(p);
+  const name = await m.ensure(p);
   try {
     assert.equal(name, `kubepods/pod${p.metadata!.uid}`);
     assert.ok(cgroups.exists(name));
@@ -49,7 +49,7 @@ test('PodContainerManager on this machine: the pod cgroup is made with the pod\'
     } else {
       assert.equal(fs.readFileSync(path.join(dirs.get('unified')!, 'memory.max'), 'utf8').trim(), '33554432');
     }
-    assert.equal(m.ensure(p), name, 'ensure is idempotent');
+    assert.equal(await m.ensure(p), name, 'ensure is idempotent');
   } finally {
     await m.remove(p);
   }

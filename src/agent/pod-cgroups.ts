@@ -42,11 +42,11 @@ export class PodContainerManager {
   }
 
   /** ensure makes (or updates) the pod's cgroup with its pod-level limits and returns its name (the sandbox's cgroupParent). */
-  ensure(pod: Pod): string {
+  async ensure(pod: Pod): Promise<string> {
     const name = podCgroupName(pod);
     const r = podResources(pod);
     // The QoS-level cgroups (kubepods, kubepods/burstable…) come first, without limits of their own here.
-    this.cgroups.create(name, { ...r, pidsLimit: this.o.podPidsLimit });
+    await this.cgroups.create(name, { ...r, pidsLimit: this.o.podPidsLimit });
     return name;
   }
 

@@ -448,7 +448,7 @@ export class PodWorker {
     try {
       // The pod's cgroup (kubepods/<qos>/pod<uid>, with the pod-level limits) comes before its sandbox.
       const podCgroups = podContainerManagerFor(this.d.runtime);
-      if (podCgroups) config.linux = { ...config.linux, cgroupParent: podCgroups.ensure(this.pod) };
+      if (podCgroups) config.linux = { ...config.linux, cgroupParent: await podCgroups.ensure(this.pod) };
       id = await this.d.runtime.runPodSandbox(config);
     } catch (e) {
       this.d.recorder.event(podRef(this.pod), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);

@@ -52,7 +52,7 @@ test('detectCgroupLayout and cgroupDirs: runc\'s path rules (absolute from the r
   fs.rmSync(v2root, { recursive: true });
 });
 
-test('CgroupManager on a v2 tree: controllers delegated down the path, cpu.weight, cpu.max, memory.max, pids.max', () => {
+test('CgroupManager on a v2 tree: controllers delegated down the path, cpu.weight, cpu.max, memory.max, pids.max', async () => {
   const root = fakeRoot(2);
   const self = path.join(root, 'self');
   fs.writeFileSync(self, '0::/agent.scope\n');
@@ -67,12 +67,12 @@ test('CgroupManager on a v2 tree: controllers delegated down the path, cpu.weigh
     for (const f of ['cpu.weight', 'cpu.max', 'memory.max', 'memory.swap.max', 'pids.max']) fs.writeFileSync(path.join(d, f), '');
   }
   const m = new CgroupManager(layout);
-  m.create('kubepods/pod1', { cpuShares: 1024, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 33554432, pidsLimit: 10 });
+  await m.create('kubepods/pod1', { cpuShares: 1024, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 33554432, pidsLimit: 10 });
   const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
   assert.equal(fs.readFileSync(path.join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
   assert.equal(fs.readFileSync(path.join(root, 'kubepods', 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
   assert.deepEqual([read('cpu.weight'), read('cpu.max'), read('memory.max'), read('memory.swap.max'), read('pids.max')], ['39', '10000 100000', '33554432', '0', '10']);
-  m.update('kubepods/pod1', { cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 0, pidsLimit: 0 });
+  await m.update('kubepods/pod1', { cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 0, pidsLimit: 0 });
   assert.deepEqual([read('cpu.max'), read('memory.max'), read('memory.swap.max'), read('pids.max')], ['max 100000', 'max', 'max', 'max']);
   fs.rmSync(root, { recursive: true });
 });
@@ -92,7 +92,7 @@ test('CgroupManager on this machine: create with limits, move a process in, OOM 
   const base = `tskube-test-${randomBytes(4).toString('hex')}`;
   const cg = `${base}/pod1/c1`;
   try {
-    m.create(cg, { cpuShares: 102, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 32 * 1024 * 1024, pidsLimit: 64 });
+    await m.create(cg, { cpuShares: 102, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 32 * 1024 * 1024, pidsLimit: 64 });
     const dirs = m.dirs(cg);
     const read = (key: string, file: string) => fs.readFileSync(path.join(dirs.get(key)!, file), 'utf8').trim();
     if (m.layout.version === 1) {
@@ -109,7 +109,7 @@ test('CgroupManager on this machine: create with limits, move a process in, OOM 
       assert.equal(read('unified', 'pids.max'), '64');
     }
     // update: 0 lifts a limit
-    m.update(cg, { cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 16 * 1024 * 1024 });
+    await m.update(cg, { cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 16 * 1024 * 1024 });
     if (m.layout.version === 1) assert.equal(read('cpu', 'cpu.cfs_quota_us'), '-1');
 
     // A process moved in is seen there; one that outgrows the memory limit is OOM-killed and counted.
@@ -132,8 +132,8 @@ test('CgroupManager on this machine: create with limits, move a process in, OOM 
 test('CgroupManager.removeIfUnused removes an empty cgroup and its unused ancestors, nothing in use', requireTool(CGROUPS), async () => {
   const m = CgroupManager.detect().manager!;
   const base = `tskube-test-${randomBytes(4).toString('hex')}`;
-  m.create(`${base}/a/pod1`);
-  m.create(`${base}/a/pod2`);
+  await m.create(`${base}/a/pod1`);
+  await m.create(`${base}/a/pod2`);
   try {
     assert.equal(m.removeIfUnused(`${base}/a/pod1`), true);
     assert.equal(m.exists(`${base}/a/pod1`), false);
@@ -148,10 +148,37 @@ test('CgroupManager.removeIfUnused removes an empty cgroup and its unused ancest
     for (let i = 0; i < 100 && !gone; i++) { gone = m.removeIfUnused(`${base}/a/pod2`); if (!gone) await new Promise((r) => setTimeout(r, 50)); }
     assert.equal(gone, true);
     assert.equal(m.exists(base), false, 'the unused ancestors went too');
-    m.create(`${base}/x/y`);
-    m.create(`${base}/z`);
+    await m.create(`${base}/x/y`);
+    await m.create(`${base}/z`);
     assert.ok(m.pruneUnused(base) >= 4);
     assert.equal(m.exists(base), false);
+  } finally {
+    await m.remove(base);
+  }
+});
+
+test('CgroupManager.create: pods started at once under a new parent each get a usable cgroup (cpuset levels copied before their children)', requireTool(CGROUPS), async () => {
+  const m = CgroupManager.detect().manager!;
+  const base = `tskube-test-${randomBytes(4).toString('hex')}`;
+  const pods = Array.from({ length: 8 }, (_, i) => `${base}/besteffort/pod${i}`);
+  try {
+    await Promise.all(pods.map((p) => m.create(p, { cpuShares: 2, pidsLimit: 100 })));
+    for (const p of pods) {
+      assert.equal(m.exists(p), true, p);
+      const dirs = m.dirs(p);
+      if (m.layout.version === 1) {
+        assert.notEqual(fs.readFileSync(path.join(dirs.get('cpuset')!, 'cpuset.cpus'), 'utf8').trim(), '', `${p}: cpuset.cpus`);
+        assert.notEqual(fs.readFileSync(path.join(dirs.get('cpuset')!, 'cpuset.mems'), 'utf8').trim(), '', `${p}: cpuset.mems`);
+        assert.equal(fs.readFileSync(path.join(dirs.get('cpu')!, 'cpu.shares'), 'utf8').trim(), '2');
+      }
+    }
+    // A process can join every one of them (an empty cpuset would refuse it).
+    const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      for (const p of pods) m.addProcess(p, sleeper.pid!);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
   } finally {
     await m.remove(base);
   }
@@ -160,7 +187,7 @@ test('CgroupManager.removeIfUnused removes an empty cgroup and its unused ancest
 test('CgroupManager.remove kills what is left after the grace period, then removes the cgroup', requireTool(CGROUPS), async () => {
   const m = CgroupManager.detect().manager!;
   const cg = `tskube-test-${randomBytes(4).toString('hex')}`;
-  m.create(cg);
+  await m.create(cg);
   const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
   const exited = new Promise<NodeJS.Signals | null>((r) => sleeper.on('exit', (_c, s) => r(s)));
   m.addProcess(cg, sleeper.pid!);

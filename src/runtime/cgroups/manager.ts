@@ -6,6 +6,7 @@
  * processes to drain (an rmdir of a cgroup with tasks fails with EBUSY).
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { cgroupDirs, detectCgroupLayout, uniqueDirs, type CgroupLayout } from './layout.js';
 
@@ -46,15 +47,34 @@ export function readOomKillCountIn(memoryDir: string): number {
   return 0;
 }
 
-function write(dir: string, file: string, value: string | number): void {
+/**
+ * write writes one cgroup file. Asynchronous, as every cgroupfs call on a pod's way to Running: a
+ * cgroup v1 mkdir or limit write takes the kernel's cgroup lock and costs a millisecond or more
+ * on a busy node (tens per pod: a pod cgroup and a container cgroup in five hierarchies), which
+ * on the event loop delayed everything else the process serves (in `tskube up`, the API server).
+ * libuv's thread pool runs them meanwhile.
+ */
+async function write(dir: string, file: string, value: string | number): Promise<void> {
   try {
-    fs.writeFileSync(path.join(dir, file), String(value));
+    await fsp.writeFile(path.join(dir, file), String(value));
   } catch (e) {
     throw new CgroupError(`failed to write ${JSON.stringify(String(value))} to ${path.join(dir, file)}: ${(e as Error).message}`);
   }
 }
 
-function exists(dir: string, file: string): boolean { return fs.existsSync(path.join(dir, file)); }
+/** exists tells whether a cgroup file or directory is there (off the event loop, as write). */
+async function exists(dir: string, file = ''): Promise<boolean> {
+  return fsp.access(file ? path.join(dir, file) : dir).then(() => true, () => false);
+}
+
+/** mkdirIfMissing makes one cgroup directory; one made meanwhile (another pod's ancestor) is fine. */
+async function mkdirIfMissing(dir: string): Promise<void> {
+  try {
+    await fsp.mkdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,78 +109,98 @@ export class CgroupManager {
   exists(cgroupPath: string): boolean { return fs.existsSync(this.memoryDir(cgroupPath)); }
 
   /** create makes the cgroup (and missing ancestors) in every hierarchy, then applies resources. */
-  create(cgroupPath: string, resources: CgroupResources = {}): void {
+  async create(cgroupPath: string, resources: CgroupResources = {}): Promise<void> {
     // Another agent of this process may be removing an unused ancestor (removeIfUnused) meanwhile.
     for (let attempt = 1; ; attempt++) {
-      try { this.mkdirs(cgroupPath); break; } catch (e) {
+      try { await this.mkdirs(cgroupPath); break; } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
       }
     }
-    this.update(cgroupPath, resources);
+    await this.update(cgroupPath, resources);
   }
 
-  private mkdirs(cgroupPath: string): void {
-    if (this.layout.version === 2) this.createV2(this.dirs(cgroupPath).get('unified')!);
-    else {
-      for (const [controller, dir] of this.dirs(cgroupPath)) {
-        if (controller === 'cpuset') this.createCpuset(dir);
-        else fs.mkdirSync(dir, { recursive: true });
-      }
+  /** mkdirs makes the cgroup's directory in each hierarchy, the hierarchies at once (they are independent). */
+  private async mkdirs(cgroupPath: string): Promise<void> {
+    if (this.layout.version === 2) { await this.createV2(this.dirs(cgroupPath).get('unified')!); return; }
+    await Promise.all([...this.dirs(cgroupPath)].map(([controller, dir]) => (controller === 'cpuset' ? this.createCpuset(dir) : this.createDirs(dir))));
+  }
+
+  /**
+   * createDirs makes dir and its missing ancestors, each with one mkdir: the parent is made first
+   * only when the kernel says it is missing (a pod's QoS cgroups exist after its first pod).
+   */
+  private async createDirs(dir: string): Promise<void> {
+    try {
+      await fsp.mkdir(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      if (code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
+      await this.createDirs(path.dirname(dir));
+      await mkdirIfMissing(dir);
     }
   }
 
   /** cpuset: a new v1 cpuset cgroup has empty cpus and mems (no task may join it): copy each level's from its parent. */
-  private createCpuset(dir: string): void {
-    if (fs.existsSync(dir)) return;
+  private async createCpuset(dir: string): Promise<void> {
+    if (await exists(dir)) return;
     const parent = path.dirname(dir);
-    if (!fs.existsSync(parent)) this.createCpuset(parent);
-    fs.mkdirSync(dir);
+    if (!(await exists(parent))) await this.createCpuset(parent);
+    // Another pod's start may make this level meanwhile: both copy (the same values), so neither
+    // goes on below a level whose cpus are still empty.
+    await mkdirIfMissing(dir);
     for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-      if (!exists(dir, f)) continue;
-      if (fs.readFileSync(path.join(dir, f), 'utf8').trim() === '') write(dir, f, fs.readFileSync(path.join(parent, f), 'utf8').trim());
+      let own: string;
+      try { own = (await fsp.readFile(path.join(dir, f), 'utf8')).trim(); } catch { continue; }
+      if (own === '') await write(dir, f, (await fsp.readFile(path.join(parent, f), 'utf8')).trim());
     }
   }
 
   /** v2: each ancestor delegates cpu, memory and pids to its children before the child is made. */
-  private createV2(dir: string): void {
+  private async createV2(dir: string): Promise<void> {
     const root = this.layout.root;
     const rel = path.relative(root, dir).split(path.sep).filter(Boolean);
     let cur = root;
     for (const part of rel) {
-      const available = fs.readFileSync(path.join(cur, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+      const available = (await fsp.readFile(path.join(cur, 'cgroup.controllers'), 'utf8')).trim().split(/\s+/);
       const want = ['cpu', 'memory', 'pids'].filter((c) => available.includes(c));
-      const have = fs.readFileSync(path.join(cur, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
+      const have = (await fsp.readFile(path.join(cur, 'cgroup.subtree_control'), 'utf8')).trim().split(/\s+/);
       const missing = want.filter((c) => !have.includes(c));
-      if (missing.length) write(cur, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
+      if (missing.length) await write(cur, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
       cur = path.join(cur, part);
-      if (!fs.existsSync(cur)) fs.mkdirSync(cur);
+      await mkdirIfMissing(cur);
     }
   }
 
   /** update writes the resources that are given (absent fields are left as they are; 0 limits mean unlimited). */
-  update(cgroupPath: string, r: CgroupResources): void {
+  async update(cgroupPath: string, r: CgroupResources): Promise<void> {
     const dirs = this.dirs(cgroupPath);
     if (this.layout.version === 2) {
       const d = dirs.get('unified')!;
-      if (r.cpuShares && exists(d, 'cpu.weight')) write(d, 'cpu.weight', cpuSharesToWeight(r.cpuShares));
-      if ((r.cpuQuota !== undefined || r.cpuPeriod !== undefined) && exists(d, 'cpu.max')) {
-        write(d, 'cpu.max', `${r.cpuQuota && r.cpuQuota > 0 ? r.cpuQuota : 'max'} ${r.cpuPeriod || 100000}`);
+      if (r.cpuShares && await exists(d, 'cpu.weight')) await write(d, 'cpu.weight', cpuSharesToWeight(r.cpuShares));
+      if ((r.cpuQuota !== undefined || r.cpuPeriod !== undefined) && await exists(d, 'cpu.max')) {
+        await write(d, 'cpu.max', `${r.cpuQuota && r.cpuQuota > 0 ? r.cpuQuota : 'max'} ${r.cpuPeriod || 100000}`);
       }
-      if (r.memoryLimitInBytes !== undefined && exists(d, 'memory.max')) {
-        write(d, 'memory.max', r.memoryLimitInBytes > 0 ? r.memoryLimitInBytes : 'max');
+      if (r.memoryLimitInBytes !== undefined && await exists(d, 'memory.max')) {
+        await write(d, 'memory.max', r.memoryLimitInBytes > 0 ? r.memoryLimitInBytes : 'max');
         // As runc: no swap beyond the limit when a limit is set.
-        if (exists(d, 'memory.swap.max')) write(d, 'memory.swap.max', r.memoryLimitInBytes > 0 ? 0 : 'max');
+        if (await exists(d, 'memory.swap.max')) await write(d, 'memory.swap.max', r.memoryLimitInBytes > 0 ? 0 : 'max');
       }
-      if (r.pidsLimit !== undefined && exists(d, 'pids.max')) write(d, 'pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max');
+      if (r.pidsLimit !== undefined && await exists(d, 'pids.max')) await write(d, 'pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max');
       return;
     }
+    // The hierarchies are independent: their writes go at once; within one, in order.
     const cpu = dirs.get('cpu')!;
-    if (r.cpuShares) write(cpu, 'cpu.shares', r.cpuShares);
-    // The period first: a quota is checked against the period in force.
-    if (r.cpuPeriod) write(cpu, 'cpu.cfs_period_us', r.cpuPeriod);
-    if (r.cpuQuota !== undefined || r.cpuPeriod !== undefined) write(cpu, 'cpu.cfs_quota_us', r.cpuQuota && r.cpuQuota > 0 ? r.cpuQuota : -1);
-    if (r.memoryLimitInBytes !== undefined) this.setMemoryV1(dirs.get('memory')!, r.memoryLimitInBytes > 0 ? r.memoryLimitInBytes : -1);
-    if (r.pidsLimit !== undefined) write(dirs.get('pids')!, 'pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max');
+    await Promise.all([
+      (async () => {
+        if (r.cpuShares) await write(cpu, 'cpu.shares', r.cpuShares);
+        // The period first: a quota is checked against the period in force.
+        if (r.cpuPeriod) await write(cpu, 'cpu.cfs_period_us', r.cpuPeriod);
+        if (r.cpuQuota !== undefined || r.cpuPeriod !== undefined) await write(cpu, 'cpu.cfs_quota_us', r.cpuQuota && r.cpuQuota > 0 ? r.cpuQuota : -1);
+      })(),
+      r.memoryLimitInBytes !== undefined ? this.setMemoryV1(dirs.get('memory')!, r.memoryLimitInBytes > 0 ? r.memoryLimitInBytes : -1) : undefined,
+      r.pidsLimit !== undefined ? write(dirs.get('pids')!, 'pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max') : undefined,
+    ]);
   }
 
   /**
@@ -168,14 +208,14 @@ export class CgroupManager {
    * to the same value (no swap beyond the limit, as containerd asks runc). The kernel wants
    * memsw >= memory at every step, so the order depends on whether the limit goes up or down.
    */
-  private setMemoryV1(dir: string, limit: number): void {
-    if (!exists(dir, 'memory.memsw.limit_in_bytes')) { write(dir, 'memory.limit_in_bytes', limit); return; }
+  private async setMemoryV1(dir: string, limit: number): Promise<void> {
+    if (!(await exists(dir, 'memory.memsw.limit_in_bytes'))) { await write(dir, 'memory.limit_in_bytes', limit); return; }
     try {
-      write(dir, 'memory.limit_in_bytes', limit);
-      write(dir, 'memory.memsw.limit_in_bytes', limit);
+      await write(dir, 'memory.limit_in_bytes', limit);
+      await write(dir, 'memory.memsw.limit_in_bytes', limit);
     } catch {
-      write(dir, 'memory.memsw.limit_in_bytes', limit);
-      write(dir, 'memory.limit_in_bytes', limit);
+      await write(dir, 'memory.memsw.limit_in_bytes', limit);
+      await write(dir, 'memory.limit_in_bytes', limit);
     }
   }
 
@@ -186,7 +226,13 @@ export class CgroupManager {
 
   /** addProcess moves a process (its threads with it) into the cgroup; its later children are born there. */
   addProcess(cgroupPath: string, pid: number): void {
-    for (const f of this.procsFiles(cgroupPath)) write(path.dirname(f), 'cgroup.procs', pid);
+    for (const f of this.procsFiles(cgroupPath)) {
+      try {
+        fs.writeFileSync(f, String(pid));
+      } catch (e) {
+        throw new CgroupError(`failed to write ${JSON.stringify(String(pid))} to ${f}: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** pids are the processes in the cgroup and its descendants (from the memory hierarchy). */

@@ -24,7 +24,7 @@ test('process runtime with cgroups: limits applied, processes inside, OOMKilled 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-cg-'));
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', cgroups });
   const parent = `tskube-test-${randomBytes(4).toString('hex')}/podu1`;
-  cgroups.create(parent);
+  await cgroups.create(parent);
   const cfg: PodSandboxConfig = { metadata: { name: 'p', namespace: 'default', uid: 'u1', attempt: 0 }, hostname: 'p', linux: { cgroupParent: parent, namespaceOptions: { network: 'NODE' } } };
   const base = { podUid: 'u1', podName: 'p', podNamespace: 'default', attempt: 0, image: 'busybox', env: {}, mounts: [] };
   try {

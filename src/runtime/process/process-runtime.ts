@@ -239,7 +239,7 @@ export class ProcessRuntime implements Runtime {
       rec.cgroup = containerCgroupPath(parent, id);
       try {
         const r = config.resources ?? {};
-        this.cgroups.create(rec.cgroup, { cpuShares: r.cpuShares, cpuQuota: r.cpuQuota, cpuPeriod: r.cpuPeriod, memoryLimitInBytes: r.memoryLimitInBytes });
+        await this.cgroups.create(rec.cgroup, { cpuShares: r.cpuShares, cpuQuota: r.cpuQuota, cpuPeriod: r.cpuPeriod, memoryLimitInBytes: r.memoryLimitInBytes });
       } catch (e) {
         fs.rmSync(dir, { recursive: true, force: true });
         await this.cgroups.remove(rec.cgroup).catch(() => undefined);
