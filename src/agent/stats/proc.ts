@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 
 /** ProcessStat is what one /proc/<pid>/stat says about a process. */
 export interface ProcessStat {
@@ -115,14 +114,12 @@ export function parseMeminfoWorkingSet(text: string): number | undefined {
   return total === undefined || avail === undefined ? undefined : Math.max(0, total - avail);
 }
 
-let ticks: number | undefined;
-
-/** clockTicksPerSecond is the kernel's USER_HZ (getconf CLK_TCK; 100 on every Linux tskube runs on). */
+/**
+ * clockTicksPerSecond is the kernel's USER_HZ, the unit of /proc's CPU times: 100 on every Linux
+ * ABI tskube runs on (x86, arm: the kernel's HZ may differ, what /proc shows is scaled to USER_HZ).
+ * A constant, not `getconf CLK_TCK`: that was a synchronous fork of the agent's process on its
+ * first stats scrape, a hundred milliseconds of its event loop on a busy node.
+ */
 export function clockTicksPerSecond(): number {
-  if (ticks === undefined) {
-    const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-    const n = Number(r.stdout?.trim());
-    ticks = r.status === 0 && n > 0 ? n : 100;
-  }
-  return ticks;
+  return 100;
 }
