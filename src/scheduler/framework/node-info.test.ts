@@ -1,34 +1,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeNode, makePod } from '../testing/wrappers.js';
-import { NodeInfo } from './node-info.js';
+import { memoKeyId, NodeInfo } from './node-info.js';
 
 test('memoized results last exactly one generation of the node', () => {
   const ni = new NodeInfo(makePod().name('a').node('n1').info());
   ni.setNode(makeNode().name('n1').obj());
-  assert.equal(ni.memoized('k'), undefined);
-  ni.memoize('k', 7);
-  ni.memoize('j', 1);
-  assert.equal(ni.memoized('k'), 7);
-  assert.equal(ni.memoized('j'), 1);
+  const k = memoKeyId('k');
+  const j = memoKeyId('j');
+  assert.equal(memoKeyId('k'), k, 'a key keeps its id');
+  assert.notEqual(j, k);
+  assert.equal(ni.memoized(k), undefined);
+  ni.memoize(k, 7);
+  ni.memoize(j, 1);
+  assert.equal(ni.memoized(k), 7);
+  assert.equal(ni.memoized(j), 1);
 
   ni.addPodInfo(makePod().name('b').node('n1').info());
-  assert.equal(ni.memoized('k'), undefined, 'a pod added');
-  ni.memoize('k', 8);
+  assert.equal(ni.memoized(k), undefined, 'a pod added');
+  ni.memoize(k, 8);
   assert.ok(ni.removePod(makePod().name('b').node('n1').obj()));
-  assert.equal(ni.memoized('k'), undefined, 'a pod removed');
-  ni.memoize('k', 9);
+  assert.equal(ni.memoized(k), undefined, 'a pod removed');
+  ni.memoize(k, 9);
   ni.setNode(makeNode().name('n1').label('x', 'y').obj());
-  assert.equal(ni.memoized('k'), undefined, 'the node replaced');
+  assert.equal(ni.memoized(k), undefined, 'the node replaced');
 
   // A snapshot copy carries the generation but keeps results of its own.
-  ni.memoize('k', 10);
+  ni.memoize(k, 10);
   const copy = new NodeInfo();
   copy.copyFrom(ni);
-  assert.equal(copy.memoized('k'), undefined);
-  copy.memoize('k', 11);
-  assert.equal(ni.memoized('k'), 10);
+  assert.equal(copy.memoized(k), undefined);
+  copy.memoize(k, 11);
+  assert.equal(ni.memoized(k), 10);
   copy.addPodInfo(makePod().name('c').node('n1').info());
-  assert.equal(copy.memoized('k'), undefined);
-  assert.equal(ni.memoized('k'), 10, 'the original did not change');
+  assert.equal(copy.memoized(k), undefined);
+  assert.equal(ni.memoized(k), 10, 'the original did not change');
+});
+
+test('a generation memoizes at most 32 results, then starts over', () => {
+  const ni = new NodeInfo();
+  ni.setNode(makeNode().name('n1').obj());
+  const ids = Array.from({ length: 33 }, (_, i) => memoKeyId(`bound-${i}`));
+  ids.slice(0, 32).forEach((id, i) => ni.memoize(id, i));
+  ids.slice(0, 32).forEach((id, i) => assert.equal(ni.memoized(id), i));
+  ni.memoize(ids[32], 32);
+  assert.equal(ni.memoized(ids[32]), 32);
+  assert.equal(ni.memoized(ids[0]), undefined, 'the older results were dropped');
 });

@@ -15,6 +15,28 @@ export function nextGeneration(): number {
 
 const DEFAULT_BIND_ALL_HOST_IP = '0.0.0.0';
 
+/** MAX_MEMO_ENTRIES bounds one NodeInfo generation's memo (beyond it the memo starts over). */
+const MAX_MEMO_ENTRIES = 32;
+/** MAX_MEMO_KEYS bounds memoKeyId's table (a new table hands out new ids, never an old one). */
+const MAX_MEMO_KEYS = 10_000;
+let memoKeyIds = new Map<string, number>();
+let lastMemoKeyId = 0;
+
+/**
+ * memoKeyId is the small integer that stands for a memo key: plugins work it out once per cycle,
+ * and the per-node lookups compare integers instead of hashing and comparing strings. Ids are
+ * never reused, so a memo entry can never be read back under another key.
+ */
+export function memoKeyId(key: string): number {
+  let id = memoKeyIds.get(key);
+  if (id === undefined) {
+    if (memoKeyIds.size >= MAX_MEMO_KEYS) memoKeyIds = new Map();
+    id = ++lastMemoKeyId;
+    memoKeyIds.set(key, id);
+  }
+  return id;
+}
+
 /**
  * HostPortInfo is the (ip, protocol, port) triples used on a node (framework.HostPortInfo);
  * 0.0.0.0 conflicts with every address.
@@ -92,8 +114,14 @@ export class NodeInfo {
   /** PVCs used by the node's pods: namespace/claim → count */
   pvcRefCounts = new Map<string, number>();
   generation = nextGeneration();
-  /** results plugins derived from this generation's pods (memoized), dropped at the next change */
-  private memo: { generation: number; values: Map<string, number> } | undefined;
+  /** the generation memo holds results of */
+  private memoGeneration = -1;
+  /**
+   * results plugins derived from this generation's pods (memoized), as [id, value, id, value…]:
+   * it is read for hundreds of nodes per cycle, so a flat array of small integers in the NodeInfo
+   * (one or two cache lines) rather than a Map behind another object
+   */
+  private memo: number[] = [];
 
   constructor(...pods: PodInfo[]) {
     for (const p of pods) this.addPodInfo(p);
@@ -170,20 +198,26 @@ export class NodeInfo {
   }
 
   /**
-   * memoized returns what memoize stored under key for this generation: for plugins that derive a
-   * number from the node's pods on every cycle (PodTopologySpread's matching-pod counts). Every
-   * change of the node or its pods makes a new generation, so a result is never stale.
+   * memoized returns what memoize stored under id (memoKeyId's) for this generation: for plugins
+   * that derive a number from the node's pods on every cycle (PodTopologySpread's matching-pod
+   * counts). Every change of the node or its pods makes a new generation, so a result is never
+   * stale.
    */
-  memoized(key: string): number | undefined {
+  memoized(id: number): number | undefined {
+    if (this.memoGeneration !== this.generation) return undefined;
     const m = this.memo;
-    return m !== undefined && m.generation === this.generation ? m.values.get(key) : undefined;
+    for (let i = 0; i < m.length; i += 2) if (m[i] === id) return m[i + 1];
+    return undefined;
   }
 
   /** memoize stores a result derived from this generation (see memoized). */
-  memoize(key: string, value: number): void {
-    let m = this.memo;
-    if (m === undefined || m.generation !== this.generation) this.memo = m = { generation: this.generation, values: new Map() };
-    m.values.set(key, value);
+  memoize(id: number, value: number): void {
+    const m = this.memo;
+    if (this.memoGeneration !== this.generation || m.length >= 2 * MAX_MEMO_ENTRIES) {
+      this.memoGeneration = this.generation;
+      m.length = 0;
+    }
+    m.push(id, value);
   }
 
   /** snapshot copies the NodeInfo (the pods are shared: PodInfos are immutable once built). */

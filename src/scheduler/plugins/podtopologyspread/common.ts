@@ -5,7 +5,7 @@
 import type { Lister } from '../../../client/informer-types.js';
 import { labelSelectorFromSpec, labelSelectorString, matchesLabels, type LabelRequirement, type LabelSelector, type LabelSelectorSpec } from '../../../apimachinery/labels.js';
 import type { Node, Pod, TopologySpreadConstraint } from '../../framework/api.js';
-import type { NodeInfo } from '../../framework/node-info.js';
+import { memoKeyId, type NodeInfo } from '../../framework/node-info.js';
 import { doNotScheduleTaintsFilter, findMatchingUntoleratedTaint } from '../helper/taints.js';
 import type { RequiredNodeAffinity } from '../helper/node-affinity.js';
 
@@ -75,14 +75,14 @@ export function countPodsMatchSelector(pods: readonly { pod: Readonly<Pod>; name
  * the count key of each parsed selector for the namespace it was last used with: selectors are
  * built once per cycle and never mutated
  */
-const selectorKeys = new WeakMap<LabelSelector, { ns: string; key: string }>();
+const selectorKeys = new WeakMap<LabelSelector, { ns: string; key: number }>();
 
-/** selectorCountKey names a (selector, namespace) pair for countNodePodsMatchSelector. */
-export function selectorCountKey(selector: LabelSelector, ns: string): string {
+/** selectorCountKey names a (selector, namespace) pair for countNodePodsMatchSelector (a NodeInfo memo id). */
+export function selectorCountKey(selector: LabelSelector, ns: string): number {
   let sk = selectorKeys.get(selector);
   if (sk === undefined || sk.ns !== ns) {
     // Namespaces cannot contain '/', so the key is unambiguous.
-    sk = { ns, key: `PodTopologySpread/${ns}/${selector.nothing ? '<nothing>' : labelSelectorString(selector)}` };
+    sk = { ns, key: memoKeyId(`PodTopologySpread/${ns}/${selector.nothing ? '<nothing>' : labelSelectorString(selector)}`) };
     selectorKeys.set(selector, sk);
   }
   return sk.key;

@@ -23,7 +23,7 @@ export class PreScoreState implements StateData {
     readonly topologyValueToPodCounts: Map<string, number>[],
     readonly topologyNormalizingWeight: number[],
     /** each constraint's selectorCountKey for the pod's namespace (worked out once, used per node) */
-    readonly countKeys: string[] = [],
+    readonly countKeys: number[] = [],
   ) {}
 
   clone(): StateData { return this; }
