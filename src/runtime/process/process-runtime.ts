@@ -303,6 +303,7 @@ export class ProcessRuntime implements Runtime {
         id, file: argv[0], args: argv.slice(1), env, logPath: c.logPath, maxLogBytes,
         stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ttyWrap ? 'pipe' : 'ignore', 'pipe'],
         roles: { stdout: 1, stderr: [3], setupErr: 2, ready: 5, ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin },
+        waitInit: true,
       };
     } else {
       req = {
@@ -325,8 +326,9 @@ export class ProcessRuntime implements Runtime {
     try {
       if (this.isolation === 'namespaces' && task.pid) {
         await task.ready;
-        rec.initPid = await findChild(task.pid, viaNsenter);
-        if (rec.initPid) await waitForChroot(rec.initPid);
+        // The launcher found PID 1 after its chroot (waitInit); else look from here.
+        rec.initPid = task.initPid ?? await findChild(task.pid, viaNsenter);
+        if (rec.initPid && task.initPid === undefined) await waitForChroot(rec.initPid);
       } else rec.initPid = task.pid;
       this.persist(rec);
       this.emit(id, rec.info.sandboxId, c.podUid, 'CONTAINER_STARTED_EVENT');

@@ -3,6 +3,7 @@
 // (shim-client.ts, when there is no shim) fork and wire containers with one implementation.
 'use strict';
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const { CriLogWriter } = require('../../cri-log-writer.cjs');
 
 /** SETUP_NOISE is unshare's message when its child dies of a signal: kept from the log (the exit code says it). */
@@ -15,7 +16,8 @@ const SETUP_ERR_KEEP = 4096;
  * uid/gid, stdio, roles, logPath, maxLogBytes: see ShimStartRequest in shim-client.ts), writes its
  * output into its CRI log file and tells `on`:
  *   on.output(stream, data)  each chunk, once logged
- *   on.ready()               the setup script reported the filesystem ready (once; at once without a ready fd)
+ *   on.ready(initPid)        the setup script reported the filesystem ready (once; at once without a ready fd);
+ *                            with m.waitInit, only once it has chrooted, with its pid (the container's PID 1)
  *   on.exit(x)               {code, signal, spawnError, setupErr}, after the log file is closed
  * It returns the child process and its tty resize pipe; it throws when the log file cannot be
  * opened or spawn refuses the request (a missing executable is reported by on.exit instead).
@@ -50,7 +52,12 @@ function startContainerProcess(m, on) {
     });
   }
   let said = false;
-  const ready = () => { if (!said) { said = true; on.ready(); } };
+  const ready = () => {
+    if (said) return;
+    said = true;
+    if (!m.waitInit || !child.pid) { on.ready(); return; }
+    waitForInit(child.pid, (pid) => on.ready(pid));
+  };
   const readyPipe = r.ready !== undefined ? child.stdio[r.ready] : null;
   if (!readyPipe) ready();
   else {
@@ -71,6 +78,37 @@ function startContainerProcess(m, on) {
     on.exit({ code, signal, setupErr, spawnError: spawnError ? { message: spawnError.message, errno: spawnError.code } : undefined });
   });
   return { child, resize };
+}
+
+/** INIT_POLL_MS, INIT_POLL_LIMIT: how often and how many times waitForInit looks (2 s in all). */
+const INIT_POLL_MS = 1;
+const INIT_POLL_LIMIT = 2000;
+
+/**
+ * waitForInit finds the first child of pid (unshare --fork's: the setup script, which becomes the
+ * container's command) and waits until it has chrooted into the container's root, then calls
+ * done(itsPid) — done(undefined) when pid has no child (it exited). Polled here, in the shim, so
+ * the agent's process does not poll /proc per container start; a millisecond apart, as the
+ * window between the setup script's ready line and its chroot is that short on an idle node.
+ */
+function waitForInit(pid, done) {
+  let init;
+  let n = 0;
+  const look = () => {
+    if (init === undefined) {
+      let kids = '';
+      try { kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim(); } catch { done(undefined); return; }
+      if (kids) init = Number(kids.split(' ')[0]);
+    }
+    if (init !== undefined) {
+      let root;
+      try { root = fs.readlinkSync(`/proc/${init}/root`); } catch { done(init); return; }
+      if (root !== '/') { done(init); return; }
+    }
+    if (++n >= INIT_POLL_LIMIT) { done(init); return; }
+    setTimeout(look, INIT_POLL_MS);
+  };
+  look();
 }
 
 module.exports = { startContainerProcess, SETUP_NOISE };

@@ -7,7 +7,7 @@
 // Plain CommonJS, started without tsx: it should start small and fork cheaply.
 //
 // Messages in:
-//   {op:'start', id, file, args, env, cwd, detached, uid, gid, stdio, roles, logPath, maxLogBytes}
+//   {op:'start', id, file, args, env, cwd, detached, uid, gid, stdio, roles, logPath, maxLogBytes, waitInit}
 //     stdio: child_process stdio kinds for fds 0..n ('pipe' | 'ignore');
 //     roles: {stdout: fd, stderr: [fd], setupErr?: fd, ready?: fd, resize?: fd, stdin?: true}
 //   {op:'signal', id, signal, group?}     signal the container's process (or its process group)
@@ -16,7 +16,8 @@
 //   {op:'attach', id, on}                 forward its output as 'output' messages (or stop)
 // Messages out:
 //   {ev:'started', id, pid} | {ev:'startFailed', id, error, errno}
-//   {ev:'ready', id}                      the setup script wrote on its ready fd (or closed it)
+//   {ev:'ready', id, initPid?}            the setup script wrote on its ready fd (or closed it);
+//                                         with waitInit, once it chrooted, with its pid
 //   {ev:'output', id, stream, data}       base64, only while attached
 //   {ev:'exit', id, code, signal, spawnError, setupErr}   after the log file is closed
 'use strict';
@@ -33,7 +34,7 @@ function start(m) {
   try {
     const p = startContainerProcess(m, {
       output: (stream, data) => { if (c.attached) send({ ev: 'output', id: m.id, stream, data: data.toString('base64') }); },
-      ready: () => send({ ev: 'ready', id: m.id }),
+      ready: (initPid) => send({ ev: 'ready', id: m.id, ...(initPid !== undefined ? { initPid } : {}) }),
       exit: (x) => {
         running.delete(m.id);
         if (orphaned && running.size === 0) process.exit(0);

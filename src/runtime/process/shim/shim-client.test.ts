@@ -83,6 +83,28 @@ for (const [name, make] of launchers) {
       assert.deepEqual(seen, ['stdout:hello\n'], 'no output after detaching');
     } finally { l.close(); fs.rmSync(dir, { recursive: true, force: true }); }
   });
+
+  test(`${name}: waitInit: ready comes once the first child (the setup script) has chrooted, with its pid`, { skip: process.getuid?.() !== 0 ? 'chroot needs root' : false }, async () => {
+    const dir = tmp();
+    const root = path.join(dir, 'root');
+    fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+    fs.copyFileSync('/bin/busybox', path.join(root, 'bin', 'busybox'));
+    fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
+    const l = make();
+    try {
+      // As unshare --fork: the started process forks the script, which says ready, then (a moment later) chroots.
+      const script = 'echo >&5; sleep 0.3; exec chroot "$0" /bin/busybox sleep 30';
+      const task = await l.start(request(dir, 'w', ['sh', '-c', 'sh -c "$1" "$0" & wait', root, script], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'pipe'], roles: { stdout: 1, stderr: [2], ready: 5 }, waitInit: true,
+      }));
+      await task.ready;
+      assert.ok(task.initPid && task.initPid !== task.pid, `initPid ${task.initPid}, pid ${task.pid}`);
+      assert.equal(fs.readlinkSync(`/proc/${task.initPid}/root`), root, 'ready only after the chroot');
+      task.signal('SIGKILL', false);
+      process.kill(task.initPid!, 'SIGKILL');
+      await task.exited;
+    } finally { l.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 }
 
 test('shim: the setup script\'s stderr is logged without unshare\'s signal noise and its tail is reported', async () => {

@@ -13,7 +13,7 @@ const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), 'container-
 const { startContainerProcess } = createRequire(import.meta.url)('./container-process.cjs') as {
   startContainerProcess(req: ShimStartRequest, on: {
     output(stream: 'stdout' | 'stderr', data: Buffer): void;
-    ready(): void;
+    ready(initPid?: number): void;
     exit(x: ShimExit): void;
   }): { child: ChildProcess; resize: Writable | null };
 };
@@ -49,6 +49,11 @@ export interface ShimStartRequest {
   roles: ShimRoles;
   logPath: string;
   maxLogBytes: number;
+  /**
+   * waitInit: the process is the runtime's setup (unshare --fork, then the setup script): ready
+   * comes only once the script's process — the container's PID 1 — has chrooted, with its pid.
+   */
+  waitInit?: boolean;
 }
 
 /** ShimExit is how a container process ended. */
@@ -67,6 +72,8 @@ export interface ContainerTask {
   readonly pid?: number;
   /** resolves once the setup script reports the container's filesystem ready (at once without a ready descriptor) */
   readonly ready: Promise<void>;
+  /** with waitInit, once ready: the container's PID 1 (undefined when it could not be found) */
+  readonly initPid?: number;
   /** resolves when it has exited and its log file is closed */
   readonly exited: Promise<ShimExit>;
   /** stdin of a container with stdin (attach writes it) */
@@ -101,6 +108,7 @@ interface ShimMessage {
   ev: 'started' | 'startFailed' | 'ready' | 'output' | 'exit';
   id: string;
   pid?: number;
+  initPid?: number;
   error?: string;
   errno?: string;
   stream?: 'stdout' | 'stderr';
@@ -114,6 +122,7 @@ interface ShimMessage {
 /** ShimTask is the agent's side of one container the shim runs. */
 class ShimTask implements ContainerTask {
   pid?: number;
+  initPid?: number;
   readonly ready: Promise<void>;
   readonly exited: Promise<ShimExit>;
   readonly stdin: Writable | null;
@@ -233,7 +242,7 @@ export class ContainerShim implements ContainerLauncher {
         s?.reject(Object.assign(new Error(m.error ?? 'start failed'), { code: m.errno }));
         break;
       }
-      case 'ready': task.markReady(); break;
+      case 'ready': task.initPid = m.initPid; task.markReady(); break;
       case 'output': task.output(m.stream ?? 'stdout', Buffer.from(m.data ?? '', 'base64')); break;
       case 'exit': {
         this.tasks.delete(m.id);
@@ -290,6 +299,7 @@ export function sharedShim(): ContainerShim | undefined {
 /** DirectTask is a container process the agent forked itself (no shim). */
 class DirectTask implements ContainerTask {
   readonly ready: Promise<void>;
+  initPid?: number;
   readonly exited: Promise<ShimExit>;
   readonly stdin: Writable | null;
   private readonly listeners = new Set<Listener>();
@@ -303,7 +313,7 @@ class DirectTask implements ContainerTask {
     this.exited = exited.promise;
     const p = startContainerProcess(req, {
       output: (stream, data) => { for (const fn of this.listeners) fn(stream, data); },
-      ready: () => ready.resolve(),
+      ready: (initPid) => { this.initPid = initPid; ready.resolve(); },
       exit: (x) => { ready.resolve(); exited.resolve(x); },
     });
     this.child = p.child;
