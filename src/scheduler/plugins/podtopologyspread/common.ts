@@ -2,6 +2,7 @@
  * PodTopologySpread's constraints: the pod's own (or the profile's defaults, with a selector built
  * from the Services, ReplicationControllers, ReplicaSets and StatefulSets that select the pod).
  */
+import type { KubeObject } from '../../../api/resource.js';
 import type { Lister } from '../../../client/informer-types.js';
 import { labelSelectorFromSpec, labelSelectorString, matchesLabels, type LabelRequirement, type LabelSelector, type LabelSelectorSpec } from '../../../apimachinery/labels.js';
 import type { Node, Pod, TopologySpreadConstraint } from '../../framework/api.js';
@@ -117,10 +118,11 @@ export function defaultSelector(pod: Readonly<Pod>, l: SpreadListers): LabelSele
   const ns = pod.metadata?.namespace ?? '';
   const podLabels = pod.metadata?.labels ?? {};
   const labelSet: Record<string, string> = {};
+  let fromServices = false;
   for (const svc of l.services?.list(ns) ?? []) {
     const sel = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
     if (!sel || !Object.keys(sel).length) continue;
-    if (Object.entries(sel).every(([k, v]) => podLabels[k] === v)) Object.assign(labelSet, sel);
+    if (Object.entries(sel).every(([k, v]) => podLabels[k] === v)) { Object.assign(labelSet, sel); fromServices = true; }
   }
   const owner = pod.metadata?.ownerReferences?.find((r) => r.controller);
   let extra: readonly LabelRequirement[] = [];
@@ -131,12 +133,33 @@ export function defaultSelector(pod: Readonly<Pod>, l: SpreadListers): LabelSele
       Object.assign(labelSet, (rc?.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {});
     } else if (group === 'apps' && (owner.kind === 'ReplicaSet' || owner.kind === 'StatefulSet')) {
       const obj = (owner.kind === 'ReplicaSet' ? l.replicaSets : l.statefulSets)?.get(ns, owner.name);
-      try {
-        const sel = labelSelectorFromSpec((obj?.spec as { selector?: LabelSelectorSpec } | undefined)?.selector);
-        if (!sel.nothing) extra = sel.requirements;
-      } catch { /* an invalid selector selects nothing extra */ }
+      if (obj && !fromServices) return ownerSelector(obj);
+      extra = ownerSelector(obj).requirements;
     }
   }
   const reqs: LabelRequirement[] = Object.entries(labelSet).map(([key, v]) => ({ key, operator: '=' as const, values: [v] }));
   return { requirements: [...reqs, ...extra] };
+}
+
+/**
+ * each ReplicaSet's or StatefulSet's parsed selector, by the cached object (replaced, never
+ * mutated, when it changes): its pods get the same selector object cycle after cycle, so the
+ * selector is parsed and its count key worked out once, not once per pod
+ */
+const ownerSelectors = new WeakMap<object, LabelSelector>();
+const NO_REQUIREMENTS: LabelSelector = Object.freeze({ requirements: Object.freeze([]) as unknown as LabelRequirement[] });
+
+/** ownerSelector is a ReplicaSet's or StatefulSet's selector as requirements (none when invalid or missing). */
+function ownerSelector(obj: Readonly<KubeObject> | undefined): LabelSelector {
+  if (!obj) return NO_REQUIREMENTS;
+  let sel = ownerSelectors.get(obj);
+  if (sel === undefined) {
+    sel = NO_REQUIREMENTS;
+    try {
+      const parsed = labelSelectorFromSpec((obj.spec as { selector?: LabelSelectorSpec } | undefined)?.selector);
+      if (!parsed.nothing) sel = { requirements: parsed.requirements };
+    } catch { /* an invalid selector selects nothing extra */ }
+    ownerSelectors.set(obj, sel);
+  }
+  return sel;
 }

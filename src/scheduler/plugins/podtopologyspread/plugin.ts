@@ -35,6 +35,8 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   private readonly defaultConstraints: TopologySpreadConstraint[];
   private readonly systemDefaulted: boolean;
   private readonly listers: SpreadListers;
+  /** the default constraints parsed once per action, when they do not depend on the pod (no matchLabelKeys) */
+  private readonly parsedDefaults: Record<'DoNotSchedule' | 'ScheduleAnyway', Constraint[]> | undefined;
 
   constructor(args: PodTopologySpreadArgs, private readonly handle: Pick<Handle, 'snapshotSharedLister'> & Partial<Pick<Handle, 'informers'>>) {
     this.systemDefaulted = (args.defaultingType ?? 'System') === 'System';
@@ -46,13 +48,21 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       replicaSets: inf.informerFor(REPLICA_SETS).lister,
       statefulSets: inf.informerFor(Resources.statefulsets).lister,
     } : {};
+    if (!this.defaultConstraints.some((c) => c.matchLabelKeys?.length)) {
+      try {
+        this.parsedDefaults = {
+          DoNotSchedule: filterConstraints(this.defaultConstraints, undefined, 'DoNotSchedule'),
+          ScheduleAnyway: filterConstraints(this.defaultConstraints, undefined, 'ScheduleAnyway'),
+        };
+      } catch { /* parsed per pod, which reports the error */ }
+    }
   }
 
   /** getConstraints is the pod's constraints for the action, or the defaults when it has none. */
   getConstraints(pod: Readonly<Pod>, action: 'DoNotSchedule' | 'ScheduleAnyway'): Constraint[] {
     const own = pod.spec?.topologySpreadConstraints;
     if (own?.length) return filterConstraints(own, pod.metadata?.labels, action);
-    const constraints = filterConstraints(this.defaultConstraints, pod.metadata?.labels, action);
+    const constraints = this.parsedDefaults?.[action] ?? filterConstraints(this.defaultConstraints, pod.metadata?.labels, action);
     if (!constraints.length) return [];
     const selector = defaultSelector(pod, this.listers);
     if (!selector.requirements.length) return [];

@@ -24,6 +24,11 @@ export class PreScoreState implements StateData {
     readonly topologyNormalizingWeight: number[],
     /** each constraint's selectorCountKey for the pod's namespace (worked out once, used per node) */
     readonly countKeys: number[] = [],
+    /**
+     * the constraints Score has to look at: hostname ones, and the others when some scored node
+     * has their key (a node without it scores nothing for the constraint). Default: all.
+     */
+    readonly scored: number[] = constraints.map((_c, i) => i),
   ) {}
 
   clone(): StateData { return this; }
@@ -45,28 +50,35 @@ export function scoreForCount(cnt: number, maxSkew: number, tpWeight: number): n
  */
 export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filteredNodes: readonly NodeInfo[], allNodes: readonly NodeInfo[], requireAllTopologies: boolean): PreScoreState {
   const ignored = new Set<string>();
+  const n = constraints.length;
   const counts = constraints.map(() => new Map<string, number>());
-  const topoSize = constraints.map(() => 0);
+  const topoSize = new Array<number>(n).fill(0);
+  const isHostname = constraints.map((c) => c.topologyKey === HOSTNAME);
+  // whether some scored node has the constraint's key (a value other than undefined)
+  const labelled = new Array<boolean>(n).fill(false);
   for (const ni of filteredNodes) {
-    if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(ni.labels, constraints)) { ignored.add(ni.name); continue; }
-    constraints.forEach((c, i) => {
-      if (c.topologyKey === HOSTNAME) return; // per-node counts are done in Score
-      const v = ni.labels[c.topologyKey];
-      if (!counts[i].has(v)) { counts[i].set(v, 0); topoSize[i]++; }
-    });
+    const labels = ni.labels;
+    if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(labels, constraints)) { ignored.add(ni.name); continue; }
+    for (let i = 0; i < n; i++) {
+      if (isHostname[i]) continue; // per-node counts are done in Score
+      const v = labels[constraints[i].topologyKey];
+      if (v !== undefined) labelled[i] = true;
+      const m = counts[i];
+      if (!m.has(v)) { m.set(v, 0); topoSize[i]++; }
+    }
   }
-  const weights = constraints.map((c, i) => topologyNormalizingWeight(c.topologyKey === HOSTNAME ? filteredNodes.length - ignored.size : topoSize[i]));
+  const weights = constraints.map((c, i) => topologyNormalizingWeight(isHostname[i] ? filteredNodes.length - ignored.size : topoSize[i]));
   // Only the values of scored nodes are ever read back (a node without the key scores nothing for
   // that constraint), so pods are counted only for constraints with such a value.
   const keys = constraints.map((c) => selectorCountKey(c.selector, pod.namespace));
-  const toCount = constraints.map((c, i) => c.topologyKey !== HOSTNAME && [...counts[i].keys()].some((v) => v !== undefined));
+  const toCount = constraints.map((_c, i) => !isHostname[i] && labelled[i]);
   if (toCount.some(Boolean)) {
     const required = new RequiredNodeAffinity(pod.pod);
     for (const ni of allNodes) {
       const node = ni.node;
       if (!node) continue;
       if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(ni.labels, constraints)) continue;
-      for (let i = 0; i < constraints.length; i++) {
+      for (let i = 0; i < n; i++) {
         if (!toCount[i]) continue;
         const c = constraints[i];
         const v = ni.labels[c.topologyKey];
@@ -78,7 +90,9 @@ export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filter
       }
     }
   }
-  return new PreScoreState(constraints, ignored, counts, weights, keys);
+  const scored: number[] = [];
+  for (let i = 0; i < n; i++) if (isHostname[i] || labelled[i]) scored.push(i);
+  return new PreScoreState(constraints, ignored, counts, weights, keys, scored);
 }
 
 /** scoreNode sums scoreForCount over the constraints whose key the node has. */
@@ -86,7 +100,9 @@ export function scoreNode(s: PreScoreState, pod: PodInfo, nodeInfo: NodeInfo): n
   if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodeInfo.name)) return 0;
   let score = 0;
   const labels = nodeInfo.labels;
-  for (let i = 0; i < s.constraints.length; i++) {
+  const scored = s.scored;
+  for (let j = 0; j < scored.length; j++) {
+    const i = scored[j];
     const c = s.constraints[i];
     const v = labels[c.topologyKey];
     if (v === undefined) continue;
@@ -100,15 +116,18 @@ export function scoreNode(s: PreScoreState, pod: PodInfo, nodeInfo: NodeInfo): n
 export function normalize(s: PreScoreState, scores: NodeScore[]): void {
   let min = Number.MAX_SAFE_INTEGER;
   let max = 0;
-  const invalid = new Set<number>();
-  scores.forEach((x, i) => {
-    if (s.ignoredNodes.has(x.name)) { invalid.add(i); return; }
+  const ignored = s.ignoredNodes;
+  const anyIgnored = ignored.size > 0;
+  for (let i = 0; i < scores.length; i++) {
+    const x = scores[i];
+    if (anyIgnored && ignored.has(x.name)) continue;
     if (x.score < min) min = x.score;
     if (x.score > max) max = x.score;
-  });
-  scores.forEach((x, i) => {
-    if (invalid.has(i)) { x.score = 0; return; }
-    if (max === 0) { x.score = MAX_NODE_SCORE; return; }
+  }
+  for (let i = 0; i < scores.length; i++) {
+    const x = scores[i];
+    if (anyIgnored && ignored.has(x.name)) { x.score = 0; continue; }
+    if (max === 0) { x.score = MAX_NODE_SCORE; continue; }
     x.score = Math.trunc((MAX_NODE_SCORE * (max + min - x.score)) / max);
-  });
+  }
 }
