@@ -71,6 +71,12 @@ export interface PreScorePlugin extends Plugin {
 /** ScorePlugin ranks a feasible node (0..100 after NormalizeScore; the framework applies the weight). */
 export interface ScorePlugin extends Plugin {
   score(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number | Status;
+  /**
+   * scoreNodes, when a plugin has it, is score for every node at once: scores[i].score for
+   * nodes[i], the same numbers, without a call and a CycleState read per node (the framework
+   * scores hundreds of nodes per pod with each plugin)
+   */
+  scoreNodes?(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: NodeScore[]): MaybeStatus;
   /** normalizeScore maps raw scores into 0..100, in place */
   normalizeScore?(state: CycleState, pod: PodInfo, scores: NodeScore[]): MaybeStatus;
 }

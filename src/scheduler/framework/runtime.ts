@@ -381,13 +381,17 @@ export class Framework implements Handle {
     const list: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
     for (const pl of this.scorePlugins) {
       if (state.skipScorePlugins.has(pl.name)) continue;
-      for (let i = 0; i < nodes.length; i++) {
-        const r = pl.score(state, pod, nodes[i]);
-        if (typeof r !== 'number') {
-          return { scores: [], status: asStatus(new Error(`running Score plugins: ${r.message()}`)) };
+      if (pl.scoreNodes) {
+        const s = pl.scoreNodes(state, pod, nodes, list);
+        if (!isSuccess(s)) return { scores: [], status: asStatus(new Error(`running Score plugins: ${s!.message()}`)) };
+      } else {
+        for (let i = 0; i < nodes.length; i++) {
+          const r = pl.score(state, pod, nodes[i]);
+          if (typeof r !== 'number') {
+            return { scores: [], status: asStatus(new Error(`running Score plugins: ${r.message()}`)) };
+          }
+          list[i].score = r;
         }
-        list[i].name = nodes[i].name;
-        list[i].score = r;
       }
       if (pl.normalizeScore) {
         const s = pl.normalizeScore(state, pod, list);

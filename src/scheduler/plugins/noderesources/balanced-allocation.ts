@@ -4,6 +4,7 @@ import type { PreScorePlugin, ScorePlugin } from '../../framework/interface.js';
 import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import type { MaybeStatus } from '../../framework/status.js';
+import type { NodeScore } from '../../framework/types.js';
 import { Names } from '../names.js';
 import { DEFAULT_RESOURCES, podResourceRequests, ResourceAllocationScorer, type ResourceSpec } from './resource-allocation.js';
 import { balancedResourceScorer } from './scorers.js';
@@ -39,5 +40,13 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
   score(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
     const req = state.read<PreScoreState>(PRE_SCORE_KEY)?.podRequests ?? podResourceRequests(pod, this.resources, true);
     return this.allocationScorer.score(nodeInfo, req);
+  }
+
+  /** scoreNodes is score for every node. */
+  scoreNodes(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: NodeScore[]): MaybeStatus {
+    const req = state.read<PreScoreState>(PRE_SCORE_KEY)?.podRequests ?? podResourceRequests(pod, this.resources, true);
+    const scorer = this.allocationScorer;
+    for (let i = 0; i < nodes.length; i++) scores[i].score = scorer.score(nodes[i], req);
+    return undefined;
   }
 }

@@ -10,7 +10,7 @@ import type { NodeInfo } from '../../framework/node-info.js';
 import { PodInfo } from '../../framework/pod-info.js';
 import { Resource } from '../../framework/resource.js';
 import { Status, type MaybeStatus } from '../../framework/status.js';
-import { ActionType, type ClusterEventWithHint } from '../../framework/types.js';
+import { ActionType, type ClusterEventWithHint, type NodeScore } from '../../framework/types.js';
 import { Names } from '../names.js';
 import { DEFAULT_RESOURCES, podResourceRequests, ResourceAllocationScorer, type ResourceSpec, type Scorer } from './resource-allocation.js';
 import { leastAllocatedScorer, mostAllocatedScorer, requestedToCapacityRatioScorer, type UtilizationShapePoint } from './scorers.js';
@@ -148,6 +148,14 @@ export class Fit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
   score(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
     const req = state.read<PreScoreState>(PRE_SCORE_KEY)?.podRequests ?? podResourceRequests(pod, this.resources, false);
     return this.allocationScorer.score(nodeInfo, req);
+  }
+
+  /** scoreNodes is score for every node. */
+  scoreNodes(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: NodeScore[]): MaybeStatus {
+    const req = state.read<PreScoreState>(PRE_SCORE_KEY)?.podRequests ?? podResourceRequests(pod, this.resources, false);
+    const scorer = this.allocationScorer;
+    for (let i = 0; i < nodes.length; i++) scores[i].score = scorer.score(nodes[i], req);
+    return undefined;
   }
 
   /** eventsToRegister: an assigned pod deleted; a node added or given more allocatable that now fits; the pod scaled down. */

@@ -130,6 +130,13 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     return s ? scoreNode(s, pod, nodeInfo) : 0;
   }
 
+  /** scoreNodes is score for every node. */
+  scoreNodes(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: NodeScore[]): MaybeStatus {
+    const s = state.read<PreScoreState>(PRE_SCORE_KEY);
+    for (let i = 0; i < nodes.length; i++) scores[i].score = s ? scoreNode(s, pod, nodes[i]) : 0;
+    return undefined;
+  }
+
   /** normalizeScore: fewer matching pods → higher score. */
   normalizeScore(state: CycleState, _pod: PodInfo, scores: NodeScore[]): MaybeStatus {
     const s = state.read<PreScoreState>(PRE_SCORE_KEY);

@@ -65,6 +65,17 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
     return countIntolerableTaintsPreferNoSchedule(nodeInfo.node?.spec?.taints, tols);
   }
 
+  /** scoreNodes is score for every node. */
+  scoreNodes(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], scores: NodeScore[]): MaybeStatus {
+    const s = state.read<PreScoreState>(PRE_SCORE_KEY);
+    const tols = s?.tolerationsPreferNoSchedule ?? (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+    for (let i = 0; i < nodes.length; i++) {
+      const taints = nodes[i].node?.spec?.taints;
+      scores[i].score = taints?.length ? countIntolerableTaintsPreferNoSchedule(taints, tols) : 0;
+    }
+    return undefined;
+  }
+
   /** normalizeScore reverses: the node with the most untolerated taints gets 0. */
   normalizeScore(_state: CycleState, _pod: PodInfo, scores: NodeScore[]): MaybeStatus {
     defaultNormalizeScore(MAX_NODE_SCORE, true, scores);
