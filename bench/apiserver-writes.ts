@@ -9,12 +9,16 @@
  * as merge patch (kubelet), PUT lease (kubelet renewing its node lease).
  * Prints CPU µs per request for each kind (after a warm-up round), with the load average.
  * Figures only; never fails on time.
- * Run: node --import tsx bench/apiserver-writes.ts   (N=2000 CONCURRENCY=8 LEASES=200 SERVE_NODE_FLAGS="--cpu-prof")
+ * TREES=/path/a,/path/b runs a server from each source tree (e.g. a `git worktree` of the commit
+ * before a change), alternating batches of requests between them: an A/B under the same load.
+ * Run: node --import tsx bench/apiserver-writes.ts   (N=2000 CONCURRENCY=8 LEASES=200 BATCH=100 TREES=… SERVE_NODE_FLAGS="--cpu-prof")
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RestClient } from '../src/client/rest.js';
+import type { KubeObject } from '../src/api/resource.js';
 
 const N = Number(process.env.N ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
@@ -42,32 +46,57 @@ async function serve(dir: string): Promise<void> {
   process.send!({ url: api.url });
 }
 
-async function main(): Promise<void> {
-  const { RestClient } = await import('../src/client/rest.js');
+/** Server is one API server child and the clients that write to it. */
+interface Server {
+  label: string;
+  cpu(): Promise<number>;
+  kcm: RestClient; scheduler: RestClient; kubelet: RestClient;
+  leases: Map<string, KubeObject>;
+  seen: number;
+  stop(): Promise<void>;
+}
+
+async function startServer(tree: string): Promise<Server> {
+  const { RestClient: Rest } = await import('../src/client/rest.js');
   const { Resources } = await import('../src/client/types.js');
   const { componentUserAgent } = await import('../src/client/user-agent.js');
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-apiwrites-'));
   const flags = (process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = fork(new URL(import.meta.url).pathname, ['--serve', dir], { execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(tree, 'bench/apiserver-writes.ts'), ['--serve', dir], { cwd: tree, execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const replies: ((m: any) => void)[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     child.on('message', (m: any) => { if (m.url) resolve(m.url); else replies.shift()?.(m); });
     child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
-  const cpu = () => new Promise<number>((resolve) => { replies.push((m) => resolve(m.cpu)); child.send('cpu'); });
   const token = readFileSync(join(dir, 'pki/admin.token'), 'utf8').trim();
   const ca = readFileSync(join(dir, 'pki/ca.crt'), 'utf8');
-  const client = (name: string) => new RestClient({ server: url, token, ca, userAgent: componentUserAgent(name, 'v1.32.0') });
-  const kcm = client('kube-controller-manager');
-  const scheduler = client('kube-scheduler');
-  const kubelet = client('kubelet');
-
-  // One pods watch, as the informers keep: every write is also a watch event to encode and send.
+  const client = (name: string) => new Rest({ server: url, token, ca, userAgent: componentUserAgent(name, 'v1.32.0') });
   const ac = new AbortController();
-  let seen = 0;
+  const s: Server = {
+    label: tree,
+    cpu: () => new Promise<number>((resolve) => { replies.push((m) => resolve(m.cpu)); child.send('cpu'); }),
+    kcm: client('kube-controller-manager'), scheduler: client('kube-scheduler'), kubelet: client('kubelet'),
+    leases: new Map(), seen: 0,
+    async stop() {
+      ac.abort();
+      await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send('stop'); });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  // One pods watch, as the informers keep: every write is also a watch event to encode and send.
   void (async () => {
-    try { for await (const _ of kcm.watch(Resources.pods, undefined, { signal: ac.signal, resourceVersion: '0' })) seen++; } catch { /* ended */ }
+    try { for await (const _ of s.kcm.watch(Resources.pods, undefined, { signal: ac.signal, resourceVersion: '0' })) s.seen++; } catch { /* ended */ }
   })();
+  return s;
+}
+
+async function main(): Promise<void> {
+  const { Resources } = await import('../src/client/types.js');
+  // TREES=/a,/b runs one server from each source tree and alternates batches of requests between
+  // them, so that both see the same machine load (an A/B comparison on a shared machine).
+  const trees = (process.env.TREES ?? new URL('..', import.meta.url).pathname).split(',').filter(Boolean);
+  const BATCH = Number(process.env.BATCH ?? 100);
+  const servers = await Promise.all(trees.map(startServer));
 
   const ns = 'default';
   const rsUid = '0f3c6d0e-6a57-4a59-9b0c-1e0f9d1a2b3c';
@@ -88,31 +117,43 @@ async function main(): Promise<void> {
       containerStatuses: [{ name: 'web', image: 'nginx:1.27', imageID: 'docker-pullable://nginx@sha256:0', containerID: `sim://${i}`, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now() } }, lastState: {} }],
     },
   });
+  const renewTime = () => new Date().toISOString().replace('Z', '000Z');
 
-  /** run sends count requests, CONCURRENCY at a time, and returns the server's CPU µs per request. */
-  const run = async (count: number, one: (i: number) => Promise<unknown>): Promise<number> => {
-    const c0 = await cpu();
-    let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < count) await one(next++); }));
-    return ((await cpu()) - c0) / count;
+  /**
+   * run sends count requests to every server, BATCH at a time to each in turn (CONCURRENCY in
+   * flight), and returns each server's CPU µs per request.
+   */
+  const run = async (count: number, one: (s: Server, i: number) => Promise<unknown>): Promise<number[]> => {
+    const cpu = servers.map(() => 0);
+    for (let from = 0; from < count; from += BATCH) {
+      const to = Math.min(count, from + BATCH);
+      for (const [k, s] of servers.entries()) {
+        const c0 = await s.cpu();
+        let next = from;
+        await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < to) await one(s, next++); }));
+        cpu[k] += (await s.cpu()) - c0;
+      }
+    }
+    return cpu.map((c) => c / count);
   };
 
   const leaseNs = 'kube-node-lease';
-  const leases = new Map<string, any>();
-  for (let i = 0; i < LEASES; i++) {
-    const name = `node-${i}`;
-    leases.set(name, await kubelet.create(Resources.leases, leaseNs, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: leaseNs }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') } }));
+  for (const s of servers) {
+    for (let i = 0; i < LEASES; i++) {
+      const name = `node-${i}`;
+      s.leases.set(name, await s.kubelet.create(Resources.leases, leaseNs, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: leaseNs }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: renewTime() } }));
+    }
   }
 
   const round = async (prefix: string, count: number) => {
     const name = (i: number) => `${prefix}-${i}`;
-    const create = await run(count, (i) => kcm.create(Resources.pods, ns, podOf(name(i)) as never));
-    const bind = await run(count, (i) => scheduler.createSubresource(Resources.pods, ns, name(i), 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: name(i), namespace: ns }, target: { apiVersion: 'v1', kind: 'Node', name: `node-${i % LEASES}` } } as never));
-    const status = await run(count, (i) => kubelet.patch(Resources.pods, ns, name(i), statusOf(i), 'merge', 'status'));
-    const lease = await run(count, async (i) => {
+    const create = await run(count, (s, i) => s.kcm.create(Resources.pods, ns, podOf(name(i)) as KubeObject));
+    const bind = await run(count, (s, i) => s.scheduler.createSubresource(Resources.pods, ns, name(i), 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: name(i), namespace: ns }, target: { apiVersion: 'v1', kind: 'Node', name: `node-${i % LEASES}` } } as KubeObject));
+    const status = await run(count, (s, i) => s.kubelet.patch(Resources.pods, ns, name(i), statusOf(i), 'merge', 'status'));
+    const lease = await run(count, async (s, i) => {
       const key = `node-${i % LEASES}`;
-      const cur = leases.get(key);
-      leases.set(key, await kubelet.update(Resources.leases, leaseNs, { ...cur, spec: { ...cur.spec, renewTime: new Date().toISOString().replace('Z', '000Z') } }));
+      const cur = s.leases.get(key)!;
+      s.leases.set(key, await s.kubelet.update(Resources.leases, leaseNs, { ...cur, spec: { ...(cur.spec as object), renewTime: renewTime() } }));
     });
     return { create, bind, status, lease };
   };
@@ -123,14 +164,14 @@ async function main(): Promise<void> {
   const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`== API server CPU per request (µs, server process user+system), ${N} requests each, ${CONCURRENCY} in flight, HTTPS, SQLite, one pods watch`);
   console.log(`load average before ${load}, after ${loadAfter}`);
-  console.log(`POST pod              ${r.create.toFixed(0)} µs`);
-  console.log(`POST pods/binding     ${r.bind.toFixed(0)} µs`);
-  console.log(`PATCH pods/status     ${r.status.toFixed(0)} µs`);
-  console.log(`PUT lease             ${r.lease.toFixed(0)} µs`);
-  console.log(`a pod's three writes  ${(r.create + r.bind + r.status).toFixed(0)} µs (watch events seen: ${seen})`);
-  ac.abort();
-  await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send('stop'); });
-  rmSync(dir, { recursive: true, force: true });
+  const cols = (xs: number[]) => xs.map((x) => `${x.toFixed(0).padStart(6)} µs`).join('  ');
+  if (servers.length > 1) console.log(`${''.padEnd(22)}${servers.map((s) => s.label.slice(-9).padStart(9)).join('  ')}`);
+  console.log(`POST pod              ${cols(r.create)}`);
+  console.log(`POST pods/binding     ${cols(r.bind)}`);
+  console.log(`PATCH pods/status     ${cols(r.status)}`);
+  console.log(`PUT lease             ${cols(r.lease)}`);
+  console.log(`a pod's three writes  ${cols(servers.map((_, k) => r.create[k] + r.bind[k] + r.status[k]))} (watch events seen: ${servers.map((s) => s.seen).join(', ')})`);
+  await Promise.all(servers.map((s) => s.stop()));
 }
 
 if (process.argv[2] === '--serve') await serve(process.argv[3]);

@@ -40,10 +40,11 @@ export type Decoder = (kv: KeyValue, rv: number) => KubeObject;
  * decodeEvent decodes a storage change the way the API serves it: a delete carries the last
  * object at the delete's revision; an update's previous object is decoded only when asked for.
  */
-export function decodeEvent(ev: WatchEvent, decode: Decoder): DecodedEvent {
+export function decodeEvent(ev: WatchEvent, decode: Decoder, knownPrev?: KubeObject): DecodedEvent {
   const object = ev.type === 'delete' ? decode(ev.prevKv ?? ev.kv, ev.revision) : decode(ev.kv, ev.kv.modRevision);
-  let prev: KubeObject | undefined;
-  let prevDone = ev.type === 'delete';
+  // knownPrev: the previous value already decoded (the watch cache's object at prevKv's revision).
+  let prev: KubeObject | undefined = ev.type === 'update' ? knownPrev : undefined;
+  let prevDone = ev.type === 'delete' || prev !== undefined;
   return {
     type: ev.type, key: ev.kv.key, revision: ev.revision, object, hasPrev: ev.prevKv !== undefined,
     prevObject() {
@@ -151,6 +152,18 @@ export class WatchCache {
 
   /** size is the number of objects cached. */
   get size(): number { return this.objects.size; }
+
+  /**
+   * cached is the cached object of key and its revision, if the cache follows the store and
+   * holds it (kube-apiserver's cachedExistingObject: a write starts from it and reads storage
+   * only when it turns out stale). It is shared: callers must not mutate it.
+   */
+  cached(key: string): { object: KubeObject; revision: number } | undefined {
+    if (!this.running) return undefined;
+    const object = this.objects.get(key);
+    const revision = Number(object?.metadata?.resourceVersion);
+    return object && revision > 0 ? { object, revision } : undefined;
+  }
 
   /**
    * start lists the resource once and follows the Backend from the list's revision; it resolves
@@ -322,7 +335,9 @@ export class WatchCache {
       for await (const ev of this.backend.watch(this.prefix, { afterRevision: from, signal })) {
         let decoded: DecodedEvent;
         try {
-          decoded = decodeEvent(ev, this.decode);
+          // The object this change replaces is usually cached: no second decode of the previous value.
+          const prev = ev.type === 'update' && ev.prevKv ? this.objects.get(ev.kv.key) : undefined;
+          decoded = decodeEvent(ev, this.decode, prev && prev.metadata?.resourceVersion === String(ev.prevKv!.modRevision) ? prev : undefined);
         } catch (e) {
           logger.error(e, 'Watch cache could not decode a stored object; skipping it', { key: ev.kv.key, revision: ev.revision });
           continue;

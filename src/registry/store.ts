@@ -60,6 +60,13 @@ export type StoreWatchOptions = WatchOptions & { signal: AbortSignal };
 /** StoreWatchEvent is one watch event as the API serves it. */
 export type StoreWatchEvent = WatchEvent<KubeObject>;
 
+/** UpdateState is where an update attempt starts: the object, its revision, and whether it came from the watch cache. */
+interface UpdateState { old: KubeObject; rev: number; fromCache: boolean }
+
+/** RETRY and UNCHANGED are tryUpdate's outcomes other than a written object. */
+const RETRY = Symbol('retry');
+const UNCHANGED = Symbol('unchanged');
+
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_RETRIES = 8;
 
@@ -453,6 +460,12 @@ export class RegistryStore {
   /**
    * guaranteedUpdate reads the current object, asks `mutate` for the new one and writes it with
    * compare-and-swap, retrying on races unless the caller pinned a resourceVersion.
+   *
+   * As kube-apiserver's GuaranteedUpdate with a cachedExistingObject, the first attempt starts
+   * from the watch cache's object (no storage read, no decode); the cache may be a little behind,
+   * so whatever goes wrong with it (a failed compare-and-swap, a conflicting or invalid result, a
+   * write that changes nothing) is checked against storage: when storage holds a newer object the
+   * attempt is redone from it, else its outcome stands.
    */
   async guaranteedUpdate(
     namespace: string | undefined, name: string,
@@ -460,79 +473,119 @@ export class RegistryStore {
     opts: WriteOptions & { subresource?: string; bypassStrategy?: boolean } = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
+    // A webhook-converted kind is cached as stored, not as served: it always reads storage.
+    const cached = this.def.convertAsync ? undefined : this.watchCache.cached(key);
+    let state: UpdateState | undefined = cached && { old: cached.object, rev: cached.revision, fromCache: true };
     for (let attempt = 0; ; attempt++) {
-      const kv = await this.backend.get(key);
-      if (!kv) throw notFound(this.gr, name);
-      const old = await this.servedOne(this.decode(kv));
-      const next = await mutate(structuredClone(old));
-      const meta: ObjectMeta = (next.metadata ??= {});
-      const pinned = meta.resourceVersion !== undefined && meta.resourceVersion !== '';
-      if (pinned && meta.resourceVersion !== String(kv.modRevision)) throw conflictStale(this.gr, name);
-      if (meta.name !== undefined && meta.name !== name) {
-        throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
-      }
-      if (this.def.namespaced && meta.namespace && meta.namespace !== namespace) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      }
-      if (meta.uid && meta.uid !== old.metadata?.uid) {
-        throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata?.uid}`);
-      }
-      // Server-internal writes (binding, finalize) skip the user-facing strategy, as Kubernetes' own
-      // subresource stores do; they still carry server-owned metadata over.
-      let result: KubeObject;
-      let revert: Revert | undefined;
-      if (opts.bypassStrategy) {
-        // Server-internal writes skip the strategy and admission; everything a user sends goes through both.
-        result = this.carryMetadata(next, old);
-        this.trackManagedFields(old, result, {});
-        if (deepEqual(withoutRV(result), withoutRV(old))) return old;
-      } else {
-        // Kubernetes' order: mutating admission, the strategy's validation, BeginUpdate, validating admission.
-        const sentManagedFields = next.metadata?.managedFields;
-        const prepared = this.prepareUpdate(next, old, opts.subresource);
-        result = prepared.result;
-        this.trackManagedFields(old, result, opts, opts.subresource, sentManagedFields);
-        const attrs = this.admissionAttributes('UPDATE', namespace, name, result, old, opts.subresource ?? '', opts);
-        const admitted = await this.deps.admissionChain?.admit(attrs);
-        revert = admitted ?? undefined;
-        if (!opts.subresource) bumpGenerationAfterAdmission(result, old);
-        try {
-          this.validateUpdate(result, old, prepared.strategy, opts.subresource);
-          if (deepEqual(withoutRV(result), withoutRV(old))) {
-            await revert?.();
-            return old;
-          }
-          if (!opts.subresource) revert = joinReverts(admitted, await this.deps.beginUpdate?.(this.def, result, old));
-          await this.deps.admissionChain?.validate(attrs);
-        } catch (e) {
-          await revert?.();
-          throw e;
-        }
-      }
-      if (opts.dryRun) {
-        await revert?.();
-        return result;
-      }
-      // What admission or BeginUpdate allocated is given back when the write does not happen.
-      if (this.isFinalized(result)) {
-        try {
-          await this.backend.delete(key, kv.modRevision);
-          return result;
-        } catch (e) {
-          await revert?.();
-          if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
-          throw this.mapWriteError(e, name);
-        }
-      }
+      state ??= await this.currentState(key, name);
+      const { old, rev, fromCache } = state;
+      state = undefined;
+      let outcome: KubeObject | typeof RETRY | typeof UNCHANGED;
       try {
-        const rev = await this.backend.update(key, await this.encodeAsync(result), kv.modRevision);
-        result.metadata!.resourceVersion = String(rev);
+        outcome = await this.tryUpdate(key, namespace, name, old, rev, mutate, opts, attempt);
+      } catch (e) {
+        if (!fromCache) throw e;
+        const current = await this.currentState(key, name);
+        // The cached object was the current one: its outcome stands.
+        if (current.rev === rev) throw e;
+        state = current;
+        continue;
+      }
+      if (outcome === RETRY) continue;
+      if (outcome !== UNCHANGED) return outcome;
+      if (!fromCache) return old;
+      // Unchanged from a cached object: unchanged from the stored one too? The answer is never the shared cached object.
+      const current = await this.currentState(key, name);
+      if (current.rev === rev) return current.old;
+      state = current;
+    }
+  }
+
+  /** currentState reads the object from storage (NotFound when it is gone). */
+  private async currentState(key: string, name: string): Promise<UpdateState> {
+    const kv = await this.backend.get(key);
+    if (!kv) throw notFound(this.gr, name);
+    return { old: await this.servedOne(this.decode(kv)), rev: kv.modRevision, fromCache: false };
+  }
+
+  /**
+   * tryUpdate is one attempt of guaranteedUpdate from `old` at revision `rev` (never mutated: it
+   * may be the watch cache's): the written object, UNCHANGED when the result equals old, or RETRY
+   * after losing a compare-and-swap race that may be retried.
+   */
+  private async tryUpdate(
+    key: string, namespace: string | undefined, name: string, old: KubeObject, rev: number,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    opts: WriteOptions & { subresource?: string; bypassStrategy?: boolean }, attempt: number,
+  ): Promise<KubeObject | typeof RETRY | typeof UNCHANGED> {
+    const next = await mutate(structuredClone(old));
+    const meta: ObjectMeta = (next.metadata ??= {});
+    const pinned = meta.resourceVersion !== undefined && meta.resourceVersion !== '';
+    if (pinned && meta.resourceVersion !== String(rev)) throw conflictStale(this.gr, name);
+    if (meta.name !== undefined && meta.name !== name) {
+      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    }
+    if (this.def.namespaced && meta.namespace && meta.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (meta.uid && meta.uid !== old.metadata?.uid) {
+      throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata?.uid}`);
+    }
+    // Server-internal writes (binding, finalize) skip the user-facing strategy, as Kubernetes' own
+    // subresource stores do; they still carry server-owned metadata over.
+    let result: KubeObject;
+    let revert: Revert | undefined;
+    if (opts.bypassStrategy) {
+      // Server-internal writes skip the strategy and admission; everything a user sends goes through both.
+      result = this.carryMetadata(next, old);
+      this.trackManagedFields(old, result, {});
+      if (deepEqual(withoutRV(result), withoutRV(old))) return UNCHANGED;
+    } else {
+      // Kubernetes' order: mutating admission, the strategy's validation, BeginUpdate, validating admission.
+      const sentManagedFields = next.metadata?.managedFields;
+      const prepared = this.prepareUpdate(next, old, opts.subresource);
+      result = prepared.result;
+      this.trackManagedFields(old, result, opts, opts.subresource, sentManagedFields);
+      const attrs = this.admissionAttributes('UPDATE', namespace, name, result, old, opts.subresource ?? '', opts);
+      const admitted = await this.deps.admissionChain?.admit(attrs);
+      revert = admitted ?? undefined;
+      if (!opts.subresource) bumpGenerationAfterAdmission(result, old);
+      try {
+        this.validateUpdate(result, old, prepared.strategy, opts.subresource);
+        if (deepEqual(withoutRV(result), withoutRV(old))) {
+          await revert?.();
+          return UNCHANGED;
+        }
+        if (!opts.subresource) revert = joinReverts(admitted, await this.deps.beginUpdate?.(this.def, result, old));
+        await this.deps.admissionChain?.validate(attrs);
+      } catch (e) {
+        await revert?.();
+        throw e;
+      }
+    }
+    if (opts.dryRun) {
+      await revert?.();
+      return result;
+    }
+    // What admission or BeginUpdate allocated is given back when the write does not happen.
+    if (this.isFinalized(result)) {
+      try {
+        await this.backend.delete(key, rev);
         return result;
       } catch (e) {
         await revert?.();
-        if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) continue;
+        if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) return RETRY;
         throw this.mapWriteError(e, name);
       }
+    }
+    try {
+      const written = await this.backend.update(key, await this.encodeAsync(result), rev);
+      result.metadata!.resourceVersion = String(written);
+      return result;
+    } catch (e) {
+      await revert?.();
+      if (e instanceof RevisionMismatchError && !pinned && attempt < MAX_RETRIES) return RETRY;
+      throw this.mapWriteError(e, name);
     }
   }
 
