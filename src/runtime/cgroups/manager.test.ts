@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CgroupManager, cpuSharesToWeight, readOomKillCountIn } from './manager.js';
+import { beyondDefaults, CgroupManager, cpuSharesToWeight, readOomKillCountIn } from './manager.js';
 import { cgroupDirs, containerCgroupPath, detectCgroupLayout, uniqueDirs, type CgroupLayout } from './layout.js';
 import { readCgroupMembership } from '../../agent/stats/cgroup.js';
 import { requireTool } from '../../testing/system-tools.js';
@@ -75,6 +75,14 @@ test('CgroupManager on a v2 tree: controllers delegated down the path, cpu.weigh
   await m.update('kubepods/pod1', { cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 0, pidsLimit: 0 });
   assert.deepEqual([read('cpu.max'), read('memory.max'), read('memory.swap.max'), read('pids.max')], ['max 100000', 'max', 'max', 'max']);
   fs.rmSync(root, { recursive: true });
+});
+
+test('beyondDefaults: a new cgroup gets only the limits it does not already have', () => {
+  assert.deepEqual(beyondDefaults({ cpuShares: 2, cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 0, pidsLimit: 0 }), { cpuShares: 2 });
+  assert.deepEqual(beyondDefaults({ cpuShares: 102, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 1 << 25, pidsLimit: 64 }),
+    { cpuShares: 102, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 1 << 25, pidsLimit: 64 });
+  assert.deepEqual(beyondDefaults({ cpuPeriod: 50000 }), { cpuQuota: undefined, cpuPeriod: 50000 });
+  assert.deepEqual(beyondDefaults({}), {});
 });
 
 test('readOomKillCountIn: v1 memory.oom_control and v2 memory.events', () => {

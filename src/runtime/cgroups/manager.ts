@@ -62,6 +62,29 @@ async function write(dir: string, file: string, value: string | number): Promise
   }
 }
 
+/** writeSync is write for the few cpuset values copied down once per new QoS level. */
+function writeSync(dir: string, file: string, value: string): void {
+  try {
+    fs.writeFileSync(path.join(dir, file), value);
+  } catch (e) {
+    throw new CgroupError(`failed to write ${JSON.stringify(value)} to ${path.join(dir, file)}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * beyondDefaults keeps the resources a new cgroup does not already have: one starts with no CPU
+ * quota (period 100 ms), no memory or pids limit; cpu.shares is always written (the kernel's
+ * default, 1024, is a Guaranteed pod's weight only by chance).
+ */
+export function beyondDefaults(r: CgroupResources): CgroupResources {
+  const out: CgroupResources = {};
+  if (r.cpuShares) out.cpuShares = r.cpuShares;
+  if ((r.cpuQuota ?? 0) > 0 || (r.cpuPeriod !== undefined && r.cpuPeriod !== 100000)) { out.cpuQuota = r.cpuQuota; out.cpuPeriod = r.cpuPeriod; }
+  if ((r.memoryLimitInBytes ?? 0) > 0) out.memoryLimitInBytes = r.memoryLimitInBytes;
+  if ((r.pidsLimit ?? 0) > 0) out.pidsLimit = r.pidsLimit;
+  return out;
+}
+
 /** exists tells whether a cgroup file or directory is there (off the event loop, as write). */
 async function exists(dir: string, file = ''): Promise<boolean> {
   return fsp.access(file ? path.join(dir, file) : dir).then(() => true, () => false);
@@ -108,51 +131,84 @@ export class CgroupManager {
   /** exists tells whether the cgroup has been made. */
   exists(cgroupPath: string): boolean { return fs.existsSync(this.memoryDir(cgroupPath)); }
 
-  /** create makes the cgroup (and missing ancestors) in every hierarchy, then applies resources. */
+  /**
+   * create makes the cgroup (and missing ancestors) in every hierarchy, then applies resources. A
+   * cgroup made now starts unlimited, so only the limits beyond the kernel's defaults are written
+   * (a BestEffort pod's cgroup gets its cpu.shares and nothing else): each cgroupfs call can wait on
+   * the kernel's cgroup lock while a burst of containers moves into their cgroups.
+   */
   async create(cgroupPath: string, resources: CgroupResources = {}): Promise<void> {
+    let fresh = false;
     // Another agent of this process may be removing an unused ancestor (removeIfUnused) meanwhile.
     for (let attempt = 1; ; attempt++) {
-      try { await this.mkdirs(cgroupPath); break; } catch (e) {
+      try { fresh = await this.mkdirs(cgroupPath); break; } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
       }
     }
-    await this.update(cgroupPath, resources);
+    await this.update(cgroupPath, fresh ? beyondDefaults(resources) : resources);
   }
 
-  /** mkdirs makes the cgroup's directory in each hierarchy, the hierarchies at once (they are independent). */
-  private async mkdirs(cgroupPath: string): Promise<void> {
-    if (this.layout.version === 2) { await this.createV2(this.dirs(cgroupPath).get('unified')!); return; }
-    await Promise.all([...this.dirs(cgroupPath)].map(([controller, dir]) => (controller === 'cpuset' ? this.createCpuset(dir) : this.createDirs(dir))));
+  /** mkdirs makes the cgroup's directory in each hierarchy, the hierarchies at once (they are independent); true when every one is new. */
+  private async mkdirs(cgroupPath: string): Promise<boolean> {
+    if (this.layout.version === 2) { await this.createV2(this.dirs(cgroupPath).get('unified')!); return false; }
+    const made = await Promise.all([...this.dirs(cgroupPath)].map(([controller, dir]) => (controller === 'cpuset' ? this.createCpuset(dir) : this.createDirs(dir))));
+    return made.every(Boolean);
   }
 
   /**
    * createDirs makes dir and its missing ancestors, each with one mkdir: the parent is made first
-   * only when the kernel says it is missing (a pod's QoS cgroups exist after its first pod).
+   * only when the kernel says it is missing (a pod's QoS cgroups exist after its first pod). True
+   * when dir is new.
    */
-  private async createDirs(dir: string): Promise<void> {
+  private async createDirs(dir: string): Promise<boolean> {
     try {
       await fsp.mkdir(dir);
+      return true;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return;
+      if (code === 'EEXIST') return false;
       if (code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
       await this.createDirs(path.dirname(dir));
-      await mkdirIfMissing(dir);
+      try {
+        await fsp.mkdir(dir);
+        return true;
+      } catch (e2) {
+        if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw e2;
+      }
     }
   }
 
-  /** cpuset: a new v1 cpuset cgroup has empty cpus and mems (no task may join it): copy each level's from its parent. */
-  private async createCpuset(dir: string): Promise<void> {
-    if (await exists(dir)) return;
+  /**
+   * cpuset: a new v1 cpuset cgroup has empty cpus and mems (no task may join it) unless its parent
+   * has cgroup.clone_children set. The first level made below a parent without it gets its
+   * parent's values copied and clone_children set, so every level below (pods, containers) gets
+   * them from the kernel at its mkdir; each new level is still checked and filled if empty (another
+   * pod's start may have made its parent a moment ago and not filled it yet).
+   */
+  private async createCpuset(dir: string): Promise<boolean> {
+    const made = await this.createDirs(dir);
+    this.fillCpuset(dir);
+    return made;
+  }
+
+  /** fillCpuset copies cpus and mems into dir (and first into its ancestors) where they are empty; reads are synchronous (kernfs, no cgroup lock). */
+  private fillCpuset(dir: string): void {
+    const root = this.layout.version === 1 ? this.layout.mounts.cpuset : this.layout.root;
+    if (dir === root || !dir.startsWith(root)) return;
+    const read = (d: string, f: string) => { try { return fs.readFileSync(path.join(d, f), 'utf8').trim(); } catch { return undefined; } };
+    if (read(dir, 'cpuset.cpus') !== '' && read(dir, 'cpuset.mems') !== '') return;
     const parent = path.dirname(dir);
-    if (!(await exists(parent))) await this.createCpuset(parent);
-    // Another pod's start may make this level meanwhile: both copy (the same values), so neither
-    // goes on below a level whose cpus are still empty.
-    await mkdirIfMissing(dir);
+    this.fillCpuset(parent);
     for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-      let own: string;
-      try { own = (await fsp.readFile(path.join(dir, f), 'utf8')).trim(); } catch { continue; }
-      if (own === '') await write(dir, f, (await fsp.readFile(path.join(parent, f), 'utf8')).trim());
+      if (read(dir, f) !== '') continue;
+      const v = read(parent, f);
+      if (v) writeSync(dir, f, v);
+    }
+    // Levels made from now on below this one and its parent (its siblings: the next pods) get the values from the kernel.
+    for (const d of [parent, dir]) {
+      if (d === root) continue;
+      try { fs.writeFileSync(path.join(d, 'cgroup.clone_children'), '1'); } catch { /* only a shortcut */ }
     }
   }
 
