@@ -351,9 +351,10 @@ export class Scheduler {
       for (let i = 0; i < toFind; i++) feasible.push(nodes[(start + i) % numAll]);
       processed = toFind;
     } else {
+      const nominated = fwk.hasNominatedPods();
       for (let i = 0; i < numAll && feasible.length < toFind; i++) {
         const ni = nodes[(start + i) % numAll];
-        const s = fwk.runFilterPluginsWithNominatedPods(state, pod, ni);
+        const s = nominated ? fwk.runFilterPluginsWithNominatedPods(state, pod, ni) : fwk.runFilterPlugins(state, pod, ni);
         processed++;
         if (isSuccess(s)) { feasible.push(ni); continue; }
         if (s!.code === 'Error') throw s!.asError();

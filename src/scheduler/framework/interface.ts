@@ -121,6 +121,8 @@ export interface NodeInfoLister {
 /** PodNominator knows which pods were nominated to which node by preemption. */
 export interface PodNominator {
   nominatedPodsForNode(nodeName: string): readonly PodInfo[];
+  /** hasNominatedPods is false when no pod is nominated anywhere (a nominator without it may have some) */
+  hasNominatedPods?(): boolean;
 }
 
 /** WaitingPod is a pod held by Permit plugins. */

@@ -47,3 +47,31 @@ test('a generation memoizes at most 32 results, then starts over', () => {
   assert.equal(ni.memoized(ids[32]), 32);
   assert.equal(ni.memoized(ids[0]), undefined, 'the older results were dropped');
 });
+
+test('the Node fields Filter and Score read follow setNode, removeNode and copyFrom', () => {
+  const ni = new NodeInfo();
+  assert.deepEqual(ni.labels, {});
+  assert.equal(ni.taints, undefined);
+  const taint = { key: 'k', value: 'v', effect: 'NoSchedule' };
+  ni.setNode(makeNode().name('n1').label('zone', 'a').taints([taint]).unschedulable().obj());
+  assert.equal(ni.labels.zone, 'a');
+  assert.deepEqual(ni.taints, [taint]);
+  assert.equal(ni.unschedulable, true);
+  assert.equal(ni.reportsAllocatable, true);
+  const copy = new NodeInfo();
+  copy.copyFrom(ni);
+  assert.equal(copy.labels.zone, 'a');
+  assert.deepEqual(copy.taints, [taint]);
+  assert.equal(copy.unschedulable, true);
+
+  const bare = makeNode().name('n1').taints([]).obj();
+  delete bare.status;
+  ni.setNode(bare);
+  assert.equal(ni.labels.zone, undefined);
+  assert.equal(ni.taints, undefined, 'no taints is undefined, as is an empty list');
+  assert.equal(ni.unschedulable, false);
+  assert.equal(ni.reportsAllocatable, false);
+  ni.removeNode();
+  assert.deepEqual(ni.labels, {});
+  assert.equal(copy.labels.zone, 'a', 'the copy keeps its own');
+});

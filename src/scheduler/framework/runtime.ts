@@ -339,6 +339,14 @@ export class Framework implements Handle {
     return this.runFilterPlugins(state, pod, nodeInfo);
   }
 
+  /**
+   * hasNominatedPods is false when no pod is nominated to any node: a cycle then filters every
+   * node with runFilterPlugins alone, without asking for each node's nominated pods.
+   */
+  hasNominatedPods(): boolean {
+    return this.nominator.hasNominatedPods?.() ?? true;
+  }
+
   /** runPostFilterPlugins runs PostFilter (preemption) until one succeeds. */
   async runPostFilterPlugins(state: CycleState, pod: PodInfo, statuses: NodeToStatus): Promise<{ result: PostFilterResult | undefined; status: Status }> {
     let result: PostFilterResult | undefined;

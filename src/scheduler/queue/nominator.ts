@@ -62,6 +62,11 @@ export class Nominator implements PodNominator {
     this.addNominatedPod(newInfo, info);
   }
 
+  /** hasNominatedPods is false when no pod is nominated to any node. */
+  hasNominatedPods(): boolean {
+    return this.podToNode.size > 0;
+  }
+
   /** nominatedPodsForNode lists the pods nominated to a node. */
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     return this.byNode.get(nodeName) ?? NONE;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CycleState } from '../../framework/cycle-state.js';
+import { NodeInfo } from '../../framework/node-info.js';
 import type { NodeScore } from '../../framework/types.js';
 import { makeNode, makePod, type PodWrapper } from '../../testing/wrappers.js';
 import { BalancedAllocation } from './balanced-allocation.js';
@@ -33,8 +34,11 @@ test('NodeResourcesFit filter: every insufficient resource is a reason, pods fir
     assert.deepEqual(s?.reasons ?? [], c.want, c.name);
     if (c.want.length) assert.equal(s?.code, 'Unschedulable', c.name);
   }
-  const bare = makeNode().name('bare').info();
-  delete (bare.node as { status?: unknown }).status;
+  // The NodeInfo reads the Node once (setNode), as the cache hands it over.
+  const bareNode = makeNode().name('bare').obj();
+  delete bareNode.status;
+  const bare = new NodeInfo();
+  bare.setNode(bareNode);
   const st0 = new CycleState();
   new Fit().preFilter(st0, makePod().name('p').req({ cpu: '100' }).info());
   assert.equal(new Fit().filter(st0, makePod().name('p').req({ cpu: '100' }).info(), bare), undefined, 'a node without allocatable is not limited (tskube leniency)');

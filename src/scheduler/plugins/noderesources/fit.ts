@@ -130,7 +130,7 @@ export class Fit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
     // tskube keeps one leniency of its first scheduler: a Node object that reports no allocatable
     // at all (made by hand, no agent) is not limited. A kubelet always reports it; Kubernetes
     // would call such a node full ("Too many pods").
-    if (nodeInfo.node && !nodeInfo.node.status?.allocatable) return undefined;
+    if (nodeInfo.node && !nodeInfo.reportsAllocatable) return undefined;
     const requests = state.read<PreFilterState>(PRE_FILTER_KEY)?.requests ?? pod.requests;
     if (fitsQuickly(requests, nodeInfo)) return undefined;
     const insufficient = fitsRequest(requests, nodeInfo, this.ignoredResources, this.ignoredResourceGroups);

@@ -27,9 +27,8 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
 
   /** filter rejects a cordoned node the pod does not tolerate. */
   filter(_state: unknown, pod: PodInfo, nodeInfo: NodeInfo): MaybeStatus {
-    const node = nodeInfo.node;
-    if (!node) return this.unknown;
-    if (node.spec?.unschedulable && !toleratesUnschedulable(pod.pod)) return this.unschedulable;
+    if (!nodeInfo.node) return this.unknown;
+    if (nodeInfo.unschedulable && !toleratesUnschedulable(pod.pod)) return this.unschedulable;
     return undefined;
   }
 

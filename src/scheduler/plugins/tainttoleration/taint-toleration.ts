@@ -41,10 +41,9 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
 
   /** filter rejects the node's first untolerated NoSchedule/NoExecute taint. */
   filter(_state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): MaybeStatus {
-    const node = nodeInfo.node;
-    if (!node) return this.unknownNode;
-    const taints = node.spec?.taints;
-    if (!taints?.length) return undefined;
+    if (!nodeInfo.node) return this.unknownNode;
+    const taints = nodeInfo.taints;
+    if (!taints) return undefined;
     const taint = findMatchingUntoleratedTaint(taints, pod.pod.spec?.tolerations, doNotScheduleTaintsFilter);
     if (!taint) return undefined;
     return newStatus('UnschedulableAndUnresolvable', untoleratedTaintReason(taint));
@@ -62,7 +61,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   score(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): number {
     const s = state.read<PreScoreState>(PRE_SCORE_KEY);
     const tols = s?.tolerationsPreferNoSchedule ?? (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
-    return countIntolerableTaintsPreferNoSchedule(nodeInfo.node?.spec?.taints, tols);
+    return countIntolerableTaintsPreferNoSchedule(nodeInfo.taints, tols);
   }
 
   /** scoreNodes is score for every node. */
@@ -70,8 +69,8 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
     const s = state.read<PreScoreState>(PRE_SCORE_KEY);
     const tols = s?.tolerationsPreferNoSchedule ?? (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
     for (let i = 0; i < nodes.length; i++) {
-      const taints = nodes[i].node?.spec?.taints;
-      scores[i].score = taints?.length ? countIntolerableTaintsPreferNoSchedule(taints, tols) : 0;
+      const taints = nodes[i].taints;
+      scores[i].score = taints ? countIntolerableTaintsPreferNoSchedule(taints, tols) : 0;
     }
     return undefined;
   }
