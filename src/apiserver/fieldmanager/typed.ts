@@ -168,8 +168,19 @@ function scalarProblem(v: unknown, s: string): string | undefined {
 /** Comparison is what changed from one value to another. */
 export interface Comparison { added: FieldSet; removed: FieldSet; modified: FieldSet }
 
-/** compare lists the fields added, removed and modified from lhs to rhs. */
+/**
+ * compare lists the fields added, removed and modified from lhs to rhs. Fields both hold
+ * identically add, remove and modify nothing, so they are left out of the walk (most writes change
+ * a few fields of a big object).
+ */
 export function compare(lhs: unknown, rhs: unknown, type: TypeNode): Comparison {
+  if (identical(lhs, rhs)) return { added: new FieldSet(), removed: new FieldSet(), modified: new FieldSet() };
+  const [l, r] = withoutCommonFields(lhs, rhs);
+  return compareAll(l, r, type);
+}
+
+/** compareAll is compare walking both values whole. */
+export function compareAll(lhs: unknown, rhs: unknown, type: TypeNode): Comparison {
   const l = toFieldSet(lhs, type, false);
   const r = toFieldSet(rhs, type, false);
   const modified = new FieldSet();
@@ -182,6 +193,52 @@ export function compare(lhs: unknown, rhs: unknown, type: TypeNode): Comparison 
   // Update entry of Kubernetes does for labels or annotations a write creates).
   for (const [k, p] of r.maps) if (!l.maps.has(k) && !l.leaves.has(k)) added.insert(p);
   return { added, removed: l.set.difference(r.set), modified };
+}
+
+/**
+ * identical: the same JSON value with the same own keys (an undefined-valued key counts, unlike
+ * deepEqual: toFieldSet makes it a field).
+ */
+function identical(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!identical(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !identical((a as Obj)[k], (b as Obj)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * withoutCommonFields copies two objects without the fields they hold identically, at every
+ * depth of nested objects (not inside lists, whose items are named by key or index). An object
+ * that would be left empty on either side is kept whole: an empty object is a field of its own.
+ * Leaving such fields out changes neither side's other fields nor their values' equality.
+ */
+function withoutCommonFields(l: unknown, r: unknown): [unknown, unknown] {
+  if (!isObj(l) || !isObj(r)) return [l, r];
+  const lo: Obj = {};
+  const ro: Obj = {};
+  let pruned = false;
+  for (const k of Object.keys(l)) {
+    if (!Object.prototype.hasOwnProperty.call(r, k)) { lo[k] = l[k]; continue; }
+    if (identical(l[k], r[k])) { pruned = true; continue; }
+    const [a, b] = withoutCommonFields(l[k], r[k]);
+    lo[k] = a;
+    ro[k] = b;
+    if (a !== l[k] || b !== r[k]) pruned = true;
+  }
+  if (!pruned) return [l, r];
+  for (const k of Object.keys(r)) if (!Object.prototype.hasOwnProperty.call(l, k)) ro[k] = r[k];
+  if (Object.keys(lo).length === 0 || Object.keys(ro).length === 0) return [l, r];
+  return [lo, ro];
 }
 
 /** isSame: the comparison found no change. */
