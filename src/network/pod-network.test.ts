@@ -77,6 +77,11 @@ test('PodNetwork: not ready until the podCIDR is set; then lo + eth0 are set up 
   const s2 = await n.setUpPod(withPorts);
   await n.tearDownPod(withPorts, s2);
   assert.deepEqual(plugins.calls, ['ADD loopback lo', 'ADD bridge eth0', 'ADD portmap eth0', 'DEL portmap eth0', 'DEL bridge eth0']);
+  // lo brought up by the caller (the sandbox's namespace pinning): no loopback plugin run.
+  plugins.calls = [];
+  const s3 = await n.setUpPod({ ...pod, id: 'c3' }, undefined, { loopbackUp: true });
+  assert.deepEqual(plugins.calls, ['ADD bridge eth0']);
+  assert.equal(s3.loopback, undefined);
 });
 
 test('PodNetwork: a podCIDR another interface already routes (another cluster) makes the network unavailable, saying why', async () => {

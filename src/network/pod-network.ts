@@ -133,16 +133,20 @@ export class PodNetwork {
     } catch { /* without it pods still reach each other and the node, only not beyond */ }
   }
 
-  /** setUpPod brings up lo and attaches eth0 to the bridge with an address from the podCIDR. */
-  async setUpPod(a: PodAttachment, signal?: AbortSignal): Promise<PodNetworkSetup> {
+  /**
+   * setUpPod brings up lo and attaches eth0 to the bridge with an address from the podCIDR. With
+   * loopbackUp the caller has brought lo up itself (the sandbox's namespace pinning does, in the
+   * process it runs anyway): the loopback plugin, a process per pod, is not run.
+   */
+  async setUpPod(a: PodAttachment, signal?: AbortSignal, o: { loopbackUp?: boolean } = {}): Promise<PodNetworkSetup> {
     const list = forPod(this.mustBeReady(), a);
     // lo and eth0 are independent interfaces of the namespace: both plugins run at once (a plugin
     // run costs milliseconds, more on a busy node, and this is on every pod's way to Running).
     const [lo, eth] = await Promise.all([
-      this.cni.addNetworkList(loopbackNetworkConfigList(), this.runtimeConf(a, 'lo'), signal),
+      o.loopbackUp ? undefined : this.cni.addNetworkList(loopbackNetworkConfigList(), this.runtimeConf(a, 'lo'), signal),
       this.cni.addNetworkList(list, this.runtimeConf(a, 'eth0'), signal),
     ]);
-    return { ips: podIPs(eth.result), result: eth.raw, loopback: lo.raw };
+    return { ips: podIPs(eth.result), result: eth.raw, ...(lo ? { loopback: lo.raw } : {}) };
   }
 
   /**

@@ -10,10 +10,12 @@ export interface PinnedNamespaces { uts?: string; ipc?: string; net?: string }
 
 /**
  * pinNamespaces creates the namespaces of a pod sandbox that must outlive any process, each
- * bind-mounted on a file, with one `unshare --uts=FILE --ipc=FILE --net=FILE hostname NAME` (as a
- * pause container holds them for a CRI runtime): UTS with the pod's hostname and IPC in dir, and
- * the network namespace at netPath (under /run/netns, where `ip netns` finds it). Every container
- * of the pod joins them, so they share one hostname, System V IPC and network.
+ * bind-mounted on a file, with one `unshare --uts=FILE --ipc=FILE --net=FILE …` (as a pause
+ * container holds them for a CRI runtime): UTS with the pod's hostname and IPC in dir, and the
+ * network namespace at netPath (under /run/netns, where `ip netns` finds it) with its loopback
+ * interface up (what the CNI loopback plugin would do, without a plugin run of its own). Every
+ * container of the pod joins them, so they share one hostname, System V IPC and network. One
+ * process in all: a shell sets the hostname with a builtin write and execs `ip link set lo up`.
  */
 export async function pinNamespaces(dir: string, hostname: string, which: { uts: boolean; ipc: boolean; netPath?: string }): Promise<PinnedNamespaces> {
   const pins: PinnedNamespaces = {};
@@ -28,12 +30,23 @@ export async function pinNamespaces(dir: string, hostname: string, which: { uts:
     writeFileSync(f, '', { flag: 'wx' });
   }
   try {
-    await run('unshare', [...args, ...(which.uts ? ['hostname', hostname] : ['true'])]);
+    await run('unshare', [...args, ...inNamespaces(which.uts ? hostname : undefined, !!which.netPath)]);
   } catch (e) {
     await unpinNamespaces(pins);
     throw e;
   }
   return pins;
+}
+
+/**
+ * inNamespaces is the command unshare runs in the new namespaces: the hostname written where the
+ * kernel keeps the current UTS namespace's (as hostname(1) sets it), lo brought up.
+ */
+export function inNamespaces(hostname: string | undefined, loopback: boolean): string[] {
+  const lo = ['ip', 'link', 'set', 'lo', 'up'];
+  if (hostname === undefined) return loopback ? lo : ['true'];
+  if (!loopback) return ['hostname', hostname];
+  return ['/bin/sh', '-c', 'printf %s "$0" > /proc/sys/kernel/hostname && exec "$@"', hostname, ...lo];
 }
 
 /** unpinNamespaces unmounts and removes the pins (one umount for all); the namespaces go once no process uses them. */

@@ -207,7 +207,8 @@ export class SandboxManager {
   private async setUpNetwork(rec: SandboxRecord): Promise<void> {
     // Persist before CNI ADD: an agent killed halfway still finds the namespace and the address to release.
     this.persist(rec);
-    rec.cni = await this.o.network!.setUpPod(this.attachment(rec));
+    // pinNamespaces brought lo up: no loopback plugin run.
+    rec.cni = await this.o.network!.setUpPod(this.attachment(rec), undefined, { loopbackUp: true });
     rec.ips = rec.cni.ips;
   }
 
