@@ -14,7 +14,7 @@ import type { AgentRecorder } from './events.js';
 import type { PodLifecycleEvent } from './pleg.js';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from './pod-dns.js';
 import { generatePodSandboxConfig, nodeNetworkPorts } from './pod-sandbox.js';
-import { podContainerManagerFor } from './pod-cgroups.js';
+import { podCgroupName, podContainerManagerFor } from './pod-cgroups.js';
 import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
 import { ResultsManager, type ProbeKind, type ResultUpdate } from './prober/results.js';
 import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
@@ -446,10 +446,20 @@ export class PodWorker {
     for (const w of dnsWarnings) this.d.recorder.event(podRef(this.pod), 'Warning', 'DNSConfigForming', w);
     let id: string;
     try {
-      // The pod's cgroup (kubepods/<qos>/pod<uid>, with the pod-level limits) comes before its sandbox.
+      // The pod's cgroup (kubepods/<qos>/pod<uid>, with the pod-level limits) is the sandbox's
+      // cgroupParent. It is made while the sandbox is (nothing runs in it before a container
+      // starts, after both): its cgroupfs calls wait on the kernel's cgroup lock in a burst, the
+      // sandbox's on its namespace and network commands, and neither needs the other.
       const podCgroups = podContainerManagerFor(this.d.runtime);
-      if (podCgroups) config.linux = { ...config.linux, cgroupParent: await podCgroups.ensure(this.pod) };
-      id = await this.d.runtime.runPodSandbox(config);
+      const cgroup = podCgroups?.ensure(this.pod);
+      if (podCgroups) config.linux = { ...config.linux, cgroupParent: podCgroupName(this.pod) };
+      const [made, sandbox] = await Promise.allSettled([cgroup, this.d.runtime.runPodSandbox(config)]);
+      if (made.status === 'rejected') {
+        if (sandbox.status === 'fulfilled') await this.d.runtime.removePodSandbox(sandbox.value).catch(() => undefined);
+        throw made.reason;
+      }
+      if (sandbox.status === 'rejected') throw sandbox.reason;
+      id = sandbox.value;
     } catch (e) {
       this.d.recorder.event(podRef(this.pod), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
       this.retryLater();
