@@ -43,23 +43,35 @@ export function asciiOnly(text) {
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** build writes the bundle atomically (several tskube processes may rebuild at once). */
+/**
+ * COMPONENTS_BUNDLE is what the components' worker thread of `up` / `server` loads
+ * (src/cli/components-thread-main.ts): the controllers, scheduler and agents without the API
+ * server, about a third less code for that thread to hold (src/cli/components-thread.ts).
+ */
+export const COMPONENTS_BUNDLE = join(ROOT, 'dist', 'components.mjs');
+
+/**
+ * build writes the bundles atomically (several tskube processes may rebuild at once), the
+ * components' first: a main bundle is never newer than the components bundle built with it.
+ */
 export async function build() {
   const { build: esbuild } = await import('esbuild');
   mkdirSync(dirname(BUNDLE), { recursive: true });
-  const tmp = `${BUNDLE}.${process.pid}.tmp`;
-  try {
-    const result = await esbuild({
-      entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
-      bundle: true, platform: 'node', format: 'esm', target: 'node20',
-      external: EXTERNAL, outfile: tmp, logLevel: 'warning', plugins: [keepModuleUrls], write: false,
-      // Bundled CommonJS packages call require(): give the module one.
-      banner: { js: "import { createRequire as __tskubeCreateRequire } from 'node:module'; const require = __tskubeCreateRequire(import.meta.url);" },
-    });
-    writeFileSync(tmp, asciiOnly(result.outputFiles[0].text));
-    renameSync(tmp, BUNDLE);
-  } finally {
-    rmSync(tmp, { force: true });
+  for (const [entry, out] of [['components-thread-main.ts', COMPONENTS_BUNDLE], ['main.ts', BUNDLE]]) {
+    const tmp = `${out}.${process.pid}.tmp`;
+    try {
+      const result = await esbuild({
+        entryPoints: [join(ROOT, 'src', 'cli', entry)],
+        bundle: true, platform: 'node', format: 'esm', target: 'node20',
+        external: EXTERNAL, outfile: tmp, logLevel: 'warning', plugins: [keepModuleUrls], write: false,
+        // Bundled CommonJS packages call require(): give the module one.
+        banner: { js: "import { createRequire as __tskubeCreateRequire } from 'node:module'; const require = __tskubeCreateRequire(import.meta.url);" },
+      });
+      writeFileSync(tmp, asciiOnly(result.outputFiles[0].text));
+      renameSync(tmp, out);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Gauge, Histogram } from 'prom-client';
 import type { ContainerPhase, Runtime } from '../runtime/types.js';
-import { TEXT_CONTENT_TYPE, gatherText, legacyRegistry } from '../util/metrics/legacy-registry.js';
+import { TEXT_CONTENT_TYPE, gatherText, legacyRegistry, processRegistry } from '../util/metrics/legacy-registry.js';
 
 /** POD_START_BUCKETS are kubelet's pod start duration buckets (seconds). */
 export const POD_START_BUCKETS = [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600];
@@ -109,7 +109,7 @@ export class PodStartupLatencyTracker {
  * format (for a `tskube agent` of its own, the kubelet series; in `tskube up`, every component's).
  */
 export async function serveMetrics(res: ServerResponse): Promise<void> {
-  const body = await gatherText(legacyRegistry);
+  const body = await gatherText(await processRegistry());
   res.writeHead(200, { 'Content-Type': TEXT_CONTENT_TYPE });
   res.end(body);
 }

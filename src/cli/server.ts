@@ -1,5 +1,6 @@
 import { startControlPlane } from './control-plane.js';
 import { startComponents } from './components.js';
+import { ComponentsThread, componentsThreadEnabled } from './components-thread.js';
 import { clusterDNSIP } from '../network/service-ranges.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
 import { join } from 'node:path';
@@ -12,17 +13,21 @@ export interface ServerOptions extends ClusterFlags { dataDir: string; port: str
  * prints the command that joins one (the node token is DATA_DIR/node-token).
  */
 export async function runServer(o: ServerOptions): Promise<void> {
+  const thread = componentsThreadEnabled() ? new ComponentsThread() : undefined;
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
     etcdEndpoints: o.etcdEndpoints.split(','), admission: admissionConfigFrom(o),
     serviceClusterIPRange: o.serviceClusterIpRange, serviceNodePortRange: o.serviceNodePortRange,
   });
   const ac = new AbortController();
-  const components = await startComponents({
+  const options = {
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
-    nodes: 0, simulatedNodes: 0, signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig, componentHealth: cp.componentHealth,
+    nodes: 0, simulatedNodes: 0, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
     clusterDNS: clusterDNSIP(o.serviceClusterIpRange),
-  });
+  };
+  const components = thread
+    ? await thread.start(options, cp.componentHealth)
+    : await startComponents({ ...options, signal: ac.signal, componentHealth: cp.componentHealth });
   console.log(`tskube control plane is running at ${cp.api.url}`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
   console.log('  agents join with (NODE is the new node\'s name):');

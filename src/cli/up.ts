@@ -1,5 +1,6 @@
 import { startControlPlane } from './control-plane.js';
 import { startComponents } from './components.js';
+import { ComponentsThread, componentsThreadEnabled } from './components-thread.js';
 import { clusterDNSIP } from '../network/service-ranges.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
 import { imageCatalogFiles } from './agent.js';
@@ -25,18 +26,23 @@ export async function runUp(o: UpOptions): Promise<void> {
   const images = imageCatalogFiles(o.images);
   const runtime = parseRuntimeKind(o.runtime ?? 'process', ['process', 'oci', 'cri']);
   const imageGC = imageGCPolicyFromFlags(o, parseDuration);
+  // The components' thread loads its code while the control plane starts.
+  const thread = componentsThreadEnabled() ? new ComponentsThread() : undefined;
   const cp = await startControlPlane({
     dataDir: o.dataDir, port: Number(o.port), host: o.host, store: o.store === 'etcd' ? 'etcd' : 'sqlite',
     etcdEndpoints: o.etcdEndpoints.split(','), admission: admissionConfigFrom(o),
     serviceClusterIPRange: o.serviceClusterIpRange, serviceNodePortRange: o.serviceNodePortRange,
   });
   const ac = new AbortController();
-  const components = await startComponents({
+  const options = {
     server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
     nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, runtime, criEndpoint: o.criEndpoint, registriesFile: o.registries ? resolve(o.registries) : undefined,
-    signal: ac.signal, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
-    clusterDNS: clusterDNSIP(o.serviceClusterIpRange), imageGC, componentHealth: cp.componentHealth,
-  });
+    controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
+    clusterDNS: clusterDNSIP(o.serviceClusterIpRange), imageGC,
+  };
+  const components = thread
+    ? await thread.start(options, cp.componentHealth)
+    : await startComponents({ ...options, signal: ac.signal, componentHealth: cp.componentHealth });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
   console.log('  kubectl get nodes');

@@ -50,6 +50,8 @@ export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 let verbosity = 0;
 let textStacks = false;
 let root: PinoLogger = makePino({});
+/** what configureLogging was last given, without the destination (a worker thread logs the same way) */
+let configured: Omit<LogOptions, 'destination'> = {};
 
 function makePino(o: LogOptions): PinoLogger {
   const dest = o.destination ?? process.stderr;
@@ -104,9 +106,15 @@ function fieldText(v: unknown): string {
 
 /** configureLogging sets format, level and verbosity for every logger of the process (cli flags). */
 export function configureLogging(o: LogOptions): void {
+  configured = { verbosity: o.verbosity, format: o.format, level: o.level };
   verbosity = o.verbosity ?? 0;
   textStacks = verbosity >= 4;
   root = makePino(o);
+}
+
+/** loggingOptions is the level, format and verbosity in force (what a worker thread is configured with). */
+export function loggingOptions(): Omit<LogOptions, 'destination'> {
+  return { ...configured };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backend } from '../../storage/backend.js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { TEXT_CONTENT_TYPE, gatherText, legacyRegistry, sinceSeconds } from '../../util/metrics/legacy-registry.js';
+import { TEXT_CONTENT_TYPE, gatherText, processRegistry, sinceSeconds } from '../../util/metrics/legacy-registry.js';
 import type { RequestInfo } from '../request-info.js';
 
 /** REQUEST_DURATION_BUCKETS are apiserver_request_duration_seconds' buckets in Kubernetes 1.32. */
@@ -146,10 +146,11 @@ export class APIServerMetrics {
 
   /**
    * serve answers GET /metrics in the text exposition format: the API server's series, then the
-   * process registry's (components sharing the process register there, as k3s's do in one binary).
+   * process registry's (components sharing the process register there, as k3s's do in one binary;
+   * the components thread's series are merged in).
    */
   async serve(res: ServerResponse): Promise<void> {
-    const body = await gatherText(this.registry, legacyRegistry);
+    const body = await gatherText(this.registry, await processRegistry());
     res.writeHead(200, { 'Content-Type': TEXT_CONTENT_TYPE });
     res.end(body);
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { gatherText, legacyRegistry, TEXT_CONTENT_TYPE } from './legacy-registry.js';
+import { addThreadMetrics, gatherText, legacyRegistry, processRegistry, TEXT_CONTENT_TYPE } from './legacy-registry.js';
 
 test('prom-client renders what Kubernetes components serve: labels in the given order, le last, escaping', async () => {
   const r = new Registry();
@@ -50,4 +50,38 @@ test('gatherText appends registries; a collect hook runs at scrape time; the leg
   assert.match(await gatherText(a), /^objects\{resource="pods"\} 2$/m);
   assert.equal(await gatherText(new Registry()), '', 'an empty registry adds nothing');
   assert.ok(legacyRegistry instanceof Registry);
+});
+
+test('processRegistry merges another thread\'s series into the legacy registry\'s, summing the same series, until removed', async () => {
+  const own = new Counter({ name: 'merge_test_total', help: 'Merged.', labelNames: ['name'], registers: [legacyRegistry] });
+  own.inc({ name: 'main' }, 2);
+  own.inc({ name: 'both' }, 1);
+  // The other thread's registry, as it would send it: getMetricsAsJSON of its own Counter and Histogram.
+  const other = new Registry();
+  const theirs = new Counter({ name: 'merge_test_total', help: 'Merged.', labelNames: ['name'], registers: [other] });
+  theirs.inc({ name: 'worker' }, 5);
+  theirs.inc({ name: 'both' }, 4);
+  new Histogram({ name: 'merge_test_seconds', help: 'Only in the other thread.', buckets: [1], registers: [other] }).observe(0.5);
+  const remove = addThreadMetrics(() => other.getMetricsAsJSON());
+  try {
+    const text = await gatherText(await processRegistry());
+    assert.match(text, /^merge_test_total\{name="main"\} 2$/m);
+    assert.match(text, /^merge_test_total\{name="worker"\} 5$/m);
+    assert.match(text, /^merge_test_total\{name="both"\} 5$/m);
+    assert.match(text, /^merge_test_seconds_bucket\{le="1"\} 1$/m);
+    assert.equal(text.match(/^# HELP merge_test_total /gm)?.length, 1, 'one family, not one per thread');
+  } finally {
+    remove();
+    legacyRegistry.removeSingleMetric('merge_test_total');
+  }
+  assert.equal(await processRegistry(), legacyRegistry, 'without other threads the legacy registry itself');
+});
+
+test('processRegistry leaves out a thread that cannot answer', async () => {
+  const remove = addThreadMetrics(() => Promise.reject(new Error('thread gone')));
+  try {
+    assert.doesNotMatch(await gatherText(await processRegistry()), /thread gone/);
+  } finally {
+    remove();
+  }
 });

@@ -4,10 +4,32 @@
  * register their series here and the API server's /metrics appends it to its own. The metrics
  * themselves are prom-client's Counter, Gauge and Histogram.
  */
-import { Registry, register } from 'prom-client';
+import { AggregatorRegistry, Registry, register } from 'prom-client';
 
 /** legacyRegistry is prom-client's global registry, where metrics go unless told otherwise. */
 export const legacyRegistry: Registry = register;
+
+/** MetricsJSON is a registry's series as getMetricsAsJSON gives them (what crosses a thread boundary). */
+export type MetricsJSON = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/** the series of the process's other threads (the components thread of `tskube up`) */
+const threadSources = new Set<() => Promise<MetricsJSON>>();
+
+/** addThreadMetrics adds another thread's series to processRegistry; the function returned removes them. */
+export function addThreadMetrics(source: () => Promise<MetricsJSON>): () => void {
+  threadSources.add(source);
+  return () => { threadSources.delete(source); };
+}
+
+/**
+ * processRegistry is the legacy registry with the series of the process's other threads merged in
+ * (prom-client's aggregation, as its cluster mode merges workers: the same series summed).
+ */
+export async function processRegistry(): Promise<Registry> {
+  if (threadSources.size === 0) return legacyRegistry;
+  const others = await Promise.all([...threadSources].map((s) => s().catch((): MetricsJSON => [])));
+  return AggregatorRegistry.aggregate([await legacyRegistry.getMetricsAsJSON(), ...others]);
+}
 
 /** TEXT_CONTENT_TYPE is the Content-Type of the text exposition format 0.0.4. */
 export const TEXT_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;

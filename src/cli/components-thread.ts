@@ -1,0 +1,199 @@
+/**
+ * The controllers, scheduler and node agents of `tskube up` / `tskube server` on a worker thread of
+ * their own (as kube-controller-manager, kube-scheduler and the kubelets are processes of their
+ * own): the API server keeps the main thread, the components get the second core. They reach the
+ * API server over HTTPS exactly as before; the thread boundary carries only start, stop and the
+ * ComponentStatus probes. TSKUBE_COMPONENTS_THREAD=0 keeps them on the main thread. The thread
+ * loads only their code (dist/components.mjs): about 16 MiB for an idle thread, 48 MiB with the
+ * whole bundle.
+ */
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { ComponentHealth, COMPONENTS, type ProbeResult } from '../api/core/componentstatus.js';
+import { configureLogging, log, loggingOptions, type LogOptions } from '../util/log.js';
+import { addThreadMetrics, legacyRegistry, type MetricsJSON } from '../util/metrics/legacy-registry.js';
+import { startComponents, type Components, type ComponentsOptions } from './components.js';
+
+/** ThreadComponentsOptions are ComponentsOptions that cross a thread boundary (plain data). */
+export type ThreadComponentsOptions = Omit<ComponentsOptions, 'signal' | 'componentHealth'>;
+
+/** the workerData that marks the components thread */
+const ROLE = 'tskube-components';
+
+type ToThread =
+  | { type: 'start'; options: ThreadComponentsOptions }
+  | { type: 'stop' }
+  | { type: 'check'; id: number; component: string }
+  | { type: 'metrics'; id: number };
+type FromThread =
+  | { type: 'started' }
+  | { type: 'failed'; message: string }
+  | { type: 'stopped' }
+  | { type: 'checked'; id: number; result: ProbeResult }
+  | { type: 'metrics'; id: number; metrics: MetricsJSON };
+
+const logger = log.child({ component: 'tskube' });
+/** the repository (import.meta.url is this source file's, in the bundle too) */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** componentsThreadEnabled: on unless TSKUBE_COMPONENTS_THREAD=0 (the single-thread layout, for comparison and debugging). */
+export function componentsThreadEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TSKUBE_COMPONENTS_THREAD !== '0';
+}
+
+/** isComponentsThread: this is the thread ComponentsThread started. */
+export function isComponentsThread(): boolean {
+  return !isMainThread && (workerData as { role?: string } | null)?.role === ROLE;
+}
+
+/**
+ * newWorker starts the thread on dist/components.mjs when tskube runs from its bundle (built with
+ * it by scripts/build.mjs; import.meta.filename is the bundle's there, as the build rewrites only
+ * import.meta.url to each module's source), or on src/cli/components-thread-main.ts through tsx:
+ * Node 20 does not carry the parent's loader hooks into workers, so that thread registers tsx itself.
+ */
+function newWorker(data: unknown): Worker {
+  const self = import.meta.filename;
+  const bundle = join(dirname(self), 'components.mjs');
+  if (!self.endsWith('.ts') && existsSync(bundle)) return new Worker(bundle, { workerData: data });
+  const main = JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli', 'components-thread-main.ts')).href);
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${main}); })`, { eval: true, workerData: data });
+}
+
+/**
+ * ComponentsThread is the worker that runs the components. It is spawned before the control plane
+ * starts (loading the code overlaps the API server's start) and told to start once the API is up.
+ */
+export class ComponentsThread {
+  private readonly worker: Worker;
+  private readonly exited: Promise<number>;
+  private nextId = 0;
+  /** questions asked of the thread (probes, metrics) by id, with what answers them if it is gone */
+  private readonly asked = new Map<number, { answer: (m: FromThread) => void; gone: () => void }>();
+  private removeMetrics?: () => void;
+  private waiting?: { type: FromThread['type']; resolve: (m: FromThread) => void; reject: (e: Error) => void };
+  private gone?: Error;
+
+  constructor() {
+    this.worker = newWorker({ role: ROLE, logging: loggingOptions() });
+    this.worker.on('message', (m: FromThread) => this.onMessage(m));
+    this.worker.on('error', (err) => {
+      // An uncaught error in a component ends the thread, as it ended the process before the split.
+      logger.error(err, 'the components thread failed');
+      this.fail(err);
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+    this.exited = new Promise((resolve) => this.worker.once('exit', (code) => {
+      this.fail(new Error(`the components thread exited (${code})`));
+      resolve(code);
+    }));
+  }
+
+  private onMessage(m: FromThread): void {
+    if (m.type === 'checked' || m.type === 'metrics') {
+      this.asked.get(m.id)?.answer(m);
+      this.asked.delete(m.id);
+      return;
+    }
+    const w = this.waiting;
+    if (!w) return;
+    this.waiting = undefined;
+    if (m.type === 'failed') w.reject(new Error(m.message));
+    else w.resolve(m);
+  }
+
+  private fail(err: Error): void {
+    this.gone ??= err;
+    this.waiting?.reject(err);
+    this.waiting = undefined;
+    for (const q of this.asked.values()) q.gone();
+    this.asked.clear();
+  }
+
+  private request(msg: ToThread, answer: FromThread['type']): Promise<FromThread> {
+    if (this.gone) return Promise.reject(this.gone);
+    return new Promise((resolve, reject) => {
+      this.waiting = { type: answer, resolve, reject };
+      this.worker.postMessage(msg);
+    });
+  }
+
+  /** ask posts a question and resolves with the thread's answer, or with `ifGone` if the thread ends first. */
+  private ask<T>(msg: (id: number) => ToThread, answer: (m: FromThread) => T, ifGone: () => T): Promise<T> {
+    if (this.gone) return Promise.resolve(ifGone());
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.asked.set(id, { answer: (m) => resolve(answer(m)), gone: () => resolve(ifGone()) });
+      this.worker.postMessage(msg(id));
+    });
+  }
+
+  /** check asks the thread how one component runs (ComponentStatus). */
+  check(component: string): Promise<ProbeResult> {
+    return this.ask<ProbeResult>((id) => ({ type: 'check', id, component }),
+      (m) => (m.type === 'checked' ? m.result : { status: 'Unknown', message: '' }),
+      () => ({ status: 'False', message: `${component} stopped` }));
+  }
+
+  /** metrics are the thread's series (scheduler, work queues, node agents) for the API server's /metrics. */
+  metrics(): Promise<MetricsJSON> {
+    return this.ask((id) => ({ type: 'metrics', id }), (m) => (m.type === 'metrics' ? m.metrics : []), () => []);
+  }
+
+  /**
+   * start starts the components in the thread and resolves when they run; `health` then answers
+   * ComponentStatus for them through the thread.
+   */
+  async start(options: ThreadComponentsOptions, health?: ComponentHealth): Promise<Components> {
+    await this.request({ type: 'start', options }, 'started');
+    for (const c of COMPONENTS) health?.register(c, () => this.check(c));
+    this.removeMetrics = addThreadMetrics(() => this.metrics());
+    return {
+      stop: async () => {
+        this.removeMetrics?.();
+        if (!this.gone) await this.request({ type: 'stop' }, 'stopped').catch(() => undefined);
+        await this.worker.terminate();
+        await this.exited;
+      },
+    };
+  }
+}
+
+/** runComponentsThread is the thread's side: start on 'start', stop on 'stop', answer probes. */
+export function runComponentsThread(): void {
+  const port = parentPort!;
+  configureLogging((workerData as { logging: Omit<LogOptions, 'destination'> }).logging);
+  const health = new ComponentHealth();
+  const ac = new AbortController();
+  let components: Components | undefined;
+  const send = (m: FromThread) => port.postMessage(m);
+  port.on('message', (m: ToThread) => {
+    switch (m.type) {
+      case 'start':
+        startComponents({ ...m.options, signal: ac.signal, componentHealth: health }).then(
+          (c) => { components = c; send({ type: 'started' }); },
+          (err: unknown) => { logger.error(err, 'starting the components failed'); send({ type: 'failed', message: (err as Error)?.message ?? String(err) }); },
+        );
+        break;
+      case 'stop':
+        ac.abort();
+        void (components?.stop() ?? Promise.resolve()).then(() => send({ type: 'stopped' }), (err: unknown) => {
+          logger.error(err, 'stopping the components failed');
+          send({ type: 'stopped' });
+        });
+        break;
+      case 'check':
+        void health.check(m.component).then((result) => send({ type: 'checked', id: m.id, result }));
+        break;
+      case 'metrics':
+        legacyRegistry.getMetricsAsJSON().then((metrics) => send({ type: 'metrics', id: m.id, metrics }), (err: unknown) => {
+          logger.error(err, 'gathering the components\' metrics failed');
+          send({ type: 'metrics', id: m.id, metrics: [] });
+        });
+        break;
+    }
+  });
+}
