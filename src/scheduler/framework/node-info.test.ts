@@ -75,3 +75,35 @@ test('the Node fields Filter and Score read follow setNode, removeNode and copyF
   assert.deepEqual(ni.labels, {});
   assert.equal(copy.labels.zone, 'a', 'the copy keeps its own');
 });
+
+test('the flat copies of the resource numbers always equal the Resources', () => {
+  const same = (ni: NodeInfo, what: string) => {
+    assert.deepEqual(
+      [ni.podCount, ni.allocatableMilliCPU, ni.allocatableMemory, ni.allocatableEphemeralStorage, ni.allowedPodNumber,
+        ni.requestedMilliCPU, ni.requestedMemory, ni.requestedEphemeralStorage, ni.nonZeroMilliCPU, ni.nonZeroMemory],
+      [ni.pods.length, ni.allocatable.milliCPU, ni.allocatable.memory, ni.allocatable.ephemeralStorage, ni.allocatable.allowedPodNumber,
+        ni.requested.milliCPU, ni.requested.memory, ni.requested.ephemeralStorage, ni.nonZeroRequested.milliCPU, ni.nonZeroRequested.memory],
+      what,
+    );
+  };
+  const ni = new NodeInfo(makePod().name('a').node('n1').req({ cpu: '1', memory: '1Gi' }).info());
+  same(ni, 'pods before the node');
+  ni.setNode(makeNode().name('n1').capacity({ cpu: '8', memory: '300Gi', pods: '110', 'ephemeral-storage': '100Gi' }).obj());
+  same(ni, 'the node set');
+  assert.equal(ni.allocatableMemory, 300 * 2 ** 30);
+  ni.addPodInfo(makePod().name('b').node('n1').req({}).info());
+  same(ni, 'a pod without requests added');
+  assert.equal(ni.nonZeroMilliCPU, 1100, 'it counts 100m when scoring');
+  ni.addPodInfo(makePod().name('c').node('n1').req({ 'ephemeral-storage': '1Gi' }).info());
+  assert.ok(ni.removePod(makePod().name('a').node('n1').obj()));
+  same(ni, 'pods added and removed');
+  const copy = new NodeInfo();
+  copy.copyFrom(ni);
+  same(copy, 'a snapshot copy');
+  assert.equal(copy.podCount, 2);
+  copy.addPodInfo(makePod().name('d').node('n1').req({ cpu: '2' }).info());
+  same(copy, 'the copy changed');
+  same(ni, 'the original did not');
+  assert.equal(ni.podCount, 2);
+  assert.equal(ni.hostname, 'n1');
+});

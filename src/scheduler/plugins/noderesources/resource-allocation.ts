@@ -29,6 +29,28 @@ function kindOf(name: string): number {
   }
 }
 
+/** allocatableValue is the node's allocatable of one resource (NodeInfo's flat copies for the common ones). */
+function allocatableValue(ni: NodeInfo, kind: number, name: string): number {
+  switch (kind) {
+    case CPU: return ni.allocatableMilliCPU;
+    case MEMORY: return ni.allocatableMemory;
+    case EPHEMERAL: return ni.allocatableEphemeralStorage;
+    case PODS: return ni.allowedPodNumber;
+    default: return ni.allocatable.getScalar(name);
+  }
+}
+
+/** requestedValue is what the node's pods request of one resource, cpu and memory with the scoring defaults unless useRequested. */
+function requestedValue(ni: NodeInfo, kind: number, name: string, useRequested: boolean): number {
+  switch (kind) {
+    case CPU: return useRequested ? ni.requestedMilliCPU : ni.nonZeroMilliCPU;
+    case MEMORY: return useRequested ? ni.requestedMemory : ni.nonZeroMemory;
+    case EPHEMERAL: return ni.requestedEphemeralStorage;
+    case PODS: return ni.requested.allowedPodNumber;
+    default: return ni.requested.getScalar(name);
+  }
+}
+
 function resourceValue(r: Resource, kind: number, name: string): number {
   switch (kind) {
     case CPU: return r.milliCPU;
@@ -74,18 +96,17 @@ export class ResourceAllocationScorer {
 
   /** score scores one node for the pod's per-resource requests. */
   score(nodeInfo: NodeInfo, podRequests: readonly number[]): number {
-    const { requested, allocatable, kinds, resources } = this;
-    // Only cpu and memory have scoring defaults; the rest is counted as requested.
-    const nodeRequested = this.useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
+    const { requested, allocatable, kinds, resources, useRequested } = this;
     for (let i = 0; i < kinds.length; i++) {
       requested[i] = 0;
       allocatable[i] = 0;
       const kind = kinds[i];
       if (kind === SCALAR && podRequests[i] === 0) continue;
-      const alloc = resourceValue(nodeInfo.allocatable, kind, resources[i].name);
+      const alloc = allocatableValue(nodeInfo, kind, resources[i].name);
       if (alloc === 0) continue;
       allocatable[i] = alloc;
-      requested[i] = resourceValue(kind === CPU || kind === MEMORY ? nodeRequested : nodeInfo.requested, kind, resources[i].name) + podRequests[i];
+      // Only cpu and memory have scoring defaults; the rest is counted as requested.
+      requested[i] = requestedValue(nodeInfo, kind, resources[i].name, useRequested) + podRequests[i];
     }
     return this.scorer(requested, allocatable);
   }

@@ -104,7 +104,8 @@ export function scoreNode(s: PreScoreState, pod: PodInfo, nodeInfo: NodeInfo): n
   for (let j = 0; j < scored.length; j++) {
     const i = scored[j];
     const c = s.constraints[i];
-    const v = labels[c.topologyKey];
+    // The hostname is kept in the NodeInfo: no trip to the labels for the constraint every pod of a controller has.
+    const v = c.topologyKey === HOSTNAME ? nodeInfo.hostname : labels[c.topologyKey];
     if (v === undefined) continue;
     const cnt = c.topologyKey === HOSTNAME ? countNodePodsMatchSelector(nodeInfo, c.selector, pod.namespace, s.countKeys[i]) : (s.topologyValueToPodCounts[i].get(v) ?? 0);
     score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i]);
