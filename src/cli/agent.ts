@@ -28,6 +28,8 @@ export interface NodeAgentConfig {
   nodeToken: string;
   /** PEM CA bundle of the API server; without it the server's certificate is not verified */
   ca?: string;
+  /** the API server's local socket when the agent runs in its process (`tskube up`) */
+  socketPath?: string;
   name: string;
   /** state directory: pods/, containers/ */
   rootDir: string;
@@ -56,7 +58,7 @@ export interface RunningNode { agent: NodeAgent; runtime: Runtime; proxy?: Servi
  */
 export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
   const client = new RestClient({
-    server: c.server, token: nodeCredential(c.name, c.nodeToken), ca: c.ca,
+    server: c.server, token: nodeCredential(c.name, c.nodeToken), ca: c.ca, socketPath: c.socketPath,
     insecureSkipTLSVerify: c.ca === undefined, userAgent: componentUserAgent('kubelet', KUBELET_VERSION),
   });
   // The process and oci runtimes' constructors recover what a previous agent on this root dir left
@@ -79,7 +81,7 @@ export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
   // Routes to the pod ranges of nodes on other machines (flannel's host-gw) run beside it too, as
   // system:kube-proxy: reading every Node is system:node-proxier's, not a 1.32 kubelet's.
   const proxyClient = new RestClient({
-    server: c.server, token: proxyCredential(c.nodeToken), ca: c.ca,
+    server: c.server, token: proxyCredential(c.nodeToken), ca: c.ca, socketPath: c.socketPath,
     insecureSkipTLSVerify: c.ca === undefined, userAgent: componentUserAgent('kube-proxy', KUBELET_VERSION),
   });
   const routes = ownBridge ? new RouteController({

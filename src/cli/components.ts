@@ -26,6 +26,8 @@ export interface ComponentsOptions {
   /** the node token (node agents authenticate as system:node:NAME with it) */
   nodeToken: string;
   ca: string;
+  /** the API server's local socket (plain HTTP, this process only): every client of the components uses it when given */
+  socketPath?: string;
   dataDir: string;
   nodes: number;
   simulatedNodes: number;
@@ -61,12 +63,13 @@ export function nodeName(i: number): string {
 /**
  * startComponents starts everything that talks to the API server through the client: the
  * scheduler, the controllers and the node agents. They share one informer factory (as
- * kube-controller-manager's controllers do) but reach the API only over HTTPS.
+ * kube-controller-manager's controllers do) but reach the API only through its HTTP API (HTTPS,
+ * or plain HTTP on the API server's local socket when it has one).
  */
 export async function startComponents(o: ComponentsOptions): Promise<Components> {
   // Each component names itself as Kubernetes' do: the name before the '/' is the field manager of its writes.
-  const client = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kube-controller-manager', KUBELET_VERSION) });
-  const schedulerClient = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kube-scheduler', KUBELET_VERSION) });
+  const client = new RestClient({ server: o.server, token: o.token, ca: o.ca, socketPath: o.socketPath, userAgent: componentUserAgent('kube-controller-manager', KUBELET_VERSION) });
+  const schedulerClient = new RestClient({ server: o.server, token: o.token, ca: o.ca, socketPath: o.socketPath, userAgent: componentUserAgent('kube-scheduler', KUBELET_VERSION) });
   // As kube-controller-manager's, the shared informers cache objects without managedFields (memory).
   const informers = new SharedInformerFactory(client, { clock: realClock, transform: stripManagedFields });
   const tasks: Promise<unknown>[] = [];
@@ -90,7 +93,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   tasks.push(new ClusterDNS({ client, informers, clock: realClock, clusterIP: o.clusterDNS }).run(signal));
 
   // Node agents are the same as `tskube agent`'s, in this process: each authenticates as its node.
-  const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca };
+  const node = { server: o.server, nodeToken: o.nodeToken, ca: o.ca, socketPath: o.socketPath };
   for (let i = 1; i <= o.nodes; i++) {
     const name = nodeName(i);
     const { agent, runtime, proxy } = await newNodeAgent({
@@ -103,7 +106,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   }
   // Simulated nodes are one engine (as KWOK's): one client, the shared pod and node informers.
   if (o.simulatedNodes > 0) {
-    const simClient = new RestClient({ server: o.server, token: o.token, ca: o.ca, userAgent: componentUserAgent('kubelet', KUBELET_VERSION) });
+    const simClient = new RestClient({ server: o.server, token: o.token, ca: o.ca, socketPath: o.socketPath, userAgent: componentUserAgent('kubelet', KUBELET_VERSION) });
     const nodeNames = Array.from({ length: o.simulatedNodes }, (_, i) => `sim${String(i + 1).padStart(4, '0')}`);
     tasks.push(new SimulatedNodes({ client: simClient, informers, clock: realClock, nodeNames, rootDirFor: (n) => join(o.dataDir, 'nodes', n) }).run(signal));
   }

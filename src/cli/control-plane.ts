@@ -35,6 +35,16 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
+/**
+ * localSocketPath is where the API server also listens for this process's components (plain HTTP,
+ * owner only): DIR/apiserver.sock, or none when the path is too long for a Unix socket (108 bytes
+ * with its terminator), and the components then use HTTPS.
+ */
+export function localSocketPath(dataDir: string): string | undefined {
+  const path = join(dataDir, 'apiserver.sock');
+  return Buffer.byteLength(path) < 108 ? path : undefined;
+}
+
 /** startControlPlane opens the store, starts the API server and writes DIR/kubeconfig. */
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const dataDir = resolve(o.dataDir);
@@ -55,6 +65,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     serviceAccountSigningKey: loadOrCreateServiceAccountKey(dataDir),
     admission: o.admission,
     serviceClusterIPRange: o.serviceClusterIPRange, serviceNodePortRange: o.serviceNodePortRange,
+    localSocket: localSocketPath(dataDir),
   });
   await bootstrapCluster(api, { kubernetesServiceIP: serviceIP });
   const kubeconfigPath = join(dataDir, 'kubeconfig');

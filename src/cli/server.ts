@@ -21,7 +21,7 @@ export async function runServer(o: ServerOptions): Promise<void> {
   });
   const ac = new AbortController();
   const options = {
-    server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
+    server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, socketPath: cp.api.localSocket, dataDir: cp.dataDir,
     nodes: 0, simulatedNodes: 0, controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
     clusterDNS: clusterDNSIP(o.serviceClusterIpRange),
   };

@@ -35,7 +35,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   });
   const ac = new AbortController();
   const options = {
-    server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, dataDir: cp.dataDir,
+    server: cp.api.url, token: cp.creds.token, nodeToken: cp.creds.nodeToken, ca: cp.creds.caCert, socketPath: cp.api.localSocket, dataDir: cp.dataDir,
     nodes: Number(o.nodes), simulatedNodes: Number(o.simulatedNodes), images, runtime, criEndpoint: o.criEndpoint, registriesFile: o.registries ? resolve(o.registries) : undefined,
     controllerOptions: controllerOptionsFrom(o), schedulerConfig: o.schedulerConfig,
     clusterDNS: clusterDNSIP(o.serviceClusterIpRange), imageGC,

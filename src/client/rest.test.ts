@@ -8,6 +8,10 @@ import { SharedInformerFactory } from './informer.js';
 import { Resources } from './types.js';
 import { StatusError } from '../apimachinery/errors.js';
 import type { KubeObject } from '../api/resource.js';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOrCreateCredentials } from '../apiserver/tls.js';
 
 describe('RestClient and informers against an in-process API server', () => {
   let api: ApiServer;
@@ -56,5 +60,39 @@ describe('RestClient and informers against an in-process API server', () => {
     assert.deepEqual(seen, ['add before', 'add after', 'update after', 'delete before']);
     assert.equal(inf.lister.list('default').length, 1);
     assert.deepEqual(inf.lister.get('default', 'after')?.data, { k: 'v' });
+  });
+});
+
+describe('RestClient over the API server\'s local socket (plain HTTP beside HTTPS)', () => {
+  it('requests and watches go over the socket, which only its owner may open and which still wants a token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-sock-'));
+    const creds = await loadOrCreateCredentials(dir, []);
+    const api = await startApiServer({ backend: new MemoryBackend(), tokens: ['t0k'], tls: { cert: creds.cert, key: creds.key }, localSocket: join(dir, 'api.sock') });
+    try {
+      await bootstrapCluster(api);
+      assert.equal(api.localSocket, join(dir, 'api.sock'));
+      assert.equal(statSync(api.localSocket).mode & 0o777, 0o600);
+      assert.ok(api.url.startsWith('https://'));
+      const client = new RestClient({ server: api.url, token: 't0k', socketPath: api.localSocket });
+      const ac = new AbortController();
+      const events: string[] = [];
+      const watching = (async () => {
+        for await (const ev of client.watch(Resources.configmaps, 'default', { signal: ac.signal })) {
+          events.push(`${ev.type} ${ev.object.metadata?.name}`);
+          if (events.length === 1) ac.abort();
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 100));
+      await client.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'over-socket' } });
+      await watching;
+      assert.deepEqual(events, ['ADDED over-socket']);
+      assert.equal((await client.get(Resources.configmaps, 'default', 'over-socket')).metadata?.name, 'over-socket');
+      const anonymous = new RestClient({ server: api.url, socketPath: api.localSocket });
+      await assert.rejects(anonymous.get(Resources.configmaps, 'default', 'over-socket'), (e: unknown) => e instanceof StatusError && e.code === 401);
+    } finally {
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(existsSync(join(dir, 'api.sock')), false);
   });
 });

@@ -12,6 +12,11 @@ export interface RestClientOptions {
   ca?: string;
   insecureSkipTLSVerify?: boolean;
   userAgent?: string;
+  /**
+   * the API server's local Unix socket (plain HTTP): the components of the process that runs the
+   * API server talk to it there instead of over TLS; `server` then only names it
+   */
+  socketPath?: string;
 }
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
@@ -26,13 +31,20 @@ export class RestClient implements Client {
   /** watches hold their connection for minutes: they get their own uncapped pool so they never starve requests (or each other) */
   private readonly watchAgent: http.Agent;
   private readonly base: URL;
+  private readonly tls: boolean;
+  /** where requests connect: the local socket, or the server URL's host and port */
+  private readonly target: http.RequestOptions;
 
   constructor(private readonly o: RestClientOptions) {
     this.base = new URL(o.server);
-    this.agent = this.base.protocol === 'https:'
+    this.tls = this.base.protocol === 'https:' && o.socketPath === undefined;
+    this.target = o.socketPath !== undefined
+      ? { socketPath: o.socketPath }
+      : { protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port };
+    this.agent = this.tls
       ? new https.Agent({ keepAlive: true, ca: o.ca, rejectUnauthorized: !o.insecureSkipTLSVerify, maxSockets: 64 })
       : new http.Agent({ keepAlive: true, maxSockets: 64 });
-    this.watchAgent = this.base.protocol === 'https:'
+    this.watchAgent = this.tls
       ? new https.Agent({ keepAlive: true, ca: o.ca, rejectUnauthorized: !o.insecureSkipTLSVerify })
       : new http.Agent({ keepAlive: true });
   }
@@ -50,9 +62,9 @@ export class RestClient implements Client {
   private request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
-      const mod = this.base.protocol === 'https:' ? https : http;
+      const mod = this.tls ? https : http;
       const req = mod.request({
-        protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port, path, method, agent: this.agent,
+        ...this.target, path, method, agent: this.agent,
         headers: {
           Accept: 'application/json',
           ...(this.o.token ? { Authorization: `Bearer ${this.o.token}` } : {}),
@@ -116,10 +128,10 @@ export class RestClient implements Client {
   async *watch<T extends KubeObject = KubeObject>(res: ResourceRef, ns: string | undefined, opts: WatchOptions = {}): AsyncIterable<WatchEvent<T>> {
     const { signal, ...q } = opts;
     const path = this.path(res, ns) + query({ ...q, watch: 'true' });
-    const mod = this.base.protocol === 'https:' ? https : http;
+    const mod = this.tls ? https : http;
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = mod.request({
-        protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port, path, method: 'GET', agent: this.watchAgent, signal,
+        ...this.target, path, method: 'GET', agent: this.watchAgent, signal,
         headers: { Accept: 'application/json', ...(this.o.token ? { Authorization: `Bearer ${this.o.token}` } : {}) },
       }, resolve);
       req.on('error', reject);
