@@ -59,6 +59,33 @@ function treeCpuSec(pid: number): { self: number; children: number; processes: n
   return { self: root.own, children, processes };
 }
 
+/** threadCpuSec is each thread's CPU seconds (user+system) by thread id. */
+function threadCpuSec(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[] = [];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const t of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), (Number(f[11]) + Number(f[12])) / 100);
+    } catch { /* thread gone */ }
+  }
+  return out;
+}
+
+/**
+ * threadSplit divides the process's CPU between two readings by thread: the main thread (the API
+ * server), the busiest other thread (the components' thread when tskube runs them in one) and the
+ * rest (V8's GC and compiler threads, libuv's pool: asynchronous file system calls).
+ */
+function threadSplit(pid: number, t0: Map<number, number>, t1: Map<number, number>): { main: number; busiest: number; rest: number } {
+  const d = [...t1].map(([tid, s]) => [tid, s - (t0.get(tid) ?? 0)] as const);
+  const main = d.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = d.filter(([tid]) => tid !== pid).map(([, s]) => s).sort((a, b) => b - a);
+  return { main, busiest: others[0] ?? 0, rest: others.slice(1).reduce((a, b) => a + b, 0) };
+}
+
 /** lastPid is the kernel's most recently assigned PID (machine-wide; its growth counts forks, anyone's). */
 function lastPid(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').trim().split(' ').pop());
@@ -139,6 +166,7 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   const bound: number[] = [];
   const cpu0 = procStats(proc.pid!);
   const tree0 = treeCpuSec(proc.pid!);
+  const threads0 = threadCpuSec(proc.pid!);
   const pid0 = lastPid();
   const done = new Promise<void>((resolve) => {
     https.get(`${url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${rv}`, { agent: new https.Agent({ ca: readFileSync(join(dir, 'pki/ca.crt')) }), headers: { Authorization: `Bearer ${token}` } }, (res) => {
@@ -197,6 +225,7 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = procStats(proc.pid!);
   const tree1 = treeCpuSec(proc.pid!);
+  const threads1 = threadCpuSec(proc.pid!);
   const forks = lastPid() - pid0;
   console.log(`\n== ${label}: ${count} pods`);
   console.log(`create → Running  p50 ${pct(running, 50).toFixed(0)} ms  p99 ${pct(running, 99).toFixed(0)} ms   (goal p99 < 1000 ms; Kubernetes' SLO 5 s)`);
@@ -206,6 +235,8 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   const selfCpu = tree1.self - tree0.self;
   const childCpu = tree1.children - tree0.children;
   console.log(`CPU per pod: control plane ${(selfCpu / count * 1000).toFixed(1)} ms + its child processes ${(childCpu / count * 1000).toFixed(1)} ms = ${((selfCpu + childCpu) / count * 1000).toFixed(1)} ms (${selfCpu.toFixed(1)} s + ${childCpu.toFixed(1)} s; ${tree1.processes} processes under it now)`);
+  const split = threadSplit(proc.pid!, threads0, threads1);
+  console.log(`  by thread: main ${(split.main / count * 1000).toFixed(1)} ms, busiest other ${(split.busiest / count * 1000).toFixed(1)} ms (the components' thread, if any), the rest ${(split.rest / count * 1000).toFixed(1)} ms (GC, libuv pool)`);
   console.log(`PIDs assigned on the machine during the run: ${forks} (${(forks / count).toFixed(1)} per pod; other users' processes and threads count too)`);
   console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   if (TRACE) printBreakdown(TRACE, sentByUid, clientStages);
@@ -220,8 +251,69 @@ async function run(label: string, args: string[], podSpec: (i: number) => object
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * nodeSideBurst starts count pods (one `sleep 3600` container each) straight on a process runtime
+ * in this process, all at once, as an agent would: the pod cgroup while the sandbox is made
+ * (namespaces, CNI), then the container's cgroup, the shim's fork, the setup script. No API
+ * server, scheduler or agent: its CPU per pod is the node side's own, comparable between runs
+ * whatever else the machine does. Prints sandbox → running p50/p99 and CPU per pod of this process
+ * and of its child processes (the command helper, CNI plugins, the shim, the setup scripts).
+ */
+async function nodeSideBurst(count: number): Promise<void> {
+  const { ProcessRuntime } = await import('../src/runtime/process/process-runtime.js');
+  const { cgroupsOf } = await import('../src/runtime/cgroups/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-node-'));
+  const rt = new ProcessRuntime({ rootDir: dir, nodeName: 'benchnode', isolation: 'namespaces' });
+  await rt.updateRuntimeConfig({ networkConfig: { podCidr: '10.78.0.0/22' } });
+  const cgroups = cgroupsOf(rt);
+  const uid = (i: number) => `bench-node-${process.pid}-${i}`;
+  const sandboxes: string[] = [];
+  const took: number[] = [];
+  const tree0 = treeCpuSec(process.pid);
+  const threads0 = threadCpuSec(process.pid);
+  const pid0 = lastPid();
+  const t0 = performance.now();
+  try {
+    await Promise.all(Array.from({ length: count }, async (_, i) => {
+      const start = performance.now();
+      const parent = cgroups ? `kubepods/besteffort/pod${uid(i)}` : undefined;
+      const config = {
+        metadata: { name: `bench-${i}`, namespace: 'default', uid: uid(i), attempt: 0 }, hostname: `bench-${i}`,
+        dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+        linux: { namespaceOptions: { network: 'POD' as const }, ...(parent ? { cgroupParent: parent } : {}) },
+      };
+      const [sb] = await Promise.all([rt.runPodSandbox(config), parent ? cgroups!.create(parent, { cpuShares: 2 }) : undefined]);
+      sandboxes.push(sb);
+      const id = await rt.createContainer(sb, {
+        podUid: uid(i), podName: `bench-${i}`, podNamespace: 'default', name: 'main', attempt: 0, image: 'busybox',
+        argv: ['sleep', '3600'], env: {}, mounts: [], logPath: join(dir, `bench-${i}.log`), resources: { cpuShares: 2, oomScoreAdj: 1000 },
+      }, config);
+      await rt.startContainer(id);
+      took.push(performance.now() - start);
+    }));
+    const elapsed = (performance.now() - t0) / 1000;
+    const tree1 = treeCpuSec(process.pid);
+    const split = threadSplit(process.pid, threads0, threadCpuSec(process.pid));
+    const forks = lastPid() - pid0;
+    const selfCpu = tree1.self - tree0.self;
+    const childCpu = tree1.children - tree0.children;
+    console.log(`\n== node side alone (process runtime in this process, no control plane): ${count} pods at once`);
+    console.log(`sandbox → container running  p50 ${pct(took, 50).toFixed(0)} ms  p99 ${pct(took, 99).toFixed(0)} ms; all after ${elapsed.toFixed(1)} s`);
+    console.log(`CPU per pod: runtime ${(selfCpu / count * 1000).toFixed(1)} ms (main thread ${(split.main / count * 1000).toFixed(1)} ms, other threads ${((split.busiest + split.rest) / count * 1000).toFixed(1)} ms) + its child processes ${(childCpu / count * 1000).toFixed(1)} ms = ${((selfCpu + childCpu) / count * 1000).toFixed(1)} ms`);
+    console.log(`PIDs assigned on the machine meanwhile: ${forks} (${(forks / count).toFixed(1)} per pod; other users' count too); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  } finally {
+    await Promise.all(sandboxes.map((sb) => rt.removePodSandbox(sb).catch(() => undefined)));
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const sleeper = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `bench-${i}` }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] } });
-await run('process runtime, 3 nodes', ['--nodes', '3'], sleeper, PODS);
+// NODE_PODS: the node side alone first (0 skips it); as root only (namespaces, CNI, cgroups).
+const nodePods = Number(process.env.NODE_PODS ?? 50);
+if (nodePods > 0 && process.getuid?.() === 0) await nodeSideBurst(nodePods);
+// PODS=0 skips the cluster run (when only the node side's figure is wanted).
+if (PODS > 0) await run('process runtime, 3 nodes', ['--nodes', '3'], sleeper, PODS);
 // SIM_PODS=0 skips the simulated-nodes run (when only the process runtime's figure is wanted).
 const simPods = Number(process.env.SIM_PODS ?? 5000);
 if (simPods > 0) await run('simulated, 1000 nodes', ['--nodes', '0', '--simulated-nodes', '1000'], sleeper, simPods);

@@ -110,7 +110,17 @@ export class GenericPLEG {
 
   /** run relists every period until signal aborts; runtime events make a relist happen at once. */
   async run(signal: AbortSignal): Promise<void> {
-    const off = this.o.runtime.getContainerEvents?.(() => { setImmediate(() => { if (!signal.aborted) void this.relist().catch(() => undefined); }); });
+    // A pod's start is several runtime events (sandbox, container created, started): the ones of
+    // one turn of the event loop make one relist, not one scheduled callback each.
+    let scheduled = false;
+    const off = this.o.runtime.getContainerEvents?.(() => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        if (!signal.aborted) void this.relist().catch(() => undefined);
+      });
+    });
     try {
       while (!signal.aborted) {
         await this.relist().catch((e: unknown) => this.logger.error(e, 'GenericPLEG: Unable to retrieve pods'));

@@ -56,3 +56,18 @@ test('the perl image computes the Jobs walkthrough\'s pi to 2000 digits', () => 
   assert.equal(out.trim().length, 2001);
   assert.ok(out.startsWith('3.14159265358979323846264338327950288419716939937510'));
 });
+
+test('ImageCatalog.resolve: an image\'s answer is kept and shared (frozen) until the next load', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-cache-'));
+  const file = path.join(dir, 'images.yaml');
+  fs.writeFileSync(file, 'images:\n  tool:\n    cmd: [sh]\n');
+  const catalog = new ImageCatalog([file]);
+  const first = catalog.resolve('tool', false);
+  assert.equal(catalog.resolve('tool', false), first);
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.cmd));
+  assert.throws(() => (first.cmd as string[]).push('x'), TypeError);
+  fs.writeFileSync(file, 'images:\n  tool:\n    cmd: [bash]\n');
+  catalog.load(file);
+  assert.deepEqual(catalog.resolve('tool', false).cmd, ['bash'], 'a load replaces what was kept');
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -36,6 +36,8 @@ interface CatalogEntry {
  */
 export class ImageCatalog {
   private readonly entries = new Map<string, CatalogEntry>();
+  /** resolve's answers by hasCommand and image (cleared by load) */
+  private readonly resolved = new Map<string, ImageInfo>();
 
   constructor(files: string[] = [DEFAULT_CATALOG_FILE]) {
     for (const f of files) this.load(f);
@@ -43,12 +45,27 @@ export class ImageCatalog {
 
   /** load merges a catalog file (later files win). */
   load(file: string): void {
+    this.resolved.clear();
     const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as { images?: Record<string, CatalogEntry> } | null;
     for (const [name, e] of Object.entries(doc?.images ?? {})) this.entries.set(name, e ?? {});
   }
 
-  /** resolve finds an image's entrypoint; throws ImagePullError for an unknown image without a command. */
+  /**
+   * resolve finds an image's entrypoint; throws ImagePullError for an unknown image without a
+   * command. An image's answer is kept (until the next load): every container start asks twice,
+   * and each answer hashes the entry and stats the image's files. Frozen: it is shared.
+   */
   resolve(image: string, hasCommand: boolean): ImageInfo {
+    const key = `${hasCommand ? 1 : 0}\0${image}`;
+    let info = this.resolved.get(key);
+    if (!info) {
+      info = deepFreeze(this.resolveUncached(image, hasCommand));
+      this.resolved.set(key, info);
+    }
+    return info;
+  }
+
+  private resolveUncached(image: string, hasCommand: boolean): ImageInfo {
     const entry = this.lookup(image);
     if (entry?.tags !== undefined && !image.includes('@')) {
       const { tag } = normalizeImage(image);
@@ -88,6 +105,15 @@ export class ImageCatalog {
     if (exact) return { ...exact, tags: undefined };
     return this.entries.get(name);
   }
+}
+
+/** deepFreeze freezes an answer and the arrays and objects in it. */
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
 }
 
 /**

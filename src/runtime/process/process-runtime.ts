@@ -161,7 +161,8 @@ export class ProcessRuntime implements Runtime {
   }
 
   async resolveImage(image: string, hasCommand: boolean): Promise<ImageInfo> {
-    const info = this.catalog.resolve(image, hasCommand);
+    // The catalog's answer is shared (frozen): PATH goes into a copy.
+    const info = { ...this.catalog.resolve(image, hasCommand) };
     // The busybox image has its applets in /bin: here a directory of links to the host's
     // busybox-static, first on the image's PATH (the pod's own PATH still wins, as with a real image).
     if (this.busyboxBin && this.catalog.appletsOf(image) === 'busybox') {
