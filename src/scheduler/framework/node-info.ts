@@ -105,7 +105,15 @@ const REQ_MEMORY = 6;
 const REQ_EPHEMERAL = 7;
 const NON_ZERO_MILLI_CPU = 8;
 const NON_ZERO_MEMORY = 9;
-const HOT_SIZE = 10;
+/** the slots copyFrom copies (the memo's are the copy's own) */
+const HOT_RESOURCES = 10;
+// The memo's first entries live in hot too (the lines Fit's filter just read), the rest in memo.
+const MEMO_GENERATION = 10;
+const MEMO_INLINE_COUNT = 11;
+const MEMO_INLINE = 12;
+/** MEMO_INLINE_ENTRIES is how many memo entries hot holds. */
+const MEMO_INLINE_ENTRIES = 8;
+const HOT_SIZE = MEMO_INLINE + 2 * MEMO_INLINE_ENTRIES;
 
 /** ImageStateSummary is an image's size and how many nodes hold it (ImageLocality). */
 export interface ImageStateSummary { size: number; numNodes: number }
@@ -127,12 +135,10 @@ export class NodeInfo {
   /** PVCs used by the node's pods: namespace/claim → count */
   pvcRefCounts = new Map<string, number>();
   generation = nextGeneration();
-  /** the generation memo holds results of */
-  private memoGeneration = -1;
   /**
-   * results plugins derived from this generation's pods (memoized), as [id, value, id, value…]:
-   * it is read for hundreds of nodes per cycle, so a flat array of small integers in the NodeInfo
-   * (one or two cache lines) rather than a Map behind another object
+   * results plugins derived from this generation's pods (memoized) beyond the first
+   * MEMO_INLINE_ENTRIES (those are in hot), as [id, value, id, value…]: it is read for hundreds of
+   * nodes per cycle, so flat arrays of numbers rather than a Map behind another object
    */
   private memo: number[] = [];
 
@@ -155,7 +161,7 @@ export class NodeInfo {
    * Resources are three objects with a boxed number each for memory. A cycle reads hundreds of
    * nodes that the rest of the process pushed out of the CPU caches since the last one.
    */
-  private readonly hot = new Float64Array(HOT_SIZE);
+  private readonly hot = new Float64Array(HOT_SIZE).fill(-1, MEMO_GENERATION, MEMO_GENERATION + 1);
 
   /** name is the node's name ('' for a node the cache knows only through its pods). */
   get name(): string {
@@ -305,7 +311,11 @@ export class NodeInfo {
    * stale.
    */
   memoized(id: number): number | undefined {
-    if (this.memoGeneration !== this.generation) return undefined;
+    const h = this.hot;
+    if (h[MEMO_GENERATION] !== this.generation) return undefined;
+    const n = h[MEMO_INLINE_COUNT];
+    for (let k = 0; k < n; k++) if (h[MEMO_INLINE + 2 * k] === id) return h[MEMO_INLINE + 2 * k + 1];
+    if (n < MEMO_INLINE_ENTRIES) return undefined;
     const m = this.memo;
     for (let i = 0; i < m.length; i += 2) if (m[i] === id) return m[i + 1];
     return undefined;
@@ -313,10 +323,19 @@ export class NodeInfo {
 
   /** memoize stores a result derived from this generation (see memoized). */
   memoize(id: number, value: number): void {
+    const h = this.hot;
     const m = this.memo;
-    if (this.memoGeneration !== this.generation || m.length >= 2 * MAX_MEMO_ENTRIES) {
-      this.memoGeneration = this.generation;
+    if (h[MEMO_GENERATION] !== this.generation || m.length >= 2 * (MAX_MEMO_ENTRIES - MEMO_INLINE_ENTRIES)) {
+      h[MEMO_GENERATION] = this.generation;
+      h[MEMO_INLINE_COUNT] = 0;
       m.length = 0;
+    }
+    const n = h[MEMO_INLINE_COUNT];
+    if (n < MEMO_INLINE_ENTRIES) {
+      h[MEMO_INLINE + 2 * n] = id;
+      h[MEMO_INLINE + 2 * n + 1] = value;
+      h[MEMO_INLINE_COUNT] = n + 1;
+      return;
     }
     m.push(id, value);
   }
@@ -344,7 +363,7 @@ export class NodeInfo {
     this.requested = o.requested.clone();
     this.nonZeroRequested = o.nonZeroRequested.clone();
     this.allocatable = o.allocatable.clone();
-    this.hot.set(o.hot);
+    this.hot.set(o.hot.subarray(0, HOT_RESOURCES));
     this.imageStates = o.imageStates;
     this.pvcRefCounts = new Map(o.pvcRefCounts);
     this.generation = o.generation;
