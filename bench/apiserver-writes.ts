@@ -31,7 +31,7 @@ async function serve(dir: string): Promise<void> {
   const { startApiServer } = await import('../src/apiserver/server.js');
   const { bootstrapCluster } = await import('../src/apiserver/bootstrap.js');
   const { SqliteBackend } = await import('../src/storage/index.js');
-  const backend = SqliteBackend.open(join(dir, 'state.db'));
+  const backend = SqliteBackend.open(join(dir, 'state.db'), process.env.SQLITE_CACHE_MIB ? { cacheMiB: Number(process.env.SQLITE_CACHE_MIB) } : {});
   const creds = await loadOrCreateCredentials(dir);
   const api = await startApiServer({ backend, tokens: [creds.token], tls: { cert: creds.cert, key: creds.key }, host: '127.0.0.1', port: 0 });
   await bootstrapCluster(api);
@@ -56,13 +56,17 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(tree: string): Promise<Server> {
+async function startServer(tree: string, k: number): Promise<Server> {
   const { RestClient: Rest } = await import('../src/client/rest.js');
   const { Resources } = await import('../src/client/types.js');
   const { componentUserAgent } = await import('../src/client/user-agent.js');
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-apiwrites-'));
   const flags = (process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = fork(join(tree, 'bench/apiserver-writes.ts'), ['--serve', dir], { cwd: tree, execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // SQLITE_CACHE_MIB=a,b gives each server (in TREES order) its SQLite page cache size.
+  const cacheMiB = (process.env.SQLITE_CACHE_MIB ?? '').split(',')[k] ?? '';
+  const child = fork(join(tree, 'bench/apiserver-writes.ts'), ['--serve', dir], {
+    cwd: tree, execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, SQLITE_CACHE_MIB: cacheMiB },
+  });
   const replies: ((m: any) => void)[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     child.on('message', (m: any) => { if (m.url) resolve(m.url); else replies.shift()?.(m); });
@@ -73,7 +77,7 @@ async function startServer(tree: string): Promise<Server> {
   const client = (name: string) => new Rest({ server: url, token, ca, userAgent: componentUserAgent(name, 'v1.32.0') });
   const ac = new AbortController();
   const s: Server = {
-    label: tree,
+    label: `${tree}${cacheMiB ? ` ${cacheMiB}MiB` : ''}`,
     cpu: () => new Promise<number>((resolve) => { replies.push((m) => resolve(m.cpu)); child.send('cpu'); }),
     kcm: client('kube-controller-manager'), scheduler: client('kube-scheduler'), kubelet: client('kubelet'),
     leases: new Map(), seen: 0,
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
   // them, so that both see the same machine load (an A/B comparison on a shared machine).
   const trees = (process.env.TREES ?? new URL('..', import.meta.url).pathname).split(',').filter(Boolean);
   const BATCH = Number(process.env.BATCH ?? 100);
-  const servers = await Promise.all(trees.map(startServer));
+  const servers = await Promise.all(trees.map((t, k) => startServer(t, k)));
 
   const ns = 'default';
   const rsUid = '0f3c6d0e-6a57-4a59-9b0c-1e0f9d1a2b3c';
