@@ -3,7 +3,8 @@
  * write a pod costs in bench/scale.ts, measured as CPU (process.cpuUsage of the server process),
  * not wall time, so that figures compare on a shared machine.
  * The server runs in a child process as `tskube server` builds it (startApiServer over SQLite, TLS,
- * bootstrapCluster); this process is the client (RestClient with the components' User-Agents) and
+ * bootstrapCluster), and is reached as `tskube up`'s own components reach it: plain HTTP on its
+ * Unix socket (HTTPS=1: over TLS); this process is the client (RestClient with the components' User-Agents) and
  * keeps one watch on pods open, as the informers do, so watch fan-out is part of each write.
  * Kinds: POST pod (kube-controller-manager), POST pods/binding (kube-scheduler), PATCH pods/status
  * as merge patch (kubelet), PUT lease (kubelet renewing its node lease).
@@ -33,7 +34,11 @@ async function serve(dir: string): Promise<void> {
   const { SqliteBackend } = await import('../src/storage/index.js');
   const backend = SqliteBackend.open(join(dir, 'state.db'), process.env.SQLITE_CACHE_MIB ? { cacheMiB: Number(process.env.SQLITE_CACHE_MIB) } : {});
   const creds = await loadOrCreateCredentials(dir);
-  const api = await startApiServer({ backend, tokens: [creds.token], tls: { cert: creds.cert, key: creds.key }, host: '127.0.0.1', port: 0 });
+  // As `tskube up` serves its own components: plain HTTP on a Unix socket of the data dir (HTTPS=1: over TLS instead).
+  const api = await startApiServer({
+    backend, tokens: [creds.token], tls: { cert: creds.cert, key: creds.key }, host: '127.0.0.1', port: 0,
+    localSocket: process.env.HTTPS === '1' ? undefined : join(dir, 'apiserver.sock'),
+  });
   await bootstrapCluster(api);
   process.on('message', (m: string) => {
     if (m === 'cpu') {
@@ -43,7 +48,7 @@ async function serve(dir: string): Promise<void> {
       void api.close().then(() => backend.close()).finally(() => process.exit(0));
     }
   });
-  process.send!({ url: api.url });
+  process.send!({ url: api.url, socketPath: api.localSocket });
 }
 
 /** Server is one API server child and the clients that write to it. */
@@ -68,13 +73,13 @@ async function startServer(tree: string, k: number): Promise<Server> {
     cwd: tree, execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, SQLITE_CACHE_MIB: cacheMiB },
   });
   const replies: ((m: any) => void)[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    child.on('message', (m: any) => { if (m.url) resolve(m.url); else replies.shift()?.(m); });
+  const { url, socketPath } = await new Promise<{ url: string; socketPath?: string }>((resolve, reject) => {
+    child.on('message', (m: any) => { if (m.url) resolve(m); else replies.shift()?.(m); });
     child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
   const token = readFileSync(join(dir, 'pki/admin.token'), 'utf8').trim();
   const ca = readFileSync(join(dir, 'pki/ca.crt'), 'utf8');
-  const client = (name: string) => new Rest({ server: url, token, ca, userAgent: componentUserAgent(name, 'v1.32.0') });
+  const client = (name: string) => new Rest({ server: url, token, ca, socketPath, userAgent: componentUserAgent(name, 'v1.32.0') });
   const ac = new AbortController();
   const s: Server = {
     label: `${tree}${cacheMiB ? ` ${cacheMiB}MiB` : ''}`,
@@ -166,7 +171,7 @@ async function main(): Promise<void> {
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   const r = await round('pod', N);
   const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
-  console.log(`== API server CPU per request (µs, server process user+system), ${N} requests each, ${CONCURRENCY} in flight, HTTPS, SQLite, one pods watch`);
+  console.log(`== API server CPU per request (µs, server process user+system), ${N} requests each, ${CONCURRENCY} in flight, ${process.env.HTTPS === '1' ? 'HTTPS' : 'HTTP on a Unix socket'}, SQLite, one pods watch`);
   console.log(`load average before ${load}, after ${loadAfter}`);
   const cols = (xs: number[]) => xs.map((x) => `${x.toFixed(0).padStart(6)} µs`).join('  ');
   if (servers.length > 1) console.log(`${''.padEnd(22)}${servers.map((s) => s.label.slice(-9).padStart(9)).join('  ')}`);
