@@ -80,20 +80,25 @@ function startContainerProcess(m, on) {
   return { child, resize };
 }
 
-/** INIT_POLL_MS, INIT_POLL_LIMIT: how often and how many times waitForInit looks (2 s in all). */
-const INIT_POLL_MS = 1;
-const INIT_POLL_LIMIT = 2000;
+/**
+ * INIT_POLL_MS: waitForInit looks again after 1, 1, 2, 4, then every 8 ms (on an idle node the
+ * chroot follows the ready line within a millisecond or two; on a busy one a burst of starts must
+ * not poll /proc a thousand times a second each); INIT_WAIT_MS bounds the wait.
+ */
+const INIT_POLL_MS = [1, 1, 2, 4, 8];
+const INIT_WAIT_MS = 2000;
 
 /**
  * waitForInit finds the first child of pid (unshare --fork's: the setup script, which becomes the
  * container's command) and waits until it has chrooted into the container's root, then calls
  * done(itsPid) — done(undefined) when pid has no child (it exited). Polled here, in the shim, so
- * the agent's process does not poll /proc per container start; a millisecond apart, as the
- * window between the setup script's ready line and its chroot is that short on an idle node.
+ * the agent's process does not poll /proc per container start; soon after the ready line at
+ * first, then less often (INIT_POLL_MS).
  */
 function waitForInit(pid, done) {
   let init;
   let n = 0;
+  let waited = 0;
   const look = () => {
     if (init === undefined) {
       let kids = '';
@@ -105,8 +110,9 @@ function waitForInit(pid, done) {
       try { root = fs.readlinkSync(`/proc/${init}/root`); } catch { done(init); return; }
       if (root !== '/') { done(init); return; }
     }
-    if (++n >= INIT_POLL_LIMIT) { done(init); return; }
-    setTimeout(look, INIT_POLL_MS);
+    const ms = INIT_POLL_MS[Math.min(n++, INIT_POLL_MS.length - 1)];
+    if ((waited += ms) > INIT_WAIT_MS) { done(init); return; }
+    setTimeout(look, ms);
   };
   look();
 }
