@@ -107,3 +107,20 @@ test('the flat copies of the resource numbers always equal the Resources', () =>
   assert.equal(ni.podCount, 2);
   assert.equal(ni.hostname, 'n1');
 });
+
+test('topologyValue reads the hostname, the zone and any other label', () => {
+  const ni = new NodeInfo();
+  ni.setNode(makeNode().name('n1').label('topology.kubernetes.io/zone', 'z1').label('rack', 'r7').obj());
+  assert.equal(ni.topologyValue('kubernetes.io/hostname'), 'n1');
+  assert.equal(ni.topologyValue('topology.kubernetes.io/zone'), 'z1');
+  assert.equal(ni.zone, 'z1');
+  assert.equal(ni.topologyValue('rack'), 'r7');
+  assert.equal(ni.topologyValue('topology.kubernetes.io/region'), undefined);
+  const copy = new NodeInfo();
+  copy.copyFrom(ni);
+  assert.equal(copy.topologyValue('topology.kubernetes.io/zone'), 'z1');
+  ni.setNode(makeNode().name('n1').obj());
+  assert.equal(ni.topologyValue('topology.kubernetes.io/zone'), undefined, 'the label removed');
+  ni.removeNode();
+  assert.equal(ni.topologyValue('kubernetes.io/hostname'), undefined);
+});

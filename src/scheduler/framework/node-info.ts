@@ -14,6 +14,8 @@ export function nextGeneration(): number {
 }
 
 const DEFAULT_BIND_ALL_HOST_IP = '0.0.0.0';
+const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+const LABEL_ZONE = 'topology.kubernetes.io/zone';
 
 /** MAX_MEMO_ENTRIES bounds one NodeInfo generation's memo (beyond it the memo starts over). */
 const MAX_MEMO_ENTRIES = 32;
@@ -154,6 +156,7 @@ export class NodeInfo {
   private nodeUnschedulable = false;
   private nodeReportsAllocatable = false;
   private nodeHostname: string | undefined;
+  private nodeZone: string | undefined;
   /**
    * The numbers NodeResourcesFit and BalancedAllocation read for every node of every cycle (pod
    * count; allocatable, requested and non-zero requested cpu, memory, storage, pods), also kept in
@@ -191,6 +194,21 @@ export class NodeInfo {
   /** hostname is the node's kubernetes.io/hostname label (undefined without it). */
   get hostname(): string | undefined {
     return this.nodeHostname;
+  }
+
+  /** zone is the node's topology.kubernetes.io/zone label (undefined without it). */
+  get zone(): string | undefined {
+    return this.nodeZone;
+  }
+
+  /**
+   * topologyValue is the node's label key: the hostname and zone, which every pod of a controller
+   * spreads over by default, without a trip to the labels object.
+   */
+  topologyValue(key: string): string | undefined {
+    if (key === LABEL_HOSTNAME) return this.nodeHostname;
+    if (key === LABEL_ZONE) return this.nodeZone;
+    return this.nodeLabels[key];
   }
 
   /** podCount is pods.length. */
@@ -242,7 +260,8 @@ export class NodeInfo {
     this.nodeTaints = node.spec?.taints?.length ? node.spec.taints : undefined;
     this.nodeUnschedulable = !!node.spec?.unschedulable;
     this.nodeReportsAllocatable = !!node.status?.allocatable;
-    this.nodeHostname = this.nodeLabels['kubernetes.io/hostname'];
+    this.nodeHostname = this.nodeLabels[LABEL_HOSTNAME];
+    this.nodeZone = this.nodeLabels[LABEL_ZONE];
     this.allocatable = Resource.fromList(node.status?.allocatable);
     this.syncAllocatable();
     this.generation = nextGeneration();
@@ -257,6 +276,7 @@ export class NodeInfo {
     this.nodeUnschedulable = false;
     this.nodeReportsAllocatable = false;
     this.nodeHostname = undefined;
+    this.nodeZone = undefined;
     this.generation = nextGeneration();
   }
 
@@ -356,6 +376,7 @@ export class NodeInfo {
     this.nodeUnschedulable = o.nodeUnschedulable;
     this.nodeReportsAllocatable = o.nodeReportsAllocatable;
     this.nodeHostname = o.nodeHostname;
+    this.nodeZone = o.nodeZone;
     this.pods = o.pods.slice();
     this.podsWithAffinity = o.podsWithAffinity.slice();
     this.podsWithRequiredAntiAffinity = o.podsWithRequiredAntiAffinity.slice();

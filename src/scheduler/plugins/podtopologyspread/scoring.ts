@@ -57,14 +57,14 @@ export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filter
   // whether some scored node has the constraint's key (a value other than undefined)
   const labelled = new Array<boolean>(n).fill(false);
   for (const ni of filteredNodes) {
-    const labels = ni.labels;
-    if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(labels, constraints)) { ignored.add(ni.name); continue; }
+    if (requireAllTopologies && !nodeLabelsMatchSpreadConstraints(ni.labels, constraints)) { ignored.add(ni.name); continue; }
     for (let i = 0; i < n; i++) {
       if (isHostname[i]) continue; // per-node counts are done in Score
-      const v = labels[constraints[i].topologyKey];
+      const v = ni.topologyValue(constraints[i].topologyKey);
       if (v !== undefined) labelled[i] = true;
+      // Nodes without the key share one domain (upstream's "" value), kept under undefined.
       const m = counts[i];
-      if (!m.has(v)) { m.set(v, 0); topoSize[i]++; }
+      if (!m.has(v as string)) { m.set(v as string, 0); topoSize[i]++; }
     }
   }
   const weights = constraints.map((c, i) => topologyNormalizingWeight(isHostname[i] ? filteredNodes.length - ignored.size : topoSize[i]));
@@ -81,7 +81,7 @@ export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filter
       for (let i = 0; i < n; i++) {
         if (!toCount[i]) continue;
         const c = constraints[i];
-        const v = ni.labels[c.topologyKey];
+        const v = ni.topologyValue(c.topologyKey);
         if (v === undefined) continue;
         const cur = counts[i].get(v);
         if (cur === undefined) continue;
@@ -99,13 +99,11 @@ export function calPreScoreState(pod: PodInfo, constraints: Constraint[], filter
 export function scoreNode(s: PreScoreState, pod: PodInfo, nodeInfo: NodeInfo): number {
   if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodeInfo.name)) return 0;
   let score = 0;
-  const labels = nodeInfo.labels;
   const scored = s.scored;
   for (let j = 0; j < scored.length; j++) {
     const i = scored[j];
     const c = s.constraints[i];
-    // The hostname is kept in the NodeInfo: no trip to the labels for the constraint every pod of a controller has.
-    const v = c.topologyKey === HOSTNAME ? nodeInfo.hostname : labels[c.topologyKey];
+    const v = nodeInfo.topologyValue(c.topologyKey);
     if (v === undefined) continue;
     const cnt = c.topologyKey === HOSTNAME ? countNodePodsMatchSelector(nodeInfo, c.selector, pod.namespace, s.countKeys[i]) : (s.topologyValueToPodCounts[i].get(v) ?? 0);
     score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i]);
