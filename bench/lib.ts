@@ -32,12 +32,22 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
+/** bundleEntry builds the bundles (scripts/build.mjs) and names the main one. */
+function bundleEntry(): string {
+  const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('could not build dist/tskube.mjs');
+  return join(ROOT, 'dist/tskube.mjs');
+}
+
 /** startBench starts `tskube up` with args and waits until wantNodes nodes are registered. */
 export async function startBench(args: string[], wantNodes: number): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-'));
   // BENCH_NODE_FLAGS passes node flags to the control plane (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_ENTRY=bundle runs dist/tskube.mjs (what `npm start` runs, rebuilt first) instead of the sources through tsx,
+  // whose transpiled modules and source maps cost each thread memory the bundle does not.
+  const entry = process.env.BENCH_ENTRY === 'bundle' ? [bundleEntry()] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const proc = spawn(process.execPath, [...nodeFlags, ...entry, 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { out += d; const m = /API server (\S+),/.exec(out); if (m) resolve(m[1]); });
