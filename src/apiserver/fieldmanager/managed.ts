@@ -66,10 +66,12 @@ export function decodeManagedFields(entries: unknown): Managers {
 /** encodeManagedFields writes the managers back as entries, sorted by operation, time, manager, apiVersion, subresource. */
 export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
   const list = [...managers.values()].filter((m) => !m.set.empty());
+  // each entry's time in seconds, parsed once rather than at every comparison
+  const seconds = new Map(list.map((m) => [m, m.time ? Math.floor(Date.parse(m.time) / 1000) : 0]));
   list.sort((p, q) => {
     if (p.operation !== q.operation) return p.operation < q.operation ? -1 : 1;
-    const pt = p.time ? Math.floor(Date.parse(p.time) / 1000) : 0;
-    const qt = q.time ? Math.floor(Date.parse(q.time) / 1000) : 0;
+    const pt = seconds.get(p)!;
+    const qt = seconds.get(q)!;
     if (pt !== qt) return pt - qt;
     if (p.manager !== q.manager) return p.manager < q.manager ? -1 : 1;
     if (p.apiVersion !== q.apiVersion) return p.apiVersion < q.apiVersion ? -1 : 1;

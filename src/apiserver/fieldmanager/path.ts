@@ -47,10 +47,11 @@ export function parseElementKey(s: string): PathElement | undefined {
   return undefined;
 }
 
+const ELEMENT_RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+
 /** elementOrder sorts as structured-merge-diff does: fields, then keys, values, indexes. */
 export function compareElementKeys(a: string, b: string): number {
-  const rank = (s: string) => 'fkvi'.indexOf(s[0]);
-  const r = rank(a) - rank(b);
+  const r = (ELEMENT_RANK[a[0]] ?? -1) - (ELEMENT_RANK[b[0]] ?? -1);
   if (r !== 0) return r;
   if (a[0] === 'i') return Number(a.slice(2)) - Number(b.slice(2));
   return a < b ? -1 : a > b ? 1 : 0;

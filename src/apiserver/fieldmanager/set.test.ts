@@ -53,3 +53,35 @@ describe('FieldSet', () => {
     assert.ok(b.withParentFields().has(p('f:spec')));
   });
 });
+
+/** referenceFieldsV1 is toFieldsV1 as first written (sets of keys, emptiness checked per child): the one-walk encoder must agree with it. */
+function referenceFieldsV1(s: FieldSet): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = new Set([...s.members, ...s.children.keys()]);
+  for (const k of [...keys].sort(compareElementKeys)) {
+    const c = s.children.get(k);
+    const sub = c && !c.empty() ? referenceFieldsV1(c) : undefined;
+    if (sub && s.members.has(k)) out[k] = { '.': {}, ...sub };
+    else if (sub) out[k] = sub;
+    else if (s.members.has(k)) out[k] = {};
+  }
+  return out;
+}
+
+it('toFieldsV1 equals the reference encoding on random sets, empty subtrees and members with children included', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const keys = ['f:a', 'f:b', 'f:spec', 'k:{"name":"x"}', 'k:{"name":"y"}', 'v:"s"', 'i:2', 'i:10'];
+  for (let n = 0; n < 300; n++) {
+    const s = new FieldSet();
+    for (let p = Math.floor(rand() * 8); p > 0; p--) {
+      const path = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => keys[Math.floor(rand() * keys.length)]);
+      s.insert(path);
+    }
+    // subtrees without members: difference leaves them out, so make some by hand
+    if (rand() < 0.3) (s.children as Map<string, FieldSet>).set('f:empty', new FieldSet());
+    assert.deepEqual(s.toFieldsV1(), referenceFieldsV1(s));
+    assert.deepEqual(JSON.stringify(s.toFieldsV1()), JSON.stringify(referenceFieldsV1(s)), 'same key order');
+    assert.deepEqual(FieldSet.fromFieldsV1(s.toFieldsV1()).toFieldsV1(), s.toFieldsV1());
+  }
+});

@@ -146,14 +146,21 @@ export class FieldSet {
 
   /** toFieldsV1 encodes the set as metav1.FieldsV1 JSON (`.` marks a member that has children). */
   toFieldsV1(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const keys = new Set([...this.members, ...this.children.keys()]);
-    for (const k of [...keys].sort(compareElementKeys)) {
-      const c = this.children.get(k);
-      const sub = c && !c.empty() ? c.toFieldsV1() : undefined;
-      if (sub && this.members.has(k)) out[k] = { '.': {}, ...sub };
-      else if (sub) out[k] = sub;
-      else if (this.members.has(k)) out[k] = {};
+    return this.encode() ?? {};
+  }
+
+  /** encode is toFieldsV1 in one walk (undefined for a set without members), run on every write's managedFields. */
+  private encode(): Record<string, unknown> | undefined {
+    const keys = [...this.members];
+    for (const k of this.children.keys()) if (!this.members.has(k)) keys.push(k);
+    if (keys.length > 1) keys.sort(compareElementKeys);
+    let out: Record<string, unknown> | undefined;
+    for (const k of keys) {
+      const sub = this.children.get(k)?.encode();
+      const member = this.members.has(k);
+      if (!sub && !member) continue;
+      out ??= {};
+      out[k] = sub ? (member ? { '.': {}, ...sub } : sub) : {};
     }
     return out;
   }
