@@ -114,11 +114,16 @@ class Walker {
   readonly unknown: string[] = [];
   constructor(private readonly collectUnknown: boolean) {}
 
-  /** object checks a JSON object against an object definition. `goPath` is Go's error field path (no indexes). */
+  /**
+   * object checks a JSON object against an object definition. `goPath` is Go's error field path
+   * (no indexes). Both paths are stacks the walk pushes to and pops from (messages copy them when
+   * they need them): a copy per field was most of the walk's work.
+   */
   object(def: SchemaDefinition, v: unknown, path: string[], goPath: string[]): void {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return; // caller reported
     const o = v as Record<string, unknown>;
-    for (const [key, value] of Object.entries(o)) {
+    for (const key of Object.keys(o)) {
+      const value = o[key];
       const field = def.fields.get(key);
       if (!field) {
         if (this.collectUnknown) this.unknown.push(joinPath([...path, key]));
@@ -129,7 +134,11 @@ class Walker {
         delete o[key]; // null decodes to the zero value: the field is unset
         continue;
       }
-      this.value(field.type, value, [...path, key], [...goPath, key], def);
+      path.push(key);
+      goPath.push(key);
+      this.value(field.type, value, path, goPath, def);
+      path.pop();
+      goPath.pop();
     }
   }
 
@@ -168,17 +177,26 @@ class Walker {
         return this.free(v);
       case 'array':
         if (!Array.isArray(v)) return this.mismatch(v, t, goPath, owner);
-        v.forEach((item, i) => {
-          if (item === null) v[i] = zeroValue(t.items);
-          else this.value(t.items, item, indexPath(path, i), goPath, owner);
-        });
+        for (let i = 0; i < v.length; i++) {
+          const item: unknown = v[i];
+          if (item === null) { v[i] = zeroValue(t.items); continue; }
+          // the index goes on the last element of the path (`containers[0]`), for the item's walk only
+          const last = path.length - 1;
+          const name = path[last];
+          path[last] = `${name}[${i}]`;
+          this.value(t.items, item, path, goPath, owner);
+          path[last] = name;
+        }
         return;
       case 'map': {
         if (typeof v !== 'object' || Array.isArray(v)) return this.mismatch(v, t, goPath, owner);
         const m = v as Record<string, unknown>;
-        for (const [k, item] of Object.entries(m)) {
-          if (item === null) m[k] = zeroValue(t.values);
-          else this.value(t.values, item, [...path, k], goPath, owner);
+        for (const k of Object.keys(m)) {
+          const item = m[k];
+          if (item === null) { m[k] = zeroValue(t.values); continue; }
+          path.push(k);
+          this.value(t.values, item, path, goPath, owner);
+          path.pop();
         }
         return;
       }
@@ -254,10 +272,4 @@ function fitsInt(v: number, format: 'int32' | 'int64'): boolean {
 /** joinPath renders Kubernetes' field path: `spec.containers[0].name`. */
 function joinPath(parts: string[]): string {
   return parts.join('.').replace(/\.\[/g, '[');
-}
-
-function indexPath(path: string[], i: number): string[] {
-  const copy = path.slice();
-  copy[copy.length - 1] = `${copy[copy.length - 1]}[${i}]`;
-  return copy;
 }
