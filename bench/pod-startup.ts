@@ -267,6 +267,8 @@ async function nodeSideBurst(count: number): Promise<void> {
   await rt.updateRuntimeConfig({ networkConfig: { podCidr: '10.78.0.0/22' } });
   const cgroups = cgroupsOf(rt);
   const uid = (i: number) => `bench-node-${process.pid}-${i}`;
+  const startedAt = new Map<string, number>();
+  if (TRACE) rmSync(TRACE, { force: true });
   const sandboxes: string[] = [];
   const took: number[] = [];
   const tree0 = treeCpuSec(process.pid);
@@ -276,6 +278,7 @@ async function nodeSideBurst(count: number): Promise<void> {
   try {
     await Promise.all(Array.from({ length: count }, async (_, i) => {
       const start = performance.now();
+      startedAt.set(uid(i), performance.timeOrigin + start);
       const parent = cgroups ? `kubepods/besteffort/pod${uid(i)}` : undefined;
       const config = {
         metadata: { name: `bench-${i}`, namespace: 'default', uid: uid(i), attempt: 0 }, hostname: `bench-${i}`,
@@ -300,6 +303,8 @@ async function nodeSideBurst(count: number): Promise<void> {
     console.log(`\n== node side alone (process runtime in this process, no control plane): ${count} pods at once`);
     console.log(`sandbox → container running  p50 ${pct(took, 50).toFixed(0)} ms  p99 ${pct(took, 99).toFixed(0)} ms; all after ${elapsed.toFixed(1)} s`);
     console.log(`CPU per pod: runtime ${(selfCpu / count * 1000).toFixed(1)} ms (main thread ${(split.main / count * 1000).toFixed(1)} ms, other threads ${((split.busiest + split.rest) / count * 1000).toFixed(1)} ms) + its child processes ${(childCpu / count * 1000).toFixed(1)} ms = ${((selfCpu + childCpu) / count * 1000).toFixed(1)} ms`);
+    // Stages the runtime traced (TSKUBE_STARTUP_TRACE), since each pod's start here.
+    if (TRACE) printBreakdown(TRACE, startedAt, []);
     console.log(`PIDs assigned on the machine meanwhile: ${forks} (${(forks / count).toFixed(1)} per pod; other users' count too); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   } finally {
     await Promise.all(sandboxes.map((sb) => rt.removePodSandbox(sb).catch(() => undefined)));
