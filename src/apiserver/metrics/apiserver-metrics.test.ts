@@ -70,3 +70,14 @@ test('/metrics: two API servers in one process keep their own series; buckets ar
     await b.close();
   }
 });
+
+test('resourceOfKey names the resource of core and group keys, and a key of no known prefix by its first two segments', () => {
+  const of = resourceOfKey(new Map([['/registry/pods/', 'pods'], ['/registry/apps/deployments/', 'deployments.apps']]));
+  assert.equal(of('/registry/pods/default/web-1'), 'pods');
+  assert.equal(of('/registry/pods'), 'pods');
+  assert.equal(of('/registry/apps/deployments/default/web'), 'deployments.apps');
+  assert.equal(of('/registry/apps/deployments'), 'deployments.apps');
+  assert.equal(of('/registry/widgets/ns/w'), '/registry/widgets');
+  assert.equal(of('a/b/c/d'), 'a/b/c');
+  assert.equal(of('/registry'), '/registry');
+});
