@@ -50,6 +50,8 @@ export class PreFilterState implements StateData {
  * (no terms of its own, no existing pod with required anti-affinity): the plugin then Skips.
  */
 export function computePreFilterState(pod: PodInfo, allNodes: readonly NodeInfo[], withRequiredAntiAffinity: readonly NodeInfo[], nsLister: Lister | undefined): PreFilterState | undefined {
+  // No term on either side (the common case): nothing to compute, not even the namespace lookups.
+  if (!withRequiredAntiAffinity.length && !pod.requiredAffinityTerms.length && !pod.requiredAntiAffinityTerms.length) return undefined;
   const affinityTerms = pod.requiredAffinityTerms.map((t) => mergeTermNamespaces(t, nsLister));
   const antiTerms = pod.requiredAntiAffinityTerms.map((t) => mergeTermNamespaces(t, nsLister));
   const nsLabels = namespaceLabels(pod.namespace, nsLister);

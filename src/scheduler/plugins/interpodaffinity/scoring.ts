@@ -47,6 +47,9 @@ export function computePreScoreState(pod: PodInfo, allNodes: readonly NodeInfo[]
   const hasConstraints = pod.preferredAffinityTerms.length > 0 || pod.preferredAntiAffinityTerms.length > 0;
   if (args.ignorePreferredTermsOfExistingPods && !hasConstraints) return undefined;
   const nodes = hasConstraints ? allNodes : withAffinity;
+  // Nothing to score (the common case: no preferred terms, no pod with affinity anywhere): skip
+  // the namespace lookups.
+  if (!nodes.length) return undefined;
   const prefAffinity = pod.preferredAffinityTerms.map((t) => mergeTermNamespaces(t, nsLister));
   const prefAnti = pod.preferredAntiAffinityTerms.map((t) => mergeTermNamespaces(t, nsLister));
   const nsLabels = namespaceLabels(pod.namespace, nsLister);
