@@ -85,6 +85,16 @@ test('node tree interleaves zones', () => {
   t.removeNode(node('b1', 'b'));
   assert.deepEqual(t.list(), ['a1', 'c1', 'a2', 'c2', 'a3']);
   assert.equal(t.numNodes, 5);
+  t.addNode(node('a2', 'a'));
+  assert.equal(t.numNodes, 5, 'adding a node twice is a no-op');
+  t.addNode(node('b1', 'b'));
+  assert.deepEqual(t.list(), ['a1', 'c1', 'b1', 'a2', 'c2', 'a3'], 'a removed node comes back');
+  t.updateNode(node('c1', 'c'), node('c1', 'b'));
+  assert.deepEqual(t.list(), ['a1', 'c2', 'b1', 'a2', 'c1', 'a3'], 'c1 moved to zone b');
+  assert.equal(t.numNodes, 6);
+  t.updateNode(node('c1', 'b'), node('c1', 'c'));
+  assert.deepEqual(t.list(), ['a1', 'c2', 'b1', 'a2', 'c1', 'a3'], 'and back to c, after c2');
+  assert.equal(t.numNodes, 6);
 });
 
 test('image states count the nodes that hold an image', () => {
