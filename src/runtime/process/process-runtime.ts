@@ -139,9 +139,8 @@ export class ProcessRuntime implements Runtime {
       logger.info('Running containers without cgroups: resource limits are not enforced', { reason: 'containers run as plain host processes (not root)' });
     }
     this.recover();
-    // The shim is forked now, so the first pods find it running (a node process boots in 0.1-0.5 s on
-    // a busy machine); let go of when idle, it is forked again with the next sandbox.
-    this.launcher();
+    // No shim is forked here: an idle node keeps none (~45 MB); the first sandbox forks it, its boot
+    // overlapping the sandbox's setup.
   }
 
   // ---------------------------------------------------------------- runtime
