@@ -137,6 +137,9 @@ export class PodWorker {
   /** the pod IP the volumes were written with ('' while none shows it: see volumesShowPodIP) */
   private volumesPodIP = '';
   private lastStatusJson = '';
+  /** status writes in the order they were asked for (the first one is not awaited by sync) */
+  private statusWrites: Promise<void> = Promise.resolve();
+  private startingStatusSent = false;
   private cancelRetry?: () => void;
   /** the pending refresh of the pod's ConfigMap/Secret/downward API volumes */
   private volumeRefreshPending = false;
@@ -285,6 +288,13 @@ export class PodWorker {
     this.noteIsolation();
 
     if (!this.terminalPhase) this.checkActiveDeadline(now);
+    // As the kubelet's SyncPod hands the status manager the pod's status before it makes the sandbox,
+    // a new pod shows ContainerCreating (Initialized, waiting containers) while it starts; written
+    // beside the start, not before it, and ahead of every later status.
+    if (!this.terminalPhase && this.lastStatusJson === '' && !this.startingStatusSent) {
+      this.startingStatusSent = true;
+      this.writeStatus().catch((e: unknown) => logger.error(e, 'Failed to update the status of a starting pod', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }));
+    }
     if (this.terminalPhase) {
       await this.killAll(this.gracePeriodMs(), undefined);
       // A finished pod gives its address back (the kubelet kills the sandbox of a terminal pod).
@@ -910,7 +920,13 @@ export class PodWorker {
     return cs;
   }
 
-  private async writeStatus(status: PodStatus = this.buildStatus()): Promise<void> {
+  private writeStatus(status: PodStatus = this.buildStatus()): Promise<void> {
+    const write = this.statusWrites.then(() => this.patchStatus(status));
+    this.statusWrites = write.catch(() => undefined);
+    return write;
+  }
+
+  private async patchStatus(status: PodStatus): Promise<void> {
     // Key order is not meaning: conditions kept from the API (PodScheduled) come back from it with
     // their keys in another order, which made every pod's Running status be PATCHed twice.
     const json = canonicalJSON(status);
