@@ -20,8 +20,9 @@ test('the components run on their thread against the API server: nodes register,
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-thread-'));
   const health = new ComponentHealth();
   const thread = new ComponentsThread();
+  let components: Awaited<ReturnType<ComponentsThread['start']>> | undefined;
   try {
-    const components = await thread.start({
+    components = await thread.start({
       server: tc.api.url, token: 't0k', nodeToken: 't0k', ca: 'not a CA: the test API server speaks plain HTTP', dataDir, nodes: 0, simulatedNodes: 2,
     }, health);
     // The simulated nodes of the thread register through the API.
@@ -38,10 +39,13 @@ test('the components run on their thread against the API server: nodes register,
     assert.match(text, /^scheduler_pending_pods\{queue="active"\} \d+$/m);
     assert.match(text, /^workqueue_depth\{name="replicaset"\} \d+$/m);
     await components.stop();
+    components = undefined;
     assert.equal((await health.check('scheduler')).status, 'False');
     // This test process registered the same metrics (it imports the controllers) but no queue of its own.
     assert.doesNotMatch(await gatherText(await processRegistry()), /^workqueue_depth\{name="replicaset"\}/m);
   } finally {
+    // A failed assertion must not leave the thread (and so this test process) running.
+    await (components?.stop() ?? thread.terminate());
     await tc.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

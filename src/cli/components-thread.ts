@@ -143,6 +143,12 @@ export class ComponentsThread {
     return this.ask((id) => ({ type: 'metrics', id }), (m) => (m.type === 'metrics' ? m.metrics : []), () => []);
   }
 
+  /** terminate ends the thread without stopping its components first (a start that failed or was abandoned). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+    await this.exited;
+  }
+
   /**
    * start starts the components in the thread and resolves when they run; `health` then answers
    * ComponentStatus for them through the thread.
