@@ -351,3 +351,59 @@ for (const shim of [true, false]) {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 }
+
+test('namespaces: a container\'s /dev is its own tmpfs: only the standard devices, links, pts and shm; its file mount points and writes stay off the node\'s /dev; ptys work', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
+  const cfg = sandboxConfig('dev', 'NODE');
+  const sb = await rt.runPodSandbox(cfg);
+  // The kubelet's termination log, mounted at a path of its own under /dev (a file mount point there
+  // used to be created in the node's /dev), and an emptyDir mounted over /dev/shm.
+  const log = path.join(dir, 'termination-log');
+  fs.writeFileSync(log, '');
+  const own = `tskube-test-${process.pid}-log`;
+  const shm = path.join(dir, 'shm');
+  fs.mkdirSync(shm);
+  const script = [
+    `ls -A /dev | grep -vx ${own} | tr '\\n' ' '; echo`,
+    'stat -c "%a %F" /dev /dev/shm /dev/pts /dev/null /dev/ptmx',
+    'readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr',
+    'head -c 5 /dev/zero | wc -c; echo x > /dev/null && echo null-ok',
+    'grep -E " /dev(/shm)? " /proc/mounts | cut -d" " -f2,3 | sort',
+    `echo bye > /dev/${own}; echo written > /dev/termination-log; echo x > /dev/stray-${process.pid} && echo made-stray`,
+  ].join('; ');
+  const mounts = [{ hostPath: log, containerPath: '/dev/termination-log' }, { hostPath: log, containerPath: `/dev/${own}` }];
+  const a = await rt.createContainer(sb, { ...base, name: 'a', argv: ['sh', '-c', script], mounts, logPath: path.join(dir, 'a.log') }, cfg);
+  await rt.startContainer(a);
+  assert.equal((await waitExited(rt, a)).exitCode, 0, fs.readFileSync(path.join(dir, 'a.log'), 'utf8'));
+  const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+  assert.deepEqual(out, [
+    'fd full null ptmx pts random shm stderr stdin stdout termination-log tty urandom zero ',
+    '755 directory', '1777 directory', '755 directory', '666 character special file', '666 character special file',
+    '/proc/self/fd', '/proc/self/fd/0', '/proc/self/fd/1', '/proc/self/fd/2',
+    '5', 'null-ok',
+    '/dev tmpfs', '/dev/shm tmpfs',
+    'made-stray',
+  ]);
+  // Writes through the mount reach the kubelet's file; nothing reached the node's /dev.
+  assert.equal(fs.readFileSync(log, 'utf8'), 'written\n');
+  for (const f of [own, `stray-${process.pid}`]) assert.equal(fs.existsSync(`/dev/${f}`), false, `/dev/${f} leaked to the node`);
+  assert.equal(fs.existsSync('/dev/termination-log'), false, 'the node has a /dev/termination-log');
+
+  // A volume over /dev/shm is the container's /dev/shm; a terminal (tty: true, exec -t) is on /dev/pts.
+  const b = await rt.createContainer(sb, {
+    ...base, name: 'b', tty: true, argv: ['sh', '-c', 'echo in-shm > /dev/shm/f; tty; sleep 30'],
+    mounts: [{ hostPath: shm, containerPath: '/dev/shm' }], logPath: path.join(dir, 'b.log'),
+  }, cfg);
+  await rt.startContainer(b);
+  const ttyOut = () => fs.existsSync(path.join(dir, 'b.log')) ? fs.readFileSync(path.join(dir, 'b.log'), 'utf8') : '';
+  for (let i = 0; i < 600 && !/\/dev\/pts\/\d+/.test(ttyOut()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(ttyOut(), /\/dev\/pts\/\d+/);
+  assert.equal(fs.readFileSync(path.join(shm, 'f'), 'utf8'), 'in-shm\n');
+  const t = await collect(await rt.exec(b, ['tty'], { stdin: false, tty: true }));
+  assert.equal(t.code, 0, t.out);
+  assert.match(t.out, /^\/dev\/pts\/\d+\r?\n$/);
+  await rt.removePodSandbox(sb);
+  await rt.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

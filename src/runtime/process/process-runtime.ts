@@ -20,6 +20,7 @@ import { resolveMountPaths } from './mount-paths.js';
 import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
+import { containerDevices, prepareDevTemplate } from './dev-template.js';
 import { ContainerEvents, listMatching } from '../container-records.js';
 import { sharedShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
 
@@ -112,6 +113,8 @@ export class ProcessRuntime implements Runtime {
   private readonly pauses = new Map<string, { child: ChildProcess; initPid?: number }>();
   /** the directory of busybox applet links (undefined without /bin/busybox) */
   private readonly busyboxBin?: string;
+  /** what the setup script copies into each container's /dev tmpfs (isolation "namespaces") */
+  private readonly devTemplate?: string;
   /** where containers get their resource limits; undefined: no cgroups (not root, or none usable) */
   readonly cgroups?: CgroupManager;
   /** forks from this process: without a shim */
@@ -130,6 +133,7 @@ export class ProcessRuntime implements Runtime {
     });
     this.sandboxes = new SandboxManager({ rootDir: opts.rootDir, isolation: this.isolation, network: this.network });
     this.busyboxBin = prepareBusyboxApplets(path.join(opts.rootDir, 'busybox', 'bin'));
+    if (this.isolation === 'namespaces') this.devTemplate = prepareDevTemplate(path.join(opts.rootDir, 'dev'));
     // Containers join cgroups from inside their setup script: only with their own namespaces (root).
     if (this.isolation === 'namespaces' && opts.cgroups !== false) {
       const d = opts.cgroups ? { manager: opts.cgroups } : defaultCgroupManager();
@@ -292,6 +296,7 @@ export class ProcessRuntime implements Runtime {
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
         c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env),
         rec.cgroup && this.cgroups ? this.cgroups.procsFiles(rec.cgroup).join(' ') : '', String(Math.max(0, c.resources?.oomScoreAdj ?? 0)),
+        this.devTemplate ?? prepareDevTemplate(path.join(this.opts.rootDir, 'dev')), containerDevices(!!c.privileged).join(' '),
         String(all.length), ...mounts, '--', ...cmd];
       if (rec.cgroup && this.cgroups) rec.oomKillsAtStart = this.cgroups.oomKillCount(rec.cgroup);
       viaNsenter = join.length > 0;

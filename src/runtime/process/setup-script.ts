@@ -2,17 +2,26 @@
  * SETUP_SCRIPT runs as the first process of a container's fresh PID and mount namespaces (under
  * `unshare --fork`, inside the pod sandbox's network, UTS and IPC namespaces) and turns the host
  * into the container's image, copy-on-write: an overlay with lower = host /, upper = the
- * container's own directory; a fresh /proc; tmpfs /tmp; the host's /dev and /sys; each mount (volumes,
+ * container's own directory; a fresh /proc; tmpfs /tmp; the container's own /dev (below); the host's
+ * /sys; each mount (volumes,
  * /etc/hosts, /etc/hostname, /etc/resolv.conf) bind-mounted at its path; the hostname set when the
  * container has its own UTS namespace (hostname argument not empty); then chroot and exec the
  * container's command so that it is PID 1.
  *
  * Positional parameters: merged upper work hostname workingDir rootfs(ro|rw) privileges setpriv envcommand
- * cgroups oomScoreAdj N (src dst ro|rw)×N -- argv... cgroups are the cgroup.procs files of the
+ * cgroups oomScoreAdj devDir devices N (src dst ro|rw)×N -- argv... cgroups are the cgroup.procs files of the
  * container's cgroup (space-separated; empty: none): the script writes itself in first ("0" is the
  * writer), before it forks anything, so the container's every process is born inside; oomScoreAdj
  * is written to /proc/self/oom_score_adj and inherited the same way. privileges are setpriv's options, space-separated (numeric user,
  * groups, --nnp), applied after the chroot; empty: the container runs as root.
+ * /dev is a tmpfs of the container's own (mode 755, nosuid), as runc makes it: nothing written there
+ * reaches the node's /dev (a file mount point such as /dev/termination-log is made in the tmpfs).
+ * devDir (see dev-template.ts) holds what it starts with — the symlinks fd, stdin, stdout, stderr and
+ * the mount points pts and shm — and devices (space-separated) are the node's device nodes it gets
+ * (null, zero, full, random, urandom, tty, ptmx; a privileged container's all): one cp copies both
+ * in (device nodes as nodes: the tmpfs is not nodev). Then the node's devpts is bound at /dev/pts
+ * and /dev/shm is a tmpfs (1777, 64m). /dev/ptmx is a node of the tmpfs, not a bind of the node's:
+ * the kernel looks for the devpts of a pty opened through it at "pts" beside it, in the same mount.
  * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there); a
  * line on fd 5 says the mounts are made and the script is about to chroot and exec.
  * Mounts live in the private mount namespace, so they vanish when the container's init exits. They
@@ -21,7 +30,7 @@
  * In this template literal ${'$'}{ spells a shell parameter expansion's dollar-brace.
  */
 export const SETUP_SCRIPT = String.raw`set -e
-m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift 9; cg=$1; oom=$2; shift 2; n=$1; shift
+m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift 9; cg=$1; oom=$2; dev=$3; devs=$4; shift 4; n=$1; shift
 for f in $cg; do echo 0 > "$f"; done
 if [ -n "$oom" ] && [ "$oom" != 0 ]; then echo "$oom" > /proc/self/oom_score_adj; fi
 [ -d "$m" ] && [ -d "$up" ] && [ -d "$wk" ] || mkdir -p "$up" "$wk" "$m"
@@ -47,9 +56,16 @@ esc "$up"; u=$r; esc "$wk"
 add overlay "$m" overlay "lowerdir=/,upperdir=$u,workdir=$r"
 add proc "$m/proc" proc defaults
 add tmpfs "$m/tmp" tmpfs mode=1777
-add /dev "$m/dev" none rbind
+add tmpfs "$m/dev" tmpfs nosuid,mode=755,size=65536k
 add /sys "$m/sys" none rbind
 flush
+# The device mount points exist once the tmpfs is mounted: they join the volumes' batch, ahead of
+# them (a volume at /dev/shm, an emptyDir of medium Memory, is mounted over the tmpfs).
+# shellcheck disable=SC2086
+cp -a -- "$dev"/* $devs "$m/dev/"
+add /dev/pts "$m/dev/pts" none bind
+add shm "$m/dev/shm" tmpfs nosuid,nodev,noexec,mode=1777,size=65536k
+pend+=(/dev/pts /dev/shm)
 i=0
 while [ "$i" -lt "$n" ]; do
   src=$1; dst=$2; ro=$3; shift 3
