@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ProcessRuntime } from './process-runtime.js';
+import { hostDeviceNodes } from './dev-template.js';
 import { parseCriLine } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import type { ContainerInfo, ExecSession, PodSandboxConfig } from '../types.js';
@@ -352,7 +353,7 @@ for (const shim of [true, false]) {
   });
 }
 
-test('namespaces: a container\'s /dev is its own tmpfs: only the standard devices, links, pts and shm; its file mount points and writes stay off the node\'s /dev; ptys work', namespaces, async () => {
+test('namespaces: a container\'s /dev is its own tmpfs: only the standard devices, links, pts and shm; its file mount points and writes stay off the node\'s /dev; ptys work; a privileged one also has the node\'s devices', namespaces, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
   const cfg = sandboxConfig('dev', 'NODE');
@@ -403,6 +404,13 @@ test('namespaces: a container\'s /dev is its own tmpfs: only the standard device
   const t = await collect(await rt.exec(b, ['tty'], { stdin: false, tty: true }));
   assert.equal(t.code, 0, t.out);
   assert.match(t.out, /^\/dev\/pts\/\d+\r?\n$/);
+  // A privileged container gets the node's devices too (as containerd gives them), still in its own tmpfs.
+  const p = await rt.createContainer(sb, { ...base, name: 'p', privileged: true, argv: ['sh', '-c', 'ls /dev; grep " /dev " /proc/mounts | cut -d" " -f3'], logPath: path.join(dir, 'p.log') }, cfg);
+  await rt.startContainer(p);
+  assert.equal((await waitExited(rt, p)).exitCode, 0, fs.readFileSync(path.join(dir, 'p.log'), 'utf8'));
+  const seen = fs.readFileSync(path.join(dir, 'p.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+  assert.equal(seen.at(-1), 'tmpfs');
+  for (const d of hostDeviceNodes()) assert.ok(seen.includes(path.basename(d)), `${d} missing in a privileged container: ${seen.join(' ')}`);
   await rt.removePodSandbox(sb);
   await rt.close();
   fs.rmSync(dir, { recursive: true, force: true });
