@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -22,9 +23,11 @@ import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
 import { containerDevices, prepareDevTemplate } from './dev-template.js';
 import { ContainerEvents, listMatching } from '../container-records.js';
+import { isMountPoint } from '../oci/rootfs.js';
 import { sharedShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
 
 const logger = log.child({ component: 'process-runtime' });
+const execFileAsync = promisify(execFile);
 
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
 /** TTY_PYTHON runs the pty helper inside a container (the host's interpreter, seen through the container's overlay). */
@@ -115,6 +118,8 @@ export class ProcessRuntime implements Runtime {
   private readonly busyboxBin?: string;
   /** what the setup script copies into each container's /dev tmpfs (isolation "namespaces") */
   private readonly devTemplate?: string;
+  /** the sandboxes whose pod /dev/shm is mounted (looked up once for one a previous agent made) */
+  private readonly podShms = new Set<string>();
   /** where containers get their resource limits; undefined: no cgroups (not root, or none usable) */
   readonly cgroups?: CgroupManager;
   /** forks from this process: without a shim */
@@ -187,6 +192,18 @@ export class ProcessRuntime implements Runtime {
     // The shim is forked now if it is not running: its start (~0.1 s) overlaps the sandbox's, not the first container's.
     this.launcher();
     const rec = await this.sandboxes.run(config);
+    // The pod's /dev/shm, shared by its containers as its IPC namespace is (containerd mounts it for
+    // the sandbox); a hostIPC pod's containers each get their own.
+    if (this.isolation === 'namespaces' && rec.pins.ipc) {
+      try {
+        fs.mkdirSync(shmOf(rec), { recursive: true });
+        await execFileAsync('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', shmOf(rec)]);
+        this.podShms.add(rec.id);
+      } catch (e) {
+        await this.sandboxes.remove(rec.id).catch(() => undefined);
+        throw new Error(`failed to mount the pod's /dev/shm: ${((e as { stderr?: string }).stderr || (e as Error).message).trim()}`);
+      }
+    }
     this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_CREATED_EVENT');
     this.emit(rec.id, rec.id, config.metadata.uid, 'CONTAINER_STARTED_EVENT');
     return rec.id;
@@ -198,6 +215,8 @@ export class ProcessRuntime implements Runtime {
     // CRI: StopPodSandbox forcibly stops what still runs in the sandbox (the kubelet stopped them gracefully before).
     await Promise.all([...this.containers.values()].filter((c) => c.info.sandboxId === id).map((c) => this.stopContainer(c.info.id, 0)));
     this.stopPause(id);
+    this.podShms.delete(id);
+    if (isMountPoint(shmOf(rec))) await execFileAsync('umount', ['-l', shmOf(rec)]).catch((e) => logger.error(e, 'Failed to unmount the pod\'s /dev/shm', { sandbox: id }));
     const was = rec.state;
     await this.sandboxes.stop(id);
     if (was === 'SANDBOX_READY') this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_STOPPED_EVENT');
@@ -296,7 +315,7 @@ export class ProcessRuntime implements Runtime {
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
         c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env),
         rec.cgroup && this.cgroups ? this.cgroups.procsFiles(rec.cgroup).join(' ') : '', String(Math.max(0, c.resources?.oomScoreAdj ?? 0)),
-        this.devTemplate ?? prepareDevTemplate(path.join(this.opts.rootDir, 'dev')), containerDevices(!!c.privileged).join(' '),
+        this.devTemplate ?? prepareDevTemplate(path.join(this.opts.rootDir, 'dev')), containerDevices(!!c.privileged).join(' '), this.podShm(sb) ?? '',
         String(all.length), ...mounts, '--', ...cmd];
       if (rec.cgroup && this.cgroups) rec.oomKillsAtStart = this.cgroups.oomKillCount(rec.cgroup);
       viaNsenter = join.length > 0;
@@ -492,6 +511,14 @@ export class ProcessRuntime implements Runtime {
 
   // ---------------------------------------------------------------- helpers
 
+  /** podShm is the sandbox's /dev/shm when it has one mounted (a previous agent's is found once). */
+  private podShm(sb: SandboxRecord): string | undefined {
+    if (this.podShms.has(sb.id)) return shmOf(sb);
+    if (!sb.pins.ipc || !isMountPoint(shmOf(sb))) return undefined;
+    this.podShms.add(sb.id);
+    return shmOf(sb);
+  }
+
   /** appletMounts binds the busybox applet links in at a fixed path (the runtime's dir may be under /tmp, which containers see empty). */
   private appletMounts(): Mount[] {
     return this.busyboxBin ? [{ hostPath: this.busyboxBin, containerPath: BUSYBOX_CONTAINER_DIR, readOnly: true }] : [];
@@ -620,6 +647,11 @@ const SHELL_VARIABLES = ['PWD', 'OLDPWD', 'SHLVL', '_'];
 /** envCommand is env, unsetting the setup shell's own variables unless the container defines them. */
 function envCommand(env: Record<string, string>): string {
   return [ENV, ...SHELL_VARIABLES.filter((k) => !(k in env)).flatMap((k) => ['-u', k])].join(' ');
+}
+
+/** shmOf is where a sandbox's /dev/shm is mounted. */
+function shmOf(sb: SandboxRecord): string {
+  return path.join(sb.dir, 'shm');
 }
 
 /** sandboxMounts are the runtime-managed files of the sandbox, unless the container mounts those paths itself. */

@@ -9,7 +9,7 @@
  * container's command so that it is PID 1.
  *
  * Positional parameters: merged upper work hostname workingDir rootfs(ro|rw) privileges setpriv envcommand
- * cgroups oomScoreAdj devDir devices N (src dst ro|rw)×N -- argv... cgroups are the cgroup.procs files of the
+ * cgroups oomScoreAdj devDir devices shm N (src dst ro|rw)×N -- argv... cgroups are the cgroup.procs files of the
  * container's cgroup (space-separated; empty: none): the script writes itself in first ("0" is the
  * writer), before it forks anything, so the container's every process is born inside; oomScoreAdj
  * is written to /proc/self/oom_score_adj and inherited the same way. privileges are setpriv's options, space-separated (numeric user,
@@ -19,8 +19,9 @@
  * devDir (see dev-template.ts) holds what it starts with — the symlinks fd, stdin, stdout, stderr and
  * the mount points pts and shm — and devices (space-separated) are the node's device nodes it gets
  * (null, zero, full, random, urandom, tty, ptmx; a privileged container's all): one cp copies both
- * in (device nodes as nodes: the tmpfs is not nodev). Then the node's devpts is bound at /dev/pts
- * and /dev/shm is a tmpfs (1777, 64m). /dev/ptmx is a node of the tmpfs, not a bind of the node's:
+ * in (device nodes as nodes: the tmpfs is not nodev). Then the node's devpts is bound at /dev/pts,
+ * and at /dev/shm the pod's shm (a tmpfs the runtime mounted for the sandbox, shared by its
+ * containers as their IPC namespace is) or, shm empty, a tmpfs of its own (1777, 64m). /dev/ptmx is a node of the tmpfs, not a bind of the node's:
  * the kernel looks for the devpts of a pty opened through it at "pts" beside it, in the same mount.
  * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there); a
  * line on fd 5 says the mounts are made and the script is about to chroot and exec.
@@ -30,7 +31,7 @@
  * In this template literal ${'$'}{ spells a shell parameter expansion's dollar-brace.
  */
 export const SETUP_SCRIPT = String.raw`set -e
-m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift 9; cg=$1; oom=$2; dev=$3; devs=$4; shift 4; n=$1; shift
+m=$1; up=$2; wk=$3; hn=$4; wd=$5; rofs=$6; priv=$7; setpriv=$8; envbin=$9; shift 9; cg=$1; oom=$2; dev=$3; devs=$4; shm=$5; shift 5; n=$1; shift
 for f in $cg; do echo 0 > "$f"; done
 if [ -n "$oom" ] && [ "$oom" != 0 ]; then echo "$oom" > /proc/self/oom_score_adj; fi
 [ -d "$m" ] && [ -d "$up" ] && [ -d "$wk" ] || mkdir -p "$up" "$wk" "$m"
@@ -64,7 +65,7 @@ flush
 # shellcheck disable=SC2086
 cp -a -- "$dev"/* $devs "$m/dev/"
 add /dev/pts "$m/dev/pts" none bind
-add shm "$m/dev/shm" tmpfs nosuid,nodev,noexec,mode=1777,size=65536k
+if [ -n "$shm" ]; then add "$shm" "$m/dev/shm" none bind; else add shm "$m/dev/shm" tmpfs nosuid,nodev,noexec,mode=1777,size=65536k; fi
 pend+=(/dev/pts /dev/shm)
 i=0
 while [ "$i" -lt "$n" ]; do
