@@ -13,7 +13,7 @@ import { log } from '../util/log.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { WatchCache, decodeEvent, type CacheEvent } from './cacher.js';
-import { cloneJSON } from './clone.js';
+import { deepClone } from '../apimachinery/deep.js';
 import { exactFieldValue, parseResourceVersion, servedFromCache } from './list-options.js';
 import { deepEqual } from '../apimachinery/deep.js';
 import { rfc3339 } from '../apimachinery/time.js';
@@ -519,7 +519,7 @@ export class RegistryStore {
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
     opts: WriteOptions & { subresource?: string; bypassStrategy?: boolean }, attempt: number,
   ): Promise<KubeObject | typeof RETRY | typeof UNCHANGED> {
-    const next = await mutate(cloneJSON(old));
+    const next = await mutate(deepClone(old));
     const meta: ObjectMeta = (next.metadata ??= {});
     const pinned = meta.resourceVersion !== undefined && meta.resourceVersion !== '';
     if (pinned && meta.resourceVersion !== String(rev)) throw conflictStale(this.gr, name);
@@ -650,7 +650,7 @@ export class RegistryStore {
         strategy = this.def.statusStrategy;
       } else {
         // Default status strategy: everything but status comes from the stored object.
-        result = { ...cloneJSON(old), status: next.status };
+        result = { ...deepClone(old), status: next.status };
         strategy = {};
       }
     } else {
@@ -737,7 +737,7 @@ export class RegistryStore {
         throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
       // Validating admission sees the stored object (oldObject), after the preconditions.
-      await this.deps.admissionChain?.validate(this.admissionAttributes('DELETE', namespace, name, undefined, cloneJSON(obj), '', opts));
+      await this.deps.admissionChain?.validate(this.admissionAttributes('DELETE', namespace, name, undefined, deepClone(obj), '', opts));
       if (!meta.deletionTimestamp) this.def.strategy.prepareForDelete?.(obj, { now: this.deps.clock.now(), admission: this.deps.admission });
       const marked = this.markForDeletion(obj, opts);
       if (marked === 'unchanged') return { object: obj, deleted: false };

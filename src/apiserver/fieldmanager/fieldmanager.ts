@@ -15,7 +15,7 @@ import { rfc3339 } from '../../apimachinery/time.js';
 import { deepEqual } from '../../apimachinery/deep.js';
 import { decodeManagedFields, encodeManagedFields, managerKey, type ManagedFieldsEntry, type Managers, type ManagerSet } from './managed.js';
 import { FieldSet } from './set.js';
-import { cloneJSON } from '../../registry/clone.js';
+import { deepClone } from '../../apimachinery/deep.js';
 import { resourceType, type TypeNode } from './schema.js';
 import { compare, isSame, merge, removeItems, toFieldSet, TypedErrors, type Comparison } from './typed.js';
 import { pathString } from './path.js';
@@ -243,7 +243,7 @@ export function applyObject(ctx: FieldManagerContext, live: KubeObject | undefin
   const name = String((config.metadata as { name?: unknown } | undefined)?.name ?? live?.metadata?.name ?? '');
   const configSet = checkAppliedConfig(ctx, config, name, live?.metadata?.namespace);
   // merge shares untouched subtrees with its input and pruning edits in place: work on a copy
-  const liveObj = cloneJSON(withoutManagedFields(live));
+  const liveObj = deepClone(withoutManagedFields(live));
   let managers: Managers;
   try {
     managers = decodeManagedFields(live?.metadata?.managedFields);
@@ -259,7 +259,7 @@ export function applyObject(ctx: FieldManagerContext, live: KubeObject | undefin
   const self: ManagerSet = { manager: opts.manager, operation: 'Apply', apiVersion, subresource: ctx.subresource, set: configSet };
   const key = managerKey(self);
   const previous = managers.get(key);
-  const cfg = cloneJSON(config);
+  const cfg = deepClone(config);
   if (cfg.metadata) delete (cfg.metadata as Record<string, unknown>).managedFields;
   // the live resourceVersion must not pin the write (a race retries); one the configuration sets does
   if (liveObj.metadata) delete liveObj.metadata.resourceVersion;
@@ -330,7 +330,7 @@ function syncLastApplied(live: KubeObject | undefined, merged: KubeObject, confi
   if (manager !== 'kubectl' || !live) return;
   const annotations = merged.metadata?.annotations as Record<string, string> | undefined;
   if (!annotations || annotations[LAST_APPLIED] === undefined) return;
-  const copy = cloneJSON(config) as { metadata?: { annotations?: Record<string, string> } };
+  const copy = deepClone(config) as { metadata?: { annotations?: Record<string, string> } };
   if (copy.metadata?.annotations) {
     delete copy.metadata.annotations[LAST_APPLIED];
     if (Object.keys(copy.metadata.annotations).length === 0) delete copy.metadata.annotations;

@@ -6,7 +6,7 @@
 import { deepEqual } from '../../apimachinery/deep.js';
 import { elementKey, pathString, type PathElement } from './path.js';
 import { FieldSet } from './set.js';
-import { cloneJSON } from '../../registry/clone.js';
+import { deepClone } from '../../apimachinery/deep.js';
 import { UNTYPED, type TypeNode } from './schema.js';
 
 type Obj = Record<string, unknown>;
@@ -254,13 +254,13 @@ export function isSame(c: Comparison): boolean {
  */
 export function merge(live: unknown, config: unknown, t: TypeNode): unknown {
   if (config === undefined) return live;
-  if (live === undefined || live === null || config === null) return cloneJSON(config);
+  if (live === undefined || live === null || config === null) return deepClone(config);
   switch (t.kind) {
-    case 'scalar': return cloneJSON(config);
+    case 'scalar': return deepClone(config);
     case 'untyped':
     case 'struct':
     case 'map': {
-      if (!isObj(live) || !isObj(config) || (t.kind !== 'untyped' && t.atomic)) return cloneJSON(config);
+      if (!isObj(live) || !isObj(config) || (t.kind !== 'untyped' && t.atomic)) return deepClone(config);
       const out: Obj = { ...live };
       for (const [k, c] of Object.entries(config)) {
         const ct = t.kind === 'map' ? t.element() : t.kind === 'struct' ? (t.field(k) ?? t.extra?.() ?? UNTYPED) : UNTYPED;
@@ -269,7 +269,7 @@ export function merge(live: unknown, config: unknown, t: TypeNode): unknown {
       return out;
     }
     case 'list': {
-      if (t.listType === 'atomic' || !Array.isArray(live) || !Array.isArray(config)) return cloneJSON(config);
+      if (t.listType === 'atomic' || !Array.isArray(live) || !Array.isArray(config)) return deepClone(config);
       return mergeList(live, config, t);
     }
   }
@@ -301,7 +301,7 @@ function mergeList(live: unknown[], config: unknown[], t: Extract<TypeNode, { ki
   const shared = r.order.filter((k) => l.items.has(k));
   let next = shared.shift();
   const out: unknown[] = [];
-  const item = (k: string) => (t.listType === 'map' ? merge(l.items.get(k), r.items.get(k), t.element()) : cloneJSON(r.items.get(k) ?? l.items.get(k)));
+  const item = (k: string) => (t.listType === 'map' ? merge(l.items.get(k), r.items.get(k), t.element()) : deepClone(r.items.get(k) ?? l.items.get(k)));
   let li = 0;
   let ri = 0;
   while (li < l.order.length || ri < r.order.length) {
