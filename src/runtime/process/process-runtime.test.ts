@@ -353,11 +353,18 @@ for (const shim of [true, false]) {
   });
 }
 
-test('namespaces: a container\'s /dev is its own tmpfs: only the standard devices, links, pts and shm; its file mount points and writes stay off the node\'s /dev; ptys work; the pod\'s containers share its /dev/shm; a privileged one also has the node\'s devices', namespaces, async () => {
+test('namespaces: a container\'s /dev is its own tmpfs: only the standard devices, links, pts and shm; its file mount points and writes stay off the node\'s /dev; ptys work; the pod\'s containers share its /dev/shm; a privileged one also has the node\'s devices', namespaces, async (ctx) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
   const cfg = sandboxConfig('dev', 'NODE');
   const sb = await rt.runPodSandbox(cfg);
+  // A failed assertion leaves no sandbox behind (its namespace pins and /dev/shm are mounts of the node).
+  let removed = false;
+  ctx.after(async () => {
+    if (!removed) await rt.removePodSandbox(sb);
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
   // The kubelet's termination log, mounted at a path of its own under /dev (a file mount point there
   // used to be created in the node's /dev), and an emptyDir mounted over /dev/shm.
   const log = path.join(dir, 'termination-log');
@@ -420,7 +427,6 @@ test('namespaces: a container\'s /dev is its own tmpfs: only the standard device
   assert.equal(seen.at(-1), 'tmpfs');
   for (const d of hostDeviceNodes()) assert.ok(seen.includes(path.basename(d)), `${d} missing in a privileged container: ${seen.join(' ')}`);
   await rt.removePodSandbox(sb);
+  removed = true;
   assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'a mount of the pod (its /dev/shm) outlived its sandbox');
-  await rt.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
