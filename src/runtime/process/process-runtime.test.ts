@@ -241,6 +241,9 @@ test('namespaces + CNI: a restarted agent keeps a sandbox whose network passes C
       assert.ok(fs.readFileSync(path.join(dir, 'keep.log'), 'utf8').includes(` ${ip}/24 `));
     } finally {
       for (const s of await second.listPodSandbox()) await second.removePodSandbox(s.id);
+      // As a restarted agent learns its podCIDR from its Node: close() then removes the node's
+      // masquerade rule the first runtime added (without it the rule outlived the test).
+      await second.updateRuntimeConfig({ networkConfig: { podCidr } });
       await second.close();
     }
     assert.ok(!fs.existsSync(`/run/netns/tskube-${keep.slice(0, 16)}`) && !fs.existsSync(`/run/netns/tskube-${broken.slice(0, 16)}`));
