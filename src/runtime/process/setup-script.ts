@@ -2,9 +2,8 @@
  * SETUP_SCRIPT runs as the first process of a container's fresh PID and mount namespaces (under
  * `unshare --fork`, inside the pod sandbox's network, UTS and IPC namespaces) and turns the host
  * into the container's image, copy-on-write: an overlay with lower = host /, upper = the
- * container's own directory; a fresh /proc; tmpfs /tmp; the container's own /dev (below); the host's
- * /sys; each mount (volumes,
- * /etc/hosts, /etc/hostname, /etc/resolv.conf) bind-mounted at its path; the hostname set when the
+ * container's own directory; a fresh /proc; tmpfs /tmp; the container's own /dev (below); the
+ * host's /sys; each mount (volumes, /etc/hosts, /etc/hostname, /etc/resolv.conf) bind-mounted at its path; the hostname set when the
  * container has its own UTS namespace (hostname argument not empty); then chroot and exec the
  * container's command so that it is PID 1.
  *
@@ -21,8 +20,9 @@
  * (null, zero, full, random, urandom, tty, ptmx; a privileged container's all): one cp copies both
  * in (device nodes as nodes: the tmpfs is not nodev). Then the node's devpts is bound at /dev/pts,
  * and at /dev/shm the pod's shm (a tmpfs the runtime mounted for the sandbox, shared by its
- * containers as their IPC namespace is) or, shm empty, a tmpfs of its own (1777, 64m). /dev/ptmx is a node of the tmpfs, not a bind of the node's:
- * the kernel looks for the devpts of a pty opened through it at "pts" beside it, in the same mount.
+ * containers as their IPC namespace is) or, shm empty, a tmpfs of its own (1777, 64m). /dev/ptmx is
+ * a node of the tmpfs, not a bind of the node's: the kernel looks for the devpts of a pty opened
+ * through it at "pts" beside it, in the same mount.
  * File descriptor 3 is the container's stderr; fd 2 stays unshare's own (setup errors go there); a
  * line on fd 5 says the mounts are made and the script is about to chroot and exec.
  * Mounts live in the private mount namespace, so they vanish when the container's init exits. They
