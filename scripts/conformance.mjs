@@ -180,7 +180,9 @@ function agnhostBinary(dir) {
   const bin = join(cache, 'agnhost');
   if (!existsSync(bin) || statSync(xz).mtimeMs > statSync(bin).mtimeMs) {
     mkdirSync(cache, { recursive: true });
-    execFileSync('sh', ['-c', 'xz -dc "$1" > "$2.tmp" && chmod +x "$2.tmp" && mv "$2.tmp" "$2"', 'sh', xz, bin]);
+    // A temporary name of this process's own: two runs started together (CI's probe run beside the
+    // rest) may both unpack it, and a shared one was moved away under the other's chmod.
+    execFileSync('sh', ['-c', 'xz -dc "$1" > "$2.$$.tmp" && chmod +x "$2.$$.tmp" && mv "$2.$$.tmp" "$2"', 'sh', xz, bin]);
   }
   return bin;
 }
