@@ -32,7 +32,7 @@ export async function runServer(o: ServerOptions): Promise<void> {
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
   console.log('  agents join with (NODE is the new node\'s name):');
   console.log(`  tskube agent --server ${cp.api.url} --token $(cat ${nodeTokenPath(cp.dataDir)}) --name NODE --ca-file ${join(cp.dataDir, 'pki', 'ca.crt')}${o.serviceClusterIpRange ? ` --cluster-dns ${clusterDNSIP(o.serviceClusterIpRange)}` : ''}`);
-  const stop = async () => { ac.abort(); await components.stop(); await cp.close(); process.exit(0); };
+  const stop = async () => { ac.abort(); await components.stop(); await cp.close(); process.exit(process.exitCode ?? 0); };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }

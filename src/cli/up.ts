@@ -54,7 +54,8 @@ export async function runUp(o: UpOptions): Promise<void> {
     ac.abort();
     await components.stop();
     await cp.close();
-    process.exit(0);
+    // 1 when the components thread failed (it set exitCode and asked for this stop).
+    process.exit(process.exitCode ?? 0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
