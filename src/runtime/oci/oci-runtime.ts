@@ -419,7 +419,7 @@ export class OciRuntime implements Runtime {
 
   /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
   async close(): Promise<void> {
-    this.sandboxes.close();
+    await this.sandboxes.close();
     if (this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) await this.network.release();
   }
 

@@ -54,6 +54,8 @@ export class SandboxManager {
   private readonly dir: string;
   /** set by close(): a sandbox still being created is undone instead of kept */
   private closed = false;
+  /** sandboxes being created (close waits for them) */
+  private readonly creating = new Set<Promise<SandboxRecord>>();
   private verifying?: Promise<void>;
 
   constructor(private readonly o: SandboxManagerOptions) {
@@ -64,6 +66,16 @@ export class SandboxManager {
 
   /** run creates a sandbox; on failure everything it did is undone. */
   async run(config: PodSandboxConfig): Promise<SandboxRecord> {
+    const running = this.create(config);
+    this.creating.add(running);
+    try {
+      return await running;
+    } finally {
+      this.creating.delete(running);
+    }
+  }
+
+  private async create(config: PodSandboxConfig): Promise<SandboxRecord> {
     const id = randomBytes(32).toString('hex');
     const dir = path.join(this.dir, id);
     fs.mkdirSync(dir, { recursive: true });
@@ -101,9 +113,13 @@ export class SandboxManager {
     return rec;
   }
 
-  /** close marks the manager closed: sandboxes still being created are undone as they finish. */
-  close(): void {
+  /**
+   * close marks the manager closed: sandboxes still being created are undone as they finish, and
+   * close waits for that (a process that exits right after would leave their namespace mounts).
+   */
+  async close(): Promise<void> {
     this.closed = true;
+    await Promise.allSettled([...this.creating]);
   }
 
   /** stop releases the sandbox's network (CNI DEL, namespace removed) and namespaces; idempotent. */
