@@ -2,8 +2,9 @@
  * The controllers, scheduler and node agents of `tskube up` / `tskube server` on a worker thread of
  * their own (as kube-controller-manager, kube-scheduler and the kubelets are processes of their
  * own): the API server keeps the main thread, the components get the second core. They reach the
- * API server over HTTPS exactly as before; the thread boundary carries only start, stop and the
- * ComponentStatus probes. TSKUBE_COMPONENTS_THREAD=0 keeps them on the main thread. The thread
+ * API server only through its API (its local Unix socket); the thread boundary carries only start,
+ * stop, the ComponentStatus probes and the metrics for /metrics. TSKUBE_COMPONENTS_THREAD=0 keeps
+ * them on the main thread. The thread
  * loads only their code (dist/components.mjs): about 16 MiB for an idle thread, 48 MiB with the
  * whole bundle.
  */
@@ -22,15 +23,16 @@ export type ThreadComponentsOptions = Omit<ComponentsOptions, 'signal' | 'compon
 /** the workerData that marks the components thread */
 const ROLE = 'tskube-components';
 
+/** Every message asks (ToThread) or answers (FromThread) the question with its id. */
 type ToThread =
-  | { type: 'start'; options: ThreadComponentsOptions }
-  | { type: 'stop' }
+  | { type: 'start'; id: number; options: ThreadComponentsOptions }
+  | { type: 'stop'; id: number }
   | { type: 'check'; id: number; component: string }
   | { type: 'metrics'; id: number };
 type FromThread =
-  | { type: 'started' }
-  | { type: 'failed'; message: string }
-  | { type: 'stopped' }
+  | { type: 'started'; id: number }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'stopped'; id: number }
   | { type: 'checked'; id: number; result: ProbeResult }
   | { type: 'metrics'; id: number; metrics: MetricsJSON };
 
@@ -70,10 +72,9 @@ export class ComponentsThread {
   private readonly worker: Worker;
   private readonly exited: Promise<number>;
   private nextId = 0;
-  /** questions asked of the thread (probes, metrics) by id, with what answers them if it is gone */
+  /** questions asked of the thread by id, with what settles them on its answer or if it is gone */
   private readonly asked = new Map<number, { answer: (m: FromThread) => void; gone: () => void }>();
   private removeMetrics?: () => void;
-  private waiting?: { type: FromThread['type']; resolve: (m: FromThread) => void; reject: (e: Error) => void };
   private gone?: Error;
 
   constructor() {
@@ -93,40 +94,26 @@ export class ComponentsThread {
   }
 
   private onMessage(m: FromThread): void {
-    if (m.type === 'checked' || m.type === 'metrics') {
-      this.asked.get(m.id)?.answer(m);
-      this.asked.delete(m.id);
-      return;
-    }
-    const w = this.waiting;
-    if (!w) return;
-    this.waiting = undefined;
-    if (m.type === 'failed') w.reject(new Error(m.message));
-    else w.resolve(m);
+    this.asked.get(m.id)?.answer(m);
+    this.asked.delete(m.id);
   }
 
   private fail(err: Error): void {
     this.gone ??= err;
-    this.waiting?.reject(err);
-    this.waiting = undefined;
     for (const q of this.asked.values()) q.gone();
     this.asked.clear();
   }
 
-  private request(msg: ToThread, answer: FromThread['type']): Promise<FromThread> {
-    if (this.gone) return Promise.reject(this.gone);
+  /**
+   * ask posts a question and settles with what `answer` makes of the thread's answer, or with what
+   * `ifGone` gives if the thread ends first (either may throw: the promise then rejects).
+   */
+  private ask<T>(msg: (id: number) => ToThread, answer: (m: FromThread) => T, ifGone: (err: Error) => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.waiting = { type: answer, resolve, reject };
-      this.worker.postMessage(msg);
-    });
-  }
-
-  /** ask posts a question and resolves with the thread's answer, or with `ifGone` if the thread ends first. */
-  private ask<T>(msg: (id: number) => ToThread, answer: (m: FromThread) => T, ifGone: () => T): Promise<T> {
-    if (this.gone) return Promise.resolve(ifGone());
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.asked.set(id, { answer: (m) => resolve(answer(m)), gone: () => resolve(ifGone()) });
+      const settle = (f: () => T) => { try { resolve(f()); } catch (e) { reject(e); } };
+      if (this.gone) { settle(() => ifGone(this.gone!)); return; }
+      const id = this.nextId++;
+      this.asked.set(id, { answer: (m) => settle(() => answer(m)), gone: () => settle(() => ifGone(this.gone!)) });
       this.worker.postMessage(msg(id));
     });
   }
@@ -154,13 +141,15 @@ export class ComponentsThread {
    * ComponentStatus for them through the thread.
    */
   async start(options: ThreadComponentsOptions, health?: ComponentHealth): Promise<Components> {
-    await this.request({ type: 'start', options }, 'started');
+    await this.ask((id) => ({ type: 'start', id, options }), (m) => {
+      if (m.type === 'failed') throw new Error(m.message);
+    }, (err) => { throw err; });
     for (const c of COMPONENTS) health?.register(c, () => this.check(c));
     this.removeMetrics = addThreadMetrics(() => this.metrics());
     return {
       stop: async () => {
         this.removeMetrics?.();
-        if (!this.gone) await this.request({ type: 'stop' }, 'stopped').catch(() => undefined);
+        await this.ask((id) => ({ type: 'stop', id }), () => undefined, () => undefined);
         await this.worker.terminate();
         await this.exited;
       },
@@ -180,15 +169,15 @@ export function runComponentsThread(): void {
     switch (m.type) {
       case 'start':
         startComponents({ ...m.options, signal: ac.signal, componentHealth: health }).then(
-          (c) => { components = c; send({ type: 'started' }); },
-          (err: unknown) => { logger.error(err, 'starting the components failed'); send({ type: 'failed', message: (err as Error)?.message ?? String(err) }); },
+          (c) => { components = c; send({ type: 'started', id: m.id }); },
+          (err: unknown) => { logger.error(err, 'starting the components failed'); send({ type: 'failed', id: m.id, message: (err as Error)?.message ?? String(err) }); },
         );
         break;
       case 'stop':
         ac.abort();
-        void (components?.stop() ?? Promise.resolve()).then(() => send({ type: 'stopped' }), (err: unknown) => {
+        void (components?.stop() ?? Promise.resolve()).then(() => send({ type: 'stopped', id: m.id }), (err: unknown) => {
           logger.error(err, 'stopping the components failed');
-          send({ type: 'stopped' });
+          send({ type: 'stopped', id: m.id });
         });
         break;
       case 'check':
