@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
 import { Resources } from '../client/types.js';
 import { FakeClock } from '../util/clock.js';
@@ -464,5 +464,18 @@ test('status: written once when the API hands back the same status with its keys
   await t.settle();
   assert.equal(patches(), before);
   assert.equal(canonicalJSON({ b: 1, a: { d: [{ f: 1, e: 2 }], c: null } }), '{"a":{"c":null,"d":[{"e":2,"f":1}]},"b":1}');
+  t.w.stop();
+});
+
+test('status: a starting pod is first reported Pending with its containers waiting ContainerCreating (as the kubelet, before the sandbox), then Running, in that order', async () => {
+  const t = await setupPodWorker(one('Always'));
+  const statuses = t.client.calls
+    .filter((c) => c.verb === 'patch/status' && c.plural === 'pods')
+    .map((c) => (c.body as { status: PodStatus }).status);
+  assert.ok(statuses.length >= 2, `${statuses.length} status writes`);
+  assert.equal(statuses[0].phase, 'Pending');
+  assert.deepEqual(statuses[0].containerStatuses?.map((s) => s.state), [{ waiting: { reason: 'ContainerCreating' } }]);
+  assert.equal(statuses[0].podIP, undefined);
+  assert.equal(statuses.at(-1)!.phase, 'Running');
   t.w.stop();
 });
