@@ -325,6 +325,22 @@ test('namespaces: a sandbox\'s sysctls are set in its own IPC namespace, not the
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('namespaces: close() waits for a sandbox still being created, which undoes itself: no namespace mount outlives the runtime', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
+  // Not awaited: the agent stops while the sandbox is being made.
+  const creating = rt.runPodSandbox(sandboxConfig('closing', 'NODE')).then(() => 'created', (e: Error) => e.message);
+  await rt.close();
+  // By the time close() returns, the half-made sandbox is undone (its directory gone): a process
+  // that exits right after leaves nothing mounted.
+  const sandboxesDir = path.join(dir, 'sandboxes');
+  assert.deepEqual(fs.existsSync(sandboxesDir) ? fs.readdirSync(sandboxesDir).filter((f) => !f.endsWith('.json')) : [], []);
+  assert.match(await creating, /was stopped while it was being created/);
+  const left = fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dir));
+  assert.deepEqual(left, []);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 for (const shim of [true, false]) {
   test(`process runtime (host, ${shim ? 'container shim' : 'direct'}): who forks the container; attach with stdin; SIGTERM within the grace period gives 143`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
