@@ -18,7 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { procStats, startBench } from './lib.js';
+import { buildBundle, procStats, startBench } from './lib.js';
 
 /**
  * More than 256 nodes need a pod range wider than the default 10.244.0.0/16 cut in /24s (node IPAM
@@ -140,10 +140,7 @@ async function idle(entry: Entry, label: string, args: string[], nodes: number):
   await c.stop();
 }
 
-if (ENTRIES.includes('bundle')) {
-  const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
-  if (b.status !== 0) throw new Error('could not build dist/tskube.mjs');
-}
+if (ENTRIES.includes('bundle')) buildBundle();
 console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 for (const entry of ENTRIES) await idle(entry, 'tskube up --nodes 3 (control plane and 3 node agents in one process)', ['--nodes', '3'], 3);
 if (SIM_NODES > 0 && ENTRIES.length) await idle(ENTRIES[0], `tskube up --nodes 0 --simulated-nodes ${SIM_NODES}`, ['--nodes', '0', '--simulated-nodes', String(SIM_NODES), ...clusterCidrFor(SIM_NODES)], SIM_NODES);

@@ -32,8 +32,8 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
-/** bundleEntry builds the bundles (scripts/build.mjs) and names the main one. */
-function bundleEntry(): string {
+/** buildBundle builds the bundles (scripts/build.mjs) and names the main one, dist/tskube.mjs. */
+export function buildBundle(): string {
   const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   if (b.status !== 0) throw new Error('could not build dist/tskube.mjs');
   return join(ROOT, 'dist/tskube.mjs');
@@ -46,7 +46,7 @@ export async function startBench(args: string[], wantNodes: number): Promise<Ben
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   // BENCH_ENTRY=bundle runs dist/tskube.mjs (what `npm start` runs, rebuilt first) instead of the sources through tsx,
   // whose transpiled modules and source maps cost each thread memory the bundle does not.
-  const entry = process.env.BENCH_ENTRY === 'bundle' ? [bundleEntry()] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const entry = process.env.BENCH_ENTRY === 'bundle' ? [buildBundle()] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   const proc = spawn(process.execPath, [...nodeFlags, ...entry, 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
