@@ -987,6 +987,7 @@ export class PodWorker {
 
   private retryLater(ms = this.d.retryMs ?? 2000): void {
     this.cancelRetry?.();
+    if (this.terminated) return;
     const cancel = this.d.clock.setTimeout(() => { this.timers.delete(cancel); this.cancelRetry = undefined; this.kick(); }, ms);
     this.cancelRetry = cancel;
     this.timers.add(cancel);

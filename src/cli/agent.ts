@@ -92,11 +92,13 @@ export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
 }
 
 /**
- * stopContainers stops every container a runtime still runs, then every pod sandbox (CNI DEL
- * releases the addresses, network namespaces go) and closes the runtime (the node's bridge goes):
- * a node agent shutting down leaves nothing behind.
+ * stopContainers lets the sandboxes and containers being made finish (no new ones start), stops
+ * every container the runtime runs, then every pod sandbox (CNI DEL releases the addresses,
+ * network namespaces go) and closes the runtime (the node's bridge goes): a node agent shutting
+ * down leaves nothing behind.
  */
 export async function stopContainers(runtime: Runtime, graceMs: number): Promise<void> {
+  await runtime.drain?.();
   const running = (await runtime.listContainers()).filter((c) => c.phase === 'running' || c.phase === 'created');
   await Promise.allSettled(running.map((c) => runtime.stopContainer(c.id, graceMs)));
   await Promise.allSettled((await runtime.listPodSandbox()).map((s) => runtime.removePodSandbox(s.id)));

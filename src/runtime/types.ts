@@ -355,6 +355,12 @@ export interface Runtime {
    */
   resolveImage(image: string, hasCommand: boolean): Promise<ImageInfo>;
 
+  /**
+   * drain, before a shutdown stops everything, refuses new sandboxes and containers and resolves once
+   * those being made are done (else one finished after the shutdown listed them would be left behind).
+   */
+  drain?(): Promise<void>;
+
   /** close stops bookkeeping (containers keep running); with no sandbox left it releases node-wide network state */
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { PodNetwork } from '../../network/pod-network.js';
 import { log } from '../../util/log.js';
 import { CriLogWriter, DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
+import { WorkGate } from '../work-gate.js';
 import {
   ImagePullError,
   type AttachSession, type ContainerConfig, type ContainerEvent, type ContainerEventType, type ContainerFilter, type ContainerInfo,
@@ -104,6 +105,8 @@ export class OciRuntime implements Runtime {
   private readonly runc: Runc;
   private readonly containersDir: string;
   private readonly sandboxes: SandboxManager;
+  /** sandboxes and container starts under way, refused once the agent shuts down */
+  private readonly gate = new WorkGate();
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly events = new ContainerEvents();
   private readonly recovered: Promise<void>;
@@ -150,7 +153,11 @@ export class OciRuntime implements Runtime {
 
   // ---------------------------------------------------------------- sandboxes
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+  runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    return this.gate.run('failed to run the pod sandbox', () => this.makeSandbox(config));
+  }
+
+  private async makeSandbox(config: PodSandboxConfig): Promise<string> {
     const rec = await this.sandboxes.run(config);
     // The pod's /dev/shm, shared by its containers as its IPC namespace is (containerd mounts it for
     // the sandbox); a hostIPC pod's containers each get their own.
@@ -209,7 +216,11 @@ export class OciRuntime implements Runtime {
    * config.json. Errors (an image not in the store, an unknown USER) fail the creation, as in
    * containerd (the agent reports CreateContainerError).
    */
-  async createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+  createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    return this.gate.run('failed to create the container', () => this.create(sandboxId, config, sandboxConfig));
+  }
+
+  private async create(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
     await this.recovered;
     const sb = this.sandboxes.get(sandboxId);
     if (!sb || sb.state !== 'SANDBOX_READY') throw new Error(`failed to create containerd container: sandbox ${sandboxId} is not ready`);
@@ -250,7 +261,11 @@ export class OciRuntime implements Runtime {
    * are the monitor's pipes, read here into the CRI log) and `runc start`. A container runc cannot
    * start (its command not found) ends at once as StartError with runc's reason, exit code 128.
    */
-  async startContainer(id: string): Promise<void> {
+  startContainer(id: string): Promise<void> {
+    return this.gate.run('failed to start the container', () => this.start(id));
+  }
+
+  private async start(id: string): Promise<void> {
     const rec = this.must(id);
     if (rec.info.phase !== 'created') throw new Error(`container ${id} already started`);
     const c = rec.info.config;
@@ -418,6 +433,11 @@ export class OciRuntime implements Runtime {
   }
 
   /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
+  /** drain refuses new sandboxes and containers and waits for those being made (agent shutdown). */
+  drain(): Promise<void> {
+    return this.gate.drain();
+  }
+
   async close(): Promise<void> {
     await this.sandboxes.close();
     if (this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) await this.network.release();

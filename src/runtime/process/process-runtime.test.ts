@@ -341,6 +341,24 @@ test('namespaces: close() waits for a sandbox still being created, which undoes 
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('namespaces: drain() waits for a sandbox being made, its /dev/shm mounted, and refuses new ones: a shutdown then removes everything', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
+  let made: string | undefined;
+  // Not awaited: the agent shuts down while the sandbox is being made.
+  const creating = rt.runPodSandbox(sandboxConfig('draining', 'NODE')).then((id) => { made = id; return id; });
+  await rt.drain();
+  assert.ok(made, 'drain() returned before the sandbox under way was finished');
+  assert.ok(fs.readFileSync('/proc/mounts', 'utf8').includes(path.join(dir, 'sandboxes', made, 'shm')), 'the pod\'s /dev/shm is mounted once drain() returns');
+  await assert.rejects(rt.runPodSandbox(sandboxConfig('late', 'NODE')), /failed to run the pod sandbox: the runtime is shutting down/);
+  // The shutdown's next steps (stopContainers) find it and leave nothing mounted.
+  assert.deepEqual((await rt.listPodSandbox()).map((s) => s.id), [await creating]);
+  for (const s of await rt.listPodSandbox()) await rt.removePodSandbox(s.id);
+  await rt.close();
+  assert.deepEqual(fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dir)), []);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 for (const shim of [true, false]) {
   test(`process runtime (host, ${shim ? 'container shim' : 'direct'}): who forks the container; attach with stdin; SIGTERM within the grace period gives 143`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));

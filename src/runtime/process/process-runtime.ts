@@ -10,6 +10,7 @@ import { PodNetwork } from '../../network/pod-network.js';
 import { DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
+import { WorkGate } from '../work-gate.js';
 import {
   NETWORK_UNAVAILABLE,
   type AttachSession, type ContainerConfig, type ContainerEvent, type ContainerEventType, type ContainerFilter, type ContainerInfo,
@@ -111,6 +112,8 @@ export class ProcessRuntime implements Runtime {
   private readonly catalog: ImageCatalog;
   private readonly containersDir: string;
   private readonly sandboxes: SandboxManager;
+  /** sandboxes and container starts under way, refused once the agent shuts down */
+  private readonly gate = new WorkGate();
   private readonly events = new ContainerEvents();
   /** each sandbox's pod PID namespace (shareProcessNamespace), held by a pause process that is its PID 1 */
   private readonly pauses = new Map<string, { child: ChildProcess; initPid?: number }>();
@@ -184,7 +187,11 @@ export class ProcessRuntime implements Runtime {
 
   // ---------------------------------------------------------------- sandboxes
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+  runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    return this.gate.run('failed to run the pod sandbox', () => this.makeSandbox(config));
+  }
+
+  private async makeSandbox(config: PodSandboxConfig): Promise<string> {
     const wantPod = (config.linux?.namespaceOptions?.network ?? 'POD') === 'POD';
     if (wantPod && this.isolation === 'host') {
       throw new Error(`network is not ready: ${NETWORK_UNAVAILABLE}: ${(this.network.status() as { message?: string }).message ?? 'not root'}`);
@@ -248,7 +255,11 @@ export class ProcessRuntime implements Runtime {
 
   // ---------------------------------------------------------------- containers
 
-  async createContainer(sandboxId: string, config: ContainerConfig, _sandboxConfig: PodSandboxConfig): Promise<string> {
+  createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    return this.gate.run('failed to create the container', () => this.create(sandboxId, config, sandboxConfig));
+  }
+
+  private async create(sandboxId: string, config: ContainerConfig, _sandboxConfig: PodSandboxConfig): Promise<string> {
     const sb = this.sandboxes.get(sandboxId);
     if (!sb || sb.state !== 'SANDBOX_READY') throw new Error(`failed to create containerd container: sandbox ${sandboxId} is not ready`);
     const id = randomBytes(32).toString('hex');
@@ -275,7 +286,11 @@ export class ProcessRuntime implements Runtime {
     return id;
   }
 
-  async startContainer(id: string): Promise<void> {
+  startContainer(id: string): Promise<void> {
+    return this.gate.run('failed to start the container', () => this.start(id));
+  }
+
+  private async start(id: string): Promise<void> {
     const rec = this.must(id);
     if (rec.info.phase !== 'created') throw new Error(`container ${id} already started`);
     const sb = this.sandboxes.get(rec.info.sandboxId);
@@ -504,6 +519,11 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
+  /** drain refuses new sandboxes and containers and waits for those being made (agent shutdown). */
+  drain(): Promise<void> {
+    return this.gate.drain();
+  }
+
   async close(): Promise<void> {
     await this.sandboxes.close();
     if (this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) await this.network.release();
