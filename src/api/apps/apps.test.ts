@@ -46,9 +46,10 @@ describe('deployments', () => {
       message: 'Deployment.apps "d" is invalid: spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"',
     },
     {
+      // An absent selector is labels.Nothing(): it also fails to match the template (the apps/v1 reader's error).
       name: 'missing selector',
       spec: { template: tmpl({ app: 'a' }) },
-      message: 'Deployment.apps "d" is invalid: spec.selector: Required value',
+      message: 'Deployment.apps "d" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"a"}: `selector` does not match template `labels`]',
     },
     {
       name: 'both surge and unavailable zero',
@@ -161,6 +162,24 @@ describe('statefulsets and daemonsets', () => {
     (next.spec as any).serviceName = 's';
     (next.spec as any).replicas = 4;
     assert.deepEqual(updateObject(statefulsets, next, created).errs, []);
+  });
+
+  it('StatefulSet without a selector: Required and the unmatched template labels', () => {
+    const { errs } = createObject(statefulsets, { metadata: { name: 's' }, spec: { serviceName: 's', template: tmpl({ app: 'cockroachdb' }) } });
+    assert.equal(invalid('StatefulSet', 'apps', 's', errs).message,
+      'StatefulSet.apps "s" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"cockroachdb"}: `selector` does not match template `labels`]');
+  });
+
+  it('DaemonSet without a selector: only the unmatched template labels (ValidateDaemonSetSpec has no Required)', () => {
+    const { errs } = createObject(daemonsets, { metadata: { name: 'fluentd' }, spec: { template: tmpl({ app: 'fluentd' }) } });
+    assert.equal(invalid('DaemonSet', 'apps', 'fluentd', errs).message,
+      'DaemonSet.apps "fluentd" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"fluentd"}: `selector` does not match template `labels`');
+  });
+
+  it('DaemonSet with an empty selector: invalid for daemonset, the template not compared', () => {
+    const { errs } = createObject(daemonsets, { metadata: { name: 'e' }, spec: { selector: {}, template: tmpl({ app: 'e' }) } });
+    assert.equal(invalid('DaemonSet', 'apps', 'e', errs).message,
+      'DaemonSet.apps "e" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for daemonset');
   });
 
   it('DaemonSet defaults and template generation annotation', () => {

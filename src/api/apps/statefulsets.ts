@@ -138,7 +138,7 @@ export function defaultDaemonSet(ds: Obj): void {
 
 function validateDaemonSet(ds: KubeObject): FieldError[] {
   const spec = specOf(ds);
-  const errs = validateSelectorAndTemplate(spec, { emptySelectorKind: 'daemonset', ownerKind: 'DaemonSet' });
+  const errs = validateSelectorAndTemplate(spec, { emptySelectorKind: 'daemonset', ownerKind: 'DaemonSet', selectorRequired: false });
   const us: Obj = isObj(spec.updateStrategy) ? spec.updateStrategy : {};
   if (us.type === 'RollingUpdate') {
     if (!isObj(us.rollingUpdate)) errs.push(required('spec.updateStrategy.rollingUpdate'));

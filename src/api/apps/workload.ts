@@ -19,6 +19,11 @@ export interface SelectorTemplateOptions {
   emptySelectorKind: string;
   /** `ReplicaSet`, `StatefulSet`, `DaemonSet` in "activeDeadlineSeconds in <x> is not Supported" */
   ownerKind: string;
+  /**
+   * false for DaemonSets: ValidateDaemonSetSpec has no Required check, an absent selector only shows as
+   * the template labels it cannot match.
+   */
+  selectorRequired?: boolean;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface SelectorTemplateOptions {
 export function validateSelectorAndTemplate(spec: Obj, opts: SelectorTemplateOptions): FieldError[] {
   const errs: FieldError[] = [];
   if (spec.selector === undefined || spec.selector === null) {
-    errs.push(required('spec.selector'));
+    if (opts.selectorRequired !== false) errs.push(required('spec.selector'));
   } else {
     errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
     if (isEmptySelector(spec.selector)) {
@@ -48,7 +53,12 @@ export function validateTemplateForOwner(template: unknown, selector: unknown, o
   const matches = selectorIsMap
     ? Object.entries(isObj(selector) ? selector : {}).every(([k, v]) => labels?.[k] === v)
     : selectorMatches(selector, labels);
-  const empty = selectorIsMap ? !isObj(selector) || Object.keys(selector).length === 0 : isEmptySelector(selector);
+  // An absent LabelSelector converts to labels.Nothing(), which is not Empty() and matches nothing, so
+  // upstream reports the mismatch beside "spec.selector: Required value" (an RC's map selector is
+  // defaulted from the template first, so for it absent means empty).
+  const empty = selectorIsMap
+    ? !isObj(selector) || Object.keys(selector).length === 0
+    : selector !== undefined && selector !== null && isEmptySelector(selector);
   if (!empty && !matches) {
     errs.push(invalidText('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
   }
