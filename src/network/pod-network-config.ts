@@ -64,6 +64,32 @@ export function bridgeNameFor(nodeName: string, stateDir: string): string {
   return `tsk-${short}-${hash}`.slice(0, MAX_IFNAME);
 }
 
+/**
+ * serviceTableNameFor names a node's nftables table (the Service proxy's) after its bridge
+ * (tsk-host01-8fe4 → tskube-host01-8fe4): unique per node and state directory.
+ */
+export function serviceTableNameFor(bridge: string): string {
+  return `tskube-${bridge.replace(/^tsk-/, '')}`;
+}
+
+/** routeChainNameFor names a node's route controller's iptables chain after its bridge (tsk-host01-8fe4 → TSKUBE-RT-host01-8fe4, ≤ 28 characters). */
+export function routeChainNameFor(bridge: string): string {
+  return `TSKUBE-RT-${bridge.replace(/^tsk-/, '')}`.slice(0, 28);
+}
+
+/** masqueradeComment is the comment of a node's masquerade rule: it names the network and bridge, so the rule of a killed agent is found by its bridge. */
+export function masqueradeComment(networkName: string, bridge: string): string {
+  return `tskube ${networkName} ${bridge}: masquerade pod traffic leaving the node`;
+}
+
+/**
+ * masqueradeRule is the nat POSTROUTING rule (iptables arguments after the chain) that gives a
+ * node's pods a way out: traffic from its podCIDR leaving through anything but a pod bridge (tsk-*).
+ */
+export function masqueradeRule(podCIDR: string, networkName: string, bridge: string): string[] {
+  return ['-s', podCIDR, '!', '-o', 'tsk-+', '-m', 'comment', '--comment', masqueradeComment(networkName, bridge), '-j', 'MASQUERADE'];
+}
+
 /** networkNameFor is the CNI network name of a node's pod network. */
 export function networkNameFor(nodeName: string): string {
   return `tskube-${nodeName}`;

@@ -1,11 +1,16 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatCIDR, overlaps, parseCIDR } from './cidr.js';
 import { ExecPlugins, findPlugin, type PluginExec } from './cni/exec.js';
 import { CNIConfig } from './cni/libcni.js';
 import { podIPs } from './cni/result.js';
 import type { NetConfList, PortMapping, RuntimeConf } from './cni/types.js';
-import { bridgeNameFor, bridgeNetworkConfigList, ipamDataDirFor, loopbackNetworkConfigList, networkNameFor } from './pod-network-config.js';
+import { bridgeNameFor, bridgeNetworkConfigList, ipamDataDirFor, loopbackNetworkConfigList, masqueradeRule, networkNameFor, routeChainNameFor, serviceTableNameFor } from './pod-network-config.js';
 import { commands } from './command/command.js';
+import { NETWORK_OWNERS_DIR, processIdentity, recordNetworkOwner, releaseNetworkOwner, sweepStaleNetworks, type ProcessIdentity, type StaleStateHost } from './stale-state.js';
+import { log } from '../util/log.js';
+
+const logger = log.child({ component: 'pod-network' });
 
 /** run runs a host command through the command helper; a non-zero exit rejects. */
 const run = (file: string, args: string[]) => commands.runOk(file, args);
@@ -41,6 +46,10 @@ export interface PodNetworkOptions {
   privileged?: boolean;
   /** read the host's IPv4 routes as [dst, dev] (tests); default `ip -j -4 route show` */
   routes?: () => Promise<[string, string][]>;
+  /** where owner records of nodes' host-wide state live (default /run/tskube/networks) */
+  ownersDir?: string;
+  /** the machine the sweep of dead agents' state changes (tests); default ip, iptables, nft, umount */
+  sweepHost?: StaleStateHost;
 }
 
 /** PodAttachment identifies one pod sandbox's attachment to the network. */
@@ -74,6 +83,10 @@ export class PodNetwork {
   private list?: NetConfList;
   private unavailable?: string;
   private conflict?: string;
+  /** whether dead agents' state was swept (once, at the network's start) */
+  private swept = false;
+  /** this process, as recorded in the node's owner record */
+  private owner?: ProcessIdentity;
 
   constructor(private readonly o: PodNetworkOptions) {
     this.paths = (o.pluginPaths ?? DEFAULT_CNI_PATHS).filter((p) => o.exec || existsSync(p));
@@ -102,6 +115,7 @@ export class PodNetwork {
     const normal = formatCIDR(parseCIDR(cidr));
     if (normal === this.podCIDR) return;
     if (this.unavailable) { this.podCIDR = normal; return; }
+    if (!this.o.exec) await this.takeOwnership(normal);
     const clash = await this.routeConflict(normal);
     if (clash) {
       this.conflict = `the node's pod CIDR ${normal} overlaps ${clash[0]} routed to ${clash[1]} on this machine (another cluster?); start the cluster with another --cluster-cidr`;
@@ -117,6 +131,30 @@ export class PodNetwork {
   }
 
   /**
+   * takeOwnership runs before the node's bridge exists: it first removes what agents killed
+   * without cleaning up left on the machine (their bridges may carry this very pod range; see
+   * stale-state.ts), then records this process as the owner of the node's bridge, masquerade rule,
+   * table and chains, so a later agent can do the same should this one be killed.
+   */
+  private async takeOwnership(podCIDR: string): Promise<void> {
+    const dir = this.o.ownersDir ?? NETWORK_OWNERS_DIR;
+    if (!this.swept) {
+      this.swept = true;
+      try {
+        await sweepStaleNetworks({ stateDir: this.o.stateDir, dir, host: this.o.sweepHost, logger });
+      } catch (e) { logger.error(e, 'Failed to sweep the network state of dead node agents', { bridge: this.bridgeName }); }
+    }
+    this.owner ??= processIdentity();
+    if (!this.owner) return;
+    try {
+      recordNetworkOwner({
+        ...this.owner, nodeName: this.o.nodeName, stateDir: resolve(this.o.stateDir), bridge: this.bridgeName, networkName: this.networkName, podCIDR,
+        nftTables: [serviceTableNameFor(this.bridgeName)], routeChain: routeChainNameFor(this.bridgeName),
+      }, dir);
+    } catch (e) { logger.error(e, 'Failed to record the owner of the node\'s network state', { bridge: this.bridgeName, dir }); }
+  }
+
+  /**
    * masquerade gives pods a way out of the node, as kubenet's (and the bridge plugin's ipMasq) do,
    * with one rule per node instead of one chain per pod: traffic from the node's podCIDR that
    * leaves through anything but a pod bridge (tsk-*) is masqueraded; traffic to other pods, on
@@ -124,8 +162,8 @@ export class PodNetwork {
    */
   private async masquerade(op: 'add' | 'delete'): Promise<void> {
     if (!this.podCIDR) return;
-    const rule = ['POSTROUTING', '-s', this.podCIDR, '!', '-o', 'tsk-+', '-m', 'comment', '--comment', `tskube ${this.networkName} ${this.bridgeName}: masquerade pod traffic leaving the node`, '-j', 'MASQUERADE'];
-    const iptables = (flag: string, ...pos: string[]) => run('iptables', ['-w', '-t', 'nat', flag, rule[0], ...pos, ...rule.slice(1)]);
+    const rule = masqueradeRule(this.podCIDR, this.networkName, this.bridgeName);
+    const iptables = (flag: string) => run('iptables', ['-w', '-t', 'nat', flag, 'POSTROUTING', ...rule]);
     try {
       const present = await iptables('-C').then(() => true, () => false);
       if (op === 'add' && !present) await iptables('-A');
@@ -194,6 +232,10 @@ export class PodNetwork {
       await run('ip', ['link', 'delete', this.bridgeName]);
     } catch { /* no bridge */ }
     rmSync(this.ipamDir, { recursive: true, force: true });
+    // Nothing of the node's is left for a sweep: the record goes (the proxy and routes remove their own).
+    if (this.owner) {
+      try { releaseNetworkOwner(this.bridgeName, this.owner, this.o.ownersDir ?? NETWORK_OWNERS_DIR); } catch { /* read-only /run */ }
+    }
   }
 
   /** allocatedAddresses counts host-local's leases (files named after addresses). */

@@ -15,6 +15,8 @@ import type { Clock } from '../util/clock.js';
 import { log, type Logger } from '../util/log.js';
 import { contains, formatCIDR, parseCIDR, parseIPv4 } from './cidr.js';
 import { commands } from './command/command.js';
+import { removeForwardingChain } from './forwarding-chain.js';
+import { routeChainNameFor } from './pod-network-config.js';
 
 /** NodeRoute is one route the controller keeps: the pods of `node` are reached via its address. */
 export interface NodeRoute { node: string; podCIDR: string; via: string }
@@ -93,7 +95,8 @@ export interface RouteControllerOptions {
 
 /** routeChainFor names an agent's iptables chain after its pod bridge (tsk-host01-8fe4 → TSKUBE-RT-host01-8fe4). */
 export function routeChainFor(bridge: string): string {
-  return `TSKUBE-RT-${bridge.replace(/^tsk-/, '')}`.slice(0, 28);
+  // One definition: the pod network records this name for the sweep of a killed agent's state.
+  return routeChainNameFor(bridge);
 }
 
 const routeKey = (r: { podCIDR: string; via: string }) => `${r.podCIDR} via ${r.via}`;
@@ -308,13 +311,7 @@ export class IpRouteHost implements RouteHost {
   }
 
   async removeForwarding(chain: string): Promise<void> {
-    for (const [table, hook] of [['nat', 'POSTROUTING'], ['filter', 'FORWARD']] as const) {
-      while (await succeeds('iptables', ['-w', '-t', table, '-D', hook, '-j', chain])) { /* every jump goes */ }
-      if (await succeeds('iptables', ['-w', '-t', table, '-L', chain, '-n'])) {
-        await run('iptables', ['-w', '-t', table, '-F', chain]);
-        await run('iptables', ['-w', '-t', table, '-X', chain]);
-      }
-    }
+    await removeForwardingChain(chain);
   }
 }
 

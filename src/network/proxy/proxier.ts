@@ -11,6 +11,7 @@ import { deleteTableScript, renderRuleset } from './nftables-rules.js';
 import { buildServicePorts, type Endpoint, type ServicePort } from './service-ports.js';
 import { LoopbackForwarders, isLoopback } from './loopback-forwarder.js';
 import { formatIPv4, parseCIDR } from '../cidr.js';
+import { serviceTableNameFor } from '../pod-network-config.js';
 
 /** ServiceProxyOptions configure one node's service proxy (kube-proxy's flags, in short). */
 export interface ServiceProxyOptions {
@@ -40,7 +41,8 @@ export interface ServiceProxyOptions {
  * machine never share a table.
  */
 export function tableNameFor(bridge: string): string {
-  return `tskube-${bridge.replace(/^tsk-/, '')}`;
+  // One definition: the pod network records this name for the sweep of a killed agent's state.
+  return serviceTableNameFor(bridge);
 }
 
 /**
