@@ -97,17 +97,38 @@ describe('NodeProxy.proxyLog against a fake agent', () => {
     assert.equal(seen.auth, 'Bearer agent-secret', 'the user\'s credentials never reach the agent');
   });
 
-  it('an agent error status is passed on; bad options are a 400 before the agent is asked; an agent that is down is a 500 naming the URL', async () => {
+  it('an agent error status becomes a StatusError as kube-apiserver\'s response checker makes it; bad options are a 400 before the agent is asked; an agent that is down is a 500 naming the URL', async () => {
     let asked = 0;
-    const agentPort = await listen(http.createServer((_req, res) => { asked++; res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('container "app" in pod "web" is waiting to start'); }));
+    const answers: [number, string][] = [
+      [400, 'previous terminated container "app" in pod "web" not found'],
+      [404, 'pod "web" not found'],
+      [500, 'runtime gone'],
+    ];
+    const agentPort = await listen(http.createServer((_req, res) => {
+      const [code, text] = answers[asked++];
+      res.writeHead(code, { 'Content-Type': 'text/plain' });
+      res.end(text);
+    }));
     const proxy = new NodeProxy(nodesStore(node(agentPort, { scheme: 'http' })));
     const p = pod({ nodeName: 'host01' });
-    const port = await front((req, res, url) => proxy.proxyLog(p, url, req, res));
-    let r = await fetch(`http://127.0.0.1:${port}/`);
-    assert.deepEqual([r.status, await r.text()], [404, 'container "app" in pod "web" is waiting to start']);
+    // The StatusError itself, not its text: the API server's handler writes it as a Status kubectl can read.
+    const caught: StatusError[] = [];
+    const port = await front((req, res, url) => proxy.proxyLog(p, url, req, res).catch((e: unknown) => { caught.push(e as StatusError); throw e; }));
+    let r = await fetch(`http://127.0.0.1:${port}/?previous=true`);
+    assert.deepEqual([r.status, await r.text()], [400, 'previous terminated container "app" in pod "web" not found']);
+    assert.deepEqual([caught[0].reason, caught[0].toStatus().message], ['BadRequest', 'previous terminated container "app" in pod "web" not found']);
+    r = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(r.status, 404);
+    assert.deepEqual(caught[1].toStatus(), {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound',
+      message: 'the server could not find the requested resource',
+      details: { name: 'web', kind: 'pods/log', causes: [{ reason: 'UnexpectedServerResponse', message: 'pod "web" not found' }] },
+    });
+    r = await fetch(`http://127.0.0.1:${port}/`);
+    assert.deepEqual([r.status, caught[2].reason, caught[2].message], [500, 'InternalError', 'Internal error occurred: runtime gone']);
     r = await fetch(`http://127.0.0.1:${port}/?tailLines=-1`);
     assert.deepEqual([r.status, await r.text()], [400, 'tailLines: Invalid value: -1: must be greater than or equal to 0']);
-    assert.equal(asked, 1);
+    assert.equal(asked, 3);
 
     const closed = await listen(http.createServer());
     await new Promise((res) => servers.pop()!.close(res));

@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../api/resource.js';
-import { StatusError, badRequest } from '../apimachinery/errors.js';
+import { StatusError, badRequest, internalError, type StatusReason } from '../apimachinery/errors.js';
 import { parsePodExecOptions, parsePodLogOptions, podExecQuery, podLogQuery } from '../apimachinery/query.js';
 import type { RegistryStore } from '../registry/store.js';
 
@@ -75,8 +75,15 @@ export class NodeProxy {
         host: ep.host, port: ep.port, path, method: 'GET', rejectUnauthorized: false,
         headers: this.agentToken ? { Authorization: `Bearer ${this.agentToken}` } : {},
       }, (up) => {
+        const code = up.statusCode ?? 500;
+        if (code < 200 || code > 206) {
+          // The agent answers errors in plain text, as kubelet does; kube-apiserver's response checker
+          // turns them into a Status, so kubectl prints "Error from server (BadRequest): <text>".
+          readLimited(up, MAX_ERROR_BODY).then((body) => reject(agentErrorStatus(code, body, pod.metadata?.name ?? '')), reject);
+          return;
+        }
         const headers: Record<string, string> = { 'Content-Type': up.headers['content-type'] ?? 'text/plain' };
-        res.writeHead(up.statusCode ?? 500, headers);
+        res.writeHead(code, headers);
         up.pipe(res);
         up.on('end', resolve);
         up.on('error', reject);
@@ -129,6 +136,42 @@ export class NodeProxy {
     socket.on('close', () => upstream.destroy());
     upstream.on('close', () => socket.destroy());
   }
+}
+
+/** How much of an agent's error answer is read (kube-apiserver's maxReadLength). */
+const MAX_ERROR_BODY = 50000;
+
+function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (c: Buffer) => { if (size < limit) { chunks.push(c); size += c.length; } });
+    stream.on('end', () => resolve(Buffer.concat(chunks).subarray(0, limit).toString('utf8')));
+    stream.on('error', reject);
+  });
+}
+
+/**
+ * agentErrorStatus is GenericHttpResponseChecker.Check for pods/log: a 500 becomes an InternalError, a
+ * 400 a BadRequest carrying the agent's text, anything else NewGenericServerResponse's reason and
+ * message with the text as its cause.
+ */
+export function agentErrorStatus(code: number, body: string, podName: string): StatusError {
+  if (code === 500) return internalError(body);
+  if (code === 400) return badRequest(body);
+  const generic: Record<number, [StatusReason, string]> = {
+    401: ['Unauthorized', 'the server has asked for the client to provide credentials'],
+    403: ['Forbidden', body],
+    404: ['NotFound', 'the server could not find the requested resource'],
+    405: ['MethodNotAllowed', 'the server does not allow this method on the requested resource'],
+    409: ['Conflict', 'the server reported a conflict'],
+    503: ['ServiceUnavailable', 'the server is currently unable to handle the request'],
+  };
+  const [reason, message] = generic[code] ?? ['', `the server responded with the status code ${code} but did not return more information`];
+  return new StatusError(code, reason, message, {
+    name: podName || undefined, kind: 'pods/log',
+    ...(body ? { causes: [{ reason: 'UnexpectedServerResponse', message: body }] } : {}),
+  });
 }
 
 function enc(s: string | undefined): string {
