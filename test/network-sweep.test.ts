@@ -1,0 +1,128 @@
+// End-to-end: a `tskube up` killed with SIGKILL (with its command helper, shims and containers)
+// leaves its pod bridge, masquerade rule, nftables table and pod namespaces on the machine; the
+// next cluster on another data dir with the same --cluster-cidr sweeps them when its node's network
+// starts (their owner process is gone), so its own bridge is the only one carrying the pod range
+// and its pod answers from the host. A cluster running meanwhile keeps everything it has.
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
+import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
+import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
+import { NETWORK_OWNERS_DIR, readNetworkOwners, type NetworkOwner } from '../src/network/stale-state.js';
+
+/** freeClusterCIDR picks a /16 in 10.160–239 that no route of this machine touches. */
+function freeClusterCIDR(avoid: string[] = []): string {
+  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+  for (;;) {
+    const b = 160 + Math.floor(Math.random() * 80);
+    const cidr = `10.${b}.0.0/16`;
+    if (!routes.includes(`10.${b}.`) && !avoid.includes(cidr)) return cidr;
+  }
+}
+
+/** processTree lists pid and every process descending from it (read from /proc before anything is killed). */
+function processTree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* exited */ }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i] && !out.includes(p)) out.push(p);
+  return out;
+}
+
+/** ownerOf is the owner record of the node whose state directory lies in the cluster's data dir. */
+const ownerOf = (c: Cluster): NetworkOwner | undefined => readNetworkOwners().find((o) => o.stateDir.startsWith(`${c.dataDir}/`));
+
+const linkExists = (name: string) => spawnSync('ip', ['link', 'show', name]).status === 0;
+const nftTableExists = (name: string) => spawnSync('nft', ['list', 'table', 'ip', name]).status === 0;
+const masqueradeRules = () => execFileSync('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' });
+
+/** runWeb runs a busybox httpd serving the pod's /etc and resolves to the pod's IP once it is Running. */
+async function runWeb(c: Cluster, name: string): Promise<string> {
+  const r = await kubectl(c, ['run', name, '--image=busybox', '--restart=Never', '--', 'httpd', '-f', '-p', '8080', '-h', '/etc']);
+  assert.equal(r.code, 0, r.stderr);
+  return waitFor(async () => {
+    const out = (await kubectl(c, ['get', 'pod', name, '-o', 'jsonpath={.status.phase} {.status.podIP}'])).stdout.split(' ');
+    return out[0] === 'Running' && out[1] ? out[1] : undefined;
+  }, `${name} Running`, 240, 1000);
+}
+
+/** fetchHostname asks a pod's httpd for /hostname (its /etc/hostname) from this machine. */
+async function fetchHostname(ip: string): Promise<string> {
+  return waitFor(async () => {
+    try {
+      const res = await fetch(`http://${ip}:8080/hostname`, { signal: AbortSignal.timeout(5000) });
+      return res.ok ? (await res.text()).trim() : undefined;
+    } catch { return undefined; }
+  }, `http://${ip}:8080/hostname`, 60, 1000);
+}
+
+const readyNode = (c: Cluster) => waitFor(async () => /\bReady\b/.test((await kubectl(c, ['get', 'nodes', '--no-headers'])).stdout), 'a Ready node', 240, 1000);
+
+let live: Cluster | undefined;
+let killed: Cluster | undefined;
+let next: Cluster | undefined;
+const killedDataDir = mkdtempSync(join(tmpdir(), 'tskube-e2e-killed-'));
+
+describeNeeding('a killed cluster\'s network state is swept by the next cluster', { timeout: 10 * 60_000, ...requireTool(KUBECTL, ROOT, UNSHARE, CNI_PLUGINS, NFTABLES, BUSYBOX) }, () => {
+  const sharedCIDR = freeClusterCIDR();
+  before(async () => {
+    live = await startCluster({ nodes: 1, extraArgs: ['--cluster-cidr', freeClusterCIDR([sharedCIDR])] });
+    await readyNode(live);
+  }, { timeout: 4 * 60_000 });
+  after(async () => {
+    await next?.stop();
+    await live?.stop();
+    await killed?.kill9();
+    rmSync(killedDataDir, { recursive: true, force: true });
+  });
+
+  it('SIGKILL leaves the bridge, rule, table; the next cluster with the same pod range removes them and its pod is reachable; a live cluster is untouched', async () => {
+    const liveIP = await runWeb(live!, 'live-web');
+    const liveOwner = await waitFor(async () => ownerOf(live!), 'the live cluster\'s owner record');
+
+    killed = await startCluster({ nodes: 1, dataDir: killedDataDir, extraArgs: ['--cluster-cidr', sharedCIDR] });
+    await readyNode(killed);
+    await runWeb(killed, 'killed-web');
+    const dead = await waitFor(async () => ownerOf(killed!), 'the killed cluster\'s owner record');
+    assert.equal(dead.pid, killed.proc.pid, 'the agent runs in the `tskube up` process');
+    await waitFor(async () => nftTableExists(dead.nftTables[0]), 'the killed cluster\'s nftables table');
+    // SIGKILL the cluster and every process it started (command helper, shims, containers).
+    const tree = processTree(killed.proc.pid!);
+    for (const pid of tree) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    await killed.kill9();
+    await waitFor(async () => tree.every((pid) => !existsSync(`/proc/${pid}`)), 'the killed processes gone', 60, 500);
+    // What a SIGKILL leaves: the problem this sweep solves.
+    assert.ok(linkExists(dead.bridge), `${dead.bridge} is left behind`);
+    assert.ok(nftTableExists(dead.nftTables[0]), `${dead.nftTables[0]} is left behind`);
+    assert.match(masqueradeRules(), new RegExp(` ${dead.bridge}: masquerade`));
+
+    next = await startCluster({ nodes: 1, extraArgs: ['--cluster-cidr', sharedCIDR] });
+    await readyNode(next);
+    const nextIP = await runWeb(next, 'next-web');
+    assert.ok(nextIP.startsWith(sharedCIDR.split('.').slice(0, 2).join('.') + '.'), `the pod has an address of ${sharedCIDR} (not the node's), got ${nextIP}`);
+    assert.equal(linkExists(dead.bridge), false, `${dead.bridge} was deleted`);
+    assert.equal(nftTableExists(dead.nftTables[0]), false, `${dead.nftTables[0]} was deleted`);
+    assert.doesNotMatch(masqueradeRules(), new RegExp(` ${dead.bridge}: masquerade`));
+    assert.equal(existsSync(join(NETWORK_OWNERS_DIR, `${dead.bridge}.json`)), false, 'the dead owner\'s record was removed');
+    assert.match(next.output(), new RegExp(`Deleted a dead node agent's pod bridge bridge=${dead.bridge}`));
+    assert.equal(await fetchHostname(nextIP), 'next-web', 'the new pod answers from the host');
+
+    // The cluster that ran all along keeps its bridge, rule, table, record, and its pod answers.
+    assert.ok(linkExists(liveOwner.bridge));
+    assert.ok(nftTableExists(liveOwner.nftTables[0]));
+    assert.match(masqueradeRules(), new RegExp(` ${liveOwner.bridge}: masquerade`));
+    assert.deepEqual(ownerOf(live!), liveOwner);
+    assert.equal(await fetchHostname(liveIP), 'live-web');
+  });
+});
