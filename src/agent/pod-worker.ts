@@ -154,8 +154,12 @@ export class PodWorker {
   private podIPs: string[] = [];
   private networkNote?: string;
 
+  /** when the pod reached this worker: kubelet's liveness/startup probe tickers start here */
+  private readonly probeTickAnchor: Date;
+
   constructor(pod: Pod, private readonly d: PodWorkerDeps) {
     this.pod = pod;
+    this.probeTickAnchor = d.clock.now();
     this.podDir = path.join(d.rootDir, 'pods', pod.metadata!.uid!);
     this.results = new ResultsManager((u) => this.onProbeResult(u));
     this.startTime = pod.status?.startTime;
@@ -728,7 +732,7 @@ export class PodWorker {
       if (!probe) continue;
       const w = new ProbeWorker({
         containerId: inst.id, containerName: c.name, kind, probe, startedAt: new Date(inst.startedAt), clock: this.d.clock, target,
-        results: this.results,
+        results: this.results, tickAnchor: kind === 'readiness' ? undefined : this.probeTickAnchor,
         onFailedAttempt: (k, o) => this.onProbeAttemptFailed(s, k, o),
         canProbe: kind === 'startup' || !c.startupProbe ? undefined : () => this.results.get(inst.id, 'startup') === 'success',
       });

@@ -14,6 +14,19 @@ export function probeDefaults(p: Probe): Required<Pick<Probe, 'initialDelaySecon
   };
 }
 
+/**
+ * firstProbeAt is when an instance started at startedMs is first probed: at startedMs + delayMs, or,
+ * with a tick anchor, at the first of the ticks anchor + k·period after the container started and
+ * not before its initial delay (kubelet's doProbe skips ticks inside initialDelaySeconds).
+ */
+export function firstProbeAt(startedMs: number, delayMs: number, periodMs: number, anchorMs?: number): number {
+  const earliest = startedMs + delayMs;
+  if (anchorMs === undefined || periodMs <= 0) return earliest;
+  let k = Math.max(0, Math.ceil((earliest - anchorMs) / periodMs));
+  if (anchorMs + k * periodMs <= startedMs) k++;
+  return anchorMs + k * periodMs;
+}
+
 /** ProbeWorkerOptions configures one worker. */
 export interface ProbeWorkerOptions {
   containerId: string;
@@ -29,6 +42,15 @@ export interface ProbeWorkerOptions {
   onFailedAttempt(kind: ProbeKind, outcome: ProbeOutcome): void;
   /** canProbe says whether this kind may run now (liveness/readiness wait for startup) */
   canProbe?(): boolean;
+  /**
+   * tickAnchor: when kubelet's worker for this (pod, container, probe) would have started ticking —
+   * the pod's arrival on the node. Liveness and startup probes run only on those ticks (kubelet's
+   * worker keeps one ticker for every instance of the container), so a new instance is first probed
+   * at the first tick after it started, not at once (which would catch every server still binding
+   * its port). Absent: the first probe is at startedAt + initialDelaySeconds (readiness, which
+   * kubelet triggers as soon as a started container is not ready).
+   */
+  tickAnchor?: Date;
   /** runner replaces runProbe (tests) */
   runner?: (probe: Probe, target: ProbeTarget) => Promise<ProbeOutcome>;
 }
@@ -55,7 +77,7 @@ export class ProbeWorker {
     const d = probeDefaults(this.o.probe);
     const signal = this.ac.signal;
     try {
-      const firstAt = this.o.startedAt.getTime() + d.initialDelaySeconds * 1000;
+      const firstAt = firstProbeAt(this.o.startedAt.getTime(), d.initialDelaySeconds * 1000, d.periodSeconds * 1000, this.o.tickAnchor?.getTime());
       const wait = firstAt - this.o.clock.now().getTime();
       if (wait > 0) await this.o.clock.sleep(wait, signal);
       for (;;) {
