@@ -8,7 +8,8 @@
  * keeps one watch on pods open, as the informers do, so watch fan-out is part of each write.
  * Kinds: POST pod (kube-controller-manager), POST pods/binding (kube-scheduler), PATCH pods/status
  * as merge patch (kubelet), PUT lease (kubelet renewing its node lease).
- * Prints CPU µs per request for each kind (after a warm-up round), with the load average.
+ * Prints CPU µs per request for each kind (after a warm-up round), with the load average, and the
+ * server's main-thread busy time per request (event loop utilization: blocking calls count).
  * Figures only; never fails on time.
  * TREES=/path/a,/path/b runs a server from each source tree (e.g. a `git worktree` of the commit
  * before a change), alternating batches of requests between them: an A/B under the same load.
@@ -17,6 +18,7 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { RestClient } from '../src/client/rest.js';
 import type { KubeObject } from '../src/api/resource.js';
@@ -43,7 +45,8 @@ async function serve(dir: string): Promise<void> {
   process.on('message', (m: string) => {
     if (m === 'cpu') {
       const u = process.cpuUsage();
-      process.send!({ cpu: u.user + u.system });
+      // busy: the main thread's time not idle in the event loop, in µs (blocking calls count, unlike CPU; other threads do not)
+      process.send!({ cpu: u.user + u.system, busy: performance.eventLoopUtilization().active * 1000 });
     } else if (m === 'stop') {
       void api.close().then(() => backend.close()).finally(() => process.exit(0));
     }
@@ -54,7 +57,8 @@ async function serve(dir: string): Promise<void> {
 /** Server is one API server child and the clients that write to it. */
 interface Server {
   label: string;
-  cpu(): Promise<number>;
+  /** the server process's CPU time and its main thread's busy time, µs */
+  cpu(): Promise<{ cpu: number; busy: number }>;
   kcm: RestClient; scheduler: RestClient; kubelet: RestClient;
   leases: Map<string, KubeObject>;
   seen: number;
@@ -83,7 +87,7 @@ async function startServer(tree: string, k: number): Promise<Server> {
   const ac = new AbortController();
   const s: Server = {
     label: `${tree}${cacheMiB ? ` ${cacheMiB}MiB` : ''}`,
-    cpu: () => new Promise<number>((resolve) => { replies.push((m) => resolve(m.cpu)); child.send('cpu'); }),
+    cpu: () => new Promise<{ cpu: number; busy: number }>((resolve) => { replies.push((m) => resolve({ cpu: m.cpu, busy: m.busy ?? 0 })); child.send('cpu'); }),
     kcm: client('kube-controller-manager'), scheduler: client('kube-scheduler'), kubelet: client('kubelet'),
     leases: new Map(), seen: 0,
     async stop() {
@@ -130,20 +134,26 @@ async function main(): Promise<void> {
 
   /**
    * run sends count requests to every server, BATCH at a time to each in turn (CONCURRENCY in
-   * flight), and returns each server's CPU µs per request.
+   * flight), and returns each server's CPU µs per request (and its main thread's busy µs per request in busy).
    */
+  const busy = new Map<number[], number[]>();
   const run = async (count: number, one: (s: Server, i: number) => Promise<unknown>): Promise<number[]> => {
     const cpu = servers.map(() => 0);
+    const main = servers.map(() => 0);
     for (let from = 0; from < count; from += BATCH) {
       const to = Math.min(count, from + BATCH);
       for (const [k, s] of servers.entries()) {
         const c0 = await s.cpu();
         let next = from;
         await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < to) await one(s, next++); }));
-        cpu[k] += (await s.cpu()) - c0;
+        const c1 = await s.cpu();
+        cpu[k] += c1.cpu - c0.cpu;
+        main[k] += c1.busy - c0.busy;
       }
     }
-    return cpu.map((c) => c / count);
+    const out = cpu.map((c) => c / count);
+    busy.set(out, main.map((b) => b / count));
+    return out;
   };
 
   const leaseNs = 'kube-node-lease';
@@ -180,6 +190,14 @@ async function main(): Promise<void> {
   console.log(`PATCH pods/status     ${cols(r.status)}`);
   console.log(`PUT lease             ${cols(r.lease)}`);
   console.log(`a pod's three writes  ${cols(servers.map((_, k) => r.create[k] + r.bind[k] + r.status[k]))} (watch events seen: ${servers.map((s) => s.seen).join(', ')})`);
+  // The main thread's busy time: what bounds bench/scale.ts (blocking calls such as fsync count; work on other threads does not).
+  const b = (xs: number[]) => busy.get(xs)!;
+  console.log(`main thread busy per request (µs)`);
+  console.log(`POST pod              ${cols(b(r.create))}`);
+  console.log(`POST pods/binding     ${cols(b(r.bind))}`);
+  console.log(`PATCH pods/status     ${cols(b(r.status))}`);
+  console.log(`PUT lease             ${cols(b(r.lease))}`);
+  console.log(`a pod's three writes  ${cols(servers.map((_, k) => b(r.create)[k] + b(r.bind)[k] + b(r.status)[k]))}`);
   await Promise.all(servers.map((s) => s.stop()));
 }
 
