@@ -52,6 +52,15 @@ describe('deployments', () => {
       message: 'Deployment.apps "d" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"a"}: `selector` does not match template `labels`]',
     },
     {
+      // Seed 001's matchExpressions typo (`app: app` for `key: app`) sent with --validate=false: the key
+      // errors, then LabelSelectorAsSelector's refusal; the template is not looked at.
+      name: 'selector requirement without a key',
+      spec: { selector: { matchExpressions: [{ operator: 'In', values: ['kubia'] }] }, template: tmpl({ app: 'kubia' }, { restartPolicy: 'Never' }) },
+      message: 'Deployment.apps "d" is invalid: [spec.selector.matchExpressions[0].key: Invalid value: "": name part must be non-empty, '
+        + 'spec.selector.matchExpressions[0].key: Invalid value: "": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\'), '
+        + 'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"", Operator:"In", Values:[]string{"kubia"}}}}: invalid label selector]',
+    },
+    {
       name: 'both surge and unavailable zero',
       spec: { selector: { matchLabels: { app: 'a' } }, template: tmpl({ app: 'a' }), strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } } },
       message: 'Deployment.apps "d" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0',
@@ -174,6 +183,14 @@ describe('statefulsets and daemonsets', () => {
     const { errs } = createObject(daemonsets, { metadata: { name: 'fluentd' }, spec: { template: tmpl({ app: 'fluentd' }) } });
     assert.equal(invalid('DaemonSet', 'apps', 'fluentd', errs).message,
       'DaemonSet.apps "fluentd" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"fluentd"}: `selector` does not match template `labels`');
+  });
+
+  it('DaemonSet with an unconvertible selector: the requirement errors, no label match, the template still checked', () => {
+    const { errs } = createObject(daemonsets, {
+      metadata: { name: 'x' },
+      spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, template: tmpl({ app: 'x' }, { restartPolicy: 'Never' }) },
+    });
+    assert.deepEqual(errs.map((e) => e.field), ['spec.selector.matchExpressions[0].values', 'spec.template.spec.restartPolicy']);
   });
 
   it('DaemonSet with an empty selector: invalid for daemonset, the template not compared', () => {

@@ -24,6 +24,12 @@ export interface SelectorTemplateOptions {
    * the template labels it cannot match.
    */
   selectorRequired?: boolean;
+  /**
+   * What a selector LabelSelectorAsSelector cannot convert gets: Deployments and ReplicaSets say
+   * "invalid label selector" and skip the template (its checks need the selector), StatefulSets add
+   * an Invalid without detail (''); undefined (DaemonSets) adds nothing and only skips the label match.
+   */
+  unconvertibleSelector?: string;
 }
 
 /**
@@ -33,21 +39,35 @@ export interface SelectorTemplateOptions {
  */
 export function validateSelectorAndTemplate(spec: Obj, opts: SelectorTemplateOptions): FieldError[] {
   const errs: FieldError[] = [];
+  // A selector whose requirements do not validate is one LabelSelectorAsSelector refuses to convert.
+  let convertible = true;
   if (spec.selector === undefined || spec.selector === null) {
     if (opts.selectorRequired !== false) errs.push(required('spec.selector'));
   } else {
-    errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
+    const selectorErrs = validateLabelSelector(spec.selector, 'spec.selector');
+    convertible = selectorErrs.length === 0;
+    errs.push(...selectorErrs);
     if (isEmptySelector(spec.selector)) {
       errs.push(invalidText('spec.selector', goLabelSelector(spec.selector), `empty selector is invalid for ${opts.emptySelectorKind}`));
     }
+  }
+  if (!convertible) {
+    if (opts.unconvertibleSelector === 'invalid label selector') {
+      errs.push(invalidText('spec.selector', goLabelSelector(spec.selector), opts.unconvertibleSelector));
+      return errs;
+    }
+    if (opts.unconvertibleSelector !== undefined) errs.push(invalidText('spec.selector', goLabelSelector(spec.selector), opts.unconvertibleSelector));
+    errs.push(...validateTemplateForOwner(spec.template, undefined, opts.ownerKind, false, true));
+    return errs;
   }
   errs.push(...validateTemplateForOwner(spec.template, spec.selector, opts.ownerKind));
   return errs;
 }
 
 /** validateTemplateForOwner is ValidatePodTemplateSpecForReplicaSet: label match, template, Always. */
-export function validateTemplateForOwner(template: unknown, selector: unknown, ownerKind: string, selectorIsMap = false): FieldError[] {
+export function validateTemplateForOwner(template: unknown, selector: unknown, ownerKind: string, selectorIsMap = false, skipLabelMatch = false): FieldError[] {
   if (!isObj(template)) return [required('spec.template')];
+  if (skipLabelMatch) return validateTemplateBody(template, ownerKind);
   const errs: FieldError[] = [];
   const labels = templateLabels(template);
   const matches = selectorIsMap
@@ -62,7 +82,12 @@ export function validateTemplateForOwner(template: unknown, selector: unknown, o
   if (!empty && !matches) {
     errs.push(invalidText('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
   }
-  errs.push(...validatePodTemplateSpec(template, 'spec.template'));
+  return [...errs, ...validateTemplateBody(template, ownerKind)];
+}
+
+/** validateTemplateBody: the pod template itself, restartPolicy Always, no activeDeadlineSeconds. */
+function validateTemplateBody(template: Obj, ownerKind: string): FieldError[] {
+  const errs = validatePodTemplateSpec(template, 'spec.template');
   const spec: Obj = isObj(template.spec) ? template.spec : {};
   if (spec.restartPolicy !== 'Always') errs.push(notSupported('spec.template.spec.restartPolicy', spec.restartPolicy ?? '', ['Always']));
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
