@@ -6,6 +6,8 @@ import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError
 import { keyRangeEnd } from '../key-range.js';
 import { WatchHub, type LocalHistory } from '../local-watch.js';
 import { SCHEMA } from './schema.js';
+import { log } from '../../util/log.js';
+import { Checkpointer } from './checkpointer.js';
 
 /**
  * SqliteDurability says what an acknowledged write survives:
@@ -22,6 +24,11 @@ export interface SqliteBackendOptions {
   durability?: SqliteDurability;
   /** page cache size in MiB (default 16) */
   cacheMiB?: number;
+  /**
+   * checkpoint the WAL on a worker thread (default true for a file): the writer's thread then
+   * never waits for a checkpoint's fsyncs; false: SQLite's automatic checkpoints on the writer
+   */
+  checkpointThread?: boolean;
 }
 
 /** Row (private) is one row of the kine table as the queries select it. */
@@ -42,6 +49,8 @@ interface ReplayRow extends Row {
   p_deleted: number | null;
 }
 
+const logger = log.child({ component: 'sqlite' });
+
 /** RANGE_TOP: a BLOB upper bound; SQLite orders every TEXT before any BLOB, so it means "no end". */
 const RANGE_TOP = Buffer.from([0xff]);
 
@@ -57,9 +66,16 @@ export class SqliteBackend implements Backend, LocalHistory {
   private closed = false;
   private readonly hub = new WatchHub(this);
   private readonly q: ReturnType<typeof prepare>;
+  private readonly checkpointer: Checkpointer | undefined;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(private readonly db: Database.Database, path?: string) {
     this.q = prepare(db);
+    if (path) {
+      db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Checkpointer(path, () => {
+        try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { logger.error(e, 'WAL checkpoint failed'); }
+      });
+    }
     this.rev = (this.q.sequence.get() as { seq: number } | undefined)?.seq ?? 0;
     this.compacted = (this.q.getMeta.get('compacted') as { value: number } | undefined)?.value ?? 0;
   }
@@ -74,7 +90,9 @@ export class SqliteBackend implements Backend, LocalHistory {
     db.pragma(`cache_size = ${-1024 * (opts.cacheMiB ?? 16)}`);
     db.pragma('temp_store = MEMORY');
     db.exec(SCHEMA);
-    return new SqliteBackend(db);
+    // A WAL that grew under a burst of writes is cut back to this size when it restarts.
+    db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
+    return new SqliteBackend(db, path !== ':memory:' && opts.checkpointThread !== false ? path : undefined);
   }
 
   async create(key: string, value: string): Promise<number> {
@@ -163,6 +181,7 @@ export class SqliteBackend implements Backend, LocalHistory {
       this.q.setMeta.run('compacted', target);
     }).immediate();
     this.compacted = target;
+    this.checkpointer?.committed();
   }
 
   async currentRevision(): Promise<number> { return this.rev; }
@@ -172,6 +191,8 @@ export class SqliteBackend implements Backend, LocalHistory {
     if (this.closed) return;
     this.closed = true;
     this.hub.closeAll();
+    // The worker's connection goes first: closing the last connection checkpoints and removes the WAL.
+    await this.checkpointer?.close();
     this.db.close();
   }
 
@@ -207,6 +228,7 @@ export class SqliteBackend implements Backend, LocalHistory {
       return this.write(key, decide);
     }
     this.rev = rev;
+    this.checkpointer?.committed();
     return rev;
   }
 
