@@ -106,6 +106,57 @@ spec:
     stderr: 'error: resource mapping not found for name: "hello" namespace: "" from "STDIN": no matches for kind "CronJob" in version "batch/v2alpha1"\nensure CRDs are installed first',
   },
   {
+    // Seed 000 7.3's fluentd DaemonSet moved to apps/v1 as printed (no selector): ValidateDaemonSetSpec
+    // has no Required check, the absent selector (labels.Nothing()) only fails to match the template.
+    name: 'apps/v1 DaemonSet without a selector',
+    manifest: `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: fluentd-noselector}
+spec:
+  template:
+    metadata: {labels: {app: fluentd}}
+    spec: {containers: [{name: fluentd, image: busybox}]}
+`,
+    stderr: 'The DaemonSet "fluentd-noselector" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"fluentd"}: `selector` does not match template `labels`',
+  },
+  {
+    // Seed 000 7.5's nginx Deployment moved from apps/v1beta1 to apps/v1 without adding a selector.
+    name: 'apps/v1 Deployment without a selector',
+    manifest: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx-noselector}
+spec:
+  replicas: 1
+  template:
+    metadata: {labels: {app: nginx}}
+    spec: {containers: [{name: webserver, image: nginx}]}
+`,
+    stderr: 'The Deployment "nginx-noselector" is invalid: \n* spec.selector: Required value\n* spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`',
+  },
+  {
+    // Seed 001's matchExpressions with `app: app` where `key: app` was meant, without client-side validation.
+    name: 'keyless matchExpressions with --validate=false',
+    args: ['apply', '--validate=false', '-f', '-'],
+    manifest: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: kubia-keyless}
+spec:
+  replicas: 3
+  selector:
+    matchExpressions:
+    - app: app
+      operator: In
+      values: [kubia]
+  template:
+    metadata: {labels: {app: kubia}}
+    spec: {containers: [{name: kubia, image: idealism/kubia}]}
+`,
+    stderr: 'The Deployment "kubia-keyless" is invalid: \n'
+      + '* spec.selector.matchExpressions[0].key: Invalid value: "": name part must be non-empty\n'
+      + "* spec.selector.matchExpressions[0].key: Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')\n"
+      + '* spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"", Operator:"In", Values:[]string{"kubia"}}}}: invalid label selector',
+  },
+  {
     name: 'kubectl run with an upper-case name',
     args: ['run', 'BadName', '--image=nginx'],
     stderr: `The Pod "BadName" is invalid: \n* metadata.name: Invalid value: "BadName": ${RFC1123_SUBDOMAIN}\n* spec.containers[0].name: Invalid value: "BadName": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
@@ -119,7 +170,7 @@ describeNeeding('bad input gets Kubernetes errors and changes nothing', { timeou
 
   for (const tc of cases) {
     it(tc.name, async () => {
-      const r = tc.args ? await k(tc.args) : await k(['apply', '-f', '-'], tc.manifest);
+      const r = tc.args ? await k(tc.args, tc.manifest) : await k(['apply', '-f', '-'], tc.manifest);
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.stderr.trim(), tc.stderr);
     });
@@ -130,7 +181,7 @@ describeNeeding('bad input gets Kubernetes errors and changes nothing', { timeou
     // the listing itself worked (a failed get prints nothing either): it shows the kubernetes Service
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^service\/kubernetes$/m);
-    assert.doesNotMatch(r.stdout, /bad-selector|negative-replicas|no-containers|no-image|unknown-field|bad-schedule|BadName/i);
+    assert.doesNotMatch(r.stdout, /bad-selector|negative-replicas|no-containers|no-image|unknown-field|bad-schedule|BadName|noselector|keyless/i);
   });
 
   it('create of an existing object is AlreadyExists', async () => {
