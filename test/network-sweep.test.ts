@@ -13,7 +13,8 @@ import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
-import { NETWORK_OWNERS_DIR, readNetworkOwners, type NetworkOwner } from '../src/network/stale-state.js';
+import { mountPointsUnder, NETWORK_OWNERS_DIR, readNetworkOwners, sandboxNetns, type NetworkOwner } from '../src/network/stale-state.js';
+import { netnsPath } from '../src/network/netns.js';
 
 /** freeClusterCIDR picks a /16 in 10.160–239 that no route of this machine touches. */
 function freeClusterCIDR(avoid: string[] = []): string {
@@ -43,6 +44,7 @@ function processTree(pid: number): number[] {
 /** ownerOf is the owner record of the node whose state directory lies in the cluster's data dir. */
 const ownerOf = (c: Cluster): NetworkOwner | undefined => readNetworkOwners().find((o) => o.stateDir.startsWith(`${c.dataDir}/`));
 
+const mountsUnder = (dir: string) => mountPointsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), dir);
 const linkExists = (name: string) => spawnSync('ip', ['link', 'show', name]).status === 0;
 const nftTableExists = (name: string) => spawnSync('nft', ['list', 'table', 'ip', name]).status === 0;
 const masqueradeRules = () => execFileSync('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' });
@@ -103,6 +105,9 @@ describeNeeding('a killed cluster\'s network state is swept by the next cluster'
     await killed.kill9();
     await waitFor(async () => tree.every((pid) => !existsSync(`/proc/${pid}`)), 'the killed processes gone', 60, 500);
     // What a SIGKILL leaves: the problem this sweep solves.
+    const deadNetns = sandboxNetns(dead.stateDir);
+    assert.ok(deadNetns.length > 0 && deadNetns.every((n) => existsSync(netnsPath(n))), `the pod's network namespace is left behind: ${deadNetns}`);
+    assert.ok(mountsUnder(killedDataDir).length > 0, 'the sandbox\'s namespace pins are left mounted');
     assert.ok(linkExists(dead.bridge), `${dead.bridge} is left behind`);
     assert.ok(nftTableExists(dead.nftTables[0]), `${dead.nftTables[0]} is left behind`);
     assert.match(masqueradeRules(), new RegExp(` ${dead.bridge}: masquerade`));
@@ -115,6 +120,8 @@ describeNeeding('a killed cluster\'s network state is swept by the next cluster'
     assert.equal(nftTableExists(dead.nftTables[0]), false, `${dead.nftTables[0]} was deleted`);
     assert.doesNotMatch(masqueradeRules(), new RegExp(` ${dead.bridge}: masquerade`));
     assert.equal(existsSync(join(NETWORK_OWNERS_DIR, `${dead.bridge}.json`)), false, 'the dead owner\'s record was removed');
+    assert.equal(deadNetns.filter((n) => existsSync(netnsPath(n))).length, 0, 'the pod\'s network namespace was deleted');
+    assert.deepEqual(mountsUnder(killedDataDir), [], 'the mounts under the killed cluster\'s data dir were detached');
     assert.match(next.output(), new RegExp(`Deleted a dead node agent's pod bridge bridge=${dead.bridge}`));
     assert.equal(await fetchHostname(nextIP), 'next-web', 'the new pod answers from the host');
 

@@ -350,7 +350,12 @@ export class RealStaleStateHost implements StaleStateHost {
   }
 
   async deleteMasquerade(podCIDR: string, networkName: string, bridge: string): Promise<void> {
-    await commands.runOk('iptables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', ...masqueradeRule(podCIDR, networkName, bridge)]);
+    const rule = masqueradeRule(podCIDR, networkName, bridge);
+    const r = await commands.run('iptables', ['-w', '-t', 'nat', '-D', 'POSTROUTING', ...rule]);
+    // Another agent sweeping the same dead owner at once may have deleted it first.
+    if (r.code !== 0 && (await commands.run('iptables', ['-w', '-t', 'nat', '-C', 'POSTROUTING', ...rule])).code === 0) {
+      throw new Error(`iptables -t nat -D POSTROUTING (${bridge}, ${podCIDR}): ${r.stderr.trim()}`);
+    }
   }
 
   async deleteNftTable(name: string): Promise<boolean> {
@@ -379,6 +384,8 @@ export class RealStaleStateHost implements StaleStateHost {
   }
 
   async lazyUnmount(path: string): Promise<void> {
-    await commands.runOk('umount', ['-l', path]);
+    const r = await commands.run('umount', ['-l', path]);
+    // Another agent sweeping the same dead owner at once may have unmounted it first.
+    if (r.code !== 0 && this.mountsUnder(path).includes(path)) throw new Error(`umount -l ${path}: ${r.stderr.trim()}`);
   }
 }
