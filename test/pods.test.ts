@@ -53,6 +53,10 @@ spec:
     assert.deepEqual((await podRow('counter')).slice(0, 4), ['counter', '0/1', 'Completed', '0']);
     const r = await k(['logs', 'counter']);
     assert.equal(r.stdout, '1\n2\n3\n');
+    // Asking for a previous instance that never was: the agent's answer reaches kubectl as a Status.
+    const prev = await k(['logs', 'counter', '--previous']);
+    assert.equal(prev.code, 1);
+    assert.equal(prev.stderr.trim(), 'Error from server (BadRequest): previous terminated container "counter" in pod "counter" not found');
   });
 
   it('seed 001: an httpGet liveness probe restarts kubia-unhealthy; describe shows 137, Unhealthy and Killing', async () => {
