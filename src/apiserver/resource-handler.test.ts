@@ -151,6 +151,18 @@ describe('update and patch', () => {
     assert.deepEqual((await call('GET', `${CMS}/up`)).body.data, { b: 'merge' }, 'a failed patch changes nothing');
     failure(await call('PATCH', `${CMS}/ghost`, { data: {} }, { contentType: 'application/merge-patch+json' }), 404, 'NotFound', 'configmaps "ghost" not found');
   });
+
+  it('a patch result the decoder refuses is 422 on the field patch quoting the patched object, unknown fields included', async () => {
+    await call('POST', CMS, cm('strict'));
+    const r = await call('PATCH', `${CMS}/strict?fieldValidation=Strict`, { bogus: 1, data: { b: '2' } }, { contentType: 'application/merge-patch+json' });
+    failure(r, 422, 'Invalid', /^ "" is invalid: patch: Invalid value: ".*": strict decoding error: unknown field "bogus"$/s);
+    // the quoted object is the patch's result before the field check dropped the unknown field
+    const quoted = JSON.parse(JSON.parse(/Invalid value: (".*"): strict/s.exec(r.body.message)![1]) as string);
+    assert.equal(quoted.bogus, 1);
+    assert.deepEqual(quoted.data, { a: '1', b: '2' });
+    assert.equal(quoted.metadata.name, 'strict');
+    assert.deepEqual((await call('GET', `${CMS}/strict`)).body.data, { a: '1' }, 'nothing is written');
+  });
 });
 
 describe('delete', () => {

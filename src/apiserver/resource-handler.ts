@@ -133,11 +133,12 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         return writeObject(res, r.created ? 201 : 200, renderOne(def, r.object, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', applied.warnings);
       }
       checkForceParam(url);
+      // applyPatch works on a copy of current (mutateCopies): redone, it gives the patched object again.
       const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
         const next = applyPatch(def, current, body, req.headers['content-type']);
-        checkPatchedObject(def, info.name!, next, validation, warnings);
+        checkPatchedObject(def, info.name!, next, validation, warnings, () => applyPatch(def, current, body, req.headers['content-type']));
         return next;
-      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions') });
+      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions'), mutateCopies: true });
       return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'DELETE': {
@@ -256,9 +257,12 @@ function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: Field
  * refuses there (a wrong type, an unknown field under Strict, a kind or apiVersion the patch changed)
  * is 422 Invalid on the field `patch`, the patched object quoted, not the 400 of a create's body.
  */
-function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObject, mode: FieldValidation, warnings: string[]): void {
-  const repr = JSON.stringify(obj);
+function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObject, mode: FieldValidation, warnings: string[], again: () => KubeObject): void {
+  // The message quotes the patched object as the patch made it. It is encoded only for an error:
+  // after the field check (which drops unknown fields from obj) from the patch redone.
+  let checked = false;
   const patchInvalid = (err: string) => {
+    const repr = JSON.stringify(checked ? again() : obj);
     const message = `Invalid value: ${JSON.stringify(repr)}: ${err}`;
     return new StatusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
   };
@@ -274,6 +278,7 @@ function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObje
     if (def.customResource) throw patchInvalid(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${def.kind})`);
     throw patchInvalid(`converting (${def.version}.${String(obj.kind)}) to (${def.group ? def.group.split('.')[0] : 'core'}.${def.kind}): unknown conversion`);
   }
+  checked = true;
   const r = def.customResource ? checkCustomResourceFields(def, obj, mode) : checkFields(def.group, def.version, def.kind, obj, mode);
   warnings.push(...r.warnings);
   if (r.error) throw patchInvalid(r.error);

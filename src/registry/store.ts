@@ -61,6 +61,14 @@ export type StoreWatchOptions = WatchOptions & { signal: AbortSignal };
 /** StoreWatchEvent is one watch event as the API serves it. */
 export type StoreWatchEvent = WatchEvent<KubeObject>;
 
+/**
+ * GuaranteedUpdateOptions are a write's options and how guaranteedUpdate runs it: subresource,
+ * bypassStrategy (server-internal writes), and mutateCopies: the mutate function never changes
+ * the object it is given (it returns a new one: a PUT's body, a patch's result), so it is given
+ * the current object itself (possibly the watch cache's, shared) instead of a copy.
+ */
+export type GuaranteedUpdateOptions = WriteOptions & { subresource?: string; bypassStrategy?: boolean; mutateCopies?: boolean };
+
 /** UpdateState is where an update attempt starts: the object, its revision, and whether it came from the watch cache. */
 interface UpdateState { old: KubeObject; rev: number; fromCache: boolean }
 
@@ -455,7 +463,7 @@ export class RegistryStore {
    * may change. A resourceVersion in the body makes the update conditional (409 when stale).
    */
   async update(namespace: string | undefined, name: string, obj: KubeObject, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
-    return this.guaranteedUpdate(namespace, name, () => obj, opts);
+    return this.guaranteedUpdate(namespace, name, () => obj, { ...opts, mutateCopies: true });
   }
 
   /**
@@ -471,7 +479,7 @@ export class RegistryStore {
   async guaranteedUpdate(
     namespace: string | undefined, name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    opts: WriteOptions & { subresource?: string; bypassStrategy?: boolean } = {},
+    opts: GuaranteedUpdateOptions = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     // A webhook-converted kind is cached as stored, not as served: it always reads storage.
@@ -517,9 +525,10 @@ export class RegistryStore {
   private async tryUpdate(
     key: string, namespace: string | undefined, name: string, old: KubeObject, rev: number,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    opts: WriteOptions & { subresource?: string; bypassStrategy?: boolean }, attempt: number,
+    opts: GuaranteedUpdateOptions, attempt: number,
   ): Promise<KubeObject | typeof RETRY | typeof UNCHANGED> {
-    const next = await mutate(deepClone(old));
+    // A mutate that leaves its argument alone is given old itself: copying it would be wasted.
+    const next = await mutate(opts.mutateCopies ? old : deepClone(old));
     const meta: ObjectMeta = (next.metadata ??= {});
     const pinned = meta.resourceVersion !== undefined && meta.resourceVersion !== '';
     if (pinned && meta.resourceVersion !== String(rev)) throw conflictStale(this.gr, name);
