@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,9 @@ import type { PluginExec, PluginInvocation } from './cni/exec.js';
 import { createNetns, deleteNetns, listNetns, NETNS_PREFIX } from './netns.js';
 import { bridgeNameFor, bridgeNetworkConfigList, loopbackNetworkConfigList } from './pod-network-config.js';
 import { PodNetwork } from './pod-network.js';
+import { tableNameFor } from './proxy/proxier.js';
+import { routeChainFor } from './routes.js';
+import { processIdentity, readNetworkOwners, recordNetworkOwner, type StaleStateHost } from './stale-state.js';
 import { CNI_PLUGINS } from './testing/cni-tool.js';
 import { requireTool, ROOT } from '../testing/system-tools.js';
 
@@ -91,6 +94,42 @@ test('PodNetwork: a podCIDR another interface already routes (another cluster) m
   assert.equal(s.ready, false);
   assert.equal(!s.ready && s.reason, 'NetworkPluginUnavailable');
   assert.match(!s.ready ? s.message : '', /pod CIDR 10\.244\.0\.0\/24 overlaps 10\.244\.0\.0\/24 routed to tsk-host01-9f9f .*--cluster-cidr/);
+});
+
+test('PodNetwork: before its bridge exists it sweeps a dead owner\'s state (whose bridge carried the same range) and records itself; release removes its record', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tskube-owner-'));
+  const ownersDir = join(root, 'owners');
+  const exited = spawnSync('true');
+  const self = processIdentity()!;
+  const deadBridge = 'tsk-host01-dead';
+  recordNetworkOwner({
+    ...self, pid: exited.pid, nodeName: 'host01', stateDir: join(root, 'killed', 'nodes', 'host01'), bridge: deadBridge,
+    networkName: 'tskube-host01', podCIDR: '10.231.0.0/24', nftTables: ['tskube-host01-dead'], routeChain: 'TSKUBE-RT-host01-dead',
+  }, ownersDir);
+  // The machine: the dead bridge still routes the range, until the sweep deletes it.
+  let routes: [string, string][] = [['default', 'eth0'], ['10.231.0.0/24', deadBridge]];
+  const deleted: string[] = [];
+  const sweepHost: StaleStateHost = {
+    bridgePorts: async () => [], namedNetns: async () => [], masqueradeRules: async () => [], deleteMasquerade: async () => undefined,
+    deleteLink: async (name) => { deleted.push(name); routes = routes.filter(([, dev]) => dev !== name); return true; },
+    deleteNftTable: async (name) => { deleted.push(name); return true; },
+    removeRouteChain: async (chain) => { deleted.push(chain); return true; },
+    deleteRoute: async () => undefined, deleteNetns: async () => true, mountsUnder: () => [], lazyUnmount: async () => undefined,
+  };
+  const stateDir = join(root, 'new', 'nodes', 'host01');
+  const n = new PodNetwork({ nodeName: 'host01', stateDir, exec: new FakePlugins(), privileged: true, routes: async () => routes, ownersDir, sweepHost });
+  await n.setPodCIDR('10.231.0.0/24');
+  assert.deepEqual(deleted, [deadBridge, 'tskube-host01-dead', 'TSKUBE-RT-host01-dead']);
+  assert.deepEqual(n.status(), { ready: true, podCIDR: '10.231.0.0/24' }, 'the dead bridge\'s route no longer conflicts');
+  const owners = readNetworkOwners(ownersDir);
+  assert.equal(owners.length, 1);
+  assert.deepEqual(owners[0], {
+    ...self, nodeName: 'host01', stateDir, bridge: n.bridgeName, networkName: 'tskube-host01', podCIDR: '10.231.0.0/24',
+    nftTables: [tableNameFor(n.bridgeName)], routeChain: routeChainFor(n.bridgeName),
+  });
+  await n.release();
+  assert.deepEqual(readNetworkOwners(ownersDir), []);
+  rmSync(root, { recursive: true, force: true });
 });
 
 test('PodNetwork: without root it is unavailable for good, and says so', () => {

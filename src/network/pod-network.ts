@@ -115,7 +115,8 @@ export class PodNetwork {
     const normal = formatCIDR(parseCIDR(cidr));
     if (normal === this.podCIDR) return;
     if (this.unavailable) { this.podCIDR = normal; return; }
-    if (!this.o.exec) await this.takeOwnership(normal);
+    // With plugins faked (tests) the machine is not the network's, unless the test gives its own records directory.
+    if (!this.o.exec || this.o.ownersDir) await this.takeOwnership(normal);
     const clash = await this.routeConflict(normal);
     if (clash) {
       this.conflict = `the node's pod CIDR ${normal} overlaps ${clash[0]} routed to ${clash[1]} on this machine (another cluster?); start the cluster with another --cluster-cidr`;
@@ -225,13 +226,15 @@ export class PodNetwork {
    * bridge and host-local's empty state. Called when the agent stops.
    */
   async release(): Promise<void> {
-    if (this.o.exec || this.unavailable) return;
+    if (this.unavailable) return;
     if (this.allocatedAddresses() > 0) return;
-    await this.masquerade('delete');
-    try {
-      await run('ip', ['link', 'delete', this.bridgeName]);
-    } catch { /* no bridge */ }
-    rmSync(this.ipamDir, { recursive: true, force: true });
+    if (!this.o.exec) {
+      await this.masquerade('delete');
+      try {
+        await run('ip', ['link', 'delete', this.bridgeName]);
+      } catch { /* no bridge */ }
+      rmSync(this.ipamDir, { recursive: true, force: true });
+    }
     // Nothing of the node's is left for a sweep: the record goes (the proxy and routes remove their own).
     if (this.owner) {
       try { releaseNetworkOwner(this.bridgeName, this.owner, this.o.ownersDir ?? NETWORK_OWNERS_DIR); } catch { /* read-only /run */ }
