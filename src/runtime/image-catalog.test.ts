@@ -43,6 +43,24 @@ test('the documentation walkthroughs\' images resolve', () => {
   assert.equal(catalog.appletsOf('registry.k8s.io/busybox:1.27.2'), 'busybox');
 });
 
+test('seed 004\'s images resolve: the HPA example under its old registries, the guestbook\'s redis master and replica', () => {
+  const catalog = new ImageCatalog();
+  for (const image of ['gcr.io/google_containers/hpa-example', 'k8s.gcr.io/hpa-example:latest']) {
+    assert.deepEqual(catalog.resolve(image, false).entrypoint, catalog.resolve('registry.k8s.io/hpa-example', false).entrypoint, image);
+  }
+  for (const image of ['kubeguide/redis-master', 'kubeguide/redis-master:2.0']) {
+    assert.match(catalog.resolve(image, false).entrypoint.join(' '), /^node \S+\/redis\.cjs$/, image);
+  }
+  // the replica follows the guestbook's run.sh: its master by Service environment or by DNS name
+  const slave = catalog.resolve('kubeguide/redis-slave', false).entrypoint;
+  assert.equal(slave[0], 'sh');
+  for (const [env, master] of [[{ GET_HOSTS_FROM: 'env', REDIS_MASTER_SERVICE_HOST: '10.96.0.7' }, '10.96.0.7'], [{}, 'redis-master']] as const) {
+    const script = slave[2].replace('exec node', 'echo node');
+    const out = execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+    assert.match(out.trim(), new RegExp(`redis\\.cjs --slaveof ${master.replaceAll('.', '\\.')} 6379$`));
+  }
+});
+
 test('fullyQualified names the registry and library/ as containerd does', () => {
   assert.equal(fullyQualified('nginx'), 'docker.io/library/nginx:latest');
   assert.equal(fullyQualified('luksa/kubia:v2'), 'docker.io/luksa/kubia:v2');
