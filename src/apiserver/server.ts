@@ -121,15 +121,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     clock,
     admission: opts.admission,
     async namespaceState(name: string): Promise<NamespaceState> {
-      const kv = await opts.backend.get(`/registry/namespaces/${name}`);
-      if (!kv) return 'missing';
-      const ns = JSON.parse(kv.value) as KubeObject;
+      const key = `/registry/namespaces/${name}`;
+      // Every namespaced create asks: the namespaces' watch cache answers without a storage read
+      // and a decode (storage still does when the cache cannot tell, as a lister miss does).
+      const nsCache = namespaceDef && storeFor(namespaceDef).watchCache;
+      if (nsCache && !nsCache.started) void nsCache.start().catch(() => undefined);
+      let ns = nsCache?.current(key);
+      if (!ns) {
+        const kv = await opts.backend.get(key);
+        if (!kv) return 'missing';
+        ns = JSON.parse(kv.value) as KubeObject;
+      }
       return ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating' ? 'terminating' : 'active';
     },
     // The Service REST storage allocates cluster IPs and node ports (BeginCreate/BeginUpdate).
     beginCreate: async (def, obj) => (def.group === '' && def.plural === 'services' ? services.allocateCreate(obj) : undefined),
     beginUpdate: async (def, obj, old) => (def.group === '' && def.plural === 'services' ? services.allocateUpdate(obj, old) : undefined),
   };
+  const namespaceDef = byPath.get('/v1/namespaces');
   const storeFor = (def: ResourceDefinition): RegistryStore => {
     if (def.customResource) return crds.storeFor(def);
     const k = `${def.group}/${def.version}/${def.plural}`;

@@ -166,6 +166,17 @@ export class WatchCache {
   }
 
   /**
+   * current is key's object as storage holds it now, when the cache can tell without a read: it
+   * follows an in-process store, which publishes each change synchronously at its commit and the
+   * cache applies it in the microtasks that follow, so from any later task the cache is exact.
+   * undefined: not started, a remote store, or not cached (the caller reads storage). Shared:
+   * callers must not mutate it.
+   */
+  current(key: string): KubeObject | undefined {
+    return this.local ? this.cached(key)?.object : undefined;
+  }
+
+  /**
    * start lists the resource once and follows the Backend from the list's revision; it resolves
    * when the state is loaded (a no-op while running). Watchers asking for anything at or after
    * that revision are served from memory.
