@@ -214,14 +214,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (!d.allowed) throw forbiddenError(attrs, d);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+  /** handle serves one request; url, path and info are onRequest's (parsed once per request). */
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, path: string, info: ReturnType<typeof parseRequestInfo>): Promise<void> => {
     const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, await authn.mustAuthenticateAsync(req.headers.authorization));
-    if (user) await authorizeRequest(user, req, url, parseRequestInfo(path));
+    if (user) await authorizeRequest(user, req, url, info);
     // Discovery and OpenAPI documents are GET-only routes: any other method is go-restful's 405.
     const DOCUMENT_PATHS = ['/version', '/api', '/apis', '/openapi/v2', '/openapi/v3'];
-    if (req.method !== 'GET' && req.method !== 'HEAD' && (DOCUMENT_PATHS.includes(path) || path.startsWith('/openapi/v3/') || !parseRequestInfo(path).isResource && /^\/apis?\//.test(path))) {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && (DOCUMENT_PATHS.includes(path) || path.startsWith('/openapi/v3/') || !info.isResource && /^\/apis?\//.test(path))) {
       throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
     }
     switch (path) {
@@ -264,7 +263,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return;
     }
     if (aggregator && user && await aggregator.serve(req, res, url, user)) return;
-    const info = parseRequestInfo(path);
     if (!info.isResource) {
       if (info.version !== undefined) {
         const list = apiResourceList(served(), info.group ?? '', info.version);
@@ -303,8 +301,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const murl = new URL(req.url ?? '/', 'https://localhost');
       const escape = badURLEscape(murl.pathname);
       if (escape) throw new StatusError(400, 'BadRequest', escape);
-      metrics.monitor(req, res, murl, parseRequestInfo(murl.pathname.replace(/\/+$/, '') || '/'));
-      handle(req, res).catch((e) => writeError(res, e));
+      const path = murl.pathname.replace(/\/+$/, '') || '/';
+      const info = parseRequestInfo(path);
+      metrics.monitor(req, res, murl, info);
+      handle(req, res, murl, path, info).catch((e) => writeError(res, e));
     } catch (e) {
       writeError(res, e instanceof TypeError ? new StatusError(400, 'BadRequest', `parse ${JSON.stringify(req.url)}: ${e.message}`) : e);
     }
