@@ -89,3 +89,17 @@ test('ImageCatalog.resolve: an image\'s answer is kept and shared (frozen) until
   assert.deepEqual(catalog.resolve('tool', false).cmd, ['bash'], 'a load replaces what was kept');
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('the log agents\' stand-ins stop at SIGTERM as fluentd does (a pod deletion does not wait out its grace period)', async () => {
+  const { spawn } = await import('node:child_process');
+  const catalog = new ImageCatalog();
+  for (const image of ['gcr.io/google_containers/fluentd-elasticsearch:1.3', 'quay.io/fluentd_elasticsearch/fluentd:v2.5.2']) {
+    const argv = catalog.resolve(image, false).entrypoint;
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Signal once it has started (its first line is out): before that sh has no trap yet.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, image);
+  }
+});
