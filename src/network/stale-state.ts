@@ -215,19 +215,28 @@ async function sweepOnce(o: SweepOptions): Promise<NetworkOwner[]> {
     if (dirname(owner.stateDir) === ownDataDir) continue;
     if (ownerLiveness(owner, self, procDir) !== 'dead') continue;
     logger.info('Removing the network state of a node agent that is gone', { bridge: owner.bridge, pid: owner.pid, node: owner.nodeName, stateDir: owner.stateDir, podCIDR: owner.podCIDR });
-    await sweepOwner(owner, host, logger);
-    // A new agent of that node may have recorded itself meanwhile: only the dead owner's record goes.
-    const now = readRecord(ownerRecordFile(owner.bridge, dir));
-    if (now && now.pid === owner.pid && now.startTime === owner.startTime) rmSync(ownerRecordFile(owner.bridge, dir), { force: true });
+    // A new agent of that node (its cluster restarted) may record itself while this runs, or
+    // another sweeper finish first: each step first checks the record is still the dead owner's.
+    const file = ownerRecordFile(owner.bridge, dir);
+    const stillDead = () => { const now = readRecord(file); return !!now && now.pid === owner.pid && now.startTime === owner.startTime; };
+    await sweepOwner(owner, host, logger, stillDead);
+    if (stillDead()) rmSync(file, { force: true });
     swept.push(owner);
   }
   return swept;
 }
 
 /** sweepOwner removes one dead owner's state: bridge and its ports, masquerade rules, tables, chains, routes, namespaces, mounts. */
-async function sweepOwner(owner: NetworkOwner, host: StaleStateHost, logger: Logger): Promise<void> {
+async function sweepOwner(owner: NetworkOwner, host: StaleStateHost, logger: Logger, stillDead: () => boolean): Promise<void> {
   const fields = { bridge: owner.bridge, stateDir: owner.stateDir };
+  let stopped = false;
   const attempt = async (what: string, f: () => Promise<unknown>) => {
+    if (stopped) return;
+    if (!stillDead()) {
+      stopped = true;
+      logger.info('Stopped removing a dead node agent\'s network state: its record was taken over or removed meanwhile', fields);
+      return;
+    }
     try { await f(); } catch (e) { logger.error(e, `Failed to remove a dead node agent's ${what}`, fields); }
   };
   // The pods' namespaces: those whose veth is on the bridge, and those the sandboxes recorded.
