@@ -14,7 +14,8 @@ import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
-import { mountPointsUnder, NETWORK_OWNERS_DIR, readNetworkOwners, sandboxNetns, type NetworkOwner } from '../src/network/stale-state.js';
+import { NETWORK_OWNERS_DIR, readNetworkOwners, sandboxNetns, type NetworkOwner } from '../src/network/stale-state.js';
+import { mountPointsUnder } from '../src/network/stale-state-host.js';
 import { netnsPath } from '../src/network/netns.js';
 
 /** freeClusterCIDR picks a /16 in 10.160–239 that no route of this machine touches. */

@@ -5,9 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  mountPointsUnder, ownerLiveness, ownerRecordFile, processIdentity, processStartTime, readNetworkOwners, recordNetworkOwner,
+  ownerLiveness, ownerRecordFile, processIdentity, processStartTime, readNetworkOwners, recordNetworkOwner,
   releaseNetworkOwner, sandboxNetns, sweepStaleNetworks, validOwner, type NetworkOwner, type StaleStateHost,
 } from './stale-state.js';
+import { mountPointsUnder } from './stale-state-host.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tskube-stale-'));
 
