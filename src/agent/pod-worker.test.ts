@@ -74,6 +74,23 @@ test('CrashLoopBackOff: immediate first restart, then 10s, 20s back-off with Kub
   t.w.stop();
 });
 
+test('a container that exits shows Terminated before its restart or back-off (get pods -w: Error, then Running or CrashLoopBackOff)', async () => {
+  const t = await setupPodWorker(one('Always'));
+  /** shown lists what each status write said of container c: state and restart count */
+  const shown = () => t.client.calls.filter((c) => c.verb === 'patch/status').map((c) => {
+    const cs = (c.body as { status: PodStatus }).status.containerStatuses![0];
+    const st = cs.state!;
+    return `${st.running ? 'Running' : st.terminated ? st.terminated.reason : st.waiting!.reason} ${cs.restartCount}`;
+  });
+  t.rt.exit(t.rt.running('c')!, 1);
+  await t.settle();
+  assert.deepEqual(shown().slice(-2), ['Error 0', 'Running 1']);
+  t.rt.exit(t.rt.running('c')!, 1);
+  await t.settle();
+  assert.deepEqual(shown().slice(-2), ['Error 1', 'CrashLoopBackOff 1']);
+  t.w.stop();
+});
+
 test('back-off resets after the container ran 10 minutes', async () => {
   const t = await setupPodWorker(one('Always'));
   t.rt.exit(t.rt.running('c')!, 1);

@@ -62,6 +62,8 @@ interface Instance {
   startedAt: string;
   imageID: string;
   exited?: ContainerInfo;
+  /** a sync has seen the exit (takeUnshownExits) */
+  exitShown?: boolean;
   /** resolves once the worker learns the instance exited (logs follow, attach) */
   exitedPromise: Promise<void>;
   resolveExited: () => void;
@@ -339,6 +341,13 @@ export class PodWorker {
     }
 
     traceStartup(this.uid, 'sandbox');
+    // The kubelet's SyncPod hands the status manager the status it found before it acts, so a
+    // container that exited shows Terminated (Error, Completed, OOMKilled) before it is restarted or
+    // backs off: kubectl get pods -w shows Error (Init:Error) between Running and the next Running or
+    // CrashLoopBackOff. Written beside the actions, ahead of the sync's own status.
+    if (this.takeUnshownExits()) {
+      this.writeStatus().catch((e: unknown) => logger.error(e, 'Failed to update the status of a pod whose container exited', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }));
+    }
     const spec = pod.spec!;
     const policy = (spec.restartPolicy ?? 'Always') as RestartPolicy;
     const sandboxId = this.sandbox!.id;
@@ -391,6 +400,22 @@ export class PodWorker {
       // A finished pod gives its address back (the kubelet kills the sandbox of a terminal pod).
       await this.stopSandboxes();
     }
+  }
+
+  /**
+   * takeUnshownExits tells whether an instance exited since the last sync (each is told once). A
+   * container killed for a failed liveness or startup probe does not count: the kubelet kills and
+   * restarts it within one SyncPod, so it never shows as terminated.
+   */
+  private takeUnshownExits(): boolean {
+    let found = false;
+    for (const s of this.states.values()) {
+      const cur = s.current;
+      if (s.ephemeral || !cur?.exited || cur.exitShown) continue;
+      cur.exitShown = true;
+      if (!this.livenessKilled.has(cur.id)) found = true;
+    }
+    return found;
   }
 
   /** forContainer runs one container's step; a failure carries the container's name to the sync log line. */
