@@ -300,6 +300,8 @@ describeNeeding('bad input through the real kubectl', { timeout: 10 * 60_000, ..
 
   const cases: { name: string; args: string[]; input?: string; stderr: string | RegExp }[] = [
     { name: 'a merge patch leaving a wrong type', args: ['patch', 'deployment', 'web', '--type=merge', '-p', '{"spec":{"replicas":"x"}}'], stderr: /^The request is invalid: patch: Invalid value: ".*": json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32$/s },
+    // kubectl patch's default (and kubectl edit's) is a strategic merge patch: its result is converted from a map.
+    { name: 'a strategic merge patch leaving a wrong type', args: ['patch', 'deployment', 'web', '-p', '{"spec":{"replicas":"two"}}'], stderr: 'The request is invalid: patch: Invalid value: "map[spec:map[replicas:two]]": unrecognized type: int32' },
     { name: 'a merge patch changing the kind', args: ['patch', 'deployment', 'web', '--type=merge', '-p', '{"kind":"Service"}'], stderr: /^The request is invalid: patch: Invalid value: ".*": converting \(v1\.Service\) to \(apps\.Deployment\): unknown conversion$/s },
     { name: 'POST on an object', args: ['create', '--raw', '/apis/apps/v1/namespaces/default/deployments/web', '-f', '-'], input: '{}', stderr: 'Error from server (MethodNotAllowed): the server does not allow this method on the requested resource' },
     { name: 'DELETE /api', args: ['delete', '--raw', '/api'], stderr: 'Error from server (MethodNotAllowed): the server does not allow this method on the requested resource' },

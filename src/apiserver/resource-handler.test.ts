@@ -163,6 +163,15 @@ describe('update and patch', () => {
     assert.equal(quoted.metadata.name, 'strict');
     assert.deepEqual((await call('GET', `${CMS}/strict`)).body.data, { a: '1' }, 'nothing is written');
   });
+
+  it('a strategic merge patch result that does not convert quotes the patch as %+v with the unstructured converter\'s words (kubectl edit)', async () => {
+    await call('POST', CMS, cm('smp'));
+    let r = await call('PATCH', `${CMS}/smp?fieldValidation=Strict`, { data: { b: 2 }, metadata: { labels: { x: 'y' } } }, { contentType: 'application/strategic-merge-patch+json' });
+    failure(r, 422, 'Invalid', ' "" is invalid: patch: Invalid value: "map[data:map[b:2] metadata:map[labels:map[x:y]]]": cannot convert int64 to string');
+    r = await call('PATCH', `${CMS}/smp?fieldValidation=Strict`, { bogus: true, data: { b: '2' } }, { contentType: 'application/strategic-merge-patch+json' });
+    failure(r, 422, 'Invalid', ' "" is invalid: patch: Invalid value: "map[bogus:true data:map[b:2]]": strict decoding error: unknown field "bogus"');
+    assert.deepEqual((await call('GET', `${CMS}/smp`)).body.data, { a: '1' }, 'nothing is written');
+  });
 });
 
 describe('delete', () => {

@@ -20,6 +20,7 @@ import type { Clock } from '../util/clock.js';
 import { checkCustomResourceFields, CUSTOM_RESOURCE_PATCH_TYPES } from './crd/decode.js';
 import { checkApplyPatch, isApplyPatch } from './apply.js';
 import { serveApply, fieldManagerOf, checkForceParam } from './fieldmanager/handler.js';
+import { goPlusV, unstructuredConvertError } from './smp-errors.js';
 
 /** ResourceContext is what resource handlers need from the server. */
 export interface ResourceContext {
@@ -136,7 +137,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       // applyPatch works on a copy of current (mutateCopies): redone, it gives the patched object again.
       const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
         const next = applyPatch(def, current, body, req.headers['content-type']);
-        checkPatchedObject(def, info.name!, next, validation, warnings, () => applyPatch(def, current, body, req.headers['content-type']));
+        checkPatchedObject(def, info.name!, next, validation, warnings, () => applyPatch(def, current, body, req.headers['content-type']), strategicPatchOf(req.headers['content-type'], body));
         return next;
       }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions'), mutateCopies: true });
       return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
@@ -257,7 +258,7 @@ function checkObjectFields(def: ResourceDefinition, obj: KubeObject, mode: Field
  * refuses there (a wrong type, an unknown field under Strict, a kind or apiVersion the patch changed)
  * is 422 Invalid on the field `patch`, the patched object quoted, not the 400 of a create's body.
  */
-function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObject, mode: FieldValidation, warnings: string[], again: () => KubeObject): void {
+function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObject, mode: FieldValidation, warnings: string[], again: () => KubeObject, strategicPatch?: () => unknown): void {
   // The message quotes the patched object as the patch made it. It is encoded only for an error:
   // after the field check (which drops unknown fields from obj) from the patch redone.
   let checked = false;
@@ -281,7 +282,19 @@ function checkPatchedObject(def: ResourceDefinition, name: string, obj: KubeObje
   checked = true;
   const r = def.customResource ? checkCustomResourceFields(def, obj, mode) : checkFields(def.group, def.version, def.kind, obj, mode);
   warnings.push(...r.warnings);
+  if (r.error && strategicPatch) {
+    // A strategic merge patch's result is converted from a map, not decoded: the patch is quoted
+    // (as %+v prints it) with the unstructured converter's words (applyPatchToObject).
+    const message = `Invalid value: ${JSON.stringify(goPlusV(strategicPatch()))}: ${unstructuredConvertError(r.error)}`;
+    throw new StatusError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+  }
   if (r.error) throw patchInvalid(r.error);
+}
+
+/** strategicPatchOf parses a strategic merge patch's body when asked (undefined for other patch types: only an error needs it). */
+function strategicPatchOf(contentType: string | undefined, body: Buffer): (() => unknown) | undefined {
+  if ((contentType ?? '').split(';')[0].trim().toLowerCase() !== 'application/strategic-merge-patch+json') return undefined;
+  return () => JSON.parse(body.toString('utf8')) as unknown; // applyPatch has parsed it once already
 }
 
 /** checkTableOptions refuses an includeObject a Table cannot carry, before any work is done (optionsForTransform). */
