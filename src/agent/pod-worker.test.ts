@@ -91,6 +91,26 @@ test('a container that exits shows Terminated before its restart or back-off (ge
   t.w.stop();
 });
 
+test('a liveness kill restarts at once unless the instance before it ended within the back-off (kubelet: kill and start in one SyncPod)', async () => {
+  const t = await setupPodWorker(makePod({ containers: [{ name: 'c', image: 'busybox', command: ['sh'],
+    livenessProbe: { exec: { command: ['cat', '/tmp/health'] }, periodSeconds: 1, failureThreshold: 1 } }] }));
+  t.rt.execExitCode = () => 1;
+  const backOffs = () => t.client.events().filter((e) => e.reason === 'BackOff').length;
+  // 1st kill: no instance had exited before it, so no back-off; 2nd: the 1st instance ended
+  // before any back-off began; 3rd: the 2nd instance ended a second ago, within the 10s back-off
+  for (const [kills, running] of [[1, true], [2, true], [3, false]] as const) {
+    const before = t.rt.stops.length;
+    for (let i = 0; i < 20 && t.rt.stops.length === before; i++) { await t.clock.step(1_000); await t.settle(); }
+    assert.equal(t.rt.stops.length, before + 1, `kill ${kills}`);
+    await t.settle();
+    assert.equal(!!t.rt.running('c'), running, `running after kill ${kills}`);
+    assert.equal(backOffs(), running ? 0 : 1, `BackOff events after kill ${kills}`);
+    assert.equal(t.cs('c').restartCount, running ? kills : kills - 1);
+  }
+  assert.equal(t.cs('c').state!.waiting!.reason, 'CrashLoopBackOff');
+  t.w.stop();
+});
+
 test('back-off resets after the container ran 10 minutes', async () => {
   const t = await setupPodWorker(one('Always'));
   t.rt.exit(t.rt.running('c')!, 1);

@@ -64,6 +64,8 @@ interface Instance {
   exited?: ContainerInfo;
   /** a sync has seen the exit (takeUnshownExits) */
   exitShown?: boolean;
+  /** killed for a failed probe, its restart's back-off was decided as in the kill's SyncPod */
+  probeRestartChecked?: boolean;
   /** resolves once the worker learns the instance exited (logs follow, attach) */
   exitedPromise: Promise<void>;
   resolveExited: () => void;
@@ -428,9 +430,23 @@ export class PodWorker {
   }
 
   private async restartWithBackoff(c: Container, s: CState): Promise<void> {
-    const exit = s.current!.exited!;
+    const cur = s.current!;
+    const exit = cur.exited!;
     const key = `${this.uid}/${c.name}`;
-    const finished = new Date(exit.finishedAt ?? this.d.clock.now().toISOString());
+    let finished = new Date(exit.finishedAt ?? this.d.clock.now().toISOString());
+    if (this.livenessKilled.has(cur.id) && !cur.probeRestartChecked) {
+      // The kubelet kills a container that failed its liveness or startup probe and starts it again
+      // in one SyncPod, whose back-off check (doBackOff) sees only the instances that had exited
+      // before the kill: the instance before this one, or none (then neither a back-off nor a step
+      // of it). Later checks see this instance, as for any exit.
+      cur.probeRestartChecked = true;
+      const before = s.lastTerminated?.finishedAt;
+      if (!before) {
+        await this.startContainer(c, s);
+        return;
+      }
+      finished = new Date(before);
+    }
     if (this.d.backoff.inBackOffSince(key, finished)) {
       const delay = this.d.backoff.get(key);
       const podName = `${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`;
