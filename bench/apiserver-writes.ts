@@ -13,7 +13,7 @@
  * Figures only; never fails on time.
  * TREES=/path/a,/path/b runs a server from each source tree (e.g. a `git worktree` of the commit
  * before a change), alternating batches of requests between them: an A/B under the same load.
- * Run: node --import tsx bench/apiserver-writes.ts   (N=2000 CONCURRENCY=8 LEASES=200 BATCH=100 TREES=… SERVE_NODE_FLAGS="--cpu-prof")
+ * Run: node --import tsx bench/apiserver-writes.ts   (N=2000 CONCURRENCY=8 LEASES=200 BATCH=100 TREES=… SERVE_NODE_FLAGS="--cpu-prof" SERVE_NODE_FLAGS_1=…)
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -70,7 +70,8 @@ async function startServer(tree: string, k: number): Promise<Server> {
   const { Resources } = await import('../src/client/types.js');
   const { componentUserAgent } = await import('../src/client/user-agent.js');
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-apiwrites-'));
-  const flags = (process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // SERVE_NODE_FLAGS_<k> adds flags for the k-th server only (in TREES order): an A/B of a Node flag.
+  const flags = [process.env.SERVE_NODE_FLAGS ?? '', process.env[`SERVE_NODE_FLAGS_${k}`] ?? ''].join(' ').split(' ').filter(Boolean);
   // SQLITE_CACHE_MIB=a,b gives each server (in TREES order) its SQLite page cache size.
   const cacheMiB = (process.env.SQLITE_CACHE_MIB ?? '').split(',')[k] ?? '';
   const child = fork(join(tree, 'bench/apiserver-writes.ts'), ['--serve', dir], {
@@ -86,7 +87,7 @@ async function startServer(tree: string, k: number): Promise<Server> {
   const client = (name: string) => new Rest({ server: url, token, ca, socketPath, userAgent: componentUserAgent(name, 'v1.32.0') });
   const ac = new AbortController();
   const s: Server = {
-    label: `${tree}${cacheMiB ? ` ${cacheMiB}MiB` : ''}`,
+    label: `${tree}${cacheMiB ? ` ${cacheMiB}MiB` : ''}${process.env[`SERVE_NODE_FLAGS_${k}`] ? ` ${process.env[`SERVE_NODE_FLAGS_${k}`]}` : ''}`,
     cpu: () => new Promise<{ cpu: number; busy: number }>((resolve) => { replies.push((m) => resolve({ cpu: m.cpu, busy: m.busy ?? 0 })); child.send('cpu'); }),
     kcm: client('kube-controller-manager'), scheduler: client('kube-scheduler'), kubelet: client('kubelet'),
     leases: new Map(), seen: 0,
