@@ -347,7 +347,9 @@ describeNeeding('kubectl with tskube up --runtime oci', { timeout: 5 * 60_000, .
   }
 
   test('the node says runc in CONTAINER-RUNTIME; a busybox pod prints "BusyBox v1." from the image and its containerID is runc://, its imageID the digest', async () => {
-    const wide = parseTable((await k('get', 'nodes', '-o', 'wide')).stdout);
+    // `tskube up` is ready before its node has registered (the node's runtime starts meanwhile).
+    let wide = parseTable('');
+    await waitFor(async () => { wide = parseTable((await k('get', 'nodes', '-o', 'wide')).stdout); return wide.rows.length === 1; }, 'the node registered', 60);
     assert.match(wide.rows[0]['CONTAINER-RUNTIME'], /^runc:\/\/\d+\.\d+\.\d+/);
     const run = await k('run', 'hello', `--image=${image}`, '--restart=Never', '--', 'sh', '-c', `busybox | head -1; cat /${MARKER}`);
     assert.equal(run.code, 0, run.stderr);
