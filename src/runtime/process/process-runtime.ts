@@ -518,12 +518,12 @@ export class ProcessRuntime implements Runtime {
     return this.events.subscribe(listener);
   }
 
-  /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
   /** drain refuses new sandboxes and containers and waits for those being made (agent shutdown). */
   drain(): Promise<void> {
     return this.gate.drain();
   }
 
+  /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
   async close(): Promise<void> {
     await this.sandboxes.close();
     if (this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) await this.network.release();
