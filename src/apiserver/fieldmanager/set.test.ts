@@ -79,9 +79,23 @@ it('toFieldsV1 equals the reference encoding on random sets, empty subtrees and 
       s.insert(path);
     }
     // subtrees without members: difference leaves them out, so make some by hand
-    if (rand() < 0.3) (s.children as Map<string, FieldSet>).set('f:empty', new FieldSet());
+    // (children is read-only and shared while a node has none: reach the node's own map)
+    if (rand() < 0.3) ((s as unknown as { c?: Map<string, FieldSet> }).c ??= new Map()).set('f:empty', new FieldSet());
     assert.deepEqual(s.toFieldsV1(), referenceFieldsV1(s));
     assert.deepEqual(JSON.stringify(s.toFieldsV1()), JSON.stringify(referenceFieldsV1(s)), 'same key order');
     assert.deepEqual(FieldSet.fromFieldsV1(s.toFieldsV1()).toFieldsV1(), s.toFieldsV1());
   }
+});
+
+it('sets without members or children share no state: filling one leaves the others empty', () => {
+  const a = new FieldSet();
+  const b = new FieldSet();
+  a.insert(['f:spec', 'f:replicas']);
+  assert.equal(b.members.size, 0);
+  assert.equal(b.children.size, 0);
+  assert.ok(b.empty());
+  assert.deepEqual(b.toFieldsV1(), {});
+  assert.deepEqual(a.toFieldsV1(), { 'f:spec': { 'f:replicas': {} } });
+  assert.deepEqual(a.childSet('f:spec').members, new Set(['f:replicas']));
+  assert.equal(a.childSet('f:status').children.size, 0);
 });

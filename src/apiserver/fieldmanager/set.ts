@@ -10,8 +10,24 @@ export type FieldPathKeys = readonly string[];
 
 /** FieldSet is a set of field paths stored as a trie. */
 export class FieldSet {
-  readonly members = new Set<string>();
-  readonly children = new Map<string, FieldSet>();
+  // Made on first use: most nodes of a trie have members only or children only, and sets are
+  // built, diffed and dropped on every write (allocation was a tenth of the field manager's time).
+  private m: Set<string> | undefined;
+  private c: Map<string, FieldSet> | undefined;
+
+  /** members are the element keys owned as a whole at this node (read-only: see insert). */
+  get members(): ReadonlySet<string> { return this.m ?? NO_MEMBERS; }
+
+  /** children are the subtrees below element keys (read-only: see insert). */
+  get children(): ReadonlyMap<string, FieldSet> { return this.c ?? NO_CHILDREN; }
+
+  private addMember(k: string): void {
+    (this.m ??= new Set()).add(k);
+  }
+
+  private setChild(k: string, c: FieldSet): void {
+    (this.c ??= new Map()).set(k, c);
+  }
 
   /** fromPaths builds a set holding the given paths. */
   static fromPaths(paths: Iterable<FieldPathKeys>): FieldSet {
@@ -25,12 +41,12 @@ export class FieldSet {
     if (path.length === 0) return;
     let node: FieldSet = this;
     for (let i = 0; i < path.length - 1; i++) node = node.child(path[i]);
-    node.members.add(path[path.length - 1]);
+    node.addMember(path[path.length - 1]);
   }
 
   private child(k: string): FieldSet {
-    let c = this.children.get(k);
-    if (!c) this.children.set(k, (c = new FieldSet()));
+    let c = this.c?.get(k);
+    if (!c) this.setChild(k, (c = new FieldSet()));
     return c;
   }
 
@@ -49,8 +65,8 @@ export class FieldSet {
 
   /** empty: no member anywhere. */
   empty(): boolean {
-    if (this.members.size) return false;
-    for (const c of this.children.values()) if (!c.empty()) return false;
+    if (this.m?.size) return false;
+    if (this.c) for (const c of this.c.values()) if (!c.empty()) return false;
     return true;
   }
 
@@ -62,17 +78,20 @@ export class FieldSet {
   }
 
   private addAll(o: FieldSet): void {
-    for (const m of o.members) this.members.add(m);
-    for (const [k, c] of o.children) this.child(k).addAll(c);
+    if (o.m) for (const m of o.m) this.addMember(m);
+    if (o.c) for (const [k, c] of o.c) this.child(k).addAll(c);
   }
 
   /** difference is the members of this set that are not members of o. */
   difference(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) if (!o.members.has(m)) out.members.add(m);
-    for (const [k, c] of this.children) {
-      const d = o.children.has(k) ? c.difference(o.children.get(k)!) : c.clone();
-      if (!d.empty()) out.children.set(k, d);
+    if (this.m) for (const m of this.m) if (!o.m?.has(m)) out.addMember(m);
+    if (this.c) {
+      for (const [k, c] of this.c) {
+        const oc = o.c?.get(k);
+        const d = oc ? c.difference(oc) : c.clone();
+        if (!d.empty()) out.setChild(k, d);
+      }
     }
     return out;
   }
@@ -80,12 +99,14 @@ export class FieldSet {
   /** intersection is the members in both sets. */
   intersection(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) if (o.members.has(m)) out.members.add(m);
-    for (const [k, c] of this.children) {
-      const oc = o.children.get(k);
-      if (!oc) continue;
-      const d = c.intersection(oc);
-      if (!d.empty()) out.children.set(k, d);
+    if (this.m) for (const m of this.m) if (o.m?.has(m)) out.addMember(m);
+    if (this.c) {
+      for (const [k, c] of this.c) {
+        const oc = o.c?.get(k);
+        if (!oc) continue;
+        const d = c.intersection(oc);
+        if (!d.empty()) out.setChild(k, d);
+      }
     }
     return out;
   }
@@ -93,11 +114,14 @@ export class FieldSet {
   /** recursiveDifference drops the members of o and everything below them. */
   recursiveDifference(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const m of this.members) if (!o.members.has(m)) out.members.add(m);
-    for (const [k, c] of this.children) {
-      if (o.members.has(k)) continue;
-      const d = o.children.has(k) ? c.recursiveDifference(o.children.get(k)!) : c.clone();
-      if (!d.empty()) out.children.set(k, d);
+    if (this.m) for (const m of this.m) if (!o.m?.has(m)) out.addMember(m);
+    if (this.c) {
+      for (const [k, c] of this.c) {
+        if (o.m?.has(k)) continue;
+        const oc = o.c?.get(k);
+        const d = oc ? c.recursiveDifference(oc) : c.clone();
+        if (!d.empty()) out.setChild(k, d);
+      }
     }
     return out;
   }
@@ -105,9 +129,9 @@ export class FieldSet {
   /** within keeps only the paths under the given prefix element (e.g. `f:status`). */
   within(k: string): FieldSet {
     const out = new FieldSet();
-    if (this.members.has(k)) out.members.add(k);
-    const c = this.children.get(k);
-    if (c && !c.empty()) out.children.set(k, c.clone());
+    if (this.m?.has(k)) out.addMember(k);
+    const c = this.c?.get(k);
+    if (c && !c.empty()) out.setChild(k, c.clone());
     return out;
   }
 
@@ -136,7 +160,7 @@ export class FieldSet {
     const out = this.clone();
     const walk = (node: FieldSet) => {
       for (const [k, c] of node.children) {
-        if (k.startsWith('f:') && !c.empty()) node.members.add(k);
+        if (k.startsWith('f:') && !c.empty()) node.addMember(k);
         walk(c);
       }
     };
@@ -151,13 +175,13 @@ export class FieldSet {
 
   /** encode is toFieldsV1 in one walk (undefined for a set without members), run on every write's managedFields. */
   private encode(): Record<string, unknown> | undefined {
-    const keys = [...this.members];
-    for (const k of this.children.keys()) if (!this.members.has(k)) keys.push(k);
+    const keys = this.m ? [...this.m] : [];
+    if (this.c) for (const k of this.c.keys()) if (!this.m?.has(k)) keys.push(k);
     if (keys.length > 1) keys.sort(compareElementKeys);
     let out: Record<string, unknown> | undefined;
     for (const k of keys) {
-      const sub = this.children.get(k)?.encode();
-      const member = this.members.has(k);
+      const sub = this.c?.get(k)?.encode();
+      const member = !!this.m?.has(k);
       if (!sub && !member) continue;
       out ??= {};
       out[k] = sub ? (member ? { '.': {}, ...sub } : sub) : {};
@@ -175,12 +199,14 @@ export class FieldSet {
       if (!/^[fkvi]:/.test(k)) throw new Error(`parsing JSON: unknown path element ${JSON.stringify(k)}`);
       if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) throw new Error(`parsing JSON: expected an object at ${JSON.stringify(k)}`);
       const entries = Object.keys(sub);
-      if (entries.length === 0 || entries.includes('.')) out.members.add(k);
+      if (entries.length === 0 || entries.includes('.')) out.addMember(k);
       const c = FieldSet.fromFieldsV1(sub);
-      if (!c.empty()) out.children.set(k, c);
+      if (!c.empty()) out.setChild(k, c);
     }
     return out;
   }
 }
 
 const EMPTY = new FieldSet();
+const NO_MEMBERS: ReadonlySet<string> = new Set();
+const NO_CHILDREN: ReadonlyMap<string, FieldSet> = new Map();
