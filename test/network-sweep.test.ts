@@ -66,14 +66,20 @@ function runningIP(c: Cluster, name: string): Promise<string> {
   }, `${name} Running`, 240, 1000);
 }
 
-/** fetchHostname asks a pod's httpd for /hostname (its /etc/hostname) from this machine. */
-async function fetchHostname(ip: string): Promise<string> {
-  return waitFor(async () => {
-    try {
-      const res = await fetch(`http://${ip}:8080/hostname`, { signal: AbortSignal.timeout(5000) });
-      return res.ok ? (await res.text()).trim() : undefined;
-    } catch { return undefined; }
-  }, `http://${ip}:8080/hostname`, 60, 1000);
+/** fetchHostname asks a pod's httpd for /hostname (its /etc/hostname) from this machine; a timeout says what the cluster and machine looked like. */
+async function fetchHostname(c: Cluster, ip: string): Promise<string> {
+  try {
+    return await waitFor(async () => {
+      try {
+        const res = await fetch(`http://${ip}:8080/hostname`, { signal: AbortSignal.timeout(5000) });
+        return res.ok ? (await res.text()).trim() : undefined;
+      } catch { return undefined; }
+    }, `http://${ip}:8080/hostname`, 60, 1000);
+  } catch (e) {
+    const pods = (await kubectl(c, ['get', 'pods', '-o', 'wide'])).stdout;
+    const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+    throw new Error(`${(e as Error).message}\n${pods}\n${routes}\n${c.output().split('\n').slice(-60).join('\n')}`);
+  }
 }
 
 /** killTree SIGKILLs a cluster and every process it started (command helper, shims, containers), as a crash or the OOM killer would. */
@@ -104,6 +110,8 @@ describeNeeding('a killed cluster\'s network state is swept by the next cluster'
     await next?.stop();
     await live?.stop();
     await killed?.kill9();
+    // After a failure the killed cluster's pins may still be mounted there.
+    for (const m of mountsUnder(killedDataDir)) spawnSync('umount', ['-l', m]);
     rmSync(killedDataDir, { recursive: true, force: true });
   });
 
@@ -122,7 +130,7 @@ describeNeeding('a killed cluster\'s network state is swept by the next cluster'
     // the pod comes back with its address and answers.
     killed = await startCluster({ nodes: 1, dataDir: killedDataDir, extraArgs: ['--cluster-cidr', sharedCIDR] });
     await waitFor(async () => (await runningIP(killed!, 'killed-web')) === killedIP || undefined, 'killed-web Running again with its address', 240, 1000);
-    assert.equal(await fetchHostname(killedIP), 'killed-web');
+    assert.equal(await fetchHostname(killed, killedIP), 'killed-web');
     assert.doesNotMatch(killed.output(), new RegExp(`Removing the network state of a node agent that is gone bridge=${first.bridge}`));
     const dead = await waitFor(async () => { const o = ownerOf(killed!); return o && o.pid !== first.pid ? o : undefined; }, 'the restarted cluster\'s owner record');
     assert.equal(dead.bridge, first.bridge);
@@ -147,13 +155,13 @@ describeNeeding('a killed cluster\'s network state is swept by the next cluster'
     assert.equal(deadNetns.filter((n) => existsSync(netnsPath(n))).length, 0, 'the pod\'s network namespace was deleted');
     assert.deepEqual(mountsUnder(killedDataDir), [], 'the mounts under the killed cluster\'s data dir were detached');
     // (Which agent swept it is not asserted: on a shared machine another cluster starting meanwhile may be first.)
-    assert.equal(await fetchHostname(nextIP), 'next-web', 'the new pod answers from the host');
+    assert.equal(await fetchHostname(next, nextIP), 'next-web', 'the new pod answers from the host');
 
     // The cluster that ran all along keeps its bridge, rule, table, record, and its pod answers.
     assert.ok(linkExists(liveOwner.bridge));
     assert.ok(nftTableExists(liveOwner.nftTables[0]));
     assert.match(masqueradeRules(), new RegExp(` ${liveOwner.bridge}: masquerade`));
     assert.deepEqual(ownerOf(live!), liveOwner);
-    assert.equal(await fetchHostname(liveIP), 'live-web');
+    assert.equal(await fetchHostname(live!, liveIP), 'live-web');
   });
 });

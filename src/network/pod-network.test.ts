@@ -12,7 +12,7 @@ import { bridgeNameFor, bridgeNetworkConfigList, loopbackNetworkConfigList } fro
 import { PodNetwork } from './pod-network.js';
 import { tableNameFor } from './proxy/proxier.js';
 import { routeChainFor } from './routes.js';
-import { processIdentity, readNetworkOwners, recordNetworkOwner, type StaleStateHost } from './stale-state.js';
+import { processIdentity, readNetworkOwner, readNetworkOwners, recordNetworkOwner, type StaleStateHost } from './stale-state.js';
 import { CNI_PLUGINS } from './testing/cni-tool.js';
 import { requireTool, ROOT } from '../testing/system-tools.js';
 
@@ -96,7 +96,7 @@ test('PodNetwork: a podCIDR another interface already routes (another cluster) m
   assert.match(!s.ready ? s.message : '', /pod CIDR 10\.244\.0\.0\/24 overlaps 10\.244\.0\.0\/24 routed to tsk-host01-9f9f .*--cluster-cidr/);
 });
 
-test('PodNetwork: before its bridge exists it sweeps a dead owner\'s state (whose bridge carried the same range) and records itself; release removes its record', async () => {
+test('PodNetwork: records itself as the owner when made; before its bridge exists it sweeps a dead owner\'s state (whose bridge carried the same range) and records itself; release removes its record', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tskube-owner-'));
   const ownersDir = join(root, 'owners');
   const exited = spawnSync('true');
@@ -118,6 +118,8 @@ test('PodNetwork: before its bridge exists it sweeps a dead owner\'s state (whos
   };
   const stateDir = join(root, 'new', 'nodes', 'host01');
   const n = new PodNetwork({ nodeName: 'host01', stateDir, exec: new FakePlugins(), privileged: true, routes: async () => routes, ownersDir, sweepHost });
+  assert.equal(readNetworkOwner(n.bridgeName, ownersDir)?.pid, process.pid, 'claimed at once, before any sandbox is recovered or table made');
+  assert.equal(readNetworkOwner(n.bridgeName, ownersDir)?.podCIDR, '', 'no pod range yet');
   await n.setPodCIDR('10.231.0.0/24');
   assert.deepEqual(deleted, [deadBridge, 'tskube-host01-dead', 'TSKUBE-RT-host01-dead']);
   assert.deepEqual(n.status(), { ready: true, podCIDR: '10.231.0.0/24' }, 'the dead bridge\'s route no longer conflicts');

@@ -7,7 +7,7 @@ import { podIPs } from './cni/result.js';
 import type { NetConfList, PortMapping, RuntimeConf } from './cni/types.js';
 import { bridgeNameFor, bridgeNetworkConfigList, ipamDataDirFor, loopbackNetworkConfigList, masqueradeRule, networkNameFor, routeChainNameFor, serviceTableNameFor } from './pod-network-config.js';
 import { commands } from './command/command.js';
-import { NETWORK_OWNERS_DIR, processIdentity, recordNetworkOwner, releaseNetworkOwner, sweepStaleNetworks, type ProcessIdentity, type StaleStateHost } from './stale-state.js';
+import { NETWORK_OWNERS_DIR, processIdentity, readNetworkOwner, recordNetworkOwner, releaseNetworkOwner, sweepStaleNetworks, type ProcessIdentity, type StaleStateHost } from './stale-state.js';
 import { log } from '../util/log.js';
 
 const logger = log.child({ component: 'pod-network' });
@@ -96,7 +96,15 @@ export class PodNetwork {
     this.networkName = networkNameFor(o.nodeName);
     this.ipamDir = ipamDataDirFor(o.stateDir);
     this.unavailable = this.missingPrerequisite();
+    // Claimed at once, before the runtime recovers a previous agent's sandboxes or the Service proxy
+    // makes its table: from here on no sweep takes this node's state for a dead agent's.
+    if (!this.unavailable && this.ownsHostState) this.recordOwner(readNetworkOwner(this.bridgeName, this.ownersDir)?.podCIDR ?? '');
   }
+
+  /** ownsHostState: the network changes the machine (with plugins faked, only when the test gives its own records directory) */
+  private get ownsHostState(): boolean { return !this.o.exec || this.o.ownersDir !== undefined; }
+
+  private get ownersDir(): string { return this.o.ownersDir ?? NETWORK_OWNERS_DIR; }
 
   /** status is the NetworkReady condition. */
   status(): NetworkStatus {
@@ -115,8 +123,7 @@ export class PodNetwork {
     const normal = formatCIDR(parseCIDR(cidr));
     if (normal === this.podCIDR) return;
     if (this.unavailable) { this.podCIDR = normal; return; }
-    // With plugins faked (tests) the machine is not the network's, unless the test gives its own records directory.
-    if (!this.o.exec || this.o.ownersDir) await this.takeOwnership(normal);
+    if (this.ownsHostState) await this.takeOwnership(normal);
     const clash = await this.routeConflict(normal);
     if (clash) {
       this.conflict = `the node's pod CIDR ${normal} overlaps ${clash[0]} routed to ${clash[1]} on this machine (another cluster?); start the cluster with another --cluster-cidr`;
@@ -134,25 +141,31 @@ export class PodNetwork {
   /**
    * takeOwnership runs before the node's bridge exists: it first removes what agents killed
    * without cleaning up left on the machine (their bridges may carry this very pod range; see
-   * stale-state.ts), then records this process as the owner of the node's bridge, masquerade rule,
-   * table and chains, so a later agent can do the same should this one be killed.
+   * stale-state.ts), then records the pod range in this node's owner record.
    */
   private async takeOwnership(podCIDR: string): Promise<void> {
-    const dir = this.o.ownersDir ?? NETWORK_OWNERS_DIR;
     if (!this.swept) {
       this.swept = true;
       try {
-        await sweepStaleNetworks({ stateDir: this.o.stateDir, dir, host: this.o.sweepHost, logger });
+        await sweepStaleNetworks({ stateDir: this.o.stateDir, dir: this.ownersDir, host: this.o.sweepHost, logger });
       } catch (e) { logger.error(e, 'Failed to sweep the network state of dead node agents', { bridge: this.bridgeName }); }
     }
+    this.recordOwner(podCIDR);
+  }
+
+  /**
+   * recordOwner records this process as the owner of the node's bridge, masquerade rule, table
+   * and chains, so that should it be killed a later agent can remove them.
+   */
+  private recordOwner(podCIDR: string): void {
     this.owner ??= processIdentity();
     if (!this.owner) return;
     try {
       recordNetworkOwner({
         ...this.owner, nodeName: this.o.nodeName, stateDir: resolve(this.o.stateDir), bridge: this.bridgeName, networkName: this.networkName, podCIDR,
         nftTables: [serviceTableNameFor(this.bridgeName)], routeChain: routeChainNameFor(this.bridgeName),
-      }, dir);
-    } catch (e) { logger.error(e, 'Failed to record the owner of the node\'s network state', { bridge: this.bridgeName, dir }); }
+      }, this.ownersDir);
+    } catch (e) { logger.error(e, 'Failed to record the owner of the node\'s network state', { bridge: this.bridgeName, dir: this.ownersDir }); }
   }
 
   /**
@@ -237,7 +250,7 @@ export class PodNetwork {
     }
     // Nothing of the node's is left for a sweep: the record goes (the proxy and routes remove their own).
     if (this.owner) {
-      try { releaseNetworkOwner(this.bridgeName, this.owner, this.o.ownersDir ?? NETWORK_OWNERS_DIR); } catch { /* read-only /run */ }
+      try { releaseNetworkOwner(this.bridgeName, this.owner, this.ownersDir); } catch { /* read-only /run */ }
     }
   }
 

@@ -41,6 +41,7 @@ export interface NetworkOwner extends ProcessIdentity {
   bridge: string;
   /** the CNI network name (in the masquerade rule's comment) */
   networkName: string;
+  /** the node's pod range ('' until it has one) */
   podCIDR: string;
   /** the Service proxy's nftables tables (family ip) */
   nftTables: string[];
@@ -102,7 +103,9 @@ export function validOwner(x: unknown): x is NetworkOwner {
   if (typeof o.routeChain !== 'string' || !ROUTE_CHAIN.test(o.routeChain)) return false;
   if (!Array.isArray(o.nftTables) || !o.nftTables.every((t) => typeof t === 'string' && NFT_TABLE.test(t))) return false;
   if (typeof o.stateDir !== 'string' || !isAbsolute(o.stateDir) || normalize(o.stateDir) !== o.stateDir || o.stateDir === '/') return false;
-  try { parseCIDR(String(o.podCIDR)); } catch { return false; }
+  // The pod range is empty until the node has one (the record is written when the agent starts).
+  if (typeof o.podCIDR !== 'string') return false;
+  if (o.podCIDR !== '') { try { parseCIDR(o.podCIDR); } catch { return false; } }
   return true;
 }
 
@@ -125,6 +128,11 @@ export function releaseNetworkOwner(bridge: string, self: ProcessIdentity, dir =
   const file = ownerRecordFile(bridge, dir);
   const rec = readRecord(file);
   if (rec && rec.pid === self.pid && rec.startTime === self.startTime) rmSync(file, { force: true });
+}
+
+/** readNetworkOwner reads a bridge's owner record (undefined: none, or not valid). */
+export function readNetworkOwner(bridge: string, dir = NETWORK_OWNERS_DIR): NetworkOwner | undefined {
+  return readRecord(ownerRecordFile(bridge, dir));
 }
 
 /** readNetworkOwners reads every valid owner record (a file that does not parse or validate is skipped). */
