@@ -109,7 +109,8 @@ describeNeeding('a killed cluster\'s network state is swept by the next cluster'
   after(async () => {
     await next?.stop();
     await live?.stop();
-    await killed?.kill9();
+    // After a failure the killed cluster may still run, with its containers.
+    if (killed) await killTree(killed);
     // After a failure the killed cluster's pins may still be mounted there.
     for (const m of mountsUnder(killedDataDir)) spawnSync('umount', ['-l', m]);
     rmSync(killedDataDir, { recursive: true, force: true });
