@@ -74,7 +74,7 @@ async function fetchHostname(c: Cluster, ip: string): Promise<string> {
         const res = await fetch(`http://${ip}:8080/hostname`, { signal: AbortSignal.timeout(5000) });
         return res.ok ? (await res.text()).trim() : undefined;
       } catch { return undefined; }
-    }, `http://${ip}:8080/hostname`, 60, 1000);
+    }, `http://${ip}:8080/hostname`, 180, 1000);
   } catch (e) {
     const pods = (await kubectl(c, ['get', 'pods', '-o', 'wide'])).stdout;
     const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
