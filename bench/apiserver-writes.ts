@@ -13,7 +13,7 @@
  * Figures only; never fails on time.
  * TREES=/path/a,/path/b runs a server from each source tree (e.g. a `git worktree` of the commit
  * before a change), alternating batches of requests between them: an A/B under the same load.
- * Run: node --import tsx bench/apiserver-writes.ts   (N=2000 CONCURRENCY=8 LEASES=200 BATCH=100 TREES=… SERVE_NODE_FLAGS="--cpu-prof" SERVE_NODE_FLAGS_1=…)
+ * Run: node --import tsx bench/apiserver-writes.ts   (N=2000 CONCURRENCY=8 LEASES=200 BATCH=100 TREES=… SERVE_NODE_FLAGS="--cpu-prof" SERVE_NODE_FLAGS_1=… SQLITE_CHECKPOINT_THREAD=0,1)
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,7 +34,10 @@ async function serve(dir: string): Promise<void> {
   const { startApiServer } = await import('../src/apiserver/server.js');
   const { bootstrapCluster } = await import('../src/apiserver/bootstrap.js');
   const { SqliteBackend } = await import('../src/storage/index.js');
-  const backend = SqliteBackend.open(join(dir, 'state.db'), process.env.SQLITE_CACHE_MIB ? { cacheMiB: Number(process.env.SQLITE_CACHE_MIB) } : {});
+  const backend = SqliteBackend.open(join(dir, 'state.db'), {
+    ...(process.env.SQLITE_CACHE_MIB ? { cacheMiB: Number(process.env.SQLITE_CACHE_MIB) } : {}),
+    ...(process.env.SQLITE_CHECKPOINT_THREAD ? { checkpointThread: process.env.SQLITE_CHECKPOINT_THREAD === '1' } : {}),
+  });
   const creds = await loadOrCreateCredentials(dir);
   // As `tskube up` serves its own components: plain HTTP on a Unix socket of the data dir (HTTPS=1: over TLS instead).
   const api = await startApiServer({
@@ -74,8 +77,10 @@ async function startServer(tree: string, k: number): Promise<Server> {
   const flags = [process.env.SERVE_NODE_FLAGS ?? '', process.env[`SERVE_NODE_FLAGS_${k}`] ?? ''].join(' ').split(' ').filter(Boolean);
   // SQLITE_CACHE_MIB=a,b gives each server (in TREES order) its SQLite page cache size.
   const cacheMiB = (process.env.SQLITE_CACHE_MIB ?? '').split(',')[k] ?? '';
+  // SQLITE_CHECKPOINT_THREAD=0,1 turns the WAL checkpoint thread off (0) or on (1) per server (TREES order).
+  const ckpt = (process.env.SQLITE_CHECKPOINT_THREAD ?? '').split(',')[k] ?? '';
   const child = fork(join(tree, 'bench/apiserver-writes.ts'), ['--serve', dir], {
-    cwd: tree, execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, SQLITE_CACHE_MIB: cacheMiB },
+    cwd: tree, execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, SQLITE_CACHE_MIB: cacheMiB, SQLITE_CHECKPOINT_THREAD: ckpt },
   });
   const replies: ((m: any) => void)[] = [];
   const { url, socketPath } = await new Promise<{ url: string; socketPath?: string }>((resolve, reject) => {
@@ -87,7 +92,7 @@ async function startServer(tree: string, k: number): Promise<Server> {
   const client = (name: string) => new Rest({ server: url, token, ca, socketPath, userAgent: componentUserAgent(name, 'v1.32.0') });
   const ac = new AbortController();
   const s: Server = {
-    label: `${tree}${cacheMiB ? ` ${cacheMiB}MiB` : ''}${process.env[`SERVE_NODE_FLAGS_${k}`] ? ` ${process.env[`SERVE_NODE_FLAGS_${k}`]}` : ''}`,
+    label: `${tree}${cacheMiB ? ` ${cacheMiB}MiB` : ''}${ckpt ? ` ckpt=${ckpt}` : ''}${process.env[`SERVE_NODE_FLAGS_${k}`] ? ` ${process.env[`SERVE_NODE_FLAGS_${k}`]}` : ''}`,
     cpu: () => new Promise<{ cpu: number; busy: number }>((resolve) => { replies.push((m) => resolve({ cpu: m.cpu, busy: m.busy ?? 0 })); child.send('cpu'); }),
     kcm: client('kube-controller-manager'), scheduler: client('kube-scheduler'), kubelet: client('kubelet'),
     leases: new Map(), seen: 0,
