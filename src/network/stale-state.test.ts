@@ -188,6 +188,23 @@ test('sweepStaleNetworks stops as soon as a new agent of the node records itself
   rmSync(root, { recursive: true, force: true });
 });
 
+test('sweepStaleNetworks never unmounts under another owner\'s or its own state directory, nor anything for a dead owner recorded at a top-level directory', async () => {
+  const root = tmp();
+  const dir = join(root, 'owners');
+  const proc = fakeProc([{ pid: process.pid, start: '10' }, { pid: 500, start: '50' }]);
+  const deadDir = join(root, 'dead', 'nodes', 'host01');
+  recordNetworkOwner(owner({ pid: 501, startTime: '40', bridge: 'tsk-host01-dead', stateDir: deadDir }), dir);
+  recordNetworkOwner(owner({ pid: 501, startTime: '40', bridge: 'tsk-host02-dead', stateDir: '/tmp', nodeName: 'host02', networkName: 'tskube-host02' }), dir);
+  // A live node whose state directory lies inside the dead one's.
+  recordNetworkOwner(owner({ pid: 500, startTime: '50', bridge: 'tsk-host03-0003', stateDir: join(deadDir, 'inner'), nodeName: 'host03', networkName: 'tskube-host03' }), dir);
+  const host = new RecordingHost();
+  const mounted = [join(deadDir, 'inner', 'sandboxes', 'x', 'uts'), join(deadDir, 'sandboxes', 'y', 'uts'), '/tmp/someone/else'];
+  host.mountsUnder = (d) => mounted.filter((m) => m.startsWith(`${d}/`));
+  await sweepStaleNetworks({ stateDir: join(root, 'new', 'nodes', 'host01'), dir, host, procDir: proc });
+  assert.deepEqual(host.calls.filter((c) => c.startsWith('umount')), [`umount ${join(deadDir, 'sandboxes', 'y', 'uts')}`]);
+  rmSync(root, { recursive: true, force: true });
+});
+
 test('sandboxNetns reads only tskube namespace names from the sandboxes\' state', () => {
   const d = tmp();
   for (const [id, netns] of [['a', 'tskube-aaaa'], ['b', '../../etc'], ['c', 'other'], ['d', undefined]] as const) {

@@ -214,16 +214,18 @@ async function sweepOnce(o: SweepOptions): Promise<NetworkOwner[]> {
   const host = o.host ?? new RealStaleStateHost();
   const ownDataDir = dirname(resolve(o.stateDir));
   const swept: NetworkOwner[] = [];
-  for (const owner of readNetworkOwners(dir)) {
-    if (owner.netNamespace !== self.netNamespace) continue;
-    if (dirname(owner.stateDir) === ownDataDir) continue;
-    if (ownerLiveness(owner, self, procDir) !== 'dead') continue;
+  const owners = readNetworkOwners(dir);
+  const dead = owners.filter((owner) => owner.netNamespace === self.netNamespace && dirname(owner.stateDir) !== ownDataDir && ownerLiveness(owner, self, procDir) === 'dead');
+  // The state directories of every other owner (live, or not judgeable): no mount under one is swept,
+  // whatever directory a dead owner recorded (a node's state dir may lie inside another's).
+  const keep = [resolve(o.stateDir), ...owners.filter((x) => !dead.includes(x)).map((x) => x.stateDir)];
+  for (const owner of dead) {
     logger.info('Removing the network state of a node agent that is gone', { bridge: owner.bridge, pid: owner.pid, node: owner.nodeName, stateDir: owner.stateDir, podCIDR: owner.podCIDR });
     // A new agent of that node (its cluster restarted) may record itself while this runs, or
     // another sweeper finish first: each step first checks the record is still the dead owner's.
     const file = ownerRecordFile(owner.bridge, dir);
     const stillDead = () => { const now = readRecord(file); return !!now && now.pid === owner.pid && now.startTime === owner.startTime; };
-    await sweepOwner(owner, host, logger, stillDead);
+    await sweepOwner(owner, host, logger, stillDead, keep);
     if (stillDead()) rmSync(file, { force: true });
     swept.push(owner);
   }
@@ -231,7 +233,7 @@ async function sweepOnce(o: SweepOptions): Promise<NetworkOwner[]> {
 }
 
 /** sweepOwner removes one dead owner's state: bridge and its ports, masquerade rules, tables, chains, routes, namespaces, mounts. */
-async function sweepOwner(owner: NetworkOwner, host: StaleStateHost, logger: Logger, stillDead: () => boolean): Promise<void> {
+async function sweepOwner(owner: NetworkOwner, host: StaleStateHost, logger: Logger, stillDead: () => boolean, keep: string[]): Promise<void> {
   const fields = { bridge: owner.bridge, stateDir: owner.stateDir };
   let stopped = false;
   const attempt = async (what: string, f: () => Promise<unknown>) => {
@@ -283,7 +285,9 @@ async function sweepOwner(owner: NetworkOwner, host: StaleStateHost, logger: Log
       if (await host.deleteNetns(name)) logger.info('Deleted a dead node agent\'s network namespace', { ...fields, netns: name });
     });
   }
-  for (const m of host.mountsUnder(owner.stateDir)) {
+  // Mounts only under a state directory of a node's own (at least /a/b), never under another owner's.
+  const mounts = owner.stateDir.split('/').filter(Boolean).length < 2 ? [] : host.mountsUnder(owner.stateDir);
+  for (const m of mounts.filter((p) => !keep.some((d) => p === d || p.startsWith(`${d}/`)))) {
     await attempt('mount', async () => {
       await host.lazyUnmount(m);
       logger.info('Unmounted a dead node agent\'s mount', { ...fields, mount: m });
