@@ -34,6 +34,13 @@ describe('podPhase (kubelet\'s getPhase)', () => {
   for (const [name, policy, init, app, initFailed, want] of cases) {
     it(name, () => assert.equal(podPhase(policy, init, app, initFailed), want));
   }
+  it('podIsTerminal (a deleted pod whose containers were stopped): Succeeded when all exited 0, else Failed, whatever the policy', () => {
+    assert.equal(podPhase('Always', [], [exited('a', 0), exited('b', 0)], false, true), 'Succeeded');
+    assert.equal(podPhase('Always', [], [exited('a', 0), exited('b', 137)], false, true), 'Failed');
+    assert.equal(podPhase('OnFailure', [], [exited('a', 143)], false, true), 'Failed');
+    assert.equal(podPhase('Always', [], [waiting('a', true)], false, true), 'Failed', 'a crash-looping container stays down');
+    assert.equal(podPhase('Always', [], [waiting('a')], false, true), 'Pending', 'never started');
+  });
 });
 
 describe('podConditions', () => {

@@ -13,9 +13,10 @@ export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean 
 /**
  * podPhase is kubelet's getPhase: Pending while init containers are incomplete or some container
  * waits for its first start; Running while one runs (or will restart); Succeeded when all exited 0
- * and none will restart; Failed when all stopped, one failed, and none will restart.
+ * and none will restart; Failed when all stopped, one failed, and none will restart. podIsTerminal:
+ * the agent stopped the containers for good (a deleted pod's last status).
  */
-export function podPhase(policy: RestartPolicy, init: ContainerStatus[], app: ContainerStatus[], initFailedForGood: boolean): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+export function podPhase(policy: RestartPolicy, init: ContainerStatus[], app: ContainerStatus[], initFailedForGood: boolean, podIsTerminal = false): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
   if (initFailedForGood) return 'Failed';
   const initDone = init.every((s) => s.state?.terminated?.exitCode === 0);
   if (!initDone) return 'Pending';
@@ -33,6 +34,9 @@ export function podPhase(policy: RestartPolicy, init: ContainerStatus[], app: Co
   if (waiting > 0) return 'Pending';
   if (running > 0) return 'Running';
   if (stopped > 0) {
+    // Containers the agent stopped for good (the pod is being deleted) are not restarted whatever
+    // the policy: the pod ends Succeeded or Failed, as getPhase does with podIsTerminal.
+    if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
     if (policy === 'Always') return 'Running';
     if (stopped === succeeded) return 'Succeeded';
     if (policy === 'Never') return 'Failed';

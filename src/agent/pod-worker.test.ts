@@ -203,6 +203,25 @@ test('deletion: SIGTERM with the grace period, then DELETE gracePeriodSeconds=0 
   assert.ok(t.isTerminated());
   assert.equal(fs.existsSync(path.join(t.rootDir, 'pods', 'uid1')), false);
   assert.ok(t.client.events().some((e) => e.reason === 'Killing' && e.message === 'Stopping container c'));
+  // the last status before the DELETE is terminal (kubelet's SyncTerminatingPod): the fake's stop is a 137
+  const statuses = t.client.calls.filter((c) => c.verb === 'patch/status').map((c) => (c.body as { status: PodStatus }).status);
+  const last = statuses[statuses.length - 1];
+  assert.equal(last.phase, 'Failed');
+  assert.equal(last.containerStatuses![0].state!.terminated!.exitCode, 137);
+  const lastPatch = Math.max(...t.client.calls.map((c, i) => (c.verb === 'patch/status' ? i : -1)));
+  assert.ok(t.client.calls.indexOf(del) > lastPatch, 'the status is written before the DELETE');
+});
+
+test('deletion: a container that exits 0 on SIGTERM leaves the pod Succeeded (get pods -w: Completed) under restartPolicy Always', async () => {
+  const pod = one('Always');
+  const t = await setupPodWorker(pod);
+  const cid = t.rt.running('c')!;
+  t.rt.stopContainer = async (id: string) => { t.rt.exit(id, 0); };
+  t.w.update({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
+  await t.settle();
+  assert.equal(t.rt.running('c'), undefined, cid);
+  const statuses = t.client.calls.filter((c) => c.verb === 'patch/status').map((c) => (c.body as { status: PodStatus }).status);
+  assert.equal(statuses[statuses.length - 1].phase, 'Succeeded');
 });
 
 test('status: conditions, IPs, containerID and events as Kubernetes words them', async () => {

@@ -869,7 +869,9 @@ export class PodWorker {
     // The sandbox goes with its containers: the address is released (CNI DEL) before the pod object is.
     await this.stopSandboxes();
     if (!this.removed) {
-      await this.writeStatus(this.buildStatus()).catch(() => undefined);
+      // As the kubelet's SyncTerminatingPod, the status once the containers stopped is terminal
+      // (Succeeded when all exited 0, else Failed): get pods -w shows Completed or Error last.
+      await this.writeStatus(this.buildStatus(true)).catch(() => undefined);
       try {
         await this.d.client.delete(Resources.pods, this.pod.metadata!.namespace, this.pod.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
       } catch (e) {
@@ -911,12 +913,13 @@ export class PodWorker {
 
   // ---------------------------------------------------------------- status
 
-  private buildStatus(): PodStatus {
+  /** buildStatus is the pod's status now; podIsTerminal: its containers were stopped for good (getPhase's). */
+  private buildStatus(podIsTerminal = false): PodStatus {
     const pod = this.pod;
     const spec = pod.spec!;
     const init = (spec.initContainers ?? []).map((c) => this.containerStatus(c, true));
     const app = spec.containers.map((c) => this.containerStatus(c, false));
-    let phase = this.terminalPhase ?? podPhase((spec.restartPolicy ?? 'Always') as RestartPolicy, init, app, this.initFailed);
+    let phase = this.terminalPhase ?? podPhase((spec.restartPolicy ?? 'Always') as RestartPolicy, init, app, this.initFailed, podIsTerminal);
     if (this.terminalPhase === 'Failed' && this.terminalReason) phase = 'Failed';
     const now = rfc3339(this.d.clock.now());
     const conditions = podConditions({
