@@ -17,12 +17,12 @@ const port = Number(opt('port', 1)?.[0] ?? 6379);
 const masterOf = opt('slaveof', 2) ?? opt('replicaof', 2);
 const role = masterOf ? 'S' : 'M';
 
-/** log prints one line as redis does: "pid:role dd Mon yyyy hh:mm:ss.mmm * message". */
-function log(msg, level = '*') {
+/** log prints one line as redis does: "pid:role dd Mon yyyy hh:mm:ss.mmm * message" (role C before it is known). */
+function log(msg, level = '*', who = role) {
   const d = new Date();
   const mon = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
   const t = d.toISOString().slice(11, 23);
-  console.log(`1:${role} ${String(d.getUTCDate()).padStart(2, '0')} ${mon} ${d.getUTCFullYear()} ${t} ${level} ${msg}`);
+  console.log(`1:${who} ${String(d.getUTCDate()).padStart(2, '0')} ${mon} ${d.getUTCFullYear()} ${t} ${level} ${msg}`);
 }
 
 const store = new Map();
@@ -197,7 +197,8 @@ function replicate([host, masterPort]) {
   });
 }
 
-log('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+log('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo', '*', 'C');
+log('Redis version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started', '*', 'C');
 server.listen(port, () => {
   log(`Running mode=standalone, port=${server.address().port}.`);
   log('Server initialized');
