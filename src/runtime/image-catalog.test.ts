@@ -103,3 +103,13 @@ test('the log agents\' stand-ins stop at SIGTERM as fluentd does (a pod deletion
     assert.equal(await exited, 0, image);
   }
 });
+
+test('the Tomcat stand-in stops at SIGTERM with a JVM\'s 143 (a deletion does not wait out its grace period)', async () => {
+  const { spawn } = await import('node:child_process');
+  const argv = new ImageCatalog().resolve('kubeguide/tomcat-app', false).entrypoint;
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, KUBIA_PORT: '0' } });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143);
+});
