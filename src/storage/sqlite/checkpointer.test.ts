@@ -65,6 +65,25 @@ describe('Checkpointer', () => {
     db.close();
   });
 
+  it('stops its worker after idleMs without a checkpoint and starts another for the next one', async () => {
+    const path = join(dir, 'idle.db');
+    const db = openWal(path);
+    const c = new Checkpointer(path, () => assert.fail('the writer need not checkpoint'), { commitsPerCheckpoint: 3, idleMs: 50 });
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const commit3 = () => { for (let i = 0; i < 3; i++) { insert.run('z'.repeat(500)); c.committed(); } };
+    commit3();
+    assert.ok(c.running, 'the first checkpoint starts a worker');
+    await eventually(() => assert.ok(c.last && c.last.log > 0 && c.last.checkpointed === c.last.log));
+    await eventually(() => assert.equal(c.running, false, 'idle, the worker stops'));
+    const first = c.last;
+    commit3();
+    assert.ok(c.running, 'the next checkpoint starts a new worker');
+    await eventually(() => assert.notEqual(c.last, first, 'the new worker checkpointed'));
+    await c.close();
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 6);
+    db.close();
+  });
+
   it('close without any checkpoint starts no worker', async () => {
     const c = new Checkpointer(join(dir, 'none.db'), () => assert.fail('no checkpoint'));
     c.committed();

@@ -38,6 +38,11 @@ export interface CheckpointerOptions {
   /** commits between two checkpoints (SQLite's own default is 1,000 pages; a pod write is ~5) */
   commitsPerCheckpoint?: number;
   /**
+   * how long the worker stays without a checkpoint to run before it stops (its isolate is ~5-10
+   * MiB; an idle cluster writes little): the next checkpoint starts a new one
+   */
+  idleMs?: number;
+  /**
    * WAL frames past which the writer checkpoints itself: under a steady stream of writes a
    * concurrent checkpoint never catches up with the newest frames, so the WAL never restarts;
    * one checkpoint on the writer's thread (nothing is appended meanwhile) lets it restart
@@ -63,6 +68,10 @@ export class Checkpointer {
   private readonly commitsPerCheckpoint: number;
   private readonly maxFrames: number;
   private result: CheckpointResult | undefined;
+  private readonly idleMs: number;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** workers stopped for idleness that have not exited yet (close waits for them) */
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     private readonly path: string,
@@ -72,6 +81,7 @@ export class Checkpointer {
   ) {
     this.commitsPerCheckpoint = opts.commitsPerCheckpoint ?? 200;
     this.maxFrames = opts.maxFrames ?? 20_000;
+    this.idleMs = opts.idleMs ?? 60_000;
   }
 
   /** committed counts one commit and asks the worker for a checkpoint every commitsPerCheckpoint. */
@@ -81,6 +91,7 @@ export class Checkpointer {
     // Without its worker (it failed) the writer checkpoints itself, as SQLite would have.
     if (this.failed) { this.checkpointHere(); return; }
     this.busy = true;
+    clearTimeout(this.idleTimer);
     void this.start().then(() => {
       // Held while a checkpoint runs (idle, the worker never keeps the process alive).
       this.worker?.ref();
@@ -91,10 +102,15 @@ export class Checkpointer {
   /** last is the worker's latest checkpoint result (undefined before the first). */
   get last(): CheckpointResult | undefined { return this.result; }
 
+  /** running says whether a worker is up (started by a checkpoint, stopped after idleMs without one). */
+  get running(): boolean { return this.worker !== undefined; }
+
   /** close stops the worker after its checkpoint in progress, closing its connection first. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.idleTimer);
+    await Promise.all(this.retiring);
     const w = this.worker;
     if (!w) return;
     await this.ready;
@@ -104,6 +120,20 @@ export class Checkpointer {
       w.ref();
       w.postMessage('close');
     });
+  }
+
+  /** retire stops an idle worker (not a timer of the injected clock: housekeeping, not behaviour). */
+  private retire(): void {
+    const w = this.worker;
+    if (this.busy || this.closed || !w) return;
+    this.worker = undefined;
+    this.ready = undefined;
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    this.retiring.add(exited);
+    void exited.then(() => this.retiring.delete(exited));
+    // held until it has closed its connection (a close() of ours may be waiting for that)
+    w.ref();
+    w.postMessage('close');
   }
 
   private start(): Promise<void> {
@@ -117,6 +147,7 @@ export class Checkpointer {
     });
     w.on('message', (m: unknown) => { if (m !== 'ready') this.done(m as CheckpointResult & { error?: string }); });
     w.on('error', (e) => {
+      if (this.worker !== w) return;
       logger.error(e, 'WAL checkpoint worker failed; the writer checkpoints');
       this.worker = undefined;
       this.failed = true;
@@ -132,6 +163,8 @@ export class Checkpointer {
     // Closing holds the worker until it exits.
     if (this.closed) return;
     this.worker?.unref();
+    this.idleTimer = setTimeout(() => this.retire(), this.idleMs);
+    this.idleTimer.unref();
     // A WAL that keeps growing (or a failed checkpoint) is checkpointed by the writer, which lets it restart.
     if (r.error || (r.log > this.maxFrames && r.checkpointed < r.log)) this.checkpointHere();
   }
