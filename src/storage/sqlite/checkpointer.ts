@@ -33,6 +33,15 @@ parentPort.on('message', (m) => {
 parentPort.postMessage('ready');
 `;
 
+/**
+ * betterSqlite3Path is where the writer's better-sqlite3 is, for the worker to load the same one:
+ * the bundle's module-level require (scripts/build.mjs gives it one, relative to the bundle) when
+ * there is one, else resolved from this module.
+ */
+function betterSqlite3Path(): string {
+  return typeof require === 'function' ? require.resolve('better-sqlite3') : createRequire(import.meta.url).resolve('better-sqlite3');
+}
+
 /** CheckpointerOptions tune when a Checkpointer runs. */
 export interface CheckpointerOptions {
   /** commits between two checkpoints (SQLite's own default is 1,000 pages; a pod write is ~5) */
@@ -138,8 +147,16 @@ export class Checkpointer {
 
   private start(): Promise<void> {
     if (this.ready) return this.ready;
-    const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    const w = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { path: this.path, module } });
+    let w: Worker;
+    try {
+      w = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { path: this.path, module: betterSqlite3Path() } });
+    } catch (e) {
+      logger.error(e, 'WAL checkpoint worker could not start; the writer checkpoints');
+      this.failed = true;
+      this.busy = false;
+      this.checkpointHere();
+      return Promise.resolve();
+    }
     this.worker = w;
     this.ready = new Promise<void>((resolve) => {
       w.once('message', () => resolve());
