@@ -184,6 +184,14 @@ spec:
     assert.equal((await k(['exec', 'cm-test-pod', '--', 'cat', '/configfiles/appdatadir'])).stdout, '/var/data');
     assert.equal((await k(['exec', 'cm-test-pod', '--', 'cat', '/picked/level.txt'])).stdout, 'info');
     assert.equal((await k(['exec', 'cm-test-pod', '--', 'ls', '/picked'])).stdout.trim(), 'level.txt');
+    // The kubelet's atomic writer's layout: each key links into ..data, which links to a timestamped payload.
+    const listing = (await k(['exec', 'cm-test-pod', '--', 'ls', '-la', '/configfiles'])).stdout;
+    assert.match(listing, /\.\.data -> \.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\S+/);
+    assert.match(listing, /apploglevel -> \.\.data\/apploglevel/);
+    // An update of the ConfigMap reaches the mounted files (the env keeps its value from the start).
+    await k(['patch', 'configmap', 'cm-appvars', '-p', '{"data":{"apploglevel":"debug"}}']);
+    await waitFor(async () => (await k(['exec', 'cm-test-pod', '--', 'cat', '/configfiles/apploglevel'])).stdout === 'debug', 'the volume shows the update');
+    assert.equal((await k(['exec', 'cm-test-pod', '--', 'cat', '/picked/level.txt'])).stdout, 'debug');
   });
 
   it('a missing ConfigMap gives CreateContainerConfigError until it appears', async () => {

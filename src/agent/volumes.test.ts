@@ -35,13 +35,14 @@ async function prepare(volumes: Volume[], src: VolumeSource = source(), pod = po
   return { paths: await prepareVolumes(pod, podDir, src, NODE, '10.0.0.5', '192.168.1.2'), podDir };
 }
 
-/** tree lists the files under dir as `relative/path (mode): content`. */
+/** tree lists the files a container sees under dir as `relative/path (mode): content` (through the atomic writer's links; its `..` entries hidden). */
 function tree(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
+    for (const e of fs.readdirSync(d).sort((a, b) => a.localeCompare(b))) {
+      if (e.startsWith('..')) continue;
+      const p = path.join(d, e);
+      if (fs.statSync(p).isDirectory()) walk(p);
       else out.push(`${path.relative(dir, p)} (${(fs.statSync(p).mode & 0o777).toString(8)}): ${fs.readFileSync(p, 'utf8')}`);
     }
   };

@@ -5,6 +5,7 @@ import type { Pod, Volume, KeyToPath } from 'kubernetes-types/core/v1.js';
 import type { Mount } from '../runtime/types.js';
 import { ContainerConfigError, expand, fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
 import { parseQuantity } from './quantity.js';
+import { writeAtomically, type FileProjection } from './atomic-writer.js';
 import type { TokenWish } from './service-account-token.js';
 
 /** VolumeSource adds what volumes need beyond ConfigMaps and Secrets. */
@@ -38,8 +39,6 @@ export const SERVICE_ACCOUNT_TOKEN_UNSUPPORTED = 'the node agent has no TokenReq
 /** DEFAULT_FILE_MODE is the mode of projected files when the volume sets no defaultMode (0644). */
 export const DEFAULT_FILE_MODE = 0o644;
 
-/** FileProjection is one file of a ConfigMap, Secret, downward API or projected volume. */
-interface FileProjection { data: Buffer; mode: number }
 
 /**
  * prepareVolumes materialises every volume of the pod under podDir/volumes/NAME (hostPath and bound
@@ -96,22 +95,22 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     const cm = await src.configMap(ns, v.configMap.name ?? '');
     if (!cm) {
       // An optional ConfigMap that is gone leaves an empty volume (its files go with it).
-      if (v.configMap.optional) { writeFiles(dir, {}); return dir; }
+      if (v.configMap.optional) { writeAtomically(dir, {}); return dir; }
       throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : configmap "${v.configMap.name}" not found`);
     }
     const data: Record<string, Buffer> = {};
     for (const [k, val] of Object.entries(cm.data ?? {})) data[k] = Buffer.from(val);
     for (const [k, val] of Object.entries(cm.binaryData ?? {})) data[k] = Buffer.from(val, 'base64');
-    writeFiles(dir, project(data, v.configMap.items, v.name, 'configmap', v.configMap.optional, v.configMap.defaultMode));
+    writeAtomically(dir, project(data, v.configMap.items, v.name, 'configmap', v.configMap.optional, v.configMap.defaultMode));
   } else if (v.secret) {
     const s = await src.secret(ns, v.secret.secretName ?? '');
     if (!s) {
-      if (v.secret.optional) { writeFiles(dir, {}); return dir; }
+      if (v.secret.optional) { writeAtomically(dir, {}); return dir; }
       throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : secret "${v.secret.secretName}" not found`);
     }
     const data: Record<string, Buffer> = {};
     for (const [k, val] of Object.entries(s)) data[k] = Buffer.from(val);
-    writeFiles(dir, project(data, v.secret.items, v.name, 'secret', v.secret.optional, v.secret.defaultMode));
+    writeAtomically(dir, project(data, v.secret.items, v.name, 'secret', v.secret.optional, v.secret.defaultMode));
   } else if (v.downwardAPI) {
     const files: Record<string, FileProjection> = {};
     const defaultMode = v.downwardAPI.defaultMode ?? DEFAULT_FILE_MODE;
@@ -123,7 +122,7 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
         files[item.path] = { data: Buffer.from(resourceValue(c, item.resourceFieldRef.resource, item.resourceFieldRef.divisor, node)), mode };
       }
     }
-    writeFiles(dir, files);
+    writeAtomically(dir, files);
   } else if (v.projected) {
     const files: Record<string, FileProjection> = {};
     const defaultMode = v.projected.defaultMode ?? DEFAULT_FILE_MODE;
@@ -156,7 +155,7 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
         files[t.path] = { data: Buffer.from(token), mode: defaultMode };
       }
     }
-    writeFiles(dir, files);
+    writeAtomically(dir, files);
   }
   if (v.emptyDir) {
     // kubelet's emptyDir is world-writable (0777), a tmpfs for medium Memory.
@@ -242,36 +241,6 @@ function project(data: Record<string, Buffer>, items: KeyToPath[] | undefined, v
     out[it.path] = { data: data[it.key], mode: it.mode ?? defaultMode };
   }
   return out;
-}
-
-/**
- * writeFiles makes dir hold exactly files (never writing outside it), rewriting only what changed,
- * with their modes; files of keys that are gone are removed, as kubelet's atomic writer does.
- */
-function writeFiles(dir: string, files: Record<string, FileProjection>): void {
-  const keep = new Set(Object.keys(files).map((rel) => path.join(dir, rel)));
-  const prune = (d: string): boolean => {
-    let empty = true;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory() && ![...keep].some((k) => k.startsWith(p + path.sep))) fs.rmSync(p, { recursive: true, force: true });
-      else if (e.isDirectory()) { if (prune(p)) fs.rmdirSync(p); else empty = false; }
-      else if (!keep.has(p)) fs.rmSync(p, { force: true });
-      else empty = false;
-    }
-    return empty;
-  };
-  prune(dir);
-  for (const [rel, f] of Object.entries(files)) {
-    const p = path.join(dir, rel);
-    if (!p.startsWith(dir + path.sep)) continue;
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    let same = false;
-    try { same = fs.readFileSync(p).equals(f.data); } catch { /* new */ }
-    if (!same) fs.writeFileSync(p, f.data);
-    // The mode is exact (not subject to the umask), as kubelet's atomic writer sets it.
-    fs.chmodSync(p, f.mode & 0o777);
-  }
 }
 
 /**
