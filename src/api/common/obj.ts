@@ -1,4 +1,5 @@
 /** Small helpers for working with untyped API objects (JSON). */
+import { deepClone } from '../../apimachinery/deep.js';
 
 /** Obj is a JSON object whose fields are read loosely (API objects before validation). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,9 +16,9 @@ export function child(obj: Obj, key: string): Obj {
   return obj[key] as Obj;
 }
 
-/** clone deep-copies a JSON value. */
+/** clone deep-copies a JSON value (apimachinery's one copier: every update's prepareForUpdate copies through it). */
 export function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
+  return v === undefined ? v : deepClone(v);
 }
 
 /** getPath reads a nested field. */
