@@ -15,10 +15,11 @@
  *   (SETTLE_S=30 SIM_NODES=1000 ENTRIES=bundle,tsx MEM_BREAKDOWN=0; SIM_NODES=0 skips the simulated cluster, which uses the first entry)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBundle, procStats, startBench } from './lib.js';
+import { descendants } from '../src/testing/process-tree.js';
 
 /**
  * More than 256 nodes need a pod range wider than the default 10.244.0.0/16 cut in /24s (node IPAM
@@ -91,22 +92,6 @@ async function breakdown(pid: number, file: string): Promise<void> {
   console.log(`  breakdown of the tskube process (MiB): RSS ${b.rssMiB} = node binary ${b.nodeBinaryMiB} + libraries/addons ${b.librariesMiB} + malloc heap ${b.mallocHeapMiB} + anonymous ${b.anonymousMiB} (V8 heap, malloc arenas, thread stacks)`);
   console.log(`    V8 heap committed ${b.v8.committedMiB}, used ${b.v8.usedMiB}: ${Object.entries(b.v8.spaces as Record<string, { committed: number; used: number }>).map(([k, v]) => `${k} ${v.committed}/${v.used}`).join(', ')}; external ${b.externalMiB} (array buffers ${b.arrayBuffersMiB}), V8 malloced ${b.v8.mallocedMiB}`);
   rmSync(file, { force: true });
-}
-
-/** descendants lists the pids whose parent chain leads to pid. */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* exited meanwhile */ }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => { for (const [c, pp] of parent) if (pp === p) { out.push(c); walk(c); } };
-  walk(pid);
-  return out;
 }
 
 /** treeRss sums the RSS of pid's descendants (MiB), skipping any that exit while read. */

@@ -7,10 +7,11 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { descendants } from '../src/testing/process-tree.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
@@ -29,19 +30,7 @@ function freeClusterCIDR(avoid: string[] = []): string {
 }
 
 /** processTree lists pid and every process descending from it (read from /proc before anything is killed). */
-function processTree(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* exited */ }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i] && !out.includes(p)) out.push(p);
-  return out;
-}
+const processTree = (pid: number): number[] => [pid, ...descendants(pid)];
 
 /** ownerOf is the owner record of the node whose state directory lies in the cluster's data dir. */
 const ownerOf = (c: Cluster): NetworkOwner | undefined => readNetworkOwners().find((o) => o.stateDir.startsWith(`${c.dataDir}/`));
