@@ -75,6 +75,8 @@ test('configMap volumes: every key, items at their paths, defaultMode and per-it
     const { paths, podDir } = await prepare([{ name: 'config', configMap: c.volume }], src);
     assert.equal(paths.get('config'), path.join(podDir, 'volumes', 'config'), c.name);
     assert.deepEqual(tree(paths.get('config')!), c.want, c.name);
+    // the emptyDir it wraps: world-writable root, as the kubelet's
+    assert.equal(fs.statSync(paths.get('config')!).mode & 0o777, 0o777, c.name);
   }
 });
 

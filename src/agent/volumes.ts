@@ -91,6 +91,9 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     return p;
   }
   fs.mkdirSync(dir, { recursive: true });
+  // ConfigMap, Secret, downward API and projected volumes wrap an emptyDir: their root is 0777 too
+  // (`ls -la` in a container shows drwxrwxrwx beside the ..data link).
+  if (v.configMap || v.secret || v.downwardAPI || v.projected) fs.chmodSync(dir, 0o777);
   if (v.configMap) {
     const cm = await src.configMap(ns, v.configMap.name ?? '');
     if (!cm) {
