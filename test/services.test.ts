@@ -10,8 +10,7 @@ import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
-import { bridgeNameFor } from '../src/network/pod-network-config.js';
-import { tableNameFor } from '../src/network/proxy/proxier.js';
+import { bridgeNameFor, serviceTableNameFor } from '../src/network/pod-network-config.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string, timeoutMs?: number) => kubectl(c, args, { input, timeoutMs });
@@ -198,7 +197,7 @@ describeNeeding('Services: cluster IPs, DNS, node ports, endpoints', { timeout: 
     await k(['delete', 'svc', 'kubia']);
     await waitFor(async () => !(await inPod(`wget -q -O- http://${ip}/ 2>&1; true`, 30_000)).stdout.includes("You've hit"), 'the address stops answering', 40);
     for (const node of ['host01', 'host02']) {
-      const table = tableNameFor(bridgeNameFor(node, join(c.dataDir, 'nodes', node)));
+      const table = serviceTableNameFor(bridgeNameFor(node, join(c.dataDir, 'nodes', node)));
       const rules = execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' });
       assert.ok(!rules.includes(`${ip} . tcp . 80`), `${table} has no rule for ${ip}`);
     }
@@ -254,7 +253,7 @@ spec:
   });
 
   it('nothing is left after the agents stop: their nftables tables go with them', async () => {
-    const tables = ['host01', 'host02'].map((n) => tableNameFor(bridgeNameFor(n, join(c.dataDir, 'nodes', n))));
+    const tables = ['host01', 'host02'].map((n) => serviceTableNameFor(bridgeNameFor(n, join(c.dataDir, 'nodes', n))));
     const listed = () => execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' });
     for (const t of tables) assert.ok(listed().includes(`table ip ${t}\n`), `${t} while the cluster runs`);
     const dataDir = c.dataDir;

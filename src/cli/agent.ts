@@ -4,9 +4,9 @@ import { RestClient } from '../client/rest.js';
 import { componentUserAgent } from '../client/user-agent.js';
 import { KUBELET_VERSION } from '../agent/node-status.js';
 import { SharedInformerFactory } from '../client/informer.js';
-import { ServiceProxy, tableNameFor } from '../network/proxy/proxier.js';
-import { bridgeNameFor } from '../network/pod-network-config.js';
-import { RouteController, routeChainFor } from '../network/routes.js';
+import { ServiceProxy } from '../network/proxy/proxier.js';
+import { bridgeNameFor, routeChainNameFor, serviceTableNameFor } from '../network/pod-network-config.js';
+import { RouteController } from '../network/routes.js';
 import { parseIPv4 } from '../network/cidr.js';
 import { NodeAgent, type Runtime } from '../agent/index.js';
 import { credentialsFromPullSecrets } from '../agent/image-credentials.js';
@@ -76,7 +76,7 @@ export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
   const bridge = bridgeNameFor(c.name, c.rootDir);
   const proxy = ownBridge ? new ServiceProxy({
     client, informers: new SharedInformerFactory(client, { clock: realClock }), clock: realClock,
-    nodeName: c.name, nodeAddresses: [c.address], bridge, table: tableNameFor(bridge),
+    nodeName: c.name, nodeAddresses: [c.address], bridge, table: serviceTableNameFor(bridge),
   }) : undefined;
   // Routes to the pod ranges of nodes on other machines (flannel's host-gw) run beside it too, as
   // system:kube-proxy: reading every Node is system:node-proxier's, not a 1.32 kubelet's.
@@ -86,7 +86,7 @@ export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
   });
   const routes = ownBridge ? new RouteController({
     informers: new SharedInformerFactory(proxyClient, { clock: realClock }), clock: realClock,
-    nodeName: c.name, chain: routeChainFor(bridge), stateFile: join(c.rootDir, 'routes.json'),
+    nodeName: c.name, chain: routeChainNameFor(bridge), stateFile: join(c.rootDir, 'routes.json'),
   }) : undefined;
   return { agent, runtime, proxy, routes };
 }

@@ -66,7 +66,8 @@ export function bridgeNameFor(nodeName: string, stateDir: string): string {
 
 /**
  * serviceTableNameFor names a node's nftables table (the Service proxy's) after its bridge
- * (tsk-host01-8fe4 → tskube-host01-8fe4): unique per node and state directory.
+ * (tsk-host01-8fe4 → tskube-host01-8fe4): unique per node and state directory, so agents of two
+ * clusters on one machine never share a table; the owner record names it for the sweep.
  */
 export function serviceTableNameFor(bridge: string): string {
   return `tskube-${bridge.replace(/^tsk-/, '')}`;

@@ -8,10 +8,8 @@ import { join } from 'node:path';
 import { contains, parseCIDR } from './cidr.js';
 import type { PluginExec, PluginInvocation } from './cni/exec.js';
 import { createNetns, deleteNetns, listNetns, NETNS_PREFIX } from './netns.js';
-import { bridgeNameFor, bridgeNetworkConfigList, loopbackNetworkConfigList } from './pod-network-config.js';
+import { bridgeNameFor, bridgeNetworkConfigList, loopbackNetworkConfigList, routeChainNameFor, serviceTableNameFor } from './pod-network-config.js';
 import { PodNetwork } from './pod-network.js';
-import { tableNameFor } from './proxy/proxier.js';
-import { routeChainFor } from './routes.js';
 import { processIdentity, readNetworkOwner, readNetworkOwners, recordNetworkOwner, type StaleStateHost } from './stale-state.js';
 import { CNI_PLUGINS } from './testing/cni-tool.js';
 import { requireTool, ROOT } from '../testing/system-tools.js';
@@ -127,7 +125,7 @@ test('PodNetwork: records itself as the owner when made; before its bridge exist
   assert.equal(owners.length, 1);
   assert.deepEqual(owners[0], {
     ...self, nodeName: 'host01', stateDir, bridge: n.bridgeName, networkName: 'tskube-host01', podCIDR: '10.231.0.0/24',
-    nftTables: [tableNameFor(n.bridgeName)], routeChain: routeChainFor(n.bridgeName),
+    nftTables: [serviceTableNameFor(n.bridgeName)], routeChain: routeChainNameFor(n.bridgeName),
   });
   await n.release();
   assert.deepEqual(readNetworkOwners(ownersDir), []);

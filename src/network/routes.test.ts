@@ -8,7 +8,8 @@ import { startTestCluster, eventually } from '../testing/test-cluster.js';
 import { Resources } from '../client/types.js';
 import type { KubeObject } from '../api/resource.js';
 import { realClock } from '../util/clock.js';
-import { desiredRoutes, localAddressMatcher, RouteController, routeChainFor, type RouteHost } from './routes.js';
+import { desiredRoutes, localAddressMatcher, RouteController, type RouteHost } from './routes.js';
+import { routeChainNameFor } from './pod-network-config.js';
 
 const node = (name: string, podCIDR?: string, ip?: string): Node => ({
   metadata: { name }, spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {},
@@ -36,9 +37,9 @@ test('localAddressMatcher reads addresses and ranges of the local table', () => 
   assert.equal(m('10.0.0.5'), false);
 });
 
-test('routeChainFor fits iptables\' 28-character chain names', () => {
-  assert.equal(routeChainFor('tsk-host01-8fe4'), 'TSKUBE-RT-host01-8fe4');
-  assert.ok(routeChainFor('tsk-abcdef-1234').length <= 28);
+test('routeChainNameFor fits iptables\' 28-character chain names', () => {
+  assert.equal(routeChainNameFor('tsk-host01-8fe4'), 'TSKUBE-RT-host01-8fe4');
+  assert.ok(routeChainNameFor('tsk-abcdef-1234').length <= 28);
 });
 
 /** FakeHost records what the controller does to the machine. */
@@ -62,7 +63,7 @@ test('the controller follows Nodes: routes appear, move with a node\'s address, 
   writeFileSync(stateFile, JSON.stringify([{ node: 'gone', podCIDR: '10.244.9.0/24', via: '192.168.77.9' }]));
   const host = new FakeHost();
   host.routes.set('10.244.9.0/24', '192.168.77.9');
-  const chain = routeChainFor('tsk-a-0000');
+  const chain = routeChainNameFor('tsk-a-0000');
   host.forwarding.set(chain, ['10.244.9.0/24']);
   const rc = new RouteController({ informers: tc.informers, clock: realClock, nodeName: 'a', chain, stateFile, host });
   const ac = new AbortController();

@@ -16,7 +16,6 @@ import { log, type Logger } from '../util/log.js';
 import { contains, formatCIDR, parseCIDR, parseIPv4 } from './cidr.js';
 import { commands } from './command/command.js';
 import { removeForwardingChain } from './forwarding-chain.js';
-import { routeChainNameFor } from './pod-network-config.js';
 
 /** NodeRoute is one route the controller keeps: the pods of `node` are reached via its address. */
 export interface NodeRoute { node: string; podCIDR: string; via: string }
@@ -91,12 +90,6 @@ export interface RouteControllerOptions {
   host?: RouteHost;
   /** a full reconcile this often even without changes (a route someone deleted comes back); default 30 s */
   resyncPeriodMs?: number;
-}
-
-/** routeChainFor names an agent's iptables chain after its pod bridge (tsk-host01-8fe4 → TSKUBE-RT-host01-8fe4). */
-export function routeChainFor(bridge: string): string {
-  // One definition: the pod network records this name for the sweep of a killed agent's state.
-  return routeChainNameFor(bridge);
 }
 
 const routeKey = (r: { podCIDR: string; via: string }) => `${r.podCIDR} via ${r.via}`;

@@ -5,14 +5,15 @@ import { Resources } from '../../client/types.js';
 import { realClock } from '../../util/clock.js';
 import http from 'node:http';
 import https from 'node:https';
-import { ServiceProxy, tableNameFor } from './proxier.js';
+import { ServiceProxy } from './proxier.js';
+import { serviceTableNameFor } from '../pod-network-config.js';
 
 /** recordingProxy is host01's proxy over the test cluster, recording each nft script instead of running it. */
 function recordingProxy(tc: Awaited<ReturnType<typeof startTestCluster>>): { proxy: ServiceProxy; scripts: string[] } {
   const scripts: string[] = [];
   const proxy = new ServiceProxy({
     client: tc.client, informers: tc.informers, clock: realClock, nodeName: 'host01', nodeAddresses: ['127.0.1.1'],
-    bridge: 'tsk-host01-abcd', table: tableNameFor('tsk-host01-abcd'), minSyncPeriodMs: 10,
+    bridge: 'tsk-host01-abcd', table: serviceTableNameFor('tsk-host01-abcd'), minSyncPeriodMs: 10,
     nft: async (s) => { scripts.push(s); }, unavailable: async () => undefined,
   });
   return { proxy, scripts };

@@ -11,7 +11,6 @@ import { deleteTableScript, renderRuleset } from './nftables-rules.js';
 import { buildServicePorts, type Endpoint, type ServicePort } from './service-ports.js';
 import { LoopbackForwarders, isLoopback } from './loopback-forwarder.js';
 import { formatIPv4, parseCIDR } from '../cidr.js';
-import { serviceTableNameFor } from '../pod-network-config.js';
 
 /** ServiceProxyOptions configure one node's service proxy (kube-proxy's flags, in short). */
 export interface ServiceProxyOptions {
@@ -33,16 +32,6 @@ export interface ServiceProxyOptions {
   nft?: NftRunner;
   /** why the proxy cannot run (tests); default: checks root and nft */
   unavailable?: () => Promise<string | undefined>;
-}
-
-/**
- * tableNameFor names a node agent's nftables table after its bridge (tsk-host01-8fe4 →
- * tskube-host01-8fe4): unique per node and state directory, so agents of two clusters on one
- * machine never share a table.
- */
-export function tableNameFor(bridge: string): string {
-  // One definition: the pod network records this name for the sweep of a killed agent's state.
-  return serviceTableNameFor(bridge);
 }
 
 /**
