@@ -36,7 +36,7 @@ const STRATEGY_TYPES = ['Recreate', 'RollingUpdate'];
 export function validateDeployment(d: KubeObject): FieldError[] {
   const spec = specOf(d);
   const errs: FieldError[] = [...nonNegative('spec.replicas', spec.replicas)];
-  errs.push(...validateSelectorAndTemplate(spec, { emptySelectorKind: 'deployment', ownerKind: 'ReplicaSet', unconvertibleSelector: 'invalid label selector' }));
+  errs.push(...validateSelectorAndTemplate(spec, { emptySelectorKind: 'deployment', ownerKind: 'ReplicaSet', unconvertibleSelector: 'reject' }));
   const strategy: Obj = isObj(spec.strategy) ? spec.strategy : {};
   if (strategy.type === 'Recreate') {
     if (strategy.rollingUpdate !== undefined && strategy.rollingUpdate !== null) {
@@ -105,7 +105,7 @@ export const replicasets: ResourceDefinition = defineResource({
     default: defaultReplicaSet,
     validate(rs) {
       const spec = specOf(rs);
-      return [...validateReplicaFields(spec), ...validateSelectorAndTemplate(spec, { emptySelectorKind: 'deployment', ownerKind: 'ReplicaSet', unconvertibleSelector: 'invalid label selector' })];
+      return [...validateReplicaFields(spec), ...validateSelectorAndTemplate(spec, { emptySelectorKind: 'deployment', ownerKind: 'ReplicaSet', unconvertibleSelector: 'reject' })];
     },
     validateUpdate: (rs, old) => validateSelectorUpdate(specOf(rs), specOf(old)),
   }),

@@ -73,7 +73,7 @@ function validateStatefulSet(sts: KubeObject): FieldError[] {
   errs.push(...validateReplicaFields(spec));
   if (isObj(spec.ordinals)) errs.push(...nonNegative('spec.ordinals.start', spec.ordinals.start));
   // Containers may mount volumeClaimTemplates: the pod gets them as volumes, so validate against the union.
-  errs.push(...validateSelectorAndTemplate(withClaimVolumes(spec), { emptySelectorKind: 'statefulset', ownerKind: 'StatefulSet', unconvertibleSelector: '' }));
+  errs.push(...validateSelectorAndTemplate(withClaimVolumes(spec), { emptySelectorKind: 'statefulset', ownerKind: 'StatefulSet', unconvertibleSelector: 'invalid' }));
   if (Array.isArray(spec.volumeClaimTemplates)) {
     (spec.volumeClaimTemplates as Obj[]).forEach((t, i) => {
       const p = `spec.volumeClaimTemplates[${i}]`;

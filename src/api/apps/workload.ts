@@ -25,11 +25,12 @@ export interface SelectorTemplateOptions {
    */
   selectorRequired?: boolean;
   /**
-   * What a selector LabelSelectorAsSelector cannot convert gets: Deployments and ReplicaSets say
-   * "invalid label selector" and skip the template (its checks need the selector), StatefulSets add
-   * an Invalid without detail (''); undefined (DaemonSets) adds nothing and only skips the label match.
+   * What a selector LabelSelectorAsSelector cannot convert gets: Deployments and ReplicaSets
+   * 'reject' it ("invalid label selector", the template unchecked: its checks need the selector),
+   * StatefulSets flag it ('invalid': an Invalid without detail, the template checked without the
+   * label match); undefined (DaemonSets) only skips the label match.
    */
-  unconvertibleSelector?: string;
+  unconvertibleSelector?: 'reject' | 'invalid';
 }
 
 /**
@@ -52,13 +53,9 @@ export function validateSelectorAndTemplate(spec: Obj, opts: SelectorTemplateOpt
     }
   }
   if (!convertible) {
-    if (opts.unconvertibleSelector === 'invalid label selector') {
-      errs.push(invalidText('spec.selector', goLabelSelector(spec.selector), opts.unconvertibleSelector));
-      return errs;
-    }
-    if (opts.unconvertibleSelector !== undefined) errs.push(invalidText('spec.selector', goLabelSelector(spec.selector), opts.unconvertibleSelector));
-    errs.push(...validateTemplateForOwner(spec.template, undefined, opts.ownerKind, false, true));
-    return errs;
+    if (opts.unconvertibleSelector === 'reject') return [...errs, invalidText('spec.selector', goLabelSelector(spec.selector), 'invalid label selector')];
+    if (opts.unconvertibleSelector === 'invalid') errs.push(invalidText('spec.selector', goLabelSelector(spec.selector), ''));
+    return [...errs, ...validateTemplateForOwner(spec.template, undefined, opts.ownerKind, false, true)];
   }
   errs.push(...validateTemplateForOwner(spec.template, spec.selector, opts.ownerKind));
   return errs;
