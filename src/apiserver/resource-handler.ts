@@ -134,12 +134,12 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         return writeObject(res, r.created ? 201 : 200, renderOne(def, r.object, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', applied.warnings);
       }
       checkForceParam(url);
-      // applyPatch works on a copy of current (mutateCopies): redone, it gives the patched object again.
+      // applyPatch leaves current as it is (mutateLeavesCurrent): redone, it gives the patched object again.
       const patched = await store.guaranteedUpdate(ns, info.name, (current) => {
         const next = applyPatch(def, current, body, req.headers['content-type']);
         checkPatchedObject(def, info.name!, next, validation, warnings, () => applyPatch(def, current, body, req.headers['content-type']), strategicPatchOf(req.headers['content-type'], body));
         return next;
-      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions'), mutateCopies: true });
+      }, { dryRun: isDryRun(url), subresource: info.subresource === 'status' ? 'status' : undefined, user: ctx.user, warnings, fieldManager: fieldManagerOf(req, url, 'PatchOptions'), mutateLeavesCurrent: true });
       return writeObject(res, 200, renderOne(def, patched, output, url, ctx.clock.now()), output === 'yaml' ? 'yaml' : 'json', warnings);
     }
     case 'DELETE': {

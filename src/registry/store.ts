@@ -63,11 +63,11 @@ export type StoreWatchEvent = WatchEvent<KubeObject>;
 
 /**
  * GuaranteedUpdateOptions are a write's options and how guaranteedUpdate runs it: subresource,
- * bypassStrategy (server-internal writes), and mutateCopies: the mutate function never changes
+ * bypassStrategy (server-internal writes), and mutateLeavesCurrent: the mutate function never changes
  * the object it is given (it returns a new one: a PUT's body, a patch's result), so it is given
  * the current object itself (possibly the watch cache's, shared) instead of a copy.
  */
-export type GuaranteedUpdateOptions = WriteOptions & { subresource?: string; bypassStrategy?: boolean; mutateCopies?: boolean };
+export type GuaranteedUpdateOptions = WriteOptions & { subresource?: string; bypassStrategy?: boolean; mutateLeavesCurrent?: boolean };
 
 /** UpdateState is where an update attempt starts: the object, its revision, and whether it came from the watch cache. */
 interface UpdateState { old: KubeObject; rev: number; fromCache: boolean }
@@ -463,7 +463,7 @@ export class RegistryStore {
    * may change. A resourceVersion in the body makes the update conditional (409 when stale).
    */
   async update(namespace: string | undefined, name: string, obj: KubeObject, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
-    return this.guaranteedUpdate(namespace, name, () => obj, { ...opts, mutateCopies: true });
+    return this.guaranteedUpdate(namespace, name, () => obj, { ...opts, mutateLeavesCurrent: true });
   }
 
   /**
@@ -528,7 +528,7 @@ export class RegistryStore {
     opts: GuaranteedUpdateOptions, attempt: number,
   ): Promise<KubeObject | typeof RETRY | typeof UNCHANGED> {
     // A mutate that leaves its argument alone is given old itself: copying it would be wasted.
-    const next = await mutate(opts.mutateCopies ? old : deepClone(old));
+    const next = await mutate(opts.mutateLeavesCurrent ? old : deepClone(old));
     const meta: ObjectMeta = (next.metadata ??= {});
     const pinned = meta.resourceVersion !== undefined && meta.resourceVersion !== '';
     if (pinned && meta.resourceVersion !== String(rev)) throw conflictStale(this.gr, name);
