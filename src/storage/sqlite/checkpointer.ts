@@ -177,6 +177,7 @@ export class Checkpointer {
   private done(r: CheckpointResult & { error?: string }): void {
     this.busy = false;
     this.result = { log: r.log, checkpointed: r.checkpointed };
+    if (r.error) logger.error(new Error(r.error), 'WAL checkpoint on the worker failed; the writer checkpoints');
     // Closing holds the worker until it exits.
     if (this.closed) return;
     this.worker?.unref();
