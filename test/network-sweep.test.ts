@@ -7,7 +7,7 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
@@ -16,7 +16,7 @@ import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/tes
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
 import { NETWORK_OWNERS_DIR, readNetworkOwners, sandboxNetns, type NetworkOwner } from '../src/network/stale-state.js';
-import { mountPointsUnder } from '../src/network/stale-state-host.js';
+import { mountPointsUnder } from '../src/util/mounts.js';
 import { netnsPath } from '../src/network/netns.js';
 
 /** freeClusterCIDR picks a /16 in 10.160–239 that no route of this machine touches. */
@@ -35,7 +35,7 @@ const processTree = (pid: number): number[] => [pid, ...descendants(pid)];
 /** ownerOf is the owner record of the node whose state directory lies in the cluster's data dir. */
 const ownerOf = (c: Cluster): NetworkOwner | undefined => readNetworkOwners().find((o) => o.stateDir.startsWith(`${c.dataDir}/`));
 
-const mountsUnder = (dir: string) => mountPointsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), dir);
+const mountsUnder = (dir: string) => mountPointsUnder(dir);
 const linkExists = (name: string) => spawnSync('ip', ['link', 'show', name]).status === 0;
 const nftTableExists = (name: string) => spawnSync('nft', ['list', 'table', 'ip', name]).status === 0;
 const masqueradeRules = () => execFileSync('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' });

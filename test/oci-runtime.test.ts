@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { OciRuntime } from '../src/runtime/oci/oci-runtime.js';
 import { DirImageStore } from '../src/runtime/oci/dir-image-store.js';
-import { isMountPoint } from '../src/runtime/oci/rootfs.js';
+import { isMountPoint } from '../src/util/mounts.js';
 import { ALL_CAPABILITIES } from '../src/runtime/oci/runtime-spec.js';
 import { busyboxBaseEntries } from '../src/runtime/oci/testing/image-builder.js';
 import { parseCriLine } from '../src/runtime/cri-log.js';

@@ -6,6 +6,7 @@ import type { Mount } from '../runtime/types.js';
 import { ContainerConfigError, expand, fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
 import { parseQuantity } from './quantity.js';
 import { writeAtomically, type FileProjection } from './atomic-writer.js';
+import { isMountPoint, mountPointsUnder } from '../util/mounts.js';
 import type { TokenWish } from './service-account-token.js';
 
 /** VolumeSource adds what volumes need beyond ConfigMaps and Secrets. */
@@ -198,14 +199,6 @@ export function setVolumeOwnership(dir: string, fsGroup: number, readOnly: boole
   walk(dir);
 }
 
-/** isMountPoint says whether dir is a mount point (listed in this process's mountinfo). */
-function isMountPoint(dir: string): boolean {
-  try {
-    const want = path.resolve(dir);
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === want);
-  } catch { return false; }
-}
-
 /** mountTmpfs mounts a tmpfs on dir (emptyDir medium Memory); sizeLimit becomes its size. */
 function mountTmpfs(dir: string, sizeLimit?: string | number): void {
   const bytes = sizeLimit !== undefined ? Math.floor(parseQuantity(String(sizeLimit))) : 0;
@@ -216,12 +209,7 @@ function mountTmpfs(dir: string, sizeLimit?: string | number): void {
 
 /** teardownVolumes unmounts what prepareVolumes mounted under podDir (tmpfs emptyDirs) before the directory goes. */
 export function teardownVolumes(podDir: string): void {
-  const base = path.join(path.resolve(podDir), 'volumes') + path.sep;
-  let lines: string[] = [];
-  try { lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n'); } catch { return; }
-  for (const mp of lines.map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(base)).reverse()) {
-    spawnSync('umount', ['-l', mp]);
-  }
+  for (const mp of mountPointsUnder(path.join(path.resolve(podDir), 'volumes'))) spawnSync('umount', ['-l', mp]);
 }
 
 /**

@@ -1,6 +1,5 @@
 /** The machine a sweep of dead node agents' network state changes: iproute2, iptables, nft, umount. */
-import { existsSync, readFileSync } from 'node:fs';
-import { normalize } from 'node:path';
+import { existsSync } from 'node:fs';
 import { commands } from './command/command.js';
 import { removeForwardingChain } from './forwarding-chain.js';
 import { deleteNetns, netnsPath } from './netns.js';
@@ -8,22 +7,7 @@ import { masqueradeRule } from './pod-network-config.js';
 import { applyNft } from './proxy/nft.js';
 import { deleteTableScript } from './proxy/nftables-rules.js';
 import type { StaleStateHost } from './stale-state.js';
-
-/**
- * mountPointsUnder reads mount points at or below dir from a mountinfo table (field 5, with the
- * kernel's octal escapes), deepest first so a mount inside another goes before it.
- */
-export function mountPointsUnder(mountinfo: string, dir: string): string[] {
-  const base = normalize(dir).replace(/\/+$/, '');
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  const points = mountinfo.split('\n').flatMap((line) => {
-    const p = line.split(' ')[4];
-    if (!p) return [];
-    const path = unescape(p);
-    return path === base || path.startsWith(`${base}/`) ? [path] : [];
-  });
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
+import { mountPointsUnder } from '../util/mounts.js';
 
 /** RealStaleStateHost changes the machine with iproute2, iptables, nft and umount through the command helper. */
 export class RealStaleStateHost implements StaleStateHost {
@@ -85,7 +69,7 @@ export class RealStaleStateHost implements StaleStateHost {
   }
 
   mountsUnder(dir: string): string[] {
-    try { return mountPointsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), dir); } catch { return []; }
+    return mountPointsUnder(dir);
   }
 
   async lazyUnmount(path: string): Promise<void> {

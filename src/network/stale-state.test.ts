@@ -8,7 +8,6 @@ import {
   ownerLiveness, ownerRecordFile, processIdentity, processStartTime, readNetworkOwners, recordNetworkOwner,
   releaseNetworkOwner, sandboxNetns, sweepStaleNetworks, validOwner, type NetworkOwner, type StaleStateHost,
 } from './stale-state.js';
-import { mountPointsUnder } from './stale-state-host.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tskube-stale-'));
 
@@ -81,22 +80,6 @@ test('validOwner refuses names tskube does not make and state directories it cou
     { bridge: 'docker0' }, { stateDir: 'relative/dir' }, { stateDir: '/' }, { stateDir: '/tmp/../etc' }, { routeChain: 'FORWARD' },
     { nftTables: ['tskube-x; flush ruleset'] }, { networkName: 'other net' }, { podCIDR: 'nonsense' }, { pid: -1 }, { startTime: 'x' },
   ] as Partial<NetworkOwner>[]) assert.equal(validOwner({ ...ok, ...bad }), false, JSON.stringify(bad));
-});
-
-test('mountPointsUnder: only paths at or below the directory (not a sibling sharing its prefix), unescaped, deepest first', () => {
-  const info = [
-    '36 35 98:0 / /tmp/c1/nodes/host01/sandboxes/a/uts rw - nsfs nsfs rw',
-    '37 35 98:0 / /tmp/c1/nodes/host01/sandboxes/a/shm rw - tmpfs shm rw',
-    '38 35 98:0 / /tmp/c1/nodes/host01/containers/b/merged rw - overlay overlay rw',
-    '39 38 98:0 / /tmp/c1/nodes/host01/containers/b/merged/proc rw - proc proc rw',
-    '40 35 98:0 / /tmp/c10/nodes/host01/sandboxes/z/uts rw - nsfs nsfs rw',
-    '41 35 98:0 / /tmp/c1/nodes/host01/with\\040space rw - tmpfs t rw',
-    '',
-  ].join('\n');
-  assert.deepEqual(mountPointsUnder(info, '/tmp/c1/nodes/host01'), [
-    '/tmp/c1/nodes/host01/containers/b/merged/proc', '/tmp/c1/nodes/host01/containers/b/merged',
-    '/tmp/c1/nodes/host01/sandboxes/a/uts', '/tmp/c1/nodes/host01/sandboxes/a/shm', '/tmp/c1/nodes/host01/with space',
-  ]);
 });
 
 /** RecordingHost plays a machine holding one dead node's state. */

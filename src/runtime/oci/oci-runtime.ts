@@ -21,7 +21,8 @@ import {
 import { defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { imageInfoOf } from './image/image-service.js';
 import type { StoredImage } from './image/types.js';
-import { isMountPoint, mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
+import { mountRootfs, resolveUser, unmountRootfs } from './rootfs.js';
+import { isMountPoint } from '../../util/mounts.js';
 import { lastRuncError, removeEmptyCgroups, Runc, RUNC_PATH } from './runc.js';
 import { ALL_CAPABILITIES, boundingCapabilities, buildRuntimeSpec, type SandboxView } from './runtime-spec.js';
 import { ContainerEvents, listMatching } from '../container-records.js';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { isMountPoint } from '../../util/mounts.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -47,17 +48,6 @@ export async function unmountRootfs(dir: string): Promise<void> {
     await execFileAsync('umount', [merged]);
   } catch {
     await execFileAsync('umount', ['-l', merged]).catch(() => undefined);
-  }
-}
-
-/** isMountPoint reports whether p is a mount point of this process's mount namespace. */
-export function isMountPoint(p: string): boolean {
-  try {
-    const want = path.resolve(p);
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-      .some((l) => (l.split(' ')[4] ?? '').replace(/\\040/g, ' ') === want);
-  } catch {
-    return false;
   }
 }
 

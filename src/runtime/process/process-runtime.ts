@@ -24,7 +24,7 @@ import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
 import { containerDevices, prepareDevTemplate } from './dev-template.js';
 import { ContainerEvents, listMatching } from '../container-records.js';
-import { isMountPoint } from '../oci/rootfs.js';
+import { isMountPoint } from '../../util/mounts.js';
 import { sharedShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
 
 const logger = log.child({ component: 'process-runtime' });

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commands } from '../../network/command/command.js';
+import { mountPoints } from '../../util/mounts.js';
 
 /** run runs a host command through the command helper; a non-zero exit rejects. */
 const run = (file: string, args: string[]) => commands.runOk(file, args);
@@ -53,7 +54,7 @@ export function inNamespaces(hostname: string | undefined, loopback: boolean): s
 export async function unpinNamespaces(pins: PinnedNamespaces): Promise<void> {
   const files = [pins.uts, pins.ipc, pins.net].filter((f): f is string => !!f && existsSync(f));
   if (!files.length) return;
-  const mounted = mountPoints();
+  const mounted = new Set(mountPoints());
   const toUnmount = files.filter((f) => mounted.has(f));
   if (toUnmount.length) await run('umount', toUnmount).catch(() => undefined);
   for (const f of files) rmSync(f, { force: true });
@@ -63,15 +64,7 @@ export async function unpinNamespaces(pins: PinnedNamespaces): Promise<void> {
 export function pinsExist(pins: PinnedNamespaces): boolean {
   const wanted = [pins.uts, pins.ipc, pins.net].filter((f): f is string => !!f);
   if (!wanted.length) return true;
-  const mounts = mountPoints();
+  const mounts = new Set(mountPoints());
   return wanted.every((f) => mounts.has(f));
 }
 
-/** mountPoints are this process's mount points (field 5 of mountinfo, spaces escaped as \040). */
-function mountPoints(): Set<string> {
-  try {
-    return new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => (l.split(' ')[4] ?? '').replace(/\\040/g, ' ')));
-  } catch {
-    return new Set();
-  }
-}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriClient } from '../client.js';
 import { buildBusyboxImage, pushImage } from '../../oci/testing/index.js';
+import { mountPointsUnder } from '../../../util/mounts.js';
 
 // A throwaway containerd for tests: its own root, state and socket in a temporary directory, the
 // CRI plugin configured as MACHINE-NOTES says works here (restrict_oom_score_adj, overlayfs), a CNI
@@ -200,11 +201,7 @@ function killShims(sock: string): void {
 
 /** unmountUnder lazily unmounts whatever is still mounted below dir, deepest first. */
 function unmountUnder(dir: string): void {
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m): m is string => !!m && (m === dir || m.startsWith(dir + '/')))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) {
+  for (const m of mountPointsUnder(dir)) {
     try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* already gone */ }
   }
 }
