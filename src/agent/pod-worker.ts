@@ -892,7 +892,7 @@ export class PodWorker {
       await this.d.runtime.removeContainer(info.id).catch(() => undefined);
     }
     await podContainerManagerFor(this.d.runtime)?.remove(this.pod);
-    teardownVolumes(this.podDir);
+    await teardownVolumes(this.podDir);
     fs.rmSync(this.podDir, { recursive: true, force: true });
     this.terminated = true;
     this.d.onTerminated(this.uid);

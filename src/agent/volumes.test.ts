@@ -144,7 +144,7 @@ test('emptyDir is a fresh directory of the pod, kept across calls', async () => 
   fs.writeFileSync(path.join(paths.get('scratch')!, 'data'), 'kept');
   const again = await prepareVolumes(podWith([{ name: 'scratch', emptyDir: {} }]), podDir, source(), NODE, '', '');
   assert.equal(fs.readFileSync(path.join(again.get('scratch')!, 'data'), 'utf8'), 'kept');
-  teardownVolumes(podDir);
+  await teardownVolumes(podDir);
 });
 
 test('emptyDir medium Memory is a tmpfs (as root), unmounted by teardownVolumes', requireTool(ROOT), async () => {
@@ -154,7 +154,7 @@ test('emptyDir medium Memory is a tmpfs (as root), unmounted by teardownVolumes'
   // A second sync does not mount it again.
   await prepareVolumes(podWith([{ name: 'mem', emptyDir: { medium: 'Memory' } }]), podDir, source(), NODE, '', '');
   assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === paths.get('mem')).length, 1);
-  teardownVolumes(podDir);
+  await teardownVolumes(podDir);
   assert.equal(mountpoint(paths.get('mem')!), undefined);
 });
 

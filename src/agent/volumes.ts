@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { Pod, Volume, KeyToPath } from 'kubernetes-types/core/v1.js';
 import type { Mount } from '../runtime/types.js';
 import { ContainerConfigError, expand, fieldValue, resourceValue, type ConfigSource, type NodeAllocatable } from './container-env.js';
@@ -8,6 +7,10 @@ import { parseQuantity } from './quantity.js';
 import { writeAtomically, type FileProjection } from './atomic-writer.js';
 import { isMountPoint, mountPointsUnder } from '../util/mounts.js';
 import type { TokenWish } from './service-account-token.js';
+import { commands } from '../network/command/command.js';
+import { log } from '../util/log.js';
+
+const logger = log.child({ component: 'kubelet' });
 
 /** VolumeSource adds what volumes need beyond ConfigMaps and Secrets. */
 export interface VolumeSource extends ConfigSource {
@@ -164,7 +167,7 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
   if (v.emptyDir) {
     // kubelet's emptyDir is world-writable (0777), a tmpfs for medium Memory.
     // Mounting needs root: an agent without it keeps a plain directory (its containers share the host's filesystem anyway).
-    if (v.emptyDir.medium === 'Memory' && process.getuid?.() === 0 && !isMountPoint(dir)) mountTmpfs(dir, v.emptyDir.sizeLimit);
+    if (v.emptyDir.medium === 'Memory' && process.getuid?.() === 0 && !isMountPoint(dir)) await mountTmpfs(dir, v.emptyDir.sizeLimit);
     fs.chmodSync(dir, 0o777);
   }
   const fsGroup = pod.spec?.securityContext?.fsGroup;
@@ -200,16 +203,20 @@ export function setVolumeOwnership(dir: string, fsGroup: number, readOnly: boole
 }
 
 /** mountTmpfs mounts a tmpfs on dir (emptyDir medium Memory); sizeLimit becomes its size. */
-function mountTmpfs(dir: string, sizeLimit?: string | number): void {
+async function mountTmpfs(dir: string, sizeLimit?: string | number): Promise<void> {
   const bytes = sizeLimit !== undefined ? Math.floor(parseQuantity(String(sizeLimit))) : 0;
   const size = Number.isFinite(bytes) && bytes > 0 ? `,size=${Math.max(4096, bytes)}` : '';
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `mode=0777${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${path.basename(dir)}" : mount failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  // Through the command helper, not a (synchronous) fork of the agent's large process.
+  const r = await commands.run('mount', ['-t', 'tmpfs', '-o', `mode=0777${size}`, 'tmpfs', dir]).catch((e: Error) => ({ code: -1, stderr: e.message }));
+  if (r.code !== 0) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${path.basename(dir)}" : mount failed: ${r.stderr.trim()}`);
 }
 
 /** teardownVolumes unmounts what prepareVolumes mounted under podDir (tmpfs emptyDirs) before the directory goes. */
-export function teardownVolumes(podDir: string): void {
-  for (const mp of mountPointsUnder(path.join(path.resolve(podDir), 'volumes'))) spawnSync('umount', ['-l', mp]);
+export async function teardownVolumes(podDir: string): Promise<void> {
+  for (const mp of mountPointsUnder(path.join(path.resolve(podDir), 'volumes'))) {
+    const r = await commands.run('umount', ['-l', mp]).catch((e: Error) => ({ code: -1, stderr: e.message }));
+    if (r.code !== 0) logger.error(new Error(r.stderr.trim()), 'Failed to unmount a volume', { mountPoint: mp });
+  }
 }
 
 /**
