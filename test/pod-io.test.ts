@@ -121,6 +121,17 @@ spec:
     assert.equal((await k(['logs', 'once'])).stdout.trim(), '3');
   });
 
+  it('kubectl run --rm -i with a short command prints all its output, every time', async () => {
+    // kubectl attaches once it sees the pod Running; the command may have printed, or ended, by then.
+    // With the pause, the attach comes between the lines: the first is held for it.
+    const scripts = ['echo first; echo second; echo third', 'echo first; sleep 2; echo second; echo third'];
+    for (let i = 0; i < 6; i++) {
+      const r = await k(['run', `short-${i}`, '--rm', '-i', '--restart=Never', '--image=busybox', '--', 'sh', '-c', scripts[i % 2]]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.replace(/^pod "short-\d+" deleted\n/m, ''), 'first\nsecond\nthird\n', `run ${i}: ${r.stderr}`);
+    }
+  });
+
   it('kubectl attach without -i streams what the container prints from then on, not its past output', async () => {
     await k(['apply', '-f', '-'], `apiVersion: v1
 kind: Pod

@@ -717,7 +717,7 @@ export class PodWorker {
     const id = await this.d.runtime.createContainer(sb.id, {
       podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
       image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
-      mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, tty: c.tty, ...security,
+      mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, stdinOnce: c.stdinOnce, tty: c.tty, ...security,
       namespaceOptions: pidNamespaceOptions(pod, targetContainerName ? this.runningId(targetContainerName) : undefined),
       resources: podContainerManagerFor(this.d.runtime)?.containerResources(pod, c),
     }, sb.config);

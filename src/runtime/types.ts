@@ -123,6 +123,12 @@ export interface ContainerConfig {
   logPath: string;
   /** keep stdin open for attach */
   stdin?: boolean;
+  /**
+   * stdin is for one attach (kubectl run -i): the container's output before that first attach is
+   * kept (up to a bound) and given to it, so a short command's output is not lost to the attach
+   * coming after the start
+   */
+  stdinOnce?: boolean;
   tty?: boolean;
   /** the process's user (runAsUser/runAsGroup, or the image's USER) and supplementary groups (fsGroup, supplementalGroups); root when absent */
   user?: { uid: number; gid: number; supplementalGroups?: number[] };

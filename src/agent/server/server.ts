@@ -172,8 +172,10 @@ export class AgentServer {
           if (!argv.length) throw new Error('you must specify at least 1 command');
           return this.o.runtime.exec(inst.id, argv, { stdin: streams.stdin, tty: streams.tty });
         }
-        const att = await this.o.runtime.attach?.(inst.id);
-        if (!att) throw new Error('attach is not supported for this container');
+        if (!this.o.runtime.attach) throw new Error('attach is not supported for this container');
+        // It may have exited since the check above.
+        const att = await this.o.runtime.attach(inst.id);
+        if (!att) throw new Error(`container ${container} is not running in pod ${podName}`);
         const exit = (inst.exited ?? Promise.resolve()).then(() => 0);
         return { stdin: streams.stdin ? att.stdin : null, stdout: att.output, stderr: null, resize() {}, exit, kill() { att.output.destroy(); } };
       });
@@ -193,8 +195,10 @@ export class AgentServer {
           const session = await this.o.runtime.exec(id, argv, { stdin: streams.stdin, tty: streams.tty });
           serveExec(ws, session, streams, argv);
         } else {
-          const att = await this.o.runtime.attach?.(id);
-          if (!att) return fail('attach is not supported for this container');
+          if (!this.o.runtime.attach) return fail('attach is not supported for this container');
+          // It may have exited since the check above.
+          const att = await this.o.runtime.attach(id);
+          if (!att) return fail(`container ${container} is not running in pod ${podName}`);
           // An attach ends with the container and always reports Success (the kubelet's ServeAttach):
           // the container's exit code is its status's business, not the attaching client's.
           const exit = (inst.exited ?? Promise.resolve()).then(() => 0);

@@ -305,6 +305,9 @@ export class ProcessRuntime implements Runtime {
     const resizeFd = this.isolation === 'namespaces' ? 4 : 3;
     const cmd = ttyWrap ? [TTY_PYTHON, PTY_HELPER, '--resize-fd', String(resizeFd), '--', ...c.argv] : c.argv;
     const wd = c.workingDir || '/';
+    // kubectl run -i: its attach comes once it sees the pod Running, after a short command's output
+    // (a TTY's prompt is lost as on Kubernetes: kubectl says to press enter).
+    const holdOutput = !!c.stdin && !!c.stdinOnce && !c.tty;
     let req: ShimStartRequest;
     let viaNsenter = false;
     const maxLogBytes = this.opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
@@ -341,14 +344,14 @@ export class ProcessRuntime implements Runtime {
       req = {
         id, file: argv[0], args: argv.slice(1), env, logPath: c.logPath, maxLogBytes,
         stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ttyWrap ? 'pipe' : 'ignore', 'pipe'],
-        roles: { stdout: 1, stderr: [3], setupErr: 2, ready: 5, ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin },
+        roles: { stdout: 1, stderr: [3], setupErr: 2, ready: 5, ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin, holdOutput },
         waitInit: true,
       };
     } else {
       req = {
         id, file: cmd[0], args: cmd.slice(1), env, cwd: fs.existsSync(wd) ? wd : '/', detached: true, logPath: c.logPath, maxLogBytes,
         stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(ttyWrap ? ['pipe' as const] : [])],
-        roles: { stdout: 1, stderr: [2], ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin },
+        roles: { stdout: 1, stderr: [2], ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin, holdOutput },
         ...(c.user ? { uid: c.user.uid, gid: c.user.gid } : {}),
       };
     }
@@ -504,9 +507,9 @@ export class ProcessRuntime implements Runtime {
 
   async attach(id: string): Promise<AttachSession | undefined> {
     const rec = this.containers.get(id);
-    if (!rec || rec.info.phase !== 'running') return undefined;
-    const task = rec.task;
-    if (!task) return undefined;
+    const task = rec?.task;
+    // An exited container is attached to only for the output it held (it ended before the attach came).
+    if (!rec || !task || (rec.info.phase !== 'running' && !task.holdsOutput)) return undefined;
     const output = new PassThrough();
     const detach = task.attach((_s, d) => { output.write(d); });
     void rec.exited.then(() => output.end());

@@ -18,7 +18,7 @@
 //   {ev:'started', id, pid} | {ev:'startFailed', id, error, errno}
 //   {ev:'ready', id, initPid?}            the setup script wrote on its ready fd (or closed it);
 //                                         with waitInit, once it chrooted, with its pid
-//   {ev:'output', id, stream, data}       base64, only while attached
+//   {ev:'output', id, stream, data}       base64, only while attached (roles.holdOutput: attached from the start)
 //   {ev:'exit', id, code, signal, spawnError, setupErr}   after the log file is closed
 'use strict';
 const { startContainerProcess } = require('./container-process.cjs');
@@ -30,7 +30,8 @@ function send(m) {
 }
 
 function start(m) {
-  const c = { child: undefined, resize: null, attached: false };
+  // A container whose output is held for its first attach (roles.holdOutput) is forwarded from its start: the agent holds it.
+  const c = { child: undefined, resize: null, attached: !!(m.roles && m.roles.holdOutput) };
   try {
     const p = startContainerProcess(m, {
       output: (stream, data) => { if (c.attached) send({ ev: 'output', id: m.id, stream, data: data.toString('base64') }); },

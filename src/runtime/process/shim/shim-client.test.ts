@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseCriLine } from '../../cri-log.js';
 import { eventually } from '../../../testing/test-cluster.js';
-import { ContainerShim, DirectLauncher, sharedShim, type ContainerLauncher, type ShimStartRequest } from './shim-client.js';
+import { ContainerShim, DirectLauncher, HeldOutput, MAX_HELD_OUTPUT_BYTES, sharedShim, type ContainerLauncher, type ShimStartRequest } from './shim-client.js';
 
 const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
@@ -84,6 +84,40 @@ for (const [name, make] of launchers) {
     } finally { l.close(); fs.rmSync(dir, { recursive: true, force: true }); }
   });
 
+  test(`${name}: holdOutput: the output before the first attach is given to it, even after the exit; later attaches see only what comes`, async () => {
+    const dir = tmp();
+    const l = make();
+    try {
+      // kubectl run -i: a short command ends before kubectl's attach comes.
+      const short = await l.start(request(dir, 'h', ['sh', '-c', 'echo one; echo two >&2'], {
+        stdio: ['pipe', 'pipe', 'pipe'], roles: { stdout: 1, stderr: [2], stdin: true, holdOutput: true },
+      }));
+      await short.exited;
+      assert.equal(short.holdsOutput, true);
+      const seen: string[] = [];
+      short.attach((stream, d) => seen.push(`${stream}:${d.toString()}`));
+      // The two streams are two pipes: their order between them is not the container's.
+      assert.deepEqual([...seen].sort(), ['stderr:two\n', 'stdout:one\n']);
+      assert.equal(short.holdsOutput, false, 'given once');
+      // A running one: what it printed before, then what comes; a second attach sees only what comes.
+      const long = await l.start(request(dir, 'r', ['sh', '-c', 'echo before; read x; echo "got $x"; read y; echo "then $y"'], {
+        stdio: ['pipe', 'pipe', 'pipe'], roles: { stdout: 1, stderr: [2], stdin: true, holdOutput: true },
+      }));
+      await eventually(() => assert.equal(long.holdsOutput, true));
+      const first: string[] = [];
+      const detach = long.attach((_s, d) => first.push(d.toString()));
+      long.stdin!.write('a\n');
+      await eventually(() => assert.deepEqual(first.join(''), 'before\ngot a\n'));
+      detach();
+      const second: string[] = [];
+      long.attach((_s, d) => second.push(d.toString()));
+      long.stdin!.end('b\n');
+      await long.exited;
+      await eventually(() => assert.equal(second.join(''), 'then b\n'));
+      assert.equal(first.join(''), 'before\ngot a\n');
+    } finally { l.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
   test(`${name}: waitInit: ready comes once the first child (the setup script) has chrooted, with its pid`, { skip: process.getuid?.() !== 0 ? 'chroot needs root' : false }, async () => {
     const dir = tmp();
     const root = path.join(dir, 'root');
@@ -157,4 +191,24 @@ test('shim: let go of once idle (it exits); sharedShim forks a new one for the n
     assert.equal((await t2.exited).code, 0);
     assert.deepEqual(records(path.join(dir, 'k.log')).map((r) => r.message), ['again']);
   } finally { shim.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('HeldOutput keeps chunks in order until released, and nothing once past its bound', () => {
+  const h = new HeldOutput();
+  assert.equal(h.pending, false);
+  assert.equal(h.push('stdout', Buffer.from('a')), true);
+  assert.equal(h.push('stderr', Buffer.from('b')), true);
+  assert.equal(h.pending, true);
+  const got: string[] = [];
+  h.release((s, d) => got.push(`${s}:${d}`));
+  assert.deepEqual(got, ['stdout:a', 'stderr:b']);
+  assert.equal(h.holding, false);
+  assert.equal(h.push('stdout', Buffer.from('c')), false, 'nothing is kept after the first attach');
+  const big = new HeldOutput();
+  assert.equal(big.push('stdout', Buffer.alloc(MAX_HELD_OUTPUT_BYTES)), true);
+  assert.equal(big.push('stdout', Buffer.from('x')), false);
+  assert.equal(big.pending, false);
+  const none: string[] = [];
+  big.release((_s, d) => none.push(d.toString()));
+  assert.deepEqual(none, [], 'a partial replay would mislead: nothing is given');
 });

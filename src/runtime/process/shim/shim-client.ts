@@ -32,6 +32,8 @@ export interface ShimRoles {
   resize?: number;
   /** the container reads stdin (attach writes it) */
   stdin?: boolean;
+  /** keep the output until the first attach and give it to that (see ContainerConfig.stdinOnce) */
+  holdOutput?: boolean;
 }
 
 /** ShimStartRequest is one container process to start: what to run, its descriptors, its CRI log file. */
@@ -80,9 +82,45 @@ export interface ContainerTask {
   readonly stdin: Writable | null;
   /** signal sends sig to the process (group: to its process group) */
   signal(sig: NodeJS.Signals, group?: boolean): void;
-  /** attach calls fn with its output from now on; the returned function stops that */
+  /** attach calls fn with its output from now on (the first attach: the held output first); the returned function stops that */
   attach(fn: (stream: 'stdout' | 'stderr', data: Buffer) => void): () => void;
+  /** holdsOutput: output held for a first attach is waiting (it is given even after the exit) */
+  readonly holdsOutput: boolean;
   resize(cols: number, rows: number): void;
+}
+
+/** MAX_HELD_OUTPUT_BYTES bounds the output kept for a first attach; past it, nothing is kept (the attach sees what comes next). */
+export const MAX_HELD_OUTPUT_BYTES = 1 << 20;
+
+/**
+ * HeldOutput is a container's output before its first attach (roles.holdOutput): `kubectl run -i`
+ * attaches once it sees the pod Running, and a short command has printed by then (or ended).
+ */
+export class HeldOutput {
+  private chunks: [stream: 'stdout' | 'stderr', data: Buffer][] | undefined = [];
+  private bytes = 0;
+
+  /** holding: nothing has attached yet and the bound was not passed */
+  get holding(): boolean { return this.chunks !== undefined; }
+
+  /** pending: held output waits for the first attach */
+  get pending(): boolean { return !!this.chunks?.length; }
+
+  /** push keeps a chunk; false once the bound is passed (everything is dropped and nothing more is kept). */
+  push(stream: 'stdout' | 'stderr', data: Buffer): boolean {
+    if (!this.chunks) return false;
+    this.bytes += data.length;
+    if (this.bytes > MAX_HELD_OUTPUT_BYTES) { this.chunks = undefined; return false; }
+    this.chunks.push([stream, data]);
+    return true;
+  }
+
+  /** release gives what is held to fn, in order, and stops holding. */
+  release(fn: Listener): void {
+    const held = this.chunks ?? [];
+    this.chunks = undefined;
+    for (const [stream, data] of held) fn(stream, data);
+  }
 }
 
 /** ContainerLauncher starts container processes: through the node's shim, or directly. */
@@ -130,7 +168,11 @@ class ShimTask implements ContainerTask {
   readonly markExited: (e: ShimExit) => void;
   private readonly listeners = new Set<Listener>();
 
-  constructor(private readonly shim: ContainerShim, readonly id: string, hasStdin: boolean) {
+  private readonly held?: HeldOutput;
+
+  constructor(private readonly shim: ContainerShim, readonly id: string, hasStdin: boolean, holdOutput = false) {
+    // The shim forwards a holding container's output from its start (it starts attached).
+    if (holdOutput) this.held = new HeldOutput();
     const r = deferred<void>();
     const x = deferred<ShimExit>();
     this.ready = r.promise;
@@ -147,15 +189,24 @@ class ShimTask implements ContainerTask {
     this.shim.send({ op: 'signal', id: this.id, signal: sig, group });
   }
 
+  get holdsOutput(): boolean { return !!this.held?.pending; }
+
   attach(fn: Listener): () => void {
+    const holding = this.held?.holding;
+    this.held?.release(fn);
     this.listeners.add(fn);
-    if (this.listeners.size === 1) this.shim.send({ op: 'attach', id: this.id, on: true });
+    if (this.listeners.size === 1 && !holding) this.shim.send({ op: 'attach', id: this.id, on: true });
     return () => {
       if (this.listeners.delete(fn) && this.listeners.size === 0) this.shim.send({ op: 'attach', id: this.id, on: false });
     };
   }
 
   output(stream: 'stdout' | 'stderr', data: Buffer): void {
+    if (this.held?.holding && this.listeners.size === 0) {
+      // Past the bound the shim stops forwarding, as for a detached container.
+      if (!this.held.push(stream, data)) this.shim.send({ op: 'attach', id: this.id, on: false });
+      return;
+    }
     for (const fn of this.listeners) fn(stream, data);
   }
 
@@ -205,7 +256,7 @@ export class ContainerShim implements ContainerLauncher {
   start(req: ShimStartRequest): Promise<ContainerTask> {
     if (!this.proc.connected) return Promise.reject(new Error('the container shim is not running'));
     return new Promise<ContainerTask>((resolve, reject) => {
-      const task = new ShimTask(this, req.id, !!req.roles.stdin);
+      const task = new ShimTask(this, req.id, !!req.roles.stdin, !!req.roles.holdOutput);
       this.starting.set(req.id, { resolve, reject, task });
       this.tasks.set(req.id, task);
       this.holdOpen();
@@ -305,14 +356,19 @@ class DirectTask implements ContainerTask {
   private readonly listeners = new Set<Listener>();
   private readonly child: ChildProcess;
   private readonly resizePipe: Writable | null;
+  private readonly held?: HeldOutput;
 
   constructor(req: ShimStartRequest) {
     const ready = deferred<void>();
     const exited = deferred<ShimExit>();
     this.ready = ready.promise;
     this.exited = exited.promise;
+    if (req.roles.holdOutput) this.held = new HeldOutput();
     const p = startContainerProcess(req, {
-      output: (stream, data) => { for (const fn of this.listeners) fn(stream, data); },
+      output: (stream, data) => {
+        if (this.held?.holding && this.listeners.size === 0) { this.held.push(stream, data); return; }
+        for (const fn of this.listeners) fn(stream, data);
+      },
       ready: (initPid) => { this.initPid = initPid; ready.resolve(); },
       exit: (x) => { ready.resolve(); exited.resolve(x); },
     });
@@ -323,12 +379,15 @@ class DirectTask implements ContainerTask {
 
   get pid(): number | undefined { return this.child.pid; }
 
+  get holdsOutput(): boolean { return !!this.held?.pending; }
+
   signal(sig: NodeJS.Signals, group = false): void {
     if (!this.child.pid) return;
     try { process.kill(group ? -this.child.pid : this.child.pid, sig); } catch { /* gone */ }
   }
 
   attach(fn: Listener): () => void {
+    this.held?.release(fn);
     this.listeners.add(fn);
     return () => { this.listeners.delete(fn); };
   }
