@@ -51,11 +51,15 @@ function usage() {
     `  -service string\n    \tGoverning service responsible for the DNS records of the domain this pod is in.\n`);
 }
 
-/** resolvConf reads the resolver's nameservers, search list and ndots. */
+/**
+ * resolvConf reads the resolver's nameservers, search list and ndots from /etc/resolv.conf
+ * (TSKUBE_RESOLV_CONF names another file for the stand-in's unit test, whose nameserver lines may
+ * carry a :port).
+ */
 function resolvConf() {
   const conf = { servers: [], search: [], ndots: 1 };
   let text = '';
-  try { text = fs.readFileSync('/etc/resolv.conf', 'utf8'); } catch { return conf; }
+  try { text = fs.readFileSync(process.env.TSKUBE_RESOLV_CONF || '/etc/resolv.conf', 'utf8'); } catch { return conf; }
   for (const line of text.split('\n')) {
     const [key, ...vals] = line.trim().split(/\s+/);
     if (key === 'nameserver' && vals[0]) conf.servers.push(vals[0]);
@@ -85,7 +89,8 @@ async function lookup(svc) {
       return new Set(recs.map((r) => r.name.replace(/\.$/, '')));
     } catch (e) { lastErr = e; }
   }
-  const server = `${conf.servers[conf.servers.length - 1] ?? '127.0.0.1'}:53`;
+  const last = conf.servers[conf.servers.length - 1] ?? '127.0.0.1';
+  const server = /:\d+$/.test(last) && !last.includes('::') ? last : `${last}:53`;
   const why = lastErr?.code === 'ENOTFOUND' || lastErr?.code === 'ENODATA' ? 'no such host' : lastErr?.code === 'ETIMEOUT' ? 'i/o timeout' : 'server misbehaving';
   throw new Error(`lookup ${svc} on ${server}: ${why}`);
 }
