@@ -177,7 +177,7 @@ function request(host, port, body, timeoutMs = 3000) {
     sock.on('data', (d) => {
       buf += d;
       const nl = buf.indexOf('\n');
-      if (nl >= 0) { clearTimeout(timer); sock.end(); try { resolve(JSON.parse(buf.slice(0, nl))); } catch (e) { reject(e); } }
+      if (nl >= 0) { clearTimeout(timer); sock.end(); try { resolve(JSON.parse(buf.slice(0, nl))); } catch { reject(new Error('connection error: the peer does not speak the stand-in\'s protocol')); } }
     });
     sock.on('error', (e) => { clearTimeout(timer); reject(e); });
   });
