@@ -50,4 +50,33 @@ describeNeeding('durability', { timeout: 10 * 60_000, ...requireTool(KUBECTL) },
     const lost = acknowledged.filter((n) => !present.has(n));
     assert.deepEqual(lost, [], `lost ${lost.length} acknowledged creates`);
   });
+
+  it('stopped and started again: a finished Job\'s pod does not run again, a Deployment\'s pod runs again with RESTARTS 1', async () => {
+    await c?.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-restart-'));
+    try {
+      c = await startCluster({ dataDir: dir, nodes: 1 });
+      const k = (args: string[]) => kubectl(c!, args);
+      await k(['create', 'job', 'once', '--image=busybox', '--', 'sh', '-c', 'echo ran-$(date +%s)-$RANDOM']);
+      await k(['create', 'deployment', 'web', '--image=busybox', '--', 'sleep', '3600']);
+      await k(['wait', '--for=condition=complete', 'job/once', '--timeout=60s']);
+      await k(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+      const ran = (await k(['logs', 'job/once'])).stdout;
+      assert.match(ran, /^ran-\d+-\d+\n$/);
+      await c.stop();
+
+      c = await startCluster({ dataDir: dir, nodes: 1 });
+      const restarts = async () => (await k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.containerStatuses[0].restartCount} {.items[*].status.phase}'])).stdout;
+      const deadline = Date.now() + 60_000;
+      while ((await restarts()) !== '1 Running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await restarts(), '1 Running');
+      // By now the node has synced every pod it has: the Job's pod kept its log and its phase.
+      assert.equal((await k(['logs', 'job/once'])).stdout, ran, 'the Job\'s command ran once');
+      assert.equal((await k(['get', 'pods', '-l', 'job-name=once', '-o', 'jsonpath={.items[*].status.phase}'])).stdout, 'Succeeded');
+    } finally {
+      await c?.stop();
+      c = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -441,6 +441,42 @@ test('a new agent adopts the ready sandbox its predecessor left (the pod keeps i
   again.w.stop();
 });
 
+test('a cluster stopped and started again: a finished pod is not run again (its status and logs stay); a running one goes on counting restarts from its log files', async () => {
+  // The first agent: a Job-like pod that completes and a Deployment-like one that runs.
+  const done = await setupPodWorker({ ...one('Never'), metadata: { name: 'done', namespace: 'default', uid: 'uid-done', resourceVersion: '1' } });
+  done.rt.exit(done.rt.running('c')!, 0);
+  await done.settle();
+  assert.equal(done.status().phase, 'Succeeded');
+  const logs = (uid: string) => path.join(done.rootDir, 'pods', uid, 'containers', 'c');
+  // The fake runtime writes no logs: the process runtime's file of attempt 0.
+  fs.mkdirSync(logs('uid-done'), { recursive: true });
+  fs.writeFileSync(path.join(logs('uid-done'), '0.log'), '2026-01-01T00:00:00.000000000Z stdout F done\n');
+  done.w.stop();
+  const runs = await setupPodWorker({ ...one('Always'), metadata: { name: 'runs', namespace: 'default', uid: 'uid-runs', resourceVersion: '1' } }, { clock: done.clock, client: done.client, rootDir: done.rootDir });
+  assert.equal(runs.cs('c').restartCount, 0);
+  fs.mkdirSync(logs('uid-runs'), { recursive: true });
+  fs.writeFileSync(path.join(logs('uid-runs'), '0.log'), '');
+  runs.w.stop();
+
+  // Started again: the runtime kept nothing (a stopped cluster stops its containers).
+  const fresh = new FakeRuntime(() => done.clock.now());
+  const stored = (name: string) => done.client.objects.get(`pods/default/${name}`) as unknown as Pod;
+  const writesBefore = done.client.calls.filter((c) => c.verb === 'patch/status').length;
+  const again = await setupPodWorker(stored('done'), { clock: done.clock, client: done.client, rt: fresh, rootDir: done.rootDir });
+  assert.equal(fresh.running('c'), undefined, 'a finished pod never runs again');
+  assert.equal(fresh.sandboxOf('done'), undefined, 'nor gets a sandbox (an address)');
+  assert.equal(again.status().phase, 'Succeeded');
+  assert.equal(done.client.calls.filter((c) => c.verb === 'patch/status').length, writesBefore, 'its status is left as it was');
+  assert.equal(again.w.containerInstance('c')?.logPath, path.join(logs('uid-done'), '0.log'), 'its log is still served');
+  again.w.stop();
+
+  const resumed = await setupPodWorker(stored('runs'), { clock: done.clock, client: done.client, rt: fresh, rootDir: done.rootDir });
+  assert.ok(fresh.running('c'), 'a running pod runs again');
+  assert.equal(resumed.cs('c').restartCount, 1, 'RESTARTS goes on from the log files');
+  assert.equal(resumed.w.containerInstance('c', true)?.logPath, undefined, 'no previous instance is known to have terminated');
+  resumed.w.stop();
+});
+
 test('termination message: the file mounted at terminationMessagePath becomes state.terminated.message; FallbackToLogsOnError uses the log of a failed container', async () => {
   const t = await setupPodWorker(makePod({
     restartPolicy: 'Never',

@@ -131,6 +131,12 @@ export class PodWorker {
   private terminating = false;
   private terminated = false;
   private adopted = false;
+  /**
+   * finishedEarlier: the pod had finished (phase Succeeded or Failed in the API) before this agent
+   * started, and the runtime keeps nothing of it (the cluster was stopped): as the kubelet never
+   * starts a terminal pod again, nothing runs and its status stays as it is; its logs are served.
+   */
+  private finishedEarlier = false;
   private startTime?: string;
   private initialized = false;
   private initFailed = false;
@@ -228,6 +234,7 @@ export class PodWorker {
 
   /** containerInstance finds a container's current (or previous) instance for logs/exec. */
   containerInstance(name: string, previous = false): { id?: string; logPath?: string; running: boolean; waitingReason?: string; exited?: Promise<unknown> } | undefined {
+    if (this.finishedEarlier) return this.earlierInstance(name, previous);
     const s = [...this.states.values()].find((x) => x.name === name);
     if (!s) return undefined;
     if (previous) {
@@ -237,6 +244,17 @@ export class PodWorker {
     }
     if (!s.current) return { running: false, waitingReason: s.waiting?.reason ?? 'ContainerCreating' };
     return { id: s.current.id, running: !s.current.exited, logPath: this.logPath(name, s.current.attempt), exited: s.current.exitedPromise };
+  }
+
+  /** earlierInstance is containerInstance for a pod that finished before this agent: its log files, as its API status numbers them. */
+  private earlierInstance(name: string, previous: boolean): { logPath?: string; running: boolean } | undefined {
+    const st = this.pod.status;
+    const cs = [...(st?.initContainerStatuses ?? []), ...(st?.containerStatuses ?? []), ...(st?.ephemeralContainerStatuses ?? [])].find((x) => x.name === name);
+    if (!cs) return undefined;
+    const attempt = cs.restartCount - (previous ? 1 : 0);
+    if (attempt < 0 || (previous && !cs.lastState?.terminated)) return { running: false };
+    const file = this.logPath(name, attempt);
+    return { running: false, ...(fs.existsSync(file) ? { logPath: file } : {}) };
   }
 
   /** kick schedules a sync (coalesced). */
@@ -290,6 +308,7 @@ export class PodWorker {
       await this.terminate();
       return;
     }
+    if (this.finishedEarlier) return;
     const now = this.d.clock.now();
     if (!this.startTime) this.startTime = rfc3339(now);
     fs.mkdirSync(this.podDir, { recursive: true });
@@ -871,7 +890,7 @@ export class PodWorker {
     if (!this.removed) {
       // As the kubelet's SyncTerminatingPod, the status once the containers stopped is terminal
       // (Succeeded when all exited 0, else Failed): get pods -w shows Completed or Error last.
-      await this.writeStatus(this.buildStatus(true)).catch(() => undefined);
+      if (!this.finishedEarlier) await this.writeStatus(this.buildStatus(true)).catch(() => undefined);
       try {
         await this.d.client.delete(Resources.pods, this.pod.metadata!.namespace, this.pod.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
       } catch (e) {
@@ -1062,6 +1081,11 @@ export class PodWorker {
       this.podIPs = network === 'POD' && sb.network ? [sb.network.ip, ...sb.network.additionalIps] : [this.d.hostIP];
     }
     const mine = (await this.d.runtime.listContainers({ podUid: this.uid })).sort((a, b) => a.config.attempt - b.config.attempt);
+    if (!sandboxes.length && !mine.length) {
+      const phase = this.pod.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') { this.finishedEarlier = true; return; }
+      this.resumeCounts();
+    }
     const initNames = new Set((this.pod.spec?.initContainers ?? []).map((c) => c.name));
     const ephemeralNames = new Set((this.pod.spec?.ephemeralContainers ?? []).map((c) => c.name));
     for (const info of mine) {
@@ -1076,6 +1100,29 @@ export class PodWorker {
       const cur = this.state(c.name, true).current;
       return cur?.exited?.exitCode === 0 && cur.sandboxId === this.sandbox!.id;
     })) this.initialized = true;
+  }
+
+  /**
+   * resumeCounts: the runtime lost the pod's containers (the cluster was stopped and started
+   * again). As the kubelet does when its runtime forgot them, each container's next attempt
+   * follows the highest-numbered log file in its log directory (so RESTARTS goes on counting and
+   * no log is overwritten), and its last state is the one the API status kept.
+   */
+  private resumeCounts(): void {
+    const st = this.pod.status;
+    const shown = new Map([...(st?.initContainerStatuses ?? []), ...(st?.containerStatuses ?? [])].map((cs) => [cs.name, cs]));
+    const initNames = new Set((this.pod.spec?.initContainers ?? []).map((c) => c.name));
+    for (const c of [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])]) {
+      let files: string[];
+      try { files = fs.readdirSync(path.join(this.podDir, 'containers', c.name)); } catch { continue; }
+      const attempts = files.map((f) => /^(\d+)\.log$/.exec(f)).filter((m) => m !== null).map((m) => Number(m[1]));
+      if (!attempts.length) continue;
+      const s = this.state(c.name, initNames.has(c.name));
+      s.restartCount = Math.max(...attempts) + 1;
+      const last = shown.get(c.name);
+      const terminated = last?.state?.terminated ?? last?.lastState?.terminated;
+      if (terminated) s.lastTerminated = terminated;
+    }
   }
 
   private noteIsolation(): void {

@@ -38,6 +38,8 @@ export interface PodWorkerSetupOptions {
   client?: FakeClient;
   /** a runtime to reuse: a restarted agent finds the containers a previous one left */
   rt?: FakeRuntime;
+  /** a root directory to reuse: a restarted agent finds the pods' directories (their logs) */
+  rootDir?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function setupPodWorker(pod: Pod, o: PodWorkerSetupOptions = {}) {
   const rt = o.rt ?? new FakeRuntime(() => clock.now());
   o.prepare?.(rt);
   const recorder = new KubeletEventRecorder(client, 'n1', clock);
-  const rootDir = tmpDir('agent-test-');
+  const rootDir = o.rootDir ?? tmpDir('agent-test-');
   let terminated = false;
   const w = new PodWorker(pod, {
     client, runtime: rt, clock, recorder, backoff: new Backoff(clock), config: clientConfigSource(client),
