@@ -8,8 +8,9 @@
 // It prints the real binary's start summary on stdout (and its log lines on stderr with
 // --logtostderr). `version` prints the build; no subcommand prints the help (exit 0); an unknown
 // flag or command fails as cobra does (exit 1). SIGTERM drains and exits 0.
+// `sql` (-e or statements on stdin) knows SELECT 1, SHOW DATABASES and CREATE DATABASE.
 // The TCP port speaks a line-delimited JSON protocol of its own, not pgwire: only these stand-ins
-// talk on it (`cockroach sql -e` and joining nodes).
+// talk on it (`cockroach sql` and joining nodes).
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
@@ -147,7 +148,7 @@ switch (sub) {
   case 'sql': runSQL(subArgs); break;
   default:
     if (COMMANDS.some(([n]) => n === sub)) {
-      fail(sub, `the "${sub}" command is not part of tskube's stand-in for this image (start, sql -e, version are)`);
+      fail(sub, `the "${sub}" command is not part of tskube's stand-in for this image (start, sql, version are)`);
     }
     err(`Error: unknown command "${sub}" for "cockroach"\nRun 'cockroach --help' for usage.\n`);
     err('Failed running "cockroach"\n');
@@ -241,7 +242,7 @@ function runStart(args) {
         buf = buf.slice(nl + 1);
         let req;
         try { req = JSON.parse(line); } catch { sock.end(); return; }
-        sock.write(`${JSON.stringify(answer(req))}\n`);
+        serve(req).then((reply) => { if (!sock.destroyed) sock.write(`${JSON.stringify(reply)}\n`); });
       }
     });
     sock.on('error', () => {});
@@ -259,6 +260,19 @@ function runStart(args) {
       }
       case 'sql': return runStatement(String(req.sql ?? ''));
       default: return { error: `unknown request ${req.op}` };
+    }
+  }
+  /**
+   * serve answers a request; SQL goes to the cluster's first node, which keeps the one catalog (a
+   * real cluster replicates it: any node shows what another created).
+   */
+  async function serve(req) {
+    if (req.op !== 'sql' || !state.ident || state.ident.nodeID === 1) return answer(req);
+    const first = splitHostPort(state.ident.firstNode, 26257);
+    try {
+      return await request(first.host, first.port, req, 5000);
+    } catch (e) {
+      return { error: `pq: node unavailable; try another peer (${e.message})` };
     }
   }
   /** runStatement answers the few statements the stand-in knows (on this node's own catalog). */
@@ -372,20 +386,55 @@ function runStart(args) {
   })();
 }
 
+/** table prints a result as the SQL shell does on a terminal (v1.0's "pretty" format). */
+function table(r) {
+  const widths = r.columns.map((c, i) => Math.max(c.length, ...r.rows.map((row) => String(row[i]).length)));
+  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
+  const row = (cells) => `|${cells.map((c, i) => ` ${String(c).padEnd(widths[i])} `).join('|')}|\n`;
+  return `${line}${row(r.columns)}${line}${r.rows.map(row).join('')}${line}(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})\n`;
+}
+
+/**
+ * runSQL is `cockroach sql`: the statement of -e, or else statements read from stdin (with a
+ * terminal, the shell's welcome, prompt and tables), each sent to --host's node.
+ */
 function runSQL(args) {
   const { flags, rest } = parseFlags(args, SQL_FLAGS, 'sql', 'Usage:\n  cockroach sql [options] [flags]\n');
   if (rest.length) fail('sql', `unknown command "${rest[0]}" for "cockroach sql"`);
-  const stmt = flags.execute ?? flags.e;
-  if (stmt === undefined) fail('sql', 'tskube\'s stand-in has no interactive SQL shell: give the statement with -e');
   if (flags.insecure === undefined) fail('sql', 'problem using security settings, did you mean to use --insecure?: problem with CA certificate: not found');
   const host = flags.host ?? 'localhost';
   const port = Number(flags.port ?? 26257);
-  request(host, port, { op: 'sql', sql: stmt }, 10_000).then((r) => {
-    if (r.error) { err(`Error: ${r.error}\nFailed running "sql"\n`); process.exit(1); }
-    if (r.tag) { out(`${r.tag}\n`); return; }
-    out(`${r.rows.length} row${r.rows.length === 1 ? '' : 's'}\n${r.columns.join('\t')}\n${r.rows.map((row) => row.join('\t')).join('\n')}\n`);
-  }, (e) => {
+  const unreachable = (e) => {
     err(`Error: unable to connect or connection lost.\n\nPlease check the address and credentials such as certificates (if attempting to\ncommunicate with a secure cluster).\n\ndial tcp ${host}:${port}: ${e.code === 'ECONNREFUSED' ? 'getsockopt: connection refused' : e.message}\nFailed running "sql"\n`);
     process.exit(1);
+  };
+  const stmt = flags.execute ?? flags.e;
+  if (stmt !== undefined) {
+    request(host, port, { op: 'sql', sql: stmt }, 10_000).then((r) => {
+      if (r.error) { err(`Error: ${r.error}\nFailed running "sql"\n`); process.exit(1); }
+      if (r.tag) { out(`${r.tag}\n`); return; }
+      out(`${r.rows.length} row${r.rows.length === 1 ? '' : 's'}\n${r.columns.join('\t')}\n${r.rows.map((row) => row.join('\t')).join('\n')}\n`);
+    }, unreachable);
+    return;
+  }
+  const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  const prompt = () => { if (tty) out(`root@${host}:${port}/> `); };
+  if (tty) out('# Welcome to the cockroach SQL interface.\n# All statements must be terminated by a semicolon.\n# To exit: CTRL + D.\n');
+  let pending = '';
+  let chain = request(host, port, { op: 'sql', sql: 'SELECT 1' }, 10_000).then(() => prompt(), unreachable);
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    pending += chunk;
+    const parts = pending.split(';');
+    pending = parts.pop() ?? '';
+    for (const sql of parts.map((x) => x.trim()).filter(Boolean)) {
+      chain = chain.then(() => request(host, port, { op: 'sql', sql }, 10_000)).then((r) => {
+        if (r.error) err(`Error: ${r.error}\n`);
+        else if (r.tag) out(`${r.tag}\n`);
+        else out(tty ? table(r) : `${r.rows.length} row${r.rows.length === 1 ? '' : 's'}\n${r.columns.join('\t')}\n${r.rows.map((row) => row.join('\t')).join('\n')}\n`);
+        prompt();
+      }, unreachable);
+    }
   });
+  process.stdin.on('end', () => { chain.then(() => process.exit(0)); });
 }

@@ -100,6 +100,12 @@ test('cockroach start: a new cluster, a node that joins it, sql -e, health endpo
   const create = cli(['sql', '--insecure', '--host', '127.0.0.1', '--port', String(p1), '-e', 'CREATE DATABASE bank']);
   assert.equal(create.stdout, 'CREATE DATABASE\n', create.stderr);
   assert.equal(cli(['sql', '--insecure', '--host', '127.0.0.1', '--port', String(p1), '-e', 'SHOW DATABASES']).stdout, '2 rows\nDatabase\nbank\nsystem\n');
+  // any node answers for the cluster's catalog; statements also come on stdin, one result each
+  assert.equal(cli(['sql', '--insecure', '--host', '127.0.0.1', '--port', String(p2), '-e', 'SHOW DATABASES']).stdout, '2 rows\nDatabase\nbank\nsystem\n');
+  const piped = spawnSync(process.execPath, [COCKROACH, 'sql', '--insecure', `--host=127.0.0.1`, `--port=${p2}`], { input: 'CREATE DATABASE IF NOT EXISTS shop;\nSELECT 1;\nCREATE DATABASE bank;\n', encoding: 'utf8', timeout: 60_000 });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stdout, 'CREATE DATABASE\n1 row\n1\n1\n');
+  assert.equal(piped.stderr, 'Error: pq: database "bank" already exists\n');
   const refused = cli(['sql', '--insecure', '--host', '127.0.0.1', '--port', String(await freePort()), '-e', 'SELECT 1']);
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /^Error: unable to connect or connection lost\./);
