@@ -229,6 +229,12 @@ describeNeeding('seed 000 7.4: a CockroachDB StatefulSet', { timeout: 20 * 60_00
     // the SQL port answers through the public Service
     assert.equal(await ok(['exec', 'cockroachdb-2', '--', '/cockroach/cockroach', 'sql', '--insecure', '--host', 'cockroachdb-public', '-e', 'SELECT 1']), '1 row\n1\n1\n');
 
+    // the example README's client: a throwaway pod of the image (no tag: latest) running its sql shell
+    const client = await ok(['run', 'cockroachdb-client', '-i', '--rm', '--restart=Never', '--image=cockroachdb/cockroach', '--',
+      'sql', '--insecure', '--host=cockroachdb-public'], 'CREATE DATABASE bank;\nSHOW DATABASES;\n');
+    assert.match(client, /^CREATE DATABASE\n2 rows\nDatabase\nbank\nsystem\n/);
+    assert.match(client, /^pod "cockroachdb-client" deleted\n?$/m);
+
     // minAvailable 67% of 3 pods rounds up to 3: no voluntary disruption is allowed
     const pdb = (await ok(['get', 'pdb'])).trim().split('\n').map((l) => l.split(/\s{2,}/));
     assert.deepEqual(pdb[0], ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']);
