@@ -193,11 +193,11 @@ spec:
     assert.match((await k(['get', 'pod', 'other', '--no-headers'])).stdout, /^other\s+1\/1\s+Running\s+0\s/);
   });
 
-  it('SIGTERM stops the agent and the containers it runs', async () => {
+  it('SIGHUP (its terminal closed) stops the agent and the containers it runs, as SIGTERM and SIGINT do', async () => {
     const host02 = agents.get('host02')!;
     const pid = runningPid('host02', 'other');
     assert.ok(pid && alive(pid));
-    assert.equal(await host02.stop(), 0, host02.output());
+    assert.equal(await host02.stop('SIGHUP'), 0, host02.output());
     assert.ok(!alive(pid), 'other stopped with its agent');
     agents.delete('host02');
   });

@@ -204,8 +204,8 @@ export interface Agent {
   rootDir: string;
   proc: ChildProcess;
   output: () => string;
-  /** stop sends SIGTERM (the agent stops its containers) and resolves with the exit code */
-  stop(): Promise<number | null>;
+  /** stop sends SIGTERM, or signal (the agent stops its containers), and resolves with the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** kill9 kills the agent without warning (its containers keep running) */
   kill9(): Promise<void>;
 }
@@ -217,8 +217,8 @@ export async function startAgent(server: Server, opts: { name: string; rootDir: 
   const { proc, output, exited } = await spawnTskube(args, /node agent started/);
   return {
     name: opts.name, rootDir: opts.rootDir, proc, output,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       await exited;
       return proc.exitCode;
     },

@@ -162,6 +162,8 @@ export async function runAgent(o: AgentOptions): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Its terminal was closed: stop as cleanly (containers, network), not half.
+  process.on('SIGHUP', () => void stop('SIGHUP'));
   await done.catch((e: unknown) => {
     if (stopping) return;
     logger.error(e, 'node agent failed');

@@ -35,4 +35,5 @@ export async function runServer(o: ServerOptions): Promise<void> {
   const stop = async () => { ac.abort(); await components.stop(); await cp.close(); process.exit(process.exitCode ?? 0); };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  process.on('SIGHUP', () => void stop());
 }

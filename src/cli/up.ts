@@ -59,4 +59,6 @@ export async function runUp(o: UpOptions): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The terminal `tskube up` runs in was closed: stop as cleanly (containers, network), not half.
+  process.on('SIGHUP', () => void stop('SIGHUP'));
 }
