@@ -107,6 +107,13 @@ export function kubectl(cluster: { kubeconfig: string }, args: string[], opts: {
   });
 }
 
+/** kubectlOk runs kubectl and resolves with its stdout; a non-zero exit rejects with the command and its stderr. */
+export async function kubectlOk(cluster: { kubeconfig: string }, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(cluster, args, { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /** KubectlStream is a kubectl that keeps running (logs -f, attach, get -w) while the test looks at its output. */
 export interface KubectlStream {
   stdout(): string;

@@ -4,7 +4,7 @@
 // walkthrough's php-apache under its old gcr.io/google_containers name.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { startCluster, kubectl, kubectlOk, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
@@ -12,11 +12,7 @@ import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
 let c: Cluster;
 const k = (args: string[], input?: string, timeoutMs?: number) => kubectl(c, args, { input, timeoutMs });
 /** ok runs kubectl and fails the test unless it exits 0. */
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
 
 /** rows reads `kubectl get pods -l SELECTOR -o wide` as NAME → [READY, STATUS, NODE]. */
 async function rows(selector: string): Promise<Map<string, string[]>> {

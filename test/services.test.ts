@@ -4,11 +4,11 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { join } from 'node:path';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
+import { freePort } from '../src/testing/free-port.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
 import { bridgeNameFor, serviceTableNameFor } from '../src/network/pod-network-config.js';
 
@@ -17,14 +17,6 @@ const k = (args: string[], input?: string, timeoutMs?: number) => kubectl(c, arg
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
 const running = (name: string) => waitFor(async () => /^\S+\s+(\d+)\/\1\s+Running\s/.test((await k(['get', 'pod', name, '--no-headers'])).stdout), `${name} Running`, 240);
 
-/** freePort asks the kernel for a free local port. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** background starts a long-running kubectl (port-forward, proxy) and resolves once it printed ready. */
 async function background(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; output: () => string }> {

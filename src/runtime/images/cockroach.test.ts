@@ -2,22 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { IMAGES_DIR } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
+import { freePort } from '../../testing/free-port.js';
 
 const COCKROACH = path.join(IMAGES_DIR, 'cockroach.cjs');
 
-/** freePort asks the kernel for a port nobody listens on. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** cli runs one short command to its end. */
 function cli(args: string[], cwd = os.tmpdir()) {

@@ -5,17 +5,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { IMAGES_DIR } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
+import { freePort } from '../../testing/free-port.js';
 
 const SCRIPT = path.join(IMAGES_DIR, 'redis.cjs');
 
-/** freePort asks the kernel for a port nobody listens on. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** start runs the stand-in with args and collects its stdout. */
 function start(args: string[]): { child: ChildProcess; out: () => string } {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../testing/free-port.js';
 
 /** ETCD_BIN is the etcd binary tests start (Debian's etcd-server package); override with $ETCD_BIN. */
 export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
@@ -71,14 +71,3 @@ async function waitHealthy(url: string, child: ChildProcess, stderr: () => strin
   throw new Error(`etcd at ${url} not healthy after 30 s: ${stderr()}`);
 }
 
-/** freePort (private) asks the kernel for an unused loopback port. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -1,9 +1,9 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../../testing/free-port.js';
 
 // A throwaway distribution registry (Debian's docker-registry) on 127.0.0.1 for tests: filesystem
 // storage in a temporary directory, a free port, optionally basic auth from an htpasswd file.
@@ -22,18 +22,6 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-/** freePort asks the kernel for a port nobody listens on. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * bcryptHash hashes a password as htpasswd's bcrypt ($2b$), the only scheme the registry accepts.
