@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { FakeClock } from '../util/clock.js';
 import { ImagePullError, type AuthConfig, type ImageRecord, type ImageService } from '../runtime/types.js';
-import { goDuration, ImagePuller, invalidReferenceReason, type CredentialsLookup } from './image-puller.js';
+import { ImagePuller, invalidReferenceReason, type CredentialsLookup } from './image-puller.js';
 
 /** FakeImages is an image store whose registry knows `known` and wants `password` for `private/*`. */
 class FakeImages implements ImageService {
@@ -130,14 +130,3 @@ describe('InvalidImageName', () => {
   });
 });
 
-describe('goDuration', () => {
-  it('prints durations as Go does, truncated to milliseconds', () => {
-    assert.equal(goDuration(0), '0s');
-    assert.equal(goDuration(313.9), '313ms');
-    assert.equal(goDuration(1661), '1.661s');
-    assert.equal(goDuration(1500), '1.5s');
-    assert.equal(goDuration(2000), '2s');
-    assert.equal(goDuration(65_200), '1m5.2s');
-    assert.equal(goDuration(3_600_000), '1h0m0s');
-  });
-});

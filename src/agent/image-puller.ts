@@ -6,6 +6,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/resource.js';
 import { Backoff } from '../util/backoff.js';
+import { goDuration } from '../util/go-duration.js';
 import type { Clock } from '../util/clock.js';
 import type { AuthConfig, ImageService } from '../runtime/types.js';
 import type { AgentRecorder } from './events.js';
@@ -158,16 +159,3 @@ export function invalidReferenceReason(image: string): string | undefined {
   return undefined;
 }
 
-/** goDuration prints milliseconds as Go prints a time.Duration truncated to milliseconds ("313ms", "1.661s", "1m5.2s"). */
-export function goDuration(ms: number): string {
-  const total = Math.max(0, Math.trunc(ms));
-  if (total === 0) return '0s';
-  if (total < 1000) return `${total}ms`;
-  const h = Math.floor(total / 3_600_000);
-  const m = Math.floor((total % 3_600_000) / 60_000);
-  const secMs = total % 60_000;
-  const secs = `${Math.floor(secMs / 1000)}${secMs % 1000 ? `.${String(secMs % 1000).padStart(3, '0').replace(/0+$/, '')}` : ''}s`;
-  if (h) return `${h}h${m}m${secs}`;
-  if (m) return `${m}m${secs}`;
-  return secs;
-}

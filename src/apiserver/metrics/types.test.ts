@@ -1,11 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuQuantity, goDuration, memoryQuantity, nodeMetricsObject, podMetricsObject, podMetricsResource } from './types.js';
+import { cpuQuantity, memoryQuantity, nodeMetricsObject, podMetricsObject, podMetricsResource } from './types.js';
 
 describe('metrics quantities and durations', () => {
-  it('writes windows as Go durations', () => {
-    assert.deepEqual([0, 500, 15_000, 15_011, 60_000, 75_500, 3_723_004].map(goDuration), ['0s', '500ms', '15s', '15.011s', '1m0s', '1m15.5s', '1h2m3.004s']);
-  });
   it('writes CPU in nanocores and memory as a binary quantity, as metrics-server does', () => {
     assert.deepEqual([0, 12_345_678, 12_000_000, 2e9].map(cpuQuantity), ['0', '12345678n', '12m', '2']);
     assert.deepEqual([0, 1000, 5_251_072, 13_950_977, 2 ** 30].map(memoryQuantity), ['0', '1k', '5128Ki', '13950977', '1Gi']);

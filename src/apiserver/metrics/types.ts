@@ -5,6 +5,7 @@
 import { defineResource } from '../../api/common/define.js';
 import type { KubeObject, ResourceDefinition, TablePrinter } from '../../api/resource.js';
 import { formatNanos, parseQuantityExact } from '../../apimachinery/quantity.js';
+import { goDuration } from '../../util/go-duration.js';
 import { rfc3339 } from '../../apimachinery/time.js';
 import type { NodeUsage, PodUsage } from './storage.js';
 
@@ -13,24 +14,6 @@ export const METRICS_GROUP = 'metrics.k8s.io';
 export const METRICS_VERSION = 'v1beta1';
 const API_VERSION = `${METRICS_GROUP}/${METRICS_VERSION}`;
 
-/** goDuration writes milliseconds as Go's time.Duration.String() does ("15.011s", "1m0s", "500ms"). */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const neg = ms < 0;
-  let rest = Math.abs(Math.round(ms));
-  const sign = neg ? '-' : '';
-  if (rest < 1000) return `${sign}${rest}ms`;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = Math.floor(rest / 1000);
-  const frac = rest - s * 1000;
-  const secs = frac ? `${s}.${String(frac).padStart(3, '0').replace(/0+$/, '')}` : String(s);
-  if (h) return `${sign}${h}h${m}m${secs}s`;
-  if (m) return `${sign}${m}m${secs}s`;
-  return `${sign}${secs}s`;
-}
 
 /** cpuQuantity is a CPU usage in nanocores as a quantity ("12345678n", "12m", "1"). */
 export function cpuQuantity(nanoCores: number): string {
