@@ -35,9 +35,19 @@ import { LOCAL_PATH_DIR_ANNOTATION, localPathDir, type VolumeSource } from './vo
 /** POD_CIDR_RETRY_MS is how often a pod CIDR the runtime failed to take is handed to it again. */
 const POD_CIDR_RETRY_MS = 5_000;
 
+/**
+ * DEFAULT_START_SEEN_AFTER_MS: how long a started container runs before the status shows it
+ * running (PodWorkerDeps.startSeenAfterMs). The kubelet's PLEG relists every second, so it sees a
+ * start 0-1 s late; a quarter of a second hides a container that dies at once (a shell's exit, a
+ * program printing its usage) and keeps starts fast.
+ */
+export const DEFAULT_START_SEEN_AFTER_MS = 250;
+
 /** NodeAgentOptions configures one node agent. */
 export interface NodeAgentOptions {
   client: Client;
+  /** see DEFAULT_START_SEEN_AFTER_MS (0: a start shows at once) */
+  startSeenAfterMs?: number;
   /** shared informers (all-in-one); without them the agent lists and watches its pods itself */
   informers?: InformerFactory;
   nodeName: string;
@@ -267,6 +277,7 @@ export class NodeAgent {
         client: this.o.client, runtime: this.o.runtime, clock: this.o.clock, recorder: this.recorder, backoff: this.backoff,
         config: this.configSource, node: this.allocatable(), nodeName: this.o.nodeName, hostIP: this.address, rootDir: this.o.rootDir,
         disableProbes: this.o.runtime.isolation === 'simulated',
+        startSeenAfterMs: this.o.runtime.isolation === 'simulated' ? 0 : (this.o.startSeenAfterMs ?? DEFAULT_START_SEEN_AFTER_MS),
         dns: this.dns, nodePortsInUse: (except) => this.nodePortsInUse(except), imagePuller: this.imagePuller,
         onTerminated: (id) => this.forget(id),
       });

@@ -91,6 +91,36 @@ test('a container that exits shows Terminated before its restart or back-off (ge
   t.w.stop();
 });
 
+test('startSeenAfterMs: a container that dies at once is shown only ended, never Running and Ready; one that keeps running shows Running once it has run that long', async () => {
+  const crash = await setupPodWorker(one('Always'), { deps: { startSeenAfterMs: 250 } });
+  const shown = (t: typeof crash) => t.client.calls.filter((c) => c.verb === 'patch/status').map((c) => {
+    const st = (c.body as { status: PodStatus }).status;
+    const cs = st.containerStatuses![0];
+    const state = cs.state!.running ? 'Running' : cs.state!.terminated ? cs.state!.terminated.reason : cs.state!.waiting!.reason;
+    return `${state} ${cs.restartCount} ready=${st.conditions?.find((x) => x.type === 'Ready')?.status}`;
+  });
+  assert.deepEqual(shown(crash), ['ContainerCreating 0 ready=False'], 'the start is not seen yet');
+  await crash.clock.step(100);
+  crash.rt.exit(crash.rt.running('c')!, 1);
+  await crash.settle();
+  await crash.clock.step(100);
+  crash.rt.exit(crash.rt.running('c')!, 1);
+  await crash.settle();
+  assert.ok(shown(crash).every((l) => !l.startsWith('Running') && !l.endsWith('ready=True')), shown(crash).join(', '));
+  assert.deepEqual(shown(crash).slice(-2), ['Error 1 ready=False', 'CrashLoopBackOff 1 ready=False']);
+  crash.w.stop();
+
+  const runs = await setupPodWorker(one('Always'), { deps: { startSeenAfterMs: 250 } });
+  await runs.clock.step(249);
+  await runs.settle();
+  assert.equal(runs.status().phase, 'Pending');
+  await runs.clock.step(1);
+  await runs.settle();
+  assert.deepEqual(shown(runs).at(-1), 'Running 0 ready=True');
+  assert.equal(runs.status().phase, 'Running');
+  runs.w.stop();
+});
+
 test('a liveness kill restarts at once unless the instance before it ended within the back-off (kubelet: kill and start in one SyncPod)', async () => {
   const t = await setupPodWorker(makePod({ containers: [{ name: 'c', image: 'busybox', command: ['sh'],
     livenessProbe: { exec: { command: ['cat', '/tmp/health'] }, periodSeconds: 1, failureThreshold: 1 } }] }));

@@ -48,6 +48,13 @@ export interface PodWorkerDeps {
   nodePortsInUse?(exceptUid: string): Map<string, string>;
   /** probes off (simulated runtime) */
   disableProbes?: boolean;
+  /**
+   * startSeenAfterMs: a started container shows as running only once it has run this long (0 or
+   * absent: at once). The kubelet learns of a start at its next PLEG relist, up to a second later,
+   * so a container that dies at once shows only its exit, never Running and Ready (which would let
+   * a StatefulSet go on to its next pod, or a get -w show it running between crashes).
+   */
+  startSeenAfterMs?: number;
   /** how often a pod waiting on a missing ConfigMap/Secret/volume/network retries */
   retryMs?: number;
   /** the kubelet's image manager, for runtimes with an image store (Runtime.images) */
@@ -415,6 +422,9 @@ export class PodWorker {
       }
     }
 
+    // A container started moments ago is not seen yet: the status waits (a PLEG event of its exit, or this timer, brings it).
+    const unseenMs = this.startUnseenForMs();
+    if (unseenMs > 0) { this.after(unseenMs); return; }
     const status = this.buildStatus();
     await this.writeStatus(status);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
@@ -422,6 +432,20 @@ export class PodWorker {
       // A finished pod gives its address back (the kubelet kills the sandbox of a terminal pod).
       await this.stopSandboxes();
     }
+  }
+
+  /** startUnseenForMs is how long until the youngest running container has run startSeenAfterMs (0: every start is seen). */
+  private startUnseenForMs(): number {
+    const delay = this.d.startSeenAfterMs ?? 0;
+    if (delay <= 0) return 0;
+    const now = this.d.clock.now().getTime();
+    let wait = 0;
+    for (const s of this.states.values()) {
+      const cur = s.current;
+      if (!cur || cur.exited || !cur.startedAt) continue;
+      wait = Math.max(wait, delay - (now - Date.parse(cur.startedAt)));
+    }
+    return wait;
   }
 
   /**
