@@ -7,7 +7,7 @@ import { parseQuantity } from './quantity.js';
 import { writeAtomically, type FileProjection } from './atomic-writer.js';
 import { isMountPoint, mountPointsUnder } from '../util/mounts.js';
 import type { TokenWish } from './service-account-token.js';
-import { commands } from '../network/command/command.js';
+import { CommandError, commands } from '../network/command/command.js';
 import { log } from '../util/log.js';
 
 const logger = log.child({ component: 'kubelet' });
@@ -207,15 +207,17 @@ async function mountTmpfs(dir: string, sizeLimit?: string | number): Promise<voi
   const bytes = sizeLimit !== undefined ? Math.floor(parseQuantity(String(sizeLimit))) : 0;
   const size = Number.isFinite(bytes) && bytes > 0 ? `,size=${Math.max(4096, bytes)}` : '';
   // Through the command helper, not a (synchronous) fork of the agent's large process.
-  const r = await commands.run('mount', ['-t', 'tmpfs', '-o', `mode=0777${size}`, 'tmpfs', dir]).catch((e: Error) => ({ code: -1, stderr: e.message }));
-  if (r.code !== 0) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${path.basename(dir)}" : mount failed: ${r.stderr.trim()}`);
+  try {
+    await commands.runOk('mount', ['-t', 'tmpfs', '-o', `mode=0777${size}`, 'tmpfs', dir]);
+  } catch (e) {
+    throw new VolumeMountError(`MountVolume.SetUp failed for volume "${path.basename(dir)}" : mount failed: ${((e as CommandError).result?.stderr || (e as Error).message).trim()}`);
+  }
 }
 
 /** teardownVolumes unmounts what prepareVolumes mounted under podDir (tmpfs emptyDirs) before the directory goes. */
 export async function teardownVolumes(podDir: string): Promise<void> {
   for (const mp of mountPointsUnder(path.join(path.resolve(podDir), 'volumes'))) {
-    const r = await commands.run('umount', ['-l', mp]).catch((e: Error) => ({ code: -1, stderr: e.message }));
-    if (r.code !== 0) logger.error(new Error(r.stderr.trim()), 'Failed to unmount a volume', { mountPoint: mp });
+    await commands.runOk('umount', ['-l', mp]).catch((e: unknown) => logger.error(e, 'Failed to unmount a volume', { mountPoint: mp }));
   }
 }
 

@@ -16,6 +16,7 @@ import { parseDuration } from './controller-flags.js';
 import { nodeCredential, proxyCredential } from '../apiserver/authn.js';
 import { realClock } from '../util/clock.js';
 import { log } from '../util/log.js';
+import { onStopSignals } from './stop-signals.js';
 
 /** AgentOptions are `tskube agent`'s flags. */
 export interface AgentOptions extends ImageGCFlags { server: string; token: string; name: string; caFile?: string; rootDir?: string; runtime: string; criEndpoint?: string; registries?: string; address: string; images?: string[]; clusterDns?: string }
@@ -160,10 +161,7 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     await runtime.close();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  // Its terminal was closed: stop as cleanly (containers, network), not half.
-  process.on('SIGHUP', () => void stop('SIGHUP'));
+  onStopSignals(stop);
   await done.catch((e: unknown) => {
     if (stopping) return;
     logger.error(e, 'node agent failed');

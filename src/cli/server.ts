@@ -5,6 +5,7 @@ import { clusterDNSIP } from '../network/service-ranges.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
 import { join } from 'node:path';
 import { nodeTokenPath } from '../apiserver/tls.js';
+import { onStopSignals } from './stop-signals.js';
 
 export interface ServerOptions extends ClusterFlags { dataDir: string; port: string; host: string; store: string; etcdEndpoints: string }
 
@@ -33,7 +34,5 @@ export async function runServer(o: ServerOptions): Promise<void> {
   console.log('  agents join with (NODE is the new node\'s name):');
   console.log(`  tskube agent --server ${cp.api.url} --token $(cat ${nodeTokenPath(cp.dataDir)}) --name NODE --ca-file ${join(cp.dataDir, 'pki', 'ca.crt')}${o.serviceClusterIpRange ? ` --cluster-dns ${clusterDNSIP(o.serviceClusterIpRange)}` : ''}`);
   const stop = async () => { ac.abort(); await components.stop(); await cp.close(); process.exit(process.exitCode ?? 0); };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGHUP', () => void stop());
+  onStopSignals(stop);
 }

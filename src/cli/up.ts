@@ -8,6 +8,7 @@ import { parseRuntimeKind } from './runtimes.js';
 import { resolve } from 'node:path';
 import { imageGCPolicyFromFlags, type ImageGCFlags } from '../agent/image-gc.js';
 import { parseDuration } from './controller-flags.js';
+import { onStopSignals } from './stop-signals.js';
 
 export interface UpOptions extends ClusterFlags, ImageGCFlags {
   dataDir: string; port: string; host: string; nodes: string; simulatedNodes: string;
@@ -57,8 +58,5 @@ export async function runUp(o: UpOptions): Promise<void> {
     // 1 when the components thread failed (it set exitCode and asked for this stop).
     process.exit(process.exitCode ?? 0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  // The terminal `tskube up` runs in was closed: stop as cleanly (containers, network), not half.
-  process.on('SIGHUP', () => void stop('SIGHUP'));
+  onStopSignals(stop);
 }

@@ -203,7 +203,7 @@ export class ProcessRuntime implements Runtime {
     if (this.isolation === 'namespaces' && rec.pins.ipc) {
       try {
         fs.mkdirSync(shmOf(rec), { recursive: true });
-        // Through the command helper: a fork of this large process costs ~8 ms of its thread.
+        // Through the command helper: a fork of this large process would block its event loop.
         await commands.runOk('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', shmOf(rec)]);
         this.podShms.add(rec.id);
       } catch (e) {

@@ -202,7 +202,7 @@ class ShimTask implements ContainerTask {
   }
 
   output(stream: 'stdout' | 'stderr', data: Buffer): void {
-    if (this.held?.holding && this.listeners.size === 0) {
+    if (this.held?.holding) {
       // Past the bound the shim stops forwarding, as for a detached container.
       if (!this.held.push(stream, data)) this.shim.send({ op: 'attach', id: this.id, on: false });
       return;
@@ -366,7 +366,7 @@ class DirectTask implements ContainerTask {
     if (req.roles.holdOutput) this.held = new HeldOutput();
     const p = startContainerProcess(req, {
       output: (stream, data) => {
-        if (this.held?.holding && this.listeners.size === 0) { this.held.push(stream, data); return; }
+        if (this.held?.holding) { this.held.push(stream, data); return; }
         for (const fn of this.listeners) fn(stream, data);
       },
       ready: (initPid) => { this.initPid = initPid; ready.resolve(); },
