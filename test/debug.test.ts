@@ -63,6 +63,37 @@ describeNeeding('kubectl debug and kubectl attach', { timeout: 10 * 60_000, ...r
     assert.deepEqual((await jsonpath(['get', 'pod', 'web'], '{.status.phase} {.status.containerStatuses[0].restartCount}')).split(' '), ['Running', '0']);
   });
 
+  it('kubectl exec of a command the container does not have fails as runc says, exit code 1', async () => {
+    const r = await k(['exec', 'web', '--', 'nosuchcmd', '--flag']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchcmd": executable file not found in \$PATH: unknown$/m);
+    const abs = await k(['exec', 'web', '--', '/bin/nosuch']);
+    assert.equal(abs.code, 1, abs.stderr);
+    assert.match(abs.stderr, /unable to start container process: exec: "\/bin\/nosuch": stat \/bin\/nosuch: no such file or directory: unknown$/m);
+    // a command it has runs, and its own exit code is the one kubectl reports
+    const ok = await k(['exec', 'web', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(ok.code, 3, ok.stderr);
+    assert.match(ok.stderr, /command terminated with exit code 3/);
+  });
+
+  it('a liveness probe whose command the container does not have errors: events say so, the container is never restarted', async () => {
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad-probe' },
+      spec: { containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'], livenessProbe: { exec: { command: ['invalid'] }, periodSeconds: 1 } }] },
+    };
+    assert.equal((await k(['apply', '-f', '-'], JSON.stringify(pod))).code, 0);
+    const message = 'Liveness probe errored and resulted in unknown state: rpc error: code = Unknown desc = failed to exec in container: failed to start exec';
+    const events = await waitFor(async () => {
+      const out = (await k(['get', 'events', '--field-selector', 'involvedObject.name=bad-probe,reason=Unhealthy', '-o', 'jsonpath={range .items[*]}{.count} {.message}{"\\n"}{end}'])).stdout;
+      // each attempt's message names a fresh exec id: one event each (the recorder aggregates after 10)
+      return out.split('\n').filter((l) => l.includes(message)).length >= 4 ? out : undefined;
+    }, 'four errored liveness attempts');
+    assert.match(events, /unable to start container process: exec: "invalid": executable file not found in \$PATH: unknown/);
+    // more than failureThreshold (3) attempts went by, and none counted
+    assert.deepEqual((await jsonpath(['get', 'pod', 'bad-probe'], '{.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].ready}')).split(' '), ['0', 'true']);
+    await k(['delete', 'pod', 'bad-probe', '--grace-period=0', '--force']);
+  });
+
   it('an interactive shell: commands typed in are run, its exit ends the session', async () => {
     const r = await k(['debug', '-i', 'web', '--image=busybox', '--target=web', '--container=shell'], 'echo from-shell\nexit 3\n');
     assert.equal(r.code, 0, r.stderr);

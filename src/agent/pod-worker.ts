@@ -835,7 +835,8 @@ export class PodWorker {
 
   private onProbeAttemptFailed(s: CState, kind: ProbeKind, o: ProbeOutcome): void {
     const label = kind === 'liveness' ? 'Liveness' : kind === 'readiness' ? 'Readiness' : 'Startup';
-    this.d.recorder.event(podRef(this.pod), 'Warning', 'Unhealthy', `${label} probe failed: ${o.output}`, fieldPath(s));
+    const what = o.errored ? 'errored and resulted in unknown state' : 'failed';
+    this.d.recorder.event(podRef(this.pod), 'Warning', 'Unhealthy', `${label} probe ${what}: ${o.output}`, fieldPath(s));
   }
 
   private onProbeResult(u: ResultUpdate): void {

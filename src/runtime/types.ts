@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 
 // The Runtime interface is shaped like the CRI (k8s.io/cri-api runtime/v1): a RuntimeService of
@@ -255,6 +256,19 @@ export class ImagePullError extends Error {
 }
 
 // ---------------------------------------------------------------- exec / attach
+
+/**
+ * ExecStartError is thrown by exec when the command cannot be started in the container (runc's
+ * words, e.g. `exec: "ps": executable file not found in $PATH`): nothing ran, so there is no exit
+ * code; the node's server reports it as the kubelet relays the runtime's error.
+ */
+export class ExecStartError extends Error {
+  /** runtimeMessage is the error as containerd returns it for runc's (a fresh exec id each time). */
+  runtimeMessage(): string {
+    const execId = randomBytes(32).toString('hex');
+    return `failed to exec in container: failed to start exec "${execId}": OCI runtime exec failed: exec failed: unable to start container process: ${this.message}: unknown`;
+  }
+}
 
 /** ExecOptions says which streams an exec session uses. */
 export interface ExecOptions {

@@ -67,3 +67,29 @@ test('liveness worker: failureThreshold failures in a row flip the verdict once;
   assert.deepEqual(updates.slice(3).map((u) => `${u.kind}=${u.result}`), ['liveness=failure']);
   w.stop(); r.stop();
 });
+
+test('an exec probe whose command cannot be started errored: the kubelet throws it away, liveness never fails, readiness never passes', async () => {
+  const { ExecStartError } = await import('../../runtime/types.js');
+  const missing: ProbeTarget = { ...target(), exec: async () => { throw new ExecStartError('exec: "invalid": executable file not found in $PATH'); } };
+  const outcome = await runProbe({ exec: { command: ['invalid'] } }, missing);
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.errored, true);
+  assert.match(outcome.output, /^rpc error: code = Unknown desc = failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "invalid": executable file not found in \$PATH: unknown$/);
+
+  const clock = new FakeClock();
+  const updates: ResultUpdate[] = [];
+  const results = new ResultsManager((u) => updates.push(u));
+  const told: string[] = [];
+  const workers = (['liveness', 'readiness'] as const).map((kind) => new ProbeWorker({
+    containerId: 'c1', containerName: 'app', kind, probe: { exec: { command: ['invalid'] }, periodSeconds: 5 },
+    startedAt: clock.now(), clock, target: missing, results, onFailedAttempt: (k, o) => told.push(`${k}:${o.errored}`),
+  }));
+  for (const w of workers) void w.run();
+  for (let i = 0; i < 6; i++) await clock.step(5_000);
+  // every attempt is reported (the Unhealthy event), none is counted
+  assert.ok(told.filter((t) => t === 'liveness:true').length >= 5, told.join(' '));
+  assert.ok(told.filter((t) => t === 'readiness:true').length >= 5, told.join(' '));
+  // each keeps the value a worker starts with (liveness success, readiness failure): nothing changes
+  assert.deepEqual(updates.map((u) => `${u.kind}=${u.result}`), ['liveness=success', 'readiness=failure']);
+  for (const w of workers) w.stop();
+});

@@ -2,10 +2,15 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Probe } from 'kubernetes-types/core/v1.js';
+import { ExecStartError } from '../../runtime/types.js';
 import { grpcProbe } from './grpc.js';
 
-/** ProbeOutcome is one probe attempt: success or failure, with kubelet's wording of the failure. */
-export interface ProbeOutcome { ok: boolean; output: string }
+/**
+ * ProbeOutcome is one probe attempt: success or failure, with kubelet's wording of the failure. `errored`: the probe could not be run at all (an exec
+ * whose command the runtime cannot start): the kubelet throws such a result away, so it counts
+ * neither way, and says so in an event.
+ */
+export interface ProbeOutcome { ok: boolean; output: string; errored?: boolean }
 
 /** ProbeTarget is what a probe runs against: the pod's address, its ports and exec into the container. */
 export interface ProbeTarget {
@@ -20,7 +25,14 @@ export async function runProbe(probe: Probe, target: ProbeTarget): Promise<Probe
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.exec) {
     const argv = probe.exec.command ?? [];
-    const r = await target.exec(argv, timeoutMs);
+    let r: Awaited<ReturnType<ProbeTarget['exec']>>;
+    try {
+      r = await target.exec(argv, timeoutMs);
+    } catch (e) {
+      if (!(e instanceof ExecStartError)) throw e;
+      // the error as the kubelet gets it from the CRI's ExecSync
+      return { ok: false, errored: true, output: `rpc error: code = Unknown desc = ${e.runtimeMessage()}` };
+    }
     if (r.timedOut) return { ok: false, output: `command ${JSON.stringify(argv.join(' '))} timed out` };
     return { ok: r.exitCode === 0, output: r.output };
   }

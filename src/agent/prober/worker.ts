@@ -38,7 +38,7 @@ export interface ProbeWorkerOptions {
   clock: Clock;
   target: ProbeTarget;
   results: ResultsManager;
-  /** onFailedAttempt is told of every failed attempt (for the Unhealthy event) */
+  /** onFailedAttempt is told of every failed or errored attempt (for the Unhealthy event) */
   onFailedAttempt(kind: ProbeKind, outcome: ProbeOutcome): void;
   /** canProbe says whether this kind may run now (liveness/readiness wait for startup) */
   canProbe?(): boolean;
@@ -97,8 +97,13 @@ export class ProbeWorker {
   stop(): void { this.ac.abort(); }
 
   private async probeOnce(d: ReturnType<typeof probeDefaults>): Promise<boolean> {
-    const outcome = await (this.o.runner ?? runProbe)(this.o.probe, this.o.target).catch((e: Error) => ({ ok: false, output: e.message }));
+    const outcome: ProbeOutcome = await (this.o.runner ?? runProbe)(this.o.probe, this.o.target).catch((e: Error) => ({ ok: false, output: e.message }));
     if (this.ac.signal.aborted) return false;
+    if (outcome.errored) {
+      // the kubelet throws an errored attempt away: thresholds and the published result stay
+      this.o.onFailedAttempt(this.o.kind, outcome);
+      return true;
+    }
     if (outcome.ok) {
       this.failures = 0;
       this.successes++;

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { ExecSession } from '../../runtime/types.js';
+import { ExecStartError, type ExecSession, type ExecOptions, type Runtime } from '../../runtime/types.js';
 
 /** Subprotocols of the WebSocket remotecommand protocol the agent speaks (kubectl 1.32 offers v5 first). */
 export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io'];
@@ -16,6 +16,21 @@ export function exitStatus(code: number, argv: string[]): Record<string, unknown
     reason: 'NonZeroExitCode',
     details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
   };
+}
+
+/**
+ * startExec starts a command in a container; a command the runtime could not start at all fails
+ * with the words kubectl shows from a kubelet over containerd and runc ("Internal error occurred:
+ * error executing command in container: failed to exec in container: failed to start exec …").
+ */
+export async function startExec(runtime: Runtime, id: string, argv: string[], opts: ExecOptions): Promise<ExecSession> {
+  try {
+    return await runtime.exec(id, argv, opts);
+  } catch (e) {
+    if (!(e instanceof ExecStartError)) throw e;
+    // the kubelet's streaming server wraps the runtime's error in an InternalError Status
+    throw new Error(`Internal error occurred: error executing command in container: ${e.runtimeMessage()}`);
+  }
 }
 
 /** errorStatus is an internal failure on the error channel. */

@@ -7,7 +7,7 @@ import type { Runtime } from '../../runtime/types.js';
 import type { PodWorker } from '../pod-worker.js';
 import { parseLogOptions, streamLog } from './logs.js';
 import { queryBool } from '../../apimachinery/query.js';
-import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, Channel } from './remotecommand.js';
+import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, startExec, Channel } from './remotecommand.js';
 import { ResourceAnalyzer } from '../stats/resource-analyzer.js';
 import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-resource.js';
 import { negotiateSpdyProtocol, serveSpdyExec } from './exec-spdy.js';
@@ -170,7 +170,7 @@ export class AgentServer {
         if (!inst?.id || !inst.running) throw new Error(`container ${container} is not running in pod ${podName}`);
         if (kind === 'exec') {
           if (!argv.length) throw new Error('you must specify at least 1 command');
-          return this.o.runtime.exec(inst.id, argv, { stdin: streams.stdin, tty: streams.tty });
+          return startExec(this.o.runtime, inst.id, argv, { stdin: streams.stdin, tty: streams.tty });
         }
         if (!this.o.runtime.attach) throw new Error('attach is not supported for this container');
         // It may have exited since the check above.
@@ -192,7 +192,7 @@ export class AgentServer {
       void (async () => {
         if (kind === 'exec') {
           if (!argv.length) return fail('you must specify at least 1 command');
-          const session = await this.o.runtime.exec(id, argv, { stdin: streams.stdin, tty: streams.tty });
+          const session = await startExec(this.o.runtime, id, argv, { stdin: streams.stdin, tty: streams.tty });
           serveExec(ws, session, streams, argv);
         } else {
           if (!this.o.runtime.attach) return fail('attach is not supported for this container');

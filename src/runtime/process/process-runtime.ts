@@ -11,13 +11,14 @@ import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
 import { WorkGate } from '../work-gate.js';
 import {
-  NETWORK_UNAVAILABLE,
+  ExecStartError, NETWORK_UNAVAILABLE,
   type AttachSession, type ContainerConfig, type ContainerEvent, type ContainerEventType, type ContainerFilter, type ContainerInfo,
   type ExecOptions, type ExecSession, type ImageInfo, type Mount, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
   type Runtime, type RuntimeConfig, type RuntimeStatus,
 } from '../types.js';
 import { SETUP_SCRIPT } from './setup-script.js';
 import { resolveMountPaths } from './mount-paths.js';
+import { execLookupError } from './exec-lookup.js';
 import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
@@ -471,6 +472,9 @@ export class ProcessRuntime implements Runtime {
     let cwd = '/';
     if (this.isolation === 'namespaces') {
       if (!rec.initPid) throw new Error(`container ${id} has no init process yet`);
+      // runc looks the command up in the container before it starts anything; so does this.
+      const notRunnable = execLookupError(`/proc/${rec.initPid}/root`, argv[0], env.PATH, c.workingDir || '/');
+      if (notRunnable) throw new ExecStartError(notRunnable);
       // exec runs as the container's user (the CRI execs with the container's process identity).
       const who = c.user ? ['-S', String(c.user.uid), '-G', String(c.user.gid)] : [];
       cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', ...who, '--', ...argv];
