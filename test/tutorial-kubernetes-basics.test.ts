@@ -54,6 +54,11 @@ describeNeeding('tutorial: Learn Kubernetes Basics (kubernetes-bootcamp)', { tim
   }, { timeout: 2 * 60_000 });
 
   it('module 2, create a Deployment: READY 1/1, kubectl proxy, the API version and the app through the pod proxy', async () => {
+    // the module starts by checking kubectl talks to the cluster
+    assert.match(await ok(['version']), /^Client Version: v\S+\nKustomize Version: v\S+\nServer Version: v1\.32\.\d+\n$/);
+    const nodes = await table(['nodes']);
+    assert.deepEqual(nodes.map((r) => [r.NAME, r.STATUS]), [['host01', 'Ready']]);
+    assert.match(nodes[0].VERSION, /^v1\.32\.\d+$/);
     assert.equal(await ok(['create', 'deployment', 'kubernetes-bootcamp', '--image=gcr.io/google-samples/kubernetes-bootcamp:v1']),
       'deployment.apps/kubernetes-bootcamp created\n');
     const [deploy] = await waitFor(async () => {
