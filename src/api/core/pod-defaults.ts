@@ -4,7 +4,7 @@
  * defaults for Pods (ServiceAccount, Priority, DefaultTolerationSeconds) and the QoS class.
  */
 import { isObj, type Obj } from '../common/obj.js';
-import { tryParseQuantity } from '../../apimachinery/quantity.js';
+import { canonicalizeQuantity, tryParseQuantity } from '../../apimachinery/quantity.js';
 import type { AdmissionConfig } from '../resource.js';
 
 /** DEFAULT_FILE_MODE is 0644, the defaultMode of configMap/secret/projected/downwardAPI volumes. */
@@ -54,6 +54,14 @@ export function defaultContainer(c: Obj, hostNetwork: boolean): void {
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   if (!isObj(c.resources)) c.resources = {};
+  // Quantities are stored as Kubernetes serializes them (`cpu: "0.5"` reads back as `500m`).
+  for (const list of [c.resources.limits, c.resources.requests]) {
+    if (!isObj(list)) continue;
+    for (const [k, v] of Object.entries(list)) {
+      if (typeof v !== 'string' && typeof v !== 'number') continue;
+      try { list[k] = canonicalizeQuantity(v); } catch { /* left for validation */ }
+    }
+  }
   if (Array.isArray(c.ports)) {
     for (const p of c.ports as Obj[]) {
       if (!isObj(p)) continue;
