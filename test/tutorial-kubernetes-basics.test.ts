@@ -81,7 +81,11 @@ describeNeeding('tutorial: Learn Kubernetes Basics (kubernetes-bootcamp)', { tim
     const names = await ok(['get', 'pods', '-o', 'go-template', '--template', POD_NAMES]);
     assert.match(names, /^kubernetes-bootcamp-[a-z0-9]{8,10}-[a-z0-9]{5}\n$/);
     POD_NAME = names.trim();
-    const body = await waitFor(async () => curl(`http://localhost:${port}/api/v1/namespaces/default/pods/${POD_NAME}:8080/proxy/`), 'the app through the API server', 40);
+    // (until the app listens the API server answers 503 "error trying to reach service")
+    const body = await waitFor(async () => {
+      const b = curl(`http://localhost:${port}/api/v1/namespaces/default/pods/${POD_NAME}:8080/proxy/`);
+      return b?.startsWith('Hello') && b;
+    }, 'the app through the API server', 40);
     assert.equal(body, hello(POD_NAME, 1));
   });
 
@@ -89,7 +93,10 @@ describeNeeding('tutorial: Learn Kubernetes Basics (kubernetes-bootcamp)', { tim
     const [pod] = await table(['pods']);
     assert.deepEqual([pod.NAME, pod.READY, pod.STATUS, pod.RESTARTS], [POD_NAME, '1/1', 'Running', '0']);
 
-    const described = await ok(['describe', 'pods']);
+    const described = await waitFor(async () => {
+      const out = await ok(['describe', 'pods']);
+      return /\n {2}Normal +Started .* kubelet +Started container kubernetes-bootcamp\n/.test(out) && out;
+    }, 'the Started event', 80);
     assert.match(described, new RegExp(`^Name: +${POD_NAME}\\n`));
     assert.match(described, /\n {4}Image: +gcr\.io\/google-samples\/kubernetes-bootcamp:v1\n/);
     assert.match(described, /\n {4}State: +Running\n/);
@@ -167,9 +174,12 @@ describeNeeding('tutorial: Learn Kubernetes Basics (kubernetes-bootcamp)', { tim
     assert.ok(pods.every((p) => p.READY === '1/1' && p.STATUS === 'Running' && p.NODE === 'host01'));
     assert.equal(new Set(pods.map((p) => p.IP)).size, 4, 'each pod has its own IP');
 
-    const described = await ok(['describe', 'deployments/kubernetes-bootcamp']);
+    const scaled = new RegExp(`\\n {2}Normal +ScalingReplicaSet .* deployment-controller +Scaled up replica set ${rs.NAME} from 1 to 4\\n`);
+    const described = await waitFor(async () => {
+      const out = await ok(['describe', 'deployments/kubernetes-bootcamp']);
+      return scaled.test(out) && out;
+    }, 'the ScalingReplicaSet event', 80);
     assert.match(described, /\nReplicas: +4 desired \| 4 updated \| 4 total \| 4 available \| 0 unavailable\n/);
-    assert.match(described, new RegExp(`\\n {2}Normal +ScalingReplicaSet .* deployment-controller +Scaled up replica set ${rs.NAME} from 1 to 4\\n`));
     await waitFor(async () => /\nEndpoints: +(\S+:8080,){2}\S+:8080 \+ 1 more\.\.\.\n/.test(await ok(['describe', 'services/kubernetes-bootcamp'])), 'four endpoints', 80);
 
     // the Service balances: the reader's curls land on different pods
@@ -207,11 +217,18 @@ describeNeeding('tutorial: Learn Kubernetes Basics (kubernetes-bootcamp)', { tim
     // maxSurge 25% of 2 rounds up to one new pod, maxUnavailable rounds down to none: the two v2 pods stay
     assert.deepEqual(Object.values((await table(['deployments']))[0]).slice(0, 4), ['kubernetes-bootcamp', '2/2', '1', '2']);
     assert.deepEqual((await live()).map((p) => p.STATUS).sort(), ['ImagePullBackOff', 'Running', 'Running']);
-    const events = await ok(['describe', 'pods', broken.NAME]);
-    assert.match(events, /\n {2}Warning +Failed .* kubelet +Failed to pull image "gcr\.io\/google-samples\/kubernetes-bootcamp:v10": .*not found\n/);
-    assert.match(events, /\n {2}Warning +Failed .* kubelet +Error: ErrImagePull\n/);
-    assert.match(events, /\n {2}Normal +BackOff .* kubelet +Back-off pulling image "gcr\.io\/google-samples\/kubernetes-bootcamp:v10"\n/);
-    assert.match(events, /\n {2}Warning +Failed .* kubelet +Error: ImagePullBackOff\n/);
+    // the pod's events say why (they are written beside its status: poll until all four are there)
+    const pullEvents = [
+      /\n {2}Warning +Failed .* kubelet +Failed to pull image "gcr\.io\/google-samples\/kubernetes-bootcamp:v10": .*not found\n/,
+      /\n {2}Warning +Failed .* kubelet +Error: ErrImagePull\n/,
+      /\n {2}Normal +BackOff .* kubelet +Back-off pulling image "gcr\.io\/google-samples\/kubernetes-bootcamp:v10"\n/,
+      /\n {2}Warning +Failed .* kubelet +Error: ImagePullBackOff\n/,
+    ];
+    const events = await waitFor(async () => {
+      const out = await ok(['describe', 'pods', broken.NAME]);
+      return pullEvents.every((re) => re.test(out)) && out;
+    }, 'the failed pull events', 80).catch(async (e: unknown) => assert.fail(`${String(e)}\n${await ok(['describe', 'pods', broken.NAME])}`));
+    assert.match(events, /\n {4}State: +Waiting\n {6}Reason: +ImagePullBackOff\n/);
     const stuck = await k(['rollout', 'status', 'deployments/kubernetes-bootcamp', '--timeout=2s']);
     assert.equal(stuck.code, 1);
     assert.match(stuck.stdout, /^Waiting for deployment "kubernetes-bootcamp" rollout to finish: 1 out of 2 new replicas have been updated\.\.\.\n/);
