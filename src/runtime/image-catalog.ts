@@ -28,6 +28,11 @@ interface CatalogEntry {
    * fail to pull). Without it every tag of the name resolves.
    */
   tags?: string;
+  /**
+   * the only programs the image holds (a scratch or distroless image, such as pause): an exec of
+   * anything else is "not found" there. Without it, the image has the host's tools.
+   */
+  executables?: string[];
 }
 
 /**
@@ -96,6 +101,11 @@ export class ImageCatalog {
   /** appletsOf names the multi-call binary whose applets the image has on its PATH (busybox), if any. */
   appletsOf(image: string): string | undefined {
     return this.lookup(image)?.applets;
+  }
+
+  /** executablesOf lists the only programs the image holds, when the catalog says it holds no others. */
+  executablesOf(image: string): readonly string[] | undefined {
+    return this.lookup(image)?.executables;
   }
 
   private lookup(image: string): CatalogEntry | undefined {

@@ -55,3 +55,16 @@ test('execLookupError leaves what it cannot look at to the start itself', () => 
   // an empty command is never runnable
   assert.equal(execLookupError('/', '', '/bin'), 'exec: "": executable file not found in $PATH');
 });
+
+test('execLookupError: an image that holds only its own programs has none of the host\'s', () => {
+  const r = root();
+  try {
+    const pause = ['/pause'];
+    assert.equal(execLookupError(r, 'sh', '/usr/bin:/bin', '/', pause), 'exec: "sh": executable file not found in $PATH');
+    assert.equal(execLookupError(r, '/bin/sh', '/bin', '/', pause), 'exec: "/bin/sh": stat /bin/sh: no such file or directory');
+    assert.equal(execLookupError(r, '/pause', '/bin', '/', pause), undefined);
+    assert.equal(execLookupError(r, 'pause', '/usr/bin:/', '/', pause), undefined);
+  } finally {
+    fs.rmSync(r, { recursive: true, force: true });
+  }
+});

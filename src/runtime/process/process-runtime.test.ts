@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ProcessRuntime } from './process-runtime.js';
 import { hostDeviceNodes } from './dev-template.js';
 import { parseCriLine } from '../cri-log.js';
+import { ExecStartError } from '../types.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import type { ContainerInfo, ExecSession, PodSandboxConfig } from '../types.js';
 import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
@@ -467,3 +468,48 @@ test('namespaces: a container\'s /dev is its own tmpfs: only the standard device
   removed = true;
   assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'a mount of the pod (its /dev/shm) outlived its sandbox');
 });
+
+for (const isolation of ['host', 'namespaces'] as const) {
+  test(`process runtime (${isolation}): the pause image runs its /pause, stops at SIGTERM with 0 as pause does, and has nothing else to exec`, { timeout: 60_000, ...(isolation === 'namespaces' ? namespaces : {}) }, async (ctx) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+    const rt = new ProcessRuntime({ rootDir: dir, isolation });
+    const cfg = sandboxConfig('pause', 'NODE');
+    const sb = await rt.runPodSandbox(cfg);
+    ctx.after(async () => {
+      await rt.removePodSandbox(sb);
+      await rt.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const image = await rt.resolveImage('registry.k8s.io/pause:3.1', false);
+    assert.deepEqual(image.entrypoint, ['/pause']);
+    const logPath = path.join(dir, 'p.log');
+    const id = await rt.createContainer(sb, { ...base, image: 'registry.k8s.io/pause:3.1', name: 'p', argv: image.entrypoint!, logPath }, cfg);
+    await rt.startContainer(id);
+    assert.equal((await rt.containerStatus(id))!.phase, 'running');
+    if (isolation === 'namespaces') {
+      await assert.rejects(rt.exec(id, ['sh'], { stdin: false, tty: false }), (e: Error) => e instanceof ExecStartError && e.message === 'exec: "sh": executable file not found in $PATH');
+      await assert.rejects(rt.exec(id, ['/bin/ls'], { stdin: false, tty: false }), (e: Error) => e instanceof ExecStartError && e.message === 'exec: "/bin/ls": stat /bin/ls: no such file or directory');
+    }
+    // the traps are set once its shell has started its first sleep: signal it only then
+    const top = (await rt.containerStatus(id))!.pid!;
+    for (let i = 0; i < 1000 && !sleepsUnder(top); i++) await new Promise((r) => setTimeout(r, 10));
+    // a grace period longer than the test's own limit: a pause that ignored SIGTERM would fail it
+    await rt.stopContainer(id, 120_000);
+    const done = (await rt.containerStatus(id))!;
+    assert.equal(done.exitCode, 0);
+    const lines = fs.readFileSync(logPath, 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    assert.deepEqual(lines, ['Shutting down, got signal: Terminated']);
+  });
+}
+
+/** sleepsUnder: a `sleep 86400` (pause.sh's) runs somewhere under pid. */
+function sleepsUnder(pid: number): boolean {
+  const parentOf = (p: string) => Number(fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8') !== 'sleep\u000086400\u0000') continue;
+      for (let q = parentOf(p); q > 1; q = parentOf(String(q))) if (q === pid) return true;
+    } catch { /* gone */ }
+  }
+  return false;
+}

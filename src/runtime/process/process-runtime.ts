@@ -349,8 +349,10 @@ export class ProcessRuntime implements Runtime {
         waitInit: true,
       };
     } else {
+      // No root of its own: a program among the image's own files runs from where the node keeps it.
+      const file = this.imageFiles(c.image).find((m) => m.containerPath === cmd[0])?.hostPath ?? cmd[0];
       req = {
-        id, file: cmd[0], args: cmd.slice(1), env, cwd: fs.existsSync(wd) ? wd : '/', detached: true, logPath: c.logPath, maxLogBytes,
+        id, file, args: cmd.slice(1), env, cwd: fs.existsSync(wd) ? wd : '/', detached: true, logPath: c.logPath, maxLogBytes,
         stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(ttyWrap ? ['pipe' as const] : [])],
         roles: { stdout: 1, stderr: [2], ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin, holdOutput },
         ...(c.user ? { uid: c.user.uid, gid: c.user.gid } : {}),
@@ -473,7 +475,7 @@ export class ProcessRuntime implements Runtime {
     if (this.isolation === 'namespaces') {
       if (!rec.initPid) throw new Error(`container ${id} has no init process yet`);
       // runc looks the command up in the container before it starts anything; so does this.
-      const notRunnable = execLookupError(`/proc/${rec.initPid}/root`, argv[0], env.PATH, c.workingDir || '/');
+      const notRunnable = execLookupError(`/proc/${rec.initPid}/root`, argv[0], env.PATH, c.workingDir || '/', this.catalog.executablesOf(c.image));
       if (notRunnable) throw new ExecStartError(notRunnable);
       // exec runs as the container's user (the CRI execs with the container's process identity).
       const who = c.user ? ['-S', String(c.user.uid), '-G', String(c.user.gid)] : [];
