@@ -94,6 +94,19 @@ describeNeeding('kubectl debug and kubectl attach', { timeout: 10 * 60_000, ...r
     await k(['delete', 'pod', 'bad-probe', '--grace-period=0', '--force']);
   });
 
+  it('the ephemeral containers walkthrough: pause has no shell to exec, a debug container targets it', async () => {
+    assert.equal((await k(['run', 'ephemeral-demo', '--image=registry.k8s.io/pause:3.1', '--restart=Never'])).code, 0);
+    await waitFor(async () => (await jsonpath(['get', 'pod', 'ephemeral-demo'], '{.status.phase}')) === 'Running', 'ephemeral-demo Running');
+    const sh = await k(['exec', '-i', 'ephemeral-demo', '--', 'sh'], '');
+    assert.equal(sh.code, 1);
+    assert.match(sh.stderr, /unable to start container process: exec: "sh": executable file not found in \$PATH: unknown$/m);
+    const r = await k(['debug', '-i', 'ephemeral-demo', '--image=busybox:1.28', '--target=ephemeral-demo', '--', 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline; echo']);
+    assert.equal(r.code, 0, r.stderr);
+    // the debugger sees the target's PID 1: pause's /pause (a script here, run by its shell)
+    assert.match(output(r.stdout), /\/pause/);
+    await k(['delete', 'pod', 'ephemeral-demo', '--wait=false']);
+  });
+
   it('an interactive shell: commands typed in are run, its exit ends the session', async () => {
     const r = await k(['debug', '-i', 'web', '--image=busybox', '--target=web', '--container=shell'], 'echo from-shell\nexit 3\n');
     assert.equal(r.code, 0, r.stderr);
