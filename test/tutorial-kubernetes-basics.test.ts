@@ -112,6 +112,7 @@ describeNeeding('tutorial: Learn Kubernetes Basics (kubernetes-bootcamp)', { tim
     const env = (await ok(['exec', POD_NAME, '--', 'env'])).split('\n');
     for (const line of [`HOSTNAME=${POD_NAME}`, 'NPM_CONFIG_LOGLEVEL=info', 'NODE_VERSION=6.3.1', 'HOME=/root',
       'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'KUBERNETES_SERVICE_PORT=443']) assert.ok(env.includes(line), `env has ${line}`);
+    assert.ok(!env.some((l) => l.startsWith('TERM=')), 'no TERM without a terminal');
 
     // `kubectl exec -ti $POD_NAME -- bash`: a shell in /, where the app's source is
     const shell = await k(['exec', '-i', POD_NAME, '--', 'bash'], 'pwd\ncat server.js\ncurl -s http://localhost:8080\nexit\n');

@@ -469,7 +469,8 @@ export class ProcessRuntime implements Runtime {
     const c = rec.info.config;
     const sb = this.sandboxes.get(rec.info.sandboxId);
     const hostname = sb ? fs.readFileSync(sb.files.hostname, 'utf8').trim() : c.podName;
-    const env = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: '/root', TERM: opts.tty ? 'xterm' : 'dumb', ...c.env, ...opts.env };
+    // TERM only for a terminal, as containerd's exec adds it (`kubectl exec POD -- env` lists no TERM)
+    const env = { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: '/root', ...(opts.tty ? { TERM: 'xterm' } : {}), ...c.env, ...opts.env };
     let cmd: string[];
     let cwd = '/';
     if (this.isolation === 'namespaces') {
