@@ -220,6 +220,28 @@ test('unknown image without command: ErrImagePull then ImagePullBackOff', async 
   t.w.stop();
 });
 
+test('an image that is not found: every pull says Pulling, Failed and ErrImagePull; each retry also the back-off (counts as the kubelet\'s)', async () => {
+  const t = await setupPodWorker(makePod({ containers: [{ name: 'c', image: 'nosuch/image' }] }));
+  await t.clock.step(10_100);
+  await t.settle();
+  await t.clock.step(20_100);
+  await t.settle();
+  const counts = new Map<string, number>();
+  for (const [k, e] of t.client.objects.entries()) {
+    if (!k.startsWith('events/')) continue;
+    const key = `${e.reason as string}: ${e.message as string}`;
+    counts.set(key, (counts.get(key) ?? 0) + ((e.count as number | undefined) ?? 1));
+  }
+  assert.deepEqual(Object.fromEntries(counts), {
+    'Pulling: Pulling image "nosuch/image"': 3,
+    'Failed: image "nosuch/image" unknown': 3,   // the fake runtime's pull error
+    'Failed: Error: ErrImagePull': 3,
+    'BackOff: Back-off pulling image "nosuch/image"': 2,
+    'Failed: Error: ImagePullBackOff': 2,
+  });
+  t.w.stop();
+});
+
 test('deletion: SIGTERM with the grace period, then DELETE gracePeriodSeconds=0 and directory removed', async () => {
   const pod = one('Always');
   const t = await setupPodWorker(pod);

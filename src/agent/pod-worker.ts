@@ -689,10 +689,12 @@ export class PodWorker {
       s.waiting = { reason: first ? 'ErrImagePull' : 'ImagePullBackOff', message: first ? e.message : `Back-off pulling image "${c.image}": ${e.message}` };
       // An image the node does not have is pulled (and fails) whatever the policy but Never.
       if (!pulling && c.imagePullPolicy !== 'Never') this.d.recorder.event(podRef(pod), 'Normal', 'Pulling', `Pulling image "${c.image}"`, fieldPath(s));
-      if (first) {
-        this.d.recorder.event(podRef(pod), 'Warning', 'Failed', e.message, fieldPath(s));
-        this.d.recorder.event(podRef(pod), 'Warning', 'Failed', 'Error: ErrImagePull', fieldPath(s));
-      } else {
+      // Every pull that fails says so, as the kubelet's image manager and its start do (describe shows
+      // Pulling, Failed and ErrImagePull with one count); a retry's failure then shows as the back-off
+      // the kubelet's next sync, still within it, reports.
+      this.d.recorder.event(podRef(pod), 'Warning', 'Failed', e.message, fieldPath(s));
+      this.d.recorder.event(podRef(pod), 'Warning', 'Failed', 'Error: ErrImagePull', fieldPath(s));
+      if (!first) {
         this.d.recorder.event(podRef(pod), 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, fieldPath(s));
         this.d.recorder.event(podRef(pod), 'Warning', 'Failed', 'Error: ImagePullBackOff', fieldPath(s));
       }
