@@ -90,4 +90,13 @@ http.createServer((req, res) => {
 // nginx stops at once on TERM and INT (fast shutdown) and QUIT (graceful), exit status 0. Without
 // handlers a container's PID 1 would ignore them and every pod would wait out its grace period.
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT']) process.on(sig, () => process.exit(0));
+// HUP reloads the configuration (the share-process-namespace walkthrough sends it from another
+// container): nginx says so in its error log and starts new workers; it does not stop.
+process.on('SIGHUP', () => {
+  if (!process.argv.includes('--docker-entrypoint')) return;
+  const t = nginxTime();
+  for (const n of ['signal 1 (SIGHUP) received, reconfiguring', 'reconfiguring', 'using the "epoll" event method', 'start worker processes']) console.error(`${t} [notice] 1#1: ${n}`);
+});
+// ps shows the master process as nginx names it (the image runs `nginx -g daemon off;`)
+if (process.argv.includes('--docker-entrypoint')) process.title = 'nginx: master process nginx -g daemon off;';
 // (a Service named after the image puts NGINX_PORT=tcp://IP:PORT in every later pod's environment: only a number is a port)

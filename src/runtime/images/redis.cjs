@@ -199,6 +199,8 @@ function replicate([host, masterPort]) {
 
 log('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo', '*', 'C');
 log('Redis version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started', '*', 'C');
+// ps shows the server as redis-server names itself (its address and port)
+process.title = `redis-server *:${port}`;
 server.listen(port, () => {
   log(`Running mode=standalone, port=${server.address().port}.`);
   log('Server initialized');

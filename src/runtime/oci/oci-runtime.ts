@@ -10,6 +10,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { PodNetwork } from '../../network/pod-network.js';
 import { log } from '../../util/log.js';
 import { CriLogWriter, DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
+import { pauseCommand } from '../sandbox/pause-process.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
 import { WorkGate } from '../work-gate.js';
 import {
@@ -479,7 +480,7 @@ export class OciRuntime implements Runtime {
     if (cur?.initPid && fs.existsSync(`/proc/${cur.initPid}`)) return cur.initPid;
     const netns = this.sandboxes.netnsPathOf(sb);
     const join = [...(netns ? [`--net=${netns}`] : []), ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : [])];
-    const pause = fs.existsSync('/bin/bash') ? ['/bin/bash', '-c', 'exec -a /pause cat'] : ['cat'];
+    const pause = pauseCommand(path.join(this.opts.rootDir, 'bin'));
     const own = ['unshare', '--pid', '--fork', '--kill-child', ...pause];
     const argv = join.length ? ['nsenter', ...join, '--', ...own] : own;
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] });

@@ -8,6 +8,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { PodNetwork } from '../../network/pod-network.js';
 import { DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
+import { pauseCommand } from '../sandbox/pause-process.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
 import { WorkGate } from '../work-gate.js';
 import {
@@ -594,7 +595,7 @@ export class ProcessRuntime implements Runtime {
     if (cur?.initPid && procStart(cur.initPid) !== undefined) return cur.initPid;
     const join = [...(this.sandboxes.netnsPathOf(sb) ? [`--net=${this.sandboxes.netnsPathOf(sb)}`] : []),
       ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : [])];
-    const pause = fs.existsSync('/bin/bash') ? ['/bin/bash', '-c', 'exec -a /pause cat'] : ['cat'];
+    const pause = pauseCommand(path.join(this.opts.rootDir, 'bin'));
     const own = ['unshare', '--pid', '--fork', '--kill-child', ...pause];
     const argv = join.length ? ['nsenter', ...join, '--', ...own] : own;
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: DEFAULT_PATH } });
