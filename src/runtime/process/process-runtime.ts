@@ -225,7 +225,12 @@ export class ProcessRuntime implements Runtime {
     await Promise.all([...this.containers.values()].filter((c) => c.info.sandboxId === id).map((c) => this.stopContainer(c.info.id, 0)));
     this.stopPause(id);
     this.podShms.delete(id);
-    if (isMountPoint(shmOf(rec))) await commands.runOk('umount', ['-l', shmOf(rec)]).catch((e) => logger.error(e, 'Failed to unmount the pod\'s /dev/shm', { sandbox: id }));
+    if (isMountPoint(shmOf(rec))) {
+      await commands.runOk('umount', ['-l', shmOf(rec)]).catch((e) => {
+        // A stop that ran at the same time (the pod's worker and the agent's shutdown) unmounted it first.
+        if (isMountPoint(shmOf(rec))) logger.error(e, 'Failed to unmount the pod\'s /dev/shm', { sandbox: id });
+      });
+    }
     const was = rec.state;
     await this.sandboxes.stop(id);
     if (was === 'SANDBOX_READY') this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_STOPPED_EVENT');
