@@ -14,6 +14,8 @@ function opt(name, n) {
   return i < 0 ? undefined : argv.slice(i + 1, i + 1 + n);
 }
 const port = Number(opt('port', 1)?.[0] ?? 6379);
+// --bind ADDR listens on that address only (redis' default: every address)
+const bind = opt('bind', 1)?.[0];
 const masterOf = opt('slaveof', 2) ?? opt('replicaof', 2);
 const role = masterOf ? 'S' : 'M';
 
@@ -197,14 +199,19 @@ function replicate([host, masterPort]) {
   });
 }
 
-log('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo', '*', 'C');
-log('Redis version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started', '*', 'C');
+// REDIS_VERSION (the official image's ENV) picks the server's words: redis 6 logs its start as
+// warnings ('#') and is ready without naming the listener ("tcp"), as redis 7 does
+const VERSION = process.env.REDIS_VERSION || '7.2.4';
+const v6 = Number(VERSION.split('.')[0]) < 7;
+log('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo', v6 ? '#' : '*', 'C');
+log(`Redis version=${VERSION}, bits=64, commit=00000000, modified=0, pid=1, just started`, v6 ? '#' : '*', 'C');
+log('Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf', '#', 'C');
 // ps shows the server as redis-server names itself (its address and port)
 process.title = `redis-server *:${port}`;
-server.listen(port, () => {
+server.listen(port, bind, () => {
   log(`Running mode=standalone, port=${server.address().port}.`);
-  log('Server initialized');
-  log('Ready to accept connections tcp');
+  log('Server initialized', v6 ? '#' : '*');
+  log(v6 ? 'Ready to accept connections' : 'Ready to accept connections tcp');
   if (masterOf) replicate(masterOf);
 });
 // redis shuts down on TERM (exit status 0); node as a container's PID 1 would ignore it

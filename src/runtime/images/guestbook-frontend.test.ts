@@ -1,0 +1,153 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
+import { eventually } from '../../testing/test-cluster.js';
+import { freePort } from '../../testing/free-port.js';
+
+const FRONTEND = path.join(IMAGES_DIR, 'guestbook-frontend.cjs');
+const REDIS = path.join(IMAGES_DIR, 'redis.cjs');
+
+interface Proc { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+
+/** start runs a stand-in script with args and env, collecting stdout and stderr. */
+function start(script: string, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+/** redisAt runs a redis stand-in on addr:port (extra args e.g. --replicaof) and waits until it accepts connections. */
+async function redisAt(t: { after: (fn: () => void) => void }, addr: string, port: number, extra: string[] = []): Promise<Proc> {
+  const r = start(REDIS, ['--bind', addr, '--port', String(port), ...extra]);
+  t.after(() => r.child.kill('SIGKILL'));
+  await eventually(() => assert.match(r.out(), /Ready to accept connections/), 20_000);
+  return r;
+}
+
+/** redisGet reads a key straight from a redis server (GET over RESP). */
+async function redisGet(addr: string, port: number, key: string): Promise<string> {
+  const sock = net.connect(port, addr);
+  sock.on('error', () => {});
+  let reply = '';
+  sock.on('data', (d: Buffer) => { reply += d.toString(); });
+  sock.write(`*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`);
+  try {
+    await eventually(() => assert.match(reply, /^(\$-1\r\n|\$\d+\r\n.*\r\n)$/s), 20_000);
+    return reply;
+  } finally {
+    sock.destroy();
+  }
+}
+
+/** frontend starts the guestbook on a free port and waits for Apache's start notice. */
+async function frontend(t: { after: (fn: () => void) => void }, args: string[], env: Record<string, string>): Promise<{ proc: Proc; url: string }> {
+  const port = await freePort();
+  const proc = start(FRONTEND, ['--port', String(port), ...args], env);
+  t.after(() => proc.child.kill('SIGKILL'));
+  await eventually(() => assert.match(proc.err(), /resuming normal operations/), 20_000);
+  return { proc, url: `http://127.0.0.1:${port}` };
+}
+
+async function get(url: string): Promise<{ status: number; type: string | null; body: string; powered: string | null }> {
+  const res = await fetch(url, { headers: { 'user-agent': 'curl/7.88.1' } });
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text(), powered: res.headers.get('x-powered-by') };
+}
+
+test('guestbook frontend (leader/follower names, GET_HOSTS_FROM=env): set writes to the leader, get reads the follower; page, logs, TERM', async (t) => {
+  const redisPort = await freePort();
+  // two independent servers on one port: what the follower answers proves where the page reads
+  await redisAt(t, '127.0.0.1', redisPort);
+  await redisAt(t, '127.0.0.2', redisPort);
+  const { proc, url } = await frontend(t, ['--redis-port', String(redisPort)], {
+    GET_HOSTS_FROM: 'env', REDIS_LEADER_SERVICE_HOST: '127.0.0.1', REDIS_FOLLOWER_SERVICE_HOST: '127.0.0.2', PHP_VERSION: '7.4.7',
+  });
+  assert.match(proc.err(), /^AH00558: apache2: Could not reliably determine the server's fully qualified domain name, using [\d.]+\. Set the 'ServerName' directive globally to suppress this message\n/);
+  assert.match(proc.err(), /^\[\w{3} \w{3} \d\d \d\d:\d\d:\d\d\.\d{6} \d{4}\] \[mpm_prefork:notice\] \[pid 1\] AH00163: Apache\/2\.4\.38 \(Debian\) PHP\/7\.4\.7 configured -- resuming normal operations$/m);
+
+  const set = await get(`${url}/guestbook.php?cmd=set&key=messages&value=,hello,world`);
+  assert.deepEqual(set, { status: 200, type: 'application/json', body: '{"message": "Updated"}', powered: 'PHP/7.4.7' });
+  assert.equal(await redisGet('127.0.0.1', redisPort, 'messages'), '$12\r\n,hello,world\r\n');
+  assert.equal(await redisGet('127.0.0.2', redisPort, 'messages'), '$-1\r\n', 'nothing was written to the follower');
+
+  // the follower has no such key: PHP's null pastes as the empty string
+  assert.equal((await get(`${url}/guestbook.php?cmd=get&key=messages`)).body, '{"data": ""}');
+
+  // the access log: Apache's combined format on stdout
+  assert.match(proc.out(), /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/guestbook\.php\?cmd=set&key=messages&value=,hello,world HTTP\/1\.1" 200 \d+ "-" "curl\/7\.88\.1"$/m);
+
+  const page = await get(`${url}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.body, /<title>Guestbook<\/title>/);
+  assert.match(page.body, /<form id="guestbook">/);
+  const script = (await get(`${url}/controllers.js`)).body;
+  assert.match(script, /guestbook\.php\?cmd=get&key=messages/);
+  assert.match(script, /guestbook\.php\?cmd=set&key=messages&value=/);
+  assert.equal((await get(`${url}/nothing-here`)).status, 404);
+  assert.match((await get(`${url}/guestbook.php`)).body, /<title>PHP 7\.4\.7 - phpinfo\(\)<\/title>/);
+
+  proc.child.kill('SIGTERM');
+  assert.equal(await proc.exited, 0);
+});
+
+test('guestbook frontend: a value comes back through a replica of the leader', async (t) => {
+  const redisPort = await freePort();
+  await redisAt(t, '127.0.0.1', redisPort);
+  const replica = await redisAt(t, '127.0.0.2', redisPort, ['--replicaof', '127.0.0.1', String(redisPort)]);
+  await eventually(() => assert.match(replica.out(), /MASTER <-> REPLICA sync: Finished with success/), 20_000);
+  const { url } = await frontend(t, ['--redis-port', String(redisPort)], {
+    GET_HOSTS_FROM: 'env', REDIS_LEADER_SERVICE_HOST: '127.0.0.1', REDIS_FOLLOWER_SERVICE_HOST: '127.0.0.2',
+  });
+  assert.equal((await get(`${url}/guestbook.php?cmd=set&key=messages&value=,from+the+tutorial`)).body, '{"message": "Updated"}');
+  await eventually(async () => {
+    assert.equal((await get(`${url}/guestbook.php?cmd=get&key=messages`)).body, '{"data": ",from the tutorial"}');
+  }, 20_000);
+});
+
+test('guestbook frontend --names master (the older images, seed 004): redis-master and redis-slave by environment; PHP notices and Predis errors', async (t) => {
+  const redisPort = await freePort();
+  await redisAt(t, '127.0.0.3', redisPort);
+  const { url } = await frontend(t, ['--names', 'master', '--redis-port', String(redisPort)], {
+    GET_HOSTS_FROM: 'env', REDIS_MASTER_SERVICE_HOST: '127.0.0.3', REDIS_SLAVE_SERVICE_HOST: '127.0.0.4', PHP_VERSION: '5.6.40',
+  });
+  assert.equal((await get(`${url}/guestbook.php?cmd=set&key=messages&value=a`)).body, '{"message": "Updated"}');
+  assert.equal(await redisGet('127.0.0.3', redisPort, 'messages'), '$1\r\na\r\n');
+  // nothing listens on the slave's address: Predis' exception, shown by PHP as a fatal error
+  const down = await get(`${url}/guestbook.php?cmd=get&key=messages`);
+  assert.equal(down.status, 200);
+  assert.match(down.body, new RegExp(`<b>Fatal error</b>:  Uncaught Predis\\\\Connection\\\\ConnectionException: Connection refused \\[tcp://127\\.0\\.0\\.4:${redisPort}\\]`));
+  // a request without key: PHP 5's notice, then the page goes on with an empty key
+  const noKey = await get(`${url}/guestbook.php?cmd=set&value=b`);
+  assert.match(noKey.body, /^<br \/>\n<b>Notice<\/b>:  Undefined index: key in <b>\/var\/www\/html\/guestbook\.php<\/b> on line <b>\d+<\/b><br \/>\n\{"message": "Updated"\}$/);
+  const info = await get(`${url}/guestbook.php`);
+  assert.match(info.body, /PHP Version 5\.6\.40/);
+  assert.match(info.body, /REDIS_MASTER_SERVICE_HOST/);
+});
+
+test('guestbook frontend with GET_HOSTS_FROM=dns asks for the Services by name', async (t) => {
+  const { url } = await frontend(t, ['--redis-port', '6379'], { GET_HOSTS_FROM: 'dns' });
+  // this host's resolver does not know the cluster's Service names
+  const r = await get(`${url}/guestbook.php?cmd=get&key=messages`);
+  assert.match(r.body, /Uncaught Predis\\Connection\\ConnectionException: .*\[tcp:\/\/redis-follower:6379\]/);
+  const w = await get(`${url}/guestbook.php?cmd=set&key=messages&value=x`);
+  assert.match(w.body, /\[tcp:\/\/redis-leader:6379\]/);
+});
+
+test('the catalog maps the guestbook images to the frontend and the follower', () => {
+  const catalog = new ImageCatalog();
+  const leader = ['us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5', 'gcr.io/google_samples/gb-frontend:v5', 'gcr.io/google-samples/gb-frontend:v5'];
+  for (const image of leader) {
+    const { entrypoint, env } = catalog.resolve(image, false);
+    assert.match(entrypoint.join(' '), /^node \S+\/guestbook-frontend\.cjs --names leader$/, image);
+    assert.equal(env?.PHP_VERSION, '7.4.7', image);
+  }
+  for (const image of ['gcr.io/google-samples/gb-frontend:v4', 'gcr.io/google_samples/gb-frontend:v4', 'kubeguide/guestbook-php-frontend', 'kubeguide/guestbook-php-frontend:latest']) {
+    assert.match(catalog.resolve(image, false).entrypoint.join(' '), /^node \S+\/guestbook-frontend\.cjs --names master$/, image);
+  }
+});
