@@ -6,6 +6,7 @@ import { reconcileBootstrapPolicy } from './rbac/bootstrap.js';
 import { allResources } from '../api/registry.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { availableCell, localAPIServices, localAvailableStatus } from '../api/apiregistration/apiservices.js';
+import { metricsResources } from './metrics/types.js';
 
 /** SYSTEM_NAMESPACES exist in every cluster. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -62,7 +63,9 @@ export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?
   }
   // kube-aggregator's autoregister and availability controllers: a Local APIService per built-in group version, Available.
   const apiServices = api.storeFor('apiregistration.k8s.io', 'v1', 'apiservices');
-  for (const svc of localAPIServices(allResources)) {
+  // The built-in resource metrics API is listed too: `kubectl get apiservices` shows v1beta1.metrics.k8s.io,
+  // as where metrics-server runs (the docs' check before `kubectl top`).
+  for (const svc of localAPIServices([...allResources, ...metricsResources])) {
     const name = svc.metadata!.name!;
     await ensure(() => apiServices.get(undefined, name), () => apiServices.create(undefined, svc));
     const cur = await apiServices.get(undefined, name);

@@ -42,6 +42,9 @@ describe('APIService', () => {
   it('the cluster lists them Local and Available; the table says so', async () => {
     const list = await tc.client.list({ group: 'apiregistration.k8s.io', version: 'v1', plural: 'apiservices', namespaced: false }, undefined);
     const apps = list.items.find((i) => (i.metadata as { name: string }).name === 'v1.apps')!;
+    // the built-in resource metrics API is listed as where metrics-server is installed
+    const metrics = list.items.find((i) => (i.metadata as { name: string }).name === 'v1beta1.metrics.k8s.io');
+    assert.ok(metrics && availableCell(metrics) === 'True', 'v1beta1.metrics.k8s.io is Available');
     assert.ok(apps, 'v1.apps exists');
     assert.equal(availableCell(apps), 'True');
     const cells = apiServicePrinter.cells(apps, new Date());
