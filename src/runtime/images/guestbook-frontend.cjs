@@ -233,11 +233,14 @@ function apacheTime(d = new Date()) {
   return `${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
-/** errorLogTime is the error log's timestamp: Sat Nov 28 06:55:00.123456 2026. */
-function errorLogTime(d = new Date()) {
+/** errorLogTime is the error log's timestamp, to the microsecond: Sat Nov 28 06:55:00.123456 2026. */
+function errorLogTime() {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const d = new Date(Math.floor(micros / 1000));
   const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()];
   const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
-  return `${day} ${mon} ${String(d.getUTCDate()).padStart(2, '0')} ${d.toISOString().slice(11, 23)}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')} ${d.getUTCFullYear()}`;
+  const frac = String(micros % 1_000_000).padStart(6, '0');
+  return `${day} ${mon} ${String(d.getUTCDate()).padStart(2, '0')} ${d.toISOString().slice(11, 19)}.${frac} ${d.getUTCFullYear()}`;
 }
 
 /** errorLog writes one line of Apache's error log (stderr in the php apache images). */

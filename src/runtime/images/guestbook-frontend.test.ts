@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
@@ -24,8 +24,8 @@ function start(script: string, args: string[], env: Record<string, string> = {})
 }
 
 /** redisAt runs a redis stand-in on addr:port (extra args e.g. --replicaof) and waits until it accepts connections. */
-async function redisAt(t: { after: (fn: () => void) => void }, addr: string, port: number, extra: string[] = []): Promise<Proc> {
-  const r = start(REDIS, ['--bind', addr, '--port', String(port), ...extra]);
+async function redisAt(t: { after: (fn: () => void) => void }, addr: string, port: number, extra: string[] = [], env: Record<string, string> = {}): Promise<Proc> {
+  const r = start(REDIS, ['--bind', addr, '--port', String(port), ...extra], env);
   t.after(() => r.child.kill('SIGKILL'));
   await eventually(() => assert.match(r.out(), /Ready to accept connections/), 20_000);
   return r;
@@ -98,9 +98,13 @@ test('guestbook frontend (leader/follower names, GET_HOSTS_FROM=env): set writes
 
 test('guestbook frontend: a value comes back through a replica of the leader', async (t) => {
   const redisPort = await freePort();
-  await redisAt(t, '127.0.0.1', redisPort);
-  const replica = await redisAt(t, '127.0.0.2', redisPort, ['--replicaof', '127.0.0.1', String(redisPort)]);
+  // redis 6.0.5 (the tutorial's leader and the follower image's base) words its start as redis 6 does
+  const leader = await redisAt(t, '127.0.0.1', redisPort, [], { REDIS_VERSION: '6.0.5' });
+  assert.match(leader.out(), /^1:C \d\d \w{3} \d{4} [\d:.]+ # Redis version=6\.0\.5, bits=64, commit=00000000, modified=0, pid=1, just started$/m);
+  assert.match(leader.out(), /^1:M .* \* Ready to accept connections$/m);
+  const replica = await redisAt(t, '127.0.0.2', redisPort, ['--replicaof', '127.0.0.1', String(redisPort)], { REDIS_VERSION: '6.0.5' });
   await eventually(() => assert.match(replica.out(), /MASTER <-> REPLICA sync: Finished with success/), 20_000);
+  assert.match(replica.out(), /^1:S .* \* Connecting to MASTER 127\.0\.0\.1:\d+$/m);
   const { url } = await frontend(t, ['--redis-port', String(redisPort)], {
     GET_HOSTS_FROM: 'env', REDIS_LEADER_SERVICE_HOST: '127.0.0.1', REDIS_FOLLOWER_SERVICE_HOST: '127.0.0.2',
   });
@@ -150,4 +154,20 @@ test('the catalog maps the guestbook images to the frontend and the follower', (
   for (const image of ['gcr.io/google-samples/gb-frontend:v4', 'gcr.io/google_samples/gb-frontend:v4', 'kubeguide/guestbook-php-frontend', 'kubeguide/guestbook-php-frontend:latest']) {
     assert.match(catalog.resolve(image, false).entrypoint.join(' '), /^node \S+\/guestbook-frontend\.cjs --names master$/, image);
   }
+  // the followers' run.sh: a replica of the leader found by Service environment or by DNS name
+  const runs = [
+    ['us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2', 'REDIS_LEADER_SERVICE_HOST', 'redis-leader', '--replicaof'],
+    ['gcr.io/google_samples/gb-redis-follower:v2', 'REDIS_LEADER_SERVICE_HOST', 'redis-leader', '--replicaof'],
+    ['gcr.io/google_samples/gb-redisslave:v3', 'REDIS_MASTER_SERVICE_HOST', 'redis-master', '--slaveof'],
+  ] as const;
+  for (const [image, variable, name, flag] of runs) {
+    const script = catalog.resolve(image, false).entrypoint[2].replace('exec node', 'echo node');
+    for (const [env, master] of [[{ GET_HOSTS_FROM: 'env', [variable]: '10.96.0.7' }, '10.96.0.7'], [{}, name]] as const) {
+      const out = execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+      assert.match(out.trim(), new RegExp(`redis\\.cjs ${flag} ${master.replaceAll('.', '\\.')} 6379$`), image);
+    }
+  }
+  // the tutorial's leader is redis 6.0.5, logging as redis 6 does
+  assert.equal(catalog.resolve('docker.io/redis:6.0.5', false).env?.REDIS_VERSION, '6.0.5');
+  assert.match(catalog.resolve('registry.k8s.io/redis@sha256:cb111d1bd870a6a471385a4a69ad17469d326e9dd91e0e455350cacf36e1b3ee', false).entrypoint.join(' '), /redis\.cjs$/);
 });
