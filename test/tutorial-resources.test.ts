@@ -140,6 +140,9 @@ describeNeeding('kubernetes.io walkthroughs: assign memory and CPU resources (po
   after(async () => { await c?.stop(); }, { timeout: 60_000 });
 
   it('memory-demo: 150M under a 200Mi limit runs, its resources read back, kubectl top shows about 150Mi', async () => {
+    // "Before you begin": the resource metrics API is there
+    const apiservices = await ok(['get', 'apiservices']);
+    assert.match(apiservices, /\nv1beta1\.metrics\.k8s\.io\s+Local\s+True\s+/);
     assert.equal(await ok(['create', 'namespace', 'mem-example']), 'namespace/mem-example created\n');
     assert.equal(await ok(['apply', '-f', '-', '--namespace=mem-example'], memoryRequestLimit), 'pod/memory-demo created\n');
     await waitFor(async () => (await podStatus('mem-example', 'memory-demo')).join(' ') === '1/1 Running 0', 'memory-demo Running', 240);
@@ -186,6 +189,7 @@ describeNeeding('kubernetes.io walkthroughs: assign memory and CPU resources (po
     const describe = await ok(['describe', 'pod', 'memory-demo-2', '--namespace=mem-example']);
     assert.match(describe, /Last State:\s+Terminated\n\s+Reason:\s+OOMKilled\n/);
     assert.match(describe, /Limits:\n\s+memory:\s+100Mi\n\s+Requests:\n\s+memory:\s+50Mi\n/);
+    assert.match(describe, /Normal\s+Created\s+.*kubelet\s+Created container memory-demo-2-ctr\n/);
     assert.match(describe, /Warning\s+BackOff\s+.*Back-off restarting failed container memory-demo-2-ctr in pod memory-demo-2_mem-example/);
     assert.equal(await ok(['delete', 'pod', 'memory-demo-2', '--namespace=mem-example', '--wait=false']), 'pod "memory-demo-2" deleted\n');
   });
