@@ -223,6 +223,9 @@ def main(argv):
         name, value = a, None
         if a.startswith('--') and '=' in a:
             name, value = a.split('=', 1)
+        elif len(a) > 2 and a[0] == '-' and a[1] != '-' and a[:2] in valued:
+            # getopt's attached short value: -c2, -m1, -t10s
+            name, value = a[:2], a[2:]
         if name not in valued:
             err(628 if a.startswith('-') else 643, 'unrecognized option: %s' % a)
             return 1

@@ -114,7 +114,7 @@ test('stress: cpu and hdd hogs with a timeout, -q silences, -n does nothing', ne
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const quiet = run(['-q', '-c', '1', '-t', '1']);
+  const quiet = run(['-q', '-c1', '-t1s']); // getopt's attached values too
   assert.equal(quiet.status, 0);
   assert.equal(quiet.stdout + quiet.stderr, '');
 
