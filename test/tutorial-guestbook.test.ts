@@ -4,7 +4,8 @@
 // (gb-frontend:v5) behind `kubectl port-forward svc/frontend`, a message written through
 // guestbook.php and read back through a follower, scaling the frontend to 5 and to 2, and the
 // tutorial's cleanup. The manifests are the tutorial's as published (release-1.32), including the
-// two redis Deployments' overlapping selector (app: redis).
+// two redis Deployments' overlapping selector (app: redis). Then seed 004's older guestbook: its
+// frontend RC (kubeguide/guestbook-php-frontend) finding redis-master/redis-slave by environment.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -303,4 +304,112 @@ describeNeeding('tutorial: Deploying PHP Guestbook application with Redis', { ti
       return r.code === 0 && r.stdout === '' && r.stderr === 'No resources found in default namespace.\n';
     }, 'no pods left', 480);
   });
+
+  it('seed 004\'s older guestbook: kubeguide/guestbook-php-frontend finds redis-master and redis-slave by their Services\' environment', async () => {
+    // the Services first: a pod's environment holds only the Services that existed when it started
+    await ok(['create', '-f', '-'], seed004Services);
+    await ok(['create', '-f', '-'], seed004Controllers);
+    await waitFor(() => runningPods('redis-master-', 1), 'redis-master Running', 480);
+    await waitFor(() => runningPods('redis-slave-', 2), 'two redis-slave pods Running', 480);
+    const [frontend] = await waitFor(() => runningPods('frontend-', 3), 'three frontends Running', 480);
+    const env = await ok(['exec', frontend, '--', 'env']);
+    assert.match(env, /^GET_HOSTS_FROM=env$/m);
+    assert.match(env, /^REDIS_MASTER_SERVICE_HOST=[\d.]+$/m);
+
+    const port = await freePort();
+    const pf = kubectlStream(c, ['port-forward', `pod/${frontend}`, `${port}:80`]);
+    streams.push(pf);
+    await waitFor(async () => pf.stdout().includes(`Forwarding from 127.0.0.1:${port} -> 80`), 'port-forward listening', 480);
+    const base = `http://localhost:${port}`;
+    assert.equal(await waitFor(async () => curl(`${base}/guestbook.php?cmd=set&key=messages&value=,seed004`), 'the set', 120), '{"message": "Updated"}');
+    await waitFor(async () => curl(`${base}/guestbook.php?cmd=get&key=messages`) === '{"data": ",seed004"}', 'the message read back through redis-slave', 120);
+    // the PHP 5 image of the book's time, as its phpinfo() shows
+    assert.match(curl(`${base}/guestbook.php`) ?? '', /PHP Version 5\.6\.40/);
+    await pf.kill();
+  });
 });
+
+// seed 004 (2.4.8): the frontend RC of the book, behind the guestbook's redis master and replicas
+const seed004Services = ['redis-master', 'redis-slave'].map((name) => `apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+  labels:
+    name: ${name}
+spec:
+  ports:
+  - port: 6379
+    targetPort: 6379
+  selector:
+    name: ${name}
+`).join('---\n');
+
+const seed004Controllers = `apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: redis-master
+  labels:
+    name: redis-master
+spec:
+  replicas: 1
+  selector:
+    name: redis-master
+  template:
+    metadata:
+      labels:
+        name: redis-master
+    spec:
+      containers:
+      - name: master
+        image: kubeguide/redis-master
+        ports:
+        - containerPort: 6379
+---
+apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: redis-slave
+  labels:
+    name: redis-slave
+spec:
+  replicas: 2
+  selector:
+    name: redis-slave
+  template:
+    metadata:
+      labels:
+        name: redis-slave
+    spec:
+      containers:
+      - name: slave
+        image: kubeguide/redis-slave
+        env:
+        - name: GET_HOSTS_FROM
+          value: env
+        ports:
+        - containerPort: 6379
+---
+apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: frontend
+  labels:
+    name: frontend
+spec:
+  replicas: 3
+  selector:
+    name: frontend
+  template:
+    metadata:
+      labels:
+        name: frontend
+    spec:
+      containers:
+      - name: frontend
+        image: kubeguide/guestbook-php-frontend
+        env:
+        - name: GET_HOSTS_FROM
+          value: env
+        ports:
+        - containerPort: 80
+`;
