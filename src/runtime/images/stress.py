@@ -150,6 +150,8 @@ def hoghdd(nbytes):
     data = bytes(random.choice(b'ABCDEFGHIJKLMNOPQRSTUVWXYZ') for _ in range(chunk - 1)) + b'\n'
     while True:
         name = './stress.%s' % ''.join(random.choice('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789') for _ in range(6))
+        # the timeout's SIGALRM waits until the file is unlinked: a run leaves no file behind
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         try:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as e:
@@ -161,6 +163,7 @@ def hoghdd(nbytes):
         except OSError as e:
             err(311, 'unlink of %s failed: %s' % (name, e.strerror))
             return 1
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
         dbg('fast writing to %s' % name)
         left = nbytes
         while left > 0:
