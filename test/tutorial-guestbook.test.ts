@@ -231,6 +231,10 @@ describeNeeding('tutorial: Deploying PHP Guestbook application with Redis', { ti
       assert.match(out, /^1:S .* \* Connecting to MASTER redis-leader:6379$/m);
     }
 
+    // the leader saw each follower attach (by its pod IP and port)
+    const leaderLogs = (await ok(['logs', 'deployment/redis-leader'])).match(/^1:M .* \* Synchronization with replica [\d.]+:6379 succeeded$/gm) ?? [];
+    assert.equal(leaderLogs.length, 2, 'two replicas synchronized with the leader');
+
     assert.equal(await ok(['apply', '-f', '-'], redisFollowerService), 'service/redis-follower created\n');
     assert.deepEqual((await table(['services'])).map((r) => [r.NAME, r['PORT(S)']]),
       [['kubernetes', '443/TCP'], ['redis-follower', '6379/TCP'], ['redis-leader', '6379/TCP']]);

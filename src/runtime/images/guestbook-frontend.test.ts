@@ -105,6 +105,10 @@ test('guestbook frontend: a value comes back through a replica of the leader', a
   const replica = await redisAt(t, '127.0.0.2', redisPort, ['--replicaof', '127.0.0.1', String(redisPort)], { REDIS_VERSION: '6.0.5' });
   await eventually(() => assert.match(replica.out(), /MASTER <-> REPLICA sync: Finished with success/), 20_000);
   assert.match(replica.out(), /^1:S .* \* Connecting to MASTER 127\.0\.0\.1:\d+$/m);
+  assert.match(replica.out(), /^1:S .* \* Master replied to PING, replication can continue\.\.\.$/m);
+  // the leader logs the replica by its address and listening port
+  assert.match(leader.out(), new RegExp(`^1:M .* \\* Replica 127\\.0\\.0\\.2:${redisPort} asks for synchronization$`, 'm'));
+  assert.match(leader.out(), new RegExp(`^1:M .* \\* Synchronization with replica 127\\.0\\.0\\.2:${redisPort} succeeded$`, 'm'));
   const { url } = await frontend(t, ['--redis-port', String(redisPort)], {
     GET_HOSTS_FROM: 'env', REDIS_LEADER_SERVICE_HOST: '127.0.0.1', REDIS_FOLLOWER_SERVICE_HOST: '127.0.0.2',
   });

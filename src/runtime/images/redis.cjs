@@ -28,8 +28,8 @@ function log(msg, level = '*', who = role) {
 }
 
 const store = new Map();
-/** replicas: sockets that introduced themselves with REPLCONF */
-const replicas = new Set();
+/** replicas: sockets that introduced themselves with REPLCONF, by the name the master logs them with (ip:listening-port) */
+const replicas = new Map();
 let masterLinkUp = false;
 
 const bulk = (s) => (s === null || s === undefined ? '$-1\r\n' : `$${Buffer.byteLength(s)}\r\n${s}\r\n`);
@@ -69,7 +69,17 @@ function execute(words, socket) {
     case 'FLUSHALL': case 'FLUSHDB': return (store.clear(), ok);
     case 'SELECT': case 'CLIENT': case 'AUTH': return ok;
     case 'COMMAND': return '*0\r\n';
-    case 'REPLCONF': return (replicas.add(socket), ok);
+    case 'REPLCONF': {
+      if (!replicas.has(socket)) {
+        // the master's side of a full sync, as redis logs it for each replica that attaches
+        const name = `${(socket.remoteAddress ?? '').replace(/^::ffff:/, '')}:${args[0]?.toLowerCase() === 'listening-port' ? args[1] : socket.remotePort}`;
+        replicas.set(socket, name);
+        log(`Replica ${name} asks for synchronization`);
+        log(`Full resync requested by replica ${name}`);
+        log(`Synchronization with replica ${name} succeeded`);
+      }
+      return ok;
+    }
     case 'INFO': {
       const lines = ['# Replication'];
       if (masterOf) lines.push('role:slave', `master_host:${masterOf[0]}`, `master_port:${masterOf[1]}`, `master_link_status:${masterLinkUp ? 'up' : 'down'}`);
@@ -129,7 +139,11 @@ const server = net.createServer((socket) => {
       if (reply && !socket.destroyed) socket.write(reply);
     }
   });
-  socket.on('close', () => replicas.delete(socket));
+  socket.on('close', () => {
+    const name = replicas.get(socket);
+    if (name !== undefined) log(`Connection with replica ${name} lost.`);
+    replicas.delete(socket);
+  });
   socket.on('error', () => {});
 });
 
@@ -164,7 +178,8 @@ function readReply(buf, at) {
 /** replicate keeps a link to the master and copies its keys every second (KEYS *, MGET). */
 function replicate([host, masterPort]) {
   log(`Connecting to MASTER ${host}:${masterPort}`);
-  const link = net.connect(Number(masterPort), host);
+  // redis connects from its first bind address, so the master sees the replica there
+  const link = net.connect({ port: Number(masterPort), host, ...(bind ? { localAddress: bind } : {}) });
   let buf = Buffer.alloc(0);
   const waiting = [];
   let timer;
@@ -184,6 +199,9 @@ function replicate([host, masterPort]) {
   };
   link.on('connect', async () => {
     log('MASTER <-> REPLICA sync started');
+    log('Non blocking connect for SYNC fired the event.');
+    await ask(['PING']);
+    log('Master replied to PING, replication can continue...');
     await ask(['REPLCONF', 'listening-port', String(port)]);
     await sync();
     masterLinkUp = true;
