@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import vm from 'node:vm';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { freePort } from '../../testing/free-port.js';
@@ -116,6 +117,52 @@ test('guestbook frontend: a value comes back through a replica of the leader', a
   await eventually(async () => {
     assert.equal((await get(`${url}/guestbook.php?cmd=get&key=messages`)).body, '{"data": ",from the tutorial"}');
   }, 20_000);
+});
+
+/** FakeElement is the little of a DOM element the page's script touches. */
+class FakeElement {
+  private text = '';
+  value = '';
+  children: FakeElement[] = [];
+  get textContent(): string { return this.text; }
+  /** as in a DOM, setting the text replaces the element's children */
+  set textContent(t: string) { this.text = t; this.children = []; }
+  listeners = new Map<string, (e: { preventDefault(): void }) => void>();
+  appendChild(child: FakeElement): void { this.children.push(child); }
+  addEventListener(type: string, fn: (e: { preventDefault(): void }) => void): void { this.listeners.set(type, fn); }
+}
+
+test('guestbook frontend: the page\'s script lists the stored messages and submits the whole list, as the real page does', async (t) => {
+  const redisPort = await freePort();
+  await redisAt(t, '127.0.0.5', redisPort);
+  const { url } = await frontend(t, ['--redis-port', String(redisPort)], {
+    GET_HOSTS_FROM: 'env', REDIS_LEADER_SERVICE_HOST: '127.0.0.5', REDIS_FOLLOWER_SERVICE_HOST: '127.0.0.5',
+  });
+  assert.equal((await get(`${url}/guestbook.php?cmd=set&key=messages&value=first,second`)).body, '{"message": "Updated"}');
+
+  // run controllers.js against a stand-in document, its relative URLs against the frontend
+  const ids = new Map(['guestbook', 'msg', 'status', 'messages'].map((id) => [id, new FakeElement()]));
+  const onLoad: Array<() => void> = [];
+  const requested: string[] = [];
+  const context = vm.createContext({
+    document: {
+      getElementById: (id: string) => ids.get(id),
+      createElement: () => new FakeElement(),
+      addEventListener: (type: string, fn: () => void) => { if (type === 'DOMContentLoaded') onLoad.push(fn); },
+    },
+    fetch: (rel: string) => { requested.push(rel); return fetch(`${url}/${rel}`); },
+  });
+  vm.runInContext((await get(`${url}/controllers.js`)).body, context);
+  onLoad.forEach((fn) => fn());
+  const shown = () => ids.get('messages')!.children.map((d) => d.textContent);
+  await eventually(() => assert.deepEqual(shown(), ['first', 'second']), 20_000);
+
+  ids.get('msg')!.value = 'third & <last>';
+  ids.get('guestbook')!.listeners.get('submit')!({ preventDefault() {} });
+  assert.deepEqual(shown(), ['first', 'second', 'third & <last>']);
+  await eventually(() => assert.equal(ids.get('status')!.textContent, 'Updated.'), 20_000);
+  assert.equal(requested.at(-1), 'guestbook.php?cmd=set&key=messages&value=first%2Csecond%2Cthird%20%26%20%3Clast%3E');
+  assert.equal((await get(`${url}/guestbook.php?cmd=get&key=messages`)).body, '{"data": "first,second,third & <last>"}');
 });
 
 test('guestbook frontend --names master (the older images, seed 004): redis-master and redis-slave by environment; PHP notices and Predis errors', async (t) => {
