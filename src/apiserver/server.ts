@@ -87,6 +87,8 @@ export interface ApiServer {
   localSocket?: string;
   /** stores, for in-process bootstrap and tests only: components use the HTTP API */
   storeFor(group: string, version: string, plural: string): RegistryStore;
+  /** stopScrapingNodes ends the metrics scrapes (before the nodes' agents stop: they would fail) */
+  stopScrapingNodes(): void;
   close(): Promise<void>;
 }
 
@@ -360,6 +362,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     localSocket: local ? opts.localSocket : undefined,
     storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!),
+    stopScrapingNodes: () => metricsApi.stop(),
     close: () => new Promise<void>((resolve) => {
       crdLoops.abort();
       metricsApi.stop();

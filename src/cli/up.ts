@@ -53,6 +53,8 @@ export async function runUp(o: UpOptions): Promise<void> {
     stopping = true;
     console.log(`\n${sig}: stopping tskube...`);
     ac.abort();
+    // the agents stop with the components: a scrape of them meanwhile would only fail
+    cp.api.stopScrapingNodes();
     await components.stop();
     await cp.close();
     // 1 when the components thread failed (it set exitCode and asked for this stop).

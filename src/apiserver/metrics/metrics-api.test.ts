@@ -143,3 +143,27 @@ describe('MetricsAPI', () => {
     assert.equal((await get('/apis/metrics.k8s.io/v1beta1/pods?fieldSelector=a%3D%3D%3D')).status, 400);
   });
 });
+
+describe('MetricsAPI stopped while it scrapes', () => {
+  it('keeps nothing of a scrape that ends after stop (the cluster stopping: its agents refuse)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let fetched = 0;
+    let holding = false;
+    const stopping = new MetricsAPI({
+      nodes: () => tc.api.storeFor('', 'v1', 'nodes'), pods: () => tc.api.storeFor('', 'v1', 'pods'), clock,
+      fetchMetrics: async (ep) => { fetched++; if (holding) await held; return agents.get(ep.port)!(); },
+    });
+    await stopping.scrape();
+    holding = true;
+    await clock.step(15_000);
+    const second = stopping.scrape();
+    await new Promise((r) => setImmediate(r));
+    stopping.stop();
+    release();
+    await second;
+    assert.ok(fetched >= 6, 'both rounds reached the agents');
+    // the first round alone gives no rates: had the second been kept, n1 would have a usage
+    assert.equal(stopping.storage.nodeUsage('n1'), undefined);
+  });
+});

@@ -81,6 +81,8 @@ export class MetricsAPI {
     const { items } = await this.o.nodes().list(undefined);
     const timeout = Math.min(MAX_SCRAPE_TIMEOUT_MS, Math.max(1000, Math.floor(this.resolutionMs * 0.9)));
     const { batch, errors } = await scrapeNodes(items.map((node) => ({ node, endpoint: agentEndpoint(node) })), this.fetchMetrics, timeout, () => this.o.clock.now());
+    // stopped meanwhile (the cluster is stopping): its failures say nothing
+    if (this.stopped) return;
     for (const node of items) {
       const name = node.metadata?.name ?? '';
       const err = errors.get(name);
