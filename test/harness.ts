@@ -114,6 +114,11 @@ export async function kubectlOk(cluster: { kubeconfig: string }, args: string[],
   return r.stdout;
 }
 
+/** kubectlTable runs `kubectl get ARGS` (exit 0 or it throws) and reads its table's rows. */
+export async function kubectlTable(cluster: { kubeconfig: string }, args: string[]): Promise<Record<string, string>[]> {
+  return parseTable(await kubectlOk(cluster, ['get', ...args])).rows;
+}
+
 /** KubectlStream is a kubectl that keeps running (logs -f, attach, get -w) while the test looks at its output. */
 export interface KubectlStream {
   stdout(): string;

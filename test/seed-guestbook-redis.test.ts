@@ -8,6 +8,7 @@ import { startCluster, kubectl, kubectlOk, waitFor, type Cluster } from './harne
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
+import { redisMasterController, redisService, redisSlaveController } from './fixtures/seed-004-guestbook.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string, timeoutMs?: number) => kubectl(c, args, { input, timeoutMs });
@@ -24,67 +25,7 @@ const allRunning = async (selector: string, n: number) => {
   return r.length === n && r.every(([ready, status]) => ready === '1/1' && status === 'Running');
 };
 
-const redisMaster = `apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: redis-master
-  labels:
-    name: redis-master
-spec:
-  replicas: 1
-  selector:
-    name: redis-master
-  template:
-    metadata:
-      labels:
-        name: redis-master
-    spec:
-      containers:
-      - name: master
-        image: kubeguide/redis-master
-        ports:
-        - containerPort: 6379
-      nodeSelector:
-        zone: north
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: redis-master
-  labels:
-    name: redis-master
-spec:
-  ports:
-  - port: 6379
-    targetPort: 6379
-  selector:
-    name: redis-master
-`;
-
-const redisSlave = `apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: redis-slave
-  labels:
-    name: redis-slave
-spec:
-  replicas: 2
-  selector:
-    name: redis-slave
-  template:
-    metadata:
-      labels:
-        name: redis-slave
-    spec:
-      containers:
-      - name: slave
-        image: kubeguide/redis-slave
-        env:
-        - name: GET_HOSTS_FROM
-          value: env
-        ports:
-        - containerPort: 6379
-`;
+const redisMaster = `${redisMasterController('north')}---\n${redisService('redis-master')}`;
 
 describeNeeding('seed 004: the guestbook\'s redis master and replicas, scale rc, php-apache', { timeout: 15 * 60_000, ...requireTool(KUBECTL, ROOT, UNSHARE, CNI_PLUGINS, NFTABLES, BUSYBOX) }, () => {
   before(async () => {
@@ -99,7 +40,7 @@ describeNeeding('seed 004: the guestbook\'s redis master and replicas, scale rc,
     await waitFor(() => allRunning('name=redis-master', 1), 'redis-master Running', 480);
     assert.deepEqual([...(await rows('name=redis-master')).values()].map((r) => r[2]), ['host02']);
 
-    await ok(['create', '-f', '-'], redisSlave);
+    await ok(['create', '-f', '-'], redisSlaveController);
     await waitFor(() => allRunning('name=redis-slave', 2), 'two redis-slave pods Running', 480);
     const [replica] = [...(await rows('name=redis-slave')).keys()];
     const logs = await waitFor(async () => {

@@ -9,22 +9,17 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster, type KubectlStream } from './harness.js';
+import { startCluster, kubectl, kubectlStream, waitFor, type Cluster, type KubectlStream, kubectlOk, kubectlTable } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { NFTABLES } from '../src/network/testing/nft-tool.js';
 import { freePort } from '../src/testing/free-port.js';
+import { frontendController, redisMasterController, redisService, redisSlaveController } from './fixtures/seed-004-guestbook.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
-/** ok runs kubectl and returns its stdout, failing the test unless it exits 0. */
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-/** table runs `kubectl get ...` and reads its table. */
-const table = async (args: string[]) => parseTable(await ok(['get', ...args])).rows;
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
+const table = (args: string[]) => kubectlTable(c, args);
 
 /** curl fetches a URL from the host as the tutorial's reader does in a browser (undefined when nothing answers). */
 function curl(url: string): string | undefined {
@@ -334,86 +329,5 @@ describeNeeding('tutorial: Deploying PHP Guestbook application with Redis', { ti
 });
 
 // seed 004 (2.4.8): the frontend RC of the book, behind the guestbook's redis master and replicas
-const seed004Services = ['redis-master', 'redis-slave'].map((name) => `apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-  labels:
-    name: ${name}
-spec:
-  ports:
-  - port: 6379
-    targetPort: 6379
-  selector:
-    name: ${name}
-`).join('---\n');
-
-const seed004Controllers = `apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: redis-master
-  labels:
-    name: redis-master
-spec:
-  replicas: 1
-  selector:
-    name: redis-master
-  template:
-    metadata:
-      labels:
-        name: redis-master
-    spec:
-      containers:
-      - name: master
-        image: kubeguide/redis-master
-        ports:
-        - containerPort: 6379
----
-apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: redis-slave
-  labels:
-    name: redis-slave
-spec:
-  replicas: 2
-  selector:
-    name: redis-slave
-  template:
-    metadata:
-      labels:
-        name: redis-slave
-    spec:
-      containers:
-      - name: slave
-        image: kubeguide/redis-slave
-        env:
-        - name: GET_HOSTS_FROM
-          value: env
-        ports:
-        - containerPort: 6379
----
-apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: frontend
-  labels:
-    name: frontend
-spec:
-  replicas: 3
-  selector:
-    name: frontend
-  template:
-    metadata:
-      labels:
-        name: frontend
-    spec:
-      containers:
-      - name: frontend
-        image: kubeguide/guestbook-php-frontend
-        env:
-        - name: GET_HOSTS_FROM
-          value: env
-        ports:
-        - containerPort: 80
-`;
+const seed004Services = [redisService('redis-master'), redisService('redis-slave')].join('---\n');
+const seed004Controllers = [redisMasterController(), redisSlaveController, frontendController].join('---\n');

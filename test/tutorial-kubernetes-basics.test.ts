@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, kubectl, kubectlEnv, parseTable, waitFor, type Cluster } from './harness.js';
+import { startCluster, kubectl, kubectlEnv, waitFor, type Cluster, kubectlOk, kubectlTable } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { NFTABLES } from '../src/network/testing/nft-tool.js';
@@ -16,14 +16,8 @@ import { IMAGES_DIR } from '../src/runtime/image-catalog.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string, timeoutMs?: number) => kubectl(c, args, { input, timeoutMs });
-/** ok runs kubectl and returns its stdout, failing the test unless it exits 0. */
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-/** table runs `kubectl get ...` and reads its table. */
-const table = async (args: string[]) => parseTable(await ok(['get', ...args])).rows;
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
+const table = (args: string[]) => kubectlTable(c, args);
 
 /** curl fetches a URL from the host as the tutorial's reader does (undefined when nothing answers). */
 function curl(url: string): string | undefined {

@@ -7,18 +7,13 @@
 // namespaces deleted.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, kubectlStream, waitFor, type Cluster } from './harness.js';
+import { startCluster, kubectl, kubectlStream, waitFor, type Cluster, kubectlOk } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CGROUPS } from '../src/runtime/cgroups/testing/cgroups-tool.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
-/** ok runs kubectl and fails the test unless it exits 0. */
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
 
 /** both stand-ins are python3 scripts */
 const PYTHON3 = { name: 'python3', command: 'python3', apt: 'python3' };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { eventually } from '../../testing/test-cluster.js';
 import { ClusterZone } from '../../network/dns/zone.js';
 import { DNSServer, loadDnsPacket } from '../../network/dns/server.js';
 import { log } from '../../util/log.js';
+import { spawnCollected } from '../../testing/collected-process.js';
 
 const PEER_FINDER = path.join(IMAGES_DIR, 'cockroach-k8s-init.cjs');
 const ON_START = path.join(IMAGES_DIR, 'cockroach-on-start.sh');
@@ -26,12 +27,8 @@ function slice(hostnames: string[]): EndpointSlice {
 
 /** run starts the peer-finder in dir with the given flags, its resolver the test's resolv.conf. */
 function run(dir: string, args: string[], env: Record<string, string>): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [PEER_FINDER, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, exited };
+  const p = spawnCollected(process.execPath, [PEER_FINDER, ...args], { cwd: dir, env: { ...process.env, ...env } });
+  return { child: p.child, out: p.all, exited: p.exited.then((e) => e.code) };
 }
 
 test('peer-finder: loops on lookups until its own name is among the SRV targets, then feeds the sorted peers to the script and exits 0', async (t) => {

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { IMAGES_DIR } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { freePort } from '../../testing/free-port.js';
+import { spawnCollected } from '../../testing/collected-process.js';
 
 const COCKROACH = path.join(IMAGES_DIR, 'cockroach.cjs');
 
@@ -18,13 +19,8 @@ function cli(args: string[], cwd = os.tmpdir()) {
 
 /** node starts `cockroach start` in dir and collects its stdout and stderr. */
 function node(dir: string, args: string[]): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [COCKROACH, 'start', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
+  const p = spawnCollected(process.execPath, [COCKROACH, 'start', ...args], { cwd: dir });
+  return { ...p, exited: p.exited.then((e) => e.code) };
 }
 
 test('cockroach CLI: no command prints the help (exit 0); an unknown flag or command fails as cobra does (exit 1); version', () => {

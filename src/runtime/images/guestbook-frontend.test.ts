@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import vm from 'node:vm';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { freePort } from '../../testing/free-port.js';
+import { spawnCollected } from '../../testing/collected-process.js';
 
 const FRONTEND = path.join(IMAGES_DIR, 'guestbook-frontend.cjs');
 const REDIS = path.join(IMAGES_DIR, 'redis.cjs');
@@ -15,13 +16,8 @@ interface Proc { child: ChildProcess; out: () => string; err: () => string; exit
 
 /** start runs a stand-in script with args and env, collecting stdout and stderr. */
 function start(script: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
+  const p = spawnCollected(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env } });
+  return { ...p, exited: p.exited.then((e) => e.code) };
 }
 
 /** redisAt runs a redis stand-in on addr:port (extra args e.g. --replicaof) and waits until it accepts connections. */

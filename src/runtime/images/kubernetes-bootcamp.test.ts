@@ -1,21 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { ImagePullError } from '../types.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { freePort } from '../../testing/free-port.js';
+import { spawnCollected } from '../../testing/collected-process.js';
 
 const SCRIPT = path.join(IMAGES_DIR, 'kubernetes-bootcamp.cjs');
 
 /** start runs the stand-in as the image would (env of the catalog entry) and collects its stdout. */
 function start(port: number, env: Record<string, string>): { child: ChildProcess; out: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, [SCRIPT], { env: { ...process.env, HOSTNAME: 'kubernetes-bootcamp-5485cc6795-cdwz7', BOOTCAMP_PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, out: () => out, exited };
+  return spawnCollected(process.execPath, [SCRIPT], { env: { ...process.env, HOSTNAME: 'kubernetes-bootcamp-5485cc6795-cdwz7', BOOTCAMP_PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 /** get fetches the app's answer. */

@@ -1,21 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { IMAGES_DIR } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { freePort } from '../../testing/free-port.js';
+import { spawnCollected } from '../../testing/collected-process.js';
 
 const SCRIPT = path.join(IMAGES_DIR, 'redis.cjs');
 
 
 /** start runs the stand-in with args and collects its stdout. */
 function start(args: string[]): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  return { child, out: () => out };
+  return spawnCollected(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 /** send writes raw bytes to port and returns what came back once `until` accepts it. */

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { IMAGES_DIR } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { requireTool } from '../../testing/system-tools.js';
+import { spawnCollected } from '../../testing/collected-process.js';
 
 const STRESS = path.join(IMAGES_DIR, 'stress.py');
 /** the stand-in is a python3 script: without python3 these tests are skipped with the install line */
@@ -19,13 +20,8 @@ function run(args: string[], cwd = os.tmpdir()) {
 
 /** start runs stress in the background and collects its output. */
 function start(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
-  const child = spawn(STRESS, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
+  const p = spawnCollected(STRESS, args);
+  return { ...p, exited: p.exited.then((e) => e.code) };
 }
 
 /** children lists a process's child PIDs. */
