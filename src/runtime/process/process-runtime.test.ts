@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ProcessRuntime } from './process-runtime.js';
+import { privilegeOptions, ProcessRuntime } from './process-runtime.js';
 import { hostDeviceNodes } from './dev-template.js';
 import { parseCriLine } from '../cri-log.js';
 import { ExecStartError } from '../types.js';
@@ -252,6 +252,14 @@ test('namespaces + CNI: a restarted agent keeps a sandbox whose network passes C
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+test('privilegeOptions: the primary group is among the supplementary groups, as containerd adds it', () => {
+  // the security context page: runAsUser 1000, runAsGroup 3000, fsGroup 2000, supplementalGroups [4000]
+  assert.deepEqual(privilegeOptions({ user: { uid: 1000, gid: 3000, supplementalGroups: [2000, 4000] }, noNewPrivs: true }),
+    ['--reuid=1000', '--regid=3000', '--groups=3000,2000,4000', '--no-new-privs']);
+  assert.deepEqual(privilegeOptions({ user: { uid: 1000, gid: 0 } }), ['--reuid=1000', '--regid=0', '--groups=0']);
+  assert.deepEqual(privilegeOptions({}), []);
+});
+
 test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser with groups, read-only root filesystem, no_new_privs; exec runs as the user', namespaces, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
   // The image's file lives under /tmp, which containers see as their own empty tmpfs: it must be mounted in.
@@ -289,9 +297,11 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   const b = await rt.createContainer(sb, { ...base, image: 'example.com/tool:1', name: 'b', argv: ['sh', '-c', 'id -u; echo x > /rootfile && echo rw; sleep 30'], logPath: path.join(dir, 'b.log') }, cfg);
   await rt.startContainer(b);
   assert.deepEqual(await collect(await rt.exec(b, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '0\n' });
-  const c = await rt.createContainer(sb, { ...base, name: 'c', argv: ['sleep', '30'], logPath: path.join(dir, 'c.log'), user: { uid: 4321, gid: 4321 } }, cfg);
+  const c = await rt.createContainer(sb, { ...base, name: 'c', argv: ['sleep', '30'], logPath: path.join(dir, 'c.log'), user: { uid: 4321, gid: 4321, supplementalGroups: [5000] } }, cfg);
   await rt.startContainer(c);
   assert.deepEqual(await collect(await rt.exec(c, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '4321\n' });
+  // an exec keeps the container's supplementary groups (the security context page's `id` in kubectl exec)
+  assert.deepEqual(await collect(await rt.exec(c, ['id', '-G'], { stdin: false, tty: false })), { code: 0, out: '4321 5000\n' });
   // Variables whose names are no shell identifiers (envFrom keys) reach the process; the working directory is set.
   const e = await rt.createContainer(sb, { ...base, name: 'e', argv: ['env'], env: { 'data-1': 'value-1' }, workingDir: '/opt', logPath: path.join(dir, 'e.log'), user: { uid: 1, gid: 1 } }, cfg);
   await rt.startContainer(e);

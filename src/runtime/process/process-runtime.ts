@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import { PodNetwork } from '../../network/pod-network.js';
 import { DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { pauseCommand } from '../sandbox/pause-process.js';
+import { portForwardTo } from '../sandbox/netns-dial.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
 import { WorkGate } from '../work-gate.js';
 import {
@@ -484,9 +485,11 @@ export class ProcessRuntime implements Runtime {
       // runc looks the command up in the container before it starts anything; so does this.
       const notRunnable = execLookupError(`/proc/${rec.initPid}/root`, argv[0], env.PATH, c.workingDir || '/', this.catalog.executablesOf(c.image));
       if (notRunnable) throw new ExecStartError(notRunnable);
-      // exec runs as the container's user (the CRI execs with the container's process identity).
-      const who = c.user ? ['-S', String(c.user.uid), '-G', String(c.user.gid)] : [];
-      cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', ...who, '--', ...argv];
+      // exec runs with the container's process identity, as runc exec does: its user, its supplementary
+      // groups (nsenter -G would clear them: `id` in an exec showed no groups), capabilities, no_new_privs.
+      const priv = privilegeOptions(c);
+      const who = priv.length ? [SETPRIV, ...priv, '--'] : [];
+      cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...who, ...argv];
       // Like runc exec, the exec'd process is in the container's cgroup (its memory counts against the limit).
       if (rec.cgroup && this.cgroups) cmd = joinCgroupThenExec(this.cgroups.procsFiles(rec.cgroup), cmd);
     } else {
@@ -528,6 +531,10 @@ export class ProcessRuntime implements Runtime {
     void rec.exited.then(() => output.end());
     output.on('close', detach);
     return { stdin: task.stdin, output, resize: (cols, rows) => task.resize(cols, rows) };
+  }
+
+  portForward(sandboxId: string, port: number): Promise<Duplex> {
+    return portForwardTo(this.sandboxes, sandboxId, port);
   }
 
   getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
@@ -662,16 +669,19 @@ export class ProcessRuntime implements Runtime {
 }
 
 /**
- * privilegeOptions are setpriv's options for the container's process: its user and group, the
- * supplementary groups (exactly those: a container gets no groups of the host's), no_new_privs.
+ * privilegeOptions are setpriv's options for the container's process and its execs: its user and group,
+ * the supplementary groups (the primary group and exactly those given: a container gets no groups of
+ * the host's), the capability bounding set, no_new_privs.
  */
 export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs' | 'capabilities'>): string[] {
   const opts: string[] = [];
   // The bounding set caps what the process (root or not) can ever hold: the container's capabilities only.
   if (c.capabilities) opts.push(`--bounding-set=${['-all', ...c.capabilities.map((x) => `+${x}`)].join(',')}`, '--inh-caps=-all');
   if (c.user) {
-    const groups = [...new Set(c.user.supplementalGroups ?? [])];
-    opts.push(`--reuid=${c.user.uid}`, `--regid=${c.user.gid}`, groups.length ? `--groups=${groups.join(',')}` : '--clear-groups');
+    // containerd always lists the primary group among the supplementary ones (its ensureAdditionalGids):
+    // runAsGroup 3000 with fsGroup 2000 and supplementalGroups [4000] makes `id` print groups=2000,3000,4000.
+    const groups = [...new Set([c.user.gid, ...(c.user.supplementalGroups ?? [])])];
+    opts.push(`--reuid=${c.user.uid}`, `--regid=${c.user.gid}`, `--groups=${groups.join(',')}`);
   }
   if (c.noNewPrivs) opts.push('--no-new-privs');
   return opts;
