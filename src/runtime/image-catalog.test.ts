@@ -113,3 +113,15 @@ test('the Tomcat stand-in stops at SIGTERM with a JVM\'s 143 (a deletion does no
   child.kill('SIGTERM');
   assert.equal(await exited, 143);
 });
+
+test('busybox has its own /etc/passwd and /etc/group: uid 1000 has no name, root is in wheel (the security context page\'s id)', () => {
+  const catalog = new ImageCatalog();
+  for (const image of ['busybox:1.28', 'registry.k8s.io/busybox', 'k8s.gcr.io/busybox', 'gcr.io/google_containers/busybox']) {
+    const files = catalog.resolve(image, false).files ?? {};
+    const passwd = fs.readFileSync(files['/etc/passwd']!, 'utf8').split('\n');
+    const group = fs.readFileSync(files['/etc/group']!, 'utf8').split('\n');
+    assert.ok(passwd.includes('root:x:0:0:root:/root:/bin/sh'), image);
+    assert.ok(!passwd.some((l) => l.split(':')[2] === '1000'), image);
+    assert.ok(group.includes('wheel:x:10:root'), image);
+  }
+});
