@@ -36,11 +36,12 @@ test('the documentation walkthroughs\' images resolve', () => {
   const catalog = new ImageCatalog();
   for (const image of ['registry.k8s.io/busybox', 'registry.k8s.io/e2e-test-images/agnhost:2.40', 'registry.k8s.io/goproxy:0.1',
     'registry.k8s.io/hpa-example', 'registry.k8s.io/nginx-slim:0.24', 'us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5',
-    'quay.io/fluentd_elasticsearch/fluentd:v2.5.2']) {
+    'quay.io/fluentd_elasticsearch/fluentd:v2.5.2', 'registry.k8s.io/serve_hostname', 'k8s.gcr.io/serve_hostname:1.4', 'radial/busyboxplus:curl']) {
     const info = catalog.resolve(image, false);
     assert.ok(info.entrypoint.length + info.cmd.length > 0, image);
   }
   assert.equal(catalog.appletsOf('registry.k8s.io/busybox:1.27.2'), 'busybox');
+  for (const image of ['radial/busyboxplus:curl', 'gcr.io/google-containers/busybox']) assert.equal(catalog.appletsOf(image), 'busybox', image);
 });
 
 test('seed 004\'s images resolve: the HPA example under its old registries, the guestbook\'s redis master and replica', () => {
