@@ -170,6 +170,28 @@ describeNeeding('Services: cluster IPs, DNS, node ports, endpoints', { timeout: 
     }
   });
 
+  it('kubectl port-forward reaches a server on the pod\'s own localhost, as the CRI does; a closed port fails in its words', async () => {
+    // busybox httpd on 127.0.0.1 inside the pod only: the pod's IP does not reach it, port-forward does
+    const script = 'mkdir -p /tmp/www && echo "hello from localhost" > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:9090 -h /tmp/www';
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'local-only' }, spec: { containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', script] }] } };
+    assert.equal((await k(['apply', '-f', '-'], JSON.stringify(pod))).code, 0);
+    await running('local-only');
+    const ip = (await k(['get', 'pod', 'local-only', '-o', 'jsonpath={.status.podIP}'])).stdout;
+    assert.equal((await inPod(`wget -q -O- http://${ip}:9090/ || echo refused`)).stdout.trim(), 'refused');
+    const port = await freePort();
+    const pf = await background(['port-forward', 'pod/local-only', `${port}:9090`, `${port + 1}:9091`], /Forwarding from 127\.0\.0\.1:\d+ -> 9091/);
+    try {
+      assert.equal(await waitFor(async () => curl(`http://127.0.0.1:${port}/`), 'the localhost-only server through port-forward', 20), 'hello from localhost\n');
+      // nothing listens on 9091: kubectl says what the node said (and, as kubectl 1.32 does, gives up the forward)
+      curl(`http://127.0.0.1:${port + 1}/`);
+      const out = await waitFor(async () => /an error occurred forwarding/.test(pf.output()) && pf.output(), 'the refused forward reported', 20);
+      assert.match(out, new RegExp(`error forwarding port 9091 to pod [0-9a-f]{64}, uid : failed to execute portforward in network namespace \\\\?"[^"\\\\]+\\\\?": failed to connect to localhost:9091 inside namespace \\\\?"[0-9a-f]{64}\\\\?", IPv4: dial tcp4 127\\.0\\.0\\.1:9091: connect: connection refused`));
+    } finally {
+      pf.proc.kill();
+      await k(['delete', 'pod', 'local-only', '--grace-period=0', '--force']);
+    }
+  });
+
   it('kubectl proxy reaches a Service and a pod through the API server', async () => {
     const port = await freePort();
     const proxy = await background(['proxy', `--port=${port}`], /Starting to serve on/);

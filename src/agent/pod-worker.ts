@@ -240,6 +240,11 @@ export class PodWorker {
     this.kick();
   }
 
+  /** readySandboxId is the pod's sandbox while it is ready (port forwarding goes into its network). */
+  get readySandboxId(): string | undefined {
+    return this.sandbox?.ready ? this.sandbox.id : undefined;
+  }
+
   /** containerInstance finds a container's current (or previous) instance for logs/exec. */
   containerInstance(name: string, previous = false): { id?: string; logPath?: string; running: boolean; waitingReason?: string; exited?: Promise<unknown> } | undefined {
     if (this.finishedEarlier) return this.earlierInstance(name, previous);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 // The Runtime interface is shaped like the CRI (k8s.io/cri-api runtime/v1): a RuntimeService of
 // pod sandboxes and containers, an ImageService, status conditions, and a stream of container
@@ -359,6 +359,12 @@ export interface Runtime {
   exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecSession>;
   /** attach connects to the container's own stdin/stdout/stderr (undefined when it is not running) */
   attach?(id: string): Promise<AttachSession | undefined>;
+  /**
+   * portForward connects to localhost:port inside the sandbox's network namespace, as the CRI's
+   * PortForward does (a server listening on the pod's 127.0.0.1 only is reached). Absent: the
+   * agent dials the pod's IP.
+   */
+  portForward?(sandboxId: string, port: number): Promise<Duplex>;
   /** getContainerEvents subscribes to container and sandbox changes; returns the unsubscribe function */
   getContainerEvents?(listener: (e: ContainerEvent) => void): () => void;
 

@@ -17,7 +17,14 @@ export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const SPDY_TUNNEL_PROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
 
 /** PodTarget is the pod forwarded to. */
-export interface PodTarget { name: string; namespace: string; uid: string; ip: string }
+export interface PodTarget {
+  name: string; namespace: string; uid: string; ip: string;
+  /**
+   * the runtime's PortForward into the pod's sandbox (localhost:port in its network namespace);
+   * errors then name the sandbox, as the CRI's streaming server does. Absent: the pod's IP is dialed.
+   */
+  sandbox?: { id: string; connect(port: number): Promise<Duplex> };
+}
 
 interface Pair { error?: SpdyStream; data?: SpdyStream; port?: number }
 
@@ -53,13 +60,32 @@ export class PortForwarder {
       if (!data.writableEnded) data.end();
     };
     if (!(port > 0 && port < 65536)) return fail(`invalid port ${JSON.stringify(data.header('port'))}`);
+    const sandbox = this.pod.sandbox;
+    if (sandbox) {
+      sandbox.connect(port).then((conn) => this.copy(conn, errorStream, data), (e: Error) => {
+        // the CRI's streaming server knows the sandbox only: "pod <sandbox id>, uid " with no uid
+        if (!errorStream.writableEnded) errorStream.end(`error forwarding port ${port} to pod ${sandbox.id}, uid : ${e.message}`);
+        if (!data.writableEnded) data.end();
+      });
+      return;
+    }
     if (!this.pod.ip) return fail('the pod has no IP address yet');
     const conn = this.dial(this.pod.ip, port);
     let connected = false;
     conn.once('connect', () => { connected = true; });
     conn.on('error', (e: NodeJS.ErrnoException) => {
       if (!connected) fail(`dial tcp4 ${this.pod.ip}:${port}: connect: ${e.code === 'ECONNREFUSED' ? 'connection refused' : e.message}`);
-      else { data.destroy(); errorStream.end(); }
+    });
+    this.copy(conn, errorStream, data, () => connected);
+  }
+
+  /**
+   * copy joins a pod connection and the session's streams, both ways. An error once it is
+   * connected ends both streams (one before that was said on the error stream by the caller).
+   */
+  private copy(conn: Duplex, errorStream: SpdyStream, data: SpdyStream, connected: () => boolean = () => true): void {
+    conn.on('error', () => {
+      if (connected()) { data.destroy(); errorStream.end(); }
     });
     conn.pipe(data);
     data.pipe(conn);

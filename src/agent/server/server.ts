@@ -11,7 +11,7 @@ import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, startExec, Channel } f
 import { ResourceAnalyzer } from '../stats/resource-analyzer.js';
 import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-resource.js';
 import { negotiateSpdyProtocol, serveSpdyExec } from './exec-spdy.js';
-import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, serveSpdy, serveTunnel } from './portforward.js';
+import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, serveSpdy, serveTunnel, type PodTarget } from './portforward.js';
 import { serveMetrics } from '../metrics.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
@@ -126,7 +126,12 @@ export class AgentServer {
     const reject = (code: number, msg: string) => { socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${msg}`); };
     if (!worker) return reject(404, `pod "${podName}" not found`);
     const pod = worker.current;
-    const target = { name: podName, namespace: ns, uid: pod.metadata?.uid ?? '', ip: pod.status?.podIP ?? '' };
+    const sandboxId = worker.readySandboxId;
+    const runtime = this.o.runtime;
+    const target: PodTarget = {
+      name: podName, namespace: ns, uid: pod.metadata?.uid ?? '', ip: pod.status?.podIP ?? '',
+      ...(sandboxId && runtime.portForward ? { sandbox: { id: sandboxId, connect: (port: number) => runtime.portForward!(sandboxId, port) } } : {}),
+    };
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
     if (upgrade === 'websocket') {
       const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());

@@ -6,11 +6,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import { PodNetwork } from '../../network/pod-network.js';
 import { log } from '../../util/log.js';
 import { CriLogWriter, DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { pauseCommand } from '../sandbox/pause-process.js';
+import { portForwardTo } from '../sandbox/netns-dial.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
 import { WorkGate } from '../work-gate.js';
 import {
@@ -428,6 +429,10 @@ export class OciRuntime implements Runtime {
     void rec.exited.then(() => output.end());
     output.on('close', () => rec.output.delete(fn));
     return { stdin: rec.shim?.stdin ?? null, output, resize: (cols, rows) => { if (rec.resize?.writable) rec.resize.write(`${cols} ${rows}\n`); } };
+  }
+
+  portForward(sandboxId: string, port: number): Promise<Duplex> {
+    return portForwardTo(this.sandboxes, sandboxId, port);
   }
 
   getContainerEvents(listener: (e: ContainerEvent) => void): () => void {
