@@ -4,6 +4,8 @@
 const http = require('node:http');
 const os = require('node:os');
 const port = process.env.PORT || '8080';
+// the image's program is /hello-app: ps in the container names it so (the security context page's ps aux)
+process.title = '/hello-app';
 console.log(`Server listening on port ${port}`);
 http.createServer((req, res) => {
   console.log(`Serving request: ${req.url}`);
