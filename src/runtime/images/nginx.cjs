@@ -78,7 +78,8 @@ if (process.argv.includes('--docker-entrypoint')) {
   for (const n of notices) console.error(`${t} [notice] 1#1: ${n}`);
 }
 
-http.createServer((req, res) => {
+/** serve answers one request (HTTP or HTTPS alike) and writes its access-log line. */
+function serve(req, res) {
   let code, body;
   if (fs.existsSync(ROOT)) [code, body] = fromRoot(req.url ?? '/');
   else if (req.url === '/' || req.url === '/index.html') [code, body] = [200, page];
@@ -86,7 +87,23 @@ http.createServer((req, res) => {
   res.writeHead(code, { 'Content-Type': 'text/html', Server: 'nginx/1.27.3' });
   res.end(body);
   console.log(`${(req.socket.remoteAddress ?? "-").replace(/^::ffff:/, "")} - - [${timeLocal()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${code} ${body.length} "-" "${req.headers['user-agent'] ?? '-'}" "-"`);
-}).listen(/^\d+$/.test(process.env.NGINX_PORT ?? '') ? Number(process.env.NGINX_PORT) : 80);
+}
+http.createServer(serve).listen(/^\d+$/.test(process.env.NGINX_PORT ?? '') ? Number(process.env.NGINX_PORT) : 80);
+// NGINX_TLS_DIR (the catalog's bprashanth/nginxhttps, the Connecting Applications with Services
+// tutorial's server) is where its default.conf's ssl_certificate and key are, tls.crt and tls.key
+// from the secret volume: it serves the same on 443 with them, and stops as nginx does without them.
+if (process.env.NGINX_TLS_DIR) {
+  const crt = path.join(process.env.NGINX_TLS_DIR, 'tls.crt');
+  const key = path.join(process.env.NGINX_TLS_DIR, 'tls.key');
+  let tls;
+  try {
+    tls = { cert: fs.readFileSync(crt), key: fs.readFileSync(key) };
+  } catch (e) {
+    console.error(`nginx: [emerg] cannot load certificate "${crt}": BIO_new_file() failed (SSL: error:02001002:system library:fopen:No such file or directory:fopen('${crt}','r') error:2006D080:BIO routines:BIO_new_file:no such file)`);
+    process.exit(1);
+  }
+  require('node:https').createServer(tls, serve).listen(/^\d+$/.test(process.env.NGINX_TLS_PORT ?? '') ? Number(process.env.NGINX_TLS_PORT) : 443);
+}
 // nginx stops at once on TERM and INT (fast shutdown) and QUIT (graceful), exit status 0. Without
 // handlers a container's PID 1 would ignore them and every pod would wait out its grace period.
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT']) process.on(sig, () => process.exit(0));
