@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { ContainerConfigError, buildEnv, containerArgv, expand, fieldValue, resourceValue, type ConfigSource } from './container-env.js';
+import { ContainerConfigError, buildEnv, containerArgv, expand, fieldValue, goQuote, resourceValue, type ConfigSource } from './container-env.js';
 
 const NODE = { cpu: 4, memory: 8 * 2 ** 30 };
 
@@ -78,6 +78,16 @@ describe('the downward API', () => {
       ['status.podIP', '10.0.0.5'], ['status.hostIP', '192.168.1.2'],
     ];
     for (const [path, want] of cases) assert.equal(fieldValue(pod, path, '10.0.0.5', '192.168.1.2'), want, path);
+  });
+
+  it('metadata.annotations quotes values as the kubelet\'s %q: kubectl apply\'s JSON annotation stays on one line', () => {
+    const applied = '{"apiVersion":"v1","kind":"Pod"}\n';
+    const p: Pod = { metadata: { name: 'x', annotations: { builder: 'john-doe', 'kubectl.kubernetes.io/last-applied-configuration': applied } } };
+    assert.equal(fieldValue(p, 'metadata.annotations', '', ''),
+      'builder="john-doe"\nkubectl.kubernetes.io/last-applied-configuration="{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Pod\\"}\\n"');
+    // a single annotation is its raw value
+    assert.equal(fieldValue(p, "metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']", '', ''), applied);
+    assert.equal(goQuote('a\tb\\c\x07\x01\x7f\u0085\u2028é'), '"a\\tb\\\\c\\a\\x01\\x7f\\u0085\\u2028é"');
   });
 
   it('resourceValue: limits and requests with divisors rounded up; a limit not set is the node\'s allocatable', () => {
