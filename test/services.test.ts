@@ -179,9 +179,12 @@ describeNeeding('Services: cluster IPs, DNS, node ports, endpoints', { timeout: 
     const ip = (await k(['get', 'pod', 'local-only', '-o', 'jsonpath={.status.podIP}'])).stdout;
     assert.equal((await inPod(`wget -q -O- http://${ip}:9090/ || echo refused`)).stdout.trim(), 'refused');
     const port = await freePort();
-    const pf = await background(['port-forward', 'pod/local-only', `${port}:9090`, `${port + 1}:9091`], /Forwarding from 127\.0\.0\.1:\d+ -> 9091/);
+    // -v=7: kubectl says whether its WebSocket tunnel (1.31+) was taken or it fell back to SPDY
+    const pf = await background(['port-forward', '-v=7', 'pod/local-only', `${port}:9090`, `${port + 1}:9091`], /Forwarding from 127\.0\.0\.1:\d+ -> 9091/);
     try {
       assert.equal(await waitFor(async () => curl(`http://127.0.0.1:${port}/`), 'the localhost-only server through port-forward', 20), 'hello from localhost\n');
+      assert.match(pf.output(), /Sec-Websocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i);
+      assert.doesNotMatch(pf.output(), /fallback to secondary dialer/);
       // nothing listens on 9091: kubectl says what the node said (and, as kubectl 1.32 does, gives up the forward)
       curl(`http://127.0.0.1:${port + 1}/`);
       const out = await waitFor(async () => /an error occurred forwarding/.test(pf.output()) && pf.output(), 'the refused forward reported', 20);

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import type { WebSocket } from 'ws';
 import { FrameType, controlFrame } from './spdy/framer.js';
-import { serveSpdy } from './portforward.js';
+import { acceptTunnel, portForwardWebSocketServer, serveSpdy } from './portforward.js';
 import { spdyPipe, until } from './testing/spdy-client.js';
 
 test('port-forward over SPDY: error and data streams paired by request id, bytes both ways, errors on the error stream, pings echoed', async () => {
@@ -34,4 +36,27 @@ test('port-forward over SPDY: error and data streams paired by request id, bytes
   } finally {
     upper.close();
   }
+});
+
+test('the port-forward WebSocket handshake takes kubectl\'s SPDY/3.1+portforward.k8s.io (no token for ws) and answers with that name', async (t) => {
+  const wss = portForwardWebSocketServer();
+  const server = http.createServer();
+  let tunnelled: WebSocket | undefined;
+  server.on('upgrade', (req, socket, head) => acceptTunnel(wss, req, socket, head, (ws) => { tunnelled = ws; }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { tunnelled?.terminate(); server.close(); });
+  const { port } = server.address() as AddressInfo;
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/portForward/ns/pod', headers: {
+      Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Protocol': 'SPDY/3.1+portforward.k8s.io',
+    } });
+    req.on('upgrade', (r, socket) => { socket.destroy(); resolve(r); });
+    req.on('response', (r) => resolve(r));
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(res.statusCode, 101);
+  assert.equal(res.headers['sec-websocket-protocol'], 'SPDY/3.1+portforward.k8s.io');
+  assert.equal(res.headers['sec-websocket-accept'], 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
 });

@@ -7,8 +7,9 @@
  * WebSocket binary messages (protocol SPDY/3.1+portforward.k8s.io, kubectl 1.31+).
  */
 import net from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type WebSocket from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { SpdySession, type SpdyStream } from './spdy/session.js';
 
 /** PORT_FORWARD_PROTOCOL is the SPDY sub-protocol of port forwarding (portforward.k8s.io, version 2 with request ids). */
@@ -120,4 +121,28 @@ export function serveTunnel(ws: WebSocket, pod: PodTarget): SpdySession {
   ws.on('close', () => session.close());
   ws.on('error', () => session.close());
   return session;
+}
+
+/** TUNNEL_TOKEN stands for SPDY_TUNNEL_PROTOCOL inside ws, which refuses names that are not tokens. */
+const TUNNEL_TOKEN = 'tskube-spdy-portforward-tunnel';
+
+/**
+ * portForwardWebSocketServer accepts kubectl 1.31+'s port-forward WebSocket (SPDY tunnelled in
+ * binary messages, subprotocol SPDY/3.1+portforward.k8s.io): the request's protocol is rewritten to
+ * TUNNEL_TOKEN before the handshake, and the 101's Sec-WebSocket-Protocol names the real one again.
+ */
+export function portForwardWebSocketServer(): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has(TUNNEL_TOKEN) ? TUNNEL_TOKEN : false) });
+  wss.on('headers', (headers: string[]) => {
+    const i = headers.indexOf(`Sec-WebSocket-Protocol: ${TUNNEL_TOKEN}`);
+    if (i >= 0) headers[i] = `Sec-WebSocket-Protocol: ${SPDY_TUNNEL_PROTOCOL}`;
+  });
+  return wss;
+}
+
+/** acceptTunnel completes a port-forward WebSocket handshake on a server from portForwardWebSocketServer. */
+export function acceptTunnel(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, done: (ws: WebSocket) => void): void {
+  // ws takes only RFC 7230 tokens as subprotocol names ('/' is none): it negotiates the stand-in
+  req.headers['sec-websocket-protocol'] = TUNNEL_TOKEN;
+  wss.handleUpgrade(req, socket, head, done);
 }

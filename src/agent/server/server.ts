@@ -11,7 +11,7 @@ import { errorStatus, REMOTECOMMAND_PROTOCOLS, serveExec, startExec, Channel } f
 import { ResourceAnalyzer } from '../stats/resource-analyzer.js';
 import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-resource.js';
 import { negotiateSpdyProtocol, serveSpdyExec } from './exec-spdy.js';
-import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, serveSpdy, serveTunnel, type PodTarget } from './portforward.js';
+import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, acceptTunnel, portForwardWebSocketServer, serveSpdy, serveTunnel, type PodTarget } from './portforward.js';
 import { serveMetrics } from '../metrics.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
@@ -40,10 +40,7 @@ export class AgentServer {
     handleProtocols: (protocols) => REMOTECOMMAND_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
 
-  private readonly portForwardWss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (protocols) => (protocols.has(SPDY_TUNNEL_PROTOCOL) ? SPDY_TUNNEL_PROTOCOL : false),
-  });
+  private readonly portForwardWss = portForwardWebSocketServer();
 
   private stats?: Pick<ResourceAnalyzer, 'collect'>;
   /** the connections handed to SPDY and WebSocket sessions (exec, attach, port-forward) */
@@ -136,7 +133,7 @@ export class AgentServer {
     if (upgrade === 'websocket') {
       const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
       if (!offered.includes(SPDY_TUNNEL_PROTOCOL)) return reject(400, `port forwarding over WebSocket needs the ${SPDY_TUNNEL_PROTOCOL} protocol`);
-      this.portForwardWss.handleUpgrade(req, socket, head, (ws) => { serveTunnel(ws, target); });
+      acceptTunnel(this.portForwardWss, req, socket, head, (ws) => { serveTunnel(ws, target); });
       return;
     }
     if (!upgrade.startsWith('spdy/3.1')) return reject(400, 'unable to upgrade: missing upgrade headers in request');
@@ -230,3 +227,4 @@ export function pathSegments(pathname: string): string[] | undefined {
     return undefined;
   }
 }
+
