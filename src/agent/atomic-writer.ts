@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 /** FileProjection is one file of a ConfigMap, Secret, downward API or projected volume. */
 export interface FileProjection { data: Buffer; mode: number }
@@ -74,7 +75,7 @@ function sameContent(payloadDir: string, payload: Map<string, FileProjection>): 
 /** writePayload writes the files into a new timestamped directory of dir and returns its name. */
 function writePayload(dir: string, payload: Map<string, FileProjection>, now: Date): string {
   const stamp = now.toISOString().slice(0, 19).replace(/[-T:]/g, '_');
-  const fresh = fs.mkdtempSync(path.join(dir, `..${stamp}.`));
+  const fresh = makeTempDir(dir, `..${stamp}.`);
   fs.chmodSync(fresh, 0o755);
   for (const [rel, f] of payload) {
     const p = path.join(fresh, rel);
@@ -84,6 +85,22 @@ function writePayload(dir: string, payload: Map<string, FileProjection>, now: Da
     fs.chmodSync(p, f.mode & 0o777);
   }
   return path.basename(fresh);
+}
+
+/**
+ * makeTempDir creates a new directory named prefix + a random number, as Go's os.MkdirTemp (which
+ * the kubelet's writer uses) names it: `..2026_11_28_02_10_07.797706023` in `ls -la` of a volume.
+ */
+function makeTempDir(dir: string, prefix: string): string {
+  for (;;) {
+    const p = path.join(dir, prefix + String(randomBytes(4).readUInt32LE()));
+    try {
+      fs.mkdirSync(p, 0o700);
+      return p;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 /** updateVisibleLinks makes the top-level names link into ..data, and removes names no longer there. */

@@ -76,7 +76,7 @@ test('configMap volumes: every key, items at their paths, defaultMode and per-it
     assert.equal(paths.get('config'), path.join(podDir, 'volumes', 'config'), c.name);
     assert.deepEqual(tree(paths.get('config')!), c.want, c.name);
     // the emptyDir it wraps: world-writable root, as the kubelet's
-    assert.equal(fs.statSync(paths.get('config')!).mode & 0o777, 0o777, c.name);
+    assert.equal(fs.statSync(paths.get('config')!).mode & 0o7777, 0o777, c.name);
   }
 });
 
@@ -128,6 +128,8 @@ test('downwardAPI volumes: pod fields, labels and annotations, resource limits w
     'tier (444): front',
     'uid (444): uid-1',
   ]);
+  // the Memory emptyDir it wraps: a tmpfs root, drwxrwxrwt in `ls -la`
+  assert.equal(fs.statSync(paths.get('info')!).mode & 0o7777, 0o1777);
 });
 
 test('emptyDir is a fresh directory of the pod, kept across calls', async () => {
@@ -140,7 +142,8 @@ test('emptyDir is a fresh directory of the pod, kept across calls', async () => 
   }
   // kubelet's emptyDir is world-writable whatever the umask (non-root containers write to it).
   assert.equal(fs.statSync(paths.get('scratch')!).mode & 0o777, 0o777);
-  assert.equal(fs.statSync(paths.get('mem')!).mode & 0o777, 0o777);
+  assert.equal(fs.statSync(paths.get('mem')!).mode & 0o7777, 0o1777, 'a Memory emptyDir is a tmpfs root: sticky');
+  assert.equal(fs.statSync(paths.get('scratch')!).mode & 0o7777, 0o777);
   fs.writeFileSync(path.join(paths.get('scratch')!, 'data'), 'kept');
   const again = await prepareVolumes(podWith([{ name: 'scratch', emptyDir: {} }]), podDir, source(), NODE, '', '');
   assert.equal(fs.readFileSync(path.join(again.get('scratch')!, 'data'), 'utf8'), 'kept');

@@ -95,9 +95,11 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     return p;
   }
   fs.mkdirSync(dir, { recursive: true });
-  // ConfigMap, Secret, downward API and projected volumes wrap an emptyDir: their root is 0777 too
-  // (`ls -la` in a container shows drwxrwxrwx beside the ..data link).
-  if (v.configMap || v.secret || v.downwardAPI || v.projected) fs.chmodSync(dir, 0o777);
+  // ConfigMap, Secret, downward API and projected volumes wrap an emptyDir: a ConfigMap's a disk one
+  // (0777: `ls -la` shows drwxrwxrwx beside the ..data link), the others a Memory one, whose tmpfs
+  // root is 1777 (drwxrwxrwt, as the downward API page's `ls -laR /etc/podinfo` shows).
+  if (v.configMap) fs.chmodSync(dir, 0o777);
+  if (v.secret || v.downwardAPI || v.projected) fs.chmodSync(dir, TMPFS_ROOT_MODE);
   if (v.configMap) {
     const cm = await src.configMap(ns, v.configMap.name ?? '');
     if (!cm) {
@@ -165,10 +167,11 @@ async function volumePath(v: Volume, dir: string, ns: string, pod: Pod, src: Vol
     writeAtomically(dir, files);
   }
   if (v.emptyDir) {
-    // kubelet's emptyDir is world-writable (0777), a tmpfs for medium Memory.
+    // kubelet's emptyDir is world-writable (0777), a tmpfs for medium Memory (its root 1777, sticky).
     // Mounting needs root: an agent without it keeps a plain directory (its containers share the host's filesystem anyway).
-    if (v.emptyDir.medium === 'Memory' && process.getuid?.() === 0 && !isMountPoint(dir)) await mountTmpfs(dir, v.emptyDir.sizeLimit);
-    fs.chmodSync(dir, 0o777);
+    const memory = v.emptyDir.medium === 'Memory';
+    if (memory && process.getuid?.() === 0 && !isMountPoint(dir)) await mountTmpfs(dir, v.emptyDir.sizeLimit);
+    fs.chmodSync(dir, memory ? TMPFS_ROOT_MODE : 0o777);
   }
   const fsGroup = pod.spec?.securityContext?.fsGroup;
   if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) {
@@ -202,13 +205,16 @@ export function setVolumeOwnership(dir: string, fsGroup: number, readOnly: boole
   walk(dir);
 }
 
+/** TMPFS_ROOT_MODE is a tmpfs' root as the kubelet mounts it (no mode option): world-writable and sticky. */
+const TMPFS_ROOT_MODE = 0o1777;
+
 /** mountTmpfs mounts a tmpfs on dir (emptyDir medium Memory); sizeLimit becomes its size. */
 async function mountTmpfs(dir: string, sizeLimit?: string | number): Promise<void> {
   const bytes = sizeLimit !== undefined ? Math.floor(parseQuantity(String(sizeLimit))) : 0;
   const size = Number.isFinite(bytes) && bytes > 0 ? `,size=${Math.max(4096, bytes)}` : '';
   // Through the command helper, not a (synchronous) fork of the agent's large process.
   try {
-    await commands.runOk('mount', ['-t', 'tmpfs', '-o', `mode=0777${size}`, 'tmpfs', dir]);
+    await commands.runOk('mount', ['-t', 'tmpfs', '-o', `mode=1777${size}`, 'tmpfs', dir]);
   } catch (e) {
     throw new VolumeMountError(`MountVolume.SetUp failed for volume "${path.basename(dir)}" : mount failed: ${((e as CommandError).result?.stderr || (e as Error).message).trim()}`);
   }
