@@ -10,7 +10,7 @@ import { isMountPoint } from '../src/util/mounts.js';
 import { ALL_CAPABILITIES } from '../src/runtime/oci/runtime-spec.js';
 import { busyboxBaseEntries } from '../src/runtime/oci/testing/image-builder.js';
 import { parseCriLine } from '../src/runtime/cri-log.js';
-import type { ContainerConfig, ContainerInfo, ExecSession, PodSandboxConfig } from '../src/runtime/types.js';
+import { ExecStartError, type ContainerConfig, type ContainerInfo, type ExecSession, type PodSandboxConfig } from '../src/runtime/types.js';
 import { BUSYBOX_STATIC, DOCKER_REGISTRY, KUBECTL, describeNeeding, requireTool, ROOT, RUNC } from '../src/testing/system-tools.js';
 import { buildBusyboxImage, pushImage, startRegistry, type TestRegistry } from '../src/runtime/oci/testing/index.js';
 import { kubectl, parseTable, startCluster, waitFor, type Cluster } from './harness.js';
@@ -107,8 +107,11 @@ describeNeeding('oci runtime (runc)', { timeout: 180_000, ...requireTool(ROOT, R
     assert.deepEqual(await collect(await rt.exec(id, ['sh', '-c', 'echo $((6*7)) $GREETING $HOSTNAME; cat /etc/hostname; exit 4'], { stdin: false, tty: false })), { code: 4, out: `42 hi ${os.hostname()}\n${os.hostname()}\n` });
     assert.deepEqual(await collect(await rt.exec(id, ['wc', '-c'], { stdin: true, tty: false }), 'hello'), { code: 0, out: '5\n' });
     assert.deepEqual(await collect(await rt.exec(id, ['cat', '/etc/resolv.conf'], { stdin: false, tty: false })), { code: 0, out: 'search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n' });
-    const missing = await collect(await rt.exec(id, ['no-such-applet'], { stdin: false, tty: false }));
-    assert.notEqual(missing.code, 0);
+    // a command the image does not have: refused before runc, in runc's words
+    await assert.rejects(rt.exec(id, ['no-such-applet'], { stdin: false, tty: false }),
+      (e: Error) => e instanceof ExecStartError && e.message === 'exec: "no-such-applet": executable file not found in $PATH');
+    await assert.rejects(rt.exec(id, ['/bin/bash'], { stdin: false, tty: false }),
+      (e: Error) => e instanceof ExecStartError && e.message === 'exec: "/bin/bash": stat /bin/bash: no such file or directory');
     // a tty exec: its own terminal
     const tty = await collect(await rt.exec(id, ['sh', '-c', 'test -t 0 && echo is-a-tty'], { stdin: true, tty: true }), '');
     assert.equal(tty.code, 0);

@@ -12,10 +12,11 @@ import { log } from '../../util/log.js';
 import { CriLogWriter, DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { pauseCommand } from '../sandbox/pause-process.js';
 import { portForwardTo } from '../sandbox/netns-dial.js';
+import { execLookupError } from '../exec-lookup.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
 import { WorkGate } from '../work-gate.js';
 import {
-  ImagePullError,
+  ExecStartError, ImagePullError,
   type AttachSession, type ContainerConfig, type ContainerEvent, type ContainerEventType, type ContainerFilter, type ContainerInfo,
   type ExecOptions, type ExecSession, type ImageInfo, type ImageService, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus,
   type Runtime, type RuntimeConfig, type RuntimeStatus,
@@ -386,6 +387,13 @@ export class OciRuntime implements Runtime {
   async exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecSession> {
     const rec = this.must(id);
     if (rec.info.phase !== 'running') throw new Error(`container not running (${id})`);
+    // runc looks the command up in the container before it starts anything; so does this, to say it as containerd does.
+    if (rec.info.pid) {
+      const proc = this.processOf(rec);
+      const pathEnv = opts.env?.PATH ?? proc?.env?.find((e) => e.startsWith('PATH='))?.slice(5);
+      const notRunnable = execLookupError(`/proc/${rec.info.pid}/root`, argv[0], pathEnv, proc?.cwd || '/');
+      if (notRunnable) throw new ExecStartError(notRunnable);
+    }
     const pidFile = path.join(rec.dir, `exec-${randomBytes(6).toString('hex')}.pid`);
     const env = Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
     const runcArgs = this.runc.args('exec', '--pid-file', pidFile, ...(opts.tty ? ['--tty'] : []), ...env, id, ...argv);
@@ -418,6 +426,13 @@ export class OciRuntime implements Runtime {
         try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
       },
     };
+  }
+
+  /** processOf reads the container's process (env, cwd) from its bundle's config.json. */
+  private processOf(rec: ContainerRecord): { env?: string[]; cwd?: string } | undefined {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(rec.dir, 'config.json'), 'utf8')) as { process?: { env?: string[]; cwd?: string } }).process;
+    } catch { return undefined; }
   }
 
   async attach(id: string): Promise<AttachSession | undefined> {

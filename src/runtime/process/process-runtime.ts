@@ -20,7 +20,7 @@ import {
 } from '../types.js';
 import { SETUP_SCRIPT } from './setup-script.js';
 import { resolveMountPaths } from './mount-paths.js';
-import { execLookupError } from './exec-lookup.js';
+import { execLookupError } from '../exec-lookup.js';
 import { containerCgroupPath, defaultCgroupManager, type CgroupManager } from '../cgroups/index.js';
 import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
