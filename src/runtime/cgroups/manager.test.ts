@@ -64,14 +64,16 @@ test('CgroupManager on a v2 tree: controllers delegated down the path, cpu.weigh
   for (const d of [path.join(root, 'kubepods'), dir]) {
     fs.writeFileSync(path.join(d, 'cgroup.controllers'), 'cpu memory pids\n');
     fs.writeFileSync(path.join(d, 'cgroup.subtree_control'), '');
-    for (const f of ['cpu.weight', 'cpu.max', 'memory.max', 'memory.swap.max', 'pids.max']) fs.writeFileSync(path.join(d, f), '');
+    for (const f of ['cpu.weight', 'cpu.max', 'memory.max', 'memory.swap.max', 'pids.max', 'memory.oom.group']) fs.writeFileSync(path.join(d, f), '');
   }
   const m = new CgroupManager(layout);
-  await m.create('kubepods/pod1', { cpuShares: 1024, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 33554432, pidsLimit: 10 });
+  await m.create('kubepods/pod1', { cpuShares: 1024, cpuQuota: 10000, cpuPeriod: 100000, memoryLimitInBytes: 33554432, pidsLimit: 10, oomGroup: true });
   const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
   assert.equal(fs.readFileSync(path.join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
   assert.equal(fs.readFileSync(path.join(root, 'kubepods', 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
   assert.deepEqual([read('cpu.weight'), read('cpu.max'), read('memory.max'), read('memory.swap.max'), read('pids.max')], ['39', '10000 100000', '33554432', '0', '10']);
+  // an OOM kill takes the whole cgroup, as the kubelet asks for containers on v2
+  assert.equal(read('memory.oom.group'), '1');
   await m.update('kubepods/pod1', { cpuQuota: 0, cpuPeriod: 100000, memoryLimitInBytes: 0, pidsLimit: 0 });
   assert.deepEqual([read('cpu.max'), read('memory.max'), read('memory.swap.max'), read('pids.max')], ['max 100000', 'max', 'max', 'max']);
   fs.rmSync(root, { recursive: true });

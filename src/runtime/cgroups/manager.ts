@@ -22,6 +22,11 @@ export interface CgroupResources {
   memoryLimitInBytes?: number;
   /** processes; 0 or absent: unlimited */
   pidsLimit?: number;
+  /**
+   * cgroup v2's memory.oom.group: an OOM kill takes every process of the cgroup, as the kubelet
+   * asks for each container on v2 (so a container whose worker is killed dies with 137). No v1 counterpart.
+   */
+  oomGroup?: boolean;
 }
 
 /** CgroupError is a write the kernel refused (a limit below current usage, a vanished cgroup). */
@@ -82,6 +87,8 @@ export function beyondDefaults(r: CgroupResources): CgroupResources {
   if ((r.cpuQuota ?? 0) > 0 || (r.cpuPeriod !== undefined && r.cpuPeriod !== 100000)) { out.cpuQuota = r.cpuQuota; out.cpuPeriod = r.cpuPeriod; }
   if ((r.memoryLimitInBytes ?? 0) > 0) out.memoryLimitInBytes = r.memoryLimitInBytes;
   if ((r.pidsLimit ?? 0) > 0) out.pidsLimit = r.pidsLimit;
+  // memory.oom.group is 0 in a new cgroup
+  if (r.oomGroup) out.oomGroup = true;
   return out;
 }
 
@@ -243,6 +250,7 @@ export class CgroupManager {
         if (await exists(d, 'memory.swap.max')) await write(d, 'memory.swap.max', r.memoryLimitInBytes > 0 ? 0 : 'max');
       }
       if (r.pidsLimit !== undefined && await exists(d, 'pids.max')) await write(d, 'pids.max', r.pidsLimit > 0 ? r.pidsLimit : 'max');
+      if (r.oomGroup !== undefined && await exists(d, 'memory.oom.group')) await write(d, 'memory.oom.group', r.oomGroup ? 1 : 0);
       return;
     }
     // The hierarchies are independent: their writes go at once; within one, in order.

@@ -281,7 +281,8 @@ export class ProcessRuntime implements Runtime {
       rec.cgroup = containerCgroupPath(parent, id);
       try {
         const r = config.resources ?? {};
-        await this.cgroups.create(rec.cgroup, { cpuShares: r.cpuShares, cpuQuota: r.cpuQuota, cpuPeriod: r.cpuPeriod, memoryLimitInBytes: r.memoryLimitInBytes });
+        // oomGroup: the kubelet's unified memory.oom.group=1 for every container on cgroup v2
+        await this.cgroups.create(rec.cgroup, { cpuShares: r.cpuShares, cpuQuota: r.cpuQuota, cpuPeriod: r.cpuPeriod, memoryLimitInBytes: r.memoryLimitInBytes, oomGroup: true });
       } catch (e) {
         fs.rmSync(dir, { recursive: true, force: true });
         await this.cgroups.remove(rec.cgroup).catch(() => undefined);
