@@ -6,6 +6,8 @@ const os = require('node:os');
 const port = process.env.PORT || '8080';
 // the image's program is /hello-app: ps in the container names it so (the security context page's ps aux)
 process.title = '/hello-app';
+// and its name is the binary's (node's title sets it to the whole title; busybox's ps shows {name} when they differ)
+try { require('node:fs').writeFileSync('/proc/self/comm', 'hello-app'); } catch { /* no procfs: the title alone */ }
 console.log(`Server listening on port ${port}`);
 http.createServer((req, res) => {
   console.log(`Serving request: ${req.url}`);

@@ -16,6 +16,7 @@ test('hello-app answers with its version and hostname, and ps names it /hello-ap
     assert.match(body, /^Hello, world!\nVersion: 2\.0\.0\nHostname: .+\n$/);
     // ps reads the command line from /proc: the program's own name, as the image runs /hello-app
     assert.equal(fs.readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8').replace(/\0+$/, ''), '/hello-app');
+    assert.equal(fs.readFileSync(`/proc/${p.child.pid}/comm`, 'utf8'), 'hello-app\n');
   } finally {
     p.child.kill('SIGTERM');
     assert.equal((await p.exited).code, 2);
