@@ -2,12 +2,13 @@
 // own manifests against `tskube up`: Connecting Applications with Services, Debug Services, Perform a
 // Rolling Update on a DaemonSet, Running Automated Tasks with a CronJob, Indexed Job for Parallel
 // Processing with Static Work Assignment, and the port-forward forms of Use Port Forwarding to Access
-// Applications in a Cluster (names, ages and addresses aside).
+// Applications in a Cluster with a mongo:4.2 (names, ages and addresses aside).
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster } from './harness.js';
 import { BUSYBOX_STATIC, describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE, type SystemTool } from '../src/testing/system-tools.js';
@@ -150,6 +151,90 @@ spec:
         - mountPath: /etc/nginx/ssl
           name: secret-volume
 `;
+// Use Port Forwarding to Access Applications in a Cluster (application/mongodb/mongo-deployment.yaml, mongo-service.yaml)
+const MONGO_DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: mongo
+  labels:
+    app.kubernetes.io/name: mongo
+    app.kubernetes.io/component: backend
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: mongo
+      app.kubernetes.io/component: backend
+  replicas: 1
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: mongo
+        app.kubernetes.io/component: backend
+    spec:
+      containers:
+      - name: mongo
+        image: mongo:4.2
+        args:
+          - --bind_ip
+          - 0.0.0.0
+        resources:
+          requests:
+            cpu: 100m
+            memory: 100Mi
+        ports:
+        - containerPort: 27017
+`;
+const MONGO_SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: mongo
+  labels:
+    app.kubernetes.io/name: mongo
+    app.kubernetes.io/component: backend
+spec:
+  ports:
+  - port: 27017
+    targetPort: 27017
+  selector:
+    app.kubernetes.io/name: mongo
+    app.kubernetes.io/component: backend
+`;
+
+/** bsonDoc encodes a flat document of int32 and string fields (enough for a command). */
+function bsonDoc(fields: [string, number | string][]): Buffer {
+  const parts = fields.map(([k, v]) => {
+    const name = Buffer.from(`${k}\0`);
+    if (typeof v === 'number') { const b = Buffer.alloc(4); b.writeInt32LE(v); return Buffer.concat([Buffer.from([0x10]), name, b]); }
+    const str = Buffer.from(`${v}\0`);
+    const n = Buffer.alloc(4); n.writeInt32LE(str.length);
+    return Buffer.concat([Buffer.from([0x02]), name, n, str]);
+  });
+  const body = Buffer.concat(parts);
+  const doc = Buffer.alloc(4 + body.length + 1);
+  doc.writeInt32LE(doc.length);
+  body.copy(doc, 4);
+  return doc;
+}
+
+/** mongoPing sends db.runCommand({ ping: 1 }) on admin as one OP_MSG and resolves with the whole answer. */
+function mongoPing(port: number): Promise<Buffer> {
+  const doc = bsonDoc([['ping', 1], ['$db', 'admin']]);
+  const head = Buffer.alloc(16);
+  head.writeInt32LE(16 + 4 + 1 + doc.length, 0);
+  head.writeInt32LE(7, 4);
+  head.writeInt32LE(2013, 12);
+  const msg = Buffer.concat([head, Buffer.alloc(4), Buffer.from([0]), doc]);
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.write(msg));
+    let got = Buffer.alloc(0);
+    s.on('data', (d) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 4 && got.length >= got.readInt32LE(0)) { s.end(); resolve(got); }
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error(`connection closed after ${got.length} bytes`)));
+  });
+}
 // Perform a Rolling Update on a DaemonSet (controllers/fluentd-daemonset.yaml; the update adds resources)
 const FLUENTD_DAEMONSET = `apiVersion: apps/v1
 kind: DaemonSet
@@ -397,24 +482,30 @@ describeNeeding('kubernetes.io Services and workloads pages with kubectl', { tim
     assert.match(await ok(['logs', names[0]]), /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d Serving on port 9376\.\n/);
   });
 
-  it('Use Port Forwarding: port-forward to a pod, deployment/, replicaset/ and service/ forms, and :PORT picks a free local port', async () => {
-    const [pod] = await podNames('app=hostnames');
-    const rs = (await ok(['get', 'rs', '-l', 'app=hostnames', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-    for (const target of [pod, 'deployment/hostnames', `replicaset/${rs}`, 'service/hostnames']) {
-      // the service form maps the Service's port 80 to the pods' 9376, as kubectl does
-      const remote = target.startsWith('service/') ? '80' : '9376';
-      const pf = kubectlStream(c, ['port-forward', target, `:${remote}`]);
+  it('Use Port Forwarding: mongo\'s containerPort by template, port-forward to the pod, deployment/, replicaset/ and service/ forms, :27017 picks a free local port, ping answers { ok: 1.0 }', async () => {
+    assert.equal(await ok(['apply', '-f', '-'], MONGO_DEPLOYMENT), 'deployment.apps/mongo created\n');
+    assert.equal(await ok(['apply', '-f', '-'], MONGO_SERVICE), 'service/mongo created\n');
+    await ok(['rollout', 'status', 'deployment/mongo', '--timeout=120s']);
+    const [pod] = await podNames('app.kubernetes.io/name=mongo');
+    const rs = (await ok(['get', 'rs', '-l', 'app.kubernetes.io/name=mongo', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    assert.equal(await ok(['get', 'pod', pod, '--template={{(index (index .spec.containers 0).ports 0).containerPort}}{{"\\n"}}']), '27017\n');
+    const svc = parseTable(await ok(['get', 'service', 'mongo'])).rows[0];
+    assert.deepEqual([svc.TYPE, svc['PORT(S)']], ['ClusterIP', '27017/TCP']);
+    for (const target of [pod, `pods/${pod}`, 'deployment/mongo', `replicaset/${rs}`, 'service/mongo']) {
+      const pf = kubectlStream(c, ['port-forward', target, ':27017']);
       try {
-        const local = await waitFor(async () => /^Forwarding from 127\.0\.0\.1:(\d+) -> 9376$/m.exec(pf.stdout())?.[1], `port-forward ${target}: ${pf.stdout()}${pf.stderr()}`);
-        assert.match(pf.stdout(), new RegExp(`^Forwarding from \\[::1\\]:${local} -> 9376$`, 'm'));
-        const body = await waitFor(async () => { const r = await fetch(`http://127.0.0.1:${local}/`); return r.ok && r.text(); }, `GET through port-forward ${target}`);
-        if (target === pod) assert.equal(body, pod);
-        else assert.match(body, /^hostnames-/);
+        const local = Number(await waitFor(async () => /^Forwarding from 127\.0\.0\.1:(\d+) -> 27017$/m.exec(pf.stdout())?.[1], `port-forward ${target}: ${pf.stdout()}${pf.stderr()}`));
+        assert.match(pf.stdout(), new RegExp(`^Forwarding from \\[::1\\]:${local} -> 27017$`, 'm'));
+        const reply = await waitFor(() => mongoPing(local).catch(() => undefined), `ping through port-forward ${target}`);
+        assert.equal(reply.readInt32LE(12), 2013, 'an OP_MSG answer');
+        // { ok: 1.0 }: the document after the flags and the section kind
+        assert.equal(reply.subarray(21).toString('hex'), '11000000016f6b00000000000000f03f00');
         await waitFor(async () => pf.stdout().includes(`Handling connection for ${local}\n`), 'Handling connection');
       } finally {
         await pf.kill();
       }
     }
+    assert.match(await ok(['logs', pod]), /I  NETWORK  \[listener\] waiting for connections on port 27017\n(.|\n)*connection accepted from 127\.0\.0\.1:\d+ #1 \(1 connection now open\)\n/);
   });
 
   it('Perform a Rolling Update on a DaemonSet: RollingUpdate strategy, rollout status after the update and after set image', async () => {
