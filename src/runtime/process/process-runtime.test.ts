@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { privilegeOptions, ProcessRuntime } from './process-runtime.js';
+import { groupsOfUser, privilegeOptions, ProcessRuntime } from './process-runtime.js';
 import { hostDeviceNodes } from './dev-template.js';
 import { parseCriLine } from '../cri-log.js';
 import { ExecStartError } from '../types.js';
@@ -258,6 +258,17 @@ test('privilegeOptions: the primary group is among the supplementary groups, as 
     ['--reuid=1000', '--regid=3000', '--groups=3000,2000,4000', '--no-new-privs']);
   assert.deepEqual(privilegeOptions({ user: { uid: 1000, gid: 0 } }), ['--reuid=1000', '--regid=0', '--groups=0']);
   assert.deepEqual(privilegeOptions({}), []);
+  // the image's groups of the user come after the primary group; root gets them too
+  assert.deepEqual(privilegeOptions({ user: { uid: 1000, gid: 3000, supplementalGroups: [4000] } }, [50000]), ['--reuid=1000', '--regid=3000', '--groups=3000,50000,4000']);
+  assert.deepEqual(privilegeOptions({}, [10]), ['--reuid=0', '--regid=0', '--groups=0,10']);
+});
+
+test('groupsOfUser: the image\'s /etc/group entries naming the user as a member, as containerd reads them', () => {
+  const passwd = 'root:x:0:0:root:/root:/bin/sh\nuser-defined-in-image:x:1000:1000::/home/u:/bin/sh\n';
+  const group = 'root:x:0:root\nwheel:x:10:root\nuser-defined-in-image:x:1000:user-defined-in-image\ngroup-defined-in-image:x:50000:user-defined-in-image\n';
+  assert.deepEqual(groupsOfUser(passwd, group, 1000), [50000]);
+  assert.deepEqual(groupsOfUser(passwd, group, 0), [10]);
+  assert.deepEqual(groupsOfUser(passwd, group, 2000), [], 'a uid without a name is in no group');
 });
 
 test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser with groups, read-only root filesystem, no_new_privs; exec runs as the user', namespaces, async () => {
@@ -267,11 +278,15 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   // An image whose PATH finds another setpriv first (busybox's lacks --reuid) still gets util-linux's.
   fs.writeFileSync(path.join(dir, 'setpriv'), '#!/bin/sh\necho wrong setpriv >&2; exit 1\n', { mode: 0o755 });
   const catalogFile = path.join(dir, 'images.yaml');
-  fs.writeFileSync(catalogFile, JSON.stringify({ images: { 'example.com/tool:1': { cmd: ['sh'], user: '1234', files: { '/opt/tool': path.join(dir, 'tool'), '/fakebin/setpriv': path.join(dir, 'setpriv') } } } }));
+  // its /etc/passwd and /etc/group put its user in one more group, and root in wheel
+  fs.writeFileSync(path.join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:2000::/:/bin/sh\n');
+  fs.writeFileSync(path.join(dir, 'group'), 'root:x:0:\nwheel:x:10:root\napp:x:2000:\nextra:x:5000:app\n');
+  const own = { '/opt/tool': path.join(dir, 'tool'), '/fakebin/setpriv': path.join(dir, 'setpriv'), '/etc/passwd': path.join(dir, 'passwd'), '/etc/group': path.join(dir, 'group') };
+  fs.writeFileSync(catalogFile, JSON.stringify({ images: { 'example.com/tool:1': { cmd: ['sh'], user: '1234', files: own } } }));
   const catalog = new ImageCatalog([catalogFile]);
   const info = catalog.resolve('example.com/tool:1', false);
   assert.deepEqual(info.user, { uid: 1234 });
-  assert.deepEqual(info.files, { '/opt/tool': path.join(dir, 'tool'), '/fakebin/setpriv': path.join(dir, 'setpriv') });
+  assert.deepEqual(info.files, own);
   const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', catalog });
   const cfg = sandboxConfig('sec', 'NODE');
   const sb = await rt.runPodSandbox(cfg);
@@ -284,7 +299,7 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   await rt.startContainer(a);
   assert.equal((await waitExited(rt, a)).exitCode, 0);
   const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.deepEqual(out, ['1234', '2000', '2000 3000', 'from the image', 'ro', 'NoNewPrivs:\t1']);
+  assert.deepEqual(out, ['1234', '2000', '2000 3000 5000', 'from the image', 'ro', 'NoNewPrivs:\t1']);
   // Capabilities: the bounding set limits even root (no NET_ADMIN: no new links in the pod's network).
   const caps = await rt.createContainer(sb, {
     ...base, name: 'caps', argv: ['sh', '-c', 'grep CapBnd /proc/self/status'], logPath: path.join(dir, 'caps.log'), capabilities: ['chown', 'kill'],
@@ -297,6 +312,7 @@ test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser wi
   const b = await rt.createContainer(sb, { ...base, image: 'example.com/tool:1', name: 'b', argv: ['sh', '-c', 'id -u; echo x > /rootfile && echo rw; sleep 30'], logPath: path.join(dir, 'b.log') }, cfg);
   await rt.startContainer(b);
   assert.deepEqual(await collect(await rt.exec(b, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '0\n' });
+  assert.deepEqual(await collect(await rt.exec(b, ['id', '-G'], { stdin: false, tty: false })), { code: 0, out: '0 10\n' });
   const c = await rt.createContainer(sb, { ...base, name: 'c', argv: ['sleep', '30'], logPath: path.join(dir, 'c.log'), user: { uid: 4321, gid: 4321, supplementalGroups: [5000] } }, cfg);
   await rt.startContainer(c);
   assert.deepEqual(await collect(await rt.exec(c, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '4321\n' });

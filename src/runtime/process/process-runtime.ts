@@ -8,6 +8,7 @@ import { PassThrough, type Duplex, type Readable, type Writable } from 'node:str
 import { PodNetwork } from '../../network/pod-network.js';
 import { DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
+import { parseGroup, parsePasswd } from '../oci/rootfs.js';
 import { pauseCommand } from '../sandbox/pause-process.js';
 import { portForwardTo } from '../sandbox/netns-dial.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
@@ -340,7 +341,7 @@ export class ProcessRuntime implements Runtime {
       const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
       const args = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup',
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
-        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c).join(' '), SETPRIV, envCommand(env),
+        c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c, this.imageGroups(c)).join(' '), SETPRIV, envCommand(env),
         rec.cgroup && this.cgroups ? this.cgroups.procsFiles(rec.cgroup).join(' ') : '', String(Math.max(0, c.resources?.oomScoreAdj ?? 0)),
         this.devTemplate ?? prepareDevTemplate(path.join(this.opts.rootDir, 'dev')), containerDevices(!!c.privileged).join(' '), this.podShm(sb) ?? '',
         String(all.length), ...mounts, '--', ...cmd];
@@ -488,7 +489,7 @@ export class ProcessRuntime implements Runtime {
       if (notRunnable) throw new ExecStartError(notRunnable);
       // exec runs with the container's process identity, as runc exec does: its user, its supplementary
       // groups (nsenter -G would clear them: `id` in an exec showed no groups), capabilities, no_new_privs.
-      const priv = privilegeOptions(c);
+      const priv = privilegeOptions(c, this.imageGroups(c));
       const who = priv.length ? [SETPRIV, ...priv, '--'] : [];
       cmd = ['nsenter', '-t', String(rec.initPid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...who, ...argv];
       // Like runc exec, the exec'd process is in the container's cgroup (its memory counts against the limit).
@@ -566,6 +567,22 @@ export class ProcessRuntime implements Runtime {
   /** appletMounts binds the busybox applet links in at a fixed path (the runtime's dir may be under /tmp, which containers see empty). */
   private appletMounts(): Mount[] {
     return this.busyboxBin ? [{ hostPath: this.busyboxBin, containerPath: BUSYBOX_CONTAINER_DIR, readOnly: true }] : [];
+  }
+
+  /**
+   * imageGroups are the groups the image's own /etc/group (catalog `files`) lists the container's
+   * user in, named by the image's /etc/passwd: containerd adds them (busybox's root is in wheel).
+   * An image without those files of its own (the host's are no image's) adds none.
+   */
+  private imageGroups(c: Pick<ContainerConfig, 'image' | 'user'>): number[] {
+    let files: Record<string, string> | undefined;
+    try { files = this.catalog.resolve(c.image, true).files; } catch { return []; }
+    const passwdFile = files?.['/etc/passwd'];
+    const groupFile = files?.['/etc/group'];
+    if (!passwdFile || !groupFile) return [];
+    try {
+      return groupsOfUser(fs.readFileSync(passwdFile, 'utf8'), fs.readFileSync(groupFile, 'utf8'), c.user?.uid ?? 0);
+    } catch { return []; }
   }
 
   /** imageFiles are the image's own files (catalog `files`), mounted read-only at their paths. */
@@ -674,18 +691,30 @@ export class ProcessRuntime implements Runtime {
  * the supplementary groups (the primary group and exactly those given: a container gets no groups of
  * the host's), the capability bounding set, no_new_privs.
  */
-export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs' | 'capabilities'>): string[] {
+export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs' | 'capabilities'>, imageGroups: number[] = []): string[] {
   const opts: string[] = [];
   // The bounding set caps what the process (root or not) can ever hold: the container's capabilities only.
   if (c.capabilities) opts.push(`--bounding-set=${['-all', ...c.capabilities.map((x) => `+${x}`)].join(',')}`, '--inh-caps=-all');
-  if (c.user) {
-    // containerd always lists the primary group among the supplementary ones (its ensureAdditionalGids):
-    // runAsGroup 3000 with fsGroup 2000 and supplementalGroups [4000] makes `id` print groups=2000,3000,4000.
-    const groups = [...new Set([c.user.gid, ...(c.user.supplementalGroups ?? [])])];
-    opts.push(`--reuid=${c.user.uid}`, `--regid=${c.user.gid}`, `--groups=${groups.join(',')}`);
+  const user = c.user ?? (imageGroups.length ? { uid: 0, gid: 0 } : undefined);
+  if (user) {
+    // containerd lists the primary group among the supplementary ones (its ensureAdditionalGids), then
+    // the image's groups of the user, then the pod's: runAsGroup 3000 with fsGroup 2000 and
+    // supplementalGroups [4000] makes `id` print groups=2000,3000,4000.
+    const groups = [...new Set([user.gid, ...imageGroups, ...(user.supplementalGroups ?? [])])];
+    opts.push(`--reuid=${user.uid}`, `--regid=${user.gid}`, `--groups=${groups.join(',')}`);
   }
   if (c.noNewPrivs) opts.push('--no-new-privs');
   return opts;
+}
+
+/**
+ * groupsOfUser are the gids of the /etc/group entries that list uid's user (named in /etc/passwd) as a
+ * member, its own group aside, as containerd's WithAdditionalGIDs finds them. A uid without a name has none.
+ */
+export function groupsOfUser(passwd: string, group: string, uid: number): number[] {
+  const name = parsePasswd(passwd).find((p) => p.uid === uid)?.name;
+  if (!name) return [];
+  return parseGroup(group).filter((g) => g.name !== name && g.members.includes(name)).map((g) => g.gid);
 }
 
 /** SHELL_VARIABLES are what the setup shell adds to its children's environment (PWD, SHLVL, OLDPWD, _). */
