@@ -125,6 +125,23 @@ spec:
       capabilities:
         add: ["NET_ADMIN", "SYS_TIME"]
 `;
+// its implicit group memberships (security-context-5.yaml; the page names this pod security-context-demo too)
+const SECURITY_CONTEXT_5 = `apiVersion: v1
+kind: Pod
+metadata:
+  name: security-context-demo-5
+spec:
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 3000
+    supplementalGroups: [4000]
+  containers:
+  - name: sec-ctx-demo
+    image: registry.k8s.io/e2e-test-images/agnhost:2.45
+    command: [ "sh", "-c", "sleep 1h" ]
+    securityContext:
+      allowPrivilegeEscalation: false
+`;
 // Configure Service Accounts for Pods
 const BUILD_ROBOT_SECRET = `apiVersion: v1
 kind: Secret
@@ -478,6 +495,11 @@ spec:
     const caps = async (p: string) => (await ok(['exec', p, '--', 'sh', '-c', 'cd /proc/1; cat status'])).split('\n').filter((l) => /^Cap(Prm|Eff):/.test(l));
     assert.deepEqual(await caps('security-context-demo-3'), ['CapPrm:\t00000000a80425fb', 'CapEff:\t00000000a80425fb']);
     assert.deepEqual(await caps('security-context-demo-4'), ['CapPrm:\t00000000aa0435fb', 'CapEff:\t00000000aa0435fb']);
+    // the image's /etc/group puts its user 1000 in group 50000, which the process gets too
+    await ok(['apply', '-f', '-'], SECURITY_CONTEXT_5);
+    await ready(['security-context-demo-5']);
+    assert.match(await ok(['exec', 'security-context-demo-5', '--', 'id']), /^uid=1000(\(user-defined-in-image\))? gid=3000 groups=3000,4000,50000(\(group-defined-in-image\))?$/m);
+    assert.match(await ok(['exec', 'security-context-demo-5', '--', 'cat', '/etc/group']), /^user-defined-in-image:x:1000:\ngroup-defined-in-image:x:50000:user-defined-in-image$/m);
   });
 
   it('Service accounts: create token, a legacy token Secret filled in, imagePullSecrets from the account, a projected token for vault', async () => {
@@ -514,6 +536,8 @@ spec:
     await ready(['test-projected-volume']);
     assert.equal(await ok(['exec', 'test-projected-volume', '--', 'ls', '/projected-volume/']), 'password.txt\nusername.txt\n');
     assert.equal(await ok(['exec', 'test-projected-volume', '--', 'cat', '/projected-volume/username.txt', '/projected-volume/password.txt']), 'admin1f2d1e2e67df');
+    // busybox's root is in wheel by the image's /etc/group
+    assert.equal(await ok(['exec', 'test-projected-volume', '--', 'id']), 'uid=0(root) gid=0(root) groups=0(root),10(wheel)\n');
   });
 
   it('Downward API through files: labels and annotations (quoted as %q), resources with divisors; a tmpfs-like root', async () => {
