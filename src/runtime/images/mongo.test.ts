@@ -8,6 +8,7 @@ import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { freePort } from '../../testing/free-port.js';
 import { spawnCollected } from '../../testing/collected-process.js';
+import { requireTool, type SystemTool } from '../../testing/system-tools.js';
 
 const SCRIPT = path.join(IMAGES_DIR, 'mongo.cjs');
 // A real driver's first two messages (PyMongo 3.11, recorded between it and this stand-in): the
@@ -58,8 +59,12 @@ test('mongo:4.2 answers a driver\'s handshake (OP_REPLY) and ping ({ ok: 1.0 } i
 
 // a driver of its own, where the host has one (Debian's python3-pymongo): db.runCommand({ ping: 1 }) as the page runs it
 const PYTHON = '/usr/bin/python3';
-const hasPymongo = fs.existsSync(PYTHON) && (() => { try { execFileSync(PYTHON, ['-c', 'import pymongo'], { stdio: 'ignore' }); return true; } catch { return false; } })();
-test('mongo:4.2 with a real driver: ping, the server version, an unknown command', { skip: !hasPymongo && 'needs python3-pymongo' }, async (t) => {
+/** PYMONGO is Debian's MongoDB driver for python3 (.ci/run installs it; elsewhere the test skips with the apt line). */
+const PYMONGO: SystemTool = {
+  name: 'python3-pymongo', apt: 'python3-pymongo',
+  check: () => fs.existsSync(PYTHON) && (() => { try { execFileSync(PYTHON, ['-c', 'import pymongo'], { stdio: 'ignore' }); return true; } catch { return false; } })(),
+};
+test('mongo:4.2 with a real driver: ping, the server version, an unknown command', requireTool(PYMONGO), async (t) => {
   const port = await freePort();
   const app = spawnCollected(process.execPath, [SCRIPT, 'mongod', '--port', String(port)]);
   t.after(() => app.child.kill('SIGKILL'));
