@@ -546,11 +546,13 @@ spec:
     await ready(['kubernetes-downwardapi-volume-example', 'kubernetes-downwardapi-volume-example-2']);
     const logs = await waitFor(async () => {
       const l = await ok(['logs', 'kubernetes-downwardapi-volume-example']);
-      return /^kubectl\.kubernetes\.io\/last-applied-configuration=.*"$/m.test(l) && l;
+      return /^kubernetes\.io\/config\.source="api"$/m.test(l) && l;
     }, 'the labels and annotations in the log');
     assert.ok(logs.includes('\n\ncluster="test-cluster1"\nrack="rack-22"\nzone="us-est-coast"\n\nbuild="two"\nbuilder="john-doe"\n'), logs);
     // kubectl apply's annotation is one %q-quoted line
     assert.match(logs, /^kubectl\.kubernetes\.io\/last-applied-configuration="\{\\"apiVersion\\":\\"v1\\",.*\}\\n"$/m);
+    // and the kubelet's own two: when it first saw the pod, and where from
+    assert.match(logs, /\}\\n"\nkubernetes\.io\/config\.seen="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"\nkubernetes\.io\/config\.source="api"\n/);
     const listing = await ok(['exec', 'kubernetes-downwardapi-volume-example', '--', 'ls', '-la', '/etc/podinfo']);
     assert.match(listing, /^drwxrwxrwt\s+3 root\s+root\s+\d+ .* \.$/m);
     assert.match(listing, /^lrwxrwxrwx\s+1 root\s+root\s+\d+ .* \.\.data -> \.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d+$/m);

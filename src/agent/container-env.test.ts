@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { ContainerConfigError, buildEnv, containerArgv, expand, fieldValue, goQuote, resourceValue, type ConfigSource } from './container-env.js';
+import { ContainerConfigError, buildEnv, containerArgv, expand, fieldValue, goQuote, resourceValue, withKubeletAnnotations, type ConfigSource } from './container-env.js';
 
 const NODE = { cpu: 4, memory: 8 * 2 ** 30 };
 
@@ -78,6 +78,18 @@ describe('the downward API', () => {
       ['status.podIP', '10.0.0.5'], ['status.hostIP', '192.168.1.2'],
     ];
     for (const [path, want] of cases) assert.equal(fieldValue(pod, path, '10.0.0.5', '192.168.1.2'), want, path);
+  });
+
+  it('the kubelet\'s copy of the pod adds config.seen and config.source, which metadata.annotations shows', () => {
+    const p: Pod = { metadata: { name: 'x', annotations: { build: 'two' } } };
+    const seen = withKubeletAnnotations(p, new Date('2026-11-28T07:21:14.120Z'));
+    assert.equal(fieldValue(seen, 'metadata.annotations', '', ''),
+      'build="two"\nkubernetes.io/config.seen="2026-11-28T07:21:14.12Z"\nkubernetes.io/config.source="api"');
+    assert.equal(fieldValue(withKubeletAnnotations(p, new Date('2026-11-28T07:21:14.000Z')), "metadata.annotations['kubernetes.io/config.seen']", '', ''), '2026-11-28T07:21:14Z');
+    assert.deepEqual(p.metadata!.annotations, { build: 'two' }, 'the API object is not changed');
+    // a static pod's source stays its own
+    const file = withKubeletAnnotations({ metadata: { annotations: { 'kubernetes.io/config.source': 'file' } } }, new Date());
+    assert.equal(file.metadata!.annotations!['kubernetes.io/config.source'], 'file');
   });
 
   it('metadata.annotations quotes values as the kubelet\'s %q: kubectl apply\'s JSON annotation stays on one line', () => {

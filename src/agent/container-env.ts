@@ -151,6 +151,27 @@ async function envValue(e: EnvVar, pod: Pod, c: Container, src: ConfigSource, no
   return '';
 }
 
+/**
+ * withKubeletAnnotations is the pod as the kubelet's own copy has it: its config source ("api")
+ * and when the kubelet first saw it, annotations the downward API shows (metadata.annotations
+ * lists kubernetes.io/config.seen and kubernetes.io/config.source) though the API object has neither.
+ */
+export function withKubeletAnnotations(pod: Pod, firstSeen: Date): Pod {
+  const annotations = pod.metadata?.annotations ?? {};
+  return {
+    ...pod,
+    metadata: {
+      ...pod.metadata,
+      annotations: {
+        ...annotations,
+        // RFC 3339 with the fraction's trailing zeros dropped, as Go's RFC3339Nano writes it
+        'kubernetes.io/config.seen': annotations['kubernetes.io/config.seen'] ?? firstSeen.toISOString().replace(/\.?0+Z$/, 'Z'),
+        'kubernetes.io/config.source': annotations['kubernetes.io/config.source'] ?? 'api',
+      },
+    },
+  };
+}
+
 /** fieldValue answers a downward-API fieldRef. */
 export function fieldValue(pod: Pod, fieldPath: string, podIP: string, hostIP: string): string {
   const md = pod.metadata ?? {};

@@ -8,7 +8,7 @@ import type { Clock } from '../util/clock.js';
 import { ImagePullError, NETWORK_UNAVAILABLE, type ContainerInfo, type Mount, type NamespaceMode, type PodSandboxConfig, type Runtime } from '../runtime/types.js';
 import type { Backoff } from '../util/backoff.js';
 import { log } from '../util/log.js';
-import { buildEnv, containerArgv, ContainerConfigError, type NodeAllocatable } from './container-env.js';
+import { buildEnv, containerArgv, ContainerConfigError, withKubeletAnnotations, type NodeAllocatable } from './container-env.js';
 import { managedHostsFileContent, nodeHostsFileContent, podHostnameAndDomain } from './etc-hosts.js';
 import type { AgentRecorder } from './events.js';
 import type { PodLifecycleEvent } from './pleg.js';
@@ -172,7 +172,7 @@ export class PodWorker {
   private podIPs: string[] = [];
   private networkNote?: string;
 
-  /** when the pod reached this worker: kubelet's liveness/startup probe tickers start here */
+  /** when the pod reached this worker: kubelet's liveness/startup probe tickers start here, and its kubernetes.io/config.seen */
   private readonly probeTickAnchor: Date;
 
   constructor(pod: Pod, private readonly d: PodWorkerDeps) {
@@ -346,7 +346,7 @@ export class PodWorker {
     // Volumes (refreshed when an object they show changes, every VOLUME_REFRESH_MS, and once the pod has its IP).
     if (!this.volumes || now.getTime() - this.volumesAt >= VOLUME_REFRESH_MS || this.volumesPodIP !== this.volumesIP()) {
       try {
-        this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
+        this.volumes = await prepareVolumes(withKubeletAnnotations(pod, this.probeTickAnchor), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
         this.volumesAt = now.getTime();
         this.volumesPodIP = this.volumesIP();
       } catch (e) {
@@ -370,7 +370,7 @@ export class PodWorker {
       return;
     }
     if (this.volumesPodIP !== this.volumesIP()) {
-      this.volumes = await prepareVolumes(pod, this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP).catch(() => this.volumes);
+      this.volumes = await prepareVolumes(withKubeletAnnotations(pod, this.probeTickAnchor), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP).catch(() => this.volumes);
       this.volumesPodIP = this.volumesIP();
     }
 
@@ -720,7 +720,7 @@ export class PodWorker {
     let security: ContainerSecurity;
     let volumeMounts: Mount[];
     try {
-      podEnv = await buildEnv(pod, c, this.d.config, this.d.node, this.podIP, this.d.hostIP);
+      podEnv = await buildEnv(withKubeletAnnotations(pod, this.probeTickAnchor), c, this.d.config, this.d.node, this.podIP, this.d.hostIP);
       // the runtime starts from the image's ENV; the pod's variables win
       env = { ...(image.env ?? {}), ...podEnv };
       security = containerSecurity(pod, c, image);
