@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,21 @@ test('every applet of busybox-static is a link to it; preparing twice is harmles
     assert.equal(prepareBusyboxApplets(bin), bin);
     for (const a of APPLETS) assert.equal(fs.readlinkSync(path.join(bin, a)), BUSYBOX_BINARY, a);
   }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('ps prints the busybox image\'s columns, TIME too; itself as ps and its arguments; options it does not print go to busybox', requireTool(BUSYBOX), () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-test-'));
+  const bin = path.join(dir, 'bin');
+  prepareBusyboxApplets(bin);
+  const ps = (args: string[]) => execFileSync(path.join(bin, 'ps'), args, { encoding: 'utf8' });
+  const out = ps(['aux']).split('\n');
+  assert.equal(out[0], 'PID   USER     TIME  COMMAND');
+  // its own line: the pid right-aligned in 5, the user in 8, minutes:seconds, the command as typed
+  assert.ok(out.some((l) => /^ {0,4}\d+ root\s{5}\s*\d+:\d\d ps aux$/.test(l)), out.join('\n'));
+  assert.ok(out.every((l, i) => i === 0 || l === '' || /^ {0,4}\d+ \S.{7} +\d+:\d\d \S/.test(l)), out.join('\n'));
+  // -o is busybox's own
+  assert.match(ps(['-o', 'pid,comm']).split('\n')[0], /^PID\s+COMMAND$/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
