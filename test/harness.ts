@@ -14,6 +14,11 @@ export interface Cluster {
   stop(): Promise<void>;
   /** kill9 kills the process without warning (data dir kept) */
   kill9(): Promise<void>;
+  /**
+   * interrupt is a terminal's Ctrl-C: SIGINT to tskube's whole process group (its helper processes
+   * too), then waits for exit. Only for a cluster started with `detached: true` (a group of its own).
+   */
+  interrupt?(): Promise<void>;
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -38,13 +43,14 @@ function clusterCIDRArgs(extra: string[]): string[] {
  * kubectl cache inside it) is removed by stop(), or at once when the cluster fails to start, unless
  * the test passed its own.
  */
-export async function startCluster(opts: { nodes?: number; dataDir?: string; extraArgs?: string[]; entry?: 'tsx' | 'bin' } = {}): Promise<Cluster> {
+export async function startCluster(opts: { nodes?: number; dataDir?: string; extraArgs?: string[]; entry?: 'tsx' | 'bin'; detached?: boolean } = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
   // Tests run the sources through tsx; `entry: 'bin'` starts bin/tskube.js as `npm start` does (the bundle).
   const entry = opts.entry === 'bin' ? [join(ROOT, 'bin/tskube.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   const args = [...entry, 'up', '--data-dir', dataDir, '--port', '0', '--nodes', String(opts.nodes ?? 0),
     ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: a process group of its own, as a command started at a terminal has
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
   let out = '';
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { out += d; });
@@ -73,6 +79,12 @@ export async function startCluster(opts: { nodes?: number; dataDir?: string; ext
     async kill9() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       await exited;
+    },
+    async interrupt() {
+      if (!opts.detached) throw new Error('interrupt needs a cluster started with detached: true');
+      if (proc.exitCode === null && proc.signalCode === null && proc.pid) process.kill(-proc.pid, 'SIGINT');
+      await exited;
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

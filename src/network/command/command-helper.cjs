@@ -14,6 +14,9 @@ process.on('disconnect', () => {
   for (const c of running.values()) c.kill('SIGKILL');
   process.exit(0);
 });
+// A terminal's Ctrl-C (or hangup) reaches the whole process group: the helper is needed by the
+// agent's own shutdown (deleting its nftables tables, unmounting), so it goes when the agent lets go.
+for (const sig of ['SIGINT', 'SIGHUP']) process.on(sig, () => {});
 process.on('message', (m) => {
   if (m.kill !== undefined) {
     running.get(m.kill)?.kill('SIGKILL');

@@ -77,6 +77,9 @@ process.on('message', (m) => {
 // kubelet's do, their output still logged; the next agent stops them (by their PIDs in its state
 // files). The shim ends with its last container.
 let orphaned = false;
+// A terminal's Ctrl-C (or hangup) reaches the whole process group: the containers are stopped by
+// the agent's own shutdown (their grace periods), not by the shim dying under them.
+for (const sig of ['SIGINT', 'SIGHUP']) process.on(sig, () => {});
 process.on('disconnect', () => {
   orphaned = true;
   if (running.size === 0) process.exit(0);
