@@ -4,17 +4,13 @@
 // must give what the page shows (names, ages, addresses and times aside).
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
+import { startCluster, kubectl, waitFor, type Cluster, kubectlOk, kubectlJson } from './harness.js';
 import { BUSYBOX_STATIC, describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
-const ok = async (args: string[], input?: string) => {
-  const r = await k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const json = async (args: string[]) => JSON.parse(await ok([...args, '-o', 'json']));
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
+const json = (args: string[]) => kubectlJson(c, args);
 /** ready waits until the pods are Ready, as a reader's `kubectl get pod` until it says Running. */
 const ready = async (pods: string[], ns = 'default') => {
   const args = ['wait', '--for=condition=Ready', '-n', ns, '--timeout=180s', ...pods.map((p) => `pod/${p}`)];

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster } from './harness.js';
+import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster, kubectlOk, kubectlJson } from './harness.js';
 import { BUSYBOX_STATIC, describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE, type SystemTool } from '../src/testing/system-tools.js';
 
 /** CURL is the host's curl, which the catalog's curl images (radial/busyboxplus:curl, curlimages/curl) run. */
@@ -20,12 +20,8 @@ const OPENSSL: SystemTool = { name: 'openssl', path: '/usr/bin/openssl', apt: 'o
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input, timeoutMs: 120_000 });
-const ok = async (args: string[], input?: string) => {
-  const r = await k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const json = async (args: string[]) => JSON.parse(await ok([...args, '-o', 'json']));
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
+const json = (args: string[]) => kubectlJson(c, args);
 /** podNames lists the names of the pods a label selector finds. */
 const podNames = async (selector: string) => (await ok(['get', 'pods', '-l', selector, '-o', 'name'])).trim().split('\n').filter(Boolean).map((n) => n.replace(/^pod\//, ''));
 /** podIPs is the page's go-template listing, one IP a line. */

@@ -126,6 +126,11 @@ export async function kubectlOk(cluster: { kubeconfig: string }, args: string[],
   return r.stdout;
 }
 
+/** kubectlJson runs `kubectl ARGS -o json` (exit 0 or it throws) and parses what it printed. */
+export async function kubectlJson(cluster: { kubeconfig: string }, args: string[]): Promise<any> {
+  return JSON.parse(await kubectlOk(cluster, [...args, '-o', 'json']));
+}
+
 /** kubectlTable runs `kubectl get ARGS` (exit 0 or it throws) and reads its table's rows. */
 export async function kubectlTable(cluster: { kubeconfig: string }, args: string[]): Promise<Record<string, string>[]> {
   return parseTable(await kubectlOk(cluster, ['get', ...args])).rows;
