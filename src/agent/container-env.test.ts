@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { ContainerConfigError, buildEnv, containerArgv, expand, fieldValue, goQuote, resourceValue, withKubeletAnnotations, type ConfigSource } from './container-env.js';
+import { ContainerConfigError, buildEnv, containerArgv, expand, fieldValue, resourceValue, withKubeletAnnotations, type ConfigSource } from './container-env.js';
 
 const NODE = { cpu: 4, memory: 8 * 2 ** 30 };
 
@@ -99,7 +99,6 @@ describe('the downward API', () => {
       'builder="john-doe"\nkubectl.kubernetes.io/last-applied-configuration="{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Pod\\"}\\n"');
     // a single annotation is its raw value
     assert.equal(fieldValue(p, "metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']", '', ''), applied);
-    assert.equal(goQuote('a\tb\\c\x07\x01\x7f\u0085\u2028é'), '"a\\tb\\\\c\\a\\x01\\x7f\\u0085\\u2028é"');
   });
 
   it('resourceValue: limits and requests with divisors rounded up; a limit not set is the node\'s allocatable', () => {

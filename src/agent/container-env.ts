@@ -1,5 +1,6 @@
 import type { Container, EnvVar, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from './quantity.js';
+import { goQuote } from '../util/go-quote.js';
 
 /** ConfigSource reads the ConfigMaps and Secrets a pod refers to (undefined = not found). */
 export interface ConfigSource {
@@ -191,30 +192,11 @@ export function fieldValue(pod: Pod, fieldPath: string, podIP: string, hostIP: s
   }
 }
 
-/** formatMap is the downward API's labels/annotations file: key="value" lines, sorted, values quoted as Go's %q. */
+/** formatMap is the downward API's labels/annotations file: key="value" lines, sorted, values quoted as Go's %q (the kubelet's). */
 function formatMap(m: Record<string, string> | undefined): string {
   return Object.keys(m ?? {}).sort().map((k) => `${k}=${goQuote(m![k])}`).join('\n');
 }
 
-/**
- * goQuote quotes s as Go's strconv.Quote (the kubelet's %q): quotes, backslashes and control
- * characters escaped, so a multi-line annotation (kubectl's last-applied-configuration) stays on one line.
- */
-export function goQuote(s: string): string {
-  const short: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (short[ch]) out += short[ch];
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    // C1 controls and the line/paragraph separators are not printable for Go either
-    else if ((cp >= 0x80 && cp < 0xa0) || cp === 0x2028 || cp === 0x2029) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    // a lone surrogate is no character: Go, decoding the JSON, holds U+FFFD
-    else if (cp >= 0xd800 && cp < 0xe000) out += '\ufffd';
-    else out += ch;
-  }
-  return out + '"';
-}
 
 /** resourceValue answers a resourceFieldRef (limits fall back to the node's allocatable). */
 export function resourceValue(c: Container, resource: string, divisor: string | undefined, node: NodeAllocatable): string {

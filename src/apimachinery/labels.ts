@@ -8,7 +8,8 @@
  * Parse errors throw a 400 BadRequest StatusError whose message is the one kube-apiserver sends.
  */
 import { StatusError } from './errors.js';
-import { goQuote, isQualifiedName, isValidLabelValue } from './validation.js';
+import { isQualifiedName, isValidLabelValue } from './validation.js';
+import { goQuote } from '../util/go-quote.js';
 
 /** LabelOperator is a requirement's operator, spelled as Kubernetes' selection.Operator. */
 export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';

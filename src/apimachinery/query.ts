@@ -1,4 +1,5 @@
 import { badRequest } from './errors.js';
+import { goQuote } from '../util/go-quote.js';
 
 /**
  * Query parameters as Kubernetes decodes them (apimachinery's url.Values conversions), in one
@@ -50,11 +51,6 @@ export function queryString(q: URLSearchParams, name: string): string | undefine
 /** queryStrings reads every value of a list-typed parameter, in order. */
 export function queryStrings(q: URLSearchParams, name: string): string[] {
   return q.getAll(name);
-}
-
-/** goQuote renders a string as Go's %q does for the printable ASCII the URL can carry. */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /** PodLogOptions are the query parameters of pods/log (core/v1 PodLogOptions). */

@@ -68,7 +68,3 @@ export function isValidLabelValue(value: string): string[] {
   return errs;
 }
 
-/** goQuote renders a string as Go's %q does for the printable ASCII that label selectors carry. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}

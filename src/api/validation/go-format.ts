@@ -3,11 +3,7 @@
  * exactly as kube-apiserver's (`map[string]string{"app":"bar"}`).
  */
 import { isObj, type Obj } from '../common/obj.js';
-
-/** goQuote quotes a string as Go's %q does for printable ASCII/UTF-8. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}
+import { goQuote } from '../../util/go-quote.js';
 
 /** goStringMap renders map[string]string (keys sorted, as Go's fmt sorts map keys). */
 export function goStringMap(m: Record<string, string> | undefined | null): string {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseGroup, parsePasswd, resolveUser } from './rootfs.js';
+import { groupsOfUser, parseGroup, parsePasswd, resolveUser } from './rootfs.js';
 
 function imageRoot(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-rootfs-'));
@@ -36,4 +36,12 @@ test('resolveUser: the agent\'s user wins; the image\'s USER name resolves in it
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('groupsOfUser: the image\'s /etc/group entries naming the user as a member, its own-named group aside, as containerd reads them', () => {
+  const passwd = parsePasswd('root:x:0:0:root:/root:/bin/sh\nuser-defined-in-image:x:1000:1000::/home/u:/bin/sh\n');
+  const group = parseGroup('root:x:0:root\nwheel:x:10:root\nuser-defined-in-image:x:1000:user-defined-in-image\ngroup-defined-in-image:x:50000:user-defined-in-image\n');
+  assert.deepEqual(groupsOfUser(passwd, group, 1000), [50000]);
+  assert.deepEqual(groupsOfUser(passwd, group, 0), [10]);
+  assert.deepEqual(groupsOfUser(passwd, group, 2000), [], 'a uid without a name is in no group');
 });

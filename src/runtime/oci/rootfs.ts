@@ -113,8 +113,17 @@ export function resolveUser(rootfs: string, agentUser: { uid: number; gid: numbe
       gid = ge ? ge.gid : Number(g);
     }
   }
-  const name = passwd.find((p) => p.uid === uid)?.name;
-  const fromImage = name ? groups.filter((g) => g.members.includes(name)).map((g) => g.gid) : [];
-  const additionalGids = [...new Set([...fromImage, ...(agentUser?.supplementalGroups ?? [])])];
+  const additionalGids = [...new Set([...groupsOfUser(passwd, groups, uid), ...(agentUser?.supplementalGroups ?? [])])];
   return { uid, gid, additionalGids };
+}
+
+/**
+ * groupsOfUser are the gids of the image's /etc/group entries that list uid's user (named in its
+ * /etc/passwd) as a member, the group of the user's own name aside, as containerd's
+ * WithAdditionalGIDs finds them. A uid without a name has none.
+ */
+export function groupsOfUser(passwd: PasswdEntry[], groups: GroupEntry[], uid: number): number[] {
+  const name = passwd.find((p) => p.uid === uid)?.name;
+  if (!name) return [];
+  return groups.filter((g) => g.name !== name && g.members.includes(name)).map((g) => g.gid);
 }

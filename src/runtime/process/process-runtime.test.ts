@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { groupsOfUser, privilegeOptions, ProcessRuntime } from './process-runtime.js';
+import { privilegeOptions, ProcessRuntime } from './process-runtime.js';
 import { hostDeviceNodes } from './dev-template.js';
 import { parseCriLine } from '../cri-log.js';
 import { ExecStartError } from '../types.js';
@@ -261,14 +261,6 @@ test('privilegeOptions: the primary group is among the supplementary groups, as 
   // the image's groups of the user come after the primary group; root gets them too
   assert.deepEqual(privilegeOptions({ user: { uid: 1000, gid: 3000, supplementalGroups: [4000] } }, [50000]), ['--reuid=1000', '--regid=3000', '--groups=3000,50000,4000']);
   assert.deepEqual(privilegeOptions({}, [10]), ['--reuid=0', '--regid=0', '--groups=0,10']);
-});
-
-test('groupsOfUser: the image\'s /etc/group entries naming the user as a member, as containerd reads them', () => {
-  const passwd = 'root:x:0:0:root:/root:/bin/sh\nuser-defined-in-image:x:1000:1000::/home/u:/bin/sh\n';
-  const group = 'root:x:0:root\nwheel:x:10:root\nuser-defined-in-image:x:1000:user-defined-in-image\ngroup-defined-in-image:x:50000:user-defined-in-image\n';
-  assert.deepEqual(groupsOfUser(passwd, group, 1000), [50000]);
-  assert.deepEqual(groupsOfUser(passwd, group, 0), [10]);
-  assert.deepEqual(groupsOfUser(passwd, group, 2000), [], 'a uid without a name is in no group');
 });
 
 test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser with groups, read-only root filesystem, no_new_privs; exec runs as the user', namespaces, async () => {

@@ -8,7 +8,7 @@ import { PassThrough, type Duplex, type Readable, type Writable } from 'node:str
 import { PodNetwork } from '../../network/pod-network.js';
 import { DEFAULT_MAX_LOG_BYTES } from '../cri-log.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
-import { parseGroup, parsePasswd } from '../oci/rootfs.js';
+import { groupsOfUser, parseGroup, parsePasswd } from '../oci/rootfs.js';
 import { pauseCommand } from '../sandbox/pause-process.js';
 import { portForwardTo } from '../sandbox/netns-dial.js';
 import { SandboxManager, type SandboxRecord } from '../sandbox/sandbox-manager.js';
@@ -581,7 +581,7 @@ export class ProcessRuntime implements Runtime {
     const groupFile = files?.['/etc/group'];
     if (!passwdFile || !groupFile) return [];
     try {
-      return groupsOfUser(fs.readFileSync(passwdFile, 'utf8'), fs.readFileSync(groupFile, 'utf8'), c.user?.uid ?? 0);
+      return groupsOfUser(parsePasswd(fs.readFileSync(passwdFile, 'utf8')), parseGroup(fs.readFileSync(groupFile, 'utf8')), c.user?.uid ?? 0);
     } catch { return []; }
   }
 
@@ -705,16 +705,6 @@ export function privilegeOptions(c: Pick<ContainerConfig, 'user' | 'noNewPrivs' 
   }
   if (c.noNewPrivs) opts.push('--no-new-privs');
   return opts;
-}
-
-/**
- * groupsOfUser are the gids of the /etc/group entries that list uid's user (named in /etc/passwd) as a
- * member, its own group aside, as containerd's WithAdditionalGIDs finds them. A uid without a name has none.
- */
-export function groupsOfUser(passwd: string, group: string, uid: number): number[] {
-  const name = parsePasswd(passwd).find((p) => p.uid === uid)?.name;
-  if (!name) return [];
-  return parseGroup(group).filter((g) => g.name !== name && g.members.includes(name)).map((g) => g.gid);
 }
 
 /** SHELL_VARIABLES are what the setup shell adds to its children's environment (PWD, SHLVL, OLDPWD, _). */

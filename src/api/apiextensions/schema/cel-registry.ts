@@ -6,6 +6,7 @@
 import { log } from '../../../util/log.js';
 import type { JSONSchemaProps, ValidationRule } from '../types.js';
 import { additionalPropertiesOf, itemsOf } from './structural.js';
+import { goQuote } from '../../../util/go-quote.js';
 
 const logger = log.child({ component: 'cel' });
 
@@ -73,28 +74,6 @@ export function celUnavailable(): boolean {
     logger.info('x-kubernetes-validations rules are not enforced: no CEL engine is registered');
   }
   return true;
-}
-
-/** goQuote renders a string as Go's %q (strconv.Quote). */
-function goQuote(s: string): string {
-  return `"${[...s].map((c) => {
-    switch (c) {
-      case '"': return '\\"';
-      case '\\': return '\\\\';
-      case '\n': return '\\n';
-      case '\r': return '\\r';
-      case '\t': return '\\t';
-      case '\x07': return '\\a';
-      case '\b': return '\\b';
-      case '\f': return '\\f';
-      case '\v': return '\\v';
-      default: {
-        const code = c.codePointAt(0)!;
-        if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, '0')}`;
-        return c;
-      }
-    }
-  }).join('')}"`;
 }
 
 let fakePointer = 0xc000100000;

@@ -14,6 +14,7 @@ import { goFloat, goValue } from './goformat.js';
 import { checkFormat, effectiveFormat, isKnownFormat } from './formats.js';
 import { goValueText } from './gosyntax.js';
 import { compileGoRegexp } from './regexp.js';
+import { goQuote } from '../../../util/go-quote.js';
 
 /** ValidationCode names kube-openapi's error codes that the field-error translation tells apart. */
 type ValidationCode =
@@ -46,11 +47,6 @@ function merge(r: ValidationResult, ...others: (ValidationResult | undefined)[])
     r.matchCount += o.matchCount;
   }
   return r;
-}
-
-/** goQuote renders a string as Go's %q does. */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 function msgIn(name: string, tail: string): string {
