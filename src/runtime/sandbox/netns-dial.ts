@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DIALER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'netns-dialer.cjs');
+const { connectLocalhost } = createRequire(import.meta.url)('./netns-dialer.cjs') as {
+  connectLocalhost(port: number): Promise<{ socket?: net.Socket; error?: string }>;
+};
 /** how long a dial in a namespace may take before it is given up */
 const DIAL_TIMEOUT_MS = 10_000;
 
@@ -31,16 +35,10 @@ export function dialLocalhostIn(netnsPath: string, sandboxId: string, port: numb
 }
 
 /** dialLocalhost connects to localhost:port in this process's own namespace (a pod on the node's network), IPv4 then IPv6. */
-export function dialLocalhost(sandboxId: string, port: number): Promise<net.Socket> {
-  const attempt = (host: string) => new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ host, port });
-    s.once('connect', () => { s.removeAllListeners('error'); resolve(s); });
-    s.once('error', reject);
-  });
-  const refused = (network: string, addr: string, e: NodeJS.ErrnoException) => `dial ${network} ${addr}: connect: ${e.code === 'ECONNREFUSED' ? 'connection refused' : e.message}`;
-  return attempt('127.0.0.1').catch((e4: NodeJS.ErrnoException) => attempt('::1').catch((e6: NodeJS.ErrnoException) => {
-    throw new Error(`failed to connect to localhost:${port} inside namespace "${sandboxId}", IPv4: ${refused('tcp4', `127.0.0.1:${port}`, e4)} IPv6 ${refused('tcp6', `[::1]:${port}`, e6)} `);
-  }));
+export async function dialLocalhost(sandboxId: string, port: number): Promise<net.Socket> {
+  const r = await connectLocalhost(port);
+  if (r.socket) return r.socket;
+  throw new Error(`failed to connect to localhost:${port} inside namespace "${sandboxId}", ${r.error}`);
 }
 
 /** SandboxLookup is what portForwardTo needs of a runtime's sandboxes. */
