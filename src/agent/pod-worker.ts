@@ -240,6 +240,11 @@ export class PodWorker {
     this.kick();
   }
 
+  /** kubeletView is the pod as the kubelet's own copy has it, for the downward API (its config annotations). */
+  private kubeletView(pod: Pod): Pod {
+    return withKubeletAnnotations(pod, this.probeTickAnchor);
+  }
+
   /** readySandboxId is the pod's sandbox while it is ready (port forwarding goes into its network). */
   get readySandboxId(): string | undefined {
     return this.sandbox?.ready ? this.sandbox.id : undefined;
@@ -346,7 +351,7 @@ export class PodWorker {
     // Volumes (refreshed when an object they show changes, every VOLUME_REFRESH_MS, and once the pod has its IP).
     if (!this.volumes || now.getTime() - this.volumesAt >= VOLUME_REFRESH_MS || this.volumesPodIP !== this.volumesIP()) {
       try {
-        this.volumes = await prepareVolumes(withKubeletAnnotations(pod, this.probeTickAnchor), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
+        this.volumes = await prepareVolumes(this.kubeletView(pod), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
         this.volumesAt = now.getTime();
         this.volumesPodIP = this.volumesIP();
       } catch (e) {
@@ -370,7 +375,7 @@ export class PodWorker {
       return;
     }
     if (this.volumesPodIP !== this.volumesIP()) {
-      this.volumes = await prepareVolumes(withKubeletAnnotations(pod, this.probeTickAnchor), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP).catch(() => this.volumes);
+      this.volumes = await prepareVolumes(this.kubeletView(pod), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP).catch(() => this.volumes);
       this.volumesPodIP = this.volumesIP();
     }
 
@@ -720,7 +725,7 @@ export class PodWorker {
     let security: ContainerSecurity;
     let volumeMounts: Mount[];
     try {
-      podEnv = await buildEnv(withKubeletAnnotations(pod, this.probeTickAnchor), c, this.d.config, this.d.node, this.podIP, this.d.hostIP);
+      podEnv = await buildEnv(this.kubeletView(pod), c, this.d.config, this.d.node, this.podIP, this.d.hostIP);
       // the runtime starts from the image's ENV; the pod's variables win
       env = { ...(image.env ?? {}), ...podEnv };
       security = containerSecurity(pod, c, image);

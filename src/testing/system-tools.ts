@@ -46,6 +46,9 @@ export const KUBECTL: SystemTool = {
 /** UNSHARE is util-linux's unshare, which the process runtime uses to give containers namespaces. */
 export const UNSHARE: SystemTool = { name: 'unshare', command: 'unshare', apt: 'util-linux' };
 
+/** IPROUTE2 is iproute2's ip (network namespaces, links, routes). */
+export const IPROUTE2: SystemTool = { name: 'ip', command: 'ip', apt: 'iproute2' };
+
 /** ROOT is running as root, which Linux namespaces and overlay mounts need. */
 export const ROOT: SystemTool = {
   name: 'root',

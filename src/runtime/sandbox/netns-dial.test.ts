@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
-import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
+import { IPROUTE2, requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
 import { dialLocalhost, dialLocalhostIn, portForwardTo } from './netns-dial.js';
 
 /** echoOnce answers what it reads, upper-cased, then ends (a server of the test). */
@@ -16,7 +16,7 @@ async function talk(s: net.Socket, text: string): Promise<string> {
   return got;
 }
 
-test('dialLocalhostIn reaches a server listening on localhost only inside a network namespace; a closed port is refused in the CRI\'s words', requireTool(ROOT, UNSHARE), async (t) => {
+test('dialLocalhostIn reaches a server listening on localhost only inside a network namespace; a closed port is refused in the CRI\'s words', requireTool(ROOT, UNSHARE, IPROUTE2), async (t) => {
   const name = `tskube-dial-test-${process.pid}`;
   execFileSync('ip', ['netns', 'add', name]);
   t.after(() => { try { execFileSync('ip', ['netns', 'del', name]); } catch { /* gone */ } });
