@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 // @ts-expect-error: a plain ESM script without type declarations
-import { groupOf, parseJunit, readPassing, summarize } from '../../scripts/conformance.mjs';
+import { clusterLogDuring, focusFor, groupOf, parseJunit, readPassing, stepsOf, summarize, windowOf } from '../../scripts/conformance.mjs';
 
 // scripts/conformance.mjs reads Ginkgo's junit report (the shape the v1.28 e2e binary writes) into a
 // per-group summary and holds the must-pass list; these tests need no cluster and no suite.
@@ -108,5 +108,44 @@ describe('conformance runner', () => {
     } finally {
       rmSync(tree, { recursive: true, force: true });
     }
+  });
+});
+
+describe('conformance runner: explaining a failure', () => {
+  const spec = {
+    name: '[sig-x] Thing should work. [Conformance]', status: 'failed', failure: 'timed out', time: 65,
+    log: [
+      '> Enter [BeforeEach] [sig-x] Thing - /tmp/k8s/test/e2e/framework/framework.go:220 @ 11/28/26 09:43:15.218',
+      'STEP: Creating a thing - /tmp/k8s/test/e2e/x/thing.go:102 @ 11/28/26 09:43:15.239',
+      'STEP: Waiting for the thing - /tmp/k8s/test/e2e/x/thing.go:112 @ 11/28/26 09:43:20.5',
+      '< Exit [It] [sig-x] Thing - /tmp/k8s/test/e2e/x/thing.go:99 @ 11/28/26 09:44:20.246 (1m5s)',
+    ].join('\n'),
+  };
+
+  it('reads the steps and the time span from the spec\'s junit log', () => {
+    assert.deepEqual(stepsOf(spec), ['STEP: Creating a thing @ 11/28/26 09:43:15.239', 'STEP: Waiting for the thing @ 11/28/26 09:43:20.5']);
+    assert.deepEqual(windowOf(spec), [Date.UTC(2026, 10, 28, 9, 43, 15, 218), Date.UTC(2026, 10, 28, 9, 44, 20, 246)]);
+    assert.equal(windowOf({ ...spec, log: 'no times' }), undefined);
+  });
+
+  it('picks tskube\'s warning and error lines written during the spec', () => {
+    const log = [
+      'E1128 09:43:10.000 api] before the spec',
+      'I1128 09:43:16.000 api] info is left out',
+      'W1128 09:43:17.500 resourcequota-controller] a warning',
+      'E1128 09:44:00.001 informer] an error',
+      'E1128 09:44:30.000 api] after the spec',
+    ].join('\n');
+    assert.deepEqual(clusterLogDuring(log, windowOf(spec)!), [
+      'W1128 09:43:17.500 resourcequota-controller] a warning', 'E1128 09:44:00.001 informer] an error',
+    ]);
+    assert.deepEqual(clusterLogDuring(log, windowOf(spec)!, 1), ['W1128 09:43:17.500 resourcequota-controller] a warning', '… 1 more']);
+  });
+
+  it('focuses a retry on the one spec, its brackets and dots taken literally', () => {
+    const re = new RegExp(focusFor('[sig-x] Thing should work. [Conformance]'));
+    assert.ok(re.test(' [sig-x] Thing should work. [Conformance]'));
+    assert.ok(!re.test('[sig-x] Thing should workX [Conformance]'));
+    assert.ok(!re.test('[sig-x] Thing should work. [Conformance] and more'));
   });
 });
