@@ -37,9 +37,9 @@ export class StatusError extends Error {
     super(message);
   }
   toStatus(): Status {
-    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
-    if (this.details) s.details = this.details;
-    return s;
+    // Go's Status marshals its fields in declaration order: details before code (curl shows it so)
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason,
+      ...(this.details ? { details: this.details } : {}), code: this.code };
   }
 }
 
