@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/resource.js';
-import { Resources } from '../../client/types.js';
+import { Resources, type ResourceRef } from '../../client/types.js';
+import type { InformerFactory, InformerOptions, Lister } from '../../client/informer-types.js';
 import { eventually, startTestCluster } from '../../testing/test-cluster.js';
 import { startController } from '../../testing/controller-run.js';
 import { FakeClock, realClock } from '../../util/clock.js';
@@ -88,6 +89,49 @@ describe('resource quota controller', () => {
       await eventually(async () => assert.equal((await get()).status?.used?.configmaps, '1'));
     } finally {
       await stop();
+      await tc.close();
+    }
+  });
+  it('recounts from its own last write while the informer still holds an older quota', async () => {
+    // The race: admission charges the quota (used 1); the controller, its configmap informer behind,
+    // overwrites that with 0; then it recounts (1) against its quota informer's older copy, which
+    // also says 1. Judged by that copy nothing changed, the 0 would stay (a status-only change
+    // never requeues a quota).
+    const tc = await startTestCluster();
+    let frozen: Readonly<KubeObject>[] | undefined;
+    const informers: InformerFactory = {
+      start: (sig) => tc.informers.start(sig),
+      waitForCacheSync: (sig) => tc.informers.waitForCacheSync(sig),
+      informerFor: <T extends KubeObject>(res: ResourceRef, opts?: InformerOptions) => {
+        const inf = tc.informers.informerFor<T>(res, opts);
+        if (res.plural !== 'configmaps') return inf;
+        // the configmap cache as it was when frozen: an informer that lags behind the store
+        const lister: Lister<T> = {
+          get: (ns, name) => inf.lister.get(ns, name),
+          list: (ns, f) => (frozen ? (frozen as Readonly<T>[]).filter((o) => !ns || o.metadata?.namespace === ns) : inf.lister.list(ns, f)),
+          byIndex: (i, v) => inf.lister.byIndex(i, v),
+        };
+        return { lister, addEventHandler: (h, r) => inf.addEventHandler(h, r), addIndexer: (i, fn) => inf.addIndexer(i, fn), hasSynced: () => inf.hasSynced() };
+      },
+    };
+    const c = new ResourceQuotaController({ client: tc.client, informers, clock: realClock, options: defaultControllerOptions });
+    await tc.start();
+    try {
+      const get = () => tc.client.get<Quota>(QUOTAS, 'default', 'q');
+      await tc.client.create<Quota>(QUOTAS, 'default', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { configmaps: '5' } } });
+      await c.syncResourceQuota(await get());
+      assert.equal((await get()).status?.used?.configmaps, '0');
+      frozen = [];
+      await tc.client.create(Resources.configmaps, 'default', { metadata: { name: 'cm' }, data: {} });
+      const charged = await get();
+      assert.equal(charged.status?.used?.configmaps, '1', 'admission charged the quota');
+      await c.syncResourceQuota(structuredClone(charged));
+      assert.equal((await get()).status?.used?.configmaps, '0', 'the lagging count overwrote the charge');
+      frozen = undefined;
+      await eventually(async () => assert.ok(tc.informers.informerFor(Resources.configmaps).lister.get('default', 'cm')));
+      await c.syncResourceQuota(structuredClone(charged));
+      assert.equal((await get()).status?.used?.configmaps, '1');
+    } finally {
       await tc.close();
     }
   });

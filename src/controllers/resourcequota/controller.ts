@@ -65,6 +65,8 @@ export class ResourceQuotaController implements Controller {
   private readonly logger = log.child({ component: 'resourcequota-controller' });
   /** resources being checked for being served before they are monitored */
   private readonly probing = new Set<string>();
+  /** each quota's status as this controller last wrote it, until the informer has caught up with that write */
+  private readonly written = new Map<string, KubeObject>();
 
   constructor(ctx: ControllerContext, opts: ResourceQuotaControllerOptions = {}) {
     this.client = ctx.client;
@@ -76,6 +78,7 @@ export class ResourceQuotaController implements Controller {
     this.crds = ctx.informers.informerFor(CRDS);
     this.quotas.addEventHandler({
       add: (q) => { this.ensureMonitors(q); this.queue.add(keyOf(q)); },
+      delete: (q) => this.written.delete(keyOf(q)),
       update: (old, q) => {
         // A resync hands the same object twice: recount everything then, else only on spec changes.
         if (old === q || !sameList(old.spec as Obj, q.spec as Obj, 'hard') || JSON.stringify(old.spec) !== JSON.stringify(q.spec)
@@ -177,8 +180,25 @@ export class ResourceQuotaController implements Controller {
     await this.syncResourceQuota(structuredClone(q) as KubeObject);
   }
 
+  /**
+   * newestKnown is the quota to recount from: the informer's copy, unless this controller has since
+   * written a newer status the informer has not delivered yet. Judged by the stale copy alone, a
+   * count that the controller itself had just overwritten (from services or pods its informers had
+   * not seen yet) would look unchanged, and nothing would ever correct the stored one: the quota's
+   * status-only update does not requeue it.
+   */
+  private newestKnown(q: KubeObject): KubeObject {
+    const key = keyOf(q);
+    const mine = this.written.get(key);
+    if (!mine) return q;
+    if (olderThan(q.metadata?.resourceVersion, mine.metadata?.resourceVersion)) return structuredClone(mine);
+    this.written.delete(key);
+    return q;
+  }
+
   /** syncResourceQuota recomputes one quota's usage and writes its status when it changed. */
-  async syncResourceQuota(q: KubeObject): Promise<void> {
+  async syncResourceQuota(cached: KubeObject): Promise<void> {
+    const q = this.newestKnown(cached);
     const spec: Obj = (q.spec as Obj | undefined) ?? {};
     const status: Obj = (q.status as Obj | undefined) ?? {};
     const hard = fromJSON(spec.hard);
@@ -191,7 +211,7 @@ export class ResourceQuotaController implements Controller {
     if (!dirty) return;
     const next: KubeObject = { ...q, apiVersion: 'v1', kind: 'ResourceQuota', status: { hard: toJSON(hard), used: toJSON(used) } };
     try {
-      await this.client.updateStatus(QUOTAS, q.metadata?.namespace, next);
+      this.written.set(keyOf(q), await this.client.updateStatus(QUOTAS, q.metadata?.namespace, next));
     } catch (e) {
       // A conflict means a newer quota is on its way through the informer: it will be counted then.
       if (e instanceof StatusError && (e.code === 404 || e.code === 409)) {
@@ -236,6 +256,12 @@ export class ResourceQuotaController implements Controller {
       throw e;
     }
   }
+}
+
+/** olderThan compares two resourceVersions (tskube's are revision numbers); unknown ones are never older. */
+function olderThan(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return a.length !== b.length ? a.length < b.length : a < b;
 }
 
 function sameList(a: Obj | undefined, b: Obj | undefined, fa: string, fb = fa): boolean {
