@@ -1,7 +1,7 @@
 /**
  * The admission plugins tskube runs, in kube-apiserver's order (its AllOrderedPlugins):
  * NamespaceLifecycle (the store checks it before anything else) … LimitRanger, ServiceAccount,
- * Priority, DefaultStorageClass, StorageObjectInUseProtection, … MutatingAdmissionWebhook,
+ * PodSecurity, Priority, DefaultStorageClass, StorageObjectInUseProtection, … MutatingAdmissionWebhook,
  * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota last.
  */
 import type { AdmissionPlugin } from '../interfaces.js';
@@ -18,6 +18,7 @@ import { DefaultIngressClass } from './ingressclass.js';
 import { CertificateSubjectRestriction } from './certificates.js';
 import { ServiceAccountPlugin } from '../../apiserver/serviceaccount/admission.js';
 import { RBACEscalationCheck } from '../../apiserver/rbac/escalation.js';
+import { PodSecurityPlugin } from './podsecurity/admission.js';
 
 export type { PluginDeps } from './deps.js';
 
@@ -27,6 +28,7 @@ export function admissionPlugins(deps: PluginDeps): AdmissionPlugin[] {
     ...(deps.escalation ? [new RBACEscalationCheck(deps.escalation)] : []),
     new LimitRanger(deps),
     new ServiceAccountPlugin(deps),
+    new PodSecurityPlugin(deps),
     new PriorityPlugin(deps),
     new DefaultStorageClass(deps),
     new StorageObjectInUseProtection(),
