@@ -17,7 +17,7 @@ import { KubeletEventRecorder, WarningsOnlyRecorder, type AgentRecorder } from '
 import { ConfigCache } from './config-cache.js';
 import { ServiceEnvSource } from './service-env.js';
 import { LEASE_RENEW_MS, renewLease } from './lease.js';
-import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeImages, nodeObject, type NodeCapacity } from './node-status.js';
+import { NODE_STATUS_REPORT_MS, NODE_STATUS_UPDATE_MS, hostCapacity, nodeConditions, nodeConditionsChanged, nodeImages, nodeObject, resourceLists, type NodeCapacity } from './node-status.js';
 import { ImagePuller, type CredentialsLookup } from './image-puller.js';
 import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
@@ -254,8 +254,14 @@ export class NodeAgent {
     // Runtimes with an image store report their images (the kubelet's images setter).
     const images = this.o.runtime.images ? nodeImages(await this.o.runtime.images.listImages()) : undefined;
     const imagesChanged = images !== undefined && JSON.stringify(images) !== JSON.stringify((node.status as { images?: unknown }).images ?? []);
-    if (!due && !imagesChanged && !nodeConditionsChanged(stored, conds)) return;
-    await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds, ...(images ? { images } : {}) } }, 'merge', 'status');
+    // Extended resources advertised in capacity become allocatable, as the kubelet's MachineInfo setter does.
+    const storedLists = node.status as { capacity?: Record<string, string>; allocatable?: Record<string, string> };
+    const lists = resourceLists(this.capacity, storedLists);
+    const listsChanged = !sameResources(lists.capacity, storedLists.capacity) || !sameResources(lists.allocatable, storedLists.allocatable);
+    if (!due && !imagesChanged && !listsChanged && !nodeConditionsChanged(stored, conds)) return;
+    // a key allocatable loses is named as null (a merge patch keeps what it does not name)
+    const resources = listsChanged ? { capacity: lists.capacity, allocatable: withRemovals(lists.allocatable, storedLists.allocatable) } : {};
+    await this.o.client.patch(Resources.nodes, undefined, this.o.nodeName, { status: { conditions: conds, ...resources, ...(images ? { images } : {}) } }, 'merge', 'status');
     this.lastStatusReport = now.getTime();
   }
 
@@ -495,4 +501,17 @@ export function clientConfigSource(client: Client): VolumeSource {
       return spec?.hostPath?.path ?? spec?.local?.path;
     },
   };
+}
+
+/** sameResources says whether two resource lists hold the same names and values. */
+function sameResources(a: Record<string, string>, b: Record<string, string> | undefined): boolean {
+  const bk = Object.keys(b ?? {});
+  return bk.length === Object.keys(a).length && bk.every((k) => a[k] === b![k]);
+}
+
+/** withRemovals is a merge patch's value for a map: want, and null for each key of had not in want. */
+function withRemovals(want: Record<string, string>, had: Record<string, string> | undefined): Record<string, string | null> {
+  const out: Record<string, string | null> = { ...want };
+  for (const k of Object.keys(had ?? {})) if (!(k in want)) out[k] = null;
+  return out;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { KUBELET_VERSION, hostCapacity, nodeConditions, nodeConditionsChanged, nodeImages, nodeObject } from './node-status.js';
+import { KUBELET_VERSION, hostCapacity, isExtendedResourceName, nodeConditions, nodeConditionsChanged, nodeImages, nodeObject, resourceLists } from './node-status.js';
 import type { PressureCondition } from './eviction.js';
 
 const T0 = '2026-01-01T00:00:00Z';
@@ -92,4 +92,21 @@ test('nodeImages lists images largest first, digests before tags, at most five n
     { names: ['d1', 'd2', 't1', 't2', 't3'], sizeBytes: 20 },
     { names: ['docker.io/library/busybox@sha256:1', 'docker.io/library/busybox:latest'], sizeBytes: 10 },
   ]);
+});
+
+test('resourceLists: an extended resource PATCHed into capacity becomes allocatable; one removed from capacity leaves allocatable', () => {
+  const own = { cpu: '2', memory: '1024Ki', pods: '110', 'ephemeral-storage': '10Gi' };
+  // the extended resources task: capacity gets example.com/dongle, allocatable follows at the next sync
+  const advertised = resourceLists(own, { capacity: { ...own, 'example.com/dongle': '4' }, allocatable: { ...own } });
+  assert.equal(advertised.capacity['example.com/dongle'], '4');
+  assert.deepEqual(advertised.allocatable, { ...own, 'example.com/dongle': '4' });
+  // the node's own figures win over stored ones
+  assert.equal(resourceLists(own, { capacity: { ...own, cpu: '64' } }).capacity.cpu, '2');
+  // the task's clean-up removes the dongle from capacity: allocatable drops it, a non-extended stale key stays
+  const removed = resourceLists(own, { capacity: { ...own }, allocatable: { ...own, 'example.com/dongle': '4', 'hugepages-2Mi': '0' } });
+  assert.deepEqual(removed.allocatable, { ...own, 'hugepages-2Mi': '0' });
+});
+
+test('isExtendedResourceName: domain-qualified names outside kubernetes.io, not quota names', () => {
+  assert.deepEqual(['example.com/dongle', 'cpu', 'kubernetes.io/batch', 'requests.example.com/dongle', 'nvidia.com/gpu'].map(isExtendedResourceName), [true, false, false, false, true]);
 });

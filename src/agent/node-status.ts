@@ -48,6 +48,27 @@ export const NODE_STATUS_UPDATE_MS = 10_000;
 /** NODE_STATUS_REPORT_MS is kubelet's nodeStatusReportFrequency: an unchanged status is posted this often. */
 export const NODE_STATUS_REPORT_MS = 5 * 60_000;
 
+/**
+ * isExtendedResourceName says whether a resource name is an extended resource (Kubernetes'
+ * IsExtendedResourceName): a domain-qualified name outside kubernetes.io, not a quota's requests.*.
+ */
+export function isExtendedResourceName(name: string): boolean {
+  return name.includes('/') && !name.includes('kubernetes.io/') && !name.startsWith('requests.');
+}
+
+/**
+ * resourceLists is the kubelet's MachineInfo setter over the stored Node: the node's own figures
+ * are set over the stored capacity (so an extended resource someone advertised there with a PATCH
+ * of /status/capacity stays), and every capacity becomes allocatable (the agent reserves nothing);
+ * an extended resource gone from capacity leaves allocatable too.
+ */
+export function resourceLists(own: NodeCapacity, stored: { capacity?: Record<string, string>; allocatable?: Record<string, string> }): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  const capacity: Record<string, string> = { ...(stored.capacity ?? {}), ...own };
+  const allocatable: Record<string, string> = {};
+  for (const [k, v] of Object.entries(stored.allocatable ?? {})) if (k in capacity || !isExtendedResourceName(k)) allocatable[k] = v;
+  return { capacity, allocatable: Object.assign(allocatable, capacity) };
+}
+
 /** nodeConditionsChanged says whether next differs from stored in anything but heartbeat times. */
 export function nodeConditionsChanged(stored: readonly { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[], next: readonly KubeObject[]): boolean {
   if (stored.length !== next.length) return true;
