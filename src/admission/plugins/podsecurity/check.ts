@@ -22,3 +22,9 @@ export interface Check {
   /** implementations, oldest first */
   versions: VersionedCheck[];
 }
+
+/** implementationAt is the check's implementation in force at v1.<minor> (none before its first). */
+export function implementationAt(check: Check, minor: number): VersionedCheck | undefined {
+  for (let i = check.versions.length - 1; i >= 0; i--) if (check.versions[i].minimumMinor <= minor) return check.versions[i];
+  return undefined;
+}

@@ -8,7 +8,7 @@
  * - Order: baseline checks by ID, then restricted ones by ID (byte order), so a restricted verdict
  *   lists baseline violations first.
  */
-import type { Check, CheckFn } from './check.js';
+import { implementationAt, type Check, type CheckFn } from './check.js';
 import { baselineChecks } from './checks-baseline.js';
 import { restrictedChecks } from './checks-restricted.js';
 import { byteOrder, type CheckResult, type PodView } from './helpers.js';
@@ -40,7 +40,7 @@ export class Evaluator {
     const key = `${lv.level}:${minor}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const atVersion = (c: Check) => [...c.versions].reverse().find((v) => v.minimumMinor <= minor);
+    const atVersion = (c: Check) => implementationAt(c, minor);
     const overridden = new Set<string>();
     if (lv.level === 'restricted') {
       for (const c of this.ordered) if (c.level === 'restricted') for (const id of atVersion(c)?.overrides ?? []) overridden.add(id);
