@@ -70,7 +70,7 @@ describe('PodSecurity: pods', () => {
   });
 
   it('a privileged namespace, or one without labels, admits anything silently', async () => {
-    for (const labels of [{}, { [`${L}enforce`]: 'privileged' }]) {
+    for (const labels of [{}, { [`${L}enforce`]: 'privileged' }] as Record<string, string>[]) {
       const a = attrs(PODS, 'CREATE', nginx('x', { hostPID: true, containers: [container('c', { securityContext: { privileged: true } })] }));
       await plugin({ ns: labels }).validate(a);
       assert.deepEqual(a.warnings, []);
