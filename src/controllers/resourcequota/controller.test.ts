@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/resource.js';
 import { Resources, type ResourceRef } from '../../client/types.js';
-import type { InformerFactory, InformerOptions, Lister } from '../../client/informer-types.js';
+import type { Informer, InformerFactory, InformerOptions, Lister } from '../../client/informer-types.js';
 import { eventually, startTestCluster } from '../../testing/test-cluster.js';
 import { startController } from '../../testing/controller-run.js';
 import { FakeClock, realClock } from '../../util/clock.js';
@@ -111,7 +111,9 @@ describe('resource quota controller', () => {
           list: (ns, f) => (frozen ? (frozen as Readonly<T>[]).filter((o) => !ns || o.metadata?.namespace === ns) : inf.lister.list(ns, f)),
           byIndex: (i, v) => inf.lister.byIndex(i, v),
         };
-        return { lister, addEventHandler: (h, r) => inf.addEventHandler(h, r), addIndexer: (i, fn) => inf.addIndexer(i, fn), hasSynced: () => inf.hasSynced() };
+        const lagging: Informer<T> = Object.create(inf);
+        Object.defineProperty(lagging, 'lister', { value: lister });
+        return lagging;
       },
     };
     const c = new ResourceQuotaController({ client: tc.client, informers, clock: realClock, options: defaultControllerOptions });
