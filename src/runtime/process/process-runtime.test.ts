@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -250,6 +250,50 @@ test('namespaces + CNI: a restarted agent keeps a sandbox whose network passes C
     assert.ok(!fs.existsSync(`/run/netns/tskube-${keep.slice(0, 16)}`) && !fs.existsSync(`/run/netns/tskube-${broken.slice(0, 16)}`));
     assert.ok(!fs.existsSync(`/sys/class/net/${second.network.bridgeName}`));
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+test('namespaces + CNI: an agent killed while a sandbox\'s namespaces are being made leaves a record, and the restarted agent removes the network namespace',
+  { timeout: 120_000, ...requireTool(ROOT, UNSHARE, CNI_PLUGINS) }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-killed-'));
+    const podCidr = `${freeRange()}.9.0/24`;
+    // An unshare that never finishes: the agent is killed while it pins the namespaces.
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    const started = path.join(dir, 'unshare-started');
+    fs.writeFileSync(path.join(bin, 'unshare'), `#!/bin/sh\ntouch ${started}\nexec sleep 600\n`, { mode: 0o755 });
+    const script = [
+      `import { ProcessRuntime } from ${JSON.stringify(path.join(import.meta.dirname, 'process-runtime.ts'))};`,
+      `const rt = new ProcessRuntime({ rootDir: ${JSON.stringify(dir)}, nodeName: 'rtkill', isolation: 'namespaces' });`,
+      `await rt.updateRuntimeConfig({ networkConfig: { podCidr: ${JSON.stringify(podCidr)} } });`,
+      `await rt.runPodSandbox(${JSON.stringify(sandboxConfig('killed', 'POD'))});`,
+    ].join('\n');
+    const agent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore', detached: true,
+    });
+    try {
+      for (let i = 0; !fs.existsSync(started); i++) {
+        assert.ok(i < 600 && agent.exitCode === null, 'the agent reached the namespaces\' unshare');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      process.kill(-agent.pid!, 'SIGKILL');
+    }
+    const [id] = fs.readdirSync(path.join(dir, 'sandboxes'));
+    const netnsFile = path.join(NETNS_DIR, `tskube-${id.slice(0, 16)}`);
+    assert.ok(fs.existsSync(netnsFile), 'the killed agent left its network namespace file');
+    const second = new ProcessRuntime({ rootDir: dir, nodeName: 'rtkill', isolation: 'namespaces' });
+    try {
+      const [sb] = await second.listPodSandbox();
+      assert.equal(sb?.id, id);
+      assert.equal(sb.state, 'SANDBOX_NOTREADY');
+      await second.removePodSandbox(id);
+      assert.ok(!fs.existsSync(netnsFile), 'removing the sandbox removed its network namespace file');
+    } finally {
+      await second.updateRuntimeConfig({ networkConfig: { podCidr } });
+      await second.close();
+      fs.rmSync(netnsFile, { force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
 test('privilegeOptions: the primary group is among the supplementary groups, as containerd adds it', () => {

@@ -9,6 +9,21 @@ const run = (file: string, args: string[]) => commands.runOk(file, args);
 /** PinnedNamespaces are the files a sandbox's namespaces are bind-mounted on. */
 export interface PinnedNamespaces { uts?: string; ipc?: string; net?: string }
 
+/** PinRequest says which namespaces a sandbox pins: UTS and IPC in its directory, the network one at netPath. */
+export interface PinRequest { uts: boolean; ipc: boolean; netPath?: string }
+
+/**
+ * pinPaths are the files pinNamespaces will mount the namespaces on: known before they exist, so a
+ * sandbox can record them first and an agent killed halfway leaves nothing no record names.
+ */
+export function pinPaths(dir: string, which: PinRequest): PinnedNamespaces {
+  return {
+    ...(which.uts ? { uts: join(dir, 'uts') } : {}),
+    ...(which.ipc ? { ipc: join(dir, 'ipc') } : {}),
+    ...(which.netPath ? { net: which.netPath } : {}),
+  };
+}
+
 /**
  * pinNamespaces creates the namespaces of a pod sandbox that must outlive any process, each
  * bind-mounted on a file, with one `unshare --uts=FILE --ipc=FILE --net=FILE …` (as a pause
@@ -18,12 +33,12 @@ export interface PinnedNamespaces { uts?: string; ipc?: string; net?: string }
  * container of the pod joins them, so they share one hostname, System V IPC and network. One
  * process in all: a shell sets the hostname with a builtin write and execs `ip link set lo up`.
  */
-export async function pinNamespaces(dir: string, hostname: string, which: { uts: boolean; ipc: boolean; netPath?: string }): Promise<PinnedNamespaces> {
-  const pins: PinnedNamespaces = {};
+export async function pinNamespaces(dir: string, hostname: string, which: PinRequest): Promise<PinnedNamespaces> {
+  const pins = pinPaths(dir, which);
   const args: string[] = [];
-  if (which.uts) { pins.uts = join(dir, 'uts'); args.push(`--uts=${pins.uts}`); }
-  if (which.ipc) { pins.ipc = join(dir, 'ipc'); args.push(`--ipc=${pins.ipc}`); }
-  if (which.netPath) { pins.net = which.netPath; args.push(`--net=${pins.net}`); }
+  if (pins.uts) args.push(`--uts=${pins.uts}`);
+  if (pins.ipc) args.push(`--ipc=${pins.ipc}`);
+  if (pins.net) args.push(`--net=${pins.net}`);
   if (!args.length) return pins;
   for (const f of [pins.uts, pins.ipc, pins.net]) {
     if (!f) continue;

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { deleteNetns, NETNS_PREFIX, netnsPath } from '../../network/netns.js';
 import type { PodNetwork, PodNetworkSetup } from '../../network/pod-network.js';
 import type { NamespaceMode, PodSandboxConfig, PodSandboxFilter, PodSandboxState, PodSandboxStatus } from '../types.js';
-import { pinNamespaces, pinsExist, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
+import { pinNamespaces, pinPaths, pinsExist, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { renderResolvConf } from './resolv-conf.js';
+import { isMountPoint } from '../../util/mounts.js';
 
 /** SandboxRecord is what the runtime keeps (and persists) about one pod sandbox. */
 export interface SandboxRecord {
@@ -92,7 +93,13 @@ export class SandboxManager {
     try {
       if (this.o.isolation === 'namespaces') {
         if (network === 'POD') this.checkNetwork(rec);
-        rec.pins = await pinNamespaces(dir, hostname, { uts: true, ipc: config.linux?.namespaceOptions?.ipc !== 'NODE', netPath: rec.netns ? netnsPath(rec.netns) : undefined });
+        const pinning = { uts: true, ipc: config.linux?.namespaceOptions?.ipc !== 'NODE', netPath: rec.netns ? netnsPath(rec.netns) : undefined };
+        // Recorded before they exist: an agent killed while they are made leaves a record that names
+        // them (its network namespace under /run/netns too), so a restart or the next agent's sweep
+        // of dead agents' state removes them; a recovered record whose pins are not mounted is not ready.
+        rec.pins = pinPaths(dir, pinning);
+        this.persist(rec);
+        rec.pins = await pinNamespaces(dir, hostname, pinning);
         // Stopped (or the runtime closed) while the namespaces were being pinned: a stop then saw no
         // pins, so these mounts would outlive the agent and keep its data dir busy. Undo them now.
         if (this.closed || this.sandboxes.get(id) !== rec || rec.state !== 'SANDBOX_READY') throw new Error(`sandbox ${id} was stopped while it was being created`);
@@ -128,7 +135,11 @@ export class SandboxManager {
     if (!rec) return;
     if (rec.netns) {
       if (this.o.network && (rec.cni || rec.podCIDR)) {
-        await this.o.network.tearDownPod(this.attachment(rec), rec.cni, rec.podCIDR);
+        // A namespace file that is no namespace (an agent killed before it was mounted) is no
+        // namespace to CNI either: its DEL then only releases the address, as for a netns gone.
+        const att = this.attachment(rec);
+        if (att.netns && !isMountPoint(att.netns)) att.netns = '';
+        await this.o.network.tearDownPod(att, rec.cni, rec.podCIDR);
       }
       rec.cni = undefined;
     }
