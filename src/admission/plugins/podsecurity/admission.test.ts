@@ -100,6 +100,13 @@ describe('PodSecurity: pods', () => {
     assert.match(e.message, /containers "nginx", "debugger" must set securityContext\.allowPrivilegeEscalation=false/);
   });
 
+  it('a namespace that is not there has no labels; a failing namespace read is a 500', async () => {
+    await plugin({}).validate(attrs(PODS, 'CREATE', nginx('x', { hostPID: true }), { namespace: 'gone' }));
+    const broken = new PodSecurityPlugin({ storeFor: () => ({ get: async () => { throw new Error('disk on fire'); } }) as unknown as RegistryStore });
+    const e = await refusal(broken, attrs(PODS, 'CREATE', nginx()));
+    assert.deepEqual([e.code, e.message], [500, 'Internal error occurred: failed to lookup namespace "ns"']);
+  });
+
   it('isSignificantPodUpdate', () => {
     const base = nginx('p', { initContainers: [container('i')], ephemeralContainers: [{ name: 'e', image: 'busybox' }] });
     const changed = (spec: Record<string, unknown>) => isSignificantPodUpdate(nginx('p', { initContainers: [container('i')], ephemeralContainers: [{ name: 'e', image: 'busybox' }], ...spec }), base);

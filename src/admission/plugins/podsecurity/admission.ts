@@ -16,7 +16,7 @@
  * kube-apiserver runs without an admission configuration file (tskube reads none).
  */
 import type { KubeObject } from '../../../api/resource.js';
-import { fieldErrorMessage, forbidden, internalError, invalid, type FieldError, type StatusError } from '../../../apimachinery/errors.js';
+import { fieldErrorMessage, forbidden, internalError, invalid, StatusError, type FieldError } from '../../../apimachinery/errors.js';
 import type { RegistryStore } from '../../../registry/store.js';
 import { realClock, type Clock } from '../../../util/clock.js';
 import { log } from '../../../util/log.js';
@@ -94,6 +94,20 @@ export class PodSecurityPlugin implements AdmissionPlugin {
     if (templateOf) return this.validatePodController(attrs, templateOf);
   }
 
+  /**
+   * namespace reads the request's namespace. One that is not there (an API server serving no
+   * namespaces, or one deleted meanwhile) has no labels: the store's namespace check, which runs
+   * first, is what refuses requests into missing namespaces.
+   */
+  private async namespace(name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.deps.storeFor('', 'v1', 'namespaces').get(undefined, name);
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return undefined;
+      throw e;
+    }
+  }
+
   private policyOf(labels: unknown): ReturnType<typeof policyToEvaluate> {
     return policyToEvaluate(isObj(labels) ? labels as Record<string, string> : undefined, this.config.defaults);
   }
@@ -128,14 +142,14 @@ export class PodSecurityPlugin implements AdmissionPlugin {
   private async validatePod(attrs: AdmissionAttributes): Promise<void> {
     if (IGNORED_POD_SUBRESOURCES.has(attrs.subresource) || !attrs.object) return;
     if (this.exempt(attrs)) return;
-    let namespace: KubeObject;
+    let namespace: KubeObject | undefined;
     try {
-      namespace = await this.deps.storeFor('', 'v1', 'namespaces').get(undefined, attrs.namespace);
+      namespace = await this.namespace(attrs.namespace);
     } catch (e) {
       logger.error(e, 'failed to fetch pod namespace', { namespace: attrs.namespace });
       throw internalError(`failed to lookup namespace ${JSON.stringify(attrs.namespace)}`);
     }
-    const { policy, errors } = this.policyOf(namespace.metadata?.labels);
+    const { policy, errors } = this.policyOf(namespace?.metadata?.labels);
     if (!errors.length && fullyPrivileged(policy)) return;
     if (attrs.operation === 'UPDATE' && attrs.oldObject && !isSignificantPodUpdate(attrs.object, attrs.oldObject)) return;
     this.evaluatePod(attrs, policy, errors, podView(attrs.object.metadata, attrs.object.spec), true);
@@ -144,15 +158,15 @@ export class PodSecurityPlugin implements AdmissionPlugin {
   private async validatePodController(attrs: AdmissionAttributes, templateOf: TemplateOf): Promise<void> {
     if (attrs.subresource !== '' || !attrs.object) return;
     if (this.exempt(attrs)) return;
-    let namespace: KubeObject;
+    let namespace: KubeObject | undefined;
     try {
-      namespace = await this.deps.storeFor('', 'v1', 'namespaces').get(undefined, attrs.namespace);
+      namespace = await this.namespace(attrs.namespace);
     } catch (e) {
       // Workload resources are never refused: the failure is only recorded.
       logger.error(e, 'failed to fetch pod namespace', { namespace: attrs.namespace });
       return;
     }
-    const { policy, errors } = this.policyOf(namespace.metadata?.labels);
+    const { policy, errors } = this.policyOf(namespace?.metadata?.labels);
     if (!errors.length && policy.warn.level === 'privileged' && policy.audit.level === 'privileged') return;
     const template = templateOf(attrs.object);
     if (template === undefined || template === null) return;
