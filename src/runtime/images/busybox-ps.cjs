@@ -54,9 +54,12 @@ function row(pid, names) {
     const argv = cmdline.replace(/\0+$/, '').split('\0');
     if (cmdline === '') command = `[${comm}]`;
     else {
-      const base = argv[0].slice(argv[0].lastIndexOf('/') + 1);
+      // busybox's rule: the name is shown when argv[0] (up to its first space, its base name, a login
+      // shell's "-" aside) does not start with it; "nginx: master process …" named nginx is not
+      const first = argv[0].split(' ')[0];
+      const base = first.slice(first.lastIndexOf('/') + 1).replace(/^-/, '');
       // control characters (a script's line breaks) print as spaces, as busybox reads a command line
-      command = (base.slice(0, 15) === comm ? '' : `{${comm}} `) + argv.join(' ').replace(/[\x00-\x1f]/g, ' ');
+      command = (base.startsWith(comm) ? '' : `{${comm}} `) + argv.join(' ').replace(/[\x00-\x1f]/g, ' ');
     }
   }
   const user = (names.get(uid) ?? uid).slice(0, 8);

@@ -55,6 +55,42 @@ function timeLocal(d = new Date()) {
 /** nginxTime is nginx's log timestamp (2021/07/13 22:37:03, UTC in the image). */
 const nginxTime = (d = new Date()) => d.toISOString().slice(0, 19).replace(/-/g, '/').replace('T', ' ');
 
+/** PID_FILE is where nginx.conf's pid directive puts the master's PID (`nginx -s` reads it). */
+const PID_FILE = process.env.NGINX_PID_FILE || '/var/run/nginx.pid';
+/** WORKER is a worker process as ps shows it: "nginx: worker process", named nginx, until the master goes (EOF on its stdin). */
+const WORKER = '$0 = "nginx: worker process"; if (open my $c, ">", "/proc/self/comm") { print $c "nginx"; close $c } 1 while sysread(STDIN, my $b, 1);';
+let workers = [];
+
+/**
+ * startWorkers starts nginx.conf's `worker_processes auto` (one a CPU) as the image's nginx user
+ * (101) when the master is root, as small perl processes (none where the node has no perl), and
+ * returns their PIDs. They serve nothing: the master answers every request.
+ */
+function startWorkers() {
+  if (!fs.existsSync('/usr/bin/perl')) return [];
+  const { spawn } = require('node:child_process');
+  const n = Math.max(1, require('node:os').availableParallelism?.() ?? require('node:os').cpus().length);
+  const one = (asNginx) => spawn('/usr/bin/perl', ['-e', WORKER], { stdio: ['pipe', 'ignore', 'ignore'], ...(asNginx ? { uid: 101, gid: 101 } : {}) });
+  for (let i = 0; i < n; i++) {
+    let w;
+    // without CAP_SETUID (a securityContext that drops it) the workers stay the master's user
+    try { w = one(process.getuid?.() === 0); } catch { w = one(false); }
+    w.on('error', () => {});
+    workers.push(w);
+  }
+  return workers.map((w) => w.pid).filter(Boolean);
+}
+
+/** stopWorkers lets the workers go (they exit at the end of their stdin). */
+function stopWorkers() {
+  for (const w of workers) w.stdin.end();
+  workers = [];
+}
+
+function writePidFile() {
+  try { fs.writeFileSync(PID_FILE, `${process.pid}\n`); } catch { /* a read-only root: nginx -s cannot find it, as nginx's own */ }
+}
+
 // With --docker-entrypoint (the nginx image's entry) the container logs what the image's
 // /docker-entrypoint.sh prints on stdout and nginx's start-up notices on stderr (its error log),
 // which `kubectl logs` shows in the seeds.
@@ -74,8 +110,9 @@ if (process.argv.includes('--docker-entrypoint')) {
   const t = nginxTime();
   const notices = ['using the "epoll" event method', 'nginx/1.27.3', 'built by gcc 12.2.0 (Debian 12.2.0-14) ',
     `OS: Linux ${os.release()}`, 'getrlimit(RLIMIT_NOFILE): 1048576:1048576', 'start worker processes'];
-  for (let i = 0; i < Math.max(1, os.availableParallelism?.() ?? os.cpus().length); i++) notices.push(`start worker process ${process.pid + 28 + i}`);
+  for (const pid of startWorkers()) notices.push(`start worker process ${pid}`);
   for (const n of notices) console.error(`${t} [notice] 1#1: ${n}`);
+  writePidFile();
 }
 
 /** serve answers one request (HTTP or HTTPS alike) and writes its access-log line. */
@@ -106,14 +143,24 @@ if (process.env.NGINX_TLS_DIR) {
 }
 // nginx stops at once on TERM and INT (fast shutdown) and QUIT (graceful), exit status 0. Without
 // handlers a container's PID 1 would ignore them and every pod would wait out its grace period.
-for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT']) process.on(sig, () => process.exit(0));
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT']) process.on(sig, () => { stopWorkers(); process.exit(0); });
 // HUP reloads the configuration (the share-process-namespace walkthrough sends it from another
 // container): nginx says so in its error log and starts new workers; it does not stop.
 process.on('SIGHUP', () => {
   if (!process.argv.includes('--docker-entrypoint')) return;
   const t = nginxTime();
-  for (const n of ['signal 1 (SIGHUP) received, reconfiguring', 'reconfiguring', 'using the "epoll" event method', 'start worker processes']) console.error(`${t} [notice] 1#1: ${n}`);
+  // new workers first, then the old ones go (ps shows a new worker PID, as the walkthrough's does)
+  const old = workers;
+  workers = [];
+  const started = startWorkers();
+  for (const w of old) w.stdin.end();
+  for (const n of ['signal 1 (SIGHUP) received, reconfiguring', 'reconfiguring', 'using the "epoll" event method', 'start worker processes',
+    ...started.map((pid) => `start worker process ${pid}`)]) console.error(`${t} [notice] 1#1: ${n}`);
 });
 // ps shows the master process as nginx names it (the image runs `nginx -g daemon off;`)
-if (process.argv.includes('--docker-entrypoint')) process.title = 'nginx: master process nginx -g daemon off;';
+// and names it nginx, as the nginx binary is (killall nginx and pidof nginx find it)
+if (process.argv.includes('--docker-entrypoint')) {
+  process.title = 'nginx: master process nginx -g daemon off;';
+  try { fs.writeFileSync('/proc/self/comm', 'nginx'); } catch { /* no procfs: the title's first 15 characters */ }
+}
 // (a Service named after the image puts NGINX_PORT=tcp://IP:PORT in every later pod's environment: only a number is a port)
