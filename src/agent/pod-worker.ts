@@ -21,7 +21,7 @@ import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
 import { ProbeWorker } from './prober/worker.js';
 import { containerSecurity, type ContainerSecurity } from './security-context.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from './termination-message.js';
-import { runLifecycleHandler } from './lifecycle-hooks.js';
+import { runLifecycleHandler, type HookOwner } from './lifecycle-hooks.js';
 import type { ImagePuller } from './image-puller.js';
 import { goDuration } from '../util/go-duration.js';
 import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
@@ -798,7 +798,7 @@ export class PodWorker {
     const postStart = c.lifecycle?.postStart;
     if (postStart) {
       // The kubelet runs postStart right after the start; a failure kills the container (FailedPostStartHook).
-      const r = await runLifecycleHandler(postStart, this.probeTarget(c, inst.id), (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      const r = await runLifecycleHandler(postStart, this.probeTarget(c, inst.id), (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, this.hookOwner(c.name));
       if (!r.ok) {
         this.d.recorder.event(podRef(pod), 'Warning', 'FailedPostStartHook', r.message, fieldPath(s));
         this.d.recorder.event(podRef(pod), 'Normal', 'Killing', `FailedPostStartHook`, fieldPath(s));
@@ -902,9 +902,15 @@ export class PodWorker {
     const preStop = c?.lifecycle?.preStop;
     if (!c || !preStop || graceMs <= 0) return graceMs;
     const started = this.d.clock.now().getTime();
-    const r = await runLifecycleHandler(preStop, this.probeTarget(c, id), graceMs);
+    const r = await runLifecycleHandler(preStop, this.probeTarget(c, id), graceMs, this.hookOwner(c.name));
     if (!r.ok) this.d.recorder.event(podRef(this.pod), 'Warning', 'FailedPreStopHook', r.message, fieldPath(s));
     return Math.max(graceMs - (this.d.clock.now().getTime() - started), MINIMUM_FORCED_GRACE_S * 1000);
+  }
+
+  /** hookOwner names a container and this pod as the kubelet's hook messages do. */
+  private hookOwner(container: string): HookOwner {
+    const md = this.pod.metadata ?? {};
+    return { container, pod: `${md.name}_${md.namespace}(${md.uid})` };
   }
 
   private gracePeriodMs(): number {
