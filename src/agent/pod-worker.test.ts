@@ -264,6 +264,25 @@ test('deletion: SIGTERM with the grace period, then DELETE gracePeriodSeconds=0 
   assert.ok(t.client.calls.indexOf(del) > lastPatch, 'the status is written before the DELETE');
 });
 
+test('deletion while the sandbox is being made: no container is started (the kubelet cancels a running SyncPod when the pod turns terminating)', async () => {
+  const pod = one('Always');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const t = await setupPodWorker(pod, {
+    prepare: (rt) => {
+      const run = rt.runPodSandbox.bind(rt);
+      rt.runPodSandbox = async (config) => { await gate; return run(config); };
+    },
+  });
+  // a ReplicaSet with enough pods deletes an adopted bare pod at once (the ReplicaSet page's pod1 and pod2)
+  t.w.update({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
+  release();
+  await t.settle();
+  assert.deepEqual([t.rt.containers.size, t.rt.started.length], [0, 0]);
+  assert.ok(t.isTerminated());
+  assert.ok(t.client.calls.some((c) => c.verb === 'delete' && c.plural === 'pods'));
+});
+
 test('deletion: a container that exits 0 on SIGTERM leaves the pod Succeeded (get pods -w: Completed) under restartPolicy Always', async () => {
   const pod = one('Always');
   const t = await setupPodWorker(pod);

@@ -379,6 +379,7 @@ export class PodWorker {
       this.volumesPodIP = this.volumesIP();
     }
 
+    if (this.turnedTerminating()) return;
     traceStartup(this.uid, 'sandbox');
     // The kubelet's SyncPod hands the status manager the status it found before it acts, so a
     // container that exited shows Terminated (Error, Completed, OOMKilled) before it is restarted or
@@ -476,11 +477,20 @@ export class PodWorker {
 
   /** forContainer runs one container's step; a failure carries the container's name to the sync log line. */
   private async forContainer(name: string, step: () => Promise<void>): Promise<void> {
+    // The kubelet cancels a running SyncPod once its pod turns terminating: nothing more is started
+    // (a container killed the moment it starts may not have set its SIGTERM handler yet, and waits
+    // out the whole grace period). The next sync terminates the pod.
+    if (this.turnedTerminating()) return;
     try {
       await step();
     } catch (e) {
       throw new ContainerSyncError(name, e);
     }
+  }
+
+  /** turnedTerminating: the pod was deleted (or force-deleted) while a sync was under way. */
+  private turnedTerminating(): boolean {
+    return this.removed || !!this.pod.metadata?.deletionTimestamp;
   }
 
   private async restartWithBackoff(c: Container, s: CState): Promise<void> {
