@@ -83,7 +83,7 @@ export class PodStartupLatencyTracker {
   /** pods by uid: true once observed (or found already started), false while being followed */
   private readonly pods = new Map<string, boolean>();
 
-  constructor(private readonly histogram: Pick<Histogram, 'observe'> = podStartDuration) {}
+  constructor(private readonly histogram: { observe(seconds: number): void } = podStartDuration) {}
 
   /** observedPodOnWatch looks at a pod as the watch delivered it, at `now`. */
   observedPodOnWatch(pod: Pod, now: Date): void {
@@ -105,8 +105,8 @@ export class PodStartupLatencyTracker {
 }
 
 /**
- * serveMetrics answers the agent's GET /metrics as kubelet's: the process registry in the text
- * format (for a `tskube agent` of its own, the kubelet series; in `tskube up`, every component's).
+ * serveMetrics answers GET /metrics with the process registry in the text format (an agent server
+ * given no registry of its own; agents have one, see server/kubelet-metrics.ts).
  */
 export async function serveMetrics(res: ServerResponse): Promise<void> {
   const body = await gatherText(await processRegistry());

@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js';
 import type { Runtime } from '../runtime/types.js';
 import { Backoff } from '../util/backoff.js';
 import { log, type Logger } from '../util/log.js';
-import type { NodeAllocatable } from './container-env.js';
+import { withKubeletAnnotations, type NodeAllocatable } from './container-env.js';
 import { KubeletEventRecorder, WarningsOnlyRecorder, type AgentRecorder } from './events.js';
 import { ConfigCache } from './config-cache.js';
 import { ServiceEnvSource } from './service-env.js';
@@ -23,13 +23,15 @@ import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { traceStartup } from './startup-trace.js';
-import { PodStartupLatencyTracker, registerRuntimeMetrics } from './metrics.js';
+import { PodStartupLatencyTracker, podStartDuration, registerRuntimeMetrics } from './metrics.js';
 import { parseQuantity } from './quantity.js';
 import { GenericPLEG, type PodLifecycleEvent } from './pleg.js';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from './pod-dns.js';
 import { nodeNetworkPorts } from './pod-sandbox.js';
 import { parseResolvConf } from '../runtime/sandbox/resolv-conf.js';
 import { AgentServer } from './server/server.js';
+import { kubeletApi } from './server/kubelet-api.js';
+import type { KubeletMetrics } from './server/kubelet-metrics.js';
 import { LOCAL_PATH_DIR_ANNOTATION, localPathDir, type VolumeSource } from './volumes.js';
 
 /** POD_CIDR_RETRY_MS is how often a pod CIDR the runtime failed to take is handed to it again. */
@@ -146,8 +148,15 @@ export class NodeAgent {
     this.dns = { clusterDNS: o.clusterDNS ?? [DEFAULT_CLUSTER_DNS], clusterDomain: o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, host };
   }
 
-  /** kubelet_pod_start_duration_seconds, once per pod */
-  private readonly startupLatency = new PodStartupLatencyTracker();
+  /** the agent's own /metrics registry (made in run()) */
+  private kubeletMetrics?: KubeletMetrics;
+  /** when the agent first saw each pod (its copy's kubernetes.io/config.seen, for /pods) */
+  private readonly firstSeen = new Map<string, Date>();
+
+  /** kubelet_pod_start_duration_seconds, once per pod: on the process registry and the agent's own */
+  private readonly startupLatency = new PodStartupLatencyTracker({
+    observe: (v: number) => { podStartDuration.observe(v); this.kubeletMetrics?.podStartDuration.observe(v); },
+  });
 
   /** serverPort is the port the agent's server listens on (after run() started it). */
   get serverPort(): number { return this.port; }
@@ -164,9 +173,17 @@ export class NodeAgent {
     const signal = own.signal;
     setMaxListeners(0, signal);
     fs.mkdirSync(path.join(this.o.rootDir, 'pods'), { recursive: true });
+    const api = kubeletApi({
+      nodeName: this.o.nodeName, rootDir: this.o.rootDir, runtime: this.o.runtime, address: this.address, port: () => this.port,
+      maxPods: Number(this.capacity.pods), clusterDNS: this.dns.clusterDNS, clusterDomain: this.dns.clusterDomain,
+      statusUpdateMs: this.o.statusUpdateMs, statusReportMs: this.o.statusReportMs, imageGC: this.o.imageGC, resolvConf: this.o.resolvConf,
+      pods: () => [...this.workers.values()].map((w) => withKubeletAnnotations(w.current, this.firstSeen.get(w.uid) ?? this.o.clock.now())),
+      now: () => this.o.clock.now(),
+    });
+    this.kubeletMetrics = api.metrics;
     this.server = new AgentServer({
       host: this.address, port: this.o.serverPort ?? 0, tls: this.o.serverTls, token: this.o.serverToken,
-      runtime: this.o.runtime, findPod: (ns, name) => this.findPod(ns, name), now: () => this.o.clock.now(),
+      runtime: this.o.runtime, findPod: (ns, name) => this.findPod(ns, name), now: () => this.o.clock.now(), ...api.options,
     });
     this.port = await this.server.listen();
     signal.addEventListener('abort', registerRuntimeMetrics(this.o.runtime), { once: true });
@@ -288,6 +305,7 @@ export class NodeAgent {
         onTerminated: (id) => this.forget(id),
       });
       this.workers.set(uid, w);
+      this.firstSeen.set(uid, this.o.clock.now());
       this.byName.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, uid);
     }
     // Its ConfigMaps and Secrets are watched before its first volume sync reads them.
@@ -308,6 +326,7 @@ export class NodeAgent {
     this.configCache.unregisterPod(uid);
     const w = this.workers.get(uid);
     this.workers.delete(uid);
+    this.firstSeen.delete(uid);
     if (w) {
       const key = `${w.current.metadata!.namespace}/${w.current.metadata!.name}`;
       if (this.byName.get(key) === uid) this.byName.delete(key);

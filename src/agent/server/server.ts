@@ -13,6 +13,13 @@ import { formatResourceMetrics, METRICS_CONTENT_TYPE } from '../stats/metrics-re
 import { negotiateSpdyProtocol, serveSpdyExec } from './exec-spdy.js';
 import { PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL, acceptTunnel, portForwardWebSocketServer, serveSpdy, serveTunnel, type PodTarget } from './portforward.js';
 import { serveMetrics } from '../metrics.js';
+import { log } from '../../util/log.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { configz, type KubeletSettings } from './configz.js';
+import { podList, runningPodList } from './kubelet-pods.js';
+import type { KubeletMetrics } from './kubelet-metrics.js';
+import type { SummaryProvider } from '../stats/summary-provider.js';
+import { formatCadvisorMetrics } from '../stats/cadvisor-metrics.js';
 
 /** AgentServerOptions configures the agent's kubelet-API server. */
 export interface AgentServerOptions {
@@ -25,13 +32,21 @@ export interface AgentServerOptions {
   runtime: Runtime;
   findPod(namespace: string, name: string): PodWorker | undefined;
   now(): Date;
-  /** what /metrics/resource reports (default: a ResourceAnalyzer over runtime) */
+  /** what /metrics/resource and /metrics/cadvisor report (default: a ResourceAnalyzer over runtime) */
   stats?: Pick<ResourceAnalyzer, 'collect'>;
+  /** the pods the agent runs, as it holds them (/pods) */
+  pods?(): Pod[];
+  /** the agent's effective configuration (/configz) */
+  settings?(): KubeletSettings;
+  /** the agent's own registry (/metrics); without it, the process registry */
+  metrics?: Pick<KubeletMetrics, 'text'>;
+  /** the Summary API (/stats/summary) */
+  summary?: Pick<SummaryProvider, 'get'>;
 }
 
 /**
  * AgentServer serves kubelet's routes the API server proxies to: GET /containerLogs/NS/POD/C,
- * GET /metrics, GET /metrics/resource, and the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
+ * GET /metrics, /metrics/resource, /metrics/cadvisor, /pods, /runningpods/, /configz, /stats/summary, and the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
  */
 export class AgentServer {
   private server?: http.Server;
@@ -80,7 +95,16 @@ export class AgentServer {
     if (!parts) return plain(res, 400, `invalid URL escape in ${JSON.stringify(url.pathname)}`);
     if (parts[0] === 'healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
     if (parts[0] === 'metrics' && parts[1] === 'resource' && parts.length === 2 && req.method === 'GET') return this.serveResourceMetrics(res);
-    if (parts[0] === 'metrics' && parts.length === 1 && req.method === 'GET') return serveMetrics(res);
+    if (parts[0] === 'metrics' && parts[1] === 'cadvisor' && parts.length === 2 && req.method === 'GET') return this.serveCadvisorMetrics(res);
+    if (parts[0] === 'metrics' && parts.length === 1 && req.method === 'GET') return this.o.metrics ? this.serveOwnMetrics(res, this.o.metrics) : serveMetrics(res);
+    if (req.method === 'GET' && parts.length === 1 && parts[0] === 'pods' && this.o.pods) return json(res, podList(this.o.pods()) + '\n');
+    if (req.method === 'GET' && parts.length === 1 && parts[0] === 'configz' && this.o.settings) return json(res, configz(this.o.settings()));
+    if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runningpods') return this.serveRunningPods(res);
+    if (req.method === 'GET' && parts.length === 2 && parts[0] === 'stats' && parts[1] === 'summary' && this.o.summary) {
+      // the kubelet takes exactly one only_cpu_and_memory=true, nothing else
+      const only = url.searchParams.getAll('only_cpu_and_memory');
+      return this.serveSummary(res, this.o.summary, only.length === 1 && only[0] === 'true');
+    }
     if (parts[0] !== 'containerLogs' || parts.length !== 4 || req.method !== 'GET') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('404 page not found\n'); return;
     }
@@ -111,6 +135,44 @@ export class AgentServer {
       res.end(body);
     } catch (e) {
       plain(res, 500, `failed to collect resource metrics: ${(e as Error).message}`);
+    }
+  }
+
+  /** serveCadvisorMetrics is the kubelet's /metrics/cadvisor: each running container's series, measured now. */
+  private async serveCadvisorMetrics(res: http.ServerResponse): Promise<void> {
+    this.stats ??= this.o.stats ?? new ResourceAnalyzer({ runtime: this.o.runtime, now: () => this.o.now() });
+    try {
+      const body = formatCadvisorMetrics(await this.stats.collect());
+      res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE });
+      res.end(body);
+    } catch (e) {
+      log.error(e, 'Failed to collect container metrics');
+      plain(res, 500, `failed to collect container metrics: ${(e as Error).message}`);
+    }
+  }
+
+  private async serveOwnMetrics(res: http.ServerResponse, metrics: Pick<KubeletMetrics, 'text'>): Promise<void> {
+    const body = await metrics.text();
+    res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE });
+    res.end(body);
+  }
+
+  private async serveRunningPods(res: http.ServerResponse): Promise<void> {
+    try {
+      json(res, runningPodList(await this.o.runtime.listContainers({ phase: 'running' })) + '\n');
+    } catch (e) {
+      log.error(e, 'Failed to list running pods');
+      plain(res, 500, `failed to list running pods: ${(e as Error).message}`);
+    }
+  }
+
+  private async serveSummary(res: http.ServerResponse, summary: Pick<SummaryProvider, 'get'>, onlyCpuAndMemory: boolean): Promise<void> {
+    try {
+      json(res, JSON.stringify(await summary.get(onlyCpuAndMemory)));
+    } catch (e) {
+      // the kubelet's words for a failed summary
+      log.error(e, 'Error getting summary');
+      plain(res, 500, `Internal Error: failed to get node info: ${(e as Error).message}`);
     }
   }
 
@@ -212,6 +274,11 @@ export class AgentServer {
       })().catch((e: unknown) => fail((e as Error).message));
     });
   }
+}
+
+function json(res: http.ServerResponse, body: string): void {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.end(body);
 }
 
 function plain(res: http.ServerResponse, code: number, msg: string): void {

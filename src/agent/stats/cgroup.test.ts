@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cgroupKey, parseProcCgroup, readCgroupUsage } from './cgroup.js';
+import { cgroupKey, parseProcCgroup, readCgroupMemory, readCgroupUsage } from './cgroup.js';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -49,5 +49,19 @@ describe('readCgroupUsage', () => {
   });
   it('is undefined when the cgroup\'s files are missing', () => {
     assert.equal(readCgroupUsage(parseProcCgroup('0::/gone\n'), sysfs({ 'cgroup.controllers': '' })), undefined);
+  });
+});
+
+describe('readCgroupMemory', () => {
+  it('v2: memory.current, anon as rss, pgfault and pgmajfault', () => {
+    const root = sysfs({ 'cgroup.controllers': 'memory', 'c1/memory.current': '10485760\n', 'c1/memory.stat': 'anon 8388608\nfile 2097152\npgfault 120\npgmajfault 3\n' });
+    assert.deepEqual(readCgroupMemory(parseProcCgroup('0::/c1\n'), root), { usageBytes: 10485760, rssBytes: 8388608, pageFaults: 120, majorPageFaults: 3 });
+  });
+  it('v1: usage_in_bytes and the hierarchy totals', () => {
+    const root = sysfs({ 'memory/c1/memory.usage_in_bytes': '4096000\n', 'memory/c1/memory.stat': 'rss 1\ntotal_rss 2048\ntotal_pgfault 7\ntotal_pgmajfault 0\n' });
+    assert.deepEqual(readCgroupMemory(parseProcCgroup('3:memory:/c1\n2:cpu,cpuacct:/c1\n'), root), { usageBytes: 4096000, rssBytes: 2048, pageFaults: 7, majorPageFaults: 0 });
+  });
+  it('is undefined when the cgroup is gone', () => {
+    assert.equal(readCgroupMemory(parseProcCgroup('0::/gone\n'), sysfs({ 'cgroup.controllers': '' })), undefined);
   });
 });

@@ -86,3 +86,32 @@ export function readCgroupUsage(m: CgroupMembership, root = '/sys/fs/cgroup'): C
   const inactive = statField(path.join(root, 'memory', m.v1.memory, 'memory.stat'), 'total_inactive_file') ?? 0;
   return { cpuSeconds: ns / 1e9, workingSetBytes: Math.max(0, usage - inactive) };
 }
+
+/** CgroupMemory is the rest of a cgroup's memory accounting, as cAdvisor reports it to the Summary API. */
+export interface CgroupMemory {
+  /** everything charged to the cgroup, page cache included */
+  usageBytes: number;
+  /** anonymous memory and swap cache (cAdvisor's rss) */
+  rssBytes: number;
+  pageFaults: number;
+  majorPageFaults: number;
+}
+
+/** readCgroupMemory reads usage, rss and page faults of the cgroup a membership names; undefined when its files are not there. */
+export function readCgroupMemory(m: CgroupMembership, root = '/sys/fs/cgroup'): CgroupMemory | undefined {
+  const key = cgroupKey(m);
+  if (!key) return undefined;
+  if (key.startsWith('v2:')) {
+    const base = fs.existsSync(path.join(root, 'cgroup.controllers')) ? root : path.join(root, 'unified');
+    const dir = path.join(base, m.unified!);
+    const usage = readNumber(path.join(dir, 'memory.current'));
+    if (usage === undefined) return undefined;
+    const stat = path.join(dir, 'memory.stat');
+    return { usageBytes: usage, rssBytes: statField(stat, 'anon') ?? 0, pageFaults: statField(stat, 'pgfault') ?? 0, majorPageFaults: statField(stat, 'pgmajfault') ?? 0 };
+  }
+  const dir = path.join(root, 'memory', m.v1.memory);
+  const usage = readNumber(path.join(dir, 'memory.usage_in_bytes'));
+  if (usage === undefined) return undefined;
+  const stat = path.join(dir, 'memory.stat');
+  return { usageBytes: usage, rssBytes: statField(stat, 'total_rss') ?? 0, pageFaults: statField(stat, 'total_pgfault') ?? 0, majorPageFaults: statField(stat, 'total_pgmajfault') ?? 0 };
+}

@@ -24,7 +24,8 @@ export function goFloat(v: number): string {
   return String(v);
 }
 
-function escapeLabel(v: string): string {
+/** escapeLabel escapes a label value for the text format. */
+export function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 

@@ -9,7 +9,7 @@ import { parseQuantity } from '../../apimachinery/quantity.js';
 import type { ContainerInfo, Runtime } from '../../runtime/types.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cgroupKey, readCgroupMembership, readCgroupUsage, type CgroupMembership } from './cgroup.js';
+import { cgroupKey, readCgroupMembership, readCgroupMemory, readCgroupUsage, type CgroupMembership, type CgroupMemory } from './cgroup.js';
 import { childrenIndex, clockTicksPerSecond, parseMeminfoWorkingSet, parseProcStat, processTree, readProcessTable, readRSS, type ProcessStat } from './proc.js';
 
 /**
@@ -33,6 +33,19 @@ export interface ContainerStats extends Usage {
   pod: string;
   container: string;
   startTime: Date;
+  /** the runtime's container id, the pod's uid, the image and the log file (for the Summary API and /metrics/cadvisor) */
+  id?: string;
+  podUid?: string;
+  image?: string;
+  logPath?: string;
+  /** the container's main process (its network namespace is the pod's) */
+  pid?: number;
+  /** the container's own cgroup (cAdvisor's id), when it has one */
+  cgroup?: string;
+  /** processes in the container's tree */
+  processCount?: number;
+  /** usage, rss and page faults when the container has a cgroup of its own; otherwise usage is the resident set */
+  memory?: Omit<CgroupMemory, 'pageFaults' | 'majorPageFaults'> & Partial<CgroupMemory>;
 }
 
 /** ResourceStats is one collection: the node and its running containers, measured at timestamp. */
@@ -114,8 +127,9 @@ export class ResourceAnalyzer {
       // A cgroup is the container's own only if the agent is not in it, it is not a root, and no other container shares it.
       const own = k !== undefined && k !== selfKey && !ROOT_KEY.test(k) && keyCount.get(k) === 1;
       let usage = own ? readCgroupUsage(m!, this.cgroupRoot) : undefined;
+      let memory: ContainerStats['memory'] = usage ? readCgroupMemory(m!, this.cgroupRoot) : undefined;
+      const pids = processTree(table, c.pid, children);
       if (!usage) {
-        const pids = processTree(table, c.pid, children);
         if (pids.length === 0) continue; // exited since the runtime listed it
         let ticks = 0;
         let rss = 0;
@@ -124,6 +138,8 @@ export class ResourceAnalyzer {
           rss += readRSS(pid, this.procRoot);
         }
         usage = { cpuSeconds: ticks / hz, workingSetBytes: rss };
+        // /proc gives resident sets only: usage is their sum, page faults are not known
+        memory = { usageBytes: rss, rssBytes: rss };
       }
       // A process reaped by something outside the tree takes its CPU time with it: hold the counter
       // instead of letting it go down (metrics consumers read a decrease as a broken counter).
@@ -133,6 +149,8 @@ export class ResourceAnalyzer {
         namespace: c.config.podNamespace, pod: c.config.podName, container: c.config.name,
         startTime: new Date(c.startedAt ?? c.createdAt ?? timestamp.toISOString()),
         cpuSeconds: cpu, workingSetBytes: usage.workingSetBytes,
+        id: c.id, podUid: c.config.podUid, image: c.config.image, logPath: c.config.logPath, pid: c.pid, processCount: pids.length, memory,
+        ...(own ? { cgroup: m!.v1.memory ?? m!.unified } : {}),
       });
     }
     return { timestamp, node: this.hostUsage(hz), containers };
@@ -180,6 +198,7 @@ export class ResourceAnalyzer {
       containers.push({
         namespace: c.config.podNamespace, pod: c.config.podName, container: c.config.name, startTime,
         cpuSeconds: u.cpuCores * elapsed, workingSetBytes: u.memoryBytes,
+        id: c.id, podUid: c.config.podUid, image: c.config.image, logPath: c.config.logPath,
       });
     }
     const now = timestamp.getTime();
