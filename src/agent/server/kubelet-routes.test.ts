@@ -59,6 +59,9 @@ describe('the kubelet\'s read-only routes', () => {
     await get('/stats/summary?only_cpu_and_memory=true');
     await get('/stats/summary?only_cpu_and_memory=1');
     assert.deepEqual(summaryCalls, [false, true, false]);
+    const r = await get('/stats/summary');
+    assert.equal(r.type, 'application/json');
+    assert.equal(r.body, '{\n "node": {\n  "nodeName": "n1",\n  "startTime": "x"\n },\n "pods": []\n}', 'indented by one space as go-restful writes it');
   });
   it('/logs/, /metrics/probes and unknown paths are the kubelet\'s 404; no token is 401', async () => {
     for (const p of ['/logs/', '/metrics/probes', '/stats/', '/nope']) {

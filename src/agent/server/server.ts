@@ -100,7 +100,8 @@ export class AgentServer {
     if (req.method === 'GET' && parts.length === 1 && parts[0] === 'pods' && this.o.pods) return json(res, podList(this.o.pods()) + '\n');
     if (req.method === 'GET' && parts.length === 1 && parts[0] === 'configz' && this.o.settings) return json(res, configz(this.o.settings()));
     if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runningpods') return this.serveRunningPods(res);
-    if (req.method === 'GET' && parts.length === 2 && parts[0] === 'stats' && parts[1] === 'summary' && this.o.summary) {
+    // the kubelet routes GET and POST to the summary
+    if ((req.method === 'GET' || req.method === 'POST') && parts.length === 2 && parts[0] === 'stats' && parts[1] === 'summary' && this.o.summary) {
       // the kubelet takes exactly one only_cpu_and_memory=true, nothing else
       const only = url.searchParams.getAll('only_cpu_and_memory');
       return this.serveSummary(res, this.o.summary, only.length === 1 && only[0] === 'true');
@@ -168,11 +169,11 @@ export class AgentServer {
 
   private async serveSummary(res: http.ServerResponse, summary: Pick<SummaryProvider, 'get'>, onlyCpuAndMemory: boolean): Promise<void> {
     try {
-      json(res, JSON.stringify(await summary.get(onlyCpuAndMemory)));
+      // go-restful's WriteAsJson: indented by one space, no newline at the end
+      json(res, JSON.stringify(await summary.get(onlyCpuAndMemory), null, 1));
     } catch (e) {
-      // the kubelet's words for a failed summary
-      log.error(e, 'Error getting summary');
-      plain(res, 500, `Internal Error: failed to get node info: ${(e as Error).message}`);
+      log.error(e, 'HTTP InternalServerError serving', { request: '/stats/summary' });
+      plain(res, 500, `Internal Error: ${(e as Error).message}`);
     }
   }
 
