@@ -13,7 +13,10 @@ function opt(name, n) {
   const i = argv.indexOf(`--${name}`);
   return i < 0 ? undefined : argv.slice(i + 1, i + 1 + n);
 }
-const port = Number(opt('port', 1)?.[0] ?? 6379);
+// redis-server [/path/to/redis.conf] [--option value ...]: the file comes first (the configure-redis page's args)
+const configFile = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
+const fileConfig = configFile ? readConfigFile(configFile) : new Map();
+const port = Number(opt('port', 1)?.[0] ?? fileConfig.get('port') ?? 6379);
 // --bind ADDR listens on that address only (redis' default: every address)
 const bind = opt('bind', 1)?.[0];
 const masterOf = opt('slaveof', 2) ?? opt('replicaof', 2);
@@ -25,6 +28,48 @@ function log(msg, level = '*', who = role) {
   const mon = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
   const t = d.toISOString().slice(11, 23);
   console.log(`1:${who} ${String(d.getUTCDate()).padStart(2, '0')} ${mon} ${d.getUTCFullYear()} ${t} ${level} ${msg}`);
+}
+
+/** readConfigFile reads redis.conf's `name value` lines (comments and blank lines skipped); a missing file stops the server as redis does. */
+function readConfigFile(file) {
+  let text;
+  try {
+    text = require('node:fs').readFileSync(file, 'utf8');
+  } catch (e) {
+    console.error(`\n*** FATAL CONFIG FILE ERROR (Redis ${process.env.REDIS_VERSION || '7.2.4'}) ***\nFatal error, can't open config file '${file}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
+    process.exit(1);
+  }
+  const m = new Map();
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [name, ...rest] = line.split(/\s+/);
+    m.set(name.toLowerCase(), rest.join(' '));
+  }
+  return m;
+}
+
+/** memToBytes is redis' memtoll: 1k = 1000, 1kb = 1024, and so on for m/mb and g/gb. */
+function memToBytes(v) {
+  const m = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(String(v).trim());
+  if (!m) return undefined;
+  const unit = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1;
+  return String(Number(m[1]) * unit);
+}
+
+/** config is what CONFIG GET answers: redis' defaults, then the config file, then --options. */
+const config = new Map([['maxmemory', '0'], ['maxmemory-policy', 'noeviction'], ['appendonly', 'no'], ['databases', '16']]);
+for (const [name, value] of fileConfig) setConfig(name, value);
+for (let i = configFile ? 1 : 0; i < argv.length; i++) {
+  if (argv[i].startsWith('--') && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) setConfig(argv[i].slice(2), argv[i + 1]);
+}
+/** setConfig stores one parameter as CONFIG GET shows it (memory sizes in bytes); false for a bad value. */
+function setConfig(name, value) {
+  const key = name.toLowerCase();
+  const v = key === 'maxmemory' ? memToBytes(value) : value;
+  if (v === undefined) return false;
+  config.set(key, v);
+  return true;
 }
 
 const store = new Map();
@@ -87,6 +132,20 @@ function execute(words, socket) {
       lines.push('', '# Keyspace');
       if (store.size) lines.push(`db0:keys=${store.size},expires=0,avg_ttl=0`);
       return bulk(lines.join('\r\n') + '\r\n');
+    }
+    case 'CONFIG': {
+      const sub = (args[0] ?? '').toUpperCase();
+      if (sub === 'GET') {
+        if (args.length < 2) return err("ERR wrong number of arguments for 'config|get' command");
+        const out = [];
+        for (const [k, v] of config) if (args.slice(1).some((g) => globToRegExp(g.toLowerCase()).test(k))) out.push(k, v);
+        return array(out);
+      }
+      if (sub === 'SET') {
+        if (args.length < 3) return err("ERR wrong number of arguments for 'config|set' command");
+        return setConfig(args[1], args[2]) ? ok : err(`ERR CONFIG SET failed (possibly related to argument '${args[1]}') - argument couldn't be parsed into an integer`);
+      }
+      return err(`ERR unknown subcommand '${args[0] ?? ''}'. Try CONFIG HELP.`);
     }
     case 'QUIT': return (socket.end(ok), '');
     default:
@@ -223,7 +282,8 @@ const VERSION = process.env.REDIS_VERSION || '7.2.4';
 const v6 = Number(VERSION.split('.')[0]) < 7;
 log('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo', v6 ? '#' : '*', 'C');
 log(`Redis version=${VERSION}, bits=64, commit=00000000, modified=0, pid=1, just started`, v6 ? '#' : '*', 'C');
-log('Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf', '#', 'C');
+if (configFile) log('Configuration loaded', '#', 'C');
+else log('Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf', '#', 'C');
 // ps shows the server as redis-server names itself (its address and port)
 process.title = `redis-server *:${port}`;
 server.listen(port, bind, () => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { IMAGES_DIR } from '../image-catalog.js';
@@ -68,4 +70,49 @@ test('redis stand-in: RESP and inline commands, a replica that copies its master
   const exited = new Promise<number | null>((resolve) => master.child.on('exit', (code) => resolve(code)));
   master.child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+test('redis stand-in: a config file as first argument (the configure-redis page), CONFIG GET/SET; redis-cli prints raw and, on a terminal, for people', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-conf-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const cli = path.join(IMAGES_DIR, 'redis-cli.cjs');
+  const run = (port: number, args: string[], input = '') => new Promise<string>((resolve, reject) => {
+    const p = execFile(process.execPath, [cli, '-p', String(port), ...args], (e, stdout) => (e && !stdout ? reject(e) : resolve(stdout)));
+    p.stdin!.end(input);
+  });
+
+  // an empty configuration: redis' defaults
+  fs.writeFileSync(path.join(dir, 'empty.conf'), '');
+  const p1 = await freePort();
+  const plain = start([path.join(dir, 'empty.conf'), '--port', String(p1)]);
+  t.after(() => plain.child.kill('SIGKILL'));
+  await eventually(() => assert.match(plain.out(), /Ready to accept connections/), 20_000);
+  assert.match(plain.out(), /# Configuration loaded$/m);
+  assert.doesNotMatch(plain.out(), /no config file specified/);
+  assert.equal(await run(p1, ['CONFIG', 'GET', 'maxmemory']), 'maxmemory\n0\n');
+  assert.equal(await run(p1, ['CONFIG', 'GET', 'maxmemory-policy']), 'maxmemory-policy\nnoeviction\n');
+
+  // the page's configuration (with its trailing spaces); 2mb is 2 MiB
+  fs.writeFileSync(path.join(dir, 'redis.conf'), 'maxmemory 2mb\nmaxmemory-policy allkeys-lru    \n');
+  const p2 = await freePort();
+  const configured = start([path.join(dir, 'redis.conf'), '--port', String(p2)]);
+  t.after(() => configured.child.kill('SIGKILL'));
+  await eventually(() => assert.match(configured.out(), /Ready to accept connections/), 20_000);
+  assert.equal(await run(p2, ['CONFIG', 'GET', 'maxmemory']), 'maxmemory\n2097152\n');
+  // commands from stdin, one a line
+  assert.equal(await run(p2, [], 'CONFIG GET maxmemory-policy\nCONFIG SET maxmemory 1kb\nCONFIG GET maxmemory\n'), 'maxmemory-policy\nallkeys-lru\nOK\nmaxmemory\n1024\n');
+  assert.equal(await run(p2, ['GET', 'nothing']), '\n');
+  assert.equal(await send(p2, resp('CONFIG', 'GET', 'maxmemory*'), (r) => r.endsWith('allkeys-lru\r\n')), '*4\r\n$9\r\nmaxmemory\r\n$4\r\n1024\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n');
+
+  // on a terminal (script(1) gives it one), the page's `1) "maxmemory"` lines
+  const script = '/usr/bin/script';
+  if (fs.existsSync(script)) {
+    const shown = execFileSync(script, ['-qec', `${process.execPath} ${cli} -p ${p2} CONFIG GET maxmemory-policy`, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(shown.replace(/\r/g, ''), '1) "maxmemory-policy"\n2) "allkeys-lru"\n');
+  }
+
+  // nobody listening: redis-cli's words, exit 1
+  const closed = await freePort();
+  await assert.rejects(new Promise((resolve, reject) => execFile(process.execPath, [cli, '-p', String(closed), 'PING'], (e, stdout) => (e ? reject(Object.assign(e, { stdout })) : resolve(stdout)))),
+    (e: Error & { stdout: string; code: number }) => e.code === 1 && e.stdout === `Could not connect to Redis at 127.0.0.1:${closed}: Connection refused\n`);
 });
