@@ -23,6 +23,7 @@ spec:
     image: busybox
     command: [sh, -c, 'head -c 200000 /dev/zero > /cache/blob; echo hello from stats-demo; sleep 3600']
     resources: {limits: {memory: 64Mi}}
+    readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}
     volumeMounts: [{name: cache, mountPath: /cache}]
   volumes:
   - name: cache
@@ -140,8 +141,16 @@ describeNeeding('the kubelet API of the node agents (node proxy)', { timeout: 6 
     assert.ok((sample(body, 'container_start_time_seconds', labels) ?? 0) > 1.7e9);
   });
 
+  it('/metrics/probes counts the pod\'s readiness probe runs', async () => {
+    const labels = { container: 'app', namespace: 'default', pod: 'stats-demo', probe_type: 'Readiness', result: 'successful' };
+    const first = sample(await raw('host01', 'metrics/probes'), 'prober_probe_total', labels) ?? 0;
+    assert.ok(first >= 1, 'the probe ran and succeeded');
+    await waitFor(async () => (sample(await raw('host01', 'metrics/probes'), 'prober_probe_total', labels) ?? 0) > first, 'another probe run counted', 60, 500);
+    assert.equal(sample(await raw('host02', 'metrics/probes'), 'prober_probe_total', { pod: 'stats-demo' }), undefined, 'not on the other node');
+  });
+
   it('paths the agent does not serve are 404, as a kubelet without them answers', async () => {
-    for (const p of ['logs/', 'metrics/probes', 'no-such-path']) {
+    for (const p of ['logs/', 'no-such-path']) {
       const r = await k(['get', '--raw', `/api/v1/nodes/host01/proxy/${p}`]);
       assert.notEqual(r.code, 0, p);
       assert.match(r.stderr, /NotFound|could not find the requested resource/, p);

@@ -181,6 +181,7 @@ export class NodeAgent {
       now: () => this.o.clock.now(),
     });
     this.kubeletMetrics = api.metrics;
+    signal.addEventListener('abort', () => api.metrics.close(), { once: true });
     this.server = new AgentServer({
       host: this.address, port: this.o.serverPort ?? 0, tls: this.o.serverTls, token: this.o.serverToken,
       runtime: this.o.runtime, findPod: (ns, name) => this.findPod(ns, name), now: () => this.o.clock.now(), ...api.options,

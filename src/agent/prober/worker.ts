@@ -27,6 +27,18 @@ export function firstProbeAt(startedMs: number, delayMs: number, periodMs: numbe
   return anchorMs + k * periodMs;
 }
 
+/** ProbeAttempt is one probe run that gave a result (errored runs are thrown away, as the kubelet's are). */
+export interface ProbeAttempt { containerId: string; kind: ProbeKind; result: 'successful' | 'failed' }
+
+// Who counts probe runs (the agents' prober_probe_total); each is given every run in the process.
+const attemptListeners = new Set<(a: ProbeAttempt) => void>();
+
+/** onProbeAttempt tells listener of every probe run until the returned function is called. */
+export function onProbeAttempt(listener: (a: ProbeAttempt) => void): () => void {
+  attemptListeners.add(listener);
+  return () => { attemptListeners.delete(listener); };
+}
+
 /** ProbeWorkerOptions configures one worker. */
 export interface ProbeWorkerOptions {
   containerId: string;
@@ -104,6 +116,7 @@ export class ProbeWorker {
       this.o.onFailedAttempt(this.o.kind, outcome);
       return true;
     }
+    for (const l of attemptListeners) l({ containerId: this.o.containerId, kind: this.o.kind, result: outcome.ok ? 'successful' : 'failed' });
     if (outcome.ok) {
       this.failures = 0;
       this.successes++;

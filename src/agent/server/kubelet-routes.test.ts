@@ -20,7 +20,7 @@ before(async () => {
     host: '127.0.0.1', port: 0, token: TOKEN, runtime, now: () => new Date(), findPod: () => undefined,
     pods: () => [{ metadata: { name: 'web', namespace: 'default', uid: 'u1' }, status: { phase: 'Running' } }],
     settings: () => ({ clusterDNS: ['10.96.0.10'], evictionHard: {}, imageGC: {}, logging: {} } as unknown as KubeletSettings),
-    metrics: { text: async () => 'kubelet_running_pods 1\n' },
+    metrics: { text: async () => 'kubelet_running_pods 1\n', probesText: async () => 'prober_probe_total 0\n' },
     summary: { get: async (only) => { summaryCalls.push(only ?? false); return { node: { nodeName: 'n1', startTime: 'x' }, pods: [] }; } },
   });
   base = `http://127.0.0.1:${await server.listen()}`;
@@ -63,8 +63,9 @@ describe('the kubelet\'s read-only routes', () => {
     assert.equal(r.type, 'application/json');
     assert.equal(r.body, '{\n "node": {\n  "nodeName": "n1",\n  "startTime": "x"\n },\n "pods": []\n}', 'indented by one space as go-restful writes it');
   });
-  it('/logs/, /metrics/probes and unknown paths are the kubelet\'s 404; no token is 401', async () => {
-    for (const p of ['/logs/', '/metrics/probes', '/stats/', '/nope']) {
+  it('/metrics/probes is the probe registry; /logs/ and unknown paths are the kubelet\'s 404; no token is 401', async () => {
+    assert.equal((await get('/metrics/probes')).body, 'prober_probe_total 0\n');
+    for (const p of ['/logs/', '/stats/', '/nope']) {
       const r = await get(p);
       assert.equal(r.status, 404, p);
       assert.equal(r.body, '404 page not found\n', p);

@@ -38,15 +38,15 @@ export interface AgentServerOptions {
   pods?(): Pod[];
   /** the agent's effective configuration (/configz) */
   settings?(): KubeletSettings;
-  /** the agent's own registry (/metrics); without it, the process registry */
-  metrics?: Pick<KubeletMetrics, 'text'>;
+  /** the agent's own registries (/metrics, /metrics/probes); without them, /metrics is the process registry */
+  metrics?: Pick<KubeletMetrics, 'text' | 'probesText'>;
   /** the Summary API (/stats/summary) */
   summary?: Pick<SummaryProvider, 'get'>;
 }
 
 /**
  * AgentServer serves kubelet's routes the API server proxies to: GET /containerLogs/NS/POD/C,
- * GET /metrics, /metrics/resource, /metrics/cadvisor, /pods, /runningpods/, /configz, /stats/summary, and the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
+ * GET /metrics, /metrics/resource, /metrics/cadvisor, /metrics/probes, /pods, /runningpods/, /configz, /stats/summary, and the WebSocket endpoints /exec/NS/POD/C and /attach/NS/POD/C (channel.k8s.io v5/v4).
  */
 export class AgentServer {
   private server?: http.Server;
@@ -96,7 +96,8 @@ export class AgentServer {
     if (parts[0] === 'healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
     if (parts[0] === 'metrics' && parts[1] === 'resource' && parts.length === 2 && req.method === 'GET') return this.serveResourceMetrics(res);
     if (parts[0] === 'metrics' && parts[1] === 'cadvisor' && parts.length === 2 && req.method === 'GET') return this.serveCadvisorMetrics(res);
-    if (parts[0] === 'metrics' && parts.length === 1 && req.method === 'GET') return this.o.metrics ? this.serveOwnMetrics(res, this.o.metrics) : serveMetrics(res);
+    if (parts[0] === 'metrics' && parts[1] === 'probes' && parts.length === 2 && req.method === 'GET' && this.o.metrics) return this.serveOwnMetrics(res, () => this.o.metrics!.probesText());
+    if (parts[0] === 'metrics' && parts.length === 1 && req.method === 'GET') return this.o.metrics ? this.serveOwnMetrics(res, () => this.o.metrics!.text()) : serveMetrics(res);
     if (req.method === 'GET' && parts.length === 1 && parts[0] === 'pods' && this.o.pods) return json(res, podList(this.o.pods()) + '\n');
     if (req.method === 'GET' && parts.length === 1 && parts[0] === 'configz' && this.o.settings) return json(res, configz(this.o.settings()));
     if (req.method === 'GET' && parts.length === 1 && parts[0] === 'runningpods') return this.serveRunningPods(res);
@@ -152,8 +153,8 @@ export class AgentServer {
     }
   }
 
-  private async serveOwnMetrics(res: http.ServerResponse, metrics: Pick<KubeletMetrics, 'text'>): Promise<void> {
-    const body = await metrics.text();
+  private async serveOwnMetrics(res: http.ServerResponse, text: () => Promise<string>): Promise<void> {
+    const body = await text();
     res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE });
     res.end(body);
   }
