@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cgroupKey, parseProcCgroup, readCgroupMemory, readCgroupUsage } from './cgroup.js';
+import { cgroupKey, parseProcCgroup, readCgroupMemory, readCgroupProcessCount, readCgroupUsage } from './cgroup.js';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
@@ -63,5 +63,13 @@ describe('readCgroupMemory', () => {
   });
   it('is undefined when the cgroup is gone', () => {
     assert.equal(readCgroupMemory(parseProcCgroup('0::/gone\n'), sysfs({ 'cgroup.controllers': '' })), undefined);
+  });
+});
+
+describe('readCgroupProcessCount', () => {
+  it('counts the lines of cgroup.procs (v2 and v1), undefined when the cgroup is gone', () => {
+    assert.equal(readCgroupProcessCount(parseProcCgroup('0::/c1\n'), sysfs({ 'cgroup.controllers': '', 'c1/cgroup.procs': '12\n13\n14\n' })), 3);
+    assert.equal(readCgroupProcessCount(parseProcCgroup('3:memory:/c1\n2:cpu,cpuacct:/c1\n'), sysfs({ 'memory/c1/cgroup.procs': '7\n' })), 1);
+    assert.equal(readCgroupProcessCount(parseProcCgroup('0::/gone\n'), sysfs({ 'cgroup.controllers': '' })), undefined);
   });
 });

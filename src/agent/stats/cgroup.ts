@@ -115,3 +115,15 @@ export function readCgroupMemory(m: CgroupMembership, root = '/sys/fs/cgroup'): 
   const stat = path.join(dir, 'memory.stat');
   return { usageBytes: usage, rssBytes: statField(stat, 'total_rss') ?? 0, pageFaults: statField(stat, 'total_pgfault') ?? 0, majorPageFaults: statField(stat, 'total_pgmajfault') ?? 0 };
 }
+
+/** readCgroupProcessCount is the number of processes in the cgroup a membership names (its cgroup.procs); undefined when it is not there. */
+export function readCgroupProcessCount(m: CgroupMembership, root = '/sys/fs/cgroup'): number | undefined {
+  const key = cgroupKey(m);
+  if (!key) return undefined;
+  const dir = key.startsWith('v2:')
+    ? path.join(fs.existsSync(path.join(root, 'cgroup.controllers')) ? root : path.join(root, 'unified'), m.unified!)
+    : path.join(root, 'memory', m.v1.memory);
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter((l) => l.trim()).length;
+  } catch { return undefined; }
+}

@@ -9,7 +9,7 @@ import { parseQuantity } from '../../apimachinery/quantity.js';
 import type { ContainerInfo, Runtime } from '../../runtime/types.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cgroupKey, readCgroupMembership, readCgroupMemory, readCgroupUsage, type CgroupMembership, type CgroupMemory } from './cgroup.js';
+import { cgroupKey, readCgroupMembership, readCgroupMemory, readCgroupProcessCount, readCgroupUsage, type CgroupMembership, type CgroupMemory } from './cgroup.js';
 import { childrenIndex, clockTicksPerSecond, parseMeminfoWorkingSet, parseProcStat, processTree, readProcessTable, readRSS, type ProcessStat } from './proc.js';
 
 /**
@@ -149,7 +149,9 @@ export class ResourceAnalyzer {
         namespace: c.config.podNamespace, pod: c.config.podName, container: c.config.name,
         startTime: new Date(c.startedAt ?? c.createdAt ?? timestamp.toISOString()),
         cpuSeconds: cpu, workingSetBytes: usage.workingSetBytes,
-        id: c.id, podUid: c.config.podUid, image: c.config.image, logPath: c.config.logPath, pid: c.pid, processCount: pids.length, memory,
+        id: c.id, podUid: c.config.podUid, image: c.config.image, logPath: c.config.logPath, pid: c.pid, memory,
+        // the processes in its cgroup (a launcher the runtime reports may sit outside it), else its process tree
+        processCount: (own ? readCgroupProcessCount(m!, this.cgroupRoot) : undefined) ?? pids.length,
         ...(own ? { cgroup: m!.v1.memory ?? m!.unified } : {}),
       });
     }
