@@ -525,7 +525,8 @@ describeNeeding('Pod configuration and scheduling pages with kubectl', { timeout
       const ps = (await ok(['exec', 'redis', '--', '/bin/bash', '-c', 'ps aux'])).split('\n');
       assert.match(ps[0], /^USER +PID %CPU %MEM +VSZ +RSS TTY +STAT START +TIME COMMAND$/);
       const redis = ps.find((l) => l.endsWith(' redis-server *:6379'));
-      assert.ok(redis, ps.join('\n'));
+      // the image's entrypoint runs the server as the redis user, PID 1
+      assert.match(redis ?? '', /^redis +1 /, ps.join('\n'));
       await ok(['exec', 'redis', '--', '/bin/bash', '-c', `kill ${redis!.split(/\s+/)[1]}`]);
       const rows = await waitFor(async () => {
         const lines = watch.stdout().trim().split('\n').map((l) => l.split(/\s+/).slice(0, 4).join(' '));

@@ -7,7 +7,31 @@
 'use strict';
 const net = require('node:net');
 
-const argv = process.argv.slice(2);
+// --docker-entrypoint (the official image's entry) is its docker-entrypoint.sh: started as root, the
+// server gives what the working directory (/data) holds to the redis user and runs as it (gosu redis)
+const viaEntrypoint = process.argv[2] === '--docker-entrypoint';
+const argv = process.argv.slice(viaEntrypoint ? 3 : 2);
+if (viaEntrypoint && process.getuid?.() === 0) runAsRedis();
+
+/** runAsRedis is the entrypoint's `find . \! -user redis -exec chown redis '{}' +` then `gosu redis`. */
+function runAsRedis() {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const REDIS_UID = 999;
+  const chownTree = (p) => {
+    try {
+      const st = fs.lstatSync(p);
+      if (st.uid !== REDIS_UID) fs.lchownSync(p, REDIS_UID, st.gid);
+      if (st.isDirectory()) for (const e of fs.readdirSync(p)) chownTree(path.join(p, e));
+    } catch { /* read-only or gone: as find's chown, carry on */ }
+  };
+  chownTree(process.cwd());
+  try {
+    process.setgroups([REDIS_UID]);
+    process.setgid(REDIS_UID);
+    process.setuid(REDIS_UID);
+  } catch { /* without CAP_SETUID/SETGID (a securityContext that drops them) it stays root, as gosu would fail */ }
+}
 /** opt reads `--name a b` (n values) from the command line, redis-server's style. */
 function opt(name, n) {
   const i = argv.indexOf(`--${name}`);

@@ -116,3 +116,20 @@ test('redis stand-in: a config file as first argument (the configure-redis page)
   await assert.rejects(new Promise((resolve, reject) => execFile(process.execPath, [cli, '-p', String(closed), 'PING'], (e, stdout) => (e ? reject(Object.assign(e, { stdout })) : resolve(stdout)))),
     (e: Error & { stdout: string; code: number }) => e.code === 1 && e.stdout === `Could not connect to Redis at 127.0.0.1:${closed}: Connection refused\n`);
 });
+
+test('redis image: its entrypoint gives /data\'s files to the redis user (999) and runs the server as it; a config file still comes first', { skip: process.getuid?.() !== 0 && 'needs root' }, async (t) => {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-data-'));
+  t.after(() => fs.rmSync(data, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(data, 'redis'));
+  fs.writeFileSync(path.join(data, 'redis', 'test-file'), 'Hello\n');
+  fs.writeFileSync(path.join(data, 'redis.conf'), `port ${await freePort()}\n`);
+  const app = spawnCollected(process.execPath, [path.join(IMAGES_DIR, 'redis.cjs'), '--docker-entrypoint', path.join(data, 'redis.conf')], { cwd: data });
+  t.after(() => app.child.kill('SIGKILL'));
+  await eventually(() => assert.match(app.out(), /Configuration loaded/), 20_000);
+  const status = fs.readFileSync(`/proc/${app.child.pid}/status`, 'utf8');
+  assert.match(status, /^Uid:\s+999\s+999\s+999\s+999$/m);
+  assert.match(status, /^Gid:\s+999\s+999\s+999\s+999$/m);
+  assert.match(status, /^Groups:\s+999\s*$/m);
+  for (const f of ['.', 'redis', 'redis/test-file']) assert.equal(fs.statSync(path.join(data, f)).uid, 999, f);
+  assert.match(fs.readFileSync(path.join(IMAGES_DIR, 'redis', 'passwd'), 'utf8'), /^redis:x:999:999:/m);
+});
