@@ -83,3 +83,32 @@ describe('podConditions', () => {
     assert.equal(at(second, 'PodScheduled').lastTransitionTime, 'earlier');
   });
 });
+
+describe('sidecars (restartable init containers)', () => {
+  const SIDE = new Set(['side']);
+  const started = (name: string, ready = true): ContainerStatus => ({ ...running(name, ready), started: true });
+  const notStarted = (name: string): ContainerStatus => ({ ...running(name, false), started: false });
+  const brief = (cs: PodCondition[]) => cs.map((c) => [c.type, c.status, c.message].filter((x) => x !== undefined).join(' | '));
+
+  it('the pod is Pending until the sidecar has started, then Running beside the app containers', () => {
+    assert.equal(podPhase('Always', [notStarted('side')], [waiting('a')], false, false, SIDE), 'Pending');
+    assert.equal(podPhase('Always', [started('side')], [waiting('a')], false, false, SIDE), 'Pending');
+    assert.equal(podPhase('Always', [started('side')], [running('a')], false, false, SIDE), 'Running');
+    // a sidecar restarting after the app started does not make the pod Pending again
+    assert.equal(podPhase('Always', [waiting('side', true)], [running('a')], false, false, SIDE), 'Running');
+  });
+
+  it('a Job\'s pod: Running while its sidecar runs, Succeeded once the sidecar was stopped (it is left out)', () => {
+    assert.equal(podPhase('Never', [started('side')], [exited('a', 0)], false, false, SIDE), 'Running');
+    assert.equal(podPhase('Never', [exited('side', 137)], [exited('a', 0)], false, false, SIDE), 'Succeeded');
+  });
+
+  it('Initialized once the sidecar started; Ready needs the sidecar ready too, named first', () => {
+    const pending = podConditions({ phase: 'Pending', sandboxReady: true, init: [notStarted('side')], app: [waiting('a')], previous: [], now: 'T', sidecars: SIDE });
+    assert.deepEqual(brief(pending).slice(1, 2), ['Initialized | False | containers with incomplete status: [side]']);
+    const up = podConditions({ phase: 'Running', sandboxReady: true, init: [started('side', false)], app: [running('a', false)], previous: [], now: 'T', sidecars: SIDE });
+    assert.deepEqual(brief(up).slice(1), ['Initialized | True', 'Ready | False | containers with unready status: [side a]', 'ContainersReady | False | containers with unready status: [side a]']);
+    const ready = podConditions({ phase: 'Running', sandboxReady: true, init: [started('side')], app: [running('a')], previous: [], now: 'T', sidecars: SIDE });
+    assert.deepEqual(brief(ready).slice(1), ['Initialized | True', 'Ready | True', 'ContainersReady | True']);
+  });
+});

@@ -16,11 +16,15 @@ export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean 
  * and none will restart; Failed when all stopped, one failed, and none will restart. podIsTerminal:
  * the agent stopped the containers for good (a deleted pod's last status).
  */
-export function podPhase(policy: RestartPolicy, init: ContainerStatus[], app: ContainerStatus[], initFailedForGood: boolean, podIsTerminal = false): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+export function podPhase(policy: RestartPolicy, init: ContainerStatus[], app: ContainerStatus[], initFailedForGood: boolean, podIsTerminal = false, sidecars: ReadonlySet<string> = NO_SIDECARS): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
   if (initFailedForGood) return 'Failed';
-  const initDone = init.every((s) => s.state?.terminated?.exitCode === 0);
-  if (!initDone) return 'Pending';
-  let running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  const regularInitDone = init.every((s) => sidecars.has(s.name) || s.state?.terminated?.exitCode === 0);
+  // A sidecar (restartable init container) is pending until it has started; one that stopped
+  // (or waits to restart) does not hold the pod back, and a terminated one is left out.
+  const sidecarsPending = init.some((s) => sidecars.has(s.name) && (s.state?.running ? !s.started : !s.state?.terminated && !s.lastState?.terminated));
+  if (!regularInitDone || (sidecarsPending && !hasStartedRegularContainer(app))) return 'Pending';
+  let running = init.filter((s) => sidecars.has(s.name) && s.state?.running).length;
+  let waiting = 0, stopped = 0, succeeded = 0;
   for (const s of app) {
     if (s.state?.running) running++;
     else if (s.state?.terminated) {
@@ -45,6 +49,13 @@ export function podPhase(policy: RestartPolicy, init: ContainerStatus[], app: Co
   return 'Pending';
 }
 
+const NO_SIDECARS: ReadonlySet<string> = new Set();
+
+/** hasStartedRegularContainer is the kubelet's HasAnyRegularContainerStarted: an app container runs or ran. */
+function hasStartedRegularContainer(app: ContainerStatus[]): boolean {
+  return app.some((s) => s.state?.running || s.state?.terminated);
+}
+
 /** PodConditionInput is what the conditions depend on. */
 export interface PodConditionInput {
   phase: string;
@@ -53,6 +64,8 @@ export interface PodConditionInput {
   app: ContainerStatus[];
   previous: PodCondition[];
   now: string;
+  /** the names of the restartable init containers (sidecars) */
+  sidecars?: ReadonlySet<string>;
 }
 
 /**
@@ -70,9 +83,12 @@ export function podConditions(i: PodConditionInput): PodCondition[] {
     return c;
   };
   const terminal = i.phase === 'Succeeded' || i.phase === 'Failed';
-  const incompleteInit = i.init.filter((s) => s.state?.terminated?.exitCode !== 0).map((s) => s.name);
-  const initialized = incompleteInit.length === 0 || (terminal && i.phase === 'Succeeded');
-  const unready = i.app.filter((s) => !s.ready).map((s) => s.name);
+  const sidecars = i.sidecars ?? NO_SIDECARS;
+  // a sidecar is complete once started; a pod whose app containers started stays Initialized
+  const incompleteInit = i.init.filter((s) => (sidecars.has(s.name) ? !s.started : s.state?.terminated?.exitCode !== 0)).map((s) => s.name);
+  const initialized = incompleteInit.length === 0 || (terminal && i.phase === 'Succeeded') || hasStartedRegularContainer(i.app);
+  // sidecars are among the containers that must be ready (listed first, as the kubelet does)
+  const unready = [...i.init.filter((s) => sidecars.has(s.name) && !s.ready), ...i.app.filter((s) => !s.ready)].map((s) => s.name);
   const allReady = unready.length === 0 && i.app.length > 0;
   const out: PodCondition[] = [];
   out.push(make('PodReadyToStartContainers', i.sandboxReady && !terminal));

@@ -176,6 +176,45 @@ test('init containers run first, one at a time; app waits with PodInitializing',
   t.w.stop();
 });
 
+test('a sidecar (restartable init container) starts before the app containers and keeps running beside them; it is restarted when it stops, and READY counts it', async () => {
+  const t = await setupPodWorker(makePod({
+    initContainers: [{ name: 'side', image: 'busybox', command: ['sleep', '3600'], restartPolicy: 'Always' }, { name: 'init2', image: 'busybox', command: ['true'] }],
+    containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }],
+  }));
+  // the sidecar runs; the next init container starts beside it, not after it
+  assert.ok(t.rt.running('side'));
+  t.rt.exit(t.rt.running('init2')!, 0);
+  await t.settle();
+  assert.ok(t.rt.running('side'), 'the sidecar is still running');
+  assert.ok(t.rt.running('app'));
+  const st = t.status();
+  assert.equal(st.phase, 'Running');
+  const side = st.initContainerStatuses!.find((c) => c.name === 'side')!;
+  assert.deepEqual([!!side.state!.running, side.started, side.ready], [true, true, true]);
+  assert.deepEqual(st.conditions!.filter((c) => c.type !== 'PodScheduled' && c.type !== 'PodReadyToStartContainers').map((c) => `${c.type}=${c.status}`), ['Initialized=True', 'Ready=True', 'ContainersReady=True']);
+  // a sidecar that stops is started again, under restartPolicy Always of its own
+  t.rt.exit(t.rt.running('side')!, 1);
+  await t.settle();
+  assert.ok(t.rt.running('side'), 'restarted');
+  assert.equal(t.status().initContainerStatuses!.find((c) => c.name === 'side')!.restartCount, 1);
+  assert.equal(t.rt.started.filter((c) => c.name === 'init2').length, 1, 'the one-time init container is not run again');
+  t.w.stop();
+});
+
+test('a Job-like pod (restartPolicy Never) with a sidecar: once the app container is done the sidecar is stopped and the pod Succeeded', async () => {
+  const t = await setupPodWorker(makePod({
+    restartPolicy: 'Never',
+    initContainers: [{ name: 'side', image: 'busybox', command: ['sleep', '3600'], restartPolicy: 'Always' }],
+    containers: [{ name: 'app', image: 'busybox', command: ['true'] }],
+  }));
+  assert.ok(t.rt.running('side'));
+  t.rt.exit(t.rt.running('app')!, 0);
+  await t.settle();
+  assert.equal(t.rt.running('side'), undefined, 'the sidecar was stopped');
+  assert.equal(t.status().phase, 'Succeeded');
+  t.w.stop();
+});
+
 test('failed init container with restartPolicy Never fails the pod', async () => {
   const t = await setupPodWorker(makePod({
     restartPolicy: 'Never',

@@ -393,11 +393,24 @@ export class PodWorker {
     const sandboxId = this.sandbox!.id;
 
     // Init containers, one at a time, each to success (in this sandbox: a new sandbox runs them again).
+    // A sidecar (restartPolicy Always) is started and left running: the next one starts once it has
+    // started (its startup probe passed), and it is restarted whenever it stops, whatever the pod's policy.
     if (!this.initialized) {
       const inits = spec.initContainers ?? [];
       let allDone = true;
       for (const c of inits) {
         const s = this.state(c.name, true);
+        if (isSidecar(c)) {
+          if (s.current && !s.current.exited && s.current.sandboxId === sandboxId) {
+            if (this.sidecarStarted(c, s.current)) continue;
+            allDone = false;
+            break;
+          }
+          allDone = false;
+          if (s.current?.exited) await this.forContainer(c.name, () => this.restartWithBackoff(c, s));
+          else await this.forContainer(c.name, () => this.startContainer(c, s));
+          break;
+        }
         if (s.current && !s.current.exited) { allDone = false; break; }
         if (s.current?.exited && s.current.exited.exitCode === 0 && s.current.sandboxId === sandboxId) continue;
         allDone = false;
@@ -413,6 +426,22 @@ export class PodWorker {
     }
 
     if (this.initialized && !this.terminalPhase) {
+      const appDone = spec.containers.every((c) => {
+        const exit = this.state(c.name, false).current?.exited;
+        return !!exit && !shouldRestart(policy, exit.exitCode ?? 0);
+      });
+      for (const c of (spec.initContainers ?? []).filter(isSidecar)) {
+        const s = this.state(c.name, true);
+        const cur = s.current;
+        if (appDone) {
+          // the app containers are done for good (a Job's pod): its sidecars are stopped, as the kubelet does
+          if (cur && !cur.exited) await this.forContainer(c.name, () => this.stopSidecar(s, cur));
+          s.waiting = undefined;
+          continue;
+        }
+        if (!cur) await this.forContainer(c.name, () => this.startContainer(c, s));
+        else if (cur.exited) await this.forContainer(c.name, () => this.restartWithBackoff(c, s));
+      }
       for (const c of spec.containers) {
         const s = this.state(c.name, false);
         if (s.current && !s.current.exited) continue;
@@ -443,6 +472,20 @@ export class PodWorker {
       // A finished pod gives its address back (the kubelet kills the sandbox of a terminal pod).
       await this.stopSandboxes();
     }
+  }
+
+  /** sidecarStarted: a running sidecar counts as started once its startup probe passed (at once without one). */
+  private sidecarStarted(c: Container, cur: Instance): boolean {
+    return !c.startupProbe || this.d.disableProbes === true || this.results.get(cur.id, 'startup') === 'success';
+  }
+
+  /** stopSidecar stops a sidecar whose pod's app containers have finished, within the pod's grace period. */
+  private async stopSidecar(s: CState, cur: Instance): Promise<void> {
+    for (const p of cur.probes) p.stop();
+    const left = await this.runPreStop(s, cur.id, this.gracePeriodMs());
+    await this.d.runtime.stopContainer(cur.id, left);
+    const info = await this.d.runtime.containerStatus(cur.id);
+    if (info) this.markExited(cur, info);
   }
 
   /** startUnseenForMs is how long until the youngest running container has run startSeenAfterMs (0: every start is seen). */
@@ -818,7 +861,7 @@ export class PodWorker {
         return;
       }
     }
-    if (!s.init) this.startProbes(c, s, inst);
+    if (!s.init || isSidecar(c)) this.startProbes(c, s, inst);
   }
 
   /** markExited records an instance's end (once): probes stop, waiters wake. */
@@ -992,11 +1035,12 @@ export class PodWorker {
     const spec = pod.spec!;
     const init = (spec.initContainers ?? []).map((c) => this.containerStatus(c, true));
     const app = spec.containers.map((c) => this.containerStatus(c, false));
-    let phase = this.terminalPhase ?? podPhase((spec.restartPolicy ?? 'Always') as RestartPolicy, init, app, this.initFailed, podIsTerminal);
+    const sidecars = new Set((spec.initContainers ?? []).filter(isSidecar).map((c) => c.name));
+    let phase = this.terminalPhase ?? podPhase((spec.restartPolicy ?? 'Always') as RestartPolicy, init, app, this.initFailed, podIsTerminal, sidecars);
     if (this.terminalPhase === 'Failed' && this.terminalReason) phase = 'Failed';
     const now = rfc3339(this.d.clock.now());
     const conditions = podConditions({
-      phase, sandboxReady: !!this.sandbox?.ready, init, app, previous: (pod.status?.conditions ?? []) as PodCondition[], now,
+      phase, sandboxReady: !!this.sandbox?.ready, init, app, previous: (pod.status?.conditions ?? []) as PodCondition[], now, sidecars,
     });
     const status: PodStatus = {
       phase, conditions,
@@ -1030,14 +1074,14 @@ export class PodWorker {
       cs.state = { running: { startedAt: rfc3339(new Date(cur.startedAt)) } };
       const startupOk = !c.startupProbe || this.results.get(cur.id, 'startup') === 'success';
       cs.started = startupOk;
-      if (!init) cs.ready = startupOk && (c.readinessProbe && !this.d.disableProbes ? this.results.get(cur.id, 'readiness') === 'success' : true);
+      if (!init || isSidecar(c)) cs.ready = startupOk && (c.readinessProbe && !this.d.disableProbes ? this.results.get(cur.id, 'readiness') === 'success' : true);
     } else if (cur?.exited) {
       cs.state = { terminated: terminatedOf(cur.exited, scheme) };
     } else {
       const reason = init || this.initialized || !(this.pod.spec?.initContainers?.length) ? 'ContainerCreating' : 'PodInitializing';
       cs.state = { waiting: { reason: init ? 'PodInitializing' : reason } };
     }
-    if (init && cur?.exited?.exitCode === 0) cs.ready = true;
+    if (init && !isSidecar(c) && cur?.exited?.exitCode === 0) cs.ready = true;
     return cs;
   }
 
@@ -1152,6 +1196,7 @@ export class PodWorker {
     }
     if (mine.length && this.sandbox && (this.pod.spec?.initContainers ?? []).every((c) => {
       const cur = this.state(c.name, true).current;
+      if (isSidecar(c)) return !!cur && cur.sandboxId === this.sandbox!.id;
       return cur?.exited?.exitCode === 0 && cur.sandboxId === this.sandbox!.id;
     })) this.initialized = true;
   }
@@ -1240,4 +1285,9 @@ export function fullImageName(image: string): string {
   const lastSlash = ref.lastIndexOf('/');
   if (!ref.slice(lastSlash).includes(':') && !ref.includes('@')) ref += ':latest';
   return ref;
+}
+
+/** isSidecar: a restartable init container (restartPolicy Always), which runs beside the app containers. */
+function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
 }

@@ -34,3 +34,17 @@ test('humanDuration matches Kubernetes', () => {
   assert.equal(humanDuration(30 * 3600_000), '30h');
   assert.equal(humanDuration(3 * 24 * 3600_000 + 2 * 3600_000), '3d2h');
 });
+
+test('sidecars (restartable init containers) count in READY once started and are not Init:0/1; their restarts count with the app containers\'', () => {
+  const spec = { initContainers: [{ name: 'side', restartPolicy: 'Always' }], containers: [{ name: 'a' }] };
+  // not started yet: initializing, as kubectl shows it
+  const starting = podStatusCells(pod({ phase: 'Pending', initContainerStatuses: [{ name: 'side', started: false, ready: false, state: { running: {} } }], containerStatuses: [{ name: 'a', state: { waiting: { reason: 'PodInitializing' } } }] }, spec), now);
+  assert.deepEqual([starting.ready, starting.reason], ['0/2', 'Init:0/1']);
+  const running = podStatusCells(pod({
+    phase: 'Running',
+    conditions: [{ type: 'Initialized', status: 'True' }, { type: 'Ready', status: 'True' }],
+    initContainerStatuses: [{ name: 'side', started: true, ready: true, restartCount: 1, state: { running: {} }, lastState: { terminated: { finishedAt: '2026-01-01T00:07:00Z' } } }],
+    containerStatuses: [{ name: 'a', ready: true, restartCount: 0, state: { running: {} } }],
+  }, spec), now);
+  assert.deepEqual([running.ready, running.reason, running.restarts], ['2/2', 'Running', '1 (3m ago)']);
+});

@@ -12,7 +12,6 @@ interface ContainerStatus {
 export function podStatusCells(pod: KubeObject, now: Date): { ready: string; reason: string; restarts: string } {
   const spec = get(pod, 'spec') ?? {};
   const status = get(pod, 'status') ?? {};
-  const totalContainers = (spec.containers ?? []).length;
   let readyContainers = 0;
   let restarts = 0;
   let lastRestart = 0;
@@ -25,11 +24,26 @@ export function podStatusCells(pod: KubeObject, now: Date): { ready: string; rea
   };
   const initStatuses: ContainerStatus[] = status.initContainerStatuses ?? [];
   const initCount = (spec.initContainers ?? []).length;
+  // Sidecars (restartable init containers) count among the pod's containers, and once started
+  // they are not "initializing": their readiness and restarts show as the app containers' do.
+  const sidecars = new Set<string>(((spec.initContainers ?? []) as { name: string; restartPolicy?: string }[]).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const totalContainers = (spec.containers ?? []).length + sidecars.size;
+  let sidecarRestarts = 0;
+  let sidecarLastRestart = 0;
   let initializing = false;
   for (let i = 0; i < initStatuses.length; i++) {
     const c = initStatuses[i];
     restarts += c.restartCount ?? 0;
     noteRestart(c);
+    if (sidecars.has(c.name)) {
+      sidecarRestarts += c.restartCount ?? 0;
+      const f = c.lastState?.terminated?.finishedAt;
+      if (f) sidecarLastRestart = Math.max(sidecarLastRestart, new Date(f).getTime());
+      if (c.started) {
+        if (c.ready) readyContainers++;
+        continue;
+      }
+    }
     const t = c.state?.terminated;
     const w = c.state?.waiting;
     if (t && t.exitCode === 0) continue;
@@ -45,8 +59,8 @@ export function podStatusCells(pod: KubeObject, now: Date): { ready: string; rea
   }
   const initializedTrue = conditions.some((c) => c.type === 'Initialized' && c.status === 'True');
   if (!initializing || initializedTrue) {
-    restarts = 0;
-    lastRestart = 0;
+    restarts = sidecarRestarts;
+    lastRestart = sidecarLastRestart;
     let hasRunning = false;
     const statuses: ContainerStatus[] = status.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {
