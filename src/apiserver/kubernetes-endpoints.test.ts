@@ -28,3 +28,13 @@ test('advertiseAddress: the listening host, or a real address when listening on 
   assert.equal(advertiseAddress('https://127.0.0.1:6443'), '127.0.0.1');
   assert.notEqual(advertiseAddress('https://0.0.0.0:6443'), '0.0.0.0');
 });
+
+test('GET /api names the advertised address and the port listened on, as the kubernetes Endpoints do (kubectl proxy and curl on the Access Clusters page)', async () => {
+  const tc = await startTestCluster();
+  try {
+    const body = await (await fetch(`${tc.api.url}/api`, { headers: { Authorization: 'Bearer t0k' } })).json() as { serverAddressByClientCIDRs: unknown };
+    assert.deepEqual(body.serverAddressByClientCIDRs, [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${tc.api.port}` }]);
+  } finally {
+    await tc.close();
+  }
+});

@@ -21,6 +21,7 @@ import { NodeProxy } from './node-proxy.js';
 import { serveLogWebSocket } from './log-websocket.js';
 import { noteProtobufAccept, notePrettyPrint, writeError, writeObject } from './response.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
+import { advertiseAddress } from './kubernetes-endpoints.js';
 import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, aggregatedDiscovery, type APIGroup } from './discovery.js';
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { newAdmissionChain } from '../admission/plugins/index.js';
@@ -238,7 +239,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         saTokens.serveOIDC(path, res);
         return;
       case '/api':
-        return serveDiscovery(req, res, () => coreAPIVersions(), (v) => aggregatedDiscovery(served(), 'core', v));
+        return serveDiscovery(req, res, () => coreAPIVersions(advertisedAddress()), (v) => aggregatedDiscovery(served(), 'core', v));
       case '/apis':
         return serveDiscovery(req, res, () => aggregator?.mergeAPIGroupList(apiGroupList(served())) ?? apiGroupList(served()),
           (v) => aggregator?.mergeAggregatedDiscovery(aggregatedDiscovery(served(), 'apis', v) as { items: Record<string, unknown>[] }) ?? aggregatedDiscovery(served(), 'apis', v));
@@ -337,6 +338,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await admitConnect(storeDeps.admissionChain, byPath.get('/v1/pods')!, info.namespace ?? '', info.name, info.subresource!, url, user);
       await nodeProxy.proxyUpgrade(pod, info.subresource!, url, req, socket, head);
     })().catch(fail);
+  };
+
+  // /api names the address clients outside the cluster use, as kube-apiserver's advertise address
+  // and secure port (what the kubernetes Endpoints list), not a fixed 127.0.0.1:6443
+  const advertisedAddress = (): string => {
+    const a = advertiseAddress(`https://${host.includes(':') ? `[${host}]` : host}`);
+    return `${a.includes(':') ? `[${a}]` : a}:${(server.address() as AddressInfo).port}`;
   };
 
   // Go's http.Server reads up to 1 MiB of request line and headers (DefaultMaxHeaderBytes); Node's
