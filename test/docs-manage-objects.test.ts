@@ -334,6 +334,27 @@ spec:
         volumeMounts: [{name: shared-data, mountPath: /pod-data}, {name: config-volume, mountPath: /etc/config}]
         command: ["/bin/sh", "-c", "while true; do echo \\"$(date) My preferred color is $(cat /etc/config/color)\\" > /pod-data/index.html; sleep 10; done;"]
 `;
+const CONFIGMAP_SIDECAR_CONTAINER = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: configmap-sidecar-container, labels: {app.kubernetes.io/name: configmap-sidecar-container}}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app.kubernetes.io/name: configmap-sidecar-container}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: configmap-sidecar-container}}
+    spec:
+      volumes: [{name: shared-data, emptyDir: {}}, {name: config-volume, configMap: {name: color}}]
+      containers:
+      - name: nginx
+        image: nginx
+        volumeMounts: [{name: shared-data, mountPath: /usr/share/nginx/html}]
+      initContainers:
+      - name: alpine
+        image: alpine:3
+        restartPolicy: Always
+        volumeMounts: [{name: shared-data, mountPath: /pod-data}, {name: config-volume, mountPath: /etc/config}]
+        command: ["/bin/sh", "-c", "while true; do echo \\"$(date) My preferred color is $(cat /etc/config/color)\\" > /pod-data/index.html; sleep 10; done;"]
+`;
 const IMMUTABLE_CONFIGMAP = `apiVersion: v1
 data:
   company_name: "ACME, Inc." # existing fictional company name
@@ -733,7 +754,7 @@ spec:
     await ok(['delete', 'pod', 'secret-test-pod', 'env-single-secret', 'envvars-multiple-secrets', 'envfrom-secret', '--wait=false']);
   });
 
-  it('Updating Configuration via a ConfigMap: a volume follows the edit, env does not until a rollout restart, two containers share the page through a Service, an immutable ConfigMap refuses edits', async () => {
+  it('Updating Configuration via a ConfigMap: a volume follows the edit, env does not until a rollout restart, two containers and a sidecar share the page through a Service, an immutable ConfigMap refuses edits', async () => {
     assert.equal(await ok(['create', 'configmap', 'sport', '--from-literal=sport=football']), 'configmap/sport created\n');
     assert.equal(await ok(['apply', '-f', '-'], CONFIGMAP_VOLUME), 'deployment.apps/configmap-volume created\n');
     await rolledOut('configmap-volume');
@@ -763,16 +784,28 @@ spec:
     await rolledOut('configmap-two-containers');
     await podRows('app.kubernetes.io/name=configmap-two-containers', 3, '2/2');
     assert.equal(await ok(['expose', 'deployment', 'configmap-two-containers', '--name=configmap-service', '--port=8080', '--target-port=80']), 'service/configmap-service exposed\n');
-    const pf = kubectlStream(c, ['port-forward', 'service/configmap-service', ':8080']);
-    try {
-      const local = Number(await waitFor(async () => /^Forwarding from 127\.0\.0\.1:(\d+) -> 80$/m.exec(pf.stdout())?.[1], `port-forward: ${pf.stdout()}${pf.stderr()}`));
-      const page = () => fetch(`http://127.0.0.1:${local}/`).then((r) => r.text()).catch(() => '');
-      assert.match(await waitFor(async () => /color is/.test(await page()) && page(), 'the page'), /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4} My preferred color is red\n$/);
-      await ok(['patch', 'configmap', 'color', '--type=merge', '-p', '{"data":{"color":"blue"}}']);
-      await waitFor(async () => (await page()).includes('My preferred color is blue'), 'blue', 480);
-    } finally {
-      await pf.kill();
-    }
+    /** throughService port-forwards to the Service as the page does (`:port` picks a free local one), polls the page until it says `until`, then changes the color to `next` and waits for it. */
+    const throughService = async (service: string, port: number, until: string, next: string) => {
+      const pf = kubectlStream(c, ['port-forward', `service/${service}`, `:${port}`]);
+      try {
+        const local = Number(await waitFor(async () => /^Forwarding from 127\.0\.0\.1:(\d+) -> 80$/m.exec(pf.stdout())?.[1], `port-forward: ${pf.stdout()}${pf.stderr()}`));
+        const page = () => fetch(`http://127.0.0.1:${local}/`).then((r) => r.text()).catch(() => '');
+        assert.match(await waitFor(async () => { const p = await page(); return p.includes(until) && p; }, `${until} through ${service}`, 480),
+          new RegExp(`^\\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d UTC \\d{4} ${until}\\n$`));
+        await ok(['patch', 'configmap', 'color', '--type=merge', '-p', JSON.stringify({ data: { color: next } })]);
+        await waitFor(async () => (await page()).includes(`My preferred color is ${next}`), next, 480);
+      } finally {
+        await pf.kill();
+      }
+    };
+    await throughService('configmap-service', 8080, 'My preferred color is red', 'blue');
+
+    // the same with the writer as a sidecar (an init container with restartPolicy Always): 2/2 Running
+    await ok(['apply', '-f', '-'], CONFIGMAP_SIDECAR_CONTAINER);
+    await rolledOut('configmap-sidecar-container');
+    await podRows('app.kubernetes.io/name=configmap-sidecar-container', 3, '2/2');
+    assert.equal(await ok(['expose', 'deployment', 'configmap-sidecar-container', '--name=configmap-sidecar-service', '--port=8081', '--target-port=80']), 'service/configmap-sidecar-service exposed\n');
+    await throughService('configmap-sidecar-service', 8081, 'My preferred color is blue', 'green');
 
     // immutable: edits are refused; a new ConfigMap and a rollout change it
     assert.equal(await ok(['apply', '-f', '-'], IMMUTABLE_CONFIGMAP), 'configmap/company-name-20150801 created\n');
@@ -787,8 +820,8 @@ spec:
     await podRows('app.kubernetes.io/name=immutable-configmap-volume', 3, '1/1', 'on the new ConfigMap');
     await waitFor(async () => /The name of the company is Fiktivesunternehmen GmbH\n$/.test(await ok(['logs', 'deployment/immutable-configmap-volume'])), 'the new name');
     assert.equal(await ok(['delete', 'configmap', 'company-name-20150801']), 'configmap "company-name-20150801" deleted\n');
-    await ok(['delete', 'deployment', 'configmap-volume', 'configmap-env-var', 'configmap-two-containers', 'immutable-configmap-volume', '--wait=false']);
-    await ok(['delete', 'service', 'configmap-service']);
+    await ok(['delete', 'deployment', 'configmap-volume', 'configmap-env-var', 'configmap-two-containers', 'configmap-sidecar-container', 'immutable-configmap-volume', '--wait=false']);
+    await ok(['delete', 'service', 'configmap-service', 'configmap-sidecar-service']);
   });
 
   it('Configuring Redis using a ConfigMap: CONFIG GET shows the defaults, then the ConfigMap\'s values once the pod is recreated', async () => {
