@@ -41,7 +41,7 @@ test('the documentation walkthroughs\' images resolve', () => {
     assert.ok(info.entrypoint.length + info.cmd.length > 0, image);
   }
   assert.equal(catalog.appletsOf('registry.k8s.io/busybox:1.27.2'), 'busybox');
-  for (const image of ['radial/busyboxplus:curl', 'gcr.io/google-containers/busybox']) assert.equal(catalog.appletsOf(image), 'busybox', image);
+  for (const image of ['radial/busyboxplus:curl', 'gcr.io/google-containers/busybox', 'registry.k8s.io/e2e-test-images/agnhost:2.39']) assert.equal(catalog.appletsOf(image), 'busybox', image);
 });
 
 test('seed 004\'s images resolve: the HPA example under its old registries, the guestbook\'s redis master and replica', () => {
