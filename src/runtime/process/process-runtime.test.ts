@@ -575,3 +575,18 @@ function sleepsUnder(pid: number): boolean {
   }
   return false;
 }
+
+test('namespaces: a container stopped just after it started gets its TERM again once its handler can be there (a stand-in that sets it up late still stops at TERM, not at the grace period\'s KILL)', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
+  const cfg = sandboxConfig('young', 'NODE');
+  const sb = await rt.runPodSandbox(cfg);
+  // PID 1 ignores a TERM it has no handler for; this one sets its handler up after 500 ms
+  const id = await rt.createContainer(sb, { ...base, name: 'late', argv: [process.execPath, '-e', 'setTimeout(() => process.on("SIGTERM", () => process.exit(0)), 500); setInterval(() => {}, 1000)'], logPath: path.join(dir, 'late.log') }, cfg);
+  await rt.startContainer(id);
+  await rt.stopContainer(id, 10_000);
+  assert.equal((await rt.containerStatus(id))!.exitCode, 0, 'stopped by its TERM handler, not killed');
+  await rt.removePodSandbox(sb);
+  await rt.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -46,6 +46,14 @@ const SETUP_SHELL = fs.existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 /** ENV is coreutils' env by absolute path (a busybox PATH finds busybox's, without --chdir). */
 const ENV = ['/usr/bin/env', '/bin/env'].find((p) => fs.existsSync(p)) ?? 'env';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/**
+ * TERM_REPEAT_WINDOW_MS: a container stopped younger than this gets its SIGTERM again when it is
+ * this old. The catalog's stand-ins are node scripts that set up their TERM handler a few hundred
+ * ms after they start, where the programs they stand for (nginx, redis) have it at once; as PID 1
+ * of its namespace a process ignores a TERM that comes before its handler. Without the repeat a
+ * pod deleted as it starts would sit out its whole grace period (Terminating for 30 s).
+ */
+const TERM_REPEAT_WINDOW_MS = 2000;
 /** APPLETS_PLACEHOLDER in a catalog image's PATH marks where its busybox applets come (default: first). */
 export const APPLETS_PLACEHOLDER = '${APPLETS}';
 
@@ -438,12 +446,16 @@ export class ProcessRuntime implements Runtime {
     if (graceMs > 0 && target) {
       rec.killSent ??= 'TERM';
       signal(target, 'SIGTERM');
+      const age = Date.now() - Date.parse(rec.info.startedAt ?? '');
+      const again = age >= 0 && age < TERM_REPEAT_WINDOW_MS && graceMs > TERM_REPEAT_WINDOW_MS - age
+        ? setTimeout(() => { if (rec.info.phase === 'running') signal(target, 'SIGTERM'); }, TERM_REPEAT_WINDOW_MS - age) : undefined;
       let timer: NodeJS.Timeout | undefined;
       const expired = await Promise.race([
         rec.exited.then(() => false),
         new Promise<boolean>((r) => { timer = setTimeout(() => r(true), graceMs); }),
       ]);
       clearTimeout(timer);
+      clearTimeout(again);
       if (!expired) return;
     }
     rec.killSent = 'KILL';
