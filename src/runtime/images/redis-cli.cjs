@@ -98,25 +98,42 @@ function words(line) {
   return out;
 }
 
-const sock = net.connect(port, host);
+/**
+ * connect dials the server. A refused connection is tried again for a moment: this stand-in's
+ * server (a node script) needs a few hundred milliseconds to listen where redis-server needs a few,
+ * and a pod shows Running before that; a server that is not there at all still fails as redis-cli does.
+ */
+function connect(deadline = Date.now() + 1500) {
+  const s = net.connect(port, host);
+  s.on('error', (e) => {
+    if (e.code === 'ECONNREFUSED' && Date.now() < deadline) { setTimeout(() => { sock = connect(deadline); wire(sock); }, 50); return; }
+    const why = e.code === 'ECONNREFUSED' ? 'Connection refused' : e.message;
+    console.log(`Could not connect to Redis at ${host}:${port}: ${why}`);
+    process.exit(1);
+  });
+  return s;
+}
+let onConnect;
+const connected = new Promise((resolve) => { onConnect = resolve; });
 let buf = Buffer.alloc(0);
 const waiting = [];
-sock.on('data', (chunk) => {
+let sock = connect();
+function wire(s) {
+  s.once('connect', () => onConnect());
+  s.on('data', onData);
+}
+wire(sock);
+function onData(chunk) {
   buf = Buffer.concat([buf, chunk]);
   for (let r = readReply(buf, 0); r; r = readReply(buf, 0)) {
     buf = buf.subarray(r.end);
     waiting.shift()?.(r);
   }
-});
-sock.on('error', (e) => {
-  const why = e.code === 'ECONNREFUSED' ? 'Connection refused' : e.message;
-  console.log(`Could not connect to Redis at ${host}:${port}: ${why}`);
-  process.exit(1);
-});
+}
 const ask = (w) => new Promise((resolve) => { waiting.push(resolve); sock.write(resp(w)); });
 
 async function main() {
-  await new Promise((resolve) => sock.once('connect', resolve));
+  await connected;
   if (args.length) {
     const r = await ask(args);
     process.stdout.write(`${format(r)}\n`);

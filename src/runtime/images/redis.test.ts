@@ -115,6 +115,15 @@ test('redis stand-in: a config file as first argument (the configure-redis page)
   const closed = await freePort();
   await assert.rejects(new Promise((resolve, reject) => execFile(process.execPath, [cli, '-p', String(closed), 'PING'], (e, stdout) => (e ? reject(Object.assign(e, { stdout })) : resolve(stdout)))),
     (e: Error & { stdout: string; code: number }) => e.code === 1 && e.stdout === `Could not connect to Redis at 127.0.0.1:${closed}: Connection refused\n`);
+
+  // a server that starts listening a moment after redis-cli tries (as a pod shows Running before
+  // this stand-in listens): redis-cli gets its answer
+  const late = await freePort();
+  const asked = run(late, ['CONFIG', 'GET', 'maxmemory']);
+  await new Promise((r) => setTimeout(r, 300));
+  const slow = start([path.join(dir, 'empty.conf'), '--port', String(late)]);
+  t.after(() => slow.child.kill('SIGKILL'));
+  assert.equal(await asked, 'maxmemory\n0\n');
 });
 
 test('redis image: its entrypoint gives /data\'s files to the redis user (999) and runs the server as it; a config file still comes first', { skip: process.getuid?.() !== 0 && 'needs root' }, async (t) => {
