@@ -2,7 +2,7 @@
 // replayed with the real kubectl and the pages' own manifests against `tskube up --nodes 2`: Use a
 // Service to Access an Application in a Cluster, Connect a Front End to a Back End Using a Service,
 // Create an External Load Balancer, Access Clusters Using the Kubernetes API, Accessing the
-// Kubernetes API from a Pod, Debugging DNS Resolution, DNS for Services and Pods, Get a Shell to a
+// Kubernetes API from a Pod, Using Source IP, Debugging DNS Resolution, DNS for Services and Pods, Get a Shell to a
 // Running Container, Debug Init Containers, Debug Running Pods (--copy-to, --set-image), Logging
 // Architecture and Resource metrics pipeline (names, ages and addresses aside).
 import { after, before, it } from 'node:test';
@@ -443,6 +443,49 @@ describeNeeding('kubernetes.io access, DNS, logging and debugging pages with kub
     assert.equal(describeField(await ok(['describe', 'services', 'example-service']), 'HealthCheck NodePort'), `${svc.spec.healthCheckNodePort}`);
     await ok(['delete', 'service', 'example-service']);
     await ok(['delete', 'deployment', 'example']);
+  });
+
+  it('Using Source IP: the echoserver sees a client pod\'s own address through a ClusterIP; a NodePort SNATs (Cluster) or answers only on the endpoint\'s node (Local)', async () => {
+    assert.equal((await ok(['create', 'deployment', 'source-ip-app', '--image=registry.k8s.io/echoserver:1.10'])).trim(), 'deployment.apps/source-ip-app created');
+    await ok(['rollout', 'status', 'deployment/source-ip-app', '--timeout=120s']);
+    assert.equal((await ok(['expose', 'deployment', 'source-ip-app', '--name=clusterip', '--port=80', '--target-port=8080'])).trim(), 'service/clusterip exposed');
+    const clusterIP = (await json(['get', 'svc', 'clusterip'])).spec.clusterIP as string;
+    // a client pod on each node: the same node as the server and the other one alike keep their address
+    const nodes = await nodeAddresses();
+    for (const node of nodes.keys()) {
+      await ok(['run', `client-${node}`, '--image=busybox', '--restart=Never', `--overrides={"spec":{"nodeName":"${node}"}}`, '--', 'sleep', '600']);
+    }
+    await ready(...[...nodes.keys()].map((n) => `client-${n}`));
+    for (const node of nodes.keys()) {
+      const podIP = (await json(['get', 'pod', `client-${node}`])).status.podIP;
+      const page = await waitFor(async () => {
+        const r = await k(['exec', `client-${node}`, '--', 'wget', '-qO', '-', clusterIP]);
+        return r.code === 0 ? r.stdout : undefined;
+      }, `wget ${clusterIP} from ${node}`);
+      assert.match(page, new RegExp(`^CLIENT VALUES:\\nclient_address=${podIP.replace(/\./g, '\\.')}\\ncommand=GET\\nreal path=/\\nquery=nil\\nrequest_version=1\\.1\\nrequest_uri=http://${clusterIP.replace(/\./g, '\\.')}:8080/\\n`));
+      assert.match(page, /\nSERVER VALUES:\nserver_version=nginx: 1\.10\.0 - lua: 10001\n\nHEADERS RECEIVED:\n/);
+    }
+    await remove('pod', ...[...nodes.keys()].map((n) => `client-${n}`));
+
+    // Type=NodePort: every node answers, the client's address replaced by the endpoint node's (its pod bridge here)
+    assert.equal((await ok(['expose', 'deployment', 'source-ip-app', '--name=nodeport', '--port=80', '--target-port=8080', '--type=NodePort'])).trim(), 'service/nodeport exposed');
+    const nodePort = (await json(['get', 'services', 'nodeport'])).spec.ports[0].nodePort;
+    const [server] = (await json(['get', 'pods', '-l', 'app=source-ip-app'])).items;
+    const serverNode = server.spec.nodeName as string;
+    const bridge = (await json(['get', 'node', serverNode])).spec.podCIDR.replace(/\.0\/\d+$/, '.1');
+    const clientAddress = (page: string | undefined) => /\nclient_address=(\S+)\n/.exec(page ?? '')?.[1];
+    for (const address of nodes.values()) {
+      assert.equal(await waitFor(async () => clientAddress(curl(`${address}:${nodePort}`)), `${address}:${nodePort}`), bridge);
+    }
+    // externalTrafficPolicy Local: only the node with the endpoint answers (from this machine it is a node-local
+    // client, masqueraded as kube-proxy does, so the "right client IP" of the page cannot show here)
+    assert.equal((await ok(['patch', 'svc', 'nodeport', '-p', '{"spec":{"externalTrafficPolicy":"Local"}}'])).trim(), 'service/nodeport patched');
+    for (const [node, address] of nodes) {
+      if (node === serverNode) assert.ok(clientAddress(await waitFor(async () => curl('--connect-timeout', '1', `${address}:${nodePort}`), `${address}:${nodePort}`)));
+      else await waitFor(async () => curl('--connect-timeout', '1', `${address}:${nodePort}`) === undefined, `${address}:${nodePort} dropped`);
+    }
+    await ok(['delete', 'svc', 'clusterip', 'nodeport']);
+    await ok(['delete', 'deployment', 'source-ip-app']);
   });
 
   it('Access Clusters Using the Kubernetes API: kubectl proxy, and curl with a token, both get /api naming the API server\'s address', async () => {
