@@ -10,6 +10,7 @@ import { applyNft, nftUnavailable, type NftRunner } from './nft.js';
 import { deleteTableScript, renderRuleset } from './nftables-rules.js';
 import { buildServicePorts, type Endpoint, type ServicePort } from './service-ports.js';
 import { LoopbackForwarders, isLoopback } from './loopback-forwarder.js';
+import { ServiceHealthServers, healthCheckTargets } from './health-check-server.js';
 import { formatIPv4, parseCIDR } from '../cidr.js';
 
 /** ServiceProxyOptions configure one node's service proxy (kube-proxy's flags, in short). */
@@ -53,10 +54,12 @@ export class ServiceProxy {
   private podCIDR?: string;
   private enabled = false;
   private readonly forwarders = new LoopbackForwarders();
+  private readonly healthServers: ServiceHealthServers;
 
   constructor(private readonly o: ServiceProxyOptions) {
     this.logger = log.child({ component: 'service-proxy', node: o.nodeName });
     this.nft = o.nft ?? applyNft;
+    this.healthServers = new ServiceHealthServers(o.nodeAddresses);
     this.services = o.informers.informerFor<Service & KubeObject>(Resources.services);
     this.slices = o.informers.informerFor<EndpointSlice & KubeObject>(Resources.endpointslices);
     const changed = () => this.schedule();
@@ -87,6 +90,7 @@ export class ServiceProxy {
       await this.syncing?.catch(() => undefined);
       await this.cleanup();
       await this.forwarders.closeAll();
+      await this.healthServers.closeAll();
     }
   }
 
@@ -124,6 +128,7 @@ export class ServiceProxy {
     try {
       await this.readPodCIDR();
       const ports = await this.reachLoopbackEndpoints(buildServicePorts(this.services.lister.list(), this.slices.lister.list(), this.o.nodeName));
+      await this.healthServers.sync(healthCheckTargets(ports));
       const script = renderRuleset({
         table: this.o.table, bridge: this.o.bridge, podCIDR: this.podCIDR, nodeAddresses: this.o.nodeAddresses,
         comment: `tskube service proxy of node ${this.o.nodeName}`,

@@ -40,6 +40,8 @@ export interface ServicePort {
   externalEndpoints: Endpoint[];
   /** every endpoint on this node that may serve (for externalTrafficPolicy Local) */
   localEndpoints: Endpoint[];
+  /** spec.healthCheckNodePort of a LoadBalancer Service with externalTrafficPolicy Local (kube-proxy serves its health check there) */
+  healthCheckNodePort?: number;
 }
 
 /** servicePortKey names a Service port as kube-proxy does: namespace/name:portName. */
@@ -120,6 +122,7 @@ export function buildServicePorts(services: readonly Readonly<Service>[], slices
         clusterEndpoints: usableEndpoints(internalLocal ? local : all),
         externalEndpoints: usableEndpoints(externalLocal ? local : all),
         localEndpoints: usableEndpoints(local),
+        healthCheckNodePort: spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined,
       });
     }
   }
