@@ -425,7 +425,7 @@ describeNeeding('kubernetes.io access, DNS, logging and debugging pages with kub
     await ok(['delete', 'deployment', 'frontend', 'backend']);
   });
 
-  it('Create an External Load Balancer: kubectl expose --type=LoadBalancer, LoadBalancer Ingress in describe; externalTrafficPolicy Local gets a health check node port', async () => {
+  it('Create an External Load Balancer: kubectl expose --type=LoadBalancer, LoadBalancer Ingress in describe; externalTrafficPolicy Local gets a health check node port, served on each node', async () => {
     await ok(['create', 'deployment', 'example', '--image=registry.k8s.io/serve_hostname', '--port=9376']);
     await ok(['rollout', 'status', 'deployment/example', '--timeout=120s']);
     assert.equal((await ok(['expose', 'deployment', 'example', '--port=8765', '--target-port=9376', '--name=example-service', '--type=LoadBalancer'])).trim(), 'service/example-service exposed');
@@ -441,6 +441,14 @@ describeNeeding('kubernetes.io access, DNS, logging and debugging pages with kub
     const svc = await json(['get', 'service', 'example-service']);
     assert.ok(svc.spec.healthCheckNodePort >= 30000 && svc.spec.healthCheckNodePort <= 32767, String(svc.spec.healthCheckNodePort));
     assert.equal(describeField(await ok(['describe', 'services', 'example-service']), 'HealthCheck NodePort'), `${svc.spec.healthCheckNodePort}`);
+    // each node's service proxy serves it at /healthz (Using Source IP): 200 and the count on the endpoint's node, 503 elsewhere
+    const hc = svc.spec.healthCheckNodePort as number;
+    const serverNode = (await json(['get', 'pods', '-l', 'app=example'])).items[0].spec.nodeName as string;
+    for (const [node, address] of await nodeAddresses()) {
+      const count = node === serverNode ? 1 : 0;
+      const out = await waitFor(async () => curl('-w', '\n%{http_code}', `http://${address}:${hc}/healthz`), `${address}:${hc}/healthz`);
+      assert.equal(out, `{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "example-service"\n\t},\n\t"localEndpoints": ${count},\n\t"serviceProxyHealthy": true\n}\n${count ? 200 : 503}`);
+    }
     await ok(['delete', 'service', 'example-service']);
     await ok(['delete', 'deployment', 'example']);
   });
