@@ -48,6 +48,21 @@ test('endpoints change: the rules follow; a terminating but serving endpoint is 
   assert.match(local, /numgen random mod 1 vmap \{ 0 : goto endpoint-[0-9a-f]{8}-default\/web\/tcp\/http__10\.244\.0\.5\/8080 \}/);
 });
 
+test('a load balancer address on the loopback is handled only by the node it belongs to; other addresses by every node', () => {
+  const lb: Service = { metadata: { namespace: 'default', name: 'example' }, spec: { type: 'LoadBalancer', clusterIP: '10.96.12.40', externalTrafficPolicy: 'Local', ports: [{ port: 8765, protocol: 'TCP', nodePort: 31568 }] },
+    status: { loadBalancer: { ingress: [{ ip: '127.0.1.1' }, { ip: '127.0.1.2' }, { ip: '203.0.113.140' }] } } };
+  const eps = [slice('example', [{ name: '', port: 9376, protocol: 'TCP' }], [['10.244.0.5', 'host01']])];
+  const host01 = renderRuleset(opts, buildServicePorts([lb], eps, 'host01'));
+  assert.match(host01, /127\.0\.1\.1 \. tcp \. 8765 comment "default\/example" : goto external-/);
+  assert.match(host01, /203\.0\.113\.140 \. tcp \. 8765 comment "default\/example" : goto external-/);
+  assert.doesNotMatch(host01, /127\.0\.1\.2 \. tcp/);
+  // host02 has no local endpoint: its own address and the shared one are dropped, host01's is not its to drop
+  const host02 = renderRuleset({ ...opts, table: 'tskube-host02-abcd', bridge: 'tsk-host02-abcd', podCIDR: '10.244.1.0/24', nodeAddresses: ['127.0.1.2'] }, buildServicePorts([lb], eps, 'host02'));
+  assert.match(host02, /127\.0\.1\.2 \. tcp \. 8765 comment "default\/example" : goto drop-chain/);
+  assert.match(host02, /203\.0\.113\.140 \. tcp \. 8765 comment "default\/example" : goto drop-chain/);
+  assert.doesNotMatch(host02, /127\.0\.1\.1 \. tcp/);
+});
+
 test('nft accepts the script (when nft runs here as root)', (t) => {
   if (process.getuid?.() !== 0) return t.skip('not root: apt-get install nftables and run as root');
   try { execFileSync('nft', ['--version']); } catch { return t.skip('nft not found: apt-get install nftables'); }

@@ -68,7 +68,11 @@ export function renderRuleset(o: RulesetOptions, ports: readonly ServicePort[]):
   const chains: string[][] = [];
   const sets: { name: string; timeout: number }[] = [];
 
-  for (const sp of ports) {
+  for (const port of ports) {
+    // A load balancer address on the loopback that is not this node's is another node's of the same
+    // machine (servicelb gives nodes' addresses): that node's rules are the ones for it, as on
+    // separate machines only its own proxy would see the traffic (this one's Local drop would win).
+    const sp = { ...port, externalAddresses: port.externalAddresses.filter((a) => !a.startsWith('127.') || o.nodeAddresses.includes(a)) };
     const key = quote(servicePortKey(sp));
     const svcChain = serviceChain(sp);
     const hasExternal = sp.nodePort !== undefined || sp.externalAddresses.length > 0;
