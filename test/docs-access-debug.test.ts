@@ -449,6 +449,10 @@ describeNeeding('kubernetes.io access, DNS, logging and debugging pages with kub
       const out = await waitFor(async () => curl('-w', '\n%{http_code}', `http://${address}:${hc}/healthz`), `${address}:${hc}/healthz`);
       assert.equal(out, `{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "example-service"\n\t},\n\t"localEndpoints": ${count},\n\t"serviceProxyHealthy": true\n}\n${count ? 200 : 503}`);
     }
+    // and the load balancer address of the pod's node still reaches it
+    const serverAddress = (await nodeAddresses()).get(serverNode)!;
+    assert.ok(ingress.some((i: { ip: string }) => i.ip === serverAddress), JSON.stringify(ingress));
+    assert.equal((await waitFor(async () => curl(`http://${serverAddress}:8765`), `the load balancer on ${serverAddress} with policy Local`))!.trim(), pod.NAME);
     await ok(['delete', 'service', 'example-service']);
     await ok(['delete', 'deployment', 'example']);
   });
