@@ -125,6 +125,10 @@ describeNeeding('Pod Security Admission pages with kubectl', { timeout: 8 * 60_0
     assert.equal(again.code, 1);
     assert.equal(again.stderr, 'Error from server (Forbidden): error when creating "STDIN": pods "priv2" is forbidden: violates PodSecurity "baseline:latest": ' +
       'privileged (container "shell" must not set securityContext.privileged=true)\n');
+    // audit=restricted: tskube keeps no audit log, the verdict that would annotate the audit event is logged
+    const audited = c.output().split('\n').filter((l) => l.includes('PodSecurity audit') && l.includes('priv2'));
+    assert.equal(audited.length, 1, c.output().slice(-2000));
+    assert.ok(audited[0].includes('pod-security.kubernetes.io/audit-violations') && audited[0].includes('restricted:latest'), audited[0]);
   });
 
   it('Enforce Pod Security Standards with Namespace Labels: a pinned namespace, dry runs over --all, audit and warn everywhere', async () => {
