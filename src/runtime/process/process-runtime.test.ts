@@ -296,6 +296,19 @@ test('namespaces + CNI: an agent killed while a sandbox\'s namespaces are being 
     }
   });
 
+test('namespaces: once the runtime is closed, a pod sandbox is refused before anything is made', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-closed-'));
+  const rt = new ProcessRuntime({ rootDir: dir, nodeName: 'rtclosed', isolation: 'namespaces' });
+  try {
+    await rt.close();
+    await assert.rejects(rt.runPodSandbox(sandboxConfig('late', 'NODE')), /shutting down/);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'sandboxes')), []);
+    assert.deepEqual(await rt.listPodSandbox(), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('privilegeOptions: the primary group is among the supplementary groups, as containerd adds it', () => {
   // the security context page: runAsUser 1000, runAsGroup 3000, fsGroup 2000, supplementalGroups [4000]
   assert.deepEqual(privilegeOptions({ user: { uid: 1000, gid: 3000, supplementalGroups: [2000, 4000] }, noNewPrivs: true }),

@@ -55,6 +55,10 @@ export class SandboxManager {
   private readonly dir: string;
   /** set by close(): a sandbox still being created is undone instead of kept */
   private closed = false;
+  /** the stops under way, by sandbox id */
+  private readonly stopping = new Map<string, Promise<void>>();
+  /** the namespace pinning under way, by sandbox id (stop waits for it) */
+  private readonly pinning = new Map<string, Promise<PinnedNamespaces>>();
   /** sandboxes being created (close waits for them) */
   private readonly creating = new Set<Promise<SandboxRecord>>();
   private verifying?: Promise<void>;
@@ -67,6 +71,9 @@ export class SandboxManager {
 
   /** run creates a sandbox; on failure everything it did is undone. */
   async run(config: PodSandboxConfig): Promise<SandboxRecord> {
+    // A pod worker still finishing a sync after the runtime closed must not start a sandbox the
+    // process may exit in the middle of (its namespace mounts would outlive it).
+    if (this.closed) throw new Error('the runtime is shutting down: no new pod sandboxes');
     const running = this.create(config);
     this.creating.add(running);
     try {
@@ -99,7 +106,13 @@ export class SandboxManager {
         // of dead agents' state removes them; a recovered record whose pins are not mounted is not ready.
         rec.pins = pinPaths(dir, pinning);
         this.persist(rec);
-        rec.pins = await pinNamespaces(dir, hostname, pinning);
+        const pinned = pinNamespaces(dir, hostname, pinning);
+        this.pinning.set(id, pinned);
+        try {
+          rec.pins = await pinned;
+        } finally {
+          this.pinning.delete(id);
+        }
         // Stopped (or the runtime closed) while the namespaces were being pinned: a stop then saw no
         // pins, so these mounts would outlive the agent and keep its data dir busy. Undo them now.
         if (this.closed || this.sandboxes.get(id) !== rec || rec.state !== 'SANDBOX_READY') throw new Error(`sandbox ${id} was stopped while it was being created`);
@@ -131,8 +144,25 @@ export class SandboxManager {
 
   /** stop releases the sandbox's network (CNI DEL, namespace removed) and namespaces; idempotent. */
   async stop(id: string): Promise<void> {
+    // One stop at a time per sandbox: a creation that finds its sandbox stopped stops it too.
+    const running = this.stopping.get(id);
+    if (running) return running;
+    const stopped = this.stopOnce(id).finally(() => this.stopping.delete(id));
+    this.stopping.set(id, stopped);
+    return stopped;
+  }
+
+  private async stopOnce(id: string): Promise<void> {
     const rec = this.sandboxes.get(id);
     if (!rec) return;
+    const pinning = this.pinning.get(id);
+    if (pinning) {
+      // Namespaces being pinned are undone once that settles (unpinning their files meanwhile could
+      // find them not yet mounted, then fail to remove them once they are); the creation, seeing
+      // its sandbox not ready, goes no further.
+      rec.state = 'SANDBOX_NOTREADY';
+      await pinning.catch(() => undefined);
+    }
     if (rec.netns) {
       if (this.o.network && (rec.cni || rec.podCIDR)) {
         // A namespace file that is no namespace (an agent killed before it was mounted) is no
