@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inNamespaces, pinNamespaces, pinsExist, unpinNamespaces } from './pinned-namespaces.js';
+import { ensureSharedMountPoint, inNamespaces, pinNamespaces, pinsExist, unpinNamespaces } from './pinned-namespaces.js';
+import { mountPoints } from '../../util/mounts.js';
 
 test('inNamespaces: one process sets the hostname (a builtin write) and brings lo up; each alone when only one is wanted', () => {
   assert.deepEqual(inNamespaces('web-0', true), ['/bin/sh', '-c', 'printf %s "$0" > /proc/sys/kernel/hostname && exec "$@"', 'web-0', 'ip', 'link', 'set', 'lo', 'up']);
@@ -33,4 +34,26 @@ test('pinNamespaces: the UTS namespace has the pod\'s hostname, the network name
   assert.equal(fs.existsSync(netPath), false);
   assert.equal(fs.existsSync(pins.uts!), false);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a namespace pinned in a plain directory stays removable when `ip netns add` later binds that directory over itself', { skip: canPin ? false : 'needs root, unshare, nsenter and ip' }, async () => {
+  // A directory of our own stands for a fresh machine's /run/netns, which is no mount point until
+  // the first `ip netns add` makes it one.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-netnsdir-'));
+  const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-pins-'));
+  const netPath = path.join(dir, 'pod');
+  const pins = await pinNamespaces(sandbox, 'pod', { uts: false, ipc: false, netPath });
+  try {
+    assert.ok(mountPoints().includes(dir), 'the directory is a mount point of its own before anything is pinned in it');
+    // what `ip netns add` does when the directory is no mount point yet (it is now: no new bind)
+    execFileSync('sh', ['-c', 'mount --make-shared "$0" 2>/dev/null || { mount --bind "$0" "$0" && mount --make-shared "$0"; }', dir]);
+    await ensureSharedMountPoint(dir);
+    assert.ok(pinsExist(pins), 'the pin is still reachable by its path');
+  } finally {
+    await unpinNamespaces(pins);
+  }
+  assert.equal(fs.existsSync(netPath), false, 'unpinned and removed');
+  for (let i = 0; i < 4 && mountPoints().includes(dir); i++) execFileSync('umount', [dir]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(sandbox, { recursive: true, force: true });
 });

@@ -9,6 +9,29 @@ const run = (file: string, args: string[]) => commands.runOk(file, args);
 /** PinnedNamespaces are the files a sandbox's namespaces are bind-mounted on. */
 export interface PinnedNamespaces { uts?: string; ipc?: string; net?: string }
 
+/** the directories made shared mount points by this process (once each) */
+const sharedMountPoints = new Map<string, Promise<void>>();
+
+/**
+ * ensureSharedMountPoint makes dir a shared mount point of its own (a bind mount on itself), as
+ * `ip netns add` does with /run/netns before it mounts a namespace there. A namespace pinned while
+ * the directory is still a plain one is shadowed by the first later `ip netns add` (from anyone):
+ * it binds the directory over itself, and the pin, mounted below, can then neither be unmounted
+ * nor removed by its path. Serialized between processes with flock, as parallel agents start together.
+ */
+export function ensureSharedMountPoint(dir: string): Promise<void> {
+  let done = sharedMountPoints.get(dir);
+  if (!done) {
+    const script = '{ awk -v d="$0" \'$5 == d { found = 1 } END { exit !found }\' /proc/self/mountinfo || mount --bind "$0" "$0"; } && mount --make-shared "$0"';
+    mkdirSync(dir, { recursive: true });
+    // flock on the directory itself: no lock file left behind
+    done = run('flock', [dir, 'sh', '-c', script, dir]).then(() => undefined);
+    done.catch(() => sharedMountPoints.delete(dir));
+    sharedMountPoints.set(dir, done);
+  }
+  return done;
+}
+
 /** PinRequest says which namespaces a sandbox pins: UTS and IPC in its directory, the network one at netPath. */
 export interface PinRequest { uts: boolean; ipc: boolean; netPath?: string }
 
@@ -40,6 +63,7 @@ export async function pinNamespaces(dir: string, hostname: string, which: PinReq
   if (pins.ipc) args.push(`--ipc=${pins.ipc}`);
   if (pins.net) args.push(`--net=${pins.net}`);
   if (!args.length) return pins;
+  if (pins.net) await ensureSharedMountPoint(dirname(pins.net));
   for (const f of [pins.uts, pins.ipc, pins.net]) {
     if (!f) continue;
     mkdirSync(dirname(f), { recursive: true });
