@@ -106,6 +106,8 @@ test('namespaces: the pod\'s hostname, /etc/hostname and /etc/resolv.conf come f
   assert.deepEqual(lines('y').slice(0, 3), ['0', os.hostname(), 'y']);
   assert.equal(fs.existsSync(probe), false, `${probe} leaked to the host's /tmp`);
   await rt.removePodSandbox(sb);
+  // close() releases the node network's owner record (/run/tskube/networks)
+  await rt.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -142,6 +144,7 @@ test('namespaces: mounts land inside the container\'s root: below a symlinked di
   assert.equal(fs.existsSync('/run/secrets/tskube.test'), false);
   assert.equal(fs.existsSync('/data/sub/inner.txt'), false);
   await rt.removePodSandbox(sb);
+  await rt.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
