@@ -100,8 +100,13 @@ export class PodSecurityPlugin implements AdmissionPlugin {
    * first, is what refuses requests into missing namespaces.
    */
   private async namespace(name: string): Promise<KubeObject | undefined> {
+    const store = this.deps.storeFor('', 'v1', 'namespaces');
+    // Every pod create asks: the namespaces' watch cache answers without a storage read and a
+    // decode when it can tell (as Kubernetes reads a namespace lister).
+    const cached = store.watchCache?.current(`/registry/namespaces/${name}`);
+    if (cached) return cached;
     try {
-      return await this.deps.storeFor('', 'v1', 'namespaces').get(undefined, name);
+      return await store.get(undefined, name);
     } catch (e) {
       if (e instanceof StatusError && e.code === 404) return undefined;
       throw e;
