@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster, kubectlOk, kubectlJson } from './harness.js';
 import { BUSYBOX_STATIC, describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
+import { RUN_MY_NGINX } from './fixtures/docs-examples.js';
 
 let c: Cluster;
 let dir: string;
@@ -521,26 +522,7 @@ describeNeeding('Manage objects and inject data pages with kubectl', { timeout: 
   });
 
   it('Kustomize: apply -k with namePrefix and commonLabels, get/describe/diff -k, generated ConfigMap and Secret with hash suffixes mounted in a Deployment, delete -k', async () => {
-    write('kustomize/dev/deployment.yaml', `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: my-nginx
-spec:
-  selector:
-    matchLabels:
-      run: my-nginx
-  replicas: 2
-  template:
-    metadata:
-      labels:
-        run: my-nginx
-    spec:
-      containers:
-      - name: my-nginx
-        image: nginx
-        ports:
-        - containerPort: 80
-`);
+    write('kustomize/dev/deployment.yaml', RUN_MY_NGINX);
     write('kustomize/dev/kustomization.yaml', 'namePrefix: dev-\ncommonLabels:\n  app: my-nginx\nresources:\n- deployment.yaml\n');
     const devDir = path.join(dir, 'kustomize/dev') + '/';
     assert.equal(await ok(['apply', '-k', devDir]), 'deployment.apps/dev-my-nginx created\n');

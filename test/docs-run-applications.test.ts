@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster, kubectlOk, kubectlJson } from './harness.js';
 import { BUSYBOX_STATIC, describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE, type SystemTool } from '../src/testing/system-tools.js';
+import { PHP_APACHE } from './fixtures/docs-examples.js';
 
 /** CURL is the host's curl: the eviction page's request through kubectl proxy. */
 const CURL: SystemTool = { name: 'curl', path: '/usr/bin/curl', apt: 'curl' };
@@ -137,42 +138,6 @@ spec:
 `;
 
 // HorizontalPodAutoscaler Walkthrough: application/php-apache.yaml
-const PHP_APACHE = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: php-apache
-spec:
-  selector:
-    matchLabels:
-      run: php-apache
-  template:
-    metadata:
-      labels:
-        run: php-apache
-    spec:
-      containers:
-      - name: php-apache
-        image: registry.k8s.io/hpa-example
-        ports:
-        - containerPort: 80
-        resources:
-          limits:
-            cpu: 500m
-          requests:
-            cpu: 200m
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: php-apache
-  labels:
-    run: php-apache
-spec:
-  ports:
-  - port: 80
-  selector:
-    run: php-apache
-`;
 
 // Job with Pod-to-Pod Communication (the page's manifest, trailing blanks included)
 const POD_TO_POD = `apiVersion: v1

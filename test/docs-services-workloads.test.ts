@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster, kubectlOk, kubectlJson } from './harness.js';
 import { BUSYBOX_STATIC, describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE, type SystemTool } from '../src/testing/system-tools.js';
+import { RUN_MY_NGINX } from './fixtures/docs-examples.js';
 
 /** CURL is the host's curl, which the catalog's curl images (radial/busyboxplus:curl, curlimages/curl) run. */
 const CURL: SystemTool = { name: 'curl', path: '/usr/bin/curl', apt: 'curl' };
@@ -28,26 +29,6 @@ const podNames = async (selector: string) => (await ok(['get', 'pods', '-l', sel
 const podIPs = async (selector: string) => (await ok(['get', 'pods', '-l', selector, '-o', 'go-template={{range .items}}{{.status.podIP}}{{"\\n"}}{{end}}'])).trim().split('\n');
 
 // Connecting Applications with Services (service/networking/run-my-nginx.yaml, nginx-secure-app.yaml, curlpod.yaml)
-const RUN_MY_NGINX = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: my-nginx
-spec:
-  selector:
-    matchLabels:
-      run: my-nginx
-  replicas: 2
-  template:
-    metadata:
-      labels:
-        run: my-nginx
-    spec:
-      containers:
-      - name: my-nginx
-        image: nginx
-        ports:
-        - containerPort: 80
-`;
 const DEFAULT_CONF = `server {
         listen 80 default_server;
         listen [::]:80 default_server ipv6only=on;

@@ -5,6 +5,7 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, kubectl, waitFor, type Cluster } from './harness.js';
 import { BUSYBOX_STATIC, describeNeeding, hasTool, KUBECTL, requireTool, ROOT, UNSHARE, type SystemTool } from '../src/testing/system-tools.js';
+import { PHP_APACHE } from './fixtures/docs-examples.js';
 
 /** PERL is the host's perl, which the catalog's perl image runs (the Jobs page's pi). */
 const PERL: SystemTool = { name: 'perl', path: '/usr/bin/perl', apt: 'perl' };
@@ -193,42 +194,6 @@ spec:
           storage: 1Gi
 `;
 // HorizontalPodAutoscaler Walkthrough
-const PHP_APACHE = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: php-apache
-spec:
-  selector:
-    matchLabels:
-      run: php-apache
-  template:
-    metadata:
-      labels:
-        run: php-apache
-    spec:
-      containers:
-      - name: php-apache
-        image: registry.k8s.io/hpa-example
-        ports:
-        - containerPort: 80
-        resources:
-          limits:
-            cpu: 500m
-          requests:
-            cpu: 200m
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: php-apache
-  labels:
-    run: php-apache
-spec:
-  ports:
-  - port: 80
-  selector:
-    run: php-apache
-`;
 
 describeNeeding('documentation walkthroughs with kubectl', { timeout: 12 * 60_000, ...requireTool(KUBECTL, ROOT, UNSHARE, BUSYBOX_STATIC) }, () => {
   before(async () => {
