@@ -5,15 +5,13 @@
  * tskube measures is there: CPU time, memory (usage, working set, rss, page faults), start time,
  * process count; the pod-level and system cgroups cAdvisor also lists are not.
  */
-import { escapeLabel, goFloat } from './metrics-resource.js';
+import { escapeLabel, goFloat, metricFamily, renderFamilies, sortedContainers } from './metrics-resource.js';
 import type { ResourceStats } from './resource-analyzer.js';
-
-interface Family { name: string; help: string; type: 'counter' | 'gauge'; samples: string[] }
 
 /** formatCadvisorMetrics renders one collection as /metrics/cadvisor's body. */
 export function formatCadvisorMetrics(s: ResourceStats): string {
   const ts = String(s.timestamp.getTime());
-  const fam = (name: string, type: Family['type'], help: string): Family => ({ name, help, type, samples: [] });
+  const fam = metricFamily;
   const cpu = fam('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.');
   const faults = fam('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.');
   const rss = fam('container_memory_rss', 'gauge', 'Size of RSS in bytes.');
@@ -21,8 +19,7 @@ export function formatCadvisorMetrics(s: ResourceStats): string {
   const ws = fam('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.');
   const procs = fam('container_processes', 'gauge', 'Number of processes running inside the container.');
   const start = fam('container_start_time_seconds', 'gauge', 'Start time of the container since unix epoch in seconds.');
-  const containers = [...s.containers].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod) || a.container.localeCompare(b.container));
-  for (const c of containers) {
+  for (const c of sortedContainers(s)) {
     const base = `container="${escapeLabel(c.container)}",id="${escapeLabel(c.cgroup ?? '')}",image="${escapeLabel(c.image ?? '')}",name="${escapeLabel(c.id ?? '')}",namespace="${escapeLabel(c.namespace)}",pod="${escapeLabel(c.pod)}"`;
     cpu.samples.push(`${cpu.name}{${base}} ${goFloat(c.cpuSeconds)} ${ts}`);
     if (c.memory?.pageFaults !== undefined) {
@@ -39,10 +36,5 @@ export function formatCadvisorMetrics(s: ResourceStats): string {
     if (c.processCount !== undefined) procs.samples.push(`${procs.name}{${base}} ${goFloat(c.processCount)} ${ts}`);
     start.samples.push(`${start.name}{${base}} ${goFloat(c.startTime.getTime() / 1000)} ${ts}`);
   }
-  const out: string[] = [];
-  for (const f of [cpu, faults, rss, usage, ws, procs, start]) {
-    if (!f.samples.length) continue;
-    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples);
-  }
-  return out.length ? out.join('\n') + '\n' : '';
+  return renderFamilies([cpu, faults, rss, usage, ws, procs, start], true);
 }

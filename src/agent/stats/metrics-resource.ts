@@ -29,12 +29,33 @@ export function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-interface Family { name: string; help: string; type: 'counter' | 'gauge'; samples: string[] }
+/** MetricFamily is one metric's HELP, TYPE and sample lines. */
+export interface MetricFamily { name: string; help: string; type: 'counter' | 'gauge'; samples: string[] }
+
+/** metricFamily starts a family with no samples. */
+export function metricFamily(name: string, type: MetricFamily['type'], help: string): MetricFamily {
+  return { name, help, type, samples: [] };
+}
+
+/** sortedContainers orders a collection's containers as the kubelet lists them: namespace, pod, container. */
+export function sortedContainers(s: ResourceStats): ResourceStats['containers'] {
+  return [...s.containers].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod) || a.container.localeCompare(b.container));
+}
+
+/** renderFamilies writes families in the Prometheus text format (leaving out empty ones when asked). */
+export function renderFamilies(families: MetricFamily[], skipEmpty = false): string {
+  const out: string[] = [];
+  for (const f of families) {
+    if (skipEmpty && !f.samples.length) continue;
+    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples);
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}
 
 /** formatResourceMetrics renders one collection as the kubelet's /metrics/resource body. */
 export function formatResourceMetrics(s: ResourceStats): string {
   const ts = String(s.timestamp.getTime());
-  const fam = (name: string, type: Family['type'], help: string): Family => ({ name, help, type, samples: [] });
+  const fam = metricFamily;
   const containerCPU = fam('container_cpu_usage_seconds_total', 'counter', '[STABLE] Cumulative cpu time consumed by the container in core-seconds');
   const containerMem = fam('container_memory_working_set_bytes', 'gauge', '[STABLE] Current working set of the container in bytes');
   const containerStart = fam('container_start_time_seconds', 'gauge', '[STABLE] Start time of the container since unix epoch in seconds');
@@ -44,7 +65,7 @@ export function formatResourceMetrics(s: ResourceStats): string {
   const podMem = fam('pod_memory_working_set_bytes', 'gauge', '[STABLE] Current working set of the pod in bytes');
   const scrapeErr = fam('resource_scrape_error', 'gauge', '[STABLE] 1 if there was an error while getting container metrics, 0 otherwise');
 
-  const containers = [...s.containers].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod) || a.container.localeCompare(b.container));
+  const containers = sortedContainers(s);
   const pods = new Map<string, { namespace: string; pod: string; cpu: number; mem: number }>();
   for (const c of containers) {
     const labels = `{container="${escapeLabel(c.container)}",namespace="${escapeLabel(c.namespace)}",pod="${escapeLabel(c.pod)}"}`;
@@ -65,9 +86,5 @@ export function formatResourceMetrics(s: ResourceStats): string {
     podMem.samples.push(`${podMem.name}${labels} ${goFloat(p.mem)} ${ts}`);
   }
   scrapeErr.samples.push(`${scrapeErr.name} 0`);
-  const out: string[] = [];
-  for (const f of [containerCPU, containerMem, containerStart, nodeCPU, nodeMem, podCPU, podMem, scrapeErr]) {
-    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples);
-  }
-  return out.join('\n') + '\n';
+  return renderFamilies([containerCPU, containerMem, containerStart, nodeCPU, nodeMem, podCPU, podMem, scrapeErr]);
 }
