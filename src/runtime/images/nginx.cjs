@@ -91,6 +91,13 @@ function writePidFile() {
   try { fs.writeFileSync(PID_FILE, `${process.pid}\n`); } catch { /* a read-only root: nginx -s cannot find it, as nginx's own */ }
 }
 
+// ps shows the master process as nginx names it (the image runs `nginx -g daemon off;`)
+// and names it nginx, as the nginx binary is (killall nginx and pidof nginx find it), before its
+// PID file says it is up
+if (process.argv.includes('--docker-entrypoint')) {
+  process.title = 'nginx: master process nginx -g daemon off;';
+  try { fs.writeFileSync('/proc/self/comm', 'nginx'); } catch { /* no procfs: the title's first 15 characters */ }
+}
 // With --docker-entrypoint (the nginx image's entry) the container logs what the image's
 // /docker-entrypoint.sh prints on stdout and nginx's start-up notices on stderr (its error log),
 // which `kubectl logs` shows in the seeds.
@@ -157,10 +164,4 @@ process.on('SIGHUP', () => {
   for (const n of ['signal 1 (SIGHUP) received, reconfiguring', 'reconfiguring', 'using the "epoll" event method', 'start worker processes',
     ...started.map((pid) => `start worker process ${pid}`)]) console.error(`${t} [notice] 1#1: ${n}`);
 });
-// ps shows the master process as nginx names it (the image runs `nginx -g daemon off;`)
-// and names it nginx, as the nginx binary is (killall nginx and pidof nginx find it)
-if (process.argv.includes('--docker-entrypoint')) {
-  process.title = 'nginx: master process nginx -g daemon off;';
-  try { fs.writeFileSync('/proc/self/comm', 'nginx'); } catch { /* no procfs: the title's first 15 characters */ }
-}
 // (a Service named after the image puts NGINX_PORT=tcp://IP:PORT in every later pod's environment: only a number is a port)
