@@ -122,7 +122,7 @@ describeNeeding('seed 001: ReplicationControllers and ReplicaSets keep pods runn
   it('kubectl describe rc kubia: selector, replicas, pods status and the controller events', async () => {
     await waitFor(async () => (await rcRow())[3] === '3', 'READY 3', 480);
     // Pods being deleted still count in describe's Pods Status until they are gone, as in Kubernetes.
-    await waitFor(async () => /^Pods Status:\s+3 Running \//m.test(await ok(['describe', 'rc', 'kubia'])), 'the scaled-down pods gone', 480);
+    await waitFor(async () => /^Pods Status:\s+3 Running \/ 0 Waiting \//m.test(await ok(['describe', 'rc', 'kubia'])), 'the scaled-down pods gone', 480);
     const d = await ok(['describe', 'rc', 'kubia']);
     assert.match(d, /^Name:\s+kubia$/m);
     assert.match(d, /^Selector:\s+app=kubia$/m);

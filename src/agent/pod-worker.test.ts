@@ -322,6 +322,23 @@ test('deletion while the sandbox is being made: no container is started (the kub
   assert.ok(t.client.calls.some((c) => c.verb === 'delete' && c.plural === 'pods'));
 });
 
+test('deletion right after a start: the terminating pod is reported Running (its container runs) while it gets its grace period, as SyncTerminatingPod reports it', async () => {
+  const pod = one('Always');
+  const t = await setupPodWorker(pod, { deps: { startSeenAfterMs: 250 } });
+  const phases = () => t.client.calls.filter((c) => c.verb === 'patch/status').map((c) => (c.body as { status: PodStatus }).status.phase);
+  assert.deepEqual(phases(), ['Pending'], 'the start is not seen yet');
+  await t.clock.step(100);
+  const stopsBefore = t.rt.stops.length;
+  let phasesAtKill: (string | undefined)[] = [];
+  const stop = t.rt.stopContainer.bind(t.rt);
+  t.rt.stopContainer = async (id: string, graceMs: number) => { phasesAtKill = phases(); return stop(id, graceMs); };
+  t.w.update({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
+  await t.settle();
+  assert.equal(t.rt.stops.length, stopsBefore + 1);
+  assert.deepEqual(phasesAtKill, ['Pending', 'Running'], 'Running is written before the container is stopped');
+  assert.ok(t.isTerminated());
+});
+
 test('deletion: a container that exits 0 on SIGTERM leaves the pod Succeeded (get pods -w: Completed) under restartPolicy Always', async () => {
   const pod = one('Always');
   const t = await setupPodWorker(pod);

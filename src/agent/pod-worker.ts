@@ -981,6 +981,12 @@ export class PodWorker {
     this.terminating = true;
     for (const c of this.timers) c();
     this.timers.clear();
+    // As the kubelet's SyncTerminatingPod, the status the pod has now goes out first: a pod deleted
+    // right after its container started shows Running (not the Pending of its first status) while
+    // the container is given its grace period; describe's Pods Status counts it so.
+    if (!this.removed && !this.finishedEarlier && !this.terminalPhase) {
+      await this.writeStatus().catch((e: unknown) => logger.error(e, 'Failed to update the status of a terminating pod', { pod: `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}` }));
+    }
     await this.killAll(this.gracePeriodMs(), 'Stopping container');
     // The sandbox goes with its containers: the address is released (CNI DEL) before the pod object is.
     await this.stopSandboxes();
