@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js';
 import type { Runtime } from '../runtime/types.js';
 import { Backoff } from '../util/backoff.js';
 import { log, type Logger } from '../util/log.js';
-import { withKubeletAnnotations, type NodeAllocatable } from './container-env.js';
+import type { NodeAllocatable } from './container-env.js';
 import { KubeletEventRecorder, WarningsOnlyRecorder, type AgentRecorder } from './events.js';
 import { ConfigCache } from './config-cache.js';
 import { ServiceEnvSource } from './service-env.js';
@@ -150,8 +150,6 @@ export class NodeAgent {
 
   /** the agent's own /metrics registry (made in run()) */
   private kubeletMetrics?: KubeletMetrics;
-  /** when the agent first saw each pod (its copy's kubernetes.io/config.seen, for /pods) */
-  private readonly firstSeen = new Map<string, Date>();
 
   /** kubelet_pod_start_duration_seconds, once per pod: on the process registry and the agent's own */
   private readonly startupLatency = new PodStartupLatencyTracker({
@@ -177,7 +175,7 @@ export class NodeAgent {
       nodeName: this.o.nodeName, rootDir: this.o.rootDir, runtime: this.o.runtime, address: this.address, port: () => this.port,
       maxPods: Number(this.capacity.pods), clusterDNS: this.dns.clusterDNS, clusterDomain: this.dns.clusterDomain,
       statusUpdateMs: this.o.statusUpdateMs, statusReportMs: this.o.statusReportMs, imageGC: this.o.imageGC, resolvConf: this.o.resolvConf,
-      pods: () => [...this.workers.values()].map((w) => withKubeletAnnotations(w.current, this.firstSeen.get(w.uid) ?? this.o.clock.now())),
+      pods: () => [...this.workers.values()].map((w) => w.kubeletCopy),
       now: () => this.o.clock.now(),
     });
     this.kubeletMetrics = api.metrics;
@@ -306,7 +304,6 @@ export class NodeAgent {
         onTerminated: (id) => this.forget(id),
       });
       this.workers.set(uid, w);
-      this.firstSeen.set(uid, this.o.clock.now());
       this.byName.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, uid);
     }
     // Its ConfigMaps and Secrets are watched before its first volume sync reads them.
@@ -327,7 +324,6 @@ export class NodeAgent {
     this.configCache.unregisterPod(uid);
     const w = this.workers.get(uid);
     this.workers.delete(uid);
-    this.firstSeen.delete(uid);
     if (w) {
       const key = `${w.current.metadata!.namespace}/${w.current.metadata!.name}`;
       if (this.byName.get(key) === uid) this.byName.delete(key);

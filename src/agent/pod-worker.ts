@@ -189,6 +189,9 @@ export class PodWorker {
   /** current pod object as last seen. */
   get current(): Pod { return this.pod; }
 
+  /** kubeletCopy is the pod as the kubelet holds it (its config annotations): what the kubelet's /pods lists. */
+  get kubeletCopy(): Pod { return this.kubeletView(this.pod); }
+
   /** inNodeNetwork reports whether the pod's running sandbox shares the node's network (its ports are the node's). */
   get inNodeNetwork(): boolean { return !!this.sandbox?.ready && this.sandbox.network === 'NODE' && !this.terminated; }
 
