@@ -4,6 +4,8 @@
 // starts (their owner process is gone), so its own bridge is the only one carrying the pod range
 // and its pod answers from the host. A cluster running meanwhile keeps everything it has, and the
 // killed cluster started again on its own data dir recovers its state instead of sweeping it.
+// exclusive: any cluster another test starts meanwhile sweeps the killed cluster's state (its node
+// agents sweep every dead cluster's), so what a SIGKILL leaves could be gone before it is checked.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
