@@ -1,7 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { claimTestCIDR } from '../src/testing/test-cidr.js';
 
 /** Cluster is a `tskube up` started by a test, on a free port in a temp data dir. */
 export interface Cluster {
@@ -24,18 +25,14 @@ export interface Cluster {
 const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
- * clusterCIDRArgs gives a test cluster its own pod range (a /16 in 10.160–239 that no route of this
- * machine touches) unless the test chose one: clusters of tests running side by side would
- * otherwise all give host01 10.244.0.0/24, and all but the first fall back to the node's network.
+ * clusterRange gives a test cluster its own pod range (a /16 in 10.160–239 claimed for it) unless the
+ * test chose one: clusters of tests running side by side would otherwise all give host01
+ * 10.244.0.0/24, and all but the first fall back to the node's network.
  */
-function clusterCIDRArgs(extra: string[]): string[] {
-  if (extra.includes('--cluster-cidr')) return [];
-  let routes = '';
-  try { routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }); } catch { /* no iproute2: any range */ }
-  for (;;) {
-    const b = 160 + Math.floor(Math.random() * 80);
-    if (!routes.includes(`10.${b}.`)) return ['--cluster-cidr', `10.${b}.0.0/16`];
-  }
+function clusterRange(extra: string[]): { args: string[]; release(): void } {
+  if (extra.includes('--cluster-cidr')) return { args: [], release: () => undefined };
+  const claim = claimTestCIDR();
+  return { args: ['--cluster-cidr', claim.cidr], release: claim.release };
 }
 
 /**
@@ -47,8 +44,9 @@ export async function startCluster(opts: { nodes?: number; dataDir?: string; ext
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
   // Tests run the sources through tsx; `entry: 'bin'` starts bin/tskube.js as `npm start` does (the bundle).
   const entry = opts.entry === 'bin' ? [join(ROOT, 'bin/tskube.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const range = clusterRange(opts.extraArgs ?? []);
   const args = [...entry, 'up', '--data-dir', dataDir, '--port', '0', '--nodes', String(opts.nodes ?? 0),
-    ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])];
+    ...range.args, ...(opts.extraArgs ?? [])];
   // detached: a process group of its own, as a command started at a terminal has
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
   let out = '';
@@ -61,6 +59,7 @@ export async function startCluster(opts: { nodes?: number; dataDir?: string; ext
     };
     const onExit = (code: number | null) => {
       cleanup();
+      range.release();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       reject(new Error(`tskube up exited (${code}):\n${out}`));
     };
@@ -74,6 +73,7 @@ export async function startCluster(opts: { nodes?: number; dataDir?: string; ext
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
+      range.release();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     async kill9() {
@@ -84,6 +84,7 @@ export async function startCluster(opts: { nodes?: number; dataDir?: string; ext
       if (!opts.detached) throw new Error('interrupt needs a cluster started with detached: true');
       if (proc.exitCode === null && proc.signalCode === null && proc.pid) process.kill(-proc.pid, 'SIGINT');
       await exited;
+      range.release();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -204,8 +205,10 @@ export interface Server extends Cluster {
 /** startServer runs `tskube server` and resolves once it printed how agents join. */
 export async function startServer(opts: { dataDir?: string; extraArgs?: string[] } = {}): Promise<Server> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tskube-e2e-'));
-  const { proc, output, exited } = await spawnTskube(['server', '--data-dir', dataDir, '--port', '0', ...clusterCIDRArgs(opts.extraArgs ?? []), ...(opts.extraArgs ?? [])], /tskube agent .*\n/)
+  const range = clusterRange(opts.extraArgs ?? []);
+  const { proc, output, exited } = await spawnTskube(['server', '--data-dir', dataDir, '--port', '0', ...range.args, ...(opts.extraArgs ?? [])], /tskube agent .*\n/)
     .catch((e: unknown) => {
+      range.release();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       throw e;
     });
@@ -221,6 +224,7 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
     joinCommand: /tskube agent .*/.exec(output())?.[0] ?? '',
     async stop() {
       await stopWith('SIGTERM');
+      range.release();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     kill9: () => stopWith('SIGKILL'),

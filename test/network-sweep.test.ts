@@ -20,16 +20,10 @@ import { BUSYBOX, NFTABLES } from '../src/network/testing/nft-tool.js';
 import { NETWORK_OWNERS_DIR, readNetworkOwners, sandboxNetns, type NetworkOwner } from '../src/network/stale-state.js';
 import { mountPointsUnder } from '../src/util/mounts.js';
 import { netnsPath } from '../src/network/netns.js';
+import { claimTestCIDR } from '../src/testing/test-cidr.js';
 
-/** freeClusterCIDR picks a /16 in 10.160–239 that no route of this machine touches. */
-function freeClusterCIDR(avoid: string[] = []): string {
-  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
-  for (;;) {
-    const b = 160 + Math.floor(Math.random() * 80);
-    const cidr = `10.${b}.0.0/16`;
-    if (!routes.includes(`10.${b}.`) && !avoid.includes(cidr)) return cidr;
-  }
-}
+/** freeClusterCIDR claims a /16 for this file (src/testing/test-cidr.ts; given back when the process ends). */
+const freeClusterCIDR = (): string => claimTestCIDR().cidr;
 
 /** processTree lists pid and every process descending from it (read from /proc before anything is killed). */
 const processTree = (pid: number): number[] => [pid, ...descendants(pid)];
@@ -94,7 +88,7 @@ const killedDataDir = mkdtempSync(join(tmpdir(), 'tskube-e2e-killed-'));
 describeNeeding('a killed cluster\'s network state is swept by the next cluster', { timeout: 10 * 60_000, ...requireTool(KUBECTL, ROOT, UNSHARE, CNI_PLUGINS, NFTABLES, BUSYBOX) }, () => {
   const sharedCIDR = freeClusterCIDR();
   before(async () => {
-    live = await startCluster({ nodes: 1, extraArgs: ['--cluster-cidr', freeClusterCIDR([sharedCIDR])] });
+    live = await startCluster({ nodes: 1, extraArgs: ['--cluster-cidr', freeClusterCIDR()] });
     await readyNode(live);
   }, { timeout: 4 * 60_000 });
   after(async () => {

@@ -16,6 +16,7 @@ import { buildBusyboxImage, pushImage, startRegistry, type TestRegistry } from '
 import { kubectl, parseTable, startCluster, waitFor, type Cluster } from './harness.js';
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { eventually } from '../src/testing/test-cluster.js';
+import { claimTestCIDR } from '../src/testing/test-cidr.js';
 
 // The oci runtime driven directly (no cluster): busybox images from the test fixtures unpacked in a
 // directory store, run with Debian's runc. Needs root (overlay mounts, namespaces) and runc.
@@ -299,9 +300,7 @@ describeNeeding('oci runtime (runc) in a pod network', { timeout: 120_000, ...re
     const store = new DirImageStore(path.join(dir, 'images'));
     store.add(BUSYBOX, busyboxBaseEntries());
     const rt = new OciRuntime({ rootDir: path.join(dir, 'node'), nodeName: 'ocinode', store });
-    const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
-    let b = 200;
-    while (routes.includes(`10.${b}.`)) b = 200 + Math.floor(Math.random() * 40);
+    const b = claimTestCIDR().cidr.split('.')[1];
     await rt.updateRuntimeConfig({ networkConfig: { podCidr: `10.${b}.11.0/24` } });
     const cfg = sandboxConfig('netpod', 'POD');
     const sb = await rt.runPodSandbox(cfg);

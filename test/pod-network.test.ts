@@ -10,19 +10,14 @@ import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/tes
 import { CNI_PLUGINS } from '../src/network/testing/cni-tool.js';
 import { contains, parseCIDR } from '../src/network/cidr.js';
 import { bridgeNameFor } from '../src/network/pod-network-config.js';
+import { claimTestCIDR } from '../src/testing/test-cidr.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const json = async (args: string[]) => JSON.parse((await k([...args, '-o', 'json'])).stdout);
 
-/** clusterRange picks a /16 no route of this machine touches, so clusters of tests running at the same time never share one. */
-function clusterRange(): string {
-  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
-  for (;;) {
-    const b = 160 + Math.floor(Math.random() * 80);
-    if (!routes.includes(`10.${b}.`)) return `10.${b}.0.0/16`;
-  }
-}
+/** clusterRange claims a /16 for this file's cluster (src/testing/test-cidr.ts): clusters of tests running at the same time never share one. */
+const clusterRange = (): string => claimTestCIDR().cidr;
 
 const nginx = (name: string, node: string, extra = '') => `apiVersion: v1
 kind: Pod

@@ -13,6 +13,7 @@ import { PodNetwork } from './pod-network.js';
 import { processIdentity, readNetworkOwner, readNetworkOwners, recordNetworkOwner, type StaleStateHost } from './stale-state.js';
 import { CNI_PLUGINS } from './testing/cni-tool.js';
 import { requireTool, ROOT } from '../testing/system-tools.js';
+import { claimTestCIDR } from '../testing/test-cidr.js';
 
 test('bridgeNetworkConfigList: bridge (gateway, hairpin; masquerade is the node\'s, not per pod) with host-local over the podCIDR, then portmap', () => {
   const list = bridgeNetworkConfigList({ networkName: 'tskube-host01', bridgeName: 'tsk-host01-ab12', podCIDR: '10.244.1.0/24', ipamDataDir: '/var/lib/tskube/cni/networks' });
@@ -145,14 +146,8 @@ test('PodNetwork: missing plugins name themselves and the package to install', (
 
 // ---------------------------------------------------------------- with the real plugins
 
-/** freeRange picks a /16 in 10.200–239 that nothing on this machine routes yet. */
-function freeRange(): string {
-  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
-  for (;;) {
-    const b = 200 + Math.floor(Math.random() * 40);
-    if (!routes.includes(`10.${b}.`)) return `10.${b}`;
-  }
-}
+/** freeRange claims a /16 for this file (src/testing/test-cidr.ts) and gives its first two octets. */
+const freeRange = (): string => claimTestCIDR().cidr.split('.').slice(0, 2).join('.');
 
 /** serveIn runs a TCP server answering "hi from NAME" inside a network namespace. */
 function serveIn(ns: string, name: string): ChildProcess {

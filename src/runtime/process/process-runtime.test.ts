@@ -14,6 +14,7 @@ import type { ContainerInfo, ExecSession, PodSandboxConfig } from '../types.js';
 import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
 import { CNI_PLUGINS } from '../../network/testing/cni-tool.js';
 import { NETNS_DIR } from '../../network/netns.js';
+import { claimTestCIDR } from '../../testing/test-cidr.js';
 
 const base = { podUid: 'u1', podName: 'mypod', podNamespace: 'default', attempt: 0, image: 'busybox', env: { GREETING: 'hi' }, mounts: [] };
 
@@ -150,13 +151,8 @@ test('namespaces: mounts land inside the container\'s root: below a symlinked di
 
 // ---------------------------------------------------------------- pod network (real CNI plugins)
 
-function freeRange(): string {
-  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
-  for (;;) {
-    const b = 200 + Math.floor(Math.random() * 40);
-    if (!routes.includes(`10.${b}.`)) return `10.${b}`;
-  }
-}
+/** freeRange claims a /16 for this file (src/testing/test-cidr.ts) and gives its first two octets. */
+const freeRange = (): string => claimTestCIDR().cidr.split('.').slice(0, 2).join('.');
 
 function get(ip: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
