@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,4 +56,21 @@ test('a namespace pinned in a plain directory stays removable when `ip netns add
   for (let i = 0; i < 4 && mountPoints().includes(dir); i++) execFileSync('umount', [dir]);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(sandbox, { recursive: true, force: true });
+});
+
+test('a namespace another tool pinned in the plain directory before stays usable once it is made a mount point', { skip: canPin ? false : 'needs root, unshare, nsenter and ip' }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tskube-netnsdir-'));
+  const foreign = path.join(dir, 'cni-foreign');
+  fs.writeFileSync(foreign, '');
+  execFileSync('unshare', [`--net=${foreign}`, 'true']);
+  try {
+    await ensureSharedMountPoint(dir);
+    assert.ok(mountPoints().includes(dir));
+    assert.equal(spawnSync('nsenter', [`--net=${foreign}`, 'true']).status, 0, 'the namespace is still reachable by its path');
+  } finally {
+    // the bind (with its copy of the pin) goes first; then the original pin is reachable again
+    for (let i = 0; i < 4 && mountPoints().includes(dir); i++) execFileSync('umount', ['-l', dir]);
+    for (let i = 0; i < 4 && mountPoints().includes(foreign); i++) execFileSync('umount', [foreign]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -13,16 +13,18 @@ export interface PinnedNamespaces { uts?: string; ipc?: string; net?: string }
 const sharedMountPoints = new Map<string, Promise<void>>();
 
 /**
- * ensureSharedMountPoint makes dir a shared mount point of its own (a bind mount on itself), as
- * `ip netns add` does with /run/netns before it mounts a namespace there. A namespace pinned while
- * the directory is still a plain one is shadowed by the first later `ip netns add` (from anyone):
- * it binds the directory over itself, and the pin, mounted below, can then neither be unmounted
- * nor removed by its path. Serialized between processes with flock, as parallel agents start together.
+ * ensureSharedMountPoint makes dir a shared mount point of its own (a recursive bind mount on
+ * itself), as `ip netns add` does with /run/netns before it mounts a namespace there. A namespace
+ * pinned while the directory is still a plain one is shadowed by the first later bind (`ip netns
+ * add` from anyone): its copy above can be unmounted, the original below can then neither be
+ * unmounted nor removed by its path. Recursive, as iproute2's: namespaces others pinned there
+ * before (containerd does not make the directory a mount point) stay reachable. Serialized between
+ * processes with flock, as parallel agents start together.
  */
 export function ensureSharedMountPoint(dir: string): Promise<void> {
   let done = sharedMountPoints.get(dir);
   if (!done) {
-    const script = '{ awk -v d="$0" \'$5 == d { found = 1 } END { exit !found }\' /proc/self/mountinfo || mount --bind "$0" "$0"; } && mount --make-shared "$0"';
+    const script = '{ awk -v d="$0" \'$5 == d { found = 1 } END { exit !found }\' /proc/self/mountinfo || mount --rbind "$0" "$0"; } && mount --make-shared "$0"';
     mkdirSync(dir, { recursive: true });
     // flock on the directory itself: no lock file left behind
     done = run('flock', [dir, 'sh', '-c', script, dir]).then(() => undefined);
