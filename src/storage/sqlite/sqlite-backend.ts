@@ -40,6 +40,25 @@ interface Row {
   value: string;
 }
 
+/** NextRow (private) is what a write decided its new row holds. */
+interface NextRow { created: number; deleted: number; createRevision: number; value: string }
+
+/** Decide (private) sees a key's newest row and returns the new row, or throws (the write's error). */
+type Decide = (cur: Row | undefined) => NextRow;
+
+/** PendingWrite (private) is a write planned and waiting for its group's commit. */
+interface PendingWrite {
+  key: string;
+  decide: Decide;
+  /** the change watchers see once it is committed */
+  event: (rev: number, cur: Row | undefined) => WatchEvent;
+  resolve: (rev: number) => void;
+  reject: (e: unknown) => void;
+  rev: number;
+  cur: Row | undefined;
+  next: NextRow;
+}
+
 /** ReplayRow (private) is a change joined with its previous row. */
 interface ReplayRow extends Row {
   created: number;
@@ -61,7 +80,16 @@ const RANGE_TOP = Buffer.from([0xff]);
  * history replayed from the table.
  */
 export class SqliteBackend implements Backend, LocalHistory {
+  /** the last committed revision: what reads and watches see */
   private rev: number;
+  /** the revision of the last write planned (committed or waiting for its group's commit) */
+  private lastPlanned: number;
+  /** writes planned this turn, committed together by flush */
+  private queue: PendingWrite[] = [];
+  /** the newest planned row of each key in queue */
+  private readonly planned = new Map<string, Row>();
+  /** reads waiting for the queue's commit */
+  private flushWaiters: (() => void)[] = [];
   private compacted: number;
   private closed = false;
   private readonly hub = new WatchHub(this);
@@ -77,6 +105,7 @@ export class SqliteBackend implements Backend, LocalHistory {
       });
     }
     this.rev = (this.q.sequence.get() as { seq: number } | undefined)?.seq ?? 0;
+    this.lastPlanned = this.rev;
     this.compacted = (this.q.getMeta.get('compacted') as { value: number } | undefined)?.value ?? 0;
   }
 
@@ -97,44 +126,42 @@ export class SqliteBackend implements Backend, LocalHistory {
 
   async create(key: string, value: string): Promise<number> {
     this.ensureOpen();
-    const rev = this.write(key, (cur) => {
+    return this.write(key, (cur) => {
       if (cur && !cur.deleted) throw new KeyExistsError(key);
       return { created: 1, deleted: 0, createRevision: 0, value };
-    });
-    this.hub.publish({ type: 'create', kv: { key, value, createRevision: rev, modRevision: rev }, revision: rev });
-    return rev;
+    }, (rev) => ({ type: 'create', kv: { key, value, createRevision: rev, modRevision: rev }, revision: rev }));
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
     this.ensureOpen();
-    let prevKv!: KeyValue;
-    const rev = this.write(key, (cur) => {
+    return this.write(key, (cur) => {
       if (!cur || cur.deleted) throw new KeyNotFoundError(key);
-      prevKv = toKeyValue(cur);
-      if (cur.id !== expectedRevision) throw new RevisionMismatchError(key, prevKv);
+      if (cur.id !== expectedRevision) throw new RevisionMismatchError(key, toKeyValue(cur));
       return { created: 0, deleted: 0, createRevision: cur.create_revision, value };
+    }, (rev, cur) => {
+      const prevKv = toKeyValue(cur!);
+      return { type: 'update', kv: { key, value, createRevision: prevKv.createRevision, modRevision: rev }, prevKv, revision: rev };
     });
-    const kv = { key, value, createRevision: prevKv.createRevision, modRevision: rev };
-    this.hub.publish({ type: 'update', kv, prevKv, revision: rev });
-    return rev;
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; kv: KeyValue }> {
     this.ensureOpen();
-    let prevKv!: KeyValue;
-    const rev = this.write(key, (cur) => {
+    let kv!: KeyValue;
+    const revision = await this.write(key, (cur) => {
       if (!cur || cur.deleted) throw new KeyNotFoundError(key);
-      prevKv = toKeyValue(cur);
-      if (expectedRevision !== undefined && cur.id !== expectedRevision) throw new RevisionMismatchError(key, prevKv);
+      if (expectedRevision !== undefined && cur.id !== expectedRevision) throw new RevisionMismatchError(key, toKeyValue(cur));
       return { created: 0, deleted: 1, createRevision: cur.create_revision, value: '' };
+    }, (rev, cur) => {
+      const prevKv = toKeyValue(cur!);
+      kv = { ...prevKv, modRevision: rev };
+      return { type: 'delete', kv, prevKv, revision: rev };
     });
-    const kv = { ...prevKv, modRevision: rev };
-    this.hub.publish({ type: 'delete', kv, prevKv, revision: rev });
-    return { revision: rev, kv };
+    return { revision, kv };
   }
 
   async get(key: string, revision?: number): Promise<KeyValue | null> {
     this.ensureOpen();
+    await this.committed();
     const at = this.readRevision(revision);
     const row = this.q.latestAt.get(key, at) as Row | undefined;
     return row && !row.deleted ? toKeyValue(row) : null;
@@ -142,6 +169,7 @@ export class SqliteBackend implements Backend, LocalHistory {
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.ensureOpen();
+    await this.committed();
     const rev = this.readRevision(opts.revision);
     const range = { lo: prefix, hi: keyRangeEnd(prefix) ?? RANGE_TOP, rev, after: opts.startAfter ?? '' };
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
@@ -156,6 +184,7 @@ export class SqliteBackend implements Backend, LocalHistory {
 
   async count(prefix: string): Promise<number> {
     this.ensureOpen();
+    await this.committed();
     const range = { lo: prefix, hi: keyRangeEnd(prefix) ?? RANGE_TOP, rev: this.rev, after: '' };
     return (this.q.count.get(range) as { n: number }).n;
   }
@@ -189,6 +218,8 @@ export class SqliteBackend implements Backend, LocalHistory {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Writes planned but not yet committed are committed (and answered) first.
+    this.flush();
     this.closed = true;
     this.hub.closeAll();
     // The worker's connection goes first: closing the last connection checkpoints and removes the WAL.
@@ -208,28 +239,103 @@ export class SqliteBackend implements Backend, LocalHistory {
   }
 
   /**
-   * write (private) appends one row for key in an IMMEDIATE transaction: `decide` sees the key's
-   * newest row and returns the new row's fields or throws. The id is chosen explicitly as the
-   * cached revision + 1: if another process wrote meanwhile, the insert fails on the primary key
-   * instead of silently reordering history.
+   * write (private) appends one row for key: `decide` sees the key's newest row (committed, or
+   * planned by a write not yet committed) and returns the new row's fields or throws; the row gets
+   * the next revision at once. Rows planned in one turn of the event loop commit together in one
+   * IMMEDIATE transaction (group commit: one WAL append for a burst instead of one per write); each
+   * write resolves, and its change reaches watchers, only once that commit is done.
    */
-  private write(key: string, decide: (cur: Row | undefined) => { created: number; deleted: number; createRevision: number; value: string }): number {
-    const rev = this.rev + 1;
+  private write(key: string, decide: Decide, event: (rev: number, cur: Row | undefined) => WatchEvent): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const w: PendingWrite = { key, decide, event, resolve, reject, rev: 0, cur: undefined, next: undefined! };
+      try {
+        this.plan(w);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      this.queue.push(w);
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /**
+   * committed (private) waits, when writes are planned, until their group is committed: a read then
+   * sees every write planned before it (no read loses a race to a write it came after), and a
+   * read-modify-write loop that keeps losing to a planned write yields to the commit instead of
+   * spinning on microtasks.
+   */
+  private committed(): Promise<void> | undefined {
+    if (!this.queue.length) return undefined;
+    return new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** plan (private) decides a write against the newest row of its key and gives it the next revision; throws what decide throws. */
+  private plan(w: PendingWrite): void {
+    const cur = this.planned.get(w.key) ?? (this.q.latest.get(w.key) as Row | undefined);
+    const next = w.decide(cur);
+    const rev = this.lastPlanned + 1;
+    this.lastPlanned = rev;
+    w.rev = rev;
+    w.cur = cur;
+    w.next = next;
+    this.planned.set(w.key, { id: rev, name: w.key, deleted: next.deleted, create_revision: next.created ? rev : next.createRevision, value: next.value });
+  }
+
+  /**
+   * flush (private) commits the planned writes in one transaction, then publishes their changes and
+   * resolves them in revision order. A failed commit fails them all, except when another process
+   * appended to the log meanwhile (the explicit ids collide): then they are planned again on top
+   * of the real sequence and committed in the next turn.
+   */
+  private flush(): void {
+    const batch = this.queue;
+    if (!batch.length) return;
+    this.queue = [];
+    this.planned.clear();
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    try {
+      this.commit(batch);
+    } finally {
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private commit(batch: PendingWrite[]): void {
     try {
       this.q.writeTx.immediate(() => {
-        const cur = this.q.latest.get(key) as Row | undefined;
-        const next = decide(cur);
-        this.q.insert.run(rev, key, next.created, next.deleted, next.created ? rev : next.createRevision, cur?.id ?? 0, next.value);
+        for (const w of batch) {
+          const n = w.next;
+          this.q.insert.run(w.rev, w.key, n.created, n.deleted, n.created ? w.rev : n.createRevision, w.cur?.id ?? 0, n.value);
+        }
       });
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-      // Someone else appended to the log: catch up with the real sequence and try again.
-      this.rev = (this.q.sequence.get() as { seq: number } | undefined)?.seq ?? 0;
-      return this.write(key, decide);
+      const collided = (e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+      // Nothing of the batch was committed: the next revision follows the last committed one.
+      this.rev = this.lastPlanned = collided ? ((this.q.sequence.get() as { seq: number } | undefined)?.seq ?? 0) : this.rev;
+      if (!collided) {
+        logger.error(e, 'Failed to commit writes', { writes: batch.length });
+        for (const w of batch) w.reject(e);
+        return;
+      }
+      for (const w of batch) {
+        try {
+          this.plan(w);
+          this.queue.push(w);
+        } catch (err) {
+          w.reject(err);
+        }
+      }
+      if (this.queue.length) setImmediate(() => this.flush());
+      return;
     }
-    this.rev = rev;
+    this.rev = batch[batch.length - 1].rev;
     this.checkpointer?.committed();
-    return rev;
+    for (const w of batch) {
+      this.hub.publish(w.event(w.rev, w.cur));
+      w.resolve(w.rev);
+    }
   }
 
   private readRevision(revision: number | undefined): number {
