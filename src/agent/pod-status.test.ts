@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ContainerStatus, PodCondition } from 'kubernetes-types/core/v1.js';
-import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
+import type { ContainerStatus, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+import { podConditions, podPhase, shouldRestart, statusPatch, type RestartPolicy } from './pod-status.js';
+import { applyStrategicMergePatch } from '../apimachinery/patch/strategic.js';
+import { patchSchemaFor } from '../apimachinery/patch/schema.js';
 
 const running = (name: string, ready = true): ContainerStatus => ({ name, ready, restartCount: 0, image: 'i', imageID: '', state: { running: { startedAt: 'x' } } });
 const exited = (name: string, exitCode: number): ContainerStatus => ({ name, ready: false, restartCount: 0, image: 'i', imageID: '', state: { terminated: { exitCode } } });
@@ -58,6 +60,25 @@ describe('podConditions', () => {
     assert.ok(cs.every((c) => c.lastTransitionTime === T0 && c.lastProbeTime === null));
   });
 
+  it('readiness gates: Ready waits for each gate\'s condition to be True, in the kubelet\'s words; the gate conditions are kept', () => {
+    const gates = ['k8s.io/test-condition1', 'k8s.io/test-condition2'];
+    const at = (previous: PodCondition[]) => podConditions({ phase: 'Running', sandboxReady: true, init: [], app: [running('a')], previous, now: T0, readinessGates: gates });
+    assert.deepEqual(brief(at([])).slice(2, 4), [
+      'Ready | False | ReadinessGatesNotReady | corresponding condition of pod readiness gate "k8s.io/test-condition1" does not exist., corresponding condition of pod readiness gate "k8s.io/test-condition2" does not exist.',
+      'ContainersReady | True',
+    ]);
+    const one = { type: 'k8s.io/test-condition1', status: 'True' } as PodCondition;
+    const two = { type: 'k8s.io/test-condition2', status: 'False' } as PodCondition;
+    assert.deepEqual(brief(at([one, two])).slice(2), [
+      'Ready | False | ReadinessGatesNotReady | the status of pod readiness gate "k8s.io/test-condition2" is not "True", but False',
+      'ContainersReady | True', 'k8s.io/test-condition1 | True', 'k8s.io/test-condition2 | False',
+    ]);
+    assert.equal(brief(at([one, { ...two, status: 'True' }]))[2], 'Ready | True');
+    // containers not ready: their reason comes first, as the kubelet's
+    const unready = podConditions({ phase: 'Running', sandboxReady: true, init: [], app: [running('a', false)], previous: [], now: T0, readinessGates: gates });
+    assert.equal(brief(unready)[2], 'Ready | False | ContainersNotReady | containers with unready status: [a]');
+  });
+
   it('init containers not done: every app container counts as unready', () => {
     const cs = podConditions({ phase: 'Pending', sandboxReady: true, init: [exited('i1', 0), running('i2')], app: [waiting('a'), waiting('b')], previous: [], now: T0 });
     assert.deepEqual(brief(cs), [
@@ -112,3 +133,21 @@ describe('sidecars (restartable init containers)', () => {
     assert.deepEqual(brief(ready).slice(1), ['Initialized | True', 'Ready | True', 'ContainersReady | True']);
   });
 });
+
+describe('statusPatch', () => {
+  it('sends the agent\'s conditions (a reason it no longer has removed) and their order; another client\'s newer gate condition survives', () => {
+    const stored = { status: { phase: 'Running', conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', message: 'gate' },
+      { type: 'example.com/gate', status: 'True' },
+    ] } };
+    const built = { phase: 'Running', conditions: [
+      { type: 'Ready', status: 'True' }, { type: 'example.com/gate', status: 'False' }, { type: 'PodScheduled', status: 'True' },
+    ] } as PodStatus;
+    const merged = applyStrategicMergePatch(stored, { status: statusPatch(built) }, patchSchemaFor('', 'Pod')) as { status: { conditions: PodCondition[] } };
+    assert.deepEqual(merged.status.conditions, [
+      { type: 'Ready', status: 'True' }, { type: 'example.com/gate', status: 'True' }, { type: 'PodScheduled', status: 'True' },
+    ]);
+  });
+});
+

@@ -1,4 +1,4 @@
-import type { ContainerStatus, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { ContainerStatus, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 
 /** RestartPolicy is a pod's spec.restartPolicy. */
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -66,6 +66,36 @@ export interface PodConditionInput {
   now: string;
   /** the names of the restartable init containers (sidecars) */
   sidecars?: ReadonlySet<string>;
+  /** spec.readinessGates' condition types: Ready also needs each of them True in the pod's conditions */
+  readinessGates?: readonly string[];
+}
+
+/** AGENT_CONDITIONS are the pod condition types the node agent owns (podConditions builds them). */
+export const AGENT_CONDITIONS: ReadonlySet<string> = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
+
+/**
+ * statusPatch is the strategic merge patch that writes a pod status the agent built: only the
+ * conditions it owns (merged by type, a reason or message they no longer have removed), the order
+ * of all of them, and the rest of the status. Conditions others own (PodScheduled, a readiness
+ * gate's, DisruptionTarget) are not sent: the agent's copy may be older than what another client
+ * just set, which a write of the whole list would undo.
+ */
+export function statusPatch(status: PodStatus): Record<string, unknown> {
+  const { conditions = [], ...rest } = status;
+  return {
+    ...rest,
+    '$setElementOrder/conditions': conditions.map((c) => ({ type: c.type })),
+    conditions: conditions.filter((c) => AGENT_CONDITIONS.has(c.type)).map((c) => ({ reason: null, message: null, ...c })),
+  };
+}
+
+/** unreadyGates says, in the kubelet's words, which readiness gates' conditions are missing or not True. */
+function unreadyGates(gates: readonly string[], conditions: ReadonlyMap<string, PodCondition>): string[] {
+  return gates.flatMap((type) => {
+    const c = conditions.get(type);
+    if (!c) return [`corresponding condition of pod readiness gate "${type}" does not exist.`];
+    return c.status === 'True' ? [] : [`the status of pod readiness gate "${type}" is not "True", but ${c.status}`];
+  });
 }
 
 /**
@@ -108,13 +138,14 @@ export function podConditions(i: PodConditionInput): PodCondition[] {
     crCond = make('ContainersReady', false, 'ContainersNotReady', `containers with unready status: [${i.app.map((s) => s.name).join(' ')}]`);
   } else {
     const msg = `containers with unready status: [${unready.join(' ')}]`;
-    readyCond = allReady ? make('Ready', true) : make('Ready', false, 'ContainersNotReady', msg);
+    const gates = allReady ? unreadyGates(i.readinessGates ?? [], prev) : [];
+    readyCond = !allReady ? make('Ready', false, 'ContainersNotReady', msg)
+      : gates.length ? make('Ready', false, 'ReadinessGatesNotReady', gates.join(', ')) : make('Ready', true);
     crCond = allReady ? make('ContainersReady', true) : make('ContainersReady', false, 'ContainersNotReady', msg);
   }
   for (const c of [readyCond, crCond]) if (c.message === '') delete c.message;
   out.push(readyCond, crCond);
-  const owned = new Set(out.map((c) => c.type));
-  const kept = i.previous.filter((c) => !owned.has(c.type));
+  const kept = i.previous.filter((c) => !AGENT_CONDITIONS.has(c.type));
   // Kubernetes lists them in this order: PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled
   return [...out, ...kept];
 }

@@ -15,7 +15,7 @@ import type { PodLifecycleEvent } from './pleg.js';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, type DNSSettings } from './pod-dns.js';
 import { generatePodSandboxConfig, nodeNetworkPorts } from './pod-sandbox.js';
 import { podCgroupName, podContainerManagerFor } from './pod-cgroups.js';
-import { podConditions, podPhase, shouldRestart, type RestartPolicy } from './pod-status.js';
+import { podConditions, podPhase, shouldRestart, statusPatch, type RestartPolicy } from './pod-status.js';
 import { ResultsManager, type ProbeKind, type ResultUpdate } from './prober/results.js';
 import type { ProbeOutcome, ProbeTarget } from './prober/runners.js';
 import { ProbeWorker } from './prober/worker.js';
@@ -1050,6 +1050,7 @@ export class PodWorker {
     const now = rfc3339(this.d.clock.now());
     const conditions = podConditions({
       phase, sandboxReady: !!this.sandbox?.ready, init, app, previous: (pod.status?.conditions ?? []) as PodCondition[], now, sidecars,
+      readinessGates: (spec.readinessGates ?? []).map((g) => g.conditionType),
     });
     const status: PodStatus = {
       phase, conditions,
@@ -1108,7 +1109,9 @@ export class PodWorker {
     const pod = this.pod;
     try {
       traceStartup(this.uid, `patch:${status.phase}`);
-      const updated = await this.d.client.patch<KubeObject>(Resources.pods, pod.metadata!.namespace, pod.metadata!.name!, { status }, 'merge', 'status');
+      // Strategic merge of the conditions the agent owns: one another client set meanwhile (a
+      // readiness gate's, which this worker may not have seen yet) is kept, as the kubelet keeps it.
+      const updated = await this.d.client.patch<KubeObject>(Resources.pods, pod.metadata!.namespace, pod.metadata!.name!, { status: statusPatch(status) }, 'strategic', 'status');
       traceStartup(this.uid, `patched:${status.phase}`);
       this.lastStatusJson = json;
       if (updated?.metadata?.uid === this.uid && !this.pod.metadata?.deletionTimestamp) this.pod = { ...this.pod, status: (updated as Pod).status };

@@ -1,10 +1,12 @@
 import type { KubeObject } from '../../api/resource.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { Client, ListResult, ResourceRef, WatchEvent } from '../types.js';
+import { applyStrategicMergePatch } from '../../apimachinery/patch/strategic.js';
+import { patchSchemaFor } from '../../apimachinery/patch/schema.js';
 
 /**
  * FakeClient is an in-memory Client for unit tests of components (agent, controllers): objects by
- * resource/namespace/name, every write recorded in `calls`, merge patches applied, 404/409 as the
+ * resource/namespace/name, every write recorded in `calls`, merge and strategic merge patches applied, 404/409 as the
  * API server answers them. It has no watch and no defaulting or validation: tests that need the real
  * API semantics use startTestCluster (src/testing/test-cluster.ts) instead.
  */
@@ -39,10 +41,11 @@ export class FakeClient implements Client {
     return obj;
   }
   async updateStatus<T extends KubeObject>(res: ResourceRef, ns: string | undefined, obj: T): Promise<T> { return this.update(res, ns, obj); }
-  async patch<T extends KubeObject>(res: ResourceRef, ns: string | undefined, name: string, patch: unknown, _t: string, sub?: string): Promise<T> {
+  async patch<T extends KubeObject>(res: ResourceRef, ns: string | undefined, name: string, patch: unknown, type: string, sub?: string): Promise<T> {
     this.calls.push({ verb: `patch${sub ? '/' + sub : ''}`, plural: res.plural, name, body: patch });
     const o = await this.get<T>(res, ns, name);
-    const merged = mergePatch(o, patch) as T;
+    // strategic merge with the object's kind's schema, as the API server applies it
+    const merged = (type === 'strategic' && o.kind ? applyStrategicMergePatch(o, patch, patchSchemaFor(res.group, o.kind)) : mergePatch(o, patch)) as T;
     this.objects.set(this.key(res, ns, name), structuredClone(merged));
     return merged;
   }
