@@ -300,8 +300,7 @@ describeNeeding('oci runtime (runc) in a pod network', { timeout: 120_000, ...re
     const store = new DirImageStore(path.join(dir, 'images'));
     store.add(BUSYBOX, busyboxBaseEntries());
     const rt = new OciRuntime({ rootDir: path.join(dir, 'node'), nodeName: 'ocinode', store });
-    const b = claimTestCIDR().cidr.split('.')[1];
-    await rt.updateRuntimeConfig({ networkConfig: { podCidr: `10.${b}.11.0/24` } });
+    await rt.updateRuntimeConfig({ networkConfig: { podCidr: `${claimTestCIDR().prefix}.11.0/24` } });
     const cfg = sandboxConfig('netpod', 'POD');
     const sb = await rt.runPodSandbox(cfg);
     try {

@@ -71,7 +71,7 @@ export interface PodConditionInput {
 }
 
 /** AGENT_CONDITIONS are the pod condition types the node agent owns (podConditions builds them). */
-export const AGENT_CONDITIONS: ReadonlySet<string> = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
+const AGENT_CONDITIONS: ReadonlySet<string> = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
 
 /**
  * statusPatch is the strategic merge patch that writes a pod status the agent built: only the

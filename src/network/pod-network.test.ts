@@ -147,7 +147,7 @@ test('PodNetwork: missing plugins name themselves and the package to install', (
 // ---------------------------------------------------------------- with the real plugins
 
 /** freeRange claims a /16 for this file (src/testing/test-cidr.ts) and gives its first two octets. */
-const freeRange = (): string => claimTestCIDR().cidr.split('.').slice(0, 2).join('.');
+const freeRange = (): string => claimTestCIDR().prefix;
 
 /** serveIn runs a TCP server answering "hi from NAME" inside a network namespace. */
 function serveIn(ns: string, name: string): ChildProcess {

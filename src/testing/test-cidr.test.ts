@@ -18,23 +18,24 @@ it('two claims never get the same range; a released one is free again', () => {
   assert.equal(claimTestCIDR({ dir, octets: [170, 171], routes: noRoutes }).cidr, a.cidr);
 });
 
-it('skips a range a route of the machine touches, and the ranges asked to avoid', () => {
+it('skips a range a route of the machine touches', () => {
   const dir = claimsDir();
   const routes = () => '10.170.0.0/24 dev tsk-abc-1234 proto kernel scope link src 10.170.0.1\n';
-  assert.equal(claimTestCIDR({ dir, octets: [170, 171, 172], avoid: [172], routes }).cidr, '10.171.0.0/16');
+  const c = claimTestCIDR({ dir, octets: [170, 171], routes });
+  assert.deepEqual([c.cidr, c.prefix], ['10.171.0.0/16', '10.171']);
 });
 
-it('takes over the claim of a process that is gone, never one that lives or is still being written', () => {
+it('takes over the claim of a process that is gone, never one that lives', () => {
   const dir = claimsDir();
   for (const [b, owner] of [[180, '111 5'], [181, '222 7']] as const) {
     mkdirSync(join(dir, String(b)));
     writeFileSync(join(dir, String(b), 'owner'), owner);
   }
-  mkdirSync(join(dir, '182'));
-  const alive = (pid: number) => pid === 222;
-  const c = claimTestCIDR({ dir, octets: [180, 181, 182], routes: noRoutes, alive });
+  const alive = (pid: number) => pid === 222 || pid === process.pid;
+  const c = claimTestCIDR({ dir, octets: [180, 181], routes: noRoutes, alive });
   assert.equal(c.cidr, '10.180.0.0/16');
-  assert.deepEqual(readdirSync(dir).sort(), ['180', '181', '182']);
+  assert.deepEqual(readdirSync(dir).sort(), ['180', '181']);
+  assert.throws(() => claimTestCIDR({ dir, octets: [180, 181], routes: noRoutes, alive }), /no free pod range/);
 });
 
 it('release gives back only its own claim', () => {

@@ -152,7 +152,7 @@ test('namespaces: mounts land inside the container\'s root: below a symlinked di
 // ---------------------------------------------------------------- pod network (real CNI plugins)
 
 /** freeRange claims a /16 for this file (src/testing/test-cidr.ts) and gives its first two octets. */
-const freeRange = (): string => claimTestCIDR().cidr.split('.').slice(0, 2).join('.');
+const freeRange = (): string => claimTestCIDR().prefix;
 
 function get(ip: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
