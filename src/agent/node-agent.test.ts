@@ -99,3 +99,47 @@ test('NodeAgent rewrites a ConfigMap volume as soon as its watch sees an edit (n
     await tc.close();
   }
 });
+
+test('NodeAgent starts a burst of pods a few at a time, the pods it saw first first', async () => {
+  const tc = await startTestCluster();
+  try {
+    const clock = new FakeClock();
+    // Sandboxes take a while (as namespaces and CNI do): the test counts how many are made at once.
+    let making = 0;
+    let mostAtOnce = 0;
+    const order: string[] = [];
+    class SlowSandboxes extends FakeRuntime {
+      override async runPodSandbox(config: Parameters<FakeRuntime['runPodSandbox']>[0]): Promise<string> {
+        making++;
+        mostAtOnce = Math.max(mostAtOnce, making);
+        await new Promise((r) => setTimeout(r, 20));
+        making--;
+        order.push(`sandbox ${config.metadata.name}`);
+        return super.runPodSandbox(config);
+      }
+      override async startContainer(id: string): Promise<void> {
+        await super.startContainer(id);
+        order.push(`started ${this.started.at(-1)?.podName}`);
+      }
+    }
+    const rt = new SlowSandboxes(() => clock.now());
+    const agent = new NodeAgent({ client: tc.client, nodeName: 'node1', rootDir: tmpDir('agent-'), runtime: rt, clock, address: '127.0.0.1', serverPort: 0, parallelPodStarts: 2, startSeenAfterMs: 0 });
+    const ac = new AbortController();
+    const done = agent.run(ac.signal);
+    const names = Array.from({ length: 8 }, (_, i) => `p${i}`);
+    for (const name of names) {
+      await tc.client.create(Resources.pods, 'default', {
+        metadata: { name }, spec: { nodeName: 'node1', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '9'] }] },
+      });
+    }
+    await eventually(() => assert.equal(rt.started.length, names.length));
+    assert.ok(mostAtOnce <= 2, `at most 2 sandboxes at once, saw ${mostAtOnce}`);
+    // Without the bound every sandbox would be made before any container started: the first pod's
+    // container starts before the last pod's sandbox is made.
+    assert.ok(order.indexOf('started p0') < order.indexOf(`sandbox ${names.at(-1)}`), order.join(', '));
+    ac.abort();
+    await done;
+  } finally {
+    await tc.close();
+  }
+});

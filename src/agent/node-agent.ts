@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import { TokenManager } from './service-account-token.js';
 import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -22,6 +23,7 @@ import { ImagePuller, type CredentialsLookup } from './image-puller.js';
 import { ImageGCManager, type ImageGCPolicy } from './image-gc.js';
 import { PressureTracker, observeHost, type PressureCondition } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
+import { StartGate } from './start-gate.js';
 import { traceStartup } from './startup-trace.js';
 import { PodStartupLatencyTracker, podStartDuration, registerRuntimeMetrics } from './metrics.js';
 import { parseQuantity } from './quantity.js';
@@ -45,11 +47,20 @@ const POD_CIDR_RETRY_MS = 5_000;
  */
 export const DEFAULT_START_SEEN_AFTER_MS = 250;
 
+/**
+ * DEFAULT_PARALLEL_POD_STARTS: the node's start steps are mostly waits on short host commands
+ * (namespaces, CNI, mounts, the container's set-up), so a few per core keep the cores busy; more
+ * at once only make every pod of a burst finish late together.
+ */
+export const DEFAULT_PARALLEL_POD_STARTS = Math.max(2, os.availableParallelism());
+
 /** NodeAgentOptions configures one node agent. */
 export interface NodeAgentOptions {
   client: Client;
   /** see DEFAULT_START_SEEN_AFTER_MS (0: a start shows at once) */
   startSeenAfterMs?: number;
+  /** how many costly pod-start steps run at once (see StartGate; default DEFAULT_PARALLEL_POD_STARTS) */
+  parallelPodStarts?: number;
   /** shared informers (all-in-one); without them the agent lists and watches its pods itself */
   informers?: InformerFactory;
   nodeName: string;
@@ -119,6 +130,10 @@ export class NodeAgent {
   private readonly serviceEnv: ServiceEnvSource;
   private nodeInformer?: Informer<KubeObject>;
   private podCIDRSyncing = false;
+  /** bounds the costly start steps of real pods (none for simulated ones: theirs cost nothing) */
+  private readonly startGate?: StartGate;
+  /** pods seen so far: a new pod's place in the start gate's queue */
+  private podsSeen = 0;
 
   constructor(private readonly o: NodeAgentOptions) {
     this.logger = log.child({ component: 'kubelet', node: o.nodeName });
@@ -139,6 +154,7 @@ export class NodeAgent {
       images: o.runtime.images, listContainers: () => o.runtime.listContainers(), recorder: kubeletRecorder, nodeName: o.nodeName, clock: o.clock, policy: o.imageGC,
     }) : undefined;
     this.pressure = new PressureTracker(o.clock);
+    if (o.runtime.isolation !== 'simulated') this.startGate = new StartGate(o.parallelPodStarts ?? DEFAULT_PARALLEL_POD_STARTS, o.clock);
     this.capacity = { ...hostCapacity(), ...(o.capacity ?? {}) };
     this.address = o.address ?? '127.0.0.1';
     this.configSource = cachedConfigSource(o.client, this.configCache, this.serviceEnv);
@@ -301,6 +317,7 @@ export class NodeAgent {
         disableProbes: this.o.runtime.isolation === 'simulated',
         startSeenAfterMs: this.o.runtime.isolation === 'simulated' ? 0 : (this.o.startSeenAfterMs ?? DEFAULT_START_SEEN_AFTER_MS),
         dns: this.dns, nodePortsInUse: (except) => this.nodePortsInUse(except), imagePuller: this.imagePuller,
+        startGate: this.startGate, startPriority: this.podsSeen++,
         onTerminated: (id) => this.forget(id),
       });
       this.workers.set(uid, w);

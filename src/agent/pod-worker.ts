@@ -27,6 +27,7 @@ import { goDuration } from '../util/go-duration.js';
 import { asContainer, ephemeralContainerStatus, ephemeralContainersToStart, ephemeralFieldPath, pidNamespaceOptions } from './ephemeral-containers.js';
 import { containerMounts, prepareVolumes, teardownVolumes, VolumeMountError, volumesShowPodIP, type VolumeSource } from './volumes.js';
 import { traceStartup } from './startup-trace.js';
+import type { StartGate } from './start-gate.js';
 
 /** PodWorkerDeps are shared by all pod workers of one agent. */
 export interface PodWorkerDeps {
@@ -59,6 +60,10 @@ export interface PodWorkerDeps {
   retryMs?: number;
   /** the kubelet's image manager, for runtimes with an image store (Runtime.images) */
   imagePuller?: ImagePuller;
+  /** the node's bound on costly start steps run at once (absent: no bound) */
+  startGate?: StartGate;
+  /** this pod's place in the gate's queue: the agent numbers pods as it first sees them */
+  startPriority?: number;
   /** onTerminated is called once the pod is gone (containers and sandbox stopped, directory removed) */
   onTerminated(uid: string): void;
 }
@@ -354,7 +359,8 @@ export class PodWorker {
     // Volumes (refreshed when an object they show changes, every VOLUME_REFRESH_MS, and once the pod has its IP).
     if (!this.volumes || now.getTime() - this.volumesAt >= VOLUME_REFRESH_MS || this.volumesPodIP !== this.volumesIP()) {
       try {
-        this.volumes = await prepareVolumes(this.kubeletView(pod), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
+        const prepare = () => prepareVolumes(this.kubeletView(pod), this.podDir, this.d.config, this.d.node, this.podIP, this.d.hostIP);
+        this.volumes = this.volumes ? await prepare() : await this.gated(prepare);
         this.volumesAt = now.getTime();
         this.volumesPodIP = this.volumesIP();
       } catch (e) {
@@ -618,7 +624,7 @@ export class PodWorker {
       const podCgroups = podContainerManagerFor(this.d.runtime);
       const cgroup = podCgroups?.ensure(this.pod);
       if (podCgroups) config.linux = { ...config.linux, cgroupParent: podCgroupName(this.pod) };
-      const [made, sandbox] = await Promise.allSettled([cgroup, this.d.runtime.runPodSandbox(config)]);
+      const [made, sandbox] = await this.gated(() => Promise.allSettled([cgroup, this.d.runtime.runPodSandbox(config)]));
       if (made.status === 'rejected') {
         if (sandbox.status === 'fulfilled') await this.d.runtime.removePodSandbox(sandbox.value).catch(() => undefined);
         throw made.reason;
@@ -636,6 +642,11 @@ export class PodWorker {
     this.podIPs = network === 'POD' && st?.network ? [st.network.ip, ...st.network.additionalIps] : [this.d.hostIP];
     this.writeHostsFile();
     return true;
+  }
+
+  /** gated runs a costly start step within the node's start gate, if it has one. */
+  private gated<T>(step: () => Promise<T>): Promise<T> {
+    return this.d.startGate ? this.d.startGate.run(this.d.startPriority ?? 0, step) : step();
   }
 
   /** networkMode decides where the pod's sandbox lives: POD, NODE, or undefined (wait for the network). */
@@ -826,17 +837,20 @@ export class PodWorker {
       fs.chmodSync(termFile, 0o666);
       mounts.push({ hostPath: termFile, containerPath: termPath });
     }
-    const id = await this.d.runtime.createContainer(sb.id, {
-      podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
-      image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
-      mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, stdinOnce: c.stdinOnce, tty: c.tty, ...security,
-      namespaceOptions: pidNamespaceOptions(pod, targetContainerName ? this.runningId(targetContainerName) : undefined),
-      resources: podContainerManagerFor(this.d.runtime)?.containerResources(pod, c),
-    }, sb.config);
-    traceStartup(this.uid, 'created');
-    this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
-    await this.d.runtime.startContainer(id);
-    traceStartup(this.uid, 'started');
+    const id = await this.gated(async () => {
+      const created = await this.d.runtime.createContainer(sb.id, {
+        podUid: this.uid, podName: pod.metadata!.name!, podNamespace: ns, name: c.name, attempt,
+        image: c.image ?? '', argv, env, workingDir: c.workingDir || image.workingDir,
+        mounts, logPath: this.logPath(c.name, attempt), stdin: c.stdin, stdinOnce: c.stdinOnce, tty: c.tty, ...security,
+        namespaceOptions: pidNamespaceOptions(pod, targetContainerName ? this.runningId(targetContainerName) : undefined),
+        resources: podContainerManagerFor(this.d.runtime)?.containerResources(pod, c),
+      }, sb.config);
+      traceStartup(this.uid, 'created');
+      this.d.recorder.event(podRef(pod), 'Normal', 'Created', `Created container ${c.name}`, fieldPath(s));
+      await this.d.runtime.startContainer(created);
+      traceStartup(this.uid, 'started');
+      return created;
+    });
     if (prev?.exited) {
       s.lastTerminated = terminatedOf(prev.exited, this.d.runtime.scheme);
       s.restartCount = attempt;
