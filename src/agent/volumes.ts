@@ -7,8 +7,9 @@ import { parseQuantity } from './quantity.js';
 import { writeAtomically, type FileProjection } from './atomic-writer.js';
 import { isMountPoint, mountPointsUnder } from '../util/mounts.js';
 import type { TokenWish } from './service-account-token.js';
-import { CommandError, commands } from '../network/command/command.js';
+import type { CommandError } from '../network/command/command.js';
 import { log } from '../util/log.js';
+import { mount, unmountOk } from '../network/command/host-ops.js';
 
 const logger = log.child({ component: 'kubelet' });
 
@@ -214,7 +215,7 @@ async function mountTmpfs(dir: string, sizeLimit?: string | number): Promise<voi
   const size = Number.isFinite(bytes) && bytes > 0 ? `,size=${Math.max(4096, bytes)}` : '';
   // Through the command helper, not a (synchronous) fork of the agent's large process.
   try {
-    await commands.runOk('mount', ['-t', 'tmpfs', '-o', `mode=1777${size}`, 'tmpfs', dir]);
+    await mount('tmpfs', 'tmpfs', dir, `mode=1777${size}`);
   } catch (e) {
     throw new VolumeMountError(`MountVolume.SetUp failed for volume "${path.basename(dir)}" : mount failed: ${((e as CommandError).result?.stderr || (e as Error).message).trim()}`);
   }
@@ -223,7 +224,7 @@ async function mountTmpfs(dir: string, sizeLimit?: string | number): Promise<voi
 /** teardownVolumes unmounts what prepareVolumes mounted under podDir (tmpfs emptyDirs) before the directory goes. */
 export async function teardownVolumes(podDir: string): Promise<void> {
   for (const mp of mountPointsUnder(path.join(path.resolve(podDir), 'volumes'))) {
-    await commands.runOk('umount', ['-l', mp]).catch((e: unknown) => logger.error(e, 'Failed to unmount a volume', { mountPoint: mp }));
+    await unmountOk([mp], true).catch((e: unknown) => logger.error(e, 'Failed to unmount a volume', { mountPoint: mp }));
   }
 }
 

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { commands } from './command/command.js';
+import { unmount } from './command/host-ops.js';
 
 /** run runs a host command through the command helper; a non-zero exit rejects. */
 const run = (file: string, args: string[]) => commands.runOk(file, args);
@@ -22,14 +23,17 @@ export async function createNetns(name: string): Promise<string> {
   return netnsPath(name);
 }
 
-/** deleteNetns removes a named network namespace; a namespace already gone is not an error. */
+/**
+ * deleteNetns removes a named network namespace as `ip netns delete` does: its mount detached
+ * (umount2 with MNT_DETACH, by the command helper's system call), then its file removed; the
+ * namespace goes once no process is in it. A namespace already gone is not an error.
+ */
 export async function deleteNetns(name: string): Promise<void> {
-  if (!existsSync(netnsPath(name))) return;
-  try {
-    await run('ip', ['netns', 'delete', name]);
-  } catch (e) {
-    if (existsSync(netnsPath(name))) throw e;
-  }
+  const file = netnsPath(name);
+  if (!existsSync(file)) return;
+  // As iproute2, an unmount that fails (not mounted) does not stop the removal.
+  await unmount([file], true).catch(() => undefined);
+  rmSync(file, { force: true });
 }
 
 /** listNetns lists the named network namespaces whose name starts with prefix. */

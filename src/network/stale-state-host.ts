@@ -8,6 +8,7 @@ import { applyNft } from './proxy/nft.js';
 import { deleteTableScript } from './proxy/nftables-rules.js';
 import type { StaleStateHost } from './stale-state.js';
 import { mountPointsUnder } from '../util/mounts.js';
+import { unmount } from './command/host-ops.js';
 
 /** RealStaleStateHost changes the machine with iproute2, iptables, nft and umount through the command helper. */
 export class RealStaleStateHost implements StaleStateHost {
@@ -73,7 +74,7 @@ export class RealStaleStateHost implements StaleStateHost {
   }
 
   async lazyUnmount(path: string): Promise<void> {
-    const r = await commands.run('umount', ['-l', path]);
+    const r = await unmount([path], true);
     // Another agent sweeping the same dead owner at once may have unmounted it first.
     if (r.code !== 0 && this.mountsUnder(path).includes(path)) throw new Error(`umount -l ${path}: ${r.stderr.trim()}`);
   }

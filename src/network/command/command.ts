@@ -1,9 +1,12 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realClock, type Clock } from '../../util/clock.js';
 
-const HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'command-helper.cjs');
+/** the helper (Python: it starts commands with vfork, and makes mounts and namespaces with system calls) */
+const HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'command-helper.py');
+const PYTHON = '/usr/bin/python3';
 
 /** CommandResult is how a command ended and what it printed. */
 export interface CommandResult { code: number | null; signal: string | null; stdout: string; stderr: string }
@@ -23,7 +26,26 @@ export class CommandError extends Error {
   }
 }
 
-interface Pending { resolve: (r: CommandResult) => void; reject: (e: Error) => void; file: string; args: string[]; helper: ChildProcess }
+/**
+ * HostOp is a host change the helper makes with its own system calls, no process started: a mount,
+ * unmounts, or a pod's namespaces pinned on files (unshare, the hostname, lo up, each bind-mounted
+ * on its file, in a forked copy of the helper). Without the helper the caller's equivalent command
+ * does it; either way the answer is a CommandResult (code 0, or non-zero with the error on stderr).
+ */
+export type HostOp =
+  | { op: 'mount'; source: string; target: string; fstype: string; options: string }
+  | { op: 'umount'; targets: string[]; lazy: boolean }
+  | { op: 'pin'; uts?: string; ipc?: string; net?: string; hostname?: string; loopback: boolean };
+
+interface Pending {
+  resolve: (r: CommandResult) => void;
+  reject: (e: Error) => void;
+  file: string;
+  args: string[];
+  helper: ChildProcess;
+  /** runs it from this process instead (a helper that could not start hands its work back) */
+  direct: () => Promise<CommandResult>;
+}
 
 /** CommandRunnerOptions: how long an idle helper lives, and the clock that times it. */
 export interface CommandRunnerOptions {
@@ -34,9 +56,9 @@ export interface CommandRunnerOptions {
 }
 
 /**
- * DEFAULT_IDLE_EXIT_MS: an idle helper is a whole node process (~40 MB RSS, a quarter of an idle
- * `tskube up`), and a new one costs one fork and ~50 ms of another core while commands run
- * directly meanwhile, so it is not kept long. Pod starts and deletions come in bursts that keep it.
+ * DEFAULT_IDLE_EXIT_MS: an idle helper is a whole Python process (~10 MB RSS), and a new one costs
+ * ~50 ms of another core while commands run directly meanwhile, so it is not kept long. Pod starts
+ * and deletions come in bursts that keep it.
  */
 export const DEFAULT_IDLE_EXIT_MS = 10_000;
 
@@ -58,12 +80,13 @@ const unrefClock: Clock = {
 
 /**
  * CommandRunner runs short-lived host commands through one small helper process
- * (command-helper.cjs). A node agent runs several per pod (unshare, the CNI plugins, umount, ip,
- * iptables); spawning them from the agent's own large process would block its event loop for
- * milliseconds per fork, and in `tskube up` that loop is also the API server's. The helper exits
- * when idle for idleExitMs and is forked again by the next command; until the new one says it is
- * ready (~50-100 ms), the first few commands are spawned directly, so none waits for it to boot.
- * Without the helper (it cannot start) commands are spawned directly.
+ * (command-helper.py), and has it make mounts and pod namespaces with system calls (runOp). A node
+ * agent needs several per pod (namespaces, the CNI plugins, mounts, ip, iptables); forking its own
+ * large process would block its event loop for milliseconds per fork, and in `tskube up` that loop
+ * is also the API server's. The helper exits when idle for idleExitMs and is started again by the
+ * next command; until the new one says it is ready (~50-100 ms), the first few commands are spawned
+ * directly, so none waits for it to boot. Without the helper (no Python 3, or it cannot start)
+ * commands are spawned directly and operations run as their equivalent commands.
  */
 export class CommandRunner {
   private helper?: ChildProcess;
@@ -91,37 +114,25 @@ export class CommandRunner {
   /** run executes file with args and resolves with its exit status and output (never rejects on a non-zero exit). */
   run(file: string, args: string[], o: CommandOptions = {}): Promise<CommandResult> {
     if (o.signal?.aborted) return Promise.reject(new CommandError(file, args, undefined, 'The operation was aborted'));
-    this.cancelIdle?.();
-    this.cancelIdle = undefined;
-    const helper = this.ensureHelper();
-    if (!helper || (!this.ready && this.direct < MAX_DIRECT_WHILE_STARTING)) {
-      this.direct++;
-      return runDirect(file, args, o).finally(() => {
-        this.direct--;
-        this.armIdleExit();
-      });
-    }
-    const id = this.next++;
-    return new Promise<CommandResult>((resolve, reject) => {
-      const onAbort = () => { if (helper.connected) helper.send({ kill: id }); };
-      o.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        file, args, reject, helper,
-        resolve: (r) => { o.signal?.removeEventListener('abort', onAbort); resolve(r); },
-      });
-      this.holdOpen(helper);
-      helper.send({ id, file, args, env: o.env ?? process.env, input: o.input ?? '' });
-    });
+    return this.dispatch({ file, args, env: o.env ?? process.env, input: o.input ?? '' }, file, args, () => runDirect(file, args, o), o.signal);
+  }
+
+  /**
+   * runOp makes a host change with the helper's system calls, or, with no ready helper, by running
+   * the equivalent command given (file, args), from this process; resolves as run does.
+   */
+  runOp(op: HostOp, file: string, args: string[]): Promise<CommandResult> {
+    return this.dispatch(op, file, args, () => runDirect(file, args, {}), undefined, true);
   }
 
   /** runOk is run, rejecting with CommandError when the command fails (as execFile does). */
   async runOk(file: string, args: string[], o: CommandOptions = {}): Promise<CommandResult> {
-    const r = await this.run(file, args, o);
-    if (r.code !== 0) {
-      const why = r.signal ? `killed by ${r.signal}` : `exit status ${r.code}`;
-      throw new CommandError(file, args, r, `Command failed: ${file} ${args.join(' ')} (${why})${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`);
-    }
-    return r;
+    return okOrThrow(file, args, await this.run(file, args, o));
+  }
+
+  /** runOpOk is runOp, rejecting with CommandError when the operation fails. */
+  async runOpOk(op: HostOp, file: string, args: string[]): Promise<CommandResult> {
+    return okOrThrow(file, args, await this.runOp(op, file, args));
   }
 
   /** close stops the helper (its commands in flight are killed; those run directly finish); a later command starts a new one. */
@@ -131,6 +142,38 @@ export class CommandRunner {
     if (this.helper?.connected) this.helper.disconnect();
     this.helper = undefined;
     this.ready = false;
+  }
+
+  /**
+   * dispatch sends a request to the helper, or runs it directly: when there is no helper, or, for a
+   * command, while a new one boots and few run directly yet. An operation waits for a booting
+   * helper: its equivalent command costs more than the wait.
+   */
+  private dispatch(request: object, file: string, args: string[], direct: () => Promise<CommandResult>, signal?: AbortSignal, isOp = false): Promise<CommandResult> {
+    this.cancelIdle?.();
+    this.cancelIdle = undefined;
+    const helper = this.ensureHelper();
+    if (!helper || (!this.ready && !isOp && this.direct < MAX_DIRECT_WHILE_STARTING)) return this.runHere(direct);
+    const id = this.next++;
+    return new Promise<CommandResult>((resolve, reject) => {
+      const onAbort = () => { if (helper.connected) helper.send({ kill: id }); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        file, args, reject, helper, direct,
+        resolve: (r) => { signal?.removeEventListener('abort', onAbort); resolve(r); },
+      });
+      this.holdOpen(helper);
+      helper.send({ id, ...request });
+    });
+  }
+
+  /** runHere runs a request from this process, counting it so the helper is not let go meanwhile. */
+  private runHere(direct: () => Promise<CommandResult>): Promise<CommandResult> {
+    this.direct++;
+    return direct().finally(() => {
+      this.direct--;
+      this.armIdleExit();
+    });
   }
 
   /** armIdleExit starts the idle period once nothing is in flight; at its end the helper goes. */
@@ -151,11 +194,17 @@ export class CommandRunner {
   private ensureHelper(): ChildProcess | undefined {
     if (this.helper?.connected) return this.helper;
     if (this.broken) return undefined;
+    // TSKUBE_COMMAND_HELPER=0: every command and operation runs from this process (to compare the two).
+    if (!existsSync(PYTHON) || process.env.TSKUBE_COMMAND_HELPER === '0') {
+      this.broken = true;
+      return undefined;
+    }
     try {
-      // No --import tsx: the helper is plain CommonJS and should start small.
-      const h = fork(HELPER, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+      const h = spawn(PYTHON, ['-I', '-S', HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+      let wasReady = false;
       h.on('message', (m: { ready?: boolean; id: number; code?: number | null; signal?: string | null; stdout?: string; stderr?: string; error?: string; errno?: string }) => {
         if (m.ready) {
+          wasReady = true;
           if (this.helper === h) { this.ready = true; this.armIdleExit(); }
           return;
         }
@@ -167,16 +216,21 @@ export class CommandRunner {
         else p.resolve({ code: m.code ?? null, signal: m.signal ?? null, stdout: m.stdout ?? '', stderr: m.stderr ?? '' });
         this.armIdleExit();
       });
-      h.on('exit', () => {
+      const gone = () => {
         if (this.helper === h) this.close();
+        // A helper that never became ready cannot run here: its work runs from this process, and so
+        // does every later command.
+        if (!wasReady) this.broken = true;
         // Only this helper's commands: an idle one that exits late must not fail its successor's.
         for (const [id, p] of this.pending) {
           if (p.helper !== h) continue;
           this.pending.delete(id);
-          p.reject(new CommandError(p.file, p.args, undefined, 'the command helper exited'));
+          if (!wasReady) this.runHere(p.direct).then(p.resolve, p.reject);
+          else p.reject(new CommandError(p.file, p.args, undefined, 'the command helper exited'));
         }
-      });
-      h.on('error', () => { if (this.helper === h) this.broken = true; });
+      };
+      h.on('exit', gone);
+      h.on('error', gone);
       this.helper = h;
       this.ready = false;
       this.holdOpen(h);
@@ -186,6 +240,15 @@ export class CommandRunner {
       return undefined;
     }
   }
+}
+
+/** okOrThrow passes a command's result on when it succeeded, else throws CommandError (as execFile does). */
+function okOrThrow(file: string, args: string[], r: CommandResult): CommandResult {
+  if (r.code !== 0) {
+    const why = r.signal ? `killed by ${r.signal}` : `exit status ${r.code}`;
+    throw new CommandError(file, args, r, `Command failed: ${file} ${args.join(' ')} (${why})${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`);
+  }
+  return r;
 }
 
 /** runDirect spawns the command from this process (no helper, or one still booting); an abort kills it, as the helper does. */

@@ -255,7 +255,8 @@ test('namespaces + CNI: an agent killed while a sandbox\'s namespaces are being 
   { timeout: 120_000, ...requireTool(ROOT, UNSHARE, CNI_PLUGINS) }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-killed-'));
     const podCidr = `${freeRange()}.9.0/24`;
-    // An unshare that never finishes: the agent is killed while it pins the namespaces.
+    // An unshare that never finishes: the agent is killed while it pins the namespaces. Without the
+    // command helper (whose system calls cannot be made to hang), unshare is the command that pins them.
     const bin = path.join(dir, 'bin');
     fs.mkdirSync(bin);
     const started = path.join(dir, 'unshare-started');
@@ -267,7 +268,7 @@ test('namespaces + CNI: an agent killed while a sandbox\'s namespaces are being 
       `await rt.runPodSandbox(${JSON.stringify(sandboxConfig('killed', 'POD'))});`,
     ].join('\n');
     const agent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore', detached: true,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TSKUBE_COMMAND_HELPER: '0' }, stdio: 'ignore', detached: true,
     });
     try {
       for (let i = 0; !fs.existsSync(started); i++) {

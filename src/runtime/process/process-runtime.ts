@@ -28,8 +28,9 @@ import { prepareBusyboxApplets } from './busybox-applets.js';
 import { containerDevices, prepareDevTemplate } from './dev-template.js';
 import { ContainerEvents, listMatching } from '../container-records.js';
 import { isMountPoint } from '../../util/mounts.js';
-import { CommandError, commands } from '../../network/command/command.js';
+import type { CommandError } from '../../network/command/command.js';
 import { sharedShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
+import { mount, unmountOk } from '../../network/command/host-ops.js';
 
 const logger = log.child({ component: 'process-runtime' });
 
@@ -215,8 +216,8 @@ export class ProcessRuntime implements Runtime {
     if (this.isolation === 'namespaces' && rec.pins.ipc) {
       try {
         fs.mkdirSync(shmOf(rec), { recursive: true });
-        // Through the command helper: a fork of this large process would block its event loop.
-        await commands.runOk('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', shmOf(rec)]);
+        // Through the command helper (its mount(2)): a fork of this large process would block its event loop.
+        await mount('tmpfs', 'shm', shmOf(rec), 'nosuid,nodev,noexec,mode=1777,size=65536k');
         this.podShms.add(rec.id);
       } catch (e) {
         await this.sandboxes.remove(rec.id).catch(() => undefined);
@@ -236,7 +237,7 @@ export class ProcessRuntime implements Runtime {
     this.stopPause(id);
     this.podShms.delete(id);
     if (isMountPoint(shmOf(rec))) {
-      await commands.runOk('umount', ['-l', shmOf(rec)]).catch((e) => {
+      await unmountOk([shmOf(rec)], true).catch((e) => {
         // A stop that ran at the same time (the pod's worker and the agent's shutdown) unmounted it first.
         if (isMountPoint(shmOf(rec))) logger.error(e, 'Failed to unmount the pod\'s /dev/shm', { sandbox: id });
       });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commands } from '../../network/command/command.js';
+import { unmount } from '../../network/command/host-ops.js';
 import { mountPoints } from '../../util/mounts.js';
 
 /** run runs a host command through the command helper; a non-zero exit rejects. */
@@ -51,12 +52,13 @@ export function pinPaths(dir: string, which: PinRequest): PinnedNamespaces {
 
 /**
  * pinNamespaces creates the namespaces of a pod sandbox that must outlive any process, each
- * bind-mounted on a file, with one `unshare --uts=FILE --ipc=FILE --net=FILE …` (as a pause
- * container holds them for a CRI runtime): UTS with the pod's hostname and IPC in dir, and the
- * network namespace at netPath (under /run/netns, where `ip netns` finds it) with its loopback
- * interface up (what the CNI loopback plugin would do, without a plugin run of its own). Every
- * container of the pod joins them, so they share one hostname, System V IPC and network. One
- * process in all: a shell sets the hostname with a builtin write and execs `ip link set lo up`.
+ * bind-mounted on a file (as a pause container holds them for a CRI runtime): UTS with the pod's
+ * hostname and IPC in dir, and the network namespace at netPath (under /run/netns, where `ip netns`
+ * finds it) with its loopback interface up (what the CNI loopback plugin would do, without a plugin
+ * run of its own). Every container of the pod joins them, so they share one hostname, System V IPC
+ * and network. The command helper makes them in a fork of itself with system calls; without it,
+ * one `unshare --uts=FILE --ipc=FILE --net=FILE …` whose shell sets the hostname with a builtin
+ * write and execs `ip link set lo up`.
  */
 export async function pinNamespaces(dir: string, hostname: string, which: PinRequest): Promise<PinnedNamespaces> {
   const pins = pinPaths(dir, which);
@@ -72,7 +74,9 @@ export async function pinNamespaces(dir: string, hostname: string, which: PinReq
     writeFileSync(f, '', { flag: 'wx' });
   }
   try {
-    await run('unshare', [...args, ...inNamespaces(which.uts ? hostname : undefined, !!which.netPath)]);
+    // The helper forks itself into them (no process started); without it, unshare runs.
+    const op = { op: 'pin' as const, ...pins, ...(which.uts ? { hostname } : {}), loopback: !!pins.net };
+    await commands.runOpOk(op, 'unshare', [...args, ...inNamespaces(which.uts ? hostname : undefined, !!which.netPath)]);
   } catch (e) {
     await unpinNamespaces(pins);
     throw e;
@@ -97,7 +101,7 @@ export async function unpinNamespaces(pins: PinnedNamespaces): Promise<void> {
   if (!files.length) return;
   const mounted = new Set(mountPoints());
   const toUnmount = files.filter((f) => mounted.has(f));
-  if (toUnmount.length) await run('umount', toUnmount).catch(() => undefined);
+  if (toUnmount.length) await unmount(toUnmount, false).catch(() => undefined);
   for (const f of files) rmSync(f, { force: true });
 }
 
