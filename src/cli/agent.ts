@@ -102,7 +102,8 @@ export async function stopContainers(runtime: Runtime, graceMs: number): Promise
   await runtime.drain?.();
   const running = (await runtime.listContainers()).filter((c) => c.phase === 'running' || c.phase === 'created');
   await Promise.allSettled(running.map((c) => runtime.stopContainer(c.id, graceMs)));
-  await Promise.allSettled((await runtime.listPodSandbox()).map((s) => runtime.removePodSandbox(s.id)));
+  if (runtime.removeAllPodSandboxes) await runtime.removeAllPodSandboxes();
+  else await Promise.allSettled((await runtime.listPodSandbox()).map((s) => runtime.removePodSandbox(s.id)));
   await runtime.close();
 }
 

@@ -236,11 +236,14 @@ export class PodNetwork {
 
   /**
    * release removes what the network left on the machine once no pod is attached: the node's
-   * bridge and host-local's empty state. Called when the agent stops.
+   * bridge and host-local's empty state (with dropAddresses, whatever leases it still holds).
+   * Called when the agent stops.
    */
-  async release(): Promise<void> {
+  async release(o: { dropAddresses?: boolean } = {}): Promise<void> {
     if (this.unavailable) return;
-    if (this.allocatedAddresses() > 0) return;
+    // dropAddresses: the node is shutting down and its pods are gone without CNI DEL (their
+    // namespaces removed): their leases go with host-local's state.
+    if (!o.dropAddresses && this.allocatedAddresses() > 0) return;
     if (!this.o.exec) {
       await this.masquerade('delete');
       try {

@@ -387,6 +387,13 @@ export interface Runtime {
    */
   drain?(): Promise<void>;
 
+  /**
+   * removeAllPodSandboxes, when the node shuts down, removes every sandbox (as removePodSandbox
+   * does, all at once) and then the node's network with them: a runtime may skip per-pod network
+   * teardown that releasing the whole network undoes anyway.
+   */
+  removeAllPodSandboxes?(): Promise<void>;
+
   /** close stops bookkeeping (containers keep running); with no sandbox left it releases node-wide network state */
   close(): Promise<void>;
 }

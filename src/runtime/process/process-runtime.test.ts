@@ -216,6 +216,41 @@ test('namespaces + CNI: each pod its own IP and hostname, two pods on one port, 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+test('namespaces + CNI: a node shutting down (removeAllPodSandboxes) leaves nothing: namespaces, veths, leases, the bridge, and a host port\'s rules',
+  { timeout: 120_000, ...requireTool(ROOT, UNSHARE, CNI_PLUGINS) }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-shutdown-'));
+    const rt = new ProcessRuntime({ rootDir: dir, nodeName: 'rtdown', isolation: 'namespaces' });
+    await rt.updateRuntimeConfig({ networkConfig: { podCidr: `${freeRange()}.5.0/24` } });
+    const hostPort = await new Promise<number>((resolve) => { const srv = net.createServer().listen(0, () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); }); });
+    const plain = sandboxConfig('plain', 'POD');
+    const ported: PodSandboxConfig = { ...sandboxConfig('ported', 'POD'), portMappings: [{ protocol: 'TCP', containerPort: 8080, hostPort }] };
+    const sbs: string[] = [];
+    for (const cfg of [plain, ported]) {
+      const sb = await rt.runPodSandbox(cfg);
+      sbs.push(sb);
+      const id = await rt.createContainer(sb, { ...base, podName: cfg.metadata.name, podUid: cfg.metadata.uid, name: 'main', argv: ['sleep', '600'], logPath: path.join(dir, `${cfg.metadata.name}.log`) }, cfg);
+      await rt.startContainer(id);
+    }
+    const bridge = rt.network.bridgeName;
+    const veths = fs.readdirSync(`/sys/class/net/${bridge}/brif`);
+    assert.equal(veths.length, 2);
+    const natRules = () => execFileSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' });
+    assert.match(natRules(), new RegExp(`--dport ${hostPort}\\b`), 'the host port\'s DNAT rule');
+    const leases = path.join(dir, 'cni', 'networks');
+    for (const c of await rt.listContainers()) await rt.stopContainer(c.id, 0);
+    await rt.removeAllPodSandboxes();
+    await rt.close();
+    for (const sb of sbs) assert.ok(!fs.existsSync(path.join(NETNS_DIR, `tskube-${sb.slice(0, 16)}`)), `netns of sandbox ${sb} removed`);
+    assert.ok(!fs.existsSync(`/sys/class/net/${bridge}`), 'bridge removed');
+    assert.doesNotMatch(natRules(), new RegExp(`--dport ${hostPort}\\b`), 'the host port\'s DNAT rule is gone (portmap\'s DEL ran)');
+    assert.ok(!fs.existsSync(leases) || fs.readdirSync(leases).length === 0, 'host-local\'s leases are gone');
+    // A veth goes with its namespace, which the kernel cleans up a moment later.
+    for (let i = 0; i < 100 && veths.some((v) => fs.existsSync(`/sys/class/net/${v}`)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(veths.filter((v) => fs.existsSync(`/sys/class/net/${v}`)), []);
+    assert.deepEqual(fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dir)), []);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
 test('namespaces + CNI: a restarted agent keeps a sandbox whose network passes CNI CHECK (same address), and drops one whose interface is gone',
   { timeout: 120_000, ...requireTool(ROOT, UNSHARE, CNI_PLUGINS) }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-recover-'));

@@ -261,6 +261,24 @@ export class ProcessRuntime implements Runtime {
     this.emit(id, id, rec.config.metadata.uid, 'CONTAINER_DELETED_EVENT');
   }
 
+  /** set once removeAllPodSandboxes released the node's network (close need not again) */
+  private networkReleased = false;
+
+  /**
+   * removeAllPodSandboxes removes every sandbox for the node's shutdown. A pod without host ports
+   * gets no CNI DEL (two or three plugin runs, tens of milliseconds of CPU each): its veth goes
+   * with its network namespace, and its address with host-local's state, which the network's
+   * release then drops whole, with the bridge. Host ports' rules still need portmap's DEL.
+   */
+  async removeAllPodSandboxes(): Promise<void> {
+    this.sandboxes.releasingNetwork();
+    await Promise.allSettled(this.sandboxes.list().map((s) => this.removePodSandbox(s.id)));
+    if (this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) {
+      await this.network.release({ dropAddresses: true });
+      this.networkReleased = true;
+    }
+  }
+
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
     await this.sandboxes.verifyRecovered();
     return this.sandboxes.status(id);
@@ -564,7 +582,7 @@ export class ProcessRuntime implements Runtime {
   /** close stops bookkeeping; containers keep running. Once no sandbox is ready, the node's bridge is removed. */
   async close(): Promise<void> {
     await this.sandboxes.close();
-    if (this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) await this.network.release();
+    if (!this.networkReleased && this.sandboxes.list({ state: 'SANDBOX_READY' }).length === 0) await this.network.release();
   }
 
   // ---------------------------------------------------------------- helpers

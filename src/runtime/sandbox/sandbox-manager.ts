@@ -62,6 +62,8 @@ export class SandboxManager {
   /** sandboxes being created (close waits for them) */
   private readonly creating = new Set<Promise<SandboxRecord>>();
   private verifying?: Promise<void>;
+  /** set by releasingNetwork(): the node's whole network goes next, so stops skip what that undoes */
+  private networkGoing = false;
 
   constructor(private readonly o: SandboxManagerOptions) {
     this.dir = path.join(o.rootDir, 'sandboxes');
@@ -142,6 +144,15 @@ export class SandboxManager {
     await Promise.allSettled([...this.creating]);
   }
 
+  /**
+   * releasingNetwork says the node's network is released once its sandboxes are stopped (the
+   * agent's shutdown): a sandbox without host ports then needs no CNI DEL, its veth goes with its
+   * network namespace and its address with the IPAM state the release drops.
+   */
+  releasingNetwork(): void {
+    this.networkGoing = true;
+  }
+
   /** stop releases the sandbox's network (CNI DEL, namespace removed) and namespaces; idempotent. */
   async stop(id: string): Promise<void> {
     // One stop at a time per sandbox: a creation that finds its sandbox stopped stops it too.
@@ -169,7 +180,7 @@ export class SandboxManager {
         // namespace to CNI either: its DEL then only releases the address, as for a netns gone.
         const att = this.attachment(rec);
         if (att.netns && !isMountPoint(att.netns)) att.netns = '';
-        await this.o.network.tearDownPod(att, rec.cni, rec.podCIDR);
+        if (!(this.networkGoing && att.netns && !att.portMappings.length)) await this.o.network.tearDownPod(att, rec.cni, rec.podCIDR);
       }
       rec.cni = undefined;
     }
