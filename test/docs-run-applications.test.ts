@@ -13,13 +13,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startCluster, kubectl, kubectlStream, parseTable, waitFor, type Cluster, kubectlOk, kubectlJson } from './harness.js';
-import { BUSYBOX_STATIC, describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE, type SystemTool } from '../src/testing/system-tools.js';
+import { BUSYBOX_STATIC, describeNeeding, KUBECTL, PYTHON3, requireTool, ROOT, UNSHARE, type SystemTool } from '../src/testing/system-tools.js';
 import { PHP_APACHE } from './fixtures/docs-examples.js';
 
 /** CURL is the host's curl: the eviction page's request through kubectl proxy. */
 const CURL: SystemTool = { name: 'curl', path: '/usr/bin/curl', apt: 'curl' };
-/** PYTHON3 runs the catalog's python image (the Job page's backoffLimitPerIndex and successPolicy examples). */
-const PYTHON3: SystemTool = { name: 'python3', path: '/usr/bin/python3', apt: 'python3' };
 /** PERL runs the catalog's perl image (the pi Jobs). */
 const PERL: SystemTool = { name: 'perl', path: '/usr/bin/perl', apt: 'perl' };
 /** BASH runs the catalog's bash image (the Job pages' bash:5 and bash:latest). */

@@ -8,15 +8,13 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, kubectl, kubectlStream, waitFor, type Cluster, kubectlOk } from './harness.js';
-import { describeNeeding, KUBECTL, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
+import { describeNeeding, KUBECTL, PYTHON3, requireTool, ROOT, UNSHARE } from '../src/testing/system-tools.js';
 import { CGROUPS } from '../src/runtime/cgroups/testing/cgroups-tool.js';
 
 let c: Cluster;
 const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
 
-/** both stand-ins are python3 scripts */
-const PYTHON3 = { name: 'python3', command: 'python3', apt: 'python3' };
 
 const memoryRequestLimit = `apiVersion: v1
 kind: Pod

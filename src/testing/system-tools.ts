@@ -49,7 +49,7 @@ export const UNSHARE: SystemTool = { name: 'unshare', command: 'unshare', apt: '
 /** IPROUTE2 is iproute2's ip (network namespaces, links, routes). */
 export const IPROUTE2: SystemTool = { name: 'ip', command: 'ip', apt: 'iproute2' };
 
-/** PYTHON3 is the interpreter of the node agent's command helper (and the OCI runtime's container monitor). */
+/** PYTHON3 runs the node agent's command helper, the OCI runtime's container monitor and the catalog's python-based images. */
 export const PYTHON3: SystemTool = { name: 'python3', path: '/usr/bin/python3', apt: 'python3' };
 
 /** ROOT is running as root, which Linux namespaces and overlay mounts need. */
