@@ -257,6 +257,18 @@ def handle(m):
         start(m)
 
 
+def handle_safely(line):
+    """handle_safely answers a request that fails unexpectedly with an error, and keeps serving."""
+    m = None
+    try:
+        m = json.loads(line)
+        handle(m)
+    except Exception as e:  # noqa: BLE001 - one bad request must not take the others' helper down
+        print(f'command helper: {e!r}', file=sys.stderr)
+        if isinstance(m, dict) and 'id' in m:
+            send({'id': m['id'], 'error': f'command helper: {e}', 'errno': 'EINVAL'})
+
+
 def main():
     # A terminal's Ctrl-C reaches the whole process group: the agent's own shutdown still needs the
     # helper (unmounting, deleting its tables), so it goes when the agent lets go of the channel.
@@ -283,7 +295,7 @@ def main():
                 *lines, pending = pending.split(b'\n')
                 for line in lines:
                     if line.strip():
-                        handle(json.loads(line))
+                        handle_safely(line)
             elif kind == 'in':
                 write_input(job, fd)
             elif kind == 'out':

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { CommandError, CommandRunner } from './command.js';
+import { CommandError, CommandRunner, type HostOp } from './command.js';
 import { FakeClock } from '../../util/clock.js';
 import { eventually } from '../../testing/test-cluster.js';
 import { PYTHON3, ROOT, requireTool } from '../../testing/system-tools.js';
@@ -205,5 +205,19 @@ test('CommandRunner: with the helper off (TSKUBE_COMMAND_HELPER=0) an operation 
     r.close();
     if (mountPoints().includes(dir)) spawnSync('umount', ['-l', dir]);
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CommandRunner: a request the helper cannot take is refused with an error, and the helper goes on serving', withHelper, async () => {
+  const r = new CommandRunner();
+  try {
+    await r.run('true', []);
+    const helper = await helperReady(r);
+    const broken = { op: 'mount', target: '/nowhere' } as unknown as HostOp;
+    await assert.rejects(r.runOp(broken, 'false', []), (e: unknown) => e instanceof CommandError && /command helper: 'options'/.test(e.message));
+    assert.equal((await r.run('echo', ['still here'])).stdout, 'still here\n');
+    assert.equal(r.helperPid, helper);
+  } finally {
+    r.close();
   }
 });
