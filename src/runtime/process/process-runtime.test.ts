@@ -638,3 +638,28 @@ test('namespaces: a container stopped just after it started gets its TERM again 
   await rt.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('namespaces: a container has a session of its own, so a terminal\'s Ctrl-C (SIGINT to the agent\'s process group) does not reach it', namespaces, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-session-'));
+  const rt = new ProcessRuntime({ rootDir: dir, nodeName: 'rtsession', isolation: 'namespaces' });
+  /** sessionOf is field 6 of /proc/PID/stat (after the command's parentheses, field 4). */
+  const sessionOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[3]);
+  const groupOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+  try {
+    const cfg = sandboxConfig('session', 'NODE');
+    const sb = await rt.runPodSandbox(cfg);
+    // A handler for SIGINT: were the signal to reach it, it would exit.
+    const id = await rt.createContainer(sb, { ...base, podName: 'session', podUid: cfg.metadata.uid, name: 'main', argv: ['sh', '-c', 'trap "exit 7" INT; while :; do sleep 0.1; done'], logPath: path.join(dir, 'session.log') }, cfg);
+    await rt.startContainer(id);
+    const init = (rt as unknown as { containers: Map<string, { initPid?: number }> }).containers.get(id)!.initPid!;
+    assert.ok(init > 0);
+    assert.notEqual(sessionOf(init), sessionOf(process.pid));
+    assert.notEqual(groupOf(init), groupOf(process.pid));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await rt.containerStatus(id))!.phase, 'running');
+  } finally {
+    for (const s of await rt.listPodSandbox()) await rt.removePodSandbox(s.id);
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

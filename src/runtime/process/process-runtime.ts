@@ -378,8 +378,10 @@ export class ProcessRuntime implements Runtime {
       const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
       // fd 3: the container's stderr (fd 2 is the setup script's own); fd 4: a tty's resize pipe;
       // fd 5: the setup script writes a line there once the container's filesystem is ready.
+      // detached: a session of its own, as runc's containers have: a terminal's Ctrl-C or hangup
+      // reaches tskube, which stops its containers gracefully, not the containers themselves.
       req = {
-        id, file: argv[0], args: argv.slice(1), env, logPath: c.logPath, maxLogBytes,
+        id, file: argv[0], args: argv.slice(1), env, detached: true, logPath: c.logPath, maxLogBytes,
         stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', ttyWrap ? 'pipe' : 'ignore', 'pipe'],
         roles: { stdout: 1, stderr: [3], setupErr: 2, ready: 5, ...(ttyWrap ? { resize: resizeFd } : {}), stdin: !!c.stdin, holdOutput },
         waitInit: true,
@@ -659,7 +661,8 @@ export class ProcessRuntime implements Runtime {
     const pause = pauseCommand(path.join(this.opts.rootDir, 'bin'));
     const own = ['unshare', '--pid', '--fork', '--kill-child', ...pause];
     const argv = join.length ? ['nsenter', ...join, '--', ...own] : own;
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: DEFAULT_PATH } });
+    // Its own session, as the containers': a terminal's Ctrl-C must not kill it under the pod.
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: DEFAULT_PATH }, detached: true });
     child.stdin?.on('error', () => undefined);
     child.on('error', () => undefined);
     const initPid = child.pid ? await findChild(child.pid, join.length > 0) : undefined;

@@ -73,7 +73,7 @@ function startContainerProcess(m, on) {
   child.on('error', (e) => { spawnError = e; });
   child.on('close', (code, signal) => {
     log.close();
-    // A detached (host) container's process group goes with its leader.
+    // A detached container's process group (its session) goes with its leader.
     if (m.detached && child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }
     on.exit({ code, signal, setupErr, spawnError: spawnError ? { message: spawnError.message, errno: spawnError.code } : undefined });
   });
