@@ -118,8 +118,9 @@ export class CommandRunner {
   }
 
   /**
-   * runOp makes a host change with the helper's system calls, or, with no ready helper, by running
-   * the equivalent command given (file, args), from this process; resolves as run does.
+   * runOp makes a host change with the helper's system calls (waiting for a helper that is still
+   * booting), or, with no helper at all, by running the equivalent command given (file, args) from
+   * this process; resolves as run does.
    */
   runOp(op: HostOp, file: string, args: string[]): Promise<CommandResult> {
     return this.dispatch(op, file, args, () => runDirect(file, args, {}), undefined, true);
