@@ -100,7 +100,9 @@ describeNeeding('kubectl debug and kubectl attach', { timeout: 10 * 60_000, ...r
     const sh = await k(['exec', '-i', 'ephemeral-demo', '--', 'sh'], '');
     assert.equal(sh.code, 1);
     assert.match(sh.stderr, /unable to start container process: exec: "sh": executable file not found in \$PATH: unknown$/m);
-    const r = await k(['debug', '-i', 'ephemeral-demo', '--image=busybox:1.28', '--target=ephemeral-demo', '--', 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline; echo']);
+    // The shell reads its commands from kubectl's stdin, as the page's `-it` session does: output
+    // that came before the attach would be lost to it, as on Kubernetes (only the logs keep it).
+    const r = await k(['debug', '-i', 'ephemeral-demo', '--image=busybox:1.28', '--target=ephemeral-demo', '--', 'sh'], 'tr "\\0" " " < /proc/1/cmdline; echo\n');
     assert.equal(r.code, 0, r.stderr);
     // the debugger sees the target's PID 1: pause's /pause (a script here, run by its shell)
     assert.match(output(r.stdout), /\/pause/);
