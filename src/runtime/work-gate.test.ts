@@ -8,9 +8,11 @@ test('drain waits for the work under way and refuses new work', async () => {
   let done = false;
   const first = gate.run('run sandbox', () => new Promise<void>((r) => { finish = r; }).then(() => { done = true; }));
   let drained = false;
+  assert.equal(gate.draining, false);
   const draining = gate.drain().then(() => { drained = true; });
   await new Promise((r) => setImmediate(r));
   assert.equal(drained, false, 'drain resolved while work was still running');
+  assert.equal(gate.draining, true, 'the runtime knows it is shutting down from the start of the drain');
   await assert.rejects(gate.run('start container', async () => 1), /start container: the runtime is shutting down/);
   finish();
   await draining;

@@ -17,6 +17,9 @@ export class WorkGate {
     return p;
   }
 
+  /** draining: drain() was called (the runtime is shutting down and removes everything next) */
+  get draining(): boolean { return this.drained; }
+
   /** drain refuses new work and resolves once the work under way has settled. */
   async drain(): Promise<void> {
     this.drained = true;

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isMountPoint, mountPoints, mountPointsUnder, parseMountPoints } from './mounts.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasOwnFilesystem, isMountPoint, mountPoints, mountPointsUnder, parseMountPoints } from './mounts.js';
 
 test('mountPointsUnder: only paths at or below the directory (not a sibling sharing its prefix), unescaped, deepest first', () => {
   const info = [
@@ -23,4 +26,18 @@ test('parseMountPoints: field 5, octal escapes undone; this process sees / mount
   assert.ok(mountPoints().includes('/'));
   assert.equal(isMountPoint('/'), true);
   assert.equal(isMountPoint('/definitely/not/a/mount'), false);
+});
+
+test('hasOwnFilesystem: /proc is a filesystem of its own; a plain directory, a plain file and a missing path are not', () => {
+  assert.equal(hasOwnFilesystem('/proc'), true);
+  assert.equal(hasOwnFilesystem('/proc/'), true);
+  const dir = mkdtempSync(join(tmpdir(), 'own-fs-'));
+  try {
+    writeFileSync(join(dir, 'placeholder'), '');
+    assert.equal(hasOwnFilesystem(dir), false);
+    assert.equal(hasOwnFilesystem(join(dir, 'placeholder')), false);
+    assert.equal(hasOwnFilesystem(join(dir, 'missing')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
 /** This process's mount points, read from /proc/self/mountinfo (one parser for the runtimes, volumes and the network sweep). */
-import { readFileSync } from 'node:fs';
-import { normalize, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, normalize, resolve } from 'node:path';
 
 /** parseMountPoints lists a mountinfo table's mount points (field 5), with the kernel's octal escapes (\040 for a space) undone. */
 export function parseMountPoints(mountinfo: string): string[] {
@@ -18,6 +18,21 @@ export function mountPoints(): string[] {
 /** isMountPoint reports whether p is a mount point of this process's mount namespace. */
 export function isMountPoint(p: string): boolean {
   return mountPoints().includes(resolve(p));
+}
+
+/**
+ * hasOwnFilesystem reports whether p is the root of a filesystem other than its parent directory's
+ * (a namespace file bind-mounted on it, a tmpfs mounted on it): two stats, where isMountPoint reads
+ * and parses the whole mount table (about a millisecond with a few hundred pods' mounts). A bind
+ * mount of the same filesystem is not seen: use isMountPoint for those. False when p is missing.
+ */
+export function hasOwnFilesystem(p: string): boolean {
+  try {
+    const full = resolve(p);
+    return statSync(full).dev !== statSync(dirname(full)).dev;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -27,7 +27,7 @@ import { log } from '../../util/log.js';
 import { prepareBusyboxApplets } from './busybox-applets.js';
 import { containerDevices, prepareDevTemplate } from './dev-template.js';
 import { ContainerEvents, listMatching } from '../container-records.js';
-import { isMountPoint } from '../../util/mounts.js';
+import { hasOwnFilesystem } from '../../util/mounts.js';
 import type { CommandError } from '../../network/command/command.js';
 import { sharedShim, DirectLauncher, type ContainerLauncher, type ContainerTask, type ShimExit, type ShimStartRequest } from './shim/shim-client.js';
 import { mount, unmountOk } from '../../network/command/host-ops.js';
@@ -236,10 +236,10 @@ export class ProcessRuntime implements Runtime {
     await Promise.all([...this.containers.values()].filter((c) => c.info.sandboxId === id).map((c) => this.stopContainer(c.info.id, 0)));
     this.stopPause(id);
     this.podShms.delete(id);
-    if (isMountPoint(shmOf(rec))) {
+    if (hasOwnFilesystem(shmOf(rec))) {
       await unmountOk([shmOf(rec)], true).catch((e) => {
         // A stop that ran at the same time (the pod's worker and the agent's shutdown) unmounted it first.
-        if (isMountPoint(shmOf(rec))) logger.error(e, 'Failed to unmount the pod\'s /dev/shm', { sandbox: id });
+        if (hasOwnFilesystem(shmOf(rec))) logger.error(e, 'Failed to unmount the pod\'s /dev/shm', { sandbox: id });
       });
     }
     const was = rec.state;
@@ -446,7 +446,9 @@ export class ProcessRuntime implements Runtime {
       rec.info.reason = 'OOMKilled';
     }
     rec.info.reason ??= exitCode === 0 ? 'Completed' : 'Error';
-    this.persist(rec);
+    // A shutdown removes the container next: its last state would only be written to be deleted
+    // (a hundred containers stopping at once wait on the disk for it).
+    if (!this.gate.draining) this.persist(rec);
     rec.resolveExit({ ...rec.info });
     this.emit(rec.info.id, rec.info.sandboxId, c.podUid, 'CONTAINER_STOPPED_EVENT');
   }
@@ -500,7 +502,9 @@ export class ProcessRuntime implements Runtime {
     if (!rec) return;
     if (rec.info.phase === 'running') await this.stopContainer(id, 0);
     this.containers.delete(id);
-    fs.rmSync(rec.dir, { recursive: true, force: true });
+    // Off the event loop: a node's shutdown removes every container at once (a dozen entries each,
+    // a millisecond or two of disk for each container here).
+    await fs.promises.rm(rec.dir, { recursive: true, force: true });
     if (rec.cgroup && this.cgroups) await this.cgroups.remove(rec.cgroup).catch((e) => logger.error(e, 'Failed to remove container cgroup', { container: id }));
     this.emit(id, rec.info.sandboxId, rec.info.config.podUid, 'CONTAINER_DELETED_EVENT');
   }
@@ -592,7 +596,7 @@ export class ProcessRuntime implements Runtime {
   /** podShm is the sandbox's /dev/shm when it has one mounted (a previous agent's is found once). */
   private podShm(sb: SandboxRecord): string | undefined {
     if (this.podShms.has(sb.id)) return shmOf(sb);
-    if (!sb.pins.ipc || !isMountPoint(shmOf(sb))) return undefined;
+    if (!sb.pins.ipc || !hasOwnFilesystem(shmOf(sb))) return undefined;
     this.podShms.add(sb.id);
     return shmOf(sb);
   }

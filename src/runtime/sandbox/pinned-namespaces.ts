@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commands } from '../../network/command/command.js';
 import { unmount } from '../../network/command/host-ops.js';
-import { mountPoints } from '../../util/mounts.js';
+import { hasOwnFilesystem } from '../../util/mounts.js';
 
 /** run runs a host command through the command helper; a non-zero exit rejects. */
 const run = (file: string, args: string[]) => commands.runOk(file, args);
@@ -99,8 +99,8 @@ export function inNamespaces(hostname: string | undefined, loopback: boolean): s
 export async function unpinNamespaces(pins: PinnedNamespaces): Promise<void> {
   const files = [pins.uts, pins.ipc, pins.net].filter((f): f is string => !!f && existsSync(f));
   if (!files.length) return;
-  const mounted = new Set(mountPoints());
-  const toUnmount = files.filter((f) => mounted.has(f));
+  // A pin is a namespace file (nsfs) mounted on a placeholder: its device tells it from the placeholder.
+  const toUnmount = files.filter(hasOwnFilesystem);
   if (toUnmount.length) await unmount(toUnmount, false).catch(() => undefined);
   for (const f of files) rmSync(f, { force: true });
 }
@@ -109,7 +109,6 @@ export async function unpinNamespaces(pins: PinnedNamespaces): Promise<void> {
 export function pinsExist(pins: PinnedNamespaces): boolean {
   const wanted = [pins.uts, pins.ipc, pins.net].filter((f): f is string => !!f);
   if (!wanted.length) return true;
-  const mounts = new Set(mountPoints());
-  return wanted.every((f) => mounts.has(f));
+  return wanted.every(hasOwnFilesystem);
 }
 

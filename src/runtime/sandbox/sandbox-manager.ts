@@ -8,7 +8,7 @@ import type { PodNetwork, PodNetworkSetup } from '../../network/pod-network.js';
 import type { NamespaceMode, PodSandboxConfig, PodSandboxFilter, PodSandboxState, PodSandboxStatus } from '../types.js';
 import { pinNamespaces, pinPaths, pinsExist, unpinNamespaces, type PinnedNamespaces } from './pinned-namespaces.js';
 import { renderResolvConf } from './resolv-conf.js';
-import { isMountPoint } from '../../util/mounts.js';
+import { hasOwnFilesystem } from '../../util/mounts.js';
 
 /** SandboxRecord is what the runtime keeps (and persists) about one pod sandbox. */
 export interface SandboxRecord {
@@ -179,7 +179,7 @@ export class SandboxManager {
         // A namespace file that is no namespace (an agent killed before it was mounted) is no
         // namespace to CNI either: its DEL then only releases the address, as for a netns gone.
         const att = this.attachment(rec);
-        if (att.netns && !isMountPoint(att.netns)) att.netns = '';
+        if (att.netns && !hasOwnFilesystem(att.netns)) att.netns = '';
         if (!(this.networkGoing && att.netns && !att.portMappings.length)) await this.o.network.tearDownPod(att, rec.cni, rec.podCIDR);
       }
       rec.cni = undefined;
@@ -190,7 +190,8 @@ export class SandboxManager {
     rec.netns = undefined;
     rec.pins = {};
     rec.state = 'SANDBOX_NOTREADY';
-    this.persist(rec);
+    // At the node's shutdown every sandbox is removed next: its record would be written only to be deleted.
+    if (!this.networkGoing) this.persist(rec);
   }
 
   /** remove forgets a stopped sandbox and deletes its directory. */
@@ -199,7 +200,7 @@ export class SandboxManager {
     if (!rec) return;
     await this.stop(id);
     this.sandboxes.delete(id);
-    fs.rmSync(rec.dir, { recursive: true, force: true });
+    await fs.promises.rm(rec.dir, { recursive: true, force: true });
   }
 
   /**
