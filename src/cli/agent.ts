@@ -156,9 +156,8 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     logger.info('stopping the node agent and its containers', { signal: sig });
     ac.abort();
     await done.catch((e: unknown) => logger.error(e, 'node agent failed while stopping'));
-    await proxied;
-    await routed;
-    await stopContainers(runtime, AGENT_SHUTDOWN_GRACE_MS);
+    // The proxy's and the route controller's clean-ups go on while the containers stop.
+    await Promise.all([stopContainers(runtime, AGENT_SHUTDOWN_GRACE_MS), proxied, routed]);
     await runtime.close();
     process.exit(0);
   };

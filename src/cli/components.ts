@@ -73,6 +73,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   // As kube-controller-manager's, the shared informers cache objects without managedFields (memory).
   const informers = new SharedInformerFactory(client, { clock: realClock, transform: stripManagedFields });
   const tasks: Promise<unknown>[] = [];
+  /** the Service proxies: independent of the containers, they delete their tables while those stop */
+  const proxies: Promise<unknown>[] = [];
   const runtimes: Runtime[] = [];
   const ac = new AbortController();
   const signal = AbortSignal.any([o.signal, ac.signal]);
@@ -102,7 +104,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     });
     runtimes.push(runtime);
     tasks.push(agent.run(signal));
-    if (proxy) tasks.push(proxy.run(signal));
+    if (proxy) proxies.push(proxy.run(signal));
   }
   // Simulated nodes are one engine (as KWOK's): one client, the shared pod and node informers.
   if (o.simulatedNodes > 0) {
@@ -116,8 +118,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
       ac.abort();
       await Promise.allSettled(tasks);
       // Stopping the all-in-one cluster stops its containers too (a new `up` on another data dir
-      // must not find old pods still holding ports).
-      await Promise.allSettled(runtimes.map((rt) => stopContainers(rt, 0)));
+      // must not find old pods still holding ports), once no agent would start them again.
+      await Promise.allSettled([...runtimes.map((rt) => stopContainers(rt, 0)), ...proxies]);
     },
   };
 }
