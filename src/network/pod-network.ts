@@ -7,6 +7,7 @@ import { podIPs } from './cni/result.js';
 import type { NetConfList, PortMapping, RuntimeConf } from './cni/types.js';
 import { bridgeNameFor, bridgeNetworkConfigList, ipamDataDirFor, loopbackNetworkConfigList, masqueradeRule, networkNameFor, routeChainNameFor, serviceTableNameFor } from './pod-network-config.js';
 import { commands } from './command/command.js';
+import { NativeBridge } from './native-bridge.js';
 import { NETWORK_OWNERS_DIR, processIdentity, readNetworkOwner, recordNetworkOwner, releaseNetworkOwner, sweepStaleNetworks, type ProcessIdentity, type StaleStateHost } from './stale-state.js';
 import { log } from '../util/log.js';
 
@@ -91,7 +92,10 @@ export class PodNetwork {
   constructor(private readonly o: PodNetworkOptions) {
     this.paths = (o.pluginPaths ?? DEFAULT_CNI_PATHS).filter((p) => o.exec || existsSync(p));
     if (this.paths.length === 0) this.paths = o.pluginPaths ?? DEFAULT_CNI_PATHS;
-    this.cni = new CNIConfig(o.exec ?? new ExecPlugins(this.paths));
+    // The bridge plugin's work (with host-local's) is done in this process and the command helper
+    // unless TSKUBE_NATIVE_BRIDGE=0; portmap, and the bridge without a helper, run as plugins.
+    const plugins = new ExecPlugins(this.paths);
+    this.cni = new CNIConfig(o.exec ?? (process.env.TSKUBE_NATIVE_BRIDGE === '0' ? plugins : new NativeBridge(plugins)));
     this.bridgeName = bridgeNameFor(o.nodeName, o.stateDir);
     this.networkName = networkNameFor(o.nodeName);
     this.ipamDir = ipamDataDirFor(o.stateDir);

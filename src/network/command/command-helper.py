@@ -11,9 +11,10 @@ In:  {id, file, args, env, input}      a command
      {id, op: 'mount', source, target, fstype, options}
      {id, op: 'umount', targets, lazy}
      {id, op: 'pin', uts?, ipc?, net?, hostname?, loopback}
+     {id, op: 'veth-add' | 'veth-del' | 'veth-check', ...}   a pod's network attachment (netlink.py)
      {kill: id}                         SIGKILL a running command
 Out: {ready: true} once, then per id {id, code, signal, stdout, stderr} (an op answers as a command
-     would: code 0, or non-zero with the error on stderr) or {id, error, errno} (a command that
+     would: code 0, or non-zero with the error on stderr; the veth ops print JSON on stdout) or {id, error, errno} (a command that
      could not start). When the channel closes (the agent let go or died) running commands are
      killed and the helper exits.
 """
@@ -28,6 +29,10 @@ import socket
 import struct
 import subprocess
 import sys
+
+# -I leaves this file's directory off the module path: netlink.py lives beside it.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netlink  # noqa: E402
 
 CHANNEL = int(os.environ.pop('NODE_CHANNEL_FD'))
 os.environ.pop('NODE_CHANNEL_SERIALIZATION_MODE', None)
@@ -68,8 +73,8 @@ def check(ret, what):
 
 def answer(mid, fn):
     try:
-        fn()
-        send({'id': mid, 'code': 0, 'signal': None, 'stdout': '', 'stderr': ''})
+        out = fn()
+        send({'id': mid, 'code': 0, 'signal': None, 'stdout': json.dumps(out) if out is not None else '', 'stderr': ''})
     except OSError as e:
         send({'id': mid, 'code': 32, 'signal': None, 'stdout': '', 'stderr': f'{e.strerror}\n'})
 
@@ -96,43 +101,37 @@ def umount(m):
         raise OSError(errno.EINVAL, '\n'.join(failed))
 
 
-def pin_child(m):
-    """Runs in a forked child: new namespaces, the hostname, lo up, each bound on its file."""
-    flags = (CLONE_NEWUTS if m.get('uts') else 0) | (CLONE_NEWIPC if m.get('ipc') else 0) | (CLONE_NEWNET if m.get('net') else 0)
-    check(libc.unshare(flags), 'unshare')
-    if m.get('uts') and m.get('hostname') is not None:
-        name = m['hostname'].encode()
-        check(libc.sethostname(name, len(name)), 'sethostname')
-    if m.get('net') and m.get('loopback'):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        req = struct.pack('16sH14x', b'lo', 0)
-        cur = struct.unpack('16sH14x', fcntl.ioctl(s, SIOCGIFFLAGS, req))[1]
-        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack('16sH14x', b'lo', cur | IFF_UP))
-        s.close()
-    for kind in ('uts', 'ipc', 'net'):
-        if m.get(kind):
-            check(libc.mount(f'/proc/self/ns/{kind}'.encode(), m[kind].encode(), b'none', ctypes.c_ulong(MOUNT_FLAGS['bind']), None), f'mount {kind} namespace on {m[kind]}')
+NS_FLAGS = {'uts': CLONE_NEWUTS, 'ipc': CLONE_NEWIPC, 'net': CLONE_NEWNET}
+# The helper's own namespaces, to return to once a pod's are pinned.
+OWN_NS = {kind: os.open(f'/proc/self/ns/{kind}', os.O_RDONLY | os.O_CLOEXEC) for kind in NS_FLAGS}
 
 
 def pin(m):
-    """pin forks (this process is single-threaded and small) so that the helper keeps its own namespaces."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        code = 0
-        try:
-            pin_child(m)
-        except BaseException as e:  # noqa: BLE001 - everything goes back to the parent
-            os.write(w, str(e).encode()[:4000])
-            code = 1
-        os._exit(code)
-    os.close(w)
-    job = Job(m['id'], None)
-    job.pid = pid
-    job.fds[r] = job.err
-    sel.register(r, selectors.EVENT_READ, ('out', job, r))
-    watch_exit(job)
+    """pin makes a pod's namespaces in this very thread (unshare), sets the hostname and brings lo
+    up in them, binds each on its file, and returns to the helper's own (setns): no process, where
+    a fork of even this small process costs ~10 ms on a machine with slow page faults."""
+    kinds = [kind for kind in NS_FLAGS if m.get(kind)]
+    flags = 0
+    for kind in kinds:
+        flags |= NS_FLAGS[kind]
+    check(libc.unshare(flags), 'unshare')
+    try:
+        if m.get('uts') and m.get('hostname') is not None:
+            name = m['hostname'].encode()
+            check(libc.sethostname(name, len(name)), 'sethostname')
+        if m.get('net') and m.get('loopback'):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                req = struct.pack('16sH14x', b'lo', 0)
+                cur = struct.unpack('16sH14x', fcntl.ioctl(s, SIOCGIFFLAGS, req))[1]
+                fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack('16sH14x', b'lo', cur | IFF_UP))
+        for kind in kinds:
+            check(libc.mount(f'/proc/thread-self/ns/{kind}'.encode(), m[kind].encode(), b'none', ctypes.c_ulong(MOUNT_FLAGS['bind']), None), f'mount {kind} namespace on {m[kind]}')
+    finally:
+        for kind in kinds:
+            if libc.setns(OWN_NS[kind], NS_FLAGS[kind]) != 0:
+                # Every later command would run in the pod's namespaces: better no helper (the agent starts another).
+                os.write(2, f'command helper: cannot return to its {kind} namespace: {os.strerror(ctypes.get_errno())}\n'.encode())
+                os._exit(70)
 
 
 class Job:
@@ -252,7 +251,13 @@ def handle(m):
     elif op == 'umount':
         answer(m['id'], lambda: umount(m))
     elif op == 'pin':
-        pin(m)
+        answer(m['id'], lambda: pin(m))
+    elif op == 'veth-add':
+        answer(m['id'], lambda: netlink.veth_add(m))
+    elif op == 'veth-del':
+        answer(m['id'], lambda: netlink.veth_del(m))
+    elif op == 'veth-check':
+        answer(m['id'], lambda: netlink.veth_check(m))
     else:
         start(m)
 

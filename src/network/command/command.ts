@@ -29,13 +29,24 @@ export class CommandError extends Error {
 /**
  * HostOp is a host change the helper makes with its own system calls, no process started: a mount,
  * unmounts, or a pod's namespaces pinned on files (unshare, the hostname, lo up, each bind-mounted
- * on its file, in a forked copy of the helper). Without the helper the caller's equivalent command
+ * on its file, then back to the helper's own namespaces). Without the helper the caller's equivalent command
  * does it; either way the answer is a CommandResult (code 0, or non-zero with the error on stderr).
  */
 export type HostOp =
   | { op: 'mount'; source: string; target: string; fstype: string; options: string }
   | { op: 'umount'; targets: string[]; lazy: boolean }
   | { op: 'pin'; uts?: string; ipc?: string; net?: string; hostname?: string; loopback: boolean };
+
+/**
+ * HelperOp is work only the helper does (netlink.py): a pod's veth pair to its node's bridge
+ * (veth-add: the bridge made if missing, the gateway address on it; prints the interfaces' names
+ * and MACs as JSON), removed (veth-del: a namespace or interface already gone is no error), or
+ * checked (veth-check: the interface is there with its address).
+ */
+export type HelperOp =
+  | { op: 'veth-add'; netns: string; ifName: string; bridge: string; address: string; prefix: number; gateway: string; hairpin: boolean }
+  | { op: 'veth-del'; netns: string; ifName: string }
+  | { op: 'veth-check'; netns: string; ifName: string; address: string };
 
 interface Pending {
   resolve: (r: CommandResult) => void;
@@ -124,6 +135,20 @@ export class CommandRunner {
    */
   runOp(op: HostOp, file: string, args: string[]): Promise<CommandResult> {
     return this.dispatch(op, file, args, () => runDirect(file, args, {}), undefined, true);
+  }
+
+  /**
+   * helperUsable says whether helper-only operations can run: Python 3 is there, the helper is not
+   * turned off (TSKUBE_COMMAND_HELPER=0), and no helper has failed to start.
+   */
+  helperUsable(): boolean {
+    return !this.broken && existsSync(PYTHON) && process.env.TSKUBE_COMMAND_HELPER !== '0';
+  }
+
+  /** runHelperOp has the helper do op (waiting for one that is booting); without a helper it rejects. Resolves as run does. */
+  runHelperOp(op: HelperOp): Promise<CommandResult> {
+    const unavailable = () => Promise.reject(new CommandError('command-helper', [op.op], undefined, `the command helper is not running: cannot ${op.op}`));
+    return this.dispatch(op, 'command-helper', [op.op], unavailable, undefined, true);
   }
 
   /** runOk is run, rejecting with CommandError when the command fails (as execFile does). */

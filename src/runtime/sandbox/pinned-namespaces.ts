@@ -56,7 +56,7 @@ export function pinPaths(dir: string, which: PinRequest): PinnedNamespaces {
  * hostname and IPC in dir, and the network namespace at netPath (under /run/netns, where `ip netns`
  * finds it) with its loopback interface up (what the CNI loopback plugin would do, without a plugin
  * run of its own). Every container of the pod joins them, so they share one hostname, System V IPC
- * and network. The command helper makes them in a fork of itself with system calls; without it,
+ * and network. The command helper makes them with system calls (unshare, then setns back to its own); without it,
  * one `unshare --uts=FILE --ipc=FILE --net=FILE …` whose shell sets the hostname with a builtin
  * write and execs `ip link set lo up`.
  */
@@ -74,7 +74,7 @@ export async function pinNamespaces(dir: string, hostname: string, which: PinReq
     writeFileSync(f, '', { flag: 'wx' });
   }
   try {
-    // The helper forks itself into them (no process started); without it, unshare runs.
+    // The helper enters them and returns (no process started); without it, unshare runs.
     const op = { op: 'pin' as const, ...pins, ...(which.uts ? { hostname } : {}), loopback: !!pins.net };
     await commands.runOpOk(op, 'unshare', [...args, ...inNamespaces(which.uts ? hostname : undefined, !!which.netPath)]);
   } catch (e) {
