@@ -100,10 +100,14 @@ export async function newNodeAgent(c: NodeAgentConfig): Promise<RunningNode> {
  */
 export async function stopContainers(runtime: Runtime, graceMs: number): Promise<void> {
   await runtime.drain?.();
-  const running = (await runtime.listContainers()).filter((c) => c.phase === 'running' || c.phase === 'created');
-  await Promise.allSettled(running.map((c) => runtime.stopContainer(c.id, graceMs)));
+  const running = async () => (await runtime.listContainers()).filter((c) => c.phase === 'running' || c.phase === 'created');
+  // Without a grace period each sandbox's removal kills its own containers first: a pod's
+  // namespaces go as soon as its containers are dead, not once every container of the node is.
+  if (graceMs > 0 || !runtime.removeAllPodSandboxes) await Promise.allSettled((await running()).map((c) => runtime.stopContainer(c.id, graceMs)));
   if (runtime.removeAllPodSandboxes) await runtime.removeAllPodSandboxes();
   else await Promise.allSettled((await runtime.listPodSandbox()).map((s) => runtime.removePodSandbox(s.id)));
+  // A container no sandbox holds (none should be) is stopped all the same.
+  await Promise.allSettled((await running()).map((c) => runtime.stopContainer(c.id, 0)));
   await runtime.close();
 }
 

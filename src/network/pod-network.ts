@@ -183,9 +183,9 @@ export class PodNetwork {
     const rule = masqueradeRule(this.podCIDR, this.networkName, this.bridgeName);
     const iptables = (flag: string) => run('iptables', ['-w', '-t', 'nat', flag, 'POSTROUTING', ...rule]);
     try {
-      const present = await iptables('-C').then(() => true, () => false);
-      if (op === 'add' && !present) await iptables('-A');
-      if (op === 'delete' && present) await iptables('-D');
+      // A delete needs no check first: one that finds no rule fails, and that is all (one process, not two, at every stop).
+      if (op === 'delete') await iptables('-D').catch(() => undefined);
+      else if (!await iptables('-C').then(() => true, () => false)) await iptables('-A');
     } catch { /* without it pods still reach each other and the node, only not beyond */ }
   }
 
@@ -249,10 +249,8 @@ export class PodNetwork {
     // namespaces removed): their leases go with host-local's state.
     if (!o.dropAddresses && this.allocatedAddresses() > 0) return;
     if (!this.o.exec) {
-      await this.masquerade('delete');
-      try {
-        await run('ip', ['link', 'delete', this.bridgeName]);
-      } catch { /* no bridge */ }
+      // The rule and the bridge are independent: both go at once (a command each, which the shutdown waits for).
+      await Promise.all([this.masquerade('delete'), run('ip', ['link', 'delete', this.bridgeName]).catch(() => undefined)]);
       rmSync(this.ipamDir, { recursive: true, force: true });
     }
     // Nothing of the node's is left for a sweep: the record goes (the proxy and routes remove their own).

@@ -389,8 +389,9 @@ export interface Runtime {
 
   /**
    * removeAllPodSandboxes, when the node shuts down, removes every sandbox (as removePodSandbox
-   * does, all at once) and then the node's network with them: a runtime may skip per-pod network
-   * teardown that releasing the whole network undoes anyway.
+   * does, all at once: a sandbox's containers still running are killed first) and then the node's
+   * network with them: a runtime may skip per-pod network teardown that releasing the whole
+   * network undoes anyway.
    */
   removeAllPodSandboxes?(): Promise<void>;
 
