@@ -10,6 +10,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
+import { buildInit } from './build-init.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE = join(ROOT, 'dist', 'tskube.mjs');
@@ -55,6 +56,9 @@ export const COMPONENTS_BUNDLE = join(ROOT, 'dist', 'components.mjs');
  * components' first: a main bundle is never newer than the components bundle built with it.
  */
 export async function build() {
+  // The container init is optional (the runtime falls back to its setup script): a machine without a C compiler still gets the bundles.
+  const noInit = buildInit();
+  if (noInit) process.stderr.write(`tskube build: no dist/tskube-init (${noInit}); containers are set up by the setup script\n`);
   const { build: esbuild } = await import('esbuild');
   mkdirSync(dirname(BUNDLE), { recursive: true });
   for (const [entry, out] of [['components-thread-main.ts', COMPONENTS_BUNDLE], ['main.ts', BUNDLE]]) {

@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { privilegeOptions, ProcessRuntime } from './process-runtime.js';
+import { containerInit, privilegeOptions, ProcessRuntime } from './process-runtime.js';
 import { hostDeviceNodes } from './dev-template.js';
 import { parseCriLine } from '../cri-log.js';
 import { ExecStartError } from '../types.js';
 import { IMAGES_DIR, ImageCatalog } from '../image-catalog.js';
 import type { ContainerInfo, ExecSession, PodSandboxConfig } from '../types.js';
-import { requireTool, ROOT, UNSHARE } from '../../testing/system-tools.js';
+import { requireTool, ROOT, UNSHARE, type SystemTool } from '../../testing/system-tools.js';
 import { CNI_PLUGINS } from '../../network/testing/cni-tool.js';
 import { NETNS_DIR } from '../../network/netns.js';
 import { claimTestCIDR } from '../../testing/test-cidr.js';
@@ -49,6 +49,18 @@ async function collect(session: ExecSession): Promise<{ code: number; out: strin
 // Namespaces need root and util-linux's unshare: skipped without them, required in CI (.ci/run).
 const namespaces = requireTool(ROOT, UNSHARE);
 
+/**
+ * SETUPS: the tests of what a container's root holds run with the compiled init and with the setup
+ * script (a machine without a C compiler uses it). The init is required in CI (.ci/run installs gcc;
+ * npm ci builds it), else a missing build skips its runs.
+ */
+const SETUPS = ['init', 'script'] as const;
+const CONTAINER_INIT: SystemTool = {
+  name: 'tskube-init', check: () => containerInit() !== undefined, missing: 'dist/tskube-init is not built (or is older than its source)',
+  install: 'apt-get install gcc libc6-dev, then npm run build',
+};
+const setupOptions = (setup: typeof SETUPS[number]) => (setup === 'init' ? requireTool(ROOT, UNSHARE, CONTAINER_INIT) : namespaces);
+
 for (const isolation of ['host', 'namespaces'] as const) {
   test(`process runtime (${isolation}): exit code, CRI logs, SIGKILL gives 137, exec, events`, isolation === 'namespaces' ? namespaces : {}, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
@@ -83,71 +95,75 @@ for (const isolation of ['host', 'namespaces'] as const) {
   });
 }
 
-test('namespaces: the pod\'s hostname, /etc/hostname and /etc/resolv.conf come from its sandbox; /tmp is private per container', namespaces, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
-  // A file name nobody else uses: each container writes its own name there; the host must not see it.
-  const probe = `/tmp/tskube-private-${process.pid}-${Date.now()}`;
-  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
-  const cfg = sandboxConfig('mypod', 'NODE');
-  cfg.hostname = 'mypod';
-  const sb = await rt.runPodSandbox({ ...cfg, linux: { namespaceOptions: { network: 'NODE' } } });
-  const ids: string[] = [];
-  for (const name of ['x', 'y']) {
-    // A checkout under /tmp has its image scripts bind-mounted at the same path: that one entry is not a leak.
-    const own = IMAGES_DIR.startsWith('/tmp/') ? IMAGES_DIR.split('/')[2] : '';
-    const id = await rt.createContainer(sb, { ...base, name, argv: ['sh', '-c', `ls /tmp | grep -vx '${own}' | wc -l; echo ${name} > ${probe}; hostname; cat ${probe}; cat /etc/resolv.conf`], logPath: path.join(dir, `${name}.log`) }, cfg);
-    await rt.startContainer(id);
-    ids.push(id);
-  }
-  for (const id of ids) assert.equal((await waitExited(rt, id)).exitCode, 0);
-  const lines = (n: string) => fs.readFileSync(path.join(dir, `${n}.log`), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  // host-network pods have the node's hostname, as containerd gives them
-  // each container starts with an empty /tmp, and reads back its own file, not the other's
-  assert.deepEqual(lines('x'), ['0', os.hostname(), 'x', 'search default.svc.cluster.local svc.cluster.local cluster.local', 'nameserver 10.96.0.10', 'options ndots:5']);
-  assert.deepEqual(lines('y').slice(0, 3), ['0', os.hostname(), 'y']);
-  assert.equal(fs.existsSync(probe), false, `${probe} leaked to the host's /tmp`);
-  await rt.removePodSandbox(sb);
-  // close() releases the node network's owner record (/run/tskube/networks)
-  await rt.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+for (const setup of SETUPS) {
+  test(`namespaces: the pod's hostname, /etc/hostname and /etc/resolv.conf come from its sandbox; /tmp is private per container (setup: ${setup})`, setupOptions(setup), async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+    // A file name nobody else uses: each container writes its own name there; the host must not see it.
+    const probe = `/tmp/tskube-private-${process.pid}-${Date.now()}`;
+    const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', containerSetup: setup });
+    const cfg = sandboxConfig('mypod', 'NODE');
+    cfg.hostname = 'mypod';
+    const sb = await rt.runPodSandbox({ ...cfg, linux: { namespaceOptions: { network: 'NODE' } } });
+    const ids: string[] = [];
+    for (const name of ['x', 'y']) {
+      // A checkout under /tmp has its image scripts bind-mounted at the same path: that one entry is not a leak.
+      const own = IMAGES_DIR.startsWith('/tmp/') ? IMAGES_DIR.split('/')[2] : '';
+      const id = await rt.createContainer(sb, { ...base, name, argv: ['sh', '-c', `ls /tmp | grep -vx '${own}' | wc -l; echo ${name} > ${probe}; hostname; cat ${probe}; cat /etc/resolv.conf`], logPath: path.join(dir, `${name}.log`) }, cfg);
+      await rt.startContainer(id);
+      ids.push(id);
+    }
+    for (const id of ids) assert.equal((await waitExited(rt, id)).exitCode, 0);
+    const lines = (n: string) => fs.readFileSync(path.join(dir, `${n}.log`), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    // host-network pods have the node's hostname, as containerd gives them
+    // each container starts with an empty /tmp, and reads back its own file, not the other's
+    assert.deepEqual(lines('x'), ['0', os.hostname(), 'x', 'search default.svc.cluster.local svc.cluster.local cluster.local', 'nameserver 10.96.0.10', 'options ndots:5']);
+    assert.deepEqual(lines('y').slice(0, 3), ['0', os.hostname(), 'y']);
+    assert.equal(fs.existsSync(probe), false, `${probe} leaked to the host's /tmp`);
+    await rt.removePodSandbox(sb);
+    // close() releases the node network's owner record (/run/tskube/networks)
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
 
-test('namespaces: mounts land inside the container\'s root: below a symlinked directory (/var/run -> /run), read-only, a file inside a mounted directory, odd characters in a path', namespaces, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
-  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
-  const cfg = sandboxConfig('mounts', 'NODE');
-  const sb = await rt.runPodSandbox(cfg);
-  const vol = path.join(dir, 'vol');
-  fs.mkdirSync(vol);
-  fs.writeFileSync(path.join(vol, 'token'), 'secret');
-  const file = path.join(dir, 'file');
-  fs.writeFileSync(file, 'inner');
-  const mounts = [
-    { hostPath: vol, containerPath: '/var/run/secrets/tskube.test/sa', readOnly: true },
-    { hostPath: file, containerPath: '/data/sub/inner.txt' },
-    { hostPath: vol, containerPath: '/data' },
-    { hostPath: file, containerPath: '/opt/a dir\\with\ta tab/f' },
-  ].reverse();
-  const script = [
-    'cat /run/secrets/tskube.test/sa/token; echo',
-    'cat /var/run/secrets/tskube.test/sa/token; echo',
-    'if { echo x > /var/run/secrets/tskube.test/sa/token; } 2>/dev/null; then echo writable; else echo read-only; fi',
-    'cat /data/sub/inner.txt; echo',
-    'cat /data/token; echo',
-    'cat "/opt/a dir\\\\with\ta tab/f"; echo',
-  ].join('; ');
-  const id = await rt.createContainer(sb, { ...base, name: 'm', argv: ['sh', '-c', script], mounts, logPath: path.join(dir, 'm.log') }, cfg);
-  await rt.startContainer(id);
-  assert.equal((await waitExited(rt, id)).exitCode, 0, fs.readFileSync(path.join(dir, 'm.log'), 'utf8'));
-  const out = fs.readFileSync(path.join(dir, 'm.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.deepEqual(out, ['secret', 'secret', 'read-only', 'inner', 'secret', 'inner']);
-  // Nothing of the container's mount points reached the host.
-  assert.equal(fs.existsSync('/run/secrets/tskube.test'), false);
-  assert.equal(fs.existsSync('/data/sub/inner.txt'), false);
-  await rt.removePodSandbox(sb);
-  await rt.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+for (const setup of SETUPS) {
+  test(`namespaces: mounts land inside the container's root: below a symlinked directory (/var/run -> /run), read-only, a file inside a mounted directory, odd characters in a path (setup: ${setup})`, setupOptions(setup), async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+    const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', containerSetup: setup });
+    const cfg = sandboxConfig('mounts', 'NODE');
+    const sb = await rt.runPodSandbox(cfg);
+    const vol = path.join(dir, 'vol');
+    fs.mkdirSync(vol);
+    fs.writeFileSync(path.join(vol, 'token'), 'secret');
+    const file = path.join(dir, 'file');
+    fs.writeFileSync(file, 'inner');
+    const mounts = [
+      { hostPath: vol, containerPath: '/var/run/secrets/tskube.test/sa', readOnly: true },
+      { hostPath: file, containerPath: '/data/sub/inner.txt' },
+      { hostPath: vol, containerPath: '/data' },
+      { hostPath: file, containerPath: '/opt/a dir\\with\ta tab/f' },
+    ].reverse();
+    const script = [
+      'cat /run/secrets/tskube.test/sa/token; echo',
+      'cat /var/run/secrets/tskube.test/sa/token; echo',
+      'if { echo x > /var/run/secrets/tskube.test/sa/token; } 2>/dev/null; then echo writable; else echo read-only; fi',
+      'cat /data/sub/inner.txt; echo',
+      'cat /data/token; echo',
+      'cat "/opt/a dir\\\\with\ta tab/f"; echo',
+    ].join('; ');
+    const id = await rt.createContainer(sb, { ...base, name: 'm', argv: ['sh', '-c', script], mounts, logPath: path.join(dir, 'm.log') }, cfg);
+    await rt.startContainer(id);
+    assert.equal((await waitExited(rt, id)).exitCode, 0, fs.readFileSync(path.join(dir, 'm.log'), 'utf8'));
+    const out = fs.readFileSync(path.join(dir, 'm.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    assert.deepEqual(out, ['secret', 'secret', 'read-only', 'inner', 'secret', 'inner']);
+    // Nothing of the container's mount points reached the host.
+    assert.equal(fs.existsSync('/run/secrets/tskube.test'), false);
+    assert.equal(fs.existsSync('/data/sub/inner.txt'), false);
+    await rt.removePodSandbox(sb);
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 // ---------------------------------------------------------------- pod network (real CNI plugins)
 
@@ -355,64 +371,66 @@ test('privilegeOptions: the primary group is among the supplementary groups, as 
   assert.deepEqual(privilegeOptions({}, [10]), ['--reuid=0', '--regid=0', '--groups=0,10']);
 });
 
-test('namespaces: an image\'s own files (catalog `files`) and USER; runAsUser with groups, read-only root filesystem, no_new_privs; exec runs as the user', namespaces, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
-  // The image's file lives under /tmp, which containers see as their own empty tmpfs: it must be mounted in.
-  fs.writeFileSync(path.join(dir, 'tool'), 'from the image\n');
-  // An image whose PATH finds another setpriv first (busybox's lacks --reuid) still gets util-linux's.
-  fs.writeFileSync(path.join(dir, 'setpriv'), '#!/bin/sh\necho wrong setpriv >&2; exit 1\n', { mode: 0o755 });
-  const catalogFile = path.join(dir, 'images.yaml');
-  // its /etc/passwd and /etc/group put its user in one more group, and root in wheel
-  fs.writeFileSync(path.join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:2000::/:/bin/sh\n');
-  fs.writeFileSync(path.join(dir, 'group'), 'root:x:0:\nwheel:x:10:root\napp:x:2000:\nextra:x:5000:app\n');
-  const own = { '/opt/tool': path.join(dir, 'tool'), '/fakebin/setpriv': path.join(dir, 'setpriv'), '/etc/passwd': path.join(dir, 'passwd'), '/etc/group': path.join(dir, 'group') };
-  fs.writeFileSync(catalogFile, JSON.stringify({ images: { 'example.com/tool:1': { cmd: ['sh'], user: '1234', files: own } } }));
-  const catalog = new ImageCatalog([catalogFile]);
-  const info = catalog.resolve('example.com/tool:1', false);
-  assert.deepEqual(info.user, { uid: 1234 });
-  assert.deepEqual(info.files, own);
-  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', catalog });
-  const cfg = sandboxConfig('sec', 'NODE');
-  const sb = await rt.runPodSandbox(cfg);
-  const script = 'id -u; id -g; id -G; cat /opt/tool; (echo x > /rootfile) 2>/dev/null && echo rw || echo ro; grep NoNewPrivs /proc/self/status';
-  const a = await rt.createContainer(sb, {
-    ...base, image: 'example.com/tool:1', name: 'a', argv: ['sh', '-c', script], logPath: path.join(dir, 'a.log'),
-    env: { PATH: '/fakebin:/usr/sbin:/usr/bin:/sbin:/bin' },
-    user: { uid: 1234, gid: 2000, supplementalGroups: [3000] }, readOnlyRootfs: true, noNewPrivs: true,
-  }, cfg);
-  await rt.startContainer(a);
-  assert.equal((await waitExited(rt, a)).exitCode, 0);
-  const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.deepEqual(out, ['1234', '2000', '2000 3000 5000', 'from the image', 'ro', 'NoNewPrivs:\t1']);
-  // Capabilities: the bounding set limits even root (no NET_ADMIN: no new links in the pod's network).
-  const caps = await rt.createContainer(sb, {
-    ...base, name: 'caps', argv: ['sh', '-c', 'grep CapBnd /proc/self/status'], logPath: path.join(dir, 'caps.log'), capabilities: ['chown', 'kill'],
-  }, cfg);
-  await rt.startContainer(caps);
-  assert.equal((await waitExited(rt, caps)).exitCode, 0);
-  // chown is bit 0, kill bit 5.
-  assert.equal(parseCriLine(fs.readFileSync(path.join(dir, 'caps.log'), 'utf8').trim())!.message, 'CapBnd:\t0000000000000021');
-  // Without them: root, writable, privileges may be gained.
-  const b = await rt.createContainer(sb, { ...base, image: 'example.com/tool:1', name: 'b', argv: ['sh', '-c', 'id -u; echo x > /rootfile && echo rw; sleep 30'], logPath: path.join(dir, 'b.log') }, cfg);
-  await rt.startContainer(b);
-  assert.deepEqual(await collect(await rt.exec(b, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '0\n' });
-  assert.deepEqual(await collect(await rt.exec(b, ['id', '-G'], { stdin: false, tty: false })), { code: 0, out: '0 10\n' });
-  const c = await rt.createContainer(sb, { ...base, name: 'c', argv: ['sleep', '30'], logPath: path.join(dir, 'c.log'), user: { uid: 4321, gid: 4321, supplementalGroups: [5000] } }, cfg);
-  await rt.startContainer(c);
-  assert.deepEqual(await collect(await rt.exec(c, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '4321\n' });
-  // an exec keeps the container's supplementary groups (the security context page's `id` in kubectl exec)
-  assert.deepEqual(await collect(await rt.exec(c, ['id', '-G'], { stdin: false, tty: false })), { code: 0, out: '4321 5000\n' });
-  // Variables whose names are no shell identifiers (envFrom keys) reach the process; the working directory is set.
-  const e = await rt.createContainer(sb, { ...base, name: 'e', argv: ['env'], env: { 'data-1': 'value-1' }, workingDir: '/opt', logPath: path.join(dir, 'e.log'), user: { uid: 1, gid: 1 } }, cfg);
-  await rt.startContainer(e);
-  assert.equal((await waitExited(rt, e)).exitCode, 0);
-  const envOut = fs.readFileSync(path.join(dir, 'e.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.ok(envOut.includes('data-1=value-1'), envOut.join('\n'));
-  assert.ok(!envOut.some((l) => /^(PWD|SHLVL|_)=/.test(l)), envOut.join('\n'));
-  await rt.removePodSandbox(sb);
-  await rt.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+for (const setup of SETUPS) {
+  test(`namespaces: an image's own files (catalog \`files\`) and USER; runAsUser with groups, read-only root filesystem, no_new_privs; exec runs as the user (setup: ${setup})`, setupOptions(setup), async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+    // The image's file lives under /tmp, which containers see as their own empty tmpfs: it must be mounted in.
+    fs.writeFileSync(path.join(dir, 'tool'), 'from the image\n');
+    // An image whose PATH finds another setpriv first (busybox's lacks --reuid) still gets util-linux's.
+    fs.writeFileSync(path.join(dir, 'setpriv'), '#!/bin/sh\necho wrong setpriv >&2; exit 1\n', { mode: 0o755 });
+    const catalogFile = path.join(dir, 'images.yaml');
+    // its /etc/passwd and /etc/group put its user in one more group, and root in wheel
+    fs.writeFileSync(path.join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:2000::/:/bin/sh\n');
+    fs.writeFileSync(path.join(dir, 'group'), 'root:x:0:\nwheel:x:10:root\napp:x:2000:\nextra:x:5000:app\n');
+    const own = { '/opt/tool': path.join(dir, 'tool'), '/fakebin/setpriv': path.join(dir, 'setpriv'), '/etc/passwd': path.join(dir, 'passwd'), '/etc/group': path.join(dir, 'group') };
+    fs.writeFileSync(catalogFile, JSON.stringify({ images: { 'example.com/tool:1': { cmd: ['sh'], user: '1234', files: own } } }));
+    const catalog = new ImageCatalog([catalogFile]);
+    const info = catalog.resolve('example.com/tool:1', false);
+    assert.deepEqual(info.user, { uid: 1234 });
+    assert.deepEqual(info.files, own);
+    const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', catalog, containerSetup: setup });
+    const cfg = sandboxConfig('sec', 'NODE');
+    const sb = await rt.runPodSandbox(cfg);
+    const script = 'id -u; id -g; id -G; cat /opt/tool; (echo x > /rootfile) 2>/dev/null && echo rw || echo ro; grep NoNewPrivs /proc/self/status';
+    const a = await rt.createContainer(sb, {
+      ...base, image: 'example.com/tool:1', name: 'a', argv: ['sh', '-c', script], logPath: path.join(dir, 'a.log'),
+      env: { PATH: '/fakebin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      user: { uid: 1234, gid: 2000, supplementalGroups: [3000] }, readOnlyRootfs: true, noNewPrivs: true,
+    }, cfg);
+    await rt.startContainer(a);
+    assert.equal((await waitExited(rt, a)).exitCode, 0);
+    const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    assert.deepEqual(out, ['1234', '2000', '2000 3000 5000', 'from the image', 'ro', 'NoNewPrivs:\t1']);
+    // Capabilities: the bounding set limits even root (no NET_ADMIN: no new links in the pod's network).
+    const caps = await rt.createContainer(sb, {
+      ...base, name: 'caps', argv: ['sh', '-c', 'grep CapBnd /proc/self/status'], logPath: path.join(dir, 'caps.log'), capabilities: ['chown', 'kill'],
+    }, cfg);
+    await rt.startContainer(caps);
+    assert.equal((await waitExited(rt, caps)).exitCode, 0);
+    // chown is bit 0, kill bit 5.
+    assert.equal(parseCriLine(fs.readFileSync(path.join(dir, 'caps.log'), 'utf8').trim())!.message, 'CapBnd:\t0000000000000021');
+    // Without them: root, writable, privileges may be gained.
+    const b = await rt.createContainer(sb, { ...base, image: 'example.com/tool:1', name: 'b', argv: ['sh', '-c', 'id -u; echo x > /rootfile && echo rw; sleep 30'], logPath: path.join(dir, 'b.log') }, cfg);
+    await rt.startContainer(b);
+    assert.deepEqual(await collect(await rt.exec(b, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '0\n' });
+    assert.deepEqual(await collect(await rt.exec(b, ['id', '-G'], { stdin: false, tty: false })), { code: 0, out: '0 10\n' });
+    const c = await rt.createContainer(sb, { ...base, name: 'c', argv: ['sleep', '30'], logPath: path.join(dir, 'c.log'), user: { uid: 4321, gid: 4321, supplementalGroups: [5000] } }, cfg);
+    await rt.startContainer(c);
+    assert.deepEqual(await collect(await rt.exec(c, ['id', '-u'], { stdin: false, tty: false })), { code: 0, out: '4321\n' });
+    // an exec keeps the container's supplementary groups (the security context page's `id` in kubectl exec)
+    assert.deepEqual(await collect(await rt.exec(c, ['id', '-G'], { stdin: false, tty: false })), { code: 0, out: '4321 5000\n' });
+    // Variables whose names are no shell identifiers (envFrom keys) reach the process; the working directory is set.
+    const e = await rt.createContainer(sb, { ...base, name: 'e', argv: ['env'], env: { 'data-1': 'value-1' }, workingDir: '/opt', logPath: path.join(dir, 'e.log'), user: { uid: 1, gid: 1 } }, cfg);
+    await rt.startContainer(e);
+    assert.equal((await waitExited(rt, e)).exitCode, 0);
+    const envOut = fs.readFileSync(path.join(dir, 'e.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    assert.ok(envOut.includes('data-1=value-1'), envOut.join('\n'));
+    assert.ok(!envOut.some((l) => /^(PWD|SHLVL|_)=/.test(l)), envOut.join('\n'));
+    await rt.removePodSandbox(sb);
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 test('namespaces: a sandbox\'s sysctls are set in its own IPC namespace, not the node\'s', namespaces, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
@@ -501,83 +519,85 @@ for (const shim of [true, false]) {
   });
 }
 
-test('namespaces: a container\'s /dev is its own tmpfs: only the standard devices, links, pts and shm; its file mount points and writes stay off the node\'s /dev; ptys work; the pod\'s containers share its /dev/shm; a privileged one also has the node\'s devices', namespaces, async (ctx) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
-  const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces' });
-  const cfg = sandboxConfig('dev', 'NODE');
-  const sb = await rt.runPodSandbox(cfg);
-  // A failed assertion leaves no sandbox behind (its namespace pins and /dev/shm are mounts of the node).
-  let removed = false;
-  ctx.after(async () => {
-    if (!removed) await rt.removePodSandbox(sb);
-    await rt.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  // The kubelet's termination log, mounted at a path of its own under /dev (a file mount point there
-  // used to be created in the node's /dev), and an emptyDir mounted over /dev/shm.
-  const log = path.join(dir, 'termination-log');
-  fs.writeFileSync(log, '');
-  // A name of its own: the node's /dev/termination-log may be made by what else runs on the node.
-  const own = `tskube-test-${process.pid}-log`;
-  const shm = path.join(dir, 'shm');
-  fs.mkdirSync(shm);
-  const script = [
-    `ls -A /dev | grep -vx ${own} | tr '\\n' ' '; echo`,
-    'stat -c "%a %F" /dev /dev/shm /dev/pts /dev/null /dev/ptmx',
-    'readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr',
-    'head -c 5 /dev/zero | wc -c; echo x > /dev/null && echo null-ok',
-    'grep -E " /dev(/shm)? " /proc/mounts | cut -d" " -f2,3 | sort',
-    `echo bye > /dev/${own}; echo written > /dev/termination-log; echo x > /dev/stray-${process.pid} && echo made-stray`,
-  ].join('; ');
-  const mounts = [{ hostPath: log, containerPath: '/dev/termination-log' }, { hostPath: log, containerPath: `/dev/${own}` }];
-  const a = await rt.createContainer(sb, { ...base, name: 'a', argv: ['sh', '-c', script], mounts, logPath: path.join(dir, 'a.log') }, cfg);
-  await rt.startContainer(a);
-  assert.equal((await waitExited(rt, a)).exitCode, 0, fs.readFileSync(path.join(dir, 'a.log'), 'utf8'));
-  const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.deepEqual(out, [
-    'fd full null ptmx pts random shm stderr stdin stdout termination-log tty urandom zero ',
-    '755 directory', '1777 directory', '755 directory', '666 character special file', '666 character special file',
-    '/proc/self/fd', '/proc/self/fd/0', '/proc/self/fd/1', '/proc/self/fd/2',
-    '5', 'null-ok',
-    '/dev tmpfs', '/dev/shm tmpfs',
-    'made-stray',
-  ]);
-  // Writes through the mount reach the kubelet's file; nothing reached the node's /dev.
-  assert.equal(fs.readFileSync(log, 'utf8'), 'written\n');
-  for (const f of [own, `stray-${process.pid}`]) assert.equal(fs.existsSync(`/dev/${f}`), false, `/dev/${f} leaked to the node`);
+for (const setup of SETUPS) {
+  test(`namespaces: a container's /dev is its own tmpfs: only the standard devices, links, pts and shm; its file mount points and writes stay off the node's /dev; ptys work; the pod's containers share its /dev/shm; a privileged one also has the node's devices (setup: ${setup})`, setupOptions(setup), async (ctx) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-test-'));
+    const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', containerSetup: setup });
+    const cfg = sandboxConfig('dev', 'NODE');
+    const sb = await rt.runPodSandbox(cfg);
+    // A failed assertion leaves no sandbox behind (its namespace pins and /dev/shm are mounts of the node).
+    let removed = false;
+    ctx.after(async () => {
+      if (!removed) await rt.removePodSandbox(sb);
+      await rt.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    // The kubelet's termination log, mounted at a path of its own under /dev (a file mount point there
+    // used to be created in the node's /dev), and an emptyDir mounted over /dev/shm.
+    const log = path.join(dir, 'termination-log');
+    fs.writeFileSync(log, '');
+    // A name of its own: the node's /dev/termination-log may be made by what else runs on the node.
+    const own = `tskube-test-${process.pid}-log`;
+    const shm = path.join(dir, 'shm');
+    fs.mkdirSync(shm);
+    const script = [
+      `ls -A /dev | grep -vx ${own} | tr '\\n' ' '; echo`,
+      'stat -c "%a %F" /dev /dev/shm /dev/pts /dev/null /dev/ptmx',
+      'readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr',
+      'head -c 5 /dev/zero | wc -c; echo x > /dev/null && echo null-ok',
+      'grep -E " /dev(/shm)? " /proc/mounts | cut -d" " -f2,3 | sort',
+      `echo bye > /dev/${own}; echo written > /dev/termination-log; echo x > /dev/stray-${process.pid} && echo made-stray`,
+    ].join('; ');
+    const mounts = [{ hostPath: log, containerPath: '/dev/termination-log' }, { hostPath: log, containerPath: `/dev/${own}` }];
+    const a = await rt.createContainer(sb, { ...base, name: 'a', argv: ['sh', '-c', script], mounts, logPath: path.join(dir, 'a.log') }, cfg);
+    await rt.startContainer(a);
+    assert.equal((await waitExited(rt, a)).exitCode, 0, fs.readFileSync(path.join(dir, 'a.log'), 'utf8'));
+    const out = fs.readFileSync(path.join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    assert.deepEqual(out, [
+      'fd full null ptmx pts random shm stderr stdin stdout termination-log tty urandom zero ',
+      '755 directory', '1777 directory', '755 directory', '666 character special file', '666 character special file',
+      '/proc/self/fd', '/proc/self/fd/0', '/proc/self/fd/1', '/proc/self/fd/2',
+      '5', 'null-ok',
+      '/dev tmpfs', '/dev/shm tmpfs',
+      'made-stray',
+    ]);
+    // Writes through the mount reach the kubelet's file; nothing reached the node's /dev.
+    assert.equal(fs.readFileSync(log, 'utf8'), 'written\n');
+    for (const f of [own, `stray-${process.pid}`]) assert.equal(fs.existsSync(`/dev/${f}`), false, `/dev/${f} leaked to the node`);
 
-  // A volume over /dev/shm is the container's /dev/shm; a terminal (tty: true, exec -t) is on /dev/pts.
-  const b = await rt.createContainer(sb, {
-    ...base, name: 'b', tty: true, argv: ['sh', '-c', 'echo in-shm > /dev/shm/f; tty; sleep 30'],
-    mounts: [{ hostPath: shm, containerPath: '/dev/shm' }], logPath: path.join(dir, 'b.log'),
-  }, cfg);
-  await rt.startContainer(b);
-  const ttyOut = () => fs.existsSync(path.join(dir, 'b.log')) ? fs.readFileSync(path.join(dir, 'b.log'), 'utf8') : '';
-  for (let i = 0; i < 600 && !/\/dev\/pts\/\d+/.test(ttyOut()); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.match(ttyOut(), /\/dev\/pts\/\d+/);
-  assert.equal(fs.readFileSync(path.join(shm, 'f'), 'utf8'), 'in-shm\n');
-  const t = await collect(await rt.exec(b, ['tty'], { stdin: false, tty: true }));
-  assert.equal(t.code, 0, t.out);
-  assert.match(t.out, /^\/dev\/pts\/\d+\r?\n$/);
-  // Containers of a pod share its /dev/shm (as they share its IPC namespace); it goes with the sandbox.
-  const w = await rt.createContainer(sb, { ...base, name: 'w', argv: ['sh', '-c', 'echo pod-shm > /dev/shm/shared'], logPath: path.join(dir, 'w.log') }, cfg);
-  await rt.startContainer(w);
-  assert.equal((await waitExited(rt, w)).exitCode, 0, fs.readFileSync(path.join(dir, 'w.log'), 'utf8'));
-  const r = await rt.createContainer(sb, { ...base, name: 'r', argv: ['cat', '/dev/shm/shared'], logPath: path.join(dir, 'r.log') }, cfg);
-  await rt.startContainer(r);
-  assert.equal((await waitExited(rt, r)).exitCode, 0, fs.readFileSync(path.join(dir, 'r.log'), 'utf8'));
-  assert.equal(parseCriLine(fs.readFileSync(path.join(dir, 'r.log'), 'utf8').trim())!.message, 'pod-shm');
-  // A privileged container gets the node's devices too (as containerd gives them), still in its own tmpfs.
-  const p = await rt.createContainer(sb, { ...base, name: 'p', privileged: true, argv: ['sh', '-c', 'ls /dev; grep " /dev " /proc/mounts | cut -d" " -f3'], logPath: path.join(dir, 'p.log') }, cfg);
-  await rt.startContainer(p);
-  assert.equal((await waitExited(rt, p)).exitCode, 0, fs.readFileSync(path.join(dir, 'p.log'), 'utf8'));
-  const seen = fs.readFileSync(path.join(dir, 'p.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
-  assert.equal(seen.at(-1), 'tmpfs');
-  for (const d of hostDeviceNodes()) assert.ok(seen.includes(path.basename(d)), `${d} missing in a privileged container: ${seen.join(' ')}`);
-  await rt.removePodSandbox(sb);
-  removed = true;
-  assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'a mount of the pod (its /dev/shm) outlived its sandbox');
-});
+    // A volume over /dev/shm is the container's /dev/shm; a terminal (tty: true, exec -t) is on /dev/pts.
+    const b = await rt.createContainer(sb, {
+      ...base, name: 'b', tty: true, argv: ['sh', '-c', 'echo in-shm > /dev/shm/f; tty; sleep 30'],
+      mounts: [{ hostPath: shm, containerPath: '/dev/shm' }], logPath: path.join(dir, 'b.log'),
+    }, cfg);
+    await rt.startContainer(b);
+    const ttyOut = () => fs.existsSync(path.join(dir, 'b.log')) ? fs.readFileSync(path.join(dir, 'b.log'), 'utf8') : '';
+    for (let i = 0; i < 600 && !/\/dev\/pts\/\d+/.test(ttyOut()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(ttyOut(), /\/dev\/pts\/\d+/);
+    assert.equal(fs.readFileSync(path.join(shm, 'f'), 'utf8'), 'in-shm\n');
+    const t = await collect(await rt.exec(b, ['tty'], { stdin: false, tty: true }));
+    assert.equal(t.code, 0, t.out);
+    assert.match(t.out, /^\/dev\/pts\/\d+\r?\n$/);
+    // Containers of a pod share its /dev/shm (as they share its IPC namespace); it goes with the sandbox.
+    const w = await rt.createContainer(sb, { ...base, name: 'w', argv: ['sh', '-c', 'echo pod-shm > /dev/shm/shared'], logPath: path.join(dir, 'w.log') }, cfg);
+    await rt.startContainer(w);
+    assert.equal((await waitExited(rt, w)).exitCode, 0, fs.readFileSync(path.join(dir, 'w.log'), 'utf8'));
+    const r = await rt.createContainer(sb, { ...base, name: 'r', argv: ['cat', '/dev/shm/shared'], logPath: path.join(dir, 'r.log') }, cfg);
+    await rt.startContainer(r);
+    assert.equal((await waitExited(rt, r)).exitCode, 0, fs.readFileSync(path.join(dir, 'r.log'), 'utf8'));
+    assert.equal(parseCriLine(fs.readFileSync(path.join(dir, 'r.log'), 'utf8').trim())!.message, 'pod-shm');
+    // A privileged container gets the node's devices too (as containerd gives them), still in its own tmpfs.
+    const p = await rt.createContainer(sb, { ...base, name: 'p', privileged: true, argv: ['sh', '-c', 'ls /dev; grep " /dev " /proc/mounts | cut -d" " -f3'], logPath: path.join(dir, 'p.log') }, cfg);
+    await rt.startContainer(p);
+    assert.equal((await waitExited(rt, p)).exitCode, 0, fs.readFileSync(path.join(dir, 'p.log'), 'utf8'));
+    const seen = fs.readFileSync(path.join(dir, 'p.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+    assert.equal(seen.at(-1), 'tmpfs');
+    for (const d of hostDeviceNodes()) assert.ok(seen.includes(path.basename(d)), `${d} missing in a privileged container: ${seen.join(' ')}`);
+    await rt.removePodSandbox(sb);
+    removed = true;
+    assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'a mount of the pod (its /dev/shm) outlived its sandbox');
+  });
+}
 
 for (const isolation of ['host', 'namespaces'] as const) {
   test(`process runtime (${isolation}): the pause image runs its /pause, stops at SIGTERM with 0 as pause does, and has nothing else to exec`, { timeout: 60_000, ...(isolation === 'namespaces' ? namespaces : {}) }, async (ctx) => {

@@ -85,6 +85,25 @@ export interface ProcessRuntimeOptions {
   cgroups?: CgroupManager | false;
   /** fork containers from a container shim process (default: yes unless TSKUBE_CONTAINER_SHIM=0) */
   shim?: boolean;
+  /**
+   * what sets a container up in its namespaces (isolation "namespaces"): the compiled init where
+   * it is built (default: unless TSKUBE_CONTAINER_INIT=script), or the setup script
+   */
+  containerSetup?: 'init' | 'script';
+}
+
+/**
+ * containerInit is the compiled container setup (dist/tskube-init, built from init/tskube-init.c by
+ * scripts/build-init.mjs when a C compiler is there): one process where the setup script costs six
+ * or seven (bash, two mount, cp, chroot, env, setpriv). Undefined when it is not built, or older
+ * than its source (a checkout edited since its build): the script then does the same work.
+ */
+export function containerInit(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const bin = path.join(here, '..', '..', '..', 'dist', 'tskube-init');
+  try {
+    return fs.statSync(bin).mtimeMs >= fs.statSync(path.join(here, 'init', 'tskube-init.c')).mtimeMs ? bin : undefined;
+  } catch { return undefined; }
 }
 
 /** ContainerEntry is the runtime's bookkeeping for one container: its state, directory, process and output listeners. */
@@ -109,7 +128,7 @@ interface ContainerEntry {
  * gets a sandbox — its own network namespace attached to the node's bridge through CNI, pinned UTS
  * (hostname) and IPC namespaces, /etc/hostname and /etc/resolv.conf — and every container its own
  * PID and mount namespaces inside it, with an overlay of the host's / as its root filesystem (see
- * setup-script.ts); otherwise processes run on the host filesystem in the node's network.
+ * init/tskube-init.c, or setup-script.ts where the init is not built); otherwise processes run on the host filesystem in the node's network.
  * The containers are forked by the process's container shim (shim/), which owns them and writes
  * their stdout/stderr into CRI log files. They outlive a crashed agent, but not the next one: on
  * start, the runtime kills what a previous agent left running and reports it as exited (137);
@@ -139,6 +158,8 @@ export class ProcessRuntime implements Runtime {
   readonly cgroups?: CgroupManager;
   /** forks from this process: without a shim */
   private readonly direct = new DirectLauncher();
+  /** the compiled container setup, or undefined: the setup script */
+  private readonly init?: string;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     const want = opts.isolation ?? 'auto';
@@ -154,6 +175,8 @@ export class ProcessRuntime implements Runtime {
     this.sandboxes = new SandboxManager({ rootDir: opts.rootDir, isolation: this.isolation, network: this.network });
     this.busyboxBin = prepareBusyboxApplets(path.join(opts.rootDir, 'busybox', 'bin'));
     if (this.isolation === 'namespaces') this.devTemplate = prepareDevTemplate(path.join(opts.rootDir, 'dev'));
+    const setup = opts.containerSetup ?? (process.env.TSKUBE_CONTAINER_INIT === 'script' ? 'script' : 'init');
+    if (this.isolation === 'namespaces' && setup === 'init') this.init = containerInit();
     // Containers join cgroups from inside their setup script: only with their own namespaces (root).
     if (this.isolation === 'namespaces' && opts.cgroups !== false) {
       const d = opts.cgroups ? { manager: opts.cgroups } : defaultCgroupManager();
@@ -366,7 +389,8 @@ export class ProcessRuntime implements Runtime {
         ...(targetPid ? [`--pid=/proc/${targetPid}/ns/pid`] : [])];
       const ownPid = pidMode === 'CONTAINER' || ((pidMode === 'TARGET' || pidMode === 'POD') && !targetPid);
       const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
-      const args = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup',
+      // The init takes the script's arguments (and ignores setpriv's and env's paths: it does their work).
+      const args = [...(this.init ? [this.init] : [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup']),
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
         c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c, this.imageGroups(c)).join(' '), SETPRIV, envCommand(env),
         rec.cgroup && this.cgroups ? this.cgroups.procsFiles(rec.cgroup).join(' ') : '', String(Math.max(0, c.resources?.oomScoreAdj ?? 0)),

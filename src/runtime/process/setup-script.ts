@@ -1,5 +1,10 @@
 /**
- * SETUP_SCRIPT runs as the first process of a container's fresh PID and mount namespaces (under
+ * SETUP_SCRIPT is how a container is set up where the compiled init (init/tskube-init.c, built into
+ * dist/tskube-init when a C compiler is there) is not: the same work with the same arguments, the
+ * init's with system calls in one process, the script's with bash, mount, cp, chroot, env and
+ * setpriv. Keep the two in step (process-runtime.test.ts runs its root and mount tests on both).
+ *
+ * It runs as the first process of a container's fresh PID and mount namespaces (under
  * `unshare --fork`, inside the pod sandbox's network, UTS and IPC namespaces) and turns the host
  * into the container's image, copy-on-write: an overlay with lower = host /, upper = the
  * container's own directory; a fresh /proc; tmpfs /tmp; the container's own /dev (below); the
