@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostLocalStore } from './host-local-store.js';
@@ -55,4 +55,22 @@ test('a given gateway is the one skipped and returned', () => withDir((dir) => {
   const s = new HostLocalStore(dir, 'net1');
   assert.deepEqual(s.allocate('10.1.2.0/30', 'c1', 'eth0', '10.1.2.2'), { address: '10.1.2.1', prefix: 30, gateway: '10.1.2.2' });
   assert.throws(() => s.allocate('10.1.2.0/30', 'c2', 'eth0', '10.1.2.2'), /no IP addresses available/);
+}));
+
+test('leases made or removed by someone else (the plugin, a sweep) are seen: the directory is read again once it changed', () => withDir((dir) => {
+  const s = new HostLocalStore(dir, 'net1');
+  const net = join(dir, 'net1');
+  /** later marks the directory changed as a later write would (within one clock tick the time may not move) */
+  const later = () => utimesSync(net, new Date(), new Date(Date.now() + 60_000));
+  assert.equal(s.allocate('10.1.2.0/24', 'c1', 'eth0').address, '10.1.2.2');
+  rmSync(join(net, '10.1.2.2'));
+  later();
+  assert.equal(s.allocate('10.1.2.0/24', 'c1', 'eth0').address, '10.1.2.3', 'the removed lease is not handed back as held');
+  writeFileSync(join(net, '10.1.2.9'), 'x\r\neth0');
+  later();
+  s.release('x', 'eth0');
+  assert.deepEqual(s.leases().sort(), ['10.1.2.3']);
+  // A directory removed and made again (the node's state dropped) is another directory.
+  rmSync(net, { recursive: true });
+  assert.equal(new HostLocalStore(dir, 'net1').allocate('10.1.2.0/24', 'c1', 'eth0').address, '10.1.2.2');
 }));

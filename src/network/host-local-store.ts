@@ -1,12 +1,21 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contains, formatIPv4, parseCIDR, parseIPv4, size, type IPv4CIDR } from './cidr.js';
+import { contains, formatIPv4, parseCIDR, parseIPv4, size } from './cidr.js';
 
 /** Lease is an address handed to one interface of one container. */
 export interface Lease { address: string; prefix: number; gateway: string }
 
 /** LAST_RESERVED is host-local's record of the last address it handed out (range set 0). */
 const LAST_RESERVED = 'last_reserved_ip.0';
+
+/**
+ * LeaseIndex is a directory's leases read once (address → "containerID\nifName"), valid while the
+ * directory is the same one (inode) with the modification time it was read at: a lease made or
+ * removed by anyone else (the plugin, a sweep) changes it and the directory is read again. Without it each allocation
+ * read every lease file to find the interface's own, a quadratic cost in the node's pods.
+ */
+interface LeaseIndex { ino: bigint; mtimeNs: bigint; owners: Map<string, string> }
+const indexes = new Map<string, LeaseIndex>();
 
 /**
  * HostLocalStore hands out addresses of one subnet as the CNI host-local IPAM plugin does, in its
@@ -31,7 +40,8 @@ export class HostLocalStore {
     const gw = gateway ?? formatIPv4(net.base + 1);
     const lease = (address: string): Lease => ({ address, prefix: net.prefix, gateway: gw });
     mkdirSync(this.dir, { recursive: true });
-    const held = this.leaseOf(containerId, ifName, net);
+    const owners = this.index();
+    const held = [...owners].find(([a, owner]) => contains(net, a) && ownedBy(owner, containerId, ifName))?.[0];
     if (held) return lease(held);
     const first = net.base + 1;
     const last = net.base + size(net) - 2;
@@ -48,12 +58,15 @@ export class HostLocalStore {
       const n = first + ((prev - first + i) % count + count) % count;
       if (n === gwNum) continue;
       const address = formatIPv4(n);
+      if (owners.has(address)) continue;
       try {
         writeFileSync(join(this.dir, address), `${containerId}\r\n${ifName}`, { flag: 'wx' });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw e;
       }
+      owners.set(address, `${containerId}\n${ifName}`);
+      this.indexed(owners);
       writeFileSync(join(this.dir, LAST_RESERVED), address);
       return lease(address);
     }
@@ -65,13 +78,15 @@ export class HostLocalStore {
    * file is that interface's, else whatever the directory holds for it. Nothing held is no error.
    */
   release(containerId: string, ifName: string, address?: string): void {
-    if (address && this.owns(address, containerId, ifName)) {
-      rmSync(join(this.dir, address), { force: true });
-      return;
+    const owners = this.index();
+    const mine = address && ownedBy(owners.get(address), containerId, ifName) ? [address]
+      : [...owners].filter(([, owner]) => ownedBy(owner, containerId, ifName)).map(([a]) => a);
+    if (!mine.length) return;
+    for (const a of mine) {
+      rmSync(join(this.dir, a), { force: true });
+      owners.delete(a);
     }
-    for (const f of this.leases()) {
-      if (this.owns(f, containerId, ifName)) rmSync(join(this.dir, f), { force: true });
-    }
+    this.indexed(owners);
   }
 
   /** leases are the addresses handed out (the directory's address-named files). */
@@ -81,16 +96,27 @@ export class HostLocalStore {
     } catch { return []; }
   }
 
-  private leaseOf(containerId: string, ifName: string, net: IPv4CIDR): string | undefined {
-    return this.leases().find((f) => contains(net, f) && this.owns(f, containerId, ifName));
+  /** index is the directory's leases, read again only when someone else changed it. */
+  private index(): Map<string, string> {
+    let st;
+    try { st = statSync(this.dir, { bigint: true }); } catch { return new Map(); }
+    const cached = indexes.get(this.dir);
+    if (cached && cached.mtimeNs === st.mtimeNs && cached.ino === st.ino) return cached.owners;
+    const owners = new Map<string, string>();
+    for (const a of this.leases()) {
+      const text = this.read(a);
+      if (text !== undefined) owners.set(a, text.split(/\r?\n/).map((x) => x.trim()).join('\n'));
+    }
+    indexes.set(this.dir, { ino: st.ino, mtimeNs: st.mtimeNs, owners });
+    return owners;
   }
 
-  /** owns: the lease file names this interface (host-local's older files hold the container ID alone). */
-  private owns(address: string, containerId: string, ifName: string): boolean {
-    const text = this.read(address);
-    if (text === undefined) return false;
-    const [id, ifn] = text.split(/\r?\n/);
-    return id.trim() === containerId && (ifn === undefined || ifn.trim() === '' || ifn.trim() === ifName);
+  /** indexed records the index as the directory now is, after this store's own change. */
+  private indexed(owners: Map<string, string>): void {
+    try {
+      const st = statSync(this.dir, { bigint: true });
+      indexes.set(this.dir, { ino: st.ino, mtimeNs: st.mtimeNs, owners });
+    } catch { indexes.delete(this.dir); }
   }
 
   private read(name: string): string | undefined {
@@ -98,4 +124,11 @@ export class HostLocalStore {
       return readFileSync(join(this.dir, name), 'utf8');
     } catch { return undefined; }
   }
+}
+
+/** ownedBy: a lease's "containerID\nifName" names this interface (host-local's older files hold the container ID alone). */
+function ownedBy(owner: string | undefined, containerId: string, ifName: string): boolean {
+  if (owner === undefined) return false;
+  const [id, ifn] = owner.split('\n');
+  return id === containerId && (ifn === undefined || ifn === '' || ifn === ifName);
 }
