@@ -389,17 +389,25 @@ export class ProcessRuntime implements Runtime {
         ...(targetPid ? [`--pid=/proc/${targetPid}/ns/pid`] : [])];
       const ownPid = pidMode === 'CONTAINER' || ((pidMode === 'TARGET' || pidMode === 'POD') && !targetPid);
       const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
-      // The init takes the script's arguments (and ignores setpriv's and env's paths: it does their work).
-      const args = [...(this.init ? [this.init] : [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup']),
+      const args = [
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
         c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c, this.imageGroups(c)).join(' '), SETPRIV, envCommand(env),
         rec.cgroup && this.cgroups ? this.cgroups.procsFiles(rec.cgroup).join(' ') : '', String(Math.max(0, c.resources?.oomScoreAdj ?? 0)),
         this.devTemplate ?? prepareDevTemplate(path.join(this.opts.rootDir, 'dev')), containerDevices(!!c.privileged).join(' '), this.podShm(sb) ?? '',
         String(all.length), ...mounts, '--', ...cmd];
       if (rec.cgroup && this.cgroups) rec.oomKillsAtStart = this.cgroups.oomKillCount(rec.cgroup);
-      viaNsenter = join.length > 0;
-      // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
-      const argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...args] : ['unshare', ...own, ...args];
+      let argv: string[];
+      if (this.init) {
+        // The init joins and makes the namespaces itself, and forks the container's PID 1 (it takes
+        // the script's arguments, ignoring setpriv's and env's paths: it does their work).
+        const make = [...(ownPid ? ['pid'] : []), 'mount', ...(sb.pins.uts ? [] : ['uts']), ...(sb.pins.ipc ? [] : ['ipc'])];
+        argv = [this.init, ...join, `--new=${make.join(',')}`, ...args];
+      } else {
+        viaNsenter = join.length > 0;
+        const script = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup', ...args];
+        // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
+        argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...script] : ['unshare', ...own, ...script];
+      }
       // fd 3: the container's stderr (fd 2 is the setup script's own); fd 4: a tty's resize pipe;
       // fd 5: the setup script writes a line there once the container's filesystem is ready.
       // detached: a session of its own, as runc's containers have: a terminal's Ctrl-C or hangup

@@ -4,8 +4,9 @@
  * the same arguments, where the script costs a shell, two mount(8) runs, cp, chroot(1), env(1)
  * and setpriv(1): ~50 ms of CPU per container on a machine where forks and execs are slow.
  *
- * It runs as the first process of the container's fresh PID and mount namespaces (under
- * `unshare --fork`, inside the pod sandbox's network, UTS and IPC namespaces):
+ * It first joins the pod sandbox's network, UTS and IPC namespaces and makes the container's own
+ * PID and mount namespaces (main, at the end), then forks the process that becomes the
+ * container's PID 1, which:
  *   1. writes itself into the container's cgroups and sets its oom_score_adj (inherited by all);
  *   2. mounts the root: an overlay (lower = the node's /, upper and work = the container's own
  *      directories), a fresh /proc, a tmpfs /tmp, a tmpfs /dev (mode 755, nosuid) with the
@@ -22,7 +23,9 @@
  *      the command, PATH searched in the container's environment (which it leaves as it is).
  * A failure before the exec is reported on fd 2 (the runtime's setup errors) and exits 1.
  *
- * Arguments (SETUP_SCRIPT's positional parameters): merged upper work hostname workingDir
+ * Arguments: the namespaces (--net=F --uts=F --ipc=F --pid=F to join, --new=pid,mount,uts,ipc to
+ * make; none: the set-up runs in this process as it is), then SETUP_SCRIPT's positional
+ * parameters: merged upper work hostname workingDir
  * rootfs(ro|rw) privileges setpriv envcommand cgroups oomScoreAdj devDir devices shm N
  * (src dst ro|rw)xN -- argv...   (setpriv and envcommand are the script's programs: unused here.)
  */
@@ -36,8 +39,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -273,8 +280,9 @@ static void privileges(const char *opts) {
   if (inh) clear_inheritable();
 }
 
-int main(int argc, char **argv) {
-  if (argc < 16) fail_msg("usage: tskube-init merged upper work hostname workingDir rootfs privileges setpriv envcommand cgroups oomScoreAdj devDir devices shm N (src dst ro|rw)... -- argv...", "");
+/* setup is steps 1-5 (see the top); argv[1..] are the setup script's arguments. It returns only when the exec failed. */
+static int setup(int argc, char **argv) {
+  if (argc < 16) fail_msg("usage: tskube-init [--net=F] [--uts=F] [--ipc=F] [--pid=F] [--new=pid,mount,uts,ipc] merged upper work hostname workingDir rootfs privileges setpriv envcommand cgroups oomScoreAdj devDir devices shm N (src dst ro|rw)... -- argv...", "");
   const char *m = argv[1], *up = argv[2], *wk = argv[3], *hn = argv[4], *wd = argv[5], *rofs = argv[6], *priv = argv[7];
   const char *cg = argv[10], *oom = argv[11], *devdir = argv[12], *devs = argv[13], *shm = argv[14];
   long n = strtol(argv[15], NULL, 10);
@@ -386,4 +394,79 @@ int main(int argc, char **argv) {
   int err = errno;
   fprintf(stderr, "env: '%s': %s\n", cmd[0], strerror(err));
   return err == ENOENT ? 127 : 126;
+}
+
+/*
+ * The namespaces, before the set-up (what `nsenter --net=F --uts=F --ipc=F --pid=F unshare --pid
+ * --mount --fork --kill-child` did): join the files given (the sandbox's pins; a PID namespace to
+ * share), make the new ones asked for, every mount private in a new mount namespace, then fork:
+ * the child is the container's PID 1 (a new PID namespace's first process) and does the set-up;
+ * it is killed if this parent dies. The parent waits and exits as its child did, a fatal signal
+ * re-raised (unshare 2.38 cannot: it exits 1 with "sigprocmask unblock failed").
+ */
+int main(int argc, char **argv) {
+  static const struct { const char *opt; int type; } JOIN[] = {
+    { "--ipc=", CLONE_NEWIPC }, { "--uts=", CLONE_NEWUTS }, { "--net=", CLONE_NEWNET }, { "--pid=", CLONE_NEWPID },
+  };
+  int join_fd[4] = { -1, -1, -1, -1 };
+  int unshare_flags = 0, k = 1;
+  for (; k < argc && strncmp(argv[k], "--", 2) == 0 && argv[k][2]; k++) {
+    int known = 0;
+    for (int j = 0; j < 4; j++) {
+      size_t len = strlen(JOIN[j].opt);
+      if (strncmp(argv[k], JOIN[j].opt, len) != 0) continue;
+      join_fd[j] = open(argv[k] + len, O_RDONLY | O_CLOEXEC);
+      if (join_fd[j] < 0) fail("open namespace", argv[k] + len);
+      known = 1;
+    }
+    if (strncmp(argv[k], "--new=", 6) == 0) {
+      char buf[64];
+      snprintf(buf, sizeof buf, "%s", argv[k] + 6);
+      for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+        if (strcmp(t, "pid") == 0) unshare_flags |= CLONE_NEWPID;
+        else if (strcmp(t, "mount") == 0) unshare_flags |= CLONE_NEWNS;
+        else if (strcmp(t, "uts") == 0) unshare_flags |= CLONE_NEWUTS;
+        else if (strcmp(t, "ipc") == 0) unshare_flags |= CLONE_NEWIPC;
+        else fail_msg("unknown namespace in --new: ", t);
+      }
+      known = 1;
+    }
+    if (!known) fail_msg("unknown option: ", argv[k]);
+  }
+  if (k == 1) return setup(argc, argv);
+  for (int j = 0; j < 4; j++) {
+    if (join_fd[j] >= 0 && setns(join_fd[j], JOIN[j].type) != 0) fail("setns", JOIN[j].opt);
+    if (join_fd[j] >= 0) close(join_fd[j]);
+  }
+  if (unshare_flags && unshare(unshare_flags) != 0) fail("unshare", "");
+  if ((unshare_flags & CLONE_NEWNS) && mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail("make mounts private", "/");
+  pid_t parent = getpid();
+  pid_t child = fork();
+  if (child < 0) fail("fork", "");
+  if (child == 0) {
+    /* In a new PID namespace the parent is outside it and getppid() is 0; else a parent gone before the prctl shows as another. */
+    pid_t pp = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || (pp != 0 && pp != parent)) _exit(1);
+    return setup(argc - k + 1, argv + k - 1);
+  }
+  /* The parent only waits: a terminal's signals are the container's business (the runtime signals its PID 1). */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  int status;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) fail("wait", "");
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  int sig = WTERMSIG(status);
+  struct rlimit no_core = { 0, 0 };
+  setrlimit(RLIMIT_CORE, &no_core);
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  kill(getpid(), sig);
+  return 128 + sig;
 }
