@@ -293,6 +293,8 @@ def main():
                     chunk = os.read(fd, 65536)
                 except BlockingIOError:
                     continue
+                except OSError:
+                    chunk = b''  # the agent's end reset (it exited): as closed
                 if not chunk:
                     kill_all()
                     return

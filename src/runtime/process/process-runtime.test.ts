@@ -165,6 +165,61 @@ for (const setup of SETUPS) {
   });
 }
 
+test('namespaces: the init and the setup script give a container the same root: mounts and their options, /dev, identity, capabilities, no_new_privs, environment, working directory, oom_score_adj', requireTool(ROOT, UNSHARE, CONTAINER_INIT), async () => {
+  const probe = [
+    'id', 'pwd', 'hostname', 'umask', 'cat /proc/self/oom_score_adj',
+    // The environment the init or script exec'd with (the shell's own drops names like data-1).
+    'tr "\\0" "\\n" < /proc/1/environ | sort',
+    'grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):" /proc/self/status',
+    'ls -la /dev | awk \'{ print $1, $3, $4, $NF }\'',
+    'awk \'{ print $5, $6 }\' /proc/self/mountinfo',
+    'if { echo x > /data/ro/f; } 2>/dev/null; then echo ro writable; else echo ro read-only; fi',
+    'cat /data/ro/f /etc/app.conf',
+  ].join('; echo ---; ');
+  const run = async (setup: typeof SETUPS[number]) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-diff-'));
+    const rt = new ProcessRuntime({ rootDir: dir, isolation: 'namespaces', containerSetup: setup });
+    try {
+      const cfg = sandboxConfig('diff', 'NODE');
+      const sb = await rt.runPodSandbox(cfg);
+      fs.mkdirSync(path.join(dir, 'vol'));
+      fs.writeFileSync(path.join(dir, 'vol', 'f'), 'from the volume\n');
+      fs.writeFileSync(path.join(dir, 'conf'), 'from a file\n');
+      const id = await rt.createContainer(sb, {
+        ...base, name: 'probe', argv: ['sh', '-c', probe], workingDir: '/work/here', env: { GREETING: 'hi', 'data-1': 'odd name' },
+        user: { uid: 1000, gid: 3000, supplementalGroups: [2000] }, noNewPrivs: true, capabilities: ['chown', 'kill', 'net_bind_service', 'net_admin'],
+        resources: { oomScoreAdj: 500 },
+        mounts: [{ hostPath: path.join(dir, 'vol'), containerPath: '/data/ro', readOnly: true }, { hostPath: path.join(dir, 'conf'), containerPath: '/etc/app.conf' }],
+        logPath: path.join(dir, 'probe.log'),
+      }, cfg);
+      await rt.startContainer(id);
+      const info = await waitExited(rt, id);
+      const out = fs.readFileSync(path.join(dir, 'probe.log'), 'utf8').trim().split('\n').map((l) => parseCriLine(l)!.message);
+      await rt.removePodSandbox(sb);
+      return { code: info.exitCode, out };
+    } finally {
+      await rt.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const [init, script] = [await run('init'), await run('script')];
+  assert.equal(init.code, 0, init.out.join('\n'));
+  assert.deepEqual(init.out, script.out);
+  // And what they agree on is what was asked for.
+  const text = init.out.join('\n');
+  assert.match(text, /^uid=1000 gid=3000 groups=3000,2000$/m);
+  assert.match(text, /^\/work\/here$/m);
+  assert.match(text, /^500$/m);
+  assert.match(text, /^data-1=odd name$/m);
+  assert.match(text, /^NoNewPrivs:\t1$/m);
+  assert.match(text, /^CapBnd:\t0000000000001421$/m);
+  assert.match(text, /^CapInh:\t0000000000000000$/m);
+  assert.match(text, /^ro read-only$/m);
+  assert.match(text, /^from the volume\nfrom a file$/m);
+  assert.match(text, /^\/ ro,|^\/ rw,/m);
+  assert.match(text, /^crw-rw-rw- root root null$/m);
+});
+
 // ---------------------------------------------------------------- pod network (real CNI plugins)
 
 /** freeRange claims a /16 for this file (src/testing/test-cidr.ts) and gives its first two octets. */
