@@ -47,11 +47,23 @@ export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?
     await ensure(() => namespaces.get(undefined, name), () => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }));
   }
   const services = api.storeFor('', 'v1', 'services');
-  await ensure(() => services.get('default', 'kubernetes'), () => services.create('default', {
+  const serviceIP = o.kubernetesServiceIP ?? '10.96.0.1';
+  const createService = () => services.create('default', {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: o.kubernetesServiceIP ?? '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
-  }));
+    spec: { type: 'ClusterIP', clusterIP: serviceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
+  });
+  await ensure(() => services.get('default', 'kubernetes'), async () => {
+    try {
+      await createService();
+    } catch (e) {
+      // A start stopped (Ctrl-C) between the address's record and the Service's write left a record
+      // that names this very Service: it goes, and the Service is made (another holder's is an error).
+      if (!(e instanceof StatusError && /provided IP is already allocated/.test(e.message))) throw e;
+      if (!await api.releaseOrphanedServiceIP(serviceIP, 'default', 'kubernetes')) throw e;
+      await createService();
+    }
+  });
   // kube-apiserver's endpoint reconciler: the kubernetes Service leads to this API server.
   await reconcileKubernetesEndpoints(api);
   const classes = api.storeFor('storage.k8s.io', 'v1', 'storageclasses');
@@ -75,4 +87,6 @@ export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?
   }
   // kube-apiserver's rbac/bootstrap-roles post-start hook.
   await reconcileBootstrapPolicy(api.storeFor);
+  // The post-start work is done: /readyz and /healthz say ok from here on.
+  api.bootstrapped();
 }

@@ -90,6 +90,13 @@ export interface ApiServer {
   storeFor(group: string, version: string, plural: string): RegistryStore;
   /** stopScrapingNodes ends the metrics scrapes (before the nodes' agents stop: they would fail) */
   stopScrapingNodes(): void;
+  /** releaseOrphanedServiceIP: see ServiceAllocator.releaseOrphanedIP (the bootstrap's own Service) */
+  releaseOrphanedServiceIP(ip: string, namespace: string, name: string): Promise<boolean>;
+  /**
+   * bootstrapped marks the post-start work done (the system namespaces, the kubernetes Service…):
+   * until then /readyz and /healthz fail, as kube-apiserver's do until its post-start hooks finish
+   */
+  bootstrapped(): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +121,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // What etcd would refuse for its size is refused here too (413), not stored.
   const backend = limitObjectSize(instrumentBackend(opts.backend, metrics, resourceOfKey(storedPrefixes)));
   const services = new ServiceAllocator({ backend: opts.backend, clock, serviceCIDR: opts.serviceClusterIPRange, nodePortRange: opts.serviceNodePortRange });
+  /** set by bootstrapped(): /readyz and /healthz answer ok from then on */
+  let booted = false;
   const background = new AbortController();
   // Every admission/RBAC/aggregator object cache keeps one watch on this signal (more than Node's
   // default 10; each watch removes its listener when it ends, so the count stays bounded).
@@ -228,6 +237,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     switch (path) {
       case '/healthz': case '/livez': case '/readyz':
+        if (path !== '/livez' && !booted) {
+          // kube-apiserver's answer while a post-start hook has not finished (its checks, the failed one's reason withheld).
+          res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+          res.end(`[+]ping ok\n[+]etcd ok\n[-]poststarthook/bootstrap-controller failed: reason withheld\n${path.slice(1)} check failed\n`);
+          return;
+        }
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('ok');
         return;
@@ -371,6 +386,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     localSocket: local ? opts.localSocket : undefined,
     storeFor: (g, v, p) => storeFor(byPath.get(`${g}/${v}/${p}`)!),
     stopScrapingNodes: () => metricsApi.stop(),
+    releaseOrphanedServiceIP: (ip, namespace, name) => services.releaseOrphanedIP(ip, namespace, name),
+    bootstrapped: () => { booted = true; },
     close: () => new Promise<void>((resolve) => {
       crdLoops.abort();
       metricsApi.stop();

@@ -224,6 +224,21 @@ export class ServiceAllocator {
   }
 
   /**
+   * releaseOrphanedIP frees a cluster IP whose record names the Service namespace/name when no such
+   * Service is stored: what a start killed between the record's write and the Service's leaves
+   * (the bootstrap's `kubernetes` Service, whose address is fixed, could not be made again until
+   * repair's grace period passed). True when a record went.
+   */
+  async releaseOrphanedIP(ip: string, namespace: string, name: string): Promise<boolean> {
+    const value = parseServiceIP(ip);
+    if (value === undefined) return false;
+    const held = await this.ips.get(value);
+    if (!held || held.owner.namespace !== namespace || held.owner.name !== name) return false;
+    if (await this.o.backend.get(`${SERVICES_PREFIX}${namespace}/${name}`)) return false;
+    return this.ips.release(value, held.owner.uid);
+  }
+
+  /**
    * repair makes the records match the stored Services: a value whose Service is gone (or is
    * another Service of the same name now) is released once older than the grace period; a value a
    * Service holds without a record gets one; a value two Services claim is logged, as upstream does.
