@@ -94,8 +94,9 @@ export interface ProcessRuntimeOptions {
 
 /**
  * containerInit is the compiled container setup (dist/tskube-init, built from init/tskube-init.c by
- * scripts/build-init.mjs when a C compiler is there): one process where the setup script costs six
- * or seven (bash, two mount, cp, chroot, env, setpriv). Undefined when it is not built, or older
+ * scripts/build-init.mjs when a C compiler is there): one program that joins and makes the
+ * namespaces and sets the root up, where nsenter, unshare and the setup script run nine (bash, two
+ * mount, cp, chroot, env, setpriv). Undefined when it is not built, or older
  * than its source (a checkout edited since its build): the script then does the same work.
  */
 export function containerInit(): string | undefined {
@@ -388,7 +389,8 @@ export class ProcessRuntime implements Runtime {
         ...(sb.pins.uts ? [`--uts=${sb.pins.uts}`] : []), ...(sb.pins.ipc ? [`--ipc=${sb.pins.ipc}`] : []),
         ...(targetPid ? [`--pid=/proc/${targetPid}/ns/pid`] : [])];
       const ownPid = pidMode === 'CONTAINER' || ((pidMode === 'TARGET' || pidMode === 'POD') && !targetPid);
-      const own = [...(ownPid ? ['--pid'] : []), '--mount', ...(sb.pins.uts ? [] : ['--uts']), ...(sb.pins.ipc ? [] : ['--ipc']), '--fork', '--kill-child'];
+      // The namespaces the container gets of its own (the pod's pinned UTS and IPC are joined instead).
+      const make = [...(ownPid ? ['pid'] : []), 'mount', ...(sb.pins.uts ? [] : ['uts']), ...(sb.pins.ipc ? [] : ['ipc'])];
       const args = [
         path.join(rec.dir, 'merged'), path.join(rec.dir, 'upper'), path.join(rec.dir, 'work'), sb.pins.uts ? '' : hostname, wd,
         c.readOnlyRootfs ? 'ro' : 'rw', privilegeOptions(c, this.imageGroups(c)).join(' '), SETPRIV, envCommand(env),
@@ -400,11 +402,11 @@ export class ProcessRuntime implements Runtime {
       if (this.init) {
         // The init joins and makes the namespaces itself, and forks the container's PID 1 (it takes
         // the script's arguments, ignoring setpriv's and env's paths: it does their work).
-        const make = [...(ownPid ? ['pid'] : []), 'mount', ...(sb.pins.uts ? [] : ['uts']), ...(sb.pins.ipc ? [] : ['ipc'])];
         argv = [this.init, ...join, `--new=${make.join(',')}`, ...args];
       } else {
         viaNsenter = join.length > 0;
         const script = [SETUP_SHELL, '-c', SETUP_SCRIPT, 'tskube-setup', ...args];
+        const own = [...make.map((n) => `--${n}`), '--fork', '--kill-child'];
         // -F: nsenter execs unshare in place even when it enters a PID namespace (unshare's --fork child lands in it).
         argv = viaNsenter ? ['nsenter', ...(targetPid ? ['-F'] : []), ...join, '--', 'unshare', ...own, ...script] : ['unshare', ...own, ...script];
       }
