@@ -3,31 +3,12 @@
 // src/cli/main.ts in this same process, so signals reach tskube directly and its exit code is the
 // command's: from the bundle dist/tskube.mjs (scripts/build.mjs) when it is newer than every file
 // under src/ — rebuilt here when it is not — or, if it cannot be built, through tsx's loader.
-import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleUpToDate, markBuilt, newestMtime } from '../scripts/bundle-freshness.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = join(ROOT, 'dist', 'tskube.mjs');
-
-/** newestMtime is the latest modification time of any file under dir (about 10 ms for src/). */
-function newestMtime(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * bundleUpToDate: the bundle exists and no source changed after it was built. A built bundle
- * carries, as its mtime, the newest source time seen before the build began, so an edit made
- * while esbuild was reading counts as a change.
- */
-function bundleUpToDate(newestSource) {
-  try { return statSync(BUNDLE).mtimeMs >= newestSource; } catch { return false; }
-}
 
 // `npx tskube` and `npm start` run this under npm, through `sh -c`. Ctrl-C reaches tskube directly
 // (the terminal signals the whole process group), but a SIGTERM sent to npm is forwarded to that
@@ -44,13 +25,12 @@ if (process.env.npm_command === 'exec' || process.env.npm_lifecycle_event) {
 }
 
 const newestSource = newestMtime(join(ROOT, 'src'));
-let bundled = process.env.TSKUBE_NO_BUNDLE !== '1' && bundleUpToDate(newestSource);
+let bundled = process.env.TSKUBE_NO_BUNDLE !== '1' && bundleUpToDate(BUNDLE, newestSource);
 if (!bundled && process.env.TSKUBE_NO_BUNDLE !== '1') {
   try {
     const { build } = await import('../scripts/build.mjs');
     await build();
-    const t = new Date(newestSource);
-    utimesSync(BUNDLE, t, t);
+    markBuilt(BUNDLE, newestSource);
     bundled = true;
   } catch (e) {
     process.stderr.write(`tskube: could not bundle src/ (${e instanceof Error ? e.message : e}); running it through tsx\n`);
