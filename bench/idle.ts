@@ -6,7 +6,7 @@
  * are printed. The sum of the tskube process and its descendants is what is held against the goal.
  *
  * Two ways to run tskube are measured (ENTRIES, comma-separated):
- * - bundle: dist/tskube.mjs, what `npm start` and `npx tskube up` run (rebuilt here first);
+ * - bundle: dist/tskube.cjs through bin/tskube.js, what `npm start` and `npx tskube up` run (rebuilt here first);
  * - tsx: `node --import tsx src/cli/main.ts`, the development path (tsx keeps every module's
  *   transpiled source and source map: ~25 MiB more).
  * MEM_BREAKDOWN=1 preloads bench/memory-probe.mjs and prints, at the end of the settle, where the
@@ -40,12 +40,12 @@ type Entry = 'bundle' | 'tsx';
 interface Idling { pid: number; stop(): Promise<void> }
 
 /**
- * startBundle runs `node dist/tskube.mjs up` (as bin/tskube.js does once the bundle is current)
- * and waits until wantNodes nodes are registered.
+ * startBundle runs `node bin/tskube.js up` (the bundle, current after buildBundle) and waits until
+ * wantNodes nodes are registered.
  */
 async function startBundle(args: string[], wantNodes: number, nodeFlags: string[]): Promise<Idling> {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-'));
-  const proc = spawn(process.execPath, [...nodeFlags, join(ROOT, 'dist/tskube.mjs'), 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bin/tskube.js'), 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { out += d; if (out.includes('tskube is running')) resolve(); });

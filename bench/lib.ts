@@ -32,11 +32,14 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
-/** buildBundle builds the bundles (scripts/build.mjs) and names the main one, dist/tskube.mjs. */
+/**
+ * buildBundle builds the bundles (scripts/build.mjs) and names what runs the main one as `npm
+ * start` does: bin/tskube.js (dist/tskube.cjs through V8's code cache).
+ */
 export function buildBundle(): string {
   const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
-  if (b.status !== 0) throw new Error('could not build dist/tskube.mjs');
-  return join(ROOT, 'dist/tskube.mjs');
+  if (b.status !== 0) throw new Error('could not build dist/tskube.cjs');
+  return join(ROOT, 'bin/tskube.js');
 }
 
 /** startBench starts `tskube up` with args and waits until wantNodes nodes are registered. */
@@ -44,7 +47,7 @@ export async function startBench(args: string[], wantNodes: number): Promise<Ben
   const dir = mkdtempSync(join(tmpdir(), 'tskube-bench-'));
   // BENCH_NODE_FLAGS passes node flags to the control plane (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  // BENCH_ENTRY=bundle runs dist/tskube.mjs (what `npm start` runs, rebuilt first) instead of the sources through tsx,
+  // BENCH_ENTRY=bundle runs the bundle as `npm start` does (rebuilt first) instead of the sources through tsx,
   // whose transpiled modules and source maps cost each thread memory the bundle does not.
   const entry = process.env.BENCH_ENTRY === 'bundle' ? [buildBundle()] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   const proc = spawn(process.execPath, [...nodeFlags, ...entry, 'up', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });

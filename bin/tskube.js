@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // The `tskube` command (package.json "bin"), so that `npx tskube up` works from a clone. It runs
 // src/cli/main.ts in this same process, so signals reach tskube directly and its exit code is the
-// command's: from the bundle dist/tskube.mjs (scripts/build.mjs) when it is newer than every file
-// under src/ — rebuilt here when it is not — or, if it cannot be built, through tsx's loader.
+// command's: from the bundle dist/tskube.cjs (scripts/build.mjs) when it is newer than every file
+// under src/ — rebuilt here when it is not — or, if it cannot be built, through tsx's loader. The
+// bundle runs through V8's code cache (scripts/code-cache.mjs; TSKUBE_CODE_CACHE=0 does without).
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { bundleUpToDate, markBuilt, newestMtime } from '../scripts/bundle-freshness.mjs';
+import { compileCommonJS } from '../scripts/code-cache.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BUNDLE = join(ROOT, 'dist', 'tskube.mjs');
+const BUNDLE = join(ROOT, 'dist', 'tskube.cjs');
+const CODE_CACHE = join(ROOT, 'dist', 'tskube.cjs.v8cache');
 
 // `npx tskube` and `npm start` run this under npm, through `sh -c`. Ctrl-C reaches tskube directly
 // (the terminal signals the whole process group), but a SIGTERM sent to npm is forwarded to that
@@ -24,20 +27,30 @@ if (process.env.npm_command === 'exec' || process.env.npm_lifecycle_event) {
   watch.unref();
 }
 
-const newestSource = newestMtime(join(ROOT, 'src'));
-let bundled = process.env.TSKUBE_NO_BUNDLE !== '1' && bundleUpToDate(BUNDLE, newestSource);
-if (!bundled && process.env.TSKUBE_NO_BUNDLE !== '1') {
-  try {
-    const { build } = await import('../scripts/build.mjs');
-    await build();
-    markBuilt(BUNDLE, newestSource);
-    bundled = true;
-  } catch (e) {
-    process.stderr.write(`tskube: could not bundle src/ (${e instanceof Error ? e.message : e}); running it through tsx\n`);
+const SRC = join(ROOT, 'src');
+
+/** compile readies the bundle to run (through the code cache unless TSKUBE_CODE_CACHE=0). */
+const compile = () => compileCommonJS(BUNDLE, process.env.TSKUBE_CODE_CACHE === '0' ? undefined : CODE_CACHE);
+
+let program;
+if (process.env.TSKUBE_NO_BUNDLE !== '1') {
+  const newestSource = newestMtime(SRC);
+  if (bundleUpToDate(BUNDLE, newestSource)) {
+    try { program = compile(); } catch (e) { process.stderr.write(`tskube: could not load ${BUNDLE} (${e instanceof Error ? e.message : e}); rebuilding it\n`); }
+  }
+  if (!program) {
+    try {
+      const { build } = await import('../scripts/build.mjs');
+      await build();
+      markBuilt(BUNDLE, newestSource);
+      program = compile();
+    } catch (e) {
+      process.stderr.write(`tskube: could not bundle src/ (${e instanceof Error ? e.message : e}); running it through tsx\n`);
+    }
   }
 }
-if (bundled) {
-  await import(pathToFileURL(BUNDLE).href);
+if (program) {
+  program.run();
 } else {
   await import('tsx');
   await import('../src/cli/main.ts');

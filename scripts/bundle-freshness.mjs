@@ -1,4 +1,4 @@
-// Whether dist/tskube.mjs is newer than every file under src/ (bin/tskube.js rebuilds it when not).
+// Whether dist/tskube.cjs is newer than every file under src/ (bin/tskube.js rebuilds it when not).
 // A built bundle carries, as its mtime, the newest source time seen before the build began, so an
 // edit made while esbuild was reading counts as a change.
 import { readdirSync, statSync, utimesSync } from 'node:fs';
@@ -28,3 +28,4 @@ export function markBuilt(bundle, newestSource) {
   const seconds = newestSource / 1000; // a number keeps the fraction a Date would cut to milliseconds
   utimesSync(bundle, seconds, seconds);
 }
+

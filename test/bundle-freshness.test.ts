@@ -1,4 +1,4 @@
-// scripts/bundle-freshness.mjs: when bin/tskube.js rebuilds dist/tskube.mjs before a start.
+// scripts/bundle-freshness.mjs: when bin/tskube.js rebuilds dist/tskube.cjs before a start.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// `npm start` runs bin/tskube.js, which loads the esbuild bundle dist/tskube.mjs (scripts/build.mjs)
+// `npm start` runs bin/tskube.js, which loads the esbuild bundle dist/tskube.cjs (scripts/build.mjs)
 // instead of transpiling src/ at every start. This proves the bundled cluster is the same product:
 // its modules still find their data files (the OpenAPI definitions, the image catalog and busybox
 // applets).
@@ -18,7 +18,7 @@ describeNeeding('bin/tskube.js runs the bundled cluster', { timeout: 3 * 60_000,
   after(async () => { await c?.stop(); });
 
   it('ran from the bundle (built or rebuilt at start when src/ was newer)', () => {
-    assert.ok(existsSync(join(REPO, 'dist', 'tskube.mjs')));
+    assert.ok(existsSync(join(REPO, 'dist', 'tskube.cjs')));
     assert.doesNotMatch(c.output(), /could not bundle/);
   });
 

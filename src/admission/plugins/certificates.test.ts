@@ -21,7 +21,7 @@ const validate = (obj: KubeObject) => new CertificateSubjectRestriction().valida
 describe('CertificateSubjectRestriction', () => {
   it('refuses a kube-apiserver-client request for system:masters, with Kubernetes\' message', async () => {
     const masters = await requestFor('CN=eve, O=devs, O=system:masters');
-    assert.deepEqual(organizationsOf(masters), ['devs', 'system:masters']);
+    assert.deepEqual(await organizationsOf(masters), ['devs', 'system:masters']);
     await assert.rejects(validate(csr(masters, 'kubernetes.io/kube-apiserver-client')), (e: { code?: number; message?: string }) =>
       e.code === 403 && e.message === 'certificatesigningrequests.certificates.k8s.io "c" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
   });
