@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RestClient } from '../client/rest.js';
 import { componentUserAgent } from '../client/user-agent.js';
@@ -10,7 +10,8 @@ import { RouteController } from '../network/routes.js';
 import { parseIPv4 } from '../network/cidr.js';
 import { NodeAgent, type Runtime } from '../agent/index.js';
 import { credentialsFromPullSecrets } from '../agent/image-credentials.js';
-import { createNodeRuntime, parseRuntimeKind, type RuntimeKind } from './runtimes.js';
+import { createNodeRuntime } from './runtimes.js';
+import { imageCatalogFiles, parseRuntimeKind, type RuntimeKind } from './runtime-kind.js';
 import { imageGCPolicyFromFlags, type ImageGCFlags, type ImageGCPolicy } from '../agent/image-gc.js';
 import { parseDuration } from './controller-flags.js';
 import { nodeCredential, proxyCredential } from '../apiserver/authn.js';
@@ -109,18 +110,6 @@ export async function stopContainers(runtime: Runtime, graceMs: number): Promise
   // A container no sandbox holds (none should be) is stopped all the same.
   await Promise.allSettled((await running()).map((c) => runtime.stopContainer(c.id, 0)));
   await runtime.close();
-}
-
-/**
- * imageCatalogFiles resolves --images files to absolute paths, refusing up front one that cannot be
- * read (rather than failing when the runtime loads it).
- */
-export function imageCatalogFiles(files: string[] | undefined): string[] {
-  return (files ?? []).map((f) => {
-    const p = resolve(f);
-    try { accessSync(p, constants.R_OK); } catch { throw new Error(`--images ${f}: cannot read ${p}`); }
-    return p;
-  });
 }
 
 /** AGENT_SHUTDOWN_GRACE_MS is how long containers get between SIGTERM and SIGKILL when the agent stops. */

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { ComponentHealth, COMPONENTS, type ProbeResult } from '../api/core/componentstatus.js';
 import { configureLogging, log, loggingOptions, type LogOptions } from '../util/log.js';
 import { addThreadMetrics, legacyRegistry, type MetricsJSON } from '../util/metrics/legacy-registry.js';
-import { startComponents, type Components, type ComponentsOptions } from './components.js';
+import type { Components, ComponentsOptions } from './components.js';
 
 /** ThreadComponentsOptions are ComponentsOptions that cross a thread boundary (plain data). */
 export type ThreadComponentsOptions = Omit<ComponentsOptions, 'signal' | 'componentHealth'>;
@@ -161,6 +161,9 @@ export class ComponentsThread {
 export function runComponentsThread(): void {
   const port = parentPort!;
   configureLogging((workerData as { logging: Omit<LogOptions, 'destination'> }).logging);
+  // Imported by this thread only (the main one never evaluates the components' code), at once, so
+  // that it is ready by the time the API server is.
+  const loaded = import('./components.js');
   const health = new ComponentHealth();
   const ac = new AbortController();
   let components: Components | undefined;
@@ -168,7 +171,7 @@ export function runComponentsThread(): void {
   port.on('message', (m: ToThread) => {
     switch (m.type) {
       case 'start':
-        startComponents({ ...m.options, signal: ac.signal, componentHealth: health }).then(
+        loaded.then(({ startComponents }) => startComponents({ ...m.options, signal: ac.signal, componentHealth: health })).then(
           (c) => { components = c; send({ type: 'started', id: m.id }); },
           (err: unknown) => { logger.error(err, 'starting the components failed'); send({ type: 'failed', id: m.id, message: (err as Error)?.message ?? String(err) }); },
         );

@@ -13,7 +13,7 @@ import { realClock } from '../util/clock.js';
 import { controllerFactories, defaultControllerOptions, type ControllerOptions } from './controllers.js';
 import { newNodeAgent, stopContainers } from './agent.js';
 import { SimulatedNodes } from '../agent/simulated/simulated-nodes.js';
-import type { RuntimeKind } from './runtimes.js';
+import type { RuntimeKind } from './runtime-kind.js';
 import { ClusterDNS } from '../network/dns/cluster-dns.js';
 import type { ImageGCPolicy } from '../agent/image-gc.js';
 import { runningProbe, type ComponentHealth } from '../api/core/componentstatus.js';

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AdmissionConfig } from '../api/resource.js';
-import { defaultControllerOptions, type ControllerOptions } from './controllers.js';
+import { defaultControllerOptions, type ControllerOptions } from '../controllers/common/context.js';
 import { formatCIDR, parseCIDR } from '../network/cidr.js';
 import { parseServiceClusterIPRange, parseServiceNodePortRange } from '../network/service-ranges.js';
 import { loadConfigFile } from '../scheduler/apis/load.js';

@@ -5,7 +5,6 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { ImageStore, imageStoreRoot } from '../runtime/oci/image/store.js';
 import { parseReference, repositoryName } from '../runtime/oci/image/reference.js';
 import type { StoredImage } from '../runtime/oci/image/types.js';
@@ -124,30 +123,4 @@ function displayName(name: string): string {
   } catch {
     return name;
   }
-}
-
-/** registerImagesCommand adds `tskube images` to the CLI. */
-export function registerImagesCommand(program: Command): void {
-  const images = program.command('images').description("manage a node's image store (--runtime oci): import tarballs, list, remove");
-  const nodeOptions = (c: Command): Command =>
-    c
-      .option('--data-dir <dir>', 'the data directory of `tskube up`', '.tskube')
-      .option('--node <name>', 'the node whose store to use (default: the first node)')
-      .option('--root-dir <dir>', "a node's root directory (as `tskube agent --root-dir`), instead of --data-dir/--node");
-  nodeOptions(images.command('import').argument('<file>', 'a `docker save` tarball or an OCI image layout tarball').description('import the images of a tarball').option('--all-nodes', 'import into every node of --data-dir'))
-    .action(async (file: string, o: NodeSelection) => {
-      for (const line of await importImages(file, o)) process.stdout.write(line + '\n');
-    });
-  nodeOptions(images.command('ls').alias('list').description('list the images in the store').option('-q, --quiet', 'only image ids'))
-    .action((o: NodeSelection & { quiet?: boolean }) => {
-      process.stdout.write(listImages(o));
-    });
-  nodeOptions(images.command('rm').alias('rmi').argument('<names...>', 'image names, name:tag, name@digest or ids').description('remove images').option('--all-nodes', 'remove from every node of --data-dir'))
-    .action(async (names: string[], o: NodeSelection) => {
-      const { out, errors, notes } = await removeImages(names, o);
-      for (const line of out) process.stdout.write(line + '\n');
-      for (const n of notes) process.stderr.write(`note: ${n}\n`);
-      for (const e of errors) process.stderr.write(`error: ${e}\n`);
-      if (errors.length > 0) process.exitCode = 1;
-    });
 }

@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { runUp } from './up.js';
-import { runServer } from './server.js';
-import { runAgent } from './agent.js';
-import { registerImagesCommand } from './images.js';
+import { registerImagesCommand } from './images-command.js';
 import { LOGGING_COMMANDS, addLoggingOptions, applyLoggingOptions } from './logging.js';
 import { addClusterFlags } from './controller-flags.js';
 import { log } from '../util/log.js';
@@ -39,7 +36,7 @@ program.command('up')
   .option('--runtime <kind>', RUNTIME_HELP, 'process')
   .option('--cri-endpoint <url>', CRI_ENDPOINT_HELP, 'unix:///run/containerd/containerd.sock')
   .option('--registries <file>', REGISTRIES_HELP)
-  .action(async (o) => { await runUp(o); });
+  .action(async (o) => { await (await import('./up.js')).runUp(o); });
 
 program.command('server')
   .description('run the control plane alone (API server, controllers, scheduler)')
@@ -48,7 +45,7 @@ program.command('server')
   .option('--host <addr>', 'address to listen on', '127.0.0.1')
   .addOption(storeOption())
   .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints (with --store etcd)', 'http://127.0.0.1:2379')
-  .action(async (o) => { await runServer(o); });
+  .action(async (o) => { await (await import('./server.js')).runServer(o); });
 
 program.command('agent')
   .description('run one node agent against an API server')
@@ -63,7 +60,7 @@ program.command('agent')
   .option('--address <ip>', 'address the API server reaches this agent at', '127.0.0.1')
   .option('--cluster-dns <ip>', 'the cluster DNS address pods are given (the tenth address of the service range; default 10.96.0.10)')
   .option('--images <file>', IMAGES_HELP, collect, [])
-  .action(async (o) => { await runAgent(o); });
+  .action(async (o) => { await (await import('./agent.js')).runAgent(o); });
 
 registerImagesCommand(program);
 

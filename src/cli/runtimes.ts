@@ -9,10 +9,9 @@ import type { ImageStore } from '../runtime/oci/image/index.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../util/log.js';
+import type { RuntimeKind } from './runtime-kind.js';
 
-/** RUNTIME_KINDS are the values of --runtime. */
-export const RUNTIME_KINDS = ['process', 'simulated', 'oci', 'cri'] as const;
-export type RuntimeKind = typeof RUNTIME_KINDS[number];
+export { RUNTIME_KINDS, parseRuntimeKind, type RuntimeKind } from './runtime-kind.js';
 
 /** NodeRuntimeOptions say where a node keeps its state and how its runtime is reached. */
 export interface NodeRuntimeOptions {
@@ -24,12 +23,6 @@ export interface NodeRuntimeOptions {
   criEndpoint?: string;
   /** a registries configuration file like k3s's registries.yaml (oci runtime) */
   registriesFile?: string;
-}
-
-/** parseRuntimeKind checks a --runtime value. */
-export function parseRuntimeKind(v: string, allowed: readonly RuntimeKind[] = RUNTIME_KINDS): RuntimeKind {
-  if ((allowed as readonly string[]).includes(v)) return v as RuntimeKind;
-  throw new Error(`--runtime must be one of ${allowed.join(', ')}, not ${JSON.stringify(v)}`);
 }
 
 /** createNodeRuntime builds a node's runtime; the cri runtime is connected (it asks containerd's Version). */

@@ -1,5 +1,4 @@
 import { startControlPlane } from './control-plane.js';
-import { startComponents } from './components.js';
 import { ComponentsThread, componentsThreadEnabled } from './components-thread.js';
 import { clusterDNSIP } from '../network/service-ranges.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
@@ -28,7 +27,7 @@ export async function runServer(o: ServerOptions): Promise<void> {
   };
   const components = thread
     ? await thread.start(options, cp.componentHealth)
-    : await startComponents({ ...options, signal: ac.signal, componentHealth: cp.componentHealth });
+    : await (await import('./components.js')).startComponents({ ...options, signal: ac.signal, componentHealth: cp.componentHealth });
   console.log(`tskube control plane is running at ${cp.api.url}`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
   console.log('  agents join with (NODE is the new node\'s name):');

@@ -1,10 +1,8 @@
 import { startControlPlane } from './control-plane.js';
-import { startComponents } from './components.js';
 import { ComponentsThread, componentsThreadEnabled } from './components-thread.js';
 import { clusterDNSIP } from '../network/service-ranges.js';
 import { admissionConfigFrom, controllerOptionsFrom, type ClusterFlags } from './controller-flags.js';
-import { imageCatalogFiles } from './agent.js';
-import { parseRuntimeKind } from './runtimes.js';
+import { imageCatalogFiles, parseRuntimeKind } from './runtime-kind.js';
 import { resolve } from 'node:path';
 import { imageGCPolicyFromFlags, type ImageGCFlags } from '../agent/image-gc.js';
 import { parseDuration } from './controller-flags.js';
@@ -43,7 +41,8 @@ export async function runUp(o: UpOptions): Promise<void> {
   };
   const components = thread
     ? await thread.start(options, cp.componentHealth)
-    : await startComponents({ ...options, signal: ac.signal, componentHealth: cp.componentHealth });
+    // loaded here only: with the thread, the components' code is never evaluated on this one
+    : await (await import('./components.js')).startComponents({ ...options, signal: ac.signal, componentHealth: cp.componentHealth });
   console.log(`tskube is running (API server ${cp.api.url}, ready in ${Date.now() - started} ms).`);
   console.log(`  export KUBECONFIG=${cp.kubeconfigPath}`);
   console.log('  kubectl get nodes');
