@@ -6,9 +6,8 @@
 // code or files of their own, or that only some runtimes need, stay external (EXTERNAL).
 // bin/tskube.js uses the bundle only while it is newer than every file under src/, and rebuilds it
 // otherwise, so an edited checkout never runs stale code. Run by `npm ci` (the "prepare" script).
-// The main bundle is CommonJS because Node 20 gives V8's code cache only to scripts, not to ES
-// modules (scripts/code-cache.mjs); the components' bundle, which a worker thread loads while the
-// API server starts, stays an ES module.
+// The bundles are CommonJS because Node 20 gives V8's code cache only to scripts, not to ES modules
+// (scripts/code-cache.mjs); the components' bundle is what their worker thread runs.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,7 +52,7 @@ export function asciiOnly(text) {
  * (src/cli/components-thread-main.ts): the controllers, scheduler and agents without the API
  * server, about a third less code for that thread to hold (src/cli/components-thread.ts).
  */
-export const COMPONENTS_BUNDLE = join(ROOT, 'dist', 'components.mjs');
+export const COMPONENTS_BUNDLE = join(ROOT, 'dist', 'components.cjs');
 
 /**
  * build writes the bundles atomically (several tskube processes may rebuild at once), the
@@ -65,21 +64,20 @@ export async function build() {
   if (noInit) process.stderr.write(`tskube build: no dist/tskube-init (${noInit}); containers are set up by the setup script\n`);
   const { build: esbuild } = await import('esbuild');
   mkdirSync(dirname(BUNDLE), { recursive: true });
-  for (const [entry, out, format] of [['components-thread-main.ts', COMPONENTS_BUNDLE, 'esm'], ['main.ts', BUNDLE, 'cjs']]) {
+  for (const [entry, out] of [['components-thread-main.ts', COMPONENTS_BUNDLE], ['main.ts', BUNDLE]]) {
     const tmp = `${out}.${process.pid}.tmp`;
     try {
       const result = await esbuild({
         entryPoints: [join(ROOT, 'src', 'cli', entry)],
-        bundle: true, platform: 'node', format, target: 'node20',
+        bundle: true, platform: 'node', format: 'cjs', target: 'node20',
         external: EXTERNAL, outfile: tmp, logLevel: 'warning', plugins: [keepModuleUrls], write: false,
-        ...(format === 'esm'
-          // Bundled CommonJS packages call require(): give the module one.
-          ? { banner: { js: "import { createRequire as __tskubeCreateRequire } from 'node:module'; const require = __tskubeCreateRequire(import.meta.url);" } }
-          // import.meta.filename (the running file: components-thread.ts finds the other bundle by it).
-          // Whitespace and syntax minified, names kept (stack traces still name every function):
-          // a third less source to read, hash and deserialize at each start.
-          // Wrapped as CommonJS's module function, for scripts/code-cache.mjs to run.
-          : { define: { 'import.meta.filename': '__filename' }, minifyWhitespace: true, minifySyntax: true, banner: { js: MODULE_WRAPPER }, footer: { js: '})' } }),
+        // import.meta.filename: the running bundle (components-thread.ts finds the other one by it).
+        define: { 'import.meta.filename': '__filename' },
+        // Whitespace and syntax minified, names kept (stack traces still name every function): a
+        // third less source to read, hash and deserialize at each start.
+        minifyWhitespace: true, minifySyntax: true,
+        // Wrapped as CommonJS's module function, for scripts/code-cache.mjs to run.
+        banner: { js: MODULE_WRAPPER }, footer: { js: '})' },
       });
       writeFileSync(tmp, asciiOnly(result.outputFiles[0].text));
       renameSync(tmp, out);

@@ -5,7 +5,7 @@
  * API server only through its API (its local Unix socket); the thread boundary carries only start,
  * stop, the ComponentStatus probes and the metrics for /metrics. TSKUBE_COMPONENTS_THREAD=0 keeps
  * them on the main thread. The thread
- * loads only their code (dist/components.mjs): about 16 MiB for an idle thread, 48 MiB with the
+ * loads only their code (dist/components.cjs): about 16 MiB for an idle thread, 48 MiB with the
  * whole bundle.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -51,15 +51,20 @@ export function isComponentsThread(): boolean {
 }
 
 /**
- * newWorker starts the thread on dist/components.mjs when tskube runs from its bundle (built with
+ * newWorker starts the thread on dist/components.cjs when tskube runs from its bundle (built with
  * it by scripts/build.mjs; import.meta.filename is the bundle's there, as the build rewrites only
- * import.meta.url to each module's source), or on src/cli/components-thread-main.ts through tsx:
- * Node 20 does not carry the parent's loader hooks into workers, so that thread registers tsx itself.
+ * import.meta.url to each module's source), through V8's code cache as the main bundle
+ * (scripts/code-cache.mjs), or on src/cli/components-thread-main.ts through tsx: Node 20 does not
+ * carry the parent's loader hooks into workers, so that thread registers tsx itself.
  */
 function newWorker(data: unknown): Worker {
   const self = import.meta.filename;
-  const bundle = join(dirname(self), 'components.mjs');
-  if (!self.endsWith('.ts') && existsSync(bundle)) return new Worker(bundle, { workerData: data });
+  const bundle = join(dirname(self), 'components.cjs');
+  if (!self.endsWith('.ts') && existsSync(bundle)) {
+    const codeCache = JSON.stringify(pathToFileURL(join(ROOT, 'scripts', 'code-cache.mjs')).href);
+    const cacheFile = process.env.TSKUBE_CODE_CACHE === '0' ? 'undefined' : JSON.stringify(`${bundle}.v8cache`);
+    return new Worker(`import(${codeCache}).then((m) => { m.compileCommonJS(${JSON.stringify(bundle)}, ${cacheFile}).run(); })`, { eval: true, workerData: data });
+  }
   const main = JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli', 'components-thread-main.ts')).href);
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${main}); })`, { eval: true, workerData: data });
 }
