@@ -4,10 +4,14 @@
 import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** newestMtime is the latest modification time (ms) of any file under dir (about 10 ms for src/). */
+/**
+ * newestMtime is the latest modification time (ms) of any file under dir (about 10 ms for src/),
+ * Python's bytecode caches left out: they are not sources.
+ */
 export function newestMtime(dir) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === '__pycache__') continue;
     const p = join(dir, e.name);
     newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
   }

@@ -31,7 +31,7 @@ it('a bundle stamped after its build is up to date, even when the newest source 
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-it('a source edited after the build (a millisecond or more) makes the bundle stale; a missing bundle is stale', () => {
+it('a source edited after the build (a millisecond or more) makes the bundle stale; a missing bundle is stale; a bytecode cache does not', () => {
   const dir = tree();
   try {
     const bundle = join(dir, 'bundle.mjs');
@@ -41,5 +41,10 @@ it('a source edited after the build (a millisecond or more) makes the bundle sta
     utimesSync(join(dir, 'src/a/x.ts'), 1795915185.002, 1795915185.002);
     assert.equal(bundleUpToDate(bundle, newestMtime(join(dir, 'src'))), false);
     assert.equal(bundleUpToDate(join(dir, 'none.mjs'), 0), false);
+    // Python's bytecode cache beside a helper is not a source
+    mkdirSync(join(dir, 'src/a/__pycache__'));
+    writeFileSync(join(dir, 'src/a/__pycache__/helper.cpython-311.pyc'), '');
+    utimesSync(join(dir, 'src/a/x.ts'), 1795915100, 1795915100);
+    assert.equal(bundleUpToDate(bundle, newestMtime(join(dir, 'src'))), true);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -43,9 +43,9 @@ export const DEFAULT_STORAGE_CLASS = {
  */
 export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?: string; clock?: Clock } = {}): Promise<void> {
   const namespaces = api.storeFor('', 'v1', 'namespaces');
-  for (const name of SYSTEM_NAMESPACES) {
-    await ensure(() => namespaces.get(undefined, name), () => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }));
-  }
+  // Each step's objects at once (their writes commit together); the namespaces come first.
+  await Promise.all(SYSTEM_NAMESPACES.map((name) =>
+    ensure(() => namespaces.get(undefined, name), () => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }))));
   const services = api.storeFor('', 'v1', 'services');
   const serviceIP = o.kubernetesServiceIP ?? '10.96.0.1';
   const createService = () => services.create('default', {
@@ -70,21 +70,20 @@ export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?
   await ensure(() => classes.get(undefined, DEFAULT_STORAGE_CLASS.metadata.name), () => classes.create(undefined, structuredClone(DEFAULT_STORAGE_CLASS)));
   // kube-apiserver's scheduling/bootstrap-system-priority-classes post-start hook.
   const priorityClasses = api.storeFor('scheduling.k8s.io', 'v1', 'priorityclasses');
-  for (const pc of SYSTEM_PRIORITY_CLASSES) {
-    await ensure(() => priorityClasses.get(undefined, pc.metadata!.name!), () => priorityClasses.create(undefined, structuredClone(pc)));
-  }
+  await Promise.all(SYSTEM_PRIORITY_CLASSES.map((pc) =>
+    ensure(() => priorityClasses.get(undefined, pc.metadata!.name!), () => priorityClasses.create(undefined, structuredClone(pc)))));
   // kube-aggregator's autoregister and availability controllers: a Local APIService per built-in group version, Available.
   const apiServices = api.storeFor('apiregistration.k8s.io', 'v1', 'apiservices');
   // The built-in resource metrics API is listed too: `kubectl get apiservices` shows v1beta1.metrics.k8s.io,
   // as where metrics-server runs (the docs' check before `kubectl top`).
-  for (const svc of localAPIServices([...allResources, ...metricsResources])) {
+  await Promise.all(localAPIServices([...allResources, ...metricsResources]).map(async (svc) => {
     const name = svc.metadata!.name!;
     await ensure(() => apiServices.get(undefined, name), () => apiServices.create(undefined, svc));
     const cur = await apiServices.get(undefined, name);
     if (!(cur.spec as { service?: unknown } | undefined)?.service && availableCell(cur) !== 'True') {
       await apiServices.update(undefined, name, { ...cur, status: localAvailableStatus((o.clock ?? realClock).now()) }, { subresource: 'status' });
     }
-  }
+  }));
   // kube-apiserver's rbac/bootstrap-roles post-start hook.
   await reconcileBootstrapPolicy(api.storeFor);
   // The post-start work is done: /readyz and /healthz say ok from here on.

@@ -30,8 +30,10 @@ import struct
 import subprocess
 import sys
 
-# -I leaves this file's directory off the module path: netlink.py lives beside it.
+# -I leaves this file's directory off the module path: netlink.py lives beside it. No bytecode
+# cache is written beside it: a new file under src/ would make bin/tskube.js rebuild its bundle.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
 import netlink  # noqa: E402
 
 CHANNEL = int(os.environ.pop('NODE_CHANNEL_FD'))
