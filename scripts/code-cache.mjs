@@ -25,7 +25,7 @@ function identity(fd) {
 }
 
 /** readCache returns the cache made from the bundle with this identity, if there is one. */
-export function readCache(cacheFile, id) {
+function readCache(cacheFile, id) {
   let data;
   try { data = readFileSync(cacheFile); } catch { return undefined; }
   if (data.length <= HEADER_BYTES) return undefined;

@@ -1,8 +1,4 @@
-/**
- * The container runtimes a node agent can drive (`--runtime`): process (the host's programs in Linux
- * namespaces, tskube's default: no images, no engine), simulated (no processes, KWOK-like), oci
- * (images from registries run with runc) and cri (containerd over the CRI).
- */
+/** createNodeRuntime: the runtime of each --runtime kind (src/cli/runtime-kind.ts says which there are). */
 import { createRuntime } from '../agent/index.js';
 import type { Runtime } from '../runtime/types.js';
 import type { ImageStore } from '../runtime/oci/image/index.js';
@@ -10,8 +6,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../util/log.js';
 import type { RuntimeKind } from './runtime-kind.js';
-
-export { RUNTIME_KINDS, parseRuntimeKind, type RuntimeKind } from './runtime-kind.js';
 
 /** NodeRuntimeOptions say where a node keeps its state and how its runtime is reached. */
 export interface NodeRuntimeOptions {
