@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { newCA } from '../tls.js';
+import { newCA } from '../pki.js';
 import { eventually, startTestCluster, type TestCluster } from '../../testing/test-cluster.js';
 import { startWardleServer, wardleManifests, WARDLE_GROUP, WARDLE_VERSION, type WardleServer } from './testing.js';
 
@@ -166,7 +166,7 @@ describe('Aggregator in the API server (an extension server on 127.0.0.1)', () =
 
   it('the serving certificate is checked against spec.caBundle unless insecureSkipTLSVerify', async () => {
     const store = tc.api.storeFor('apiregistration.k8s.io', 'v1', 'apiservices');
-    const other = Buffer.from((await newCA('other-ca')).cert).toString('base64');
+    const other = Buffer.from(newCA('other-ca').cert).toString('base64');
     const setSpec = async (spec: Record<string, unknown>) => {
       const cur = await store.get(undefined, NAME);
       const next = { ...(cur.spec as Record<string, unknown>), ...spec };

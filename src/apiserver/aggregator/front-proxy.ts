@@ -6,7 +6,6 @@
  * ClusterAuthenticationTrustController's ConfigMap), where extension servers read whom to trust for
  * X-Remote-User. The CA lives as long as the API server process: each start publishes its own.
  */
-import { randomBytes, webcrypto } from 'node:crypto';
 import type { KubeObject } from '../../api/resource.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { Clock } from '../../util/clock.js';
@@ -20,38 +19,12 @@ export interface FrontProxyCredentials { caCert: string; cert: string; key: stri
 /** FRONT_PROXY_CLIENT is the client certificate's common name, the one allowed name. */
 export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
-const pem = (label: string, der: ArrayBuffer) => `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END ${label}-----\n`;
-
 /** newFrontProxyCredentials makes front-proxy-ca and a front-proxy-client certificate (ECDSA P-256, clientAuth). */
 export async function newFrontProxyCredentials(): Promise<FrontProxyCredentials> {
-  const x509 = await import('../x509.js');
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const [caKeys, keys] = await Promise.all([
-    webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']),
-    webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']),
-  ]) as [CryptoKeyPair, CryptoKeyPair];
-  const now = Date.now();
-  const validity = { notBefore: new Date(now - 60_000), notAfter: new Date(now + 10 * 365 * 24 * 3600_000) };
-  const serial = () => { const b = randomBytes(16); b[0] = (b[0] & 0x7f) | 0x01; return b.toString('hex'); };
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(), name: 'CN=front-proxy-ca', ...validity, signingAlgorithm: alg, keys: caKeys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
-  const client = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(), subject: `CN=${FRONT_PROXY_CLIENT}`, issuer: ca.subject, ...validity,
-    signingAlgorithm: alg, publicKey: keys.publicKey, signingKey: caKeys.privateKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
-  return { caCert: `${ca.toString('pem')}\n`, cert: `${client.toString('pem')}\n`, key: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) };
+  const { newCA, newSignedCert } = await import('../pki.js');
+  const ca = newCA('front-proxy-ca');
+  const client = newSignedCert(ca, { commonName: FRONT_PROXY_CLIENT, usage: 'clientAuth' });
+  return { caCert: ca.cert, cert: client.cert, key: client.key };
 }
 
 /** AUTHENTICATION_CONFIGMAP is where extension servers read the front proxy's trust. */

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { newCA, newServingCert } from '../tls.js';
+import { newCA, newServingCert } from '../pki.js';
 
 /** WARDLE_GROUP / WARDLE_VERSION are the sample API's group and version. */
 export const WARDLE_GROUP = 'wardle.example.com';
@@ -89,8 +89,8 @@ const status = (code: number, reason: string, message: string) => ({ kind: 'Stat
 
 /** startWardleServer starts the server for the Service `service` in `namespace` (its certificate's name). */
 export async function startWardleServer(o: { namespace: string; service: string; port?: number }): Promise<WardleServer> {
-  const ca = await newCA('wardle-ca');
-  const cert = await newServingCert(ca, 'wardle', [`${o.service}.${o.namespace}.svc`]);
+  const ca = newCA('wardle-ca');
+  const cert = newServingCert(ca, 'wardle', [`${o.service}.${o.namespace}.svc`]);
   const flunders = new Map<string, Obj>();
   const watchers = new Set<{ ns: string; res: ServerResponse }>();
   let rv = 1;
