@@ -3,7 +3,10 @@
 // protobuf, the default class), CSINode, and the Local APIServices of every built-in group version.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
+import { X509Certificate, webcrypto } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as x509 from '../src/apiserver/x509.js';
 import { startCluster, kubectl, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
@@ -13,10 +16,15 @@ const k = (args: string[], input?: string) => kubectl(c, args, { input });
 const header = (out: string) => out.split('\n')[0].trim().split(/\s{2,}/);
 const row = (out: string, name: string) => out.split('\n').find((l) => l.startsWith(`${name} `))?.trim().split(/\s{2,}/);
 
-async function csrManifest(name: string, extra = ''): Promise<string> {
+/** keyPEMs: the PKCS#8 PEM of each request's private key, by request name (a user's key file). */
+const keyPEMs = new Map<string, string>();
+
+async function csrManifest(name: string, extra = '', subject = `CN=${name}`): Promise<string> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const req = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${name}`, keys, signingAlgorithm: alg });
+  const req = await x509.Pkcs10CertificateRequestGenerator.create({ name: subject, keys, signingAlgorithm: alg });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+  keyPEMs.set(name, `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`);
   const request = Buffer.from(req.toString('pem')).toString('base64');
   return `apiVersion: certificates.k8s.io/v1
 kind: CertificateSigningRequest
@@ -26,6 +34,16 @@ spec:
   signerName: kubernetes.io/kube-apiserver-client
   usages: [client auth]${extra}
 `;
+}
+
+/** issued waits for the signer to write the request's certificate and returns its PEM. */
+async function issued(name: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const b64 = (await k(['get', 'csr', name, '-o', 'jsonpath={.status.certificate}'])).stdout;
+    if (b64) return Buffer.from(b64, 'base64').toString();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name}: no certificate issued`);
 }
 
 describeNeeding('certificates, ingresses, CSI nodes and API services with kubectl', { timeout: 5 * 60_000, ...requireTool(KUBECTL) }, () => {
@@ -44,11 +62,66 @@ describeNeeding('certificates, ingresses, CSI nodes and API services with kubect
 
     assert.equal((await k(['certificate', 'approve', 'alice'])).stdout.trim(), 'certificatesigningrequest.certificates.k8s.io/alice approved');
     assert.equal((await k(['certificate', 'deny', 'bob'])).stdout.trim(), 'certificatesigningrequest.certificates.k8s.io/bob denied');
+    await issued('alice');
     const after = (await k(['get', 'csr'])).stdout;
-    assert.equal(row(after, 'alice')![5], 'Approved');
+    assert.equal(row(after, 'alice')![5], 'Approved,Issued');
     assert.equal(row(after, 'bob')![5], 'Denied');
+    assert.equal((await k(['get', 'csr', 'bob', '-o', 'jsonpath={.status.certificate}'])).stdout, '', 'a denied request is not signed');
     const cond = JSON.parse((await k(['get', 'csr', 'alice', '-o', 'jsonpath={.status.conditions[0]}'])).stdout);
     assert.deepEqual([cond.type, cond.status, cond.reason], ['Approved', 'True', 'KubectlApprove']);
+  });
+
+  it('CSRs: a normal user\'s certificate, as the docs issue one: signed by the cluster CA, then kubectl authenticates with it', async () => {
+    await k(['create', '-f', '-'], await csrManifest('myuser', '\n  expirationSeconds: 86400', 'CN=myuser, O=developers'));
+    await k(['certificate', 'approve', 'myuser']);
+    const pem = await issued('myuser');
+    const cert = new X509Certificate(pem);
+    const ca = new X509Certificate(Buffer.from(/certificate-authority-data: (\S+)/.exec(readFileSync(c.kubeconfig, 'utf8'))![1], 'base64').toString());
+    assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), 'signed by the cluster CA');
+    assert.equal(cert.subject, 'CN=myuser\nO=developers');
+    // expirationSeconds 86400: a day, backdated five minutes (clock skew) at both ends
+    const lifetime = new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime();
+    assert.equal(lifetime, 86_400_000);
+    assert.ok(new Date(cert.validFrom).getTime() <= Date.now() - 4 * 60_000);
+    assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'client auth only');
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-user-'));
+    try {
+      writeFileSync(join(dir, 'myuser.crt'), pem);
+      writeFileSync(join(dir, 'myuser.key'), keyPEMs.get('myuser')!);
+      assert.equal((await k(['config', 'set-credentials', 'myuser', `--client-key=${join(dir, 'myuser.key')}`, `--client-certificate=${join(dir, 'myuser.crt')}`, '--embed-certs=true'])).stdout.trim(), 'User "myuser" set.');
+      const cluster = (await k(['config', 'view', '-o', 'jsonpath={.contexts[0].context.cluster}'])).stdout;
+      await k(['config', 'set-context', 'myuser', `--cluster=${cluster}`, '--user=myuser']);
+      const whoami = await k(['--context', 'myuser', 'auth', 'whoami']);
+      assert.match(whoami.stdout, /^Username\s+myuser$/m, whoami.stderr);
+      assert.match(whoami.stdout, /^Groups\s+\[developers system:authenticated\]$/m);
+      const denied = await k(['--context', 'myuser', 'get', 'pods']);
+      assert.equal(denied.stderr.trim(), 'Error from server (Forbidden): pods is forbidden: User "myuser" cannot list resource "pods" in API group "" in the namespace "default"');
+      await k(['create', 'role', 'developer', '--verb=create', '--verb=get', '--verb=list', '--verb=update', '--verb=delete', '--resource=pods']);
+      await k(['create', 'rolebinding', 'developer-binding-myuser', '--role=developer', '--user=myuser']);
+      const allowed = await k(['--context', 'myuser', 'get', 'pods']);
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal(allowed.stderr.trim(), 'No resources found in default namespace.');
+      // the admin's context still authenticates with its token
+      assert.match((await k(['auth', 'whoami'])).stdout, /^Username\s+kubernetes-admin$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('CSRs: the signer refuses usages its signer does not allow (Failed, SignerValidationFailure)', async () => {
+    await k(['create', '-f', '-'], (await csrManifest('server-auth')).replace('usages: [client auth]', 'usages: [digital signature, server auth]'));
+    await k(['certificate', 'approve', 'server-auth']);
+    let conditions: { type: string; reason: string; message: string }[] = [];
+    for (let i = 0; i < 200 && conditions.length < 2; i++) {
+      conditions = JSON.parse((await k(['get', 'csr', 'server-auth', '-o', 'jsonpath={.status.conditions}'])).stdout || '[]');
+      if (conditions.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(conditions.map((x) => [x.type, x.reason, x.message]), [
+      ['Approved', 'KubectlApprove', 'This CSR was approved by kubectl certificate approve.'],
+      ['Failed', 'SignerValidationFailure', 'invalid usage for client certificate: server auth'],
+    ]);
+    assert.equal(row((await k(['get', 'csr'])).stdout, 'server-auth')![5], 'Approved,Failed');
+    assert.equal((await k(['get', 'csr', 'server-auth', '-o', 'jsonpath={.status.certificate}'])).stdout, '');
   });
 
   it('CSRs: Kubernetes\' validation messages', async () => {

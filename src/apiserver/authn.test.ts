@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_USER, TokenAuthenticator, nodeCredential, nodeNameOf, proxyCredential } from './authn.js';
+import { ADMIN_USER, TokenAuthenticator, certificateUser, nodeCredential, nodeNameOf, proxyCredential } from './authn.js';
 
 const authn = new TokenAuthenticator({ adminTokens: ['admintoken'], nodeToken: 'nodetoken' });
 
@@ -48,4 +48,18 @@ test('the node token vouches for the agents\' kube-proxy credential: system:kube
   assert.equal(nodeNameOf(u!), undefined);
   assert.equal(authn.authenticate(`Bearer ${proxyCredential('wrong')}`), undefined);
   assert.equal(new TokenAuthenticator({ adminTokens: ['admintoken'] }).authenticate(`Bearer ${proxyCredential('')}`), undefined);
+});
+
+test('certificateUser: a verified client certificate is its CN, with each O a group; an unverified one, or none, is no one', () => {
+  let parsed = 0;
+  const socket = (authorized: boolean, subject: Record<string, string | string[]>) => ({ authorized, getPeerCertificate: () => { parsed++; return { subject }; } });
+  const jane = socket(true, { CN: 'jane', O: ['devs', 'ops'] });
+  assert.deepEqual(certificateUser(jane), { name: 'jane', groups: ['devs', 'ops', 'system:authenticated'] });
+  assert.deepEqual(certificateUser(jane), { name: 'jane', groups: ['devs', 'ops', 'system:authenticated'] });
+  assert.equal(parsed, 1, 'one parse a connection');
+  assert.deepEqual(certificateUser(socket(true, { CN: 'system:node:host01', O: 'system:nodes' })), { name: 'system:node:host01', groups: ['system:nodes', 'system:authenticated'] });
+  assert.equal(certificateUser(socket(false, { CN: 'mallory' })), undefined, 'a certificate the handshake did not verify');
+  assert.equal(certificateUser(socket(true, { O: 'devs' })), undefined, 'no common name');
+  assert.equal(certificateUser({}), undefined, 'plain HTTP (the local socket)');
+  assert.equal(certificateUser(undefined), undefined);
 });

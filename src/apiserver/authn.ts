@@ -119,6 +119,30 @@ export class TokenAuthenticator {
   }
 }
 
+/** certificateUsers: the user of each TLS connection that presented a verified client certificate (one parse a connection). */
+const certificateUsers = new WeakMap<object, UserInfo | null>();
+
+/**
+ * certificateUser is kube-apiserver's x509 authenticator (--client-ca-file): a connection whose
+ * client certificate the TLS handshake verified against the cluster CA (chain, validity, client
+ * usage) is the user its subject names, CN the name and each O a group. It comes before the
+ * bearer tokens, as in Kubernetes' union of authenticators. Undefined without such a certificate.
+ */
+export function certificateUser(socket: unknown): UserInfo | undefined {
+  const tls = socket as { authorized?: boolean; getPeerCertificate?: () => { subject?: Record<string, string | string[] | undefined> } } | null;
+  if (!tls || tls.authorized !== true || typeof tls.getPeerCertificate !== 'function') return undefined;
+  let user = certificateUsers.get(tls);
+  if (user === undefined) {
+    const subject = tls.getPeerCertificate().subject ?? {};
+    const values = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    const name = values(subject.CN)[0] ?? '';
+    // a certificate without a common name authenticates no one (Kubernetes: "common name is empty")
+    user = name ? { name, groups: [...values(subject.O), AUTHENTICATED_GROUP] } : null;
+    certificateUsers.set(tls, user);
+  }
+  return user ?? undefined;
+}
+
 /** bearerToken reads `Bearer <token>`; the scheme is case-insensitive (the Python client sends `bearer`), as Kubernetes reads it. */
 export function bearerToken(authorization: string | undefined): string | undefined {
   const m = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '');

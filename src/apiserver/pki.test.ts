@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
 import * as x509 from './x509.js';
-import { newCA, newServingCert, newSignedCert } from './pki.js';
+import { newCA, newServingCert, newSignedCert, readCertificateRequest, signRequest } from './pki.js';
 
 // Read back with an independent parser (@peculiar/x509) and Node's (OpenSSL's) own checks.
 const parse = (pem: string) => new x509.X509Certificate(pem);
@@ -96,5 +96,43 @@ describe('newSignedCert', () => {
 
   it('refuses a CA certificate that is not PEM', () => {
     assert.throws(() => newServingCert({ cert: 'garbage', key: newCA('x').key }, 'kube-apiserver', []), /no PEM certificate/);
+  });
+});
+
+describe('readCertificateRequest and signRequest', () => {
+  const request = async (name: string, sans?: x509.JsonGeneralNames) => {
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name, keys, signingAlgorithm: alg,
+      extensions: sans ? [new x509.SubjectAlternativeNameExtension(sans), new x509.BasicConstraintsExtension(true)] : [],
+    });
+    return new Uint8Array(csr.rawData);
+  };
+
+  it('reads the subject and the requested alternative names', async () => {
+    const r = readCertificateRequest(await request('CN=system:node:host01, O=system:nodes', [{ type: 'dns', value: 'host01' }, { type: 'ip', value: '10.0.0.1' }, { type: 'email', value: 'a@b.c' }, { type: 'url', value: 'spiffe://x/y' }]));
+    assert.equal(r.commonName, 'system:node:host01');
+    assert.deepEqual(r.organizations, ['system:nodes']);
+    assert.deepEqual([r.dnsNames, r.ipAddresses, r.emailAddresses, r.uris], [['host01'], ['10.0.0.1'], ['a@b.c'], ['spiffe://x/y']]);
+  });
+
+  it('issues the certificate asked for: subject, key and names from the request, usages and validity from the template, no other requested extension', async () => {
+    const ca = newCA('tskube-ca');
+    const der = await request('CN=jane, O=devs, O=ops', [{ type: 'dns', value: 'jane.example' }]);
+    const notBefore = new Date('2026-11-29T11:55:00Z');
+    const notAfter = new Date('2026-11-30T11:55:00Z');
+    const pem = signRequest(ca, readCertificateRequest(der), { keyUsage: 1 | 4, extendedKeyUsages: ['1.3.6.1.5.5.7.3.2'], notBefore, notAfter });
+    const cert = new X509Certificate(pem);
+    assert.ok(cert.verify(new X509Certificate(ca.cert).publicKey));
+    assert.equal(cert.subject, 'CN=jane\nO=devs\nO=ops');
+    assert.equal(cert.subjectAltName, 'DNS:jane.example');
+    assert.deepEqual([cert.validFrom, cert.validTo], ['Nov 29 11:55:00 2026 GMT', 'Nov 30 11:55:00 2026 GMT']);
+    assert.equal(cert.publicKey.export({ type: 'spki', format: 'der' }).toString('hex'),
+      Buffer.from(new x509.Pkcs10CertificateRequest(der).publicKey.rawData).toString('hex'), 'the request\'s key');
+    const c = parse(pem);
+    assert.equal(c.getExtension(x509.KeyUsagesExtension)?.usages, x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment);
+    assert.equal(c.getExtension(x509.BasicConstraintsExtension)?.ca, false, 'the request asked for CA:TRUE; the signer makes a leaf');
+    assert.equal(c.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId, parse(ca.cert).getExtension(x509.SubjectKeyIdentifierExtension)?.keyId);
   });
 });

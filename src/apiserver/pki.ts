@@ -5,6 +5,7 @@
  * through @peculiar/x509 (its WebCrypto layer and dependency container) that took ~0.1 s of it;
  * that library is loaded now only to read certificate signing requests.
  */
+import { CertificationRequest } from '@peculiar/asn1-csr';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
@@ -104,11 +105,11 @@ interface Issuer { name: asn.Name; key: KeyObject; keyIdentifier?: ArrayBuffer }
 const madeHere = new WeakMap<CertAndKey, Required<Issuer>>();
 
 /** signed builds the certificate and signs its TBSCertificate with the issuer's key. */
-function signed(subject: asn.Name, spki: asn.SubjectPublicKeyInfo, issuer: Issuer, extensions: asn.Extension[]): string {
+function signed(subject: asn.Name, spki: asn.SubjectPublicKeyInfo, issuer: Issuer, extensions: asn.Extension[], period = validity()): string {
   const algorithm = signatureAlgorithm(issuer.key);
   const tbsCertificate = new asn.TBSCertificate({
     version: asn.Version.v3, serialNumber: serialNumber(), signature: algorithm, issuer: issuer.name,
-    validity: validity(), subject, subjectPublicKeyInfo: spki, extensions: new asn.Extensions(extensions),
+    validity: period, subject, subjectPublicKeyInfo: spki, extensions: new asn.Extensions(extensions),
   });
   const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbsCertificate)), issuer.key);
   const cert = new asn.Certificate({ tbsCertificate, signatureAlgorithm: algorithm, signatureValue: arrayBuffer(signature) });
@@ -182,4 +183,77 @@ export function newSignedCert(ca: CertAndKey, o: LeafOptions): CertAndKey {
 /** newServingCert makes a serverAuth certificate for `sans`, signed by `ca`. */
 export function newServingCert(ca: CertAndKey, commonName: string, sans: string[]): CertAndKey {
   return newSignedCert(ca, { commonName, usage: 'serverAuth', sans });
+}
+
+/** CertificateRequest is what a signer reads of a PKCS#10 request (Go's x509.CertificateRequest fields). */
+export interface CertificateRequest {
+  subject: asn.Name;
+  commonName: string;
+  organizations: string[];
+  dnsNames: string[];
+  ipAddresses: string[];
+  emailAddresses: string[];
+  uris: string[];
+  /** the subjectAltName extension as requested, copied into the certificate */
+  subjectAltName?: asn.Extension;
+  publicKey: asn.SubjectPublicKeyInfo;
+}
+
+const OID_ORGANIZATION = '2.5.4.10';
+const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+
+/** attributeValues are the string values of one attribute type in a name, in order. */
+function attributeValues(name: asn.Name, type: string): string[] {
+  // plain arrays out: Name and its RDNs are Array subclasses, which map and filter would keep
+  return Array.from(name).flatMap((rdn) => Array.from(rdn).filter((a) => a.type === type).map((a) => a.value.toString()));
+}
+
+/** readCertificateRequest parses a DER PKCS#10 request (its signature is checked at admission: pkcs10.ts). */
+export function readCertificateRequest(der: Uint8Array): CertificateRequest {
+  const info = AsnConvert.parse(der, CertificationRequest).certificationRequestInfo;
+  const requested = info.attributes.find((a) => a.type === OID_EXTENSION_REQUEST);
+  const extensions = requested?.values[0] ? AsnConvert.parse(requested.values[0], asn.Extensions) : [];
+  const subjectAltName = extensions.find((e) => e.extnID === OID.subjectAltName);
+  const names = subjectAltName ? AsnConvert.parse(subjectAltName.extnValue, asn.SubjectAlternativeName) : [];
+  const pick = (f: (g: asn.GeneralName) => string | undefined) => Array.from(names, f).filter((v): v is string => v !== undefined);
+  return {
+    subject: info.subject,
+    commonName: attributeValues(info.subject, OID.commonName)[0] ?? '',
+    organizations: attributeValues(info.subject, OID_ORGANIZATION),
+    dnsNames: pick((g) => g.dNSName),
+    ipAddresses: pick((g) => g.iPAddress),
+    emailAddresses: pick((g) => g.rfc822Name),
+    uris: pick((g) => g.uniformResourceIdentifier),
+    subjectAltName: subjectAltName && new asn.Extension({ extnID: OID.subjectAltName, critical: subjectAltName.critical, extnValue: subjectAltName.extnValue }),
+    publicKey: info.subjectPKInfo,
+  };
+}
+
+/** SigningTemplate is what a signer decides of the certificate (client-go's PermissiveSigningPolicy). */
+export interface SigningTemplate {
+  keyUsage: number;
+  extendedKeyUsages: string[];
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** caNotAfter is when the CA's certificate expires: no certificate it signs outlives it. */
+export function caNotAfter(ca: CertAndKey): Date {
+  return AsnConvert.parse(derOf(ca.cert), asn.Certificate).tbsCertificate.validity.notAfter.getTime();
+}
+
+/**
+ * signRequest issues the certificate a request asks for, as kube-controller-manager's signer:
+ * the request's subject, public key and alternative names, the template's usages and validity,
+ * basicConstraints CA:FALSE, the CA's key identifier; no other requested extension.
+ */
+export function signRequest(ca: CertAndKey, request: CertificateRequest, t: SigningTemplate): string {
+  const issuer = issuerOf(ca);
+  const extensions: asn.Extension[] = [];
+  if (t.keyUsage) extensions.push(extension(OID.keyUsage, true, new asn.KeyUsage(t.keyUsage)));
+  if (t.extendedKeyUsages.length) extensions.push(extension(OID.extKeyUsage, false, new asn.ExtendedKeyUsage(t.extendedKeyUsages)));
+  extensions.push(extension(OID.basicConstraints, true, new asn.BasicConstraints({ cA: false })));
+  extensions.push(extension(OID.authorityKeyIdentifier, false, new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(issuer.keyIdentifier) })));
+  if (request.subjectAltName) extensions.push(request.subjectAltName);
+  return signed(request.subject, request.publicKey, issuer, extensions, new asn.Validity({ notBefore: t.notBefore, notAfter: t.notAfter }));
 }

@@ -26,7 +26,7 @@ import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, 
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { newAdmissionChain } from '../admission/plugins/index.js';
 import { ServiceAllocator } from '../registry/service/service-allocator.js';
-import { TokenAuthenticator, type UserInfo } from './authn.js';
+import { certificateUser, TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
 import { newRBAC, RBAC_RESOURCE_KEY } from './rbac/index.js';
@@ -53,7 +53,8 @@ export interface ApiServerOptions {
   tokens: string[];
   /** the node token: `system:node:NAME:<token>` authenticates node NAME (see authn.ts), authorized as a kubelet */
   nodeToken?: string;
-  tls?: { cert: string; key: string };
+  /** serving certificate and key; clientCA: the CA whose client certificates authenticate (--client-ca-file) */
+  tls?: { cert: string; key: string; clientCA?: string };
   host?: string;
   /** 0 picks a free port */
   port?: number;
@@ -228,7 +229,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** handle serves one request; url, path and info are onRequest's (parsed once per request). */
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, path: string, info: ReturnType<typeof parseRequestInfo>): Promise<void> => {
-    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, await authn.mustAuthenticateAsync(req.headers.authorization));
+    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, certificateUser(req.socket) ?? await authn.mustAuthenticateAsync(req.headers.authorization));
     if (user) await authorizeRequest(user, req, url, info);
     // Discovery and OpenAPI documents are GET-only routes: any other method is go-restful's 405.
     const DOCUMENT_PATHS = ['/version', '/api', '/apis', '/openapi/v2', '/openapi/v3'];
@@ -335,7 +336,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       socket.end(`HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     (async () => {
-      const user = await actingUser(req, await authn.mustAuthenticateAsync(req.headers.authorization));
+      const user = await actingUser(req, certificateUser(req.socket) ?? await authn.mustAuthenticateAsync(req.headers.authorization));
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestInfo(url.pathname);
       await authorizeRequest(user, req, url, info, true);
@@ -366,7 +367,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // 16 KiB default cut long URLs (a 20k-character name) to a bodiless 431 or a reset connection.
   const maxHeaderSize = 1 << 20;
   const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, maxHeaderSize }, onRequest)
+    // With a client CA, a client may present a certificate it signed (kube-apiserver's
+    // --client-ca-file); one without, or with another, still connects and may use a token.
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, maxHeaderSize, ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}) }, onRequest)
     : http.createServer({ maxHeaderSize }, onRequest);
   server.on('upgrade', onUpgrade);
   server.keepAliveTimeout = 65_000;

@@ -1,10 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CertAndKey } from './pki.js';
 
 // The X.509 modules take tens of milliseconds to load: only a start that makes a certificate loads
 // them, a restart over an existing data dir does not.
 const loadPKI = () => import('./pki.js');
+
+/**
+ * loadClusterCA reads the cluster CA's certificate and key (DIR/pki/ca.crt, ca.key): what
+ * kube-controller-manager's --cluster-signing-cert-file and --cluster-signing-key-file name.
+ * Undefined when the data dir holds no CA key (an agent's).
+ */
+export function loadClusterCA(dir: string): CertAndKey | undefined {
+  const [cert, key] = [join(dir, 'pki', 'ca.crt'), join(dir, 'pki', 'ca.key')];
+  if (!existsSync(cert) || !existsSync(key)) return undefined;
+  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+}
 
 /** ServingCredentials are what the HTTPS server and the kubeconfig need. */
 export interface ServingCredentials {

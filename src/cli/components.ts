@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { loadOrCreateServiceAccountKey } from '../apiserver/serviceaccount/index.js';
+import { loadClusterCA } from '../apiserver/tls.js';
 import { join } from 'node:path';
 import { RestClient } from '../client/rest.js';
 import { componentUserAgent } from '../client/user-agent.js';
@@ -88,7 +89,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
   });
   tasks.push(scheduler.run(signal));
   o.componentHealth?.register('scheduler', runningProbe('scheduler', tasks[tasks.length - 1]));
-  const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, serviceAccountPrivateKey: loadOrCreateServiceAccountKey(o.dataDir), ...o.controllerOptions } };
+  const ctx = { client, informers, clock: realClock, options: { ...defaultControllerOptions, rootCA: o.ca, clusterSigningCA: loadClusterCA(o.dataDir), serviceAccountPrivateKey: loadOrCreateServiceAccountKey(o.dataDir), ...o.controllerOptions } };
   for (const f of controllerFactories) tasks.push(f.create(ctx).run(signal, f.workers));
   o.componentHealth?.register('controller-manager', runningProbe('controller-manager', Promise.race(tasks.slice(1))));
   // Cluster DNS (the kube-dns addon) runs with the control plane.

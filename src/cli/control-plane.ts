@@ -59,7 +59,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const componentHealth = new ComponentHealth();
   const api = await startApiServer({
     componentHealth,
-    backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key }, host: o.host, port: o.port,
+    backend, tokens: [creds.token], nodeToken: creds.nodeToken, tls: { cert: creds.cert, key: creds.key, clientCA: creds.caCert }, host: o.host, port: o.port,
     // The API server proves itself to node agents (logs, exec) with the node token they were given.
     agentToken: creds.nodeToken,
     serviceAccountSigningKey: loadOrCreateServiceAccountKey(dataDir),

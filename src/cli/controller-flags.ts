@@ -24,6 +24,7 @@ export interface ClusterFlags {
   horizontalPodAutoscalerCpuInitializationPeriod?: number;
   horizontalPodAutoscalerInitialReadinessDelay?: number;
   resourceQuotaSyncPeriod?: number;
+  clusterSigningDuration?: number;
   /** kube-apiserver's --service-cluster-ip-range (canonical CIDR) and --service-node-port-range ("low-high") */
   serviceClusterIpRange?: string;
   serviceNodePortRange?: string;
@@ -131,7 +132,8 @@ export function addClusterFlags(cmd: Command): Command {
     .option('--horizontal-pod-autoscaler-tolerance <float>', 'the minimum change of the usage ratio for the autoscaler to act (default 0.1)', floatArg)
     .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'after a pod starts, how long its CPU samples are skipped unless it is ready (default 5m0s)', durationArg)
     .option('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long readiness changes count as its first readiness (default 30s)', durationArg)
-    .option('--resource-quota-sync-period <duration>', 'how often every ResourceQuota\'s usage is recounted in full (default 5m0s)', durationArg);
+    .option('--resource-quota-sync-period <duration>', 'how often every ResourceQuota\'s usage is recounted in full (default 5m0s)', durationArg)
+    .option('--cluster-signing-duration <duration>', 'the longest a certificate signed for a CertificateSigningRequest is valid (default 8760h0m0s)', durationArg);
 }
 
 /** controllerOptionsFrom turns the flags into controller options (Kubernetes' defaults for what was not given). */
@@ -150,6 +152,7 @@ export function controllerOptionsFrom(f: ClusterFlags): ControllerOptions {
     ...(f.horizontalPodAutoscalerCpuInitializationPeriod !== undefined ? { horizontalPodAutoscalerCPUInitializationPeriodMs: f.horizontalPodAutoscalerCpuInitializationPeriod } : {}),
     ...(f.horizontalPodAutoscalerInitialReadinessDelay !== undefined ? { horizontalPodAutoscalerInitialReadinessDelayMs: f.horizontalPodAutoscalerInitialReadinessDelay } : {}),
     ...(f.resourceQuotaSyncPeriod !== undefined ? { resourceQuotaSyncPeriodMs: f.resourceQuotaSyncPeriod } : {}),
+    ...(f.clusterSigningDuration !== undefined ? { clusterSigningDurationMs: f.clusterSigningDuration } : {}),
   };
 }
 

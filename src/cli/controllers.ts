@@ -28,6 +28,7 @@ import { Publisher } from '../controllers/rootcacertpublisher/publisher.js';
 import { ResourceQuotaController } from '../controllers/resourcequota/controller.js';
 import { ClusterRoleAggregationController } from '../controllers/clusterroleaggregation/controller.js';
 import { TokensController } from '../controllers/serviceaccount/tokens-controller.js';
+import { CSRSigningController } from '../controllers/certificates/signer.js';
 import { legacyTokenSigner } from '../apiserver/serviceaccount/index.js';
 
 // What controllers are given lives with them (controllers never import cli/); re-exported for the CLI.
@@ -53,6 +54,7 @@ export const controllerFactories: ControllerFactory[] = [
   { name: 'serviceaccount', workers: 1, create: (ctx) => new ServiceAccountsController(ctx.client, ctx.informers, ctx.clock) },
   { name: 'clusterrole-aggregation', workers: 1, create: (ctx) => new ClusterRoleAggregationController(ctx) },
   { name: 'serviceaccount-token', workers: 1, create: (ctx) => new TokensController({ ...ctx, rootCA: ctx.options.rootCA ?? '', sign: legacyTokenSigner(ctx.options.serviceAccountPrivateKey) }) },
+  { name: 'csrsigning', workers: 5, create: (ctx) => new CSRSigningController({ ...ctx, ca: ctx.options.clusterSigningCA, signingDurationMs: ctx.options.clusterSigningDurationMs }) },
   { name: 'endpoint', workers: 5, create: (ctx) => new EndpointsController(ctx) },
   { name: 'endpointslice', workers: 5, create: (ctx) => new EndpointSliceController(ctx) },
   { name: 'endpointslicemirroring', workers: 5, create: (ctx) => new EndpointSliceMirroringController(ctx) },

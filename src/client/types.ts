@@ -69,4 +69,5 @@ export const Resources = {
   cronjobs: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
   horizontalpodautoscalers: { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true },
+  certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', namespaced: false },
 } as const satisfies Record<string, ResourceRef>;

@@ -39,6 +39,10 @@ export interface ControllerOptions {
   resourceQuotaSyncPeriodMs?: number;
   /** --root-ca-file: the PEM of the CA the API server serves with (root-ca-cert-publisher; unset: not run) */
   rootCA?: string;
+  /** --cluster-signing-cert-file and --cluster-signing-key-file: the CA that signs CertificateSigningRequests (csrsigning; unset: not run) */
+  clusterSigningCA?: { cert: string; key: string };
+  /** --cluster-signing-duration (default one year) */
+  clusterSigningDurationMs?: number;
   /** --service-account-private-key-file: the PEM legacy token Secrets are signed with (serviceaccount-token; unset: not run) */
   serviceAccountPrivateKey?: string;
 }
