@@ -1,6 +1,8 @@
 // End-to-end: bad input gets exactly the error Kubernetes 1.32 gives, through the real kubectl.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import { startCluster, kubectl, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
@@ -197,9 +199,32 @@ describeNeeding('bad input gets Kubernetes errors and changes nothing', { timeou
     assert.equal(r.stderr.trim(), 'Error from server (NotFound): pods "does-not-exist" not found');
   });
 
-  it('a request without a token is refused', async () => {
+  it('a request with a token nobody issued is refused', async () => {
     const r = await kubectl(c, ['get', 'pods', '--token=wrong']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /error: You must be logged in to the server \(Unauthorized\)/);
+  });
+
+  it('a request without credentials is the anonymous user, forbidden all but the public paths (the reference\'s raw curl)', async () => {
+    const ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(readFileSync(c.kubeconfig, 'utf8'))![1], 'base64');
+    const get = (path: string) => new Promise<{ code: number; body: string }>((resolve, reject) => {
+      https.get(`${c.url}${path}`, { ca }, (res) => {
+        let body = '';
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      }).on('error', reject);
+    });
+    const pod = await get('/api/v1/namespaces/default/pods/does-not-exist');
+    assert.equal(pod.code, 403);
+    assert.deepEqual(JSON.parse(pod.body), {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+      message: 'pods "does-not-exist" is forbidden: User "system:anonymous" cannot get resource "pods" in API group "" in the namespace "default"',
+      reason: 'Forbidden', details: { name: 'does-not-exist', kind: 'pods' }, code: 403,
+    });
+    const api = await get('/api');
+    assert.equal(api.code, 403);
+    assert.equal(JSON.parse(api.body).message, 'forbidden: User "system:anonymous" cannot get path "/api"');
+    assert.equal((await get('/healthz')).body, 'ok');
+    assert.equal(JSON.parse((await get('/version')).body).major, '1');
   });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_USER, TokenAuthenticator, certificateUser, nodeCredential, nodeNameOf, proxyCredential } from './authn.js';
+import { ADMIN_USER, ANONYMOUS_USER, TokenAuthenticator, certificateUser, nodeCredential, nodeNameOf, proxyCredential } from './authn.js';
 
 const authn = new TokenAuthenticator({ adminTokens: ['admintoken'], nodeToken: 'nodetoken' });
 
@@ -62,4 +62,15 @@ test('certificateUser: a verified client certificate is its CN, with each O a gr
   assert.equal(certificateUser(socket(true, { O: 'devs' })), undefined, 'no common name');
   assert.equal(certificateUser({}), undefined, 'plain HTTP (the local socket)');
   assert.equal(certificateUser(undefined), undefined);
+});
+
+test('authenticateRequest: a verified client certificate first, then the bearer token (401 when unknown), and without credentials the anonymous user', async () => {
+  const authn = new TokenAuthenticator({ adminTokens: ['secret'] });
+  const cert = { authorized: true, getPeerCertificate: () => ({ subject: { CN: 'jane' } }) };
+  assert.equal((await authn.authenticateRequest('Bearer secret', cert)).name, 'jane');
+  assert.deepEqual(await authn.authenticateRequest('Bearer secret', {}), ADMIN_USER);
+  await assert.rejects(authn.authenticateRequest('Bearer wrong', {}), (e: { code?: number }) => e.code === 401);
+  assert.deepEqual(await authn.authenticateRequest(undefined, {}), ANONYMOUS_USER);
+  assert.deepEqual(ANONYMOUS_USER, { name: 'system:anonymous', groups: ['system:unauthenticated'] });
+  assert.deepEqual(await authn.authenticateRequest('Basic dTpw', {}), ANONYMOUS_USER, 'no bearer token is no credential tskube knows');
 });

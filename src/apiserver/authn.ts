@@ -20,6 +20,15 @@ export const MASTERS_GROUP = 'system:masters';
 /** AUTHENTICATED_GROUP is added to every authenticated user. */
 export const AUTHENTICATED_GROUP = 'system:authenticated';
 
+/** UNAUTHENTICATED_GROUP is the group of the anonymous user. */
+export const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
+/**
+ * ANONYMOUS_USER is who a request without credentials is (kube-apiserver's --anonymous-auth,
+ * true by default): what RBAC grants system:anonymous or system:unauthenticated it may do, the
+ * public health and version paths by the bootstrap policy; anything else is 403 Forbidden.
+ */
+export const ANONYMOUS_USER: UserInfo = { name: 'system:anonymous', groups: [UNAUTHENTICATED_GROUP] };
+
 /** ADMIN_USER is the user of the admin token (kubeadm calls its admin kubernetes-admin). */
 export const ADMIN_USER: UserInfo = { name: 'kubernetes-admin', groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] };
 
@@ -83,6 +92,18 @@ export class TokenAuthenticator {
       if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * authenticateRequest is the union of authenticators for one request: a verified client
+   * certificate, else the bearer token (401 Unauthorized when no authenticator knows it), else,
+   * with no credentials at all, the anonymous user.
+   */
+  async authenticateRequest(authorization: string | undefined, socket?: unknown): Promise<UserInfo> {
+    const fromCertificate = certificateUser(socket);
+    if (fromCertificate) return fromCertificate;
+    if (bearerToken(authorization) === undefined) return ANONYMOUS_USER;
+    return this.mustAuthenticateAsync(authorization);
   }
 
   /** mustAuthenticateAsync is authenticateAsync that throws 401 Unauthorized. */

@@ -1,10 +1,11 @@
 /**
  * The default RBAC rules tskube's authorizer applies without RBAC objects (upstream's
  * bootstrappolicy): cluster-admin for system:masters and, for every authenticated user,
- * system:basic-user (self reviews), system:discovery and system:public-info-viewer. The
+ * system:basic-user (self reviews), system:discovery and system:public-info-viewer, the last also
+ * for unauthenticated (anonymous) users. The
  * authorizer checks requests against them and SelfSubjectRulesReview lists them.
  */
-import { AUTHENTICATED_GROUP, MASTERS_GROUP, nodeNameOf, type UserInfo } from './authn.js';
+import { AUTHENTICATED_GROUP, MASTERS_GROUP, nodeNameOf, UNAUTHENTICATED_GROUP, type UserInfo } from './authn.js';
 import { ruleAllows, type RuleRequest } from './rbac/rules.js';
 
 /** ResourceRule is authorization.k8s.io/v1 ResourceRule. */
@@ -25,6 +26,9 @@ export const BASIC_USER_RULES: ResourceRule[] = [
 ];
 
 const PUBLIC_INFO_URLS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
+
+/** PUBLIC_INFO_RULES are system:public-info-viewer's, bound to authenticated and unauthenticated users alike. */
+export const PUBLIC_INFO_RULES: NonResourceRule[] = [{ verbs: ['get'], nonResourceURLs: PUBLIC_INFO_URLS }];
 
 /** DISCOVERY_RULES are system:discovery's and system:public-info-viewer's (every authenticated user may read discovery). */
 export const DISCOVERY_RULES: NonResourceRule[] = [
@@ -61,12 +65,15 @@ export function rulesFor(user: UserInfo): SubjectRules {
   if (user.groups.includes(AUTHENTICATED_GROUP)) {
     out.resourceRules.push(...BASIC_USER_RULES);
     out.nonResourceRules.push(...DISCOVERY_RULES);
+  } else if (user.groups.includes(UNAUTHENTICATED_GROUP)) {
+    out.nonResourceRules.push(...PUBLIC_INFO_RULES);
   }
   return structuredClone(out);
 }
 
 /** basicRulesAllow: the rules every authenticated user has allow this request. */
 export function basicRulesAllow(user: UserInfo, a: RuleRequest): boolean {
+  if (user.groups.includes(UNAUTHENTICATED_GROUP)) return !a.resourceRequest && PUBLIC_INFO_RULES.some((r) => ruleAllows(a, r));
   if (!user.groups.includes(AUTHENTICATED_GROUP)) return false;
   return a.resourceRequest ? BASIC_USER_RULES.some((r) => ruleAllows(a, r)) : DISCOVERY_RULES.some((r) => ruleAllows(a, r));
 }

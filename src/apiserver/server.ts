@@ -26,7 +26,7 @@ import { versionInfo, coreAPIVersions, apiGroup, apiGroupList, apiResourceList, 
 import { openapiV2Document, openapiV2Protobuf, openapiV3Document, openapiV3Index, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { newAdmissionChain } from '../admission/plugins/index.js';
 import { ServiceAllocator } from '../registry/service/service-allocator.js';
-import { certificateUser, TokenAuthenticator, type UserInfo } from './authn.js';
+import { TokenAuthenticator, type UserInfo } from './authn.js';
 import { authorize, forbiddenError, requestAttributes } from './authz.js';
 import { storeNodeGraph } from './node-graph.js';
 import { newRBAC, RBAC_RESOURCE_KEY } from './rbac/index.js';
@@ -229,7 +229,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** handle serves one request; url, path and info are onRequest's (parsed once per request). */
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, path: string, info: ReturnType<typeof parseRequestInfo>): Promise<void> => {
-    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, certificateUser(req.socket) ?? await authn.mustAuthenticateAsync(req.headers.authorization));
+    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, await authn.authenticateRequest(req.headers.authorization, req.socket));
     if (user) await authorizeRequest(user, req, url, info);
     // Discovery and OpenAPI documents are GET-only routes: any other method is go-restful's 405.
     const DOCUMENT_PATHS = ['/version', '/api', '/apis', '/openapi/v2', '/openapi/v3'];
@@ -336,7 +336,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       socket.end(`HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     (async () => {
-      const user = await actingUser(req, certificateUser(req.socket) ?? await authn.mustAuthenticateAsync(req.headers.authorization));
+      const user = await actingUser(req, await authn.authenticateRequest(req.headers.authorization, req.socket));
       const url = new URL(req.url ?? '/', 'https://localhost');
       const info = parseRequestInfo(url.pathname);
       await authorizeRequest(user, req, url, info, true);

@@ -87,8 +87,9 @@ describe('RestClient over the API server\'s local socket (plain HTTP beside HTTP
       await watching;
       assert.deepEqual(events, ['ADDED over-socket']);
       assert.equal((await client.get(Resources.configmaps, 'default', 'over-socket')).metadata?.name, 'over-socket');
+      // no credentials over the socket either: the anonymous user, whom RBAC grants nothing here
       const anonymous = new RestClient({ server: api.url, socketPath: api.localSocket });
-      await assert.rejects(anonymous.get(Resources.configmaps, 'default', 'over-socket'), (e: unknown) => e instanceof StatusError && e.code === 401);
+      await assert.rejects(anonymous.get(Resources.configmaps, 'default', 'over-socket'), (e: unknown) => e instanceof StatusError && e.code === 403 && /User "system:anonymous" cannot get resource "configmaps"/.test(e.message));
     } finally {
       await api.close();
       rmSync(dir, { recursive: true, force: true });
