@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '../src/apiserver/x509.js';
+import { newCA, newSignedCert } from '../src/apiserver/pki.js';
 import { startCluster, kubectl, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 
@@ -103,6 +104,16 @@ describeNeeding('certificates, ingresses, CSI nodes and API services with kubect
       assert.equal(allowed.stderr.trim(), 'No resources found in default namespace.');
       // the admin's context still authenticates with its token
       assert.match((await k(['auth', 'whoami'])).stdout, /^Username\s+kubernetes-admin$/m);
+      // a certificate from another CA authenticates no one, and is no anonymous request either: 401
+      const otherCA = newCA('not-the-cluster-ca');
+      const mallory = newSignedCert(otherCA, { commonName: 'mallory', usage: 'clientAuth' });
+      writeFileSync(join(dir, 'mallory.crt'), mallory.cert);
+      writeFileSync(join(dir, 'mallory.key'), mallory.key);
+      await k(['config', 'set-credentials', 'mallory', `--client-key=${join(dir, 'mallory.key')}`, `--client-certificate=${join(dir, 'mallory.crt')}`, '--embed-certs=true']);
+      await k(['config', 'set-context', 'mallory', `--cluster=${cluster}`, '--user=mallory']);
+      const refused = await k(['--context', 'mallory', 'get', 'pods']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /error: You must be logged in to the server \(Unauthorized\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

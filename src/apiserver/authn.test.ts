@@ -73,4 +73,8 @@ test('authenticateRequest: a verified client certificate first, then the bearer 
   assert.deepEqual(await authn.authenticateRequest(undefined, {}), ANONYMOUS_USER);
   assert.deepEqual(ANONYMOUS_USER, { name: 'system:anonymous', groups: ['system:unauthenticated'] });
   assert.deepEqual(await authn.authenticateRequest('Basic dTpw', {}), ANONYMOUS_USER, 'no bearer token is no credential tskube knows');
+  const foreign = { authorized: false, getPeerCertificate: () => ({ subject: { CN: 'mallory' } }) };
+  await assert.rejects(authn.authenticateRequest(undefined, foreign), (e: { code?: number }) => e.code === 401, 'a certificate that failed verification is 401, not anonymous');
+  assert.deepEqual(await authn.authenticateRequest('Bearer secret', foreign), ADMIN_USER, 'a valid token still authenticates beside it');
+  assert.deepEqual(await authn.authenticateRequest(undefined, { authorized: false, getPeerCertificate: () => ({}) }), ANONYMOUS_USER, 'no certificate presented');
 });

@@ -102,8 +102,11 @@ export class TokenAuthenticator {
   async authenticateRequest(authorization: string | undefined, socket?: unknown): Promise<UserInfo> {
     const fromCertificate = certificateUser(socket);
     if (fromCertificate) return fromCertificate;
-    if (bearerToken(authorization) === undefined) return ANONYMOUS_USER;
-    return this.mustAuthenticateAsync(authorization);
+    if (bearerToken(authorization) !== undefined) return this.mustAuthenticateAsync(authorization);
+    // A certificate that failed verification is a failed authentication, not an absent one: no
+    // anonymous fallback for it (Kubernetes' union.NewFailOnError in front of the anonymous user).
+    if (unverifiedCertificate(socket)) throw unauthorized();
+    return ANONYMOUS_USER;
   }
 
   /** mustAuthenticateAsync is authenticateAsync that throws 401 Unauthorized. */
@@ -162,6 +165,13 @@ export function certificateUser(socket: unknown): UserInfo | undefined {
     certificateUsers.set(tls, user);
   }
   return user ?? undefined;
+}
+
+/** unverifiedCertificate: the connection presented a client certificate the handshake did not verify (another CA, expired, not for client auth). */
+function unverifiedCertificate(socket: unknown): boolean {
+  const tls = socket as { authorized?: boolean; getPeerCertificate?: () => object } | null;
+  if (!tls || tls.authorized !== false || typeof tls.getPeerCertificate !== 'function') return false;
+  return Object.keys(tls.getPeerCertificate() ?? {}).length > 0;
 }
 
 /** bearerToken reads `Bearer <token>`; the scheme is case-insensitive (the Python client sends `bearer`), as Kubernetes reads it. */
