@@ -7,8 +7,8 @@ import { X509Certificate, webcrypto } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from '../src/apiserver/x509.js';
-import { newCA, newSignedCert } from '../src/apiserver/pki.js';
+import * as x509 from '../src/testing/x509.js';
+import { newCA, newSignedCert } from '../src/api/certificates/pki.js';
 import { startCluster, kubectl, type Cluster } from './harness.js';
 import { describeNeeding, KUBECTL, requireTool } from '../src/testing/system-tools.js';
 

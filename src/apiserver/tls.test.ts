@@ -6,7 +6,7 @@ import https from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from './x509.js';
+import * as x509 from '../testing/x509.js';
 import { loadOrCreateCredentials, SERVING_SANS, type ServingCredentials } from './tls.js';
 
 /** handshake serves https with creds and fetches it as a client trusting only creds.caCert, by `servername`. */

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CertAndKey } from './pki.js';
+import type { CertAndKey } from '../api/certificates/pki.js';
 
 // The X.509 modules take tens of milliseconds to load: only a start that makes a certificate loads
 // them, a restart over an existing data dir does not.
-const loadPKI = () => import('./pki.js');
+const loadPKI = () => import('../api/certificates/pki.js');
 
 /**
  * loadClusterCA reads the cluster CA's certificate and key (DIR/pki/ca.crt, ca.key): what

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import * as x509 from '../../apiserver/x509.js';
+import * as x509 from '../../testing/x509.js';
 import type { KubeObject, ResourceDefinition } from '../../api/resource.js';
 import { CertificateSubjectRestriction, organizationsOf } from './certificates.js';
 
@@ -24,6 +24,11 @@ describe('CertificateSubjectRestriction', () => {
     assert.deepEqual(await organizationsOf(masters), ['devs', 'system:masters']);
     await assert.rejects(validate(csr(masters, 'kubernetes.io/kube-apiserver-client')), (e: { code?: number; message?: string }) =>
       e.code === 403 && e.message === 'certificatesigningrequests.certificates.k8s.io "c" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
+  });
+
+  it('refuses a request that does not parse, saying why', async () => {
+    await assert.rejects(validate(csr('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', 'kubernetes.io/kube-apiserver-client')), (e: { code?: number; message?: string }) =>
+      e.code === 403 && e.message === 'certificatesigningrequests.certificates.k8s.io "c" is forbidden: failed to parse CSR: PEM block type must be CERTIFICATE REQUEST');
   });
 
   it('lets other groups and other signers through', async () => {

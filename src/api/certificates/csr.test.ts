@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import * as x509 from '../../apiserver/x509.js';
+import * as x509 from '../../testing/x509.js';
 import { fieldErrorMessage } from '../../apimachinery/errors.js';
 import { decodeKubernetesProtobuf } from '../../apimachinery/protobuf/decode.js';
 import { encodeKubernetesProtobuf } from '../../apimachinery/protobuf/encode.js';

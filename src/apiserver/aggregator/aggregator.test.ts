@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { newCA } from '../pki.js';
+import { newCA } from '../../api/certificates/pki.js';
 import { eventually, startTestCluster, type TestCluster } from '../../testing/test-cluster.js';
 import { startWardleServer, wardleManifests, WARDLE_GROUP, WARDLE_VERSION, type WardleServer } from './testing.js';
 

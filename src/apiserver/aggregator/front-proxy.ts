@@ -21,7 +21,7 @@ export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
 /** newFrontProxyCredentials makes front-proxy-ca and a front-proxy-client certificate (ECDSA P-256, clientAuth). */
 export async function newFrontProxyCredentials(): Promise<FrontProxyCredentials> {
-  const { newCA, newSignedCert } = await import('../pki.js');
+  const { newCA, newSignedCert } = await import('../../api/certificates/pki.js');
   const ca = newCA('front-proxy-ca');
   const client = newSignedCert(ca, { commonName: FRONT_PROXY_CLIENT, usage: 'clientAuth' });
   return { caCert: ca.cert, cert: client.cert, key: client.key };

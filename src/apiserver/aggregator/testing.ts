@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { newCA, newServingCert } from '../pki.js';
+import { newCA, newServingCert } from '../../api/certificates/pki.js';
 
 /** WARDLE_GROUP / WARDLE_VERSION are the sample API's group and version. */
 export const WARDLE_GROUP = 'wardle.example.com';

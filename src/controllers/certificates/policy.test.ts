@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CertificateRequest } from '../../apiserver/pki.js';
+import type { CertificateRequest } from '../../api/certificates/pki.js';
 import { CLUSTER_SIGNING_DURATION_MS, signerRefusal, signingDurationMs, signingTemplate } from './policy.js';
 
 const req = (o: Partial<CertificateRequest> = {}): CertificateRequest => ({

@@ -3,7 +3,7 @@
  * its signer (pkg/controller/certificates/signer), the X.509 usages its spec.usages name, and the
  * certificate's validity (PermissiveSigningPolicy: backdated 5 minutes, at most the CA's life).
  */
-import type { CertificateRequest, SigningTemplate } from '../../apiserver/pki.js';
+import type { CertificateRequest, SigningTemplate } from '../../api/certificates/pki.js';
 
 export const KUBE_APISERVER_CLIENT = 'kubernetes.io/kube-apiserver-client';
 export const KUBE_APISERVER_CLIENT_KUBELET = 'kubernetes.io/kube-apiserver-client-kubelet';

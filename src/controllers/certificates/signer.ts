@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../api/resource.js';
 import { decodePEM } from '../../api/certificates/pkcs10.js';
 import { StatusError } from '../../apimachinery/errors.js';
-import type { CertAndKey } from '../../apiserver/pki.js';
+import type { CertAndKey } from '../../api/certificates/pki.js';
 import { Resources, type Client } from '../../client/types.js';
 import type { Informer, InformerFactory } from '../../client/informer-types.js';
 import { WorkQueue } from '../../client/workqueue.js';
@@ -74,7 +74,7 @@ export class CSRSigningController implements Controller {
     // admission checked the request; one that still does not parse cannot be signed, ever
     if (!block) { this.logger.error(new Error('no CERTIFICATE REQUEST block'), 'unable to parse csr', { csr: name }); return; }
     // the X.509 modules load with the first request to sign, not with every start
-    const { caNotAfter, readCertificateRequest, signRequest } = await import('../../apiserver/pki.js');
+    const { caNotAfter, readCertificateRequest, signRequest } = await import('../../api/certificates/pki.js');
     const request = readCertificateRequest(block.bytes);
     const usages = spec.usages ?? [];
     const status = (csr.status ?? {}) as { certificate?: string; conditions?: Condition[] };

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
-import * as x509 from './x509.js';
+import * as x509 from '../../testing/x509.js';
 import { newCA, newServingCert, newSignedCert, readCertificateRequest, signRequest } from './pki.js';
 
 // Read back with an independent parser (@peculiar/x509) and Node's (OpenSSL's) own checks.
