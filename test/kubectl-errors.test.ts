@@ -225,6 +225,10 @@ describeNeeding('bad input gets Kubernetes errors and changes nothing', { timeou
     assert.equal(api.code, 403);
     assert.equal(JSON.parse(api.body).message, 'forbidden: User "system:anonymous" cannot get path "/api"');
     assert.equal((await get('/healthz')).body, 'ok');
+    const badToken = await new Promise<number>((resolve, reject) => {
+      https.get(`${c.url}/healthz`, { ca, headers: { Authorization: 'Bearer not-a-token' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+    });
+    assert.equal(badToken, 401, 'a token nobody issued is 401 even on a public path');
     assert.equal(JSON.parse((await get('/version')).body).major, '1');
   });
 });

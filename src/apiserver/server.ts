@@ -229,7 +229,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** handle serves one request; url, path and info are onRequest's (parsed once per request). */
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, path: string, info: ReturnType<typeof parseRequestInfo>): Promise<void> => {
-    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, await authn.authenticateRequest(req.headers.authorization, req.socket));
+    // Authentication comes first everywhere (a bad token is 401 on /healthz too); the public paths
+    // then need no authorization (system:public-info-viewer grants them to everyone).
+    const authenticated = await authn.authenticateRequest(req.headers.authorization, req.socket);
+    const user = PUBLIC_PATHS.has(url.pathname) ? undefined : await actingUser(req, authenticated);
     if (user) await authorizeRequest(user, req, url, info);
     // Discovery and OpenAPI documents are GET-only routes: any other method is go-restful's 405.
     const DOCUMENT_PATHS = ['/version', '/api', '/apis', '/openapi/v2', '/openapi/v3'];
