@@ -39,13 +39,19 @@ export const DEFAULT_STORAGE_CLASS = {
 /**
  * bootstrapCluster creates what kube-apiserver's bootstrap controller creates: the system
  * namespaces and the `kubernetes` Service in default (10.96.0.1, port 443); and, as a cluster
- * installer's addons do, the default StorageClass when it is missing.
+ * installer's addons do, the default StorageClass when it is missing; and the system namespaces'
+ * `default` service accounts, ahead of the serviceaccount controller.
  */
 export async function bootstrapCluster(api: ApiServer, o: { kubernetesServiceIP?: string; clock?: Clock } = {}): Promise<void> {
   const namespaces = api.storeFor('', 'v1', 'namespaces');
   // Each step's objects at once (their writes commit together); the namespaces come first.
   await Promise.all(SYSTEM_NAMESPACES.map((name) =>
     ensure(() => namespaces.get(undefined, name), () => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } }))));
+  // Each system namespace's `default` service account, which the serviceaccount controller would
+  // make a moment later: pods are refused while their account is missing (ServiceAccount admission).
+  const serviceAccounts = api.storeFor('', 'v1', 'serviceaccounts');
+  await Promise.all(SYSTEM_NAMESPACES.map((namespace) =>
+    ensure(() => serviceAccounts.get(namespace, 'default'), () => serviceAccounts.create(namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } }))));
   const services = api.storeFor('', 'v1', 'services');
   const serviceIP = o.kubernetesServiceIP ?? '10.96.0.1';
   const createService = () => services.create('default', {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/resource.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { Resources, type ResourceRef } from '../client/types.js';
-import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
+import { createNamespace, startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 const PDBS: ResourceRef = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true };
 
@@ -18,7 +18,7 @@ after(async () => { await tc.close(); });
 /** namespace creates a fresh namespace for one test. */
 async function namespace(): Promise<string> {
   const name = `ev${++ns}`;
-  await tc.client.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  await createNamespace(tc.client, name);
   return name;
 }
 

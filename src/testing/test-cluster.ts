@@ -3,6 +3,7 @@ import { MemoryBackend } from '../storage/memory/memory-backend.js';
 import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { RestClient } from '../client/rest.js';
+import { Resources } from '../client/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
@@ -55,4 +56,14 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
+}
+
+/**
+ * createNamespace makes a namespace and its `default` service account, as the namespace is once
+ * kube-controller-manager's serviceaccount controller has seen it (a test cluster runs no
+ * controllers, and pods are refused while their service account is missing).
+ */
+export async function createNamespace(client: RestClient, name: string, labels?: Record<string, string>): Promise<void> {
+  await client.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } });
+  await client.create(Resources.serviceaccounts, name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
 }

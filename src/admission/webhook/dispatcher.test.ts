@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateCredentials } from '../../apiserver/tls.js';
 import assert from 'node:assert/strict';
-import { startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
+import { createNamespace, startTestCluster, eventually, type TestCluster } from '../../testing/test-cluster.js';
 import { Resources, type ResourceRef } from '../../client/types.js';
 import type { KubeObject } from '../../api/resource.js';
 import { refusal } from '../testing/refusal.js';
@@ -95,7 +95,7 @@ describe('admission webhooks', () => {
     const e = await eventually(() => refusal(tc.client.create(Resources.pods, 'default', pod(`guarded-${Math.random().toString(36).slice(2, 7)}`, { guarded: 'yes' }))));
     assert.equal(e.message, 'admission webhook "objsel.example.com" denied the request without explanation');
     assert.equal(e.code, 400);
-    await tc.client.create(Resources.namespaces, undefined, { metadata: { name: 'locked', labels: { team: 'locked' } } });
+    await createNamespace(tc.client, 'locked', { team: 'locked' });
     assert.match((await refusal(tc.client.create(Resources.pods, 'locked', pod('any')))).message, /"nssel.example.com" denied/);
     assert.match((await refusal(tc.client.create(Resources.pods, 'default', pod('x-cond')))).message, /"cond.example.com" denied/);
     await tc.client.create(Resources.pods, 'default', pod('free'));

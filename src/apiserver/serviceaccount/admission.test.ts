@@ -57,3 +57,25 @@ test('a pod with a null volume is validation\'s 422, not a crash in the plugin',
   assert.equal(res.status, 422);
   assert.match((await res.json() as { message: string }).message, /spec\.volumes\[0\]\.name: Required value/);
 });
+
+test('a pod whose service account is missing is refused (403); a missing `default` is looked up again until the controller makes it', async (t) => {
+  const tc = await startTestCluster();
+  t.after(() => tc.close());
+  const c = tc.client;
+  const pod = (ns: string, metadata: Record<string, string>, spec: Record<string, unknown> = {}) =>
+    c.create<KubeObject>(Resources.pods, ns, { apiVersion: 'v1', kind: 'Pod', metadata, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+  await assert.rejects(pod('default', { name: 'p' }, { serviceAccountName: 'ghost' }), (e: { code?: number; message?: string }) =>
+    e.code === 403 && e.message === 'pods "p" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found');
+  await assert.rejects(pod('default', { generateName: 'web-5d4f8-' }, { serviceAccountName: 'ghost' }), (e: { message?: string }) =>
+    e.message === 'pods "web-5d4f8-" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found');
+  // a new namespace's default account, made while the pod waits for it
+  await c.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } });
+  const waiting = pod('fresh', { name: 'early' });
+  await new Promise((r) => setTimeout(r, 150));
+  await c.create(Resources.serviceaccounts, 'fresh', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+  assert.equal(((await waiting).spec as { serviceAccountName?: string }).serviceAccountName, 'default');
+  // and one that never comes
+  await c.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'empty' } });
+  await assert.rejects(pod('empty', { name: 'late' }), (e: { code?: number; message?: string }) =>
+    e.code === 403 && e.message === 'pods "late" is forbidden: error looking up service account empty/default: serviceaccount "default" not found');
+});

@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../../api/resource.js';
-import { StatusError } from '../../apimachinery/errors.js';
+import { forbidden, StatusError } from '../../apimachinery/errors.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../../admission/interfaces.js';
 import type { PluginDeps } from '../../admission/plugins/deps.js';
 
@@ -99,7 +99,7 @@ export class ServiceAccountPlugin implements AdmissionPlugin {
     const spec = pod.spec as PodSpecLike | undefined;
     if (!spec || typeof spec !== 'object') return;
     spec.serviceAccountName ||= 'default';
-    const sa = await this.serviceAccount(attrs.namespace, spec.serviceAccountName);
+    const sa = await this.serviceAccount(attrs.namespace, spec.serviceAccountName, pod);
     if (!spec.imagePullSecrets?.length && Array.isArray(sa?.imagePullSecrets) && sa.imagePullSecrets.length) {
       spec.imagePullSecrets = structuredClone(sa.imagePullSecrets) as { name: string }[];
     }
@@ -107,19 +107,31 @@ export class ServiceAccountPlugin implements AdmissionPlugin {
   }
 
   /**
-   * serviceAccount reads the pod's service account. Kubernetes refuses the pod while it is missing;
-   * tskube admits it with the defaults (the serviceaccount controller creates `default` a moment
-   * after its namespace, and the token request fails the mount until the account exists).
+   * serviceAccount reads the pod's service account; a missing one refuses the pod, as Kubernetes
+   * does. `default` is looked up again up to 10 times, 100–200 ms apart: the serviceaccount
+   * controller makes it a moment after its namespace, and a pod may come first.
    */
-  private async serviceAccount(namespace: string, name: string): Promise<KubeObject | undefined> {
-    try {
-      return await this.deps.storeFor('', 'v1', 'serviceaccounts').get(namespace, name);
-    } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return undefined;
-      throw e;
+  private async serviceAccount(namespace: string, name: string, pod: KubeObject): Promise<KubeObject> {
+    const store = this.deps.storeFor('', 'v1', 'serviceaccounts');
+    const attempts = name === 'default' ? DEFAULT_ACCOUNT_LOOKUPS : 1;
+    const interval = 100 + randomInt(100);
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) await this.deps.clock.sleep(interval, this.deps.signal);
+      try {
+        return await store.get(namespace, name);
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 404)) throw e;
+      }
     }
+    // Kubernetes runs this before the name is generated, so admission.NewForbidden names such a pod
+    // by its generateName (a ReplicaSet's FailedCreate reads `pods "web-5d4f8-" is forbidden`).
+    const podName = pod.metadata?.generateName || pod.metadata?.name || 'Unknown';
+    throw forbidden({ group: '', resource: 'pods' }, podName, `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
   }
 }
+
+/** DEFAULT_ACCOUNT_LOOKUPS: how many times a missing `default` account is looked up before the pod is refused. */
+const DEFAULT_ACCOUNT_LOOKUPS = 10;
 
 /** shouldAutomount: the pod's setting wins, then the service account's, then true. */
 export function shouldAutomount(sa: KubeObject | undefined, spec: PodSpecLike): boolean {
