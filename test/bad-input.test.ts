@@ -132,6 +132,8 @@ before(async () => {
   tc = await startTestCluster();
   const ns = await send('POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: NS } }));
   assert.equal(ns.code, 201, ns.text);
+  // its default service account, which the serviceaccount controller (not run here) would make
+  assert.equal((await send('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, JSON.stringify({ metadata: { name: 'default' } }))).code, 201);
   // The objects the patch and delete cases work on.
   assert.equal((await send('POST', pods, podJSON('target'))).code, 201);
   assert.equal((await send('POST', deploys, deployJSON('web', {}))).code, 201);

@@ -365,6 +365,8 @@ describe('fuzz: mutated manifests against the API server', { timeout: 5 * 60_000
   before(async () => {
     tc = await startTestCluster();
     await send('POST', '/api/v1/namespaces', JSON_CT, Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } })), 'namespace');
+    // its default service account (no serviceaccount controller runs here): pods are refused without it
+    await send('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, JSON_CT, Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } })), 'service account');
   });
   after(async () => { await tc?.close(); });
 
