@@ -205,6 +205,12 @@ describeNeeding('bad input gets Kubernetes errors and changes nothing', { timeou
     assert.match(r.stderr, /error: You must be logged in to the server \(Unauthorized\)/);
   });
 
+  it('a pod naming a service account that does not exist is refused, in Kubernetes\' words', async () => {
+    const r = await k(['run', 'ghost', '--image=busybox', '--overrides={"spec":{"serviceAccountName":"ghost"}}', '--', 'sleep', '1']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), 'Error from server (Forbidden): pods "ghost" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found');
+  });
+
   it('a request without credentials is the anonymous user, forbidden all but the public paths (the reference\'s raw curl)', async () => {
     const ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(readFileSync(c.kubeconfig, 'utf8'))![1], 'base64');
     const get = (path: string) => new Promise<{ code: number; body: string }>((resolve, reject) => {

@@ -35,6 +35,7 @@ import { AgentServer } from './server/server.js';
 import { kubeletApi } from './server/kubelet-api.js';
 import type { KubeletMetrics } from './server/kubelet-metrics.js';
 import { LOCAL_PATH_DIR_ANNOTATION, localPathDir, type VolumeSource } from './volumes.js';
+import { untilAborted } from '../util/abort.js';
 
 /** POD_CIDR_RETRY_MS is how often a pod CIDR the runtime failed to take is handed to it again. */
 const POD_CIDR_RETRY_MS = 5_000;
@@ -377,7 +378,7 @@ export class NodeAgent {
       const known = new Set(inf.lister.list().map((p) => p.metadata?.uid ?? ''));
       await this.cleanupOrphans(known);
     }
-    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+    await untilAborted(signal);
   }
 
   private async watchPods(signal: AbortSignal): Promise<void> {

@@ -32,6 +32,11 @@ const conditionsOf = (o: KubeObject): Obj[] => {
   return Array.isArray(c) ? c.filter(isObj) : [];
 };
 
+/** hasTrueCondition: the request has a condition of this type with status True (certificates.HasTrueCondition). */
+export function hasTrueCondition(csr: KubeObject, type: string): boolean {
+  return conditionsOf(csr).some((c) => c.type === type && c.status === 'True');
+}
+
 /** decodeBytes reads a []byte field (base64 in JSON); undefined when it is not valid base64. */
 function decodeBytes(v: unknown): string {
   return typeof v === 'string' ? Buffer.from(v, 'base64').toString('latin1') : '';

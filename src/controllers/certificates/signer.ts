@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../api/resource.js';
 import { decodePEM } from '../../api/certificates/pkcs10.js';
+import { hasTrueCondition } from '../../api/certificates/csr.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { CertAndKey } from '../../api/certificates/pki.js';
 import { Resources, type Client } from '../../client/types.js';
@@ -8,6 +9,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import type { Clock } from '../../util/clock.js';
 import { rfc3339 } from '../../apimachinery/time.js';
 import { log } from '../../util/log.js';
+import { untilAborted } from '../../util/abort.js';
 import { runWorkers, type Controller } from '../common/run-workers.js';
 import { CLUSTER_SIGNING_DURATION_MS, SIGNERS, signerRefusal, signingDurationMs, signingTemplate } from './policy.js';
 
@@ -22,9 +24,6 @@ export interface CSRSigningOptions {
 }
 
 interface Condition { type: string; status: string; reason?: string; message?: string; lastUpdateTime?: string; lastTransitionTime?: string }
-
-const conditionsOf = (csr: KubeObject) => ((csr.status as { conditions?: Condition[] } | undefined)?.conditions ?? []);
-const hasTrue = (csr: KubeObject, type: string) => conditionsOf(csr).some((c) => c.type === type && c.status === 'True');
 
 /**
  * CSRSigningController is kube-controller-manager's csrsigning: it signs approved
@@ -49,7 +48,7 @@ export class CSRSigningController implements Controller {
   /** wants: approved, neither failed nor signed yet, for a signer this controller signs for. */
   private wants(csr: KubeObject): boolean {
     const spec = csr.spec as { signerName?: string } | undefined;
-    return SIGNERS.has(spec?.signerName ?? '') && hasTrue(csr, 'Approved') && !hasTrue(csr, 'Denied') && !hasTrue(csr, 'Failed')
+    return SIGNERS.has(spec?.signerName ?? '') && hasTrueCondition(csr, 'Approved') && !hasTrueCondition(csr, 'Denied') && !hasTrueCondition(csr, 'Failed')
       && !(csr.status as { certificate?: string } | undefined)?.certificate;
   }
 
@@ -57,7 +56,7 @@ export class CSRSigningController implements Controller {
     if (!this.o.ca) {
       // as kube-controller-manager without --cluster-signing-cert-file; the run lasts as the others do
       this.logger.info('Skipping CSR signer controller: no cluster signing CA');
-      return new Promise((resolve) => { if (signal.aborted) resolve(); else signal.addEventListener('abort', () => resolve(), { once: true }); });
+      return untilAborted(signal);
     }
     this.logger.info('Starting certificate controller', { name: 'csrsigning' });
     return runWorkers({ queue: this.queue, workers, signal, log: this.logger, waitForSync: (s) => this.o.informers.waitForCacheSync(s), sync: (name) => this.sync(name) });
