@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster } from '../../testing/test-cluster.js';
+import { eventually, startTestCluster } from '../../testing/test-cluster.js';
+import { FakeClock } from '../../util/clock.js';
 import { Resources } from '../../client/types.js';
 import type { KubeObject } from '../../api/resource.js';
 import { mountServiceAccountToken, shouldAutomount, tokenVolume } from './admission.js';
@@ -68,14 +69,40 @@ test('a pod whose service account is missing is refused (403); a missing `defaul
     e.code === 403 && e.message === 'pods "p" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found');
   await assert.rejects(pod('default', { generateName: 'web-5d4f8-' }, { serviceAccountName: 'ghost' }), (e: { message?: string }) =>
     e.message === 'pods "web-5d4f8-" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found');
+});
+
+test('a missing `default` account is looked up again, 100–200 ms apart, ten times in all (the admission clock)', async (t) => {
+  const clock = new FakeClock(new Date());
+  const tc = await startTestCluster({ clock });
+  t.after(() => tc.close());
+  const c = tc.client;
+  const pod = (ns: string, name: string) => c.create<KubeObject>(Resources.pods, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  /** stepUntil lets 200 ms pass at a time until done() (the lookups run between steps); returns how many steps it took. */
+  const stepUntil = async (done: () => boolean) => {
+    let steps = 0;
+    for (; !done() && steps < 100; steps++) {
+      await clock.step(200);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return steps;
+  };
   // a new namespace's default account, made while the pod waits for it
   await c.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } });
-  const waiting = pod('fresh', { name: 'early' });
-  await new Promise((r) => setTimeout(r, 150));
+  let created: KubeObject | undefined;
+  const waiting = pod('fresh', 'early').then((p) => { created = p; return p; });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(created, undefined, 'the pod waits for its account');
   await c.create(Resources.serviceaccounts, 'fresh', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+  await stepUntil(() => created !== undefined);
   assert.equal(((await waiting).spec as { serviceAccountName?: string }).serviceAccountName, 'default');
-  // and one that never comes
+  // and one that never comes: refused after the tenth lookup
   await c.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'empty' } });
-  await assert.rejects(pod('empty', { name: 'late' }), (e: { code?: number; message?: string }) =>
-    e.code === 403 && e.message === 'pods "late" is forbidden: error looking up service account empty/default: serviceaccount "default" not found');
+  let outcome: unknown;
+  const late = pod('empty', 'late').then(() => { outcome = 'created'; }, (e: unknown) => { outcome = e; });
+  // nine sleeps of at least 100 ms of the admission clock: five 200 ms steps at the least
+  const steps = await stepUntil(() => outcome !== undefined);
+  assert.ok(steps >= 5 && steps < 100, `refused after ${steps} steps of 200 ms`);
+  await late;
+  const e = outcome as { code?: number; message?: string };
+  assert.deepEqual([e.code, e.message], [403, 'pods "late" is forbidden: error looking up service account empty/default: serviceaccount "default" not found']);
 });
