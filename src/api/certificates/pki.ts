@@ -35,7 +35,7 @@ const OID = {
 export type ExtendedUsage = 'serverAuth' | 'clientAuth';
 
 /** pemCertificate wraps DER in PEM, 64 characters a line. */
-export function pemCertificate(der: Uint8Array): string {
+function pemCertificate(der: Uint8Array): string {
   const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
